@@ -1,0 +1,406 @@
+// mesos-agent (legacy mesos-slave) flags: Apache Mesos names and defaults (src/slave/flags.cpp,
+// src/logging/flags.cpp), our own short help. Defaults Mesos computes on the host are left to the
+// agent (`defaultHelp`), which passes them back through LoadOptions.runtimeDefaults.
+import { loadFlags, loggingFlagDefs } from '../common/flags/index.ts';
+import type { FlagDef, FlagValues, LoadOptions, Loaded } from '../common/flags/index.ts';
+
+const PORT = { minimum: 1, maximum: 65535 } as const;
+const JSON_OBJECT = { type: 'object' } as const;
+
+export const agentFlagDefs = [
+  // Network identity and the master.
+  { name: 'ip', type: 'string', help: 'IP address to listen on.', defaultHelp: 'LIBPROCESS_IP, else all interfaces' },
+  { name: 'port', type: 'int', default: '5051', help: 'Port to listen on.', schema: PORT },
+  { name: 'advertise_ip', type: 'string', help: 'IP address advertised to reach this agent (it does not bind to it).' },
+  { name: 'advertise_port', type: 'int', help: 'Port advertised along with --advertise_ip (it does not bind to it).', schema: PORT },
+  { name: 'hostname', type: 'string', help: 'Hostname to advertise.', defaultHelp: 'resolved from the advertised IP' },
+  {
+    name: 'hostname_lookup',
+    type: 'bool',
+    default: 'true',
+    help: 'Look up the hostname when --hostname is not set; with --no-hostname_lookup the IP is advertised.',
+  },
+  { name: 'ip_discovery_command', type: 'string', help: 'Command whose output is the IP to bind to (not with --ip).' },
+  {
+    name: 'master',
+    type: 'string',
+    required: true,
+    help: 'The master: host:port, zk://host1:port1,host2:port2/path, zk://user:pass@hosts/path or file:///path.',
+  },
+  { name: 'zk_session_timeout', type: 'duration', default: '10secs', help: 'ZooKeeper session timeout.' },
+  {
+    name: 'registration_backoff_factor',
+    type: 'duration',
+    default: '1secs',
+    help: 'Initial (randomised, doubling) delay between registration attempts, up to 1mins.',
+  },
+  {
+    name: 'domain',
+    type: 'json',
+    help: 'Fault domain of this agent as JSON: {"fault_domain": {"region": {"name": ...}, "zone": {"name": ...}}}.',
+    schema: { type: 'object', required: ['fault_domain'] },
+  },
+  ...loggingFlagDefs,
+
+  // Directories.
+  {
+    name: 'work_dir',
+    type: 'path',
+    help: 'Directory for sandboxes and checkpointed state. Not /tmp in production.',
+    defaultHelp: '/var/lib/mesos when root, else ~/.mesos/work',
+  },
+  {
+    name: 'runtime_dir',
+    type: 'path',
+    help: 'Directory for runtime state that must not survive a reboot.',
+    defaultHelp: '/var/run/mesos when writable, else <tmp>/mesos/runtime',
+  },
+  {
+    name: 'launcher_dir',
+    type: 'path',
+    help: 'Directory holding the executor and helper programs.',
+    defaultHelp: 'the directory of this executable',
+  },
+  {
+    name: 'sandbox_directory',
+    type: 'path',
+    default: '/mnt/mesos/sandbox',
+    help: 'Where the sandbox appears inside containers that have their own filesystem.',
+  },
+  { name: 'frameworks_home', type: 'path', default: '', help: 'Directory prepended to relative executor URIs.' },
+  { name: 'hadoop_home', type: 'path', help: 'Hadoop installation used to fetch hdfs:// URIs.', defaultHelp: 'HADOOP_HOME, else hadoop on PATH' },
+
+  // Resources.
+  {
+    name: 'resources',
+    type: 'string',
+    help: 'Total resources: cpus:4;mem:2048;disk:10000;ports:[31000-32000], cpus(role):2, or a JSON array of Resource.',
+    defaultHelp: 'detected: all cores; memory less min(1GB, half); disk less min(5GB, half); ports [31000-32000]',
+  },
+  { name: 'attributes', type: 'string', help: 'Attributes for placement, e.g. rack:r1;zone:z1.' },
+  { name: 'default_role', type: 'string', default: '*', help: 'Role of resources that do not name one in --resources.' },
+
+  // Containers.
+  {
+    name: 'containerizers',
+    type: 'string',
+    default: 'mesos',
+    help: 'Comma-separated containerizers, tried in order (mesos, docker).',
+    schema: { pattern: '^(mesos|docker)(,(mesos|docker))*$', errorHint: "expected a comma-separated list of 'mesos' and 'docker'" },
+  },
+  {
+    name: 'isolation',
+    type: 'string',
+    default: 'posix/cpu,posix/mem',
+    help: 'Comma-separated isolators for the Mesos containerizer, e.g. cgroups/cpu,cgroups/mem,filesystem/linux.',
+  },
+  {
+    name: 'launcher',
+    type: 'string',
+    help: 'How the Mesos containerizer starts and tracks processes.',
+    defaultHelp: 'linux when available (root on Linux), else posix',
+    schema: { enum: ['linux', 'posix'] },
+  },
+  { name: 'image_providers', type: 'string', help: 'Comma-separated container image types for the Mesos containerizer, e.g. docker.' },
+  { name: 'image_provisioner_backend', type: 'string', help: 'How image layers are assembled: aufs, bind, copy or overlay.' },
+  { name: 'switch_user', type: 'bool', default: 'true', help: "Run tasks as their framework's or command's user (needs root)." },
+  {
+    name: 'default_container_info',
+    type: 'json',
+    help: 'ContainerInfo (JSON) for tasks that do not set one.',
+    schema: JSON_OBJECT,
+  },
+  {
+    name: 'executor_environment_variables',
+    type: 'json',
+    help: 'Environment for executors as a JSON object of strings (replaces the agent environment).',
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  {
+    name: 'effective_capabilities',
+    aliases: ['allowed_capabilities'],
+    type: 'json',
+    help: 'Default Linux capabilities of tasks, as JSON {"capabilities": [...]}.',
+    schema: JSON_OBJECT,
+  },
+  {
+    name: 'bounding_capabilities',
+    type: 'json',
+    help: 'Linux capabilities tasks may ever hold, as JSON {"capabilities": [...]}.',
+    schema: JSON_OBJECT,
+  },
+  { name: 'cgroups_hierarchy', type: 'path', default: '/sys/fs/cgroup', help: 'Root of the cgroups hierarchy.' },
+  { name: 'cgroups_root', type: 'string', default: 'mesos', help: 'Name of the cgroup under which containers are placed.' },
+  { name: 'cgroups_enable_cfs', type: 'bool', default: 'false', help: 'Cap CPU use with CFS quotas, not only shares.' },
+  { name: 'cgroups_limit_swap', type: 'bool', default: 'false', help: 'Limit memory plus swap instead of memory only.' },
+  {
+    name: 'cgroups_destroy_timeout',
+    type: 'duration',
+    default: '1mins',
+    help: 'Time allowed for destroying a container cgroup.',
+  },
+  {
+    name: 'agent_subsystems',
+    aliases: ['slave_subsystems'],
+    type: 'string',
+    help: 'Comma-separated cgroup subsystems to confine the agent itself to.',
+  },
+  {
+    name: 'systemd_enable_support',
+    type: 'bool',
+    default: 'true',
+    help: 'Move executors out of the agent systemd unit so they survive agent restarts.',
+  },
+  {
+    name: 'systemd_runtime_directory',
+    type: 'path',
+    default: '/run/systemd/system',
+    help: 'systemd runtime directory, used to detect systemd.',
+  },
+  { name: 'network_cni_plugins_dir', type: 'path', help: 'Directory of CNI plugin binaries.' },
+  { name: 'network_cni_config_dir', type: 'path', help: 'Directory of CNI network configurations.' },
+
+  // Docker.
+  { name: 'docker', type: 'string', default: 'docker', help: 'Path of the docker CLI.' },
+  { name: 'docker_socket', type: 'path', default: '/var/run/docker.sock', help: 'Docker daemon socket.' },
+  {
+    name: 'docker_min_version',
+    type: 'string',
+    default: '1.0.0',
+    help: 'mesos-ts only: oldest Docker daemon version the docker containerizer accepts.',
+    schema: { pattern: '^\\d+\\.\\d+(\\.\\d+)?$', errorHint: "expected a version such as '1.13.1'" },
+  },
+  {
+    name: 'docker_stop_timeout',
+    type: 'duration',
+    default: '0ns',
+    help: 'Time between SIGTERM and SIGKILL when stopping a Docker container.',
+  },
+  {
+    name: 'docker_remove_delay',
+    type: 'duration',
+    default: '6hrs',
+    help: 'How long a finished Docker container is kept before removal.',
+  },
+  {
+    name: 'docker_kill_orphans',
+    type: 'bool',
+    default: 'true',
+    help: 'Kill Docker containers this agent started but no longer knows about.',
+  },
+  { name: 'docker_mesos_image', type: 'string', help: 'Image the agent itself runs in, when it runs in Docker.' },
+  {
+    name: 'docker_config',
+    type: 'json',
+    help: 'Docker client config (auths) as JSON, inline or file:///path, used when pulling images.',
+    schema: JSON_OBJECT,
+  },
+  {
+    name: 'docker_registry',
+    type: 'string',
+    default: 'https://registry-1.docker.io',
+    help: 'Default registry for Docker images of the Mesos containerizer.',
+  },
+  {
+    name: 'docker_store_dir',
+    type: 'path',
+    help: 'Where the Mesos containerizer stores Docker images.',
+    defaultHelp: '<tmp>/mesos/store/docker',
+  },
+
+  // Executors and tasks.
+  {
+    name: 'executor_registration_timeout',
+    type: 'duration',
+    default: '1mins',
+    help: 'Time an executor has to register before it is killed (raise for slow image pulls).',
+  },
+  {
+    name: 'executor_reregistration_timeout',
+    type: 'duration',
+    default: '2secs',
+    help: 'Time executors have to reconnect after an agent restart (at most 15secs).',
+    schema: { maximum: 15 },
+  },
+  {
+    name: 'executor_reregistration_retry_interval',
+    type: 'duration',
+    help: 'Interval between reconnect messages to executors during recovery.',
+  },
+  {
+    name: 'executor_shutdown_grace_period',
+    type: 'duration',
+    default: '5secs',
+    help: 'Default time an executor has to shut down before it is killed.',
+  },
+  {
+    name: 'http_command_executor',
+    type: 'bool',
+    default: 'false',
+    help: 'Use the HTTP API based command executor for command tasks.',
+  },
+  {
+    name: 'max_completed_executors_per_framework',
+    type: 'int',
+    default: '150',
+    help: 'Completed executors kept in memory per framework.',
+    schema: { minimum: 0 },
+  },
+  {
+    name: 'http_heartbeat_interval',
+    type: 'duration',
+    default: '30secs',
+    help: 'Heartbeat interval on streaming agent API responses.',
+  },
+
+  // Fetcher and garbage collection.
+  {
+    name: 'fetcher_cache_dir',
+    type: 'path',
+    help: 'Directory of the URI fetcher cache.',
+    defaultHelp: '<tmp>/mesos/fetch',
+  },
+  { name: 'fetcher_cache_size', type: 'bytes', default: '2GB', help: 'Size of the fetcher cache.' },
+  {
+    name: 'fetcher_stall_timeout',
+    type: 'duration',
+    default: '1mins',
+    help: 'Abort a download that makes no progress for this long.',
+  },
+  { name: 'gc_delay', type: 'duration', default: '1weeks', help: 'Longest time finished sandboxes are kept (shortened when disk fills).' },
+  {
+    name: 'gc_disk_headroom',
+    type: 'number',
+    default: '0.1',
+    help: 'Share of disk to keep free when shortening --gc_delay.',
+    schema: { minimum: 0, maximum: 1 },
+  },
+  { name: 'disk_watch_interval', type: 'duration', default: '1mins', help: 'How often disk usage is checked.' },
+  {
+    name: 'container_disk_watch_interval',
+    type: 'duration',
+    default: '15secs',
+    help: 'How often container disk usage is measured (disk/du isolator).',
+  },
+  {
+    name: 'enforce_container_disk_quota',
+    type: 'bool',
+    default: 'false',
+    help: 'Kill containers that exceed their disk resources (disk/du isolator).',
+  },
+
+  // Recovery.
+  {
+    name: 'recover',
+    type: 'string',
+    default: 'reconnect',
+    help: 'After a restart: reconnect to running executors, or cleanup (kill them and exit).',
+    schema: { enum: ['reconnect', 'cleanup'] },
+  },
+  {
+    name: 'recovery_timeout',
+    type: 'duration',
+    default: '15mins',
+    help: 'Time executors wait for a restarted agent before shutting down.',
+  },
+  {
+    name: 'strict',
+    type: 'bool',
+    default: 'true',
+    help: 'Fail on any error while recovering checkpointed state (otherwise recover what is possible).',
+  },
+  {
+    name: 'reconfiguration_policy',
+    type: 'string',
+    default: 'equal',
+    help: 'Which changes of resources and attributes a restarted agent accepts.',
+    schema: { enum: ['equal', 'additive'] },
+  },
+  {
+    name: 'checkpoint',
+    type: 'bool',
+    default: 'true',
+    help: 'Checkpoint agent and framework state so restarts can recover.',
+    deprecated: 'checkpointing is always on (the flag left Mesos in 0.22)',
+  },
+
+  // Authentication and authorization.
+  { name: 'credential', type: 'path', help: 'JSON file with this agent\'s credential: {"principal": ..., "secret": ...}.' },
+  { name: 'authenticatee', type: 'string', default: 'crammd5', help: 'How the agent authenticates with the master.' },
+  { name: 'authorizer', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.' },
+  { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
+  { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
+  { name: 'http_authenticators', type: 'string', help: 'HTTP authenticator for authenticated endpoints.' },
+  {
+    name: 'authenticate_http_readonly',
+    type: 'bool',
+    default: 'false',
+    help: 'Require authentication on read-only HTTP endpoints that support it.',
+  },
+  {
+    name: 'authenticate_http_readwrite',
+    type: 'bool',
+    default: 'false',
+    help: 'Require authentication on read-write HTTP endpoints that support it.',
+  },
+  {
+    name: 'authentication_backoff_factor',
+    type: 'duration',
+    default: '1secs',
+    help: 'Initial delay between authentication attempts.',
+  },
+  {
+    name: 'authentication_timeout_min',
+    type: 'duration',
+    default: '5secs',
+    help: 'Shortest time allowed for one authentication attempt.',
+  },
+  {
+    name: 'authentication_timeout_max',
+    type: 'duration',
+    default: '1mins',
+    help: 'Longest time allowed for one authentication attempt.',
+  },
+  {
+    name: 'firewall_rules',
+    type: 'json',
+    help: 'HTTP endpoints to disable, as JSON: {"disabled_endpoints": {"paths": [...]}}.',
+    schema: JSON_OBJECT,
+  },
+
+  // Extensions.
+  { name: 'modules', type: 'json', help: 'Modules to load, as JSON, inline or file:///path.', schema: JSON_OBJECT },
+  { name: 'modules_dir', type: 'path', help: 'Directory of module manifest files (not with --modules).' },
+  { name: 'hooks', type: 'string', help: 'Comma-separated hook modules to install.' },
+  { name: 'container_logger', type: 'string', help: 'Container logger module; by default output goes to sandbox files.' },
+  { name: 'resource_estimator', type: 'string', help: 'Resource estimator module for oversubscription.' },
+  { name: 'qos_controller', type: 'string', help: 'QoS controller module for oversubscription.' },
+  {
+    name: 'oversubscribed_resources_interval',
+    type: 'duration',
+    default: '15secs',
+    help: 'How often oversubscribed resource estimates are sent to the master.',
+  },
+  {
+    name: 'qos_correction_interval_min',
+    type: 'duration',
+    default: '0ns',
+    help: 'Shortest interval between QoS corrections.',
+  },
+  {
+    name: 'memory_profiling',
+    type: 'bool',
+    default: 'false',
+    help: 'Expose memory profiling endpoints (needs jemalloc in Apache Mesos).',
+  },
+] as const satisfies readonly FlagDef[];
+
+export type AgentFlags = FlagValues<typeof agentFlagDefs>;
+
+/**
+ * Loads mesos-agent flags: command line, then MESOS_* environment, then defaults; pass the
+ * host-dependent defaults (work_dir, runtime_dir, ...) as `runtimeDefaults`.
+ */
+export function loadAgentFlags(opts: Omit<LoadOptions, 'prefix'>): Loaded<AgentFlags> {
+  return loadFlags<AgentFlags>(agentFlagDefs, { ...opts, prefix: 'MESOS_' });
+}

@@ -1,0 +1,172 @@
+// The agent's connection to its master: REGISTER (or re-register) and keep the message stream
+// open; reconnect with randomized exponential backoff when it breaks or when the master stops
+// pinging; POST status updates and pongs on the side.
+import type { Logger } from 'pino';
+import {
+  AGENT_ENDPOINT,
+  AGENT_ID_HEADER,
+  type AgentToMaster,
+  type MasterToAgent,
+  type RegisterMessage,
+  STREAM_ID_HEADER,
+} from '../common/agent-protocol.ts';
+import { type Endpoint, type RecordStream, openRecordStream, request } from '../common/http-client.ts';
+import type { TaskStatus } from '../common/mesos.ts';
+import type { MasterChannel } from './agent.ts';
+
+export interface MasterLinkEvents {
+  registration(): RegisterMessage['register'];
+  registered(agentId: string, masterId: string, reregistered: boolean): void;
+  message(msg: MasterToAgent): void;
+  /** The master refused the agent; it must start over with a new identity. */
+  shutdown(message: string): void;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+export class MasterLink implements MasterChannel {
+  private stream?: RecordStream;
+  private agentId?: string;
+  private streamId?: string;
+  private attempts = 0;
+  private stopped = false;
+  private watchdog?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+  private pingWindowMs = 0;
+  /** Identifies the current connection attempt; events of older ones are ignored. */
+  private generation = 0;
+  connected = false;
+
+  constructor(
+    readonly master: Endpoint,
+    private readonly events: MasterLinkEvents,
+    private readonly log: Logger,
+    private readonly backoffFactorMs = 1000,
+  ) {}
+
+  start(): void {
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stream?.close();
+  }
+
+  private scheduleReconnect(why: string): void {
+    this.connected = false;
+    this.streamId = undefined;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.stopped || this.reconnectTimer) return;
+    const cap = Math.min(MAX_BACKOFF_MS, this.backoffFactorMs * 2 ** Math.min(this.attempts, 16));
+    const delay = this.attempts === 0 ? 0 : Math.random() * cap;
+    this.attempts++;
+    const level = this.attempts > 1 ? 'debug' : 'warn';
+    this.log[level](`Connection to master ${this.master.host}:${this.master.port} ${why}; retrying in ${Math.round(delay)} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.pingWindowMs <= 0) return;
+    this.watchdog = setTimeout(() => {
+      this.log.warn(`No ping from the master for ${this.pingWindowMs / 1000}s; reconnecting`);
+      this.stream?.close();
+    }, this.pingWindowMs);
+    this.watchdog.unref();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const body = JSON.stringify({ type: 'REGISTER', register: this.events.registration() } satisfies RegisterMessage);
+    try {
+      const stream = await openRecordStream(
+        this.master,
+        AGENT_ENDPOINT,
+        body,
+        { 'Content-Type': 'application/json', Accept: 'application/json' },
+        (record, status) => {
+          if (generation !== this.generation) return;
+          if (status !== 200) {
+            this.log.error(`Master refused registration (HTTP ${status}): ${record.toString('utf8').slice(0, 500)}`);
+            return;
+          }
+          let msg: MasterToAgent;
+          try {
+            msg = JSON.parse(record.toString('utf8')) as MasterToAgent;
+          } catch {
+            this.log.error('Dropping an unparsable message from the master');
+            return;
+          }
+          this.onMessage(msg);
+        },
+        (err) => {
+          if (generation === this.generation) this.scheduleReconnect(err ? `failed: ${err.message}` : 'closed');
+        },
+        (status, headers) => {
+          const sid = headers['mesos-stream-id'];
+          if (status === 200 && generation === this.generation) this.streamId = Array.isArray(sid) ? sid[0] : sid;
+        },
+      );
+      this.stream = stream;
+    } catch (err) {
+      if (generation === this.generation) this.scheduleReconnect(`could not be opened: ${(err as Error).message}`);
+    }
+  }
+
+  private onMessage(msg: MasterToAgent): void {
+    if (msg.type === 'REGISTERED') {
+      const r = msg.registered;
+      this.agentId = r.agent_id;
+      this.connected = true;
+      this.attempts = 0;
+      this.pingWindowMs = r.ping_interval_seconds * 1000 * (r.max_missed_pings + 1);
+      this.armWatchdog();
+      this.events.registered(r.agent_id, r.master_id, r.reregistered);
+      return;
+    }
+    if (msg.type === 'PING') {
+      this.armWatchdog();
+      void this.post({ type: 'PONG', pong: { seq: msg.ping.seq } });
+      return;
+    }
+    if (msg.type === 'SHUTDOWN') {
+      this.agentId = undefined;
+      this.events.shutdown(msg.shutdown.message);
+      this.stream?.close();
+      return;
+    }
+    this.events.message(msg);
+  }
+
+  /** POSTs a message on the current registration; false when it did not get through. */
+  async post(msg: AgentToMaster): Promise<boolean> {
+    if (!this.connected || !this.agentId || !this.streamId) return false;
+    try {
+      const res = await request(this.master, 'POST', AGENT_ENDPOINT, JSON.stringify(msg), {
+        'Content-Type': 'application/json',
+        [AGENT_ID_HEADER]: this.agentId,
+        [STREAM_ID_HEADER]: this.streamId,
+      });
+      if (res.status === 409) {
+        // The master no longer knows this stream: register again.
+        this.stream?.close();
+        return false;
+      }
+      return res.status === 202;
+    } catch (err) {
+      this.log.debug(`Failed to send ${msg.type} to the master: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  sendStatusUpdate(frameworkId: string, status: TaskStatus): void {
+    void this.post({ type: 'STATUS_UPDATE', status_update: { framework_id: frameworkId, status } });
+  }
+}

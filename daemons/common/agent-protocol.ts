@@ -1,0 +1,81 @@
+// The master <-> agent protocol. It is ours (Mesos's is libprocess messages), shaped like the
+// v1 scheduler API so one set of tools serves both: the agent POSTs REGISTER to
+// /master/internal/agent and keeps that response open as a RecordIO stream of JSON messages from
+// the master; every other message from the agent is a separate POST carrying the agent id and
+// the stream id it got in REGISTERED. Everything is idempotent so either side can retry.
+import type {
+  Attribute,
+  ExecutorInfo,
+  FrameworkInfo,
+  KillPolicy,
+  Resource,
+  TaskGroupInfo,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+} from './mesos.ts';
+
+export const AGENT_ENDPOINT = '/master/internal/agent';
+export const AGENT_ID_HEADER = 'mesos-agent-id';
+export const STREAM_ID_HEADER = 'mesos-stream-id';
+
+/** A task as the agent reports it when (re-)registering. */
+export interface ReportedTask {
+  framework_id: string;
+  executor_id: string;
+  task: TaskInfo;
+  state: TaskState;
+  /** Latest status the agent holds for the task (acknowledged or not). */
+  status?: TaskStatus;
+}
+
+export interface RegisterMessage {
+  type: 'REGISTER';
+  register: {
+    /** Present when the agent recovered its id from its work_dir: a re-registration. */
+    agent_id?: string;
+    hostname: string;
+    port: number;
+    /** libprocess-style pid the web UI needs: slave(1)@ip:port */
+    pid: string;
+    version: string;
+    resources: Resource[];
+    attributes: Attribute[];
+    tasks: ReportedTask[];
+    frameworks: FrameworkInfo[];
+    capabilities?: string[];
+  };
+}
+
+export interface StatusUpdateMessage {
+  type: 'STATUS_UPDATE';
+  status_update: { framework_id: string; status: TaskStatus };
+}
+
+export interface PongMessage {
+  type: 'PONG';
+  pong: { seq: number };
+}
+
+export interface ExecutorMessageToMaster {
+  type: 'FRAMEWORK_MESSAGE';
+  framework_message: { framework_id: string; executor_id: string; data: string };
+}
+
+export type AgentToMaster = StatusUpdateMessage | PongMessage | ExecutorMessageToMaster;
+
+export type MasterToAgent =
+  | {
+      type: 'REGISTERED';
+      registered: { agent_id: string; master_id: string; ping_interval_seconds: number; max_missed_pings: number; reregistered: boolean };
+    }
+  | { type: 'RUN_TASK'; run_task: { framework: FrameworkInfo; task: TaskInfo } }
+  | { type: 'RUN_TASK_GROUP'; run_task_group: { framework: FrameworkInfo; executor: ExecutorInfo; task_group: TaskGroupInfo } }
+  | { type: 'KILL_TASK'; kill_task: { framework_id: string; task_id: string; kill_policy?: KillPolicy } }
+  | { type: 'ACKNOWLEDGE'; acknowledge: { framework_id: string; task_id: string; uuid: string } }
+  | { type: 'SHUTDOWN_FRAMEWORK'; shutdown_framework: { framework_id: string } }
+  | { type: 'SHUTDOWN_EXECUTOR'; shutdown_executor: { framework_id: string; executor_id: string } }
+  | { type: 'FRAMEWORK_MESSAGE'; framework_message: { framework_id: string; executor_id: string; data: string } }
+  | { type: 'PING'; ping: { seq: number } }
+  /** The master refuses this agent (e.g. it was removed); the agent must not retry with that id. */
+  | { type: 'SHUTDOWN'; shutdown: { message: string } };

@@ -1,0 +1,157 @@
+// A small HTTP client for our daemons and CLI: keep-alive POSTs and long-lived RecordIO
+// streams, on node:http (no proxy or redirect magic: we talk to Mesos endpoints directly).
+import http from 'node:http';
+import { RecordIODecoder } from './recordio.ts';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export class MasterAddressError extends Error {}
+
+/**
+ * Parses a --master value: `host:port`, `http://host:port[/]`, an IPv6 `[::1]:5050`.
+ * zk:// is rejected here with a clear message (ZooKeeper detection is not supported yet).
+ */
+export function parseMasterAddress(value: string): Endpoint {
+  const v = value.trim();
+  if (v.startsWith('zk://')) {
+    throw new MasterAddressError(`'${v}' is a ZooKeeper URL; ZooKeeper master detection is not supported yet, give the master as host:port`);
+  }
+  const withoutScheme = v.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (v.startsWith('https://')) throw new MasterAddressError(`'${v}': https is not supported; use http://host:port or host:port`);
+  const m = /^(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/.exec(withoutScheme);
+  if (!m) throw new MasterAddressError(`'${v}' is not a master address; expected host:port (e.g. 127.0.0.1:5050)`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new MasterAddressError(`'${v}': port ${port} is out of range 1-65535`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export function request(
+  ep: Endpoint,
+  method: string,
+  path: string,
+  body?: Uint8Array | string,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: ep.host,
+        port: ep.port,
+        method,
+        path,
+        agent: keepAlive,
+        headers: { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`request to ${ep.host}:${ep.port}${path} timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export interface RecordStream {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Ends the stream from our side. */
+  close(): void;
+}
+
+/**
+ * POSTs a body and reads the response as a RecordIO stream. `onRecord` gets each record;
+ * `onEnd` is called once when the stream ends for any reason (error included).
+ * Resolves when the response headers arrive; non-200 responses resolve with their status and
+ * the body is delivered as a single record.
+ */
+export function openRecordStream(
+  ep: Endpoint,
+  path: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+  onRecord: (record: Buffer, status: number) => void,
+  onEnd: (err?: Error) => void,
+  /** Called with the response head before any record is delivered. */
+  onHeaders?: (status: number, headers: http.IncomingHttpHeaders) => void,
+): Promise<RecordStream> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let ended = false;
+    const finish = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      onEnd(err);
+    };
+    const req = http.request(
+      {
+        host: ep.host,
+        port: ep.port,
+        method: 'POST',
+        path,
+        // A stream holds its socket for its lifetime; it must not take one from the pool.
+        agent: false,
+        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        settled = true;
+        onHeaders?.(res.statusCode ?? 0, res.headers);
+        const stream: RecordStream = { status: res.statusCode ?? 0, headers: res.headers, close: () => req.destroy() };
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            onRecord(Buffer.concat(chunks), res.statusCode ?? 0);
+            finish();
+          });
+          res.on('error', (e) => finish(e));
+          resolve(stream);
+          return;
+        }
+        req.socket?.setNoDelay(true);
+        const decoder = new RecordIODecoder();
+        res.on('data', (chunk: Buffer) => {
+          let records: Buffer[];
+          try {
+            records = decoder.decode(chunk);
+          } catch (e) {
+            req.destroy(e as Error);
+            return;
+          }
+          for (const r of records) onRecord(r, 200);
+        });
+        res.on('end', () => finish());
+        res.on('error', (e) => finish(e));
+        res.on('close', () => finish());
+        resolve(stream);
+      },
+    );
+    req.on('error', (e) => {
+      if (!settled) {
+        settled = true;
+        reject(e);
+        return;
+      }
+      finish(e);
+    });
+    req.write(body);
+    req.end();
+  });
+}

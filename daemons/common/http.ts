@@ -1,0 +1,83 @@
+// HTTP helpers shared by master and agent: JSON(P) responses, RecordIO streaming responses and
+// media-type negotiation for the v1 APIs.
+import type { Request, Response } from 'express';
+import { encodeRecord } from './recordio.ts';
+
+export const APPLICATION_JSON = 'application/json';
+export const APPLICATION_PROTOBUF = 'application/x-protobuf';
+export type MediaType = typeof APPLICATION_JSON | typeof APPLICATION_PROTOBUF;
+
+/** A jsonp callback must be a plain JavaScript name, so it cannot smuggle script into the page. */
+const JSONP_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** Sends a JSON document, or `callback(json);` when the query has `jsonp=callback` (Mesos web UI). */
+export function sendJson(req: Request, res: Response, body: unknown, status = 200): void {
+  const jsonp = typeof req.query.jsonp === 'string' ? req.query.jsonp : undefined;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  if (jsonp !== undefined) {
+    if (!JSONP_NAME.test(jsonp)) {
+      res.status(400).type('text/plain').send(`Invalid 'jsonp' callback name '${jsonp.slice(0, 64)}'`);
+      return;
+    }
+    res.status(status).type('text/javascript').send(`${jsonp}(${text});`);
+    return;
+  }
+  res.status(status).type(APPLICATION_JSON).send(text);
+}
+
+export function sendText(res: Response, status: number, message: string): void {
+  res.status(status).type('text/plain').send(message);
+}
+
+/** The media type of a request body, or an HTTP error (400 missing, 415 unsupported). */
+export function requestMediaType(req: Request): MediaType | { status: number; message: string } {
+  const raw = req.headers['content-type'];
+  if (!raw) return { status: 400, message: "Expecting 'Content-Type' to be present" };
+  const type = raw.split(';')[0]!.trim().toLowerCase();
+  if (type === APPLICATION_JSON || type === APPLICATION_PROTOBUF) return type;
+  return { status: 415, message: `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+}
+
+/** The media type to answer with, from Accept (406 when neither JSON nor protobuf is acceptable). */
+export function responseMediaType(req: Request): MediaType | { status: number; message: string } {
+  const accept = req.headers.accept;
+  if (!accept) return APPLICATION_JSON;
+  const ranges = accept.split(',').map((part) => {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return { type, q: q ? Number(q.slice(2)) : 1 };
+  });
+  // The most specific matching range decides (type/subtype, then type/*, then */*), as in
+  // Mesos and RFC 7231: `application/json;q=0, */*` refuses JSON.
+  const quality = (media: string): number => {
+    const [major] = media.split('/');
+    for (const candidate of [media, `${major}/*`, '*/*']) {
+      const matching = ranges.filter((r) => r.type === candidate);
+      if (matching.length > 0) return Math.max(...matching.map((r) => (Number.isFinite(r.q) ? r.q : 0)));
+    }
+    return 0;
+  };
+  const json = quality(APPLICATION_JSON);
+  const proto = quality(APPLICATION_PROTOBUF);
+  if (json === 0 && proto === 0) {
+    return { status: 406, message: `Expecting 'Accept' to allow ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+  }
+  const explicitProto = ranges.some((r) => r.type === APPLICATION_PROTOBUF && r.q > 0);
+  const explicitJson = ranges.some((r) => r.type === APPLICATION_JSON && r.q > 0);
+  if (explicitProto && (!explicitJson || proto > json)) return APPLICATION_PROTOBUF;
+  return json >= proto ? APPLICATION_JSON : APPLICATION_PROTOBUF;
+}
+
+/** Starts a chunked RecordIO response; returns a writer of already-encoded records. */
+export function startRecordIOStream(res: Response, mediaType: MediaType, headers: Record<string, string> = {}): (payload: Uint8Array | string) => boolean {
+  res.status(200);
+  res.setHeader('Content-Type', mediaType);
+  res.setHeader('Cache-Control', 'no-cache');
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.flushHeaders();
+  res.socket?.setNoDelay(true);
+  return (payload) => {
+    if (res.writableEnded || res.destroyed) return false;
+    return res.write(encodeRecord(payload));
+  };
+}

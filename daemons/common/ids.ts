@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+
+export function newUuid(): string {
+  return randomUUID();
+}
+
+/** 16 random bytes as base64: the `uuid` of a TaskStatus as it appears in JSON. */
+export function newStatusUuid(): string {
+  const hex = randomUUID().replaceAll('-', '');
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+/** Validates a base64 status uuid from a client; Mesos requires exactly 16 bytes. */
+export function isValidStatusUuid(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  return Buffer.from(value, 'base64').length === 16;
+}
+
+/** The printable form Mesos uses in logs for a status uuid. */
+export function formatStatusUuid(base64: string): string {
+  const hex = Buffer.from(base64, 'base64').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,131 @@
+// A v1 scheduler HTTP API client: SUBSCRIBE opens the event stream (RecordIO), every other
+// call is a POST with the framework id and Mesos-Stream-Id. JSON or protobuf on the wire; the
+// caller always sees JSON-shaped events. Used by `mesos execute`, the tests and the benchmarks.
+import { type Endpoint, type RecordStream, openRecordStream, request } from './http-client.ts';
+import { APPLICATION_JSON, APPLICATION_PROTOBUF } from './http.ts';
+import type { FrameworkInfo } from './mesos.ts';
+import { decode, encode } from './proto/codec.ts';
+
+export type WireFormat = 'json' | 'protobuf';
+
+export interface SchedulerEventJson {
+  type: string;
+  [payload: string]: unknown;
+}
+
+export class SchedulerCallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SchedulerClientOptions {
+  master: Endpoint;
+  format?: WireFormat;
+  path?: string;
+  onEvent: (event: SchedulerEventJson) => void;
+  /** The event stream ended (master gone, or it closed the stream). */
+  onDisconnected?: (err?: Error) => void;
+}
+
+export class SchedulerClient {
+  frameworkId?: string;
+  streamId?: string;
+  private stream?: RecordStream;
+  private readonly format: WireFormat;
+  private readonly mediaType: string;
+  private readonly path: string;
+
+  constructor(private readonly opts: SchedulerClientOptions) {
+    this.format = opts.format ?? 'json';
+    this.mediaType = this.format === 'json' ? APPLICATION_JSON : APPLICATION_PROTOBUF;
+    this.path = opts.path ?? '/api/v1/scheduler';
+  }
+
+  private encodeCall(call: object): Uint8Array | string {
+    return this.format === 'json' ? JSON.stringify(call) : encode('mesos.v1.scheduler.Call', call);
+  }
+
+  private decodeEvent(record: Buffer): SchedulerEventJson {
+    if (this.format === 'json') return JSON.parse(record.toString('utf8')) as SchedulerEventJson;
+    return decode('mesos.v1.scheduler.Event', record) as SchedulerEventJson;
+  }
+
+  /**
+   * Subscribes; resolves once the stream is open (the SUBSCRIBED event arrives through
+   * onEvent). Rejects with SchedulerCallError when the master answers with an error status.
+   */
+  async subscribe(frameworkInfo: FrameworkInfo, suppressedRoles?: string[]): Promise<void> {
+    const call: Record<string, unknown> = {
+      type: 'SUBSCRIBE',
+      subscribe: { framework_info: frameworkInfo, ...(suppressedRoles ? { suppressed_roles: suppressedRoles } : {}) },
+    };
+    if (frameworkInfo.id) call.framework_id = frameworkInfo.id;
+    let errorBody: string | undefined;
+    let status = 0;
+    let markEnded: () => void = () => {};
+    const ended = new Promise<void>((resolve) => {
+      markEnded = resolve;
+    });
+    const stream = await openRecordStream(
+      this.opts.master,
+      this.path,
+      this.encodeCall(call),
+      { 'Content-Type': this.mediaType, Accept: this.mediaType, Connection: 'close' },
+      (record, recordStatus) => {
+        if (recordStatus !== 200) {
+          errorBody = record.toString('utf8');
+          return;
+        }
+        let event: SchedulerEventJson;
+        try {
+          event = this.decodeEvent(record);
+        } catch (err) {
+          this.stream?.close();
+          this.opts.onDisconnected?.(new Error(`undecodable event from the master: ${(err as Error).message}`));
+          return;
+        }
+        if (event.type === 'SUBSCRIBED') {
+          this.frameworkId = (event.subscribed as { framework_id: { value: string } }).framework_id.value;
+        }
+        this.opts.onEvent(event);
+      },
+      (err) => {
+        markEnded();
+        if (status === 200) this.opts.onDisconnected?.(err);
+      },
+      (s, headers) => {
+        status = s;
+        const sid = headers['mesos-stream-id'];
+        if (s === 200) this.streamId = Array.isArray(sid) ? sid[0] : sid;
+      },
+    );
+    this.stream = stream;
+    if (stream.status !== 200) {
+      // The error text is the body, which arrives after the headers.
+      await ended;
+      throw new SchedulerCallError(stream.status, errorBody?.trim() || `HTTP ${stream.status}`);
+    }
+  }
+
+  /** Sends a call (framework_id is filled in); throws SchedulerCallError on a non-2xx answer. */
+  async call(call: Record<string, unknown>): Promise<void> {
+    if (!this.frameworkId || !this.streamId) throw new SchedulerCallError(0, 'not subscribed');
+    const body = this.encodeCall({ framework_id: { value: this.frameworkId }, ...call });
+    const res = await request(this.opts.master, 'POST', this.path, body, {
+      'Content-Type': this.mediaType,
+      Accept: this.mediaType,
+      'Mesos-Stream-Id': this.streamId,
+    });
+    if (res.status !== 202 && res.status !== 200) {
+      throw new SchedulerCallError(res.status, `${call.type} failed with HTTP ${res.status}: ${res.body.toString('utf8').trim()}`);
+    }
+  }
+
+  close(): void {
+    this.stream?.close();
+  }
+}

@@ -1,0 +1,97 @@
+// POST /master/internal/agent: the agents' side of the master. REGISTER opens the stream of
+// master -> agent messages; STATUS_UPDATE, PONG and FRAMEWORK_MESSAGE come as separate POSTs
+// naming the agent and the stream (see common/agent-protocol.ts).
+import type { Request, Response } from 'express';
+import {
+  AGENT_ID_HEADER,
+  type AgentToMaster,
+  type MasterToAgent,
+  type RegisterMessage,
+  STREAM_ID_HEADER,
+} from '../common/agent-protocol.ts';
+import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.ts';
+import { newUuid } from '../common/ids.ts';
+import type { AgentLink } from './links.ts';
+import type { Master } from './master.ts';
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function parseBody(req: Request): { type?: string; [k: string]: unknown } | undefined {
+  if (!Buffer.isBuffer(req.body)) return undefined;
+  try {
+    const v = JSON.parse(req.body.toString('utf8')) as unknown;
+    return v && typeof v === 'object' ? (v as { type?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validRegister(msg: unknown): msg is RegisterMessage {
+  const r = (msg as Partial<RegisterMessage>).register;
+  return (
+    (msg as { type?: string }).type === 'REGISTER' &&
+    !!r &&
+    typeof r.hostname === 'string' &&
+    typeof r.port === 'number' &&
+    typeof r.pid === 'string' &&
+    Array.isArray(r.resources) &&
+    Array.isArray(r.tasks)
+  );
+}
+
+export function agentApiHandler(master: Master) {
+  return (req: Request, res: Response) => {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendText(res, 405, `Expecting a 'POST' request, received '${req.method}'`);
+    }
+    const msg = parseBody(req);
+    if (!msg) return sendText(res, 400, 'Expecting a JSON object body');
+    if (msg.type === 'REGISTER') {
+      if (!validRegister(msg)) return sendText(res, 400, 'Malformed REGISTER message');
+      const streamId = newUuid();
+      const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+      const link: AgentLink = {
+        send: (m: MasterToAgent) => write(JSON.stringify(m)),
+        close: () => {
+          if (!res.writableEnded) res.end();
+        },
+      };
+      req.socket.setKeepAlive(true, 10_000);
+      const agent = master.registerAgent(msg.register, link, streamId);
+      const agentId = agent.id;
+      res.on('close', () => master.agentDisconnected(agentId, streamId));
+      return;
+    }
+    const agentId = header(req, AGENT_ID_HEADER);
+    const streamId = header(req, STREAM_ID_HEADER);
+    const agent = agentId ? master.agents.get(agentId) : undefined;
+    if (!agent || !streamId || agent.streamId !== streamId) {
+      // The agent must (re-)register first; 409 tells it so without being an error to log.
+      return sendText(res, 409, `Agent ${agentId ?? '(none)'} is not registered on stream ${streamId ?? '(none)'}`);
+    }
+    const m = msg as unknown as AgentToMaster;
+    switch (m.type) {
+      case 'STATUS_UPDATE':
+        master.statusUpdate(agent, m.status_update.framework_id, m.status_update.status);
+        break;
+      case 'PONG':
+        master.pong(agent, m.pong.seq);
+        break;
+      case 'FRAMEWORK_MESSAGE': {
+        const fw = master.frameworks.get(m.framework_message.framework_id);
+        fw?.sink?.send({
+          type: 'MESSAGE',
+          message: { agent_id: { value: agent.id }, executor_id: { value: m.framework_message.executor_id }, data: m.framework_message.data },
+        });
+        break;
+      }
+      default:
+        return sendText(res, 400, `Unknown agent message type '${String((msg as { type?: unknown }).type)}'`);
+    }
+    res.status(202).end();
+  };
+}

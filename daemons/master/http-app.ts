@@ -1,0 +1,148 @@
+// The master's HTTP routes: v1 scheduler API, the agents' internal endpoint, and the legacy
+// read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use.
+import express, { type Request, type Response } from 'express';
+import { AGENT_ENDPOINT } from '../common/agent-protocol.ts';
+import { sendJson, sendText } from '../common/http.ts';
+import { isTerminalState } from '../common/mesos.ts';
+import { toStateJson } from '../common/resources.ts';
+import { MESOS_API_VERSION } from '../common/version.ts';
+import { agentApiHandler } from './agent-api.ts';
+import type { Master } from './master.ts';
+import { masterMetrics } from './metrics.ts';
+import { schedulerApiHandler } from './scheduler-api.ts';
+import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
+
+function queryString(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function queryInt(req: Request, name: string, fallback: number): number | { error: string } {
+  const v = queryString(req, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v)) return { error: `Failed to parse '${name}': '${v}' is not a non-negative integer` };
+  return Number(v);
+}
+
+export function createMasterApp(ctx: StateContext): express.Express {
+  const master = ctx.master;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const rawBody = express.raw({ type: () => true, limit: '64mb' });
+
+  const scheduler = schedulerApiHandler(master);
+  app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);
+  app.all(AGENT_ENDPOINT, rawBody, agentApiHandler(master));
+
+  app.get(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(ctx)));
+  app.get(['/master/frameworks', '/frameworks'], (req, res) =>
+    sendJson(req, res, frameworksJson(ctx, queryString(req, 'framework_id'))),
+  );
+  app.get(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
+  app.get(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
+    const limit = queryInt(req, 'limit', 100);
+    const offset = queryInt(req, 'offset', 0);
+    if (typeof limit !== 'number') return sendText(res, 400, limit.error);
+    if (typeof offset !== 'number') return sendText(res, 400, offset.error);
+    const order = queryString(req, 'order') ?? 'des';
+    if (order !== 'asc' && order !== 'des') return sendText(res, 400, "Failed to parse 'order': expected 'asc' or 'des'");
+    sendJson(req, res, tasksJson(ctx, { limit, offset, order, frameworkId: queryString(req, 'framework_id'), taskId: queryString(req, 'task_id') }));
+  });
+  app.get(['/master/health', '/health'], (_req, res) => {
+    res.status(200).end();
+  });
+  app.get(['/version', '/master/version'], (req, res) =>
+    sendJson(req, res, {
+      version: MESOS_API_VERSION,
+      build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
+      build_time: Math.floor(ctx.buildTime / 1000),
+      build_user: 'mesos-ts',
+    }),
+  );
+  app.get(['/metrics/snapshot', '/master/metrics/snapshot'], (req, res) => sendJson(req, res, masterMetrics(master)));
+  app.get(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
+  app.get(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
+  app.get(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
+  app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
+  app.post(['/master/teardown', '/teardown'], express.urlencoded({ extended: false }), (req, res) => {
+    const id = typeof req.body?.frameworkId === 'string' ? req.body.frameworkId : undefined;
+    if (!id) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
+    const fw = master.frameworks.get(id);
+    if (!fw) return sendText(res, 400, `No framework found with specified ID '${id}'`);
+    master.removeFramework(fw, 'torn down by the operator through /master/teardown');
+    res.status(200).end();
+  });
+  return app;
+}
+
+/** /redirect: 307 to the leading master. A standalone master is always the leader. */
+function redirectToLeader(ctx: StateContext, _req: Request, res: Response): void {
+  const { hostname, port } = ctx.master.config;
+  res.redirect(307, `//${hostname}:${port}`);
+}
+
+function rolesJson(master: Master): Record<string, unknown> {
+  const roles = master.allocator.roleSummary();
+  return {
+    roles: roles.map((r) => ({
+      name: r.role,
+      weight: r.weight,
+      frameworks: r.frameworks,
+      resources: toStateJson(r.allocated),
+      allocated: toStateJson(r.allocated),
+      offered: toStateJson(
+        [...master.offers.values()].filter((o) => o.role === r.role).flatMap((o) => o.resources),
+      ),
+      reserved: toStateJson([]),
+      quota: { role: r.role, guarantee: {}, limit: {}, consumed: {} },
+    })),
+  };
+}
+
+function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
+  const m = ctx.master;
+  const counts = (tasks: Iterable<{ state: string }>) => {
+    const c: Record<string, number> = {
+      TASK_STAGING: 0,
+      TASK_STARTING: 0,
+      TASK_RUNNING: 0,
+      TASK_KILLING: 0,
+      TASK_FINISHED: 0,
+      TASK_KILLED: 0,
+      TASK_FAILED: 0,
+      TASK_LOST: 0,
+      TASK_ERROR: 0,
+      TASK_UNREACHABLE: 0,
+    };
+    for (const t of tasks) if (t.state in c) c[t.state]!++;
+    return c;
+  };
+  return {
+    hostname: m.config.hostname,
+    cluster: m.config.cluster ?? '',
+    slaves: [...m.agents.values()].map((a) => ({
+      id: a.id,
+      pid: a.pid,
+      hostname: a.hostname,
+      active: a.active,
+      resources: toStateJson(a.resources),
+      used_resources: toStateJson(m.agentUsed(a)),
+      offered_resources: toStateJson(m.agentOffered(a)),
+      framework_ids: [...new Set([...a.tasks.values()].map((t) => t.frameworkId))],
+      ...counts(a.tasks.values()),
+    })),
+    frameworks: [...m.frameworks.values()].map((f) => ({
+      id: f.id,
+      name: f.info.name,
+      pid: '',
+      used_resources: toStateJson(m.frameworkUsed(f)),
+      offered_resources: toStateJson(m.frameworkOffered(f)),
+      capabilities: (f.info.capabilities ?? []).map((c) => c.type),
+      active: f.active,
+      connected: f.connected,
+      slave_ids: [...new Set([...f.tasks.values()].filter((t) => !isTerminalState(t.state)).map((t) => t.agentId))],
+      ...counts([...f.tasks.values(), ...f.completedTasks]),
+    })),
+  };
+}

@@ -1,0 +1,22 @@
+// The master's outgoing channels, as the core sees them: a scheduler's event stream and an
+// agent's message stream. The HTTP layer implements them over chunked RecordIO responses;
+// tests can implement them with arrays.
+import type { MasterToAgent } from '../common/agent-protocol.ts';
+
+/** A scheduler subscription: JSON-shaped v1 scheduler Events go in, encoding is the sink's job. */
+export interface EventSink {
+  send(event: SchedulerEvent): void;
+  /** Ends the stream (the framework sees its connection close). */
+  close(): void;
+}
+
+export interface AgentLink {
+  send(message: MasterToAgent): void;
+  close(): void;
+}
+
+/** A v1 scheduler Event in its JSON shape: `{type: 'OFFERS', offers: {...}}`. */
+export interface SchedulerEvent {
+  type: 'SUBSCRIBED' | 'OFFERS' | 'RESCIND' | 'UPDATE' | 'MESSAGE' | 'FAILURE' | 'ERROR' | 'HEARTBEAT';
+  [payload: string]: unknown;
+}

@@ -1,0 +1,1019 @@
+// The master's core: frameworks, agents, tasks and offers, and the rules that tie them
+// together. It does no I/O of its own: schedulers and agents are reached through the
+// EventSink/AgentLink the HTTP layer hands in, so the whole core runs in tests with arrays.
+//
+//   scheduler-api.ts --calls--> Master <--messages-- agent-api.ts
+//                                  |  \--offers--> DrfAllocator (pure)
+//                     EventSink <--+--> AgentLink
+import type { Logger } from 'pino';
+import type { RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
+import { newUuid } from '../common/ids.ts';
+import {
+  type FrameworkInfo,
+  type MasterInfo,
+  type Offer,
+  type Resource,
+  type TaskState,
+  type TaskStatus,
+  isTerminalState,
+} from '../common/mesos.ts';
+import { add, allocatedTo, subtract } from '../common/resources.ts';
+import { MESOS_API_VERSION } from '../common/version.ts';
+import { DrfAllocator } from './allocator/index.ts';
+import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
+import {
+  type AgentRecord,
+  type FrameworkRecord,
+  type OfferRecord,
+  type TaskRecord,
+  frameworkRoles,
+  taskKey,
+} from './records.ts';
+import { masterStatus, stateForScheduler } from './status.ts';
+
+export interface MasterConfig {
+  hostname: string;
+  ip: string;
+  port: number;
+  cluster?: string | undefined;
+  allocationIntervalSecs: number;
+  agentPingTimeoutSecs: number;
+  maxAgentPingTimeouts: number;
+  maxCompletedFrameworks: number;
+  maxCompletedTasksPerFramework: number;
+  maxUnreachableTasksPerFramework: number;
+  offerTimeoutSecs?: number | undefined;
+  minAllocatable?: Resource[][] | undefined;
+  weights?: Map<string, number> | undefined;
+  heartbeatIntervalSecs: number;
+}
+
+export class CallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TASK_STATE_METRIC: Record<TaskState, string> = {
+  TASK_STAGING: 'staging',
+  TASK_STARTING: 'starting',
+  TASK_RUNNING: 'running',
+  TASK_KILLING: 'killing',
+  TASK_FINISHED: 'finished',
+  TASK_FAILED: 'failed',
+  TASK_KILLED: 'killed',
+  TASK_ERROR: 'error',
+  TASK_LOST: 'lost',
+  TASK_DROPPED: 'dropped',
+  TASK_UNREACHABLE: 'unreachable',
+  TASK_GONE: 'gone',
+  TASK_GONE_BY_OPERATOR: 'gone_by_operator',
+  TASK_UNKNOWN: 'unknown',
+};
+
+export class Master {
+  readonly id: string;
+  readonly startTime: number;
+  readonly info: MasterInfo;
+  readonly allocator: DrfAllocator;
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  readonly completedFrameworks: FrameworkRecord[] = [];
+  readonly agents = new Map<string, AgentRecord>();
+  /** Agents removed because they stopped answering; they may come back (partition heals). */
+  readonly unreachableAgents = new Map<string, { time: number; hostname: string }>();
+  readonly offers = new Map<string, OfferRecord>();
+  /** Counters of terminal transitions, for metrics (`master/tasks_finished` ...). */
+  readonly terminalCounts = new Map<TaskState, number>();
+  readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, offersSent: 0, tasksLaunched: 0 };
+
+  private nextFrameworkSeq = 0;
+  private nextAgentSeq = 0;
+  private nextOfferSeq = 0;
+  private allocationScheduled = false;
+  private stopped = false;
+  private filterTimer?: NodeJS.Timeout;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly config: MasterConfig,
+    readonly log: Logger,
+  ) {
+    this.id = newUuid();
+    this.startTime = Date.now();
+    this.info = {
+      id: this.id,
+      ip: ipv4ToUint32(config.ip),
+      port: config.port,
+      pid: `master@${config.ip}:${config.port}`,
+      hostname: config.hostname,
+      version: MESOS_API_VERSION,
+      address: { hostname: config.hostname, ip: config.ip, port: config.port },
+      capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
+    };
+    this.allocator = new DrfAllocator({
+      now: () => Date.now(),
+      ...(config.minAllocatable ? { minAllocatable: config.minAllocatable } : {}),
+      ...(config.weights ? { weights: config.weights } : {}),
+    });
+  }
+
+  /** Starts the periodic work: scheduler heartbeats, agent pings, the allocation safety net. */
+  start(): void {
+    this.timers.push(setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000));
+    this.timers.push(setInterval(() => this.pingAgents(), this.config.agentPingTimeoutSecs * 1000));
+    this.timers.push(setInterval(() => this.scheduleAllocation(), Math.max(this.config.allocationIntervalSecs, 0.05) * 1000));
+  }
+
+  stop(): void {
+    // A batched allocation may still be pending: it must neither send offers nor re-arm timers.
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.filterTimer) clearTimeout(this.filterTimer);
+    for (const fw of this.frameworks.values()) {
+      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+      fw.sink?.close();
+    }
+    for (const agent of this.agents.values()) agent.link?.close();
+  }
+
+  // ---------------------------------------------------------------- frameworks
+
+  /**
+   * SUBSCRIBE: registers a new framework or fails over an existing one to a new stream.
+   * Returns the framework id; throws CallError for invalid subscriptions.
+   */
+  subscribe(info: FrameworkInfo, suppressedRoles: string[], sink: EventSink, streamId: string): FrameworkRecord {
+    this.checkSubscribe(info);
+    const roles = frameworkRoles(info);
+    const requestedId = info.id?.value;
+    let fw = requestedId ? this.frameworks.get(requestedId) : undefined;
+    const now = Date.now();
+    if (fw) {
+      this.log.info({ framework: fw.id }, `Framework ${fw.id} (${info.name}) failed over to a new stream`);
+      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+      fw.failoverTimer = undefined;
+      const old = fw.sink;
+      fw.sink = undefined;
+      if (old) {
+        old.send({ type: 'ERROR', error: { message: 'Framework failed over' } });
+        old.close();
+      }
+      this.rescindFrameworkOffers(fw);
+      fw.info = { ...info, id: { value: fw.id } };
+      fw.roles = roles;
+      fw.reregisteredTime = now;
+      fw.unregisteredTime = undefined;
+      this.applyCapabilities(fw);
+      this.allocator.updateFramework(fw.id, { roles, suppressedRoles });
+    } else {
+      const id = requestedId ?? `${this.id}-${String(this.nextFrameworkSeq++).padStart(4, '0')}`;
+      fw = {
+        id,
+        info: { ...info, id: { value: id } },
+        roles,
+        suppressedRoles: new Set(suppressedRoles),
+        registeredTime: now,
+        connected: false,
+        active: false,
+        tasks: new Map(),
+        unreachableTasks: new Map(),
+        completedTasks: [],
+        offers: new Set(),
+        partitionAware: false,
+        killingStateCapable: false,
+      };
+      if (requestedId) fw.reregisteredTime = now;
+      this.applyCapabilities(fw);
+      this.frameworks.set(id, fw);
+      this.allocator.addFramework(id, { roles, suppressedRoles });
+      this.log.info({ framework: id, framework_name: info.name, user: info.user, roles }, `Registered framework ${id} (${info.name})`);
+    }
+    fw.suppressedRoles = new Set(suppressedRoles);
+    fw.sink = sink;
+    fw.streamId = streamId;
+    fw.connected = true;
+    fw.active = true;
+    this.allocator.activateFramework(fw.id);
+    sink.send({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        framework_id: { value: fw.id },
+        heartbeat_interval_seconds: this.config.heartbeatIntervalSecs,
+        master_info: this.info,
+      },
+    });
+    this.scheduleAllocation();
+    return fw;
+  }
+
+  /** Throws the CallError a SUBSCRIBE with this FrameworkInfo gets, before any stream starts. */
+  checkSubscribe(info: FrameworkInfo): void {
+    const roleError = validateRoles(info, frameworkRoles(info));
+    if (roleError) throw new CallError(400, roleError);
+    const requestedId = info.id?.value;
+    if (requestedId && this.completedFrameworks.some((f) => f.id === requestedId)) {
+      throw new CallError(403, `Framework ${requestedId} has been removed; subscribe without an id to register anew`);
+    }
+  }
+
+  private applyCapabilities(fw: FrameworkRecord): void {
+    const caps = new Set((fw.info.capabilities ?? []).map((c) => c.type));
+    fw.partitionAware = caps.has('PARTITION_AWARE');
+    fw.killingStateCapable = caps.has('TASK_KILLING_STATE');
+  }
+
+  /** UPDATE_FRAMEWORK: new FrameworkInfo (roles, capabilities, name...) without re-subscribing. */
+  updateFramework(fw: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[]): void {
+    const roles = frameworkRoles(info);
+    const roleError = validateRoles(info, roles);
+    if (roleError) throw new CallError(400, roleError);
+    const removed = fw.roles.filter((r) => !roles.includes(r));
+    fw.info = { ...info, id: { value: fw.id } };
+    fw.roles = roles;
+    fw.suppressedRoles = new Set(suppressedRoles);
+    this.applyCapabilities(fw);
+    this.allocator.updateFramework(fw.id, { roles, suppressedRoles });
+    for (const offerId of [...fw.offers]) {
+      const rec = this.offers.get(offerId);
+      if (rec && removed.includes(rec.role)) this.rescindOffer(rec, true);
+    }
+    this.scheduleAllocation();
+  }
+
+  /** Looks up the framework of a non-SUBSCRIBE call and checks its stream id. */
+  frameworkForCall(frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
+    if (!frameworkId) throw new CallError(400, "Expecting 'framework_id' to be present");
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) throw new CallError(400, `Framework cannot be found: ${frameworkId}`);
+    if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
+    if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    if (streamId !== fw.streamId) {
+      throw new CallError(400, `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`);
+    }
+    return fw;
+  }
+
+  /** The scheduler's stream broke: deactivate and start the failover timeout. */
+  frameworkDisconnected(frameworkId: string, streamId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw || fw.streamId !== streamId) return;
+    fw.sink = undefined;
+    fw.connected = false;
+    fw.active = false;
+    this.allocator.deactivateFramework(fw.id);
+    this.rescindFrameworkOffers(fw);
+    const timeoutSecs = fw.info.failover_timeout ?? 0;
+    this.log.info({ framework: fw.id }, `Framework ${fw.id} (${fw.info.name}) disconnected; failover timeout ${timeoutSecs}s`);
+    if (timeoutSecs <= 0) {
+      this.removeFramework(fw, 'failover timeout 0 after disconnection');
+      return;
+    }
+    fw.failoverTimer = setTimeout(() => {
+      const current = this.frameworks.get(frameworkId);
+      if (current && !current.connected) this.removeFramework(current, `failover timeout of ${timeoutSecs}s elapsed`);
+    }, Math.min(timeoutSecs, 2 ** 31 / 1000 - 1) * 1000);
+  }
+
+  /** Removes a framework: its tasks are killed, its offers rescinded, it moves to completed. */
+  removeFramework(fw: FrameworkRecord, why: string): void {
+    if (!this.frameworks.has(fw.id)) return;
+    this.log.info({ framework: fw.id }, `Removing framework ${fw.id} (${fw.info.name}): ${why}`);
+    if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+    fw.failoverTimer = undefined;
+    this.rescindFrameworkOffers(fw, false);
+    const agentsToNotify = new Set<string>();
+    const now = Date.now();
+    for (const task of [...fw.tasks.values()]) {
+      agentsToNotify.add(task.agentId);
+      if (!isTerminalState(task.state)) {
+        this.recordStatus(
+          task,
+          masterStatus(task.info.task_id.value, 'TASK_KILLED', {
+            agentId: task.agentId,
+            reason: 'REASON_FRAMEWORK_REMOVED',
+            message: 'Framework removed',
+            now,
+          }),
+        );
+      }
+      this.completeTask(fw, task);
+    }
+    for (const task of fw.unreachableTasks.values()) this.pushCompleted(fw, task);
+    fw.unreachableTasks.clear();
+    for (const agentId of agentsToNotify) {
+      this.agents.get(agentId)?.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: fw.id } });
+    }
+    this.allocator.removeFramework(fw.id);
+    this.frameworks.delete(fw.id);
+    fw.connected = false;
+    fw.active = false;
+    fw.unregisteredTime = now;
+    const sink = fw.sink;
+    fw.sink = undefined;
+    sink?.close();
+    this.completedFrameworks.push(fw);
+    while (this.completedFrameworks.length > this.config.maxCompletedFrameworks) this.completedFrameworks.shift();
+    this.scheduleAllocation();
+  }
+
+  private send(fw: FrameworkRecord, event: SchedulerEvent): void {
+    fw.sink?.send(event);
+  }
+
+  private heartbeatFrameworks(): void {
+    for (const fw of this.frameworks.values()) if (fw.sink) fw.sink.send({ type: 'HEARTBEAT' });
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  scheduleAllocation(): void {
+    if (this.allocationScheduled || this.stopped) return;
+    this.allocationScheduled = true;
+    setImmediate(() => {
+      this.allocationScheduled = false;
+      if (this.stopped) return;
+      this.allocate();
+    });
+  }
+
+  private allocate(): void {
+    const allocations = this.allocator.allocate();
+    if (allocations.length > 0) {
+      const byFramework = new Map<string, Offer[]>();
+      for (const a of allocations) {
+        const fw = this.frameworks.get(a.frameworkId);
+        const agent = this.agents.get(a.agentId);
+        if (!fw?.sink || !agent) {
+          this.allocator.recoverResources(a.frameworkId, a.agentId, a.resources);
+          continue;
+        }
+        const offerId = `${this.id}-O${this.nextOfferSeq++}`;
+        const offer: Offer = {
+          id: { value: offerId },
+          framework_id: { value: fw.id },
+          agent_id: { value: agent.id },
+          hostname: agent.hostname,
+          url: {
+            scheme: 'http',
+            address: { hostname: agent.hostname, ip: pidIp(agent.pid), port: agent.port },
+            path: '/slave(1)',
+          },
+          resources: a.resources,
+          attributes: agent.attributes,
+          executor_ids: [],
+          allocation_info: { role: a.role },
+        };
+        this.offers.set(offerId, { offer, frameworkId: fw.id, agentId: agent.id, role: a.role, resources: a.resources });
+        fw.offers.add(offerId);
+        agent.offers.add(offerId);
+        const list = byFramework.get(fw.id) ?? [];
+        list.push(offer);
+        byFramework.set(fw.id, list);
+      }
+      for (const [frameworkId, offers] of byFramework) {
+        const fw = this.frameworks.get(frameworkId);
+        if (!fw) continue;
+        this.counters.offersSent += offers.length;
+        this.send(fw, { type: 'OFFERS', offers: { offers } });
+        if (this.config.offerTimeoutSecs) {
+          for (const o of offers) {
+            const id = o.id.value;
+            setTimeout(() => {
+              const rec = this.offers.get(id);
+              if (rec) this.rescindOffer(rec, true);
+            }, this.config.offerTimeoutSecs * 1000).unref();
+          }
+        }
+      }
+    }
+    this.armFilterTimer();
+  }
+
+  private armFilterTimer(): void {
+    const next = this.allocator.nextFilterExpiry();
+    if (this.filterTimer) clearTimeout(this.filterTimer);
+    this.filterTimer = undefined;
+    if (next === undefined) return;
+    const delay = Math.max(0, next - Date.now()) + 1;
+    this.filterTimer = setTimeout(() => this.scheduleAllocation(), Math.min(delay, 2 ** 31 - 1));
+  }
+
+  /** Takes an offer out of circulation, returning its resources to the allocator. */
+  private dropOffer(rec: OfferRecord, refuseSeconds?: number): void {
+    this.offers.delete(rec.offer.id.value);
+    this.frameworks.get(rec.frameworkId)?.offers.delete(rec.offer.id.value);
+    this.agents.get(rec.agentId)?.offers.delete(rec.offer.id.value);
+    this.allocator.recoverResources(rec.frameworkId, rec.agentId, rec.resources, refuseSeconds);
+  }
+
+  private rescindOffer(rec: OfferRecord, notify: boolean): void {
+    this.dropOffer(rec);
+    const fw = this.frameworks.get(rec.frameworkId);
+    if (notify && fw) this.send(fw, { type: 'RESCIND', rescind: { offer_id: rec.offer.id } });
+    this.scheduleAllocation();
+  }
+
+  private rescindFrameworkOffers(fw: FrameworkRecord, notify = true): void {
+    for (const offerId of [...fw.offers]) {
+      const rec = this.offers.get(offerId);
+      if (rec) this.rescindOffer(rec, notify && fw.sink !== undefined);
+    }
+  }
+
+  /** DECLINE: the offers go back with a refuse filter (default 5 s). */
+  decline(fw: FrameworkRecord, offerIds: string[], refuseSeconds: number): void {
+    for (const id of offerIds) {
+      const rec = this.offers.get(id);
+      if (!rec || rec.frameworkId !== fw.id) {
+        this.log.warn({ framework: fw.id, offer: id }, `Ignoring decline of unknown offer ${id}`);
+        continue;
+      }
+      this.dropOffer(rec, refuseSeconds);
+    }
+    this.scheduleAllocation();
+  }
+
+  /** Takes the offers of an ACCEPT; returns undefined with an error when any is invalid. */
+  takeOffers(fw: FrameworkRecord, offerIds: string[]): { agent: AgentRecord; resources: Resource[]; role: string } | { error: string } {
+    if (offerIds.length === 0) return { error: 'No offers specified' };
+    const recs: OfferRecord[] = [];
+    let error: string | undefined;
+    for (const id of offerIds) {
+      const rec = this.offers.get(id);
+      if (!rec) error ??= `Offer ${id} is no longer valid`;
+      else if (rec.frameworkId !== fw.id) error ??= `Offer ${id} has invalid framework`;
+      else if (recs.some((r) => r.offer.id.value === id)) error ??= `Offer ${id} is specified twice`;
+      else recs.push(rec);
+    }
+    const agentId = recs[0]?.agentId;
+    if (!error && recs.some((r) => r.agentId !== agentId)) error = 'Aggregated offers must belong to the same agent';
+    if (!error && recs.some((r) => r.role !== recs[0]!.role)) error = 'Aggregated offers must be allocated to the same role';
+    const agent = agentId ? this.agents.get(agentId) : undefined;
+    if (!error && !agent?.active) error = `Agent ${agentId} is not available`;
+    if (error || !agent) {
+      for (const rec of recs) this.dropOffer(rec);
+      this.scheduleAllocation();
+      return { error: error ?? 'invalid offers' };
+    }
+    let resources: Resource[] = [];
+    for (const rec of recs) {
+      this.offers.delete(rec.offer.id.value);
+      fw.offers.delete(rec.offer.id.value);
+      agent.offers.delete(rec.offer.id.value);
+      resources = add(resources, rec.resources);
+    }
+    return { agent, resources, role: recs[0]!.role };
+  }
+
+  /** Unused resources of an ACCEPT go back, filtered for refuse_seconds. */
+  returnUnused(fw: FrameworkRecord, agentId: string, resources: Resource[], refuseSeconds: number): void {
+    if (resources.length > 0) this.allocator.recoverResources(fw.id, agentId, resources, refuseSeconds);
+    this.scheduleAllocation();
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /** Records a validated task and sends it to its agent. */
+  launchTask(
+    fw: FrameworkRecord,
+    agent: AgentRecord,
+    role: string,
+    task: import('../common/mesos.ts').TaskInfo,
+    executorId: string,
+  ): TaskRecord {
+    const resources = allocatedTo(task.resources ?? [], role);
+    const rec: TaskRecord = {
+      info: { ...task, resources },
+      frameworkId: fw.id,
+      agentId: agent.id,
+      executorId,
+      role,
+      resources,
+      state: 'TASK_STAGING',
+      statuses: [],
+      resourcesRecovered: false,
+    };
+    fw.tasks.set(task.task_id.value, rec);
+    agent.tasks.set(taskKey(fw.id, task.task_id.value), rec);
+    this.counters.tasksLaunched++;
+    return rec;
+  }
+
+  /** A status originated by the master (no uuid: schedulers do not acknowledge it). */
+  sendMasterStatus(fw: FrameworkRecord, status: TaskStatus): void {
+    this.send(fw, { type: 'UPDATE', update: { status: { ...status, state: stateForScheduler(status.state, fw.partitionAware) } } });
+  }
+
+  /** Applies a status to a task record: state, history, resources, counters. */
+  private recordStatus(task: TaskRecord, status: TaskStatus): void {
+    const wasTerminal = isTerminalState(task.state);
+    const last = task.statuses[task.statuses.length - 1];
+    // A retried update (same uuid) or a repeated state does not add history.
+    if (!last || last.state !== status.state || (status.uuid && last.uuid !== status.uuid)) {
+      const entry: TaskStatus = { state: status.state, timestamp: status.timestamp ?? Date.now() / 1000, task_id: status.task_id };
+      if (status.healthy !== undefined) entry.healthy = status.healthy;
+      if (status.labels) entry.labels = status.labels;
+      if (status.container_status) entry.container_status = status.container_status;
+      if (status.uuid) entry.uuid = status.uuid;
+      if (last?.state !== status.state) task.statuses.push(entry);
+    }
+    if (wasTerminal) return;
+    task.state = status.state;
+    if (isTerminalState(status.state)) {
+      this.terminalCounts.set(status.state, (this.terminalCounts.get(status.state) ?? 0) + 1);
+      if (!task.resourcesRecovered) {
+        task.resourcesRecovered = true;
+        if (this.agents.has(task.agentId)) this.allocator.recoverResources(task.frameworkId, task.agentId, task.resources);
+        this.scheduleAllocation();
+      }
+    }
+  }
+
+  /** Moves a task out of the active tables into the framework's completed tasks. */
+  private completeTask(fw: FrameworkRecord, task: TaskRecord): void {
+    const id = task.info.task_id.value;
+    if (fw.tasks.get(id) === task) fw.tasks.delete(id);
+    const agent = this.agents.get(task.agentId);
+    if (agent?.tasks.get(taskKey(fw.id, id)) === task) agent.tasks.delete(taskKey(fw.id, id));
+    this.pushCompleted(fw, task);
+  }
+
+  private pushCompleted(fw: FrameworkRecord, task: TaskRecord): void {
+    fw.completedTasks.push(task);
+    const excess = fw.completedTasks.length - this.config.maxCompletedTasksPerFramework;
+    if (excess > 0) fw.completedTasks.splice(0, excess);
+  }
+
+  /** Ends a task the master itself decided about (invalid, lost with its agent, ...). */
+  failTask(fw: FrameworkRecord, task: TaskRecord, status: TaskStatus): void {
+    this.recordStatus(task, status);
+    this.sendMasterStatus(fw, status);
+    if (isTerminalState(task.state)) this.completeTask(fw, task);
+  }
+
+  /** STATUS_UPDATE from an agent: record it and forward it to the scheduler for acknowledgement. */
+  statusUpdate(agent: AgentRecord, frameworkId: string, status: TaskStatus): void {
+    const fw = this.frameworks.get(frameworkId);
+    const taskId = status.task_id?.value;
+    if (!taskId || !status.state) {
+      this.counters.invalidStatusUpdates++;
+      return;
+    }
+    this.counters.validStatusUpdates++;
+    const task = fw?.tasks.get(taskId) ?? agent.tasks.get(taskKey(frameworkId, taskId));
+    if (task) {
+      this.recordStatus(task, status);
+      if (status.uuid) task.pendingUuid = status.uuid;
+    }
+    if (!fw) {
+      this.log.warn({ framework: frameworkId, task: taskId }, `Dropping status update ${status.state} of task ${taskId}: framework ${frameworkId} is unknown`);
+      return;
+    }
+    const forwarded: TaskStatus = { ...status, agent_id: { value: agent.id } };
+    forwarded.state = stateForScheduler(status.state, fw.partitionAware);
+    if (status.state === 'TASK_KILLING' && !fw.killingStateCapable) return;
+    this.send(fw, { type: 'UPDATE', update: { status: forwarded } });
+  }
+
+  /** ACKNOWLEDGE from a scheduler: pass it to the agent; a terminal task leaves the active table. */
+  acknowledge(fw: FrameworkRecord, agentId: string, taskId: string, uuid: string): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) throw new CallError(400, `Agent ${agentId} is unknown or not registered`);
+    const task = fw.tasks.get(taskId);
+    agent.link?.send({ type: 'ACKNOWLEDGE', acknowledge: { framework_id: fw.id, task_id: taskId, uuid } });
+    if (task && task.pendingUuid === uuid) {
+      task.pendingUuid = undefined;
+      if (isTerminalState(task.state)) this.completeTask(fw, task);
+    }
+  }
+
+  kill(fw: FrameworkRecord, taskId: string, agentId: string | undefined, killPolicy: unknown): void {
+    const task = fw.tasks.get(taskId);
+    if (!task) {
+      this.log.warn({ framework: fw.id, task: taskId }, `Cannot kill task ${taskId} of framework ${fw.id}: it is unknown; reconciling instead`);
+      this.reconcile(fw, [{ taskId, ...(agentId ? { agentId } : {}) }]);
+      return;
+    }
+    const agent = this.agents.get(task.agentId);
+    if (!agent?.link) {
+      this.log.warn({ framework: fw.id, task: taskId }, `Agent ${task.agentId} of task ${taskId} is disconnected; the kill is delivered when it re-registers`);
+      return;
+    }
+    agent.link.send({
+      type: 'KILL_TASK',
+      kill_task: { framework_id: fw.id, task_id: taskId, ...(killPolicy ? { kill_policy: killPolicy as never } : {}) },
+    });
+  }
+
+  /** RECONCILE, by Mesos's rules: empty list = implicit (all tasks), else explicit per task. */
+  reconcile(fw: FrameworkRecord, tasks: Array<{ taskId: string; agentId?: string }>): void {
+    const now = Date.now();
+    const statusFor = (task: TaskRecord): TaskStatus =>
+      masterStatus(task.info.task_id.value, task.state, {
+        agentId: task.agentId,
+        executorId: task.executorId || undefined,
+        reason: 'REASON_RECONCILIATION',
+        message: 'Reconciliation: Latest task state',
+        now,
+      });
+    if (tasks.length === 0) {
+      for (const task of fw.tasks.values()) this.sendMasterStatus(fw, statusFor(task));
+      for (const task of fw.unreachableTasks.values()) this.sendMasterStatus(fw, statusFor(task));
+      return;
+    }
+    for (const { taskId, agentId } of tasks) {
+      const task = fw.tasks.get(taskId) ?? fw.unreachableTasks.get(taskId);
+      if (task) {
+        this.sendMasterStatus(fw, statusFor(task));
+        continue;
+      }
+      let state: TaskState;
+      let message: string;
+      if (agentId && this.agents.has(agentId)) {
+        state = 'TASK_GONE';
+        message = 'Reconciliation: Task is unknown to the agent';
+      } else if (agentId && this.unreachableAgents.has(agentId)) {
+        state = 'TASK_UNREACHABLE';
+        message = 'Reconciliation: Task is unreachable';
+      } else {
+        state = 'TASK_UNKNOWN';
+        message = agentId ? 'Reconciliation: Task is unknown' : 'Reconciliation: Task is unknown';
+      }
+      this.sendMasterStatus(fw, masterStatus(taskId, state, { agentId, reason: 'REASON_RECONCILIATION', message, now }));
+    }
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  /** REGISTER from an agent (first time, or again after a restart or a broken stream). */
+  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): AgentRecord {
+    const now = Date.now();
+    let agentId = reg.agent_id;
+    let reregistered = false;
+    if (!agentId) {
+      // An agent that lost its work_dir comes back under a new id; the old one is gone.
+      for (const old of this.agents.values()) {
+        if (old.pid === reg.pid) this.removeAgent(old, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'Agent restarted with a new ID');
+      }
+      agentId = `${this.id}-S${this.nextAgentSeq++}`;
+    }
+    const existing = this.agents.get(agentId);
+    if (existing) {
+      reregistered = true;
+      const oldLink = existing.link;
+      existing.link = undefined;
+      oldLink?.close();
+      existing.link = link;
+      existing.streamId = streamId;
+      existing.hostname = reg.hostname;
+      existing.port = reg.port;
+      existing.pid = reg.pid;
+      existing.version = reg.version;
+      existing.reregisteredTime = now;
+      existing.missedPongs = 0;
+      existing.disconnectedAt = undefined;
+      // Reconciling rebuilds the agent in the allocator from its tasks, which would forget what
+      // is on offer and hand the same resources out twice: take the offers back first.
+      for (const offerId of [...existing.offers]) {
+        const rec = this.offers.get(offerId);
+        if (rec) this.rescindOffer(rec, true);
+      }
+      this.reconcileAgentTasks(existing, reg.tasks, reg.frameworks);
+      if (!existing.active) {
+        existing.active = true;
+        this.allocator.activateAgent(existing.id);
+      }
+      this.log.info({ agent: agentId }, `Agent ${agentId} at ${reg.pid} (${reg.hostname}) re-registered`);
+    } else {
+      reregistered = reg.agent_id !== undefined;
+      const wasUnreachable = this.unreachableAgents.delete(agentId);
+      const agent: AgentRecord = {
+        id: agentId,
+        hostname: reg.hostname,
+        port: reg.port,
+        pid: reg.pid,
+        version: reg.version,
+        resources: reg.resources,
+        attributes: reg.attributes,
+        capabilities: reg.capabilities ?? [],
+        registeredTime: now,
+        ...(reregistered ? { reregisteredTime: now } : {}),
+        active: true,
+        link,
+        streamId,
+        tasks: new Map(),
+        offers: new Set(),
+        missedPongs: 0,
+        lastPingSeq: 0,
+      };
+      this.agents.set(agentId, agent);
+      this.allocator.addAgent(agentId, reg.resources);
+      this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, wasUnreachable);
+      this.log.info(
+        { agent: agentId, resources: reg.resources.map((r) => r.name) },
+        `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
+      );
+    }
+    link.send({
+      type: 'REGISTERED',
+      registered: {
+        agent_id: agentId,
+        master_id: this.id,
+        ping_interval_seconds: this.config.agentPingTimeoutSecs,
+        max_missed_pings: this.config.maxAgentPingTimeouts,
+        reregistered,
+      },
+    });
+    this.scheduleAllocation();
+    return this.agents.get(agentId)!;
+  }
+
+  /**
+   * Makes the master's view of an agent's tasks match what the agent reports: tasks the agent
+   * no longer has are gone; tasks the master did not know (after a master restart, or from an
+   * unreachable agent coming back) are adopted.
+   */
+  private reconcileAgentTasks(agent: AgentRecord, reported: ReportedTask[], frameworks: FrameworkInfo[], wasUnreachable = false): void {
+    const reportedKeys = new Set(reported.map((t) => taskKey(t.framework_id, t.task.task_id.value)));
+    const now = Date.now();
+    for (const [key, task] of [...agent.tasks]) {
+      if (reportedKeys.has(key) || isTerminalState(task.state)) continue;
+      const fw = this.frameworks.get(task.frameworkId);
+      if (!fw) {
+        agent.tasks.delete(key);
+        continue;
+      }
+      this.failTask(
+        fw,
+        task,
+        masterStatus(task.info.task_id.value, 'TASK_GONE', {
+          agentId: agent.id,
+          reason: 'REASON_AGENT_RESTARTED',
+          message: 'Task was not reported by the agent when it re-registered',
+          now,
+        }),
+      );
+    }
+    const usedByFramework = new Map<string, Resource[]>();
+    for (const rt of reported) {
+      const key = taskKey(rt.framework_id, rt.task.task_id.value);
+      let fw = this.frameworks.get(rt.framework_id);
+      if (!fw) {
+        if (this.completedFrameworks.some((f) => f.id === rt.framework_id)) {
+          agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: rt.framework_id } });
+          continue;
+        }
+        const info = frameworks.find((f) => f.id?.value === rt.framework_id);
+        if (!info) continue;
+        fw = this.recoverFramework(info);
+      }
+      const unreachableTask = fw.unreachableTasks.get(rt.task.task_id.value);
+      if (wasUnreachable && !fw.partitionAware && !unreachableTask) {
+        // The scheduler was told TASK_LOST; Mesos shuts such tasks down when the agent returns.
+        agent.link?.send({ type: 'KILL_TASK', kill_task: { framework_id: fw.id, task_id: rt.task.task_id.value } });
+        continue;
+      }
+      let task = agent.tasks.get(key) ?? unreachableTask;
+      if (unreachableTask) fw.unreachableTasks.delete(rt.task.task_id.value);
+      if (!task) {
+        const role = rt.task.resources?.[0]?.allocation_info?.role ?? fw.roles[0] ?? '*';
+        task = {
+          info: rt.task,
+          frameworkId: fw.id,
+          agentId: agent.id,
+          executorId: rt.executor_id,
+          role,
+          resources: rt.task.resources ?? [],
+          state: rt.state,
+          statuses: rt.status ? [{ task_id: rt.task.task_id, state: rt.state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
+          resourcesRecovered: isTerminalState(rt.state),
+        };
+      }
+      task.agentId = agent.id;
+      task.unreachableTime = undefined;
+      if (task.state !== rt.state && !isTerminalState(task.state)) this.recordStatus(task, { task_id: rt.task.task_id, state: rt.state, timestamp: now / 1000 });
+      fw.tasks.set(rt.task.task_id.value, task);
+      agent.tasks.set(key, task);
+      if (!task.resourcesRecovered) usedByFramework.set(fw.id, add(usedByFramework.get(fw.id) ?? [], task.resources));
+    }
+    if (usedByFramework.size > 0) {
+      // Resources of running tasks are not available: tell the allocator they are in use.
+      this.allocator.removeAgent(agent.id);
+      this.allocator.addAgent(agent.id, agent.resources, usedByFramework);
+      if (!agent.active) this.allocator.deactivateAgent(agent.id);
+    }
+  }
+
+  /** A framework learnt from an agent (e.g. after a master restart), waiting for its scheduler. */
+  private recoverFramework(info: FrameworkInfo): FrameworkRecord {
+    const id = info.id!.value;
+    const roles = frameworkRoles(info);
+    const fw: FrameworkRecord = {
+      id,
+      info,
+      roles,
+      suppressedRoles: new Set(),
+      registeredTime: Date.now(),
+      connected: false,
+      active: false,
+      tasks: new Map(),
+      unreachableTasks: new Map(),
+      completedTasks: [],
+      offers: new Set(),
+      partitionAware: false,
+      killingStateCapable: false,
+    };
+    this.applyCapabilities(fw);
+    this.frameworks.set(id, fw);
+    this.allocator.addFramework(id, { roles });
+    this.allocator.deactivateFramework(id);
+    this.log.info({ framework: id }, `Recovered framework ${id} (${info.name}) from a re-registering agent`);
+    return fw;
+  }
+
+  /** The agent's stream broke: stop offering it and wait for it to come back. */
+  agentDisconnected(agentId: string, streamId: string): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.streamId !== streamId) return;
+    agent.link = undefined;
+    agent.disconnectedAt = Date.now();
+    if (agent.active) {
+      agent.active = false;
+      this.allocator.deactivateAgent(agent.id);
+      for (const offerId of [...agent.offers]) {
+        const rec = this.offers.get(offerId);
+        if (rec) this.rescindOffer(rec, true);
+      }
+    }
+    this.log.warn({ agent: agentId }, `Agent ${agentId} at ${agent.pid} disconnected; it is removed unless it re-registers within ${this.config.agentPingTimeoutSecs * this.config.maxAgentPingTimeouts}s`);
+  }
+
+  pong(agent: AgentRecord, seq: number): void {
+    if (seq >= agent.lastPingSeq) agent.missedPongs = 0;
+  }
+
+  private pingAgents(): void {
+    for (const agent of [...this.agents.values()]) {
+      // Counts pings sent since the last PONG; a disconnected agent cannot answer either.
+      agent.missedPongs++;
+      if (agent.missedPongs > this.config.maxAgentPingTimeouts) {
+        this.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} did not answer ${this.config.maxAgentPingTimeouts} pings`);
+        continue;
+      }
+      agent.lastPingSeq++;
+      agent.link?.send({ type: 'PING', ping: { seq: agent.lastPingSeq } });
+    }
+  }
+
+  /** Removes an agent: its offers go, its tasks become unreachable (or lost), schedulers hear FAILURE. */
+  removeAgent(agent: AgentRecord, state: TaskState, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR', why: string): void {
+    this.log.warn({ agent: agent.id }, `Removing agent ${agent.id} at ${agent.pid}: ${why}`);
+    for (const offerId of [...agent.offers]) {
+      const rec = this.offers.get(offerId);
+      if (rec) {
+        this.offers.delete(offerId);
+        const fw = this.frameworks.get(rec.frameworkId);
+        fw?.offers.delete(offerId);
+        if (fw) this.send(fw, { type: 'RESCIND', rescind: { offer_id: rec.offer.id } });
+      }
+    }
+    agent.offers.clear();
+    this.allocator.removeAgent(agent.id);
+    this.agents.delete(agent.id);
+    const now = Date.now();
+    const unreachable = state === 'TASK_UNREACHABLE';
+    if (unreachable) this.unreachableAgents.set(agent.id, { time: now, hostname: agent.hostname });
+    for (const task of agent.tasks.values()) {
+      const fw = this.frameworks.get(task.frameworkId);
+      if (!fw || isTerminalState(task.state)) continue;
+      task.resourcesRecovered = true;
+      const status = masterStatus(task.info.task_id.value, state, { agentId: agent.id, reason, message: why, now });
+      if (unreachable) {
+        status.unreachable_time = { nanoseconds: now * 1e6 };
+        task.unreachableTime = now;
+        task.state = 'TASK_UNREACHABLE';
+        task.statuses.push({ task_id: status.task_id, state: 'TASK_UNREACHABLE', timestamp: now / 1000 });
+        fw.tasks.delete(task.info.task_id.value);
+        if (fw.partitionAware) {
+          fw.unreachableTasks.set(task.info.task_id.value, task);
+          const excess = fw.unreachableTasks.size - this.config.maxUnreachableTasksPerFramework;
+          if (excess > 0) for (const k of [...fw.unreachableTasks.keys()].slice(0, excess)) fw.unreachableTasks.delete(k);
+        } else {
+          task.state = 'TASK_LOST';
+          this.terminalCounts.set('TASK_LOST', (this.terminalCounts.get('TASK_LOST') ?? 0) + 1);
+          this.pushCompleted(fw, task);
+        }
+        this.sendMasterStatus(fw, status);
+      } else {
+        this.failTask(fw, task, status);
+      }
+    }
+    agent.tasks.clear();
+    const link = agent.link;
+    agent.link = undefined;
+    if (link) {
+      link.send({ type: 'SHUTDOWN', shutdown: { message: `Agent removed by the master: ${why}` } });
+      link.close();
+    }
+    for (const fw of this.frameworks.values()) this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
+    this.scheduleAllocation();
+  }
+
+  // ---------------------------------------------------------------- read model helpers
+
+  /** Task counts by metric suffix (staging, running, ...) over active tasks. */
+  activeTaskCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const fw of this.frameworks.values()) {
+      for (const task of fw.tasks.values()) {
+        if (isTerminalState(task.state)) continue;
+        const k = TASK_STATE_METRIC[task.state];
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      if (fw.unreachableTasks.size > 0) counts.set('unreachable', (counts.get('unreachable') ?? 0) + fw.unreachableTasks.size);
+    }
+    return counts;
+  }
+
+  terminalCount(state: TaskState): number {
+    return this.terminalCounts.get(state) ?? 0;
+  }
+
+  /** Resources in use by tasks on an agent (not yet recovered). */
+  agentUsed(agent: AgentRecord): Resource[] {
+    let used: Resource[] = [];
+    for (const task of agent.tasks.values()) if (!task.resourcesRecovered) used = add(used, task.resources);
+    return used;
+  }
+
+  agentOffered(agent: AgentRecord): Resource[] {
+    let offered: Resource[] = [];
+    for (const id of agent.offers) {
+      const rec = this.offers.get(id);
+      if (rec) offered = add(offered, rec.resources);
+    }
+    return offered;
+  }
+
+  frameworkUsed(fw: FrameworkRecord): Resource[] {
+    let used: Resource[] = [];
+    for (const task of fw.tasks.values()) if (!task.resourcesRecovered) used = add(used, task.resources);
+    return used;
+  }
+
+  frameworkOffered(fw: FrameworkRecord): Resource[] {
+    let offered: Resource[] = [];
+    for (const id of fw.offers) {
+      const rec = this.offers.get(id);
+      if (rec) offered = add(offered, rec.resources);
+    }
+    return offered;
+  }
+
+  totalResources(): Resource[] {
+    let total: Resource[] = [];
+    for (const agent of this.agents.values()) total = add(total, agent.resources);
+    return total;
+  }
+
+  idleResources(agent: AgentRecord): Resource[] {
+    return subtract(subtract(agent.resources, this.agentUsed(agent)), this.agentOffered(agent));
+  }
+}
+
+function validateRoles(info: FrameworkInfo, roles: string[]): string | undefined {
+  const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
+  if (multiRole && info.role !== undefined && info.role !== '*') {
+    return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable; use 'roles'";
+  }
+  if (!multiRole && info.roles && info.roles.length > 0) {
+    return "'FrameworkInfo.roles' requires the MULTI_ROLE capability";
+  }
+  if (new Set(roles).size !== roles.length) return "'FrameworkInfo.roles' contains duplicate entries";
+  for (const role of roles) {
+    if (role === '') return 'Role name must not be empty';
+    if (role === '.' || role === '..') return `Role '${role}' cannot be '.' or '..'`;
+    if (role.startsWith('-')) return `Role '${role}' cannot start with '-'`;
+    if (/[\s\u0000-\u001f\u007f\\]/.test(role)) return `Role '${role}' cannot contain whitespace, control characters or backslashes`;
+    if (role !== '*' && role.split('/').some((part) => part === '' || part === '.' || part === '..' || part === '*')) {
+      return `Role '${role}' has an invalid path component`;
+    }
+  }
+  return undefined;
+}
+
+function pidIp(pid: string): string {
+  const at = pid.lastIndexOf('@');
+  const colon = pid.lastIndexOf(':');
+  return at >= 0 && colon > at ? pid.slice(at + 1, colon) : '';
+}
+
+/** MasterInfo.ip is the IPv4 address as a uint32 in network byte order, read as little-endian. */
+function ipv4ToUint32(ip: string): number {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return 0;
+  return ((parts[3]! << 24) >>> 0) + (parts[2]! << 16) + (parts[1]! << 8) + parts[0]!;
+}

@@ -1,0 +1,94 @@
+// What the master remembers about frameworks, agents, tasks and offers. Plain data; the
+// Master class (master.ts) owns the maps and keeps the cross references consistent.
+import type { AgentLink } from './links.ts';
+import type { Attribute, FrameworkInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../common/mesos.ts';
+import type { EventSink } from './links.ts';
+
+export interface TaskRecord {
+  info: TaskInfo;
+  frameworkId: string;
+  agentId: string;
+  /** Executor id as Mesos reports it: '' for command tasks. */
+  executorId: string;
+  role: string;
+  resources: Resource[];
+  state: TaskState;
+  /** Every state change, oldest first, for /master/state (`statuses`). */
+  statuses: TaskStatus[];
+  /** Uuid of the latest update forwarded to the scheduler and not yet acknowledged. */
+  pendingUuid?: string;
+  /** Resources went back to the allocator (on the first terminal update). */
+  resourcesRecovered: boolean;
+  unreachableTime?: number;
+}
+
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  roles: string[];
+  suppressedRoles: Set<string>;
+  registeredTime: number;
+  reregisteredTime?: number;
+  unregisteredTime?: number;
+  /** Connected with a live event stream. */
+  connected: boolean;
+  /** Offers may be sent (connected and not deactivated). */
+  active: boolean;
+  sink?: EventSink;
+  streamId?: string;
+  tasks: Map<string, TaskRecord>;
+  unreachableTasks: Map<string, TaskRecord>;
+  /** Terminal, acknowledged tasks, oldest first, bounded by --max_completed_tasks_per_framework. */
+  completedTasks: TaskRecord[];
+  offers: Set<string>;
+  failoverTimer?: NodeJS.Timeout;
+  partitionAware: boolean;
+  killingStateCapable: boolean;
+}
+
+export interface AgentRecord {
+  id: string;
+  hostname: string;
+  port: number;
+  pid: string;
+  version: string;
+  resources: Resource[];
+  attributes: Attribute[];
+  capabilities: string[];
+  registeredTime: number;
+  reregisteredTime?: number;
+  /** Connected and registered; deactivated agents are not offered. */
+  active: boolean;
+  link?: AgentLink;
+  streamId?: string;
+  /** Tasks on this agent, keyed `${frameworkId}/${taskId}`. */
+  tasks: Map<string, TaskRecord>;
+  offers: Set<string>;
+  missedPongs: number;
+  lastPingSeq: number;
+  /** When the stream broke; the agent is removed if it does not come back in time. */
+  disconnectedAt?: number;
+}
+
+export interface OfferRecord {
+  offer: Offer;
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  resources: Resource[];
+}
+
+export interface CompletedFramework {
+  record: FrameworkRecord;
+  unregisteredTime: number;
+}
+
+export function taskKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}/${taskId}`;
+}
+
+export function frameworkRoles(info: FrameworkInfo): string[] {
+  const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
+  if (multiRole) return info.roles && info.roles.length > 0 ? [...info.roles] : [];
+  return [info.role ?? '*'];
+}

@@ -1,0 +1,245 @@
+// The v1 scheduler Calls other than SUBSCRIBE, applied to the master core. Input is the
+// decoded, schema-checked Call in its JSON shape; errors are CallErrors carrying the HTTP status
+// Mesos answers with.
+import { isValidStatusUuid } from '../common/ids.ts';
+import type { ExecutorInfo, Filters, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
+import { allocatedTo, subtract } from '../common/resources.ts';
+import { CallError, type Master } from './master.ts';
+import type { AgentRecord, FrameworkRecord } from './records.ts';
+import { masterStatus } from './status.ts';
+import { validateTask, validateTaskGroup } from './task-validation.ts';
+
+/** Mesos caps refuse_seconds at one year; default is 5 s. */
+const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
+
+export interface SchedulerCall {
+  type: string;
+  framework_id?: { value: string };
+  [payload: string]: unknown;
+}
+
+function refuseSeconds(filters: Filters | undefined): number {
+  const value = filters?.refuse_seconds ?? 5;
+  if (!Number.isFinite(value) || value < 0) return 5;
+  return Math.min(value, MAX_REFUSE_SECONDS);
+}
+
+function payload<T>(call: SchedulerCall, key: string): T {
+  const p = call[key];
+  if (p === undefined || p === null) throw new CallError(400, `Expecting '${key}' to be present`);
+  return p as T;
+}
+
+/** Applies one call; returns the HTTP status of success (202, or 200 for UPDATE_FRAMEWORK). */
+export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCall): number {
+  switch (call.type) {
+    case 'ACCEPT': {
+      const accept = payload<{ offer_ids?: { value: string }[]; operations?: OfferOperation[]; filters?: Filters }>(call, 'accept');
+      accept_(master, fw, accept.offer_ids ?? [], accept.operations ?? [], refuseSeconds(accept.filters));
+      return 202;
+    }
+    case 'DECLINE': {
+      const decline = payload<{ offer_ids?: { value: string }[]; filters?: Filters }>(call, 'decline');
+      master.decline(
+        fw,
+        (decline.offer_ids ?? []).map((o) => o.value),
+        refuseSeconds(decline.filters),
+      );
+      return 202;
+    }
+    case 'REVIVE': {
+      const roles = (call.revive as { roles?: string[] } | undefined)?.roles;
+      checkRoles(fw, roles);
+      master.allocator.revive(fw.id, roles && roles.length > 0 ? roles : undefined);
+      for (const r of roles && roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.delete(r);
+      master.scheduleAllocation();
+      return 202;
+    }
+    case 'SUPPRESS': {
+      const roles = (call.suppress as { roles?: string[] } | undefined)?.roles;
+      checkRoles(fw, roles);
+      master.allocator.suppress(fw.id, roles && roles.length > 0 ? roles : undefined);
+      for (const r of roles && roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
+      return 202;
+    }
+    case 'KILL': {
+      const kill = payload<{ task_id: { value: string }; agent_id?: { value: string }; kill_policy?: unknown }>(call, 'kill');
+      master.kill(fw, kill.task_id.value, kill.agent_id?.value, kill.kill_policy);
+      return 202;
+    }
+    case 'ACKNOWLEDGE': {
+      const ack = payload<{ agent_id: { value: string }; task_id: { value: string }; uuid: string }>(call, 'acknowledge');
+      if (!isValidStatusUuid(ack.uuid)) throw new CallError(400, "'acknowledge.uuid' must be a base64-encoded 16-byte UUID");
+      master.acknowledge(fw, ack.agent_id.value, ack.task_id.value, ack.uuid);
+      return 202;
+    }
+    case 'RECONCILE': {
+      const rec = (call.reconcile as { tasks?: { task_id: { value: string }; agent_id?: { value: string } }[] } | undefined) ?? {};
+      master.reconcile(
+        fw,
+        (rec.tasks ?? []).map((t) => ({ taskId: t.task_id.value, ...(t.agent_id ? { agentId: t.agent_id.value } : {}) })),
+      );
+      return 202;
+    }
+    case 'MESSAGE': {
+      const msg = payload<{ agent_id: { value: string }; executor_id: { value: string }; data: string }>(call, 'message');
+      const agent = master.agents.get(msg.agent_id.value);
+      if (!agent) throw new CallError(400, `Agent ${msg.agent_id.value} is not registered`);
+      agent.link?.send({
+        type: 'FRAMEWORK_MESSAGE',
+        framework_message: { framework_id: fw.id, executor_id: msg.executor_id.value, data: msg.data },
+      });
+      return 202;
+    }
+    case 'SHUTDOWN': {
+      const sd = payload<{ executor_id: { value: string }; agent_id: { value: string } }>(call, 'shutdown');
+      const agent = master.agents.get(sd.agent_id.value);
+      if (!agent) throw new CallError(400, `Agent ${sd.agent_id.value} is not registered`);
+      agent.link?.send({ type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: fw.id, executor_id: sd.executor_id.value } });
+      return 202;
+    }
+    case 'TEARDOWN':
+      master.removeFramework(fw, 'the scheduler sent TEARDOWN');
+      return 202;
+    case 'REQUEST':
+      // Deprecated in Mesos and ignored by its allocator; accepted for compatibility.
+      return 202;
+    case 'ACCEPT_INVERSE_OFFERS':
+    case 'DECLINE_INVERSE_OFFERS':
+      // This master sends no inverse offers (no maintenance schedule), so there is nothing to answer.
+      return 202;
+    case 'UPDATE_FRAMEWORK': {
+      const upd = payload<{ framework_info: import('../common/mesos.ts').FrameworkInfo; suppressed_roles?: string[] }>(call, 'update_framework');
+      if (upd.framework_info.id?.value !== fw.id) throw new CallError(400, "'update_framework.framework_info.id' must match 'framework_id'");
+      master.updateFramework(fw, upd.framework_info, upd.suppressed_roles ?? []);
+      return 200;
+    }
+    default:
+      throw new CallError(400, `Call type ${call.type} is not supported by this master`);
+  }
+}
+
+function checkRoles(fw: FrameworkRecord, roles: string[] | undefined): void {
+  for (const r of roles ?? []) {
+    if (!fw.roles.includes(r)) throw new CallError(400, `Role '${r}' is not one of the framework's roles (${fw.roles.join(', ')})`);
+  }
+}
+
+function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string }[], operations: OfferOperation[], refuse: number): void {
+  const taken = master.takeOffers(
+    fw,
+    offerIds.map((o) => o.value),
+  );
+  if ('error' in taken) {
+    // Tasks launched on invalid offers never start: TASK_DROPPED (TASK_LOST for older schedulers).
+    for (const task of tasksOf(operations)) {
+      master.sendMasterStatus(
+        fw,
+        masterStatus(task.task_id?.value ?? '', 'TASK_DROPPED', {
+          agentId: task.agent_id?.value,
+          reason: 'REASON_INVALID_OFFERS',
+          message: `Task launched with invalid offers: ${taken.error}`,
+        }),
+      );
+    }
+    return;
+  }
+  const { agent, role } = taken;
+  let available = taken.resources;
+  for (const op of operations) {
+    switch (op.type) {
+      case 'LAUNCH':
+        for (const task of op.launch?.task_infos ?? []) available = launchOne(master, fw, agent, role, task, available);
+        break;
+      case 'LAUNCH_GROUP':
+        if (op.launch_group) available = launchGroup(master, fw, agent, role, op.launch_group.executor, op.launch_group.task_group.tasks ?? [], available);
+        break;
+      default:
+        master.log.warn({ framework: fw.id }, `Ignoring offer operation ${op.type}: reservations and volumes are not supported by this master`);
+    }
+  }
+  master.returnUnused(fw, agent.id, available, refuse);
+}
+
+function tasksOf(operations: OfferOperation[]): TaskInfo[] {
+  const tasks: TaskInfo[] = [];
+  for (const op of operations) {
+    if (op.type === 'LAUNCH') tasks.push(...(op.launch?.task_infos ?? []));
+    if (op.type === 'LAUNCH_GROUP') tasks.push(...(op.launch_group?.task_group?.tasks ?? []));
+  }
+  return tasks;
+}
+
+/** Task resources may omit allocation_info (single-role schedulers); Mesos fills it in. */
+function withRole(resources: Resource[] | undefined, role: string): Resource[] {
+  return allocatedTo(resources ?? [], role);
+}
+
+function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role: string, raw: TaskInfo, available: Resource[]): Resource[] {
+  const task: TaskInfo = { ...raw, resources: withRole(raw.resources, role) };
+  if (task.executor?.resources) task.executor = { ...task.executor, resources: withRole(task.executor.resources, role) };
+  const error = validateTask(task, {
+    frameworkId: fw.id,
+    agentId: agent.id,
+    available,
+    isDuplicate: (id) => fw.tasks.has(id),
+  });
+  if (error) {
+    master.sendMasterStatus(
+      fw,
+      masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', { agentId: agent.id, reason: 'REASON_TASK_INVALID', message: error }),
+    );
+    return available;
+  }
+  const executorId = task.executor?.executor_id.value ?? '';
+  master.launchTask(fw, agent, role, task, executorId);
+  master.log.info({ framework: fw.id, task: task.task_id.value, agent: agent.id }, `Launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`);
+  agent.link?.send({ type: 'RUN_TASK', run_task: { framework: fw.info, task } });
+  let used = task.resources ?? [];
+  if (task.executor?.resources) used = [...used, ...task.executor.resources];
+  return subtract(available, used);
+}
+
+function launchGroup(
+  master: Master,
+  fw: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  rawExecutor: ExecutorInfo,
+  rawTasks: TaskInfo[],
+  available: Resource[],
+): Resource[] {
+  const executor: ExecutorInfo = {
+    ...rawExecutor,
+    type: rawExecutor.type ?? 'DEFAULT',
+    framework_id: { value: fw.id },
+    resources: withRole(rawExecutor.resources, role),
+  };
+  const tasks = rawTasks.map((t) => ({ ...t, resources: withRole(t.resources, role) }));
+  const error = validateTaskGroup(executor, { tasks }, {
+    frameworkId: fw.id,
+    agentId: agent.id,
+    available,
+    isDuplicate: (id) => fw.tasks.has(id),
+  });
+  if (error) {
+    for (const task of tasks) {
+      master.sendMasterStatus(
+        fw,
+        masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', { agentId: agent.id, reason: 'REASON_TASK_GROUP_INVALID', message: error }),
+      );
+    }
+    return available;
+  }
+  let used: Resource[] = executor.resources ?? [];
+  for (const task of tasks) {
+    master.launchTask(fw, agent, role, task, executor.executor_id.value);
+    used = [...used, ...(task.resources ?? [])];
+  }
+  master.log.info(
+    { framework: fw.id, agent: agent.id, tasks: tasks.map((t) => t.task_id.value) },
+    `Launching task group of ${tasks.length} tasks with executor ${executor.executor_id.value} on agent ${agent.id}`,
+  );
+  agent.link?.send({ type: 'RUN_TASK_GROUP', run_task_group: { framework: fw.info, executor, task_group: { tasks } } });
+  return subtract(available, used);
+}

@@ -1,0 +1,228 @@
+// The legacy read endpoints (/master/state, /master/frameworks, /master/slaves, /master/tasks)
+// in Mesos's JSON field names, which the Apache web UI and many tools read. Resources here use
+// the flattened shape ({cpus, mem, disk, gpus, ports: "[a-b]"}), not the v1 list.
+import { isTerminalState } from '../common/mesos.ts';
+import { toStateJson, toStateJsonByRole } from '../common/resources.ts';
+import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
+import type { Master } from './master.ts';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
+
+export interface StateContext {
+  master: Master;
+  flags: Record<string, string>;
+  logFile?: string | undefined;
+  buildTime: number;
+}
+
+const secs = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+export function taskJson(task: TaskRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: task.info.task_id.value,
+    name: task.info.name,
+    framework_id: task.frameworkId,
+    executor_id: task.executorId,
+    slave_id: task.agentId,
+    state: task.state,
+    resources: toStateJson(task.resources),
+    role: task.role,
+    statuses: task.statuses.map((s) => {
+      const st: Record<string, unknown> = { state: s.state, timestamp: s.timestamp };
+      if (s.healthy !== undefined) st.healthy = s.healthy;
+      if (s.labels) st.labels = s.labels.labels;
+      if (s.container_status) st.container_status = s.container_status;
+      return st;
+    }),
+  };
+  if (task.info.labels) out.labels = task.info.labels.labels;
+  if (task.info.container) out.container = task.info.container;
+  if (task.info.command?.user) out.user = task.info.command.user;
+  if (task.info.discovery) out.discovery = task.info.discovery;
+  if (task.info.health_check) out.health_check = task.info.health_check;
+  if (task.unreachableTime !== undefined) out.unreachable_time = { nanoseconds: task.unreachableTime * 1e6 };
+  return out;
+}
+
+export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed = false): Record<string, unknown> {
+  const master = ctx.master;
+  const used = toStateJson(master.frameworkUsed(fw));
+  const active: TaskRecord[] = [];
+  const terminal: TaskRecord[] = [];
+  for (const t of fw.tasks.values()) (isTerminalState(t.state) && completed ? terminal : active).push(t);
+  const info = fw.info;
+  const out: Record<string, unknown> = {
+    id: fw.id,
+    name: info.name,
+    pid: '',
+    used_resources: used,
+    offered_resources: toStateJson(master.frameworkOffered(fw)),
+    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    hostname: info.hostname ?? '',
+    webui_url: info.webui_url ?? '',
+    active: fw.active,
+    connected: fw.connected,
+    recovered: false,
+    user: info.user,
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint ?? false,
+    registered_time: secs(fw.registeredTime),
+    unregistered_time: secs(fw.unregisteredTime) ?? 0,
+    resources: used,
+    role: fw.roles.length === 1 ? fw.roles[0] : undefined,
+    roles: fw.roles,
+    principal: info.principal,
+    tasks: active.map(taskJson),
+    unreachable_tasks: [...fw.unreachableTasks.values()].map(taskJson),
+    completed_tasks: [...terminal, ...fw.completedTasks].map(taskJson),
+    offers: [...fw.offers].flatMap((id) => {
+      const rec = master.offers.get(id);
+      if (!rec) return [];
+      return [
+        {
+          id,
+          framework_id: fw.id,
+          slave_id: rec.agentId,
+          allocation_info: { role: rec.role },
+          resources: toStateJson(rec.resources),
+        },
+      ];
+    }),
+    executors: [],
+  };
+  if (fw.reregisteredTime !== undefined) out.reregistered_time = secs(fw.reregisteredTime);
+  if (info.labels) out.labels = info.labels.labels;
+  if (out.role === undefined) delete out.role;
+  if (out.principal === undefined) delete out.principal;
+  return out;
+}
+
+export function agentJson(ctx: StateContext, agent: AgentRecord): Record<string, unknown> {
+  const master = ctx.master;
+  const used = master.agentUsed(agent);
+  const out: Record<string, unknown> = {
+    id: agent.id,
+    pid: agent.pid,
+    hostname: agent.hostname,
+    port: agent.port,
+    registered_time: secs(agent.registeredTime),
+    resources: toStateJson(agent.resources),
+    used_resources: toStateJson(used),
+    offered_resources: toStateJson(master.agentOffered(agent)),
+    reserved_resources: toStateJsonByRole(agent.resources),
+    unreserved_resources: toStateJson(agent.resources.filter((r) => (r.reservations?.length ?? 0) === 0 && (r.role ?? '*') === '*')),
+    attributes: attributesJson(agent),
+    active: agent.active,
+    deactivated: !agent.active,
+    version: agent.version,
+    capabilities: agent.capabilities,
+    reserved_resources_full: {},
+    unreserved_resources_full: agent.resources,
+    used_resources_full: used,
+    offered_resources_full: master.agentOffered(agent),
+  };
+  if (agent.reregisteredTime !== undefined) out.reregistered_time = secs(agent.reregisteredTime);
+  return out;
+}
+
+function attributesJson(agent: AgentRecord): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const a of agent.attributes) {
+    if (a.type === 'SCALAR' && a.scalar) out[a.name] = a.scalar.value;
+    else if (a.type === 'TEXT' && a.text) out[a.name] = a.text.value;
+    else if (a.type === 'RANGES' && a.ranges) out[a.name] = `[${a.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
+    else if (a.type === 'SET' && a.set) out[a.name] = `{${a.set.item.join(', ')}}`;
+  }
+  return out;
+}
+
+function masterHeader(ctx: StateContext): Record<string, unknown> {
+  const m = ctx.master;
+  const cfg = m.config;
+  const out: Record<string, unknown> = {
+    version: MESOS_API_VERSION,
+    build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
+    build_time: Math.floor(ctx.buildTime / 1000),
+    build_user: 'mesos-ts',
+    mesos_ts_version: PROJECT_VERSION,
+    start_time: m.startTime / 1000,
+    elected_time: m.startTime / 1000,
+    id: m.id,
+    pid: m.info.pid,
+    hostname: cfg.hostname,
+    capabilities: (m.info.capabilities ?? []).map((c) => c.type),
+    activated_slaves: [...m.agents.values()].filter((a) => a.active).length,
+    deactivated_slaves: [...m.agents.values()].filter((a) => !a.active).length,
+    unreachable_slaves: m.unreachableAgents.size,
+    leader: m.info.pid,
+    leader_info: {
+      id: m.id,
+      pid: m.info.pid,
+      port: cfg.port,
+      hostname: cfg.hostname,
+      ip: m.info.ip,
+      version: MESOS_API_VERSION,
+      address: m.info.address,
+      capabilities: m.info.capabilities,
+    },
+    flags: ctx.flags,
+  };
+  if (cfg.cluster) out.cluster = cfg.cluster;
+  if (ctx.flags.log_dir) out.log_dir = ctx.flags.log_dir;
+  if (ctx.flags.external_log_file) out.external_log_file = ctx.flags.external_log_file;
+  return out;
+}
+
+export function stateJson(ctx: StateContext): Record<string, unknown> {
+  const m = ctx.master;
+  return {
+    ...masterHeader(ctx),
+    slaves: [...m.agents.values()].map((a) => agentJson(ctx, a)),
+    recovered_slaves: [],
+    frameworks: [...m.frameworks.values()].map((f) => frameworkJson(ctx, f)),
+    completed_frameworks: m.completedFrameworks.map((f) => frameworkJson(ctx, f, true)),
+    orphan_tasks: [],
+    unregistered_frameworks: [],
+  };
+}
+
+export function frameworksJson(ctx: StateContext, frameworkId?: string): Record<string, unknown> {
+  const m = ctx.master;
+  const match = (f: FrameworkRecord) => frameworkId === undefined || f.id === frameworkId;
+  return {
+    frameworks: [...m.frameworks.values()].filter(match).map((f) => frameworkJson(ctx, f)),
+    completed_frameworks: m.completedFrameworks.filter(match).map((f) => frameworkJson(ctx, f, true)),
+    unregistered_frameworks: [],
+  };
+}
+
+export function slavesJson(ctx: StateContext, agentId?: string): Record<string, unknown> {
+  const m = ctx.master;
+  return {
+    slaves: [...m.agents.values()].filter((a) => agentId === undefined || a.id === agentId).map((a) => agentJson(ctx, a)),
+    recovered_slaves: [],
+  };
+}
+
+export interface TasksQuery {
+  limit: number;
+  offset: number;
+  order: 'asc' | 'des';
+  frameworkId?: string | undefined;
+  taskId?: string | undefined;
+}
+
+/** /master/tasks: active, unreachable and completed tasks, paged like Mesos (default limit 100). */
+export function tasksJson(ctx: StateContext, q: TasksQuery): Record<string, unknown> {
+  const all: TaskRecord[] = [];
+  const frameworks = [...ctx.master.frameworks.values(), ...ctx.master.completedFrameworks];
+  for (const fw of frameworks) {
+    if (q.frameworkId !== undefined && fw.id !== q.frameworkId) continue;
+    for (const t of fw.tasks.values()) all.push(t);
+    for (const t of fw.unreachableTasks.values()) all.push(t);
+    for (const t of fw.completedTasks) all.push(t);
+  }
+  const filtered = q.taskId === undefined ? all : all.filter((t) => t.info.task_id.value === q.taskId);
+  const started = (t: TaskRecord) => t.statuses[0]?.timestamp ?? 0;
+  filtered.sort((a, b) => (q.order === 'asc' ? started(a) - started(b) : started(b) - started(a)));
+  return { tasks: filtered.slice(q.offset, q.offset + q.limit).map(taskJson) };
+}

@@ -1,0 +1,192 @@
+// Real daemons for integration tests: `node build/mesos.cjs master|agent|execute` processes on
+// loopback, each with its own temp work_dir, and helpers to read their endpoints.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The bundle the test runner builds before any test runs (see test/run.ts). */
+export const BUNDLE = process.env.MESOS_TEST_BINARY ?? path.join(ROOT, 'build', 'mesos.cjs');
+
+export function mesosCommand(args: string[]): { file: string; args: string[] } {
+  if (BUNDLE.endsWith('.cjs') || BUNDLE.endsWith('.js')) return { file: process.execPath, args: [BUNDLE, ...args] };
+  return { file: BUNDLE, args };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `mesos-test-${prefix}-`));
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `fn` until it returns a truthy value (returned) or the timeout passes (throws). */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+export class Daemon {
+  output = '';
+  exited?: { code: number | null; signal: NodeJS.Signals | null };
+  private readonly exitPromise: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+    readonly port: number,
+    readonly workDir: string,
+  ) {
+    proc.stdout?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
+    this.exitPromise = new Promise((resolve) => {
+      proc.once('exit', (code, signal) => {
+        this.exited = { code, signal };
+        resolve();
+      });
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async json<T = Record<string, unknown>>(p: string): Promise<T> {
+    const res = await fetch(`${this.url}${p}`);
+    if (!res.ok) throw new Error(`GET ${p} -> ${res.status}: ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<void> {
+    if (this.exited) return;
+    this.proc.kill(signal);
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+    await this.exitPromise;
+    clearTimeout(t);
+  }
+
+  async waitExit(): Promise<void> {
+    await this.exitPromise;
+  }
+}
+
+export function spawnMesos(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const cmd = mesosCommand(args);
+  return spawn(cmd.file, cmd.args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function startMaster(extra: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
+  const port = await freePort();
+  const workDir = tempDir('master');
+  const proc = spawnMesos(['master', '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${workDir}`, ...extra], env);
+  const d = new Daemon('master', proc, port, workDir);
+  await waitFor(`master on ${port}`, async () => {
+    if (d.exited) throw new Error(`master exited early: ${d.output}`);
+    const res = await fetch(`${d.url}/health`);
+    return res.ok;
+  });
+  return d;
+}
+
+export async function startAgent(master: Daemon, extra: string[] = [], opts: { workDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<Daemon> {
+  const port = opts.port ?? (await freePort());
+  const workDir = opts.workDir ?? tempDir('agent');
+  const proc = spawnMesos(
+    [
+      'agent',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      `--master=127.0.0.1:${master.port}`,
+      `--work_dir=${workDir}`,
+      ...(extra.some((a) => a.startsWith('--resources=')) ? [] : ['--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]']),
+      ...extra,
+    ],
+    opts.env,
+  );
+  const d = new Daemon('agent', proc, port, workDir);
+  await waitFor(`agent on ${port} registered`, async () => {
+    if (d.exited) throw new Error(`agent exited early: ${d.output}`);
+    const state = await d.json<{ id: string }>('/state');
+    return state.id !== '' && master.json<{ slaves: { id: string }[] }>('/master/slaves').then((s) => s.slaves.some((a) => a.id === state.id));
+  });
+  return d;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the mesos binary to completion (e.g. `execute ...`). */
+export async function runMesos(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RunResult> {
+  const started = Date.now();
+  const proc = spawnMesos(args, env);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => proc.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr, ms: Date.now() - started };
+}
+
+/** A master and one agent, torn down together. */
+export async function startCluster(masterArgs: string[] = [], agentArgs: string[] = []): Promise<{ master: Daemon; agent: Daemon; stop(): Promise<void> }> {
+  const master = await startMaster(masterArgs);
+  let agent: Daemon;
+  try {
+    agent = await startAgent(master, agentArgs);
+  } catch (err) {
+    await master.stop();
+    throw err;
+  }
+  return {
+    master,
+    agent,
+    async stop() {
+      await agent.stop();
+      await master.stop();
+      rmSync(agent.workDir, { recursive: true, force: true });
+      rmSync(master.workDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,335 @@
+// The v1 scheduler API against a real master and agent: JSON and protobuf clients, the HTTP
+// errors Mesos returns, offers with DECLINE/SUPPRESS/REVIVE, fair sharing, reconciliation.
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { SchedulerClient, type SchedulerEventJson, type WireFormat } from '../../daemons/common/scheduler-client.ts';
+import { type Daemon, startCluster, waitFor } from '../helpers/cluster.ts';
+
+let cluster: Awaited<ReturnType<typeof startCluster>>;
+let master: Daemon;
+
+before(async () => {
+  cluster = await startCluster(['--allocation_interval=50ms']);
+  master = cluster.master;
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+/** A scheduler recording every event it gets. */
+class TestScheduler {
+  readonly events: SchedulerEventJson[] = [];
+  readonly client: SchedulerClient;
+  disconnected = false;
+
+  constructor(
+    format: WireFormat,
+    readonly autoAck = true,
+  ) {
+    this.client = new SchedulerClient({
+      master: { host: '127.0.0.1', port: master.port },
+      format,
+      onEvent: (e) => {
+        this.events.push(e);
+        // Updates of a task reach us one at a time, each after the previous one is acknowledged.
+        const status = e.type === 'UPDATE' ? (e.update as { status: TaskStatus }).status : undefined;
+        if (status?.uuid && status.agent_id && this.autoAck) {
+          void this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+        }
+      },
+      onDisconnected: () => {
+        this.disconnected = true;
+      },
+    });
+  }
+
+  async subscribe(info: Partial<FrameworkInfo> = {}): Promise<string> {
+    await this.client.subscribe({ user: os.userInfo().username, name: 'test-scheduler', ...info });
+    await waitFor('SUBSCRIBED', () => this.events.some((e) => e.type === 'SUBSCRIBED'));
+    return this.client.frameworkId!;
+  }
+
+  offers(): Offer[] {
+    return this.events.filter((e) => e.type === 'OFFERS').flatMap((e) => (e.offers as { offers: Offer[] }).offers);
+  }
+
+  async nextOffer(after = 0, timeoutMs = 10_000): Promise<Offer> {
+    return waitFor('an offer', () => this.offers()[after], timeoutMs);
+  }
+
+  updates(taskId?: string): TaskStatus[] {
+    return this.events
+      .filter((e) => e.type === 'UPDATE')
+      .map((e) => (e.update as { status: TaskStatus }).status)
+      .filter((s) => taskId === undefined || s.task_id.value === taskId);
+  }
+
+  async waitState(taskId: string, state: string): Promise<TaskStatus> {
+    return waitFor(`${taskId} ${state}`, () => this.updates(taskId).find((s) => s.state === state));
+  }
+
+  async ackAll(taskId: string): Promise<void> {
+    for (const s of this.updates(taskId)) {
+      if (s.uuid && s.agent_id) await this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function task(id: string, offer: Offer, command: string, cpus = 0.5, mem = 64): TaskInfo {
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: offer.agent_id,
+    command: { value: command },
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: mem } },
+    ],
+  };
+}
+
+async function post(body: string | Uint8Array, headers: Record<string, string>, method = 'POST'): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(`${master.url}/api/v1/scheduler`, { method, headers, ...(method === 'POST' ? { body } : {}) });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+for (const format of ['json', 'protobuf'] as const) {
+  test(`a ${format} scheduler subscribes, launches a task, gets its updates and acknowledges them`, async () => {
+    const s = new TestScheduler(format, false);
+    try {
+      const id = await s.subscribe();
+      const subscribed = s.events[0]!.subscribed as { heartbeat_interval_seconds: number; master_info: { port: number } };
+      assert.equal(subscribed.heartbeat_interval_seconds, 15);
+      assert.equal(subscribed.master_info.port, master.port);
+      const offer = await s.nextOffer();
+      assert.equal(offer.framework_id.value, id);
+      assert.ok(offer.resources.some((r) => r.name === 'ports' && r.ranges?.range[0]?.begin === 31000));
+      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(`t-${format}`, offer, 'echo hi')] } }] } });
+      // Without acknowledgements the agent sends nothing after the first update.
+      await s.waitState(`t-${format}`, 'TASK_STARTING');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(
+        s.updates(`t-${format}`).map((u) => u.state),
+        ['TASK_STARTING'],
+      );
+      const ackLoop = setInterval(() => void s.ackAll(`t-${format}`).catch(() => {}), 50);
+      const finished = await s.waitState(`t-${format}`, 'TASK_FINISHED').finally(() => clearInterval(ackLoop));
+      assert.equal(finished.source, 'SOURCE_EXECUTOR');
+      assert.equal(typeof finished.uuid, 'string');
+      assert.equal(finished.agent_id?.value, offer.agent_id.value);
+      await waitFor('the terminal update acknowledged', async () => {
+        await s.ackAll(`t-${format}`);
+        const fws = await master.json<{ frameworks: { id: string; tasks: unknown[]; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks');
+        const fw = fws.frameworks.find((f) => f.id === id);
+        return fw?.completed_tasks.some((t) => t.id === `t-${format}` && t.state === 'TASK_FINISHED');
+      });
+    } finally {
+      s.close();
+    }
+  });
+}
+
+describe('HTTP errors of /api/v1/scheduler', () => {
+  const subscribeJson = JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } });
+
+  test('405 for GET, 400 without Content-Type, 415 for text/plain, 406 for Accept text/html', async () => {
+    const get = await post('', {}, 'GET');
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    assert.equal((await post(new TextEncoder().encode(subscribeJson), {})).status, 400);
+    const plain = await post(subscribeJson, { 'Content-Type': 'text/plain' });
+    assert.equal(plain.status, 415);
+    assert.match(plain.text, /application\/json or application\/x-protobuf/);
+    assert.equal((await post(subscribeJson, { 'Content-Type': 'application/json', Accept: 'text/html' })).status, 406);
+  });
+
+  test('400 with a message for malformed bodies', async () => {
+    const bad = await post('{not json', { 'Content-Type': 'application/json' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /Failed to parse body into JSON/);
+    const missing = await post(JSON.stringify({ type: 'ACCEPT', accept: { offer_ids: [{}] } }), { 'Content-Type': 'application/json' });
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /Missing required fields/);
+    const wrongType = await post(JSON.stringify({ type: 'DECLINE', framework_id: { value: 'x' }, decline: { offer_ids: [], filters: { refuse_seconds: 'soon' } } }), {
+      'Content-Type': 'application/json',
+    });
+    assert.equal(wrongType.status, 400);
+    assert.match(wrongType.text, /refuse_seconds/);
+    const garbage = await post(new Uint8Array([0xff, 0xff, 0xff]), { 'Content-Type': 'application/x-protobuf' });
+    assert.equal(garbage.status, 400);
+  });
+
+  test('stream id rules: 400 on SUBSCRIBE with one, missing or wrong on calls; 400 unknown framework', async () => {
+    const withStream = await post(subscribeJson, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'abc' });
+    assert.equal(withStream.status, 400);
+    const s = new TestScheduler('json');
+    try {
+      const id = await s.subscribe();
+      const revive = JSON.stringify({ type: 'REVIVE', framework_id: { value: id } });
+      const noStream = await post(revive, { 'Content-Type': 'application/json' });
+      assert.equal(noStream.status, 400);
+      assert.match(noStream.text, /Mesos-Stream-Id/);
+      const wrong = await post(revive, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'not-the-stream' });
+      assert.equal(wrong.status, 400);
+      const ok = await post(revive, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': s.client.streamId! });
+      assert.equal(ok.status, 202);
+      const unknown = await post(JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' } }), { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'x' });
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.text, /Framework cannot be found/);
+    } finally {
+      s.close();
+    }
+  });
+
+  test('the subscribe response is a RecordIO stream with a Mesos-Stream-Id header', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${master.url}/api/v1/scheduler`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: subscribeJson,
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('mesos-stream-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    const text = Buffer.from(value!).toString();
+    const m = /^(\d+)\n/.exec(text);
+    assert.ok(m, `starts with a length line: ${text.slice(0, 40)}`);
+    const record = JSON.parse(text.slice(m[0].length, m[0].length + Number(m[1])));
+    assert.equal(record.type, 'SUBSCRIBED');
+    controller.abort();
+  });
+});
+
+test('DECLINE filters the agent for refuse_seconds; REVIVE lifts the filter; SUPPRESS stops offers', async () => {
+  const s = new TestScheduler('json');
+  try {
+    await s.subscribe();
+    const first = await s.nextOffer();
+    await s.client.call({ type: 'DECLINE', decline: { offer_ids: [first.id], filters: { refuse_seconds: 3600 } } });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(s.offers().length, 1, 'no new offer while the filter holds');
+    await s.client.call({ type: 'REVIVE' });
+    const second = await s.nextOffer(1);
+    assert.notEqual(second.id.value, first.id.value);
+    await s.client.call({ type: 'SUPPRESS' });
+    await s.client.call({ type: 'DECLINE', decline: { offer_ids: [second.id], filters: { refuse_seconds: 0 } } });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(s.offers().length, 2, 'suppressed: no offers');
+    await s.client.call({ type: 'REVIVE' });
+    await s.nextOffer(2);
+  } finally {
+    s.close();
+  }
+});
+
+test('DRF: once one framework holds resources, the next offer goes to the other', async () => {
+  const a = new TestScheduler('json');
+  const b = new TestScheduler('json');
+  try {
+    await a.subscribe({ name: 'drf-a' });
+    const offerA = await a.nextOffer();
+    // B subscribes while A holds the whole agent in an offer: B gets nothing yet.
+    await b.subscribe({ name: 'drf-b' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(b.offers().length, 0);
+    // A launches a 2-cpu task and returns the rest; the rest must go to B (share 0 < A's).
+    await a.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offerA.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('drf-long', offerA, 'sleep 30', 2, 256)] } }], filters: { refuse_seconds: 0 } },
+    });
+    const offerB = await b.nextOffer();
+    const cpus = offerB.resources.find((r) => r.name === 'cpus')?.scalar?.value;
+    assert.equal(cpus, 2, 'B is offered what A left');
+    await a.waitState('drf-long', 'TASK_RUNNING');
+    await a.client.call({ type: 'KILL', kill: { task_id: { value: 'drf-long' } } });
+    await a.waitState('drf-long', 'TASK_KILLED');
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('invalid tasks get TASK_ERROR; invalid offers get TASK_DROPPED', async () => {
+  const s = new TestScheduler('json');
+  try {
+    await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+    const offer = await s.nextOffer();
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [task('too-big', offer, 'true', 100, 64), task('bad/id', offer, 'true')] } }],
+      },
+    });
+    const big = await s.waitState('too-big', 'TASK_ERROR');
+    assert.equal(big.reason, 'REASON_TASK_INVALID');
+    assert.match(big.message ?? '', /more resources/);
+    const bad = await s.waitState('bad/id', 'TASK_ERROR');
+    assert.match(bad.message ?? '', /'\/' is disallowed/);
+    // The offer is used up: launching on it again is an invalid offer.
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('late', offer, 'true')] } }] } });
+    const late = await s.waitState('late', 'TASK_DROPPED');
+    assert.equal(late.reason, 'REASON_INVALID_OFFERS');
+  } finally {
+    s.close();
+  }
+});
+
+test('RECONCILE: implicit returns running tasks, explicit answers unknown tasks', async () => {
+  const s = new TestScheduler('protobuf');
+  try {
+    await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+    const offer = await s.nextOffer();
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('rec-1', offer, 'sleep 30')] } }] } });
+    await s.waitState('rec-1', 'TASK_RUNNING');
+    const before = s.updates('rec-1').length;
+    await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } });
+    const implicit = await waitFor('reconciliation update', () => s.updates('rec-1').slice(before).find((u) => u.reason === 'REASON_RECONCILIATION'));
+    assert.equal(implicit.state, 'TASK_RUNNING');
+    assert.equal(implicit.source, 'SOURCE_MASTER');
+    assert.equal(implicit.uuid, undefined, 'reconciliation updates need no acknowledgement');
+    await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'never-launched' } }, { task_id: { value: 'gone' }, agent_id: offer.agent_id }] } });
+    assert.equal((await s.waitState('never-launched', 'TASK_UNKNOWN')).reason, 'REASON_RECONCILIATION');
+    await s.waitState('gone', 'TASK_GONE');
+    await s.client.call({ type: 'KILL', kill: { task_id: { value: 'rec-1' }, agent_id: offer.agent_id } });
+    await s.waitState('rec-1', 'TASK_KILLED');
+  } finally {
+    s.close();
+  }
+});
+
+test('a disconnected framework with failover_timeout can re-subscribe with its id and keeps its tasks', async () => {
+  const s1 = new TestScheduler('json');
+  const id = await s1.subscribe({ failover_timeout: 60 });
+  const offer = await s1.nextOffer();
+  await s1.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('survivor', offer, 'sleep 30')] } }] } });
+  await s1.waitState('survivor', 'TASK_RUNNING');
+  s1.close();
+  await waitFor('framework disconnected', async () => {
+    const fws = await master.json<{ frameworks: { id: string; connected: boolean }[] }>('/master/frameworks');
+    return fws.frameworks.find((f) => f.id === id)?.connected === false;
+  });
+  const s2 = new TestScheduler('json');
+  try {
+    await s2.subscribe({ id: { value: id }, failover_timeout: 60 });
+    assert.equal(s2.client.frameworkId, id);
+    await s2.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'survivor' } }] } });
+    await s2.waitState('survivor', 'TASK_RUNNING');
+    await s2.client.call({ type: 'TEARDOWN' });
+    await waitFor('framework completed', async () => {
+      const fws = await master.json<{ completed_frameworks: { id: string; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks');
+      return fws.completed_frameworks.find((f) => f.id === id)?.completed_tasks.some((t) => t.id === 'survivor' && t.state === 'TASK_KILLED');
+    });
+  } finally {
+    s2.close();
+  }
+});

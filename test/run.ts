@@ -1,0 +1,66 @@
+// Runs the test suites with node:test: `tsx test/run.ts [unit] [integration] [packaging] [e2e]`.
+// Without arguments: unit and integration, plus packaging and e2e when running as root (they
+// need root-only facilities; they say so and skip otherwise). The bundle the integration tests
+// run is built first.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { bundle } from '../packaging/bundle.ts';
+import { ROOT } from './helpers/cluster.ts';
+
+const ALL = ['unit', 'integration', 'packaging', 'e2e'] as const;
+type Suite = (typeof ALL)[number];
+
+function testFiles(dir: string): string[] {
+  const full = path.join(ROOT, 'test', dir);
+  let entries: string[];
+  try {
+    entries = readdirSync(full);
+  } catch {
+    return [];
+  }
+  const files: string[] = [];
+  for (const e of entries.sort()) {
+    const p = path.join(full, e);
+    if (statSync(p).isDirectory()) files.push(...testFiles(path.join(dir, e)));
+    else if (e.endsWith('.test.ts')) files.push(p);
+  }
+  return files;
+}
+
+async function main(): Promise<number> {
+  const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  for (const a of asked) {
+    if (!(ALL as readonly string[]).includes(a)) {
+      process.stderr.write(`unknown suite '${a}'; suites: ${ALL.join(', ')}\n`);
+      return 2;
+    }
+  }
+  const isRoot = process.getuid?.() === 0;
+  const suites: Suite[] = asked.length > 0 ? (asked as Suite[]) : isRoot ? [...ALL] : ['unit', 'integration'];
+  if (asked.length === 0 && !isRoot) process.stderr.write('Not root: the packaging and e2e suites need root and are skipped.\n');
+  const started = Date.now();
+  if (suites.some((s) => s !== 'unit')) {
+    const out = await bundle();
+    process.stderr.write(`built ${path.relative(ROOT, out)} in ${Date.now() - started} ms\n`);
+  }
+  let failed = false;
+  for (const suite of suites) {
+    const files = testFiles(suite);
+    if (files.length === 0) continue;
+    const concurrency = suite === 'unit' ? 4 : suite === 'integration' ? 2 : 1;
+    process.stderr.write(`\n== ${suite} (${files.length} files)\n`);
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+      { stdio: 'inherit', cwd: ROOT },
+    );
+    if (res.status !== 0) failed = true;
+  }
+  process.stderr.write(`\nall suites done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${failed ? 'FAILED' : 'ok'}\n`);
+  return failed ? 1 : 0;
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

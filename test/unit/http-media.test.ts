@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Request, Response } from 'express';
+import { APPLICATION_JSON, APPLICATION_PROTOBUF, requestMediaType, responseMediaType, sendJson } from '../../daemons/common/http.ts';
+
+function fakeRequest(headers: Record<string, string> = {}, query: Record<string, unknown> = {}): Request {
+  return { headers, query } as unknown as Request;
+}
+
+interface Captured {
+  status?: number;
+  type?: string;
+  body?: string;
+}
+
+function fakeResponse(): { res: Response; out: Captured } {
+  const out: Captured = {};
+  const res = {
+    status(code: number) {
+      out.status = code;
+      return res;
+    },
+    type(t: string) {
+      out.type = t;
+      return res;
+    },
+    send(body: string) {
+      out.body = body;
+      return res;
+    },
+  };
+  return { res: res as unknown as Response, out };
+}
+
+describe('requestMediaType', () => {
+  test('missing Content-Type is a 400', () => {
+    const r = requestMediaType(fakeRequest());
+    assert.deepEqual(r, { status: 400, message: "Expecting 'Content-Type' to be present" });
+  });
+
+  test('empty Content-Type is a 400', () => {
+    const r = requestMediaType(fakeRequest({ 'content-type': '' }));
+    assert.equal(typeof r === 'object' && r.status, 400);
+  });
+
+  test('JSON and protobuf are accepted, case and parameters ignored', () => {
+    assert.equal(requestMediaType(fakeRequest({ 'content-type': 'application/json' })), APPLICATION_JSON);
+    assert.equal(requestMediaType(fakeRequest({ 'content-type': 'Application/JSON; charset=utf-8' })), APPLICATION_JSON);
+    assert.equal(requestMediaType(fakeRequest({ 'content-type': 'application/x-protobuf' })), APPLICATION_PROTOBUF);
+    assert.equal(requestMediaType(fakeRequest({ 'content-type': ' application/x-protobuf ;foo=bar' })), APPLICATION_PROTOBUF);
+  });
+
+  for (const type of ['text/plain', 'application/xml', 'application/*', '*/*', 'application/jsonx']) {
+    test(`Content-Type ${type} is a 415`, () => {
+      const r = requestMediaType(fakeRequest({ 'content-type': type }));
+      assert.equal(typeof r === 'object' && r.status, 415);
+      assert.match((r as { message: string }).message, /application\/json or application\/x-protobuf/);
+    });
+  }
+});
+
+describe('responseMediaType', () => {
+  const accept = (value: string | undefined) => responseMediaType(fakeRequest(value === undefined ? {} : { accept: value }));
+  const is406 = (r: ReturnType<typeof responseMediaType>) => typeof r === 'object' && r.status === 406;
+
+  test('no Accept header answers JSON', () => {
+    assert.equal(accept(undefined), APPLICATION_JSON);
+  });
+
+  test('*/* and application/* answer JSON', () => {
+    assert.equal(accept('*/*'), APPLICATION_JSON);
+    assert.equal(accept('application/*'), APPLICATION_JSON);
+    assert.equal(accept('text/html, */*;q=0.1'), APPLICATION_JSON);
+  });
+
+  test('explicit JSON answers JSON', () => {
+    assert.equal(accept('application/json'), APPLICATION_JSON);
+    assert.equal(accept('APPLICATION/JSON'), APPLICATION_JSON);
+  });
+
+  test('protobuf only answers protobuf', () => {
+    assert.equal(accept('application/x-protobuf'), APPLICATION_PROTOBUF);
+    assert.equal(accept('application/x-protobuf;q=0.3'), APPLICATION_PROTOBUF);
+  });
+
+  test('protobuf next to a wildcard answers protobuf (the client named it)', () => {
+    assert.equal(accept('application/x-protobuf, */*'), APPLICATION_PROTOBUF);
+    assert.equal(accept('application/x-protobuf, application/*;q=0.5'), APPLICATION_PROTOBUF);
+  });
+
+  test('JSON and protobuf both named: equal quality answers JSON', () => {
+    assert.equal(accept('application/json, application/x-protobuf'), APPLICATION_JSON);
+    assert.equal(accept('application/x-protobuf, application/json'), APPLICATION_JSON);
+  });
+
+  test('JSON and protobuf both named: the higher q-value wins', () => {
+    assert.equal(accept('application/json;q=0.5, application/x-protobuf'), APPLICATION_PROTOBUF);
+    assert.equal(accept('application/json;q=0.9, application/x-protobuf;q=0.8'), APPLICATION_JSON);
+    assert.equal(accept('application/x-protobuf;q=0.1, application/json'), APPLICATION_JSON);
+  });
+
+  test('q=0 refuses a type', () => {
+    assert.equal(accept('application/json;q=0, application/x-protobuf'), APPLICATION_PROTOBUF);
+    assert.equal(accept('application/x-protobuf;q=0, application/json'), APPLICATION_JSON);
+    assert.ok(is406(accept('application/json;q=0')));
+    assert.ok(is406(accept('*/*;q=0')));
+  });
+
+  test('a specific q=0 is not overridden by a wildcard (most specific range wins)', () => {
+    assert.equal(accept('application/json;q=0, */*'), APPLICATION_PROTOBUF);
+    assert.equal(accept('application/json;q=0, application/*'), APPLICATION_PROTOBUF);
+    assert.ok(is406(accept('application/json;q=0, application/x-protobuf;q=0, */*')));
+    assert.ok(is406(accept('application/*;q=0, */*')));
+  });
+
+  test('a malformed q-value does not make a type acceptable', () => {
+    assert.ok(is406(accept('application/json;q=abc')));
+  });
+
+  test('text/html alone is a 406', () => {
+    const r = accept('text/html');
+    assert.ok(is406(r));
+    assert.match((r as { message: string }).message, /Accept/);
+    assert.ok(is406(accept('text/html, image/*')));
+  });
+});
+
+describe('sendJson', () => {
+  test('sends JSON with the given status', () => {
+    const { res, out } = fakeResponse();
+    sendJson(fakeRequest(), res, { a: 1 }, 201);
+    assert.deepEqual(out, { status: 201, type: APPLICATION_JSON, body: '{"a":1}' });
+  });
+
+  test('sends a string body as is', () => {
+    const { res, out } = fakeResponse();
+    sendJson(fakeRequest(), res, '{"raw":true}');
+    assert.deepEqual(out, { status: 200, type: APPLICATION_JSON, body: '{"raw":true}' });
+  });
+
+  for (const name of ['cb', 'angular.callbacks._0', '$jsonp_1', '_x.y.$z']) {
+    test(`wraps the body in the jsonp callback ${name}`, () => {
+      const { res, out } = fakeResponse();
+      sendJson(fakeRequest({}, { jsonp: name }), res, { a: 1 });
+      assert.deepEqual(out, { status: 200, type: 'text/javascript', body: `${name}({"a":1});` });
+    });
+  }
+
+  for (const name of ['', 'alert(1)', '1abc', 'a..b', 'a.', '.a', 'a b', 'a;b', 'a-b', '<script>']) {
+    test(`rejects the jsonp callback name ${JSON.stringify(name)}`, () => {
+      const { res, out } = fakeResponse();
+      sendJson(fakeRequest({}, { jsonp: name }), res, { a: 1 });
+      assert.equal(out.status, 400);
+      assert.equal(out.type, 'text/plain');
+      assert.match(out.body ?? '', /Invalid 'jsonp' callback name/);
+      assert.ok(!(out.body ?? '').includes('{"a":1}'));
+    });
+  }
+
+  test('a repeated jsonp parameter (array) is ignored', () => {
+    const { res, out } = fakeResponse();
+    sendJson(fakeRequest({}, { jsonp: ['a', 'b'] }), res, { a: 1 });
+    assert.deepEqual(out, { status: 200, type: APPLICATION_JSON, body: '{"a":1}' });
+  });
+});

@@ -1,0 +1,869 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import type { MasterToAgent, RegisterMessage, ReportedTask } from '../../daemons/common/agent-protocol.ts';
+import { newStatusUuid } from '../../daemons/common/ids.ts';
+import { silentLogger } from '../../daemons/common/log.ts';
+import type { FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
+import { contains, parseResources, scalar } from '../../daemons/common/resources.ts';
+import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
+import { CallError, Master, type MasterConfig } from '../../daemons/master/master.ts';
+import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
+import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
+
+const CONFIG: MasterConfig = {
+  hostname: 'master.test',
+  ip: '10.0.0.1',
+  port: 5050,
+  allocationIntervalSecs: 1,
+  agentPingTimeoutSecs: 15,
+  maxAgentPingTimeouts: 5,
+  maxCompletedFrameworks: 50,
+  maxCompletedTasksPerFramework: 1000,
+  maxUnreachableTasksPerFramework: 1000,
+  heartbeatIntervalSecs: 15,
+};
+
+class Sink implements EventSink {
+  readonly events: SchedulerEvent[] = [];
+  closed = false;
+  send(event: SchedulerEvent): void {
+    this.events.push(event);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  ofType(type: SchedulerEvent['type']): SchedulerEvent[] {
+    return this.events.filter((e) => e.type === type);
+  }
+  updates(): TaskStatus[] {
+    return this.ofType('UPDATE').map((e) => (e.update as { status: TaskStatus }).status);
+  }
+  offers(): Offer[] {
+    return this.ofType('OFFERS').flatMap((e) => (e.offers as { offers: Offer[] }).offers);
+  }
+}
+
+class Link implements AgentLink {
+  readonly messages: MasterToAgent[] = [];
+  closed = false;
+  send(message: MasterToAgent): void {
+    this.messages.push(message);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  ofType<T extends MasterToAgent['type']>(type: T): Extract<MasterToAgent, { type: T }>[] {
+    return this.messages.filter((m): m is Extract<MasterToAgent, { type: T }> => m.type === type);
+  }
+}
+
+/** The master batches allocation on setImmediate; this lets it run. */
+const allocation = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+let masters: Master[] = [];
+afterEach(() => {
+  for (const m of masters) m.stop();
+  masters = [];
+});
+
+function newMaster(config: Partial<MasterConfig> = {}): Master {
+  const m = new Master({ ...CONFIG, ...config }, silentLogger());
+  masters.push(m);
+  return m;
+}
+
+function frameworkInfo(extra: Partial<FrameworkInfo> = {}, partitionAware = true): FrameworkInfo {
+  const caps: FrameworkInfo['capabilities'] = [{ type: 'TASK_KILLING_STATE' }];
+  if (partitionAware) caps.push({ type: 'PARTITION_AWARE' });
+  return { user: 'tester', name: 'test-framework', capabilities: caps, failover_timeout: 3600, ...extra };
+}
+
+let streamSeq = 0;
+function subscribe(master: Master, info = frameworkInfo()): { fw: FrameworkRecord; sink: Sink; streamId: string } {
+  const sink = new Sink();
+  const streamId = `stream-${streamSeq++}`;
+  const fw = master.subscribe(info, [], sink, streamId);
+  return { fw, sink, streamId };
+}
+
+function registration(extra: Partial<RegisterMessage['register']> = {}): RegisterMessage['register'] {
+  return {
+    hostname: 'agent1.test',
+    port: 5051,
+    pid: 'slave(1)@10.0.0.2:5051',
+    version: '1.11.0',
+    resources: parseResources('cpus:2;mem:1024;ports:[31000-31010]'),
+    attributes: [],
+    tasks: [],
+    frameworks: [],
+    ...extra,
+  };
+}
+
+function register(master: Master, extra: Partial<RegisterMessage['register']> = {}): { agent: AgentRecord; link: Link } {
+  const link = new Link();
+  const agent = master.registerAgent(registration(extra), link, `agent-stream-${streamSeq++}`);
+  return { agent, link };
+}
+
+/** The newest offer of this agent the framework still holds. */
+function currentOffer(master: Master, sink: Sink, agentId: string): Offer {
+  const offer = sink
+    .offers()
+    .reverse()
+    .find((o) => o.agent_id.value === agentId && master.offers.has(o.id.value));
+  assert.ok(offer, `the framework holds an offer of agent ${agentId}`);
+  return offer;
+}
+
+function taskInfo(id: string, agentId: string, resources = 'cpus:0.5;mem:128'): TaskInfo {
+  return { name: id, task_id: { value: id }, agent_id: { value: agentId }, resources: parseResources(resources), command: { value: 'sleep 100' } };
+}
+
+function call(master: Master, fw: FrameworkRecord, type: string, body: Record<string, unknown> = {}): number {
+  return applyCall(master, fw, { type, framework_id: { value: fw.id }, ...body } as SchedulerCall);
+}
+
+function launch(master: Master, fw: FrameworkRecord, offerIds: string[], tasks: TaskInfo[], refuseSeconds?: number): number {
+  return call(master, fw, 'ACCEPT', {
+    accept: {
+      offer_ids: offerIds.map((value) => ({ value })),
+      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }],
+      ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
+    },
+  });
+}
+
+function agentStatus(taskId: string, state: TaskState, uuid = newStatusUuid()): TaskStatus {
+  return { task_id: { value: taskId }, state, uuid, source: 'SOURCE_EXECUTOR', timestamp: Date.now() / 1000 };
+}
+
+/** A cluster with one agent and one framework that holds a running task `t1` on it. */
+async function clusterWithRunningTask(info = frameworkInfo()) {
+  const master = newMaster();
+  const { fw, sink, streamId } = subscribe(master, info);
+  const { agent, link } = register(master);
+  await allocation();
+  const offer = currentOffer(master, sink, agent.id);
+  launch(master, fw, [offer.id.value], [taskInfo('t1', agent.id)]);
+  const running = agentStatus('t1', 'TASK_RUNNING');
+  master.statusUpdate(agent, fw.id, running);
+  master.acknowledge(fw, agent.id, 't1', running.uuid!);
+  return { master, fw, sink, streamId, agent, link };
+}
+
+describe('Master core: subscription and offers', () => {
+  test('SUBSCRIBE answers SUBSCRIBED with the framework id and master info', () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    assert.equal(sink.events.length, 1);
+    const ev = sink.events[0]!;
+    assert.equal(ev.type, 'SUBSCRIBED');
+    const sub = ev.subscribed as { framework_id: { value: string }; heartbeat_interval_seconds: number; master_info: { id: string; port: number; hostname: string } };
+    assert.equal(sub.framework_id.value, fw.id);
+    assert.ok(fw.id.startsWith(master.id));
+    assert.equal(sub.heartbeat_interval_seconds, 15);
+    assert.equal(sub.master_info.id, master.id);
+    assert.equal(sub.master_info.port, 5050);
+    assert.equal(sub.master_info.hostname, 'master.test');
+    assert.ok(master.frameworks.has(fw.id));
+    assert.equal(fw.connected, true);
+    assert.equal(fw.active, true);
+    assert.equal(fw.partitionAware, true);
+    assert.equal(fw.killingStateCapable, true);
+    assert.deepEqual(fw.roles, ['*']);
+  });
+
+  test('two subscriptions get distinct framework ids', () => {
+    const master = newMaster();
+    const a = subscribe(master);
+    const b = subscribe(master);
+    assert.notEqual(a.fw.id, b.fw.id);
+  });
+
+  test('re-subscribing with the id fails over: the old stream gets ERROR and is closed', () => {
+    const master = newMaster();
+    const first = subscribe(master);
+    const second = subscribe(master, frameworkInfo({ id: { value: first.fw.id } }));
+    assert.equal(second.fw, first.fw);
+    assert.equal(first.sink.closed, true);
+    assert.equal(first.sink.ofType('ERROR').length, 1);
+    assert.equal(second.sink.ofType('SUBSCRIBED').length, 1);
+    assert.equal(master.frameworks.size, 1);
+    assert.throws(() => master.frameworkForCall(first.fw.id, first.streamId), (err: unknown) => err instanceof CallError && err.status === 400);
+    assert.equal(master.frameworkForCall(first.fw.id, second.streamId), first.fw);
+  });
+
+  test('registerAgent answers REGISTERED, then the agent is offered to the framework', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    assert.equal(link.messages.length, 1);
+    const reg = link.ofType('REGISTERED')[0]!.registered;
+    assert.equal(reg.agent_id, agent.id);
+    assert.equal(reg.master_id, master.id);
+    assert.equal(reg.reregistered, false);
+    assert.equal(reg.ping_interval_seconds, 15);
+    assert.equal(reg.max_missed_pings, 5);
+    assert.equal(sink.ofType('OFFERS').length, 0, 'allocation is batched');
+    await allocation();
+    const offers = sink.offers();
+    assert.equal(offers.length, 1);
+    const offer = offers[0]!;
+    assert.equal(offer.agent_id.value, agent.id);
+    assert.equal(offer.framework_id.value, fw.id);
+    assert.equal(offer.hostname, 'agent1.test');
+    assert.equal(scalar(offer.resources, 'cpus'), 2);
+    assert.equal(scalar(offer.resources, 'mem'), 1024);
+    assert.ok(offer.resources.every((r) => r.allocation_info?.role === '*'));
+    assert.ok(master.offers.has(offer.id.value));
+    assert.ok(fw.offers.has(offer.id.value));
+    assert.ok(agent.offers.has(offer.id.value));
+  });
+
+  test('an agent registering before any framework is offered once one subscribes', async () => {
+    const master = newMaster();
+    const { agent } = register(master);
+    await allocation();
+    const { sink } = subscribe(master);
+    await allocation();
+    assert.equal(sink.offers().length, 1);
+    assert.equal(sink.offers()[0]!.agent_id.value, agent.id);
+  });
+});
+
+describe('Master core: launching and status updates', () => {
+  test('ACCEPT with LAUNCH sends RUN_TASK to the agent and the task is STAGING', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    assert.equal(launch(master, fw, [offer.id.value], [taskInfo('t1', agent.id)]), 202);
+    const runs = link.ofType('RUN_TASK');
+    assert.equal(runs.length, 1);
+    const run = runs[0]!.run_task;
+    assert.equal(run.framework.id?.value, fw.id);
+    assert.equal(run.task.task_id.value, 't1');
+    assert.ok(run.task.resources!.every((r) => r.allocation_info?.role === '*'), 'allocation_info is filled in');
+    const task = fw.tasks.get('t1');
+    assert.ok(task);
+    assert.equal(task.state, 'TASK_STAGING');
+    assert.equal(task.agentId, agent.id);
+    assert.equal(agent.tasks.get(`${fw.id}/t1`), task);
+    assert.equal(master.offers.has(offer.id.value), false, 'the offer is used up');
+    assert.equal(fw.offers.size, 0);
+    assert.equal(sink.updates().length, 0, 'nothing is said to the scheduler yet');
+    assert.equal(master.counters.tasksLaunched, 1);
+  });
+
+  test('the unused part of an accepted offer is not re-offered within refuse_seconds', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id)], 3600);
+    await allocation();
+    assert.equal(sink.offers().length, 1);
+  });
+
+  test('with refuse_seconds 0 the unused part is offered again at once', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id)], 0);
+    await allocation();
+    const offers = sink.offers();
+    assert.equal(offers.length, 2);
+    assert.equal(scalar(offers[1]!.resources, 'cpus'), 1.5);
+    assert.equal(scalar(offers[1]!.resources, 'mem'), 896);
+  });
+
+  test('a status update is forwarded as UPDATE with its uuid and the agent id', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id)]);
+    const status = agentStatus('t1', 'TASK_RUNNING');
+    master.statusUpdate(agent, fw.id, status);
+    const updates = sink.updates();
+    assert.equal(updates.length, 1);
+    assert.equal(updates[0]!.state, 'TASK_RUNNING');
+    assert.equal(updates[0]!.uuid, status.uuid);
+    assert.equal(updates[0]!.agent_id?.value, agent.id);
+    assert.equal(updates[0]!.task_id.value, 't1');
+    assert.equal(fw.tasks.get('t1')!.state, 'TASK_RUNNING');
+    assert.equal(fw.tasks.get('t1')!.pendingUuid, status.uuid);
+    assert.equal(master.counters.validStatusUpdates, 1);
+  });
+
+  test('a status update without a state is counted invalid and dropped', async () => {
+    const { master, fw, sink, agent } = await clusterWithRunningTask();
+    const before = sink.events.length;
+    master.statusUpdate(agent, fw.id, { task_id: { value: 't1' } } as TaskStatus);
+    assert.equal(sink.events.length, before);
+    assert.equal(master.counters.invalidStatusUpdates, 1);
+  });
+
+  test('TASK_KILLING is not forwarded to a framework without TASK_KILLING_STATE', async () => {
+    const { master, fw, sink, agent } = await clusterWithRunningTask(frameworkInfo({ capabilities: [] }));
+    const before = sink.updates().length;
+    master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_KILLING'));
+    assert.equal(sink.updates().length, before);
+  });
+
+  test('ACKNOWLEDGE goes to the agent; a terminal acknowledged task moves to completedTasks', async () => {
+    const { master, fw, sink, agent, link } = await clusterWithRunningTask();
+    assert.equal(link.ofType('ACKNOWLEDGE').length, 1, 'the RUNNING acknowledgement');
+    assert.ok(fw.tasks.has('t1'), 'a running acknowledged task stays active');
+
+    const finished = agentStatus('t1', 'TASK_FINISHED');
+    master.statusUpdate(agent, fw.id, finished);
+    assert.equal(sink.updates().at(-1)!.state, 'TASK_FINISHED');
+    assert.ok(fw.tasks.has('t1'), 'terminal but not acknowledged: still active');
+    assert.equal(fw.completedTasks.length, 0);
+    assert.equal(master.terminalCount('TASK_FINISHED'), 1);
+
+    assert.equal(call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: agent.id }, task_id: { value: 't1' }, uuid: finished.uuid } }), 202);
+    const acks = link.ofType('ACKNOWLEDGE');
+    assert.equal(acks.length, 2);
+    assert.deepEqual(acks[1]!.acknowledge, { framework_id: fw.id, task_id: 't1', uuid: finished.uuid });
+    assert.equal(fw.tasks.has('t1'), false);
+    assert.equal(agent.tasks.size, 0);
+    assert.equal(fw.completedTasks.length, 1);
+    assert.equal(fw.completedTasks[0]!.state, 'TASK_FINISHED');
+  });
+
+  test('an acknowledgement of an older uuid does not complete a terminal task', async () => {
+    const { master, fw, agent } = await clusterWithRunningTask();
+    const finished = agentStatus('t1', 'TASK_FAILED');
+    master.statusUpdate(agent, fw.id, finished);
+    master.acknowledge(fw, agent.id, 't1', newStatusUuid());
+    assert.ok(fw.tasks.has('t1'));
+    assert.equal(fw.completedTasks.length, 0);
+  });
+
+  test('ACKNOWLEDGE with a malformed uuid or an unknown agent is a 400', async () => {
+    const { master, fw, agent } = await clusterWithRunningTask();
+    assert.throws(
+      () => call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: agent.id }, task_id: { value: 't1' }, uuid: 'bm90LWEtdXVpZA==' } }),
+      (err: unknown) => err instanceof CallError && err.status === 400,
+    );
+    assert.throws(
+      () => call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: 'nope' }, task_id: { value: 't1' }, uuid: newStatusUuid() } }),
+      (err: unknown) => err instanceof CallError && err.status === 400,
+    );
+  });
+
+  test('a terminal update gives the task resources back for the next offer', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id, 'cpus:2;mem:1024')]);
+    await allocation();
+    assert.equal(sink.offers().length, 1, 'everything is in use');
+    master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_FINISHED'));
+    await allocation();
+    assert.equal(sink.offers().length, 2);
+    assert.equal(scalar(sink.offers()[1]!.resources, 'cpus'), 2);
+  });
+});
+
+describe('Master core: DECLINE, REVIVE and invalid launches', () => {
+  test('a declined agent is not re-offered until REVIVE', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    assert.equal(call(master, fw, 'DECLINE', { decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }), 202);
+    assert.equal(master.offers.size, 0);
+    await allocation();
+    await allocation();
+    assert.equal(sink.offers().length, 1, 'filtered for refuse_seconds');
+    assert.equal(call(master, fw, 'REVIVE'), 202);
+    await allocation();
+    assert.equal(sink.offers().length, 2);
+    assert.equal(sink.offers()[1]!.agent_id.value, agent.id);
+  });
+
+  test('a declined agent goes to another framework', async () => {
+    const master = newMaster();
+    const a = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    const b = subscribe(master);
+    await allocation();
+    assert.equal(a.sink.offers().length, 1);
+    assert.equal(b.sink.offers().length, 0);
+    call(master, a.fw, 'DECLINE', { decline: { offer_ids: [currentOffer(master, a.sink, agent.id).id], filters: { refuse_seconds: 3600 } } });
+    await allocation();
+    assert.equal(b.sink.offers().length, 1);
+    assert.equal(a.sink.offers().length, 1);
+  });
+
+  test('a launch on an unknown offer is TASK_DROPPED for a partition-aware framework', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    await allocation();
+    launch(master, fw, ['no-such-offer'], [taskInfo('t1', agent.id)]);
+    const updates = sink.updates();
+    assert.equal(updates.length, 1);
+    assert.equal(updates[0]!.state, 'TASK_DROPPED');
+    assert.equal(updates[0]!.reason, 'REASON_INVALID_OFFERS');
+    assert.equal(updates[0]!.source, 'SOURCE_MASTER');
+    assert.equal(updates[0]!.uuid, undefined, 'master-generated updates are not acknowledged');
+    assert.equal(link.ofType('RUN_TASK').length, 0);
+    assert.equal(fw.tasks.size, 0);
+  });
+
+  test('a launch on an unknown offer is TASK_LOST for a framework that is not partition aware', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master, frameworkInfo({}, false));
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, ['no-such-offer'], [taskInfo('t1', agent.id)]);
+    assert.deepEqual(
+      sink.updates().map((u) => [u.state, u.reason]),
+      [['TASK_LOST', 'REASON_INVALID_OFFERS']],
+    );
+  });
+
+  test('a launch naming a valid and an invalid offer drops the task and returns the valid offer', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    launch(master, fw, [offer.id.value, 'bogus'], [taskInfo('t1', agent.id)]);
+    assert.equal(sink.updates()[0]!.state, 'TASK_DROPPED');
+    assert.equal(link.ofType('RUN_TASK').length, 0);
+    assert.equal(master.offers.has(offer.id.value), false);
+    await allocation();
+    assert.equal(sink.offers().length, 2, 'the resources of the valid offer are offered again');
+  });
+
+  test('the same offer cannot be used twice', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    launch(master, fw, [offer.id.value], [taskInfo('t1', agent.id)]);
+    launch(master, fw, [offer.id.value], [taskInfo('t2', agent.id)]);
+    assert.equal(link.ofType('RUN_TASK').length, 1);
+    assert.deepEqual(
+      sink.updates().map((u) => [u.task_id.value, u.state]),
+      [['t2', 'TASK_DROPPED']],
+    );
+  });
+
+  test('an invalid task is TASK_ERROR and never reaches the agent; valid tasks of the same ACCEPT launch', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    launch(master, fw, [offer.id.value], [taskInfo('big', agent.id, 'cpus:3'), taskInfo('ok', agent.id), taskInfo('ok', agent.id)]);
+    const updates = sink.updates();
+    assert.deepEqual(
+      updates.map((u) => [u.task_id.value, u.state, u.reason]),
+      [
+        ['big', 'TASK_ERROR', 'REASON_TASK_INVALID'],
+        ['ok', 'TASK_ERROR', 'REASON_TASK_INVALID'],
+      ],
+    );
+    assert.match(updates[0]!.message!, /more resources/);
+    assert.match(updates[1]!.message!, /duplicate ID/);
+    assert.deepEqual(
+      link.ofType('RUN_TASK').map((m) => m.run_task.task.task_id.value),
+      ['ok'],
+    );
+    assert.deepEqual([...fw.tasks.keys()], ['ok']);
+  });
+
+  test('tasks of one ACCEPT share the offer: the second one that does not fit is TASK_ERROR', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent, link } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    launch(master, fw, [offer.id.value], [taskInfo('a', agent.id, 'cpus:1.5'), taskInfo('b', agent.id, 'cpus:1')]);
+    assert.equal(link.ofType('RUN_TASK').length, 1);
+    assert.deepEqual(
+      sink.updates().map((u) => [u.task_id.value, u.state]),
+      [['b', 'TASK_ERROR']],
+    );
+  });
+});
+
+describe('Master core: KILL and reconciliation', () => {
+  test('KILL of a known task sends KILL_TASK to its agent', async () => {
+    const { master, fw, agent, link } = await clusterWithRunningTask();
+    call(master, fw, 'KILL', { kill: { task_id: { value: 't1' }, agent_id: { value: agent.id } } });
+    assert.deepEqual(
+      link.ofType('KILL_TASK').map((m) => m.kill_task),
+      [{ framework_id: fw.id, task_id: 't1' }],
+    );
+  });
+
+  test('KILL of an unknown task answers by reconciliation', async () => {
+    const { master, fw, sink, agent, link } = await clusterWithRunningTask();
+    const before = sink.updates().length;
+    call(master, fw, 'KILL', { kill: { task_id: { value: 'ghost' } } });
+    call(master, fw, 'KILL', { kill: { task_id: { value: 'ghost2' }, agent_id: { value: agent.id } } });
+    const answers = sink.updates().slice(before);
+    assert.deepEqual(
+      answers.map((u) => [u.task_id.value, u.state, u.reason]),
+      [
+        ['ghost', 'TASK_UNKNOWN', 'REASON_RECONCILIATION'],
+        ['ghost2', 'TASK_GONE', 'REASON_RECONCILIATION'],
+      ],
+    );
+    assert.equal(link.ofType('KILL_TASK').length, 0);
+  });
+
+  test('explicit reconciliation: known, unknown on a live agent, on an unreachable agent, nowhere', async () => {
+    const { master, fw, sink, agent } = await clusterWithRunningTask();
+    const other = register(master, { pid: 'slave(1)@10.0.0.3:5051', hostname: 'agent2.test' });
+    master.removeAgent(other.agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
+    const before = sink.updates().length;
+    call(master, fw, 'RECONCILE', {
+      reconcile: {
+        tasks: [
+          { task_id: { value: 't1' } },
+          { task_id: { value: 'x' }, agent_id: { value: agent.id } },
+          { task_id: { value: 'y' }, agent_id: { value: other.agent.id } },
+          { task_id: { value: 'z' }, agent_id: { value: 'never-seen' } },
+          { task_id: { value: 'w' } },
+        ],
+      },
+    });
+    const answers = sink.updates().slice(before);
+    assert.deepEqual(
+      answers.map((u) => [u.task_id.value, u.state, u.reason, u.agent_id?.value]),
+      [
+        ['t1', 'TASK_RUNNING', 'REASON_RECONCILIATION', agent.id],
+        ['x', 'TASK_GONE', 'REASON_RECONCILIATION', agent.id],
+        ['y', 'TASK_UNREACHABLE', 'REASON_RECONCILIATION', other.agent.id],
+        ['z', 'TASK_UNKNOWN', 'REASON_RECONCILIATION', 'never-seen'],
+        ['w', 'TASK_UNKNOWN', 'REASON_RECONCILIATION', undefined],
+      ],
+    );
+    for (const u of answers) {
+      assert.equal(u.source, 'SOURCE_MASTER');
+      assert.equal(u.uuid, undefined);
+    }
+  });
+
+  test('explicit reconciliation maps the newer states to TASK_LOST for a framework that is not partition aware', async () => {
+    const { master, fw, sink, agent } = await clusterWithRunningTask(frameworkInfo({}, false));
+    const before = sink.updates().length;
+    master.reconcile(fw, [{ taskId: 'x', agentId: agent.id }, { taskId: 'w' }, { taskId: 't1' }]);
+    assert.deepEqual(
+      sink
+        .updates()
+        .slice(before)
+        .map((u) => [u.task_id.value, u.state]),
+      [
+        ['x', 'TASK_LOST'],
+        ['w', 'TASK_LOST'],
+        ['t1', 'TASK_RUNNING'],
+      ],
+    );
+  });
+
+  test('implicit reconciliation reports every active and unreachable task, and nothing else', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const a1 = register(master);
+    const a2 = register(master, { pid: 'slave(1)@10.0.0.3:5051', hostname: 'agent2.test' });
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, a1.agent.id).id.value], [taskInfo('on-a1', a1.agent.id)]);
+    launch(master, fw, [currentOffer(master, sink, a2.agent.id).id.value], [taskInfo('on-a2', a2.agent.id), taskInfo('done', a2.agent.id)]);
+    const done = agentStatus('done', 'TASK_FINISHED');
+    master.statusUpdate(a2.agent, fw.id, done);
+    master.acknowledge(fw, a2.agent.id, 'done', done.uuid!);
+    master.removeAgent(a1.agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
+    const before = sink.updates().length;
+    assert.equal(call(master, fw, 'RECONCILE', { reconcile: { tasks: [] } }), 202);
+    const answers = sink.updates().slice(before);
+    assert.deepEqual(answers.map((u) => [u.task_id.value, u.state]).sort(), [
+      ['on-a1', 'TASK_UNREACHABLE'],
+      ['on-a2', 'TASK_STAGING'],
+    ]);
+    assert.ok(answers.every((u) => u.reason === 'REASON_RECONCILIATION'));
+    assert.equal(call(master, fw, 'RECONCILE'), 202, 'no reconcile payload is implicit reconciliation too');
+    assert.equal(sink.updates().length, before + 4);
+  });
+});
+
+describe('Master core: framework removal', () => {
+  test('a disconnect with failover_timeout 0 removes the framework: tasks KILLED, agents told', async () => {
+    const { master, fw, sink, streamId, agent, link } = await clusterWithRunningTask(frameworkInfo({ failover_timeout: 0 }));
+    master.frameworkDisconnected(fw.id, streamId);
+    assert.equal(master.frameworks.has(fw.id), false);
+    assert.equal(master.completedFrameworks.at(-1), fw);
+    assert.equal(fw.connected, false);
+    assert.equal(fw.tasks.size, 0);
+    assert.deepEqual(
+      fw.completedTasks.map((t) => [t.info.task_id.value, t.state]),
+      [['t1', 'TASK_KILLED']],
+    );
+    assert.equal(fw.completedTasks[0]!.statuses.at(-1)!.state, 'TASK_KILLED');
+    assert.equal(agent.tasks.size, 0);
+    assert.deepEqual(
+      link.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework),
+      [{ framework_id: fw.id }],
+    );
+    assert.equal(master.terminalCount('TASK_KILLED'), 1);
+    assert.equal(sink.ofType('UPDATE').filter((e) => (e.update as { status: TaskStatus }).status.state === 'TASK_KILLED').length, 0, 'the stream is gone');
+    assert.throws(
+      () => master.subscribe(frameworkInfo({ id: { value: fw.id } }), [], new Sink(), 'again'),
+      (err: unknown) => err instanceof CallError && err.status === 403,
+    );
+  });
+
+  test('a disconnect with a failover timeout keeps the framework, inactive, until it re-subscribes', async () => {
+    const { master, fw, streamId, link } = await clusterWithRunningTask();
+    master.frameworkDisconnected(fw.id, streamId);
+    assert.ok(master.frameworks.has(fw.id));
+    assert.equal(fw.connected, false);
+    assert.equal(fw.active, false);
+    assert.ok(fw.failoverTimer);
+    assert.ok(fw.tasks.has('t1'));
+    assert.equal(link.ofType('SHUTDOWN_FRAMEWORK').length, 0);
+    const again = subscribe(master, frameworkInfo({ id: { value: fw.id } }));
+    assert.equal(again.fw, fw);
+    assert.equal(fw.failoverTimer, undefined);
+    assert.equal(fw.connected, true);
+  });
+
+  test('a disconnect of a stale stream is ignored', async () => {
+    const { master, fw } = await clusterWithRunningTask(frameworkInfo({ failover_timeout: 0 }));
+    master.frameworkDisconnected(fw.id, 'some-old-stream');
+    assert.ok(master.frameworks.has(fw.id));
+    assert.equal(fw.connected, true);
+  });
+
+  test('a disconnect rescinds the outstanding offers', async () => {
+    const master = newMaster();
+    const { fw, streamId } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    assert.equal(fw.offers.size, 1);
+    master.frameworkDisconnected(fw.id, streamId);
+    assert.equal(fw.offers.size, 0);
+    assert.equal(master.offers.size, 0);
+    assert.equal(agent.offers.size, 0);
+  });
+
+  test('TEARDOWN removes the framework', async () => {
+    const { master, fw, sink, link } = await clusterWithRunningTask();
+    assert.equal(call(master, fw, 'TEARDOWN'), 202);
+    assert.equal(master.frameworks.has(fw.id), false);
+    assert.equal(sink.closed, true);
+    assert.equal(link.ofType('SHUTDOWN_FRAMEWORK').length, 1);
+  });
+});
+
+describe('Master core: agents lost and coming back', () => {
+  /** Two frameworks, one partition aware, each with a running task on the same agent. */
+  async function twoFrameworksOnOneAgent() {
+    const master = newMaster();
+    const aware = subscribe(master, frameworkInfo({ name: 'aware' }, true));
+    const legacy = subscribe(master, frameworkInfo({ name: 'legacy' }, false));
+    const { agent, link } = register(master);
+    await allocation();
+    // Whoever got the agent launches, then the rest goes to the other framework.
+    const first = aware.sink.offers().length > 0 ? aware : legacy;
+    const second = first === aware ? legacy : aware;
+    launch(master, first.fw, [currentOffer(master, first.sink, agent.id).id.value], [taskInfo(`${first.fw.info.name}-task`, agent.id)], 3600);
+    await allocation();
+    launch(master, second.fw, [currentOffer(master, second.sink, agent.id).id.value], [taskInfo(`${second.fw.info.name}-task`, agent.id)], 3600);
+    for (const f of [aware, legacy]) {
+      const s = agentStatus(`${f.fw.info.name}-task`, 'TASK_RUNNING');
+      master.statusUpdate(agent, f.fw.id, s);
+      master.acknowledge(f.fw, agent.id, `${f.fw.info.name}-task`, s.uuid!);
+    }
+    assert.equal(agent.tasks.size, 2);
+    return { master, aware, legacy, agent, link };
+  }
+
+  test('removeAgent with TASK_UNREACHABLE: partition-aware frameworks see UNREACHABLE, others LOST', async () => {
+    const { master, aware, legacy, agent, link } = await twoFrameworksOnOneAgent();
+    master.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'Agent did not answer pings');
+
+    const awareUpdate = aware.sink.updates().at(-1)!;
+    assert.equal(awareUpdate.task_id.value, 'aware-task');
+    assert.equal(awareUpdate.state, 'TASK_UNREACHABLE');
+    assert.equal(awareUpdate.reason, 'REASON_AGENT_REMOVED');
+    assert.ok(awareUpdate.unreachable_time && awareUpdate.unreachable_time.nanoseconds > 0);
+    assert.equal(aware.fw.tasks.has('aware-task'), false);
+    assert.equal(aware.fw.unreachableTasks.get('aware-task')?.state, 'TASK_UNREACHABLE');
+    assert.equal(aware.fw.completedTasks.length, 0);
+
+    const legacyUpdate = legacy.sink.updates().at(-1)!;
+    assert.equal(legacyUpdate.task_id.value, 'legacy-task');
+    assert.equal(legacyUpdate.state, 'TASK_LOST');
+    assert.equal(legacy.fw.tasks.has('legacy-task'), false);
+    assert.equal(legacy.fw.unreachableTasks.size, 0);
+    assert.deepEqual(
+      legacy.fw.completedTasks.map((t) => [t.info.task_id.value, t.state]),
+      [['legacy-task', 'TASK_LOST']],
+    );
+
+    for (const f of [aware, legacy]) {
+      assert.deepEqual(
+        f.sink.ofType('FAILURE').map((e) => e.failure),
+        [{ agent_id: { value: agent.id } }],
+      );
+    }
+    assert.equal(master.agents.has(agent.id), false);
+    assert.ok(master.unreachableAgents.has(agent.id));
+    assert.equal(link.ofType('SHUTDOWN').length, 1);
+    assert.equal(link.closed, true);
+    assert.equal(master.activeTaskCounts().get('unreachable'), 1);
+  });
+
+  test('removeAgent rescinds the outstanding offers of the agent', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    master.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
+    assert.deepEqual(
+      sink.ofType('RESCIND').map((e) => e.rescind),
+      [{ offer_id: offer.id }],
+    );
+    assert.equal(fw.offers.size, 0);
+    assert.equal(master.offers.size, 0);
+  });
+
+  test('an unreachable agent coming back returns the unreachable task to a partition-aware framework', async () => {
+    const { master, aware, legacy, agent } = await twoFrameworksOnOneAgent();
+    const reported: ReportedTask[] = [aware, legacy].map((f) => ({
+      framework_id: f.fw.id,
+      executor_id: '',
+      task: taskInfo(`${f.fw.info.name}-task`, agent.id),
+      state: 'TASK_RUNNING',
+    }));
+    master.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
+    const back = register(master, { agent_id: agent.id, tasks: reported });
+    assert.equal(back.link.ofType('REGISTERED')[0]!.registered.reregistered, true);
+    assert.equal(master.unreachableAgents.has(agent.id), false);
+    assert.equal(aware.fw.unreachableTasks.size, 0);
+    assert.equal(aware.fw.tasks.get('aware-task')?.state, 'TASK_RUNNING');
+    assert.equal(legacy.fw.tasks.has('legacy-task'), false, 'a task the scheduler was told is LOST is not adopted');
+    assert.deepEqual(
+      back.link.ofType('KILL_TASK').map((m) => m.kill_task),
+      [{ framework_id: legacy.fw.id, task_id: 'legacy-task' }],
+    );
+  });
+
+  test('an agent re-registering with its id keeps reported tasks; unreported ones become TASK_GONE', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const first = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, first.agent.id).id.value], [taskInfo('kept', first.agent.id), taskInfo('lost', first.agent.id)]);
+    for (const id of ['kept', 'lost']) master.statusUpdate(first.agent, fw.id, agentStatus(id, 'TASK_RUNNING'));
+
+    const again = register(master, {
+      agent_id: first.agent.id,
+      tasks: [{ framework_id: fw.id, executor_id: '', task: taskInfo('kept', first.agent.id), state: 'TASK_RUNNING' }],
+    });
+    assert.equal(again.agent, first.agent, 'the same agent record');
+    assert.equal(first.link.closed, true, 'the old stream is closed');
+    assert.equal(again.link.ofType('REGISTERED')[0]!.registered.reregistered, true);
+    assert.equal(again.link.ofType('REGISTERED')[0]!.registered.agent_id, first.agent.id);
+    assert.equal(master.agents.size, 1);
+    assert.equal(fw.tasks.get('kept')?.state, 'TASK_RUNNING');
+    assert.ok(first.agent.tasks.has(`${fw.id}/kept`));
+    assert.equal(fw.tasks.has('lost'), false);
+    assert.equal(first.agent.tasks.has(`${fw.id}/lost`), false);
+    const gone = sink.updates().find((u) => u.task_id.value === 'lost' && u.state === 'TASK_GONE');
+    assert.ok(gone, 'the framework hears TASK_GONE');
+    assert.equal(gone.reason, 'REASON_AGENT_RESTARTED');
+    assert.deepEqual(
+      fw.completedTasks.map((t) => [t.info.task_id.value, t.state]),
+      [['lost', 'TASK_GONE']],
+    );
+  });
+
+  test('an agent re-registering while its offer is outstanding does not get offered twice', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const first = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, first.agent.id).id.value], [taskInfo('kept', first.agent.id, 'cpus:1;mem:128')], 0);
+    await allocation();
+    assert.equal(master.offers.size, 1, 'the rest of the agent is on offer');
+    register(master, {
+      agent_id: first.agent.id,
+      tasks: [{ framework_id: fw.id, executor_id: '', task: taskInfo('kept', first.agent.id, 'cpus:1;mem:128'), state: 'TASK_STAGING' }],
+    });
+    await allocation();
+    let offered = 0;
+    for (const rec of master.offers.values()) offered += scalar(rec.resources, 'cpus');
+    const used = scalar(fw.tasks.get('kept')!.resources, 'cpus');
+    assert.ok(offered + used <= 2, `offers (${offered} cpus) and tasks (${used} cpus) fit in the agent's 2 cpus`);
+    assert.ok(contains(first.agent.resources, master.idleResources(first.agent)));
+  });
+
+  test('a new registration from the same pid without an id replaces the old agent', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const old = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, old.agent.id).id.value], [taskInfo('t1', old.agent.id)]);
+
+    const fresh = register(master);
+    assert.notEqual(fresh.agent.id, old.agent.id);
+    assert.equal(master.agents.size, 1);
+    assert.ok(master.agents.has(fresh.agent.id));
+    assert.equal(master.unreachableAgents.has(old.agent.id), false, 'a restarted agent is gone, not unreachable');
+    assert.equal(old.link.ofType('SHUTDOWN').length, 1);
+    assert.equal(old.link.closed, true);
+    assert.equal(fresh.link.ofType('REGISTERED')[0]!.registered.reregistered, false);
+    const gone = sink.updates().find((u) => u.task_id.value === 't1');
+    assert.equal(gone?.state, 'TASK_GONE');
+    assert.equal(gone?.reason, 'REASON_AGENT_RESTARTED');
+    assert.equal(fw.tasks.size, 0);
+    await allocation();
+    assert.equal(sink.offers().at(-1)!.agent_id.value, fresh.agent.id);
+  });
+
+  test('a registration from another pid without an id is a second agent', () => {
+    const master = newMaster();
+    register(master);
+    register(master, { pid: 'slave(1)@10.0.0.3:5051', hostname: 'agent2.test' });
+    assert.equal(master.agents.size, 2);
+  });
+
+  test('an agent whose stream breaks is not offered until it re-registers', async () => {
+    const master = newMaster();
+    const { sink } = subscribe(master);
+    const link = new Link();
+    const agent = master.registerAgent(registration(), link, 'agent-stream-x');
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    master.agentDisconnected(agent.id, 'agent-stream-x');
+    assert.equal(agent.active, false);
+    assert.deepEqual(
+      sink.ofType('RESCIND').map((e) => e.rescind),
+      [{ offer_id: offer.id }],
+    );
+    await allocation();
+    assert.equal(sink.offers().length, 1);
+    register(master, { agent_id: agent.id });
+    assert.equal(agent.active, true);
+    await allocation();
+    assert.equal(sink.offers().length, 2);
+  });
+});
