@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test from a clean checkout: installs what the tests need (npm packages; as root also
 # the system tools some suites use), type-checks, lints, then runs the suites (test/run.ts).
-# Usage: ./test.sh [unit] [integration] [packaging] [e2e]     (default: all that can run here)
+# Usage: ./test.sh [unit] [integration] [browser] [packaging] [e2e]   (default: all that can run here)
 set -euo pipefail
 cd "$(dirname "$0")"
 bash test/setup.sh
-echo "== typecheck" && npx tsc --noEmit -p .
+echo "== typecheck" && npx tsc --noEmit -p . && npx tsc -p webui
 echo "== lint" && npx biome lint .
 exec npx tsx test/run.ts "$@"

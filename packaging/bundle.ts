@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildWebui } from './webui.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,6 +19,8 @@ export function metafilePath(outfile: string): string {
 export async function bundle(outfile = BUNDLE_PATH): Promise<string> {
   await mkdir(path.dirname(outfile), { recursive: true });
   const { protoDescriptorJson } = await import('../daemons/common/proto/codec.ts');
+  // The web UI goes inside the bundle: the master serves it with no files on disk.
+  const webuiAssets = await buildWebui();
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'daemons', 'main.ts')],
     // Paths in the output are relative to this: the same bundle from any working directory.
@@ -34,6 +37,7 @@ export async function bundle(outfile = BUNDLE_PATH): Promise<string> {
     logLevel: 'warning',
     define: {
       __MESOS_PROTO_DESCRIPTOR__: JSON.stringify(protoDescriptorJson()),
+      __MESOS_WEBUI_ASSETS__: JSON.stringify(webuiAssets),
       'import.meta.url': '__filename_url',
     },
     banner: { js: "const __filename_url = require('node:url').pathToFileURL(__filename).href;" },

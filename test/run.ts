@@ -1,14 +1,14 @@
-// Runs the test suites with node:test: `tsx test/run.ts [unit] [integration] [packaging] [e2e]`.
-// Without arguments: unit and integration, plus packaging and e2e when running as root (they
-// need root-only facilities; they say so and skip otherwise). The bundle the integration tests
-// run is built first.
+// Runs the test suites with node:test: `tsx test/run.ts [unit] [integration] [browser] [packaging] [e2e]`.
+// Without arguments: unit, integration and browser, plus packaging and e2e when running as root
+// (they need root-only facilities; they say so and skip otherwise). The bundle the integration
+// tests run is built first.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bundle } from '../packaging/bundle.ts';
 import { ROOT } from './helpers/cluster.ts';
 
-const ALL = ['unit', 'integration', 'packaging', 'e2e'] as const;
+const ALL = ['unit', 'integration', 'browser', 'packaging', 'e2e'] as const;
 type Suite = (typeof ALL)[number];
 
 function testFiles(dir: string): string[] {
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     }
   }
   const isRoot = process.getuid?.() === 0;
-  const suites: Suite[] = asked.length > 0 ? (asked as Suite[]) : isRoot ? [...ALL] : ['unit', 'integration'];
+  const suites: Suite[] = asked.length > 0 ? (asked as Suite[]) : isRoot ? [...ALL] : ['unit', 'integration', 'browser'];
   if (asked.length === 0 && !isRoot) process.stderr.write('Not root: the packaging and e2e suites need root and are skipped.\n');
   const started = Date.now();
   if (suites.some((s) => s !== 'unit')) {
@@ -48,6 +48,7 @@ async function main(): Promise<number> {
   for (const suite of suites) {
     const files = testFiles(suite);
     if (files.length === 0) continue;
+    // Browser timing tests and root suites want the machine to themselves.
     const concurrency = suite === 'unit' ? 4 : suite === 'integration' ? 2 : 1;
     process.stderr.write(`\n== ${suite} (${files.length} files)\n`);
     const res = spawnSync(

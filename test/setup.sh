@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suites need, idempotently and quietly when all is present:
 # npm dependencies (npm ci when package-lock.json changed), and as root the Debian/Fedora
-# packages some tests use (protoc checks our .proto files). Without root, the tests that need
-# a missing tool skip and say why.
+# packages some tests use (protoc checks our .proto files, Chromium runs the web UI tests).
+# Without root, the tests that need a missing tool skip and say why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +17,15 @@ fi
 if [ "$(id -u)" = 0 ]; then
   missing=()
   command -v protoc >/dev/null || missing+=(protobuf-compiler)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     if command -v apt-get >/dev/null; then
       DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     elif command -v dnf >/dev/null; then
-      dnf install -y -q protobuf-compiler >/dev/null
+      # Fedora names: protobuf-compiler, chromium (same), installed quietly.
+      dnf install -y -q "${missing[@]}" >/dev/null
     fi
   fi
 fi

@@ -1,12 +1,12 @@
 // The agent's core: the frameworks, executors and tasks it runs for the master, and the status
-// updates it owes their schedulers. The master is reached through a MasterChannel (the HTTP
-// link in master-link.ts); processes are started by the process containerizer.
+// updates it owes their schedulers. Everything is checkpointed under --work_dir/meta before it
+// takes effect, and task processes belong to the task supervisor, not to the agent, so an agent
+// that crashes or restarts finds its tasks again (recovery.ts).
 //
-//   master-link --RUN_TASK/KILL/ACK--> Agent --launch--> containerizer/process
-//        ^                               |
-//        +------STATUS_UPDATE---- StatusUpdateManager (ordered, retried until acknowledged)
-import { mkdirSync } from 'node:fs';
-import os from 'node:os';
+//   master-link --RUN_TASK/KILL/ACK--> Agent --launch/kill--> task supervisor (own session)
+//        ^                               |  <--EXITED (real exit status)--'
+//        +------STATUS_UPDATE---- StatusUpdateManager (checkpointed, ordered, retried)
+import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { MasterToAgent, RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
@@ -25,10 +25,22 @@ import {
   isTerminalState,
 } from '../common/mesos.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
-import { LaunchError, type RunningProcess, launchProcess } from './containerizer/process.ts';
+import {
+  CheckpointPaths,
+  type ExecutorKind,
+  type RunInfo,
+  appendUpdateRecord,
+  checkpointFramework,
+  checkpointRun,
+  checkpointRunCompleted,
+  checkpointTask,
+} from './checkpoints.ts';
+import { containerSpec, taskUser } from './launch-spec.ts';
 import { sandboxDir } from './sandbox.ts';
 import { StatusUpdateManager } from './status-updates.ts';
-import { type OsUser, lookupUser } from './users.ts';
+import type { ContainerSpec, ContainerState, ExitStatus } from './supervisor/protocol.ts';
+
+export type { ExecutorKind } from './checkpoints.ts';
 
 /** Mesos's command executor waits this long between SIGTERM and SIGKILL unless told otherwise. */
 export const DEFAULT_KILL_GRACE_MS = 3000;
@@ -52,17 +64,27 @@ export interface MasterChannel {
   sendStatusUpdate(frameworkId: string, status: TaskStatus): void;
 }
 
-export type ExecutorKind = 'COMMAND' | 'DEFAULT' | 'CUSTOM';
+/** Starts and stops task processes (the task supervisor). */
+export interface Launcher {
+  launch(spec: ContainerSpec): Promise<number>;
+  kill(containerId: string, graceMs: number): Promise<void>;
+  forget(containerId: string): Promise<void>;
+}
 
 export interface AgentTask {
   info: TaskInfo;
   frameworkId: string;
   executorId: string;
+  /** The supervisor's container of this task's process. */
+  containerId: string;
   state: TaskState;
   statuses: TaskStatus[];
   directory: string;
-  proc?: RunningProcess;
+  /** The process is running (launched and not yet exited). */
+  running: boolean;
+  pid?: number;
   killRequested: boolean;
+  killGraceMs?: number;
 }
 
 export interface AgentExecutor {
@@ -93,18 +115,37 @@ export class Agent {
   readonly completedFrameworks: AgentFramework[] = [];
   readonly statusUpdates: StatusUpdateManager;
   readonly counters = { tasksLaunched: 0, validStatusUpdates: 0, terminal: new Map<TaskState, number>() };
+  /** Tasks by supervisor container id, to route exits. */
+  private readonly byContainer = new Map<string, AgentTask>();
   masterHostname?: string;
   private channel?: MasterChannel;
-  private warnedNoSwitchUser = false;
+  private paths?: CheckpointPaths;
+  /** FrameworkInfo last checkpointed per framework, to write it only when it changes. */
+  private readonly checkpointedFrameworks = new Map<string, string>();
 
   constructor(
     readonly config: AgentConfig,
     readonly log: Logger,
+    private readonly launcher: Launcher,
+    private readonly isRoot = process.getuid?.() === 0,
   ) {
     this.statusUpdates = new StatusUpdateManager(
       { send: (fw, status) => this.channel?.sendStatusUpdate(fw, status) },
       (fw, task) => this.terminalAcknowledged(fw, task),
       (s) => isTerminalState(s.state),
+      {
+        update: (fw, status) => {
+          const t = this.findTask(fw, status.task_id.value);
+          if (!t || !this.paths) return Promise.resolve();
+          return appendUpdateRecord(this.paths, fw, t.executorId, this.runContainerOf(t), t.info.task_id.value, { type: 'UPDATE', status });
+        },
+        ack: (fw, taskId, uuid) => {
+          const t = this.findTask(fw, taskId);
+          if (!t || !this.paths) return Promise.resolve();
+          return appendUpdateRecord(this.paths, fw, t.executorId, this.runContainerOf(t), taskId, { type: 'ACK', uuid });
+        },
+        failed: (err) => this.log.error(`Failed to checkpoint a status update: ${(err as Error).message}`),
+      },
     );
   }
 
@@ -116,15 +157,30 @@ export class Agent {
     this.channel = channel;
   }
 
+  /** Sets the agent id (registered or recovered); checkpoints live under it. */
+  setId(agentId: string): void {
+    this.id = agentId;
+    this.paths = new CheckpointPaths(this.config.workDir, agentId);
+  }
+
+  get checkpointPaths(): CheckpointPaths | undefined {
+    return this.paths;
+  }
+
+  /** The container id of the executor run a task belongs to. */
+  private runContainerOf(task: AgentTask): string {
+    return this.frameworks.get(task.frameworkId)?.executors.get(task.executorId)?.containerId ?? task.containerId.split('.')[0]!;
+  }
+
   // ---------------------------------------------------------------- master messages
 
   handle(msg: MasterToAgent): void {
     switch (msg.type) {
       case 'RUN_TASK':
-        this.runTask(msg.run_task.framework, msg.run_task.task);
+        void this.runTask(msg.run_task.framework, msg.run_task.task);
         break;
       case 'RUN_TASK_GROUP':
-        this.runTaskGroup(msg.run_task_group.framework, msg.run_task_group.executor, msg.run_task_group.task_group);
+        void this.runTaskGroup(msg.run_task_group.framework, msg.run_task_group.executor, msg.run_task_group.task_group);
         break;
       case 'KILL_TASK':
         this.killTask(msg.kill_task.framework_id, msg.kill_task.task_id, msg.kill_task.kill_policy);
@@ -177,9 +233,10 @@ export class Agent {
     };
   }
 
-  // ---------------------------------------------------------------- launching
+  // ---------------------------------------------------------------- frameworks, executors, tasks
 
-  private framework(info: FrameworkInfo): AgentFramework {
+  /** Records a framework (in memory and in the checkpoint). */
+  addFramework(info: FrameworkInfo): AgentFramework {
     const id = info.id!.value;
     let fw = this.frameworks.get(id);
     if (!fw) {
@@ -191,10 +248,10 @@ export class Agent {
     return fw;
   }
 
-  private newExecutor(fw: AgentFramework, kind: ExecutorKind, info: ExecutorInfo, killGroupOnFailure: boolean): AgentExecutor {
-    const containerId = newUuid();
-    const directory = sandboxDir(this.config.workDir, this.id ?? 'unregistered', fw.id, info.executor_id.value, containerId);
-    mkdirSync(directory, { recursive: true });
+  /** Adds an executor run; `directory` and `containerId` are given when recovering. */
+  addExecutor(fw: AgentFramework, kind: ExecutorKind, info: ExecutorInfo, killGroupOnFailure: boolean, existing?: { containerId: string; directory: string }): AgentExecutor {
+    const containerId = existing?.containerId ?? newUuid();
+    const directory = existing?.directory || sandboxDir(this.config.workDir, this.id ?? 'unregistered', fw.id, info.executor_id.value, containerId);
     const ex: AgentExecutor = {
       id: info.executor_id.value,
       frameworkId: fw.id,
@@ -210,8 +267,51 @@ export class Agent {
     return ex;
   }
 
-  runTask(frameworkInfo: FrameworkInfo, task: TaskInfo): void {
-    const fw = this.framework(frameworkInfo);
+  addTask(ex: AgentExecutor, info: TaskInfo, directory: string, containerId: string): AgentTask {
+    const task: AgentTask = {
+      info,
+      frameworkId: ex.frameworkId,
+      executorId: ex.id,
+      containerId,
+      state: 'TASK_STAGING',
+      statuses: [],
+      directory,
+      running: false,
+      killRequested: false,
+    };
+    ex.tasks.set(info.task_id.value, task);
+    this.byContainer.set(containerId, task);
+    return task;
+  }
+
+  /** Checkpoints a new executor run and its tasks before anything is launched. */
+  private async checkpointLaunch(fw: AgentFramework, ex: AgentExecutor, tasks: AgentTask[]): Promise<void> {
+    if (!this.paths) return;
+    const run: RunInfo = { executor: ex.info, kind: ex.kind, container_id: ex.containerId, directory: ex.directory, kill_group_on_failure: ex.killGroupOnFailure };
+    const infoText = JSON.stringify(fw.info);
+    if (this.checkpointedFrameworks.get(fw.id) !== infoText) {
+      this.checkpointedFrameworks.set(fw.id, infoText);
+      await checkpointFramework(this.paths, fw.info);
+    }
+    await checkpointRun(this.paths, fw.id, run);
+    for (const t of tasks) await checkpointTask(this.paths, fw.id, ex.id, ex.containerId, t.info);
+  }
+
+  private prepareSandbox(dir: string, fw: AgentFramework, task: TaskInfo): void {
+    mkdirSync(dir, { recursive: true });
+    const user = taskUser(task, fw.info, this.config.switchUser, this.isRoot);
+    if (user && !('error' in user)) {
+      // The task must be able to write its own sandbox, as with Mesos's chown of the sandbox.
+      try {
+        chownSync(dir, user.uid, user.gid);
+      } catch (err) {
+        this.log.warn(`Cannot give sandbox ${dir} to ${user.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async runTask(frameworkInfo: FrameworkInfo, task: TaskInfo): Promise<void> {
+    const fw = this.addFramework(frameworkInfo);
     fw.shuttingDown = false;
     const taskId = task.task_id.value;
     if (this.findTask(fw.id, taskId)) {
@@ -225,57 +325,46 @@ export class Agent {
       source: taskId,
     };
     const kind: ExecutorKind = task.executor ? 'CUSTOM' : 'COMMAND';
-    const ex = this.newExecutor(fw, kind, executorInfo, false);
-    const agentTask = this.addTask(ex, task, ex.directory);
+    const ex = this.addExecutor(fw, kind, executorInfo, false);
+    this.prepareSandbox(ex.directory, fw, task);
+    const agentTask = this.addTask(ex, task, ex.directory, ex.containerId);
     this.counters.tasksLaunched++;
+    await this.checkpointLaunch(fw, ex, [agentTask]).catch((err: unknown) => this.log.error(`Failed to checkpoint task ${taskId}: ${(err as Error).message}`));
     const unsupported = this.unsupportedReason(task);
     if (unsupported) {
       this.finish(agentTask, 'TASK_FAILED', unsupported.message, unsupported.reason);
       return;
     }
-    this.start(fw, agentTask);
+    await this.start(fw, agentTask);
   }
 
-  runTaskGroup(frameworkInfo: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): void {
-    const fw = this.framework(frameworkInfo);
+  async runTaskGroup(frameworkInfo: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): Promise<void> {
+    const fw = this.addFramework(frameworkInfo);
     fw.shuttingDown = false;
     if (fw.executors.has(executor.executor_id.value)) {
       // Mesos lets a default executor take more groups; ours runs one group per executor.
       for (const task of group.tasks) {
-        this.sendStatus(fw.id, executor.executor_id.value, task.task_id.value, 'TASK_FAILED', {
+        this.sendStatus(fw.id, task.task_id.value, 'TASK_FAILED', {
           message: `Executor ${executor.executor_id.value} is already running; launch each task group with a new executor id`,
           reason: 'REASON_TASK_GROUP_INVALID',
         });
       }
       return;
     }
-    const ex = this.newExecutor(fw, 'DEFAULT', { ...executor, type: 'DEFAULT' }, true);
+    const ex = this.addExecutor(fw, 'DEFAULT', { ...executor, type: 'DEFAULT' }, true);
     const tasks = group.tasks.map((t) => {
       const dir = path.join(ex.directory, 'tasks', t.task_id.value);
-      mkdirSync(dir, { recursive: true });
-      return this.addTask(ex, t, dir);
+      this.prepareSandbox(dir, fw, t);
+      return this.addTask(ex, t, dir, `${ex.containerId}.${t.task_id.value}`);
     });
     this.counters.tasksLaunched += tasks.length;
+    await this.checkpointLaunch(fw, ex, tasks).catch((err: unknown) => this.log.error(`Failed to checkpoint task group: ${(err as Error).message}`));
     const unsupported = group.tasks.map((t) => this.unsupportedReason(t)).find((r) => r !== undefined);
     if (unsupported) {
       for (const t of tasks) this.finish(t, 'TASK_FAILED', unsupported.message, unsupported.reason);
       return;
     }
-    for (const t of tasks) this.start(fw, t);
-  }
-
-  private addTask(ex: AgentExecutor, info: TaskInfo, directory: string): AgentTask {
-    const task: AgentTask = {
-      info,
-      frameworkId: ex.frameworkId,
-      executorId: ex.id,
-      state: 'TASK_STAGING',
-      statuses: [],
-      directory,
-      killRequested: false,
-    };
-    ex.tasks.set(info.task_id.value, task);
-    return task;
+    await Promise.all(tasks.map((t) => this.start(fw, t)));
   }
 
   private unsupportedReason(task: TaskInfo): { message: string; reason: TaskStatusReason } | undefined {
@@ -285,137 +374,110 @@ export class Agent {
         reason: 'REASON_EXECUTOR_TERMINATED',
       };
     }
-    if (task.container?.type === 'DOCKER') {
+    const c = task.container;
+    if (c?.type === 'DOCKER') {
       return {
         message: `DOCKER containers need the Docker containerizer, which this agent does not provide yet (--containerizers=${this.config.containerizers.join(',')})`,
         reason: 'REASON_CONTAINER_LAUNCH_FAILED',
       };
     }
-    if (task.container?.mesos?.image) {
-      return {
-        message: 'Container images in the Mesos containerizer are not supported; use a DOCKER container',
-        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
-      };
-    }
+    const mesos = c?.mesos as { image?: unknown } | undefined;
+    const unsupportedMesos: Array<[unknown, string]> = [
+      [mesos?.image, 'Container images in the Mesos containerizer are not supported; use a DOCKER container'],
+      [(c?.network_infos as { name?: string }[] | undefined)?.some((n) => n.name), 'CNI networks (ContainerInfo.network_infos) are not supported by this agent'],
+      [c?.tty_info, 'A TTY for the task (ContainerInfo.tty_info) is not supported by this agent'],
+      [c?.linux_info, 'Linux capabilities (ContainerInfo.linux_info) are not supported by this agent'],
+      [c?.rlimit_info, 'Resource limits (ContainerInfo.rlimit_info) are not supported by this agent'],
+      [(c?.volumes as unknown[] | undefined)?.length, 'Volumes in the Mesos containerizer are not supported by this agent'],
+    ];
+    for (const [present, message] of unsupportedMesos) if (present) return { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' };
     return undefined;
   }
 
-  private resolveUser(fw: AgentFramework, task: AgentTask): OsUser | undefined | { error: string } {
-    const name = task.info.command?.user ?? fw.info.user;
-    const isRoot = process.getuid?.() === 0;
-    if (!this.config.switchUser || !name) return undefined;
-    if (!isRoot) {
-      const me = os.userInfo().username;
-      if (name !== me && !this.warnedNoSwitchUser) {
-        this.warnedNoSwitchUser = true;
-        this.log.warn(`Tasks ask to run as '${name}' but the agent is not root; they run as '${me}' (start the agent as root, or pass --no-switch_user to silence this)`);
-      }
-      return undefined;
-    }
-    const user = lookupUser(name);
-    if (!user) return { error: `Failed to switch to user '${name}': no such user on agent ${this.config.hostname}` };
-    return user;
-  }
-
-  private taskEnv(fw: AgentFramework, task: AgentTask, user: OsUser | undefined): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      // The agent's own flags must not leak into tasks (a task running `mesos` would pick them up).
-      if (v !== undefined && !k.startsWith('MESOS_') && !k.startsWith('LIBPROCESS_')) env[k] = v;
-    }
-    if (user) {
-      env.HOME = user.home;
-      env.USER = user.name;
-      env.LOGNAME = user.name;
-    }
-    env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-    Object.assign(env, {
-      MESOS_SANDBOX: task.directory,
-      MESOS_DIRECTORY: task.directory,
-      MESOS_FRAMEWORK_ID: fw.id,
-      MESOS_EXECUTOR_ID: task.executorId,
-      MESOS_TASK_ID: task.info.task_id.value,
-      MESOS_AGENT_ENDPOINT: `${this.config.ip}:${this.config.port}`,
-      MESOS_SLAVE_ID: this.id ?? '',
-      MESOS_AGENT_ID: this.id ?? '',
-      MESOS_CHECKPOINT: fw.info.checkpoint ? '1' : '0',
-    });
-    for (const v of task.info.command?.environment?.variables ?? []) {
-      if (v.type === 'SECRET') continue;
-      env[v.name] = v.value ?? '';
-    }
-    return env;
-  }
-
-  private start(fw: AgentFramework, task: AgentTask): void {
-    const command = task.info.command!;
-    const user = this.resolveUser(fw, task);
+  /** Launches a task's process (also used by recovery for tasks that never got launched). */
+  async start(fw: AgentFramework, task: AgentTask): Promise<void> {
+    if (isTerminalState(task.state)) return; // killed while its launch was being checkpointed
+    const user = taskUser(task.info, fw.info, this.config.switchUser, this.isRoot);
     if (user && 'error' in user) {
       this.finish(task, 'TASK_FAILED', user.error, 'REASON_CONTAINER_LAUNCH_FAILED');
       return;
     }
     this.transition(task, 'TASK_STARTING');
-    let proc: RunningProcess;
+    const spec = containerSpec({
+      task: task.info,
+      framework: fw.info,
+      containerId: task.containerId,
+      executorId: task.executorId,
+      sandbox: task.directory,
+      agentId: this.id ?? '',
+      agentEndpoint: `${this.config.ip}:${this.config.port}`,
+      agentEnv: process.env,
+      user,
+    });
     try {
-      proc = launchProcess({ command, sandbox: task.directory, env: this.taskEnv(fw, task, user), user });
+      task.pid = await this.launcher.launch(spec);
     } catch (err) {
       this.finish(task, 'TASK_FAILED', (err as Error).message, 'REASON_CONTAINER_LAUNCH_FAILED');
       return;
     }
-    task.proc = proc;
-    proc.exited.then(
-      (exit) => {
-        task.proc = undefined;
-        if (task.killRequested) {
-          const how = exit.signal ? `terminated with signal ${signalName(exit.signal)}` : `exited with status ${exit.code}`;
-          this.finish(task, 'TASK_KILLED', `Command ${how}`);
-        } else if (exit.code === 0) {
-          this.finish(task, 'TASK_FINISHED', 'Command exited with status 0');
-        } else if (exit.signal) {
-          this.finish(task, 'TASK_FAILED', `Command terminated with signal ${signalName(exit.signal)}`);
-        } else {
-          this.finish(task, 'TASK_FAILED', `Command exited with status ${exit.code}`);
-        }
-      },
-      (err: unknown) => {
-        task.proc = undefined;
-        this.finish(task, 'TASK_FAILED', err instanceof LaunchError ? err.message : String(err), 'REASON_CONTAINER_LAUNCH_FAILED');
-      },
-    );
-    if (proc.pid > 0) this.transition(task, 'TASK_RUNNING');
+    if (isTerminalState(task.state)) return; // its exit was reported while the launch reply was on its way
+    task.running = true;
+    this.transition(task, 'TASK_RUNNING');
+    if (task.killRequested) {
+      // A kill arrived while the process was being started.
+      task.killRequested = false;
+      this.kill(task, task.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    }
+  }
+
+  /** The supervisor reports that a task's process ended (now, or while the agent was away). */
+  containerExited(containerId: string, exit: ExitStatus): void {
+    const task = this.byContainer.get(containerId);
+    if (!task) return;
+    task.running = false;
+    if (isTerminalState(task.state)) return;
+    if (exit.unknown) {
+      this.finish(task, 'TASK_FAILED', 'The task ended while the agent and its task supervisor were down; its exit status is unknown', 'REASON_EXECUTOR_TERMINATED');
+      return;
+    }
+    // It ran, even if the launch reply had not arrived yet: say so before saying how it ended.
+    if (task.state === 'TASK_STARTING') this.transition(task, 'TASK_RUNNING');
+    const how = exit.signal ? `terminated with signal ${signalName(exit.signal)}` : `exited with status ${exit.code}`;
+    if (task.killRequested) this.finish(task, 'TASK_KILLED', `Command ${how}`);
+    else if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Command exited with status 0');
+    else this.finish(task, 'TASK_FAILED', `Command ${how}`);
   }
 
   // ---------------------------------------------------------------- status updates
 
-  private transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason): void {
+  transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason): void {
     if (isTerminalState(task.state)) return;
     task.state = state;
     const ex = this.frameworks.get(task.frameworkId)?.executors.get(task.executorId);
-    const status = this.sendStatus(task.frameworkId, task.executorId, task.info.task_id.value, state, {
+    const status = this.sendStatus(task.frameworkId, task.info.task_id.value, state, {
+      executorId: task.executorId,
       ...(message ? { message } : {}),
       ...(reason ? { reason } : {}),
       ...(ex ? { containerId: ex.containerId } : {}),
-      commandExecutor: ex?.kind === 'COMMAND',
     });
     if (status) task.statuses.push(status);
   }
 
   private sendStatus(
     frameworkId: string,
-    executorId: string,
     taskId: string,
     state: TaskState,
-    opts: { message?: string; reason?: TaskStatusReason; containerId?: string; commandExecutor?: boolean },
+    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string },
   ): TaskStatus | undefined {
     const fw = this.frameworks.get(frameworkId);
     const status: TaskStatus = {
       task_id: { value: taskId },
       state,
       source: 'SOURCE_EXECUTOR',
-      executor_id: { value: executorId },
       timestamp: Date.now() / 1000,
       uuid: newStatusUuid(),
     };
+    if (opts.executorId) status.executor_id = { value: opts.executorId };
     if (this.id) status.agent_id = { value: this.id };
     if (opts.message) status.message = opts.message;
     if (opts.reason) status.reason = opts.reason;
@@ -423,12 +485,12 @@ export class Agent {
     this.counters.validStatusUpdates++;
     if (isTerminalState(state)) this.counters.terminal.set(state, (this.counters.terminal.get(state) ?? 0) + 1);
     // Nobody acknowledges updates of a framework being shut down.
-    if (!fw?.shuttingDown) this.statusUpdates.update(frameworkId, status);
+    if (!fw?.shuttingDown) void this.statusUpdates.update(frameworkId, status);
     return status;
   }
 
-  /** Ends a task; in a task group a failure or kill ends the rest of the group too. */
-  private finish(task: AgentTask, state: TaskState, message: string, reason?: TaskStatusReason): void {
+  /** Ends a task; in a task group a failure ends the rest of the group too. */
+  finish(task: AgentTask, state: TaskState, message: string, reason?: TaskStatusReason): void {
     if (isTerminalState(task.state)) return;
     this.transition(task, state, message, reason);
     if (state === 'TASK_FINISHED' || state === 'TASK_KILLED') return;
@@ -455,9 +517,17 @@ export class Agent {
     }
   }
 
-  private completeExecutor(fw: AgentFramework, ex: AgentExecutor): void {
+  completeExecutor(fw: AgentFramework, ex: AgentExecutor, checkpoint = true): void {
     fw.executors.delete(ex.id);
     fw.completedExecutors.push(ex);
+    const containers = [...ex.completedTasks].map((t) => t.containerId);
+    for (const c of containers) this.byContainer.delete(c);
+    if (checkpoint && this.paths) {
+      const paths = this.paths;
+      void checkpointRunCompleted(paths, fw.id, ex.id, ex.containerId)
+        .then(() => Promise.all(containers.map((c) => this.launcher.forget(c).catch(() => undefined))))
+        .catch((err: unknown) => this.log.warn(`Failed to checkpoint the end of executor ${ex.id}: ${(err as Error).message}`));
+    }
     const excess = fw.completedExecutors.length - this.config.maxCompletedExecutorsPerFramework;
     if (excess > 0) fw.completedExecutors.splice(0, excess);
     if (fw.executors.size === 0) {
@@ -495,17 +565,24 @@ export class Agent {
     for (const t of victims) this.kill(t, graceMs);
   }
 
-  private kill(task: AgentTask, graceMs: number): void {
+  kill(task: AgentTask, graceMs: number): void {
     if (isTerminalState(task.state)) return;
-    if (task.killRequested) return;
-    task.killRequested = true;
-    if (!task.proc) {
-      this.finish(task, 'TASK_KILLED', 'Task killed before it started', 'REASON_TASK_KILLED_DURING_LAUNCH');
+    if (!task.running) {
+      if (task.state === 'TASK_STAGING') {
+        task.killRequested = true;
+        this.finish(task, 'TASK_KILLED', 'Task killed before it started', 'REASON_TASK_KILLED_DURING_LAUNCH');
+      } else {
+        // Being launched right now: kill as soon as the launch completes.
+        task.killRequested = true;
+        task.killGraceMs = graceMs;
+      }
       return;
     }
+    if (task.killRequested) return;
+    task.killRequested = true;
     const fw = this.frameworks.get(task.frameworkId);
     if (fw?.info.capabilities?.some((c) => c.type === 'TASK_KILLING_STATE')) this.transition(task, 'TASK_KILLING');
-    task.proc.kill(graceMs);
+    this.launcher.kill(task.containerId, graceMs).catch((err: unknown) => this.log.error(`Failed to kill task ${task.info.task_id.value}: ${(err as Error).message}`));
   }
 
   shutdownExecutor(frameworkId: string, executorId: string): void {
@@ -536,22 +613,33 @@ export class Agent {
     }
   }
 
-  /** Stops every task (agent shutdown); resolves when all processes are gone. */
-  async killAll(graceMs: number): Promise<void> {
-    const waits: Promise<unknown>[] = [];
-    for (const fw of this.frameworks.values()) {
-      for (const ex of fw.executors.values()) {
-        for (const t of ex.tasks.values()) {
-          if (t.proc) {
-            waits.push(t.proc.exited.catch(() => undefined));
-            t.killRequested = true;
-            t.proc.kill(graceMs);
-          }
-        }
-      }
+  /** Forgets everything after the master removed this agent: tasks are killed, not recovered. */
+  reset(): void {
+    for (const task of this.allTasks()) if (task.running || task.state !== 'TASK_STAGING') void this.killContainer(task.containerId);
+    this.frameworks.clear();
+    this.byContainer.clear();
+    this.statusUpdates.clear();
+    this.id = undefined;
+    this.paths = undefined;
+  }
+
+  killContainer(containerId: string): Promise<void> {
+    return this.launcher.kill(containerId, DEFAULT_KILL_GRACE_MS).catch((err: unknown) => this.log.warn(`Failed to kill container ${containerId}: ${(err as Error).message}`));
+  }
+
+  forgetContainer(containerId: string): Promise<void> {
+    return this.launcher.forget(containerId).catch(() => undefined);
+  }
+
+  /** After the supervisor came back (restarted): catch up on exits the agent did not hear of. */
+  syncContainers(containers: ContainerState[]): void {
+    const byId = new Map(containers.map((c) => [c.id, c]));
+    for (const task of [...this.allTasks()]) {
+      if (!task.running) continue;
+      const c = byId.get(task.containerId);
+      if (!c) this.containerExited(task.containerId, { code: null, signal: null, unknown: true, at: Date.now() });
+      else if (c.exit) this.containerExited(task.containerId, c.exit);
     }
-    await Promise.all(waits);
-    this.statusUpdates.stop();
   }
 
   /** Counts of non-terminal tasks by state, for metrics. */
@@ -562,6 +650,11 @@ export class Agent {
         for (const t of ex.tasks.values()) if (!isTerminalState(t.state)) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
     return counts;
   }
+
+  /** Every task the agent tracks, for recovery and shutdown. */
+  *allTasks(): Generator<AgentTask> {
+    for (const fw of this.frameworks.values()) for (const ex of fw.executors.values()) yield* ex.tasks.values();
+  }
 }
 
 function describeCommand(task: TaskInfo): string {
@@ -571,7 +664,7 @@ function describeCommand(task: TaskInfo): string {
   return [c.value ?? '', ...(c.arguments ?? []).slice(1)].join(' ');
 }
 
-const SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
+const SIGNAL_NAMES: Record<string, string> = {
   SIGTERM: 'Terminated',
   SIGKILL: 'Killed',
   SIGINT: 'Interrupt',
@@ -581,6 +674,6 @@ const SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
   SIGQUIT: 'Quit',
 };
 
-function signalName(signal: NodeJS.Signals): string {
+function signalName(signal: string): string {
   return SIGNAL_NAMES[signal] ?? signal;
 }

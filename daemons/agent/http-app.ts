@@ -15,6 +15,12 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths): ex
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The master's web UI reads /state, /files/* and /metrics/snapshot from the browser, at this
+  // agent's own address: allow those reads (and only reads) from any origin, as JSONP already does.
+  app.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') res.setHeader('Access-Control-Allow-Origin', '*');
+    next();
+  });
   app.use((req, _res, next) => {
     for (const prefix of PROCESS_PREFIXES) {
       if (req.url === prefix || req.url.startsWith(`${prefix}/`) || req.url.startsWith(`${prefix}?`)) {
@@ -49,7 +55,7 @@ function agentMetrics(ctx: AgentStateContext): Record<string, number> {
   let used: NonNullable<import('../common/mesos.ts').TaskInfo['resources']> = [];
   for (const fw of a.frameworks.values()) {
     executors += fw.executors.size;
-    for (const ex of fw.executors.values()) for (const t of ex.tasks.values()) if (t.proc) used = used.concat(t.info.resources ?? []);
+    for (const ex of fw.executors.values()) for (const t of ex.tasks.values()) if (t.running) used = used.concat(t.info.resources ?? []);
   }
   const m: Record<string, number> = {
     'slave/uptime_secs': (Date.now() - a.startTime) / 1000,

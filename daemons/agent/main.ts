@@ -1,6 +1,6 @@
 // `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> HTTP server on --port
 // (5051) -> registration with --master.
-import { constants, accessSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,6 +13,10 @@ import { StartupError, loadProgramFlags, resolveAddresses, waitForSignal } from 
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
 import { ResourceError } from '../common/resources.ts';
 import { Agent } from './agent.ts';
+import { checkpointBootId, readBootId, readCheckpointedBootId, readCheckpoints, removeCheckpoints } from './checkpoints.ts';
+import { applyRecovery } from './recovery.ts';
+import { SupervisorClient } from './supervisor/client.ts';
+import type { ExitStatus } from './supervisor/protocol.ts';
 import { type AgentFlags, agentFlagDefs, loadAgentFlags } from './flags.ts';
 import { createAgentApp } from './http-app.ts';
 import { MasterLink } from './master-link.ts';
@@ -75,6 +79,77 @@ function forgetAgentId(workDir: string): void {
   }
 }
 
+export function defaultRuntimeDir(): string {
+  return process.getuid?.() === 0 ? '/var/run/mesos' : path.join(os.tmpdir(), 'mesos', 'runtime');
+}
+
+/** One runtime dir (and so one task supervisor) per agent work_dir, or tasks would be mixed up. */
+function claimRuntimeDir(runtimeDir: string, workDir: string): void {
+  const owner = path.join(runtimeDir, 'work_dir');
+  try {
+    mkdirSync(runtimeDir, { recursive: true });
+    let current: string | undefined;
+    try {
+      current = readFileSync(owner, 'utf8').trim();
+    } catch {
+      current = undefined;
+    }
+    if (current && current !== workDir) {
+      throw new StartupError(`--runtime_dir=${runtimeDir} belongs to the agent with --work_dir=${current}; give each agent its own --runtime_dir`);
+    }
+    if (!current) writeFileSync(owner, `${workDir}\n`);
+  } catch (err) {
+    if (err instanceof StartupError) throw err;
+    throw new StartupError(`--runtime_dir=${runtimeDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/**
+ * Connects to the task supervisor and recovers what the previous run of this agent left:
+ * checkpointed frameworks and tasks, matched with the processes the supervisor still has.
+ */
+async function recover(agent: Agent, supervisor: SupervisorClient, cleanup: boolean, log: LogHandle): Promise<void> {
+  const early: Array<[string, ExitStatus]> = [];
+  let ready = false;
+  supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, exit) : early.push([id, exit]));
+  supervisor.onConnected = () => {
+    if (ready) supervisor.list().then((c) => agent.syncContainers(c), () => undefined);
+  };
+  try {
+    await supervisor.connect();
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  const workDir = agent.config.workDir;
+  const bootNow = await readBootId();
+  const bootThen = await readCheckpointedBootId(workDir);
+  const previousId = recoverAgentId(workDir);
+  if (cleanup) {
+    const containers = await supervisor.list();
+    const running = containers.filter((c) => !c.exit);
+    log.logger.warn(`--recover=cleanup: killing ${running.length} task processes and discarding the checkpointed state of agent ${previousId ?? '(none)'}`);
+    for (const c of running) await supervisor.kill(c.id, 3000).catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await supervisor.list()).some((c) => !c.exit)) await new Promise((r) => setTimeout(r, 100));
+    for (const c of await supervisor.list()) await supervisor.forget(c.id);
+    await removeCheckpoints(workDir);
+    forgetAgentId(workDir);
+  } else if (previousId) {
+    agent.setId(previousId);
+    const state = await readCheckpoints(agent.checkpointPaths!);
+    const containers = await supervisor.list();
+    const rebooted = bootThen !== undefined && bootNow !== undefined && bootThen !== bootNow;
+    const s = applyRecovery(agent, state, containers, { rebooted }, log.logger);
+    for (const p of s.problems) log.logger.error(`Recovery: ${p}`);
+    log.logger.info(
+      `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan processes killed${rebooted ? ' (the host rebooted)' : ''}`,
+    );
+  }
+  if (bootNow) await checkpointBootId(workDir, bootNow);
+  ready = true;
+  for (const [id, exit] of early) agent.containerExited(id, exit);
+}
+
 function agentResources(flags: AgentFlags, detected: Resource[]): Resource[] {
   if (!flags.resources) return detected;
   try {
@@ -113,6 +188,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const addr = resolveAddresses(flags);
   const containerizers = flags.containerizers.split(',').map((c) => c.trim()).filter(Boolean);
 
+  const runtimeDir = path.resolve(flags.runtime_dir ?? defaultRuntimeDir());
+  claimRuntimeDir(runtimeDir, workDir);
+  const supervisor = new SupervisorClient(runtimeDir, flags.recovery_timeout, log.logger);
   const agent = new Agent(
     {
       workDir,
@@ -128,8 +206,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       maxCompletedFrameworks: 50,
     },
     log.logger,
+    supervisor,
   );
-  agent.id = recoverAgentId(workDir);
+  await recover(agent, supervisor, flags.recover === 'cleanup', log);
 
   const files = new AttachedPaths();
   if (log.file) files.attach(log.file, '/slave/log');
@@ -163,7 +242,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       registration: () => agent.registration(),
       registered: (agentId, masterId, reregistered) => {
         if (agent.id !== agentId) {
-          agent.id = agentId;
+          agent.setId(agentId);
           checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
         }
         agent.masterHostname = masterEndpoint.host;
@@ -176,9 +255,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       },
       shutdown: (message) => {
         log.logger.warn(`The master asked this agent to shut down: ${message}. Killing its tasks and registering again as a new agent.`);
-        void agent.killAll(agent.config.executorShutdownGraceSecs * 1000);
+        agent.reset();
+        void removeCheckpoints(workDir);
         forgetAgentId(workDir);
-        agent.id = undefined;
       },
     },
     log.logger,
@@ -192,10 +271,12 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     link,
     server,
     port,
-    close: async (killTasks = true) => {
+    close: async (killTasks = false) => {
       link.stop();
-      if (killTasks) await agent.killAll(1000);
+      await agent.statusUpdates.flushed();
       agent.statusUpdates.stop();
+      if (killTasks) await supervisor.shutdown(agent.config.executorShutdownGraceSecs * 1000);
+      else supervisor.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -222,8 +303,9 @@ export async function runAgent(argv: string[], progName: string): Promise<number
     throw err;
   }
   return waitForSignal(async () => {
-    log.logger.info('Agent shutting down; stopping its tasks');
-    await running.close(true);
+    // As with Mesos, tasks keep running: a restarted agent recovers them.
+    log.logger.info('Agent shutting down; its tasks keep running under the task supervisor');
+    await running.close(false);
     await log.close();
   });
 }

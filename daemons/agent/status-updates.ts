@@ -1,7 +1,9 @@
 // The agent's status update manager: every task has a stream of updates that reach the
 // scheduler in order and at least once. Only the head of a stream is in flight; it is resent
 // with backoff (10 s doubling to 10 min, as Mesos) until the scheduler's acknowledgement comes
-// back through the master, then the next one goes.
+// back through the master, then the next one goes. With persistence, an update is checkpointed
+// before it is sent and acknowledgements are logged, so a restarted agent resends exactly what
+// was never acknowledged.
 import type { TaskStatus } from '../common/mesos.ts';
 
 export const INITIAL_RETRY_MS = 10_000;
@@ -13,11 +15,21 @@ interface Stream {
   queue: TaskStatus[];
   retryMs: number;
   timer?: NodeJS.Timeout;
+  /** Serializes this stream's checkpoint writes so the log keeps the stream's order. */
+  chain: Promise<void>;
 }
 
 export interface StatusUpdateSender {
-  /** Sends one update to the master; false when it could not be delivered now. */
   send(frameworkId: string, status: TaskStatus): void;
+}
+
+export interface UpdatePersistence {
+  /** Durably records an update; it is sent only after this resolves. */
+  update(frameworkId: string, status: TaskStatus): Promise<void>;
+  /** Records an acknowledgement (losing one only causes a harmless resend). */
+  ack(frameworkId: string, taskId: string, uuid: string): Promise<void>;
+  /** Reports a failed checkpoint write; the update is still sent. */
+  failed(err: unknown): void;
 }
 
 export class StatusUpdateManager {
@@ -27,22 +39,46 @@ export class StatusUpdateManager {
     private readonly sender: StatusUpdateSender,
     private readonly onTerminalAcknowledged: (frameworkId: string, taskId: string) => void,
     private readonly isTerminal: (status: TaskStatus) => boolean,
+    private readonly persistence?: UpdatePersistence,
   ) {}
 
   private key(frameworkId: string, taskId: string): string {
     return `${frameworkId}/${taskId}`;
   }
 
-  /** Queues an update; it is sent at once if nothing else of the task is in flight. */
-  update(frameworkId: string, status: TaskStatus): void {
-    const key = this.key(frameworkId, status.task_id.value);
+  private stream(frameworkId: string, taskId: string): Stream {
+    const key = this.key(frameworkId, taskId);
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = { frameworkId, taskId: status.task_id.value, queue: [], retryMs: INITIAL_RETRY_MS };
+      stream = { frameworkId, taskId, queue: [], retryMs: INITIAL_RETRY_MS, chain: Promise.resolve() };
       this.streams.set(key, stream);
     }
+    return stream;
+  }
+
+  private enqueue(stream: Stream, status: TaskStatus): void {
     stream.queue.push(status);
     if (stream.queue.length === 1) this.sendHead(stream);
+  }
+
+  /**
+   * Queues an update; it is sent at once if nothing else of the task is in flight (after it is
+   * checkpointed, with persistence). The promise resolves once it is queued.
+   */
+  update(frameworkId: string, status: TaskStatus): Promise<void> {
+    const stream = this.stream(frameworkId, status.task_id.value);
+    const persistence = this.persistence;
+    if (!persistence) {
+      this.enqueue(stream, status);
+      return Promise.resolve();
+    }
+    stream.chain = stream.chain
+      .then(() => persistence.update(frameworkId, status))
+      .catch((err: unknown) => persistence.failed(err))
+      .then(() => {
+        if (this.streams.get(this.key(frameworkId, status.task_id.value)) === stream) this.enqueue(stream, status);
+      });
+    return stream.chain;
   }
 
   /** The scheduler acknowledged `uuid`; returns false when it was not the update in flight. */
@@ -55,14 +91,27 @@ export class StatusUpdateManager {
     if (stream.timer) clearTimeout(stream.timer);
     stream.timer = undefined;
     stream.retryMs = INITIAL_RETRY_MS;
+    const persistence = this.persistence;
+    if (persistence) {
+      stream.chain = stream.chain.then(() => persistence.ack(frameworkId, taskId, uuid)).catch((err: unknown) => persistence.failed(err));
+    }
     if (this.isTerminal(head)) {
       this.streams.delete(key);
-      this.onTerminalAcknowledged(frameworkId, taskId);
+      const done = () => this.onTerminalAcknowledged(frameworkId, taskId);
+      if (persistence) void stream.chain.then(done);
+      else done();
       return true;
     }
     if (stream.queue.length > 0) this.sendHead(stream);
-    else this.streams.delete(key);
+    else if (!persistence) this.streams.delete(key);
     return true;
+  }
+
+  /** Restores a recovered task's unacknowledged updates; they go out with resendAll(). */
+  recover(frameworkId: string, taskId: string, pending: TaskStatus[]): void {
+    if (pending.length === 0) return;
+    const stream = this.stream(frameworkId, taskId);
+    stream.queue.push(...pending);
   }
 
   /** Resends every in-flight update now (after (re-)registering with a master). */
@@ -90,6 +139,17 @@ export class StatusUpdateManager {
 
   get size(): number {
     return this.streams.size;
+  }
+
+  /** Resolves when every checkpoint write issued so far has finished. */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.streams.values()].map((s) => s.chain));
+  }
+
+  /** Drops every stream (the agent starts over under a new identity). */
+  clear(): void {
+    this.stop();
+    this.streams.clear();
   }
 
   stop(): void {

@@ -17,6 +17,11 @@ const COMMANDS: Record<string, Command> = {
   local: { summary: 'Run a single-node cluster (master + agent) in the foreground', load: async () => (await import('./local.ts')).runLocal },
 };
 
+/** Programs the agent starts itself; dispatchable, not listed in the usage. */
+const INTERNAL: Record<string, Command> = {
+  supervisor: { summary: "The agent's task supervisor", load: async () => (await import('../agent/supervisor/supervisor.ts')).runSupervisor },
+};
+
 /** Names the binary may be invoked by, and the command each one runs. */
 const INVOKED_AS: Record<string, string> = {
   'mesos-master': 'master',
@@ -84,7 +89,7 @@ export async function dispatch(invoked: string | undefined, invokedName: string,
     process.stderr.write("mesos: 'mesos slave' is deprecated; use 'mesos agent'\n");
     name = 'agent';
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : Object.hasOwn(INTERNAL, name) ? INTERNAL[name] : undefined;
   if (!command) {
     process.stderr.write(`'${first}' is not a valid command (or cannot be found)\n\n${usage()}`);
     return 1;

@@ -52,6 +52,7 @@ export async function runLocal(argv: string[], progName: string): Promise<number
         `--port=${f.agent_port}`,
         `--master=${f.ip}:${master.port}`,
         `--work_dir=${path.join(workDir, 'agent')}`,
+        `--runtime_dir=${path.join(workDir, 'agent', 'run')}`,
         ...(f.resources ? [`--resources=${f.resources}`] : []),
       ],
       env: {},

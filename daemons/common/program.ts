@@ -89,3 +89,13 @@ export function waitForSignal(cleanup: () => Promise<void>): Promise<number> {
     process.on('SIGINT', onSignal);
   });
 }
+
+/**
+ * How to run this same program again with other arguments: the single executable directly,
+ * or node with the script (and loader flags) when running as a bundle or from source.
+ */
+export function selfCommand(args: string[]): { file: string; args: string[] } {
+  const script = process.argv[1];
+  if (script && /\.(c|m)?(j|t)s$/.test(script)) return { file: process.execPath, args: [...process.execArgv, script, ...args] };
+  return { file: process.execPath, args };
+}

@@ -11,6 +11,7 @@ import type { Master } from './master.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
+import { webuiRouter } from './webui.ts';
 
 function queryString(req: Request, name: string): string | undefined {
   const v = req.query[name];
@@ -73,6 +74,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });
+  app.use(webuiRouter({ dir: ctx.flags.webui_dir }));
   return app;
 }
 

@@ -1,7 +1,7 @@
 // Real daemons for integration tests: `node build/mesos.cjs master|agent|execute` processes on
 // loopback, each with its own temp work_dir, and helpers to read their endpoints.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,8 +53,34 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/** Stops an agent's task supervisor (which kills its tasks) and waits until it is gone. */
+export async function stopSupervisor(runtimeDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(runtimeDir, 'supervisor.pid'), 'utf8'));
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(25);
+  }
+  process.kill(pid, 'SIGKILL');
+}
+
 export class Daemon {
   output = '';
+  runtimeDir?: string;
   exited?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly exitPromise: Promise<void>;
 
@@ -88,16 +114,29 @@ export class Daemon {
     return (await res.json()) as T;
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<void> {
-    if (this.exited) return;
-    this.proc.kill(signal);
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
-    await this.exitPromise;
-    clearTimeout(t);
+  /** Stops the daemon; for an agent also its task supervisor and tasks, unless keepTasks. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000, keepTasks = false): Promise<void> {
+    if (!this.exited) {
+      this.proc.kill(signal);
+      const t = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+      await this.exitPromise;
+      clearTimeout(t);
+    }
+    if (this.runtimeDir && !keepTasks) await stopSupervisor(this.runtimeDir);
   }
 
   async waitExit(): Promise<void> {
     await this.exitPromise;
+  }
+}
+
+/** An agent that exited (or was given up on) before it registered; `daemon.output` says why. */
+export class AgentExitedError extends Error {
+  constructor(
+    readonly daemon: Daemon,
+    why = 'agent exited early',
+  ) {
+    super(`${why}: ${daemon.output}`);
   }
 }
 
@@ -129,16 +168,22 @@ export async function startAgent(master: Daemon, extra: string[] = [], opts: { w
       `--port=${port}`,
       `--master=127.0.0.1:${master.port}`,
       `--work_dir=${workDir}`,
+      `--runtime_dir=${path.join(workDir, 'run')}`,
       ...(extra.some((a) => a.startsWith('--resources=')) ? [] : ['--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]']),
       ...extra,
     ],
     opts.env,
   );
   const d = new Daemon('agent', proc, port, workDir);
+  d.runtimeDir = path.join(workDir, 'run');
   await waitFor(`agent on ${port} registered`, async () => {
-    if (d.exited) throw new Error(`agent exited early: ${d.output}`);
+    if (d.exited) throw new AgentExitedError(d);
     const state = await d.json<{ id: string }>('/state');
     return state.id !== '' && master.json<{ slaves: { id: string }[] }>('/master/slaves').then((s) => s.slaves.some((a) => a.id === state.id));
+  }).catch(async (err: unknown) => {
+    // Do not leave a half-started agent behind holding the port.
+    if (!d.exited) await d.stop('SIGKILL', 10_000, true);
+    throw err instanceof AgentExitedError ? err : new AgentExitedError(d, (err as Error).message);
   });
   return d;
 }

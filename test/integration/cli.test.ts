@@ -105,12 +105,15 @@ test('MESOS_master (any case) in the environment points an agent at its master',
   const master = await startMaster();
   daemons.push(master);
   const port = await freePort();
+  const workDir = tempDir('envagent');
   const proc = spawnMesos(['agent', '--ip=127.0.0.1', `--port=${port}`, '--resources=cpus:1;mem:256'], {
     MESOS_master: `127.0.0.1:${master.port}`,
-    MESOS_WORK_DIR: tempDir('envagent'),
+    MESOS_WORK_DIR: workDir,
+    MESOS_runtime_dir: path.join(workDir, 'run'),
   });
   const { Daemon: D } = await import('../helpers/cluster.ts');
-  const agent = new D('agent', proc, port, '');
+  const agent = new D('agent', proc, port, workDir);
+  agent.runtimeDir = path.join(workDir, 'run');
   daemons.push(agent);
   await waitFor('agent registered through MESOS_master', async () => {
     const s = await master.json<{ slaves: { pid: string }[] }>('/master/slaves');

@@ -1,10 +1,8 @@
 // The v1 scheduler API against a real master and agent: JSON and protobuf clients, the HTTP
 // errors Mesos returns, offers with DECLINE/SUPPRESS/REVIVE, fair sharing, reconciliation.
 import assert from 'node:assert/strict';
-import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
-import { SchedulerClient, type SchedulerEventJson, type WireFormat } from '../../daemons/common/scheduler-client.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { type Daemon, startCluster, waitFor } from '../helpers/cluster.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -18,82 +16,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** A scheduler recording every event it gets. */
-class TestScheduler {
-  readonly events: SchedulerEventJson[] = [];
-  readonly client: SchedulerClient;
-  disconnected = false;
-
-  constructor(
-    format: WireFormat,
-    readonly autoAck = true,
-  ) {
-    this.client = new SchedulerClient({
-      master: { host: '127.0.0.1', port: master.port },
-      format,
-      onEvent: (e) => {
-        this.events.push(e);
-        // Updates of a task reach us one at a time, each after the previous one is acknowledged.
-        const status = e.type === 'UPDATE' ? (e.update as { status: TaskStatus }).status : undefined;
-        if (status?.uuid && status.agent_id && this.autoAck) {
-          void this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
-        }
-      },
-      onDisconnected: () => {
-        this.disconnected = true;
-      },
-    });
-  }
-
-  async subscribe(info: Partial<FrameworkInfo> = {}): Promise<string> {
-    await this.client.subscribe({ user: os.userInfo().username, name: 'test-scheduler', ...info });
-    await waitFor('SUBSCRIBED', () => this.events.some((e) => e.type === 'SUBSCRIBED'));
-    return this.client.frameworkId!;
-  }
-
-  offers(): Offer[] {
-    return this.events.filter((e) => e.type === 'OFFERS').flatMap((e) => (e.offers as { offers: Offer[] }).offers);
-  }
-
-  async nextOffer(after = 0, timeoutMs = 10_000): Promise<Offer> {
-    return waitFor('an offer', () => this.offers()[after], timeoutMs);
-  }
-
-  updates(taskId?: string): TaskStatus[] {
-    return this.events
-      .filter((e) => e.type === 'UPDATE')
-      .map((e) => (e.update as { status: TaskStatus }).status)
-      .filter((s) => taskId === undefined || s.task_id.value === taskId);
-  }
-
-  async waitState(taskId: string, state: string): Promise<TaskStatus> {
-    return waitFor(`${taskId} ${state}`, () => this.updates(taskId).find((s) => s.state === state));
-  }
-
-  async ackAll(taskId: string): Promise<void> {
-    for (const s of this.updates(taskId)) {
-      if (s.uuid && s.agent_id) await this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
-    }
-  }
-
-  close(): void {
-    this.client.close();
-  }
-}
-
-function task(id: string, offer: Offer, command: string, cpus = 0.5, mem = 64): TaskInfo {
-  return {
-    name: id,
-    task_id: { value: id },
-    agent_id: offer.agent_id,
-    command: { value: command },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: mem } },
-    ],
-  };
-}
-
 async function post(body: string | Uint8Array, headers: Record<string, string>, method = 'POST'): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${master.url}/api/v1/scheduler`, { method, headers, ...(method === 'POST' ? { body } : {}) });
   return { status: res.status, text: await res.text(), headers: res.headers };
@@ -101,7 +23,7 @@ async function post(body: string | Uint8Array, headers: Record<string, string>, 
 
 for (const format of ['json', 'protobuf'] as const) {
   test(`a ${format} scheduler subscribes, launches a task, gets its updates and acknowledges them`, async () => {
-    const s = new TestScheduler(format, false);
+    const s = new TestScheduler(master.port, format, false);
     try {
       const id = await s.subscribe();
       const subscribed = s.events[0]!.subscribed as { heartbeat_interval_seconds: number; master_info: { port: number } };
@@ -168,7 +90,7 @@ describe('HTTP errors of /api/v1/scheduler', () => {
   test('stream id rules: 400 on SUBSCRIBE with one, missing or wrong on calls; 400 unknown framework', async () => {
     const withStream = await post(subscribeJson, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'abc' });
     assert.equal(withStream.status, 400);
-    const s = new TestScheduler('json');
+    const s = new TestScheduler(master.port, 'json');
     try {
       const id = await s.subscribe();
       const revive = JSON.stringify({ type: 'REVIVE', framework_id: { value: id } });
@@ -210,7 +132,7 @@ describe('HTTP errors of /api/v1/scheduler', () => {
 });
 
 test('DECLINE filters the agent for refuse_seconds; REVIVE lifts the filter; SUPPRESS stops offers', async () => {
-  const s = new TestScheduler('json');
+  const s = new TestScheduler(master.port, 'json');
   try {
     await s.subscribe();
     const first = await s.nextOffer();
@@ -232,8 +154,8 @@ test('DECLINE filters the agent for refuse_seconds; REVIVE lifts the filter; SUP
 });
 
 test('DRF: once one framework holds resources, the next offer goes to the other', async () => {
-  const a = new TestScheduler('json');
-  const b = new TestScheduler('json');
+  const a = new TestScheduler(master.port, 'json');
+  const b = new TestScheduler(master.port, 'json');
   try {
     await a.subscribe({ name: 'drf-a' });
     const offerA = await a.nextOffer();
@@ -259,7 +181,7 @@ test('DRF: once one framework holds resources, the next offer goes to the other'
 });
 
 test('invalid tasks get TASK_ERROR; invalid offers get TASK_DROPPED', async () => {
-  const s = new TestScheduler('json');
+  const s = new TestScheduler(master.port, 'json');
   try {
     await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
     const offer = await s.nextOffer();
@@ -285,7 +207,7 @@ test('invalid tasks get TASK_ERROR; invalid offers get TASK_DROPPED', async () =
 });
 
 test('RECONCILE: implicit returns running tasks, explicit answers unknown tasks', async () => {
-  const s = new TestScheduler('protobuf');
+  const s = new TestScheduler(master.port, 'protobuf');
   try {
     await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
     const offer = await s.nextOffer();
@@ -308,7 +230,7 @@ test('RECONCILE: implicit returns running tasks, explicit answers unknown tasks'
 });
 
 test('a disconnected framework with failover_timeout can re-subscribe with its id and keeps its tasks', async () => {
-  const s1 = new TestScheduler('json');
+  const s1 = new TestScheduler(master.port, 'json');
   const id = await s1.subscribe({ failover_timeout: 60 });
   const offer = await s1.nextOffer();
   await s1.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('survivor', offer, 'sleep 30')] } }] } });
@@ -318,7 +240,7 @@ test('a disconnected framework with failover_timeout can re-subscribe with its i
     const fws = await master.json<{ frameworks: { id: string; connected: boolean }[] }>('/master/frameworks');
     return fws.frameworks.find((f) => f.id === id)?.connected === false;
   });
-  const s2 = new TestScheduler('json');
+  const s2 = new TestScheduler(master.port, 'json');
   try {
     await s2.subscribe({ id: { value: id }, failover_timeout: 60 });
     assert.equal(s2.client.frameworkId, id);

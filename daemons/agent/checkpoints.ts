@@ -1,0 +1,182 @@
+// What the agent checkpoints under <work_dir>/meta, in Mesos's layout, and reading it back:
+//
+//   meta/boot_id                                         host boot the tasks belong to
+//   meta/slaves/latest -> <agent>                        the agent's identity
+//   meta/slaves/<agent>/frameworks/<fw>/framework.info
+//   .../executors/<ex>/runs/<container>/run.info         executor, kind, sandbox
+//   .../runs/<container>/completed                       the run is over
+//   .../runs/<container>/tasks/<task>/task.info          TaskInfo, written before launch
+//   .../runs/<container>/tasks/<task>/task.updates       status updates and acks, append-only
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
+import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
+import { metaDir } from './sandbox.ts';
+
+export type ExecutorKind = 'COMMAND' | 'DEFAULT' | 'CUSTOM';
+
+export interface RunInfo {
+  executor: ExecutorInfo;
+  kind: ExecutorKind;
+  container_id: string;
+  directory: string;
+  kill_group_on_failure: boolean;
+}
+
+export type UpdateRecord = { type: 'UPDATE'; status: TaskStatus } | { type: 'ACK'; uuid: string };
+
+export class CheckpointPaths {
+  constructor(
+    readonly workDir: string,
+    readonly agentId: string,
+  ) {}
+
+  get agentDir(): string {
+    return path.join(metaDir(this.workDir), 'slaves', this.agentId);
+  }
+  framework(fw: string): string {
+    return path.join(this.agentDir, 'frameworks', fw);
+  }
+  run(fw: string, ex: string, container: string): string {
+    return path.join(this.framework(fw), 'executors', ex, 'runs', container);
+  }
+  task(fw: string, ex: string, container: string, task: string): string {
+    return path.join(this.run(fw, ex, container), 'tasks', task);
+  }
+}
+
+export async function checkpointFramework(p: CheckpointPaths, info: FrameworkInfo): Promise<void> {
+  await writeJsonAtomic(path.join(p.framework(info.id!.value), 'framework.info'), info);
+}
+
+export async function checkpointRun(p: CheckpointPaths, fw: string, run: RunInfo): Promise<void> {
+  await writeJsonAtomic(path.join(p.run(fw, run.executor.executor_id.value, run.container_id), 'run.info'), run);
+}
+
+export async function checkpointRunCompleted(p: CheckpointPaths, fw: string, ex: string, container: string): Promise<void> {
+  await writeFile(path.join(p.run(fw, ex, container), 'completed'), '');
+}
+
+export async function checkpointTask(p: CheckpointPaths, fw: string, ex: string, container: string, task: TaskInfo): Promise<void> {
+  await writeJsonAtomic(path.join(p.task(fw, ex, container, task.task_id.value), 'task.info'), task);
+}
+
+export async function appendUpdateRecord(p: CheckpointPaths, fw: string, ex: string, container: string, taskId: string, record: UpdateRecord): Promise<void> {
+  await appendJsonLine(path.join(p.task(fw, ex, container, taskId), 'task.updates'), record);
+}
+
+export async function readBootId(): Promise<string | undefined> {
+  try {
+    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function checkpointBootId(workDir: string, bootId: string): Promise<void> {
+  await writeJsonAtomic(path.join(metaDir(workDir), 'boot_id'), bootId);
+}
+
+export async function readCheckpointedBootId(workDir: string): Promise<string | undefined> {
+  const r = await readJson<string>(path.join(metaDir(workDir), 'boot_id'));
+  return r.ok ? r.value : undefined;
+}
+
+/** Removes everything the agent checkpointed (--recover=cleanup). */
+export async function removeCheckpoints(workDir: string): Promise<void> {
+  await rm(path.join(metaDir(workDir), 'slaves'), { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- reading back
+
+export interface RecoveredTask {
+  id: string;
+  /** Undefined when task.info is missing or corrupt. */
+  info?: TaskInfo;
+  /** Every update checkpointed, oldest first. */
+  updates: TaskStatus[];
+  /** Updates not yet acknowledged, oldest first. */
+  pending: TaskStatus[];
+}
+
+export interface RecoveredRun {
+  run: RunInfo;
+  completed: boolean;
+  tasks: RecoveredTask[];
+}
+
+export interface RecoveredFramework {
+  id: string;
+  info: FrameworkInfo;
+  runs: RecoveredRun[];
+}
+
+export interface RecoveredState {
+  frameworks: RecoveredFramework[];
+  /** Problems found (corrupt or torn files); each was worked around, none is fatal. */
+  problems: string[];
+}
+
+async function list(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Replays a task's update log: what was sent, and what still waits for an acknowledgement. */
+export function replayUpdates(records: UpdateRecord[]): { updates: TaskStatus[]; pending: TaskStatus[] } {
+  const updates: TaskStatus[] = [];
+  const pending: TaskStatus[] = [];
+  for (const r of records) {
+    if (r.type === 'UPDATE' && r.status?.task_id && r.status.state) {
+      updates.push(r.status);
+      pending.push(r.status);
+    } else if (r.type === 'ACK') {
+      const i = pending.findIndex((s) => s.uuid === r.uuid);
+      if (i >= 0) pending.splice(0, i + 1);
+    }
+  }
+  return { updates, pending };
+}
+
+export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredState> {
+  const problems: string[] = [];
+  const frameworks: RecoveredFramework[] = [];
+  for (const fwId of await list(path.join(p.agentDir, 'frameworks'))) {
+    const fwInfo = await readJson<FrameworkInfo>(path.join(p.framework(fwId), 'framework.info'));
+    if (!fwInfo.ok) problems.push(fwInfo.error);
+    const fw: RecoveredFramework = { id: fwId, info: fwInfo.ok ? fwInfo.value : { id: { value: fwId }, name: '(unknown: checkpoint unreadable)', user: '' }, runs: [] };
+    for (const exId of await list(path.join(p.framework(fwId), 'executors'))) {
+      for (const containerId of await list(path.join(p.framework(fwId), 'executors', exId, 'runs'))) {
+        const runDir = p.run(fwId, exId, containerId);
+        const runInfo = await readJson<RunInfo>(path.join(runDir, 'run.info'));
+        if (!runInfo.ok) {
+          problems.push(runInfo.error);
+          if (runInfo.missing) continue; // crashed before the run was checkpointed: nothing was launched
+        }
+        const run: RunInfo = runInfo.ok
+          ? runInfo.value
+          : { executor: { executor_id: { value: exId } }, kind: 'COMMAND', container_id: containerId, directory: '', kill_group_on_failure: false };
+        const completed = (await list(runDir)).includes('completed');
+        const tasks: RecoveredTask[] = [];
+        for (const taskId of await list(path.join(runDir, 'tasks'))) {
+          const taskDir = path.join(runDir, 'tasks', taskId);
+          const info = await readJson<TaskInfo>(path.join(taskDir, 'task.info'));
+          if (!info.ok) {
+            problems.push(info.error);
+            if (info.missing) continue; // never launched
+          }
+          const log = await readJsonLines<UpdateRecord>(path.join(taskDir, 'task.updates'));
+          problems.push(...log.damaged);
+          const { updates, pending } = replayUpdates(log.records);
+          tasks.push({ id: taskId, ...(info.ok ? { info: info.value } : {}), updates, pending });
+        }
+        fw.runs.push({ run, completed, tasks });
+      }
+    }
+    frameworks.push(fw);
+  }
+  return { frameworks, problems };
+}

@@ -1,0 +1,84 @@
+// What a task's process looks like (pure): the command line, environment and user the task
+// supervisor starts it with, as Mesos's command executor would.
+import os from 'node:os';
+import path from 'node:path';
+import type { FrameworkInfo, TaskInfo } from '../common/mesos.ts';
+import type { ContainerSpec } from './supervisor/protocol.ts';
+import { type OsUser, lookupUser } from './users.ts';
+
+export interface TaskContext {
+  task: TaskInfo;
+  framework: FrameworkInfo;
+  containerId: string;
+  executorId: string;
+  sandbox: string;
+  agentId: string;
+  agentEndpoint: string;
+  /** The agent's own environment, which executors and tasks inherit (minus the agent's flags). */
+  agentEnv: NodeJS.ProcessEnv;
+  user?: OsUser | undefined;
+}
+
+/** The user a task runs as, or an error text; undefined means "as the agent". */
+export function taskUser(
+  task: TaskInfo,
+  framework: FrameworkInfo,
+  switchUser: boolean,
+  isRoot: boolean,
+  lookup: (name: string) => OsUser | undefined = lookupUser,
+): OsUser | undefined | { error: string } {
+  const name = task.command?.user ?? framework.user;
+  if (!switchUser || !name || !isRoot) return undefined;
+  const user = lookup(name);
+  if (!user) return { error: `Failed to switch to user '${name}': no such user on this agent (${os.hostname()})` };
+  return user;
+}
+
+export function taskEnvironment(ctx: TaskContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.agentEnv)) {
+    // The agent's own flags must not leak into tasks (a task running `mesos` would pick them up).
+    if (v !== undefined && !k.startsWith('MESOS_') && !k.startsWith('LIBPROCESS_')) env[k] = v;
+  }
+  if (ctx.user) {
+    env.HOME = ctx.user.home;
+    env.USER = ctx.user.name;
+    env.LOGNAME = ctx.user.name;
+  }
+  env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  Object.assign(env, {
+    MESOS_SANDBOX: ctx.sandbox,
+    MESOS_DIRECTORY: ctx.sandbox,
+    MESOS_FRAMEWORK_ID: ctx.framework.id?.value ?? '',
+    MESOS_EXECUTOR_ID: ctx.executorId,
+    MESOS_TASK_ID: ctx.task.task_id.value,
+    MESOS_CONTAINER_ID: ctx.containerId,
+    MESOS_AGENT_ENDPOINT: ctx.agentEndpoint,
+    MESOS_SLAVE_ID: ctx.agentId,
+    MESOS_AGENT_ID: ctx.agentId,
+    MESOS_CHECKPOINT: ctx.framework.checkpoint ? '1' : '0',
+  });
+  for (const v of ctx.task.command?.environment?.variables ?? []) {
+    if (v.type === 'SECRET') continue;
+    env[v.name] = v.value ?? '';
+  }
+  return env;
+}
+
+/** The process of a command task: `/bin/sh -c value`, or `value` with `arguments` as argv. */
+export function containerSpec(ctx: TaskContext): ContainerSpec {
+  const command = ctx.task.command ?? {};
+  const shell = command.shell !== false;
+  const value = command.value ?? '';
+  return {
+    id: ctx.containerId,
+    file: shell ? '/bin/sh' : value,
+    args: shell ? ['-c', value] : (command.arguments ?? []).slice(1),
+    argv0: shell ? 'sh' : (command.arguments?.[0] ?? value),
+    cwd: ctx.sandbox,
+    env: taskEnvironment(ctx),
+    ...(ctx.user ? { uid: ctx.user.uid, gid: ctx.user.gid } : {}),
+    stdoutPath: path.join(ctx.sandbox, 'stdout'),
+    stderrPath: path.join(ctx.sandbox, 'stderr'),
+  };
+}

@@ -1,0 +1,244 @@
+// The web UI's pure modules (routes, table logic, state derivations, tail bookkeeping, formats)
+// on plain objects; no browser needed.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatBytes, formatCount, formatDuration, formatMB } from '../../webui/src/format.ts';
+import {
+  agentAddress,
+  allTasks,
+  clusterResources,
+  findTask,
+  otherLeader,
+  safeHttpUrl,
+  sandboxCrumbs,
+  sandboxDirectory,
+  taskCountsFromMetrics,
+} from '../../webui/src/model.ts';
+import { type Route, canonicalHash, href, parseHash } from '../../webui/src/routes.ts';
+import type { AgentState, MasterState, TaskJson } from '../../webui/src/state-types.ts';
+import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
+import { appendCapped, tailStart, utf8Length } from '../../webui/src/tail.ts';
+
+const task = (id: string, state: string, ts = 1): TaskJson => ({
+  id,
+  name: id,
+  framework_id: 'F',
+  executor_id: '',
+  slave_id: 'S0',
+  state,
+  statuses: [{ state, timestamp: ts }],
+});
+
+describe('routes', () => {
+  test('parses every page and builds the same hash back', () => {
+    const routes: Route[] = [
+      { page: 'overview' },
+      { page: 'agents' },
+      { page: 'agent', agentId: 'abc-S0' },
+      { page: 'frameworks' },
+      { page: 'framework', frameworkId: 'abc-0000' },
+      { page: 'task', frameworkId: 'abc-0000', taskId: 'whizbang' },
+      { page: 'tasks' },
+      { page: 'offers' },
+      { page: 'roles' },
+      { page: 'browse', agentId: 'S0', path: '/var/lib/mesos/slaves/S0/frameworks/F/executors/e/runs/c' },
+      { page: 'file', agentId: 'S0', path: '/tmp/x/stdout' },
+      { page: 'sandbox', agentId: 'S0', frameworkId: 'F', taskId: 't' },
+      { page: 'sandbox', agentId: 'S0', frameworkId: 'F', executorId: 'e' },
+      { page: 'sandbox', agentId: 'S0', frameworkId: 'F', executorId: 'e', taskId: 't' },
+    ];
+    for (const r of routes) assert.deepEqual(parseHash(href(r)), r, href(r));
+  });
+
+  test('ids with slashes, hashes and markup stay one segment', () => {
+    const r: Route = { page: 'task', frameworkId: 'F/../x', taskId: '<img src=x onerror=alert(1)>#?&' };
+    const h = href(r);
+    assert.equal(h.split('/').length, 5);
+    assert.deepEqual(parseHash(h), r);
+  });
+
+  test('legacy #/slaves hashes map to #/agents', () => {
+    assert.equal(canonicalHash('#/slaves'), '#/agents');
+    assert.equal(canonicalHash('#/slaves/S0'), '#/agents/S0');
+    assert.equal(canonicalHash('#/slaves/S0/browse?path=/a'), '#/agents/S0/browse?path=/a');
+    assert.equal(canonicalHash('#/agents'), undefined);
+    assert.equal(canonicalHash('#/slavesX'), undefined);
+    assert.deepEqual(parseHash('#/slaves/S0'), { page: 'agent', agentId: 'S0' });
+  });
+
+  test('unknown and malformed hashes are not found', () => {
+    assert.equal(parseHash('#/nope').page, 'not-found');
+    assert.equal(parseHash('#/agents/S0/browse').page, 'not-found');
+    assert.equal(parseHash('#/frameworks/%E0%A4%A').page, 'not-found');
+    assert.deepEqual(parseHash(''), { page: 'overview' });
+    assert.deepEqual(parseHash('#/'), { page: 'overview' });
+  });
+});
+
+describe('table logic', () => {
+  const rows = [
+    { n: 'b', v: 2 },
+    { n: 'a', v: undefined },
+    { n: 'c', v: 1 },
+    { n: 'a2', v: 2 },
+  ];
+
+  test('sorts numbers, keeps ties stable and undefined last both ways', () => {
+    assert.deepEqual(
+      sortRows(rows, (r) => r.v, 'asc').map((r) => r.n),
+      ['c', 'b', 'a2', 'a'],
+    );
+    assert.deepEqual(
+      sortRows(rows, (r) => r.v, 'desc').map((r) => r.n),
+      ['b', 'a2', 'c', 'a'],
+    );
+    assert.deepEqual(
+      sortRows(rows, (r) => r.n, 'desc').map((r) => r.n),
+      ['c', 'b', 'a2', 'a'],
+    );
+  });
+
+  test('filters on every word, case-insensitively', () => {
+    const text = (r: { n: string; v?: number }) => `${r.n} ${r.v ?? ''}`;
+    assert.deepEqual(
+      filterRows(rows, 'A 2', text).map((r) => r.n),
+      ['a2'],
+    );
+    assert.equal(filterRows(rows, '   ', text).length, 4);
+    assert.equal(filterRows(rows, 'zzz', text).length, 0);
+  });
+
+  test('pages clamp into range', () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => i);
+    const last = pageOf(many, 999, 50);
+    assert.equal(last.page, 200);
+    assert.equal(last.pageCount, 201);
+    assert.deepEqual(last.rows, [10_000]);
+    assert.equal(last.first, 10_001);
+    const empty = pageOf([], 3, 50);
+    assert.deepEqual([empty.page, empty.pageCount, empty.first, empty.last], [0, 1, 0, 0]);
+  });
+
+  test('10,000 rows filter and sort in well under a frame budget', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ id: `task-${String(i).padStart(5, '0')}`, t: (i * 7919) % 10_000 }));
+    const started = performance.now();
+    const sorted = sortRows(
+      filterRows(many, 'task', (r) => r.id),
+      (r) => r.t,
+      'desc',
+    );
+    const ms = performance.now() - started;
+    assert.equal(sorted[0]!.t, 9999);
+    assert.ok(ms < 200, `took ${ms} ms`);
+  });
+});
+
+describe('state derivations', () => {
+  const state: MasterState = {
+    pid: 'master@10.0.0.1:5050',
+    leader: 'master@10.0.0.1:5050',
+    leader_info: { hostname: 'm1', port: 5050 },
+    slaves: [
+      {
+        id: 'S0',
+        pid: 'slave(1)@10.0.0.5:5051',
+        hostname: 'a1',
+        resources: { cpus: 4, gpus: 0, mem: 1000, disk: 100, ports: '[31000-32000]' },
+        used_resources: { cpus: 1, gpus: 0, mem: 128, disk: 0 },
+        offered_resources: { cpus: 2, gpus: 0, mem: 500, disk: 100 },
+      },
+    ],
+    frameworks: [{ id: 'F1', name: 'active', tasks: [task('r', 'TASK_RUNNING'), task('f', 'TASK_FINISHED')], unreachable_tasks: [task('u', 'TASK_UNREACHABLE')], completed_tasks: [task('c', 'TASK_KILLED')] }],
+    completed_frameworks: [{ id: 'F2', name: 'done', tasks: [task('x', 'TASK_RUNNING')], completed_tasks: [task('whizbang', 'TASK_FINISHED')] }],
+  };
+
+  test('allTasks lists every task once with its category', () => {
+    const rows = allTasks(state).map((r) => `${r.frameworkName}:${r.task.id}:${r.category}`);
+    assert.deepEqual(rows, ['active:r:active', 'active:f:completed', 'active:u:unreachable', 'active:c:completed', 'done:x:completed', 'done:whizbang:completed']);
+    assert.equal(findTask(state, 'F2', 'whizbang')?.task.state, 'TASK_FINISHED');
+    assert.equal(findTask(state, 'F2', 'nope'), undefined);
+  });
+
+  test('cluster resources: idle is total minus used minus offered', () => {
+    const r = clusterResources(state);
+    assert.deepEqual(r.total, { cpus: 4, gpus: 0, mem: 1000, disk: 100 });
+    assert.deepEqual(r.idle, { cpus: 1, gpus: 0, mem: 372, disk: 0 });
+  });
+
+  test('agents are reached at the ip:port and process of their pid', () => {
+    assert.deepEqual(agentAddress(state.slaves![0]!), { base: '//10.0.0.5:5051', processPrefix: '/slave(1)' });
+    assert.deepEqual(agentAddress({ pid: 'slave(1)@::1:5051', hostname: 'h' }), { base: '//[::1]:5051', processPrefix: '/slave(1)' });
+    assert.deepEqual(agentAddress({ pid: '', hostname: 'h', port: 5052 }), { base: '//h:5052', processPrefix: '/slave(1)' });
+    assert.equal(agentAddress(state.slaves![0]!), agentAddress({ ...state.slaves![0]! }), 'same object for the same agent');
+  });
+
+  test('a leader elsewhere is pointed at; a standalone master is its own leader', () => {
+    assert.equal(otherLeader(state), undefined);
+    assert.equal(otherLeader({ ...state, leader: 'master@10.0.0.2:5050', leader_info: { hostname: 'm2', port: 5050 } }), '//m2:5050');
+  });
+
+  test('task counts come from metrics when the master has them', () => {
+    const counts = taskCountsFromMetrics({ 'master/tasks_running': 3, 'master/tasks_finished': 7, 'master/uptime_secs': 1 });
+    assert.equal(counts?.get('TASK_RUNNING'), 3);
+    assert.equal(counts?.get('TASK_FINISHED'), 7);
+    assert.equal(taskCountsFromMetrics({}), undefined);
+  });
+
+  test('sandbox directory: command executor, default executor task, completed frameworks', () => {
+    const agent: AgentState = {
+      frameworks: [
+        {
+          id: 'F1',
+          executors: [{ id: 'group', type: 'DEFAULT', directory: '/w/executors/group/runs/c1', tasks: [task('t1', 'TASK_RUNNING')] }],
+          completed_executors: [{ id: 'whizbang', directory: '/w/executors/whizbang/runs/c0', completed_tasks: [task('whizbang', 'TASK_FINISHED')] }],
+        },
+      ],
+      completed_frameworks: [{ id: 'F2', completed_executors: [{ id: 'e9', directory: '/w/executors/e9/runs/c9', completed_tasks: [task('t9', 'TASK_FAILED')] }] }],
+    };
+    assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 'whizbang' }), '/w/executors/whizbang/runs/c0');
+    assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 't1' }), '/w/executors/group/runs/c1/tasks/t1');
+    assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', executorId: 'group' }), '/w/executors/group/runs/c1');
+    assert.equal(sandboxDirectory(agent, { frameworkId: 'F2', taskId: 't9' }), '/w/executors/e9/runs/c9');
+    assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 'missing' }), undefined);
+  });
+
+  test('breadcrumbs start at the sandbox root', () => {
+    assert.deepEqual(sandboxCrumbs('/w/slaves/S0/frameworks/F/executors/e/runs/c/tasks/t/'), [
+      { label: 'sandbox', path: '/w/slaves/S0/frameworks/F/executors/e/runs/c' },
+      { label: 'tasks', path: '/w/slaves/S0/frameworks/F/executors/e/runs/c/tasks' },
+      { label: 't', path: '/w/slaves/S0/frameworks/F/executors/e/runs/c/tasks/t' },
+    ]);
+    assert.deepEqual(sandboxCrumbs('/somewhere/else'), [{ label: '/somewhere/else', path: '/somewhere/else' }]);
+  });
+
+  test('only http(s) framework web UIs become links', () => {
+    assert.equal(safeHttpUrl('http://fw.example:8080/ui'), 'http://fw.example:8080/ui');
+    assert.equal(safeHttpUrl('javascript:alert(1)'), undefined);
+    assert.equal(safeHttpUrl('data:text/html,<script>'), undefined);
+    assert.equal(safeHttpUrl('not a url'), undefined);
+  });
+});
+
+describe('tail and formats', () => {
+  test('the tailer starts 64 KiB before the end and counts bytes, not characters', () => {
+    assert.equal(tailStart(10), 0);
+    assert.equal(tailStart(100_000), 100_000 - 65_536);
+    assert.equal(utf8Length('héllo✓'), 9);
+  });
+
+  test('shown text is capped at whole lines from the head', () => {
+    const shown = appendCapped({ text: 'line1\nline2\n', clipped: false }, 'line3\n', 10);
+    assert.deepEqual(shown, { text: 'line3\n', clipped: true });
+    assert.deepEqual(appendCapped({ text: '', clipped: false }, 'ab', 10), { text: 'ab', clipped: false });
+  });
+
+  test('formats', () => {
+    assert.equal(formatMB(128), '128 MB');
+    assert.equal(formatMB(23081), '22.5 GB');
+    assert.equal(formatBytes(0), '0 B');
+    assert.equal(formatBytes(1536), '1.5 KB');
+    assert.equal(formatDuration(42), '42s');
+    assert.equal(formatDuration(93784), '1d 2h 3m');
+    assert.equal(formatCount(10000), '10,000');
+  });
+});

@@ -1,0 +1,223 @@
+// Breaking the agent on purpose: kill -9 while tasks run, restart it, and nothing is lost —
+// running tasks go on, tasks that ended meanwhile report their real exit status, nothing is
+// launched twice, and unacknowledged updates arrive.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { AgentExitedError, type Daemon, sleep, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { TestScheduler } from '../helpers/scheduler.ts';
+
+let master: Daemon;
+let agent: Daemon;
+
+before(async () => {
+  master = await startMaster(['--allocation_interval=50ms']);
+  agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
+});
+after(async () => {
+  await agent?.stop();
+  await master?.stop();
+});
+
+function commandTask(id: string, offer: Offer, command: string): TaskInfo {
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: offer.agent_id,
+    // Every launch appends a line to a file in the sandbox: two lines would be a duplicate launch.
+    command: { value: `echo launched >> "$MESOS_SANDBOX/launches"; ${command}` },
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 16 } },
+    ],
+  };
+}
+
+function distinctStates(s: TestScheduler, taskId: string): string[] {
+  const seen = new Set<string>();
+  const states: string[] = [];
+  for (const u of s.updates(taskId)) {
+    const key = u.uuid ?? `${u.state}-${u.timestamp}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    states.push(u.state);
+  }
+  return states;
+}
+
+async function agentSandbox(taskId: string): Promise<string> {
+  const state = await agent.json<{ frameworks: { executors: { id: string; directory: string }[]; completed_executors: { id: string; directory: string }[] }[]; completed_frameworks: { completed_executors: { id: string; directory: string }[] }[] }>('/state');
+  const all = [
+    ...state.frameworks.flatMap((f) => [...f.executors, ...f.completed_executors]),
+    ...state.completed_frameworks.flatMap((f) => f.completed_executors),
+  ];
+  const ex = all.find((e) => e.id === taskId);
+  assert.ok(ex, `executor of ${taskId} in the agent's state: ${JSON.stringify(state.completed_frameworks.map((f) => f.completed_executors.map((e) => e.id)))} / ${JSON.stringify(state.frameworks.map((f) => f.executors.map((e) => e.id)))}`);
+  return ex.directory;
+}
+
+test('kill -9 of the agent with 50 running tasks: all are recovered, none is launched twice, exits during the outage keep their status', async () => {
+  const s = new TestScheduler(master.port, 'json');
+  try {
+    await s.subscribe({ checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
+    const offer = await s.nextOffer();
+    const tasks: TaskInfo[] = [];
+    // Gates make the timing deterministic: 10 tasks end while the agent is down (exit 7), 40
+    // outlive the outage and finish after it.
+    // A task blocks opening a FIFO for reading until the test opens and closes it for writing.
+    const gates = tempDir('gates');
+    const duringOutage = path.join(gates, 'outage');
+    const afterRestart = path.join(gates, 'restarted');
+    execFileSync('mkfifo', [duringOutage, afterRestart]);
+    const release = (fifo: string) => execFileSync('sh', ['-c', `: > ${fifo}`], { timeout: 10_000 });
+    for (let i = 0; i < 10; i++) tasks.push(commandTask(`early-${i}`, offer, `read x < ${duringOutage}; exit 7`));
+    for (let i = 0; i < 40; i++) tasks.push(commandTask(`late-${i}`, offer, `read x < ${afterRestart}; exit 0`));
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }] } });
+    await waitFor('50 tasks running', () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_RUNNING')), 30_000);
+
+    const agentId = (await agent.json<{ id: string }>('/state')).id;
+    agent.proc.kill('SIGKILL');
+    await agent.waitExit();
+    release(duringOutage);
+    await sleep(1000); // the early tasks exit now, with nobody but the supervisor watching
+    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
+    assert.equal((await agent.json<{ id: string }>('/state')).id, agentId, 'same agent id after the restart');
+    assert.match(agent.output, /Recovered agent \S+: 1 frameworks, 40 running tasks re-attached, 10 ended while the agent was down, 0 launched now, 0 lost/);
+    release(afterRestart);
+
+    await waitFor('every task terminal', () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED')), 30_000);
+    for (const t of tasks) {
+      const id = t.task_id.value;
+      const states = distinctStates(s, id);
+      const terminal = s.updates(id).find((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED') as TaskStatus;
+      if (id.startsWith('early')) {
+        assert.equal(terminal.state, 'TASK_FAILED', id);
+        assert.equal(terminal.message, 'Command exited with status 7', `${id} keeps its real exit status`);
+      } else {
+        assert.equal(terminal.state, 'TASK_FINISHED', id);
+      }
+      assert.deepEqual(states.filter((x) => x === 'TASK_RUNNING'), ['TASK_RUNNING'], `${id} ran once: ${states.join(',')}`);
+      const launches = readFileSync(path.join(await agentSandbox(id), 'launches'), 'utf8');
+      assert.equal(launches, 'launched\n', `${id} was launched exactly once`);
+    }
+    const fw = await master.json<{ frameworks: { tasks: { state: string }[]; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks');
+    await waitFor('master saw every terminal state', async () => {
+      const f = (await master.json<{ frameworks: { tasks: { state: string }[]; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks')).frameworks[0];
+      return f && f.completed_tasks.length === 50 && f.tasks.length === 0;
+    });
+    assert.ok(fw);
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.close();
+  }
+});
+
+test('a corrupt task checkpoint is reported and the task fails; the agent does not crash-loop', async () => {
+  const s = new TestScheduler(master.port, 'json');
+  try {
+    await s.subscribe({ checkpoint: true });
+    const offer = await s.nextOffer();
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('corrupt-me', offer, 'sleep 60'), commandTask('intact', offer, 'sleep 3')] } }] },
+    });
+    await s.waitState('corrupt-me', 'TASK_RUNNING');
+    await s.waitState('intact', 'TASK_RUNNING');
+    const agentId = (await agent.json<{ id: string }>('/state')).id;
+    agent.proc.kill('SIGKILL');
+    await agent.waitExit();
+    // Damage the checkpointed TaskInfo of one task.
+    const { execSync } = await import('node:child_process');
+    const info = execSync(`find ${agent.workDir}/meta/slaves/${agentId} -path '*tasks/corrupt-me/task.info'`, { encoding: 'utf8' }).trim();
+    assert.ok(info, 'task.info of corrupt-me exists');
+    writeFileSync(info, '{"name": "corrupt-me", "task_id": {');
+    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
+    assert.match(agent.output, /Recovery: corrupt checkpoint .*corrupt-me\/task\.info/);
+    const failed = await s.waitState('corrupt-me', 'TASK_FAILED');
+    assert.match(failed.message ?? '', /could not read this task's checkpoint/);
+    await s.waitState('intact', 'TASK_FINISHED');
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.close();
+  }
+});
+
+test('crashes at random points of checkpoint writing never corrupt the agent state', async () => {
+  const s = new TestScheduler(master.port, 'json');
+  const args = ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'];
+  let crashes = 0;
+  try {
+    await s.subscribe({ checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
+    // The agent kills itself at random checkpoint steps; a watcher restarts it, as systemd would.
+    await agent.stop('SIGTERM', 10_000, true);
+    let watching = true;
+    const restartLoop = (async () => {
+      while (watching) {
+        const crashing = crashes < 6;
+        let current: Daemon;
+        try {
+          agent = await startAgent(master, args, { workDir: agent.workDir, port: agent.port, ...(crashing ? { env: { MESOS_TEST_CRASH_CHECKPOINT: '0.01' } } : {}) });
+          current = agent;
+          await current.waitExit();
+        } catch (err) {
+          if (!(err instanceof AgentExitedError)) throw err;
+          current = err.daemon; // crashed while recovering or registering
+        }
+        if (!watching) break;
+        if (/MESOS_TEST_CRASH_CHECKPOINT: crashing/.test(current.output)) crashes++;
+        else throw new Error(`the agent died without an injected crash:\n${current.output}`);
+      }
+    })();
+    const expected = new Map<string, { state: string; message: string }>();
+    let launched = 0;
+    const ranSoFar = () => [...expected.keys()].filter((id) => s.updates(id).some((u) => u.state === 'TASK_RUNNING')).length;
+    while (launched < 100 && (ranSoFar() < 20 || crashes < 2)) {
+      const fresh = await waitFor('an unused offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)), 30_000);
+      s.usedOffers.add(fresh.id.value);
+      const cpus = fresh.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+      const mem = fresh.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
+      const fit = Math.min(5, Math.floor(cpus / 0.1 + 1e-9), Math.floor(mem / 16));
+      const batch: TaskInfo[] = [];
+      for (let i = 0; i < fit; i++, launched++) {
+        const code = launched % 3;
+        const id = `crashy-${launched}`;
+        batch.push(commandTask(id, fresh, `sleep 0.2; exit ${code}`));
+        expected.set(id, code === 0 ? { state: 'TASK_FINISHED', message: 'Command exited with status 0' } : { state: 'TASK_FAILED', message: `Command exited with status ${code}` });
+      }
+      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [fresh.id], operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }], filters: { refuse_seconds: 0 } } }).catch(() => undefined);
+      await sleep(300);
+    }
+    const terminal = (id: string) => s.updates(id).find((u) => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_GONE', 'TASK_DROPPED', 'TASK_LOST', 'TASK_KILLED'].includes(u.state));
+    await waitFor('every task ends in a definite state', async () => {
+      await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } }).catch(() => undefined);
+      return [...expected.keys()].every((id) => terminal(id));
+    }, 90_000, 1000).catch((err: Error) => {
+      const stuck = [...expected.keys()].filter((id) => !terminal(id)).map((id) => `${id}: ${s.updates(id).map((u) => `${u.state} ${u.message ?? ''}`).join(',') || '(no update)'}`);
+      throw new Error(`${err.message}; stuck: ${stuck.join('; ')}`);
+    });
+    watching = false;
+    let ran = 0;
+    for (const [id, want] of expected) {
+      const end = terminal(id)!;
+      if (end.state === 'TASK_GONE' || end.state === 'TASK_DROPPED') {
+        // The agent died before the task was checkpointed: it never ran, and the master says so.
+        assert.equal(s.updates(id).some((u) => u.state === 'TASK_RUNNING'), false, `${id} is reported gone but had been running`);
+        continue;
+      }
+      ran++;
+      assert.equal(end.state, want.state, `${id}: ${JSON.stringify(s.updates(id).map((u) => [u.state, u.message]))}`);
+      assert.equal(end.message, want.message, id);
+    }
+    assert.ok(ran >= 20, `tasks ran despite the crashes (${ran} of ${expected.size})`);
+    assert.ok(crashes >= 2, `crashes were injected (${crashes})`);
+    await agent.stop('SIGTERM', 10_000, true);
+    await restartLoop.catch(() => undefined);
+    agent = await startAgent(master, args, { workDir: agent.workDir, port: agent.port });
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.close();
+  }
+});

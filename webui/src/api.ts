@@ -1,0 +1,83 @@
+// Reads from the master (same origin as the page, so the UI also works behind /redirect and a
+// path prefix) and from agents (their own //ip:port; the agent answers reads with CORS headers).
+import type { AgentAddress } from './model.ts';
+import type { AgentState, FileChunk, FileEntry, MasterState, Metrics, RolesJson } from './state-types.ts';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** GET and parse JSON, failing with a readable message on network errors, timeouts and non-2xx answers. */
+export async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 15_000): Promise<T> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const both = AbortSignal.any([signal, timeout]);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: both, cache: 'no-store', headers: { Accept: 'application/json' } });
+  } catch (err) {
+    if (timeout.aborted) throw new Error(`no answer from ${url} within ${timeoutMs / 1000} s`);
+    throw signal.aborted ? err : new Error(`cannot reach ${url}`);
+  }
+  if (!res.ok) {
+    const body = (await res.text().catch(() => '')).slice(0, 200);
+    throw new HttpError(res.status, `${url} answered ${res.status}${body ? `: ${body}` : ''}`);
+  }
+  return (await res.json()) as T;
+}
+
+/** Relative, so that a master reached under a path prefix still finds its endpoints. */
+export const MASTER_STATE_URL = 'master/state';
+export const MASTER_METRICS_URL = 'metrics/snapshot';
+export const MASTER_ROLES_URL = 'master/roles';
+
+export interface MasterSnapshot {
+  state: MasterState;
+  metrics?: Metrics;
+}
+
+/** One poll of the master: its state, and its metrics when it serves them (401/403 are not outages). */
+export async function loadMaster(signal: AbortSignal): Promise<MasterSnapshot> {
+  const [state, metrics] = await Promise.all([
+    // A master that does not answer within 10 s is shown as unreachable.
+    getJson<MasterState>(MASTER_STATE_URL, signal, 10_000),
+    getJson<Metrics>(MASTER_METRICS_URL, signal, 10_000).catch((err: unknown) => {
+      if (err instanceof HttpError) return undefined;
+      throw err;
+    }),
+  ]);
+  return metrics ? { state, metrics } : { state };
+}
+
+export function loadRoles(signal: AbortSignal): Promise<RolesJson> {
+  return getJson<RolesJson>(MASTER_ROLES_URL, signal);
+}
+
+export function agentStateUrl(addr: AgentAddress): string {
+  return `${location.protocol}${addr.base}${addr.processPrefix}/state`;
+}
+
+export function loadAgentState(addr: AgentAddress, signal: AbortSignal): Promise<AgentState> {
+  return getJson<AgentState>(agentStateUrl(addr), signal);
+}
+
+function filesUrl(addr: AgentAddress, op: 'browse' | 'read' | 'download', params: Record<string, string>): string {
+  return `${location.protocol}${addr.base}/files/${op}?${new URLSearchParams(params)}`;
+}
+
+export function browseFiles(addr: AgentAddress, path: string, signal: AbortSignal): Promise<FileEntry[]> {
+  return getJson<FileEntry[]>(filesUrl(addr, 'browse', { path }), signal);
+}
+
+/** `offset` -1 asks only for the file's size (answered as `offset`). */
+export function readFile(addr: AgentAddress, path: string, offset: number, length: number, signal: AbortSignal): Promise<FileChunk> {
+  return getJson<FileChunk>(filesUrl(addr, 'read', { path, offset: String(offset), length: String(length) }), signal);
+}
+
+export function downloadUrl(addr: AgentAddress, path: string): string {
+  return filesUrl(addr, 'download', { path });
+}

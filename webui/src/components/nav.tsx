@@ -1,0 +1,37 @@
+// The navigation bar. "Agents (Slaves)": the Fedora guide tells its reader to check the Slaves tab.
+import { formatTime } from '../format.ts';
+import { text } from '../model.ts';
+import { useMaster } from '../master-store.tsx';
+import type { Tab } from '../routes.ts';
+
+const TABS: Array<[Tab, string, string]> = [
+  ['frameworks', 'Frameworks', '#/frameworks'],
+  ['agents', 'Agents (Slaves)', '#/agents'],
+  ['tasks', 'Tasks', '#/tasks'],
+  ['offers', 'Offers', '#/offers'],
+  ['roles', 'Roles', '#/roles'],
+];
+
+export function NavBar(props: { tab: Tab | undefined }) {
+  const { state, poll } = useMaster();
+  const cluster = text(state?.cluster);
+  return (
+    <nav class="navbar" aria-label="Main">
+      <a class={`brand${props.tab === 'overview' ? ' active' : ''}`} href="#/" aria-current={props.tab === 'overview' ? 'page' : undefined}>
+        Mesos{cluster ? <span class="cluster"> · {cluster}</span> : null}
+      </a>
+      <ul>
+        {TABS.map(([tab, label, hash]) => (
+          <li key={tab}>
+            <a href={hash} class={props.tab === tab ? 'active' : undefined} aria-current={props.tab === tab ? 'page' : undefined} data-tab={tab}>
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <span class="updated" title="Time of the latest answer from the master">
+        {poll.updatedAt !== undefined ? `Updated ${formatTime(poll.updatedAt / 1000).slice(11)}` : ''}
+      </span>
+    </nav>
+  );
+}
