@@ -16,6 +16,9 @@ Runs one command (or one task group) as a task on the cluster, prints its status
 when it ends: 0 when it finished, 1 when it failed, was killed or was lost.
 Example: mesos execute --master=127.0.0.1:5050 --name=whizbang --command="/bin/sleep 10"`;
 
+/** How long to keep trying to subscribe again after the master connection broke. */
+const RESUBSCRIBE_WINDOW_MS = 60_000;
+
 /** How long to wait for an offer that fits before saying what is missing. */
 const WAITING_HINT_MS = 10_000;
 
@@ -79,7 +82,7 @@ class Execution {
       onEvent: (e) => this.onEvent(e),
       onDisconnected: (err) => {
         if (this.ended || this.tearingDown) return;
-        this.end(1, `${this.progName}: lost the connection to the master at ${master.host}:${master.port}${err ? `: ${err.message}` : ''}`);
+        void this.resubscribe(err);
       },
     });
   }
@@ -113,6 +116,29 @@ class Execution {
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     return code;
+  }
+
+  /** The stream broke (master restarting?): subscribe again with the framework id, for a while. */
+  private async resubscribe(err: Error | undefined): Promise<void> {
+    const where = `${this.master.host}:${this.master.port}`;
+    this.io.err(`${this.progName}: lost the connection to the master at ${where}${err ? ` (${err.message})` : ''}; subscribing again`);
+    const deadline = Date.now() + RESUBSCRIBE_WINDOW_MS;
+    let delay = 100;
+    while (!this.ended && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+      try {
+        const id = this.client.frameworkId;
+        await this.client.subscribe({ ...this.plan.framework, ...(id ? { id: { value: id } } : {}) });
+        return;
+      } catch (e) {
+        if (e instanceof SchedulerCallError && e.status >= 400 && e.status < 500) {
+          this.end(1, `${this.progName}: the master at ${where} refused the framework again (HTTP ${e.status}): ${e.message}`);
+          return;
+        }
+      }
+    }
+    this.end(1, `${this.progName}: could not reach the master at ${where} again within ${RESUBSCRIBE_WINDOW_MS / 1000}s`);
   }
 
   private end(code: number, message?: string): void {

@@ -61,8 +61,7 @@ export function agentApiHandler(master: Master) {
         },
       };
       req.socket.setKeepAlive(true, 10_000);
-      const agent = master.registerAgent(msg.register, link, streamId);
-      const agentId = agent.id;
+      const agentId = master.registerAgent(msg.register, link, streamId);
       res.on('close', () => master.agentDisconnected(agentId, streamId));
       return;
     }

@@ -1,6 +1,7 @@
 // `mesos master` / `mesos-master`: flags -> master core -> HTTP server on --port (5050).
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, waitForSignal } from '../common/program.ts';
@@ -8,6 +9,7 @@ import { parseMinAllocatable } from '../common/resources.ts';
 import { createMasterApp } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { Master, type MasterConfig } from './master.ts';
+import { Registry } from './registry.ts';
 
 export interface RunningMaster {
   master: Master;
@@ -63,6 +65,9 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     allocationIntervalSecs: flags.allocation_interval,
     agentPingTimeoutSecs: flags.agent_ping_timeout,
     maxAgentPingTimeouts: flags.max_agent_ping_timeouts,
+    agentReregisterTimeoutSecs: flags.agent_reregister_timeout,
+    registryMaxAgentAgeSecs: flags.registry_max_agent_age,
+    registryMaxAgentCount: flags.registry_max_agent_count,
     maxCompletedFrameworks: flags.max_completed_frameworks,
     maxCompletedTasksPerFramework: flags.max_completed_tasks_per_framework,
     maxUnreachableTasksPerFramework: flags.max_unreachable_tasks_per_framework,
@@ -71,7 +76,17 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     weights: parseWeights(flags.weights),
     heartbeatIntervalSecs: 15,
   };
-  const master = new Master(config, log.logger);
+  let registry: Registry;
+  try {
+    registry = await Registry.open(
+      flags.registry === 'in_memory' ? undefined : path.join(flags.work_dir!, 'registry'),
+      { maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework },
+      log.logger,
+    );
+  } catch (err) {
+    throw new StartupError(`cannot recover the registry: ${(err as Error).message}`);
+  }
+  const master = new Master(config, log.logger, registry);
   const app = createMasterApp({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -98,6 +113,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     port,
     close: async () => {
       master.stop();
+      await registry.flushed();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

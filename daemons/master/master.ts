@@ -21,6 +21,7 @@ import { add, allocatedTo, subtract } from '../common/resources.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
+import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
 import {
   type AgentRecord,
   type FrameworkRecord,
@@ -39,6 +40,12 @@ export interface MasterConfig {
   allocationIntervalSecs: number;
   agentPingTimeoutSecs: number;
   maxAgentPingTimeouts: number;
+  /** Agents known to the registry must re-register this soon after a master restart. */
+  agentReregisterTimeoutSecs?: number;
+  /** Unreachable agents are forgotten after this long (--registry_max_agent_age). */
+  registryMaxAgentAgeSecs?: number;
+  /** At most this many unreachable agents are remembered (--registry_max_agent_count). */
+  registryMaxAgentCount?: number;
   maxCompletedFrameworks: number;
   maxCompletedTasksPerFramework: number;
   maxUnreachableTasksPerFramework: number;
@@ -85,6 +92,9 @@ export class Master {
   /** Agents removed because they stopped answering; they may come back (partition heals). */
   readonly unreachableAgents = new Map<string, { time: number; hostname: string }>();
   readonly offers = new Map<string, OfferRecord>();
+  /** Agents the registry knows that have not re-registered since this master started. */
+  readonly recoveredAgents = new Map<string, AgentEntry>();
+  readonly registry: Registry;
   /** Counters of terminal transitions, for metrics (`master/tasks_finished` ...). */
   readonly terminalCounts = new Map<TaskState, number>();
   readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, offersSent: 0, tasksLaunched: 0 };
@@ -100,6 +110,7 @@ export class Master {
   constructor(
     readonly config: MasterConfig,
     readonly log: Logger,
+    registry?: Registry,
   ) {
     this.id = newUuid();
     this.startTime = Date.now();
@@ -118,6 +129,68 @@ export class Master {
       ...(config.minAllocatable ? { minAllocatable: config.minAllocatable } : {}),
       ...(config.weights ? { weights: config.weights } : {}),
     });
+    this.registry =
+      registry ?? Registry.memory({ maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework }, log);
+    this.recoverFromRegistry();
+  }
+
+  /** After a restart: what the registry remembers comes back before any agent or scheduler does. */
+  private recoverFromRegistry(): void {
+    const st = this.registry.state;
+    for (const [id, a] of st.agents) this.recoveredAgents.set(id, a);
+    for (const [id, u] of st.unreachable) this.unreachableAgents.set(id, u);
+    for (const stored of st.frameworks.values()) {
+      const fw = this.recoverFramework(stored.info);
+      fw.registeredTime = stored.registeredTime;
+      fw.completedTasks.push(...stored.completedTasks.map((t) => ({ ...t })));
+    }
+    for (const stored of st.completedFrameworks) {
+      const id = stored.info.id?.value ?? '';
+      this.completedFrameworks.push({
+        id,
+        info: stored.info,
+        roles: frameworkRoles(stored.info),
+        suppressedRoles: new Set(),
+        registeredTime: stored.registeredTime,
+        ...(stored.unregisteredTime !== undefined ? { unregisteredTime: stored.unregisteredTime } : {}),
+        connected: false,
+        active: false,
+        tasks: new Map(),
+        unreachableTasks: new Map(),
+        completedTasks: stored.completedTasks.map((t) => ({ ...t })),
+        offers: new Set(),
+        partitionAware: false,
+        killingStateCapable: false,
+      });
+    }
+    if (st.agents.size + st.frameworks.size + st.completedFrameworks.length > 0) {
+      this.log.info(
+        `Recovered from the registry: ${st.agents.size} agents (waiting for them to re-register), ${st.unreachable.size} unreachable agents, ${st.frameworks.size} frameworks, ${st.completedFrameworks.length} completed frameworks`,
+      );
+    }
+  }
+
+  /** Recovered agents that did not come back in time are unreachable; old unreachable ones are forgotten. */
+  private expireRegistryAgents(): void {
+    const now = Date.now();
+    const timeout = (this.config.agentReregisterTimeoutSecs ?? 600) * 1000;
+    for (const [id, a] of [...this.recoveredAgents]) {
+      if (now - this.startTime < timeout) break;
+      this.recoveredAgents.delete(id);
+      this.unreachableAgents.set(id, { time: now, hostname: a.hostname });
+      this.registry.apply({ op: 'MARK_UNREACHABLE', agent_id: id, time: now, hostname: a.hostname });
+      this.log.warn(`Agent ${id} (${a.hostname}) did not re-register within ${timeout / 1000}s of the master's start; it is unreachable`);
+      for (const fw of this.frameworks.values()) this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: id } } });
+    }
+    const maxAge = (this.config.registryMaxAgentAgeSecs ?? 14 * 24 * 3600) * 1000;
+    const maxCount = this.config.registryMaxAgentCount ?? 100 * 1024;
+    const byAge = [...this.unreachableAgents].sort((a, b) => a[1].time - b[1].time);
+    byAge.forEach(([id, u], i) => {
+      if (now - u.time > maxAge || byAge.length - i > maxCount) {
+        this.unreachableAgents.delete(id);
+        this.registry.apply({ op: 'REMOVE_AGENT', agent_id: id });
+      }
+    });
   }
 
   /** Starts the periodic work: scheduler heartbeats, agent pings, the allocation safety net. */
@@ -125,6 +198,7 @@ export class Master {
     this.timers.push(setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000));
     this.timers.push(setInterval(() => this.pingAgents(), this.config.agentPingTimeoutSecs * 1000));
     this.timers.push(setInterval(() => this.scheduleAllocation(), Math.max(this.config.allocationIntervalSecs, 0.05) * 1000));
+    this.timers.push(setInterval(() => this.expireRegistryAgents(), 1000));
   }
 
   stop(): void {
@@ -189,23 +263,39 @@ export class Master {
       this.applyCapabilities(fw);
       this.frameworks.set(id, fw);
       this.allocator.addFramework(id, { roles, suppressedRoles });
+      // No offers before the scheduler has its SUBSCRIBED event.
+      this.allocator.deactivateFramework(id);
       this.log.info({ framework: id, framework_name: info.name, user: info.user, roles }, `Registered framework ${id} (${info.name})`);
     }
     fw.suppressedRoles = new Set(suppressedRoles);
     fw.sink = sink;
     fw.streamId = streamId;
     fw.connected = true;
-    fw.active = true;
-    this.allocator.activateFramework(fw.id);
-    sink.send({
-      type: 'SUBSCRIBED',
-      subscribed: {
-        framework_id: { value: fw.id },
-        heartbeat_interval_seconds: this.config.heartbeatIntervalSecs,
-        master_info: this.info,
+    fw.recovered = false;
+    const subscribed = fw;
+    // The framework id must survive a master restart before the scheduler learns it.
+    this.registry.apply(
+      { op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime },
+      () => {
+        if (subscribed.sink !== sink) return; // failed over again, or gone, meanwhile
+        subscribed.active = true;
+        this.allocator.activateFramework(subscribed.id);
+        sink.send({
+          type: 'SUBSCRIBED',
+          subscribed: {
+            framework_id: { value: subscribed.id },
+            heartbeat_interval_seconds: this.config.heartbeatIntervalSecs,
+            master_info: this.info,
+          },
+        });
+        this.scheduleAllocation();
       },
-    });
-    this.scheduleAllocation();
+      (err: Error) => {
+        if (subscribed.sink !== sink) return;
+        sink.send({ type: 'ERROR', error: { message: `The master could not record the framework: ${err.message}` } });
+        sink.close();
+      },
+    );
     return fw;
   }
 
@@ -236,6 +326,7 @@ export class Master {
     fw.suppressedRoles = new Set(suppressedRoles);
     this.applyCapabilities(fw);
     this.allocator.updateFramework(fw.id, { roles, suppressedRoles });
+    this.registry.apply({ op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime });
     for (const offerId of [...fw.offers]) {
       const rec = this.offers.get(offerId);
       if (rec && removed.includes(rec.role)) this.rescindOffer(rec, true);
@@ -316,6 +407,7 @@ export class Master {
     sink?.close();
     this.completedFrameworks.push(fw);
     while (this.completedFrameworks.length > this.config.maxCompletedFrameworks) this.completedFrameworks.shift();
+    this.registry.apply({ op: 'REMOVE_FRAMEWORK', framework_id: fw.id, unregistered_time: now, completed_tasks: fw.completedTasks.map(storedTask) });
     this.scheduleAllocation();
   }
 
@@ -324,7 +416,7 @@ export class Master {
   }
 
   private heartbeatFrameworks(): void {
-    for (const fw of this.frameworks.values()) if (fw.sink) fw.sink.send({ type: 'HEARTBEAT' });
+    for (const fw of this.frameworks.values()) if (fw.sink && fw.active) fw.sink.send({ type: 'HEARTBEAT' });
   }
 
   // ---------------------------------------------------------------- offers
@@ -346,7 +438,7 @@ export class Master {
       for (const a of allocations) {
         const fw = this.frameworks.get(a.frameworkId);
         const agent = this.agents.get(a.agentId);
-        if (!fw?.sink || !agent) {
+        if (!fw?.sink || !fw.active || !agent) {
           this.allocator.recoverResources(a.frameworkId, a.agentId, a.resources);
           continue;
         }
@@ -542,6 +634,8 @@ export class Master {
   }
 
   private pushCompleted(fw: FrameworkRecord, task: TaskRecord): void {
+    // Kept for /master/state after a restart; not waited for (Mesos keeps none of it).
+    if (this.frameworks.get(fw.id) === fw) this.registry.apply({ op: 'COMPLETE_TASK', framework_id: fw.id, task: storedTask(task) });
     fw.completedTasks.push(task);
     const excess = fw.completedTasks.length - this.config.maxCompletedTasksPerFramework;
     if (excess > 0) fw.completedTasks.splice(0, excess);
@@ -649,10 +743,9 @@ export class Master {
   // ---------------------------------------------------------------- agents
 
   /** REGISTER from an agent (first time, or again after a restart or a broken stream). */
-  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): AgentRecord {
-    const now = Date.now();
+  /** Returns the agent's id; it is registered once admission is durable (at once in memory). */
+  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): string {
     let agentId = reg.agent_id;
-    let reregistered = false;
     if (!agentId) {
       // An agent that lost its work_dir comes back under a new id; the old one is gone.
       for (const old of this.agents.values()) {
@@ -660,6 +753,32 @@ export class Master {
       }
       agentId = `${this.id}-S${this.nextAgentSeq++}`;
     }
+    const id = agentId;
+    // Admission is recorded durably before the agent is told it is registered.
+    const entry = {
+      id,
+      hostname: reg.hostname,
+      port: reg.port,
+      pid: reg.pid,
+      resources: reg.resources,
+      attributes: reg.attributes,
+      registeredTime: this.registry.state.agents.get(id)?.registeredTime ?? Date.now(),
+    };
+    this.registry.apply(
+      { op: 'ADMIT_AGENT', agent: entry },
+      () => this.admitAgent(id, reg, link, streamId),
+      (err) => {
+        this.log.error(`Cannot admit agent ${id}: ${err.message}`);
+        link.close();
+      },
+    );
+    return id;
+  }
+
+  private admitAgent(agentId: string, reg: RegisterMessage['register'], link: AgentLink, streamId: string): void {
+    const now = Date.now();
+    let reregistered = false;
+    this.recoveredAgents.delete(agentId);
     const existing = this.agents.get(agentId);
     if (existing) {
       reregistered = true;
@@ -728,7 +847,6 @@ export class Master {
       },
     });
     this.scheduleAllocation();
-    return this.agents.get(agentId)!;
   }
 
   /**
@@ -808,7 +926,7 @@ export class Master {
   }
 
   /** A framework learnt from an agent (e.g. after a master restart), waiting for its scheduler. */
-  private recoverFramework(info: FrameworkInfo): FrameworkRecord {
+  recoverFramework(info: FrameworkInfo): FrameworkRecord {
     const id = info.id!.value;
     const roles = frameworkRoles(info);
     const fw: FrameworkRecord = {
@@ -825,6 +943,7 @@ export class Master {
       offers: new Set(),
       partitionAware: false,
       killingStateCapable: false,
+      recovered: true,
     };
     this.applyCapabilities(fw);
     this.frameworks.set(id, fw);
@@ -886,6 +1005,7 @@ export class Master {
     const now = Date.now();
     const unreachable = state === 'TASK_UNREACHABLE';
     if (unreachable) this.unreachableAgents.set(agent.id, { time: now, hostname: agent.hostname });
+    this.registry.apply(unreachable ? { op: 'MARK_UNREACHABLE', agent_id: agent.id, time: now, hostname: agent.hostname } : { op: 'REMOVE_AGENT', agent_id: agent.id });
     for (const task of agent.tasks.values()) {
       const fw = this.frameworks.get(task.frameworkId);
       if (!fw || isTerminalState(task.state)) continue;
@@ -1016,4 +1136,10 @@ function ipv4ToUint32(ip: string): number {
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return 0;
   return ((parts[3]! << 24) >>> 0) + (parts[2]! << 16) + (parts[1]! << 8) + parts[0]!;
+}
+
+/** A task as the registry keeps it. */
+function storedTask(task: TaskRecord): StoredTask {
+  const { pendingUuid: _pending, ...rest } = task;
+  return rest;
 }

@@ -44,6 +44,8 @@ export interface FrameworkRecord {
   failoverTimer?: NodeJS.Timeout;
   partitionAware: boolean;
   killingStateCapable: boolean;
+  /** Known from the registry or an agent after a master restart; its scheduler has not come back yet. */
+  recovered?: boolean;
 }
 
 export interface AgentRecord {

@@ -61,7 +61,7 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
     webui_url: info.webui_url ?? '',
     active: fw.active,
     connected: fw.connected,
-    recovered: false,
+    recovered: fw.recovered ?? false,
     user: info.user,
     failover_timeout: info.failover_timeout ?? 0,
     checkpoint: info.checkpoint ?? false,
@@ -172,12 +172,24 @@ function masterHeader(ctx: StateContext): Record<string, unknown> {
   return out;
 }
 
+/** Agents the registry knows that have not re-registered with this master yet. */
+function recoveredSlavesJson(m: Master): Record<string, unknown>[] {
+  return [...m.recoveredAgents.values()].map((a) => ({
+    id: a.id,
+    pid: a.pid,
+    hostname: a.hostname,
+    port: a.port,
+    resources: toStateJson(a.resources),
+    registered_time: a.registeredTime / 1000,
+  }));
+}
+
 export function stateJson(ctx: StateContext): Record<string, unknown> {
   const m = ctx.master;
   return {
     ...masterHeader(ctx),
     slaves: [...m.agents.values()].map((a) => agentJson(ctx, a)),
-    recovered_slaves: [],
+    recovered_slaves: recoveredSlavesJson(m),
     frameworks: [...m.frameworks.values()].map((f) => frameworkJson(ctx, f)),
     completed_frameworks: m.completedFrameworks.map((f) => frameworkJson(ctx, f, true)),
     orphan_tasks: [],
@@ -199,7 +211,7 @@ export function slavesJson(ctx: StateContext, agentId?: string): Record<string, 
   const m = ctx.master;
   return {
     slaves: [...m.agents.values()].filter((a) => agentId === undefined || a.id === agentId).map((a) => agentJson(ctx, a)),
-    recovered_slaves: [],
+    recovered_slaves: recoveredSlavesJson(m),
   };
 }
 

@@ -102,8 +102,8 @@ function registration(extra: Partial<RegisterMessage['register']> = {}): Registe
 
 function register(master: Master, extra: Partial<RegisterMessage['register']> = {}): { agent: AgentRecord; link: Link } {
   const link = new Link();
-  const agent = master.registerAgent(registration(extra), link, `agent-stream-${streamSeq++}`);
-  return { agent, link };
+  const id = master.registerAgent(registration(extra), link, `agent-stream-${streamSeq++}`);
+  return { agent: master.agents.get(id)!, link };
 }
 
 /** The newest offer of this agent the framework still holds. */
@@ -850,7 +850,7 @@ describe('Master core: agents lost and coming back', () => {
     const master = newMaster();
     const { sink } = subscribe(master);
     const link = new Link();
-    const agent = master.registerAgent(registration(), link, 'agent-stream-x');
+    const agent = master.agents.get(master.registerAgent(registration(), link, 'agent-stream-x'))!;
     await allocation();
     const offer = currentOffer(master, sink, agent.id);
     master.agentDisconnected(agent.id, 'agent-stream-x');

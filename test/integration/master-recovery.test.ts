@@ -1,0 +1,225 @@
+// Breaking the master on purpose: kill -9 it during a burst of launches and restart it from
+// its registry. Agents re-register with their tasks, the scheduler re-subscribes with its
+// framework id, and after reconciliation every task is accounted for and no update is lost.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { after, before, test } from 'node:test';
+import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { SchedulerClient, type SchedulerEventJson } from '../../daemons/common/scheduler-client.ts';
+import { Daemon, freePort, mesosCommand, sleep, startAgent, tempDir, waitFor } from '../helpers/cluster.ts';
+
+let master: Daemon;
+let agent: Daemon;
+let masterPort: number;
+let masterDir: string;
+
+async function launchMaster(): Promise<Daemon> {
+  const cmd = mesosCommand(['master', '--ip=127.0.0.1', `--port=${masterPort}`, `--work_dir=${masterDir}`, '--allocation_interval=50ms']);
+  const proc = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = new Daemon('master', proc, masterPort, masterDir);
+  await waitFor('master up', async () => {
+    if (d.exited) throw new Error(`master exited: ${d.output}`);
+    return (await fetch(`${d.url}/health`)).ok;
+  });
+  return d;
+}
+
+before(async () => {
+  masterPort = await freePort();
+  masterDir = tempDir('master-reg');
+  master = await launchMaster();
+  agent = await startAgent(master, ['--registration_backoff_factor=50ms', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
+});
+after(async () => {
+  await agent?.stop();
+  await master?.stop();
+});
+
+/** A scheduler that re-subscribes with its framework id whenever its stream breaks. */
+class ResilientScheduler {
+  client!: SchedulerClient;
+  readonly updates: TaskStatus[] = [];
+  readonly offers: Offer[] = [];
+  frameworkId?: string;
+  subscriptions = 0;
+  private closed = false;
+
+  constructor(private readonly info: FrameworkInfo) {}
+
+  async connect(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      this.client = new SchedulerClient({
+        master: { host: '127.0.0.1', port: masterPort },
+        format: 'protobuf',
+        onEvent: (e) => this.onEvent(e),
+        onDisconnected: () => void this.connect(),
+      });
+      try {
+        await this.client.subscribe({ ...this.info, ...(this.frameworkId ? { id: { value: this.frameworkId } } : {}) });
+        await waitFor('SUBSCRIBED', () => this.client.frameworkId !== undefined, 10_000);
+        this.frameworkId = this.client.frameworkId;
+        this.subscriptions++;
+        return;
+      } catch {
+        await sleep(100);
+      }
+    }
+  }
+
+  private onEvent(e: SchedulerEventJson): void {
+    if (e.type === 'OFFERS') this.offers.push(...(e.offers as { offers: Offer[] }).offers);
+    if (e.type === 'UPDATE') {
+      const s = (e.update as { status: TaskStatus }).status;
+      this.updates.push(s);
+      if (s.uuid && s.agent_id) {
+        this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+      }
+    }
+  }
+
+  statesOf(taskId: string): string[] {
+    const seen = new Set<string>();
+    return this.updates
+      .filter((u) => u.task_id.value === taskId)
+      .filter((u) => {
+        const k = u.uuid ?? `${u.state}:${u.reason}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      })
+      .map((u) => u.state);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client?.close();
+  }
+}
+
+function sleeper(id: string, offer: Offer): TaskInfo {
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: offer.agent_id,
+    command: { value: 'sleep 2' },
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 16 } },
+    ],
+  };
+}
+
+const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_GONE', 'TASK_DROPPED', 'TASK_ERROR', 'TASK_UNKNOWN']);
+
+test('kill -9 of the master during a burst of launches loses no task and no status update', async () => {
+  const s = new ResilientScheduler({ user: os.userInfo().username, name: 'burst', failover_timeout: 3600, checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
+  try {
+    await s.connect();
+    const frameworkId = s.frameworkId!;
+    const launched: string[] = [];
+    let used = 0;
+    let killed = false;
+    // Launch in small batches; the master dies after the third ACCEPT.
+    while (launched.length < 40) {
+      const offer = await waitFor('an offer', () => s.offers[used], 20_000);
+      used++;
+      const batch: TaskInfo[] = [];
+      for (let i = 0; i < 5; i++) batch.push(sleeper(`burst-${launched.length + i}`, offer));
+      const accepted = await s.client
+        .call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }], filters: { refuse_seconds: 0 } } })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (accepted) launched.push(...batch.map((t) => t.task_id.value));
+      if (launched.length >= 15 && !killed) {
+        killed = true;
+        master.proc.kill('SIGKILL');
+        await master.waitExit();
+        s.offers.length = used; // offers of the dead master are void
+        master = await launchMaster();
+      }
+    }
+    assert.ok(killed);
+    await waitFor('the scheduler re-subscribed with its id', () => s.subscriptions >= 2, 30_000);
+    assert.equal(s.frameworkId, frameworkId, 'same framework id after the master restart');
+
+    // Reconcile until every launched task has a terminal answer.
+    await waitFor(
+      'every task accounted for',
+      async () => {
+        await s.client.call({ type: 'RECONCILE', reconcile: { tasks: launched.map((id) => ({ task_id: { value: id } })) } }).catch(() => undefined);
+        await sleep(300);
+        return launched.every((id) => s.statesOf(id).some((st) => TERMINAL.has(st)));
+      },
+      60_000,
+      500,
+    );
+    let finished = 0;
+    for (const id of launched) {
+      const states = s.statesOf(id);
+      if (states.includes('TASK_RUNNING')) {
+        // It ran: every update the agent sent arrived, in order, ending in FINISHED.
+        assert.ok(states.includes('TASK_FINISHED'), `${id}: ${states.join(',')}`);
+        assert.ok(states.indexOf('TASK_STARTING') < states.indexOf('TASK_RUNNING'), `${id}: ${states.join(',')}`);
+        finished++;
+      } else {
+        // Never reached the agent (lost with the master): the scheduler is told so.
+        assert.ok(states.some((st) => ['TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED', 'TASK_LOST'].includes(st)), `${id}: ${states.join(',')}`);
+      }
+    }
+    assert.ok(finished >= 25, `most tasks ran (${finished} of ${launched.length}): ${launched.map((id) => `${id}=${s.statesOf(id).join('/')}`).join(' ')}`);
+    const state = await master.json<{ frameworks: { id: string; active: boolean; completed_tasks: unknown[] }[]; slaves: { id: string }[] }>('/master/state');
+    assert.equal(state.slaves.length, 1, 'the agent re-registered with the new master');
+    const fw = state.frameworks.find((f) => f.id === frameworkId);
+    assert.ok(fw?.active, 'the framework is back and active');
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.close();
+  }
+});
+
+test('after a master restart /master/state still has the agent, the frameworks and the completed ones', async () => {
+  const before = await master.json<{ slaves: { id: string }[]; completed_frameworks: { id: string; completed_tasks: { id: string }[] }[] }>('/master/state');
+  assert.ok(before.completed_frameworks.length >= 1);
+  await sleep(500); // history is written without waiting: give the group commit its moment
+  master.proc.kill('SIGKILL');
+  await master.waitExit();
+  master = await launchMaster();
+  const recovered = await master.json<{ recovered_slaves: { id: string }[]; completed_frameworks: { id: string; completed_tasks: { id: string }[] }[] }>('/master/state');
+  assert.deepEqual(
+    recovered.completed_frameworks.map((f) => [f.id, f.completed_tasks.length]),
+    before.completed_frameworks.map((f) => [f.id, f.completed_tasks.length]),
+  );
+  await waitFor('the agent re-registered', async () => {
+    const s = await master.json<{ slaves: { id: string }[]; recovered_slaves: unknown[] }>('/master/state');
+    return s.slaves.length === 1 && s.slaves[0]!.id === before.slaves[0]!.id && s.recovered_slaves.length === 0;
+  }, 30_000);
+  assert.ok(recovered.recovered_slaves.length <= 1);
+});
+
+test('mesos execute rides out a master restart: it subscribes again and its task finishes', async () => {
+  const { spawnMesos } = await import('../helpers/cluster.ts');
+  const proc = spawnMesos(['execute', `--master=127.0.0.1:${masterPort}`, '--name=survivor', '--command=sleep 3', '--checkpoint']);
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  await waitFor('the task is running', () => /TASK_RUNNING for task 'survivor'/.test(out), 20_000).catch((e: Error) => {
+    throw new Error(`${e.message}: ${out}`);
+  });
+  master.proc.kill('SIGKILL');
+  await master.waitExit();
+  master = await launchMaster();
+  const code = await exited;
+  assert.equal(code, 0, out);
+  assert.match(out, /lost the connection to the master .*; subscribing again/);
+  assert.equal((out.match(/^Subscribed with ID/gm) ?? []).length, 2, out);
+  assert.match(out, /TASK_FINISHED for task 'survivor'/);
+});
