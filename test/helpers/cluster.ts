@@ -148,7 +148,8 @@ export function spawnMesos(args: string[], env: Record<string, string> = {}): Ch
 export async function startMaster(extra: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
   const port = await freePort();
   const workDir = tempDir('master');
-  const proc = spawnMesos(['master', '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${workDir}`, ...extra], env);
+  const ip = extra.some((a) => a.startsWith('--ip=')) ? [] : ['--ip=127.0.0.1'];
+  const proc = spawnMesos(['master', ...ip, `--port=${port}`, `--work_dir=${workDir}`, ...extra], env);
   const d = new Daemon('master', proc, port, workDir);
   await waitFor(`master on ${port}`, async () => {
     if (d.exited) throw new Error(`master exited early: ${d.output}`);
