@@ -1,7 +1,7 @@
 // Bundles daemons/ into one CommonJS file (build/mesos.cjs): the input of the single executable,
 // and what integration tests run with the host's node. CommonJS because Node's SEA loader runs
 // a CommonJS main script.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -16,16 +16,100 @@ export function metafilePath(outfile: string): string {
   return outfile.replace(/\.cjs$/, '') + '.meta.json';
 }
 
+/** Directory of the program bundles that go with a bundle: build/mesos.programs/ for build/mesos.cjs. */
+export function programsDir(outfile: string): string {
+  return `${outfile.replace(/\.cjs$/, '')}.programs`;
+}
+
+/** Loads a program bundle: an asset of the single executable, or a file beside the bundle under node. */
+function programLoader(dirName: string): string {
+  return `const { compileFunction } = require('node:vm');
+module.exports = function loadProgram(name) {
+  const sea = require('node:sea');
+  const code = sea.isSea()
+    ? sea.getAsset(name, 'utf8')
+    : require('node:fs').readFileSync(require('node:path').join(__dirname, ${JSON.stringify(dirName)}, name), 'utf8');
+  const mod = { exports: {} };
+  compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'mesos:' + name })(
+    mod.exports, require, mod, __filename, __dirname);
+  return mod.exports;
+};`;
+}
+
+/** File name of the program bundle made from a module: daemons/master/main.ts -> daemons-master-main.cjs. */
+export function programName(modulePath: string): string {
+  return `${path.relative(root, modulePath).replace(/\.[cm]?[jt]s$/, '').replace(/[\\/]/g, '-')}.cjs`;
+}
+
+/**
+ * Each module the entry loads with import() (the programs: master, agent, execute, ...)
+ * becomes a bundle of its own, compiled only when it is loaded. V8 scans all of a script it
+ * compiles, even the functions it compiles lazily, and as one script the ~2 MB of code cost
+ * every start-up (`mesos --version` included) some 40 ms on a slow machine. The program
+ * bundles are files beside the main one, and assets of the single executable (binary.ts).
+ * Each is self-contained; a process runs one program.
+ */
+function lazyPrograms(
+  options: esbuild.BuildOptions,
+  outDir: string,
+  inputs: esbuild.Metafile['inputs'],
+): esbuild.Plugin {
+  return {
+    name: 'lazy-programs',
+    setup(build) {
+      // The path is relative: esbuild prints it into the bundle, which must not depend on
+      // where it is built.
+      build.onResolve({ filter: /^\.\.?\// }, (args) =>
+        args.kind === 'dynamic-import'
+          ? { path: path.relative(root, path.resolve(args.resolveDir, args.path)), namespace: 'lazy-program' }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'lazy-program' }, async (args) => {
+        const modulePath = path.join(root, args.path);
+        const name = programName(modulePath);
+        const program = await esbuild.build({
+          ...options,
+          entryPoints: [modulePath],
+          outfile: path.join(outDir, name),
+          metafile: true,
+        });
+        Object.assign(inputs, program.metafile.inputs);
+        return {
+          contents: `module.exports = require('mesos-program-loader')(${JSON.stringify(name)});`,
+          resolveDir: root,
+          loader: 'js',
+        };
+      });
+      build.onResolve({ filter: /^mesos-program-loader$/ }, () => ({ path: 'loader', namespace: 'lazy-program-loader' }));
+      build.onLoad({ filter: /.*/, namespace: 'lazy-program-loader' }, () => ({
+        contents: programLoader(path.basename(outDir)),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * protobufjs uses the `long` package when it can load it; ours never needs it (64-bit fields
+ * are JS numbers in our JSON shapes), and loading it compiles a WebAssembly module, ~40 ms of
+ * every `mesos execute` start on a slow machine. protobufjs falls back to numbers without it.
+ */
+const withoutLongJs: esbuild.Plugin = {
+  name: 'without-long-js',
+  setup(build) {
+    build.onResolve({ filter: /^long$/ }, () => ({ path: 'long', namespace: 'without-long-js' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-long-js' }, () => ({ contents: 'module.exports = null;', loader: 'js' }));
+  },
+};
+
 export async function bundle(outfile = BUNDLE_PATH): Promise<string> {
   await mkdir(path.dirname(outfile), { recursive: true });
   const { protoDescriptorJson } = await import('../daemons/common/proto/codec.ts');
   // The web UI goes inside the bundle: the master serves it with no files on disk.
   const webuiAssets = await buildWebui();
-  const result = await esbuild.build({
-    entryPoints: [path.join(root, 'daemons', 'main.ts')],
+  const options: esbuild.BuildOptions = {
     // Paths in the output are relative to this: the same bundle from any working directory.
     absWorkingDir: root,
-    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -44,8 +128,21 @@ export async function bundle(outfile = BUNDLE_PATH): Promise<string> {
     // Optional native add-ons of dockerode's ssh transport; they are loaded in try/catch and
     // we never use ssh to reach Docker.
     external: ['cpu-features', '*.node'],
+    plugins: [withoutLongJs],
+  };
+  const programInputs: esbuild.Metafile['inputs'] = {};
+  const programs = programsDir(outfile);
+  await rm(programs, { recursive: true, force: true });
+  const result = await esbuild.build({
+    ...options,
+    entryPoints: [path.join(root, 'daemons', 'main.ts')],
+    outfile,
     metafile: true,
+    plugins: [withoutLongJs, lazyPrograms(options, programs, programInputs)],
   });
+  // The metafile lists what went in, the programs' modules included (packaging lists the npm
+  // packages the executable carries from it).
+  Object.assign(result.metafile.inputs, programInputs);
   await writeFile(metafilePath(outfile), JSON.stringify(result.metafile));
   return outfile;
 }
