@@ -159,7 +159,11 @@ export async function startMaster(extra: string[] = [], env: Record<string, stri
   return d;
 }
 
-export async function startAgent(master: Daemon, extra: string[] = [], opts: { workDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<Daemon> {
+export async function startAgent(
+  master: Daemon,
+  extra: string[] = [],
+  opts: { workDir?: string; port?: number; env?: Record<string, string>; onSpawn?: (d: Daemon) => void } = {},
+): Promise<Daemon> {
   const port = opts.port ?? (await freePort());
   const workDir = opts.workDir ?? tempDir('agent');
   const proc = spawnMesos(
@@ -177,6 +181,7 @@ export async function startAgent(master: Daemon, extra: string[] = [], opts: { w
   );
   const d = new Daemon('agent', proc, port, workDir);
   d.runtimeDir = path.join(workDir, 'run');
+  opts.onSpawn?.(d);
   await waitFor(`agent on ${port} registered`, async () => {
     if (d.exited) throw new AgentExitedError(d);
     const state = await d.json<{ id: string }>('/state');

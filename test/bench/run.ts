@@ -1,0 +1,206 @@
+// `npm run bench [-- suites...] [options]`: end-to-end numbers, each with the physical limit
+// measured in the same run so ratios survive a noisy machine. Suites (default: all):
+//   execute   median/p90 ms of `mesos execute --command=/bin/true`, process start to exit,
+//             next to `mesos --version` and bare `node -e 0` start-up
+//   launch    command tasks launched-and-finished per second by one scheduler, next to
+//             sequential fork/exec of /bin/true from Node (the ceiling for command tasks)
+//   peer      `srun -n1 /bin/true` of single-node Slurm, when ../shared/peers/slurm.sh set it up
+//   recovery  master restart until N emulated agents are back; agent kill -9 with M running
+//             tasks until they are recovered
+// Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
+//          --agents=N (default 100), --recovery_tasks=M (default 1000),
+//          --binary=PATH (default build/mesos if present, else build/mesos.cjs), --json
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
+import { bundle } from '../../packaging/bundle.ts';
+import { ROOT, type Daemon, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
+
+function arg(name: string, fallback: string): string {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? a.slice(name.length + 3) : fallback;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i]!;
+}
+
+async function timeCommand(file: string, args: string[]): Promise<number> {
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn(file, args, { stdio: 'ignore' });
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${args.join(' ')} exited ${code}`))));
+  });
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Times `mesos execute` (or, with `asIs`, the given command line) `runs` times after 2 warm-ups. */
+async function executeLatency(cmd: { file: string; args: string[] }, master: Daemon, runs: number, asIs = false): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const args = asIs ? cmd.args : [...cmd.args, 'execute', `--master=127.0.0.1:${master.port}`, `--name=bench-exec-${i}`, '--command=/bin/true'];
+    const ms = await timeCommand(cmd.file, args);
+    if (i >= 2) samples.push(ms); // two warm-up runs
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+async function forkExecRate(n: number): Promise<number> {
+  const start = Date.now();
+  for (let i = 0; i < n; i++) await timeCommand('/bin/true', []);
+  return n / ((Date.now() - start) / 1000);
+}
+
+/** One scheduler launching `total` /bin/true tasks as fast as offers come; tasks finished per second. */
+async function launchThroughput(master: Daemon, total: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+  let launched = 0;
+  let finished = 0;
+  const launchedAt = new Map<string, number>();
+  const runningLatency: number[] = [];
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
+  const client: SchedulerClient = new SchedulerClient({
+    master: { host: '127.0.0.1', port: master.port },
+    format: 'protobuf',
+    onEvent: (e) => {
+      if (e.type === 'OFFERS') onOffers((e.offers as { offers: Offer[] }).offers).catch(() => {});
+      if (e.type === 'UPDATE') {
+        const s = (e.update as { status: TaskStatus }).status;
+        if (s.uuid && s.agent_id) client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => {});
+        if (s.state === 'TASK_RUNNING') {
+          const t0 = launchedAt.get(s.task_id.value);
+          if (t0 !== undefined) runningLatency.push(performance.now() - t0);
+        }
+        if (s.state === 'TASK_FINISHED' || s.state === 'TASK_FAILED' || s.state === 'TASK_LOST' || s.state === 'TASK_ERROR') {
+          finished++;
+          if (finished === total) resolveDone();
+        }
+      }
+    },
+  });
+  async function onOffers(offers: Offer[]): Promise<void> {
+    for (const offer of offers) {
+      const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+      const mem = offer.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
+      const fit = Math.min(Math.floor(cpus / 0.01 + 1e-9), Math.floor(mem / 1), total - launched);
+      const tasks: TaskInfo[] = [];
+      for (let i = 0; i < fit; i++) {
+        const id = `bench-${launched++}`;
+        launchedAt.set(id, performance.now());
+        tasks.push({
+          name: id,
+          task_id: { value: id },
+          agent_id: offer.agent_id,
+          command: { value: '/bin/true', shell: false, arguments: ['/bin/true'] },
+          resources: [
+            { name: 'cpus', type: 'SCALAR', scalar: { value: 0.01 } },
+            { name: 'mem', type: 'SCALAR', scalar: { value: 1 } },
+          ],
+        });
+      }
+      await client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: tasks.length ? [{ type: 'LAUNCH', launch: { task_infos: tasks } }] : [], filters: { refuse_seconds: 0 } } });
+    }
+  }
+  const start = performance.now();
+  await client.subscribe({ user: os.userInfo().username, name: 'bench-launcher' });
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  await client.call({ type: 'TEARDOWN' }).catch(() => {});
+  client.close();
+  runningLatency.sort((a, b) => a - b);
+  return { perSecond: total / seconds, p50: quantile(runningLatency, 0.5), p99: quantile(runningLatency, 0.99) };
+}
+
+function slurmLatency(): number | undefined {
+  const script = path.resolve(ROOT, '..', 'shared', 'peers', 'slurm.sh');
+  if (!existsSync(script) || spawnSync('sh', ['-c', 'command -v srun'], { stdio: 'ignore' }).status !== 0) return undefined;
+  try {
+    const out = execFileSync('bash', [script, 'latency', '20'], { encoding: 'utf8', timeout: 120_000 });
+    const m = /([\d.]+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SUITES = ['execute', 'launch', 'peer', 'recovery'] as const;
+type Suite = (typeof SUITES)[number];
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  for (const a of asked) if (!(SUITES as readonly string[]).includes(a)) throw new Error(`unknown suite '${a}'; suites: ${SUITES.join(', ')}`);
+  const suites = new Set<Suite>(asked.length > 0 ? (asked as Suite[]) : SUITES);
+  const runs = Number(arg('runs', '30'));
+  const tasks = Number(arg('tasks', '1000'));
+  await bundle();
+  const sea = path.join(ROOT, 'build', 'mesos');
+  const binary = arg('binary', existsSync(sea) ? sea : path.join(ROOT, 'build', 'mesos.cjs'));
+  process.env.MESOS_TEST_BINARY = binary;
+  const cmd = binary.endsWith('.cjs') ? { file: process.execPath, args: [binary] } : { file: binary, args: [] };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), binary: path.relative(ROOT, binary), cpus: os.cpus().length };
+  const lines: string[] = [`binary: ${result.binary} (${result.cpus} cpus)`];
+
+  if (suites.has('execute') || suites.has('launch')) {
+    const master = await startMaster(['--quiet']);
+    const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
+    try {
+      if (suites.has('execute')) {
+        const exec = await executeLatency(cmd, master, runs);
+        const version = (await executeLatency({ file: cmd.file, args: [...cmd.args, '--version'] }, master, runs, true)) as number[];
+        const bare = (await executeLatency({ file: process.execPath, args: ['-e', '0'] }, master, runs, true)) as number[];
+        result.execute_ms = { median: quantile(exec, 0.5), p90: quantile(exec, 0.9), runs: exec.length };
+        result.version_ms = { median: quantile(version, 0.5) };
+        result.node_start_ms = { median: quantile(bare, 0.5) };
+        lines.push(
+          `mesos execute /bin/true: median ${quantile(exec, 0.5).toFixed(0)} ms, p90 ${quantile(exec, 0.9).toFixed(0)} ms (${exec.length} runs; target < 300 ms)`,
+          `  start-up alone: mesos --version median ${quantile(version, 0.5).toFixed(0)} ms; bare 'node -e 0' median ${quantile(bare, 0.5).toFixed(0)} ms`,
+        );
+      }
+      if (suites.has('launch')) {
+        const launch = await launchThroughput(master, tasks);
+        const fork = await forkExecRate(300);
+        result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99 };
+        result.forkexec_per_second = fork;
+        result.launch_vs_forkexec = launch.perSecond / fork;
+        lines.push(
+          `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms`,
+          `  fork/exec /bin/true from node: ${fork.toFixed(0)}/s; tasks/fork-exec ratio ${((launch.perSecond / fork) * 100).toFixed(0)}%`,
+        );
+      }
+    } finally {
+      await agent.stop();
+      await master.stop();
+    }
+  }
+  if (suites.has('peer')) {
+    const peer = slurmLatency();
+    result.slurm_srun_true_ms = peer ?? null;
+    lines.push(peer !== undefined ? `slurm srun -n1 /bin/true: median ${peer} ms` : 'slurm peer: not set up (bash ../shared/peers/slurm.sh setup, as root)');
+  }
+  if (suites.has('recovery')) {
+    const { masterRestart, agentRecovery } = await import('./recovery.ts');
+    const m = await masterRestart(Number(arg('agents', '100')));
+    result.master_restart = m;
+    lines.push(
+      `master restart with ${m.agents} emulated agents: all re-registered ${m.restartToAllReregisteredMs.toFixed(0)} ms after the restart (master start-up ${m.masterStartMs.toFixed(0)} ms); first registration storm ${m.registrationStormMs.toFixed(0)} ms`,
+    );
+    const a = await agentRecovery(Number(arg('recovery_tasks', '1000')));
+    result.agent_recovery = a;
+    lines.push(
+      `agent kill -9 with ${a.tasks} running tasks: recovered ${a.restartToRecoveredMs.toFixed(0)} ms after the restart, re-registered at ${a.restartToReregisteredMs.toFixed(0)} ms (launching them took ${a.launchSeconds.toFixed(0)} s)`,
+    );
+  }
+  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
