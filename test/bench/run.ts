@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { bundle } from '../../packaging/bundle.ts';
-import { ROOT, type Daemon, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
+import { ROOT, type Daemon, startAgent, startMaster } from '../helpers/cluster.ts';
 
 function arg(name: string, fallback: string): string {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
