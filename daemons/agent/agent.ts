@@ -3,8 +3,10 @@
 // takes effect, and task processes belong to the task supervisor, not to the agent, so an agent
 // that crashes or restarts finds its tasks again (recovery.ts).
 //
-//   master-link --RUN_TASK/KILL/ACK--> Agent --launch/kill--> task supervisor (own session)
-//        ^                               |  <--EXITED (real exit status)--'
+//   master-link --RUN_TASK/KILL/ACK--> Agent --launch/kill--> containerizer (per task):
+//        ^                               |        mesos: task supervisor (own session)
+//        |                               |        docker: dockerd, containers mesos-<id>
+//        |                               |  <--exit (real exit status)--'
 //        +------STATUS_UPDATE---- StatusUpdateManager (checkpointed, ordered, retried)
 import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -35,10 +37,12 @@ import {
   checkpointRunCompleted,
   checkpointTask,
 } from './checkpoints.ts';
-import { containerSpec, taskUser } from './launch-spec.ts';
+import { type ContainerExit, type Containerizer, type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
+import { containerName } from './containerizer/docker-spec.ts';
+import { type TaskContext, taskUser } from './launch-spec.ts';
 import { sandboxDir } from './sandbox.ts';
 import { StatusUpdateManager } from './status-updates.ts';
-import type { ContainerSpec, ContainerState, ExitStatus } from './supervisor/protocol.ts';
+import type { ContainerState } from './supervisor/protocol.ts';
 
 export type { ExecutorKind } from './checkpoints.ts';
 
@@ -64,18 +68,11 @@ export interface MasterChannel {
   sendStatusUpdate(frameworkId: string, status: TaskStatus): void;
 }
 
-/** Starts and stops task processes (the task supervisor). */
-export interface Launcher {
-  launch(spec: ContainerSpec): Promise<number>;
-  kill(containerId: string, graceMs: number): Promise<void>;
-  forget(containerId: string): Promise<void>;
-}
-
 export interface AgentTask {
   info: TaskInfo;
   frameworkId: string;
   executorId: string;
-  /** The supervisor's container of this task's process. */
+  /** The container of this task (a supervised process group, or a Docker container). */
   containerId: string;
   state: TaskState;
   statuses: TaskStatus[];
@@ -115,7 +112,7 @@ export class Agent {
   readonly completedFrameworks: AgentFramework[] = [];
   readonly statusUpdates: StatusUpdateManager;
   readonly counters = { tasksLaunched: 0, validStatusUpdates: 0, terminal: new Map<TaskState, number>() };
-  /** Tasks by supervisor container id, to route exits. */
+  /** Tasks by container id, to route exits. */
   private readonly byContainer = new Map<string, AgentTask>();
   masterHostname?: string;
   private channel?: MasterChannel;
@@ -126,7 +123,7 @@ export class Agent {
   constructor(
     readonly config: AgentConfig,
     readonly log: Logger,
-    private readonly launcher: Launcher,
+    private readonly containerizers: Containerizers,
     private readonly isRoot = process.getuid?.() === 0,
   ) {
     this.statusUpdates = new StatusUpdateManager(
@@ -375,26 +372,37 @@ export class Agent {
       };
     }
     const c = task.container;
-    if (c?.type === 'DOCKER') {
-      return {
-        message: `DOCKER containers need the Docker containerizer, which this agent does not provide yet (--containerizers=${this.config.containerizers.join(',')})`,
-        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
-      };
+    const which = containerizerFor(task);
+    if (!this.config.containerizers.includes(which) || !this.containerizers[which]) {
+      const message =
+        which === 'docker'
+          ? `DOCKER containers need the Docker containerizer; start the agent with --containerizers=docker,mesos (now --containerizers=${this.config.containerizers.join(',')})`
+          : `This agent runs only DOCKER containers (--containerizers=${this.config.containerizers.join(',')}); give the task a DOCKER ContainerInfo or add mesos to --containerizers`;
+      return { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' };
     }
     const mesos = c?.mesos as { image?: unknown } | undefined;
-    const unsupportedMesos: Array<[unknown, string]> = [
-      [mesos?.image, 'Container images in the Mesos containerizer are not supported; use a DOCKER container'],
-      [(c?.network_infos as { name?: string }[] | undefined)?.some((n) => n.name), 'CNI networks (ContainerInfo.network_infos) are not supported by this agent'],
+    const unsupported: Array<[unknown, string]> = [
       [c?.tty_info, 'A TTY for the task (ContainerInfo.tty_info) is not supported by this agent'],
       [c?.linux_info, 'Linux capabilities (ContainerInfo.linux_info) are not supported by this agent'],
       [c?.rlimit_info, 'Resource limits (ContainerInfo.rlimit_info) are not supported by this agent'],
-      [(c?.volumes as unknown[] | undefined)?.length, 'Volumes in the Mesos containerizer are not supported by this agent'],
     ];
-    for (const [present, message] of unsupportedMesos) if (present) return { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' };
+    if (which === 'mesos') {
+      unsupported.unshift(
+        [mesos?.image, 'Container images in the Mesos containerizer are not supported (this agent has no image provisioner); run the image as a DOCKER container (mesos execute --containerizer=docker)'],
+        [(c?.network_infos as { name?: string }[] | undefined)?.some((n) => n.name), 'CNI networks (ContainerInfo.network_infos) are not supported by this agent'],
+      );
+      unsupported.push([(c?.volumes as unknown[] | undefined)?.length, 'Volumes in the Mesos containerizer are not supported by this agent']);
+    }
+    for (const [present, message] of unsupported) if (present) return { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' };
     return undefined;
   }
 
-  /** Launches a task's process (also used by recovery for tasks that never got launched). */
+  /** The containerizer that runs (or would run) a task. */
+  private containerizerOf(task: AgentTask): Containerizer {
+    return this.containerizers[containerizerFor(task.info)] ?? this.containerizers.mesos;
+  }
+
+  /** Launches a task's container (also used by recovery for tasks that never got launched). */
   async start(fw: AgentFramework, task: AgentTask): Promise<void> {
     if (isTerminalState(task.state)) return; // killed while its launch was being checkpointed
     const user = taskUser(task.info, fw.info, this.config.switchUser, this.isRoot);
@@ -403,7 +411,7 @@ export class Agent {
       return;
     }
     this.transition(task, 'TASK_STARTING');
-    const spec = containerSpec({
+    const ctx: TaskContext = {
       task: task.info,
       framework: fw.info,
       containerId: task.containerId,
@@ -413,9 +421,9 @@ export class Agent {
       agentEndpoint: `${this.config.ip}:${this.config.port}`,
       agentEnv: process.env,
       user,
-    });
+    };
     try {
-      task.pid = await this.launcher.launch(spec);
+      task.pid = await this.containerizerOf(task).launch(ctx);
     } catch (err) {
       this.finish(task, 'TASK_FAILED', (err as Error).message, 'REASON_CONTAINER_LAUNCH_FAILED');
       return;
@@ -430,19 +438,31 @@ export class Agent {
     }
   }
 
-  /** The supervisor reports that a task's process ended (now, or while the agent was away). */
-  containerExited(containerId: string, exit: ExitStatus): void {
+  /** A containerizer reports that a task's container ended (now, or while the agent was away). */
+  containerExited(containerId: string, exit: ContainerExit): void {
     const task = this.byContainer.get(containerId);
     if (!task) return;
     task.running = false;
     if (isTerminalState(task.state)) return;
     if (exit.unknown) {
-      this.finish(task, 'TASK_FAILED', 'The task ended while the agent and its task supervisor were down; its exit status is unknown', 'REASON_EXECUTOR_TERMINATED');
+      const why =
+        containerizerFor(task.info) === 'docker'
+          ? `Docker container ${containerName(containerId)} is gone (removed outside the agent); its exit status is unknown`
+          : 'The task ended while the agent and its task supervisor were down; its exit status is unknown';
+      this.finish(task, 'TASK_FAILED', why, 'REASON_EXECUTOR_TERMINATED');
       return;
     }
     // It ran, even if the launch reply had not arrived yet: say so before saying how it ended.
     if (task.state === 'TASK_STARTING') this.transition(task, 'TASK_RUNNING');
     const how = exit.signal ? `terminated with signal ${signalName(exit.signal)}` : `exited with status ${exit.code}`;
+    if (containerizerFor(task.info) === 'docker') {
+      // Mesos's docker executor: a clean exit is a success even after a kill.
+      const oom = exit.oomKilled ? ' (out of memory: the container exceeded its mem limit)' : '';
+      if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Container exited with status 0');
+      else if (task.killRequested) this.finish(task, 'TASK_KILLED', `Container ${how}`);
+      else this.finish(task, 'TASK_FAILED', `Container ${how}${oom}`, exit.oomKilled ? 'REASON_CONTAINER_LIMITATION_MEMORY' : undefined);
+      return;
+    }
     if (task.killRequested) this.finish(task, 'TASK_KILLED', `Command ${how}`);
     else if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Command exited with status 0');
     else this.finish(task, 'TASK_FAILED', `Command ${how}`);
@@ -520,12 +540,12 @@ export class Agent {
   completeExecutor(fw: AgentFramework, ex: AgentExecutor, checkpoint = true): void {
     fw.executors.delete(ex.id);
     fw.completedExecutors.push(ex);
-    const containers = [...ex.completedTasks].map((t) => t.containerId);
-    for (const c of containers) this.byContainer.delete(c);
+    const done = [...ex.completedTasks];
+    for (const t of done) this.byContainer.delete(t.containerId);
     if (checkpoint && this.paths) {
       const paths = this.paths;
       void checkpointRunCompleted(paths, fw.id, ex.id, ex.containerId)
-        .then(() => Promise.all(containers.map((c) => this.launcher.forget(c).catch(() => undefined))))
+        .then(() => Promise.all(done.map((t) => this.containerizerOf(t).forget(t.containerId).catch(() => undefined))))
         .catch((err: unknown) => this.log.warn(`Failed to checkpoint the end of executor ${ex.id}: ${(err as Error).message}`));
     }
     const excess = fw.completedExecutors.length - this.config.maxCompletedExecutorsPerFramework;
@@ -582,7 +602,7 @@ export class Agent {
     task.killRequested = true;
     const fw = this.frameworks.get(task.frameworkId);
     if (fw?.info.capabilities?.some((c) => c.type === 'TASK_KILLING_STATE')) this.transition(task, 'TASK_KILLING');
-    this.launcher.kill(task.containerId, graceMs).catch((err: unknown) => this.log.error(`Failed to kill task ${task.info.task_id.value}: ${(err as Error).message}`));
+    this.containerizerOf(task).kill(task.containerId, graceMs).catch((err: unknown) => this.log.error(`Failed to kill task ${task.info.task_id.value}: ${(err as Error).message}`));
   }
 
   shutdownExecutor(frameworkId: string, executorId: string): void {
@@ -615,7 +635,9 @@ export class Agent {
 
   /** Forgets everything after the master removed this agent: tasks are killed, not recovered. */
   reset(): void {
-    for (const task of this.allTasks()) if (task.running || task.state !== 'TASK_STAGING') void this.killContainer(task.containerId);
+    for (const task of this.allTasks()) {
+      if (task.running || task.state !== 'TASK_STAGING') void this.destroyContainer(task.containerId, containerizerFor(task.info));
+    }
     this.frameworks.clear();
     this.byContainer.clear();
     this.statusUpdates.clear();
@@ -623,19 +645,47 @@ export class Agent {
     this.paths = undefined;
   }
 
-  killContainer(containerId: string): Promise<void> {
-    return this.launcher.kill(containerId, DEFAULT_KILL_GRACE_MS).catch((err: unknown) => this.log.warn(`Failed to kill container ${containerId}: ${(err as Error).message}`));
+  /** The containerizer by name; a container nobody knows the task of runs under `via` (default mesos). */
+  private containerizerNamed(via: ContainerizerName): Containerizer | undefined {
+    return this.containerizers[via];
   }
 
-  forgetContainer(containerId: string): Promise<void> {
-    return this.launcher.forget(containerId).catch(() => undefined);
+  killContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {
+    const c = this.containerizerNamed(via);
+    if (!c) return Promise.resolve();
+    return c.kill(containerId, DEFAULT_KILL_GRACE_MS).catch((err: unknown) => this.log.warn(`Failed to kill container ${containerId}: ${(err as Error).message}`));
+  }
+
+  forgetContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {
+    return this.containerizerNamed(via)?.forget(containerId).catch(() => undefined) ?? Promise.resolve();
+  }
+
+  /** Gets rid of a container no task owns any more (orphans after a restart, or a reset). */
+  destroyContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {
+    const c = this.containerizerNamed(via);
+    if (!c) return Promise.resolve();
+    return c.destroy(containerId).catch((err: unknown) => this.log.warn(`Failed to remove container ${containerId}: ${(err as Error).message}`));
+  }
+
+  /**
+   * After an agent restart: has the task's containerizer follow its container again. False when
+   * that containerizer reports exits by itself (the task supervisor), so recovery reports them.
+   */
+  reattach(task: AgentTask): boolean {
+    const c = this.containerizerOf(task);
+    if (!c.reattach) return false;
+    c.reattach(task.containerId, task.directory).catch((err: unknown) => {
+      this.log.error(`Cannot follow container ${task.containerId} of task ${task.info.task_id.value} again: ${(err as Error).message}`);
+      this.containerExited(task.containerId, { code: null, signal: null, unknown: true, at: Date.now() });
+    });
+    return true;
   }
 
   /** After the supervisor came back (restarted): catch up on exits the agent did not hear of. */
   syncContainers(containers: ContainerState[]): void {
     const byId = new Map(containers.map((c) => [c.id, c]));
     for (const task of [...this.allTasks()]) {
-      if (!task.running) continue;
+      if (!task.running || containerizerFor(task.info) !== 'mesos') continue;
       const c = byId.get(task.containerId);
       if (!c) this.containerExited(task.containerId, { code: null, signal: null, unknown: true, at: Date.now() });
       else if (c.exit) this.containerExited(task.containerId, c.exit);

@@ -46,7 +46,15 @@ export function taskEnvironment(ctx: TaskContext): Record<string, string> {
     env.LOGNAME = ctx.user.name;
   }
   env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-  Object.assign(env, {
+  return Object.assign(env, taskVariables(ctx));
+}
+
+/**
+ * What Mesos tells every task about itself (MESOS_*), then CommandInfo.environment. A Docker
+ * container gets only these: its image, not the agent's host, defines the rest of its environment.
+ */
+export function taskVariables(ctx: TaskContext): Record<string, string> {
+  const env: Record<string, string> = {
     MESOS_SANDBOX: ctx.sandbox,
     MESOS_DIRECTORY: ctx.sandbox,
     MESOS_FRAMEWORK_ID: ctx.framework.id?.value ?? '',
@@ -57,7 +65,7 @@ export function taskEnvironment(ctx: TaskContext): Record<string, string> {
     MESOS_SLAVE_ID: ctx.agentId,
     MESOS_AGENT_ID: ctx.agentId,
     MESOS_CHECKPOINT: ctx.framework.checkpoint ? '1' : '0',
-  });
+  };
   for (const v of ctx.task.command?.environment?.variables ?? []) {
     if (v.type === 'SECRET') continue;
     env[v.name] = v.value ?? '';

@@ -12,7 +12,12 @@ import type { Attribute, Resource } from '../common/mesos.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, waitForSignal } from '../common/program.ts';
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
 import { ResourceError } from '../common/resources.ts';
+import Docker from 'dockerode';
 import { Agent } from './agent.ts';
+import type { FoundContainer } from './containerizer/containerizer.ts';
+import { DockerContainerizer } from './containerizer/docker.ts';
+import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
+import { MesosContainerizer } from './containerizer/mesos.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, readCheckpoints, removeCheckpoints } from './checkpoints.ts';
 import { applyRecovery } from './recovery.ts';
 import { SupervisorClient } from './supervisor/client.ts';
@@ -108,7 +113,7 @@ function claimRuntimeDir(runtimeDir: string, workDir: string): void {
  * Connects to the task supervisor and recovers what the previous run of this agent left:
  * checkpointed frameworks and tasks, matched with the processes the supervisor still has.
  */
-async function recover(agent: Agent, supervisor: SupervisorClient, cleanup: boolean, log: LogHandle): Promise<void> {
+async function recover(agent: Agent, supervisor: SupervisorClient, docker: DockerContainerizer | undefined, cleanup: boolean, log: LogHandle): Promise<void> {
   const early: Array<[string, ExitStatus]> = [];
   let ready = false;
   supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, exit) : early.push([id, exit]));
@@ -132,22 +137,43 @@ async function recover(agent: Agent, supervisor: SupervisorClient, cleanup: bool
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await supervisor.list()).some((c) => !c.exit)) await new Promise((r) => setTimeout(r, 100));
     for (const c of await supervisor.list()) await supervisor.forget(c.id);
+    if (docker) log.logger.warn(`--recover=cleanup: removed ${await docker.removeAll()} Docker containers`);
     await removeCheckpoints(workDir);
     forgetAgentId(workDir);
   } else if (previousId) {
     agent.setId(previousId);
     const state = await readCheckpoints(agent.checkpointPaths!);
-    const containers = await supervisor.list();
+    const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
+    if (docker) {
+      const found = await docker.list().catch((err: unknown) => {
+        throw new StartupError(`cannot list the Docker containers of this agent: ${(err as Error).message}`);
+      });
+      containers.push(...found.map((c): FoundContainer => ({ ...c, containerizer: 'docker' })));
+    }
     const rebooted = bootThen !== undefined && bootNow !== undefined && bootThen !== bootNow;
     const s = applyRecovery(agent, state, containers, { rebooted }, log.logger);
     for (const p of s.problems) log.logger.error(`Recovery: ${p}`);
     log.logger.info(
-      `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan processes killed${rebooted ? ' (the host rebooted)' : ''}`,
+      `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed${rebooted ? ' (the host rebooted)' : ''}`,
     );
   }
   if (bootNow) await checkpointBootId(workDir, bootNow);
   ready = true;
   for (const [id, exit] of early) agent.containerExited(id, exit);
+}
+
+/** With docker in --containerizers: the daemon must answer and be recent enough, or the agent does not start. */
+async function connectDocker(flags: AgentFlags, log: LogHandle): Promise<Docker> {
+  try {
+    const endpoint = dockerEndpoint(flags);
+    const client = new Docker(endpoint.options);
+    const v = await checkDockerVersion(client, endpoint, flags.docker_min_version);
+    log.logger.info(`Docker ${v.Version} (API ${v.ApiVersion}) at ${endpoint.where}`);
+    return client;
+  } catch (err) {
+    if (err instanceof DockerUnavailableError) throw new StartupError(err.message);
+    throw err;
+  }
 }
 
 function agentResources(flags: AgentFlags, detected: Resource[]): Resource[] {
@@ -189,8 +215,20 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const containerizers = flags.containerizers.split(',').map((c) => c.trim()).filter(Boolean);
 
   const runtimeDir = path.resolve(flags.runtime_dir ?? defaultRuntimeDir());
+  const dockerClient = containerizers.includes('docker') ? await connectDocker(flags, log) : undefined;
   claimRuntimeDir(runtimeDir, workDir);
   const supervisor = new SupervisorClient(runtimeDir, flags.recovery_timeout, log.logger);
+  const docker =
+    dockerClient &&
+    new DockerContainerizer(dockerClient, {
+      workDir,
+      stateDir: path.join(runtimeDir, 'docker'),
+      mappedSandbox: flags.sandbox_directory,
+      stopTimeoutSecs: flags.docker_stop_timeout,
+      removeDelayMs: flags.docker_remove_delay * 1000,
+      killOrphans: flags.docker_kill_orphans,
+      log: log.logger,
+    });
   const agent = new Agent(
     {
       workDir,
@@ -206,9 +244,10 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       maxCompletedFrameworks: 50,
     },
     log.logger,
-    supervisor,
+    { mesos: new MesosContainerizer(supervisor), ...(docker ? { docker } : {}) },
   );
-  await recover(agent, supervisor, flags.recover === 'cleanup', log);
+  if (docker) docker.onExit = (id, exit) => agent.containerExited(id, exit);
+  await recover(agent, supervisor, docker, flags.recover === 'cleanup', log);
 
   const files = new AttachedPaths();
   if (log.file) files.attach(log.file, '/slave/log');
@@ -275,8 +314,11 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       link.stop();
       await agent.statusUpdates.flushed();
       agent.statusUpdates.stop();
-      if (killTasks) await supervisor.shutdown(agent.config.executorShutdownGraceSecs * 1000);
-      else supervisor.close();
+      if (killTasks) {
+        await supervisor.shutdown(agent.config.executorShutdownGraceSecs * 1000);
+        await docker?.stopAll(agent.config.executorShutdownGraceSecs * 1000);
+      } else supervisor.close();
+      await docker?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

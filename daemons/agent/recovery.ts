@@ -1,18 +1,21 @@
 // Agent recovery: rebuild frameworks, executors and tasks from the checkpoints, then match them
-// with what the task supervisor knows about their processes:
+// with the containers the containerizers still know (supervised processes, Docker containers):
 //   running             -> re-attached (the task goes on; TASK_RUNNING if that was never sent)
 //   ended meanwhile     -> its real exit status becomes the terminal update
 //   never launched      -> launched now (it was checkpointed, so the master expects it)
 //   unknown to both     -> TASK_FAILED, exit status unknown
 //   host rebooted       -> TASK_GONE
 // Unacknowledged updates are queued again and resent once the agent has re-registered.
-// Containers the supervisor runs that no checkpoint mentions are killed (orphans).
+// Containers that no checkpoint mentions are killed and discarded (orphans); those of runs that
+// completed are forgotten as usual. Docker containers are followed again (reattach): output
+// resumes where it stopped, and their exit, also one that happened meanwhile, is reported.
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { isTerminalState, type TaskInfo } from '../common/mesos.ts';
 import type { Agent, AgentExecutor, AgentFramework, AgentTask } from './agent.ts';
 import type { RecoveredRun, RecoveredState } from './checkpoints.ts';
-import type { ContainerState } from './supervisor/protocol.ts';
+import type { FoundContainer } from './containerizer/containerizer.ts';
+import { containerName } from './containerizer/docker-spec.ts';
 
 export interface RecoveryOptions {
   /** The host rebooted since the checkpoints were written: no task process survived. */
@@ -62,10 +65,12 @@ function placeholderTask(taskId: string, agentId: string): TaskInfo {
   return { name: taskId, task_id: { value: taskId }, agent_id: { value: agentId }, resources: [] };
 }
 
-export function applyRecovery(agent: Agent, state: RecoveredState, containers: ContainerState[], opts: RecoveryOptions, log: Logger): RecoverySummary {
+export function applyRecovery(agent: Agent, state: RecoveredState, containers: FoundContainer[], opts: RecoveryOptions, log: Logger): RecoverySummary {
   const summary: RecoverySummary = { frameworks: 0, running: 0, endedWhileDown: 0, relaunched: 0, lost: 0, orphansKilled: 0, problems: [...state.problems] };
   const byId = new Map(containers.map((c) => [c.id, c]));
   const known = new Set<string>();
+  /** Containers of runs that completed before the restart. */
+  const finished = new Set<string>();
   const toStart: Array<[AgentFramework, AgentTask]> = [];
   const toComplete: Array<[AgentFramework, AgentExecutor]> = [];
 
@@ -74,7 +79,9 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: C
     summary.frameworks++;
     for (const r of rf.runs) {
       if (r.completed) {
-        fw.completedExecutors.push(completedExecutor(agent, fw, r));
+        const ex = completedExecutor(agent, fw, r);
+        for (const t of ex.completedTasks) finished.add(t.containerId);
+        fw.completedExecutors.push(ex);
         continue;
       }
       const ex = agent.addExecutor(fw, r.run.kind, r.run.executor, r.run.kill_group_on_failure, {
@@ -94,7 +101,7 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: C
         if (container?.pid) task.pid = container.pid;
         if (isTerminalState(task.state)) continue;
         if (!rt.info) {
-          if (container && !container.exit) void agent.killContainer(containerId);
+          if (container && !container.exit) void agent.killContainer(containerId, container.containerizer);
           summary.lost++;
           agent.finish(task, 'TASK_FAILED', 'The agent could not read this task\'s checkpoint after a restart (see the agent log); the task was stopped', 'REASON_AGENT_RESTARTED');
         } else if (opts.rebooted) {
@@ -102,11 +109,13 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: C
           agent.finish(task, 'TASK_GONE', "The agent's host rebooted; the task's process is gone", 'REASON_AGENT_RESTARTED');
         } else if (container?.exit) {
           summary.endedWhileDown++;
-          agent.containerExited(containerId, container.exit);
+          // A Docker container's last output is copied before its exit is reported.
+          if (!agent.reattach(task)) agent.containerExited(containerId, container.exit);
         } else if (container) {
           task.running = true;
           summary.running++;
           if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') agent.transition(task, 'TASK_RUNNING');
+          agent.reattach(task);
         } else if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') {
           // Checkpointed but the agent stopped before the supervisor started it.
           summary.relaunched++;
@@ -129,13 +138,17 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: C
   }
   for (const c of containers) {
     if (known.has(c.id)) continue;
+    if (c.exit && finished.has(c.id)) {
+      void agent.forgetContainer(c.id, c.containerizer);
+      continue;
+    }
     if (!c.exit) {
       summary.orphansKilled++;
-      log.warn(`Killing container ${c.id} (pid ${c.pid}): no checkpointed task owns it`);
-      void agent.killContainer(c.id);
-    } else {
-      void agent.forgetContainer(c.id);
+      log.warn(`Killing ${c.containerizer === 'docker' ? `Docker container ${containerName(c.id)}` : `container ${c.id}`} (pid ${c.pid}): no checkpointed task owns it`);
+    } else if (c.containerizer === 'docker') {
+      log.warn(`Removing Docker container ${containerName(c.id)}: it ended and no checkpointed task owns it`);
     }
+    void agent.destroyContainer(c.id, c.containerizer);
   }
   for (const [fw, task] of toStart) {
     task.state = 'TASK_STAGING';
