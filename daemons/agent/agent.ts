@@ -39,18 +39,33 @@ import {
 } from './checkpoints.ts';
 import { type ContainerExit, type Containerizer, type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
 import { containerName } from './containerizer/docker-spec.ts';
-import { type TaskContext, taskUser } from './launch-spec.ts';
+import { fetchUris } from './fetcher/fetcher.ts';
+import { type HealthCheck, HealthChecker } from './health/health-checker.ts';
+import { type TaskContext, taskEnvironment, taskUser } from './launch-spec.ts';
 import { sandboxDir } from './sandbox.ts';
 import { StatusUpdateManager } from './status-updates.ts';
 import type { ContainerState } from './supervisor/protocol.ts';
 
 export type { ExecutorKind } from './checkpoints.ts';
 
+export function defaultFetcherConfig(workDir: string): FetcherConfig {
+  return { cacheDir: path.join(workDir, 'fetch-cache'), cacheSizeBytes: 2 * 1024 ** 3, stallTimeoutMs: 60_000 };
+}
+
 /** Mesos's command executor waits this long between SIGTERM and SIGKILL unless told otherwise. */
 export const DEFAULT_KILL_GRACE_MS = 3000;
 
+export interface FetcherConfig {
+  cacheDir: string;
+  cacheSizeBytes: number;
+  frameworksHome?: string | undefined;
+  stallTimeoutMs: number;
+}
+
 export interface AgentConfig {
   workDir: string;
+  /** Where CommandInfo.uris come from; defaults keep the cache under the work_dir. */
+  fetcher?: FetcherConfig;
   hostname: string;
   /** Address advertised to the master and in the pid. */
   ip: string;
@@ -82,6 +97,9 @@ export interface AgentTask {
   pid?: number;
   killRequested: boolean;
   killGraceMs?: number;
+  health?: HealthChecker;
+  /** Why a health-check kill happened; the terminal update carries it (and healthy: false). */
+  unhealthyKill?: string;
 }
 
 export interface AgentExecutor {
@@ -411,17 +429,22 @@ export class Agent {
       return;
     }
     this.transition(task, 'TASK_STARTING');
-    const ctx: TaskContext = {
-      task: task.info,
-      framework: fw.info,
-      containerId: task.containerId,
-      executorId: task.executorId,
-      sandbox: task.directory,
-      agentId: this.id ?? '',
-      agentEndpoint: `${this.config.ip}:${this.config.port}`,
-      agentEnv: process.env,
-      user,
-    };
+    const ctx = this.contextOf(fw, task, user);
+    const uris = task.info.command?.uris ?? [];
+    if (uris.length > 0) {
+      const fetcher = this.config.fetcher ?? defaultFetcherConfig(this.config.workDir);
+      try {
+        await fetchUris(uris, { sandbox: task.directory, ...fetcher, ...(user ? { owner: user } : {}) });
+      } catch (err) {
+        // Mesos reports fetch failures as a container launch failure.
+        this.finish(task, 'TASK_FAILED', `Failed to fetch all URIs for container '${task.containerId}': ${(err as Error).message}`, 'REASON_CONTAINER_LAUNCH_FAILED');
+        return;
+      }
+      if (task.killRequested) {
+        this.finish(task, 'TASK_KILLED', 'Task killed before it started', 'REASON_TASK_KILLED_DURING_LAUNCH');
+        return;
+      }
+    }
     try {
       task.pid = await this.containerizerOf(task).launch(ctx);
     } catch (err) {
@@ -435,7 +458,50 @@ export class Agent {
       // A kill arrived while the process was being started.
       task.killRequested = false;
       this.kill(task, task.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+      return;
     }
+    this.startHealthChecks(task, ctx);
+  }
+
+  private contextOf(fw: AgentFramework, task: AgentTask, user: ReturnType<typeof taskUser>): TaskContext {
+    return {
+      task: task.info,
+      framework: fw.info,
+      containerId: task.containerId,
+      executorId: task.executorId,
+      sandbox: task.directory,
+      agentId: this.id ?? '',
+      agentEndpoint: `${this.config.ip}:${this.config.port}`,
+      agentEnv: process.env,
+      user: user && !('error' in user) ? user : undefined,
+    };
+  }
+
+  /** Health checks of a task re-attached after an agent restart start again. */
+  resumeHealthChecks(fw: AgentFramework, task: AgentTask): void {
+    this.startHealthChecks(task, this.contextOf(fw, task, taskUser(task.info, fw.info, this.config.switchUser, this.isRoot)));
+  }
+
+  /** TaskInfo.health_check: health changes become TASK_RUNNING updates; too many failures kill. */
+  startHealthChecks(task: AgentTask, ctx: TaskContext): void {
+    const check = task.info.health_check as HealthCheck | undefined;
+    if (!check || task.health) return;
+    task.health = new HealthChecker(
+      check,
+      { host: '127.0.0.1', cwd: task.directory, env: taskEnvironment(ctx) },
+      {
+        healthChanged: (healthy, message) => {
+          if (isTerminalState(task.state)) return;
+          this.transition(task, 'TASK_RUNNING', message, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy);
+        },
+        kill: (message) => {
+          this.log.warn({ task: task.info.task_id.value }, `Killing task ${task.info.task_id.value}: ${message}`);
+          task.unhealthyKill = message;
+          this.kill(task, task.info.kill_policy?.grace_period ? task.info.kill_policy.grace_period.nanoseconds / 1e6 : DEFAULT_KILL_GRACE_MS);
+        },
+      },
+    );
+    task.health.start();
   }
 
   /** A containerizer reports that a task's container ended (now, or while the agent was away). */
@@ -459,26 +525,28 @@ export class Agent {
       // Mesos's docker executor: a clean exit is a success even after a kill.
       const oom = exit.oomKilled ? ' (out of memory: the container exceeded its mem limit)' : '';
       if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Container exited with status 0');
-      else if (task.killRequested) this.finish(task, 'TASK_KILLED', `Container ${how}`);
+      else if (task.killRequested) this.finish(task, 'TASK_KILLED', task.unhealthyKill ?? `Container ${how}`, task.unhealthyKill ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' : undefined);
       else this.finish(task, 'TASK_FAILED', `Container ${how}${oom}`, exit.oomKilled ? 'REASON_CONTAINER_LIMITATION_MEMORY' : undefined);
       return;
     }
-    if (task.killRequested) this.finish(task, 'TASK_KILLED', `Command ${how}`);
+    if (task.killRequested) this.finish(task, 'TASK_KILLED', task.unhealthyKill ?? `Command ${how}`, task.unhealthyKill ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' : undefined);
     else if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Command exited with status 0');
     else this.finish(task, 'TASK_FAILED', `Command ${how}`);
   }
 
   // ---------------------------------------------------------------- status updates
 
-  transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason): void {
+  transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason, healthy?: boolean): void {
     if (isTerminalState(task.state)) return;
     task.state = state;
+    if (isTerminalState(state)) task.health?.stop();
     const ex = this.frameworks.get(task.frameworkId)?.executors.get(task.executorId);
     const status = this.sendStatus(task.frameworkId, task.info.task_id.value, state, {
       executorId: task.executorId,
       ...(message ? { message } : {}),
       ...(reason ? { reason } : {}),
       ...(ex ? { containerId: ex.containerId } : {}),
+      ...(healthy !== undefined ? { healthy } : task.unhealthyKill && isTerminalState(state) ? { healthy: false } : {}),
     });
     if (status) task.statuses.push(status);
   }
@@ -487,7 +555,7 @@ export class Agent {
     frameworkId: string,
     taskId: string,
     state: TaskState,
-    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string },
+    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string; healthy?: boolean },
   ): TaskStatus | undefined {
     const fw = this.frameworks.get(frameworkId);
     const status: TaskStatus = {
@@ -501,6 +569,7 @@ export class Agent {
     if (this.id) status.agent_id = { value: this.id };
     if (opts.message) status.message = opts.message;
     if (opts.reason) status.reason = opts.reason;
+    if (opts.healthy !== undefined) status.healthy = opts.healthy;
     if (opts.containerId) status.container_status = { container_id: { value: opts.containerId } };
     this.counters.validStatusUpdates++;
     if (isTerminalState(state)) this.counters.terminal.set(state, (this.counters.terminal.get(state) ?? 0) + 1);

@@ -116,6 +116,7 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
           summary.running++;
           if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') agent.transition(task, 'TASK_RUNNING');
           agent.reattach(task);
+          agent.resumeHealthChecks(fw, task);
         } else if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') {
           // Checkpointed but the agent stopped before the supervisor started it.
           summary.relaunched++;
