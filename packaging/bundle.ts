@@ -1,7 +1,7 @@
 // Bundles daemons/ into one CommonJS file (build/mesos.cjs): the input of the single executable,
 // and what integration tests run with the host's node. CommonJS because Node's SEA loader runs
 // a CommonJS main script.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -53,6 +53,8 @@ function lazyPrograms(
   options: esbuild.BuildOptions,
   outDir: string,
   inputs: esbuild.Metafile['inputs'],
+  /** The name the programs' directory will have beside the bundle (outDir may be a temporary one). */
+  dirName: string,
 ): esbuild.Plugin {
   return {
     name: 'lazy-programs',
@@ -82,7 +84,7 @@ function lazyPrograms(
       });
       build.onResolve({ filter: /^mesos-program-loader$/ }, () => ({ path: 'loader', namespace: 'lazy-program-loader' }));
       build.onLoad({ filter: /.*/, namespace: 'lazy-program-loader' }, () => ({
-        contents: programLoader(path.basename(outDir)),
+        contents: programLoader(dirName),
         loader: 'js',
       }));
     },
@@ -132,14 +134,23 @@ export async function bundle(outfile = BUNDLE_PATH): Promise<string> {
   };
   const programInputs: esbuild.Metafile['inputs'] = {};
   const programs = programsDir(outfile);
-  await rm(programs, { recursive: true, force: true });
+  // Build beside the old bundle and swap it in at the end: daemons and tests running the old
+  // one keep finding their program files.
+  const tmpPrograms = `${programs}.new-${process.pid}`;
+  const tmpOutfile = `${outfile}.new-${process.pid}`;
+  await rm(tmpPrograms, { recursive: true, force: true });
   const result = await esbuild.build({
     ...options,
     entryPoints: [path.join(root, 'daemons', 'main.ts')],
-    outfile,
+    outfile: tmpOutfile,
     metafile: true,
-    plugins: [withoutLongJs, lazyPrograms(options, programs, programInputs)],
+    plugins: [withoutLongJs, lazyPrograms(options, tmpPrograms, programInputs, path.basename(programs))],
   });
+  const oldPrograms = `${programs}.old-${process.pid}`;
+  await rename(programs, oldPrograms).catch(() => undefined);
+  await rename(tmpPrograms, programs);
+  await rename(tmpOutfile, outfile);
+  await rm(oldPrograms, { recursive: true, force: true });
   // The metafile lists what went in, the programs' modules included (packaging lists the npm
   // packages the executable carries from it).
   Object.assign(result.metafile.inputs, programInputs);

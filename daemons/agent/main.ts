@@ -332,7 +332,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
 }
 
 export async function runAgent(argv: string[], progName: string): Promise<number> {
-  const usage = `Usage: ${progName} --master=HOST:PORT [options]\n\nStarts a Mesos agent that offers this machine's resources to the master. Every option can also be set as an environment variable MESOS_<OPTION> (e.g. MESOS_master=master.example.com:5050).`;
+  const usage = `--master=HOST:PORT [options]\n\nStarts a Mesos agent that offers this machine's resources to the master. Every option can also be set as an environment variable MESOS_<OPTION> (e.g. MESOS_master=master.example.com:5050).`;
   const res = loadProgramFlags(progName, usage, agentFlagDefs, () =>
     loadAgentFlags({ argv, env: process.env, progName, runtimeDefaults: { work_dir: defaultWorkDir() } }),
   );

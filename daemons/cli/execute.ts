@@ -10,7 +10,7 @@ import { SchedulerCallError, SchedulerClient, type SchedulerEventJson } from '..
 import { type ExecuteFlags, executeFlagDefs, loadExecuteFlags } from './execute-flags.ts';
 import { type ExecutePlan, ExecuteUsageError, buildPlan, offerFits } from './execute-task.ts';
 
-const USAGE = `Usage: mesos execute --master=HOST:PORT --name=NAME --command=COMMAND [options]
+const USAGE = `--master=HOST:PORT --name=NAME --command=COMMAND [options]
 
 Runs one command (or one task group) as a task on the cluster, prints its status updates and exits
 when it ends: 0 when it finished, 1 when it failed, was killed or was lost.

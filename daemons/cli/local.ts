@@ -22,7 +22,7 @@ const localFlagDefs = [
 
 type LocalFlags = FlagValues<typeof localFlagDefs>;
 
-const USAGE = `Usage: mesos local [options]
+const USAGE = `[options]
 
 Starts a single-node cluster (a master and one agent) in the foreground; Ctrl-C stops both.
 Then, in another terminal: mesos execute --master=127.0.0.1:5050 --name=hello --command="echo hello"`;

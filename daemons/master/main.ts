@@ -121,7 +121,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
 }
 
 export async function runMaster(argv: string[], progName: string): Promise<number> {
-  const usage = `Usage: ${progName} [options]\n\nStarts a Mesos master. Every option can also be set as an environment variable MESOS_<OPTION> (e.g. MESOS_PORT=5050 or MESOS_port=5050).`;
+  const usage = `[options]\n\nStarts a Mesos master. Every option can also be set as an environment variable MESOS_<OPTION> (e.g. MESOS_PORT=5050 or MESOS_port=5050).`;
   const res = loadProgramFlags(progName, usage, masterFlagDefs, () => loadMasterFlags({ argv, env: process.env, progName }));
   if (!res.ok) return res.exitCode;
   const { values: flags, raw } = res.loaded;

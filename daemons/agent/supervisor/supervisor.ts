@@ -295,7 +295,7 @@ class Supervisor {
 }
 
 export async function runSupervisor(argv: string[], progName: string): Promise<number> {
-  const res = loadProgramFlags(progName, `Usage: ${progName} --runtime_dir=DIR\n\nInternal: the agent's task supervisor.`, supervisorFlagDefs, () =>
+  const res = loadProgramFlags(progName, `--runtime_dir=DIR\n\nInternal: the agent's task supervisor.`, supervisorFlagDefs, () =>
     loadFlags<SupervisorFlags>(supervisorFlagDefs, { argv, env: {}, progName }),
   );
   if (!res.ok) return res.exitCode;

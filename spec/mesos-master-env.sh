@@ -1,0 +1,31 @@
+# Environment of mesos-master, read by /bin/sh when mesos-master.service starts.
+#
+# Every flag listed by `mesos-master --help` can be set here as MESOS_<flag>; the flag
+# part is matched case-insensitively (MESOS_work_dir and MESOS_WORK_DIR are the same).
+# Flags given on the command line win over these values. Both `export NAME=value` and
+# `NAME=value` lines work.
+#
+# The service runs as the `mesos` user: directories given here must be writable by it.
+
+# Port of the HTTP APIs and the web UI.
+export MESOS_port=5050
+
+# Where the master keeps its registry (agents, frameworks, maintenance).
+export MESOS_work_dir=/var/lib/mesos
+
+# Log files; the web UI shows them. Without it the master logs to stderr (the journal).
+export MESOS_log_dir=/var/log/mesos
+
+# Address to listen on (default: all interfaces) and the name/address advertised to
+# agents and frameworks.
+#export MESOS_ip=192.0.2.10
+#export MESOS_hostname=master.example.com
+#export MESOS_advertise_ip=192.0.2.10
+
+# Name shown in the web UI.
+#export MESOS_cluster=example
+
+# Several masters with leader election through ZooKeeper; MESOS_quorum is then required
+# and must be more than half the number of masters.
+#export MESOS_zk=zk://zk1.example.com:2181,zk2.example.com:2181/mesos
+#export MESOS_quorum=2

@@ -1,0 +1,42 @@
+# Environment of the Mesos agent (mesos-slave is the old name of mesos-agent), read by
+# /bin/sh when mesos-slave.service (alias mesos-agent.service) starts.
+#
+# Every flag listed by `mesos-agent --help` can be set here as MESOS_<flag>; the flag
+# part is matched case-insensitively (MESOS_work_dir and MESOS_WORK_DIR are the same).
+# Flags given on the command line win over these values. Both `export NAME=value` and
+# `NAME=value` lines work.
+
+# The master to register with: host:port, zk://host1:2181,host2:2181/mesos for masters
+# elected through ZooKeeper, or file:///path of a file holding one of those.
+# The default is the master of a single-node cluster on this host; on the other nodes
+# of a cluster set the master's name, e.g. master.example.com:5050.
+export MESOS_master=127.0.0.1:5050
+
+# Sandboxes of tasks and the agent's checkpoints (what lets a restarted agent recover
+# its running tasks).
+export MESOS_work_dir=/var/lib/mesos
+
+# Log files; the web UI shows them. Without it the agent logs to stderr (the journal).
+export MESOS_log_dir=/var/log/mesos
+
+# Port of the agent's HTTP API.
+#export MESOS_port=5051
+
+# Containerizers, tried in this order. With `docker` in the list the agent asks the
+# Docker daemon for its version when it starts, and refuses to start, saying why, when
+# Docker is not reachable at MESOS_docker_socket or is older than the agent supports.
+#export MESOS_containerizers=docker,mesos
+#export MESOS_docker_socket=/var/run/docker.sock
+# Allow for slow image pulls when launching Docker tasks.
+#export MESOS_executor_registration_timeout=5mins
+
+# What this agent offers (default: detected from the machine) and its attributes.
+#export MESOS_resources='cpus:4;mem:2048;disk:10000;ports:[31000-32000]'
+#export MESOS_attributes='rack:r1;zone:z1'
+
+# Resource isolation of tasks.
+#export MESOS_isolation=posix/cpu,posix/mem
+
+# Address to listen on and the name advertised to the master.
+#export MESOS_ip=192.0.2.11
+#export MESOS_hostname=agent1.example.com

@@ -1,0 +1,158 @@
+// The packaging's hand-written parts without building anything: the spec's facts, the
+// systemd units, the env files as the units' shell reads them, and the agreement between
+// packaging/rpmbuild.ts and mock/rebuild.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { execa } from 'execa';
+import { ROOT, SPEC_DIR } from '../../packaging/paths.ts';
+import { TARGETS } from '../../packaging/rpmbuild.ts';
+import { changelogEpoch, parseSpec, readSpec } from '../../packaging/spec-info.ts';
+import { bundledProvidesProblems } from '../../packaging/srpm.ts';
+
+const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+/** The environment a unit's `sh -c 'set -a; . FILE; ...'` start line gives the daemon. */
+async function envOf(file: string): Promise<Record<string, string>> {
+  const { stdout } = await execa('env', ['-i', 'sh', '-c', `set -a; . "$1"; env`, 'sh', file]);
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('MESOS_'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+describe('spec/mesos.spec', () => {
+  it('carries the project version and a release date rpm agrees with', async () => {
+    const spec = await readSpec();
+    assert.equal(spec.name, 'mesos');
+    assert.equal(spec.version, pkg.version);
+    const date = new Date(spec.releaseEpoch * 1000);
+    assert.equal(date.getUTCHours(), 0);
+    assert.ok(spec.releaseEpoch > Date.UTC(2020, 0, 1) / 1000);
+  });
+
+  it('pins the runtimes the SRPM carries', async () => {
+    const spec = await readSpec();
+    assert.match(spec.globals['node_version'] ?? '', /^24\.\d+\.\d+$/);
+    assert.match(spec.globals['bundled_glibc_version'] ?? '', /^2\.\d+$/);
+    assert.match(spec.globals['bundled_libstdcxx_version'] ?? '', /^\d+\.\d+\.\d+$/);
+  });
+
+  it('parses changelog dates as rpm does and rejects a wrong weekday', () => {
+    assert.equal(changelogEpoch('* Thu Nov 26 2026 A B <a@b.invalid> - 1-1'), Date.UTC(2026, 10, 26) / 1000);
+    assert.throws(() => changelogEpoch('* Fri Nov 26 2026 A B <a@b.invalid> - 1-1'), /Thu/);
+    assert.throws(() => changelogEpoch('* Thu Feb 30 2026 A B <a@b.invalid> - 1-1'), /no such day/);
+    assert.throws(() => parseSpec('Name: x\nVersion: 1\n'), /%changelog/);
+  });
+
+  it('has no rich dependencies or weak dependencies the EL7 rpm cannot read', async () => {
+    const text = await readFile(path.join(SPEC_DIR, 'mesos.spec'), 'utf8');
+    for (const line of text.split('\n')) {
+      if (/^(Recommends|Suggests|Supplements|Enhances):/.test(line)) assert.fail(`weak dependency: ${line}`);
+      if (/^(Build)?Requires(\([^)]*\))?:.*\(.* (if|or|and|with|unless) /.test(line)) assert.fail(`rich dependency: ${line}`);
+    }
+  });
+
+  it('checks its bundled(npm(...)) lines against the bundle', () => {
+    const bundled = [
+      { name: 'express', version: '5.3.0', license: 'MIT' },
+      { name: 'qs', version: '6.1.0', license: 'BSD-3-Clause' },
+    ];
+    assert.deepEqual(bundledProvidesProblems({ express: '5.3.0' }, bundled, ['express', 'dockerode']), []);
+    assert.deepEqual(bundledProvidesProblems({ express: '5.2.0' }, bundled, ['express']), [
+      "want 'Provides:       bundled(npm(express)) = 5.3.0'",
+    ]);
+    assert.deepEqual(bundledProvidesProblems({ express: '5.3.0', dockerode: '5.0.1' }, bundled, ['express', 'dockerode']), [
+      "drop 'bundled(npm(dockerode))': it is not in the bundle",
+    ]);
+  });
+});
+
+describe('env files, as the units read them', () => {
+  it('give a single-node master out of the box', async () => {
+    const env = await envOf(path.join(SPEC_DIR, 'mesos-master-env.sh'));
+    assert.deepEqual(env, { MESOS_port: '5050', MESOS_work_dir: '/var/lib/mesos', MESOS_log_dir: '/var/log/mesos' });
+  });
+
+  it('point the agent at that master', async () => {
+    const env = await envOf(path.join(SPEC_DIR, 'mesos-slave-env.sh'));
+    assert.deepEqual(env, {
+      MESOS_master: '127.0.0.1:5050',
+      MESOS_work_dir: '/var/lib/mesos',
+      MESOS_log_dir: '/var/log/mesos',
+    });
+  });
+
+  it('document the Docker version check', async () => {
+    const text = await readFile(path.join(SPEC_DIR, 'mesos-slave-env.sh'), 'utf8');
+    assert.match(text, /#export MESOS_containerizers=docker,mesos/);
+    assert.match(text, /refuses to start/);
+  });
+});
+
+describe('systemd units', () => {
+  const unit = async (name: string): Promise<string> => readFile(path.join(SPEC_DIR, name), 'utf8');
+
+  it('start the daemons through a shell that sources the env file', async () => {
+    for (const [file, env, program] of [
+      ['mesos-master.service', 'mesos-master-env.sh', 'mesos-master'],
+      ['mesos-slave.service', 'mesos-slave-env.sh', 'mesos-agent'],
+    ] as const) {
+      const text = await unit(file);
+      const exec = /^ExecStart=(.*)$/m.exec(text)?.[1];
+      assert.ok(exec, `${file} has ExecStart`);
+      assert.match(exec, new RegExp(`^/bin/sh -c '.*\\. /etc/mesos/${env}.*exec /usr/bin/${program}'$`));
+      assert.match(text, /^Restart=on-failure$/m);
+      assert.match(text, /^RestartSec=\d+$/m);
+      assert.match(text, /^StartLimitBurst=\d+$/m);
+    }
+  });
+
+  it('keep tasks running across agent restarts and alias mesos-agent', async () => {
+    const text = await unit('mesos-slave.service');
+    assert.match(text, /^KillMode=process$/m);
+    assert.match(text, /^Alias=mesos-agent.service$/m);
+  });
+
+  it('run the master unprivileged and the agent as root', async () => {
+    assert.match(await unit('mesos-master.service'), /^User=mesos$/m);
+    assert.doesNotMatch(await unit('mesos-slave.service'), /^User=/m);
+  });
+
+  it('pass systemd-analyze verify', async (t) => {
+    const which = await execa('sh', ['-c', 'command -v systemd-analyze'], { reject: false });
+    if (which.exitCode !== 0) return t.skip('systemd-analyze is not installed');
+    const result = await execa(
+      'systemd-analyze',
+      ['verify', '--man=no', path.join(SPEC_DIR, 'mesos-master.service'), path.join(SPEC_DIR, 'mesos-slave.service')],
+      { reject: false, all: true },
+    );
+    // The units name /usr/bin/mesos-*, which this host need not have: only unit syntax matters.
+    const problems = result.all.split('\n').filter((l) => l.trim() !== '' && !/mesos-(master|agent)|not executable/.test(l));
+    assert.deepEqual(problems, []);
+  });
+});
+
+describe('build targets', () => {
+  it('agree between packaging/rpmbuild.ts and mock/rebuild', async () => {
+    for (const target of TARGETS) {
+      const { stdout } = await execa(path.join(ROOT, 'mock', 'rebuild'), ['-r', target.mockConfig, '--print-defines']);
+      const fromScript = Object.fromEntries(stdout.split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+      assert.deepEqual(fromScript, target.defines, target.mockConfig);
+    }
+  });
+
+  it('have a mock config each, pointing at standard repositories only', async () => {
+    for (const target of TARGETS) {
+      const cfg = await readFile(path.join(ROOT, 'mock', `${target.mockConfig}.cfg`), 'utf8');
+      const urls = [...cfg.matchAll(/https?:\/\/[^\s"']+/g)].map((m) => new URL(m[0]).host);
+      for (const host of urls) {
+        assert.ok(['vault.centos.org', 'archives.fedoraproject.org'].includes(host), `${target.mockConfig}: ${host}`);
+      }
+      if (target.id === 'fedora') assert.match(cfg, /include\('templates\/fedora-branched.tpl'\)/);
+    }
+  });
+});
