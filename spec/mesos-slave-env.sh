@@ -27,6 +27,8 @@ export MESOS_log_dir=/var/log/mesos
 # Docker is not reachable at MESOS_docker_socket or is older than the agent supports.
 #export MESOS_containerizers=docker,mesos
 #export MESOS_docker_socket=/var/run/docker.sock
+# Oldest Docker the agent accepts (the guide asks for Docker 1.X); ours, not an Apache Mesos flag.
+#export MESOS_docker_min_version=1.0.0
 # Allow for slow image pulls when launching Docker tasks.
 #export MESOS_executor_registration_timeout=5mins
 
