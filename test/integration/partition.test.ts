@@ -14,8 +14,10 @@ const isRoot = process.getuid?.() === 0;
 const NS = `mesos-part-${process.pid}`;
 const HOST_IF = `mp${process.pid % 100000}h`;
 const NS_IF = `mp${process.pid % 100000}n`;
-const HOST_IP = '10.213.0.1';
-const NS_IP = '10.213.0.2';
+// A subnet of its own per run (the e2e suite uses others), so parallel runs do not collide.
+const SUBNET = `10.251.${process.pid % 250}`;
+const HOST_IP = `${SUBNET}.1`;
+const NS_IP = `${SUBNET}.2`;
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'pipe' });
