@@ -238,20 +238,23 @@ class Execution {
     if (status.reason) lines.push(`  reason: ${status.reason}`);
     if (status.healthy !== undefined) lines.push(`  healthy?: ${status.healthy}`);
     this.io.out(lines.join('\n'));
+    const ours = this.states.has(id);
+    if (ours) this.states.set(id, status.state);
+    const allDone = ours && [...this.states.values()].every((s) => isTerminalState(s));
     if (status.uuid && status.agent_id) {
-      await this.safeCall({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+      const ack = { type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } };
+      // The last acknowledgement need not be waited for: TEARDOWN, sent next, ends the framework
+      // and with it every update still owed (and may reach the master first).
+      if (allDone) this.client.call(ack).catch(() => undefined);
+      else await this.safeCall(ack);
     }
-    if (!this.states.has(id)) return;
-    this.states.set(id, status.state);
+    if (!ours) return;
     if (status.state === 'TASK_RUNNING' && this.flags.kill_after !== undefined && !this.killTimer) {
       this.killTimer = setTimeout(() => {
         void this.safeCall({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } });
       }, this.flags.kill_after * 1000);
     }
-    const all = [...this.states.values()];
-    if (all.every((s) => isTerminalState(s))) {
-      await this.teardownAndExit(all.every((s) => s === 'TASK_FINISHED') ? 0 : 1);
-    }
+    if (allDone) await this.teardownAndExit([...this.states.values()].every((s) => s === 'TASK_FINISHED') ? 0 : 1);
   }
 
   /** A call that must not crash the program: failures are printed, the run ends with 1. */
