@@ -1,6 +1,7 @@
 // What each built package holds and needs (rpm -qpl / -qpR / --provides), for both targets
 // and the SRPM: the layout users and other packages rely on, and the EL7 rules (no
 // dependency on the system glibc, xz payload, nothing rpm 4.11 cannot read).
+import { API_MESSAGES } from '../../packaging/api-types.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -165,6 +166,13 @@ for (const target of TARGETS) {
       assert.ok(expected.length > 0);
       assert.deepEqual(files.sort(), expected);
       assert.ok(files.includes('/usr/include/mesos/v1/mesos.proto'));
+    });
+
+    it('mesos-devel: JSON Schemas of the API messages and TypeScript typings', async () => {
+      const devel = await get('mesos-devel');
+      const files = lines(await rpmQuery(devel, '-l'));
+      for (const msg of API_MESSAGES) assert.ok(files.includes(`/usr/share/mesos/schemas/${msg}.schema.json`), msg);
+      assert.ok(files.includes('/usr/share/mesos/typescript/mesos-v1.d.ts'));
     });
 
     it('python-mesos: the package `mesos` for the distribution Python, provides python3-mesos', async () => {
