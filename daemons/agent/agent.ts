@@ -8,13 +8,18 @@
 //        |                               |        docker: dockerd, containers mesos-<id>
 //        |                               |  <--exit (real exit status)--'
 //        +------STATUS_UPDATE---- StatusUpdateManager (checkpointed, ordered, retried)
+//
+// Tasks with TaskInfo.executor go to their framework's custom executor instead
+// (executor/custom-executors.ts), which talks to the agent over /api/v1/executor.
 import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { MasterToAgent, RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
+import type { AgentToMaster, MasterToAgent, RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
 import { newStatusUuid, newUuid } from '../common/ids.ts';
 import {
   type Attribute,
+  type CommandInfo,
+  type ContainerInfo,
   type ExecutorInfo,
   type FrameworkInfo,
   type KillPolicy,
@@ -24,6 +29,7 @@ import {
   type TaskState,
   type TaskStatus,
   type TaskStatusReason,
+  type TaskStatusSource,
   isTerminalState,
 } from '../common/mesos.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
@@ -39,9 +45,10 @@ import {
 } from './checkpoints.ts';
 import { type ContainerExit, type Containerizer, type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
 import { containerName } from './containerizer/docker-spec.ts';
+import { type CustomExecutorState, CustomExecutors, DEFAULT_EXECUTOR_HEARTBEAT_SECS } from './executor/custom-executors.ts';
 import { fetchUris } from './fetcher/fetcher.ts';
 import { type HealthCheck, HealthChecker } from './health/health-checker.ts';
-import { type TaskContext, taskEnvironment, taskUser } from './launch-spec.ts';
+import { type TaskContext, commandUser, taskEnvironment, taskUser } from './launch-spec.ts';
 import { sandboxDir } from './sandbox.ts';
 import { StatusUpdateManager } from './status-updates.ts';
 import type { ContainerState } from './supervisor/protocol.ts';
@@ -75,12 +82,22 @@ export interface AgentConfig {
   switchUser: boolean;
   containerizers: string[];
   executorShutdownGraceSecs: number;
+  /** --executor_registration_timeout (Mesos's default: 1 minute). */
+  executorRegistrationTimeoutSecs?: number;
+  /** --executor_reregistration_timeout (default 2 s). */
+  executorReregistrationTimeoutSecs?: number;
+  /** --recovery_timeout, which checkpointing executors are told (default 15 minutes). */
+  recoveryTimeoutSecs?: number;
+  /** Between HEARTBEAT events to subscribed executors (Mesos: 30 minutes). */
+  executorHeartbeatIntervalSecs?: number;
   maxCompletedExecutorsPerFramework: number;
   maxCompletedFrameworks: number;
 }
 
 export interface MasterChannel {
   sendStatusUpdate(frameworkId: string, status: TaskStatus): void;
+  /** Sends another message; false when it did not get through (e.g. not registered). */
+  post(msg: AgentToMaster): Promise<boolean>;
 }
 
 export interface AgentTask {
@@ -113,6 +130,8 @@ export interface AgentExecutor {
   completedTasks: AgentTask[];
   /** A task group: the first task to fail or be killed takes the others with it. */
   killGroupOnFailure: boolean;
+  /** Set for a framework's custom executor (kind CUSTOM): its lifecycle and connection. */
+  custom?: CustomExecutorState;
 }
 
 export interface AgentFramework {
@@ -129,6 +148,8 @@ export class Agent {
   readonly frameworks = new Map<string, AgentFramework>();
   readonly completedFrameworks: AgentFramework[] = [];
   readonly statusUpdates: StatusUpdateManager;
+  /** Custom executors: their lifecycle, and the executor API's calls. */
+  readonly executors: CustomExecutors;
   readonly counters = { tasksLaunched: 0, validStatusUpdates: 0, terminal: new Map<TaskState, number>() };
   /** Tasks by container id, to route exits. */
   private readonly byContainer = new Map<string, AgentTask>();
@@ -142,8 +163,14 @@ export class Agent {
     readonly config: AgentConfig,
     readonly log: Logger,
     private readonly containerizers: Containerizers,
-    private readonly isRoot = process.getuid?.() === 0,
+    readonly isRoot = process.getuid?.() === 0,
   ) {
+    this.executors = new CustomExecutors(this, containerizers.mesos, {
+      registrationSecs: config.executorRegistrationTimeoutSecs ?? 60,
+      reregistrationSecs: config.executorReregistrationTimeoutSecs ?? 2,
+      recoverySecs: config.recoveryTimeoutSecs ?? 15 * 60,
+      heartbeatSecs: config.executorHeartbeatIntervalSecs ?? DEFAULT_EXECUTOR_HEARTBEAT_SECS,
+    });
     this.statusUpdates = new StatusUpdateManager(
       { send: (fw, status) => this.channel?.sendStatusUpdate(fw, status) },
       (fw, task) => this.terminalAcknowledged(fw, task),
@@ -209,12 +236,13 @@ export class Agent {
       case 'SHUTDOWN_EXECUTOR':
         this.shutdownExecutor(msg.shutdown_executor.framework_id, msg.shutdown_executor.executor_id);
         break;
-      case 'FRAMEWORK_MESSAGE':
-        this.log.warn(
-          { framework: msg.framework_message.framework_id, executor: msg.framework_message.executor_id },
-          'Dropping a framework message: command executors do not take messages',
-        );
+      case 'FRAMEWORK_MESSAGE': {
+        const m = msg.framework_message;
+        const fw = this.frameworks.get(m.framework_id);
+        if (fw) this.executors.message(fw, m.executor_id, m.data);
+        else this.log.warn({ framework: m.framework_id, executor: m.executor_id }, `Dropping a message for executor '${m.executor_id}': framework ${m.framework_id} does not run here`);
         break;
+      }
       default:
         break;
     }
@@ -295,12 +323,13 @@ export class Agent {
       killRequested: false,
     };
     ex.tasks.set(info.task_id.value, task);
-    this.byContainer.set(containerId, task);
+    // A custom executor's tasks share its container; its exit is routed to the executor.
+    if (ex.kind !== 'CUSTOM') this.byContainer.set(containerId, task);
     return task;
   }
 
   /** Checkpoints a new executor run and its tasks before anything is launched. */
-  private async checkpointLaunch(fw: AgentFramework, ex: AgentExecutor, tasks: AgentTask[]): Promise<void> {
+  async checkpointLaunch(fw: AgentFramework, ex: AgentExecutor, tasks: AgentTask[]): Promise<void> {
     if (!this.paths) return;
     const run: RunInfo = { executor: ex.info, kind: ex.kind, container_id: ex.containerId, directory: ex.directory, kill_group_on_failure: ex.killGroupOnFailure };
     const infoText = JSON.stringify(fw.info);
@@ -312,9 +341,10 @@ export class Agent {
     for (const t of tasks) await checkpointTask(this.paths, fw.id, ex.id, ex.containerId, t.info);
   }
 
-  private prepareSandbox(dir: string, fw: AgentFramework, task: TaskInfo): void {
+  /** Creates a sandbox, owned by the user the command in it will run as. */
+  prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): void {
     mkdirSync(dir, { recursive: true });
-    const user = taskUser(task, fw.info, this.config.switchUser, this.isRoot);
+    const user = commandUser(command, fw.info, this.config.switchUser, this.isRoot);
     if (user && !('error' in user)) {
       // The task must be able to write its own sandbox, as with Mesos's chown of the sandbox.
       try {
@@ -333,19 +363,22 @@ export class Agent {
       this.log.warn({ framework: fw.id, task: taskId }, `Ignoring duplicate launch of task ${taskId}`);
       return;
     }
-    const executorInfo: ExecutorInfo = task.executor ?? {
+    if (task.executor) {
+      await this.executors.run(fw, task);
+      return;
+    }
+    const executorInfo: ExecutorInfo = {
       executor_id: { value: taskId },
       framework_id: { value: fw.id },
       name: `Command Executor (Task: ${taskId}) (Command: ${describeCommand(task)})`,
       source: taskId,
     };
-    const kind: ExecutorKind = task.executor ? 'CUSTOM' : 'COMMAND';
-    const ex = this.addExecutor(fw, kind, executorInfo, false);
-    this.prepareSandbox(ex.directory, fw, task);
+    const ex = this.addExecutor(fw, 'COMMAND', executorInfo, false);
+    this.prepareSandbox(ex.directory, fw, task.command);
     const agentTask = this.addTask(ex, task, ex.directory, ex.containerId);
     this.counters.tasksLaunched++;
     await this.checkpointLaunch(fw, ex, [agentTask]).catch((err: unknown) => this.log.error(`Failed to checkpoint task ${taskId}: ${(err as Error).message}`));
-    const unsupported = this.unsupportedReason(task);
+    const unsupported = this.unsupportedReason(task.container);
     if (unsupported) {
       this.finish(agentTask, 'TASK_FAILED', unsupported.message, unsupported.reason);
       return;
@@ -356,6 +389,10 @@ export class Agent {
   async runTaskGroup(frameworkInfo: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): Promise<void> {
     const fw = this.addFramework(frameworkInfo);
     fw.shuttingDown = false;
+    if (executor.type === 'CUSTOM') {
+      await this.executors.runGroup(fw, executor, group);
+      return;
+    }
     if (fw.executors.has(executor.executor_id.value)) {
       // Mesos lets a default executor take more groups; ours runs one group per executor.
       for (const task of group.tasks) {
@@ -369,12 +406,12 @@ export class Agent {
     const ex = this.addExecutor(fw, 'DEFAULT', { ...executor, type: 'DEFAULT' }, true);
     const tasks = group.tasks.map((t) => {
       const dir = path.join(ex.directory, 'tasks', t.task_id.value);
-      this.prepareSandbox(dir, fw, t);
+      this.prepareSandbox(dir, fw, t.command);
       return this.addTask(ex, t, dir, `${ex.containerId}.${t.task_id.value}`);
     });
     this.counters.tasksLaunched += tasks.length;
     await this.checkpointLaunch(fw, ex, tasks).catch((err: unknown) => this.log.error(`Failed to checkpoint task group: ${(err as Error).message}`));
-    const unsupported = group.tasks.map((t) => this.unsupportedReason(t)).find((r) => r !== undefined);
+    const unsupported = group.tasks.map((t) => this.unsupportedReason(t.container)).find((r) => r !== undefined);
     if (unsupported) {
       for (const t of tasks) this.finish(t, 'TASK_FAILED', unsupported.message, unsupported.reason);
       return;
@@ -382,15 +419,9 @@ export class Agent {
     await Promise.all(tasks.map((t) => this.start(fw, t)));
   }
 
-  private unsupportedReason(task: TaskInfo): { message: string; reason: TaskStatusReason } | undefined {
-    if (task.executor) {
-      return {
-        message: 'Custom executors (TaskInfo.executor) are not supported by this agent yet; launch a command task or a task group',
-        reason: 'REASON_EXECUTOR_TERMINATED',
-      };
-    }
-    const c = task.container;
-    const which = containerizerFor(task);
+  /** Why a command task's container cannot run here, or undefined. */
+  private unsupportedReason(c: ContainerInfo | undefined): { message: string; reason: TaskStatusReason } | undefined {
+    const which = c?.type === 'DOCKER' ? 'docker' : 'mesos';
     if (!this.config.containerizers.includes(which) || !this.containerizers[which]) {
       const message =
         which === 'docker'
@@ -432,7 +463,7 @@ export class Agent {
     const ctx = this.contextOf(fw, task, user);
     const uris = task.info.command?.uris ?? [];
     if (uris.length > 0) {
-      const fetcher = this.config.fetcher ?? defaultFetcherConfig(this.config.workDir);
+      const fetcher = this.fetcherConfig;
       try {
         await fetchUris(uris, { sandbox: task.directory, ...fetcher, ...(user ? { owner: user } : {}) });
       } catch (err) {
@@ -461,6 +492,10 @@ export class Agent {
       return;
     }
     this.startHealthChecks(task, ctx);
+  }
+
+  get fetcherConfig(): FetcherConfig {
+    return this.config.fetcher ?? defaultFetcherConfig(this.config.workDir);
   }
 
   private contextOf(fw: AgentFramework, task: AgentTask, user: ReturnType<typeof taskUser>): TaskContext {
@@ -506,6 +541,11 @@ export class Agent {
 
   /** A containerizer reports that a task's container ended (now, or while the agent was away). */
   containerExited(containerId: string, exit: ContainerExit): void {
+    const executor = this.executors.byContainer(containerId);
+    if (executor) {
+      this.executors.exited(executor.fw, executor.ex, exit);
+      return;
+    }
     const task = this.byContainer.get(containerId);
     if (!task) return;
     task.running = false;
@@ -536,13 +576,18 @@ export class Agent {
 
   // ---------------------------------------------------------------- status updates
 
-  transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason, healthy?: boolean): void {
+  /**
+   * Moves a task to a new state and sends the update. The agent speaks as the command executor
+   * of its command tasks (SOURCE_EXECUTOR); about a custom executor's tasks as itself (SOURCE_AGENT).
+   */
+  transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason, healthy?: boolean, source: TaskStatusSource = 'SOURCE_EXECUTOR'): void {
     if (isTerminalState(task.state)) return;
     task.state = state;
     if (isTerminalState(state)) task.health?.stop();
     const ex = this.frameworks.get(task.frameworkId)?.executors.get(task.executorId);
     const status = this.sendStatus(task.frameworkId, task.info.task_id.value, state, {
       executorId: task.executorId,
+      source,
       ...(message ? { message } : {}),
       ...(reason ? { reason } : {}),
       ...(ex ? { containerId: ex.containerId } : {}),
@@ -551,17 +596,21 @@ export class Agent {
     if (status) task.statuses.push(status);
   }
 
+  /** An update about a task the agent does not track (refused before it was recorded). */
+  reportUntracked(fw: AgentFramework, taskId: string, state: TaskState, opts: { message: string; reason: TaskStatusReason; executorId?: string }): void {
+    this.sendStatus(fw.id, taskId, state, { ...opts, source: 'SOURCE_AGENT' });
+  }
+
   private sendStatus(
     frameworkId: string,
     taskId: string,
     state: TaskState,
-    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string; healthy?: boolean },
+    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string; healthy?: boolean; source?: TaskStatusSource },
   ): TaskStatus | undefined {
-    const fw = this.frameworks.get(frameworkId);
     const status: TaskStatus = {
       task_id: { value: taskId },
       state,
-      source: 'SOURCE_EXECUTOR',
+      source: opts.source ?? 'SOURCE_EXECUTOR',
       timestamp: Date.now() / 1000,
       uuid: newStatusUuid(),
     };
@@ -571,11 +620,41 @@ export class Agent {
     if (opts.reason) status.reason = opts.reason;
     if (opts.healthy !== undefined) status.healthy = opts.healthy;
     if (opts.containerId) status.container_status = { container_id: { value: opts.containerId } };
-    this.counters.validStatusUpdates++;
-    if (isTerminalState(state)) this.counters.terminal.set(state, (this.counters.terminal.get(state) ?? 0) + 1);
-    // Nobody acknowledges updates of a framework being shut down.
-    if (!fw?.shuttingDown) void this.statusUpdates.update(frameworkId, status);
+    void this.forwardStatus(frameworkId, status);
     return status;
+  }
+
+  /** A status a custom executor sent about its task: recorded, then checkpointed and forwarded. */
+  acceptStatus(task: AgentTask, status: TaskStatus): Promise<void> {
+    task.state = status.state;
+    task.statuses.push(status);
+    return this.forwardStatus(task.frameworkId, status);
+  }
+
+  /**
+   * Counts an update and hands it to the status update manager; resolves once it is checkpointed.
+   * Nobody acknowledges updates of a framework being shut down, so those are not sent.
+   */
+  forwardStatus(frameworkId: string, status: TaskStatus): Promise<void> {
+    this.counters.validStatusUpdates++;
+    if (isTerminalState(status.state)) this.counters.terminal.set(status.state, (this.counters.terminal.get(status.state) ?? 0) + 1);
+    if (this.frameworks.get(frameworkId)?.shuttingDown) return Promise.resolve();
+    return this.statusUpdates.update(frameworkId, status);
+  }
+
+  /** Sends a message to the master, retrying every second (up to `attempts`) while the agent is not registered. */
+  tellMaster(msg: AgentToMaster, attempts = 120): void {
+    const attempt = (left: number) => {
+      const sent = this.channel ? this.channel.post(msg) : Promise.resolve(false);
+      void sent.then((ok) => {
+        if (ok || left <= 1) {
+          if (!ok) this.log.warn(`Could not send ${msg.type} to the master; dropped`);
+          return;
+        }
+        setTimeout(() => attempt(left - 1), 1000).unref();
+      });
+    };
+    attempt(attempts);
   }
 
   /** Ends a task; in a task group a failure ends the rest of the group too. */
@@ -601,7 +680,8 @@ export class Agent {
       if (!task) continue;
       ex.tasks.delete(taskId);
       ex.completedTasks.push(task);
-      if (ex.tasks.size === 0) this.completeExecutor(fw, ex);
+      // A custom executor outlives its tasks: it is over when its process is.
+      if (ex.tasks.size === 0 && (!ex.custom || ex.custom.state === 'TERMINATED')) this.completeExecutor(fw, ex);
       return;
     }
   }
@@ -613,8 +693,12 @@ export class Agent {
     for (const t of done) this.byContainer.delete(t.containerId);
     if (checkpoint && this.paths) {
       const paths = this.paths;
+      const forget = (): Promise<unknown> =>
+        ex.custom
+          ? this.containerizers.mesos.forget(ex.containerId).catch(() => undefined)
+          : Promise.all(done.map((t) => this.containerizerOf(t).forget(t.containerId).catch(() => undefined)));
       void checkpointRunCompleted(paths, fw.id, ex.id, ex.containerId)
-        .then(() => Promise.all(done.map((t) => this.containerizerOf(t).forget(t.containerId).catch(() => undefined))))
+        .then(forget)
         .catch((err: unknown) => this.log.warn(`Failed to checkpoint the end of executor ${ex.id}: ${(err as Error).message}`));
     }
     const excess = fw.completedExecutors.length - this.config.maxCompletedExecutorsPerFramework;
@@ -645,10 +729,14 @@ export class Agent {
       this.log.warn({ framework: frameworkId, task: taskId }, `Cannot kill task ${taskId}: it is not running here`);
       return;
     }
-    const graceNs = policy?.grace_period?.nanoseconds;
-    const graceMs = graceNs !== undefined ? Math.max(0, graceNs / 1e6) : DEFAULT_KILL_GRACE_MS;
     const fw = this.frameworks.get(frameworkId)!;
     const ex = fw.executors.get(task.executorId);
+    if (ex?.custom) {
+      this.executors.kill(fw, ex, task, policy);
+      return;
+    }
+    const graceNs = policy?.grace_period?.nanoseconds;
+    const graceMs = graceNs !== undefined ? Math.max(0, graceNs / 1e6) : DEFAULT_KILL_GRACE_MS;
     // Killing one task of a group kills the group, as Mesos's default executor does.
     const victims = ex?.killGroupOnFailure ? [...ex.tasks.values()] : [task];
     for (const t of victims) this.kill(t, graceMs);
@@ -675,8 +763,13 @@ export class Agent {
   }
 
   shutdownExecutor(frameworkId: string, executorId: string): void {
-    const ex = this.frameworks.get(frameworkId)?.executors.get(executorId);
-    if (!ex) return;
+    const fw = this.frameworks.get(frameworkId);
+    const ex = fw?.executors.get(executorId);
+    if (!fw || !ex) return;
+    if (ex.custom) {
+      this.executors.shutdown(fw, ex);
+      return;
+    }
     for (const t of ex.tasks.values()) this.kill(t, this.config.executorShutdownGraceSecs * 1000);
   }
 
@@ -687,6 +780,10 @@ export class Agent {
     fw.shuttingDown = true;
     this.statusUpdates.removeFramework(frameworkId);
     for (const ex of [...fw.executors.values()]) {
+      if (ex.custom) {
+        this.executors.frameworkShutdown(fw, ex);
+        continue;
+      }
       for (const t of ex.tasks.values()) this.kill(t, this.config.executorShutdownGraceSecs * 1000);
       // Nobody will acknowledge these tasks: they complete as soon as they end.
       const settle = () => {
@@ -704,7 +801,9 @@ export class Agent {
 
   /** Forgets everything after the master removed this agent: tasks are killed, not recovered. */
   reset(): void {
+    this.executors.reset();
     for (const task of this.allTasks()) {
+      if (this.frameworks.get(task.frameworkId)?.executors.get(task.executorId)?.custom) continue;
       if (task.running || task.state !== 'TASK_STAGING') void this.destroyContainer(task.containerId, containerizerFor(task.info));
     }
     this.frameworks.clear();

@@ -5,6 +5,7 @@
 //   meta/slaves/<agent>/frameworks/<fw>/framework.info
 //   .../executors/<ex>/runs/<container>/run.info         executor, kind, sandbox
 //   .../runs/<container>/completed                       the run is over
+//   .../runs/<container>/http.marker                     its custom executor subscribed
 //   .../runs/<container>/tasks/<task>/task.info          TaskInfo, written before launch
 //   .../runs/<container>/tasks/<task>/task.updates       status updates and acks, append-only
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +23,9 @@ export interface RunInfo {
   directory: string;
   kill_group_on_failure: boolean;
 }
+
+/** Mesos's name for the file saying an HTTP executor subscribed. */
+const HTTP_MARKER = 'http.marker';
 
 export type UpdateRecord = { type: 'UPDATE'; status: TaskStatus } | { type: 'ACK'; uuid: string };
 
@@ -55,6 +59,11 @@ export async function checkpointRun(p: CheckpointPaths, fw: string, run: RunInfo
 
 export async function checkpointRunCompleted(p: CheckpointPaths, fw: string, ex: string, container: string): Promise<void> {
   await writeFile(path.join(p.run(fw, ex, container), 'completed'), '');
+}
+
+/** A custom executor subscribed: after an agent restart it is expected to subscribe again. */
+export async function checkpointExecutorSubscribed(p: CheckpointPaths, fw: string, ex: string, container: string): Promise<void> {
+  await writeFile(path.join(p.run(fw, ex, container), HTTP_MARKER), '');
 }
 
 export async function checkpointTask(p: CheckpointPaths, fw: string, ex: string, container: string, task: TaskInfo): Promise<void> {
@@ -102,6 +111,8 @@ export interface RecoveredTask {
 export interface RecoveredRun {
   run: RunInfo;
   completed: boolean;
+  /** Its custom executor had subscribed (so it will subscribe again, or is gone). */
+  subscribed: boolean;
   tasks: RecoveredTask[];
 }
 
@@ -159,7 +170,9 @@ export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredStat
         const run: RunInfo = runInfo.ok
           ? runInfo.value
           : { executor: { executor_id: { value: exId } }, kind: 'COMMAND', container_id: containerId, directory: '', kill_group_on_failure: false };
-        const completed = (await list(runDir)).includes('completed');
+        const entries = await list(runDir);
+        const completed = entries.includes('completed');
+        const subscribed = entries.includes(HTTP_MARKER);
         const tasks: RecoveredTask[] = [];
         for (const taskId of await list(path.join(runDir, 'tasks'))) {
           const taskDir = path.join(runDir, 'tasks', taskId);
@@ -173,7 +186,7 @@ export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredStat
           const { updates, pending } = replayUpdates(log.records);
           tasks.push({ id: taskId, ...(info.ok ? { info: info.value } : {}), updates, pending });
         }
-        fw.runs.push({ run, completed, tasks });
+        fw.runs.push({ run, completed, subscribed, tasks });
       }
     }
     frameworks.push(fw);

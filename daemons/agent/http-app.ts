@@ -1,12 +1,13 @@
-// The agent's HTTP routes: /state, /flags, /health, /version, /metrics/snapshot and the
-// sandbox /files endpoints; every route also answers under the libprocess-style prefix
-// /slave(1)/ that the web UI builds from the agent's pid.
+// The agent's HTTP routes: the v1 executor API (/api/v1/executor), /state, /flags, /health,
+// /version, /metrics/snapshot and the sandbox /files endpoints; every route also answers under
+// the libprocess-style prefix /slave(1)/ that the web UI builds from the agent's pid.
 import express from 'express';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import { sendJson } from '../common/http.ts';
 import { scalar } from '../common/resources.ts';
 import { systemMetrics } from '../common/system-metrics.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
+import { EXECUTOR_API_PATH, executorApiHandler } from './executor-api.ts';
 import { type AgentStateContext, agentStateJson } from './state-json.ts';
 
 const PROCESS_PREFIXES = ['/slave(1)', '/slave%281%29', '/agent(1)'];
@@ -30,6 +31,7 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths): ex
     }
     next();
   });
+  app.all(EXECUTOR_API_PATH, express.raw({ type: () => true, limit: '64mb' }), executorApiHandler(ctx.agent));
   app.get(['/state', '/state.json'], (req, res) => sendJson(req, res, agentStateJson(ctx)));
   app.get(['/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
   app.get(['/health'], (_req, res) => {

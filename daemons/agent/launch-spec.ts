@@ -1,8 +1,10 @@
 // What a task's process looks like (pure): the command line, environment and user the task
-// supervisor starts it with, as Mesos's command executor would.
+// supervisor starts it with, as Mesos's command executor would; and the same for a framework's
+// custom executor (ExecutorInfo.command), with the MESOS_* environment Mesos gives executors.
 import os from 'node:os';
 import path from 'node:path';
-import type { FrameworkInfo, TaskInfo } from '../common/mesos.ts';
+import { formatDuration } from '../common/flags/index.ts';
+import type { CommandInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../common/mesos.ts';
 import type { ContainerSpec } from './supervisor/protocol.ts';
 import { type OsUser, lookupUser } from './users.ts';
 
@@ -17,6 +19,21 @@ export interface TaskContext {
   /** The agent's own environment, which executors and tasks inherit (minus the agent's flags). */
   agentEnv: NodeJS.ProcessEnv;
   user?: OsUser | undefined;
+  /** Set when the container runs a framework's custom executor instead of a task's command. */
+  executor?: ExecutorLaunch;
+}
+
+/** What a custom executor's process needs beyond the task context. */
+export interface ExecutorLaunch {
+  info: ExecutorInfo;
+  /** libprocess-style pid of the agent (MESOS_SLAVE_PID). */
+  agentPid: string;
+  /** How long the agent waits after SHUTDOWN before it kills the executor, in seconds. */
+  shutdownGraceSecs: number;
+  /** --recovery_timeout: how long a checkpointing executor waits for a restarted agent. */
+  recoveryTimeoutSecs: number;
+  /** Longest pause between the executor's attempts to subscribe again (--executor_reregistration_timeout). */
+  subscriptionBackoffMaxSecs: number;
 }
 
 /** The user a task runs as, or an error text; undefined means "as the agent". */
@@ -27,7 +44,18 @@ export function taskUser(
   isRoot: boolean,
   lookup: (name: string) => OsUser | undefined = lookupUser,
 ): OsUser | undefined | { error: string } {
-  const name = task.command?.user ?? framework.user;
+  return commandUser(task.command, framework, switchUser, isRoot, lookup);
+}
+
+/** The user a command (a task's, or a custom executor's) runs as: CommandInfo.user, else the framework's. */
+export function commandUser(
+  command: CommandInfo | undefined,
+  framework: FrameworkInfo,
+  switchUser: boolean,
+  isRoot: boolean,
+  lookup: (name: string) => OsUser | undefined = lookupUser,
+): OsUser | undefined | { error: string } {
+  const name = command?.user ?? framework.user;
   if (!switchUser || !name || !isRoot) return undefined;
   const user = lookup(name);
   if (!user) return { error: `Failed to switch to user '${name}': no such user on this agent (${os.hostname()})` };
@@ -54,6 +82,7 @@ export function taskEnvironment(ctx: TaskContext): Record<string, string> {
  * container gets only these: its image, not the agent's host, defines the rest of its environment.
  */
 export function taskVariables(ctx: TaskContext): Record<string, string> {
+  if (ctx.executor) return executorVariables(ctx, ctx.executor);
   const env: Record<string, string> = {
     MESOS_SANDBOX: ctx.sandbox,
     MESOS_DIRECTORY: ctx.sandbox,
@@ -73,9 +102,44 @@ export function taskVariables(ctx: TaskContext): Record<string, string> {
   return env;
 }
 
-/** The process of a command task: `/bin/sh -c value`, or `value` with `arguments` as argv. */
+/**
+ * What Mesos gives a custom executor (slave.cpp executorEnvironment): where the agent is, who
+ * the executor is, and how long to wait for the agent or for a shutdown; then the executor's
+ * own CommandInfo.environment.
+ */
+export function executorVariables(ctx: TaskContext, launch: ExecutorLaunch): Record<string, string> {
+  const checkpoint = ctx.framework.checkpoint === true;
+  const graceNs = launch.info.shutdown_grace_period as { nanoseconds?: number } | undefined;
+  const env: Record<string, string> = {
+    MESOS_FRAMEWORK_ID: ctx.framework.id?.value ?? '',
+    MESOS_EXECUTOR_ID: launch.info.executor_id.value,
+    MESOS_DIRECTORY: ctx.sandbox,
+    MESOS_SANDBOX: ctx.sandbox,
+    MESOS_SLAVE_ID: ctx.agentId,
+    MESOS_AGENT_ID: ctx.agentId,
+    MESOS_SLAVE_PID: launch.agentPid,
+    MESOS_AGENT_ENDPOINT: ctx.agentEndpoint,
+    MESOS_CHECKPOINT: checkpoint ? '1' : '0',
+    MESOS_HTTP_COMMAND_EXECUTOR: '0',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(graceNs?.nanoseconds !== undefined ? graceNs.nanoseconds / 1e9 : launch.shutdownGraceSecs),
+  };
+  if (checkpoint) {
+    env.MESOS_RECOVERY_TIMEOUT = formatDuration(launch.recoveryTimeoutSecs);
+    env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(launch.subscriptionBackoffMaxSecs);
+  }
+  for (const v of launch.info.command?.environment?.variables ?? []) {
+    if (v.type === 'SECRET') continue;
+    env[v.name] = v.value ?? '';
+  }
+  return env;
+}
+
+/**
+ * The process of a command task (`/bin/sh -c value`, or `value` with `arguments` as argv), or
+ * of a custom executor (the same, from ExecutorInfo.command).
+ */
 export function containerSpec(ctx: TaskContext): ContainerSpec {
-  const command = ctx.task.command ?? {};
+  const command = (ctx.executor ? ctx.executor.info.command : ctx.task.command) ?? {};
   const shell = command.shell !== false;
   const value = command.value ?? '';
   return {

@@ -240,6 +240,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       switchUser: flags.switch_user,
       containerizers,
       executorShutdownGraceSecs: flags.executor_shutdown_grace_period,
+      executorRegistrationTimeoutSecs: flags.executor_registration_timeout,
+      executorReregistrationTimeoutSecs: flags.executor_reregistration_timeout,
+      recoveryTimeoutSecs: flags.recovery_timeout,
       maxCompletedExecutorsPerFramework: 150,
       maxCompletedFrameworks: 50,
       fetcher: {
@@ -269,6 +272,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   });
   const port = (server.address() as AddressInfo).port;
   if (agent.config.port === 0) agent.config.port = port;
+  agent.executors.serving();
 
   // Sandboxes become browsable through /files as they are created.
   const attachSandboxes = () => {

@@ -6,6 +6,8 @@
 //   unknown to both     -> TASK_FAILED, exit status unknown
 //   host rebooted       -> TASK_GONE
 // Unacknowledged updates are queued again and resent once the agent has re-registered.
+// A custom executor's run is recovered as a whole (executor/custom-executors.ts): a running
+// executor is waited for (it subscribes again), one that ended meanwhile ends its tasks.
 // Containers that no checkpoint mentions are killed and discarded (orphans); those of runs that
 // completed are forgotten as usual. Docker containers are followed again (reattach): output
 // resumes where it stopped, and their exit, also one that happened meanwhile, is reported.
@@ -72,6 +74,7 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
   /** Containers of runs that completed before the restart. */
   const finished = new Set<string>();
   const toStart: Array<[AgentFramework, AgentTask]> = [];
+  const executorsToStart: Array<() => void> = [];
   const toComplete: Array<[AgentFramework, AgentExecutor]> = [];
 
   for (const rf of state.frameworks) {
@@ -88,6 +91,17 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
         containerId: r.run.container_id,
         directory: r.run.directory,
       });
+      if (r.run.kind === 'CUSTOM') {
+        known.add(ex.containerId);
+        const rec = agent.executors.recover(fw, ex, r, byId.get(ex.containerId), opts.rebooted);
+        summary.running += rec.live;
+        summary.endedWhileDown += rec.ended;
+        if (rec.start) {
+          summary.relaunched++;
+          executorsToStart.push(rec.start);
+        }
+        continue;
+      }
       for (const rt of r.tasks) {
         const group = r.run.kind === 'DEFAULT';
         const containerId = group ? `${ex.containerId}.${rt.id}` : ex.containerId;
@@ -155,5 +169,6 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
     task.state = 'TASK_STAGING';
     void agent.start(fw, task);
   }
+  for (const start of executorsToStart) start();
   return summary;
 }

@@ -62,7 +62,18 @@ export interface ExecutorMessageToMaster {
   framework_message: { framework_id: string; executor_id: string; data: string };
 }
 
-export type AgentToMaster = StatusUpdateMessage | PongMessage | ExecutorMessageToMaster;
+/** A custom executor's container ended (Mesos's ExitedExecutorMessage); the scheduler gets FAILURE. */
+export interface ExecutorExitedMessage {
+  type: 'EXECUTOR_EXITED';
+  executor_exited: {
+    framework_id: string;
+    executor_id: string;
+    /** wait(2) status as Mesos reports it: exit code << 8, or the signal number; -1 when unknown. */
+    status: number;
+  };
+}
+
+export type AgentToMaster = StatusUpdateMessage | PongMessage | ExecutorMessageToMaster | ExecutorExitedMessage;
 
 export type MasterToAgent =
   | {

@@ -1,6 +1,6 @@
 // POST /master/internal/agent: the agents' side of the master. REGISTER opens the stream of
-// master -> agent messages; STATUS_UPDATE, PONG and FRAMEWORK_MESSAGE come as separate POSTs
-// naming the agent and the stream (see common/agent-protocol.ts).
+// master -> agent messages; STATUS_UPDATE, PONG, FRAMEWORK_MESSAGE and EXECUTOR_EXITED come as
+// separate POSTs naming the agent and the stream (see common/agent-protocol.ts).
 import type { Request, Response } from 'express';
 import {
   AGENT_ID_HEADER,
@@ -88,6 +88,9 @@ export function agentApiHandler(master: Master) {
         });
         break;
       }
+      case 'EXECUTOR_EXITED':
+        master.executorExited(agent, m.executor_exited.framework_id, m.executor_exited.executor_id, m.executor_exited.status);
+        break;
       default:
         return sendText(res, 400, `Unknown agent message type '${String((msg as { type?: unknown }).type)}'`);
     }

@@ -672,6 +672,17 @@ export class Master {
     this.send(fw, { type: 'UPDATE', update: { status: forwarded } });
   }
 
+  /** An agent reports that a custom executor ended: its scheduler hears FAILURE, as from Mesos. */
+  executorExited(agent: AgentRecord, frameworkId: string, executorId: string, status: number): void {
+    this.log.info({ framework: frameworkId, executor: executorId, agent: agent.id }, `Executor '${executorId}' of framework ${frameworkId} on agent ${agent.id} ended (status ${status})`);
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw?.connected) {
+      this.log.warn({ framework: frameworkId }, `Not forwarding the exit of executor '${executorId}': framework ${frameworkId} is ${fw ? 'disconnected' : 'unknown'}`);
+      return;
+    }
+    this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id }, executor_id: { value: executorId }, status } });
+  }
+
   /** ACKNOWLEDGE from a scheduler: pass it to the agent; a terminal task leaves the active table. */
   acknowledge(fw: FrameworkRecord, agentId: string, taskId: string, uuid: string): void {
     const agent = this.agents.get(agentId);

@@ -1,4 +1,5 @@
-"""The library and the example scheduler against a real mesos-ts master and agent.
+"""The library, the example scheduler and a custom executor (mesos.executor, in
+echo_executor.py) against a real mesos-ts master and agent.
 
 The cluster is the one named by MESOS_TEST_MASTER (host:port; the node:test wrapper
 test/integration/clients.test.ts sets it), or else one started here from the bundle
@@ -27,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT_ROOT = os.path.dirname(HERE)
 REPO_ROOT = os.path.dirname(os.path.dirname(CLIENT_ROOT))
 EXAMPLE = os.path.join(CLIENT_ROOT, "examples", "hello_scheduler.py")
+ECHO_EXECUTOR = os.path.join(HERE, "echo_executor.py")
 
 _cluster = None
 
@@ -191,6 +193,89 @@ class LongTask(Scheduler):
 
     def states(self):
         return [s["state"] for s in self.statuses]
+
+
+class EchoFramework(Scheduler):
+    """Launches one task on the echo executor and records statuses, messages and failures."""
+
+    def __init__(self):
+        self.launched = None
+        self.statuses = []
+        self.messages = []
+        self.failures = []
+        self.cond = threading.Condition()
+
+    def _note(self, attr, value):
+        with self.cond:
+            getattr(self, attr).append(value)
+            self.cond.notify_all()
+
+    def wait(self, what, predicate, timeout=30.0):
+        with self.cond:
+            if not self.cond.wait_for(predicate, timeout):
+                raise AssertionError("timed out waiting for %s; statuses %r, messages %r, failures %r"
+                                     % (what, self.statuses, self.messages, self.failures))
+
+    def offers(self, client, offers):
+        wanted = [resources.cpus(0.1), resources.mem(32)]
+        for offer in offers:
+            if self.launched is None and resources.fits(offer["resources"], wanted + wanted):
+                task_id = "echo-task-%d" % os.getpid()
+                executor = {
+                    "executor_id": {"value": "echo-%d" % os.getpid()},
+                    "name": "echo executor",
+                    "command": {
+                        "value": "exec %s %s" % (sys.executable, ECHO_EXECUTOR),
+                        "environment": {"variables": [{"name": "PYTHONPATH", "value": CLIENT_ROOT}]},
+                    },
+                    "resources": wanted,
+                }
+                task = {"name": task_id, "task_id": {"value": task_id}, "agent_id": offer["agent_id"],
+                        "executor": executor, "resources": wanted}
+                self.launched = (task_id, executor["executor_id"]["value"], id_value(offer["agent_id"]))
+                client.launch(offer["id"], [task])
+            else:
+                client.decline(offer["id"], refuse_seconds=30)
+
+    def update(self, client, status):
+        self._note("statuses", status)
+
+    def message(self, client, agent_id, executor_id, data):
+        self._note("messages", (agent_id, executor_id, data))
+
+    def failure(self, client, agent_id, executor_id, status):
+        self._note("failures", (agent_id, executor_id, status))
+
+    def states(self):
+        return [s["state"] for s in self.statuses]
+
+
+class ExecutorTest(unittest.TestCase):
+    def test_a_custom_executor_runs_a_task_and_exchanges_messages_with_the_scheduler(self):
+        handler = EchoFramework()
+        framework = {"user": getpass.getuser(), "name": "python-mesos executor test"}
+        client = SchedulerClient(master_address(), framework, handler, timeout=10)
+        client.start()
+        try:
+            handler.wait("TASK_RUNNING", lambda: "TASK_RUNNING" in handler.states())
+            task_id, executor_id, agent_id = handler.launched
+            running = handler.statuses[-1]
+            self.assertEqual(running["source"], "SOURCE_EXECUTOR")
+            self.assertEqual(id_value(running["executor_id"]), executor_id)
+            handler.wait("the greeting", lambda: handler.messages)
+            self.assertEqual(handler.messages[0], (agent_id, executor_id, ("hello " + task_id).encode()))
+
+            client.message(agent_id, executor_id, b"ping")
+            handler.wait("pong", lambda: (agent_id, executor_id, b"pong") in handler.messages)
+            client.message(agent_id, executor_id, b"finish")
+            handler.wait("TASK_FINISHED", lambda: "TASK_FINISHED" in handler.states())
+            self.assertEqual(handler.statuses[-1]["message"], "finished by the echo executor")
+
+            client.shutdown(executor_id, agent_id)
+            handler.wait("FAILURE", lambda: handler.failures)
+            self.assertEqual(handler.failures[0], (agent_id, executor_id, 0))
+        finally:
+            client.stop(teardown=True)
 
 
 class ClusterTest(unittest.TestCase):

@@ -1,0 +1,102 @@
+// POST /api/v1/executor: the v1 executor HTTP API's transport on the agent — media types,
+// decoding and Mesos's checks of a Call, the SUBSCRIBE event stream (RecordIO, JSON or
+// protobuf) — in front of the custom executors' lifecycle (executor/custom-executors.ts).
+// Status codes as Mesos's slave/http.cpp: 405, 400 (no Content-Type, unparsable, invalid, unknown
+// framework or executor), 415, 406 (SUBSCRIBE only), 403 (not subscribed), 501 (UNKNOWN); 200
+// with a stream for SUBSCRIBE, 202 for the other calls.
+import type { Request, Response } from 'express';
+import {
+  APPLICATION_PROTOBUF,
+  type MediaType,
+  requestMediaType,
+  responseMediaType,
+  sendText,
+  startRecordIOStream,
+} from '../common/http.ts';
+import { decode, encode, fromJson } from '../common/proto/codec.ts';
+import type { Agent } from './agent.ts';
+import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent, validateExecutorCall } from './executor/calls.ts';
+
+export const EXECUTOR_API_PATH = '/api/v1/executor';
+
+/** The body as an executor Call, or the 400 message Mesos gives. */
+export function parseExecutorCall(body: Buffer, mediaType: MediaType): ExecutorCall | { error: string } {
+  if (mediaType === APPLICATION_PROTOBUF) {
+    try {
+      return decode(CALL_TYPE, body) as unknown as ExecutorCall;
+    } catch (err) {
+      return { error: `Failed to parse body into Call protobuf: ${(err as Error).message}` };
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return { error: `Failed to parse body into JSON: ${(err as Error).message}` };
+  }
+  const result = fromJson(CALL_TYPE, json);
+  if (!result.ok) return { error: result.error };
+  return result.value as unknown as ExecutorCall;
+}
+
+/** The executor's end of a SUBSCRIBE response, in the media type it asked for. */
+function streamTo(res: Response, mediaType: MediaType): ExecutorConnection {
+  const write = startRecordIOStream(res, mediaType);
+  const encodeEvent = mediaType === APPLICATION_PROTOBUF ? (e: ExecutorEvent) => encode(EVENT_TYPE, e) : (e: ExecutorEvent) => JSON.stringify(e);
+  return {
+    send: (event) => {
+      if (res.writableEnded || res.destroyed) return false;
+      write(encodeEvent(event));
+      return true;
+    },
+    close: () => {
+      if (!res.writableEnded) res.end();
+    },
+  };
+}
+
+export function executorApiHandler(agent: Agent) {
+  return (req: Request, res: Response) => {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendText(res, 405, `Expecting a 'POST' request, received '${req.method}'`);
+    }
+    const reqType = requestMediaType(req);
+    if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
+    const call = parseExecutorCall(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), reqType);
+    if ('error' in call) return sendText(res, 400, call.error);
+    const invalid = validateExecutorCall(call);
+    if (invalid) return sendText(res, 400, `Failed to validate Executor::Call: ${invalid}`);
+    let respType: MediaType | undefined;
+    if (call.type === 'SUBSCRIBE') {
+      const accepted = responseMediaType(req);
+      if (typeof accepted !== 'string') return sendText(res, accepted.status, accepted.message);
+      respType = accepted;
+    } else if (call.type === 'HEARTBEAT') {
+      // Mesos answers before looking anything up (executors may send placeholder ids).
+      return res.status(202).end();
+    }
+    const found = agent.executors.lookup(call);
+    if ('status' in found) return sendText(res, found.status, found.message);
+    const { fw, ex, custom } = found;
+    if (custom.state === 'REGISTERING' && call.type !== 'SUBSCRIBE') return sendText(res, 403, 'Executor is not subscribed');
+    switch (call.type) {
+      case 'SUBSCRIBE': {
+        const connection = streamTo(res, respType!);
+        res.on('close', () => agent.executors.disconnected(ex, connection));
+        req.socket.setKeepAlive(true, 10_000);
+        agent.executors.subscribe(fw, ex, call.subscribe!, connection);
+        return;
+      }
+      case 'UPDATE':
+        agent.executors.update(fw, ex, call.update!.status);
+        return res.status(202).end();
+      case 'MESSAGE':
+        agent.executors.messageToFramework(fw, ex, call.message!.data);
+        return res.status(202).end();
+      default:
+        agent.log.warn({ framework: fw.id, executor: ex.id }, "Received 'UNKNOWN' call");
+        return sendText(res, 501, `Call type ${call.type ?? 'UNKNOWN'} is not implemented`);
+    }
+  };
+}
