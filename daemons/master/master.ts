@@ -24,6 +24,8 @@ import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
 import {
   type AgentRecord,
+  type ExecutorRecord,
+  executorKey,
   type FrameworkRecord,
   type OfferRecord,
   type TaskRecord,
@@ -92,6 +94,8 @@ export class Master {
   /** Agents removed because they stopped answering; they may come back (partition heals). */
   readonly unreachableAgents = new Map<string, { time: number; hostname: string }>();
   readonly offers = new Map<string, OfferRecord>();
+  /** Executors whose resources are charged, by executorKey(agent, framework, executor). */
+  readonly executors = new Map<string, ExecutorRecord>();
   /** Agents the registry knows that have not re-registered since this master started. */
   readonly recoveredAgents = new Map<string, AgentEntry>();
   readonly registry: Registry;
@@ -398,6 +402,7 @@ export class Master {
       this.agents.get(agentId)?.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: fw.id } });
     }
     this.allocator.removeFramework(fw.id);
+    this.dropExecutors((e) => e.frameworkId === fw.id);
     this.frameworks.delete(fw.id);
     fw.connected = false;
     fw.active = false;
@@ -616,6 +621,16 @@ export class Master {
     task.state = status.state;
     if (isTerminalState(status.state)) {
       this.terminalCounts.set(status.state, (this.terminalCounts.get(status.state) ?? 0) + 1);
+      const exec = task.executorId ? this.executorRecord(task.agentId, task.frameworkId, task.executorId) : undefined;
+      if (exec?.isDefault) {
+        // A task group's default executor ends with the group's last task.
+        const fwRec = this.frameworks.get(task.frameworkId);
+        const allDone = [...exec.taskIds].every((id) => {
+          const t = fwRec?.tasks.get(id);
+          return !t || t === task || isTerminalState(t.state);
+        });
+        if (allDone) queueMicrotask(() => this.releaseExecutor(exec.agentId, exec.frameworkId, exec.executorId));
+      }
       if (!task.resourcesRecovered) {
         task.resourcesRecovered = true;
         if (this.agents.has(task.agentId)) this.allocator.recoverResources(task.frameworkId, task.agentId, task.resources);
@@ -672,8 +687,34 @@ export class Master {
     this.send(fw, { type: 'UPDATE', update: { status: forwarded } });
   }
 
+  executorRecord(agentId: string, frameworkId: string, executorId: string): ExecutorRecord | undefined {
+    return this.executors.get(executorKey(agentId, frameworkId, executorId));
+  }
+
+  addExecutor(rec: ExecutorRecord): void {
+    this.executors.set(executorKey(rec.agentId, rec.frameworkId, rec.executorId), rec);
+  }
+
+  /** An executor ended: its resources go back to the allocator. */
+  private releaseExecutor(agentId: string, frameworkId: string, executorId: string): void {
+    const key = executorKey(agentId, frameworkId, executorId);
+    const rec = this.executors.get(key);
+    if (!rec) return;
+    this.executors.delete(key);
+    if (rec.resources.length > 0 && this.agents.has(agentId) && this.frameworks.has(frameworkId)) {
+      this.allocator.recoverResources(frameworkId, agentId, rec.resources);
+      this.scheduleAllocation();
+    }
+  }
+
+  /** Forgets executor records matching a predicate (their agent or framework is gone). */
+  private dropExecutors(match: (rec: ExecutorRecord) => boolean): void {
+    for (const [key, rec] of this.executors) if (match(rec)) this.executors.delete(key);
+  }
+
   /** An agent reports that a custom executor ended: its scheduler hears FAILURE, as from Mesos. */
   executorExited(agent: AgentRecord, frameworkId: string, executorId: string, status: number): void {
+    this.releaseExecutor(agent.id, frameworkId, executorId);
     this.log.info({ framework: frameworkId, executor: executorId, agent: agent.id }, `Executor '${executorId}' of framework ${frameworkId} on agent ${agent.id} ended (status ${status})`);
     const fw = this.frameworks.get(frameworkId);
     if (!fw?.connected) {
@@ -1012,6 +1053,7 @@ export class Master {
     }
     agent.offers.clear();
     this.allocator.removeAgent(agent.id);
+    this.dropExecutors((e) => e.agentId === agent.id);
     this.agents.delete(agent.id);
     const now = Date.now();
     const unreachable = state === 'TASK_UNREACHABLE';

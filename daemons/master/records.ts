@@ -80,6 +80,21 @@ export interface OfferRecord {
   resources: Resource[];
 }
 
+/** An executor the master charged resources for (custom executors, task groups' default executor). */
+export interface ExecutorRecord {
+  frameworkId: string;
+  agentId: string;
+  executorId: string;
+  resources: Resource[];
+  /** A task group's default executor: it ends with its last task. */
+  isDefault: boolean;
+  taskIds: Set<string>;
+}
+
+export function executorKey(agentId: string, frameworkId: string, executorId: string): string {
+  return `${agentId}/${frameworkId}/${executorId}`;
+}
+
 export interface CompletedFramework {
   record: FrameworkRecord;
   unregisteredTime: number;

@@ -178,11 +178,13 @@ function withRole(resources: Resource[] | undefined, role: string): Resource[] {
 function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role: string, raw: TaskInfo, available: Resource[]): Resource[] {
   const task: TaskInfo = { ...raw, resources: withRole(raw.resources, role) };
   if (task.executor?.resources) task.executor = { ...task.executor, resources: withRole(task.executor.resources, role) };
+  const executorRunning = (id: string) => master.executorRecord(agent.id, fw.id, id) !== undefined;
   const error = validateTask(task, {
     frameworkId: fw.id,
     agentId: agent.id,
     available,
     isDuplicate: (id) => fw.tasks.has(id),
+    executorRunning,
   });
   if (error) {
     master.sendMasterStatus(
@@ -192,11 +194,16 @@ function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role
     return available;
   }
   const executorId = task.executor?.executor_id.value ?? '';
+  let used = task.resources ?? [];
+  // An executor's resources are charged once, when it starts, and come back when it ends.
+  if (task.executor && !executorRunning(executorId)) {
+    used = [...used, ...(task.executor.resources ?? [])];
+    master.addExecutor({ frameworkId: fw.id, agentId: agent.id, executorId, resources: task.executor.resources ?? [], isDefault: false, taskIds: new Set() });
+  }
+  master.executorRecord(agent.id, fw.id, executorId)?.taskIds.add(task.task_id.value);
   master.launchTask(fw, agent, role, task, executorId);
   master.log.info({ framework: fw.id, task: task.task_id.value, agent: agent.id }, `Launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`);
   agent.link?.send({ type: 'RUN_TASK', run_task: { framework: fw.info, task } });
-  let used = task.resources ?? [];
-  if (task.executor?.resources) used = [...used, ...task.executor.resources];
   return subtract(available, used);
 }
 
@@ -216,11 +223,14 @@ function launchGroup(
     resources: withRole(rawExecutor.resources, role),
   };
   const tasks = rawTasks.map((t) => ({ ...t, resources: withRole(t.resources, role) }));
+  const executorId = executor.executor_id.value;
+  const running = master.executorRecord(agent.id, fw.id, executorId) !== undefined;
   const error = validateTaskGroup(executor, { tasks }, {
     frameworkId: fw.id,
     agentId: agent.id,
     available,
     isDuplicate: (id) => fw.tasks.has(id),
+    executorRunning: () => running,
   });
   if (error) {
     for (const task of tasks) {
@@ -231,9 +241,14 @@ function launchGroup(
     }
     return available;
   }
-  let used: Resource[] = executor.resources ?? [];
+  let used: Resource[] = running ? [] : (executor.resources ?? []);
+  if (!running) {
+    master.addExecutor({ frameworkId: fw.id, agentId: agent.id, executorId, resources: executor.resources ?? [], isDefault: executor.type !== 'CUSTOM', taskIds: new Set() });
+  }
+  const record = master.executorRecord(agent.id, fw.id, executorId);
   for (const task of tasks) {
-    master.launchTask(fw, agent, role, task, executor.executor_id.value);
+    record?.taskIds.add(task.task_id.value);
+    master.launchTask(fw, agent, role, task, executorId);
     used = [...used, ...(task.resources ?? [])];
   }
   master.log.info(

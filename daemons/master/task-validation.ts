@@ -23,6 +23,8 @@ export interface TaskContext {
   available: Resource[];
   /** Whether a task with this id is already active in the framework. */
   isDuplicate: (taskId: string) => boolean;
+  /** Whether this executor already runs on the agent (its resources are charged already). */
+  executorRunning?: (executorId: string) => boolean;
 }
 
 function validateExecutor(executor: ExecutorInfo, ctx: TaskContext): string | undefined {
@@ -66,7 +68,8 @@ export function validateTask(task: TaskInfo, ctx: TaskContext): string | undefin
   const resError = validateTaskResources(resources);
   if (resError) return `Task uses invalid resources: ${resError}`;
   if (isEmpty(resources)) return 'Task uses no resources';
-  const total = task.executor?.resources ? [...resources, ...task.executor.resources] : resources;
+  const newExecutor = task.executor && !ctx.executorRunning?.(task.executor.executor_id.value);
+  const total = newExecutor && task.executor?.resources ? [...resources, ...task.executor.resources] : resources;
   if (!contains(ctx.available, total)) {
     return `Task uses more resources ${format(total)} than available ${format(ctx.available)}`;
   }
@@ -76,14 +79,16 @@ export function validateTask(task: TaskInfo, ctx: TaskContext): string | undefin
 /** Checks a LAUNCH_GROUP: all tasks are valid together or none is launched. */
 export function validateTaskGroup(executor: ExecutorInfo | undefined, group: TaskGroupInfo, ctx: TaskContext): string | undefined {
   if (!executor) return 'LAUNCH_GROUP requires an ExecutorInfo';
-  if (executor.type !== undefined && executor.type !== 'DEFAULT') {
-    return `LAUNCH_GROUP requires an executor of type DEFAULT, got ${executor.type}`;
+  if (executor.type === 'CUSTOM' && !executor.command) return "A CUSTOM executor of a task group needs 'command'";
+  if (executor.type !== undefined && executor.type !== 'DEFAULT' && executor.type !== 'CUSTOM') {
+    return `LAUNCH_GROUP requires an executor of type DEFAULT or CUSTOM, got ${executor.type}`;
   }
   const execError = validateExecutor(executor, ctx);
   if (execError) return execError;
   if (!group.tasks || group.tasks.length === 0) return 'Task group must not be empty';
   const seen = new Set<string>();
-  let needed: Resource[] = [...(executor.resources ?? [])];
+  const running = ctx.executorRunning?.(executor.executor_id.value) ?? false;
+  let needed: Resource[] = running ? [] : [...(executor.resources ?? [])];
   for (const task of group.tasks) {
     if (task.executor) return `Task '${task.task_id?.value}' in a task group must not have an ExecutorInfo`;
     if (task.container?.type === 'DOCKER') return `Task '${task.task_id?.value}' in a task group must not use a DOCKER container`;

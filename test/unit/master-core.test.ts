@@ -867,3 +867,29 @@ describe('Master core: agents lost and coming back', () => {
     assert.equal(sink.offers().length, 2);
   });
 });
+
+test('an executor is charged once for all its tasks and its resources return when it exits', async () => {
+  const master = newMaster();
+  const { fw, sink } = subscribe(master);
+  const { agent } = register(master);
+  await allocation();
+  const withExecutor = (id: string): TaskInfo => ({
+    ...taskInfo(id, agent.id, 'cpus:0.5;mem:128'),
+    command: undefined,
+    executor: { executor_id: { value: 'exec-1' }, command: { value: './executor' }, resources: parseResources('cpus:0.5;mem:64') },
+  });
+  launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [withExecutor('e1')], 0);
+  await allocation();
+  // 2 cpus - 0.5 (task) - 0.5 (executor) = 1 cpu offered again.
+  assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 1);
+  launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [withExecutor('e2')], 0);
+  await allocation();
+  assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 0.5, 'the running executor is not charged again');
+  master.executorExited(agent, fw.id, 'exec-1', 0);
+  await allocation();
+  const total = sink
+    .offers()
+    .filter((o) => master.offers.has(o.id.value))
+    .reduce((sum, o) => sum + scalar(o.resources, 'cpus'), 0);
+  assert.equal(total, 1, 'the executor\'s 0.5 cpu came back beside the 0.5 still on offer');
+});

@@ -168,9 +168,11 @@ describe('validateTaskGroup', () => {
     assert.equal(validateTaskGroup(executor({ type: undefined }), { tasks: [task('a')] }, ctx()), undefined, 'type defaults to DEFAULT');
   });
 
-  test('an executor is required and must be DEFAULT', () => {
+  test('an executor is required and must be DEFAULT, or CUSTOM with a command (as in Mesos)', () => {
     assert.equal(validateTaskGroup(undefined, { tasks: [task('a')] }, ctx()), 'LAUNCH_GROUP requires an ExecutorInfo');
-    assert.equal(validateTaskGroup(executor({ type: 'CUSTOM' }), { tasks: [task('a')] }, ctx()), 'LAUNCH_GROUP requires an executor of type DEFAULT, got CUSTOM');
+    assert.equal(validateTaskGroup(executor({ type: 'CUSTOM' }), { tasks: [task('a')] }, ctx()), "A CUSTOM executor of a task group needs 'command'");
+    assert.equal(validateTaskGroup(executor({ type: 'CUSTOM', command: { value: './exec' } }), { tasks: [task('a')] }, ctx()), undefined);
+    assert.equal(validateTaskGroup(executor({ type: 'UNKNOWN' }), { tasks: [task('a')] }, ctx()), 'LAUNCH_GROUP requires an executor of type DEFAULT or CUSTOM, got UNKNOWN');
   });
 
   test('the executor id and framework id are checked', () => {
