@@ -33,6 +33,7 @@ export class MasterLink implements MasterChannel {
   private watchdog?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
   private pingWindowMs = 0;
+  private outbox: Array<{ framework_id: string; status: TaskStatus }> = [];
   /** Identifies the current connection attempt; events of older ones are ignored. */
   private generation = 0;
   connected = false;
@@ -166,7 +167,19 @@ export class MasterLink implements MasterChannel {
     }
   }
 
+  /**
+   * Updates of the same moment (many tasks ending together) go to the master in one request;
+   * one that cannot be delivered is resent by the status update manager.
+   */
   sendStatusUpdate(frameworkId: string, status: TaskStatus): void {
-    void this.post({ type: 'STATUS_UPDATE', status_update: { framework_id: frameworkId, status } });
+    this.outbox.push({ framework_id: frameworkId, status });
+    if (this.outbox.length === 1) setImmediate(() => this.flushStatusUpdates());
+  }
+
+  private flushStatusUpdates(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    if (batch.length === 1) void this.post({ type: 'STATUS_UPDATE', status_update: batch[0]! });
+    else if (batch.length > 1) void this.post({ type: 'STATUS_UPDATES', status_updates: batch });
   }
 }

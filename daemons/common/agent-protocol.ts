@@ -52,6 +52,12 @@ export interface StatusUpdateMessage {
   status_update: { framework_id: string; status: TaskStatus };
 }
 
+/** Several status updates in one request: what an agent sends when updates pile up. */
+export interface StatusUpdatesMessage {
+  type: 'STATUS_UPDATES';
+  status_updates: Array<{ framework_id: string; status: TaskStatus }>;
+}
+
 export interface PongMessage {
   type: 'PONG';
   pong: { seq: number };
@@ -73,7 +79,7 @@ export interface ExecutorExitedMessage {
   };
 }
 
-export type AgentToMaster = StatusUpdateMessage | PongMessage | ExecutorMessageToMaster | ExecutorExitedMessage;
+export type AgentToMaster = StatusUpdateMessage | StatusUpdatesMessage | PongMessage | ExecutorMessageToMaster | ExecutorExitedMessage;
 
 export type MasterToAgent =
   | {

@@ -76,8 +76,19 @@ export function startRecordIOStream(res: Response, mediaType: MediaType, headers
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.flushHeaders();
   res.socket?.setNoDelay(true);
+  // Records written in the same tick leave in one write (one TCP segment when they fit).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   return (payload) => {
     if (res.writableEnded || res.destroyed) return false;
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     return res.write(encodeRecord(payload));
   };
 }

@@ -77,6 +77,10 @@ export function agentApiHandler(master: Master) {
       case 'STATUS_UPDATE':
         master.statusUpdate(agent, m.status_update.framework_id, m.status_update.status);
         break;
+      case 'STATUS_UPDATES':
+        if (!Array.isArray(m.status_updates)) return sendText(res, 400, "Expecting 'status_updates' to be an array");
+        for (const u of m.status_updates) master.statusUpdate(agent, u.framework_id, u.status);
+        break;
       case 'PONG':
         master.pong(agent, m.pong.seq);
         break;

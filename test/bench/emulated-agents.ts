@@ -44,6 +44,7 @@ class EmulatedAgent {
   private req?: http.ClientRequest;
   private closed = false;
   private reconnecting = false;
+  private outbox: Array<{ framework_id: string; status: TaskStatus }> = [];
 
   constructor(
     readonly index: number,
@@ -140,7 +141,19 @@ class EmulatedAgent {
       ...(state === 'TASK_FINISHED' ? { message: 'Command exited with status 0' } : {}),
     };
     task.pending.push(status);
-    if (task.pending.length === 1) this.post({ type: 'STATUS_UPDATE', status_update: { framework_id: task.frameworkId, status } });
+    if (task.pending.length === 1) this.sendUpdate(task.frameworkId, status);
+  }
+
+  /** Like the real agent: updates of the same moment go in one request. */
+  private sendUpdate(frameworkId: string, status: TaskStatus): void {
+    this.outbox.push({ framework_id: frameworkId, status });
+    if (this.outbox.length > 1) return;
+    setImmediate(() => {
+      const batch = this.outbox;
+      this.outbox = [];
+      if (batch.length === 1) this.post({ type: 'STATUS_UPDATE', status_update: batch[0]! });
+      else this.post({ type: 'STATUS_UPDATES', status_updates: batch });
+    });
   }
 
   private onMessage(msg: MasterToAgent): void {
@@ -151,7 +164,7 @@ class EmulatedAgent {
         this.onRegistered(this, msg.registered.reregistered);
         for (const t of this.tasks.values()) {
           const head = t.pending[0];
-          if (head) this.post({ type: 'STATUS_UPDATE', status_update: { framework_id: t.frameworkId, status: head } });
+          if (head) this.sendUpdate(t.frameworkId, head);
         }
         break;
       case 'PING':
@@ -172,7 +185,7 @@ class EmulatedAgent {
         if (!task || task.pending[0]?.uuid !== msg.acknowledge.uuid) break;
         task.pending.shift();
         const next = task.pending[0];
-        if (next) this.post({ type: 'STATUS_UPDATE', status_update: { framework_id: task.frameworkId, status: next } });
+        if (next) this.sendUpdate(task.frameworkId, next);
         else if (task.state === 'TASK_FINISHED') {
           this.tasks.delete(key);
           this.onTerminal();
