@@ -333,12 +333,16 @@ export class Agent {
     if (!this.paths) return;
     const run: RunInfo = { executor: ex.info, kind: ex.kind, container_id: ex.containerId, directory: ex.directory, kill_group_on_failure: ex.killGroupOnFailure };
     const infoText = JSON.stringify(fw.info);
+    const writes: Promise<void>[] = [];
     if (this.checkpointedFrameworks.get(fw.id) !== infoText) {
       this.checkpointedFrameworks.set(fw.id, infoText);
-      await checkpointFramework(this.paths, fw.info);
+      writes.push(checkpointFramework(this.paths, fw.info));
     }
-    await checkpointRun(this.paths, fw.id, run);
-    for (const t of tasks) await checkpointTask(this.paths, fw.id, ex.id, ex.containerId, t.info);
+    // In parallel: nothing is launched before all are on disk, and recovery skips a task whose
+    // framework, run or task checkpoint is missing and that never sent an update.
+    writes.push(checkpointRun(this.paths, fw.id, run));
+    for (const t of tasks) writes.push(checkpointTask(this.paths, fw.id, ex.id, ex.containerId, t.info));
+    await Promise.all(writes);
   }
 
   /** Creates a sandbox, owned by the user the command in it will run as. */

@@ -184,6 +184,9 @@ export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredStat
           const log = await readJsonLines<UpdateRecord>(path.join(taskDir, 'task.updates'));
           problems.push(...log.damaged);
           const { updates, pending } = replayUpdates(log.records);
+          // Launch checkpoints are written together: without framework.info and without any
+          // update the agent stopped before launching this task.
+          if (!fwInfo.ok && fwInfo.missing && updates.length === 0) continue;
           tasks.push({ id: taskId, ...(info.ok ? { info: info.value } : {}), updates, pending });
         }
         fw.runs.push({ run, completed, subscribed, tasks });
