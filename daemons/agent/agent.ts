@@ -47,6 +47,7 @@ import { type ContainerExit, type Containerizer, type ContainerizerName, type Co
 import { containerName } from './containerizer/docker-spec.ts';
 import { type CustomExecutorState, CustomExecutors, DEFAULT_EXECUTOR_HEARTBEAT_SECS } from './executor/custom-executors.ts';
 import { fetchUris } from './fetcher/fetcher.ts';
+import { type CheckInfo, type CheckStatusInfo, Checker } from './health/checker.ts';
 import { type HealthCheck, HealthChecker } from './health/health-checker.ts';
 import { type TaskContext, commandUser, taskEnvironment, taskUser } from './launch-spec.ts';
 import { sandboxDir } from './sandbox.ts';
@@ -115,6 +116,9 @@ export interface AgentTask {
   killRequested: boolean;
   killGraceMs?: number;
   health?: HealthChecker;
+  checker?: Checker;
+  /** Latest result of TaskInfo.check; every update of the task carries it. */
+  checkStatus?: CheckStatusInfo;
   /** Why a health-check kill happened; the terminal update carries it (and healthy: false). */
   unhealthyKill?: string;
 }
@@ -488,6 +492,8 @@ export class Agent {
     }
     if (isTerminalState(task.state)) return; // its exit was reported while the launch reply was on its way
     task.running = true;
+    const check = task.info.check as CheckInfo | undefined;
+    if (check) task.checkStatus = Checker.initial(check);
     this.transition(task, 'TASK_RUNNING');
     if (task.killRequested) {
       // A kill arrived while the process was being started.
@@ -496,6 +502,20 @@ export class Agent {
       return;
     }
     this.startHealthChecks(task, ctx);
+    this.startChecks(task, ctx);
+  }
+
+  /** TaskInfo.check: each changed result goes out as TASK_RUNNING with check_status. */
+  startChecks(task: AgentTask, ctx: TaskContext): void {
+    const check = task.info.check as CheckInfo | undefined;
+    if (!check || task.checker) return;
+    task.checkStatus ??= Checker.initial(check);
+    task.checker = new Checker(check, { host: '127.0.0.1', cwd: task.directory, env: taskEnvironment(ctx) }, (status) => {
+      if (isTerminalState(task.state)) return;
+      task.checkStatus = status;
+      this.transition(task, task.state, undefined, 'REASON_TASK_CHECK_STATUS_UPDATED');
+    });
+    task.checker.start();
   }
 
   get fetcherConfig(): FetcherConfig {
@@ -518,7 +538,9 @@ export class Agent {
 
   /** Health checks of a task re-attached after an agent restart start again. */
   resumeHealthChecks(fw: AgentFramework, task: AgentTask): void {
-    this.startHealthChecks(task, this.contextOf(fw, task, taskUser(task.info, fw.info, this.config.switchUser, this.isRoot)));
+    const ctx = this.contextOf(fw, task, taskUser(task.info, fw.info, this.config.switchUser, this.isRoot));
+    this.startHealthChecks(task, ctx);
+    this.startChecks(task, ctx);
   }
 
   /** TaskInfo.health_check: health changes become TASK_RUNNING updates; too many failures kill. */
@@ -587,7 +609,10 @@ export class Agent {
   transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason, healthy?: boolean, source: TaskStatusSource = 'SOURCE_EXECUTOR'): void {
     if (isTerminalState(task.state)) return;
     task.state = state;
-    if (isTerminalState(state)) task.health?.stop();
+    if (isTerminalState(state)) {
+      task.health?.stop();
+      task.checker?.stop();
+    }
     const ex = this.frameworks.get(task.frameworkId)?.executors.get(task.executorId);
     const status = this.sendStatus(task.frameworkId, task.info.task_id.value, state, {
       executorId: task.executorId,
@@ -596,6 +621,7 @@ export class Agent {
       ...(reason ? { reason } : {}),
       ...(ex ? { containerId: ex.containerId } : {}),
       ...(healthy !== undefined ? { healthy } : task.unhealthyKill && isTerminalState(state) ? { healthy: false } : {}),
+      ...(task.checkStatus ? { checkStatus: task.checkStatus } : {}),
     });
     if (status) task.statuses.push(status);
   }
@@ -609,7 +635,7 @@ export class Agent {
     frameworkId: string,
     taskId: string,
     state: TaskState,
-    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string; healthy?: boolean; source?: TaskStatusSource },
+    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string; healthy?: boolean; source?: TaskStatusSource; checkStatus?: CheckStatusInfo },
   ): TaskStatus | undefined {
     const status: TaskStatus = {
       task_id: { value: taskId },
@@ -623,6 +649,7 @@ export class Agent {
     if (opts.message) status.message = opts.message;
     if (opts.reason) status.reason = opts.reason;
     if (opts.healthy !== undefined) status.healthy = opts.healthy;
+    if (opts.checkStatus) status.check_status = opts.checkStatus;
     if (opts.containerId) status.container_status = { container_id: { value: opts.containerId } };
     void this.forwardStatus(frameworkId, status);
     return status;

@@ -614,6 +614,7 @@ export class Master {
       if (status.healthy !== undefined) entry.healthy = status.healthy;
       if (status.labels) entry.labels = status.labels;
       if (status.container_status) entry.container_status = status.container_status;
+      if (status.check_status) entry.check_status = status.check_status;
       if (status.uuid) entry.uuid = status.uuid;
       if (last?.state !== status.state) task.statuses.push(entry);
     }

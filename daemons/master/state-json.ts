@@ -31,6 +31,7 @@ export function taskJson(task: TaskRecord): Record<string, unknown> {
       if (s.healthy !== undefined) st.healthy = s.healthy;
       if (s.labels) st.labels = s.labels.labels;
       if (s.container_status) st.container_status = s.container_status;
+      if (s.check_status) st.check_status = s.check_status;
       return st;
     }),
   };

@@ -118,3 +118,31 @@ test('an HTTP health check: healthy, then unhealthy, then the task is killed', a
     s.close();
   }
 });
+
+test('a COMMAND check: TASK_RUNNING carries its type, then each changed exit code', async () => {
+  const s = new TestScheduler(master.port);
+  try {
+    await s.subscribe();
+    await launch(s, (o) =>
+      task('checked-cmd', o, {
+        // The check fails until the task has created its flag file, then succeeds.
+        command: { value: 'sleep 1; touch flag; sleep 60' },
+        check: { type: 'COMMAND', command: { command: { value: 'test -f flag' } }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 2 },
+      }),
+    );
+    const running = await s.waitState('checked-cmd', 'TASK_RUNNING');
+    assert.deepEqual(running.check_status, { type: 'COMMAND', command: {} });
+    const failing = await waitFor('exit code 1', () => s.updates('checked-cmd').find((u) => (u.check_status as { command?: { exit_code?: number } })?.command?.exit_code === 1));
+    assert.equal(failing.state, 'TASK_RUNNING');
+    assert.equal(failing.reason, 'REASON_TASK_CHECK_STATUS_UPDATED');
+    await waitFor('exit code 0', () => s.updates('checked-cmd').find((u) => (u.check_status as { command?: { exit_code?: number } })?.command?.exit_code === 0));
+    const changes = s.updates('checked-cmd').filter((u) => u.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
+    assert.equal(changes.length, 2, 'one update per change, not per check');
+    await s.client.call({ type: 'KILL', kill: { task_id: { value: 'checked-cmd' } } });
+    const killed = await s.waitState('checked-cmd', 'TASK_KILLED');
+    assert.deepEqual(killed.check_status, { type: 'COMMAND', command: { exit_code: 0 } }, 'later updates carry the latest check status');
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.close();
+  }
+});

@@ -95,7 +95,7 @@ test('a command that cannot be executed fails with a launch error', async () => 
   assert.match(res.stdout, /reason: REASON_CONTAINER_LAUNCH_FAILED/);
 });
 
-test('a task group: when one task fails the other is killed (default executor semantics)', async () => {
+test('a task group of three: when one task fails the others are killed (default executor semantics)', async () => {
   const dir = tempDir('group');
   const group = {
     tasks: [
@@ -113,15 +113,23 @@ test('a task group: when one task fails the other is killed (default executor se
         resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
         command: { value: 'echo started; sleep 60' },
       },
+      {
+        name: 'g-long2',
+        task_id: { value: 'g-long2' },
+        agent_id: { value: '' },
+        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+        command: { value: 'sleep 60' },
+      },
     ],
   };
   const file = path.join(dir, 'group.json');
   writeFileSync(file, JSON.stringify(group));
   const res = await exec(`--task_group=file://${file}`);
   assert.equal(res.code, 1, res.stdout + res.stderr);
-  assert.match(res.stdout, /Submitted task group with tasks 'g-fail', 'g-long'/);
+  assert.match(res.stdout, /Submitted task group with tasks 'g-fail', 'g-long', 'g-long2'/);
   assert.match(res.stdout, /TASK_FAILED for task 'g-fail'/);
   assert.match(res.stdout, /TASK_KILLED for task 'g-long'/);
+  assert.match(res.stdout, /TASK_KILLED for task 'g-long2'/);
   const sb = await sandboxOf('g-long');
   assert.equal(sb.type, 'DEFAULT');
   assert.equal((await readSandboxFile('g-long', 'stdout')).trim(), 'started');
