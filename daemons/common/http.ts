@@ -1,5 +1,6 @@
 // HTTP helpers shared by master and agent: JSON(P) responses, RecordIO streaming responses and
 // media-type negotiation for the v1 APIs.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
 
@@ -25,12 +26,34 @@ export function sendJson(req: Request, res: Response, body: unknown, status = 20
   res.status(status).type(APPLICATION_JSON).send(text);
 }
 
-export function sendText(res: Response, status: number, message: string): void {
-  res.status(status).type('text/plain').send(message);
+/** A plain-text answer; works on a bare node:http response as on express's. */
+export function sendText(res: ServerResponse, status: number, message: string): void {
+  const body = Buffer.from(message);
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length });
+  res.end(body);
+}
+
+/** Reads a request body (up to `limit` bytes; more is an error). */
+export function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error(`request body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
 }
 
 /** The media type of a request body, or an HTTP error (400 missing, 415 unsupported). */
-export function requestMediaType(req: Request): MediaType | { status: number; message: string } {
+export function requestMediaType(req: IncomingMessage): MediaType | { status: number; message: string } {
   const raw = req.headers['content-type'];
   if (!raw) return { status: 400, message: "Expecting 'Content-Type' to be present" };
   const type = raw.split(';')[0]!.trim().toLowerCase();
@@ -39,7 +62,7 @@ export function requestMediaType(req: Request): MediaType | { status: number; me
 }
 
 /** The media type to answer with, from Accept (406 when neither JSON nor protobuf is acceptable). */
-export function responseMediaType(req: Request): MediaType | { status: number; message: string } {
+export function responseMediaType(req: IncomingMessage): MediaType | { status: number; message: string } {
   const accept = req.headers.accept;
   if (!accept) return APPLICATION_JSON;
   const ranges = accept.split(',').map((part) => {
@@ -69,8 +92,8 @@ export function responseMediaType(req: Request): MediaType | { status: number; m
 }
 
 /** Starts a chunked RecordIO response; returns a writer of already-encoded records. */
-export function startRecordIOStream(res: Response, mediaType: MediaType, headers: Record<string, string> = {}): (payload: Uint8Array | string) => boolean {
-  res.status(200);
+export function startRecordIOStream(res: ServerResponse, mediaType: MediaType, headers: Record<string, string> = {}): (payload: Uint8Array | string) => boolean {
+  res.statusCode = 200;
   res.setHeader('Content-Type', mediaType);
   res.setHeader('Cache-Control', 'no-cache');
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);

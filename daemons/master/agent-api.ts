@@ -1,7 +1,7 @@
 // POST /master/internal/agent: the agents' side of the master. REGISTER opens the stream of
 // master -> agent messages; STATUS_UPDATE, PONG, FRAMEWORK_MESSAGE and EXECUTOR_EXITED come as
 // separate POSTs naming the agent and the stream (see common/agent-protocol.ts).
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AGENT_ID_HEADER,
   type AgentToMaster,
@@ -14,12 +14,15 @@ import { newUuid } from '../common/ids.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
 
-function header(req: Request, name: string): string | undefined {
+/** A request whose body was read (by the fast path or express.raw). */
+export type BodyRequest = IncomingMessage & { body?: unknown };
+
+function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
-function parseBody(req: Request): { type?: string; [k: string]: unknown } | undefined {
+function parseBody(req: BodyRequest): { type?: string; [k: string]: unknown } | undefined {
   if (!Buffer.isBuffer(req.body)) return undefined;
   try {
     const v = JSON.parse(req.body.toString('utf8')) as unknown;
@@ -43,7 +46,7 @@ function validRegister(msg: unknown): msg is RegisterMessage {
 }
 
 export function agentApiHandler(master: Master) {
-  return (req: Request, res: Response) => {
+  return (req: BodyRequest, res: ServerResponse) => {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       return sendText(res, 405, `Expecting a 'POST' request, received '${req.method}'`);
@@ -98,6 +101,6 @@ export function agentApiHandler(master: Master) {
       default:
         return sendText(res, 400, `Unknown agent message type '${String((msg as { type?: unknown }).type)}'`);
     }
-    res.status(202).end();
+    res.writeHead(202).end();
   };
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, waitForSignal } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
-import { createMasterApp } from './http-app.ts';
+import { masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { Master, type MasterConfig } from './master.ts';
 import { Registry } from './registry.ts';
@@ -87,8 +87,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     throw new StartupError(`cannot recover the registry: ${(err as Error).message}`);
   }
   const master = new Master(config, log.logger, registry);
-  const app = createMasterApp({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME });
-  const server = http.createServer(app);
+  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {

@@ -1,6 +1,6 @@
 // POST /api/v1/scheduler: the v1 scheduler HTTP API's transport — media types, decoding and
 // validation, the SUBSCRIBE event stream (RecordIO, Mesos-Stream-Id) — in front of the core.
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   APPLICATION_PROTOBUF,
   type MediaType,
@@ -15,6 +15,9 @@ import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { CallError, type Master } from './master.ts';
 import { applyCall, type SchedulerCall } from './scheduler-calls.ts';
+
+/** A request whose body was read (by the fast path or express.raw). */
+export type BodyRequest = IncomingMessage & { body?: unknown };
 
 const CALL_TYPE = 'mesos.v1.scheduler.Call';
 const EVENT_TYPE = 'mesos.v1.scheduler.Event';
@@ -40,7 +43,7 @@ export function parseCall(body: Buffer, mediaType: MediaType, typeName = CALL_TY
 }
 
 /** An event stream to one scheduler, in the media type it asked for. */
-export function makeEventSink(res: Response, mediaType: MediaType, streamId: string): EventSink {
+export function makeEventSink(res: ServerResponse, mediaType: MediaType, streamId: string): EventSink {
   const write = startRecordIOStream(res, mediaType, { 'Mesos-Stream-Id': streamId });
   const encodeEvent =
     mediaType === APPLICATION_PROTOBUF ? (e: SchedulerEvent) => encode(EVENT_TYPE, e) : (e: SchedulerEvent) => JSON.stringify(e);
@@ -55,7 +58,7 @@ export function makeEventSink(res: Response, mediaType: MediaType, streamId: str
 }
 
 export function schedulerApiHandler(master: Master) {
-  return (req: Request, res: Response) => {
+  return (req: BodyRequest, res: ServerResponse) => {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       sendText(res, 405, `Expecting a 'POST' request, received '${req.method}'`);
@@ -77,7 +80,7 @@ export function schedulerApiHandler(master: Master) {
       if (call.type === 'UNKNOWN' || !call.type) throw new CallError(400, "Expecting 'type' to be present");
       const fw = master.frameworkForCall(call.framework_id?.value, streamId);
       const status = applyCall(master, fw, call);
-      res.status(status).end();
+      res.writeHead(status).end();
     } catch (err) {
       if (err instanceof CallError) return sendText(res, err.status, err.message);
       master.log.error({ err }, 'Failed to handle a scheduler call');
@@ -86,7 +89,7 @@ export function schedulerApiHandler(master: Master) {
   };
 }
 
-function subscribe(master: Master, call: SchedulerCall, streamId: string | undefined, req: Request, res: Response, mediaType: MediaType): void {
+function subscribe(master: Master, call: SchedulerCall, streamId: string | undefined, req: BodyRequest, res: ServerResponse, mediaType: MediaType): void {
   if (streamId) throw new CallError(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
   const sub = call.subscribe as { framework_info?: FrameworkInfo; suppressed_roles?: string[] } | undefined;
   if (!sub?.framework_info) throw new CallError(400, "Expecting 'subscribe' to be present");
