@@ -71,7 +71,9 @@ export async function checkpointTask(p: CheckpointPaths, fw: string, ex: string,
 }
 
 export async function appendUpdateRecord(p: CheckpointPaths, fw: string, ex: string, container: string, taskId: string, record: UpdateRecord): Promise<void> {
-  await appendJsonLine(path.join(p.task(fw, ex, container, taskId), 'task.updates'), record);
+  // An update must be on disk before it is sent; a lost acknowledgement only makes a restarted
+  // agent send that update once more, which schedulers handle (they acknowledge it again).
+  await appendJsonLine(path.join(p.task(fw, ex, container, taskId), 'task.updates'), record, record.type === 'UPDATE');
 }
 
 export async function readBootId(): Promise<string | undefined> {

@@ -60,11 +60,11 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 }
 
 /**
- * Appends one JSON record and fsyncs it before resolving. Each record starts with a newline
+ * Appends one JSON record and (unless `durable` is false) fsyncs it before resolving. Each record starts with a newline
  * rather than ending with one, so a record torn by a crash is cut off by the next one and
  * costs only itself.
  */
-export async function appendJsonLine(file: string, value: unknown): Promise<void> {
+export async function appendJsonLine(file: string, value: unknown, durable = true): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const fh = await open(file, 'a');
   try {
@@ -77,7 +77,7 @@ export async function appendJsonLine(file: string, value: unknown): Promise<void
       await fh.write(line);
     }
     maybeCrash(`before fsync of ${file}`);
-    await fh.datasync();
+    if (durable) await fh.datasync();
   } finally {
     await fh.close();
   }
