@@ -9,7 +9,7 @@ import { AttachedPaths } from '../common/files.ts';
 import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import type { Attribute, Resource } from '../common/mesos.ts';
-import { StartupError, loadProgramFlags, resolveAddresses, waitForSignal } from '../common/program.ts';
+import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
 import { ResourceError } from '../common/resources.ts';
 import Docker from 'dockerode';
@@ -343,21 +343,14 @@ export async function runAgent(argv: string[], progName: string): Promise<number
   if (!res.ok) return res.exitCode;
   const { values: flags, raw } = res.loaded;
   const log = createLogger({ name: 'agent', fileName: 'mesos-agent', level: flags.logging_level as 'INFO', quiet: flags.quiet, logDir: flags.log_dir });
-  let running: RunningAgent;
-  try {
-    running = await startAgent(flags, raw, log);
-  } catch (err) {
-    if (err instanceof StartupError) {
-      process.stderr.write(`${progName}: ${err.message}\n`);
-      await log.close();
-      return 1;
-    }
-    throw err;
-  }
-  return waitForSignal(async () => {
-    // As with Mesos, tasks keep running: a restarted agent recovers them.
-    log.logger.info('Agent shutting down; its tasks keep running under the task supervisor');
-    await running.close(false);
-    await log.close();
-  });
+  return runDaemon(
+    progName,
+    log,
+    () => startAgent(flags, raw, log),
+    async (running) => {
+      // As with Mesos, tasks keep running: a restarted agent recovers them.
+      log.logger.info('Agent shutting down; its tasks keep running under the task supervisor');
+      await running.close(false);
+    },
+  );
 }

@@ -99,3 +99,30 @@ export function selfCommand(args: string[]): { file: string; args: string[] } {
   if (script && /\.(c|m)?(j|t)s$/.test(script)) return { file: process.execPath, args: [...process.execArgv, script, ...args] };
   return { file: process.execPath, args };
 }
+
+/**
+ * The life of a daemon after its flags loaded: start it, print a StartupError as one line (exit
+ * 1), then run until SIGTERM/SIGINT and stop it. `log` is closed in every case.
+ */
+export async function runDaemon<T>(
+  progName: string,
+  log: { close(): Promise<void> },
+  start: () => Promise<T>,
+  stop: (running: T) => Promise<void>,
+): Promise<number> {
+  let running: T;
+  try {
+    running = await start();
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`${progName}: ${err.message}\n`);
+      await log.close();
+      return 1;
+    }
+    throw err;
+  }
+  return waitForSignal(async () => {
+    await stop(running);
+    await log.close();
+  });
+}

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type LogHandle, createLogger } from '../common/log.ts';
-import { StartupError, loadProgramFlags, resolveAddresses, waitForSignal } from '../common/program.ts';
+import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
 import { masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
@@ -125,20 +125,13 @@ export async function runMaster(argv: string[], progName: string): Promise<numbe
   if (!res.ok) return res.exitCode;
   const { values: flags, raw } = res.loaded;
   const log = createLogger({ name: 'master', fileName: 'mesos-master', level: flags.logging_level as 'INFO', quiet: flags.quiet, logDir: flags.log_dir });
-  let running: RunningMaster;
-  try {
-    running = await startMaster(flags, raw, log);
-  } catch (err) {
-    if (err instanceof StartupError) {
-      process.stderr.write(`${progName}: ${err.message}\n`);
-      await log.close();
-      return 1;
-    }
-    throw err;
-  }
-  return waitForSignal(async () => {
-    log.logger.info('Master shutting down');
-    await running.close();
-    await log.close();
-  });
+  return runDaemon(
+    progName,
+    log,
+    () => startMaster(flags, raw, log),
+    async (running) => {
+      log.logger.info('Master shutting down');
+      await running.close();
+    },
+  );
 }
