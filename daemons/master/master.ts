@@ -6,7 +6,7 @@
 //                                  |  \--offers--> DrfAllocator (pure)
 //                     EventSink <--+--> AgentLink
 import type { Logger } from 'pino';
-import type { RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
+import type { RegisterMessage } from '../common/agent-protocol.ts';
 import { newUuid } from '../common/ids.ts';
 import {
   type FrameworkInfo,
@@ -20,6 +20,7 @@ import {
 import { add, allocatedTo, subtract } from '../common/resources.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
+import { AgentBook } from './agents.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
 import {
@@ -99,12 +100,13 @@ export class Master {
   /** Agents the registry knows that have not re-registered since this master started. */
   readonly recoveredAgents = new Map<string, AgentEntry>();
   readonly registry: Registry;
+  /** Agent registration, pings and removal (agents.ts). */
+  readonly agentBook: AgentBook = new AgentBook(this);
   /** Counters of terminal transitions, for metrics (`master/tasks_finished` ...). */
   readonly terminalCounts = new Map<TaskState, number>();
   readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, offersSent: 0, tasksLaunched: 0 };
 
   private nextFrameworkSeq = 0;
-  private nextAgentSeq = 0;
   private nextOfferSeq = 0;
   private allocationScheduled = false;
   private stopped = false;
@@ -200,7 +202,7 @@ export class Master {
   /** Starts the periodic work: scheduler heartbeats, agent pings, the allocation safety net. */
   start(): void {
     this.timers.push(setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000));
-    this.timers.push(setInterval(() => this.pingAgents(), this.config.agentPingTimeoutSecs * 1000));
+    this.timers.push(setInterval(() => this.agentBook.pingAgents(), this.config.agentPingTimeoutSecs * 1000));
     this.timers.push(setInterval(() => this.scheduleAllocation(), Math.max(this.config.allocationIntervalSecs, 0.05) * 1000));
     this.timers.push(setInterval(() => this.expireRegistryAgents(), 1000));
   }
@@ -313,7 +315,8 @@ export class Master {
     }
   }
 
-  private applyCapabilities(fw: FrameworkRecord): void {
+  /** @internal for the master's own modules (agents.ts). */
+  applyCapabilities(fw: FrameworkRecord): void {
     const caps = new Set((fw.info.capabilities ?? []).map((c) => c.type));
     fw.partitionAware = caps.has('PARTITION_AWARE');
     fw.killingStateCapable = caps.has('TASK_KILLING_STATE');
@@ -416,7 +419,8 @@ export class Master {
     this.scheduleAllocation();
   }
 
-  private send(fw: FrameworkRecord, event: SchedulerEvent): void {
+  /** @internal for the master's own modules (agents.ts). */
+  send(fw: FrameworkRecord, event: SchedulerEvent): void {
     fw.sink?.send(event);
   }
 
@@ -506,7 +510,8 @@ export class Master {
     this.allocator.recoverResources(rec.frameworkId, rec.agentId, rec.resources, refuseSeconds);
   }
 
-  private rescindOffer(rec: OfferRecord, notify: boolean): void {
+  /** @internal for the master's own modules (agents.ts). */
+  rescindOffer(rec: OfferRecord, notify: boolean): void {
     this.dropOffer(rec);
     const fw = this.frameworks.get(rec.frameworkId);
     if (notify && fw) this.send(fw, { type: 'RESCIND', rescind: { offer_id: rec.offer.id } });
@@ -605,7 +610,8 @@ export class Master {
   }
 
   /** Applies a status to a task record: state, history, resources, counters. */
-  private recordStatus(task: TaskRecord, status: TaskStatus): void {
+  /** @internal for the master's own modules (agents.ts). */
+  recordStatus(task: TaskRecord, status: TaskStatus): void {
     const wasTerminal = isTerminalState(task.state);
     const last = task.statuses[task.statuses.length - 1];
     // A retried update (same uuid) or a repeated state does not add history.
@@ -649,7 +655,8 @@ export class Master {
     this.pushCompleted(fw, task);
   }
 
-  private pushCompleted(fw: FrameworkRecord, task: TaskRecord): void {
+  /** @internal for the master's own modules (agents.ts). */
+  pushCompleted(fw: FrameworkRecord, task: TaskRecord): void {
     // Kept for /master/state after a restart; not waited for (Mesos keeps none of it).
     if (this.frameworks.get(fw.id) === fw) this.registry.apply({ op: 'COMPLETE_TASK', framework_id: fw.id, task: storedTask(task) });
     fw.completedTasks.push(task);
@@ -709,7 +716,8 @@ export class Master {
   }
 
   /** Forgets executor records matching a predicate (their agent or framework is gone). */
-  private dropExecutors(match: (rec: ExecutorRecord) => boolean): void {
+  /** @internal for the master's own modules (agents.ts). */
+  dropExecutors(match: (rec: ExecutorRecord) => boolean): void {
     for (const [key, rec] of this.executors) if (match(rec)) this.executors.delete(key);
   }
 
@@ -793,189 +801,25 @@ export class Master {
     }
   }
 
-  // ---------------------------------------------------------------- agents
+  // ---------------------------------------------------------------- agents (agents.ts)
 
-  /** REGISTER from an agent (first time, or again after a restart or a broken stream). */
   /** Returns the agent's id; it is registered once admission is durable (at once in memory). */
   registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): string {
-    let agentId = reg.agent_id;
-    if (!agentId) {
-      // An agent that lost its work_dir comes back under a new id; the old one is gone.
-      for (const old of this.agents.values()) {
-        if (old.pid === reg.pid) this.removeAgent(old, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'Agent restarted with a new ID');
-      }
-      agentId = `${this.id}-S${this.nextAgentSeq++}`;
-    }
-    const id = agentId;
-    // Admission is recorded durably before the agent is told it is registered.
-    const entry = {
-      id,
-      hostname: reg.hostname,
-      port: reg.port,
-      pid: reg.pid,
-      resources: reg.resources,
-      attributes: reg.attributes,
-      registeredTime: this.registry.state.agents.get(id)?.registeredTime ?? Date.now(),
-    };
-    this.registry.apply(
-      { op: 'ADMIT_AGENT', agent: entry },
-      () => this.admitAgent(id, reg, link, streamId),
-      (err) => {
-        this.log.error(`Cannot admit agent ${id}: ${err.message}`);
-        link.close();
-      },
-    );
-    return id;
+    return this.agentBook.registerAgent(reg, link, streamId);
   }
 
-  private admitAgent(agentId: string, reg: RegisterMessage['register'], link: AgentLink, streamId: string): void {
-    const now = Date.now();
-    let reregistered = false;
-    this.recoveredAgents.delete(agentId);
-    const existing = this.agents.get(agentId);
-    if (existing) {
-      reregistered = true;
-      const oldLink = existing.link;
-      existing.link = undefined;
-      oldLink?.close();
-      existing.link = link;
-      existing.streamId = streamId;
-      existing.hostname = reg.hostname;
-      existing.port = reg.port;
-      existing.pid = reg.pid;
-      existing.version = reg.version;
-      existing.reregisteredTime = now;
-      existing.missedPongs = 0;
-      existing.disconnectedAt = undefined;
-      // Reconciling rebuilds the agent in the allocator from its tasks, which would forget what
-      // is on offer and hand the same resources out twice: take the offers back first.
-      for (const offerId of [...existing.offers]) {
-        const rec = this.offers.get(offerId);
-        if (rec) this.rescindOffer(rec, true);
-      }
-      this.reconcileAgentTasks(existing, reg.tasks, reg.frameworks);
-      if (!existing.active) {
-        existing.active = true;
-        this.allocator.activateAgent(existing.id);
-      }
-      this.log.info({ agent: agentId }, `Agent ${agentId} at ${reg.pid} (${reg.hostname}) re-registered`);
-    } else {
-      reregistered = reg.agent_id !== undefined;
-      const wasUnreachable = this.unreachableAgents.delete(agentId);
-      const agent: AgentRecord = {
-        id: agentId,
-        hostname: reg.hostname,
-        port: reg.port,
-        pid: reg.pid,
-        version: reg.version,
-        resources: reg.resources,
-        attributes: reg.attributes,
-        capabilities: reg.capabilities ?? [],
-        registeredTime: now,
-        ...(reregistered ? { reregisteredTime: now } : {}),
-        active: true,
-        link,
-        streamId,
-        tasks: new Map(),
-        offers: new Set(),
-        missedPongs: 0,
-        lastPingSeq: 0,
-      };
-      this.agents.set(agentId, agent);
-      this.allocator.addAgent(agentId, reg.resources);
-      this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, wasUnreachable);
-      this.log.info(
-        { agent: agentId, resources: reg.resources.map((r) => r.name) },
-        `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
-      );
-    }
-    link.send({
-      type: 'REGISTERED',
-      registered: {
-        agent_id: agentId,
-        master_id: this.id,
-        ping_interval_seconds: this.config.agentPingTimeoutSecs,
-        max_missed_pings: this.config.maxAgentPingTimeouts,
-        reregistered,
-      },
-    });
-    this.scheduleAllocation();
+  /** The agent's stream broke: stop offering it and wait for it to come back. */
+  agentDisconnected(agentId: string, streamId: string): void {
+    this.agentBook.agentDisconnected(agentId, streamId);
   }
 
-  /**
-   * Makes the master's view of an agent's tasks match what the agent reports: tasks the agent
-   * no longer has are gone; tasks the master did not know (after a master restart, or from an
-   * unreachable agent coming back) are adopted.
-   */
-  private reconcileAgentTasks(agent: AgentRecord, reported: ReportedTask[], frameworks: FrameworkInfo[], wasUnreachable = false): void {
-    const reportedKeys = new Set(reported.map((t) => taskKey(t.framework_id, t.task.task_id.value)));
-    const now = Date.now();
-    for (const [key, task] of [...agent.tasks]) {
-      if (reportedKeys.has(key) || isTerminalState(task.state)) continue;
-      const fw = this.frameworks.get(task.frameworkId);
-      if (!fw) {
-        agent.tasks.delete(key);
-        continue;
-      }
-      this.failTask(
-        fw,
-        task,
-        masterStatus(task.info.task_id.value, 'TASK_GONE', {
-          agentId: agent.id,
-          reason: 'REASON_AGENT_RESTARTED',
-          message: 'Task was not reported by the agent when it re-registered',
-          now,
-        }),
-      );
-    }
-    const usedByFramework = new Map<string, Resource[]>();
-    for (const rt of reported) {
-      const key = taskKey(rt.framework_id, rt.task.task_id.value);
-      let fw = this.frameworks.get(rt.framework_id);
-      if (!fw) {
-        if (this.completedFrameworks.some((f) => f.id === rt.framework_id)) {
-          agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: rt.framework_id } });
-          continue;
-        }
-        const info = frameworks.find((f) => f.id?.value === rt.framework_id);
-        if (!info) continue;
-        fw = this.recoverFramework(info);
-      }
-      const unreachableTask = fw.unreachableTasks.get(rt.task.task_id.value);
-      if (wasUnreachable && !fw.partitionAware && !unreachableTask) {
-        // The scheduler was told TASK_LOST; Mesos shuts such tasks down when the agent returns.
-        agent.link?.send({ type: 'KILL_TASK', kill_task: { framework_id: fw.id, task_id: rt.task.task_id.value } });
-        continue;
-      }
-      let task = agent.tasks.get(key) ?? unreachableTask;
-      if (unreachableTask) fw.unreachableTasks.delete(rt.task.task_id.value);
-      if (!task) {
-        const role = rt.task.resources?.[0]?.allocation_info?.role ?? fw.roles[0] ?? '*';
-        task = {
-          info: rt.task,
-          frameworkId: fw.id,
-          agentId: agent.id,
-          executorId: rt.executor_id,
-          role,
-          resources: rt.task.resources ?? [],
-          state: rt.state,
-          statuses: rt.status ? [{ task_id: rt.task.task_id, state: rt.state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
-          resourcesRecovered: isTerminalState(rt.state),
-        };
-      }
-      task.agentId = agent.id;
-      task.unreachableTime = undefined;
-      if (task.state !== rt.state && !isTerminalState(task.state)) this.recordStatus(task, { task_id: rt.task.task_id, state: rt.state, timestamp: now / 1000 });
-      fw.tasks.set(rt.task.task_id.value, task);
-      agent.tasks.set(key, task);
-      if (!task.resourcesRecovered) usedByFramework.set(fw.id, add(usedByFramework.get(fw.id) ?? [], task.resources));
-    }
-    if (usedByFramework.size > 0) {
-      // Resources of running tasks are not available: tell the allocator they are in use.
-      this.allocator.removeAgent(agent.id);
-      this.allocator.addAgent(agent.id, agent.resources, usedByFramework);
-      if (!agent.active) this.allocator.deactivateAgent(agent.id);
-    }
+  pong(agent: AgentRecord, seq: number): void {
+    this.agentBook.pong(agent, seq);
+  }
+
+  /** Removes an agent: its offers go, its tasks become unreachable (or lost), schedulers hear FAILURE. */
+  removeAgent(agent: AgentRecord, state: TaskState, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR', why: string): void {
+    this.agentBook.removeAgent(agent, state, reason, why);
   }
 
   /** A framework learnt from an agent (e.g. after a master restart), waiting for its scheduler. */
@@ -1005,97 +849,6 @@ export class Master {
     this.log.info({ framework: id }, `Recovered framework ${id} (${info.name}) from a re-registering agent`);
     return fw;
   }
-
-  /** The agent's stream broke: stop offering it and wait for it to come back. */
-  agentDisconnected(agentId: string, streamId: string): void {
-    const agent = this.agents.get(agentId);
-    if (!agent || agent.streamId !== streamId) return;
-    agent.link = undefined;
-    agent.disconnectedAt = Date.now();
-    if (agent.active) {
-      agent.active = false;
-      this.allocator.deactivateAgent(agent.id);
-      for (const offerId of [...agent.offers]) {
-        const rec = this.offers.get(offerId);
-        if (rec) this.rescindOffer(rec, true);
-      }
-    }
-    this.log.warn({ agent: agentId }, `Agent ${agentId} at ${agent.pid} disconnected; it is removed unless it re-registers within ${this.config.agentPingTimeoutSecs * this.config.maxAgentPingTimeouts}s`);
-  }
-
-  pong(agent: AgentRecord, seq: number): void {
-    if (seq >= agent.lastPingSeq) agent.missedPongs = 0;
-  }
-
-  private pingAgents(): void {
-    for (const agent of [...this.agents.values()]) {
-      // Counts pings sent since the last PONG; a disconnected agent cannot answer either.
-      agent.missedPongs++;
-      if (agent.missedPongs > this.config.maxAgentPingTimeouts) {
-        this.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} did not answer ${this.config.maxAgentPingTimeouts} pings`);
-        continue;
-      }
-      agent.lastPingSeq++;
-      agent.link?.send({ type: 'PING', ping: { seq: agent.lastPingSeq } });
-    }
-  }
-
-  /** Removes an agent: its offers go, its tasks become unreachable (or lost), schedulers hear FAILURE. */
-  removeAgent(agent: AgentRecord, state: TaskState, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR', why: string): void {
-    this.log.warn({ agent: agent.id }, `Removing agent ${agent.id} at ${agent.pid}: ${why}`);
-    for (const offerId of [...agent.offers]) {
-      const rec = this.offers.get(offerId);
-      if (rec) {
-        this.offers.delete(offerId);
-        const fw = this.frameworks.get(rec.frameworkId);
-        fw?.offers.delete(offerId);
-        if (fw) this.send(fw, { type: 'RESCIND', rescind: { offer_id: rec.offer.id } });
-      }
-    }
-    agent.offers.clear();
-    this.allocator.removeAgent(agent.id);
-    this.dropExecutors((e) => e.agentId === agent.id);
-    this.agents.delete(agent.id);
-    const now = Date.now();
-    const unreachable = state === 'TASK_UNREACHABLE';
-    if (unreachable) this.unreachableAgents.set(agent.id, { time: now, hostname: agent.hostname });
-    this.registry.apply(unreachable ? { op: 'MARK_UNREACHABLE', agent_id: agent.id, time: now, hostname: agent.hostname } : { op: 'REMOVE_AGENT', agent_id: agent.id });
-    for (const task of agent.tasks.values()) {
-      const fw = this.frameworks.get(task.frameworkId);
-      if (!fw || isTerminalState(task.state)) continue;
-      task.resourcesRecovered = true;
-      const status = masterStatus(task.info.task_id.value, state, { agentId: agent.id, reason, message: why, now });
-      if (unreachable) {
-        status.unreachable_time = { nanoseconds: now * 1e6 };
-        task.unreachableTime = now;
-        task.state = 'TASK_UNREACHABLE';
-        task.statuses.push({ task_id: status.task_id, state: 'TASK_UNREACHABLE', timestamp: now / 1000 });
-        fw.tasks.delete(task.info.task_id.value);
-        if (fw.partitionAware) {
-          fw.unreachableTasks.set(task.info.task_id.value, task);
-          const excess = fw.unreachableTasks.size - this.config.maxUnreachableTasksPerFramework;
-          if (excess > 0) for (const k of [...fw.unreachableTasks.keys()].slice(0, excess)) fw.unreachableTasks.delete(k);
-        } else {
-          task.state = 'TASK_LOST';
-          this.terminalCounts.set('TASK_LOST', (this.terminalCounts.get('TASK_LOST') ?? 0) + 1);
-          this.pushCompleted(fw, task);
-        }
-        this.sendMasterStatus(fw, status);
-      } else {
-        this.failTask(fw, task, status);
-      }
-    }
-    agent.tasks.clear();
-    const link = agent.link;
-    agent.link = undefined;
-    if (link) {
-      link.send({ type: 'SHUTDOWN', shutdown: { message: `Agent removed by the master: ${why}` } });
-      link.close();
-    }
-    for (const fw of this.frameworks.values()) this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
-    this.scheduleAllocation();
-  }
-
   // ---------------------------------------------------------------- read model helpers
 
   /** Task counts by metric suffix (staging, running, ...) over active tasks. */
