@@ -3,7 +3,7 @@
 # (Fedora), when missing. Idempotent; prints nothing when everything is present.
 #
 #   packaging/host-prereqs.sh          the tools npm run dist needs
-#   packaging/host-prereqs.sh --tests  also those test/packaging uses
+#   packaging/host-prereqs.sh --tests  also those test/packaging and test/e2e use
 #
 # On Debian the rpm database stays empty, so rpmbuild runs with --nodeps there: this
 # script is what stands for the spec's BuildRequires (javac, python3, patchelf, ...).
@@ -34,6 +34,7 @@ dnf:dnf:dnf
 debootstrap:debootstrap:debootstrap
 hyperfine:hyperfine:hyperfine
 zstd:zstd:zstd
+systemd-nspawn:systemd-container:systemd-container
 '
 [ "$with_tests" = 1 ] && tools="$tools$test_tools"
 

@@ -105,7 +105,11 @@ export async function packagingBuild(): Promise<PackagingBuild> {
   const runId = process.ppid;
   return withLock('build', async () => {
     const cached = await readBuild(dir);
-    if (cached) return cached;
+    if (cached) {
+      // Claim it for this run, so that later files of the run keep it if sources change meanwhile.
+      if (cached.runId !== runId) await writeFile(path.join(dir, 'build.json'), JSON.stringify({ ...cached, runId }, null, 2));
+      return { ...cached, runId };
+    }
     const builds = (await readdir(CACHE_ROOT)).filter((e) => /^[0-9a-f]{16}$/.test(e));
     for (const entry of builds) {
       const other = await readBuild(path.join(CACHE_ROOT, entry));

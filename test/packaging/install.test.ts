@@ -3,20 +3,19 @@
 // an upgrade that must keep an edited env file, then erasing everything.
 //
 // The Debian root's own libraries and tools were installed by dpkg, so rpm does not know
-// them: a small fixture package stands for them, and for the Python 3.14 and Java runtime
-// that the noarch clients need and Debian lacks. Nothing here runs Python or Java.
+// them: a small fixture package (test/helpers/rpm-install.ts) stands for them.
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { versionLine } from '../../daemons/common/version.ts';
-import { FEDORA_RELEASE, TARGETS } from '../../packaging/rpmbuild.ts';
-import { exists, isRoot, needsRoot, offlineRebuild, type PackagingBuild, packagingBuild, rpmQuery } from './build-cache.ts';
+import { TARGETS } from '../../packaging/rpmbuild.ts';
+import { PACKAGES, dnfInstallroot, fixtureRepo, localRepo } from '../helpers/rpm-install.ts';
+import { exists, isRoot, needsRoot, offlineRebuild, type PackagingBuild, packagingBuild } from './build-cache.ts';
 import { freshDebianRoot } from './debian-root.ts';
 
-const PACKAGES = ['mesos', 'python-mesos', 'mesos-devel', 'mesos-java'];
 const fedora = TARGETS.find((t) => t.id === 'fedora')!;
 const skip = needsRoot('dnf --installroot and chroot');
 
@@ -26,68 +25,7 @@ let scratch: string;
 let root: string;
 const repos: Record<string, string> = {};
 
-/** A noarch package providing what the given packages require from outside themselves. */
-async function fixtureRepo(packages: string[], dir: string): Promise<string> {
-  const requires = new Set<string>();
-  const provided = new Set<string>();
-  for (const file of packages) {
-    for (const r of (await rpmQuery(file, '-R')).split('\n')) requires.add(r.trim());
-    for (const p of (await rpmQuery(file, '--provides')).split('\n')) provided.add(p.replace(/ = .*/, '').trim());
-  }
-  const provides = [...requires]
-    .filter((r) => r !== '' && !r.startsWith('rpmlib(') && !provided.has(r.replace(/ [<>=]+ .*/, '')))
-    .map((r) => r.replace(/ >= /, ' = '))
-    .sort();
-  const spec = [
-    'Name: debian-root-provides',
-    'Version: 1',
-    'Release: 1',
-    'Summary: What the Debian test root has (or stands in for) outside the rpm database',
-    'License: MIT',
-    'BuildArch: noarch',
-    ...provides.map((p) => `Provides: ${p}`),
-    '%description',
-    'Test fixture for the mesos-ts packaging tests.',
-    '%files',
-    '',
-  ].join('\n');
-  const top = path.join(dir, 'rpmbuild');
-  await mkdir(top, { recursive: true });
-  await writeFile(path.join(dir, 'fixture.spec'), spec);
-  await execa('rpmbuild', ['-bb', path.join(dir, 'fixture.spec'), '--nodeps', '--define', `_topdir ${top}`]);
-  const repo = path.join(dir, 'repo');
-  await mkdir(repo, { recursive: true });
-  await execa('sh', ['-c', 'cp "$1"/RPMS/noarch/*.rpm "$2"/', 'sh', top, repo]);
-  await execa('createrepo_c', ['--quiet', repo]);
-  return repo;
-}
-
-async function localRepo(rpms: string[], dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  for (const rpm of rpms) await copyFile(rpm, path.join(dir, path.basename(rpm)));
-  await execa('createrepo_c', ['--quiet', dir]);
-  return dir;
-}
-
-async function dnf(...args: string[]): Promise<string> {
-  const repoArgs = Object.entries(repos).flatMap(([name, dir]) => ['--repofrompath', `${name},file://${dir}`]);
-  const result = await execa(
-    'dnf',
-    [
-      `--installroot=${root}`,
-      `--releasever=${FEDORA_RELEASE}`,
-      '--setopt=reposdir=/nonexistent',
-      '--setopt=install_weak_deps=False',
-      '--nogpgcheck',
-      '--assumeyes',
-      ...repoArgs,
-      ...args,
-    ],
-    { reject: false, all: true },
-  );
-  assert.equal(result.exitCode, 0, result.all);
-  return result.all;
-}
+const dnf = (...args: string[]): Promise<string> => dnfInstallroot(root, repos, ...args);
 
 const inRoot = (...args: string[]): Promise<{ stdout: string }> => execa('chroot', [root, ...args]);
 const rootPath = (p: string): string => path.join(root, p);
