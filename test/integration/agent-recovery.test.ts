@@ -198,18 +198,27 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
       const stuck = [...expected.keys()].filter((id) => !terminal(id)).map((id) => `${id}: ${s.updates(id).map((u) => `${u.state} ${u.message ?? ''}`).join(',') || '(no update)'}`);
       throw new Error(`${err.message}; stuck: ${stuck.join('; ')}`);
     });
+    // A reconciliation answer may come first; the task's own terminal update, with its exit
+    // status, must still follow for every task that ran.
+    const gone = (id: string) => ['TASK_GONE', 'TASK_DROPPED'].includes(terminal(id)!.state);
+    const own = (id: string) => s.updates(id).find((u) => u.source === 'SOURCE_EXECUTOR' && ['TASK_FINISHED', 'TASK_FAILED'].includes(u.state));
+    await waitFor('the terminal update of every task that ran', () => [...expected.keys()].every((id) => gone(id) || own(id)), 60_000, 200).catch((err: Error) => {
+      const missing = [...expected.keys()].filter((id) => !gone(id) && !own(id)).map((id) => `${id}: ${s.updates(id).map((u) => `${u.state} ${u.message ?? ''}`).join(',')}`);
+      throw new Error(`${err.message}; missing: ${missing.join('; ')}`);
+    });
     watching = false;
     let ran = 0;
     for (const [id, want] of expected) {
-      const end = terminal(id)!;
-      if (end.state === 'TASK_GONE' || end.state === 'TASK_DROPPED') {
+      if (gone(id)) {
         // The agent died before the task was checkpointed: it never ran, and the master says so.
         assert.equal(s.updates(id).some((u) => u.state === 'TASK_RUNNING'), false, `${id} is reported gone but had been running`);
         continue;
       }
       ran++;
+      const end = own(id)!;
       assert.equal(end.state, want.state, `${id}: ${JSON.stringify(s.updates(id).map((u) => [u.state, u.message]))}`);
       assert.equal(end.message, want.message, id);
+      assert.equal(terminal(id)!.state, want.state, `${id}: reconciliation agrees`);
     }
     assert.ok(ran >= 20, `tasks ran despite the crashes (${ran} of ${expected.size})`);
     assert.ok(crashes >= 2, `crashes were injected (${crashes})`);
