@@ -18,6 +18,7 @@ import {
   isTerminalState,
 } from '../common/mesos.ts';
 import { add, allocatedTo, subtract } from '../common/resources.ts';
+import { TimerStats } from '../common/timer-stats.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
 import { AgentBook } from './agents.ts';
@@ -109,6 +110,10 @@ export class Master {
   private nextFrameworkSeq = 0;
   private nextOfferSeq = 0;
   private allocationScheduled = false;
+  /** When the pending allocation was asked for, for allocation_run_latency_ms. */
+  private allocationAskedAt = 0;
+  readonly allocationRun = new TimerStats('allocator/mesos/allocation_run_ms');
+  readonly allocationRunLatency = new TimerStats('allocator/mesos/allocation_run_latency_ms');
   private stopped = false;
   private filterTimer?: NodeJS.Timeout;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -433,10 +438,14 @@ export class Master {
   scheduleAllocation(): void {
     if (this.allocationScheduled || this.stopped) return;
     this.allocationScheduled = true;
+    this.allocationAskedAt = performance.now();
     setImmediate(() => {
       this.allocationScheduled = false;
       if (this.stopped) return;
+      const started = performance.now();
+      this.allocationRunLatency.record(started - this.allocationAskedAt);
       this.allocate();
+      this.allocationRun.record(performance.now() - started);
     });
   }
 

@@ -49,5 +49,6 @@ export function masterMetrics(master: Master): Record<string, number> {
     m[`master/${r}_used`] = u;
     m[`master/${r}_percent`] = t > 0 ? u / t : 0;
   }
-  return { ...m, ...systemMetrics() };
+  m['allocator/mesos/allocation_runs'] = master.allocationRun.count;
+  return { ...m, ...master.allocationRun.snapshot(), ...master.allocationRunLatency.snapshot(), ...systemMetrics() };
 }

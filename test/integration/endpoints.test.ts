@@ -53,6 +53,12 @@ test('/metrics/snapshot has Mesos metric names that follow tasks', async () => {
   for (const k of ['master/frameworks_active', 'master/tasks_running', 'master/tasks_failed', 'master/tasks_lost', 'system/mem_total_bytes']) {
     assert.equal(typeof after[k], 'number', k);
   }
+  // The allocator's timers: the task's offer took at least one allocation run.
+  assert.ok(after['allocator/mesos/allocation_runs']! > before['allocator/mesos/allocation_runs']!);
+  assert.equal(after['allocator/mesos/allocation_run_ms/count'], after['allocator/mesos/allocation_runs']);
+  for (const k of ['allocation_run_ms', 'allocation_run_ms/p99', 'allocation_run_latency_ms/p50', 'allocation_run_latency_ms/max']) {
+    assert.ok(after[`allocator/mesos/${k}`]! >= 0, k);
+  }
   const agentMetrics = await agent.json<Record<string, number>>('/metrics/snapshot');
   assert.ok(agentMetrics['slave/tasks_finished']! >= 1);
   assert.equal(agentMetrics['slave/registered'], 1);
