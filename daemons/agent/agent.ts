@@ -14,7 +14,7 @@
 import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AgentToMaster, MasterToAgent, RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
+import type { AgentToMaster, MasterToAgent, RegisterMessage, ReportedExecutor, ReportedTask } from '../common/agent-protocol.ts';
 import { newStatusUuid, newUuid } from '../common/ids.ts';
 import {
   type Attribute,
@@ -176,7 +176,11 @@ export class Agent {
       heartbeatSecs: config.executorHeartbeatIntervalSecs ?? DEFAULT_EXECUTOR_HEARTBEAT_SECS,
     });
     this.statusUpdates = new StatusUpdateManager(
-      { send: (fw, status) => this.channel?.sendStatusUpdate(fw, status) },
+      {
+        send: (fw, status) => this.channel?.sendStatusUpdate(fw, status),
+        // Only a head start: if this is lost, the terminal update frees the resources anyway.
+        latestState: (fw, taskId, state) => void this.channel?.post({ type: 'LATEST_STATE', latest_state: { framework_id: fw, task_id: taskId, state } }),
+      },
       (fw, task) => this.terminalAcknowledged(fw, task),
       (s) => isTerminalState(s.state),
       {
@@ -256,10 +260,12 @@ export class Agent {
   registration(): RegisterMessage['register'] {
     const tasks: ReportedTask[] = [];
     const frameworks: FrameworkInfo[] = [];
+    const executors: ReportedExecutor[] = [];
     for (const fw of this.frameworks.values()) {
       if (fw.shuttingDown) continue;
       frameworks.push(fw.info);
       for (const ex of fw.executors.values()) {
+        if (ex.kind !== 'COMMAND') executors.push({ framework_id: fw.id, executor: ex.info, kind: ex.kind });
         for (const t of ex.tasks.values()) {
           const status = t.statuses[t.statuses.length - 1];
           tasks.push({ framework_id: fw.id, executor_id: ex.kind === 'COMMAND' ? '' : ex.id, task: t.info, state: t.state, ...(status ? { status } : {}) });
@@ -276,6 +282,7 @@ export class Agent {
       attributes: this.config.attributes,
       tasks,
       frameworks,
+      executors,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'TASK_LABELS_TRANSITIONS'],
     };
   }

@@ -21,6 +21,8 @@ interface Stream {
 
 export interface StatusUpdateSender {
   send(frameworkId: string, status: TaskStatus): void;
+  /** A task's terminal update is queued behind unacknowledged ones: tell the master now. */
+  latestState?(frameworkId: string, taskId: string, state: TaskStatus['state']): void;
 }
 
 export interface UpdatePersistence {
@@ -59,6 +61,7 @@ export class StatusUpdateManager {
   private enqueue(stream: Stream, status: TaskStatus): void {
     stream.queue.push(status);
     if (stream.queue.length === 1) this.sendHead(stream);
+    else if (this.isTerminal(status)) this.sender.latestState?.(stream.frameworkId, stream.taskId, status.state);
   }
 
   /**

@@ -43,8 +43,18 @@ export interface RegisterMessage {
     attributes: Attribute[];
     tasks: ReportedTask[];
     frameworks: FrameworkInfo[];
+    /** Live executors other than command executors: their resources are in use too. */
+    executors?: ReportedExecutor[];
     capabilities?: string[];
   };
+}
+
+/** An executor as the agent reports it when (re-)registering. */
+export interface ReportedExecutor {
+  framework_id: string;
+  executor: ExecutorInfo;
+  /** DEFAULT runs a task group and ends with its last task; CUSTOM is the framework's own. */
+  kind: 'DEFAULT' | 'CUSTOM';
 }
 
 export interface StatusUpdateMessage {
@@ -56,6 +66,17 @@ export interface StatusUpdateMessage {
 export interface StatusUpdatesMessage {
   type: 'STATUS_UPDATES';
   status_updates: Array<{ framework_id: string; status: TaskStatus }>;
+}
+
+/**
+ * A task ended while earlier updates of it still wait for their acknowledgement: the master
+ * frees its resources now instead of after those round trips (Mesos carries the same fact as
+ * StatusUpdate.latest_state, but only with the next update it forwards). The terminal update
+ * itself still comes, in order, through the status update stream.
+ */
+export interface LatestStateMessage {
+  type: 'LATEST_STATE';
+  latest_state: { framework_id: string; task_id: string; state: TaskState };
 }
 
 export interface PongMessage {
@@ -79,7 +100,7 @@ export interface ExecutorExitedMessage {
   };
 }
 
-export type AgentToMaster = StatusUpdateMessage | StatusUpdatesMessage | PongMessage | ExecutorMessageToMaster | ExecutorExitedMessage;
+export type AgentToMaster = StatusUpdateMessage | StatusUpdatesMessage | LatestStateMessage | PongMessage | ExecutorMessageToMaster | ExecutorExitedMessage;
 
 export type MasterToAgent =
   | {

@@ -84,6 +84,9 @@ export function agentApiHandler(master: Master) {
         if (!Array.isArray(m.status_updates)) return sendText(res, 400, "Expecting 'status_updates' to be an array");
         for (const u of m.status_updates) master.statusUpdate(agent, u.framework_id, u.status);
         break;
+      case 'LATEST_STATE':
+        master.latestState(agent, m.latest_state.framework_id, m.latest_state.task_id, m.latest_state.state);
+        break;
       case 'PONG':
         master.pong(agent, m.pong.seq);
         break;

@@ -2,7 +2,7 @@
 // matching a re-registering agent's tasks with what the master knows, pings, disconnection
 // and removal. Part of the master core (master.ts), split off to keep each file readable; it
 // reaches the rest of the core through `m`.
-import type { RegisterMessage, ReportedTask } from '../common/agent-protocol.ts';
+import type { RegisterMessage, ReportedExecutor, ReportedTask } from '../common/agent-protocol.ts';
 import { type FrameworkInfo, type Resource, type TaskState, isTerminalState } from '../common/mesos.ts';
 import { add } from '../common/resources.ts';
 import type { AgentLink } from './links.ts';
@@ -74,7 +74,7 @@ export class AgentBook {
         const rec = this.m.offers.get(offerId);
         if (rec) this.m.rescindOffer(rec, true);
       }
-      this.reconcileAgentTasks(existing, reg.tasks, reg.frameworks);
+      this.reconcileAgentTasks(existing, reg.tasks, reg.frameworks, reg.executors);
       if (!existing.active) {
         existing.active = true;
         this.m.allocator.activateAgent(existing.id);
@@ -104,7 +104,7 @@ export class AgentBook {
       };
       this.m.agents.set(agentId, agent);
       this.m.allocator.addAgent(agentId, reg.resources);
-      this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, wasUnreachable);
+      this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, reg.executors, wasUnreachable);
       this.m.log.info(
         { agent: agentId, resources: reg.resources.map((r) => r.name) },
         `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
@@ -128,7 +128,13 @@ export class AgentBook {
    * no longer has are gone; tasks the master did not know (after a master restart, or from an
    * unreachable agent coming back) are adopted.
    */
-  private reconcileAgentTasks(agent: AgentRecord, reported: ReportedTask[], frameworks: FrameworkInfo[], wasUnreachable = false): void {
+  private reconcileAgentTasks(
+    agent: AgentRecord,
+    reported: ReportedTask[],
+    frameworks: FrameworkInfo[],
+    executors: ReportedExecutor[] | undefined,
+    wasUnreachable = false,
+  ): void {
     const reportedKeys = new Set(reported.map((t) => taskKey(t.framework_id, t.task.task_id.value)));
     const now = Date.now();
     for (const [key, task] of [...agent.tasks]) {
@@ -191,7 +197,28 @@ export class AgentBook {
       agent.tasks.set(key, task);
       if (!task.resourcesRecovered) usedByFramework.set(fw.id, add(usedByFramework.get(fw.id) ?? [], task.resources));
     }
-    if (usedByFramework.size > 0) {
+    // Executors hold resources of their own: forget the ones that ended while the agent was
+    // away, adopt the ones the master does not know (after a master restart) and count every
+    // live one of this agent.
+    let dropped = 0;
+    if (executors) {
+      const live = new Set(executors.map((re) => `${re.framework_id}/${re.executor.executor_id.value}`));
+      this.m.dropExecutors((rec) => {
+        const stale = rec.agentId === agent.id && !live.has(`${rec.frameworkId}/${rec.executorId}`);
+        if (stale) dropped++;
+        return stale;
+      });
+    }
+    for (const re of executors ?? []) {
+      const executorId = re.executor.executor_id.value;
+      if (!this.m.frameworks.has(re.framework_id) || this.m.executorRecord(agent.id, re.framework_id, executorId)) continue;
+      const taskIds = new Set(reported.filter((t) => t.framework_id === re.framework_id && t.executor_id === executorId).map((t) => t.task.task_id.value));
+      this.m.addExecutor({ frameworkId: re.framework_id, agentId: agent.id, executorId, resources: re.executor.resources ?? [], isDefault: re.kind === 'DEFAULT', taskIds });
+    }
+    for (const rec of this.m.executorsOf(agent.id)) {
+      if (rec.resources.length > 0) usedByFramework.set(rec.frameworkId, add(usedByFramework.get(rec.frameworkId) ?? [], rec.resources));
+    }
+    if (usedByFramework.size > 0 || dropped > 0) {
       // Resources of running tasks are not available: tell the allocator they are in use.
       this.m.allocator.removeAgent(agent.id);
       this.m.allocator.addAgent(agent.id, agent.resources, usedByFramework);

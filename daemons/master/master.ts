@@ -634,9 +634,14 @@ export class Master {
       if (last?.state !== status.state) task.statuses.push(entry);
     }
     if (wasTerminal) return;
-    task.state = status.state;
-    if (isTerminalState(status.state)) {
-      this.terminalCounts.set(status.state, (this.terminalCounts.get(status.state) ?? 0) + 1);
+    this.enterState(task, status.state);
+  }
+
+  /** Moves a task to a state; entering a terminal one counts it and frees its resources. */
+  private enterState(task: TaskRecord, state: TaskState): void {
+    task.state = state;
+    if (isTerminalState(state)) {
+      this.terminalCounts.set(state, (this.terminalCounts.get(state) ?? 0) + 1);
       const exec = task.executorId ? this.executorRecord(task.agentId, task.frameworkId, task.executorId) : undefined;
       if (exec?.isDefault) {
         // A task group's default executor ends with the group's last task.
@@ -680,6 +685,17 @@ export class Master {
     if (isTerminalState(task.state)) this.completeTask(fw, task);
   }
 
+  /**
+   * LATEST_STATE from an agent: a task ended before its earlier updates were acknowledged. Its
+   * state and resources follow now; its history gets the terminal status when that arrives.
+   */
+  latestState(agent: AgentRecord, frameworkId: string, taskId: string, state: TaskState): void {
+    if (!isTerminalState(state)) return;
+    const task = this.frameworks.get(frameworkId)?.tasks.get(taskId) ?? agent.tasks.get(taskKey(frameworkId, taskId));
+    if (!task || task.agentId !== agent.id || isTerminalState(task.state)) return;
+    this.enterState(task, state);
+  }
+
   /** STATUS_UPDATE from an agent: record it and forward it to the scheduler for acknowledgement. */
   statusUpdate(agent: AgentRecord, frameworkId: string, status: TaskStatus): void {
     const fw = this.frameworks.get(frameworkId);
@@ -692,7 +708,10 @@ export class Master {
     const task = fw?.tasks.get(taskId) ?? agent.tasks.get(taskKey(frameworkId, taskId));
     if (task) {
       this.recordStatus(task, status);
-      if (status.uuid) task.pendingUuid = status.uuid;
+      if (status.uuid) {
+        task.pendingUuid = status.uuid;
+        task.pendingState = status.state;
+      }
     }
     if (!fw) {
       this.log.warn({ framework: frameworkId, task: taskId }, `Dropping status update ${status.state} of task ${taskId}: framework ${frameworkId} is unknown`);
@@ -706,6 +725,11 @@ export class Master {
 
   executorRecord(agentId: string, frameworkId: string, executorId: string): ExecutorRecord | undefined {
     return this.executors.get(executorKey(agentId, frameworkId, executorId));
+  }
+
+  /** The executors the master knows on one agent. */
+  executorsOf(agentId: string): ExecutorRecord[] {
+    return [...this.executors.values()].filter((rec) => rec.agentId === agentId);
   }
 
   addExecutor(rec: ExecutorRecord): void {
@@ -749,8 +773,10 @@ export class Master {
     const task = fw.tasks.get(taskId);
     agent.link?.send({ type: 'ACKNOWLEDGE', acknowledge: { framework_id: fw.id, task_id: taskId, uuid } });
     if (task && task.pendingUuid === uuid) {
+      const acked = task.pendingState ?? task.state;
       task.pendingUuid = undefined;
-      if (isTerminalState(task.state)) this.completeTask(fw, task);
+      task.pendingState = undefined;
+      if (isTerminalState(acked)) this.completeTask(fw, task);
     }
   }
 
@@ -956,6 +982,6 @@ function ipv4ToUint32(ip: string): number {
 
 /** A task as the registry keeps it. */
 function storedTask(task: TaskRecord): StoredTask {
-  const { pendingUuid: _pending, ...rest } = task;
+  const { pendingUuid: _pending, pendingState: _pendingState, ...rest } = task;
   return rest;
 }

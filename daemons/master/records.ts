@@ -15,8 +15,13 @@ export interface TaskRecord {
   state: TaskState;
   /** Every state change, oldest first, for /master/state (`statuses`). */
   statuses: TaskStatus[];
-  /** Uuid of the latest update forwarded to the scheduler and not yet acknowledged. */
+  /** The latest update forwarded to the scheduler and not yet acknowledged. */
   pendingUuid?: string;
+  /**
+   * Its state (Mesos's status_update_state): the task leaves the active table when a terminal
+   * one is acknowledged, even if `state` went terminal earlier (LATEST_STATE).
+   */
+  pendingState?: TaskState;
   /** Resources went back to the allocator (on the first terminal update). */
   resourcesRecovered: boolean;
   unreachableTime?: number;

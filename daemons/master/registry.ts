@@ -23,7 +23,7 @@ export interface AgentEntry {
 }
 
 /** A task as kept in the registry (what /master/state needs). */
-export type StoredTask = Omit<TaskRecord, 'pendingUuid'>;
+export type StoredTask = Omit<TaskRecord, 'pendingUuid' | 'pendingState'>;
 
 export interface StoredFramework {
   info: FrameworkInfo;

@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   taskMs: number;
   /** Agent ids to re-register with (after a master restart), by index. */
   ids?: string[];
+  /** Number of the first agent, when several processes each emulate a slice of the agents. */
+  firstIndex?: number;
 }
 
 interface EmuTask {
@@ -56,12 +58,13 @@ class EmulatedAgent {
   }
 
   registration(): RegisterMessage['register'] {
+    const n = this.index + (this.opts.firstIndex ?? 0);
     const tasks: ReportedTask[] = [...this.tasks.values()].map((t) => ({ framework_id: t.frameworkId, executor_id: '', task: t.info, state: t.state }));
     return {
       ...(this.id ? { agent_id: this.id } : {}),
-      hostname: `emu-${this.index}`,
-      port: 40000 + this.index,
-      pid: `slave(1)@127.0.0.${1 + (this.index % 250)}:${40000 + this.index}`,
+      hostname: `emu-${n}`,
+      port: 10000 + n,
+      pid: `slave(1)@127.0.0.${1 + (n % 250)}:${10000 + n}`,
       version: '1.11.0',
       resources: this.opts.resources,
       attributes: [],
@@ -136,12 +139,15 @@ class EmulatedAgent {
       state,
       source: 'SOURCE_EXECUTOR',
       agent_id: { value: this.id! },
-      timestamp: Date.now() / 1000,
+      // Sub-millisecond wall clock: the scale bench orders these against offers seen in other processes.
+      timestamp: (performance.timeOrigin + performance.now()) / 1000,
       uuid: newStatusUuid(),
       ...(state === 'TASK_FINISHED' ? { message: 'Command exited with status 0' } : {}),
     };
     task.pending.push(status);
     if (task.pending.length === 1) this.sendUpdate(task.frameworkId, status);
+    // As the real agent's status update manager: a task that ended behind unacknowledged updates is announced.
+    else if (state === 'TASK_FINISHED') this.post({ type: 'LATEST_STATE', latest_state: { framework_id: task.frameworkId, task_id: task.info.task_id.value, state } });
   }
 
   /** Like the real agent: updates of the same moment go in one request. */

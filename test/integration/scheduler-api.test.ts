@@ -40,6 +40,17 @@ for (const format of ['json', 'protobuf'] as const) {
         s.updates(`t-${format}`).map((u) => u.state),
         ['TASK_STARTING'],
       );
+      // The agent told the master that the task ended (LATEST_STATE): its state and resources
+      // are there already, while its terminal update still waits behind the unacknowledged ones.
+      await waitFor('the master to know the task finished', async () => {
+        const fws = await master.json<{ frameworks: { id: string; tasks: { id: string; state: string }[]; used_resources: { cpus: number } }[] }>('/master/frameworks');
+        const fw = fws.frameworks.find((f) => f.id === id);
+        return fw?.tasks.some((t) => t.id === `t-${format}` && t.state === 'TASK_FINISHED') && fw.used_resources.cpus === 0;
+      });
+      assert.deepEqual(
+        s.updates(`t-${format}`).map((u) => u.state),
+        ['TASK_STARTING'],
+      );
       const ackLoop = setInterval(() => void s.ackAll(`t-${format}`).catch(() => {}), 50);
       const finished = await s.waitState(`t-${format}`, 'TASK_FINISHED').finally(() => clearInterval(ackLoop));
       assert.equal(finished.source, 'SOURCE_EXECUTOR');

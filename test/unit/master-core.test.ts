@@ -3,7 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import type { MasterToAgent, RegisterMessage, ReportedTask } from '../../daemons/common/agent-protocol.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
-import type { FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
+import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
 import { contains, parseResources, scalar } from '../../daemons/common/resources.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
 import { CallError, Master, type MasterConfig } from '../../daemons/master/master.ts';
@@ -370,6 +370,50 @@ describe('Master core: launching and status updates', () => {
     assert.equal(sink.offers().length, 2);
     assert.equal(scalar(sink.offers()[1]!.resources, 'cpus'), 2);
   });
+
+  test('LATEST_STATE frees a task before its unacknowledged updates arrive; the task leaves only with its terminal update', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id, 'cpus:2;mem:1024')]);
+    const running = agentStatus('t1', 'TASK_RUNNING');
+    master.statusUpdate(agent, fw.id, running);
+    await allocation();
+    assert.equal(sink.offers().length, 1, 'everything is in use');
+
+    // The task finished on the agent while RUNNING still waits for its acknowledgement.
+    master.latestState(agent, fw.id, 't1', 'TASK_FINISHED');
+    await allocation();
+    assert.equal(sink.offers().length, 2, 'its resources are offered at once');
+    assert.equal(scalar(sink.offers()[1]!.resources, 'cpus'), 2);
+    assert.equal(master.terminalCount('TASK_FINISHED'), 1);
+    assert.equal(sink.updates().at(-1)!.state, 'TASK_RUNNING', 'the scheduler hears nothing new');
+    assert.deepEqual(fw.tasks.get('t1')!.statuses.map((st) => st.state), ['TASK_RUNNING'], 'no history before the update itself');
+
+    master.acknowledge(fw, agent.id, 't1', running.uuid!);
+    assert.ok(fw.tasks.has('t1'), 'acknowledging RUNNING does not complete it');
+
+    const finished = agentStatus('t1', 'TASK_FINISHED');
+    master.statusUpdate(agent, fw.id, finished);
+    assert.equal(master.terminalCount('TASK_FINISHED'), 1, 'counted once');
+    assert.deepEqual(fw.tasks.get('t1')!.statuses.map((st) => st.state), ['TASK_RUNNING', 'TASK_FINISHED']);
+    await allocation();
+    assert.equal(sink.offers().length, 2, 'nothing freed twice');
+    master.acknowledge(fw, agent.id, 't1', finished.uuid!);
+    assert.equal(fw.tasks.has('t1'), false);
+    assert.equal(fw.completedTasks[0]!.state, 'TASK_FINISHED');
+  });
+
+  test('LATEST_STATE ignores non-terminal states, unknown tasks and other agents', async () => {
+    const { master, fw, agent } = await clusterWithRunningTask();
+    const other = register(master, { hostname: 'other.example.com', pid: 'slave(1)@10.0.0.3:5051' }).agent;
+    master.latestState(agent, fw.id, 't1', 'TASK_RUNNING');
+    master.latestState(agent, fw.id, 'nope', 'TASK_FAILED');
+    master.latestState(other, fw.id, 't1', 'TASK_FAILED');
+    assert.equal(fw.tasks.get('t1')!.state, 'TASK_RUNNING');
+    assert.equal(master.terminalCount('TASK_FAILED'), 0);
+  });
 });
 
 describe('Master core: DECLINE, REVIVE and invalid launches', () => {
@@ -668,6 +712,45 @@ describe('Master core: framework removal', () => {
     assert.equal(master.frameworks.has(fw.id), false);
     assert.equal(sink.closed, true);
     assert.equal(link.ofType('SHUTDOWN_FRAMEWORK').length, 1);
+  });
+});
+
+describe('Master core: executors of re-registering agents', () => {
+  function customExecutor(id: string, resources: string): ExecutorInfo {
+    return { executor_id: { value: id }, type: 'CUSTOM', command: { value: './executor' }, resources: parseResources(resources) };
+  }
+
+  test('after a master restart, executors the agent reports are charged with their tasks', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master, {
+      agent_id: 'restarted-S0',
+      tasks: [{ framework_id: fw.id, executor_id: 'ex1', task: taskInfo('t1', 'restarted-S0', 'cpus:0.5;mem:128'), state: 'TASK_RUNNING' }],
+      executors: [{ framework_id: fw.id, executor: customExecutor('ex1', 'cpus:0.5;mem:256'), kind: 'CUSTOM' }],
+    });
+    await allocation();
+    const offer = currentOffer(master, sink, agent.id);
+    assert.equal(scalar(offer.resources, 'cpus'), 1, '2 cpus less the task and its executor');
+    assert.equal(scalar(offer.resources, 'mem'), 640);
+    assert.deepEqual([...master.executorRecord(agent.id, fw.id, 'ex1')!.taskIds], ['t1']);
+  });
+
+  test('an executor that ended while its agent was away is forgotten and its resources offered', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const reg = {
+      agent_id: 'away-S0',
+      tasks: [{ framework_id: fw.id, executor_id: 'ex1', task: taskInfo('t1', 'away-S0', 'cpus:0.5;mem:128'), state: 'TASK_RUNNING' as const }],
+      executors: [{ framework_id: fw.id, executor: customExecutor('ex1', 'cpus:0.5;mem:256'), kind: 'CUSTOM' as const }],
+    };
+    const { agent } = register(master, reg);
+    await allocation();
+    assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 1);
+    // The agent comes back on a new stream with the task finished and the executor gone.
+    register(master, { ...reg, tasks: [{ ...reg.tasks[0]!, state: 'TASK_FINISHED' }], executors: [] });
+    await allocation();
+    assert.equal(master.executorRecord(agent.id, fw.id, 'ex1'), undefined);
+    assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 2, 'the whole agent');
   });
 });
 

@@ -17,16 +17,20 @@ function status(taskId: string, state: TaskState, uuid: string): TaskStatus {
 function harness() {
   const sent: Sent[] = [];
   const terminalAcks: string[] = [];
+  const latest: string[] = [];
   const manager = new StatusUpdateManager(
     {
       send(frameworkId, s) {
         sent.push({ frameworkId, taskId: s.task_id.value, state: s.state, uuid: s.uuid });
       },
+      latestState(frameworkId, taskId, state) {
+        latest.push(`${frameworkId}/${taskId}:${state}`);
+      },
     },
     (frameworkId, taskId) => terminalAcks.push(`${frameworkId}/${taskId}`),
     (s) => isTerminalState(s.state),
   );
-  return { manager, sent, terminalAcks, uuids: () => sent.map((s) => s.uuid) };
+  return { manager, sent, terminalAcks, latest, uuids: () => sent.map((s) => s.uuid) };
 }
 
 describe('StatusUpdateManager', () => {
@@ -58,6 +62,18 @@ describe('StatusUpdateManager', () => {
       ['u1', 'u2', 'u3'],
     );
     assert.equal(h.manager.size, 1);
+  });
+
+  test('a terminal update queued behind unacknowledged ones is announced as the latest state', () => {
+    const h = make();
+    h.manager.update('fw', status('t1', 'TASK_STARTING', 'u1'));
+    h.manager.update('fw', status('t1', 'TASK_RUNNING', 'u2'));
+    assert.deepEqual(h.latest, [], 'not for a non-terminal state');
+    h.manager.update('fw', status('t1', 'TASK_FINISHED', 'u3'));
+    assert.deepEqual(h.latest, ['fw/t1:TASK_FINISHED']);
+    assert.deepEqual(h.uuids(), ['u1'], 'the stream still goes in order');
+    h.manager.update('fw', status('t2', 'TASK_FAILED', 'v1'));
+    assert.deepEqual(h.latest, ['fw/t1:TASK_FINISHED'], 'a terminal head goes out itself');
   });
 
   test('an acknowledgement of the wrong uuid is ignored', () => {
