@@ -7,8 +7,13 @@
 //   peer      `srun -n1 /bin/true` of single-node Slurm, when ../shared/peers/slurm.sh set it up
 //   recovery  master restart until N emulated agents are back; agent kill -9 with M running
 //             tasks until they are recovered
+//   http      requests/s of POST /api/v1/scheduler next to a bare Node HTTP server (the ceiling)
+//   scale     emulated agents x frameworks (scale.ts): latencies at --rate tasks/s for each size
+//             of --scale, then the largest size flat out for throughput, memory and /master/state
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
+//          --scale=AxF,... (default 1000x100,2500x1000,5000x1000,10000x1000), --rate=R (default
+//          2000), --scale_seconds=S (default 10), --plot=FILE.svg (latency vs agents),
 //          --binary=PATH (default build/mesos if present, else build/mesos.cjs), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -130,7 +135,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery'] as const;
+const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'scale'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -196,6 +201,68 @@ async function main(): Promise<void> {
     lines.push(
       `agent kill -9 with ${a.tasks} running tasks: recovered ${a.restartToRecoveredMs.toFixed(0)} ms after the restart, re-registered at ${a.restartToReregisteredMs.toFixed(0)} ms (launching them took ${a.launchSeconds.toFixed(0)} s)`,
     );
+  }
+  if (suites.has('http')) {
+    const { bareServerRate, schedulerApiRate } = await import('./http-rate.ts');
+    const bare = await bareServerRate(5);
+    const master = await startMaster(['--quiet']);
+    let api: number;
+    try {
+      api = await schedulerApiRate(master, 5);
+    } finally {
+      await master.stop();
+    }
+    result.http = { bare_node_per_second: bare, scheduler_api_per_second: api, ratio: api / bare };
+    lines.push(`POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%`);
+  }
+  if (suites.has('scale')) {
+    const { scale } = await import('./scale.ts');
+    const sizes = arg('scale', '1000x100,2500x1000,5000x1000,10000x1000')
+      .split(',')
+      .map((p) => {
+        const m = /^(\d+)x(\d+)$/.exec(p.trim());
+        if (!m) throw new Error(`--scale: '${p}' is not AGENTSxFRAMEWORKS, e.g. 10000x1000`);
+        return { agents: Number(m[1]), frameworks: Number(m[2]) };
+      });
+    const rate = Number(arg('rate', '2000'));
+    const seconds = Number(arg('scale_seconds', '10'));
+    const procsFor = (agents: number, frameworks: number) => ({ agents: Math.max(1, Math.ceil(agents / 5000)), schedulers: Math.max(1, Math.ceil(frameworks / 500)) });
+    const runs: Array<Awaited<ReturnType<typeof scale>>> = [];
+    for (const size of sizes) {
+      const r = await scale(size.agents, size.frameworks, seconds, 200, procsFor(size.agents, size.frameworks), rate);
+      runs.push(r);
+      lines.push(
+        `${size.agents} agents, ${size.frameworks} frameworks at ${rate} tasks/s: ${r.tasksPerSecond.toFixed(0)} tasks/s; offer cycle p50 ${r.offerCycleP50Ms.toFixed(1)} ms, p99 ${r.offerCycleP99Ms.toFixed(1)} ms (${r.offerCycleSamples} samples); ACCEPT->RUNNING p50 ${r.acceptToRunningP50Ms.toFixed(1)} ms, p99 ${r.acceptToRunningP99Ms.toFixed(1)} ms; allocation run p99 ${r.allocationRunP99Ms.toFixed(1)} ms, its latency p99 ${r.allocationRunLatencyP99Ms.toFixed(1)} ms; registration storm ${r.registrationStormMs.toFixed(0)} ms`,
+      );
+    }
+    const largest = sizes[sizes.length - 1]!;
+    const flat = await scale(largest.agents, largest.frameworks, seconds, 200, procsFor(largest.agents, largest.frameworks), 0);
+    lines.push(
+      `${largest.agents} agents, ${largest.frameworks} frameworks flat out: ${flat.tasksPerSecond.toFixed(0)} tasks/s; master CPU ${flat.masterCpuSecsPerThousandTasks.toFixed(2)} s per 1,000 tasks, RSS ${flat.masterRssMb.toFixed(0)} MB; /master/state ${flat.stateMs.toFixed(0)} ms, ${flat.stateMb.toFixed(1)} MB`,
+    );
+    result.scale = { rate, seconds, runs, flat_out: flat };
+    const plot = arg('plot', '');
+    if (plot) {
+      const { lineChartSvg } = await import('./plot.ts');
+      const { writeFileSync } = await import('node:fs');
+      const xs = runs.map((r) => r.agents);
+      writeFileSync(
+        plot,
+        lineChartSvg({
+          title: `Latency vs emulated agents (${runs.map((r) => r.frameworks).join('/')} frameworks, ${rate} tasks/s)`,
+          xLabel: 'emulated agents',
+          yLabel: 'milliseconds',
+          series: [
+            { name: 'offer cycle p50', points: runs.map((r) => [r.agents, r.offerCycleP50Ms]) },
+            { name: 'offer cycle p99', points: runs.map((r) => [r.agents, r.offerCycleP99Ms]) },
+            { name: 'ACCEPT→RUNNING p50', points: runs.map((r) => [r.agents, r.acceptToRunningP50Ms]) },
+            { name: 'ACCEPT→RUNNING p99', points: runs.map((r) => [r.agents, r.acceptToRunningP99Ms]) },
+            { name: 'target p99 (50 ms)', points: [[0, 50], [Math.max(...xs), 50]], dashed: true },
+          ],
+        }),
+      );
+      lines.push(`plot: ${plot}`);
+    }
   }
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
 }

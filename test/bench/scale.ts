@@ -4,13 +4,17 @@
 //   offer cycle           a task finishes on an agent -> its resources are offered again (p50/p99)
 //   accept -> running     ACCEPT sent -> TASK_RUNNING received (p50/p99)
 //   master memory/state   RSS and CPU of the master, /master/state time and size at the end
-// Usage: tsx test/bench/scale.ts [--agents=N] [--frameworks=M] [--seconds=S] [--task_ms=T] [--json]
+// The agents and the schedulers run in child processes of their own (scale-load.ts); this
+// process only starts them, waits and computes.
+// Usage: tsx test/bench/scale.ts [--agents=N] [--frameworks=M] [--seconds=S] [--task_ms=T]
+//          [--agent_procs=P] [--scheduler_procs=Q] [--rate=R]
+// --rate: tasks launched per second in all (0, the default: as fast as offers come back). A
+// closed loop at full speed measures throughput; its latencies are queueing, so latency
+// targets are measured at a given rate.
+import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
-import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { startMaster } from '../helpers/cluster.ts';
-import { AgentEmulator } from './emulated-agents.ts';
+import type { ChildMessage, LoadConfig, ParentMessage } from './scale-load.ts';
 
 function arg(name: string, fallback: string): string {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -35,137 +39,183 @@ function procStat(pid: number): { rssMb: number; cpuSecs: number } {
 export interface ScaleResult {
   agents: number;
   frameworks: number;
+  /** Tasks per second asked for (0: unlimited). */
+  rate: number;
   seconds: number;
   registrationStormMs: number;
+  subscribeMs: number;
   tasksFinished: number;
   tasksPerSecond: number;
   offerCycleP50Ms: number;
   offerCycleP99Ms: number;
+  offerCycleSamples: number;
   acceptToRunningP50Ms: number;
   acceptToRunningP99Ms: number;
+  /** The master's own view: allocator/mesos/allocation_run_ms and allocation_run_latency_ms. */
+  allocationRunP99Ms: number;
+  allocationRunLatencyP99Ms: number;
   masterRssMb: number;
   masterCpuSecsPerThousandTasks: number;
   stateMs: number;
   stateMb: number;
 }
 
-export async function scale(agents: number, frameworks: number, seconds: number, taskMs: number): Promise<ScaleResult> {
-  const master = await startMaster(['--quiet', '--registry=in_memory', `--max_completed_tasks_per_framework=${Math.max(1000, Math.ceil(200_000 / frameworks))}`]);
-  const freedAt = new Map<string, number>(); // agent id -> when its last task finished
-  const offerCycle: number[] = [];
-  const acceptToRunning: number[] = [];
-  const launchedAt = new Map<string, number>();
-  let finished = 0;
-  let measuring = false;
-  const emu = new AgentEmulator({
-    masterHost: '127.0.0.1',
-    masterPort: master.port,
-    count: agents,
-    taskMs,
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 4 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 8192 } },
-    ],
-  });
-  const t0 = performance.now();
-  await emu.start();
-  const registrationStormMs = performance.now() - t0;
+/** A forked scale-load.ts process. */
+class Load {
+  private readonly proc: ChildProcess;
+  private readonly waiting: Array<(m: ChildMessage) => void> = [];
+  readonly exited: Promise<void>;
 
-  const clients: SchedulerClient[] = [];
-  let stopped = false;
-  let seq = 0;
-  const accept = (client: SchedulerClient, offers: Offer[]) => {
-    for (const offer of offers) {
-      const freed = freedAt.get(offer.agent_id.value);
-      if (freed !== undefined && measuring) offerCycle.push(performance.now() - freed);
-      freedAt.delete(offer.agent_id.value);
-      if (stopped) {
-        client.call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
-        continue;
-      }
-      const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
-      const n = Math.min(8, Math.floor(cpus / 0.5 + 1e-9));
-      const tasks: TaskInfo[] = [];
-      for (let i = 0; i < n; i++) {
-        const id = `s${seq++}`;
-        launchedAt.set(id, performance.now());
-        tasks.push({
-          name: id,
-          task_id: { value: id },
-          agent_id: offer.agent_id,
-          command: { value: 'true' },
-          resources: [
-            { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
-            { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
-          ],
-        });
-      }
-      client
-        .call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 0 } } })
-        .catch(() => undefined);
-    }
-  };
-  for (let i = 0; i < frameworks; i++) {
-    const client: SchedulerClient = new SchedulerClient({
-      master: { host: '127.0.0.1', port: master.port },
-      format: 'json',
-      onEvent: (e) => {
-        if (e.type === 'OFFERS') accept(client, (e.offers as { offers: Offer[] }).offers);
-        else if (e.type === 'UPDATE') {
-          const s = (e.update as { status: TaskStatus }).status;
-          if (s.uuid && s.agent_id) {
-            client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
-          }
-          if (s.state === 'TASK_RUNNING' && measuring) {
-            const at = launchedAt.get(s.task_id.value);
-            if (at !== undefined) acceptToRunning.push(performance.now() - at);
-          }
-          if (s.state === 'TASK_FINISHED') {
-            launchedAt.delete(s.task_id.value);
-            if (measuring) finished++;
-            if (s.agent_id) freedAt.set(s.agent_id.value, performance.now());
-          }
-        }
-      },
+  constructor(cfg: LoadConfig) {
+    this.proc = fork(new URL('./scale-load.ts', import.meta.url).pathname, [JSON.stringify(cfg)], {
+      execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    clients.push(client);
+    this.proc.on('message', (m: ChildMessage) => this.waiting.shift()?.(m));
+    this.exited = new Promise((resolve, reject) =>
+      this.proc.on('exit', (code, signal) => {
+        const early = this.waiting.length > 0;
+        for (const w of this.waiting.splice(0)) w({ type: 'ready', ms: Number.NaN });
+        if (early) reject(new Error(`scale-load (${cfg.role} ${cfg.first}+${cfg.count}) exited: ${signal ?? code}`));
+        else resolve();
+      }),
+    );
+    this.exited.catch(() => undefined);
   }
-  await Promise.all(clients.map((c, i) => c.subscribe({ user: os.userInfo().username, name: `scale-${i}` })));
-  // Warm up, then measure a steady state.
-  await new Promise((r) => setTimeout(r, 2000));
-  const cpuBefore = procStat(master.proc.pid!).cpuSecs;
-  measuring = true;
-  const m0 = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
-  const measuredSecs = (performance.now() - m0) / 1000;
-  const stat = procStat(master.proc.pid!);
-  stopped = true;
-  const s0 = performance.now();
-  const body = await (await fetch(`${master.url}/master/state`)).text();
-  const stateMs = performance.now() - s0;
-  for (const c of clients) c.close();
-  emu.stop();
-  await master.stop();
-  return {
-    agents,
-    frameworks,
-    seconds: measuredSecs,
-    registrationStormMs,
-    tasksFinished: finished,
-    tasksPerSecond: finished / measuredSecs,
-    offerCycleP50Ms: quantile(offerCycle, 0.5),
-    offerCycleP99Ms: quantile(offerCycle, 0.99),
-    acceptToRunningP50Ms: quantile(acceptToRunning, 0.5),
-    acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
-    masterRssMb: stat.rssMb,
-    masterCpuSecsPerThousandTasks: finished > 0 ? ((stat.cpuSecs - cpuBefore) / finished) * 1000 : Number.NaN,
-    stateMs,
-    stateMb: body.length / 1e6,
-  };
+
+  next<T extends ChildMessage['type']>(type: T): Promise<Extract<ChildMessage, { type: T }>> {
+    return new Promise((resolve, reject) =>
+      this.waiting.push((m) => (m.type === type ? resolve(m as Extract<ChildMessage, { type: T }>) : reject(new Error(`scale-load: expected ${type}, got ${m.type}`)))),
+    );
+  }
+
+  tell(m: ParentMessage): void {
+    this.proc.send(m);
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  stop(): void {
+    if (this.proc.connected) this.proc.disconnect();
+  }
+}
+
+/** Splits n items into k nearly equal slices. */
+function slices(n: number, k: number): Array<{ first: number; count: number }> {
+  const out: Array<{ first: number; count: number }> = [];
+  for (let i = 0, first = 0; i < k; i++) {
+    const count = Math.floor(n / k) + (i < n % k ? 1 : 0);
+    if (count > 0) out.push({ first, count });
+    first += count;
+  }
+  return out;
+}
+
+/**
+ * Offer cycle samples: for each agent, from the first task that finished on it (the agent's
+ * timestamp) to the next offer of that agent (its arrival at a scheduler), ordered by wall clock
+ * across all the schedulers' processes.
+ */
+export function offerCycles(finished: Array<[string, number]>, offers: Array<[string, number]>): number[] {
+  const events = [...finished.map(([a, t]) => ({ a, t, freed: true })), ...offers.map(([a, t]) => ({ a, t, freed: false }))].sort((x, y) => x.t - y.t);
+  const freedAt = new Map<string, number>();
+  const cycles: number[] = [];
+  for (const e of events) {
+    if (e.freed) {
+      if (!freedAt.has(e.a)) freedAt.set(e.a, e.t);
+    } else {
+      const at = freedAt.get(e.a);
+      if (at !== undefined) cycles.push(e.t - at);
+      freedAt.delete(e.a);
+    }
+  }
+  return cycles;
+}
+
+export async function scale(
+  agents: number,
+  frameworks: number,
+  seconds: number,
+  taskMs: number,
+  procs: { agents: number; schedulers: number } = { agents: 1, schedulers: 1 },
+  rate = 0,
+): Promise<ScaleResult> {
+  const master = await startMaster(['--quiet', '--registry=in_memory', `--max_completed_tasks_per_framework=${Math.max(1000, Math.ceil(200_000 / frameworks))}`]);
+  const loads: Load[] = [];
+  try {
+    const agentLoads = slices(agents, procs.agents).map((s) => new Load({ role: 'agents', masterPort: master.port, taskMs, rate: 0, ...s }));
+    loads.push(...agentLoads);
+    const t0 = performance.now();
+    await Promise.all(agentLoads.map((l) => l.next('ready')));
+    const registrationStormMs = performance.now() - t0;
+
+    const schedulerSlices = slices(frameworks, procs.schedulers);
+    const schedulerLoads = schedulerSlices.map((s) => new Load({ role: 'schedulers', masterPort: master.port, taskMs, rate: rate / schedulerSlices.length, ...s }));
+    loads.push(...schedulerLoads);
+    const t1 = performance.now();
+    await Promise.all(schedulerLoads.map((l) => l.next('ready')));
+    const subscribeMs = performance.now() - t1;
+
+    // Warm up, then measure a steady state.
+    await new Promise((r) => setTimeout(r, 3000));
+    const cpuBefore = procStat(master.proc.pid!).cpuSecs;
+    for (const l of schedulerLoads) l.tell({ type: 'measure' });
+    const m0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const reports = await Promise.all(
+      schedulerLoads.map((l) => {
+        const r = l.next('report');
+        l.tell({ type: 'report' });
+        return r;
+      }),
+    );
+    const measuredSecs = (performance.now() - m0) / 1000;
+    const stat = procStat(master.proc.pid!);
+    for (const l of schedulerLoads) l.tell({ type: 'drain' });
+    const metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Record<string, number>;
+    const s0 = performance.now();
+    const body = await (await fetch(`${master.url}/master/state`)).text();
+    const stateMs = performance.now() - s0;
+
+    const finished = reports.flatMap((r) => r.finished);
+    const offers = reports.flatMap((r) => r.offers);
+    const acceptToRunning = reports.flatMap((r) => r.acceptToRunningMs);
+    const tasksFinished = reports.reduce((n, r) => n + r.tasksFinished, 0);
+    const cycles = offerCycles(finished, offers);
+    return {
+      agents,
+      frameworks,
+      rate,
+      seconds: measuredSecs,
+      registrationStormMs,
+      subscribeMs,
+      tasksFinished,
+      tasksPerSecond: tasksFinished / measuredSecs,
+      offerCycleP50Ms: quantile(cycles, 0.5),
+      offerCycleP99Ms: quantile(cycles, 0.99),
+      offerCycleSamples: cycles.length,
+      acceptToRunningP50Ms: quantile(acceptToRunning, 0.5),
+      acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
+      allocationRunP99Ms: metrics['allocator/mesos/allocation_run_ms/p99'] ?? Number.NaN,
+      allocationRunLatencyP99Ms: metrics['allocator/mesos/allocation_run_latency_ms/p99'] ?? Number.NaN,
+      masterRssMb: stat.rssMb,
+      masterCpuSecsPerThousandTasks: tasksFinished > 0 ? ((stat.cpuSecs - cpuBefore) / tasksFinished) * 1000 : Number.NaN,
+      stateMs,
+      stateMb: body.length / 1e6,
+    };
+  } finally {
+    for (const l of loads) l.stop();
+    await Promise.all(loads.map((l) => l.exited.catch(() => undefined)));
+    await master.stop();
+  }
 }
 
 if (process.argv[1]?.endsWith('scale.ts')) {
-  const r = await scale(Number(arg('agents', '1000')), Number(arg('frameworks', '10')), Number(arg('seconds', '10')), Number(arg('task_ms', '200')));
+  const r = await scale(Number(arg('agents', '1000')), Number(arg('frameworks', '10')), Number(arg('seconds', '10')), Number(arg('task_ms', '200')), {
+    agents: Number(arg('agent_procs', '1')),
+    schedulers: Number(arg('scheduler_procs', '1')),
+  }, Number(arg('rate', '0')));
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

@@ -1,0 +1,90 @@
+// Requests per second on loopback: a bare Node HTTP server (the ceiling for any API written in
+// Node here) and the master's POST /api/v1/scheduler, driven by the same client the same way
+// (keep-alive connections, each with one request in flight), so their ratio is the API's cost.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
+import { type Daemon, waitFor } from '../helpers/cluster.ts';
+
+const CONNECTIONS = 16;
+
+interface Target {
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** After a one-second warm-up (JIT, connections), the rate over `seconds`. */
+async function drive(target: Target, seconds: number): Promise<number> {
+  await measure(target, 1);
+  return measure(target, seconds);
+}
+
+/** Sends requests for `seconds` over CONNECTIONS keep-alive connections; returns responses per second. */
+async function measure(target: Target, seconds: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: target.port, method: 'POST', path: target.path, agent, headers: { ...target.headers, 'Content-Length': Buffer.byteLength(target.body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 202 || res.statusCode === 200) done++;
+            else failed++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+      req.end(target.body);
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) await one();
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  agent.destroy();
+  if (failed > done) throw new Error(`http-rate: ${failed} of ${done + failed} requests failed`);
+  return done / elapsed;
+}
+
+/** A bare `http.createServer` that reads the body and answers 202, in a process of its own. */
+export async function bareServerRate(seconds: number): Promise<number> {
+  const script = `const s = require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 202; res.end(); }); });
+    s.listen(0, '127.0.0.1', () => process.send(s.address().port));`;
+  const server = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('message', (p) => resolve(p as number));
+      server.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+    });
+    return await drive({ port, path: '/', headers: { 'Content-Type': 'application/json' }, body: '{"type":"SUPPRESS"}' }, seconds);
+  } finally {
+    server.kill();
+  }
+}
+
+/** SUPPRESS calls of a subscribed framework: the cheapest authenticated call of the scheduler API. */
+export async function schedulerApiRate(master: Daemon, seconds: number): Promise<number> {
+  const client = new SchedulerClient({ master: { host: '127.0.0.1', port: master.port }, format: 'json', onEvent: () => undefined });
+  await client.subscribe({ user: os.userInfo().username, name: 'bench-http-rate' });
+  await waitFor('the framework id', () => client.frameworkId);
+  try {
+    const body = JSON.stringify({ framework_id: { value: client.frameworkId }, type: 'SUPPRESS' });
+    return await drive({ port: master.port, path: '/api/v1/scheduler', headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': client.streamId! }, body }, seconds);
+  } finally {
+    await client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    client.close();
+  }
+}

@@ -1,0 +1,186 @@
+// One load-generating process of the scale benchmark (test/bench/scale.ts forks these), so that
+// the emulated agents and the schedulers each get an event loop of their own instead of
+// queueing behind each other in the process that measures.
+//   agents      emulates agents [first, first + count) of the cluster
+//   schedulers  runs frameworks [first, first + count): accept every offer with tasks, acknowledge
+//               every update, and record what the parent needs to compute latencies
+// Configuration comes as JSON in argv[2]; results go back over the IPC channel.
+import os from 'node:os';
+import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
+import { AgentEmulator } from './emulated-agents.ts';
+
+export interface LoadConfig {
+  role: 'agents' | 'schedulers';
+  masterPort: number;
+  first: number;
+  count: number;
+  /** agents: how long an emulated task runs. */
+  taskMs: number;
+  /** schedulers: tasks per second this process launches at most (0: as many as offers allow). */
+  rate: number;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
+export const wallMs = (): number => performance.timeOrigin + performance.now();
+
+export type ParentMessage = { type: 'measure' } | { type: 'report' } | { type: 'drain' };
+
+export type ChildMessage =
+  | { type: 'ready'; ms: number }
+  | {
+      type: 'report';
+      /** [agent id, wall ms when the agent reported the task finished] */
+      finished: Array<[string, number]>;
+      /** [agent id, wall ms when the offer arrived] */
+      offers: Array<[string, number]>;
+      acceptToRunningMs: number[];
+      tasksFinished: number;
+    };
+
+const send = (m: ChildMessage): void => {
+  process.send!(m);
+};
+
+async function runAgents(cfg: LoadConfig): Promise<void> {
+  const emu = new AgentEmulator({
+    masterHost: '127.0.0.1',
+    masterPort: cfg.masterPort,
+    count: cfg.count,
+    firstIndex: cfg.first,
+    taskMs: cfg.taskMs,
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 4 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 8192 } },
+    ],
+  });
+  const t0 = performance.now();
+  await emu.start();
+  send({ type: 'ready', ms: performance.now() - t0 });
+  process.on('disconnect', () => {
+    emu.stop();
+    process.exit(0);
+  });
+}
+
+async function runSchedulers(cfg: LoadConfig): Promise<void> {
+  let measuring = false;
+  let draining = false;
+  let finished: Array<[string, number]> = [];
+  let offersSeen: Array<[string, number]> = [];
+  let acceptToRunningMs: number[] = [];
+  let tasksFinished = 0;
+  const launchedAt = new Map<string, number>();
+  let seq = 0;
+
+  // With a rate, offers wait here for launch tokens (oldest first), as a scheduler with a
+  // backlog of work holds offers until it has tasks for them.
+  const held: Array<{ client: SchedulerClient; fw: number; offer: Offer }> = [];
+  let tokens = 0;
+  let lastRefill = performance.now();
+  if (cfg.rate > 0) {
+    setInterval(() => {
+      const now = performance.now();
+      tokens = Math.min(tokens + ((now - lastRefill) / 1000) * cfg.rate, Math.max(8, cfg.rate / 50));
+      lastRefill = now;
+      while (held.length > 0 && tokens >= 1) {
+        const h = held.shift()!;
+        tokens -= launch(h.client, h.fw, h.offer, Math.floor(tokens));
+      }
+    }, 5);
+  }
+
+  const accept = (client: SchedulerClient, fw: number, offers: Offer[]): void => {
+    const now = wallMs();
+    for (const offer of offers) {
+      if (measuring) offersSeen.push([offer.agent_id.value, now]);
+      if (draining) {
+        client.call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
+        continue;
+      }
+      if (cfg.rate > 0) held.push({ client, fw, offer });
+      else launch(client, fw, offer, Number.POSITIVE_INFINITY);
+    }
+  };
+
+  /** Launches up to `max` tasks on an offer (what is left goes back); returns how many. */
+  const launch = (client: SchedulerClient, fw: number, offer: Offer, max: number): number => {
+    const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+    const n = Math.min(8, max, Math.floor(cpus / 0.5 + 1e-9));
+    const tasks: TaskInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `f${fw}-${seq++}`;
+      launchedAt.set(id, performance.now());
+      tasks.push({
+        name: id,
+        task_id: { value: id },
+        agent_id: offer.agent_id,
+        command: { value: 'true' },
+        resources: [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
+          { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
+        ],
+      });
+    }
+    client
+      .call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 0 } } })
+      .catch(() => undefined);
+    return n;
+  };
+
+  const clients: SchedulerClient[] = [];
+  for (let i = cfg.first; i < cfg.first + cfg.count; i++) {
+    const client: SchedulerClient = new SchedulerClient({
+      master: { host: '127.0.0.1', port: cfg.masterPort },
+      format: 'json',
+      onEvent: (e) => {
+        if (e.type === 'OFFERS') accept(client, i, (e.offers as { offers: Offer[] }).offers);
+        else if (e.type === 'UPDATE') {
+          const s = (e.update as { status: TaskStatus }).status;
+          if (s.uuid && s.agent_id) {
+            client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+          }
+          if (s.state === 'TASK_RUNNING' && measuring) {
+            const at = launchedAt.get(s.task_id.value);
+            if (at !== undefined) acceptToRunningMs.push(performance.now() - at);
+          }
+          if (s.state === 'TASK_FINISHED') {
+            launchedAt.delete(s.task_id.value);
+            if (measuring) {
+              tasksFinished++;
+              if (s.agent_id && s.timestamp !== undefined) finished.push([s.agent_id.value, s.timestamp * 1000]);
+            }
+          }
+        }
+      },
+    });
+    clients.push(client);
+  }
+  const t0 = performance.now();
+  await Promise.all(clients.map((c, i) => c.subscribe({ user: os.userInfo().username, name: `scale-${cfg.first + i}` })));
+  send({ type: 'ready', ms: performance.now() - t0 });
+
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'measure') measuring = true;
+    else if (m.type === 'report') {
+      measuring = false;
+      send({ type: 'report', finished, offers: offersSeen, acceptToRunningMs, tasksFinished });
+      finished = [];
+      offersSeen = [];
+      acceptToRunningMs = [];
+      tasksFinished = 0;
+    } else if (m.type === 'drain') draining = true;
+  });
+  process.on('disconnect', () => {
+    for (const c of clients) c.close();
+    process.exit(0);
+  });
+}
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
+if (cfg.role === 'agents') await runAgents(cfg);
+else if (cfg.role === 'schedulers') await runSchedulers(cfg);
+else {
+  process.stderr.write(`scale-load: unknown role ${JSON.stringify(cfg.role)}\n`);
+  process.exit(2);
+}
