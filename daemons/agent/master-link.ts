@@ -1,10 +1,16 @@
-// The agent's connection to its master: REGISTER (or re-register) and keep the message stream
-// open; reconnect with randomized exponential backoff when it breaks or when the master stops
-// pinging; POST status updates and pongs on the side.
+// The agent's connection to its master: one request that stays open both ways. Its body is a
+// RecordIO stream that starts with REGISTER (or re-register) and then carries the agent's
+// frequent messages (status updates, LATEST_STATE, PONG); its response is the master's stream of
+// messages to the agent. At thousands of agents a request per message cost the master more than
+// the messages themselves, and one socket per agent keeps the master within its file limit.
+// Reconnect with randomized exponential backoff when it breaks or when the master stops pinging;
+// other messages go as separate POSTs.
 import type { Logger } from 'pino';
 import {
   AGENT_ENDPOINT,
   AGENT_ID_HEADER,
+  AGENT_STREAM_CONTENT_TYPE,
+  AGENT_STREAM_TYPES,
   type AgentToMaster,
   type MasterToAgent,
   type RegisterMessage,
@@ -91,7 +97,7 @@ export class MasterLink implements MasterChannel {
         this.master,
         AGENT_ENDPOINT,
         body,
-        { 'Content-Type': 'application/json', Accept: 'application/json' },
+        { 'Content-Type': AGENT_STREAM_CONTENT_TYPE, Accept: 'application/json' },
         (record, status) => {
           if (generation !== this.generation) return;
           if (status !== 200) {
@@ -114,6 +120,7 @@ export class MasterLink implements MasterChannel {
           const sid = headers['mesos-stream-id'];
           if (status === 200 && generation === this.generation) this.streamId = Array.isArray(sid) ? sid[0] : sid;
         },
+        true,
       );
       this.stream = stream;
     } catch (err) {
@@ -146,9 +153,14 @@ export class MasterLink implements MasterChannel {
     this.events.message(msg);
   }
 
-  /** POSTs a message on the current registration; false when it did not get through. */
+  /**
+   * Sends a message on the current registration: the frequent ones on the registration's own
+   * request (true once written; one lost with a broken connection is retried or superseded),
+   * the others as a POST (true once the master accepted it); false when it did not get through.
+   */
   async post(msg: AgentToMaster): Promise<boolean> {
     if (!this.connected || !this.agentId || !this.streamId) return false;
+    if (AGENT_STREAM_TYPES.has(msg.type) && this.stream?.send(JSON.stringify(msg))) return true;
     try {
       const res = await request(this.master, 'POST', AGENT_ENDPOINT, JSON.stringify(msg), {
         'Content-Type': 'application/json',

@@ -1,8 +1,10 @@
 // The master <-> agent protocol. It is ours (Mesos's is libprocess messages), shaped like the
 // v1 scheduler API so one set of tools serves both: the agent POSTs REGISTER to
 // /master/internal/agent and keeps that response open as a RecordIO stream of JSON messages from
-// the master; every other message from the agent is a separate POST carrying the agent id and
-// the stream id it got in REGISTERED. Everything is idempotent so either side can retry.
+// the master. With AGENT_STREAM_CONTENT_TYPE the request body stays open too, a RecordIO stream
+// of REGISTER and then the agent's frequent messages; the other messages are separate POSTs
+// carrying the agent id and the stream id it got in REGISTERED. Everything is idempotent so
+// either side can retry.
 import type {
   Attribute,
   ExecutorInfo,
@@ -16,6 +18,10 @@ import type {
 } from './mesos.ts';
 
 export const AGENT_ENDPOINT = '/master/internal/agent';
+/** A REGISTER request with this body type stays open: RecordIO of REGISTER, then AGENT_STREAM_TYPES. */
+export const AGENT_STREAM_CONTENT_TYPE = 'application/recordio';
+/** What an agent sends on its registration's request: frequent, and each retried or superseded if lost. */
+export const AGENT_STREAM_TYPES: ReadonlySet<string | undefined> = new Set(['STATUS_UPDATE', 'STATUS_UPDATES', 'LATEST_STATE', 'PONG']);
 export const AGENT_ID_HEADER = 'mesos-agent-id';
 export const STREAM_ID_HEADER = 'mesos-stream-id';
 

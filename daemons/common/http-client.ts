@@ -1,7 +1,7 @@
 // A small HTTP client for our daemons and CLI: keep-alive POSTs and long-lived RecordIO
 // streams, on node:http (no proxy or redirect magic: we talk to Mesos endpoints directly).
 import http from 'node:http';
-import { RecordIODecoder } from './recordio.ts';
+import { RecordIODecoder, encodeRecord } from './recordio.ts';
 
 export interface Endpoint {
   host: string;
@@ -74,6 +74,11 @@ export interface RecordStream {
   headers: http.IncomingHttpHeaders;
   /** Ends the stream from our side. */
   close(): void;
+  /**
+   * Duplex streams only: writes one more record of the request body; false once the request
+   * is gone. Records of one tick go out in one chunk.
+   */
+  send(payload: Uint8Array | string): boolean;
 }
 
 /**
@@ -81,6 +86,8 @@ export interface RecordStream {
  * `onEnd` is called once when the stream ends for any reason (error included).
  * Resolves when the response headers arrive; non-200 responses resolve with their status and
  * the body is delivered as a single record.
+ * With `duplex`, the body is itself a RecordIO stream that stays open: `body` is its first
+ * record and `send` writes the next ones while the response streams back.
  */
 export function openRecordStream(
   ep: Endpoint,
@@ -91,6 +98,7 @@ export function openRecordStream(
   onEnd: (err?: Error) => void,
   /** Called with the response head before any record is delivered. */
   onHeaders?: (status: number, headers: http.IncomingHttpHeaders) => void,
+  duplex = false,
 ): Promise<RecordStream> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -108,12 +116,30 @@ export function openRecordStream(
         path,
         // A stream holds its socket for its lifetime; it must not take one from the pool.
         agent: false,
-        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+        headers: duplex ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
       },
       (res) => {
         settled = true;
         onHeaders?.(res.statusCode ?? 0, res.headers);
-        const stream: RecordStream = { status: res.statusCode ?? 0, headers: res.headers, close: () => req.destroy() };
+        let corked = false;
+        const stream: RecordStream = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          close: () => req.destroy(),
+          send: (payload) => {
+            if (!duplex || req.destroyed || req.writableEnded) return false;
+            if (!corked) {
+              corked = true;
+              req.cork();
+              process.nextTick(() => {
+                corked = false;
+                req.uncork();
+              });
+            }
+            req.write(encodeRecord(payload));
+            return true;
+          },
+        };
         if (res.statusCode !== 200) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -151,6 +177,11 @@ export function openRecordStream(
       }
       finish(e);
     });
+    if (duplex) {
+      req.setNoDelay(true);
+      req.write(encodeRecord(body));
+      return;
+    }
     req.write(body);
     req.end();
   });

@@ -1,9 +1,10 @@
 // POST /master/internal/agent: the agents' side of the master. REGISTER opens the stream of
-// master -> agent messages; STATUS_UPDATE, PONG, FRAMEWORK_MESSAGE and EXECUTOR_EXITED come as
-// separate POSTs naming the agent and the stream (see common/agent-protocol.ts).
+// master -> agent messages; the agent's messages come as separate POSTs naming the agent and the
+// stream, or the frequent ones on the registration's own request (see common/agent-protocol.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AGENT_ID_HEADER,
+  AGENT_STREAM_TYPES,
   type AgentToMaster,
   type MasterToAgent,
   type RegisterMessage,
@@ -11,8 +12,10 @@ import {
 } from '../common/agent-protocol.ts';
 import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
+import { RecordIODecoder } from '../common/recordio.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
+import type { AgentRecord } from './records.ts';
 
 /** A request whose body was read (by the fast path or express.raw). */
 export type BodyRequest = IncomingMessage & { body?: unknown };
@@ -75,35 +78,106 @@ export function agentApiHandler(master: Master) {
       // The agent must (re-)register first; 409 tells it so without being an error to log.
       return sendText(res, 409, `Agent ${agentId ?? '(none)'} is not registered on stream ${streamId ?? '(none)'}`);
     }
-    const m = msg as unknown as AgentToMaster;
-    switch (m.type) {
-      case 'STATUS_UPDATE':
-        master.statusUpdate(agent, m.status_update.framework_id, m.status_update.status);
-        break;
-      case 'STATUS_UPDATES':
-        if (!Array.isArray(m.status_updates)) return sendText(res, 400, "Expecting 'status_updates' to be an array");
-        for (const u of m.status_updates) master.statusUpdate(agent, u.framework_id, u.status);
-        break;
-      case 'LATEST_STATE':
-        master.latestState(agent, m.latest_state.framework_id, m.latest_state.task_id, m.latest_state.state);
-        break;
-      case 'PONG':
-        master.pong(agent, m.pong.seq);
-        break;
-      case 'FRAMEWORK_MESSAGE': {
-        const fw = master.frameworks.get(m.framework_message.framework_id);
-        fw?.sink?.send({
-          type: 'MESSAGE',
-          message: { agent_id: { value: agent.id }, executor_id: { value: m.framework_message.executor_id }, data: m.framework_message.data },
-        });
-        break;
-      }
-      case 'EXECUTOR_EXITED':
-        master.executorExited(agent, m.executor_exited.framework_id, m.executor_exited.executor_id, m.executor_exited.status);
-        break;
-      default:
-        return sendText(res, 400, `Unknown agent message type '${String((msg as { type?: unknown }).type)}'`);
-    }
+    const problem = applyAgentMessage(master, agent, msg as unknown as AgentToMaster);
+    if (problem) return sendText(res, 400, problem);
     res.writeHead(202).end();
   };
+}
+
+/**
+ * POST /master/internal/agent with AGENT_STREAM_CONTENT_TYPE: one request per registration,
+ * open both ways. The body is RecordIO: REGISTER first, then the agent's frequent messages, each
+ * costing the master no request parsing and no response; the response is the master's stream to
+ * the agent. It ends when either side ends it or the agent registers again on another stream.
+ */
+export function agentStreamHandler(master: Master) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const decoder = new RecordIODecoder();
+    let registered: { agentId: string; streamId: string } | undefined;
+    let stopped = false;
+    const stop = (status: number, why: string) => {
+      if (stopped) return;
+      stopped = true;
+      if (registered) master.log.debug({ agent: registered.agentId }, `Stream of agent ${registered.agentId} ended: ${why}`);
+      if (res.headersSent) res.end(() => req.destroy());
+      else sendText(res, status, why);
+      req.resume();
+    };
+    const register = (msg: unknown) => {
+      if (!validRegister(msg)) return stop(400, 'Malformed REGISTER message: the first record must be a REGISTER');
+      const streamId = newUuid();
+      const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+      const link: AgentLink = {
+        send: (m: MasterToAgent) => write(JSON.stringify(m)),
+        close: () => {
+          if (!res.writableEnded) res.end();
+        },
+      };
+      req.socket.setKeepAlive(true, 10_000);
+      const agentId = master.registerAgent(msg.register, link, streamId);
+      registered = { agentId, streamId };
+      res.on('close', () => master.agentDisconnected(agentId, streamId));
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (stopped) return;
+      let records: Buffer[];
+      try {
+        records = decoder.decode(chunk);
+      } catch (err) {
+        return stop(400, `Malformed RecordIO: ${(err as Error).message}`);
+      }
+      for (const record of records) {
+        let msg: AgentToMaster | RegisterMessage;
+        try {
+          msg = JSON.parse(record.toString('utf8')) as AgentToMaster | RegisterMessage;
+        } catch {
+          return stop(400, 'A record is not JSON');
+        }
+        if (!registered) {
+          register(msg);
+          if (stopped) return;
+          continue;
+        }
+        const agent = master.agents.get(registered.agentId);
+        if (!agent || agent.streamId !== registered.streamId) return stop(409, 'the agent registered again on another stream');
+        const problem = AGENT_STREAM_TYPES.has(msg?.type) ? applyAgentMessage(master, agent, msg as AgentToMaster) : `'${String(msg?.type)}' is not sent on the registration's stream`;
+        if (problem) master.log.warn({ agent: agent.id }, `Dropping a message of agent ${agent.id}: ${problem}`);
+      }
+    });
+    req.on('end', () => stop(400, 'closed by the agent'));
+    req.on('error', () => undefined);
+  };
+}
+
+/** Applies one message of a registered agent; returns a problem to report, if any. */
+function applyAgentMessage(master: Master, agent: AgentRecord, m: AgentToMaster): string | undefined {
+  switch (m.type) {
+    case 'STATUS_UPDATE':
+      master.statusUpdate(agent, m.status_update.framework_id, m.status_update.status);
+      break;
+    case 'STATUS_UPDATES':
+      if (!Array.isArray(m.status_updates)) return "Expecting 'status_updates' to be an array";
+      for (const u of m.status_updates) master.statusUpdate(agent, u.framework_id, u.status);
+      break;
+    case 'LATEST_STATE':
+      master.latestState(agent, m.latest_state.framework_id, m.latest_state.task_id, m.latest_state.state);
+      break;
+    case 'PONG':
+      master.pong(agent, m.pong.seq);
+      break;
+    case 'FRAMEWORK_MESSAGE': {
+      const fw = master.frameworks.get(m.framework_message.framework_id);
+      fw?.sink?.send({
+        type: 'MESSAGE',
+        message: { agent_id: { value: agent.id }, executor_id: { value: m.framework_message.executor_id }, data: m.framework_message.data },
+      });
+      break;
+    }
+    case 'EXECUTOR_EXITED':
+      master.executorExited(agent, m.executor_exited.framework_id, m.executor_exited.executor_id, m.executor_exited.status);
+      break;
+    default:
+      return `Unknown agent message type '${String((m as { type?: unknown }).type)}'`;
+  }
+  return undefined;
 }

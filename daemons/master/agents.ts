@@ -249,9 +249,14 @@ export class AgentBook {
     if (seq >= agent.lastPingSeq) agent.missedPongs = 0;
   }
 
-  /** Every --agent_ping_timeout: ping connected agents; remove those that stopped answering. */
-  pingAgents(): void {
+  /**
+   * Each agent is pinged every --agent_ping_timeout, in one of PING_SLOTS slots of that interval
+   * (by its id), so that thousands of agents do not all answer in the same moment; an agent
+   * that stopped answering is removed. Without arguments: every agent at once.
+   */
+  pingAgents(slot?: number): void {
     for (const agent of [...this.m.agents.values()]) {
+      if (slot !== undefined && pingSlot(agent.id) !== slot) continue;
       // Counts pings sent since the last PONG; a disconnected agent cannot answer either.
       agent.missedPongs++;
       if (agent.missedPongs > this.m.config.maxAgentPingTimeouts) {
@@ -318,4 +323,14 @@ export class AgentBook {
     for (const fw of this.m.frameworks.values()) this.m.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
     this.m.scheduleAllocation();
   }
+}
+
+/** How many parts an --agent_ping_timeout interval is cut into for pinging. */
+export const PING_SLOTS = 16;
+
+/** An agent's ping slot: a stable hash of its id. */
+export function pingSlot(agentId: string): number {
+  let h = 0;
+  for (let i = 0; i < agentId.length; i++) h = (h * 31 + agentId.charCodeAt(i)) >>> 0;
+  return h % PING_SLOTS;
 }

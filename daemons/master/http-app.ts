@@ -2,12 +2,12 @@
 // read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use.
 import type { RequestListener, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
-import { AGENT_ENDPOINT } from '../common/agent-protocol.ts';
+import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
 import { readBody, sendJson, sendText } from '../common/http.ts';
 import { isTerminalState } from '../common/mesos.ts';
 import { toStateJson } from '../common/resources.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
-import { type BodyRequest, agentApiHandler } from './agent-api.ts';
+import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import type { Master } from './master.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
@@ -164,7 +164,9 @@ export function masterRequestListener(ctx: StateContext): RequestListener {
     ['/master/api/v1/scheduler', scheduler],
     [AGENT_ENDPOINT, agents],
   ]);
+  const agentStream = agentStreamHandler(ctx.master);
   return (req, res) => {
+    if (req.method === 'POST' && req.url === AGENT_ENDPOINT && req.headers['content-type'] === AGENT_STREAM_CONTENT_TYPE) return agentStream(req, res);
     const handler = req.method === 'POST' ? fast.get(req.url ?? '') : undefined;
     if (!handler) {
       app(req, res);

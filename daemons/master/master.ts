@@ -21,7 +21,7 @@ import { add, allocatedTo, subtract } from '../common/resources.ts';
 import { TimerStats } from '../common/timer-stats.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
-import { AgentBook } from './agents.ts';
+import { AgentBook, PING_SLOTS } from './agents.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
 import {
@@ -207,7 +207,8 @@ export class Master {
   /** Starts the periodic work: scheduler heartbeats, agent pings, the allocation safety net. */
   start(): void {
     this.timers.push(setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000));
-    this.timers.push(setInterval(() => this.agentBook.pingAgents(), this.config.agentPingTimeoutSecs * 1000));
+    let pingTick = 0;
+    this.timers.push(setInterval(() => this.agentBook.pingAgents(pingTick++ % PING_SLOTS), (this.config.agentPingTimeoutSecs * 1000) / PING_SLOTS));
     this.timers.push(setInterval(() => this.scheduleAllocation(), Math.max(this.config.allocationIntervalSecs, 0.05) * 1000));
     this.timers.push(setInterval(() => this.expireRegistryAgents(), 1000));
   }

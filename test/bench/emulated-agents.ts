@@ -6,6 +6,8 @@ import http from 'node:http';
 import {
   AGENT_ENDPOINT,
   AGENT_ID_HEADER,
+  AGENT_STREAM_CONTENT_TYPE,
+  AGENT_STREAM_TYPES,
   type AgentToMaster,
   type MasterToAgent,
   type RegisterMessage,
@@ -14,7 +16,7 @@ import {
 } from '../../daemons/common/agent-protocol.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { Resource, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
-import { RecordIODecoder } from '../../daemons/common/recordio.ts';
+import { RecordIODecoder, encodeRecord } from '../../daemons/common/recordio.ts';
 
 export interface EmulatorOptions {
   masterHost: string;
@@ -47,6 +49,7 @@ class EmulatedAgent {
   private closed = false;
   private reconnecting = false;
   private outbox: Array<{ framework_id: string; status: TaskStatus }> = [];
+  private corked = false;
 
   constructor(
     readonly index: number,
@@ -83,7 +86,8 @@ class EmulatedAgent {
         method: 'POST',
         path: AGENT_ENDPOINT,
         agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        // As the real agent: the request stays open and carries the frequent messages.
+        headers: { 'Content-Type': AGENT_STREAM_CONTENT_TYPE },
       },
       (res) => {
         const sid = res.headers['mesos-stream-id'];
@@ -96,7 +100,24 @@ class EmulatedAgent {
       },
     );
     this.req.on('error', () => this.lost());
-    this.req.end(body);
+    this.req.setNoDelay(true);
+    this.req.write(encodeRecord(body));
+  }
+
+  /** Writes a message on the registration's request; false when it cannot take it. */
+  private sendOnStream(msg: AgentToMaster): boolean {
+    const req = this.req;
+    if (!this.registered || !req || req.destroyed || !AGENT_STREAM_TYPES.has(msg.type)) return false;
+    if (!this.corked) {
+      this.corked = true;
+      req.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        req.uncork();
+      });
+    }
+    req.write(encodeRecord(JSON.stringify(msg)));
+    return true;
   }
 
   /** The master went away: register again (with our id) until it answers. */
@@ -118,6 +139,7 @@ class EmulatedAgent {
 
   private post(msg: AgentToMaster): void {
     if (!this.id || !this.streamId) return;
+    if (this.sendOnStream(msg)) return;
     const body = JSON.stringify(msg);
     const req = http.request({
       host: this.opts.masterHost,

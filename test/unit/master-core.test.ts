@@ -6,6 +6,7 @@ import { silentLogger } from '../../daemons/common/log.ts';
 import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
 import { contains, parseResources, scalar } from '../../daemons/common/resources.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
+import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { CallError, Master, type MasterConfig } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
@@ -975,4 +976,25 @@ test('an executor is charged once for all its tasks and its resources return whe
     .filter((o) => master.offers.has(o.id.value))
     .reduce((sum, o) => sum + scalar(o.resources, 'cpus'), 0);
   assert.equal(total, 1, 'the executor\'s 0.5 cpu came back beside the 0.5 still on offer');
+});
+
+describe('Master core: pings', () => {
+  test('agents are spread over the ping slots by id, each always in the same one', () => {
+    const counts = new Array<number>(PING_SLOTS).fill(0);
+    for (let i = 0; i < 1600; i++) counts[pingSlot(`2f8f3c0e-1b5d-4c2a-9a57-60a0c1d2e3f4-S${i}`)]!++;
+    assert.ok(Math.min(...counts) >= 50 && Math.max(...counts) <= 150, counts.join(' '));
+    assert.equal(pingSlot('abc-S1'), pingSlot('abc-S1'));
+  });
+
+  test('a slot pings only its agents; every agent is pinged once over all the slots', async () => {
+    const master = newMaster();
+    const links = Array.from({ length: 40 }, (_, i) => register(master, { pid: `slave(1)@10.0.1.${i}:5051` }));
+    const book = master.agentBook;
+    book.pingAgents(pingSlot(links[0]!.agent.id));
+    const pinged = links.filter((l) => l.link.ofType('PING').length === 1);
+    assert.ok(pinged.length >= 1 && pinged.length < 40, `${pinged.length} pinged`);
+    assert.ok(pinged.every((l) => pingSlot(l.agent.id) === pingSlot(links[0]!.agent.id)));
+    for (let slot = 0; slot < PING_SLOTS; slot++) if (slot !== pingSlot(links[0]!.agent.id)) book.pingAgents(slot);
+    assert.ok(links.every((l) => l.link.ofType('PING').length === 1));
+  });
 });
