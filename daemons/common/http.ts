@@ -1,8 +1,10 @@
 // HTTP helpers shared by master and agent: JSON(P) responses, RecordIO streaming responses and
 // media-type negotiation for the v1 APIs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
+import { jsonText } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
 export const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -14,16 +16,40 @@ const JSONP_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 /** Sends a JSON document, or `callback(json);` when the query has `jsonp=callback` (Mesos web UI). */
 export function sendJson(req: Request, res: Response, body: unknown, status = 200): void {
   const jsonp = typeof req.query.jsonp === 'string' ? req.query.jsonp : undefined;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const text = typeof body === 'string' ? body : jsonText(body);
   if (jsonp !== undefined) {
     if (!JSONP_NAME.test(jsonp)) {
       res.status(400).type('text/plain').send(`Invalid 'jsonp' callback name '${jsonp.slice(0, 64)}'`);
       return;
     }
-    res.status(status).type('text/javascript').send(`${jsonp}(${text});`);
+    sendMaybeGzipped(req, res, status, 'text/javascript', `${jsonp}(${text});`);
     return;
   }
-  res.status(status).type(APPLICATION_JSON).send(text);
+  sendMaybeGzipped(req, res, status, APPLICATION_JSON, text);
+}
+
+/** Bodies from this size on are gzipped for clients that accept it (as libprocess does). */
+export const GZIP_MIN_BYTES = 64 * 1024;
+
+/**
+ * Sends a text body, gzipped when it is large and the client accepts gzip: /master/state at
+ * 100,000 tasks is ~50 MB, which loopback alone needs a second or more to carry here. The
+ * compression (fast level) runs on libuv's thread pool, beside the event loop.
+ */
+function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, text: string): void {
+  res.vary('Accept-Encoding');
+  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  if (!accepts || text.length < GZIP_MIN_BYTES) {
+    res.status(status).type(type).send(text);
+    return;
+  }
+  gzip(text, { level: 1 }, (err, compressed) => {
+    if (err) {
+      res.status(status).type(type).send(text);
+      return;
+    }
+    res.status(status).type(type).set('Content-Encoding', 'gzip').send(compressed);
+  });
 }
 
 /** A plain-text answer; works on a bare node:http response as on express's. */

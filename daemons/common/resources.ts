@@ -359,6 +359,13 @@ export function add(a: readonly Resource[], b: readonly Resource[]): Resource[] 
   return result;
 }
 
+/** The sum of many lists with one accumulator (add() in a loop copies the running total each time). */
+export function sum(lists: Iterable<readonly Resource[]>): Resource[] {
+  const result: Resource[] = [];
+  for (const list of lists) for (const r of list) addInto(result, r);
+  return result;
+}
+
 /** a - b; amounts never go below zero and entries left empty are removed. */
 export function subtract(a: readonly Resource[], b: readonly Resource[]): Resource[] {
   const result = normalize(a);

@@ -17,7 +17,7 @@ import {
   type TaskStatus,
   isTerminalState,
 } from '../common/mesos.ts';
-import { add, allocatedTo, subtract } from '../common/resources.ts';
+import { add, allocatedTo, subtract, sum } from '../common/resources.ts';
 import { TimerStats } from '../common/timer-stats.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
@@ -907,33 +907,26 @@ export class Master {
 
   /** Resources in use by tasks on an agent (not yet recovered). */
   agentUsed(agent: AgentRecord): Resource[] {
-    let used: Resource[] = [];
-    for (const task of agent.tasks.values()) if (!task.resourcesRecovered) used = add(used, task.resources);
-    return used;
+    return sum(inUse(agent.tasks.values()));
   }
 
   agentOffered(agent: AgentRecord): Resource[] {
-    let offered: Resource[] = [];
-    for (const id of agent.offers) {
-      const rec = this.offers.get(id);
-      if (rec) offered = add(offered, rec.resources);
-    }
-    return offered;
+    return sum(this.offerResources(agent.offers));
   }
 
   frameworkUsed(fw: FrameworkRecord): Resource[] {
-    let used: Resource[] = [];
-    for (const task of fw.tasks.values()) if (!task.resourcesRecovered) used = add(used, task.resources);
-    return used;
+    return sum(inUse(fw.tasks.values()));
   }
 
   frameworkOffered(fw: FrameworkRecord): Resource[] {
-    let offered: Resource[] = [];
-    for (const id of fw.offers) {
+    return sum(this.offerResources(fw.offers));
+  }
+
+  private *offerResources(ids: Iterable<string>): Generator<Resource[]> {
+    for (const id of ids) {
       const rec = this.offers.get(id);
-      if (rec) offered = add(offered, rec.resources);
+      if (rec) yield rec.resources;
     }
-    return offered;
   }
 
   totalResources(): Resource[] {
@@ -985,4 +978,9 @@ function ipv4ToUint32(ip: string): number {
 function storedTask(task: TaskRecord): StoredTask {
   const { pendingUuid: _pending, pendingState: _pendingState, ...rest } = task;
   return rest;
+}
+
+/** The resources of the tasks that still hold theirs. */
+function* inUse(tasks: Iterable<TaskRecord>): Generator<Resource[]> {
+  for (const task of tasks) if (!task.resourcesRecovered) yield task.resources;
 }

@@ -1,6 +1,6 @@
 // /metrics/snapshot of the master, with Mesos's metric names.
 import { systemMetrics } from '../common/system-metrics.ts';
-import { scalar } from '../common/resources.ts';
+import { scalar, sum } from '../common/resources.ts';
 import type { TaskState } from '../common/mesos.ts';
 import type { Master } from './master.ts';
 
@@ -40,8 +40,7 @@ export function masterMetrics(master: Master): Record<string, number> {
   for (const s of GAUGE_STATES) m[`master/tasks_${s}`] = active.get(s) ?? 0;
   for (const [name, state] of COUNTER_STATES) m[`master/tasks_${name}`] = master.terminalCount(state);
   const total = master.totalResources();
-  let used: ReturnType<Master['agentUsed']> = [];
-  for (const a of agents) used = used.concat(master.agentUsed(a));
+  const used = sum(agents.map((a) => master.agentUsed(a)));
   for (const r of ['cpus', 'mem', 'disk', 'gpus']) {
     const t = scalar(total, r);
     const u = scalar(used, r);

@@ -2,6 +2,7 @@
 // in Mesos's JSON field names, which the Apache web UI and many tools read. Resources here use
 // the flattened shape ({cpus, mem, disk, gpus, ports: "[a-b]"}), not the v1 list.
 import { isTerminalState } from '../common/mesos.ts';
+import { RawJson } from '../common/raw-json.ts';
 import { toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Master } from './master.ts';
@@ -15,6 +16,25 @@ export interface StateContext {
 }
 
 const secs = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+/** Serialized tasks, reused until the task changes (its state, history, agent or reachability). */
+const taskTexts = new WeakMap<TaskRecord, { key: string; text: string }>();
+
+function taskText(task: TaskRecord): string {
+  const key = `${task.state}|${task.statuses.length}|${task.agentId}|${task.unreachableTime ?? ''}`;
+  const cached = taskTexts.get(task);
+  if (cached?.key === key) return cached.text;
+  const text = JSON.stringify(taskJson(task));
+  taskTexts.set(task, { key, text });
+  return text;
+}
+
+/** A list of tasks as JSON text, from the cache (see common/raw-json.ts). */
+function tasksRaw(tasks: Iterable<TaskRecord>): RawJson {
+  const texts: string[] = [];
+  for (const t of tasks) texts.push(taskText(t));
+  return new RawJson(`[${texts.join(',')}]`);
+}
 
 export function taskJson(task: TaskRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -72,9 +92,9 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
     role: fw.roles.length === 1 ? fw.roles[0] : undefined,
     roles: fw.roles,
     principal: info.principal,
-    tasks: active.map(taskJson),
-    unreachable_tasks: [...fw.unreachableTasks.values()].map(taskJson),
-    completed_tasks: [...terminal, ...fw.completedTasks].map(taskJson),
+    tasks: tasksRaw(active),
+    unreachable_tasks: tasksRaw(fw.unreachableTasks.values()),
+    completed_tasks: tasksRaw([...terminal, ...fw.completedTasks]),
     offers: [...fw.offers].flatMap((id) => {
       const rec = master.offers.get(id);
       if (!rec) return [];

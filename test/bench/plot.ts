@@ -14,9 +14,9 @@ export interface Chart {
   series: Series[];
 }
 
-const WIDTH = 720;
+const WIDTH = 780;
 const HEIGHT = 420;
-const MARGIN = { left: 70, right: 170, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 210, top: 40, bottom: 50 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
 const xmlText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -9,11 +9,13 @@
 //             tasks until they are recovered
 //   http      requests/s of POST /api/v1/scheduler next to a bare Node HTTP server (the ceiling)
 //   scale     emulated agents x frameworks (scale.ts): latencies at --rate tasks/s for each size
-//             of --scale, then the largest size flat out for throughput, memory and /master/state
+//             of --scale, then the largest size asked for --max_rate tasks/s (more than it can
+//             do) for throughput, CPU, memory and /master/state
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
-//          --scale=AxF,... (default 1000x100,2500x1000,5000x1000,10000x1000), --rate=R (default
-//          2000), --scale_seconds=S (default 10), --plot=FILE.svg (latency vs agents),
+//          --scale=AxF,... (default 1000x1000,2500x1000,5000x1000,10000x1000), --rate=R (default
+//          1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
+//          --plot=FILE.svg (latency vs agents),
 //          --binary=PATH (default build/mesos if present, else build/mesos.cjs), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -217,30 +219,34 @@ async function main(): Promise<void> {
   }
   if (suites.has('scale')) {
     const { scale } = await import('./scale.ts');
-    const sizes = arg('scale', '1000x100,2500x1000,5000x1000,10000x1000')
+    const sizes = arg('scale', '1000x1000,2500x1000,5000x1000,10000x1000')
       .split(',')
       .map((p) => {
         const m = /^(\d+)x(\d+)$/.exec(p.trim());
         if (!m) throw new Error(`--scale: '${p}' is not AGENTSxFRAMEWORKS, e.g. 10000x1000`);
         return { agents: Number(m[1]), frameworks: Number(m[2]) };
       });
-    const rate = Number(arg('rate', '2000'));
-    const seconds = Number(arg('scale_seconds', '10'));
-    const procsFor = (agents: number, frameworks: number) => ({ agents: Math.max(1, Math.ceil(agents / 5000)), schedulers: Math.max(1, Math.ceil(frameworks / 500)) });
+    const rate = Number(arg('rate', '1000'));
+    const seconds = Number(arg('scale_seconds', '15'));
+    // One process each: on this 2-core machine more load processes only compete with the master.
+    const procs = { agents: Number(arg('agent_procs', '1')), schedulers: Number(arg('scheduler_procs', '1')) };
     const runs: Array<Awaited<ReturnType<typeof scale>>> = [];
     for (const size of sizes) {
-      const r = await scale(size.agents, size.frameworks, seconds, 200, procsFor(size.agents, size.frameworks), rate);
+      const r = await scale(size.agents, size.frameworks, seconds, 200, procs, rate);
       runs.push(r);
       lines.push(
         `${size.agents} agents, ${size.frameworks} frameworks at ${rate} tasks/s: ${r.tasksPerSecond.toFixed(0)} tasks/s; offer cycle p50 ${r.offerCycleP50Ms.toFixed(1)} ms, p99 ${r.offerCycleP99Ms.toFixed(1)} ms (${r.offerCycleSamples} samples); ACCEPT->RUNNING p50 ${r.acceptToRunningP50Ms.toFixed(1)} ms, p99 ${r.acceptToRunningP99Ms.toFixed(1)} ms; allocation run p99 ${r.allocationRunP99Ms.toFixed(1)} ms, its latency p99 ${r.allocationRunLatencyP99Ms.toFixed(1)} ms; registration storm ${r.registrationStormMs.toFixed(0)} ms`,
       );
     }
+    // Throughput: the largest size asked for more than it can do. (Flat out, without a rate, the
+    // first offers of every agent launch tens of thousands of tasks at once.)
     const largest = sizes[sizes.length - 1]!;
-    const flat = await scale(largest.agents, largest.frameworks, seconds, 200, procsFor(largest.agents, largest.frameworks), 0);
+    const maxRate = Number(arg('max_rate', '4000'));
+    const sat = await scale(largest.agents, largest.frameworks, seconds, 200, procs, maxRate);
     lines.push(
-      `${largest.agents} agents, ${largest.frameworks} frameworks flat out: ${flat.tasksPerSecond.toFixed(0)} tasks/s; master CPU ${flat.masterCpuSecsPerThousandTasks.toFixed(2)} s per 1,000 tasks, RSS ${flat.masterRssMb.toFixed(0)} MB; /master/state ${flat.stateMs.toFixed(0)} ms, ${flat.stateMb.toFixed(1)} MB`,
+      `${largest.agents} agents, ${largest.frameworks} frameworks asked for ${maxRate} tasks/s: ${sat.tasksPerSecond.toFixed(0)} tasks/s; master ${sat.masterCpuShare.toFixed(2)} cores, ${sat.masterCpuSecsPerThousandTasks.toFixed(2)} s CPU per 1,000 tasks, RSS ${sat.masterRssMb.toFixed(0)} MB; load processes ${sat.loadCpuShares.join(' + ')} cores; /master/state ${sat.stateMs.toFixed(0)} ms, ${sat.stateMb.toFixed(1)} MB`,
     );
-    result.scale = { rate, seconds, runs, flat_out: flat };
+    result.scale = { rate, seconds, runs, saturated: sat };
     const plot = arg('plot', '');
     if (plot) {
       const { lineChartSvg } = await import('./plot.ts');
@@ -249,7 +255,7 @@ async function main(): Promise<void> {
       writeFileSync(
         plot,
         lineChartSvg({
-          title: `Latency vs emulated agents (${runs.map((r) => r.frameworks).join('/')} frameworks, ${rate} tasks/s)`,
+          title: `Latency vs emulated agents (${[...new Set(runs.map((r) => r.frameworks.toLocaleString('en-US')))].join('/')} frameworks, ${rate.toLocaleString('en-US')} tasks/s)`,
           xLabel: 'emulated agents',
           yLabel: 'milliseconds',
           series: [

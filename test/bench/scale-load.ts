@@ -19,6 +19,8 @@ export interface LoadConfig {
   taskMs: number;
   /** schedulers: tasks per second this process launches at most (0: as many as offers allow). */
   rate: number;
+  /** agents: cpus each emulated agent offers (tasks take 0.5). */
+  agentCpus?: number;
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
@@ -50,8 +52,8 @@ async function runAgents(cfg: LoadConfig): Promise<void> {
     firstIndex: cfg.first,
     taskMs: cfg.taskMs,
     resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 4 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 8192 } },
+      { name: 'cpus', type: 'SCALAR', scalar: { value: cfg.agentCpus ?? 4 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 64 * 2 * (cfg.agentCpus ?? 4) } },
     ],
   });
   const t0 = performance.now();
@@ -106,7 +108,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
   /** Launches up to `max` tasks on an offer (what is left goes back); returns how many. */
   const launch = (client: SchedulerClient, fw: number, offer: Offer, max: number): number => {
     const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
-    const n = Math.min(8, max, Math.floor(cpus / 0.5 + 1e-9));
+    const n = Math.min(16, max, Math.floor(cpus / 0.5 + 1e-9));
     const tasks: TaskInfo[] = [];
     for (let i = 0; i < n; i++) {
       const id = `f${fw}-${seq++}`;
@@ -169,7 +171,15 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
       offersSeen = [];
       acceptToRunningMs = [];
       tasksFinished = 0;
-    } else if (m.type === 'drain') draining = true;
+    } else if (m.type === 'drain') {
+      // Stop asking for offers (SUPPRESS) and give back the ones held, so that the master is
+      // quiet for the measurements that follow instead of cycling offers through declines.
+      draining = true;
+      for (const c of clients) c.call({ type: 'SUPPRESS' }).catch(() => undefined);
+      for (const h of held.splice(0)) {
+        h.client.call({ type: 'DECLINE', decline: { offer_ids: [h.offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
+      }
+    }
   });
   process.on('disconnect', () => {
     for (const c of clients) c.close();

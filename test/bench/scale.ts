@@ -7,12 +7,14 @@
 // The agents and the schedulers run in child processes of their own (scale-load.ts); this
 // process only starts them, waits and computes.
 // Usage: tsx test/bench/scale.ts [--agents=N] [--frameworks=M] [--seconds=S] [--task_ms=T]
-//          [--agent_procs=P] [--scheduler_procs=Q] [--rate=R]
+//          [--agent_procs=P] [--scheduler_procs=Q] [--rate=R] [--agent_cpus=C]
 // --rate: tasks launched per second in all (0, the default: as fast as offers come back). A
 // closed loop at full speed measures throughput; its latencies are queueing, so latency
 // targets are measured at a given rate.
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { startMaster } from '../helpers/cluster.ts';
 import type { ChildMessage, LoadConfig, ParentMessage } from './scale-load.ts';
 
@@ -54,10 +56,18 @@ export interface ScaleResult {
   /** The master's own view: allocator/mesos/allocation_run_ms and allocation_run_latency_ms. */
   allocationRunP99Ms: number;
   allocationRunLatencyP99Ms: number;
+  /** Tasks staging, starting or running in the master when /master/state was fetched. */
+  tasksActiveAtEnd: number;
+  /** Cores used while measuring: the master, and each load process (agents first). */
+  masterCpuShare: number;
+  loadCpuShares: number[];
   masterRssMb: number;
   masterCpuSecsPerThousandTasks: number;
   stateMs: number;
+  stateAgainMs: number;
   stateMb: number;
+  /** What travelled: gzip, as a browser asks for it. */
+  stateWireMb: number;
 }
 
 /** A forked scale-load.ts process. */
@@ -102,6 +112,25 @@ class Load {
   }
 }
 
+/** GET with gzip accepted, as a browser: the time until the whole body is in and decoded. */
+function timedGet(url: string): Promise<{ ms: number; wireBytes: number; body: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const wire = Buffer.concat(chunks);
+          const body = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire).toString('utf8');
+          resolve({ ms: performance.now() - t0, wireBytes: wire.length, body });
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 /** Splits n items into k nearly equal slices. */
 function slices(n: number, k: number): Array<{ first: number; count: number }> {
   const out: Array<{ first: number; count: number }> = [];
@@ -141,11 +170,12 @@ export async function scale(
   taskMs: number,
   procs: { agents: number; schedulers: number } = { agents: 1, schedulers: 1 },
   rate = 0,
+  agentCpus = 4,
 ): Promise<ScaleResult> {
   const master = await startMaster(['--quiet', '--registry=in_memory', `--max_completed_tasks_per_framework=${Math.max(1000, Math.ceil(200_000 / frameworks))}`]);
   const loads: Load[] = [];
   try {
-    const agentLoads = slices(agents, procs.agents).map((s) => new Load({ role: 'agents', masterPort: master.port, taskMs, rate: 0, ...s }));
+    const agentLoads = slices(agents, procs.agents).map((s) => new Load({ role: 'agents', masterPort: master.port, taskMs, rate: 0, agentCpus, ...s }));
     loads.push(...agentLoads);
     const t0 = performance.now();
     await Promise.all(agentLoads.map((l) => l.next('ready')));
@@ -161,6 +191,7 @@ export async function scale(
     // Warm up, then measure a steady state.
     await new Promise((r) => setTimeout(r, 3000));
     const cpuBefore = procStat(master.proc.pid!).cpuSecs;
+    const loadCpuBefore = loads.map((l) => procStat(l.pid).cpuSecs);
     for (const l of schedulerLoads) l.tell({ type: 'measure' });
     const m0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -173,11 +204,17 @@ export async function scale(
     );
     const measuredSecs = (performance.now() - m0) / 1000;
     const stat = procStat(master.proc.pid!);
+    const loadCpu = loads.map((l, i) => (procStat(l.pid).cpuSecs - loadCpuBefore[i]!) / measuredSecs);
     for (const l of schedulerLoads) l.tell({ type: 'drain' });
+    // Let the launches in flight settle, so /master/state is timed on a master that only serves it.
+    await new Promise((r) => setTimeout(r, 3000));
     const metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Record<string, number>;
-    const s0 = performance.now();
-    const body = await (await fetch(`${master.url}/master/state`)).text();
-    const stateMs = performance.now() - s0;
+    const first = await timedGet(`${master.url}/master/state`);
+    // Again, as a web UI polling it would: tasks unchanged since are served from the cache.
+    const again = await timedGet(`${master.url}/master/state`);
+    const stateMs = first.ms;
+    const stateAgainMs = again.ms;
+    const body = first.body;
 
     const finished = reports.flatMap((r) => r.finished);
     const offers = reports.flatMap((r) => r.offers);
@@ -200,10 +237,15 @@ export async function scale(
       acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
       allocationRunP99Ms: metrics['allocator/mesos/allocation_run_ms/p99'] ?? Number.NaN,
       allocationRunLatencyP99Ms: metrics['allocator/mesos/allocation_run_latency_ms/p99'] ?? Number.NaN,
+      tasksActiveAtEnd: (metrics['master/tasks_staging'] ?? 0) + (metrics['master/tasks_starting'] ?? 0) + (metrics['master/tasks_running'] ?? 0),
+      masterCpuShare: (stat.cpuSecs - cpuBefore) / measuredSecs,
+      loadCpuShares: loadCpu.map((c) => Number(c.toFixed(2))),
       masterRssMb: stat.rssMb,
       masterCpuSecsPerThousandTasks: tasksFinished > 0 ? ((stat.cpuSecs - cpuBefore) / tasksFinished) * 1000 : Number.NaN,
       stateMs,
+      stateAgainMs,
       stateMb: body.length / 1e6,
+      stateWireMb: first.wireBytes / 1e6,
     };
   } finally {
     for (const l of loads) l.stop();
@@ -216,6 +258,6 @@ if (process.argv[1]?.endsWith('scale.ts')) {
   const r = await scale(Number(arg('agents', '1000')), Number(arg('frameworks', '10')), Number(arg('seconds', '10')), Number(arg('task_ms', '200')), {
     agents: Number(arg('agent_procs', '1')),
     schedulers: Number(arg('scheduler_procs', '1')),
-  }, Number(arg('rate', '0')));
+  }, Number(arg('rate', '0')), Number(arg('agent_cpus', '4')));
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

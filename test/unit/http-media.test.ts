@@ -28,6 +28,9 @@ function fakeResponse(): { res: Response; out: Captured } {
       out.body = body;
       return res;
     },
+    vary() {
+      return res;
+    },
   };
   return { res: res as unknown as Response, out };
 }
@@ -161,5 +164,48 @@ describe('sendJson', () => {
     const { res, out } = fakeResponse();
     sendJson(fakeRequest({}, { jsonp: ['a', 'b'] }), res, { a: 1 });
     assert.deepEqual(out, { status: 200, type: APPLICATION_JSON, body: '{"a":1}' });
+  });
+});
+
+describe('sendJson over HTTP: gzip for large bodies', () => {
+  test('gzipped (and still the same JSON) only when large and accepted', async () => {
+    const express = (await import('express')).default;
+    const http = await import('node:http');
+    const { gunzipSync } = await import('node:zlib');
+    const big = { tasks: Array.from({ length: 5000 }, (_, i) => ({ id: `task-${i}`, state: 'TASK_RUNNING' })) };
+    const app = express();
+    app.get('/big', (req, res) => sendJson(req, res, big));
+    app.get('/small', (req, res) => sendJson(req, res, { ok: true }));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const get = (path: string, headers: Record<string, string>) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject);
+      });
+    try {
+      const zipped = await get('/big', { 'Accept-Encoding': 'gzip, deflate, br' });
+      assert.equal(zipped.headers['content-encoding'], 'gzip');
+      assert.match(String(zipped.headers['content-type']), /^application\/json/);
+      assert.match(String(zipped.headers.vary), /Accept-Encoding/);
+      assert.deepEqual(JSON.parse(gunzipSync(zipped.body).toString('utf8')), big);
+      assert.ok(zipped.body.length < JSON.stringify(big).length / 5);
+
+      const plain = await get('/big', {});
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.deepEqual(JSON.parse(plain.body.toString('utf8')), big);
+
+      const small = await get('/small', { 'Accept-Encoding': 'gzip' });
+      assert.equal(small.headers['content-encoding'], undefined, 'small bodies are not worth it');
+      assert.deepEqual(JSON.parse(small.body.toString('utf8')), { ok: true });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -6,10 +6,12 @@ import { silentLogger } from '../../daemons/common/log.ts';
 import type { ExecutorInfo, FrameworkInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
 import { contains, parseResources, scalar } from '../../daemons/common/resources.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
+import { jsonText } from '../../daemons/common/raw-json.ts';
 import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { CallError, Master, type MasterConfig } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
+import { stateJson } from '../../daemons/master/state-json.ts';
 
 const CONFIG: MasterConfig = {
   hostname: 'master.test',
@@ -996,5 +998,17 @@ describe('Master core: pings', () => {
     assert.ok(pinged.every((l) => pingSlot(l.agent.id) === pingSlot(links[0]!.agent.id)));
     for (let slot = 0; slot < PING_SLOTS; slot++) if (slot !== pingSlot(links[0]!.agent.id)) book.pingAgents(slot);
     assert.ok(links.every((l) => l.link.ofType('PING').length === 1));
+  });
+});
+
+describe('Master core: /master/state text', () => {
+  test('a task serialized once is serialized again when it changes', async () => {
+    const { master, fw, agent } = await clusterWithRunningTask();
+    const ctx = { master, flags: {}, buildTime: 0 };
+    const tasksOf = () => (JSON.parse(jsonText(stateJson(ctx))) as { frameworks: { id: string; tasks: { id: string; state: string; statuses: unknown[] }[] }[] }).frameworks.find((f) => f.id === fw.id)!.tasks;
+    assert.deepEqual(tasksOf().map((t) => [t.id, t.state, t.statuses.length]), [['t1', 'TASK_RUNNING', 1]]);
+    assert.deepEqual(tasksOf().map((t) => [t.id, t.state]), [['t1', 'TASK_RUNNING']], 'from the cache, the same');
+    master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_FINISHED'));
+    assert.deepEqual(tasksOf().map((t) => [t.id, t.state, t.statuses.length]), [['t1', 'TASK_FINISHED', 2]]);
   });
 });

@@ -19,6 +19,7 @@ import {
   reservationRole,
   scalar,
   subtract,
+  sum,
   toStateJson,
   toStateJsonByRole,
   unallocated,
@@ -363,5 +364,15 @@ describe('agent resource detection', () => {
     assert.deepEqual(mergeWithFlag(detected, undefined), detected);
     assert.equal(scalar(mergeWithFlag(detected, 'cpus(r1):3'), 'cpus'), 3);
     assert.throws(() => mergeWithFlag(detected, 'cpus:lots'), ResourceError);
+  });
+});
+
+describe('sum', () => {
+  test('equals add() folded over the lists, ranges and sets included', () => {
+    const lists = ['cpus:1;mem:128;ports:[31000-31001]', 'cpus:0.5;ports:[31005-31005]', 'mem:64;disk:10', ''].map((t) => parseResources(t));
+    const folded = lists.reduce<ReturnType<typeof parseResources>>((acc, l) => add(acc, l), []);
+    assert.deepEqual(sum(lists), folded);
+    assert.equal(scalar(sum(lists), 'cpus'), 1.5);
+    assert.deepEqual(sum([]), []);
   });
 });
