@@ -28,7 +28,7 @@ export function parseMasterAddress(value: string): Endpoint {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 export interface HttpResponse {
   status: number;
