@@ -48,6 +48,22 @@ function validRegister(msg: unknown): msg is RegisterMessage {
   );
 }
 
+/** Registers an agent and turns the response into its stream of messages from the master. */
+function registerOnStream(master: Master, msg: RegisterMessage, req: IncomingMessage, res: ServerResponse): { agentId: string; streamId: string } {
+  const streamId = newUuid();
+  const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+  const link: AgentLink = {
+    send: (m: MasterToAgent) => write(JSON.stringify(m)),
+    close: () => {
+      if (!res.writableEnded) res.end();
+    },
+  };
+  req.socket.setKeepAlive(true, 10_000);
+  const agentId = master.registerAgent(msg.register, link, streamId);
+  res.on('close', () => master.agentDisconnected(agentId, streamId));
+  return { agentId, streamId };
+}
+
 export function agentApiHandler(master: Master) {
   return (req: BodyRequest, res: ServerResponse) => {
     if (req.method !== 'POST') {
@@ -58,17 +74,7 @@ export function agentApiHandler(master: Master) {
     if (!msg) return sendText(res, 400, 'Expecting a JSON object body');
     if (msg.type === 'REGISTER') {
       if (!validRegister(msg)) return sendText(res, 400, 'Malformed REGISTER message');
-      const streamId = newUuid();
-      const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
-      const link: AgentLink = {
-        send: (m: MasterToAgent) => write(JSON.stringify(m)),
-        close: () => {
-          if (!res.writableEnded) res.end();
-        },
-      };
-      req.socket.setKeepAlive(true, 10_000);
-      const agentId = master.registerAgent(msg.register, link, streamId);
-      res.on('close', () => master.agentDisconnected(agentId, streamId));
+      registerOnStream(master, msg, req, res);
       return;
     }
     const agentId = header(req, AGENT_ID_HEADER);
@@ -105,18 +111,7 @@ export function agentStreamHandler(master: Master) {
     };
     const register = (msg: unknown) => {
       if (!validRegister(msg)) return stop(400, 'Malformed REGISTER message: the first record must be a REGISTER');
-      const streamId = newUuid();
-      const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
-      const link: AgentLink = {
-        send: (m: MasterToAgent) => write(JSON.stringify(m)),
-        close: () => {
-          if (!res.writableEnded) res.end();
-        },
-      };
-      req.socket.setKeepAlive(true, 10_000);
-      const agentId = master.registerAgent(msg.register, link, streamId);
-      registered = { agentId, streamId };
-      res.on('close', () => master.agentDisconnected(agentId, streamId));
+      registered = registerOnStream(master, msg, req, res);
     };
     req.on('data', (chunk: Buffer) => {
       if (stopped) return;

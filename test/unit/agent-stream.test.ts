@@ -13,6 +13,7 @@ import { parseResources } from '../../daemons/common/resources.ts';
 import { masterRequestListener } from '../../daemons/master/http-app.ts';
 import { Master } from '../../daemons/master/master.ts';
 import { waitFor } from '../helpers/cluster.ts';
+import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 
 function registration(ip: string): RegisterMessage['register'] {
   return { hostname: 'agent.test', port: 5051, pid: `slave(1)@${ip}:5051`, version: '1.11.0', resources: parseResources('cpus:2;mem:1024'), attributes: [], tasks: [], frameworks: [] };
@@ -24,21 +25,7 @@ let endpoint: { host: string; port: number };
 const open: RecordStream[] = [];
 
 before(async () => {
-  master = new Master(
-    {
-      hostname: 'master.test',
-      ip: '127.0.0.1',
-      port: 5050,
-      allocationIntervalSecs: 1,
-      agentPingTimeoutSecs: 15,
-      maxAgentPingTimeouts: 5,
-      maxCompletedFrameworks: 50,
-      maxCompletedTasksPerFramework: 1000,
-      maxUnreachableTasksPerFramework: 1000,
-      heartbeatIntervalSecs: 15,
-    },
-    silentLogger(),
-  );
+  master = new Master({ ...TEST_MASTER_CONFIG, ip: '127.0.0.1' }, silentLogger());
   server = http.createServer(masterRequestListener({ master, flags: {}, buildTime: 0 }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };

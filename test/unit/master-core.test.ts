@@ -12,19 +12,9 @@ import { CallError, Master, type MasterConfig } from '../../daemons/master/maste
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
 import { stateJson } from '../../daemons/master/state-json.ts';
+import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 
-const CONFIG: MasterConfig = {
-  hostname: 'master.test',
-  ip: '10.0.0.1',
-  port: 5050,
-  allocationIntervalSecs: 1,
-  agentPingTimeoutSecs: 15,
-  maxAgentPingTimeouts: 5,
-  maxCompletedFrameworks: 50,
-  maxCompletedTasksPerFramework: 1000,
-  maxUnreachableTasksPerFramework: 1000,
-  heartbeatIntervalSecs: 15,
-};
+const CONFIG: MasterConfig = TEST_MASTER_CONFIG;
 
 class Sink implements EventSink {
   readonly events: SchedulerEvent[] = [];
