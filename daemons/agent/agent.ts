@@ -81,6 +81,8 @@ export interface AgentConfig {
   resources: Resource[];
   attributes: Attribute[];
   switchUser: boolean;
+  /** --executor_environment_variables: the environment executors and tasks start from instead of the agent's. */
+  executorEnvironment?: Record<string, string> | undefined;
   containerizers: string[];
   executorShutdownGraceSecs: number;
   /** --executor_registration_timeout (Mesos's default: 1 minute). */
@@ -197,6 +199,11 @@ export class Agent {
         failed: (err) => this.log.error(`Failed to checkpoint a status update: ${(err as Error).message}`),
       },
     );
+  }
+
+  /** What executors and tasks inherit: --executor_environment_variables when given, else the agent's environment. */
+  executorBaseEnv(): NodeJS.ProcessEnv {
+    return this.config.executorEnvironment ?? process.env;
   }
 
   get pid(): string {
@@ -538,7 +545,7 @@ export class Agent {
       sandbox: task.directory,
       agentId: this.id ?? '',
       agentEndpoint: `${this.config.ip}:${this.config.port}`,
-      agentEnv: process.env,
+      agentEnv: this.executorBaseEnv(),
       user: user && !('error' in user) ? user : undefined,
     };
   }

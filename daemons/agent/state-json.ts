@@ -29,8 +29,11 @@ function taskJson(agent: Agent, task: AgentTask): Record<string, unknown> {
 
 function executorJson(agent: Agent, ex: AgentExecutor): Record<string, unknown> {
   const tasks: AgentTask[] = [];
+  const queued: AgentTask[] = [];
   const completed: AgentTask[] = [...ex.completedTasks];
-  for (const t of ex.tasks.values()) (isTerminalState(t.state) ? completed : tasks).push(t);
+  // A custom executor's tasks wait in its queue until it has subscribed and been sent them.
+  const waiting = ex.custom?.queued;
+  for (const t of ex.tasks.values()) (isTerminalState(t.state) ? completed : waiting?.has(t.info.task_id.value) ? queued : tasks).push(t);
   let resources = ex.info.resources ?? [];
   for (const t of ex.tasks.values()) resources = resources.concat(t.info.resources ?? []);
   return {
@@ -42,7 +45,7 @@ function executorJson(agent: Agent, ex: AgentExecutor): Record<string, unknown> 
     type: ex.kind === 'DEFAULT' ? 'DEFAULT' : ex.kind === 'CUSTOM' ? 'CUSTOM' : 'UNKNOWN',
     resources: toStateJson(resources),
     tasks: tasks.map((t) => taskJson(agent, t)),
-    queued_tasks: [],
+    queued_tasks: queued.map((t) => taskJson(agent, t)),
     completed_tasks: completed.map((t) => taskJson(agent, t)),
   };
 }

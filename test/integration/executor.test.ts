@@ -174,6 +174,7 @@ interface AgentExecutorJson {
   type: string;
   directory: string;
   tasks: { id: string; state: string }[];
+  queued_tasks: { id: string; state: string }[];
   completed_tasks: { id: string; state: string }[];
 }
 
@@ -461,6 +462,12 @@ test('an executor that never subscribes: its tasks fail with REASON_EXECUTOR_REG
     const launchedAt = Date.now();
     await launch(s, (o) => [taskWith('never-1', o, silentExecutor('mute-exec')), taskWith('never-2', o, silentExecutor('mute-exec'))]);
     const ex = await waitFor('the executor', async () => (await agentExecutor(frameworkId, 'mute-exec')).running);
+    // Until it subscribes, its tasks wait in its queue, as the agent's /state says.
+    assert.deepEqual(ex.queued_tasks.map((t) => [t.id, t.state]).sort(), [
+      ['never-1', 'TASK_STAGING'],
+      ['never-2', 'TASK_STAGING'],
+    ]);
+    assert.deepEqual(ex.tasks, []);
     const pid = await pidOf(ex.directory);
     for (const id of ['never-1', 'never-2']) {
       const failed = await s.waitState(id, 'TASK_FAILED');

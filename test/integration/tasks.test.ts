@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Daemon, runMesos, startCluster, tempDir } from '../helpers/cluster.ts';
+import { type Daemon, runMesos, startAgent, startCluster, startMaster, tempDir } from '../helpers/cluster.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
 let master: Daemon;
@@ -86,6 +86,27 @@ test('--no-shell runs the executable with its arguments; --env sets the environm
   assert.match(stdout, /^MESOS_SANDBOX=\//m);
   assert.match(stdout, /^MESOS_TASK_ID=argv$/m);
   assert.doesNotMatch(stdout, /^MESOS_master=/im, 'agent flags do not leak into tasks');
+});
+
+test('--executor_environment_variables replaces the environment tasks inherit from the agent', async () => {
+  const m = await startMaster();
+  const a = await startAgent(m, ['--resources=cpus:1;mem:256', '--executor_environment_variables={"PATH":"/usr/bin:/bin","ONLY_THIS":"yes"}'], {
+    env: { AGENT_SIDE_VARIABLE: 'leaks without the flag' },
+  });
+  try {
+    const res = await runMesos(['execute', `--master=127.0.0.1:${m.port}`, '--name=envflag', '--no-shell', '--command=/usr/bin/env'], 60_000);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const state = await a.json<AgentState>('/state');
+    const ex = [...state.frameworks, ...state.completed_frameworks].flatMap((f) => [...f.executors, ...f.completed_executors]).find((e) => e.id === 'envflag')!;
+    const env = await a.json<{ data: string }>(`/files/read?path=${encodeURIComponent(path.join(ex.directory, 'stdout'))}&offset=0`);
+    assert.match(env.data, /^ONLY_THIS=yes$/m);
+    assert.match(env.data, /^PATH=\/usr\/bin:\/bin$/m);
+    assert.match(env.data, /^MESOS_TASK_ID=envflag$/m, 'what Mesos tells every task is still there');
+    assert.doesNotMatch(env.data, /AGENT_SIDE_VARIABLE/);
+  } finally {
+    await a.stop();
+    await m.stop();
+  }
 });
 
 test('a command that cannot be executed fails with a launch error', async () => {

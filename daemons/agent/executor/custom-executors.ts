@@ -217,7 +217,7 @@ export class CustomExecutors {
         sandbox: ex.directory,
         agentId: this.agent.id ?? '',
         agentEndpoint: `${this.agent.config.ip}:${this.agent.config.port}`,
-        agentEnv: process.env,
+        agentEnv: this.agent.executorBaseEnv(),
         user: osUser,
         executor: {
           info,
