@@ -18,7 +18,7 @@ import {
 } from '../common/agent-protocol.ts';
 import { type Endpoint, type RecordStream, openRecordStream, request } from '../common/http-client.ts';
 import type { TaskStatus } from '../common/mesos.ts';
-import type { MasterChannel } from './agent.ts';
+import type { MasterChannel } from './records.ts';
 
 export interface MasterLinkEvents {
   registration(): RegisterMessage['register'];

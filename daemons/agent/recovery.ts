@@ -14,7 +14,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { isTerminalState, type TaskInfo } from '../common/mesos.ts';
-import type { Agent, AgentExecutor, AgentFramework, AgentTask } from './agent.ts';
+import type { Agent } from './agent.ts';
+import type { AgentExecutor, AgentFramework, AgentTask } from './records.ts';
 import type { RecoveredRun, RecoveredState } from './checkpoints.ts';
 import type { FoundContainer } from './containerizer/containerizer.ts';
 import { containerName } from './containerizer/docker-spec.ts';

@@ -3,7 +3,8 @@
 import { isTerminalState } from '../common/mesos.ts';
 import { toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
-import type { Agent, AgentExecutor, AgentFramework, AgentTask } from './agent.ts';
+import type { Agent } from './agent.ts';
+import type { AgentExecutor, AgentFramework, AgentTask } from './records.ts';
 
 export interface AgentStateContext {
   agent: Agent;

@@ -24,7 +24,8 @@ import {
   type TaskStatusReason,
   isTerminalState,
 } from '../../common/mesos.ts';
-import type { Agent, AgentExecutor, AgentFramework, AgentTask } from '../agent.ts';
+import type { Agent } from '../agent.ts';
+import type { AgentExecutor, AgentFramework, AgentTask } from '../records.ts';
 import { type RecoveredRun, checkpointExecutorSubscribed } from '../checkpoints.ts';
 import type { ContainerExit, Containerizer, FoundContainer } from '../containerizer/containerizer.ts';
 import { fetchUris } from '../fetcher/fetcher.ts';
