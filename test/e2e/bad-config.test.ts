@@ -1,7 +1,8 @@
 // A typo in /etc/mesos/mesos-slave-env.sh: the agent says what is wrong in one line in its
 // journal, `systemctl status` shows the failure, and systemd retries slowly (RestartSec=10) and
-// then gives up (StartLimitBurst=5) instead of spinning. An unknown MESOS_* variable is ignored
-// by design, as Mesos does, so the typos are bad values: MESOS_port=abc and MESOS_master=nonsense.
+// then gives up (StartLimitBurst=5) instead of spinning: MESOS_port=abc and MESOS_master=nonsense.
+// An unknown MESOS_* variable is ignored, as Mesos does, but one that is a near miss of a flag
+// (MESOS_prot) gets a warning line naming the flag it probably meant.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -100,5 +101,23 @@ describe('a typo in mesos-slave-env.sh', { skip: e2eSkip }, () => {
         200,
       );
       assert.equal((await node.unit('mesos-slave', 'ActiveState'))['ActiveState'], 'active');
+    }));
+
+  it('MESOS_prot=5052: the agent runs, and its journal says which flag was probably meant', () =>
+    suite.step(async () => {
+      const since = await configure('export MESOS_prot=5052\n');
+      const lines = await waitFor(
+        'the warning in the journal',
+        async () => {
+          const l = await glogLines(node, 'mesos-slave', since);
+          return l.some((x) => x.includes('MESOS_prot')) && l;
+        },
+        20_000,
+        200,
+      );
+      assert.ok(lines.includes('mesos-agent: warning: MESOS_prot is not a flag and is ignored; did you mean MESOS_PORT?'), lines.join('\n'));
+      const pid = (await node.unit('mesos-slave', 'MainPID'))['MainPID'];
+      await sleep(2000);
+      assert.deepEqual(await node.unit('mesos-slave', 'ActiveState', 'MainPID'), { ActiveState: 'active', MainPID: pid }, 'still the same agent process');
     }));
 });

@@ -137,6 +137,13 @@ describe('aliases', () => {
     assert.match(loaded.warnings.join('\n'), /MESOS_SLAVE_REREGISTER_TIMEOUT uses the deprecated flag name/);
   });
 
+  it('warns about an unknown variable that is a near miss of a flag, and ignores other unknown ones', () => {
+    const loaded = agent([], { MESOS_prot: '5052', MESOS_NATIVE_JAVA_LIBRARY: '/usr/lib/libmesos.so', MESOS_SANDBOX: '/tmp/x' });
+    assert.equal(loaded.values.port, 5051, 'the typo does not set anything');
+    assert.deepEqual(loaded.warnings, ['MESOS_prot is not a flag and is ignored; did you mean MESOS_PORT?']);
+    assert.deepEqual(master([], { MESOS_MASTER: 'm:5050', MESOS_FRAMEWORK_ID: 'x' }).warnings, [], 'an agent setting in the master environment is quiet');
+  });
+
   it('uses the alias spelling in a bad-value error', () => {
     assert.match(flagError(() => master(['--slave_ping_timeout=fast'])), /for flag '--slave_ping_timeout'/);
   });

@@ -87,7 +87,13 @@ function fromEnvironment(
     if (value === undefined || !variable.startsWith(prefix)) continue;
     const name = variable.slice(prefix.length).toLowerCase();
     const known = index.get(name);
-    if (!known) continue; // Mesos ignores unknown MESOS_* variables.
+    if (!known) {
+      // Mesos ignores unknown MESOS_* variables (tasks and libraries have their own); one that
+      // is a near miss of a flag is most likely a typo in an env file, so say so.
+      const guess = closestName(name, [...index.keys()]);
+      if (guess !== undefined) warnings.push(`${variable} is not a flag and is ignored; did you mean ${prefix}${guess.toUpperCase()}?`);
+      continue;
+    }
     const { def } = known;
     const text = def.type === 'bool' && value === '' ? 'true' : value;
     const earlier = seen.get(def.name);
