@@ -153,13 +153,10 @@ def master_address():
     return os.environ.get("MESOS_TEST_MASTER") or _cluster.master
 
 
-class LongTask(Scheduler):
-    """Launches one `sleep` task and records what happens to it."""
+class Recorder(Scheduler):
+    """A scheduler whose callbacks record into lists that a test waits on."""
 
     def __init__(self):
-        self.task_id = None
-        self.subscriptions = []
-        self.disconnections = []
         self.statuses = []
         self.cond = threading.Condition()
 
@@ -168,10 +165,24 @@ class LongTask(Scheduler):
             getattr(self, attr).append(value)
             self.cond.notify_all()
 
+    def recorded(self):
+        """What a timeout reports."""
+        return "statuses %r" % (self.statuses,)
+
     def wait(self, what, predicate, timeout=30.0):
         with self.cond:
             if not self.cond.wait_for(predicate, timeout):
-                raise AssertionError("timed out waiting for %s; statuses %r" % (what, self.statuses))
+                raise AssertionError("timed out waiting for %s; %s" % (what, self.recorded()))
+
+
+class LongTask(Recorder):
+    """Launches one `sleep` task and records what happens to it."""
+
+    def __init__(self):
+        super().__init__()
+        self.task_id = None
+        self.subscriptions = []
+        self.disconnections = []
 
     def subscribed(self, client, framework_id, master_info):
         self._note("subscriptions", framework_id)
@@ -195,26 +206,17 @@ class LongTask(Scheduler):
         return [s["state"] for s in self.statuses]
 
 
-class EchoFramework(Scheduler):
+class EchoFramework(Recorder):
     """Launches one task on the echo executor and records statuses, messages and failures."""
 
     def __init__(self):
+        super().__init__()
         self.launched = None
-        self.statuses = []
         self.messages = []
         self.failures = []
-        self.cond = threading.Condition()
 
-    def _note(self, attr, value):
-        with self.cond:
-            getattr(self, attr).append(value)
-            self.cond.notify_all()
-
-    def wait(self, what, predicate, timeout=30.0):
-        with self.cond:
-            if not self.cond.wait_for(predicate, timeout):
-                raise AssertionError("timed out waiting for %s; statuses %r, messages %r, failures %r"
-                                     % (what, self.statuses, self.messages, self.failures))
+    def recorded(self):
+        return "statuses %r, messages %r, failures %r" % (self.statuses, self.messages, self.failures)
 
     def offers(self, client, offers):
         wanted = [resources.cpus(0.1), resources.mem(32)]
