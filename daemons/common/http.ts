@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
-import { jsonText } from './raw-json.ts';
+import { jsonPieces, piecesByteLength, writePieces } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
 export const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -16,41 +16,82 @@ const JSONP_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 /** Sends a JSON document, or `callback(json);` when the query has `jsonp=callback` (Mesos web UI). */
 export function sendJson(req: Request, res: Response, body: unknown, status = 200): void {
   const jsonp = typeof req.query.jsonp === 'string' ? req.query.jsonp : undefined;
-  const text = typeof body === 'string' ? body : jsonText(body);
+  const pieces = typeof body === 'string' ? [body] : jsonPieces(body);
   if (jsonp !== undefined) {
     if (!JSONP_NAME.test(jsonp)) {
       res.status(400).type('text/plain').send(`Invalid 'jsonp' callback name '${jsonp.slice(0, 64)}'`);
       return;
     }
-    sendMaybeGzipped(req, res, status, 'text/javascript', `${jsonp}(${text});`);
+    sendMaybeGzipped(req, res, status, 'text/javascript', [`${jsonp}(`, ...pieces, ');']);
     return;
   }
-  sendMaybeGzipped(req, res, status, APPLICATION_JSON, text);
+  sendMaybeGzipped(req, res, status, APPLICATION_JSON, pieces);
 }
 
 /** Bodies from this size on are gzipped for clients that accept it (as libprocess does). */
 export const GZIP_MIN_BYTES = 64 * 1024;
 
 /**
- * Sends a text body, gzipped when it is large and the client accepts gzip: /master/state at
- * 100,000 tasks is ~50 MB, which loopback alone needs a second or more to carry here. The
- * compression (fast level) runs on libuv's thread pool, beside the event loop.
+ * Sends a body given in pieces, gzipped when it is large and the client accepts gzip:
+ * /master/state at 100,000 tasks is ~50 MB, which loopback alone needs a second or more to carry
+ * here. The compression (fast level) runs on libuv's thread pool, beside the event loop.
  */
-function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, text: string): void {
+function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, pieces: ReadonlyArray<string | Buffer>): void {
   res.vary('Accept-Encoding');
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  if (!accepts || text.length < GZIP_MIN_BYTES) {
-    res.status(status).type(type).send(text);
+  const size = piecesByteLength(pieces);
+  const body = bodyBuffers.take(size);
+  writePieces(pieces, body);
+  const sendPlain = () => {
+    if (bodyBuffers.isLent(body)) res.once('close', () => bodyBuffers.give(body));
+    res.status(status).type(type).send(body);
+  };
+  if (!accepts || size < GZIP_MIN_BYTES) {
+    sendPlain();
     return;
   }
-  gzip(text, { level: 1 }, (err, compressed) => {
+  gzip(body, { level: 1 }, (err, compressed) => {
     if (err) {
-      res.status(status).type(type).send(text);
+      sendPlain();
       return;
     }
+    bodyBuffers.give(body);
     res.status(status).type(type).set('Content-Encoding', 'gzip').send(compressed);
   });
 }
+
+/**
+ * One buffer kept for large response bodies. The first touch of fresh memory is slow (a 37 MB
+ * buffer took 180-450 ms to fill the first time on the development VM, 2-10 ms after), and each
+ * large allocation is fresh memory: a web UI polling /master/state at 100,000 tasks paid that on
+ * every call. Small bodies, and a large one while the kept buffer is in use, get their own.
+ */
+class BodyBuffers {
+  private kept: Buffer | undefined;
+  private lent = false;
+
+  constructor(
+    private readonly minBytes: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  take(size: number): Buffer {
+    if (size < this.minBytes || size > this.maxBytes || this.lent) return Buffer.allocUnsafe(size);
+    if (this.kept === undefined || this.kept.length < size) this.kept = Buffer.allocUnsafeSlow(Math.min(this.maxBytes, Math.ceil(size * 1.25)));
+    this.lent = true;
+    return this.kept.subarray(0, size);
+  }
+
+  isLent(body: Buffer): boolean {
+    return this.lent && body.buffer === this.kept?.buffer;
+  }
+
+  give(body: Buffer): void {
+    if (this.isLent(body)) this.lent = false;
+  }
+}
+
+const bodyBuffers = new BodyBuffers(1 << 20, 512 << 20);
 
 /** A plain-text answer; works on a bare node:http response as on express's. */
 export function sendText(res: ServerResponse, status: number, message: string): void {

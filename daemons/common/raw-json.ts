@@ -1,24 +1,102 @@
-// JSON text assembled from pieces serialized earlier: /master/state at 100,000 tasks spent most
-// of its time building and stringifying task objects that had not changed since the last call.
-// A RawJson value is inserted as is by jsonText(); JSON.stringify alone does not know it.
+// JSON assembled from pieces serialized earlier: /master/state at 100,000 tasks spent most of its
+// time building, stringifying and then UTF-8 encoding task objects that had not changed since the
+// last call. A RawJson value holds JSON already encoded as UTF-8; jsonBuffers() serializes the
+// rest with JSON.stringify and splices the raw pieces in, so a 50 MB document is never one
+// JavaScript string (Buffer.from of a string that size alone took ~250 ms here).
 import { randomBytes } from 'node:crypto';
 
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+const EMPTY = Buffer.from('[]');
+
+/** The document being serialized: where RawJson.toJSON leaves its pieces. */
+let collecting: { marker: string; raws: RawJson[] } | undefined;
+
 export class RawJson {
-  constructor(readonly text: string) {}
+  /** `parts` concatenated are one JSON value. */
+  constructor(readonly parts: readonly Buffer[]) {}
+
+  static text(json: string): RawJson {
+    return new RawJson([Buffer.from(json)]);
+  }
+
+  /** A JSON array of values serialized beforehand. */
+  static array(elements: readonly Buffer[]): RawJson {
+    if (elements.length === 0) return new RawJson([EMPTY]);
+    const parts: Buffer[] = new Array<Buffer>(elements.length * 2 + 1);
+    parts[0] = OPEN;
+    for (let i = 0; i < elements.length; i++) {
+      parts[i * 2 + 1] = elements[i]!;
+      parts[i * 2 + 2] = i === elements.length - 1 ? CLOSE : COMMA;
+    }
+    return new RawJson(parts);
+  }
+
+  /** Called by JSON.stringify: a placeholder string that jsonBuffers() replaces with the parts. */
+  toJSON(): unknown {
+    if (collecting === undefined) return JSON.parse(Buffer.concat(this.parts).toString('utf8'));
+    collecting.raws.push(this);
+    return `${collecting.marker}${collecting.raws.length - 1}`;
+  }
+}
+
+/**
+ * JSON.stringify(value) in pieces, with every RawJson value's parts in its place: text pieces are
+ * strings, raw ones UTF-8 buffers. Their concatenation (see writePieces) is the document.
+ */
+export function jsonPieces(value: unknown): Array<string | Buffer> {
+  // The marker starts with a control character, which JSON.stringify always escapes, and a
+  // per-call nonce, so no string of the document can pass for one.
+  const marker = `\u0001${randomBytes(8).toString('hex')}:`;
+  const outer = collecting;
+  collecting = { marker, raws: [] };
+  let text: string | undefined;
+  let raws: RawJson[];
+  try {
+    text = JSON.stringify(value);
+    raws = collecting.raws;
+  } finally {
+    collecting = outer;
+  }
+  if (text === undefined) return [];
+  if (raws.length === 0) return [text];
+  const escaped = JSON.stringify(marker).slice(1, -1);
+  const placeholder = new RegExp(`"${escaped.replace(/\\/g, '\\\\')}(\\d+)"`, 'g');
+  const out: Array<string | Buffer> = [];
+  let from = 0;
+  for (let m = placeholder.exec(text); m !== null; m = placeholder.exec(text)) {
+    out.push(text.slice(from, m.index));
+    for (const part of raws[Number(m[1])]!.parts) out.push(part);
+    from = m.index + m[0].length;
+  }
+  out.push(text.slice(from));
+  return out;
+}
+
+/** The size of the pieces in UTF-8. */
+export function piecesByteLength(pieces: ReadonlyArray<string | Buffer>): number {
+  let n = 0;
+  for (const p of pieces) n += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  return n;
+}
+
+/** Writes the pieces one after the other into `target` (large enough); returns the bytes written. */
+export function writePieces(pieces: ReadonlyArray<string | Buffer>, target: Buffer): number {
+  let pos = 0;
+  for (const p of pieces) pos += typeof p === 'string' ? target.write(p, pos, 'utf8') : p.copy(target, pos);
+  return pos;
+}
+
+/** The pieces as one buffer. */
+export function piecesBuffer(pieces: ReadonlyArray<string | Buffer>): Buffer {
+  if (pieces.length === 1 && typeof pieces[0] !== 'string') return pieces[0]!;
+  const out = Buffer.allocUnsafe(piecesByteLength(pieces));
+  writePieces(pieces, out);
+  return out;
 }
 
 /** JSON.stringify, with every RawJson value replaced by its text. */
 export function jsonText(value: unknown): string {
-  const pieces: string[] = [];
-  // The marker starts with a control character, which JSON.stringify always escapes, and a
-  // per-call nonce, so no string of the document can pass for one.
-  const marker = `\u0001${randomBytes(8).toString('hex')}:`;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (!(v instanceof RawJson)) return v;
-    pieces.push(v.text);
-    return `${marker}${pieces.length - 1}`;
-  });
-  if (pieces.length === 0) return text;
-  const escaped = JSON.stringify(marker).slice(1, -1);
-  return text.replace(new RegExp(`"${escaped.replace(/\\/g, '\\\\')}(\\d+)"`, 'g'), (_m, i: string) => pieces[Number(i)]!);
+  return piecesBuffer(jsonPieces(value)).toString('utf8');
 }

@@ -268,7 +268,8 @@ function cloneNormalized(r: Resource): Resource {
 function addValueInto(own: Resource, r: Resource): void {
   switch (own.type) {
     case 'SCALAR':
-      own.scalar = { value: fromFixedPoint(scalarFixed(own) + scalarFixed(r)) };
+      // cloneNormalized gave `own` a scalar object of its own.
+      own.scalar!.value = fromFixedPoint(scalarFixed(own) + scalarFixed(r));
       break;
     case 'RANGES':
       own.ranges = { range: coalesceRanges([...rangeList(own), ...rangeList(r)]) };

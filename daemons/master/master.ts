@@ -981,6 +981,8 @@ function storedTask(task: TaskRecord): StoredTask {
 }
 
 /** The resources of the tasks that still hold theirs. */
-function* inUse(tasks: Iterable<TaskRecord>): Generator<Resource[]> {
-  for (const task of tasks) if (!task.resourcesRecovered) yield task.resources;
+function inUse(tasks: Iterable<TaskRecord>): Resource[][] {
+  const lists: Resource[][] = [];
+  for (const task of tasks) if (!task.resourcesRecovered) lists.push(task.resources);
+  return lists;
 }

@@ -17,23 +17,29 @@ export interface StateContext {
 
 const secs = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
-/** Serialized tasks, reused until the task changes (its state, history, agent or reachability). */
-const taskTexts = new WeakMap<TaskRecord, { key: string; text: string }>();
+/** Serialized tasks (UTF-8 JSON), reused until the task changes: its state, history, agent or reachability. */
+interface CachedTask {
+  state: string;
+  statuses: number;
+  agentId: string;
+  unreachableTime: number | undefined;
+  json: Buffer;
+}
+const taskCache = new WeakMap<TaskRecord, CachedTask>();
 
-function taskText(task: TaskRecord): string {
-  const key = `${task.state}|${task.statuses.length}|${task.agentId}|${task.unreachableTime ?? ''}`;
-  const cached = taskTexts.get(task);
-  if (cached?.key === key) return cached.text;
-  const text = JSON.stringify(taskJson(task));
-  taskTexts.set(task, { key, text });
-  return text;
+function taskBuffer(task: TaskRecord): Buffer {
+  const c = taskCache.get(task);
+  if (c !== undefined && c.state === task.state && c.statuses === task.statuses.length && c.agentId === task.agentId && c.unreachableTime === task.unreachableTime) return c.json;
+  const json = Buffer.from(JSON.stringify(taskJson(task)));
+  taskCache.set(task, { state: task.state, statuses: task.statuses.length, agentId: task.agentId, unreachableTime: task.unreachableTime, json });
+  return json;
 }
 
-/** A list of tasks as JSON text, from the cache (see common/raw-json.ts). */
+/** A list of tasks as JSON, from the cache (see common/raw-json.ts). */
 function tasksRaw(tasks: Iterable<TaskRecord>): RawJson {
-  const texts: string[] = [];
-  for (const t of tasks) texts.push(taskText(t));
-  return new RawJson(`[${texts.join(',')}]`);
+  const buffers: Buffer[] = [];
+  for (const t of tasks) buffers.push(taskBuffer(t));
+  return RawJson.array(buffers);
 }
 
 export function taskJson(task: TaskRecord): Record<string, unknown> {
@@ -120,6 +126,7 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
 export function agentJson(ctx: StateContext, agent: AgentRecord): Record<string, unknown> {
   const master = ctx.master;
   const used = master.agentUsed(agent);
+  const offered = master.agentOffered(agent);
   const out: Record<string, unknown> = {
     id: agent.id,
     pid: agent.pid,
@@ -128,7 +135,7 @@ export function agentJson(ctx: StateContext, agent: AgentRecord): Record<string,
     registered_time: secs(agent.registeredTime),
     resources: toStateJson(agent.resources),
     used_resources: toStateJson(used),
-    offered_resources: toStateJson(master.agentOffered(agent)),
+    offered_resources: toStateJson(offered),
     reserved_resources: toStateJsonByRole(agent.resources),
     unreserved_resources: toStateJson(agent.resources.filter((r) => (r.reservations?.length ?? 0) === 0 && (r.role ?? '*') === '*')),
     attributes: attributesJson(agent),
@@ -139,7 +146,7 @@ export function agentJson(ctx: StateContext, agent: AgentRecord): Record<string,
     reserved_resources_full: {},
     unreserved_resources_full: agent.resources,
     used_resources_full: used,
-    offered_resources_full: master.agentOffered(agent),
+    offered_resources_full: offered,
   };
   if (agent.reregisteredTime !== undefined) out.reregistered_time = secs(agent.reregisteredTime);
   return out;

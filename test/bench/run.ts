@@ -8,6 +8,8 @@
 //   recovery  master restart until N emulated agents are back; agent kill -9 with M running
 //             tasks until they are recovered
 //   http      requests/s of POST /api/v1/scheduler next to a bare Node HTTP server (the ceiling)
+//   state     GET /master/state of an in-process master holding --state=AGENTSxTASKS (default
+//             10000x100000) running tasks, next to a bare Node server sending the same bytes
 //   scale     emulated agents x frameworks (scale.ts): latencies at --rate tasks/s for each size
 //             of --scale, then the largest size asked for --max_rate tasks/s (more than it can
 //             do) for throughput, CPU, memory and /master/state
@@ -15,7 +17,7 @@
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x1000,2500x1000,5000x1000,10000x1000), --rate=R (default
 //          1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
-//          --plot=FILE.svg (latency vs agents),
+//          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --binary=PATH (default build/mesos if present, else build/mesos.cjs), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -137,7 +139,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'scale'] as const;
+const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -216,6 +218,21 @@ async function main(): Promise<void> {
     }
     result.http = { bare_node_per_second: bare, scheduler_api_per_second: api, ratio: api / bare };
     lines.push(`POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%`);
+  }
+  if (suites.has('state')) {
+    // In the Node runtime the binary ships with: its Buffer and JSON speed are what is measured.
+    const { nodeRuntimeBinary, specNodeVersion } = await import('../../packaging/node-runtime.ts');
+    const node = await nodeRuntimeBinary(await specNodeVersion());
+    const [agents, tasks] = arg('state', '10000x100000').split('x').map(Number);
+    const out = execFileSync(node, ['--import', 'tsx', path.join(ROOT, 'test/bench/state.ts'), `--agents=${agents}`, `--tasks=${tasks}`, `--frameworks=${arg('state_frameworks', '100')}`, '--runs=5'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out) as import('./state.ts').StateResult;
+    result.state = r;
+    lines.push(
+      `/master/state at ${r.agents} agents and ${r.tasks} tasks (${r.stateMb.toFixed(1)} MB, ${r.stateWireMb.toFixed(1)} MB gzipped): median ${r.stateMs.toFixed(0)} ms, first ${r.stateFirstMs.toFixed(0)} ms; the same bytes from a bare Node server ${r.bareMs.toFixed(0)} ms (${(r.stateMs / r.bareMs).toFixed(1)}x)`,
+    );
   }
   if (suites.has('scale')) {
     const { scale } = await import('./scale.ts');

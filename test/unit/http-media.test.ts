@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF, requestMediaType, responseMediaType, sendJson } from '../../daemons/common/http.ts';
 
 function fakeRequest(headers: Record<string, string> = {}, query: Record<string, unknown> = {}): Request {
@@ -24,8 +25,8 @@ function fakeResponse(): { res: Response; out: Captured } {
       out.type = t;
       return res;
     },
-    send(body: string) {
-      out.body = body;
+    send(body: string | Buffer) {
+      out.body = body.toString();
       return res;
     },
     vary() {
@@ -204,6 +205,43 @@ describe('sendJson over HTTP: gzip for large bodies', () => {
       const small = await get('/small', { 'Accept-Encoding': 'gzip' });
       assert.equal(small.headers['content-encoding'], undefined, 'small bodies are not worth it');
       assert.deepEqual(JSON.parse(small.body.toString('utf8')), { ok: true });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('sendJson over HTTP: the buffer kept for large bodies', () => {
+  test('a large response still being read is not overwritten by the next one', async () => {
+    const express = (await import('express')).default;
+    const http = await import('node:http');
+    // Bodies well over the kernel's socket buffers, so the first stays unsent while we wait.
+    const doc = (tag: string) => ({ tag, items: Array.from({ length: 120_000 }, (_, i) => `${tag}-${i}-padding-padding-padding`) });
+    const app = express();
+    app.get('/:tag', (req, res) => sendJson(req, res, doc(req.params.tag)));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const open = (tag: string) =>
+      new Promise<IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port, path: `/${tag}` }, resolve).on('error', reject));
+    const read = (res: IncomingMessage) =>
+      new Promise<string>((resolve) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.resume();
+      });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const first = await open(`a${round}`);
+        first.pause();
+        const second = await open(`b${round}`);
+        const secondText = await read(second);
+        const third = await read(await open(`c${round}`));
+        assert.deepEqual(JSON.parse(await read(first)), doc(`a${round}`));
+        assert.deepEqual(JSON.parse(secondText), doc(`b${round}`));
+        assert.deepEqual(JSON.parse(third), doc(`c${round}`));
+      }
     } finally {
       server.close();
     }
