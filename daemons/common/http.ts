@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
+import { TurnCork } from './turn-cork.ts';
 import { jsonPieces, piecesByteLength, writePieces } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
@@ -166,19 +167,10 @@ export function startRecordIOStream(res: ServerResponse, mediaType: MediaType, h
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.flushHeaders();
   res.socket?.setNoDelay(true);
-  // Records written in the same tick leave in one write (one TCP segment when they fit).
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
+  const cork = new TurnCork();
   return (payload) => {
     if (res.writableEnded || res.destroyed) return false;
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(uncork);
-    }
+    cork.cork(res.socket);
     return res.write(encodeRecord(payload));
   };
 }

@@ -18,13 +18,14 @@
 //          --scale=AxF,... (default 1000x1000,2500x1000,5000x1000,10000x1000), --rate=R (default
 //          1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
-//          --binary=PATH (default build/mesos if present, else build/mesos.cjs), --json
+//          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
+import { buildBinary } from '../../packaging/binary.ts';
 import { bundle } from '../../packaging/bundle.ts';
 import { ROOT, type Daemon, startAgent, startMaster } from '../helpers/cluster.ts';
 
@@ -149,8 +150,9 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '30'));
   const tasks = Number(arg('tasks', '1000'));
   await bundle();
-  const sea = path.join(ROOT, 'build', 'mesos');
-  const binary = arg('binary', existsSync(sea) ? sea : path.join(ROOT, 'build', 'mesos.cjs'));
+  // The single executable as shipped, built from this tree (an older build/mesos would measure
+  // older code).
+  const binary = arg('binary', '') || (await buildBinary());
   process.env.MESOS_TEST_BINARY = binary;
   const cmd = binary.endsWith('.cjs') ? { file: process.execPath, args: [binary] } : { file: binary, args: [] };
   const result: Record<string, unknown> = { date: new Date().toISOString(), binary: path.relative(ROOT, binary), cpus: os.cpus().length };

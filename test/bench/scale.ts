@@ -29,13 +29,15 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))]!;
 }
 
-function procStat(pid: number): { rssMb: number; cpuSecs: number } {
+function procStat(pid: number): { rssMb: number; cpuSecs: number; syscalls: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(f[11]) + Number(f[12]);
-  return { rssMb: rss, cpuSecs: ticks / 100 };
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const syscalls = Number(/syscr:\s+(\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
+  return { rssMb: rss, cpuSecs: ticks / 100, syscalls };
 }
 
 export interface ScaleResult {
@@ -63,6 +65,8 @@ export interface ScaleResult {
   loadCpuShares: number[];
   masterRssMb: number;
   masterCpuSecsPerThousandTasks: number;
+  /** The master's read and write system calls (socket I/O on loopback, mostly) per task finished. */
+  masterIoCallsPerTask: number;
   stateMs: number;
   stateAgainMs: number;
   stateMb: number;
@@ -190,7 +194,7 @@ export async function scale(
 
     // Warm up, then measure a steady state.
     await new Promise((r) => setTimeout(r, 3000));
-    const cpuBefore = procStat(master.proc.pid!).cpuSecs;
+    const { cpuSecs: cpuBefore, syscalls: ioBefore } = procStat(master.proc.pid!);
     const loadCpuBefore = loads.map((l) => procStat(l.pid).cpuSecs);
     for (const l of schedulerLoads) l.tell({ type: 'measure' });
     const m0 = performance.now();
@@ -242,6 +246,7 @@ export async function scale(
       loadCpuShares: loadCpu.map((c) => Number(c.toFixed(2))),
       masterRssMb: stat.rssMb,
       masterCpuSecsPerThousandTasks: tasksFinished > 0 ? ((stat.cpuSecs - cpuBefore) / tasksFinished) * 1000 : Number.NaN,
+      masterIoCallsPerTask: tasksFinished > 0 ? (stat.syscalls - ioBefore) / tasksFinished : Number.NaN,
       stateMs,
       stateAgainMs,
       stateMb: body.length / 1e6,

@@ -96,6 +96,48 @@ describe('DRF between frameworks', () => {
   });
 });
 
+describe('agents with something available', () => {
+  test('only they are visited, in the same rotating order a pass over all agents takes', () => {
+    const { alloc } = setup(200);
+    alloc.addFramework('f', { roles: ['*'] });
+    const all = alloc.allocate();
+    assert.equal(all.length, 200);
+    const order = all.map((a) => a.agentId);
+    assert.deepEqual(alloc.allocate(), [], 'nothing available, nothing visited');
+    // Free 5 agents of 200 (few: the allocator visits just them): each call starts one agent
+    // further along agentOrder and wraps around, exactly as the pass over all 200 would.
+    const freed = ['a7', 'a150', 'a3', 'a99', 'a198'];
+    for (let call = 0; call < 3; call++) {
+      for (const id of freed) alloc.recoverResources('f', id, all.find((a) => a.agentId === id)!.resources);
+      const got = alloc.allocate().map((a) => a.agentId);
+      // The first call started at index 0 of agentOrder (a0, a1, ...), each call since (the empty
+      // one too) one further.
+      const start = 2 + call;
+      const expected = [...freed].sort((x, y) => ((Number(x.slice(1)) - start + 200) % 200) - ((Number(y.slice(1)) - start + 200) % 200));
+      assert.deepEqual(got, expected, `call ${call}`);
+    }
+    assert.deepEqual(order.slice(0, 3), ['a0', 'a1', 'a2']);
+  });
+
+  test('an agent taken off and put back, deactivated or with new totals is visited as it should be', () => {
+    const { alloc } = setup(20);
+    alloc.addFramework('f', { roles: ['*'] });
+    assert.equal(alloc.allocate().length, 20);
+    alloc.removeAgent('a5');
+    alloc.addAgent('a5', parseResources(AGENT));
+    alloc.deactivateAgent('a6');
+    alloc.updateAgentTotal('a6', parseResources('cpus:8;mem:8192'));
+    alloc.updateAgentTotal('a7', parseResources('cpus:8;mem:8192'));
+    const got = alloc.allocate().map((a) => a.agentId).sort();
+    assert.deepEqual(got, ['a5', 'a7']);
+    alloc.activateAgent('a6');
+    assert.deepEqual(alloc.allocate().map((a) => a.agentId), ['a6']);
+    alloc.removeFramework('f');
+    alloc.addFramework('g', { roles: ['*'] });
+    assert.equal(alloc.allocate().length, 20, 'everything the removed framework held is visited again');
+  });
+});
+
 describe('roles and weights', () => {
   test('weighted DRF: a role with weight 2 gets twice the resources', () => {
     const { alloc } = setup(30, AGENT, { weights: new Map([['a', 2]]) });

@@ -94,6 +94,12 @@ export class DrfAllocator {
   private readonly sorter = new DrfSorter();
   private readonly agents = new Map<string, AgentState>();
   private readonly agentOrder: AgentState[] = [];
+  /**
+   * Agents with something available: what allocate() visits. At 10,000 agents it ran hundreds
+   * of times a second, and stepping over every agent (almost all with nothing available) was
+   * ~8 % of the master's CPU.
+   */
+  private readonly withAvailable = new Set<AgentState>();
   private cursor = 0;
   private readonly frameworks = new Map<string, FrameworkState>();
   /** Agents holding resources of frameworks not (yet) added: frameworkId -> agent ids. */
@@ -118,7 +124,7 @@ export class DrfAllocator {
       id: agentId,
       total: normalized,
       totalQ: quantitiesOf(normalized),
-      available: normalized,
+      available: [],
       active: true,
       holdings: [],
       order: this.agentOrder.length,
@@ -126,6 +132,7 @@ export class DrfAllocator {
     };
     this.agents.set(agentId, agent);
     this.agentOrder.push(agent);
+    this.setAvailable(agent, normalized);
     this.sorter.changeTotal(agent.totalQ, 1);
     for (const role of agent.reservedRoles) this.sorter.role(role).reservingAgents++;
     if (used) for (const [frameworkId, resources] of used) this.takeUsed(agent, frameworkId, resources);
@@ -144,6 +151,7 @@ export class DrfAllocator {
       last.order = agent.order;
     }
     this.agents.delete(agentId);
+    this.withAvailable.delete(agent);
   }
 
   activateAgent(agentId: string): void {
@@ -170,7 +178,7 @@ export class DrfAllocator {
     for (const role of agent.reservedRoles) this.sorter.role(role).reservingAgents++;
     let inUse: Resource[] = [];
     for (const h of agent.holdings) inUse = add(inUse, h.resources);
-    agent.available = subtract(agent.total, inUse);
+    this.setAvailable(agent, subtract(agent.total, inUse));
   }
 
   // -------------------------------------------------------------------------- frameworks
@@ -232,7 +240,7 @@ export class DrfAllocator {
       for (let i = agent.holdings.length - 1; i >= 0; i--) {
         if (agent.holdings[i]!.frameworkId !== frameworkId) continue;
         const removed = this.release(agent, i, undefined);
-        agent.available = add(agent.available, removed);
+        this.setAvailable(agent, add(agent.available, removed));
       }
     }
     this.orphans.delete(frameworkId);
@@ -295,7 +303,7 @@ export class DrfAllocator {
       const index = findHolding(agent, frameworkId, role);
       if (index < 0) continue;
       const removed = this.release(agent, index, list);
-      if (removed.length > 0) agent.available = add(agent.available, removed);
+      if (removed.length > 0) this.setAvailable(agent, add(agent.available, removed));
     }
     if (refuseSeconds === undefined || !this.frameworks.has(frameworkId)) return;
     let seconds = refuseSeconds;
@@ -331,10 +339,10 @@ export class DrfAllocator {
     if (n === 0 || queue.size === 0) return out;
     const start = this.cursor % n;
     this.cursor = start + 1;
+    const candidates = this.candidates(start);
     const visitedRoles: RoleState[] = [];
     const skipped: RoleEntry[] = [];
-    for (let i = 0; i < n; i++) {
-      const agent = this.agentOrder[(start + i) % n]!;
+    for (const agent of candidates) {
       if (!agent.active || agent.available.length === 0) continue;
       while (agent.available.length > 0) {
         const role = queue.pop();
@@ -358,8 +366,7 @@ export class DrfAllocator {
           }
         }
         if (chosen !== undefined) {
-          agent.available =
-            usable === agent.available ? [] : agent.available.filter((r) => !isAllocatableTo(r, role.name));
+          this.setAvailable(agent, usable === agent.available ? [] : agent.available.filter((r) => !isAllocatableTo(r, role.name)));
           this.hold(agent, chosen.frameworkId, role, usable, chosen);
           chosen.count++;
           role.count++;
@@ -497,12 +504,34 @@ export class DrfAllocator {
     return removed;
   }
 
+  /** Agents with something available, in agentOrder from `start` on, wrapping around. */
+  private candidates(start: number): AgentState[] {
+    const n = this.agentOrder.length;
+    if (this.withAvailable.size * 8 >= n) {
+      // Many (a registration storm): one pass over all beats sorting them.
+      const out: AgentState[] = [];
+      for (let i = 0; i < n; i++) {
+        const agent = this.agentOrder[(start + i) % n]!;
+        if (agent.available.length > 0) out.push(agent);
+      }
+      return out;
+    }
+    const rank = (a: AgentState) => (a.order - start + n) % n;
+    return [...this.withAvailable].sort((a, b) => rank(a) - rank(b));
+  }
+
+  private setAvailable(agent: AgentState, available: Resource[]): void {
+    agent.available = available;
+    if (available.length > 0) this.withAvailable.add(agent);
+    else this.withAvailable.delete(agent);
+  }
+
   /** Resources already in use on an agent (re-registration): not available, counted in shares. */
   private takeUsed(agent: AgentState, frameworkId: string, resources: readonly Resource[]): void {
     for (const [role, list] of this.groupByRole(frameworkId, resources, undefined)) {
       const held = add([], list);
       if (held.length === 0) continue;
-      agent.available = subtract(agent.available, held);
+      this.setAvailable(agent, subtract(agent.available, held));
       this.hold(agent, frameworkId, this.sorter.role(role), held);
     }
   }
