@@ -2,7 +2,7 @@
 // streams, on node:http (no proxy or redirect magic: we talk to Mesos endpoints directly).
 import http from 'node:http';
 import { RecordIODecoder, encodeRecord } from './recordio.ts';
-import { TurnCork } from './turn-cork.ts';
+import { corkForTurn } from './turn-cork.ts';
 
 export interface Endpoint {
   host: string;
@@ -122,14 +122,13 @@ export function openRecordStream(
       (res) => {
         settled = true;
         onHeaders?.(res.statusCode ?? 0, res.headers);
-        const cork = new TurnCork();
-        const stream: RecordStream = {
+              const stream: RecordStream = {
           status: res.statusCode ?? 0,
           headers: res.headers,
           close: () => req.destroy(),
           send: (payload) => {
             if (!duplex || req.destroyed || req.writableEnded) return false;
-            cork.cork(req.socket);
+            corkForTurn(req.socket);
             req.write(encodeRecord(payload));
             return true;
           },

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
-import { TurnCork } from './turn-cork.ts';
+import { corkForTurn } from './turn-cork.ts';
 import { jsonPieces, piecesByteLength, writePieces } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
@@ -167,10 +167,9 @@ export function startRecordIOStream(res: ServerResponse, mediaType: MediaType, h
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.flushHeaders();
   res.socket?.setNoDelay(true);
-  const cork = new TurnCork();
   return (payload) => {
     if (res.writableEnded || res.destroyed) return false;
-    cork.cork(res.socket);
+    corkForTurn(res.socket);
     return res.write(encodeRecord(payload));
   };
 }

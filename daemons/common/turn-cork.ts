@@ -6,18 +6,33 @@
 // its own (strace: six calls for three records; Node 20 made one writev).
 import type { Socket } from 'node:net';
 
-export class TurnCork {
-  private corked: Socket | undefined;
+const corked = new Set<Socket>();
+let flushPending = false;
 
-  /** Corks `socket` until the end of this turn, unless already corked. */
-  cork(socket: Socket | null | undefined): void {
-    if (this.corked !== undefined || socket == null || socket.destroyed) return;
-    this.corked = socket;
-    socket.cork();
+/** Corks `socket` until the end of this turn (or flushTurnWrites()), unless already corked. */
+export function corkForTurn(socket: Socket | null | undefined): void {
+  if (socket == null || socket.destroyed || corked.has(socket)) return;
+  corked.add(socket);
+  socket.cork();
+  if (!flushPending) {
+    flushPending = true;
     setImmediate(() => {
-      const s = this.corked;
-      this.corked = undefined;
-      s?.uncork();
+      flushPending = false;
+      flushTurnWrites();
     });
   }
+}
+
+/**
+ * Sends what the corked sockets hold now. For work that itself runs from setImmediate (the
+ * allocator): sockets it corks would otherwise wait for the next turn's immediates.
+ */
+export function flushTurnWrites(): void {
+  for (const s of corked) s.uncork();
+  corked.clear();
+}
+
+/** Sockets corked and not yet flushed (for tests). */
+export function corkedSockets(): number {
+  return corked.size;
 }
