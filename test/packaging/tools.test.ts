@@ -188,5 +188,6 @@ describe('repository file and SEA settings', () => {
     const config = seaConfig('mesos.cjs', 'mesos.blob');
     assert.equal(config['useCodeCache'], false);
     assert.equal(config['disableExperimentalSEAWarning'], true);
+    assert.deepEqual(config['execArgv'], ['--max-semi-space-size=8'], 'the young generation size the master was measured with');
   });
 });
