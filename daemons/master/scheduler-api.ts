@@ -10,6 +10,7 @@ import {
   startRecordIOStream,
 } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
+import { corkForTurn } from '../common/turn-cork.ts';
 import type { FrameworkInfo } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
@@ -80,7 +81,10 @@ export function schedulerApiHandler(master: Master) {
       if (call.type === 'UNKNOWN' || !call.type) throw new CallError(400, "Expecting 'type' to be present");
       const fw = master.frameworkForCall(call.framework_id?.value, streamId);
       const status = applyCall(master, fw, call);
-      res.writeHead(status).end();
+      // Answers to calls pipelined on one connection (as libmesos sends them) leave together.
+      corkForTurn(res.socket);
+      // An explicit empty body, as libprocess answers: without it Node would send a chunked one.
+      res.writeHead(status, { 'Content-Length': 0 }).end();
     } catch (err) {
       if (err instanceof CallError) return sendText(res, err.status, err.message);
       master.log.error({ err }, 'Failed to handle a scheduler call');

@@ -17,6 +17,7 @@
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x1000,2500x1000,5000x1000,10000x1000), --rate=R (default
 //          1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
+//          --calls=pipelined|pool (the schedulers' calls; see scale.ts),
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -249,9 +250,10 @@ async function main(): Promise<void> {
     const seconds = Number(arg('scale_seconds', '15'));
     // One process each: on this 2-core machine more load processes only compete with the master.
     const procs = { agents: Number(arg('agent_procs', '1')), schedulers: Number(arg('scheduler_procs', '1')) };
+    const calls = arg('calls', 'pipelined') === 'pool' ? 'pool' : 'pipelined';
     const runs: Array<Awaited<ReturnType<typeof scale>>> = [];
     for (const size of sizes) {
-      const r = await scale(size.agents, size.frameworks, seconds, 200, procs, rate);
+      const r = await scale(size.agents, size.frameworks, seconds, 200, procs, rate, 4, calls);
       runs.push(r);
       lines.push(
         `${size.agents} agents, ${size.frameworks} frameworks at ${rate} tasks/s: ${r.tasksPerSecond.toFixed(0)} tasks/s; offer cycle p50 ${r.offerCycleP50Ms.toFixed(1)} ms, p99 ${r.offerCycleP99Ms.toFixed(1)} ms (${r.offerCycleSamples} samples); ACCEPT->RUNNING p50 ${r.acceptToRunningP50Ms.toFixed(1)} ms, p99 ${r.acceptToRunningP99Ms.toFixed(1)} ms; allocation run p99 ${r.allocationRunP99Ms.toFixed(1)} ms, its latency p99 ${r.allocationRunLatencyP99Ms.toFixed(1)} ms; registration storm ${r.registrationStormMs.toFixed(0)} ms`,
@@ -261,9 +263,9 @@ async function main(): Promise<void> {
     // first offers of every agent launch tens of thousands of tasks at once.)
     const largest = sizes[sizes.length - 1]!;
     const maxRate = Number(arg('max_rate', '4000'));
-    const sat = await scale(largest.agents, largest.frameworks, seconds, 200, procs, maxRate);
+    const sat = await scale(largest.agents, largest.frameworks, seconds, 200, procs, maxRate, 4, calls);
     lines.push(
-      `${largest.agents} agents, ${largest.frameworks} frameworks asked for ${maxRate} tasks/s: ${sat.tasksPerSecond.toFixed(0)} tasks/s; master ${sat.masterCpuShare.toFixed(2)} cores, ${sat.masterCpuSecsPerThousandTasks.toFixed(2)} s CPU per 1,000 tasks, RSS ${sat.masterRssMb.toFixed(0)} MB; load processes ${sat.loadCpuShares.join(' + ')} cores; /master/state ${sat.stateMs.toFixed(0)} ms, ${sat.stateMb.toFixed(1)} MB`,
+      `${largest.agents} agents, ${largest.frameworks} frameworks asked for ${maxRate} tasks/s: ${sat.tasksPerSecond.toFixed(0)} tasks/s; master ${sat.masterCpuShare.toFixed(2)} cores, ${sat.masterCpuSecsPerThousandTasks.toFixed(2)} s CPU per 1,000 tasks, ${sat.masterIoCallsPerTask.toFixed(1)} read/write calls per task, RSS ${sat.masterRssMb.toFixed(0)} MB; load processes ${sat.loadCpuShares.join(' + ')} cores; /master/state ${sat.stateMs.toFixed(0)} ms, ${sat.stateMb.toFixed(1)} MB`,
     );
     result.scale = { rate, seconds, runs, saturated: sat };
     const plot = arg('plot', '');

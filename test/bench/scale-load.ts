@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { AgentEmulator } from './emulated-agents.ts';
+import { PipelinedCaller } from './pipelined-calls.ts';
 
 export interface LoadConfig {
   role: 'agents' | 'schedulers';
@@ -21,6 +22,12 @@ export interface LoadConfig {
   rate: number;
   /** agents: cpus each emulated agent offers (tasks take 0.5). */
   agentCpus?: number;
+  /**
+   * schedulers: how calls travel. 'pipelined' (the default): one connection per framework,
+   * requests pipelined, as libmesos's scheduler library does; 'pool': node:http's keep-alive
+   * pool, one request at a time per connection (SchedulerClient.call).
+   */
+  calls?: 'pipelined' | 'pool';
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
@@ -77,6 +84,17 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
 
   // With a rate, offers wait here for launch tokens (oldest first), as a scheduler with a
   // backlog of work holds offers until it has tasks for them.
+  const callers = new Map<SchedulerClient, PipelinedCaller>();
+  /** Who makes a framework's calls (its pipelined connection exists once it is subscribed). */
+  const callerOf = (client: SchedulerClient): { call(c: Record<string, unknown>): Promise<void> } => {
+    if (cfg.calls === 'pool' || client.frameworkId === undefined || client.streamId === undefined) return client;
+    let caller = callers.get(client);
+    if (caller === undefined) {
+      caller = new PipelinedCaller('127.0.0.1', cfg.masterPort, client.frameworkId, client.streamId);
+      callers.set(client, caller);
+    }
+    return caller;
+  };
   const held: Array<{ client: SchedulerClient; fw: number; offer: Offer }> = [];
   let tokens = 0;
   let lastRefill = performance.now();
@@ -97,7 +115,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
     for (const offer of offers) {
       if (measuring) offersSeen.push([offer.agent_id.value, now]);
       if (draining) {
-        client.call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
+        callerOf(client).call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
         continue;
       }
       if (cfg.rate > 0) held.push({ client, fw, offer });
@@ -124,7 +142,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
         ],
       });
     }
-    client
+    callerOf(client)
       .call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 0 } } })
       .catch(() => undefined);
     return n;
@@ -140,7 +158,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
         else if (e.type === 'UPDATE') {
           const s = (e.update as { status: TaskStatus }).status;
           if (s.uuid && s.agent_id) {
-            client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+            callerOf(client).call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
           }
           if (s.state === 'TASK_RUNNING' && measuring) {
             const at = launchedAt.get(s.task_id.value);
@@ -175,14 +193,15 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
       // Stop asking for offers (SUPPRESS) and give back the ones held, so that the master is
       // quiet for the measurements that follow instead of cycling offers through declines.
       draining = true;
-      for (const c of clients) c.call({ type: 'SUPPRESS' }).catch(() => undefined);
+      for (const c of clients) callerOf(c).call({ type: 'SUPPRESS' }).catch(() => undefined);
       for (const h of held.splice(0)) {
-        h.client.call({ type: 'DECLINE', decline: { offer_ids: [h.offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
+        callerOf(h.client).call({ type: 'DECLINE', decline: { offer_ids: [h.offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
       }
     }
   });
   process.on('disconnect', () => {
     for (const c of clients) c.close();
+    for (const c of callers.values()) c.close();
     process.exit(0);
   });
 }

@@ -8,6 +8,9 @@
 // process only starts them, waits and computes.
 // Usage: tsx test/bench/scale.ts [--agents=N] [--frameworks=M] [--seconds=S] [--task_ms=T]
 //          [--agent_procs=P] [--scheduler_procs=Q] [--rate=R] [--agent_cpus=C]
+//          [--calls=pipelined|pool]
+// --calls: the schedulers' calls pipelined on one connection per framework as libmesos makes
+// them (default), or through node:http's keep-alive pool, one request per connection at a time.
 // --rate: tasks launched per second in all (0, the default: as fast as offers come back). A
 // closed loop at full speed measures throughput; its latencies are queueing, so latency
 // targets are measured at a given rate.
@@ -175,6 +178,7 @@ export async function scale(
   procs: { agents: number; schedulers: number } = { agents: 1, schedulers: 1 },
   rate = 0,
   agentCpus = 4,
+  calls: 'pipelined' | 'pool' = 'pipelined',
 ): Promise<ScaleResult> {
   const master = await startMaster(['--quiet', '--registry=in_memory', `--max_completed_tasks_per_framework=${Math.max(1000, Math.ceil(200_000 / frameworks))}`]);
   const loads: Load[] = [];
@@ -186,7 +190,7 @@ export async function scale(
     const registrationStormMs = performance.now() - t0;
 
     const schedulerSlices = slices(frameworks, procs.schedulers);
-    const schedulerLoads = schedulerSlices.map((s) => new Load({ role: 'schedulers', masterPort: master.port, taskMs, rate: rate / schedulerSlices.length, ...s }));
+    const schedulerLoads = schedulerSlices.map((s) => new Load({ role: 'schedulers', masterPort: master.port, taskMs, rate: rate / schedulerSlices.length, calls, ...s }));
     loads.push(...schedulerLoads);
     const t1 = performance.now();
     await Promise.all(schedulerLoads.map((l) => l.next('ready')));
@@ -263,6 +267,6 @@ if (process.argv[1]?.endsWith('scale.ts')) {
   const r = await scale(Number(arg('agents', '1000')), Number(arg('frameworks', '10')), Number(arg('seconds', '10')), Number(arg('task_ms', '200')), {
     agents: Number(arg('agent_procs', '1')),
     schedulers: Number(arg('scheduler_procs', '1')),
-  }, Number(arg('rate', '0')), Number(arg('agent_cpus', '4')));
+  }, Number(arg('rate', '0')), Number(arg('agent_cpus', '4')), arg('calls', 'pipelined') === 'pool' ? 'pool' : 'pipelined');
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

@@ -266,3 +266,27 @@ test('a disconnected framework with failover_timeout can re-subscribe with its i
     s2.close();
   }
 });
+
+test('calls pipelined on one connection (as libmesos sends them) are all answered, in order', async () => {
+  const { PipelinedCaller } = await import('../bench/pipelined-calls.ts');
+  const s = new TestScheduler(master.port, 'json', false);
+  await s.subscribe();
+  const caller = new PipelinedCaller('127.0.0.1', master.port, s.client.frameworkId!, s.client.streamId!);
+  try {
+    // Fifty calls in one turn, so one write; a bad one in the middle gets its 400 in its place.
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      caller.call(i === 25 ? { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'no-such-agent' }, task_id: { value: 'x' }, uuid: 'not-base64!' } } : { type: i % 2 ? 'SUPPRESS' : 'REVIVE' }),
+    );
+    const results = await Promise.allSettled(calls);
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 49, results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok")).join(" | "));
+    const rejected = results[25] as PromiseRejectedResult;
+    assert.equal(rejected.status, 'rejected');
+    assert.match(String(rejected.reason), /HTTP 400/);
+    // The connection stays usable after the error; the last call (SUPPRESS) took effect.
+    await caller.call({ type: 'REVIVE' });
+    await s.nextOffer();
+  } finally {
+    caller.close();
+    s.close();
+  }
+});
