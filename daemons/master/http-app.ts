@@ -1,6 +1,6 @@
 // The master's HTTP routes: v1 scheduler API, the agents' internal endpoint, and the legacy
 // read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use.
-import type { RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
 import { readBody, sendJson, sendText } from '../common/http.ts';
@@ -148,6 +148,18 @@ function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
       ...counts([...f.tasks.values(), ...f.completedTasks]),
     })),
   };
+}
+
+/**
+ * Timeouts of the master's HTTP server. Each agent's registration request stays open for the
+ * agent's life (its body is the agent's stream of messages), so Node's default requestTimeout
+ * (300 s to receive a whole request) would cut every agent off every five minutes; headers must
+ * still arrive within headersTimeout. Idle keep-alive connections last longer than a scheduler's
+ * usual pause between calls.
+ */
+export function configureMasterServer(server: Server): void {
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
 }
 
 /**

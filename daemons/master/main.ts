@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
-import { masterRequestListener } from './http-app.ts';
+import { configureMasterServer, masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { Master, type MasterConfig } from './master.ts';
 import { Registry } from './registry.ts';
@@ -88,7 +88,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   }
   const master = new Master(config, log.logger, registry);
   const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }));
-  server.keepAliveTimeout = 65_000;
+  configureMasterServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'the address is already in use (another master running? pick --port)' : err.message;
