@@ -122,7 +122,7 @@ export function openRecordStream(
       (res) => {
         settled = true;
         onHeaders?.(res.statusCode ?? 0, res.headers);
-              const stream: RecordStream = {
+        const stream: RecordStream = {
           status: res.statusCode ?? 0,
           headers: res.headers,
           close: () => req.destroy(),

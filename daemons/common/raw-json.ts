@@ -1,6 +1,6 @@
 // JSON assembled from pieces serialized earlier: /master/state at 100,000 tasks spent most of its
 // time building, stringifying and then UTF-8 encoding task objects that had not changed since the
-// last call. A RawJson value holds JSON already encoded as UTF-8; jsonBuffers() serializes the
+// last call. A RawJson value holds JSON already encoded as UTF-8; jsonPieces() serializes the
 // rest with JSON.stringify and splices the raw pieces in, so a 50 MB document is never one
 // JavaScript string (Buffer.from of a string that size alone took ~250 ms here).
 import { randomBytes } from 'node:crypto';
@@ -33,7 +33,7 @@ export class RawJson {
     return new RawJson(parts);
   }
 
-  /** Called by JSON.stringify: a placeholder string that jsonBuffers() replaces with the parts. */
+  /** Called by JSON.stringify: a placeholder string that jsonPieces() replaces with the parts. */
   toJSON(): unknown {
     if (collecting === undefined) return JSON.parse(Buffer.concat(this.parts).toString('utf8'));
     collecting.raws.push(this);
