@@ -8,6 +8,7 @@ import path from 'node:path';
 import { AttachedPaths } from '../common/files.ts';
 import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
+import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import type { Attribute, Resource } from '../common/mesos.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
@@ -264,6 +265,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const ctx = { agent, flags: { ...raw, work_dir: workDir }, buildTime: BUILD_TIME };
   const server = http.createServer(createAgentApp(ctx, files));
   server.keepAliveTimeout = 65_000;
+  server.on('connection', batchWritesPerTurn);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'the address is already in use (another agent running? pick --port)' : err.message;

@@ -2,7 +2,7 @@
 // streams, on node:http (no proxy or redirect magic: we talk to Mesos endpoints directly).
 import http from 'node:http';
 import { RecordIODecoder, encodeRecord } from './recordio.ts';
-import { corkForTurn } from './turn-cork.ts';
+import { batchWritesPerTurn } from './turn-writes.ts';
 
 export interface Endpoint {
   host: string;
@@ -128,7 +128,6 @@ export function openRecordStream(
           close: () => req.destroy(),
           send: (payload) => {
             if (!duplex || req.destroyed || req.writableEnded) return false;
-            corkForTurn(req.socket);
             req.write(encodeRecord(payload));
             return true;
           },
@@ -171,6 +170,8 @@ export function openRecordStream(
       finish(e);
     });
     if (duplex) {
+      // The agent's messages of one turn leave in one write.
+      req.on('socket', batchWritesPerTurn);
       req.setNoDelay(true);
       req.write(encodeRecord(body));
       return;

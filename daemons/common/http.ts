@@ -4,7 +4,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
-import { corkForTurn } from './turn-cork.ts';
 import { jsonPieces, piecesByteLength, writePieces } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
@@ -169,7 +168,6 @@ export function startRecordIOStream(res: ServerResponse, mediaType: MediaType, h
   res.socket?.setNoDelay(true);
   return (payload) => {
     if (res.writableEnded || res.destroyed) return false;
-    corkForTurn(res.socket);
     return res.write(encodeRecord(payload));
   };
 }

@@ -4,6 +4,7 @@ import type { RequestListener, Server, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
 import { readBody, sendJson, sendText } from '../common/http.ts';
+import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { isTerminalState } from '../common/mesos.ts';
 import { toStateJson } from '../common/resources.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
@@ -155,11 +156,13 @@ function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
  * agent's life (its body is the agent's stream of messages), so Node's default requestTimeout
  * (300 s to receive a whole request) would cut every agent off every five minutes; headers must
  * still arrive within headersTimeout. Idle keep-alive connections last longer than a scheduler's
- * usual pause between calls.
+ * usual pause between calls. Small writes of one turn leave each connection in one system call
+ * (turn-writes.ts).
  */
 export function configureMasterServer(server: Server): void {
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
+  server.on('connection', batchWritesPerTurn);
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 } from '../common/mesos.ts';
 import { add, allocatedTo, subtract, sum } from '../common/resources.ts';
 import { TimerStats } from '../common/timer-stats.ts';
-import { flushTurnWrites } from '../common/turn-cork.ts';
+import { flushTurnWrites } from '../common/turn-writes.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
 import { AgentBook, PING_SLOTS } from './agents.ts';

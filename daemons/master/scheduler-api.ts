@@ -10,7 +10,6 @@ import {
   startRecordIOStream,
 } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
-import { corkForTurn } from '../common/turn-cork.ts';
 import type { FrameworkInfo } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
@@ -81,10 +80,6 @@ export function schedulerApiHandler(master: Master) {
       if (call.type === 'UNKNOWN' || !call.type) throw new CallError(400, "Expecting 'type' to be present");
       const fw = master.frameworkForCall(call.framework_id?.value, streamId);
       const status = applyCall(master, fw, call);
-      // Corked until the end of the turn, as the event streams are. This does not batch the
-      // answers to calls pipelined on one connection: Node attaches a connection's next
-      // response only after the previous one's 'finish', so those leave one per turn.
-      corkForTurn(res.socket);
       // An explicit empty body, as libprocess answers: without it Node would send a chunked one.
       res.writeHead(status, { 'Content-Length': 0 }).end();
     } catch (err) {
