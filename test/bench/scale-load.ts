@@ -37,6 +37,8 @@ export type ParentMessage = { type: 'measure' } | { type: 'report' } | { type: '
 
 export type ChildMessage =
   | { type: 'ready'; ms: number }
+  /** Every framework is suppressed and every offer it held or got since was declined. */
+  | { type: 'drained' }
   | {
       type: 'report';
       /** [agent id, wall ms when the agent reported the task finished] */
@@ -96,6 +98,8 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
     return caller;
   };
   const held: Array<{ client: SchedulerClient; fw: number; offer: Offer }> = [];
+  /** Declines of offers that arrived while draining (sent before the drain's SUPPRESS was answered). */
+  const lateDeclines: Array<Promise<void>> = [];
   let tokens = 0;
   let lastRefill = performance.now();
   if (cfg.rate > 0) {
@@ -115,7 +119,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
     for (const offer of offers) {
       if (measuring) offersSeen.push([offer.agent_id.value, now]);
       if (draining) {
-        callerOf(client).call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
+        lateDeclines.push(callerOf(client).call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined));
         continue;
       }
       if (cfg.rate > 0) held.push({ client, fw, offer });
@@ -191,12 +195,20 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
       tasksFinished = 0;
     } else if (m.type === 'drain') {
       // Stop asking for offers (SUPPRESS) and give back the ones held, so that the master is
-      // quiet for the measurements that follow instead of cycling offers through declines.
+      // quiet for the measurements that follow. Every SUPPRESS is answered before the first
+      // DECLINE leaves: declined resources would otherwise be offered to frameworks whose
+      // SUPPRESS had not arrived yet, which decline them in turn (seconds of churn at 10k agents).
       draining = true;
-      for (const c of clients) callerOf(c).call({ type: 'SUPPRESS' }).catch(() => undefined);
-      for (const h of held.splice(0)) {
-        callerOf(h.client).call({ type: 'DECLINE', decline: { offer_ids: [h.offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined);
-      }
+      void (async () => {
+        await Promise.all(clients.map((c) => callerOf(c).call({ type: 'SUPPRESS' }).catch(() => undefined)));
+        const declines = held.splice(0).map((h) =>
+          callerOf(h.client)
+            .call({ type: 'DECLINE', decline: { offer_ids: [h.offer.id], filters: { refuse_seconds: 3600 } } })
+            .catch(() => undefined),
+        );
+        await Promise.all([...declines, ...lateDeclines.splice(0)]);
+        send({ type: 'drained' });
+      })();
     }
   });
   process.on('disconnect', () => {

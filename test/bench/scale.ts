@@ -213,9 +213,15 @@ export async function scale(
     const measuredSecs = (performance.now() - m0) / 1000;
     const stat = procStat(master.proc.pid!);
     const loadCpu = loads.map((l, i) => (procStat(l.pid).cpuSecs - loadCpuBefore[i]!) / measuredSecs);
-    for (const l of schedulerLoads) l.tell({ type: 'drain' });
-    // Let the launches in flight settle, so /master/state is timed on a master that only serves it.
-    await new Promise((r) => setTimeout(r, 3000));
+    await Promise.all(
+      schedulerLoads.map((l) => {
+        const drained = l.next('drained');
+        l.tell({ type: 'drain' });
+        return drained;
+      }),
+    );
+    // Let the tasks in flight finish, so /master/state is timed on a master that only serves it.
+    await new Promise((r) => setTimeout(r, Math.max(1000, 2 * taskMs)));
     const metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Record<string, number>;
     const first = await timedGet(`${master.url}/master/state`);
     // Again, as a web UI polling it would: tasks unchanged since are served from the cache.
