@@ -399,6 +399,53 @@ export function contains(a: readonly Resource[], b: readonly Resource[]): boolea
   return true;
 }
 
+/** A list of plain resources summed per name: see plainResources. */
+export interface PlainResources {
+  /** Fixed-point sums. */
+  scalars: Map<string, number>;
+  /** Coalesced, one entry per name. */
+  ranges: Map<string, Range[]>;
+}
+
+/**
+ * The list summed per name when every resource in it is plain: a scalar (finite, not negative)
+ * or well-formed ranges, unreserved, not revocable, without disk, sharing, provider or
+ * allocation_info, each ranges name once. Undefined for any other list. For two such lists
+ * `contains` is a comparison of sums and ranges (plainContains), which the allocator's refuse
+ * filters make thousands of times per allocation.
+ */
+export function plainResources(list: readonly Resource[]): PlainResources | undefined {
+  const scalars = new Map<string, number>();
+  const ranges = new Map<string, Range[]>();
+  for (const r of list) {
+    if (r.allocation_info != null || r.revocable != null || r.disk != null || r.shared != null || r.provider_id != null) return undefined;
+    if ((r.reservations != null && r.reservations.length > 0) || (r.role != null && r.role !== '*')) return undefined;
+    if (r.type === 'SCALAR') {
+      const v = r.scalar?.value;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;
+      scalars.set(r.name, (scalars.get(r.name) ?? 0) + toFixedPoint(v));
+    } else if (r.type === 'RANGES') {
+      const list = rangeList(r);
+      if (ranges.has(r.name) || !list.every(validRange)) return undefined;
+      ranges.set(r.name, coalesceRanges(list));
+    } else {
+      return undefined;
+    }
+  }
+  return { scalars, ranges };
+}
+
+/** contains(a, b) for lists a and b summed by plainResources. */
+export function plainContains(outer: PlainResources, inner: PlainResources): boolean {
+  for (const [name, amount] of inner.scalars) {
+    if (amount > 0 && (outer.scalars.get(name) ?? 0) < amount) return false;
+  }
+  for (const [name, list] of inner.ranges) {
+    if (list.length > 0 && !rangesInside(outer.ranges.get(name) ?? [], list)) return false;
+  }
+  return true;
+}
+
 /** True when the list holds no resource with a non-zero amount. */
 export function isEmpty(r: readonly Resource[]): boolean {
   return r.every(isEmptyResource);

@@ -21,7 +21,7 @@ import { add, allocatedTo, subtract, sum } from '../common/resources.ts';
 import { TimerStats } from '../common/timer-stats.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
-import { DrfAllocator } from './allocator/index.ts';
+import { DrfAllocator, allocationPauseMs } from './allocator/index.ts';
 import { AgentBook, PING_SLOTS } from './agents.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
@@ -113,6 +113,9 @@ export class Master {
   private allocationScheduled = false;
   /** When the pending allocation was asked for, for allocation_run_latency_ms. */
   private allocationAskedAt = 0;
+  /** The last allocation run: when it ended and how long it took (performance.now() ms). */
+  private lastAllocationEnd = 0;
+  private lastAllocationMs = 0;
   readonly allocationRun = new TimerStats('allocator/mesos/allocation_run_ms');
   readonly allocationRunLatency = new TimerStats('allocator/mesos/allocation_run_latency_ms');
   private stopped = false;
@@ -441,15 +444,20 @@ export class Master {
     if (this.allocationScheduled || this.stopped) return;
     this.allocationScheduled = true;
     this.allocationAskedAt = performance.now();
-    setImmediate(() => {
+    const run = () => {
       this.allocationScheduled = false;
       if (this.stopped) return;
       const started = performance.now();
       this.allocationRunLatency.record(started - this.allocationAskedAt);
       this.allocate();
-      this.allocationRun.record(performance.now() - started);
+      this.lastAllocationEnd = performance.now();
+      this.lastAllocationMs = this.lastAllocationEnd - started;
+      this.allocationRun.record(this.lastAllocationMs);
       flushTurnWrites();
-    });
+    };
+    const pause = allocationPauseMs(this.lastAllocationMs, this.allocationAskedAt - this.lastAllocationEnd);
+    if (pause > 0) setTimeout(run, pause);
+    else setImmediate(run);
   }
 
   private allocate(): void {

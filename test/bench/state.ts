@@ -15,7 +15,7 @@ import { newStatusUuid } from '../../daemons/common/ids.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
 import { parseResources } from '../../daemons/common/resources.ts';
-import { masterRequestListener } from '../../daemons/master/http-app.ts';
+import { configureMasterServer, masterRequestListener } from '../../daemons/master/http-app.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
 import { Master } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
@@ -129,8 +129,9 @@ process.on('message', ({ url }) => {
 });
 `;
 
-async function listen(listener: http.RequestListener): Promise<{ url: string; close: () => void }> {
+async function listen(listener: http.RequestListener, configure?: (server: http.Server) => void): Promise<{ url: string; close: () => void }> {
   const server = http.createServer(listener);
+  configure?.(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
@@ -140,7 +141,8 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
   const master = await populatedMaster(agents, frameworks, tasks);
   const buildSecs = (performance.now() - t0) / 1000;
   const ctx = { master, flags: {}, buildTime: Date.now() };
-  const server = await listen(masterRequestListener(ctx));
+  // Configured as the master's own server is (timeouts, writes batched per turn).
+  const server = await listen(masterRequestListener(ctx), configureMasterServer);
   const client = fork('-e', [CLIENT], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const get = (url: string) =>
     new Promise<{ ms: number; wire: number; size: number }>((resolve) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Allocation, DrfAllocator } from '../../daemons/master/allocator/index.ts';
+import { type Allocation, DrfAllocator, allocationPauseMs } from '../../daemons/master/allocator/index.ts';
 import type { Resource } from '../../daemons/common/mesos.ts';
 import { parseMinAllocatable, parseResources, reservationRole, scalar, unallocated } from '../../daemons/common/resources.ts';
 
@@ -315,6 +315,68 @@ describe('suppress, revive and refuse filters', () => {
   });
 });
 
+describe('agents every framework has refused', () => {
+  /** 50 agents, 20 frameworks; every framework declined every agent for an hour. */
+  function allRefused() {
+    const { alloc, clock } = setup(50);
+    for (let f = 0; f < 20; f++) alloc.addFramework(`f${f}`, { roles: ['*'] });
+    for (let round = 0; round < 20; round++) {
+      const out = alloc.allocate();
+      for (const a of out) alloc.recoverResources(a.frameworkId, a.agentId, a.resources, 3600);
+    }
+    assert.deepEqual(alloc.allocate(), [], 'nothing left to offer');
+    return { alloc, clock };
+  }
+
+  test('are not checked again while nothing they depend on changes', () => {
+    const { alloc } = allRefused();
+    const visited = alloc.agentsVisited;
+    assert.deepEqual(alloc.allocate(), []);
+    assert.equal(alloc.agentsVisited, visited, 'no agent visited: their frameworks were all checked before');
+    // A framework suppressing itself adds no one who could take them.
+    alloc.suppress('f3');
+    assert.deepEqual(alloc.allocate(), []);
+    assert.equal(alloc.agentsVisited, visited);
+  });
+
+  test('are offered again when their resources change', () => {
+    const { alloc } = allRefused();
+    const visited = alloc.agentsVisited;
+    // The agent grows: more than any framework refused there, so the filters no longer cover it.
+    alloc.updateAgentTotal('a7', parseResources('cpus:8;mem:8192;disk:10000;ports:[31000-32000]'));
+    const out = alloc.allocate();
+    assert.deepEqual(
+      out.map((a) => a.agentId),
+      ['a7'],
+    );
+    assert.equal(scalar(out[0]!.resources, 'cpus'), 8);
+    assert.equal(alloc.agentsVisited, visited + 1, 'only the agent that changed was visited');
+  });
+
+  test('are offered again when a filter goes (expiry, revive)', () => {
+    const { alloc, clock } = allRefused();
+    const visited = alloc.agentsVisited;
+    alloc.revive('f5');
+    const revived = alloc.allocate();
+    assert.equal(revived.length, 50, 'f5 takes every agent once its filters are gone');
+    assert.ok(revived.every((a) => a.frameworkId === 'f5'));
+    assert.ok(alloc.agentsVisited > visited);
+    for (const a of revived) alloc.recoverResources('f5', a.agentId, a.resources, 10);
+    assert.deepEqual(alloc.allocate(), []);
+    clock.ms += 10_000;
+    assert.equal(alloc.allocate().length, 50, 'offered again when the 10 s filters expire');
+  });
+
+  test('are offered to a framework that subscribes or unsuppresses', () => {
+    const { alloc } = allRefused();
+    alloc.suppress('f1');
+    alloc.addFramework('late', { roles: ['*'] });
+    const out = alloc.allocate();
+    assert.equal(out.length, 50);
+    assert.ok(out.every((a) => a.frameworkId === 'late'));
+  });
+});
+
 describe('agents and frameworks coming and going', () => {
   test('deactivated agents are not offered', () => {
     const { alloc } = setup(2);
@@ -514,5 +576,17 @@ describe('scale', () => {
     console.log(`allocate() full pass again (warm): ${(performance.now() - t4).toFixed(1)} ms`);
     assert.equal(full.length, 10_000);
     for (const list of byFramework(full).values()) assert.equal(list.length, 10);
+  });
+});
+
+describe('allocation pacing', () => {
+  test('short runs follow each other at once; a long run is followed by a pause as long', () => {
+    assert.equal(allocationPauseMs(0, 0), 0, 'no run yet');
+    assert.equal(allocationPauseMs(2, 0), 0);
+    assert.equal(allocationPauseMs(5, 0), 0);
+    assert.equal(allocationPauseMs(400, 0), 400, 'asked for right after a 400 ms run');
+    assert.equal(allocationPauseMs(400, 150), 250, 'the time since counts');
+    assert.equal(allocationPauseMs(400, 900), 0);
+    assert.equal(allocationPauseMs(Number.NaN, 0), 0);
   });
 });

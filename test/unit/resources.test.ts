@@ -14,6 +14,8 @@ import {
   parseMinAllocatable,
   parseResourceEntries,
   parseResources,
+  plainContains,
+  plainResources,
   ranges,
   ResourceError,
   reservationRole,
@@ -209,6 +211,44 @@ describe('arithmetic', () => {
     assert.ok(contains(offer, []));
     assert.ok(contains(offer, [cpus(0)]));
     assert.ok(!contains(offer, [cpus(-1)]));
+  });
+
+  test('plainContains agrees with contains on plain lists, and plainResources refuses the rest', () => {
+    // A seeded generator: the same cases every run.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const list = (): Resource[] => {
+      const out: Resource[] = [];
+      for (const name of ['cpus', 'mem', 'gpus']) {
+        for (let k = rnd(3); k > 0; k--) out.push({ name, type: 'SCALAR', scalar: { value: rnd(9) / 2 } });
+      }
+      if (rnd(2)) {
+        const begin = 31000 + rnd(20);
+        const range = [{ begin, end: begin + rnd(20) }];
+        if (rnd(2)) range.push({ begin: begin + 30 + rnd(5), end: begin + 40 });
+        out.push({ name: 'ports', type: 'RANGES', ranges: { range } });
+      }
+      return out;
+    };
+    let containing = 0;
+    for (let i = 0; i < 2000; i++) {
+      const [a, b] = [list(), list()];
+      const [pa, pb] = [plainResources(a), plainResources(b)];
+      assert.ok(pa && pb);
+      const expected = contains(a, b);
+      if (expected) containing++;
+      assert.equal(plainContains(pa, pb), expected, `${format(a)} contains ${format(b)}`);
+    }
+    assert.ok(containing > 100 && containing < 1900, `both outcomes are exercised (${containing} of 2000 contain)`);
+    assert.equal(plainResources([cpus(1, reserved('r'))]), undefined);
+    assert.equal(plainResources([cpus(1, { revocable: {} })]), undefined);
+    assert.equal(plainResources([cpus(1, { allocation_info: { role: '*' } })]), undefined);
+    assert.equal(plainResources([cpus(-1)]), undefined);
+    assert.equal(plainResources([ports(), ports()]), undefined, 'a ranges name twice');
+    assert.equal(plainResources([{ name: 'disks', type: 'SET', set: { item: ['a'] } }]), undefined);
   });
 
   test('isEmpty, scalar, ranges', () => {

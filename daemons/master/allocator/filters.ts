@@ -5,7 +5,7 @@
 // master can ask when to allocate next without scanning every filter.
 
 import type { Resource } from '../../common/mesos.ts';
-import { contains } from '../../common/resources.ts';
+import { type PlainResources, contains, plainContains, plainResources } from '../../common/resources.ts';
 import { IndexedHeap } from './heap.ts';
 
 interface RefuseFilter {
@@ -14,6 +14,8 @@ interface RefuseFilter {
   role: string;
   /** Unallocated copies of the refused resources. */
   resources: Resource[];
+  /** Their sums when they are plain scalars (plainResources), for the fast comparison. */
+  plain: PlainResources | undefined;
   expiresAt: number;
   heapIndex: number;
 }
@@ -22,12 +24,19 @@ export class RefuseFilters {
   private readonly byFramework = new Map<string, Map<string, RefuseFilter[]>>();
   private readonly expiries = new IndexedHeap<RefuseFilter>((a, b) => a.expiresAt < b.expiresAt);
 
+  /**
+   * Counts filters dropped (expired, or their framework or agent gone). A filter that goes can
+   * make an agent offerable again; the allocator skips agents found fully filtered only while
+   * this has not moved.
+   */
+  removals = 0;
+
   get size(): number {
     return this.expiries.size;
   }
 
   add(frameworkId: string, agentId: string, role: string, resources: Resource[], expiresAt: number): void {
-    const filter: RefuseFilter = { frameworkId, agentId, role, resources, expiresAt, heapIndex: -1 };
+    const filter: RefuseFilter = { frameworkId, agentId, role, resources, plain: plainResources(resources), expiresAt, heapIndex: -1 };
     let byAgent = this.byFramework.get(frameworkId);
     if (byAgent === undefined) {
       byAgent = new Map();
@@ -39,12 +48,16 @@ export class RefuseFilters {
     this.expiries.push(filter);
   }
 
-  /** True when an unexpired filter of this framework, agent and role covers `offered`. */
-  isFiltered(frameworkId: string, agentId: string, role: string, offered: readonly Resource[], now: number): boolean {
+  /**
+   * True when an unexpired filter of this framework, agent and role covers `offered`.
+   * `offeredPlain`: plainResources(offered), when the caller checks the same list often.
+   */
+  isFiltered(frameworkId: string, agentId: string, role: string, offered: readonly Resource[], now: number, offeredPlain?: PlainResources): boolean {
     const list = this.byFramework.get(frameworkId)?.get(agentId);
     if (list === undefined) return false;
     for (const f of list) {
-      if (f.role === role && f.expiresAt > now && contains(f.resources, offered)) return true;
+      if (f.role !== role || f.expiresAt <= now) continue;
+      if (f.plain !== undefined && offeredPlain !== undefined ? plainContains(f.plain, offeredPlain) : contains(f.resources, offered)) return true;
     }
     return false;
   }
@@ -66,6 +79,7 @@ export class RefuseFilters {
     if (byAgent === undefined) return;
     for (const list of byAgent.values()) for (const f of list) this.expiries.remove(f);
     this.byFramework.delete(frameworkId);
+    this.removals++;
   }
 
   removeAgent(agentId: string): void {
@@ -74,12 +88,14 @@ export class RefuseFilters {
       if (list === undefined) continue;
       for (const f of list) this.expiries.remove(f);
       byAgent.delete(agentId);
+      this.removals++;
       if (byAgent.size === 0) this.byFramework.delete(frameworkId);
     }
   }
 
   private drop(filter: RefuseFilter): void {
     this.expiries.remove(filter);
+    this.removals++;
     const byAgent = this.byFramework.get(filter.frameworkId);
     const list = byAgent?.get(filter.agentId);
     if (byAgent === undefined || list === undefined) return;

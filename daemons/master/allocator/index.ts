@@ -6,3 +6,4 @@ export {
   DrfAllocator,
   type FrameworkAllocInfo,
 } from './allocator.ts';
+export { allocationPauseMs } from './pacing.ts';

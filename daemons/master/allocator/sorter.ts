@@ -72,6 +72,12 @@ export class DrfSorter {
   readonly total: Quantities = zeroQuantities();
   private weights = new Map<string, number>();
   private stale = false;
+  /**
+   * Counts frameworks put into a role's queue (subscribed, revived, unsuppressed, activated).
+   * Each can take what every other framework refused; the allocator skips agents found fully
+   * filtered only while this has not moved.
+   */
+  offerableAdded = 0;
 
   /** The role's state, created on first use. */
   role(name: string): RoleState {
@@ -156,8 +162,10 @@ export class DrfSorter {
     const role = this.role(roleName);
     const entry = fw.roles.has(roleName) ? this.entry(fw, role) : fw.entries.get(roleName);
     if (entry !== undefined) {
-      if (wanted && !role.offerable.has(entry)) role.offerable.push(entry);
-      else if (!wanted) role.offerable.remove(entry);
+      if (wanted && !role.offerable.has(entry)) {
+        role.offerable.push(entry);
+        this.offerableAdded++;
+      } else if (!wanted) role.offerable.remove(entry);
     }
     this.syncQueue(role);
     this.dropIfUnused(role);
