@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     const maxRate = Number(arg('max_rate', '4000'));
     const sat = await scale(largest.agents, largest.frameworks, seconds, 200, procs, maxRate, 4, calls);
     lines.push(
-      `${largest.agents} agents, ${largest.frameworks} frameworks asked for ${maxRate} tasks/s: ${sat.tasksPerSecond.toFixed(0)} tasks/s; master ${sat.masterCpuShare.toFixed(2)} cores, ${sat.masterCpuSecsPerThousandTasks.toFixed(2)} s CPU per 1,000 tasks, ${sat.masterIoCallsPerTask.toFixed(1)} read/write calls per task, RSS ${sat.masterRssMb.toFixed(0)} MB; load processes ${sat.loadCpuShares.join(' + ')} cores; /master/state ${sat.stateMs.toFixed(0)} ms, ${sat.stateMb.toFixed(1)} MB`,
+      `${largest.agents} agents, ${largest.frameworks} frameworks asked for ${maxRate} tasks/s: ${sat.tasksPerSecond.toFixed(0)} tasks/s; master ${sat.masterCpuShare.toFixed(2)} cores, ${sat.masterCpuSecsPerThousandTasks.toFixed(2)} s CPU per 1,000 tasks, ${sat.masterIoCallsPerTask.toFixed(1)} read/write calls per task, RSS ${sat.masterRssMb.toFixed(0)} MB; load processes ${sat.loadCpuShares.join(' + ')} cores; ACCEPT->RUNNING p50 ${sat.acceptToRunningP50Ms.toFixed(0)} ms; backlog done ${(sat.drainMs / 1000).toFixed(1)} s after the window; then /master/state ${sat.stateMs.toFixed(0)} ms, ${sat.stateMb.toFixed(1)} MB`,
     );
     result.scale = { rate, seconds, runs, saturated: sat };
     const plot = arg('plot', '');

@@ -63,6 +63,8 @@ export interface ScaleResult {
   allocationRunLatencyP99Ms: number;
   /** Tasks staging, starting or running in the master when /master/state was fetched. */
   tasksActiveAtEnd: number;
+  /** From the end of the measurement until no task was active (the backlog of an overloaded run). */
+  drainMs: number;
   /** Cores used while measuring: the master, and each load process (agents first). */
   masterCpuShare: number;
   loadCpuShares: number[];
@@ -213,6 +215,7 @@ export async function scale(
     const measuredSecs = (performance.now() - m0) / 1000;
     const stat = procStat(master.proc.pid!);
     const loadCpu = loads.map((l, i) => (procStat(l.pid).cpuSecs - loadCpuBefore[i]!) / measuredSecs);
+    const drainStart = performance.now();
     await Promise.all(
       schedulerLoads.map((l) => {
         const drained = l.next('drained');
@@ -220,9 +223,17 @@ export async function scale(
         return drained;
       }),
     );
-    // Let the tasks in flight finish, so /master/state is timed on a master that only serves it.
-    await new Promise((r) => setTimeout(r, Math.max(1000, 2 * taskMs)));
-    const metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Record<string, number>;
+    // Let the tasks in flight finish (asked for more than it can do, the master works through a
+    // backlog for a while), so /master/state is timed on a master that only serves it.
+    const active = (m: Record<string, number>) => (m['master/tasks_staging'] ?? 0) + (m['master/tasks_starting'] ?? 0) + (m['master/tasks_running'] ?? 0);
+    let metrics: Record<string, number>;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Record<string, number>;
+      if (active(metrics) === 0 || performance.now() - drainStart > 120_000) break;
+    }
+    const drainMs = performance.now() - drainStart;
+    await new Promise((r) => setTimeout(r, 500));
     const first = await timedGet(`${master.url}/master/state`);
     // Again, as a web UI polling it would: tasks unchanged since are served from the cache.
     const again = await timedGet(`${master.url}/master/state`);
@@ -251,7 +262,8 @@ export async function scale(
       acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
       allocationRunP99Ms: metrics['allocator/mesos/allocation_run_ms/p99'] ?? Number.NaN,
       allocationRunLatencyP99Ms: metrics['allocator/mesos/allocation_run_latency_ms/p99'] ?? Number.NaN,
-      tasksActiveAtEnd: (metrics['master/tasks_staging'] ?? 0) + (metrics['master/tasks_starting'] ?? 0) + (metrics['master/tasks_running'] ?? 0),
+      tasksActiveAtEnd: active(metrics),
+      drainMs,
       masterCpuShare: (stat.cpuSecs - cpuBefore) / measuredSecs,
       loadCpuShares: loadCpu.map((c) => Number(c.toFixed(2))),
       masterRssMb: stat.rssMb,
