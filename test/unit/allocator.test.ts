@@ -367,6 +367,23 @@ describe('agents every framework has refused', () => {
     assert.equal(alloc.allocate().length, 50, 'offered again when the 10 s filters expire');
   });
 
+  test('a filter expiring on one agent sends only that agent back through the frameworks', () => {
+    const { alloc, clock } = allRefused();
+    alloc.addAgent('b', parseResources(AGENT));
+    for (let round = 0; round < 20; round++) {
+      for (const a of alloc.allocate()) alloc.recoverResources(a.frameworkId, a.agentId, a.resources, 10);
+    }
+    assert.deepEqual(alloc.allocate(), []);
+    const visited = alloc.agentsVisited;
+    clock.ms += 10_000;
+    const out = alloc.allocate();
+    assert.deepEqual(
+      out.map((a) => a.agentId),
+      ['b'],
+    );
+    assert.equal(alloc.agentsVisited, visited + 1, 'the 50 agents refused for an hour were not visited');
+  });
+
   test('are offered to a framework that subscribes or unsuppresses', () => {
     const { alloc } = allRefused();
     alloc.suppress('f1');

@@ -361,7 +361,7 @@ export class DrfAllocator {
         stuck !== undefined &&
         stuck.available === agent.availableVersion &&
         stuck.offerableAdded === this.sorter.offerableAdded &&
-        stuck.filterRemovals === this.filters.removals
+        stuck.filterRemovals === this.filters.removals(agent.id)
       ) {
         continue;
       }
@@ -408,7 +408,7 @@ export class DrfAllocator {
       visitedRoles.length = 0;
       agent.unallocatable =
         agent.availableVersion === versionBefore
-          ? { available: versionBefore, offerableAdded: this.sorter.offerableAdded, filterRemovals: this.filters.removals }
+          ? { available: versionBefore, offerableAdded: this.sorter.offerableAdded, filterRemovals: this.filters.removals(agent.id) }
           : undefined;
     }
     return out;

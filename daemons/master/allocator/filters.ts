@@ -25,11 +25,16 @@ export class RefuseFilters {
   private readonly expiries = new IndexedHeap<RefuseFilter>((a, b) => a.expiresAt < b.expiresAt);
 
   /**
-   * Counts filters dropped (expired, or their framework or agent gone). A filter that goes can
-   * make an agent offerable again; the allocator skips agents found fully filtered only while
-   * this has not moved.
+   * Filters dropped per agent (expired, or their framework gone). A filter that goes can make
+   * its agent offerable again; the allocator skips an agent found fully filtered only while its
+   * count has not moved. Per agent, because with short filters some expire all the time.
    */
-  removals = 0;
+  private readonly removed = new Map<string, number>();
+
+  /** How many filters on the agent were dropped so far. */
+  removals(agentId: string): number {
+    return this.removed.get(agentId) ?? 0;
+  }
 
   get size(): number {
     return this.expiries.size;
@@ -77,9 +82,11 @@ export class RefuseFilters {
   removeFramework(frameworkId: string): void {
     const byAgent = this.byFramework.get(frameworkId);
     if (byAgent === undefined) return;
-    for (const list of byAgent.values()) for (const f of list) this.expiries.remove(f);
+    for (const [agentId, list] of byAgent) {
+      for (const f of list) this.expiries.remove(f);
+      this.countRemoval(agentId);
+    }
     this.byFramework.delete(frameworkId);
-    this.removals++;
   }
 
   removeAgent(agentId: string): void {
@@ -88,14 +95,18 @@ export class RefuseFilters {
       if (list === undefined) continue;
       for (const f of list) this.expiries.remove(f);
       byAgent.delete(agentId);
-      this.removals++;
       if (byAgent.size === 0) this.byFramework.delete(frameworkId);
     }
+    this.removed.delete(agentId);
+  }
+
+  private countRemoval(agentId: string): void {
+    this.removed.set(agentId, (this.removed.get(agentId) ?? 0) + 1);
   }
 
   private drop(filter: RefuseFilter): void {
     this.expiries.remove(filter);
-    this.removals++;
+    this.countRemoval(filter.agentId);
     const byAgent = this.byFramework.get(filter.frameworkId);
     const list = byAgent?.get(filter.agentId);
     if (byAgent === undefined || list === undefined) return;
