@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AttachedPaths } from '../common/files.ts';
 import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
-import { batchWritesPerTurn } from '../common/turn-writes.ts';
+import { batchWritesPerTurn, flushTurnWrites } from '../common/turn-writes.ts';
 import type { Attribute, Resource } from '../common/mesos.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
@@ -332,6 +332,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
         await docker?.stopAll(agent.config.executorShutdownGraceSecs * 1000);
       } else supervisor.close();
       await docker?.close();
+      // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.
+      flushTurnWrites();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
+import { flushTurnWrites } from '../common/turn-writes.ts';
 import { configureMasterServer, masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { Master, type MasterConfig } from './master.ts';
@@ -113,6 +114,8 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     close: async () => {
       master.stop();
       await registry.flushed();
+      // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.
+      flushTurnWrites();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
