@@ -94,10 +94,6 @@ function flushSocket(socket: Socket): void {
   batch.encodings = [];
   batch.bytes = 0;
   if (socket.destroyed) return;
-  if (chunks.length === 1) {
-    batch.realWrite.call(socket, chunks[0]!, encodings[0] as BufferEncoding);
-    return;
-  }
   // Corked, the writes below become one writev when uncorked.
   socket.cork();
   for (let i = 0; i < chunks.length; i++) batch.realWrite.call(socket, chunks[i]!, encodings[i] as BufferEncoding);

@@ -14,7 +14,7 @@ interface RefuseFilter {
   role: string;
   /** Unallocated copies of the refused resources. */
   resources: Resource[];
-  /** Their sums when they are plain scalars (plainResources), for the fast comparison. */
+  /** Summed per name when they are plain (plainResources), for the fast comparison. */
   plain: PlainResources | undefined;
   expiresAt: number;
   heapIndex: number;
