@@ -1,10 +1,12 @@
 // HTTP helpers shared by master and agent: JSON(P) responses, RecordIO streaming responses and
 // media-type negotiation for the v1 APIs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import { createGzip, gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord } from './recordio.ts';
-import { jsonPieces, piecesByteLength, writePieces } from './raw-json.ts';
+import { DIRECT_BYTES } from './turn-writes.ts';
+import { bodyChunks, jsonPieces, piecesBuffer, piecesByteLength } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
 export const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -31,67 +33,77 @@ export function sendJson(req: Request, res: Response, body: unknown, status = 20
 /** Bodies from this size on are gzipped for clients that accept it (as libprocess does). */
 export const GZIP_MIN_BYTES = 64 * 1024;
 
+/** Bodies from this size on are sent in chunks as they are encoded (see bodyChunks). */
+export const STREAM_MIN_BYTES = 1 << 20;
+
 /**
  * Sends a body given in pieces, gzipped when it is large and the client accepts gzip:
  * /master/state at 100,000 tasks is ~50 MB, which loopback alone needs a second or more to carry
- * here. The compression (fast level) runs on libuv's thread pool, beside the event loop.
+ * here. The compression (fast level) runs on libuv's thread pool, beside the event loop. The
+ * pieces never change once made (strings, and buffers nobody writes to again), so a large body
+ * is encoded and sent over several turns and still shows one moment's state.
  */
 function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, pieces: ReadonlyArray<string | Buffer>): void {
   res.vary('Accept-Encoding');
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   const size = piecesByteLength(pieces);
-  const body = bodyBuffers.take(size);
-  writePieces(pieces, body);
-  const sendPlain = () => {
-    if (bodyBuffers.isLent(body)) res.once('close', () => bodyBuffers.give(body));
-    res.status(status).type(type).send(body);
-  };
+  res.status(status).type(type);
+  if (size >= STREAM_MIN_BYTES) {
+    if (accepts) {
+      res.set('Content-Encoding', 'gzip');
+      const zip = createGzip({ level: 1, chunkSize: 64 * 1024 });
+      zip.on('error', () => res.destroy());
+      // A client that leaves mid-body unpipes the response; the compressor goes with it.
+      res.once('close', () => zip.destroy());
+      zip.pipe(res);
+      writeChunks(pieces, zip);
+    } else {
+      res.set('Content-Length', String(size));
+      writeChunks(pieces, res);
+    }
+    return;
+  }
+  const body = piecesBuffer(pieces);
   if (!accepts || size < GZIP_MIN_BYTES) {
-    sendPlain();
+    res.send(body);
     return;
   }
   gzip(body, { level: 1 }, (err, compressed) => {
-    if (err) {
-      sendPlain();
-      return;
-    }
-    bodyBuffers.give(body);
-    res.status(status).type(type).set('Content-Encoding', 'gzip').send(compressed);
+    if (err) res.send(body);
+    else res.set('Content-Encoding', 'gzip').send(compressed);
   });
 }
 
+/** Chunks of a streamed body; larger than what turn-writes batches, so a write's callback means the socket is done with it. */
+const CHUNK_BYTES = 4 * DIRECT_BYTES;
+
 /**
- * One buffer kept for large response bodies. The first touch of fresh memory is slow (a 37 MB
- * buffer took 180-450 ms to fill the first time on the development VM, 2-10 ms after), and each
- * large allocation is fresh memory: a web UI polling /master/state at 100,000 tasks paid that on
- * every call. Small bodies, and a large one while the kept buffer is in use, get their own.
+ * Writes the pieces to `dest` in chunks as it drains, and ends it. Chunks come back for reuse
+ * when their write completes: fresh memory is slow to touch (a 47 MB body's worth cost ~0.3 s
+ * on the development VM), and a body in flight holds two or three chunks.
  */
-class BodyBuffers {
-  private kept: Buffer | undefined;
-  private lent = false;
-
-  constructor(
-    private readonly minBytes: number,
-    private readonly maxBytes: number,
-  ) {}
-
-  take(size: number): Buffer {
-    if (size < this.minBytes || size > this.maxBytes || this.lent) return Buffer.allocUnsafe(size);
-    if (this.kept === undefined || this.kept.length < size) this.kept = Buffer.allocUnsafeSlow(Math.min(this.maxBytes, Math.ceil(size * 1.25)));
-    this.lent = true;
-    return this.kept.subarray(0, size);
-  }
-
-  isLent(body: Buffer): boolean {
-    return this.lent && body.buffer === this.kept?.buffer;
-  }
-
-  give(body: Buffer): void {
-    if (this.isLent(body)) this.lent = false;
-  }
+function writeChunks(pieces: ReadonlyArray<string | Buffer>, dest: Writable): void {
+  const spare: Buffer[] = [];
+  const chunks = bodyChunks(pieces, CHUNK_BYTES, () => spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES));
+  const reuse = (chunk: Buffer) => (err?: Error | null) => {
+    if (!err && chunk.length === CHUNK_BYTES) spare.push(chunk);
+  };
+  const more = () => {
+    for (;;) {
+      if (dest.destroyed) return;
+      const next = chunks.next();
+      if (next.done) {
+        dest.end();
+        return;
+      }
+      if (!dest.write(next.value, reuse(next.value))) {
+        dest.once('drain', more);
+        return;
+      }
+    }
+  };
+  more();
 }
-
-const bodyBuffers = new BodyBuffers(1 << 20, 512 << 20);
 
 /** A plain-text answer; works on a bare node:http response as on express's. */
 export function sendText(res: ServerResponse, status: number, message: string): void {

@@ -100,3 +100,51 @@ export function piecesBuffer(pieces: ReadonlyArray<string | Buffer>): Buffer {
 export function jsonText(value: unknown): string {
   return piecesBuffer(jsonPieces(value)).toString('utf8');
 }
+
+const utf8 = new TextEncoder();
+
+/**
+ * The pieces as UTF-8 chunks of at most `chunkBytes`, each a buffer of its own that the consumer
+ * keeps. Generated lazily, so a large document is sent without ever being one
+ * buffer: the first /master/state call at 100,000 tasks spent ~0.3 s only touching the fresh
+ * memory of a 47 MB body. A string piece is split between chunks on character boundaries.
+ * `newChunk` gives a buffer of `chunkBytes` to fill, e.g. one the consumer is done with.
+ */
+export function* bodyChunks(
+  pieces: ReadonlyArray<string | Buffer>,
+  chunkBytes = 256 * 1024,
+  newChunk: () => Buffer = () => Buffer.allocUnsafe(chunkBytes),
+): Generator<Buffer> {
+  // Four bytes hold any one character, so a string always makes progress in a chunk that size.
+  if (chunkBytes < 4) throw new RangeError(`chunkBytes must be at least 4, not ${chunkBytes}`);
+  let chunk = newChunk();
+  let pos = 0;
+  for (const piece of pieces) {
+    if (typeof piece === 'string') {
+      let rest = piece;
+      while (rest.length > 0) {
+        if (chunkBytes - pos < 4) {
+          yield chunk.subarray(0, pos);
+          chunk = newChunk();
+          pos = 0;
+        }
+        const { read, written } = utf8.encodeInto(rest, chunk.subarray(pos));
+        pos += written;
+        rest = read === rest.length ? '' : rest.slice(read);
+      }
+    } else {
+      let from = 0;
+      while (from < piece.length) {
+        if (pos === chunkBytes) {
+          yield chunk;
+          chunk = newChunk();
+          pos = 0;
+        }
+        const n = piece.copy(chunk, pos, from);
+        pos += n;
+        from += n;
+      }
+    }
+  }
+  if (pos > 0) yield chunk.subarray(0, pos);
+}

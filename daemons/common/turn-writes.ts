@@ -15,8 +15,11 @@ import type { Socket } from 'node:net';
 type WriteCallback = (err?: Error | null) => void;
 type Chunk = string | Uint8Array;
 
-/** Writes at least this large go out at once (after what is waiting), with their real callback. */
-const DIRECT_BYTES = 64 * 1024;
+/**
+ * Writes at least this large go out at once (after what is waiting), with their real callback:
+ * when it runs, the socket no longer needs the buffer.
+ */
+export const DIRECT_BYTES = 64 * 1024;
 
 interface Batch {
   chunks: Chunk[];

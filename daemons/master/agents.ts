@@ -7,7 +7,7 @@ import { type FrameworkInfo, type Resource, type TaskState, isTerminalState } fr
 import { add } from '../common/resources.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
-import { type AgentRecord, taskKey } from './records.ts';
+import { type AgentRecord, TaskTable, taskKey } from './records.ts';
 import { masterStatus } from './status.ts';
 
 export class AgentBook {
@@ -97,7 +97,7 @@ export class AgentBook {
         active: true,
         link,
         streamId,
-        tasks: new Map(),
+        tasks: new TaskTable(),
         offers: new Set(),
         missedPongs: 0,
         lastPingSeq: 0,
@@ -291,7 +291,7 @@ export class AgentBook {
     for (const task of agent.tasks.values()) {
       const fw = this.m.frameworks.get(task.frameworkId);
       if (!fw || isTerminalState(task.state)) continue;
-      task.resourcesRecovered = true;
+      this.m.markResourcesRecovered(task);
       const status = masterStatus(task.info.task_id.value, state, { agentId: agent.id, reason, message: why, now });
       if (unreachable) {
         status.unreachable_time = { nanoseconds: now * 1e6 };

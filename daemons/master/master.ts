@@ -32,6 +32,7 @@ import {
   type FrameworkRecord,
   type OfferRecord,
   type TaskRecord,
+  TaskTable,
   frameworkRoles,
   taskKey,
 } from './records.ts';
@@ -170,7 +171,7 @@ export class Master {
         ...(stored.unregisteredTime !== undefined ? { unregisteredTime: stored.unregisteredTime } : {}),
         connected: false,
         active: false,
-        tasks: new Map(),
+        tasks: new TaskTable(),
         unreachableTasks: new Map(),
         completedTasks: stored.completedTasks.map((t) => ({ ...t })),
         offers: new Set(),
@@ -268,7 +269,7 @@ export class Master {
         registeredTime: now,
         connected: false,
         active: false,
-        tasks: new Map(),
+        tasks: new TaskTable(),
         unreachableTasks: new Map(),
         completedTasks: [],
         offers: new Set(),
@@ -664,11 +665,19 @@ export class Master {
         if (allDone) queueMicrotask(() => this.releaseExecutor(exec.agentId, exec.frameworkId, exec.executorId));
       }
       if (!task.resourcesRecovered) {
-        task.resourcesRecovered = true;
+        this.markResourcesRecovered(task);
         if (this.agents.has(task.agentId)) this.allocator.recoverResources(task.frameworkId, task.agentId, task.resources);
         this.scheduleAllocation();
       }
     }
+  }
+
+  /** The task's resources no longer count as used by its agent and framework. */
+  /** @internal for the master's own modules (agents.ts). */
+  markResourcesRecovered(task: TaskRecord): void {
+    task.resourcesRecovered = true;
+    this.agents.get(task.agentId)?.tasks.resourcesRecovered();
+    this.frameworks.get(task.frameworkId)?.tasks.resourcesRecovered();
   }
 
   /** Moves a task out of the active tables into the framework's completed tasks. */
@@ -880,7 +889,7 @@ export class Master {
       registeredTime: Date.now(),
       connected: false,
       active: false,
-      tasks: new Map(),
+      tasks: new TaskTable(),
       unreachableTasks: new Map(),
       completedTasks: [],
       offers: new Set(),
@@ -916,16 +925,16 @@ export class Master {
   }
 
   /** Resources in use by tasks on an agent (not yet recovered). */
-  agentUsed(agent: AgentRecord): Resource[] {
-    return sum(inUse(agent.tasks.values()));
+  agentUsed(agent: AgentRecord): readonly Resource[] {
+    return agent.tasks.usedResources();
   }
 
   agentOffered(agent: AgentRecord): Resource[] {
     return sum(this.offerResources(agent.offers));
   }
 
-  frameworkUsed(fw: FrameworkRecord): Resource[] {
-    return sum(inUse(fw.tasks.values()));
+  frameworkUsed(fw: FrameworkRecord): readonly Resource[] {
+    return fw.tasks.usedResources();
   }
 
   frameworkOffered(fw: FrameworkRecord): Resource[] {
@@ -991,8 +1000,3 @@ function storedTask(task: TaskRecord): StoredTask {
 }
 
 /** The resources of the tasks that still hold theirs. */
-function inUse(tasks: Iterable<TaskRecord>): Resource[][] {
-  const lists: Resource[][] = [];
-  for (const task of tasks) if (!task.resourcesRecovered) lists.push(task.resources);
-  return lists;
-}

@@ -992,6 +992,35 @@ describe('Master core: pings', () => {
 });
 
 describe('Master core: /master/state text', () => {
+  test('used resources of agents and frameworks follow launches, terminal updates, acknowledgements and agent removal', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    const offerId = currentOffer(master, sink, agent.id).id.value;
+    const ctx = { master, flags: {}, buildTime: 0 };
+    type Used = { used_resources: { cpus: number; mem: number } };
+    const used = () => {
+      const doc = JSON.parse(jsonText(stateJson(ctx))) as { slaves: (Used & { id: string })[]; frameworks: (Used & { id: string })[] };
+      const a = doc.slaves.find((s) => s.id === agent.id)?.used_resources;
+      const f = doc.frameworks.find((x) => x.id === fw.id)!.used_resources;
+      return { agent: a && [a.cpus, a.mem], framework: [f.cpus, f.mem] };
+    };
+    assert.deepEqual(used(), { agent: [0, 0], framework: [0, 0] });
+    launch(master, fw, [offerId], [taskInfo('t1', agent.id), taskInfo('t2', agent.id, 'cpus:1;mem:256')]);
+    assert.deepEqual(used(), { agent: [1.5, 384], framework: [1.5, 384] }, 'a launch adds');
+    assert.deepEqual(used(), { agent: [1.5, 384], framework: [1.5, 384] }, 'asked again, unchanged');
+    const finished = agentStatus('t1', 'TASK_FINISHED');
+    master.statusUpdate(agent, fw.id, finished);
+    assert.ok(fw.tasks.has('t1'), 'not acknowledged yet, so still among the active tasks');
+    assert.deepEqual(used(), { agent: [1, 256], framework: [1, 256] }, 'a terminal update gives the resources back');
+    master.acknowledge(fw, agent.id, 't1', finished.uuid!);
+    assert.ok(!fw.tasks.has('t1'));
+    assert.deepEqual(used(), { agent: [1, 256], framework: [1, 256] });
+    master.removeAgent(agent, 'TASK_LOST', 'REASON_AGENT_REMOVED', 'test');
+    assert.deepEqual(used(), { agent: undefined, framework: [0, 0] }, 'the removed agent took its task along');
+  });
+
   test('a task serialized once is serialized again when it changes', async () => {
     const { master, fw, agent } = await clusterWithRunningTask();
     const ctx = { master, flags: {}, buildTime: 0 };
