@@ -2,6 +2,7 @@
 // our own short help. `--help` and `--version` are handled by the program, not listed here.
 import { loadFlags, loggingFlagDefs } from '../common/flags/index.ts';
 import type { FlagDef, FlagValues, LoadOptions, Loaded } from '../common/flags/index.ts';
+import { RATE_LIMITS_SCHEMA } from './rate-limits.ts';
 
 const PORT = { minimum: 1, maximum: 65535 } as const;
 const SORTERS = { enum: ['drf', 'random'] } as const;
@@ -295,8 +296,9 @@ export const masterFlagDefs = [
   {
     name: 'rate_limits',
     type: 'json',
-    help: 'Framework message rate limits as JSON, inline or file:///path.',
-    schema: { type: 'object' },
+    help:
+      'Scheduler call rate limits as JSON, inline or file:///path: {"limits": [{"principal": "p", "qps": 50, "capacity": 1000}], "aggregate_default_qps": 100}.',
+    schema: RATE_LIMITS_SCHEMA,
   },
   {
     name: 'firewall_rules',

@@ -9,6 +9,7 @@ import { parseMinAllocatable } from '../common/resources.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
 import { configureMasterServer, masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
+import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
 import { Master, type MasterConfig } from './master.ts';
 import { Registry } from './registry.ts';
 
@@ -33,6 +34,12 @@ function parseWeights(text: string | undefined): Map<string, number> {
     weights.set(role.trim(), value);
   }
   return weights;
+}
+
+function checkedRateLimits(config: RateLimitsConfig | undefined): RateLimitsConfig | undefined {
+  const problem = config && rateLimitsProblem(config);
+  if (problem) throw new StartupError(`invalid value for flag '--rate_limits': ${problem}`);
+  return config;
 }
 
 function checkWorkDir(flags: MasterFlags): void {
@@ -75,6 +82,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     offerTimeoutSecs: flags.offer_timeout,
     minAllocatable: parseMinAllocatable(flags.min_allocatable_resources),
     weights: parseWeights(flags.weights),
+    rateLimits: checkedRateLimits(flags.rate_limits as RateLimitsConfig | undefined),
     heartbeatIntervalSecs: 15,
   };
   let registry: Registry;

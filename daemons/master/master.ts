@@ -36,6 +36,7 @@ import {
   frameworkRoles,
   taskKey,
 } from './records.ts';
+import { FrameworkRateLimits, type RateLimitsConfig } from './rate-limits.ts';
 import { masterStatus, stateForScheduler } from './status.ts';
 
 export interface MasterConfig {
@@ -59,6 +60,8 @@ export interface MasterConfig {
   minAllocatable?: Resource[][] | undefined;
   weights?: Map<string, number> | undefined;
   heartbeatIntervalSecs: number;
+  /** --rate_limits, checked (rateLimitsProblem). */
+  rateLimits?: RateLimitsConfig | undefined;
 }
 
 export class CallError extends Error {
@@ -108,6 +111,8 @@ export class Master {
   /** Counters of terminal transitions, for metrics (`master/tasks_finished` ...). */
   readonly terminalCounts = new Map<TaskState, number>();
   readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, offersSent: 0, tasksLaunched: 0 };
+  /** Schedulers' calls per principal, and the limiters of --rate_limits. */
+  readonly rateLimits: FrameworkRateLimits;
 
   private nextFrameworkSeq = 0;
   private nextOfferSeq = 0;
@@ -145,6 +150,7 @@ export class Master {
       ...(config.minAllocatable ? { minAllocatable: config.minAllocatable } : {}),
       ...(config.weights ? { weights: config.weights } : {}),
     });
+    this.rateLimits = new FrameworkRateLimits(config.rateLimits);
     this.registry =
       registry ?? Registry.memory({ maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework }, log);
     this.recoverFromRegistry();
@@ -418,6 +424,8 @@ export class Master {
     this.allocator.removeFramework(fw.id);
     this.dropExecutors((e) => e.frameworkId === fw.id);
     this.frameworks.delete(fw.id);
+    const principal = fw.info.principal;
+    if (principal !== undefined && ![...this.frameworks.values()].some((f) => f.info.principal === principal)) this.rateLimits.forget(principal);
     fw.connected = false;
     fw.active = false;
     fw.unregisteredTime = now;

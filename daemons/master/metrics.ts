@@ -49,5 +49,5 @@ export function masterMetrics(master: Master): Record<string, number> {
     m[`master/${r}_percent`] = t > 0 ? u / t : 0;
   }
   m['allocator/mesos/allocation_runs'] = master.allocationRun.count;
-  return { ...m, ...master.allocationRun.snapshot(), ...master.allocationRunLatency.snapshot(), ...systemMetrics() };
+  return { ...m, ...master.rateLimits.metrics(), ...master.allocationRun.snapshot(), ...master.allocationRunLatency.snapshot(), ...systemMetrics() };
 }

@@ -78,16 +78,45 @@ export function schedulerApiHandler(master: Master) {
         return;
       }
       if (call.type === 'UNKNOWN' || !call.type) throw new CallError(400, "Expecting 'type' to be present");
-      const fw = master.frameworkForCall(call.framework_id?.value, streamId);
-      const status = applyCall(master, fw, call);
-      // An explicit empty body, as libprocess answers: without it Node would send a chunked one.
-      res.writeHead(status, { 'Content-Length': 0 }).end();
+      const principal = master.frameworkForCall(call.framework_id?.value, streamId).info.principal;
+      const limits = master.rateLimits;
+      limits.received(principal);
+      const limiter = limits.limiterFor(principal);
+      const run = () => {
+        processCall(master, call, streamId, res);
+        limits.processed(principal);
+      };
+      if (limiter === undefined) run();
+      else if (!limiter.submit(run)) {
+        const message = `Message ${call.type} dropped: capacity(${limiter.capacity}) exceeded`;
+        master.log.warn({ principal }, `Dropping call ${call.type} of framework ${call.framework_id?.value}${principal === undefined ? '' : ` (${principal})`}: capacity(${limiter.capacity}) exceeded`);
+        sendText(res, 429, message);
+      }
     } catch (err) {
-      if (err instanceof CallError) return sendText(res, err.status, err.message);
-      master.log.error({ err }, 'Failed to handle a scheduler call');
-      sendText(res, 500, `Internal error: ${(err as Error).message}`);
+      answerError(master, res, err);
     }
   };
+}
+
+/** Applies a call, now or after it waited under a rate limit (so its framework is looked up again). */
+function processCall(master: Master, call: SchedulerCall, streamId: string | undefined, res: ServerResponse): void {
+  try {
+    const fw = master.frameworkForCall(call.framework_id?.value, streamId);
+    const status = applyCall(master, fw, call);
+    // An explicit empty body, as libprocess answers: without it Node would send a chunked one.
+    res.writeHead(status, { 'Content-Length': 0 }).end();
+  } catch (err) {
+    answerError(master, res, err);
+  }
+}
+
+function answerError(master: Master, res: ServerResponse, err: unknown): void {
+  if (err instanceof CallError) {
+    sendText(res, err.status, err.message);
+    return;
+  }
+  master.log.error({ err }, 'Failed to handle a scheduler call');
+  sendText(res, 500, `Internal error: ${(err as Error).message}`);
 }
 
 function subscribe(master: Master, call: SchedulerCall, streamId: string | undefined, req: BodyRequest, res: ServerResponse, mediaType: MediaType): void {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
-import { type Daemon, startCluster, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, startCluster, startMaster, waitFor } from '../helpers/cluster.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
 let master: Daemon;
@@ -288,5 +288,50 @@ test('calls pipelined on one connection (as libmesos sends them) are all answere
   } finally {
     caller.close();
     s.close();
+  }
+});
+
+test('--rate_limits: a principal with qps is processed that often and refused past its capacity; a listed principal without qps is not throttled', async () => {
+  const { PipelinedCaller } = await import('../bench/pipelined-calls.ts');
+  const limited = await startMaster(['--registry=in_memory', '--rate_limits={"limits":[{"principal":"batch","qps":20,"capacity":3},{"principal":"prod"}]}']);
+  const batch = new TestScheduler(limited.port, 'json', false);
+  const prod = new TestScheduler(limited.port, 'json', false);
+  const callers: Array<{ close(): void }> = [];
+  try {
+    await batch.subscribe({ principal: 'batch' });
+    await prod.subscribe({ principal: 'prod' });
+    const caller = (s: TestScheduler) => {
+      const c = new PipelinedCaller('127.0.0.1', limited.port, s.client.frameworkId!, s.client.streamId!);
+      callers.push(c);
+      return c;
+    };
+    const fire = async (c: InstanceType<typeof PipelinedCaller>) => {
+      const t0 = performance.now();
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => c.call({ type: 'REVIVE' }).then(() => performance.now() - t0)));
+      return {
+        answeredAt: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+        refused: results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : [])),
+      };
+    };
+    // Eight calls in one write: the first runs at once, three wait (the capacity), four are refused.
+    const b = await fire(caller(batch));
+    assert.equal(b.answeredAt.length, 4, `answered ${b.answeredAt.length}, refused: ${b.refused.join(' | ')}`);
+    assert.equal(b.refused.length, 4);
+    for (const r of b.refused) assert.match(r, /HTTP 429: Message REVIVE dropped: capacity\(3\) exceeded/);
+    // 20 per second: the fourth call ran at least 3 x 50 ms after the first.
+    assert.ok(b.answeredAt[3]! - b.answeredAt[0]! >= 140, `answered at ${b.answeredAt.map((t) => t.toFixed(0)).join(', ')} ms`);
+    const p = await fire(caller(prod));
+    assert.deepEqual(p.refused, []);
+    assert.equal(p.answeredAt.length, 8);
+    const metrics = await limited.json<Record<string, number>>('/metrics/snapshot');
+    assert.equal(metrics['frameworks/batch/messages_received'], 8);
+    assert.equal(metrics['frameworks/batch/messages_processed'], 4);
+    assert.equal(metrics['frameworks/prod/messages_received'], 8);
+    assert.equal(metrics['frameworks/prod/messages_processed'], 8);
+  } finally {
+    for (const c of callers) c.close();
+    batch.close();
+    prod.close();
+    await limited.stop();
   }
 });

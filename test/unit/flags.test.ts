@@ -277,6 +277,15 @@ describe('constraints (ajv)', () => {
     assert.match(flagError(() => master(['--domain={}'])), /must have required property 'fault_domain'$/);
   });
 
+  it('checks --rate_limits field by field, and names an unknown one', () => {
+    assert.match(flagError(() => master(['--rate_limits={"limits":[{"principal":"a","qsp":5}]}'])), /: \/limits\/0 has an unknown field 'qsp'$/);
+    assert.match(flagError(() => master(['--rate_limits={"limits":[{"principal":"a","qps":0}]}'])), /: \/limits\/0\/qps must be > 0$/);
+    assert.match(flagError(() => master(['--rate_limits={"limits":[{"qps":3}]}'])), /: \/limits\/0 must have required property 'principal'$/);
+    assert.match(flagError(() => master(['--rate_limits={"aggregate_default_capacity":-1}'])), /: \/aggregate_default_capacity must be >= 0$/);
+    const ok = '{"limits":[{"principal":"a","qps":5.5,"capacity":10},{"principal":"b"}],"aggregate_default_qps":100}';
+    assert.deepEqual(master([`--rate_limits=${ok}`]).values.rate_limits, JSON.parse(ok));
+  });
+
   it('reports malformed JSON on one line', () => {
     assert.match(flagError(() => master(['--acls={"a":'])), /invalid value '\{"a":' for flag '--acls' \(from the command line\): expected JSON/);
   });

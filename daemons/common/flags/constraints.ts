@@ -47,6 +47,8 @@ function describe(type: FlagType, error: ErrorObject): string {
     }
     case 'pattern':
       return `${where}must match ${(error.params as { pattern: string }).pattern}`;
+    case 'additionalProperties':
+      return `${where}has an unknown field '${(error.params as { additionalProperty: string }).additionalProperty}'`;
     default:
       return `${where}${error.message ?? 'is not allowed'}`;
   }
