@@ -126,6 +126,8 @@ export class Master {
   readonly allocationRunLatency = new TimerStats('allocator/mesos/allocation_run_latency_ms');
   private stopped = false;
   private filterTimer?: NodeJS.Timeout;
+  /** When the periodic allocation runs next (Date.now() ms), once start() armed it. */
+  private nextAllocationTickAt: number | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -220,7 +222,13 @@ export class Master {
     this.timers.push(setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000));
     let pingTick = 0;
     this.timers.push(setInterval(() => this.agentBook.pingAgents(pingTick++ % PING_SLOTS), (this.config.agentPingTimeoutSecs * 1000) / PING_SLOTS));
-    this.timers.push(setInterval(() => this.scheduleAllocation(), Math.max(this.config.allocationIntervalSecs, 0.05) * 1000));
+    this.nextAllocationTickAt = Date.now() + this.allocationIntervalMs;
+    this.timers.push(
+      setInterval(() => {
+        this.nextAllocationTickAt = Date.now() + this.allocationIntervalMs;
+        this.scheduleAllocation();
+      }, this.allocationIntervalMs),
+    );
     this.timers.push(setInterval(() => this.expireRegistryAgents(), 1000));
   }
 
@@ -554,6 +562,24 @@ export class Master {
     }
   }
 
+  private get allocationIntervalMs(): number {
+    return Math.max(this.config.allocationIntervalSecs, 0.05) * 1000;
+  }
+
+  /**
+   * How long resources a framework turned down stay away from it. Mesos re-offers declined
+   * resources at its next batch allocation (every --allocation_interval) at the earliest, even
+   * with refuse_seconds 0. This master allocates as soon as resources come back, so a framework
+   * declining with refuse_seconds 0 got the same resources back as fast as they could travel,
+   * over and over (a launch benchmark spent most of the master's time on that). They now wait
+   * for the next periodic allocation for that framework; other frameworks get them at once.
+   */
+  private refuseSecondsFor(refuseSeconds: number): number {
+    if (!(refuseSeconds >= 0)) return refuseSeconds; // negative or NaN: the allocator's default
+    const untilTick = ((this.nextAllocationTickAt ?? Date.now() + this.allocationIntervalMs) - Date.now()) / 1000;
+    return Math.max(refuseSeconds, untilTick, 0.001);
+  }
+
   /** DECLINE: the offers go back with a refuse filter (default 5 s). */
   decline(fw: FrameworkRecord, offerIds: string[], refuseSeconds: number): void {
     for (const id of offerIds) {
@@ -562,7 +588,7 @@ export class Master {
         this.log.warn({ framework: fw.id, offer: id }, `Ignoring decline of unknown offer ${id}`);
         continue;
       }
-      this.dropOffer(rec, refuseSeconds);
+      this.dropOffer(rec, this.refuseSecondsFor(refuseSeconds));
     }
     this.scheduleAllocation();
   }
@@ -601,7 +627,7 @@ export class Master {
 
   /** Unused resources of an ACCEPT go back, filtered for refuse_seconds. */
   returnUnused(fw: FrameworkRecord, agentId: string, resources: Resource[], refuseSeconds: number): void {
-    if (resources.length > 0) this.allocator.recoverResources(fw.id, agentId, resources, refuseSeconds);
+    if (resources.length > 0) this.allocator.recoverResources(fw.id, agentId, resources, this.refuseSecondsFor(refuseSeconds));
     this.scheduleAllocation();
   }
 

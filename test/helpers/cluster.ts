@@ -8,12 +8,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The bundle the test runner builds before any test runs (see test/run.ts). */
-export const BUNDLE = process.env.MESOS_TEST_BINARY ?? path.join(ROOT, 'build', 'mesos.cjs');
+/**
+ * What daemons run from: MESOS_TEST_BINARY, else the bundle the test runner builds before any
+ * test runs (see test/run.ts). Read at each start: `npm run bench` sets it after importing this.
+ */
+export function testBinary(): string {
+  return process.env.MESOS_TEST_BINARY ?? path.join(ROOT, 'build', 'mesos.cjs');
+}
+export const BUNDLE = testBinary();
 
 export function mesosCommand(args: string[]): { file: string; args: string[] } {
-  if (BUNDLE.endsWith('.cjs') || BUNDLE.endsWith('.js')) return { file: process.execPath, args: [BUNDLE, ...args] };
-  return { file: BUNDLE, args };
+  const bin = testBinary();
+  if (bin.endsWith('.cjs') || bin.endsWith('.js')) return { file: process.execPath, args: [bin, ...args] };
+  return { file: bin, args };
 }
 
 export async function freePort(): Promise<number> {

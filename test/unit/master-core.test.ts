@@ -53,6 +53,15 @@ class Link implements AgentLink {
 /** The master batches allocation on setImmediate; this lets it run. */
 const allocation = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The shortest allocation interval (50 ms), for tests that wait for the periodic allocation. */
+const FAST_TICKS: Partial<MasterConfig> = { allocationIntervalSecs: 0.05 };
+
+/** Waits past the next periodic allocation of a FAST_TICKS master, and lets it run. */
+const periodicAllocation = async () => {
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  await allocation();
+};
+
 let masters: Master[] = [];
 afterEach(() => {
   for (const m of masters) m.stop();
@@ -260,17 +269,51 @@ describe('Master core: launching and status updates', () => {
     assert.equal(sink.offers().length, 1);
   });
 
-  test('with refuse_seconds 0 the unused part is offered again at once', async () => {
-    const master = newMaster();
+  test('with refuse_seconds 0 the unused part comes back at the next periodic allocation, as in Mesos, not at once', async () => {
+    const master = newMaster(FAST_TICKS);
     const { fw, sink } = subscribe(master);
     const { agent } = register(master);
     await allocation();
     launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id)], 0);
     await allocation();
+    assert.equal(sink.offers().length, 1, 'not bounced straight back');
+    await periodicAllocation();
     const offers = sink.offers();
     assert.equal(offers.length, 2);
     assert.equal(scalar(offers[1]!.resources, 'cpus'), 1.5);
     assert.equal(scalar(offers[1]!.resources, 'mem'), 896);
+  });
+
+  test('what one framework declined with refuse_seconds 0 goes to another framework at once', async () => {
+    const master = newMaster();
+    const first = subscribe(master, frameworkInfo({ name: 'first' }));
+    const { agent } = register(master);
+    await allocation();
+    const second = subscribe(master, frameworkInfo({ name: 'second' }));
+    call(master, first.fw, 'DECLINE', { decline: { offer_ids: [currentOffer(master, first.sink, agent.id).id], filters: { refuse_seconds: 0 } } });
+    await allocation();
+    assert.equal(scalar(currentOffer(master, second.sink, agent.id).resources, 'cpus'), 2);
+  });
+
+  test('a decline with refuse_seconds 0, over and over, is offered again once per allocation interval, not in a loop', async () => {
+    const master = newMaster(FAST_TICKS);
+    master.start();
+    const { fw, sink } = subscribe(master);
+    register(master);
+    // The framework declines every offer the moment it gets it, as a scheduler with nothing to run.
+    const sendOffers = sink.send.bind(sink);
+    sink.send = (event) => {
+      sendOffers(event);
+      if (event.type === 'OFFERS') {
+        const ids = (event.offers as { offers: Offer[] }).offers.map((o) => o.id);
+        queueMicrotask(() => call(master, fw, 'DECLINE', { decline: { offer_ids: ids, filters: { refuse_seconds: 0 } } }));
+      }
+    };
+    await allocation();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // 500 ms at one interval of 50 ms: about ten offers (the timers drift a little), not thousands.
+    const n = sink.offers().length;
+    assert.ok(n >= 3 && n <= 15, `${n} offers in 500 ms`);
   });
 
   test('a status update is forwarded as UPDATE with its uuid and the agent id', async () => {
@@ -873,12 +916,12 @@ describe('Master core: agents lost and coming back', () => {
   });
 
   test('an agent re-registering while its offer is outstanding does not get offered twice', async () => {
-    const master = newMaster();
+    const master = newMaster(FAST_TICKS);
     const { fw, sink } = subscribe(master);
     const first = register(master);
     await allocation();
     launch(master, fw, [currentOffer(master, sink, first.agent.id).id.value], [taskInfo('kept', first.agent.id, 'cpus:1;mem:128')], 0);
-    await allocation();
+    await periodicAllocation();
     assert.equal(master.offers.size, 1, 'the rest of the agent is on offer');
     register(master, {
       agent_id: first.agent.id,
@@ -945,7 +988,7 @@ describe('Master core: agents lost and coming back', () => {
 });
 
 test('an executor is charged once for all its tasks and its resources return when it exits', async () => {
-  const master = newMaster();
+  const master = newMaster(FAST_TICKS);
   const { fw, sink } = subscribe(master);
   const { agent } = register(master);
   await allocation();
@@ -955,11 +998,11 @@ test('an executor is charged once for all its tasks and its resources return whe
     executor: { executor_id: { value: 'exec-1' }, command: { value: './executor' }, resources: parseResources('cpus:0.5;mem:64') },
   });
   launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [withExecutor('e1')], 0);
-  await allocation();
+  await periodicAllocation();
   // 2 cpus - 0.5 (task) - 0.5 (executor) = 1 cpu offered again.
   assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 1);
   launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [withExecutor('e2')], 0);
-  await allocation();
+  await periodicAllocation();
   assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 0.5, 'the running executor is not charged again');
   master.executorExited(agent, fw.id, 'exec-1', 0);
   await allocation();
