@@ -6,7 +6,7 @@
 // Crash injection for tests: MESOS_TEST_CRASH_CHECKPOINT=<p> makes each write step exit the
 // process with probability p (0 < p <= 1) at a random point: after a partial write, before the
 // fsync, before the rename.
-import { constants } from 'node:fs';
+import { constants, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -53,6 +53,17 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   maybeCrash(`before renaming ${tmp}`);
   await rename(tmp, file);
   await fsyncDir(dir);
+}
+
+/**
+ * Replaces `file` with JSON atomically against a crash of the process (the page cache keeps
+ * what was written), not of the machine: no fsync, and synchronous, for state that a reboot
+ * makes moot anyway.
+ */
+export function writeJsonAtomicSync(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
+  renameSync(tmp, file);
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
