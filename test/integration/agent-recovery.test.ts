@@ -233,12 +233,12 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
 
 test('kill -9 of the task supervisor: a new one adopts the running task from its record; it stays RUNNING, is not launched again, and its end is reported', async () => {
   const s = new TestScheduler(master.port, 'json');
+  const gate = path.join(tempDir('gates'), 'end');
+  execFileSync('mkfifo', [gate]);
+  let released = false;
   try {
     await s.subscribe({ checkpoint: true });
     const offer = await s.nextOffer();
-    const gates = tempDir('gates');
-    const gate = path.join(gates, 'end');
-    execFileSync('mkfifo', [gate]);
     await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('adopted', offer, `read x < ${gate}; exit 0`)] } }] } });
     await s.waitState('adopted', 'TASK_RUNNING');
     const pidFile = path.join(agent.runtimeDir ?? path.join(agent.workDir, 'run'), 'supervisor.pid');
@@ -252,11 +252,20 @@ test('kill -9 of the task supervisor: a new one adopts the running task from its
     await sleep(1500);
     assert.deepEqual(distinctStates(s, 'adopted'), ['TASK_STARTING', 'TASK_RUNNING'], 'still running under the new supervisor');
     execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 10_000 });
+    released = true;
     // Not its child: the new supervisor sees the task gone, but not how it ended.
     const end = await waitFor('the end of the adopted task', () => s.updates('adopted').find((u) => u.state === 'TASK_FAILED'));
     assert.match(end.message ?? '', /exit status is unknown/);
     assert.equal(readFileSync(path.join(await agentSandbox('adopted'), 'launches'), 'utf8'), 'launched\n');
   } finally {
+    // A failed run must not leave the task waiting at its gate forever.
+    if (!released) {
+      try {
+        execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 2_000 });
+      } catch {
+        // nobody was reading: the task never started or is gone already
+      }
+    }
     s.close();
   }
 });
