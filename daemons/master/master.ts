@@ -457,6 +457,11 @@ export class Master {
 
   // ---------------------------------------------------------------- offers
 
+  /** An allocation run is due (at the end of the turn, or after allocationPauseMs). */
+  get allocationPending(): boolean {
+    return this.allocationScheduled;
+  }
+
   scheduleAllocation(): void {
     if (this.allocationScheduled || this.stopped) return;
     this.allocationScheduled = true;
@@ -1033,4 +1038,3 @@ function storedTask(task: TaskRecord): StoredTask {
   return rest;
 }
 
-/** The resources of the tasks that still hold theirs. */

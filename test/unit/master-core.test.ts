@@ -50,8 +50,14 @@ class Link implements AgentLink {
   }
 }
 
-/** The master batches allocation on setImmediate; this lets it run. */
-const allocation = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The master batches allocation at the end of the turn, or, after a run longer than a few
+ * milliseconds (a loaded machine), a pause later (allocationPauseMs); this lets it run.
+ */
+const allocation = async () => {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  while (masters.some((m) => m.allocationPending)) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+};
 
 /** The shortest allocation interval (50 ms), for tests that wait for the periodic allocation. */
 const FAST_TICKS: Partial<MasterConfig> = { allocationIntervalSecs: 0.05 };
