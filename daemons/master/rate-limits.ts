@@ -39,7 +39,7 @@ export const RATE_LIMITS_SCHEMA = {
 /** A time source and a timer, so the limiter can be tested without waiting. */
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): { unref?(): unknown };
+  setTimeout(fn: () => void, ms: number): unknown;
 }
 
 const realClock: Clock = { now: () => performance.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) };
@@ -55,8 +55,6 @@ export class BoundedRateLimiter {
   /** When the next permit may be given. */
   private nextPermitAt = Number.NEGATIVE_INFINITY;
   private timerArmed = false;
-  /** Submitted and not yet run (Mesos's `messages`). */
-  outstanding = 0;
 
   constructor(
     readonly qps: number,
@@ -66,10 +64,14 @@ export class BoundedRateLimiter {
     this.intervalMs = 1000 / qps;
   }
 
+  /** Submitted and not yet run (Mesos's `messages`). */
+  get outstanding(): number {
+    return this.queue.length;
+  }
+
   /** Queues `work`; false (and nothing queued) when `capacity` calls already wait. */
   submit(work: () => void): boolean {
     if (this.capacity !== undefined && this.outstanding >= this.capacity) return false;
-    this.outstanding++;
     this.queue.push(work);
     if (!this.timerArmed) this.drain();
     return true;
@@ -86,7 +88,6 @@ export class BoundedRateLimiter {
       }
       this.nextPermitAt = now + this.intervalMs;
       const work = this.queue.shift()!;
-      this.outstanding--;
       work();
     }
   }

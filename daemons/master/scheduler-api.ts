@@ -13,6 +13,7 @@ import { newUuid } from '../common/ids.ts';
 import type { FrameworkInfo } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
+import type { FrameworkRecord } from './records.ts';
 import { CallError, type Master } from './master.ts';
 import { applyCall, type SchedulerCall } from './scheduler-calls.ts';
 
@@ -78,16 +79,29 @@ export function schedulerApiHandler(master: Master) {
         return;
       }
       if (call.type === 'UNKNOWN' || !call.type) throw new CallError(400, "Expecting 'type' to be present");
-      const principal = master.frameworkForCall(call.framework_id?.value, streamId).info.principal;
+      const fw = master.frameworkForCall(call.framework_id?.value, streamId);
+      const principal = fw.info.principal;
       const limits = master.rateLimits;
       limits.received(principal);
       const limiter = limits.limiterFor(principal);
-      const run = () => {
-        processCall(master, call, streamId, res);
+      if (limiter === undefined) {
+        try {
+          answerCall(master, fw, call, res);
+        } finally {
+          limits.processed(principal);
+        }
+        return;
+      }
+      const waited = () => {
+        // Its framework is looked up again: it may have gone or subscribed anew meanwhile.
+        try {
+          answerCall(master, master.frameworkForCall(call.framework_id?.value, streamId), call, res);
+        } catch (err) {
+          answerError(master, res, err);
+        }
         limits.processed(principal);
       };
-      if (limiter === undefined) run();
-      else if (!limiter.submit(run)) {
+      if (!limiter.submit(waited)) {
         const message = `Message ${call.type} dropped: capacity(${limiter.capacity}) exceeded`;
         master.log.warn({ principal }, `Dropping call ${call.type} of framework ${call.framework_id?.value}${principal === undefined ? '' : ` (${principal})`}: capacity(${limiter.capacity}) exceeded`);
         sendText(res, 429, message);
@@ -98,16 +112,11 @@ export function schedulerApiHandler(master: Master) {
   };
 }
 
-/** Applies a call, now or after it waited under a rate limit (so its framework is looked up again). */
-function processCall(master: Master, call: SchedulerCall, streamId: string | undefined, res: ServerResponse): void {
-  try {
-    const fw = master.frameworkForCall(call.framework_id?.value, streamId);
-    const status = applyCall(master, fw, call);
-    // An explicit empty body, as libprocess answers: without it Node would send a chunked one.
-    res.writeHead(status, { 'Content-Length': 0 }).end();
-  } catch (err) {
-    answerError(master, res, err);
-  }
+/** Applies a call and answers it; throws CallError for a wrong call. */
+function answerCall(master: Master, fw: FrameworkRecord, call: SchedulerCall, res: ServerResponse): void {
+  const status = applyCall(master, fw, call);
+  // An explicit empty body, as libprocess answers: without it Node would send a chunked one.
+  res.writeHead(status, { 'Content-Length': 0 }).end();
 }
 
 function answerError(master: Master, res: ServerResponse, err: unknown): void {

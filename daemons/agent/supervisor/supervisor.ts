@@ -77,13 +77,8 @@ class Supervisor {
    * anyway. Two durable asynchronous writes per task (nine file-system calls each through the
    * thread pool) had cost a fifth of the command-task launch rate on one agent.
    */
-  private record(c: Container): Promise<void> {
-    try {
-      writeJsonAtomicSync(path.join(this.recordsDir, `${c.state.id}.json`), { ...c.state, start_time: c.startTime });
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  private async record(c: Container): Promise<void> {
+    writeJsonAtomicSync(path.join(this.recordsDir, `${c.state.id}.json`), { ...c.state, start_time: c.startTime });
   }
 
   /** Containers of an earlier supervisor: still running ones are watched, others are ended. */
