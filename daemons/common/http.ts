@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { createGzip, gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
-import { encodeRecord } from './recordio.ts';
+import { encodeRecord, encodeTextRecord } from './recordio.ts';
 import { DIRECT_BYTES } from './turn-writes.ts';
 import { bodyChunks, jsonPieces, piecesBuffer, piecesByteLength } from './raw-json.ts';
 
@@ -140,10 +140,26 @@ export function requestMediaType(req: IncomingMessage): MediaType | { status: nu
   return { status: 415, message: `Expecting 'Content-Type' of ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
 }
 
+type Negotiated = MediaType | { readonly status: number; readonly message: string };
+
+/** Answers by Accept header: a client sends the same one on every call. */
+const negotiated = new Map<string, Negotiated>();
+const NEGOTIATED_MAX = 256;
+
 /** The media type to answer with, from Accept (406 when neither JSON nor protobuf is acceptable). */
-export function responseMediaType(req: IncomingMessage): MediaType | { status: number; message: string } {
+export function responseMediaType(req: IncomingMessage): Negotiated {
   const accept = req.headers.accept;
   if (!accept) return APPLICATION_JSON;
+  let answer = negotiated.get(accept);
+  if (answer === undefined) {
+    answer = negotiate(accept);
+    if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+    negotiated.set(accept, answer);
+  }
+  return answer;
+}
+
+function negotiate(accept: string): Negotiated {
   const ranges = accept.split(',').map((part) => {
     const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
     const q = params.find((p) => p.startsWith('q='));
@@ -180,6 +196,6 @@ export function startRecordIOStream(res: ServerResponse, mediaType: MediaType, h
   res.socket?.setNoDelay(true);
   return (payload) => {
     if (res.writableEnded || res.destroyed) return false;
-    return res.write(encodeRecord(payload));
+    return res.write(typeof payload === 'string' ? encodeTextRecord(payload) : encodeRecord(payload));
   };
 }

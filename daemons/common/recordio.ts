@@ -6,6 +6,14 @@ export function encodeRecord(payload: Uint8Array | string): Buffer {
   return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
 }
 
+/**
+ * A text record as one string, for writers that take strings (an HTTP response, a socket): the
+ * socket encodes it straight into its send buffer, where encodeRecord would make three Buffers.
+ */
+export function encodeTextRecord(payload: string): string {
+  return `${Buffer.byteLength(payload)}\n${payload}`;
+}
+
 export class RecordIOError extends Error {}
 
 /** Incremental decoder: feed it chunks as they arrive, get whole records back. */
@@ -22,6 +30,9 @@ export class RecordIODecoder {
   decode(chunk: Uint8Array): Buffer[] {
     this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.pendingBytes += chunk.byteLength;
+    // A record arriving in many chunks is joined once, when it is whole (joining on every chunk
+    // copies a large record over and over).
+    if (this.expected >= 0 && this.pendingBytes < this.expected) return [];
     const records: Buffer[] = [];
     let buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     let offset = 0;

@@ -16,7 +16,7 @@ import {
 } from '../../daemons/common/agent-protocol.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { Resource, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
-import { RecordIODecoder, encodeRecord } from '../../daemons/common/recordio.ts';
+import { RecordIODecoder, encodeRecord, encodeTextRecord } from '../../daemons/common/recordio.ts';
 
 export interface EmulatorOptions {
   masterHost: string;
@@ -116,7 +116,7 @@ class EmulatedAgent {
         req.uncork();
       });
     }
-    req.write(encodeRecord(JSON.stringify(msg)));
+    req.write(encodeTextRecord(JSON.stringify(msg)));
     return true;
   }
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { findInPasswd } from '../../daemons/agent/users.ts';
 import { invokedCommand } from '../../daemons/cli/dispatch.ts';
-import { formatRecord } from '../../daemons/common/log.ts';
+import { createLogger, formatRecord } from '../../daemons/common/log.ts';
 
 describe('formatRecord (glog-like lines)', () => {
   // Local time, as glog prints it.
@@ -69,6 +72,29 @@ describe('formatRecord (glog-like lines)', () => {
   test('single-digit months, days and hours are zero-padded; microseconds have six digits', () => {
     const t = new Date(2024, 0, 2, 3, 4, 5, 678).getTime();
     assert.equal(formatRecord({ level: 30, time: t, pid: 9, name: 'n', msg: 'm' }), 'I0102 03:04:05.678000 9 n] m\n');
+  });
+});
+
+describe('createLogger', () => {
+  test('writes glog lines to <log_dir>/<program>.INFO, at the chosen level and above', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'log-'));
+    try {
+      const log = createLogger({ name: 'master', fileName: 'mesos-master', level: 'WARNING', quiet: true, logDir: dir });
+      log.logger.info('not at this level');
+      log.logger.warn({ agent: 'a1' }, 'Agent lost');
+      await log.close();
+      assert.equal(log.file, path.join(dir, 'mesos-master.INFO'));
+      assert.match(readFileSync(log.file!, 'utf8'), /^W\d{4} [\d:.]+ \d+ master\] Agent lost agent=a1\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with --quiet and no --log_dir makes no records at all', () => {
+    const log = createLogger({ name: 'master', quiet: true });
+    assert.equal(log.logger.isLevelEnabled('info'), false);
+    assert.equal(log.logger.isLevelEnabled('error'), false);
+    assert.equal(createLogger({ name: 'master', quiet: false }).logger.isLevelEnabled('info'), true);
   });
 });
 

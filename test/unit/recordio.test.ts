@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { encodeRecord, RecordIODecoder, RecordIOError } from '../../daemons/common/recordio.ts';
+import { encodeRecord, encodeTextRecord, RecordIODecoder, RecordIOError } from '../../daemons/common/recordio.ts';
 
 const text = (records: Buffer[]): string[] => records.map((r) => r.toString('utf8'));
 
@@ -23,6 +23,16 @@ describe('encodeRecord', () => {
 
   test('encodes an empty record', () => {
     assert.equal(encodeRecord('').toString(), '0\n');
+  });
+});
+
+describe('encodeTextRecord', () => {
+  test('is the same bytes as encodeRecord, as one string', () => {
+    for (const payload of ['{"a":1}', 'é€', '', 'x'.repeat(70_000)]) {
+      const out = encodeTextRecord(payload);
+      assert.equal(typeof out, 'string');
+      assert.deepEqual(Buffer.from(out), encodeRecord(payload));
+    }
   });
 });
 
@@ -104,6 +114,19 @@ describe('RecordIODecoder', () => {
     const d = new RecordIODecoder(10);
     assert.deepEqual(text(d.decode(Buffer.from('10\n0123456789'))), ['0123456789']);
     assert.throws(() => d.decode(Buffer.from('11\n')), (err: unknown) => err instanceof RecordIOError && /exceeds the limit of 10/.test(err.message));
+  });
+
+  test('joins a record that arrives in many chunks once, when it is whole', (t) => {
+    const payload = 'y'.repeat(100_000);
+    const wire = encodeRecord(payload);
+    const d = new RecordIODecoder();
+    const concat = t.mock.method(Buffer, 'concat');
+    const got: Buffer[] = [];
+    for (let at = 0; at < wire.length; at += 1000) got.push(...d.decode(wire.subarray(at, at + 1000)));
+    assert.deepEqual(text(got), [payload]);
+    // One join for the length prefix split from the body's first bytes, one for the whole record.
+    assert.ok(concat.mock.callCount() <= 2, `Buffer.concat ran ${concat.mock.callCount()} times`);
+    assert.equal(d.idle, true);
   });
 
   test('accepts binary payloads containing newlines', () => {
