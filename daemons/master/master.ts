@@ -73,6 +73,13 @@ export class CallError extends Error {
   }
 }
 
+/**
+ * Refuse filters expiring this close together (at most a quarter of the allocation interval) are
+ * dropped by one allocation run: resources come back at most this much later than
+ * refuse_seconds says (Mesos: at its next batch allocation, up to an interval later).
+ */
+export const FILTER_EXPIRY_BATCH_MS = 50;
+
 const TASK_STATE_METRIC: Record<TaskState, string> = {
   TASK_STAGING: 'staging',
   TASK_STARTING: 'starting',
@@ -126,6 +133,8 @@ export class Master {
   readonly allocationRunLatency = new TimerStats('allocator/mesos/allocation_run_latency_ms');
   private stopped = false;
   private filterTimer?: NodeJS.Timeout;
+  /** When filterTimer fires (Date.now() ms). */
+  private filterTimerDue = 0;
   /** When the periodic allocation runs next (Date.now() ms), once start() armed it. */
   private nextAllocationTickAt: number | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -535,13 +544,29 @@ export class Master {
     this.armFilterTimer();
   }
 
+  /**
+   * Allocates again when refuse filters expire: once for all those expiring within
+   * FILTER_EXPIRY_BATCH_MS of the first. One run per expiry had a master with 10,000 agents and
+   * thousands of filters (the unused parts of accepted offers) spend 120 runs a second going
+   * through every agent. An armed timer that still fits is kept: allocations run hundreds of
+   * times a second under load, and each would otherwise replace it.
+   */
   private armFilterTimer(): void {
     const next = this.allocator.nextFilterExpiry();
+    if (next === undefined) {
+      if (this.filterTimer) clearTimeout(this.filterTimer);
+      this.filterTimer = undefined;
+      return;
+    }
+    const batchMs = Math.min(FILTER_EXPIRY_BATCH_MS, this.allocationIntervalMs / 4);
+    if (this.filterTimer && this.filterTimerDue > next && this.filterTimerDue <= next + batchMs) return;
     if (this.filterTimer) clearTimeout(this.filterTimer);
-    this.filterTimer = undefined;
-    if (next === undefined) return;
-    const delay = Math.max(0, next - Date.now()) + 1;
-    this.filterTimer = setTimeout(() => this.scheduleAllocation(), Math.min(delay, 2 ** 31 - 1));
+    this.filterTimerDue = next + batchMs;
+    const delay = Math.max(1, this.filterTimerDue - Date.now());
+    this.filterTimer = setTimeout(() => {
+      this.filterTimer = undefined;
+      this.scheduleAllocation();
+    }, Math.min(delay, 2 ** 31 - 1));
   }
 
   /** Takes an offer out of circulation, returning its resources to the allocator. */
@@ -581,7 +606,9 @@ export class Master {
    */
   private refuseSecondsFor(refuseSeconds: number): number {
     if (!(refuseSeconds >= 0)) return refuseSeconds; // negative or NaN: the allocator's default
-    const untilTick = ((this.nextAllocationTickAt ?? Date.now() + this.allocationIntervalMs) - Date.now()) / 1000;
+    // A little before the tick, so that the tick's run (its timer may fire a millisecond early)
+    // finds the filter gone rather than waiting for the filter timer.
+    const untilTick = ((this.nextAllocationTickAt ?? Date.now() + this.allocationIntervalMs) - Date.now() - 10) / 1000;
     return Math.max(refuseSeconds, untilTick, 0.001);
   }
 

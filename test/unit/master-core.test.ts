@@ -8,7 +8,7 @@ import { contains, parseResources, scalar } from '../../daemons/common/resources
 import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
 import { jsonText } from '../../daemons/common/raw-json.ts';
 import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
-import { CallError, Master, type MasterConfig } from '../../daemons/master/master.ts';
+import { CallError, FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
 import { stateJson } from '../../daemons/master/state-json.ts';
@@ -320,6 +320,26 @@ describe('Master core: launching and status updates', () => {
     // 500 ms at one interval of 50 ms: about ten offers (the timers drift a little), not thousands.
     const n = sink.offers().length;
     assert.ok(n >= 3 && n <= 15, `${n} offers in 500 ms`);
+  });
+
+  test('refuse filters expiring close together are dropped by one allocation run, not one run each', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const agents = Array.from({ length: 20 }, (_, i) => register(master, { hostname: `agent${i}.test`, pid: `slave(1)@10.0.1.${i}:5051` }).agent);
+    await allocation();
+    // Filters that expire 2 ms apart, over 40 ms (and after the allocation interval, which a
+    // shorter refusal would be stretched to).
+    for (const [i, agent] of agents.entries()) {
+      call(master, fw, 'DECLINE', { decline: { offer_ids: [currentOffer(master, sink, agent.id).id], filters: { refuse_seconds: 1.1 + i * 0.002 } } });
+    }
+    await allocation();
+    const offersBefore = sink.offers().length;
+    const runsBefore = master.allocationRun.count;
+    await new Promise((resolve) => setTimeout(resolve, 1100 + 40 + FILTER_EXPIRY_BATCH_MS + 100));
+    await allocation();
+    assert.equal(sink.offers().length - offersBefore, 20, 'every agent is offered again once its filter is gone');
+    const runs = master.allocationRun.count - runsBefore;
+    assert.ok(runs <= 3, `${runs} allocation runs for 20 expiries`);
   });
 
   test('a status update is forwarded as UPDATE with its uuid and the agent id', async () => {
