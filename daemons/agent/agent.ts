@@ -225,6 +225,9 @@ export class Agent {
     return fw;
   }
 
+  /** Told of every executor run added (its sandbox is made browsable through /files). */
+  onExecutorAdded: ((fw: AgentFramework, ex: AgentExecutor) => void) | undefined;
+
   /** Adds an executor run; `directory` and `containerId` are given when recovering. */
   addExecutor(fw: AgentFramework, kind: ExecutorKind, info: ExecutorInfo, killGroupOnFailure: boolean, existing?: { containerId: string; directory: string }): AgentExecutor {
     const containerId = existing?.containerId ?? newUuid();
@@ -241,6 +244,7 @@ export class Agent {
       killGroupOnFailure,
     };
     fw.executors.set(ex.id, ex);
+    this.onExecutorAdded?.(fw, ex);
     return ex;
   }
 

@@ -20,6 +20,7 @@ import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, readCheckpoints, removeCheckpoints } from './checkpoints.ts';
+import type { AgentExecutor, AgentFramework } from './records.ts';
 import { applyRecovery } from './recovery.ts';
 import { SupervisorClient } from './supervisor/client.ts';
 import type { ExitStatus } from './supervisor/protocol.ts';
@@ -277,15 +278,14 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   if (agent.config.port === 0) agent.config.port = port;
   agent.executors.serving();
 
-  // Sandboxes become browsable through /files as they are created.
-  const attachSandboxes = () => {
-    for (const fw of agent.frameworks.values()) {
-      for (const ex of fw.executors.values()) {
-        files.attach(ex.directory);
-        if (agent.id) files.attach(ex.directory, latestRunVirtualPath(agent.id, fw.id, ex.id));
-      }
-    }
+  // Sandboxes become browsable through /files: the recovered ones now, new ones as they are
+  // made (going through all of them on every launch took a quarter of the agent's time).
+  const attachSandbox = (fw: AgentFramework, ex: AgentExecutor) => {
+    files.attach(ex.directory);
+    if (agent.id) files.attach(ex.directory, latestRunVirtualPath(agent.id, fw.id, ex.id));
   };
+  for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) attachSandbox(fw, ex);
+  agent.onExecutorAdded = attachSandbox;
   files.attach(path.join(workDir, 'slaves'));
 
   const link = new MasterLink(
@@ -303,7 +303,6 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       },
       message: (msg) => {
         agent.handle(msg);
-        if (msg.type === 'RUN_TASK' || msg.type === 'RUN_TASK_GROUP') attachSandboxes();
       },
       shutdown: (message) => {
         log.logger.warn(`The master asked this agent to shut down: ${message}. Killing its tasks and registering again as a new agent.`);

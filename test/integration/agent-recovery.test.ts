@@ -86,6 +86,9 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
     agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
     assert.equal((await agent.json<{ id: string }>('/state')).id, agentId, 'same agent id after the restart');
     assert.match(agent.output, /Recovered agent \S+: 1 frameworks, 40 running tasks re-attached, 10 ended while the agent was down, 0 launched now, 0 lost/);
+    // Recovered sandboxes are browsable under their latest-run path before anything new launches.
+    const latest = `/slaves/${agentId}/frameworks/${s.client.frameworkId}/executors/late-0/runs/latest/launches`;
+    assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data, 'launched\n');
     release(afterRestart);
 
     await waitFor('every task terminal', () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED')), 30_000);

@@ -95,6 +95,11 @@ test('sandbox files: browse, read (with offset -1), download; nothing outside sa
   const names = listing.map((e) => path.basename(e.path)).sort();
   assert.deepEqual(names, ['stderr', 'stdout']);
   assert.match(listing[0]!.mode, /^-rw/);
+  // And under the virtual path of the executor's latest run, as Mesos's web UI asks for it.
+  const ids = await agent.json<{ id: string; completed_frameworks: { id: string; completed_executors: { id: string }[] }[] }>('/slave(1)/state');
+  const fwId = ids.completed_frameworks.find((f) => f.completed_executors.some((e) => e.id === 'files-task'))!.id;
+  const latest = `/slaves/${ids.id}/frameworks/${fwId}/executors/files-task/runs/latest/stdout`;
+  assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data, 'line-one\nline-two\n');
   const stdoutPath = encodeURIComponent(path.join(ex.directory, 'stdout'));
   const size = await agent.json<{ offset: number; data: string }>(`/files/read?path=${stdoutPath}&offset=-1`);
   assert.equal(size.offset, 'line-one\nline-two\n'.length);
