@@ -227,6 +227,8 @@ export class Agent {
 
   /** Told of every executor run added (its sandbox is made browsable through /files). */
   onExecutorAdded: ((fw: AgentFramework, ex: AgentExecutor) => void) | undefined;
+  /** Told of every executor run that ended (its sandbox goes after --gc_delay). */
+  onExecutorCompleted: ((fw: AgentFramework, ex: AgentExecutor) => void) | undefined;
 
   /** Adds an executor run; `directory` and `containerId` are given when recovering. */
   addExecutor(fw: AgentFramework, kind: ExecutorKind, info: ExecutorInfo, killGroupOnFailure: boolean, existing?: { containerId: string; directory: string }): AgentExecutor {
@@ -654,6 +656,7 @@ export class Agent {
   completeExecutor(fw: AgentFramework, ex: AgentExecutor, checkpoint = true): void {
     fw.executors.delete(ex.id);
     fw.completedExecutors.push(ex);
+    this.onExecutorCompleted?.(fw, ex);
     const done = [...ex.completedTasks];
     for (const t of done) this.byContainer.delete(t.containerId);
     if (checkpoint && this.paths) {

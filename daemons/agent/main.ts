@@ -29,6 +29,7 @@ import { createAgentApp } from './http-app.ts';
 import { MasterLink } from './master-link.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
 import { latestAgentLink, latestRunVirtualPath } from './sandbox.ts';
+import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
 
 const BUILD_TIME = Date.now();
 
@@ -287,6 +288,26 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) attachSandbox(fw, ex);
   agent.onExecutorAdded = attachSandbox;
   files.attach(path.join(workDir, 'slaves'));
+
+  // Finished sandboxes go after --gc_delay (sooner when the disk fills): those of this run as
+  // their executors end, those left by earlier runs by their age.
+  const gc = new SandboxGc({
+    delayMs: flags.gc_delay * 1000,
+    headroom: flags.gc_disk_headroom,
+    diskUsage: () => diskUsage(workDir),
+    removed: (dir) => {
+      files.detach(dir);
+      const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/[^/]+$/.exec(dir);
+      if (m) files.detach(latestRunVirtualPath(m[1]!, m[2]!, m[3]!), dir);
+    },
+    warn: (message) => log.logger.warn(message),
+  });
+  agent.onExecutorCompleted = (_fw, ex) => gc.schedule(ex.directory);
+  const inUse = new Set<string>();
+  for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) inUse.add(ex.directory);
+  for (const { dir, at } of await finishedSandboxes(workDir, inUse)) gc.schedule(dir, at);
+  gc.start(flags.disk_watch_interval * 1000);
+  void gc.prune();
 
   const link = new MasterLink(
     masterEndpoint,

@@ -16,8 +16,10 @@ export class AttachedPaths {
     this.attached.set(normalise(virtualPath), realPath);
   }
 
-  detach(virtualPath: string): void {
-    this.attached.delete(normalise(virtualPath));
+  /** Detaches a virtual path; with `realPath`, only while it still leads there. */
+  detach(virtualPath: string, realPath?: string): void {
+    const key = normalise(virtualPath);
+    if (realPath === undefined || this.attached.get(key) === realPath) this.attached.delete(key);
   }
 
   /**
