@@ -40,7 +40,7 @@ export class SandboxGc {
     this.finished.set(dir, at);
   }
 
-  /** Sandboxes waiting for removal (for tests and /metrics). */
+  /** Sandboxes waiting for removal. */
   get scheduled(): number {
     return this.finished.size;
   }
