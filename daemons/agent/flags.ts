@@ -60,6 +60,7 @@ export const agentFlagDefs = [
     type: 'path',
     help: 'Directory holding the executor and helper programs.',
     defaultHelp: 'the directory of this executable',
+    inert: 'the executor and helper programs are built into the mesos binary',
   },
   {
     name: 'sandbox_directory',
@@ -68,7 +69,7 @@ export const agentFlagDefs = [
     help: 'Where the sandbox appears inside containers that have their own filesystem.',
   },
   { name: 'frameworks_home', type: 'path', default: '', help: 'Directory prepended to relative executor URIs.' },
-  { name: 'hadoop_home', type: 'path', help: 'Hadoop installation used to fetch hdfs:// URIs.', defaultHelp: 'HADOOP_HOME, else hadoop on PATH' },
+  { name: 'hadoop_home', type: 'path', help: 'Hadoop installation used to fetch hdfs:// URIs.', defaultHelp: 'HADOOP_HOME, else hadoop on PATH', inert: 'the fetcher takes http(s)://, file:// and paths, not hdfs://' },
 
   // Resources.
   {
@@ -78,7 +79,7 @@ export const agentFlagDefs = [
     defaultHelp: 'detected: all cores; memory less min(1GB, half); disk less min(5GB, half); ports [31000-32000]',
   },
   { name: 'attributes', type: 'string', help: 'Attributes for placement, e.g. rack:r1;zone:z1.' },
-  { name: 'default_role', type: 'string', default: '*', help: 'Role of resources that do not name one in --resources.' },
+  { name: 'default_role', type: 'string', default: '*', help: 'Role of resources that do not name one in --resources.', inert: 'resources that name no role in --resources are unreserved (\'*\')' },
 
   // Containers.
   {
@@ -93,6 +94,7 @@ export const agentFlagDefs = [
     type: 'string',
     default: 'posix/cpu,posix/mem',
     help: 'Comma-separated isolators for the Mesos containerizer, e.g. cgroups/cpu,cgroups/mem,filesystem/linux.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups or namespaces',
   },
   {
     name: 'launcher',
@@ -100,15 +102,17 @@ export const agentFlagDefs = [
     help: 'How the Mesos containerizer starts and tracks processes.',
     defaultHelp: 'linux when available (root on Linux), else posix',
     schema: { enum: ['linux', 'posix'] },
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
   },
-  { name: 'image_providers', type: 'string', help: 'Comma-separated container image types for the Mesos containerizer, e.g. docker.' },
-  { name: 'image_provisioner_backend', type: 'string', help: 'How image layers are assembled: aufs, bind, copy or overlay.' },
+  { name: 'image_providers', type: 'string', help: 'Comma-separated container image types for the Mesos containerizer, e.g. docker.', inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)' },
+  { name: 'image_provisioner_backend', type: 'string', help: 'How image layers are assembled: aufs, bind, copy or overlay.', inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)' },
   { name: 'switch_user', type: 'bool', default: 'true', help: "Run tasks as their framework's or command's user (needs root)." },
   {
     name: 'default_container_info',
     type: 'json',
     help: 'ContainerInfo (JSON) for tasks that do not set one.',
     schema: JSON_OBJECT,
+    inert: 'a task without ContainerInfo runs as a plain command task',
   },
   {
     name: 'executor_environment_variables',
@@ -129,36 +133,40 @@ export const agentFlagDefs = [
     help: 'Linux capabilities tasks may ever hold, as JSON {"capabilities": [...]}.',
     schema: JSON_OBJECT,
   },
-  { name: 'cgroups_hierarchy', type: 'path', default: '/sys/fs/cgroup', help: 'Root of the cgroups hierarchy.' },
-  { name: 'cgroups_root', type: 'string', default: 'mesos', help: 'Name of the cgroup under which containers are placed.' },
-  { name: 'cgroups_enable_cfs', type: 'bool', default: 'false', help: 'Cap CPU use with CFS quotas, not only shares.' },
-  { name: 'cgroups_limit_swap', type: 'bool', default: 'false', help: 'Limit memory plus swap instead of memory only.' },
+  { name: 'cgroups_hierarchy', type: 'path', default: '/sys/fs/cgroup', help: 'Root of the cgroups hierarchy.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
+  { name: 'cgroups_root', type: 'string', default: 'mesos', help: 'Name of the cgroup under which containers are placed.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
+  { name: 'cgroups_enable_cfs', type: 'bool', default: 'false', help: 'Cap CPU use with CFS quotas, not only shares.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
+  { name: 'cgroups_limit_swap', type: 'bool', default: 'false', help: 'Limit memory plus swap instead of memory only.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
   {
     name: 'cgroups_destroy_timeout',
     type: 'duration',
     default: '1mins',
     help: 'Time allowed for destroying a container cgroup.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
   },
   {
     name: 'agent_subsystems',
     aliases: ['slave_subsystems'],
     type: 'string',
     help: 'Comma-separated cgroup subsystems to confine the agent itself to.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
   },
   {
     name: 'systemd_enable_support',
     type: 'bool',
     default: 'true',
     help: 'Move executors out of the agent systemd unit so they survive agent restarts.',
+    inert: 'tasks are children of the task supervisor, which outlives agent restarts already',
   },
   {
     name: 'systemd_runtime_directory',
     type: 'path',
     default: '/run/systemd/system',
     help: 'systemd runtime directory, used to detect systemd.',
+    inert: 'tasks are children of the task supervisor, which outlives agent restarts already',
   },
-  { name: 'network_cni_plugins_dir', type: 'path', help: 'Directory of CNI plugin binaries.' },
-  { name: 'network_cni_config_dir', type: 'path', help: 'Directory of CNI network configurations.' },
+  { name: 'network_cni_plugins_dir', type: 'path', help: 'Directory of CNI plugin binaries.', inert: 'containers use the host or Docker networks; there is no CNI' },
+  { name: 'network_cni_config_dir', type: 'path', help: 'Directory of CNI network configurations.', inert: 'containers use the host or Docker networks; there is no CNI' },
 
   // Docker.
   { name: 'docker', type: 'string', default: 'docker', help: 'Path of the docker CLI.' },
@@ -188,24 +196,27 @@ export const agentFlagDefs = [
     default: 'true',
     help: 'Kill Docker containers this agent started but no longer knows about.',
   },
-  { name: 'docker_mesos_image', type: 'string', help: 'Image the agent itself runs in, when it runs in Docker.' },
+  { name: 'docker_mesos_image', type: 'string', help: 'Image the agent itself runs in, when it runs in Docker.', inert: 'the agent does not run inside a Docker container' },
   {
     name: 'docker_config',
     type: 'json',
     help: 'Docker client config (auths) as JSON, inline or file:///path, used when pulling images.',
     schema: JSON_OBJECT,
+    inert: 'the Docker daemon pulls images with its own credentials',
   },
   {
     name: 'docker_registry',
     type: 'string',
     default: 'https://registry-1.docker.io',
     help: 'Default registry for Docker images of the Mesos containerizer.',
+    inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)',
   },
   {
     name: 'docker_store_dir',
     type: 'path',
     help: 'Where the Mesos containerizer stores Docker images.',
     defaultHelp: '<tmp>/mesos/store/docker',
+    inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)',
   },
 
   // Executors and tasks.
@@ -226,6 +237,7 @@ export const agentFlagDefs = [
     name: 'executor_reregistration_retry_interval',
     type: 'duration',
     help: 'Interval between reconnect messages to executors during recovery.',
+    inert: 'only PID (libprocess) executors were sent reconnect messages; HTTP executors subscribe again themselves',
   },
   {
     name: 'executor_shutdown_grace_period',
@@ -238,6 +250,7 @@ export const agentFlagDefs = [
     type: 'bool',
     default: 'false',
     help: 'Use the HTTP API based command executor for command tasks.',
+    inert: 'command tasks are run by the task supervisor, with no command executor process',
   },
   {
     name: 'max_completed_executors_per_framework',
@@ -251,6 +264,7 @@ export const agentFlagDefs = [
     type: 'duration',
     default: '30secs',
     help: 'Heartbeat interval on streaming agent API responses.',
+    inert: 'the agent serves no streaming v1 operator API',
   },
 
   // Fetcher and garbage collection.
@@ -281,12 +295,14 @@ export const agentFlagDefs = [
     type: 'duration',
     default: '15secs',
     help: 'How often container disk usage is measured (disk/du isolator).',
+    inert: 'the disk use of containers is not measured (no disk/du isolator)',
   },
   {
     name: 'enforce_container_disk_quota',
     type: 'bool',
     default: 'false',
     help: 'Kill containers that exceed their disk resources (disk/du isolator).',
+    inert: 'the disk use of containers is not measured (no disk/du isolator)',
   },
 
   // Recovery.
@@ -308,6 +324,7 @@ export const agentFlagDefs = [
     type: 'bool',
     default: 'true',
     help: 'Fail on any error while recovering checkpointed state (otherwise recover what is possible).',
+    inert: 'recovery keeps what it can read and fails the tasks whose checkpoints are broken (Mesos\'s --no-strict)',
   },
   {
     name: 'reconfiguration_policy',
@@ -315,6 +332,7 @@ export const agentFlagDefs = [
     default: 'equal',
     help: 'Which changes of resources and attributes a restarted agent accepts.',
     schema: { enum: ['equal', 'additive'] },
+    inert: 'a restarted agent keeps its id and registers what it has now, whatever changed',
   },
   {
     name: 'checkpoint',
@@ -326,7 +344,7 @@ export const agentFlagDefs = [
 
   // Authentication and authorization.
   { name: 'credential', type: 'path', help: 'JSON file with this agent\'s credential: {"principal": ..., "secret": ...}.' },
-  { name: 'authenticatee', type: 'string', default: 'crammd5', help: 'How the agent authenticates with the master.' },
+  { name: 'authenticatee', type: 'string', default: 'crammd5', help: 'How the agent authenticates with the master.', inert: 'the agent does not authenticate with the master' },
   { name: 'authorizer', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.' },
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
@@ -348,18 +366,21 @@ export const agentFlagDefs = [
     type: 'duration',
     default: '1secs',
     help: 'Initial delay between authentication attempts.',
+    inert: 'the agent does not authenticate with the master',
   },
   {
     name: 'authentication_timeout_min',
     type: 'duration',
     default: '5secs',
     help: 'Shortest time allowed for one authentication attempt.',
+    inert: 'the agent does not authenticate with the master',
   },
   {
     name: 'authentication_timeout_max',
     type: 'duration',
     default: '1mins',
     help: 'Longest time allowed for one authentication attempt.',
+    inert: 'the agent does not authenticate with the master',
   },
   {
     name: 'firewall_rules',
@@ -372,20 +393,22 @@ export const agentFlagDefs = [
   { name: 'modules', type: 'json', help: 'Modules to load, as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'modules_dir', type: 'path', help: 'Directory of module manifest files (not with --modules).' },
   { name: 'hooks', type: 'string', help: 'Comma-separated hook modules to install.' },
-  { name: 'container_logger', type: 'string', help: 'Container logger module; by default output goes to sandbox files.' },
-  { name: 'resource_estimator', type: 'string', help: 'Resource estimator module for oversubscription.' },
-  { name: 'qos_controller', type: 'string', help: 'QoS controller module for oversubscription.' },
+  { name: 'container_logger', type: 'string', help: 'Container logger module; by default output goes to sandbox files.', inert: 'task output always goes to stdout and stderr in the sandbox' },
+  { name: 'resource_estimator', type: 'string', help: 'Resource estimator module for oversubscription.', inert: 'there is no oversubscription' },
+  { name: 'qos_controller', type: 'string', help: 'QoS controller module for oversubscription.', inert: 'there is no oversubscription' },
   {
     name: 'oversubscribed_resources_interval',
     type: 'duration',
     default: '15secs',
     help: 'How often oversubscribed resource estimates are sent to the master.',
+    inert: 'there is no oversubscription',
   },
   {
     name: 'qos_correction_interval_min',
     type: 'duration',
     default: '0ns',
     help: 'Shortest interval between QoS corrections.',
+    inert: 'there is no oversubscription',
   },
   {
     name: 'memory_profiling',

@@ -1,5 +1,6 @@
 // `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> HTTP server on --port
 // (5051) -> registration with --master.
+import { refusedFlag } from '../common/refused-flags.ts';
 import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -202,6 +203,8 @@ function agentAttributes(flags: AgentFlags): Attribute[] {
 /** Starts an agent from loaded flags (also used in-process by `mesos local`). */
 export async function startAgent(flags: AgentFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningAgent> {
   if (!flags.master) throw new StartupError("Missing required option '--master' (host:port of the master, e.g. --master=127.0.0.1:5050)");
+  const refused = refusedFlag(raw);
+  if (refused) throw new StartupError(refused);
   let masterEndpoint: ReturnType<typeof parseMasterAddress>;
   try {
     masterEndpoint = parseMasterAddress(flags.master);
@@ -247,7 +250,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       executorEnvironment: flags.executor_environment_variables as Record<string, string> | undefined,
       executorReregistrationTimeoutSecs: flags.executor_reregistration_timeout,
       recoveryTimeoutSecs: flags.recovery_timeout,
-      maxCompletedExecutorsPerFramework: 150,
+      maxCompletedExecutorsPerFramework: flags.max_completed_executors_per_framework,
       maxCompletedFrameworks: 50,
       fetcher: {
         cacheDir: path.resolve(flags.fetcher_cache_dir ?? path.join(os.tmpdir(), 'mesos', 'fetch')),

@@ -49,20 +49,23 @@ export const masterFlagDefs = [
     type: 'duration',
     default: '1mins',
     help: 'How long to wait for the registry to be read before failing.',
+    inert: 'the registry is this master\'s own file under --work_dir',
   },
   {
     name: 'registry_store_timeout',
     type: 'duration',
     default: '20secs',
     help: 'How long to wait for the registry to be written before failing.',
+    inert: 'the registry is this master\'s own file under --work_dir',
   },
   {
     name: 'log_auto_initialize',
     type: 'bool',
     default: 'true',
     help: 'Initialise the replicated log on first use (otherwise it must be initialised by hand).',
+    inert: 'the registry is this master\'s own file under --work_dir; there is no replicated log',
   },
-  { name: 'registry_gc_interval', type: 'duration', default: '15mins', help: 'How often the registry is pruned.' },
+  { name: 'registry_gc_interval', type: 'duration', default: '15mins', help: 'How often the registry is pruned.', inert: 'the registry is this master\'s own file under --work_dir' },
   {
     name: 'registry_max_agent_age',
     type: 'duration',
@@ -112,6 +115,7 @@ export const masterFlagDefs = [
       pattern: '^\\d+/(\\d+\\.?\\d*|\\.\\d+)(ns|us|ms|secs|mins|hrs|days|weeks)$',
       errorHint: "expected '<agents>/<duration>' such as '1/10mins'",
     },
+    inert: 'agents that stop answering pings are marked unreachable without a rate limit',
   },
   {
     name: 'recovery_agent_removal_limit',
@@ -120,13 +124,14 @@ export const masterFlagDefs = [
     default: '100%',
     help: 'After a failover, the largest share of agents that may be removed; beyond it the master fails over instead.',
     schema: { pattern: '^(\\d+\\.?\\d*|\\.\\d+)%$', errorHint: "expected a percentage such as '50%'" },
+    inert: 'no limit applies to the agents removed after a failover',
   },
-  { name: 'require_agent_domain', type: 'bool', default: 'false', help: 'Only accept agents that have a --domain.' },
-  { name: 'whitelist', type: 'path', help: 'File listing the agents (one per line) whose resources are offered; re-read when it changes.' },
+  { name: 'require_agent_domain', type: 'bool', default: 'false', help: 'Only accept agents that have a --domain.', inert: 'fault domains are not used' },
+  { name: 'whitelist', type: 'path', help: 'File listing the agents (one per line) whose resources are offered; re-read when it changes.', inert: 'every registered agent is offered' },
 
   // Frameworks, offers and allocation.
   { name: 'cluster', type: 'string', help: 'Human-readable cluster name, shown in the web UI.' },
-  { name: 'root_submissions', type: 'bool', default: 'true', help: 'Whether frameworks may run as root.' },
+  { name: 'root_submissions', type: 'bool', default: 'true', help: 'Whether frameworks may run as root.', inert: 'frameworks may always run tasks as root' },
   { name: 'allocation_interval', type: 'duration', default: '1secs', help: 'Longest time allocations are batched for.' },
   { name: 'offer_timeout', type: 'duration', help: 'Rescind offers a framework holds longer than this.', defaultHelp: 'offers never time out' },
   {
@@ -152,6 +157,7 @@ export const masterFlagDefs = [
     default: 'drf',
     help: 'Policy for sharing resources between roles.',
     schema: SORTERS,
+    inert: 'the allocator always sorts roles by weighted DRF',
   },
   {
     name: 'framework_sorter',
@@ -159,20 +165,23 @@ export const masterFlagDefs = [
     default: 'drf',
     help: "Policy for sharing a role's resources between its frameworks.",
     schema: SORTERS,
+    inert: 'the allocator always sorts frameworks by DRF',
   },
-  { name: 'allocator', type: 'string', default: 'hierarchical', help: 'Allocator implementation.' },
+  { name: 'allocator', type: 'string', default: 'hierarchical', help: 'Allocator implementation.', inert: 'the built-in DRF allocator is the only one' },
   {
     name: 'allocator_agent_recovery_factor',
     type: 'number',
     default: '0.8',
     help: 'Share of known agents that must re-register after a failover before offers resume.',
     schema: { minimum: 0, maximum: 1 },
+    inert: 'offers resume right after a failover, as agents re-register',
   },
   {
     name: 'allocator_recovery_timeout',
     type: 'duration',
     default: '10mins',
     help: 'Longest wait after a failover before offers resume anyway.',
+    inert: 'offers resume right after a failover, as agents re-register',
   },
   {
     name: 'min_allocatable_resources',
@@ -184,6 +193,7 @@ export const masterFlagDefs = [
     name: 'fair_sharing_excluded_resource_names',
     type: 'string',
     help: 'Comma-separated resource names (e.g. gpus) left out of fair sharing.',
+    inert: 'every resource counts in the DRF shares',
   },
   {
     name: 'filter_gpu_resources',

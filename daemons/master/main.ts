@@ -1,4 +1,5 @@
 // `mesos master` / `mesos-master`: flags -> master core -> HTTP server on --port (5050).
+import { refusedFlag } from '../common/refused-flags.ts';
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -63,6 +64,8 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   if (flags.zk) {
     throw new StartupError(`--zk=${flags.zk}: ZooKeeper leader election is not supported yet; run a single master without --zk`);
   }
+  const refused = refusedFlag(raw);
+  if (refused) throw new StartupError(refused);
   checkWorkDir(flags);
   const addr = resolveAddresses(flags);
   const config: MasterConfig = {

@@ -86,6 +86,8 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
   assertOneLineError(await runMesos(['master', '--allocation_interval=soon']), /allocation_interval/);
   assertOneLineError(await runMesos(['master']), /--work_dir is required/);
   assertOneLineError(await runMesos(['master', '--zk=zk://127.0.0.1:2181/mesos', '--quorum=1', '--work_dir=/tmp/x']), /ZooKeeper .*not supported yet/);
+  assertOneLineError(await runMesos(['master', '--authenticate_frameworks', '--work_dir=/tmp/x']), /--authenticate_frameworks: frameworks cannot be authenticated here/);
+  assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"permissive": false}', '--work_dir=/tmp/x']), /--acls: ACLs are not enforced here/);
   assertOneLineError(await runMesos(['agent', '--work_dir=/tmp/x']), /--master/);
   assertOneLineError(await runMesos(['agent', '--master=zk://127.0.0.1:2181/mesos', '--work_dir=/tmp/x']), /ZooKeeper .*not supported yet/);
   assertOneLineError(await runMesos(['agent', '--master=nonsense', '--work_dir=/tmp/x']), /--master.*host:port/);

@@ -507,3 +507,20 @@ describe('definitions', () => {
     assert.equal(typeof master_, 'string');
   });
 });
+
+describe('flags accepted for Mesos compatibility with no effect here', () => {
+  it('warn when set, name the reason, and say so in --help', () => {
+    const set = agent(['--master=127.0.0.1:5050', '--isolation=cgroups/cpu,cgroups/mem']);
+    assert.match(set.warnings.join('\n'), /flag '--isolation' is accepted for Mesos compatibility but has no effect here: .*without cgroups/);
+    const fromEnv = master(['--work_dir=/tmp/x'], { MESOS_WHITELIST: '/etc/mesos/whitelist' });
+    assert.match(fromEnv.warnings.join('\n'), /'--whitelist' .* no effect here/);
+    assert.deepEqual(master(['--work_dir=/tmp/x']).warnings, [], 'a default does not warn');
+    assert.match(formatHelp('mesos-agent', '[options]', agentFlagDefs), /--cgroups_root=VALUE[\s\S]*no effect here: tasks run as process groups/);
+  });
+
+  it('every such flag of the master and the agent says why', () => {
+    for (const def of [...agentFlagDefs, ...masterFlagDefs] as FlagDef[]) {
+      if (def.inert !== undefined) assert.ok(def.inert.length > 10, def.name);
+    }
+  });
+});

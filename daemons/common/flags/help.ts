@@ -35,6 +35,7 @@ function notes(def: FlagDef): string {
   if (def.default !== undefined) parts.push(`default: ${def.default === '' ? "''" : def.default}`);
   else if (def.defaultHelp !== undefined) parts.push(`default: ${def.defaultHelp}`);
   if (def.deprecated !== undefined) parts.push(`deprecated: ${def.deprecated}`);
+  if (def.inert !== undefined) parts.push(`no effect here: ${def.inert}`);
   return parts.length === 0 ? '' : `(${parts.join('; ')})`;
 }
 

@@ -147,6 +147,7 @@ export function loadFlags<T = Record<string, unknown>>(defs: readonly FlagDef[],
     if (candidate) {
       candidate = fetchFile(def, candidate, opts, warnings);
       if (def.deprecated !== undefined) warnings.push(`flag '--${def.name}' is deprecated: ${def.deprecated}`);
+      if (def.inert !== undefined) warnings.push(`flag '--${def.name}' is accepted for Mesos compatibility but has no effect here: ${def.inert}`);
     } else {
       const computed = opts.runtimeDefaults?.[def.name];
       const [text, kind] = computed !== undefined ? [computed, 'computed default' as const] : [def.default, 'default' as const];

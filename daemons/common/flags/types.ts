@@ -19,6 +19,11 @@ export interface FlagDef {
   /** Set when the flag is kept only so old configurations load; using it yields this warning. */
   readonly deprecated?: string;
   /**
+   * Set when the flag is accepted, so that Apache Mesos configurations load, but changes nothing
+   * here; says why. Setting it yields a warning, and `--help` says so.
+   */
+  readonly inert?: string;
+  /**
    * Extra JSON-Schema constraints checked with ajv on the parsed value (enum, minimum, pattern...).
    * Durations are checked in seconds and sizes in bytes. `errorHint` replaces ajv's message for
    * errors on the value itself (useful for `pattern`).

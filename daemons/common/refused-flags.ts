@@ -1,0 +1,41 @@
+// Flags that ask for protection this build does not give (authentication, authorization,
+// endpoint firewalls) or for code it cannot load (Mesos modules and hooks are C++ shared
+// libraries). Accepting them silently would run a cluster open that its operator configured
+// closed, so the daemons refuse to start and say which flag to remove.
+
+interface Refusal {
+  name: string;
+  /** Whether this value asks for what is not there. */
+  asks: (value: string) => boolean;
+  why: string;
+}
+
+const isTrue = (v: string) => v === 'true';
+const isSet = (v: string) => v.trim() !== '';
+
+const REFUSALS: readonly Refusal[] = [
+  { name: 'authenticate_frameworks', asks: isTrue, why: 'frameworks cannot be authenticated here (no CRAM-MD5)' },
+  { name: 'authenticate_agents', asks: isTrue, why: 'agents cannot be authenticated here (no CRAM-MD5)' },
+  { name: 'authenticate_http_readonly', asks: isTrue, why: 'HTTP endpoints cannot require authentication here' },
+  { name: 'authenticate_http_readwrite', asks: isTrue, why: 'HTTP endpoints cannot require authentication here' },
+  { name: 'authenticate_http_frameworks', asks: isTrue, why: 'HTTP frameworks cannot be authenticated here' },
+  { name: 'acls', asks: isSet, why: 'ACLs are not enforced here: every principal may do everything' },
+  { name: 'credentials', asks: isSet, why: 'credentials serve authentication, which is not supported here' },
+  { name: 'credential', asks: isSet, why: 'the agent cannot authenticate with a master here' },
+  { name: 'http_credentials', asks: isSet, why: 'HTTP endpoints cannot require authentication here' },
+  { name: 'firewall_rules', asks: isSet, why: 'endpoints cannot be disabled here' },
+  { name: 'modules', asks: isSet, why: 'Mesos modules are C++ shared libraries, which cannot be loaded here' },
+  { name: 'modules_dir', asks: isSet, why: 'Mesos modules are C++ shared libraries, which cannot be loaded here' },
+  { name: 'hooks', asks: isSet, why: 'hooks are Mesos modules (C++ shared libraries), which cannot be loaded here' },
+];
+
+/** The first flag (as loaded, with defaults) that asks for what this build lacks, as one line; undefined when none does. */
+export function refusedFlag(raw: Readonly<Record<string, string>>): string | undefined {
+  for (const r of REFUSALS) {
+    const value = raw[r.name];
+    if (value !== undefined && r.asks(value)) {
+      return `--${r.name}: ${r.why}; remove the flag rather than run without what it asks for`;
+    }
+  }
+  return undefined;
+}
