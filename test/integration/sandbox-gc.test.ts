@@ -13,7 +13,7 @@ let agent: Daemon;
 
 before(async () => {
   master = await startMaster(['--allocation_interval=50ms']);
-  agent = await startAgent(master, ['--gc_delay=4secs', '--gc_disk_headroom=0', '--disk_watch_interval=1secs']);
+  agent = await startAgent(master, ['--gc_delay=4secs', '--gc_disk_headroom=0', '--disk_watch_interval=1secs', '--max_completed_executors_per_framework=1']);
 });
 after(async () => {
   await agent?.stop();
@@ -86,5 +86,27 @@ test('sandboxes left by an earlier run of the agent are removed by their age at 
     assert.ok(existsSync(recent), 'a sandbox younger than --gc_delay stays');
   } finally {
     await second.stop();
+  }
+});
+
+test('--max_completed_executors_per_framework bounds the completed executors an agent reports', async () => {
+  const s = new TestScheduler(master.port);
+  try {
+    await s.subscribe();
+    const offer = await s.nextOffer();
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('kept-a', offer), task('kept-b', offer)] } }] } });
+    await s.waitState('kept-a', 'TASK_FINISHED');
+    await s.waitState('kept-b', 'TASK_FINISHED');
+    type Fw = { id: string; executors?: { id: string }[]; completed_executors: { id: string }[] };
+    // Both executors have ended once none of the framework's is running.
+    const f = await waitFor('both executors completed', async () => {
+      const state = await agent.json<{ frameworks: Fw[]; completed_frameworks: Fw[] }>('/state');
+      const found = [...state.frameworks, ...state.completed_frameworks].find((x) => x.id === s.client.frameworkId);
+      return found && (found.executors ?? []).length === 0 && found.completed_executors.length > 0 ? found : undefined;
+    });
+    assert.equal(f.completed_executors.length, 1, JSON.stringify(f.completed_executors.map((e) => e.id)));
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.close();
   }
 });
