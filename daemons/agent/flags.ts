@@ -39,6 +39,7 @@ export const agentFlagDefs = [
     type: 'json',
     help: 'Fault domain of this agent as JSON: {"fault_domain": {"region": {"name": ...}, "zone": {"name": ...}}}.',
     schema: { type: 'object', required: ['fault_domain'] },
+    inert: 'fault domains are not reported or used',
   },
   ...loggingFlagDefs,
 
@@ -345,10 +346,10 @@ export const agentFlagDefs = [
   // Authentication and authorization.
   { name: 'credential', type: 'path', help: 'JSON file with this agent\'s credential: {"principal": ..., "secret": ...}.' },
   { name: 'authenticatee', type: 'string', default: 'crammd5', help: 'How the agent authenticates with the master.', inert: 'the agent does not authenticate with the master' },
-  { name: 'authorizer', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.' },
+  { name: 'authorizer', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.', inert: 'ACLs are not supported here (--acls is refused)' },
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
-  { name: 'http_authenticators', type: 'string', help: 'HTTP authenticator for authenticated endpoints.' },
+  { name: 'http_authenticators', type: 'string', help: 'HTTP authenticator for authenticated endpoints.', inert: 'authentication is not supported here (the --authenticate_* flags are refused)' },
   {
     name: 'authenticate_http_readonly',
     type: 'bool',
@@ -415,6 +416,7 @@ export const agentFlagDefs = [
     type: 'bool',
     default: 'false',
     help: 'Expose memory profiling endpoints (needs jemalloc in Apache Mesos).',
+    inert: 'there is no jemalloc memory profiler in a Node.js binary',
   },
 ] as const satisfies readonly FlagDef[];
 

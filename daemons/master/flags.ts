@@ -200,6 +200,7 @@ export const masterFlagDefs = [
     type: 'bool',
     default: 'true',
     help: 'Offer agents with GPUs only to frameworks with the GPU_RESOURCES capability.',
+    inert: 'GPU resources are offered like any other, to every framework',
   },
   {
     name: 'max_completed_frameworks',
@@ -228,18 +229,21 @@ export const masterFlagDefs = [
     default: '1000',
     help: 'Simultaneous operator API event stream subscribers; the oldest are dropped beyond it.',
     schema: { minimum: 0 },
+    inert: 'the master serves no v1 operator API (no event stream)',
   },
   {
     name: 'publish_per_framework_metrics',
     type: 'bool',
     default: 'true',
     help: 'Publish detailed metrics for each active framework.',
+    inert: 'no per-framework metrics are published but the --rate_limits counters',
   },
   {
     name: 'offer_constraints_re2_max_mem',
     type: 'bytes',
     default: '4KB',
     help: 'Memory limit of each regular expression in framework offer constraints.',
+    inert: 'offer constraints are not supported',
   },
   {
     name: 'offer_constraints_re2_max_program_size',
@@ -247,6 +251,7 @@ export const masterFlagDefs = [
     default: '100',
     help: 'Program size limit of each regular expression in framework offer constraints.',
     schema: { minimum: 0 },
+    inert: 'offer constraints are not supported',
   },
 
   // Authentication and authorization.
@@ -288,6 +293,7 @@ export const masterFlagDefs = [
     type: 'duration',
     default: '15secs',
     help: 'Time a v0 (driver-based) framework or agent has to finish authenticating.',
+    inert: 'authentication is not supported here (the --authenticate_* flags are refused)',
   },
   {
     name: 'credentials',
@@ -295,13 +301,14 @@ export const masterFlagDefs = [
     help: 'JSON file of accepted credentials: {"credentials": [{"principal": ..., "secret": ...}]}.',
   },
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: { type: 'object' } },
-  { name: 'authenticators', type: 'string', default: 'crammd5', help: 'Framework and agent authenticator.' },
-  { name: 'authorizers', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.' },
-  { name: 'http_authenticators', type: 'string', default: 'basic', help: 'HTTP authenticator for authenticated endpoints.' },
+  { name: 'authenticators', type: 'string', default: 'crammd5', help: 'Framework and agent authenticator.', inert: 'authentication is not supported here (the --authenticate_* flags are refused)' },
+  { name: 'authorizers', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.', inert: 'ACLs are not supported here (--acls is refused)' },
+  { name: 'http_authenticators', type: 'string', default: 'basic', help: 'HTTP authenticator for authenticated endpoints.', inert: 'authentication is not supported here (the --authenticate_* flags are refused)' },
   {
     name: 'http_framework_authenticators',
     type: 'string',
     help: 'HTTP authenticator for HTTP frameworks (with --authenticate_http_frameworks).',
+    inert: 'authentication is not supported here (the --authenticate_* flags are refused)',
   },
   {
     name: 'rate_limits',
@@ -329,6 +336,7 @@ export const masterFlagDefs = [
     type: 'json',
     help: 'Fault domain of this master as JSON: {"fault_domain": {"region": {"name": ...}, "zone": {"name": ...}}}.',
     schema: { type: 'object', required: ['fault_domain'] },
+    inert: 'fault domains are not reported or used',
   },
   { name: 'modules', type: 'json', help: 'Modules to load, as JSON, inline or file:///path.', schema: { type: 'object' } },
   { name: 'modules_dir', type: 'path', help: 'Directory of module manifest files (not with --modules).' },
@@ -338,6 +346,7 @@ export const masterFlagDefs = [
     type: 'bool',
     default: 'false',
     help: 'Expose memory profiling endpoints (needs jemalloc in Apache Mesos).',
+    inert: 'there is no jemalloc memory profiler in a Node.js binary',
   },
 ] as const satisfies readonly FlagDef[];
 
