@@ -182,6 +182,9 @@ export async function startAgent(
       `--work_dir=${workDir}`,
       `--runtime_dir=${path.join(workDir, 'run')}`,
       ...(extra.some((a) => a.startsWith('--resources=')) ? [] : ['--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]']),
+      // Tests read finished sandboxes: on a disk more than 90 % full the default headroom would
+      // have them removed as soon as their tasks end (--gc_delay shrinks with disk usage).
+      ...(extra.some((a) => a.startsWith('--gc_disk_headroom=')) ? [] : ['--gc_disk_headroom=0']),
       ...extra,
     ],
     opts.env,
