@@ -130,9 +130,12 @@ test('an agent restarted with its work_dir re-registers under the same id', asyn
   agent = await startAgent(master, ['--attributes=rack:r1;zone:z2;cores:8'], { workDir: agent.workDir, port: agent.port });
   const after = await agent.json<{ id: string }>('/state');
   assert.equal(after.id, before.id);
-  const s = await master.json<{ slaves: { id: string; active: boolean; reregistered_time?: number }[] }>('/master/slaves');
+  // The master listed the agent (inactive) all along: wait for the re-registration itself.
+  const s = await waitFor('the agent active again', async () => {
+    const slaves = await master.json<{ slaves: { id: string; active: boolean; reregistered_time?: number }[] }>('/master/slaves');
+    return slaves.slaves[0]?.active ? slaves : undefined;
+  });
   assert.equal(s.slaves.length, 1);
-  assert.equal(s.slaves[0]!.active, true);
   assert.equal(typeof s.slaves[0]!.reregistered_time, 'number');
   await execute('after-restart', 'true');
 });

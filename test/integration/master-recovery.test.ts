@@ -146,13 +146,22 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
     await waitFor('the scheduler re-subscribed with its id', () => s.subscriptions >= 2, 30_000);
     assert.equal(s.frameworkId, frameworkId, 'same framework id after the master restart');
 
+    // A task that reached the agent is settled by the agent's own terminal update: reconciliation
+    // may answer FINISHED while the agent is still resending the RUNNING the dead master did not
+    // forward (as in Mesos, its answer is the latest state). One that never reached the agent is
+    // settled by reconciliation saying so.
+    const settled = (id: string) => {
+      const ups = s.updates.filter((u) => u.task_id.value === id);
+      if (ups.some((u) => TERMINAL.has(u.state) && u.reason !== 'REASON_RECONCILIATION')) return true;
+      return !ups.some((u) => u.state === 'TASK_STARTING') && ups.some((u) => ['TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED', 'TASK_LOST'].includes(u.state));
+    };
     // Reconcile until every launched task has a terminal answer.
     await waitFor(
       'every task accounted for',
       async () => {
         await s.client.call({ type: 'RECONCILE', reconcile: { tasks: launched.map((id) => ({ task_id: { value: id } })) } }).catch(() => undefined);
         await sleep(300);
-        return launched.every((id) => s.statesOf(id).some((st) => TERMINAL.has(st)));
+        return launched.every(settled);
       },
       60_000,
       500,
