@@ -203,7 +203,7 @@ export const agentFlagDefs = [
     type: 'json',
     help: 'Docker client config (auths) as JSON, inline or file:///path, used when pulling images.',
     schema: JSON_OBJECT,
-    inert: 'the Docker daemon pulls images with its own credentials',
+    inert: 'images are pulled without registry credentials: pull a private image on the host beforehand',
   },
   {
     name: 'docker_registry',
