@@ -1,6 +1,5 @@
 // `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> HTTP server on --port
 // (5051) -> registration with --master.
-import { refusedFlag } from '../common/refused-flags.ts';
 import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import type { Attribute, Resource } from '../common/mesos.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
 import { ResourceError } from '../common/resources.ts';
+import { refusedFlag } from '../common/refused-flags.ts';
 import Docker from 'dockerode';
 import { Agent } from './agent.ts';
 import type { FoundContainer } from './containerizer/containerizer.ts';
@@ -282,10 +282,11 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   if (agent.config.port === 0) agent.config.port = port;
   agent.executors.serving();
 
-  // Sandboxes become browsable through /files: the recovered ones now, new ones as they are
-  // made (going through all of them on every launch took a quarter of the agent's time).
+  // Every sandbox is browsable through /files under its real path (all of <work_dir>/slaves is
+  // attached), and under the virtual path of its executor's latest run: the recovered ones now,
+  // new ones as they are made (going through all of them on every launch took a quarter of the
+  // agent's time).
   const attachSandbox = (fw: AgentFramework, ex: AgentExecutor) => {
-    files.attach(ex.directory);
     if (agent.id) files.attach(ex.directory, latestRunVirtualPath(agent.id, fw.id, ex.id));
   };
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) attachSandbox(fw, ex);
@@ -299,7 +300,6 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     headroom: flags.gc_disk_headroom,
     diskUsage: () => diskUsage(workDir),
     removed: (dir) => {
-      files.detach(dir);
       const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/[^/]+$/.exec(dir);
       if (m) files.detach(latestRunVirtualPath(m[1]!, m[2]!, m[3]!), dir);
     },
@@ -308,9 +308,12 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   agent.onExecutorCompleted = (_fw, ex) => gc.schedule(ex.directory);
   const inUse = new Set<string>();
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) inUse.add(ex.directory);
-  for (const { dir, at } of await finishedSandboxes(workDir, inUse)) gc.schedule(dir, at);
   gc.start(flags.disk_watch_interval * 1000);
-  void gc.prune();
+  // In the background: a work_dir of many old runs must not hold up the agent's start.
+  void finishedSandboxes(workDir, inUse).then((found) => {
+    for (const { dir, at } of found) gc.schedule(dir, at);
+    return gc.prune();
+  });
 
   const link = new MasterLink(
     masterEndpoint,

@@ -1,10 +1,10 @@
 // `mesos master` / `mesos-master`: flags -> master core -> HTTP server on --port (5050).
-import { refusedFlag } from '../common/refused-flags.ts';
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type LogHandle, createLogger } from '../common/log.ts';
+import { refusedFlag } from '../common/refused-flags.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
