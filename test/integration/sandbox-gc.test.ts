@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
+import type { Offer } from '../../daemons/common/mesos.ts';
 import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
-import { TestScheduler } from '../helpers/scheduler.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 let master: Daemon;
 let agent: Daemon;
@@ -20,25 +20,15 @@ after(async () => {
   await master?.stop();
 });
 
-function task(id: string, offer: Offer): TaskInfo {
-  return {
-    name: id,
-    task_id: { value: id },
-    agent_id: offer.agent_id,
-    command: { value: 'echo kept-for-a-while' },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
-    ],
-  };
-}
+/** A short command task that leaves a line in its sandbox's stdout. */
+const gcTask = (id: string, offer: Offer) => task(id, offer, 'echo kept-for-a-while', 0.1, 32);
 
 test('a finished sandbox is kept for --gc_delay (shortened by the disk usage), then removed and no longer served by /files', async () => {
   const s = new TestScheduler(master.port);
   try {
     await s.subscribe();
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('gc-1', offer)] } }] } });
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [gcTask('gc-1', offer)] } }] } });
     const finished = await s.waitState('gc-1', 'TASK_FINISHED');
     type AgentState = { id: string; frameworks: Fw[]; completed_frameworks: Fw[] };
     type Fw = { id: string; completed_executors: { id: string; directory: string }[] };
@@ -94,7 +84,7 @@ test('--max_completed_executors_per_framework bounds the completed executors an 
   try {
     await s.subscribe();
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('kept-a', offer), task('kept-b', offer)] } }] } });
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [gcTask('kept-a', offer), gcTask('kept-b', offer)] } }] } });
     await s.waitState('kept-a', 'TASK_FINISHED');
     await s.waitState('kept-b', 'TASK_FINISHED');
     type Fw = { id: string; executors?: { id: string }[]; completed_executors: { id: string }[] };
