@@ -246,7 +246,13 @@ class Execution {
       // The last acknowledgement need not be waited for: TEARDOWN, sent next, ends the framework
       // and with it every update still owed (and may reach the master first).
       if (allDone) this.client.call(ack).catch(() => undefined);
-      else await this.safeCall(ack);
+      // An acknowledgement lost with the connection (the master going away) is harmless: the
+      // agent sends the update again until one arrives, and the stream subscribes again.
+      else {
+        await this.client.call(ack).catch((err: unknown) => {
+          if (err instanceof SchedulerCallError && !this.ended) this.end(1, `${this.progName}: ${err.message}`);
+        });
+      }
     }
     if (!ours) return;
     if (status.state === 'TASK_RUNNING' && this.flags.kill_after !== undefined && !this.killTimer) {
