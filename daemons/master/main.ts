@@ -13,6 +13,7 @@ import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
 import { Master, type MasterConfig } from './master.ts';
 import { Registry } from './registry.ts';
+import { StateJsonWarmer } from './state-warmer.ts';
 
 export interface RunningMaster {
   master: Master;
@@ -117,12 +118,15 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     if (master.info.address) master.info.address.port = port;
   }
   master.start();
+  const warmer = new StateJsonWarmer(master);
+  warmer.start();
   log.logger.info(`Master ${master.id} (${config.hostname}) started on ${addr.bindIp}:${port}, advertised as ${master.info.pid}${config.cluster ? ` for cluster '${config.cluster}'` : ''}`);
   return {
     master,
     server,
     port,
     close: async () => {
+      warmer.stop();
       master.stop();
       await registry.flushed();
       // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.

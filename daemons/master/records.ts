@@ -58,6 +58,11 @@ export class TaskTable extends Map<string, TaskRecord> {
     this.version++;
   }
 
+  /** Whether usedResources() would answer from its cache. */
+  usedIsCurrent(): boolean {
+    return this.used?.version === this.version;
+  }
+
   /** The resources of tasks that still hold theirs; shared, so not to be modified. */
   usedResources(): readonly Resource[] {
     if (this.used?.version !== this.version) {

@@ -25,14 +25,57 @@ interface CachedTask {
   unreachableTime: number | undefined;
   json: Buffer;
 }
-const taskCache = new WeakMap<TaskRecord, CachedTask>();
+let taskCache = new WeakMap<TaskRecord, CachedTask>();
 
-function taskBuffer(task: TaskRecord): Buffer {
+/** Drops every serialized task: the bench times a call that serializes them all. */
+export function forgetTaskJson(): void {
+  taskCache = new WeakMap();
+}
+
+function cachedTaskBuffer(task: TaskRecord): Buffer | undefined {
   const c = taskCache.get(task);
   if (c !== undefined && c.state === task.state && c.statuses === task.statuses.length && c.agentId === task.agentId && c.unreachableTime === task.unreachableTime) return c.json;
+  return undefined;
+}
+
+function taskBuffer(task: TaskRecord): Buffer {
+  const cached = cachedTaskBuffer(task);
+  if (cached !== undefined) return cached;
   const json = Buffer.from(JSON.stringify(taskJson(task)));
   taskCache.set(task, { state: task.state, statuses: task.statuses.length, agentId: task.agentId, unreachableTime: task.unreachableTime, json });
   return json;
+}
+
+/** Whether /master/state would take `task` from the cache. */
+export function isTaskJsonCached(task: TaskRecord): boolean {
+  return cachedTaskBuffer(task) !== undefined;
+}
+
+/**
+ * Serializes `task` ahead of a /master/state call if its JSON is stale and the task looks
+ * settled: terminal, or its latest status older than `settledBefore` (seconds since the epoch),
+ * so that a task about to change again is not serialized twice. Returns whether it did.
+ */
+export function warmTaskJson(task: TaskRecord, settledBefore: number): boolean {
+  if (cachedTaskBuffer(task) !== undefined) return false;
+  const latest = task.statuses.at(-1)?.timestamp;
+  if (!isTerminalState(task.state) && (latest === undefined || latest > settledBefore)) return false;
+  taskBuffer(task);
+  return true;
+}
+
+/** Every task /master/state lists, framework by framework. */
+export function* stateTasks(master: Master): Generator<TaskRecord, void, undefined> {
+  for (const fw of master.frameworks.values()) {
+    yield* fw.tasks.values();
+    yield* fw.unreachableTasks.values();
+    yield* fw.completedTasks;
+  }
+  for (const fw of master.completedFrameworks) {
+    yield* fw.tasks.values();
+    yield* fw.unreachableTasks.values();
+    yield* fw.completedTasks;
+  }
 }
 
 /** A list of tasks as JSON, from the cache (see common/raw-json.ts). */

@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     const r = JSON.parse(out) as import('./state.ts').StateResult;
     result.state = r;
     lines.push(
-      `/master/state at ${r.agents} agents and ${r.tasks} tasks (${r.stateMb.toFixed(1)} MB, ${r.stateWireMb.toFixed(1)} MB gzipped): median ${r.stateMs.toFixed(0)} ms, first ${r.stateFirstMs.toFixed(0)} ms; the same bytes from a bare Node server ${r.bareMs.toFixed(0)} ms (${(r.stateMs / r.bareMs).toFixed(1)}x)`,
+      `/master/state at ${r.agents} agents and ${r.tasks} tasks (${r.stateMb.toFixed(1)} MB, ${r.stateWireMb.toFixed(1)} MB gzipped): median ${r.stateMs.toFixed(0)} ms; first call ${r.settleSecs} s after the launches ${r.stateFirstMs.toFixed(0)} ms (${r.warmedTasks} tasks serialized ahead); cold (every task serialized in the call) ${r.stateColdMs.toFixed(0)} ms; the same bytes from a bare Node server ${r.bareMs.toFixed(0)} ms (${(r.stateMs / r.bareMs).toFixed(1)}x)`,
     );
   }
   if (suites.has('scale')) {

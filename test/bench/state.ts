@@ -4,111 +4,39 @@
 // master's real request listener on loopback and fetched by a client process of its own, as a
 // browser would (gzip accepted). Next to it, in the same run, a bare Node HTTP server sends the
 // same bytes to the same client: the limit of this machine for the document.
+// The master serializes settled tasks in the background (state-warmer.ts) as the daemon does,
+// so the first call is timed twice: --settle seconds after the launches, as a user opening the
+// web UI would meet it, and cold, with every task's JSON dropped first (a call that serializes
+// them all, the worst case).
 // Usage: tsx test/bench/state.ts [--agents=10000] [--frameworks=100] [--tasks=100000]
-//          [--runs=5]
+//          [--runs=5] [--settle=10]
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { MasterToAgent } from '../../daemons/common/agent-protocol.ts';
-import { newStatusUuid } from '../../daemons/common/ids.ts';
-import { silentLogger } from '../../daemons/common/log.ts';
-import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
-import { parseResources } from '../../daemons/common/resources.ts';
 import { configureMasterServer, masterRequestListener } from '../../daemons/master/http-app.ts';
-import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
-import { Master } from '../../daemons/master/master.ts';
-import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
-import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
-import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
+import { forgetTaskJson } from '../../daemons/master/state-json.ts';
+import { StateJsonWarmer } from '../../daemons/master/state-warmer.ts';
+import { populatedMaster } from '../helpers/populated-master.ts';
 
 export interface StateResult {
   agents: number;
   frameworks: number;
   tasks: number;
   buildSecs: number;
-  /** Median of --runs GETs of /master/state, request to decoded body, and the first one. */
+  /** Median of --runs GETs of /master/state, request to decoded body. */
   stateMs: number;
+  /** The first call, `settleSecs` after the last launch, and how many tasks the warmer had serialized by then. */
   stateFirstMs: number;
+  settleSecs: number;
+  warmedTasks: number;
+  /** A call that serializes every task (their JSON dropped before it). */
+  stateColdMs: number;
   stateMb: number;
   stateWireMb: number;
   /** The same bytes from a bare Node server (gzipped beforehand), median. */
   bareMs: number;
   masterHeapMb: number;
-}
-
-class Discard implements AgentLink, EventSink {
-  offers: Offer[] = [];
-  send(m: MasterToAgent | SchedulerEvent): void {
-    if (m.type === 'OFFERS') this.offers.push(...(m.offers as { offers: Offer[] }).offers);
-  }
-  close(): void {}
-}
-
-const allocation = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A master holding `tasks` running tasks of `frameworks` frameworks on `agents` agents. */
-export async function populatedMaster(agents: number, frameworks: number, tasks: number): Promise<Master> {
-  const master = new Master({ ...TEST_MASTER_CONFIG, maxCompletedTasksPerFramework: 1000 }, silentLogger());
-  const perAgent = Math.ceil(tasks / agents);
-  const agentRecords = new Map<string, AgentRecord>();
-  for (let i = 0; i < agents; i++) {
-    const id = master.registerAgent(
-      {
-        hostname: `emu-${i}`,
-        port: 10000 + (i % 50000),
-        pid: `slave(1)@127.0.0.1:${10000 + (i % 50000)}`,
-        version: '1.11.0',
-        resources: parseResources(`cpus:${perAgent};mem:${perAgent * 64};ports:[31000-32000]`),
-        attributes: [],
-        tasks: [],
-        frameworks: [],
-      },
-      new Discard(),
-      `agent-${i}`,
-    );
-    agentRecords.set(id, master.agents.get(id)!);
-  }
-  const fws: Array<{ fw: FrameworkRecord; sink: Discard }> = [];
-  for (let i = 0; i < frameworks; i++) {
-    const sink = new Discard();
-    const fw = master.subscribe({ user: 'bench', name: `f${i}`, capabilities: [{ type: 'PARTITION_AWARE' }], failover_timeout: 3600 }, [], sink, `fw-${i}`);
-    fws.push({ fw, sink });
-  }
-  let launched = 0;
-  while (launched < tasks) {
-    await allocation();
-    let progress = false;
-    for (const { fw, sink } of fws) {
-      const offers = sink.offers.splice(0);
-      for (const offer of offers) {
-        if (!master.offers.has(offer.id.value)) continue;
-        const taskInfos: TaskInfo[] = [];
-        const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
-        for (let k = 0; k < Math.floor(cpus) && launched + taskInfos.length < tasks; k++) {
-          const id = `${fw.info.name}-${launched + taskInfos.length}`;
-          taskInfos.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: parseResources('cpus:1;mem:64'), command: { value: 'sleep 1000' } });
-        }
-        applyCall(master, fw, {
-          type: 'ACCEPT',
-          framework_id: { value: fw.id },
-          accept: { offer_ids: [offer.id], operations: taskInfos.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: taskInfos } }] : [] },
-        } as SchedulerCall);
-        const agent = agentRecords.get(offer.agent_id.value)!;
-        for (const t of taskInfos) {
-          for (const state of ['TASK_STARTING', 'TASK_RUNNING'] as const) {
-            const uuid = newStatusUuid();
-            master.statusUpdate(agent, fw.id, { task_id: t.task_id, state, uuid, source: 'SOURCE_EXECUTOR', timestamp: Date.now() / 1000 });
-            master.acknowledge(fw, agent.id, t.task_id.value, uuid);
-          }
-        }
-        launched += taskInfos.length;
-        progress ||= taskInfos.length > 0;
-      }
-    }
-    if (!progress && launched < tasks) await new Promise((r) => setTimeout(r, 10));
-  }
-  return master;
 }
 
 /** The client: a process of its own, so its decoding does not queue behind the server. */
@@ -136,9 +64,13 @@ async function listen(listener: http.RequestListener, configure?: (server: http.
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-export async function stateBench(agents: number, frameworks: number, tasks: number, runs: number): Promise<StateResult> {
+export async function stateBench(agents: number, frameworks: number, tasks: number, runs: number, settleSecs: number): Promise<StateResult> {
   const t0 = performance.now();
-  const master = await populatedMaster(agents, frameworks, tasks);
+  let warmer: StateJsonWarmer | undefined;
+  const master = await populatedMaster(agents, frameworks, tasks, (m) => {
+    warmer = new StateJsonWarmer(m);
+    warmer.start();
+  });
   const buildSecs = (performance.now() - t0) / 1000;
   const ctx = { master, flags: {}, buildTime: Date.now() };
   // Configured as the master's own server is (timeouts, writes batched per turn).
@@ -150,7 +82,12 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
       client.send({ url });
     });
   try {
+    await new Promise((r) => setTimeout(r, settleSecs * 1000));
+    const warmedTasks = warmer!.serialized;
     const first = await get(`${server.url}/master/state`);
+    warmer!.stop();
+    forgetTaskJson();
+    const cold = await get(`${server.url}/master/state`);
     const times: number[] = [];
     for (let i = 0; i < runs; i++) times.push((await get(`${server.url}/master/state`)).ms);
     // The limit: the same document, already serialized and gzipped, from a bare Node server.
@@ -171,12 +108,16 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
       buildSecs,
       stateMs: median(times),
       stateFirstMs: first.ms,
+      settleSecs,
+      warmedTasks,
+      stateColdMs: cold.ms,
       stateMb: first.size / 1e6,
       stateWireMb: first.wire / 1e6,
       bareMs: median(bareTimes),
       masterHeapMb: process.memoryUsage().heapUsed / 1e6,
     };
   } finally {
+    warmer!.stop();
     client.kill();
     server.close();
     master.stop();
@@ -185,6 +126,6 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
 
 if (process.argv[1]?.endsWith('state.ts')) {
   const arg = (name: string, fallback: string) => process.argv.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-  const r = await stateBench(Number(arg('agents', '10000')), Number(arg('frameworks', '100')), Number(arg('tasks', '100000')), Number(arg('runs', '5')));
+  const r = await stateBench(Number(arg('agents', '10000')), Number(arg('frameworks', '100')), Number(arg('tasks', '100000')), Number(arg('runs', '5')), Number(arg('settle', '10')));
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }
