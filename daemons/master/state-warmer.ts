@@ -2,8 +2,8 @@
 // call after a failover, or after a burst of launches, serializes every task at once and sums the
 // resources of every agent and framework: at 100,000 tasks that was 1.2 s of a 2.4 s answer
 // (issue 9). A slice is skipped when its timer
-// fires late, which means the master has other work queued, and a pass that found nothing to do
-// rests before the next one, so an idle master with nothing new costs a scan every few seconds.
+// fires late, which means the master has other work queued, and passes start --restMs apart: a
+// pass is a scan of every task, and back to back they cost a tenth of a core at 1,000 tasks/s.
 import type { Master } from './master.ts';
 import { stateTasks, warmTaskJson } from './state-json.ts';
 
@@ -12,7 +12,7 @@ export interface WarmerOptions {
   sliceMs: number;
   /** Between slices while a pass is under way. */
   intervalMs: number;
-  /** After a pass that serialized nothing. */
+  /** Between the end of a pass and the start of the next. */
   restMs: number;
   /** A task whose latest status is younger than this may change again soon: left for later. */
   settledMs: number;
@@ -32,8 +32,7 @@ export interface WarmerClock {
 const REAL_CLOCK: WarmerClock = { now: () => performance.now(), wall: () => Date.now() };
 
 export class StateJsonWarmer {
-  private pass: Iterator<boolean, void> | undefined;
-  private workedThisPass = 0;
+  private pass: Iterator<void, void> | undefined;
   private settledBefore = 0;
   private timer: NodeJS.Timeout | undefined;
   private dueAt = 0;
@@ -57,8 +56,7 @@ export class StateJsonWarmer {
 
   /**
    * Does the work a /master/state call would otherwise do, until the slice's time is up. Returns
-   * the wait before the next slice: short while a pass is under way or found work, long after a
-   * pass that found none.
+   * the wait before the next slice: short while a pass is under way, long after it ended.
    */
   slice(): number {
     const deadline = this.clock.now() + this.opts.sliceMs;
@@ -68,30 +66,25 @@ export class StateJsonWarmer {
       const next = this.pass.next();
       if (next.done === true) {
         this.pass = undefined;
-        const found = this.workedThisPass > 0;
-        this.workedThisPass = 0;
-        return found ? this.opts.intervalMs : this.opts.restMs;
+        return this.opts.restMs;
       }
-      if (next.value) this.workedThisPass++;
       // The clock is read every 64 items: a check costs less than a serialization, a read more.
       if ((seen & 63) === 0 && this.clock.now() >= deadline) return this.opts.intervalMs;
     }
   }
 
-  /** One pass: yields whether each item needed work. */
-  private *work(): Generator<boolean, void, undefined> {
+  /** One pass over every task, agent and framework. */
+  private *work(): Generator<void, void, undefined> {
     for (const task of stateTasks(this.master)) {
-      const warmed = warmTaskJson(task, this.settledBefore);
-      if (warmed) this.serialized++;
-      yield warmed;
+      if (warmTaskJson(task, this.settledBefore)) this.serialized++;
+      yield;
     }
     // The sums of used resources that every agent and framework reports: summing them all took
     // 0.2 s of the first call at 100,000 tasks. Each is kept until its task table changes.
     for (const owner of [this.master.agents.values(), this.master.frameworks.values()]) {
       for (const { tasks } of owner) {
-        const stale = !tasks.usedIsCurrent();
-        if (stale) tasks.usedResources();
-        yield stale;
+        if (!tasks.usedIsCurrent()) tasks.usedResources();
+        yield;
       }
     }
   }
