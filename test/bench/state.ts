@@ -4,18 +4,18 @@
 // master's real request listener on loopback and fetched by a client process of its own, as a
 // browser would (gzip accepted). Next to it, in the same run, a bare Node HTTP server sends the
 // same bytes to the same client: the limit of this machine for the document.
-// The master serializes settled tasks in the background (state-warmer.ts) as the daemon does,
-// so the first call is timed twice: --settle seconds after the launches, as a user opening the
-// web UI would meet it, and cold, with every task's JSON dropped first (a call that serializes
-// them all, the worst case).
+// The master serializes settled tasks in the background (state-warmer.ts) as the daemon does, and
+// the first call comes --settle seconds after the launches, as a user opening the web UI would
+// meet it. With --warmer=off there is no background work and no wait: the first call serializes
+// every task and sums every agent's resources itself (the worst case, and the master before the
+// warmer).
 // Usage: tsx test/bench/state.ts [--agents=10000] [--frameworks=100] [--tasks=100000]
-//          [--runs=5] [--settle=10]
+//          [--runs=5] [--settle=10] [--warmer=on|off]
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { configureMasterServer, masterRequestListener } from '../../daemons/master/http-app.ts';
-import { forgetTaskJson } from '../../daemons/master/state-json.ts';
 import { StateJsonWarmer } from '../../daemons/master/state-warmer.ts';
 import { populatedMaster } from '../helpers/populated-master.ts';
 
@@ -26,12 +26,11 @@ export interface StateResult {
   buildSecs: number;
   /** Median of --runs GETs of /master/state, request to decoded body. */
   stateMs: number;
-  /** The first call, `settleSecs` after the last launch, and how many tasks the warmer had serialized by then. */
+  /** The first call, `settleSecs` after the last launch, and how many tasks the warmer (if on) had serialized by then. */
   stateFirstMs: number;
+  warmer: boolean;
   settleSecs: number;
   warmedTasks: number;
-  /** A call that serializes every task (their JSON dropped before it). */
-  stateColdMs: number;
   stateMb: number;
   stateWireMb: number;
   /** The same bytes from a bare Node server (gzipped beforehand), median. */
@@ -64,10 +63,11 @@ async function listen(listener: http.RequestListener, configure?: (server: http.
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-export async function stateBench(agents: number, frameworks: number, tasks: number, runs: number, settleSecs: number): Promise<StateResult> {
+export async function stateBench(agents: number, frameworks: number, tasks: number, runs: number, settleSecs: number, warm: boolean): Promise<StateResult> {
   const t0 = performance.now();
   let warmer: StateJsonWarmer | undefined;
   const master = await populatedMaster(agents, frameworks, tasks, (m) => {
+    if (!warm) return;
     warmer = new StateJsonWarmer(m);
     warmer.start();
   });
@@ -82,12 +82,9 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
       client.send({ url });
     });
   try {
-    await new Promise((r) => setTimeout(r, settleSecs * 1000));
-    const warmedTasks = warmer!.serialized;
+    if (warmer) await new Promise((r) => setTimeout(r, settleSecs * 1000));
+    const warmedTasks = warmer?.serialized ?? 0;
     const first = await get(`${server.url}/master/state`);
-    warmer!.stop();
-    forgetTaskJson();
-    const cold = await get(`${server.url}/master/state`);
     const times: number[] = [];
     for (let i = 0; i < runs; i++) times.push((await get(`${server.url}/master/state`)).ms);
     // The limit: the same document, already serialized and gzipped, from a bare Node server.
@@ -108,16 +105,16 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
       buildSecs,
       stateMs: median(times),
       stateFirstMs: first.ms,
-      settleSecs,
+      warmer: warm,
+      settleSecs: warm ? settleSecs : 0,
       warmedTasks,
-      stateColdMs: cold.ms,
       stateMb: first.size / 1e6,
       stateWireMb: first.wire / 1e6,
       bareMs: median(bareTimes),
       masterHeapMb: process.memoryUsage().heapUsed / 1e6,
     };
   } finally {
-    warmer!.stop();
+    warmer?.stop();
     client.kill();
     server.close();
     master.stop();
@@ -126,6 +123,6 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
 
 if (process.argv[1]?.endsWith('state.ts')) {
   const arg = (name: string, fallback: string) => process.argv.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-  const r = await stateBench(Number(arg('agents', '10000')), Number(arg('frameworks', '100')), Number(arg('tasks', '100000')), Number(arg('runs', '5')), Number(arg('settle', '10')));
+  const r = await stateBench(Number(arg('agents', '10000')), Number(arg('frameworks', '100')), Number(arg('tasks', '100000')), Number(arg('runs', '5')), Number(arg('settle', '10')), arg('warmer', 'on') !== 'off');
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }
