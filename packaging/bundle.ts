@@ -122,7 +122,7 @@ export async function bundle(outfile = BUNDLE_PATH): Promise<string> {
     sourcemap: false,
     logLevel: 'warning',
     define: {
-      __MESOS_PROTO_DESCRIPTOR__: JSON.stringify(protoDescriptorJson()),
+      __MESOS_PROTO_DESCRIPTOR__: JSON.stringify(JSON.stringify(protoDescriptorJson())),
       __MESOS_WEBUI_ASSETS__: JSON.stringify(webuiAssets),
       'import.meta.url': '__filename_url',
     },

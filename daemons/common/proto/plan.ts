@@ -110,6 +110,7 @@ export interface TypePlan {
 /** Compiles and caches plans for the types of one protobufjs Root. */
 export class PlanCache {
   private readonly byType = new Map<protobuf.Type, TypePlan>();
+  private readonly resolvedOuter = new Set<protobuf.Type>();
   private readonly byName = new Map<string, TypePlan>();
   private readonly enums = new Map<protobuf.Enum, EnumPlan>();
 
@@ -133,6 +134,7 @@ export class PlanCache {
     const existing = this.byType.get(type);
     if (existing !== undefined) return existing;
 
+    this.resolveOutermost(type);
     const declared = type.fieldsArray;
     const fields = declared.map((f) => this.fieldOf(type, f)).sort((a, b) => a.id - b.id);
     const plan: TypePlan = {
@@ -154,6 +156,19 @@ export class PlanCache {
       }
     }
     return plan;
+  }
+
+  /**
+   * Resolves the fields of a type and their edition features (`required` comes from those). A
+   * root loaded from a descriptor resolves only the types a codec plans, and a nested type
+   * inherits its edition from the message it is declared in, so resolution starts there.
+   */
+  private resolveOutermost(type: protobuf.Type): void {
+    let outer = type;
+    while (outer.parent instanceof protobuf.Type) outer = outer.parent;
+    if (this.resolvedOuter.has(outer)) return;
+    outer.resolveAll();
+    this.resolvedOuter.add(outer);
   }
 
   private fieldOf(owner: protobuf.Type, f: protobuf.Field): FieldPlan {
