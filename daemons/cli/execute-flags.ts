@@ -70,8 +70,8 @@ export const executeFlagDefs = [
   {
     name: 'content_type',
     type: 'string',
-    default: 'protobuf',
-    help: 'Encoding used with the scheduler API.',
+    default: 'json',
+    help: 'Encoding used with the scheduler API. JSON by default (Mesos: protobuf): every master takes both, and JSON spares this command loading the schema.',
     schema: { enum: ['json', 'protobuf'] },
   },
   { name: 'tty', type: 'bool', default: 'false', help: 'Attach a TTY to the task.' },

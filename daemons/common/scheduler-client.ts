@@ -4,7 +4,7 @@
 import { type Endpoint, type RecordStream, openRecordStream, request } from './http-client.ts';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF } from './http.ts';
 import type { FrameworkInfo } from './mesos.ts';
-import { decode, encode } from './proto/codec.ts';
+type ProtoCodec = typeof import('./proto/codec.ts');
 
 export type WireFormat = 'json' | 'protobuf';
 
@@ -38,6 +38,8 @@ export class SchedulerClient {
   private readonly format: WireFormat;
   private readonly mediaType: string;
   private readonly path: string;
+  /** Loaded by the first call in protobuf: loading the schema costs a short-lived CLI ~50 ms. */
+  private proto?: ProtoCodec;
 
   constructor(private readonly opts: SchedulerClientOptions) {
     this.format = opts.format ?? 'json';
@@ -45,13 +47,17 @@ export class SchedulerClient {
     this.path = opts.path ?? '/api/v1/scheduler';
   }
 
+  private async loadCodec(): Promise<void> {
+    if (this.format === 'protobuf') this.proto ??= await import('./proto/codec.ts');
+  }
+
   private encodeCall(call: object): Uint8Array | string {
-    return this.format === 'json' ? JSON.stringify(call) : encode('mesos.v1.scheduler.Call', call);
+    return this.proto === undefined ? JSON.stringify(call) : this.proto.encode('mesos.v1.scheduler.Call', call);
   }
 
   private decodeEvent(record: Buffer): SchedulerEventJson {
-    if (this.format === 'json') return JSON.parse(record.toString('utf8')) as SchedulerEventJson;
-    return decode('mesos.v1.scheduler.Event', record) as SchedulerEventJson;
+    if (this.proto === undefined) return JSON.parse(record.toString('utf8')) as SchedulerEventJson;
+    return this.proto.decode('mesos.v1.scheduler.Event', record) as SchedulerEventJson;
   }
 
   /**
@@ -64,6 +70,7 @@ export class SchedulerClient {
       subscribe: { framework_info: frameworkInfo, ...(suppressedRoles ? { suppressed_roles: suppressedRoles } : {}) },
     };
     if (frameworkInfo.id) call.framework_id = frameworkInfo.id;
+    await this.loadCodec();
     let errorBody: string | undefined;
     let status = 0;
     let markEnded: () => void = () => {};
@@ -114,6 +121,7 @@ export class SchedulerClient {
   /** Sends a call (framework_id is filled in); throws SchedulerCallError on a non-2xx answer. */
   async call(call: Record<string, unknown>): Promise<void> {
     if (!this.frameworkId || !this.streamId) throw new SchedulerCallError(0, 'not subscribed');
+    await this.loadCodec();
     const body = this.encodeCall({ framework_id: { value: this.frameworkId }, ...call });
     const res = await request(this.opts.master, 'POST', this.path, body, {
       'Content-Type': this.mediaType,

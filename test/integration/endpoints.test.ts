@@ -19,7 +19,7 @@ after(async () => {
 });
 
 async function execute(name: string, command: string) {
-  const res = await runMesos(['execute', `--master=127.0.0.1:${master.port}`, `--name=${name}`, `--command=${command}`, '--content_type=json']);
+  const res = await runMesos(['execute', `--master=127.0.0.1:${master.port}`, `--name=${name}`, `--command=${command}`]);
   assert.equal(res.code, 0, res.stdout + res.stderr);
 }
 

@@ -59,7 +59,7 @@ async function readSandboxFile(taskId: string, file: string): Promise<string> {
 }
 
 test('a failing command ends TASK_FAILED with its exit status and mesos execute exits non-zero', async () => {
-  const res = await exec('--name=fails', '--command=echo oops >&2; exit 3');
+  const res = await exec('--name=fails', '--command=echo oops >&2; exit 3', '--content_type=protobuf');
   assert.equal(res.code, 1, res.stdout + res.stderr);
   assert.match(res.stdout, /Received status update TASK_FAILED for task 'fails'/);
   assert.match(res.stdout, /message: 'Command exited with status 3'/);
@@ -69,7 +69,7 @@ test('a failing command ends TASK_FAILED with its exit status and mesos execute 
 test('--kill_after kills a running task: TASK_KILLED, exit 1, the process group is gone', async () => {
   const marker = path.join(tempDir('kill'), 'child-alive');
   // The task starts a background child that would write the marker after 3 s if it survived.
-  const res = await exec('--name=killme', `--command=(sleep 3; touch ${marker}) & sleep 60`, '--kill_after=1secs');
+  const res = await exec('--name=killme', `--command=(sleep 3; touch ${marker}) & sleep 60`, '--kill_after=1secs', '--content_type=protobuf');
   assert.equal(res.code, 1, res.stdout + res.stderr);
   assert.match(res.stdout, /TASK_RUNNING[\s\S]*TASK_KILLING[\s\S]*TASK_KILLED/);
   assert.match(res.stdout, /message: 'Command terminated with signal Terminated'/);
@@ -145,7 +145,7 @@ test('a task group of three: when one task fails the others are killed (default 
   };
   const file = path.join(dir, 'group.json');
   writeFileSync(file, JSON.stringify(group));
-  const res = await exec(`--task_group=file://${file}`);
+  const res = await exec(`--task_group=file://${file}`, '--content_type=protobuf');
   assert.equal(res.code, 1, res.stdout + res.stderr);
   assert.match(res.stdout, /Submitted task group with tasks 'g-fail', 'g-long', 'g-long2'/);
   assert.match(res.stdout, /TASK_FAILED for task 'g-fail'/);
@@ -166,7 +166,7 @@ test('a task group where every task succeeds exits 0', async () => {
       command: { value: `echo ${n}` },
     })),
   };
-  const res = await exec(`--task_group=${JSON.stringify(group)}`, '--content_type=json');
+  const res = await exec(`--task_group=${JSON.stringify(group)}`);
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.equal((res.stdout.match(/TASK_FINISHED/g) ?? []).length, 2);
 });

@@ -18,6 +18,8 @@ import {
 } from '../../daemons/common/flags/index.ts';
 import type { FlagDef, FlagValues } from '../../daemons/common/flags/index.ts';
 import { loadMasterFlags, masterFlagDefs } from '../../daemons/master/flags.ts';
+import { constraintProblem } from '../../daemons/common/flags/constraints.ts';
+import { convert } from '../../daemons/common/flags/convert.ts';
 
 const master = (argv: string[], env: Record<string, string> = {}) => loadMasterFlags({ argv, env, progName: 'mesos-master' });
 const agent = (argv: string[], env: Record<string, string> = {}) =>
@@ -454,6 +456,12 @@ describe('definitions', () => {
       const loaded = loadFlags(defs, { argv: [...required], env: {}, progName: prog });
       for (const def of defs as readonly FlagDef[]) {
         if (def.default !== undefined) assert.equal(typeof loaded.raw[def.name], 'string', `${def.name} default loads`);
+        // The loader trusts defaults: they are checked against their schemas here.
+        if (def.default !== undefined && def.schema !== undefined) {
+          const converted = convert(def.type, def.default);
+          assert.ok(converted.ok, `${def.name} default converts`);
+          assert.equal(constraintProblem(def.type, def.schema, converted.value), undefined, `${def.name} default satisfies its schema`);
+        }
       }
     });
   }
@@ -487,7 +495,7 @@ describe('definitions', () => {
     assert.equal(e.partition_aware, true);
     assert.equal(e.checkpoint, false);
     assert.equal(e.role, '*');
-    assert.equal(e.content_type, 'protobuf');
+    assert.equal(e.content_type, 'json', 'the one default that differs from Mesos (protobuf): see its help');
     assert.equal(e.containerizer, 'mesos');
   });
 

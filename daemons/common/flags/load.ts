@@ -167,7 +167,10 @@ export function loadFlags<T = Record<string, unknown>>(defs: readonly FlagDef[],
       fail(`invalid value ${quoteValue(source.text)} for flag '--${source.spelledName}' ${describeSource(source)}: ${reason}`);
     const converted = convert(def.type, source.text);
     if (!converted.ok) return bad(converted.reason);
-    const problem = def.schema && constraintProblem(def.type, def.schema, converted.value);
+    // A definition's own default is not checked here: a unit test checks every one, and compiling
+    // a schema costs each start of a short-lived program (mesos execute) some milliseconds.
+    const checked = def.schema !== undefined && source.origin.kind !== 'default';
+    const problem = checked && constraintProblem(def.type, def.schema!, converted.value);
     if (problem) bad(problem);
     values[def.name] = converted.value;
     raw[def.name] = display(def.type, converted.value, source.given);
