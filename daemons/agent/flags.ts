@@ -201,9 +201,8 @@ export const agentFlagDefs = [
   {
     name: 'docker_config',
     type: 'json',
-    help: 'Docker client config (auths) as JSON, inline or file:///path, used when pulling images.',
+    help: "Docker client config (config.json or .dockercfg) as JSON, inline or file:///path: registry credentials for pulls when the sandbox has no .docker/config.json.",
     schema: JSON_OBJECT,
-    inert: 'images are pulled without registry credentials: pull a private image on the host beforehand',
   },
   {
     name: 'docker_registry',

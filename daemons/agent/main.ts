@@ -233,6 +233,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       stopTimeoutSecs: flags.docker_stop_timeout,
       removeDelayMs: flags.docker_remove_delay * 1000,
       killOrphans: flags.docker_kill_orphans,
+      dockerConfig: flags.docker_config,
       log: log.logger,
     });
   const agent = new Agent(

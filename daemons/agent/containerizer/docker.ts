@@ -17,6 +17,7 @@ import type { TaskContext } from '../launch-spec.ts';
 import { taskVariables } from '../launch-spec.ts';
 import type { ContainerState } from '../supervisor/protocol.ts';
 import type { ContainerExit, Containerizer } from './containerizer.ts';
+import { DockerConfigError, type RegistryAuth, authFor, credentialHelperFor, registryOf, sandboxDockerConfig } from './docker-auth.ts';
 import { LogCopier } from './docker-logs.ts';
 import { DockerSpecError, SANDBOX_LABEL, WORK_DIR_LABEL, containerIdOfName, containerName, dockerCreateOptions, dockerInfoOf, stopSeconds } from './docker-spec.ts';
 
@@ -31,6 +32,8 @@ export interface DockerContainerizerOptions {
   removeDelayMs: number;
   /** --docker_kill_orphans: also remove `mesos-*` containers that carry no owner label. */
   killOrphans: boolean;
+  /** --docker_config: registry credentials for pulls when the sandbox brings none. */
+  dockerConfig?: unknown;
   log: Logger;
 }
 
@@ -112,7 +115,7 @@ export class DockerContainerizer implements Containerizer {
       throw err;
     }
     const info = dockerInfoOf(ctx.task);
-    await this.ensureImage(info.image, info.force_pull_image === true);
+    await this.ensureImage(info.image, info.force_pull_image === true, ctx.sandbox);
     const copier = this.copier(id, ctx.sandbox);
     await copier.start();
     const container = await this.create(create);
@@ -129,7 +132,7 @@ export class DockerContainerizer implements Containerizer {
   }
 
   /** Pulls the image when it is not here yet, or always with force_pull_image. */
-  private async ensureImage(image: string, force: boolean): Promise<void> {
+  private async ensureImage(image: string, force: boolean, sandbox: string): Promise<void> {
     if (!force) {
       try {
         await this.docker.getImage(image).inspect();
@@ -138,9 +141,12 @@ export class DockerContainerizer implements Containerizer {
         if (statusOf(err) !== 404) throw new Error(`Failed to inspect image '${image}': ${daemonReason(err)}`);
       }
     }
-    this.opts.log.info(`Pulling Docker image ${image}`);
+    const auth = this.registryAuth(image, sandbox);
     try {
-      const stream = await this.docker.pull(image);
+      const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+        // The credentials go as the 4th argument: in the options they would end up in the URL.
+        this.docker.pull(image, {}, (err, s) => (err ? reject(err as Error) : resolve(s!)), auth);
+      });
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
           const failed = err ?? output.find((o) => o.error);
@@ -151,6 +157,27 @@ export class DockerContainerizer implements Containerizer {
     } catch (err) {
       throw new Error(`Failed to pull image '${image}': ${daemonReason(err)}`);
     }
+  }
+
+  /** Credentials for pulling `image`: the sandbox's own Docker config first, then --docker_config. */
+  private registryAuth(image: string, sandbox: string): RegistryAuth | undefined {
+    let source: { name: string; config: unknown } | undefined;
+    try {
+      const own = sandboxDockerConfig(sandbox);
+      source = own ? { name: own.file, config: own.config } : this.opts.dockerConfig !== undefined ? { name: '--docker_config', config: this.opts.dockerConfig } : undefined;
+      const auth = source && authFor(source.config, image);
+      if (auth) {
+        this.opts.log.info(`Pulling Docker image ${image} with the credentials for ${registryOf(image)} in ${source!.name}`);
+        return auth;
+      }
+    } catch (err) {
+      if (err instanceof DockerConfigError) throw new Error(`Failed to pull image '${image}': ${source ? `${source.name}: ` : ''}${err.message}`);
+      throw err;
+    }
+    const helper = source && credentialHelperFor(source.config, image);
+    const note = helper ? ` (${source!.name} names the credential helper ${helper}, which this agent does not run; put the credentials in its auths)` : '';
+    this.opts.log.info(`Pulling Docker image ${image} without registry credentials${note}`);
+    return undefined;
   }
 
   /** Creates the container; one left over from a launch the agent did not finish is replaced. */
