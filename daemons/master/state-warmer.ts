@@ -1,9 +1,9 @@
 // Serializes tasks for /master/state a little at a time between other work. Without it the first
 // call after a failover, or after a burst of launches, serializes every task at once and sums the
 // resources of every agent and framework: at 100,000 tasks that was 1.2 s of a 2.4 s answer
-// (issue 9). A slice is skipped when its timer
-// fires late, which means the master has other work queued, and passes start --restMs apart: a
-// pass is a scan of every task, and back to back they cost a tenth of a core at 1,000 tasks/s.
+// (issue 9). A slice is skipped when its timer fires late, which means the master has other work
+// queued. Passes start `restMs` apart: a pass scans every task, and back to back they cost the
+// master a tenth of a core at 1,000 tasks/s.
 import type { Master } from './master.ts';
 import { stateTasks, warmTaskJson } from './state-json.ts';
 
