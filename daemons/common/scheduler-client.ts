@@ -48,7 +48,7 @@ export class SchedulerClient {
   }
 
   private async loadCodec(): Promise<void> {
-    if (this.format === 'protobuf') this.proto ??= await import('./proto/codec.ts');
+    this.proto ??= await import('./proto/codec.ts');
   }
 
   private encodeCall(call: object): Uint8Array | string {
@@ -70,7 +70,7 @@ export class SchedulerClient {
       subscribe: { framework_info: frameworkInfo, ...(suppressedRoles ? { suppressed_roles: suppressedRoles } : {}) },
     };
     if (frameworkInfo.id) call.framework_id = frameworkInfo.id;
-    await this.loadCodec();
+    if (this.format === 'protobuf' && this.proto === undefined) await this.loadCodec();
     let errorBody: string | undefined;
     let status = 0;
     let markEnded: () => void = () => {};
@@ -121,7 +121,7 @@ export class SchedulerClient {
   /** Sends a call (framework_id is filled in); throws SchedulerCallError on a non-2xx answer. */
   async call(call: Record<string, unknown>): Promise<void> {
     if (!this.frameworkId || !this.streamId) throw new SchedulerCallError(0, 'not subscribed');
-    await this.loadCodec();
+    if (this.format === 'protobuf' && this.proto === undefined) await this.loadCodec();
     const body = this.encodeCall({ framework_id: { value: this.frameworkId }, ...call });
     const res = await request(this.opts.master, 'POST', this.path, body, {
       'Content-Type': this.mediaType,
