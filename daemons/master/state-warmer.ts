@@ -1,9 +1,10 @@
 // Serializes tasks for /master/state a little at a time between other work. Without it the first
 // call after a failover, or after a burst of launches, serializes every task at once and sums the
 // resources of every agent and framework: at 100,000 tasks that was 1.2 s of a 2.4 s answer
-// (issue 9). A slice is skipped when its timer fires late, which means the master has other work
-// queued. Passes start `restMs` apart: a pass scans every task, and back to back they cost the
-// master a tenth of a core at 1,000 tasks/s.
+// (issue 9). A slice is skipped while the master is busy: when its timer fires late (other work is
+// queued) or when the event loop was busy for most of the last second (under a sustained load
+// the work would only be taken from it). Passes start `restMs` apart: a pass scans every task,
+// and back to back they cost the master a tenth of a core at 1,000 tasks/s.
 import type { Master } from './master.ts';
 import { stateTasks, warmTaskJson } from './state-json.ts';
 
@@ -18,18 +19,37 @@ export interface WarmerOptions {
   settledMs: number;
   /** A slice whose timer fired this late is skipped: the master is busy. */
   lateMs: number;
+  /** Slices are skipped while the event loop was busy for more than this share of the last second. */
+  busyShare: number;
 }
 
-export const WARMER_DEFAULTS: WarmerOptions = { sliceMs: 4, intervalMs: 20, restMs: 2000, settledMs: 1000, lateMs: 25 };
+export const WARMER_DEFAULTS: WarmerOptions = { sliceMs: 4, intervalMs: 20, restMs: 2000, settledMs: 1000, lateMs: 25, busyShare: 0.5 };
 
 export interface WarmerClock {
   /** Monotonic milliseconds, for slices and lateness. */
   now(): number;
   /** Wall-clock milliseconds since the epoch, to compare with status timestamps. */
   wall(): number;
+  /** The share of the last whole second the event loop spent busy (0 before the first). */
+  busyShare(): number;
 }
 
-const REAL_CLOCK: WarmerClock = { now: () => performance.now(), wall: () => Date.now() };
+function realClock(): WarmerClock {
+  let mark = performance.eventLoopUtilization();
+  let last = 0;
+  return {
+    now: () => performance.now(),
+    wall: () => Date.now(),
+    busyShare() {
+      const since = performance.eventLoopUtilization(mark);
+      if (since.idle + since.active >= 1000) {
+        last = since.utilization;
+        mark = performance.eventLoopUtilization();
+      }
+      return last;
+    },
+  };
+}
 
 export class StateJsonWarmer {
   private pass: Iterator<void, void> | undefined;
@@ -42,7 +62,7 @@ export class StateJsonWarmer {
   constructor(
     private readonly master: Master,
     private readonly opts: WarmerOptions = WARMER_DEFAULTS,
-    private readonly clock: WarmerClock = REAL_CLOCK,
+    private readonly clock: WarmerClock = realClock(),
   ) {}
 
   start(): void {
@@ -92,8 +112,8 @@ export class StateJsonWarmer {
   private schedule(ms: number): void {
     this.dueAt = this.clock.now() + ms;
     this.timer = setTimeout(() => {
-      const late = this.clock.now() - this.dueAt > this.opts.lateMs;
-      const wait = late ? this.opts.intervalMs : this.slice();
+      const busy = this.clock.now() - this.dueAt > this.opts.lateMs || this.clock.busyShare() > this.opts.busyShare;
+      const wait = busy ? this.opts.intervalMs : this.slice();
       if (this.timer !== undefined) this.schedule(wait);
     }, ms);
     this.timer.unref();

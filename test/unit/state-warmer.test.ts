@@ -8,7 +8,7 @@ import { forgetTaskJson, isTaskJsonCached, stateJson, stateTasks } from '../../d
 import { StateJsonWarmer, type WarmerClock, type WarmerOptions } from '../../daemons/master/state-warmer.ts';
 import { populatedMaster } from '../helpers/populated-master.ts';
 
-const OPTS: WarmerOptions = { sliceMs: 4, intervalMs: 20, restMs: 2000, settledMs: 1000, lateMs: 25 };
+const OPTS: WarmerOptions = { sliceMs: 4, intervalMs: 20, restMs: 2000, settledMs: 1000, lateMs: 25, busyShare: 0.5 };
 
 /** A clock that moves only when told: `wall` starts at the real time, as the tasks' statuses do. */
 class FakeClock implements WarmerClock {
@@ -16,6 +16,10 @@ class FakeClock implements WarmerClock {
   wallMs = Date.now();
   /** Milliseconds added on every read of now(), as if each read took that long. */
   tick = 0;
+  busy = 0;
+  busyShare(): number {
+    return this.busy;
+  }
   now(): number {
     this.ms += this.tick;
     return this.ms;
@@ -110,6 +114,25 @@ describe('StateJsonWarmer', () => {
     const json = JSON.parse(jsonText(stateJson({ master: m, flags: {}, buildTime: 0 }))) as { frameworks: { tasks: { id: string; state: string }[]; completed_tasks: { id: string; state: string }[] }[] };
     const seen = json.frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks]).find((t) => t.id === task.info.task_id.value);
     assert.equal(seen?.state, 'TASK_FINISHED');
+  });
+
+  test('on its timer, it waits while the event loop is busy', async () => {
+    const m = await master(100);
+    const clock = new FakeClock();
+    clock.wallMs += 5000;
+    clock.busy = 0.9;
+    const warmer = new StateJsonWarmer(m, { ...OPTS, intervalMs: 1 }, clock);
+    warmer.start();
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(warmer.serialized, 0, 'a busy master is left alone');
+      clock.busy = 0.2;
+      const deadline = Date.now() + 5000;
+      while (warmer.serialized < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(warmer.serialized, 100, 'and served once it is not');
+    } finally {
+      warmer.stop();
+    }
   });
 
   test('runs on its own timer once started, and not after stop()', async () => {
