@@ -27,7 +27,7 @@ interface CachedTask {
 }
 let taskCache = new WeakMap<TaskRecord, CachedTask>();
 
-/** Drops every serialized task: the bench times a call that serializes them all. */
+/** Drops every serialized task: tests compare a document made from the cache with a cold one. */
 export function forgetTaskJson(): void {
   taskCache = new WeakMap();
 }
@@ -297,13 +297,7 @@ export interface TasksQuery {
 /** /master/tasks: active, unreachable and completed tasks, paged like Mesos (default limit 100). */
 export function tasksJson(ctx: StateContext, q: TasksQuery): Record<string, unknown> {
   const all: TaskRecord[] = [];
-  const frameworks = [...ctx.master.frameworks.values(), ...ctx.master.completedFrameworks];
-  for (const fw of frameworks) {
-    if (q.frameworkId !== undefined && fw.id !== q.frameworkId) continue;
-    for (const t of fw.tasks.values()) all.push(t);
-    for (const t of fw.unreachableTasks.values()) all.push(t);
-    for (const t of fw.completedTasks) all.push(t);
-  }
+  for (const t of stateTasks(ctx.master)) if (q.frameworkId === undefined || t.frameworkId === q.frameworkId) all.push(t);
   const filtered = q.taskId === undefined ? all : all.filter((t) => t.info.task_id.value === q.taskId);
   const started = (t: TaskRecord) => t.statuses[0]?.timestamp ?? 0;
   filtered.sort((a, b) => (q.order === 'asc' ? started(a) - started(b) : started(b) - started(a)));
