@@ -1,51 +1,51 @@
 // JSON assembled from pieces serialized earlier: /master/state at 100,000 tasks spent most of its
-// time building, stringifying and then UTF-8 encoding task objects that had not changed since the
-// last call. A RawJson value holds JSON already encoded as UTF-8; jsonPieces() serializes the
-// rest with JSON.stringify and splices the raw pieces in, so a 50 MB document is never one
-// JavaScript string (Buffer.from of a string that size alone took ~250 ms here).
+// time building and stringifying task objects that had not changed since the last call. A
+// RawJson value holds JSON text made earlier, as strings (or UTF-8 buffers); jsonPieces()
+// serializes the rest with JSON.stringify and splices the raw pieces in, so a 50 MB document is
+// never one JavaScript string (Buffer.from of a string that size alone took ~250 ms here). The
+// pieces are UTF-8 encoded only as the body is sent (bodyChunks): encoding each task into a
+// buffer of its own when it was serialized cost a cold call at 100,000 tasks ~0.45 s.
 import { randomBytes } from 'node:crypto';
 
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
-const EMPTY = Buffer.from('[]');
+/** A piece of JSON text: a string, or its UTF-8 bytes. */
+export type JsonPiece = string | Buffer;
 
 /** The document being serialized: where RawJson.toJSON leaves its pieces. */
 let collecting: { marker: string; raws: RawJson[] } | undefined;
 
 export class RawJson {
   /** `parts` concatenated are one JSON value. */
-  constructor(readonly parts: readonly Buffer[]) {}
+  constructor(readonly parts: readonly JsonPiece[]) {}
 
   static text(json: string): RawJson {
-    return new RawJson([Buffer.from(json)]);
+    return new RawJson([json]);
   }
 
   /** A JSON array of values serialized beforehand. */
-  static array(elements: readonly Buffer[]): RawJson {
-    if (elements.length === 0) return new RawJson([EMPTY]);
-    const parts: Buffer[] = new Array<Buffer>(elements.length * 2 + 1);
-    parts[0] = OPEN;
+  static array(elements: readonly JsonPiece[]): RawJson {
+    if (elements.length === 0) return new RawJson(['[]']);
+    const parts: JsonPiece[] = new Array<JsonPiece>(elements.length * 2 + 1);
+    parts[0] = '[';
     for (let i = 0; i < elements.length; i++) {
       parts[i * 2 + 1] = elements[i]!;
-      parts[i * 2 + 2] = i === elements.length - 1 ? CLOSE : COMMA;
+      parts[i * 2 + 2] = i === elements.length - 1 ? ']' : ',';
     }
     return new RawJson(parts);
   }
 
   /** Called by JSON.stringify: a placeholder string that jsonPieces() replaces with the parts. */
   toJSON(): unknown {
-    if (collecting === undefined) return JSON.parse(Buffer.concat(this.parts).toString('utf8'));
+    if (collecting === undefined) return JSON.parse(piecesBuffer(this.parts).toString('utf8'));
     collecting.raws.push(this);
     return `${collecting.marker}${collecting.raws.length - 1}`;
   }
 }
 
 /**
- * JSON.stringify(value) in pieces, with every RawJson value's parts in its place: text pieces are
- * strings, raw ones UTF-8 buffers. Their concatenation (see writePieces) is the document.
+ * JSON.stringify(value) in pieces, with every RawJson value's parts in its place. Their
+ * concatenation (see writePieces) is the document.
  */
-export function jsonPieces(value: unknown): Array<string | Buffer> {
+export function jsonPieces(value: unknown): JsonPiece[] {
   // The marker starts with a control character, which JSON.stringify always escapes, and a
   // per-call nonce, so no string of the document can pass for one.
   const marker = `\u0001${randomBytes(8).toString('hex')}:`;
@@ -63,7 +63,7 @@ export function jsonPieces(value: unknown): Array<string | Buffer> {
   if (raws.length === 0) return [text];
   const escaped = JSON.stringify(marker).slice(1, -1);
   const placeholder = new RegExp(`"${escaped.replace(/\\/g, '\\\\')}(\\d+)"`, 'g');
-  const out: Array<string | Buffer> = [];
+  const out: JsonPiece[] = [];
   let from = 0;
   for (let m = placeholder.exec(text); m !== null; m = placeholder.exec(text)) {
     out.push(text.slice(from, m.index));
@@ -75,21 +75,21 @@ export function jsonPieces(value: unknown): Array<string | Buffer> {
 }
 
 /** The size of the pieces in UTF-8. */
-export function piecesByteLength(pieces: ReadonlyArray<string | Buffer>): number {
+export function piecesByteLength(pieces: readonly JsonPiece[]): number {
   let n = 0;
   for (const p of pieces) n += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   return n;
 }
 
 /** Writes the pieces one after the other into `target` (large enough); returns the bytes written. */
-export function writePieces(pieces: ReadonlyArray<string | Buffer>, target: Buffer): number {
+export function writePieces(pieces: readonly JsonPiece[], target: Buffer): number {
   let pos = 0;
   for (const p of pieces) pos += typeof p === 'string' ? target.write(p, pos, 'utf8') : p.copy(target, pos);
   return pos;
 }
 
 /** The pieces as one buffer. */
-export function piecesBuffer(pieces: ReadonlyArray<string | Buffer>): Buffer {
+export function piecesBuffer(pieces: readonly JsonPiece[]): Buffer {
   if (pieces.length === 1 && typeof pieces[0] !== 'string') return pieces[0]!;
   const out = Buffer.allocUnsafe(piecesByteLength(pieces));
   writePieces(pieces, out);
@@ -111,7 +111,7 @@ const utf8 = new TextEncoder();
  * `newChunk` gives a buffer of `chunkBytes` to fill, e.g. one the consumer is done with.
  */
 export function* bodyChunks(
-  pieces: ReadonlyArray<string | Buffer>,
+  pieces: readonly JsonPiece[],
   chunkBytes = 256 * 1024,
   newChunk: () => Buffer = () => Buffer.allocUnsafe(chunkBytes),
 ): Generator<Buffer> {
@@ -121,6 +121,12 @@ export function* bodyChunks(
   let pos = 0;
   for (const piece of pieces) {
     if (typeof piece === 'string') {
+      // A short string that surely fits (3 bytes per UTF-16 unit at most) is written directly:
+      // /master/state has one per task.
+      if (piece.length * 3 <= chunkBytes - pos) {
+        pos += chunk.write(piece, pos);
+        continue;
+      }
       let rest = piece;
       while (rest.length > 0) {
         if (chunkBytes - pos < 4) {

@@ -17,13 +17,13 @@ export interface StateContext {
 
 const secs = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
-/** Serialized tasks (UTF-8 JSON), reused until the task changes: its state, history, agent or reachability. */
+/** Serialized tasks (JSON text), reused until the task changes: its state, history, agent or reachability. */
 interface CachedTask {
   state: string;
   statuses: number;
   agentId: string;
   unreachableTime: number | undefined;
-  json: Buffer;
+  json: string;
 }
 let taskCache = new WeakMap<TaskRecord, CachedTask>();
 
@@ -32,23 +32,23 @@ export function forgetTaskJson(): void {
   taskCache = new WeakMap();
 }
 
-function cachedTaskBuffer(task: TaskRecord): Buffer | undefined {
+function cachedTaskText(task: TaskRecord): string | undefined {
   const c = taskCache.get(task);
   if (c !== undefined && c.state === task.state && c.statuses === task.statuses.length && c.agentId === task.agentId && c.unreachableTime === task.unreachableTime) return c.json;
   return undefined;
 }
 
-function taskBuffer(task: TaskRecord): Buffer {
-  const cached = cachedTaskBuffer(task);
+function taskText(task: TaskRecord): string {
+  const cached = cachedTaskText(task);
   if (cached !== undefined) return cached;
-  const json = Buffer.from(JSON.stringify(taskJson(task)));
+  const json = JSON.stringify(taskJson(task));
   taskCache.set(task, { state: task.state, statuses: task.statuses.length, agentId: task.agentId, unreachableTime: task.unreachableTime, json });
   return json;
 }
 
 /** Whether /master/state would take `task` from the cache. */
 export function isTaskJsonCached(task: TaskRecord): boolean {
-  return cachedTaskBuffer(task) !== undefined;
+  return cachedTaskText(task) !== undefined;
 }
 
 /**
@@ -57,10 +57,10 @@ export function isTaskJsonCached(task: TaskRecord): boolean {
  * so that a task about to change again is not serialized twice. Returns whether it did.
  */
 export function warmTaskJson(task: TaskRecord, settledBefore: number): boolean {
-  if (cachedTaskBuffer(task) !== undefined) return false;
+  if (cachedTaskText(task) !== undefined) return false;
   const latest = task.statuses.at(-1)?.timestamp;
   if (!isTerminalState(task.state) && (latest === undefined || latest > settledBefore)) return false;
-  taskBuffer(task);
+  taskText(task);
   return true;
 }
 
@@ -80,9 +80,9 @@ export function* stateTasks(master: Master): Generator<TaskRecord, void, undefin
 
 /** A list of tasks as JSON, from the cache (see common/raw-json.ts). */
 function tasksRaw(tasks: Iterable<TaskRecord>): RawJson {
-  const buffers: Buffer[] = [];
-  for (const t of tasks) buffers.push(taskBuffer(t));
-  return RawJson.array(buffers);
+  const texts: string[] = [];
+  for (const t of tasks) texts.push(taskText(t));
+  return RawJson.array(texts);
 }
 
 export function taskJson(task: TaskRecord): Record<string, unknown> {

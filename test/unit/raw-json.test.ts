@@ -25,9 +25,12 @@ describe('jsonText', () => {
     assert.deepEqual(JSON.parse(jsonText({ r: RawJson.text(raw) })), { r: JSON.parse(raw) });
   });
 
-  it('builds arrays from serialized elements, empty ones included', () => {
-    const elements = ['{"id":"a"}', '{"id":"b","name":"été 東"}'].map((t) => Buffer.from(t));
-    assert.deepEqual(JSON.parse(jsonText({ list: RawJson.array(elements), none: RawJson.array([]) })), { list: [{ id: 'a' }, { id: 'b', name: 'été 東' }], none: [] });
+  it('builds arrays from serialized elements, strings or buffers, empty arrays included', () => {
+    const elements = ['{"id":"a"}', Buffer.from('{"id":"b","name":"été 東"}'), '{"id":"c","name":"😀"}'];
+    assert.deepEqual(JSON.parse(jsonText({ list: RawJson.array(elements), none: RawJson.array([]) })), {
+      list: [{ id: 'a' }, { id: 'b', name: 'été 東' }, { id: 'c', name: '😀' }],
+      none: [],
+    });
   });
 
   it('gives UTF-8 pieces whose concatenation is the document, raw pieces shared, not copied', () => {
