@@ -11,7 +11,7 @@ import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { CallError, FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
-import { stateJson } from '../../daemons/master/state-json.ts';
+import { forgetStateJson, stateJson } from '../../daemons/master/state-json.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 
 const CONFIG: MasterConfig = TEST_MASTER_CONFIG;
@@ -1098,5 +1098,25 @@ describe('Master core: /master/state text', () => {
     assert.deepEqual(tasksOf().map((t) => [t.id, t.state]), [['t1', 'TASK_RUNNING']], 'from the cache, the same');
     master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_FINISHED'));
     assert.deepEqual(tasksOf().map((t) => [t.id, t.state, t.statuses.length]), [['t1', 'TASK_FINISHED', 2]]);
+  });
+
+  test("an agent's fields serialized once are serialized again when it is deactivated or re-registers", () => {
+    const master = newMaster();
+    const { agent } = register(master, { hostname: 'first.example.com', attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }] });
+    const ctx = { master, flags: {}, buildTime: 0 };
+    type Slave = { id: string; hostname: string; active: boolean; deactivated: boolean; reregistered_time?: number; attributes: Record<string, string>; resources: { cpus: number } };
+    const slave = () => (JSON.parse(jsonText(stateJson(ctx))) as { slaves: Slave[] }).slaves.find((s) => s.id === agent.id)!;
+    const pick = (s: Slave) => [s.hostname, s.active, s.deactivated, s.reregistered_time, s.attributes.rack, s.resources.cpus];
+    assert.deepEqual(pick(slave()), ['first.example.com', true, false, undefined, 'r1', agent.resources.find((r) => r.name === 'cpus')?.scalar?.value]);
+    agent.active = false;
+    assert.deepEqual(pick(slave()).slice(1, 3), [false, true], 'deactivated');
+    agent.active = true;
+    agent.reregisteredTime = 5000;
+    assert.deepEqual(pick(slave()).slice(0, 4), ['first.example.com', true, false, 5], 're-registered');
+    agent.hostname = 'second.example.com';
+    assert.equal(slave().hostname, 'second.example.com', 're-registered from another host in the same millisecond');
+    const cached = jsonText(stateJson(ctx));
+    forgetStateJson();
+    assert.equal(cached, jsonText(stateJson(ctx)), 'the same document as a cold call');
   });
 });

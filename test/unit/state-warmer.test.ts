@@ -4,7 +4,7 @@ import { newStatusUuid } from '../../daemons/common/ids.ts';
 import { jsonText } from '../../daemons/common/raw-json.ts';
 import type { Master } from '../../daemons/master/master.ts';
 import type { TaskRecord } from '../../daemons/master/records.ts';
-import { forgetTaskJson, isTaskJsonCached, stateJson, stateTasks } from '../../daemons/master/state-json.ts';
+import { forgetStateJson, isTaskJsonCached, stateJson, stateTasks } from '../../daemons/master/state-json.ts';
 import { StateJsonWarmer, type WarmerClock, type WarmerOptions } from '../../daemons/master/state-warmer.ts';
 import { populatedMaster } from '../helpers/populated-master.ts';
 
@@ -32,7 +32,7 @@ class FakeClock implements WarmerClock {
 const masters: Master[] = [];
 afterEach(() => {
   for (const m of masters.splice(0)) m.stop();
-  forgetTaskJson();
+  forgetStateJson();
 });
 
 async function master(tasks: number): Promise<Master> {
@@ -63,7 +63,7 @@ describe('StateJsonWarmer', () => {
     assert.equal(warmer.serialized, 200, 'the next pass found nothing to do');
     const ctx = { master: m, flags: {}, buildTime: 0 };
     const warmed = jsonText(stateJson(ctx));
-    forgetTaskJson();
+    forgetStateJson();
     assert.ok(!allTasks(m).some(isTaskJsonCached));
     assert.equal(warmed, jsonText(stateJson(ctx)), 'the document is the one a cold call makes');
   });
@@ -143,7 +143,7 @@ describe('StateJsonWarmer', () => {
     while (warmer.serialized < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     warmer.stop();
     assert.equal(warmer.serialized, 100);
-    forgetTaskJson();
+    forgetStateJson();
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(warmer.serialized, 100, 'stopped: nothing more');
   });
