@@ -34,8 +34,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Directories tempDir() made in this process: removed when it exits (each test file is one). */
+const tempDirs: string[] = [];
+
+/**
+ * A fresh directory under the system's temp dir, removed when the test process exits, unless
+ * MESOS_TEST_KEEP_TMP is set (to look at a failed test's work dirs). One that still has
+ * something mounted under it is left alone: removing it would reach into the mount.
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `mesos-test-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `mesos-test-${prefix}-`));
+  if (tempDirs.length === 0) process.once('exit', removeTempDirs);
+  tempDirs.push(dir);
+  return dir;
+}
+
+function removeTempDirs(): void {
+  if (process.env.MESOS_TEST_KEEP_TMP) return;
+  // /proc/self/mounts escapes spaces and the like in octal; the directories made here have none.
+  const mountPoints = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '');
+  for (const dir of tempDirs) {
+    if (mountPoints.some((m) => m === dir || m.startsWith(`${dir}/`))) continue;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A daemon that outlived its test may still be writing there; what is left stays.
+    }
+  }
 }
 
 export async function sleep(ms: number): Promise<void> {

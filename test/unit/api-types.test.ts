@@ -2,15 +2,16 @@
 // reject wrong ones, and the typings compile.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { Ajv } from 'ajv';
 import { API_MESSAGES, writeApiTypes } from '../../packaging/api-types.ts';
 
 const out = mkdtempSync(path.join(os.tmpdir(), 'api-types-'));
 const files = writeApiTypes(out);
+after(() => rmSync(out, { recursive: true, force: true }));
 const schemaOf = (msg: string) => JSON.parse(readFileSync(path.join(out, 'schemas', `${msg}.schema.json`), 'utf8')) as object;
 
 test('one schema per API message, plus the typings', () => {

@@ -2,7 +2,7 @@
 // bits, output_file, the cache (a hit does not touch the server), eviction, and clear errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -44,6 +44,7 @@ before(async () => {
 });
 after(() => {
   server.close();
+  rmSync(work, { recursive: true, force: true });
 });
 
 function sandbox(): string {
