@@ -284,7 +284,7 @@ async function main(): Promise<void> {
       const r = await scale(size.agents, size.frameworks, seconds, 200, procs, rate, 4, calls);
       runs.push(r);
       lines.push(
-        `${size.agents} agents, ${size.frameworks} frameworks at ${rate} tasks/s: ${r.tasksPerSecond.toFixed(0)} tasks/s; offer cycle p50 ${r.offerCycleP50Ms.toFixed(1)} ms, p99 ${r.offerCycleP99Ms.toFixed(1)} ms (${r.offerCycleSamples} samples); ACCEPT->RUNNING p50 ${r.acceptToRunningP50Ms.toFixed(1)} ms, p99 ${r.acceptToRunningP99Ms.toFixed(1)} ms; allocation run p99 ${r.allocationRunP99Ms.toFixed(1)} ms, its latency p99 ${r.allocationRunLatencyP99Ms.toFixed(1)} ms; registration storm ${r.registrationStormMs.toFixed(0)} ms`,
+        `${size.agents} agents, ${size.frameworks} frameworks at ${rate} tasks/s: ${r.tasksPerSecond.toFixed(0)} tasks/s; offer cycle p50 ${r.offerCycleP50Ms.toFixed(1)} ms, p99 ${r.offerCycleP99Ms.toFixed(1)} ms (${r.offerCycleSamples} samples); ACCEPT->RUNNING p50 ${r.acceptToRunningP50Ms.toFixed(1)} ms, p99 ${r.acceptToRunningP99Ms.toFixed(1)} ms; allocation run p99 ${r.allocationRunP99Ms.toFixed(1)} ms, its latency p99 ${r.allocationRunLatencyP99Ms.toFixed(1)} ms; event loop delay of the load processes (agents, schedulers) p99 ${r.loadLoopDelayP99Ms.join(', ')} ms, max ${r.loadLoopDelayMaxMs.join(', ')} ms; registration storm ${r.registrationStormMs.toFixed(0)} ms`,
       );
     }
     // Throughput: the largest size asked for more than it can do. (Flat out, without a rate, the

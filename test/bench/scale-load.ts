@@ -6,6 +6,7 @@
 //               every update, and record what the parent needs to compute latencies
 // Configuration comes as JSON in argv[2]; results go back over the IPC channel.
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { AgentEmulator } from './emulated-agents.ts';
@@ -33,12 +34,14 @@ export interface LoadConfig {
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const wallMs = (): number => performance.timeOrigin + performance.now();
 
-export type ParentMessage = { type: 'measure' } | { type: 'report' } | { type: 'drain' };
+export type ParentMessage = { type: 'measure' } | { type: 'report' } | { type: 'drain' } | { type: 'loop' };
 
 export type ChildMessage =
   | { type: 'ready'; ms: number }
   /** Every framework is suppressed and every offer it held or got since was declined. */
   | { type: 'drained' }
+  /** How late this process's event loop ran timers since 'measure': its own stalls, which the latencies it reports include. */
+  | { type: 'loop'; p99Ms: number; maxMs: number }
   | {
       type: 'report';
       /** [agent id, wall ms when the agent reported the task finished] */
@@ -52,6 +55,13 @@ export type ChildMessage =
 const send = (m: ChildMessage): void => {
   process.send!(m);
 };
+
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+process.on('message', (m: ParentMessage) => {
+  if (m.type === 'measure') loopDelay.reset();
+  else if (m.type === 'loop') send({ type: 'loop', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+});
 
 async function runAgents(cfg: LoadConfig): Promise<void> {
   const emu = new AgentEmulator({

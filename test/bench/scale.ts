@@ -65,6 +65,12 @@ export interface ScaleResult {
   tasksActiveAtEnd: number;
   /** From the end of the measurement until no task was active (the backlog of an overloaded run). */
   drainMs: number;
+  /**
+   * How late each load process's event loop ran (agents first), p99 and max over the window: a
+   * stall there delays the updates and offers it timestamps, so it is part of the latencies.
+   */
+  loadLoopDelayP99Ms: number[];
+  loadLoopDelayMaxMs: number[];
   /** Cores used while measuring: the master, and each load process (agents first). */
   masterCpuShare: number;
   loadCpuShares: number[];
@@ -202,7 +208,7 @@ export async function scale(
     await new Promise((r) => setTimeout(r, 3000));
     const { cpuSecs: cpuBefore, syscalls: ioBefore } = procStat(master.proc.pid!);
     const loadCpuBefore = loads.map((l) => procStat(l.pid).cpuSecs);
-    for (const l of schedulerLoads) l.tell({ type: 'measure' });
+    for (const l of loads) l.tell({ type: 'measure' });
     const m0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const reports = await Promise.all(
@@ -213,6 +219,13 @@ export async function scale(
       }),
     );
     const measuredSecs = (performance.now() - m0) / 1000;
+    const loops = await Promise.all(
+      loads.map((l) => {
+        const r = l.next('loop');
+        l.tell({ type: 'loop' });
+        return r;
+      }),
+    );
     const stat = procStat(master.proc.pid!);
     const loadCpu = loads.map((l, i) => (procStat(l.pid).cpuSecs - loadCpuBefore[i]!) / measuredSecs);
     const drainStart = performance.now();
@@ -264,6 +277,8 @@ export async function scale(
       allocationRunLatencyP99Ms: metrics['allocator/mesos/allocation_run_latency_ms/p99'] ?? Number.NaN,
       tasksActiveAtEnd: active(metrics),
       drainMs,
+      loadLoopDelayP99Ms: loops.map((l) => Number(l.p99Ms.toFixed(1))),
+      loadLoopDelayMaxMs: loops.map((l) => Number(l.maxMs.toFixed(1))),
       masterCpuShare: (stat.cpuSecs - cpuBefore) / measuredSecs,
       loadCpuShares: loadCpu.map((c) => Number(c.toFixed(2))),
       masterRssMb: stat.rssMb,
