@@ -29,6 +29,11 @@ export interface EmulatorOptions {
   ids?: string[];
   /** Number of the first agent, when several processes each emulate a slice of the agents. */
   firstIndex?: number;
+  /**
+   * When given, collects how long each TASK_FINISHED update waited between its timestamp and its
+   * write to the master (ms): the emulator's own delay, part of the scale bench's offer cycle.
+   */
+  finishedSendDelays?: number[];
 }
 
 interface EmuTask {
@@ -179,6 +184,11 @@ class EmulatedAgent {
     setImmediate(() => {
       const batch = this.outbox;
       this.outbox = [];
+      const delays = this.opts.finishedSendDelays;
+      if (delays) {
+        const now = performance.timeOrigin + performance.now();
+        for (const u of batch) if (u.status.state === 'TASK_FINISHED' && u.status.timestamp !== undefined) delays.push(now - u.status.timestamp * 1000);
+      }
       if (batch.length === 1) this.post({ type: 'STATUS_UPDATE', status_update: batch[0]! });
       else this.post({ type: 'STATUS_UPDATES', status_updates: batch });
     });

@@ -40,12 +40,16 @@ export type ChildMessage =
   | { type: 'ready'; ms: number }
   /** Every framework is suppressed and every offer it held or got since was declined. */
   | { type: 'drained' }
-  /** How late this process's event loop ran timers since 'measure': its own stalls, which the latencies it reports include. */
-  | { type: 'loop'; p99Ms: number; maxMs: number }
+  /**
+   * How late this process's event loop ran timers since 'measure': its own stalls, which the
+   * latencies it reports include. Agents also say how long finished tasks' updates waited in
+   * the emulator between their timestamp and their write (p99).
+   */
+  | { type: 'loop'; p99Ms: number; maxMs: number; finishedSendDelayP99Ms?: number }
   | {
       type: 'report';
-      /** [agent id, wall ms when the agent reported the task finished] */
-      finished: Array<[string, number]>;
+      /** [agent id, wall ms when the agent reported the task finished, wall ms when that update arrived here] */
+      finished: Array<[string, number, number]>;
       /** [agent id, wall ms when the offer arrived] */
       offers: Array<[string, number]>;
       acceptToRunningMs: number[];
@@ -58,9 +62,17 @@ const send = (m: ChildMessage): void => {
 
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
+/** The agents' finished updates: how long each waited in the emulator (ms). */
+const finishedSendDelays: number[] = [];
 process.on('message', (m: ParentMessage) => {
-  if (m.type === 'measure') loopDelay.reset();
-  else if (m.type === 'loop') send({ type: 'loop', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+  if (m.type === 'measure') {
+    loopDelay.reset();
+    finishedSendDelays.length = 0;
+  } else if (m.type === 'loop') {
+    const sorted = finishedSendDelays.sort((a, b) => a - b);
+    const p99 = sorted.length > 0 ? sorted[Math.round(0.99 * (sorted.length - 1))] : undefined;
+    send({ type: 'loop', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, ...(p99 !== undefined ? { finishedSendDelayP99Ms: p99 } : {}) });
+  }
 });
 
 async function runAgents(cfg: LoadConfig): Promise<void> {
@@ -70,6 +82,7 @@ async function runAgents(cfg: LoadConfig): Promise<void> {
     count: cfg.count,
     firstIndex: cfg.first,
     taskMs: cfg.taskMs,
+    finishedSendDelays,
     resources: [
       { name: 'cpus', type: 'SCALAR', scalar: { value: cfg.agentCpus ?? 4 } },
       { name: 'mem', type: 'SCALAR', scalar: { value: 64 * 2 * (cfg.agentCpus ?? 4) } },
@@ -87,7 +100,7 @@ async function runAgents(cfg: LoadConfig): Promise<void> {
 async function runSchedulers(cfg: LoadConfig): Promise<void> {
   let measuring = false;
   let draining = false;
-  let finished: Array<[string, number]> = [];
+  let finished: Array<[string, number, number]> = [];
   let offersSeen: Array<[string, number]> = [];
   let acceptToRunningMs: number[] = [];
   let tasksFinished = 0;
@@ -182,7 +195,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
             launchedAt.delete(s.task_id.value);
             if (measuring) {
               tasksFinished++;
-              if (s.agent_id && s.timestamp !== undefined) finished.push([s.agent_id.value, s.timestamp * 1000]);
+              if (s.agent_id && s.timestamp !== undefined) finished.push([s.agent_id.value, s.timestamp * 1000, wallMs()]);
             }
           }
         }

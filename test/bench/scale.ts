@@ -56,6 +56,12 @@ export interface ScaleResult {
   offerCycleP50Ms: number;
   offerCycleP99Ms: number;
   offerCycleSamples: number;
+  /** The offer cycle's parts (p99 of each): agent timestamp -> its update at a scheduler, and that -> the offer. */
+  offerCycleToUpdateP99Ms: number;
+  offerCycleAfterUpdateP50Ms: number;
+  offerCycleAfterUpdateP99Ms: number;
+  /** How long the emulated agents held finished updates between their timestamp and their write (p99). */
+  agentSendDelayP99Ms: number;
   acceptToRunningP50Ms: number;
   acceptToRunningP99Ms: number;
   /** The master's own view: allocator/mesos/allocation_run_ms and allocation_run_latency_ms. */
@@ -157,22 +163,32 @@ function slices(n: number, k: number): Array<{ first: number; count: number }> {
   return out;
 }
 
+/** One offer cycle, and its two parts: until a scheduler had the finished task's update, and from there to the offer. */
+export interface OfferCycle {
+  ms: number;
+  toUpdateMs: number;
+  afterUpdateMs: number;
+}
+
 /**
  * Offer cycle samples: for each agent, from the first task that finished on it (the agent's
  * timestamp) to the next offer of that agent (its arrival at a scheduler), ordered by wall clock
- * across all the schedulers' processes.
+ * across all the schedulers' processes. `finished` holds [agent, timestamp, arrival of that
+ * update at its scheduler]: the master forwards the update when it takes the resources back, so
+ * the part after it is the master's allocation and the trip of the offer.
  */
-export function offerCycles(finished: Array<[string, number]>, offers: Array<[string, number]>): number[] {
-  const events = [...finished.map(([a, t]) => ({ a, t, freed: true })), ...offers.map(([a, t]) => ({ a, t, freed: false }))].sort((x, y) => x.t - y.t);
-  const freedAt = new Map<string, number>();
-  const cycles: number[] = [];
+export function offerCycles(finished: Array<[string, number, number]>, offers: Array<[string, number]>): OfferCycle[] {
+  type Event = { a: string; t: number; arrived?: number };
+  const events: Event[] = [...finished.map(([a, t, arrived]) => ({ a, t, arrived })), ...offers.map(([a, t]) => ({ a, t }))].sort((x, y) => x.t - y.t);
+  const freed = new Map<string, Event>();
+  const cycles: OfferCycle[] = [];
   for (const e of events) {
-    if (e.freed) {
-      if (!freedAt.has(e.a)) freedAt.set(e.a, e.t);
+    if (e.arrived !== undefined) {
+      if (!freed.has(e.a)) freed.set(e.a, e);
     } else {
-      const at = freedAt.get(e.a);
-      if (at !== undefined) cycles.push(e.t - at);
-      freedAt.delete(e.a);
+      const f = freed.get(e.a);
+      if (f !== undefined) cycles.push({ ms: e.t - f.t, toUpdateMs: f.arrived! - f.t, afterUpdateMs: e.t - f.arrived! });
+      freed.delete(e.a);
     }
   }
   return cycles;
@@ -268,9 +284,13 @@ export async function scale(
       subscribeMs,
       tasksFinished,
       tasksPerSecond: tasksFinished / measuredSecs,
-      offerCycleP50Ms: quantile(cycles, 0.5),
-      offerCycleP99Ms: quantile(cycles, 0.99),
+      offerCycleP50Ms: quantile(cycles.map((c) => c.ms), 0.5),
+      offerCycleP99Ms: quantile(cycles.map((c) => c.ms), 0.99),
       offerCycleSamples: cycles.length,
+      offerCycleToUpdateP99Ms: quantile(cycles.map((c) => c.toUpdateMs), 0.99),
+      offerCycleAfterUpdateP50Ms: quantile(cycles.map((c) => c.afterUpdateMs), 0.5),
+      offerCycleAfterUpdateP99Ms: quantile(cycles.map((c) => c.afterUpdateMs), 0.99),
+      agentSendDelayP99Ms: Math.max(...loops.slice(0, agentLoads.length).map((l) => l.finishedSendDelayP99Ms ?? Number.NaN)),
       acceptToRunningP50Ms: quantile(acceptToRunning, 0.5),
       acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
       allocationRunP99Ms: metrics['allocator/mesos/allocation_run_ms/p99'] ?? Number.NaN,

@@ -32,11 +32,11 @@ describe('bench plot', () => {
 
 describe('scale bench: offer cycles', () => {
   it('pairs the first task freed on an agent with the next offer of it, in wall-clock order across processes', () => {
-    const finished: Array<[string, number]> = [
-      ['a1', 100],
-      ['a1', 105],
-      ['a2', 110],
-      ['a1', 300],
+    const finished: Array<[string, number, number]> = [
+      ['a1', 100, 103],
+      ['a1', 105, 106],
+      ['a2', 110, 112],
+      ['a1', 300, 321],
     ];
     const offers: Array<[string, number]> = [
       ['a1', 50], // before anything was freed: no sample
@@ -44,6 +44,10 @@ describe('scale bench: offer cycles', () => {
       ['a2', 115],
       ['a1', 330],
     ];
-    assert.deepEqual(offerCycles(finished, offers), [5, 20, 30]);
+    assert.deepEqual(offerCycles(finished, offers), [
+      { ms: 5, toUpdateMs: 2, afterUpdateMs: 3 },
+      { ms: 20, toUpdateMs: 3, afterUpdateMs: 17 },
+      { ms: 30, toUpdateMs: 21, afterUpdateMs: 9 },
+    ]);
   });
 });
