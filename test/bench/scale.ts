@@ -60,7 +60,7 @@ export interface ScaleResult {
   offerCycleToUpdateP99Ms: number;
   offerCycleAfterUpdateP50Ms: number;
   offerCycleAfterUpdateP99Ms: number;
-  /** How long the emulated agents held finished updates between their timestamp and their write (p99). */
+  /** How long the emulated agents held finished updates between their timestamp and their write: p99 (the largest of the agents' processes). */
   agentSendDelayP99Ms: number;
   acceptToRunningP50Ms: number;
   acceptToRunningP99Ms: number;
