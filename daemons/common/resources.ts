@@ -883,28 +883,39 @@ export function format(r: readonly Resource[]): string {
  * '{a, b}'; revocable resources under '<name>_revocable'.
  */
 export function toStateJson(r: readonly Resource[]): Record<string, number | string> {
-  const scalars = new Map<string, number>([
-    ['cpus', 0],
-    ['gpus', 0],
-    ['mem', 0],
-    ['disk', 0],
-  ]);
-  const rangeValues = new Map<string, Range[]>();
-  const setValues = new Map<string, string[]>();
+  // The four named scalars in locals and the rest in maps made only when met: /master/state
+  // flattens the resources of every task and (twice) of every agent, 120,000 lists at 100,000 tasks.
+  let cpus = 0;
+  let gpus = 0;
+  let mem = 0;
+  let disk = 0;
+  let scalars: Map<string, number> | undefined;
+  let rangeValues: Map<string, Range[]> | undefined;
+  let setValues: Map<string, string[]> | undefined;
   for (const x of r) {
     const key = x.revocable != null ? `${x.name}_revocable` : x.name;
     if (x.type === 'SCALAR') {
-      scalars.set(key, (scalars.get(key) ?? 0) + scalarFixed(x));
+      const v = scalarFixed(x);
+      if (key === 'cpus') cpus += v;
+      else if (key === 'mem') mem += v;
+      else if (key === 'disk') disk += v;
+      else if (key === 'gpus') gpus += v;
+      else {
+        scalars ??= new Map();
+        scalars.set(key, (scalars.get(key) ?? 0) + v);
+      }
     } else if (x.type === 'RANGES') {
+      rangeValues ??= new Map();
       rangeValues.set(key, [...(rangeValues.get(key) ?? []), ...rangeList(x).filter(validRange)]);
     } else if (x.type === 'SET') {
+      setValues ??= new Map();
       setValues.set(key, unionItems(setValues.get(key) ?? [], itemList(x)));
     }
   }
-  const out: Record<string, number | string> = {};
-  for (const [key, fixed] of scalars) out[key] = fromFixedPoint(fixed);
-  for (const [key, list] of rangeValues) out[key] = formatRanges(coalesceRanges(list));
-  for (const [key, items] of setValues) out[key] = `{${items.join(', ')}}`;
+  const out: Record<string, number | string> = { cpus: fromFixedPoint(cpus), gpus: fromFixedPoint(gpus), mem: fromFixedPoint(mem), disk: fromFixedPoint(disk) };
+  if (scalars) for (const [key, fixed] of scalars) out[key] = fromFixedPoint(fixed);
+  if (rangeValues) for (const [key, list] of rangeValues) out[key] = formatRanges(coalesceRanges(list));
+  if (setValues) for (const [key, items] of setValues) out[key] = `{${items.join(', ')}}`;
   return out;
 }
 

@@ -319,6 +319,7 @@ describe('state JSON and text', () => {
       ports: '[21000-24000, 31000-32000]',
       zones: '{a, b}',
     });
+    assert.deepEqual(Object.keys(toStateJson(r)), ['cpus', 'gpus', 'mem', 'disk', 'foo', 'cpus_revocable', 'ports', 'zones'], 'the order of the JSON text');
   });
 
   test('toStateJsonByRole groups reserved resources by role', () => {
