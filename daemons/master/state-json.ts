@@ -39,12 +39,15 @@ function cachedTaskText(task: TaskRecord): string | undefined {
   return undefined;
 }
 
-function taskText(task: TaskRecord): string {
-  const cached = cachedTaskText(task);
-  if (cached !== undefined) return cached;
+/** Serializes `task` and caches the text (whoever calls it found the cache stale). */
+function serializeTask(task: TaskRecord): string {
   const json = JSON.stringify(taskJson(task));
   taskCache.set(task, { state: task.state, statuses: task.statuses.length, agentId: task.agentId, unreachableTime: task.unreachableTime, json });
   return json;
+}
+
+function taskText(task: TaskRecord): string {
+  return cachedTaskText(task) ?? serializeTask(task);
 }
 
 /** Whether /master/state would take `task` from the cache. */
@@ -61,7 +64,7 @@ export function warmTaskJson(task: TaskRecord, settledBefore: number): boolean {
   if (cachedTaskText(task) !== undefined) return false;
   const latest = task.statuses.at(-1)?.timestamp;
   if (!isTerminalState(task.state) && (latest === undefined || latest > settledBefore)) return false;
-  taskText(task);
+  serializeTask(task);
   return true;
 }
 
