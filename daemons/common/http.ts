@@ -6,7 +6,7 @@ import { createGzip, gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { encodeRecord, encodeTextRecord } from './recordio.ts';
 import { DIRECT_BYTES } from './turn-writes.ts';
-import { bodyChunks, jsonPieces, piecesBuffer, piecesByteLength } from './raw-json.ts';
+import { type JsonPiece, bodyChunks, jsonPieces, piecesBuffer, piecesByteLength } from './raw-json.ts';
 
 export const APPLICATION_JSON = 'application/json';
 export const APPLICATION_PROTOBUF = 'application/x-protobuf';
@@ -43,7 +43,7 @@ export const STREAM_MIN_BYTES = 1 << 20;
  * pieces never change once made (strings, and buffers nobody writes to again), so a large body
  * is encoded and sent over several turns and still shows one moment's state.
  */
-function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, pieces: ReadonlyArray<string | Buffer>): void {
+function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, pieces: readonly JsonPiece[]): void {
   res.vary('Accept-Encoding');
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   const size = piecesByteLength(pieces);
@@ -93,7 +93,7 @@ const GZIP_OUT_BYTES = 256 << 10;
  * when their write completes: fresh memory is slow to touch (a 47 MB body's worth cost ~0.3 s
  * on the development VM), and a body in flight holds two or three chunks.
  */
-function writeChunks(pieces: ReadonlyArray<string | Buffer>, dest: Writable, chunkBytes: number): void {
+function writeChunks(pieces: readonly JsonPiece[], dest: Writable, chunkBytes: number): void {
   const spare: Buffer[] = [];
   const chunks = bodyChunks(pieces, chunkBytes, () => spare.pop() ?? Buffer.allocUnsafe(chunkBytes));
   const reuse = (chunk: Buffer) => (err?: Error | null) => {

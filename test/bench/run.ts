@@ -12,14 +12,13 @@
 //   state     GET /master/state of an in-process master holding --state=AGENTSxTASKS (default
 //             10000x100000) running tasks, next to a bare Node server sending the same bytes
 //   scale     emulated agents x frameworks (scale.ts): latencies at --rate tasks/s for each size
-//             of --scale, then the largest size (the last with the most frameworks) asked for
+//             of --scale, then the largest size (most agents, then most frameworks) asked for
 //             --max_rate tasks/s (more than it can do) for throughput, CPU, memory and
 //             /master/state
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x100,1000x1000,2500x1000,5000x1000,10000x100,10000x1000),
-//          --rate=R (default
-//          1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
+//          --rate=R (default 1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
 //          --calls=pipelined|pool (the schedulers' calls; see scale.ts),
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --binary=PATH (default: build/mesos, rebuilt first), --json

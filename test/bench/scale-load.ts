@@ -42,10 +42,10 @@ export type ChildMessage =
   | { type: 'drained' }
   /**
    * How late this process's event loop ran timers since 'measure': its own stalls, which the
-   * latencies it reports include. Agents also say how long finished tasks' updates waited in
-   * the emulator between their timestamp and their write (p99).
+   * latencies it reports include. Agents also say how long each finished task's update waited
+   * in the emulator between its timestamp and its write (ms).
    */
-  | { type: 'loop'; p99Ms: number; maxMs: number; finishedSendDelayP99Ms?: number }
+  | { type: 'loop'; p99Ms: number; maxMs: number; finishedSendDelaysMs: number[] }
   | {
       type: 'report';
       /** [agent id, wall ms when the agent reported the task finished, wall ms when that update arrived here] */
@@ -69,9 +69,7 @@ process.on('message', (m: ParentMessage) => {
     loopDelay.reset();
     finishedSendDelays.length = 0;
   } else if (m.type === 'loop') {
-    const sorted = finishedSendDelays.sort((a, b) => a - b);
-    const p99 = sorted.length > 0 ? sorted[Math.round(0.99 * (sorted.length - 1))] : undefined;
-    send({ type: 'loop', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, ...(p99 !== undefined ? { finishedSendDelayP99Ms: p99 } : {}) });
+    send({ type: 'loop', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, finishedSendDelaysMs: finishedSendDelays });
   }
 });
 

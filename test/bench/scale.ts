@@ -60,7 +60,7 @@ export interface ScaleResult {
   offerCycleToUpdateP99Ms: number;
   offerCycleAfterUpdateP50Ms: number;
   offerCycleAfterUpdateP99Ms: number;
-  /** How long the emulated agents held finished updates between their timestamp and their write: p99 (the largest of the agents' processes). */
+  /** How long the emulated agents held finished updates between their timestamp and their write (p99). */
   agentSendDelayP99Ms: number;
   acceptToRunningP50Ms: number;
   acceptToRunningP99Ms: number;
@@ -275,6 +275,8 @@ export async function scale(
     const acceptToRunning = reports.flatMap((r) => r.acceptToRunningMs);
     const tasksFinished = reports.reduce((n, r) => n + r.tasksFinished, 0);
     const cycles = offerCycles(finished, offers);
+    const cycleMs = cycles.map((c) => c.ms);
+    const afterUpdateMs = cycles.map((c) => c.afterUpdateMs);
     return {
       agents,
       frameworks,
@@ -284,13 +286,13 @@ export async function scale(
       subscribeMs,
       tasksFinished,
       tasksPerSecond: tasksFinished / measuredSecs,
-      offerCycleP50Ms: quantile(cycles.map((c) => c.ms), 0.5),
-      offerCycleP99Ms: quantile(cycles.map((c) => c.ms), 0.99),
+      offerCycleP50Ms: quantile(cycleMs, 0.5),
+      offerCycleP99Ms: quantile(cycleMs, 0.99),
       offerCycleSamples: cycles.length,
       offerCycleToUpdateP99Ms: quantile(cycles.map((c) => c.toUpdateMs), 0.99),
-      offerCycleAfterUpdateP50Ms: quantile(cycles.map((c) => c.afterUpdateMs), 0.5),
-      offerCycleAfterUpdateP99Ms: quantile(cycles.map((c) => c.afterUpdateMs), 0.99),
-      agentSendDelayP99Ms: Math.max(...loops.slice(0, agentLoads.length).map((l) => l.finishedSendDelayP99Ms ?? Number.NaN)),
+      offerCycleAfterUpdateP50Ms: quantile(afterUpdateMs, 0.5),
+      offerCycleAfterUpdateP99Ms: quantile(afterUpdateMs, 0.99),
+      agentSendDelayP99Ms: quantile(loops.slice(0, agentLoads.length).flatMap((l) => l.finishedSendDelaysMs), 0.99),
       acceptToRunningP50Ms: quantile(acceptToRunning, 0.5),
       acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
       allocationRunP99Ms: metrics['allocator/mesos/allocation_run_ms/p99'] ?? Number.NaN,
