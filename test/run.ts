@@ -10,6 +10,8 @@ import { ROOT } from './helpers/cluster.ts';
 
 const ALL = ['unit', 'integration', 'browser', 'packaging', 'e2e'] as const;
 type Suite = (typeof ALL)[number];
+/** Longest a test file of each suite may run; ~5x the slowest file's time in a CI run. */
+const FILE_TIMEOUT_S: Record<Suite, number> = { unit: 300, integration: 900, browser: 900, packaging: 2400, e2e: 2400 };
 
 function testFiles(dir: string): string[] {
   const full = path.join(ROOT, 'test', dir);
@@ -26,6 +28,12 @@ function testFiles(dir: string): string[] {
     else if (e.endsWith('.test.ts')) files.push(p);
   }
   return files;
+}
+
+/** --test-force-exit came with Node 20.14 and 22.0; older runtimes refuse unknown flags. */
+function forceExit(): string[] {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 20 || (major === 20 && minor >= 14) ? ['--test-force-exit'] : [];
 }
 
 async function main(): Promise<number> {
@@ -50,10 +58,15 @@ async function main(): Promise<number> {
     if (files.length === 0) continue;
     // Browser timing tests and root suites want the machine to themselves.
     const concurrency = suite === 'unit' ? 4 : suite === 'integration' ? 2 : 1;
+    // A hung test must fail the run rather than hold it until CI's own limit, with no output (the
+    // spec reporter prints a file only once it ends). node:test applies the timeout to each file
+    // as a whole too, so it is a multiple of the slowest file here; tests may set their own.
+    // --test-force-exit ends a file whose tests are done even if something still holds its loop.
+    const timeoutMs = FILE_TIMEOUT_S[suite] * 1000;
     process.stderr.write(`\n== ${suite} (${files.length} files)\n`);
     const res = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...forceExit(), '--test-reporter=spec', ...files],
       { stdio: 'inherit', cwd: ROOT },
     );
     if (res.status !== 0) failed = true;

@@ -152,18 +152,26 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
   const s = new TestScheduler(master.port, 'json');
   const args = ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'];
   let crashes = 0;
+  let watching = true;
+  let restartLoop: Promise<void> | undefined;
+  let watcherError: unknown;
   try {
     await s.subscribe({ checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
     // The agent kills itself at random checkpoint steps; a watcher restarts it, as systemd would.
     await agent.stop('SIGTERM', 10_000, true);
-    let watching = true;
-    const restartLoop = (async () => {
+    restartLoop = (async () => {
       while (watching) {
         const crashing = crashes < 6;
         let current: Daemon;
         try {
           agent = await startAgent(master, args, { workDir: agent.workDir, port: agent.port, ...(crashing ? { env: { MESOS_TEST_CRASH_CHECKPOINT: '0.01' } } : {}) });
           current = agent;
+          // Told to stop while this one was starting (the last one had just crashed): nobody
+          // else will stop it, and waiting for its exit would hang the test (a CI run did).
+          if (!watching) {
+            await current.stop('SIGTERM', 10_000, true);
+            break;
+          }
           await current.waitExit();
         } catch (err) {
           if (!(err instanceof AgentExitedError)) throw err;
@@ -173,12 +181,17 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
         if (/MESOS_TEST_CRASH_CHECKPOINT: crashing/.test(current.output)) crashes++;
         else throw new Error(`the agent died without an injected crash:\n${current.output}`);
       }
-    })();
+    })().catch((err: unknown) => {
+      watcherError = err;
+    });
     const expected = new Map<string, { state: string; message: string }>();
     let launched = 0;
     const ranSoFar = () => [...expected.keys()].filter((id) => s.updates(id).some((u) => u.state === 'TASK_RUNNING')).length;
     while (launched < 100 && (ranSoFar() < 20 || crashes < 2)) {
-      const fresh = await waitFor('an unused offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)), 30_000);
+      const fresh = await waitFor('an unused offer', () => {
+        if (watcherError) throw watcherError;
+        return s.offers().find((o) => !s.usedOffers.has(o.id.value));
+      }, 30_000);
       s.usedOffers.add(fresh.id.value);
       const cpus = fresh.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
       const mem = fresh.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
@@ -210,6 +223,7 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
       throw new Error(`${err.message}; missing: ${missing.join('; ')}`);
     });
     watching = false;
+    if (watcherError) throw watcherError;
     let ran = 0;
     for (const [id, want] of expected) {
       if (gone(id)) {
@@ -225,10 +239,13 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
     }
     assert.ok(ran >= 20, `tasks ran despite the crashes (${ran} of ${expected.size})`);
     assert.ok(crashes >= 2, `crashes were injected (${crashes})`);
-    await agent.stop('SIGTERM', 10_000, true);
-    await restartLoop.catch(() => undefined);
-    agent = await startAgent(master, args, { workDir: agent.workDir, port: agent.port });
   } finally {
+    // Also when a wait above failed: a watcher left running would restart the agent after()
+    // stops, for ever, and the test file would never end.
+    watching = false;
+    await agent.stop('SIGTERM', 10_000, true);
+    await restartLoop;
+    agent = await startAgent(master, args, { workDir: agent.workDir, port: agent.port });
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.close();
   }
