@@ -80,6 +80,7 @@ export class Agent {
   private paths?: CheckpointPaths;
   /** FrameworkInfo last checkpointed per framework, to write it only when it changes. */
   private readonly checkpointedFrameworks = new Map<string, string>();
+  private agentEnv: NodeJS.ProcessEnv | undefined;
 
   constructor(
     readonly config: AgentConfig,
@@ -117,9 +118,15 @@ export class Agent {
     );
   }
 
-  /** What executors and tasks inherit: --executor_environment_variables when given, else the agent's environment. */
+  /**
+   * What executors and tasks inherit: --executor_environment_variables when given, else the
+   * agent's environment, copied once: every read of process.env goes through the C library's
+   * environment, and copying it for each task was ~0.15 ms of the agent's time per task.
+   */
   executorBaseEnv(): NodeJS.ProcessEnv {
-    return this.config.executorEnvironment ?? process.env;
+    if (this.config.executorEnvironment) return this.config.executorEnvironment;
+    this.agentEnv ??= { ...process.env };
+    return this.agentEnv;
   }
 
   get pid(): string {
@@ -684,6 +691,10 @@ export class Agent {
   findTask(frameworkId: string, taskId: string): AgentTask | undefined {
     const fw = this.frameworks.get(frameworkId);
     if (!fw) return undefined;
+    // A command task's executor has the task's id: no walk over every executor of the
+    // framework (thousands of them under a burst of command tasks; each update looks twice).
+    const own = fw.executors.get(taskId)?.tasks.get(taskId);
+    if (own) return own;
     for (const ex of fw.executors.values()) {
       const t = ex.tasks.get(taskId);
       if (t) return t;

@@ -1,0 +1,58 @@
+// Durable checkpoint writes: they make their directory only when it is missing, and still do
+// when it was removed after an earlier write into it.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { appendJsonLine, readJson, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../../daemons/common/checkpoint.ts';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'checkpoint-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('writeFileAtomic', () => {
+  test('makes missing directories, replaces the file and leaves no temporary file', async () => {
+    const file = path.join(root, 'w', 'a', 'b', 'task.info');
+    await writeFileAtomic(file, 'one');
+    await writeFileAtomic(file, 'two');
+    assert.equal(readFileSync(file, 'utf8'), 'two');
+    assert.deepEqual(readdirSync(path.dirname(file)), ['task.info']);
+  });
+
+  test('makes the directory again after it was removed', async () => {
+    const file = path.join(root, 'again', 'x', 'run.info');
+    await writeJsonAtomic(file, { n: 1 });
+    rmSync(path.join(root, 'again'), { recursive: true });
+    await writeJsonAtomic(file, { n: 2 });
+    assert.deepEqual(await readJson(file), { ok: true, value: { n: 2 } });
+  });
+
+  test('other errors than a missing directory are not hidden', async () => {
+    const blocker = path.join(root, 'blocker');
+    writeFileSync(blocker, '');
+    await assert.rejects(writeFileAtomic(path.join(blocker, 'sub', 'f'), 'x'), { code: 'ENOTDIR' });
+  });
+});
+
+describe('appendJsonLine', () => {
+  test('makes missing directories and appends records in order', async () => {
+    const file = path.join(root, 'log', 'tasks', 't1', 'task.updates');
+    await appendJsonLine(file, { i: 1 });
+    await appendJsonLine(file, { i: 2 }, false);
+    assert.deepEqual(await readJsonLines(file), { records: [{ i: 1 }, { i: 2 }], damaged: [] });
+  });
+
+  test('makes the directory again after it was removed', async () => {
+    const file = path.join(root, 'gone', 't', 'task.updates');
+    await appendJsonLine(file, { i: 1 });
+    rmSync(path.join(root, 'gone'), { recursive: true });
+    await appendJsonLine(file, { i: 2 });
+    assert.deepEqual((await readJsonLines(file)).records, [{ i: 2 }]);
+  });
+
+  test('other errors than a missing directory are not hidden', async () => {
+    const blocker = path.join(root, 'blocker2');
+    writeFileSync(blocker, '');
+    await assert.rejects(appendJsonLine(path.join(blocker, 'f'), {}), { code: 'ENOTDIR' });
+  });
+});
