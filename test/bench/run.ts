@@ -2,9 +2,10 @@
 // measured in the same run so ratios survive a noisy machine. Suites (default: all):
 //   execute   median/p90 ms of `mesos execute --command=/bin/true`, process start to exit,
 //             next to `mesos --version` and bare `node -e 0` start-up
-//   launch    command tasks launched-and-finished per second by one scheduler, next to
-//             sequential fork/exec of /bin/true from a fresh Node process and from a shell loop
-//             (the ceilings for command tasks)
+//   launch    command tasks launched-and-finished per second by one scheduler, the agent's
+//             directories on the temp dir's disk and then in /dev/shm, next to sequential
+//             fork/exec of /bin/true from a fresh Node process and from a shell loop (the
+//             ceilings for command tasks)
 //   peer      `srun -n1 /bin/true` of single-node Slurm, when ../shared/peers/slurm.sh set it up
 //   recovery  master restart until N emulated agents are back; agent kill -9 with M running
 //             tasks until they are recovered
@@ -23,7 +24,7 @@
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
@@ -147,6 +148,33 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
   return { perSecond: total / seconds, p50: quantile(runningLatency, 0.5), p99: quantile(runningLatency, 0.99) };
 }
 
+/** A fresh master and agent (work dir under `parent`, else the system's temp dir) for one launch run. */
+async function launchOn(parent: string | undefined, total: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const workDir = parent ? mkdtempSync(path.join(parent, 'mesos-bench-agent-')) : undefined;
+  const master = await startMaster(['--quiet']);
+  try {
+    const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], workDir ? { workDir } : {});
+    try {
+      return await launchThroughput(master, total);
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    await master.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** /dev/shm when it is a tmpfs (where the in-memory launch run puts the agent's directories). */
+function memoryDir(): string | undefined {
+  try {
+    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n');
+    return mounts.some((l) => l.split(' ')[1] === '/dev/shm' && l.split(' ')[2] === 'tmpfs') ? '/dev/shm' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function slurmLatency(): number | undefined {
   const script = path.resolve(ROOT, '..', 'shared', 'peers', 'slurm.sh');
   if (!existsSync(script) || spawnSync('sh', ['-c', 'command -v srun'], { stdio: 'ignore' }).status !== 0) return undefined;
@@ -177,7 +205,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { date: new Date().toISOString(), binary: path.relative(ROOT, binary), cpus: os.cpus().length };
   const lines: string[] = [`binary: ${result.binary} (${result.cpus} cpus)`];
 
-  if (suites.has('execute') || suites.has('launch')) {
+  if (suites.has('execute')) {
     const master = await startMaster(['--quiet']);
     const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
     try {
@@ -193,28 +221,37 @@ async function main(): Promise<void> {
           `  start-up alone: mesos --version median ${quantile(version, 0.5).toFixed(0)} ms; bare 'node -e 0' median ${quantile(bare, 0.5).toFixed(0)} ms`,
         );
       }
-      if (suites.has('launch')) {
-        // The ceiling is measured just before and just after the launches, and averaged: on this
-        // VM it drifts by a third within minutes.
-        const before = await forkExecRates(300);
-        const launch = await launchThroughput(master, tasks);
-        const after = await forkExecRates(300);
-        const fork = { node: (before.node + after.node) / 2, shell: (before.shell + after.shell) / 2 };
-        result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99 };
-        result.forkexec_per_second = fork.node;
-        result.forkexec_shell_per_second = fork.shell;
-        result.launch_vs_forkexec = launch.perSecond / fork.node;
-        result.launch_vs_forkexec_shell = launch.perSecond / fork.shell;
-        const pct = (x: number) => `${((launch.perSecond / x) * 100).toFixed(0)}%`;
-        lines.push(
-          `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms`,
-          `  sequential fork/exec /bin/true (before and after): ${fork.node.toFixed(0)}/s from a fresh process of the binary's Node runtime (${before.node.toFixed(0)}, ${after.node.toFixed(0)}; tasks ${pct(fork.node)} of it), ${fork.shell.toFixed(0)}/s from a shell loop (${before.shell.toFixed(0)}, ${after.shell.toFixed(0)}; ${pct(fork.shell)})`,
-        );
-      }
     } finally {
       await agent.stop();
       await master.stop();
     }
+  }
+  if (suites.has('launch')) {
+    // The ceiling is measured just before and just after the launches, and averaged: on this
+    // VM it drifts by a third within minutes.
+    const before = await forkExecRates(300);
+    const launch = await launchOn(undefined, tasks);
+    // Again with the agent's work and runtime directories in memory: on an ext4 without a
+    // journal (this VM's root) each new inode is found past the inodes freed in the last minutes
+    // (the kernel's recently_deleted()), so the disk's figure also depends on what ran before.
+    const inMemory = memoryDir() ? await launchOn(memoryDir(), tasks) : undefined;
+    const after = await forkExecRates(300);
+    const fork = { node: (before.node + after.node) / 2, shell: (before.shell + after.shell) / 2 };
+    result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99 };
+    result.launch_in_memory = inMemory ? { tasks, per_second: inMemory.perSecond, accept_to_running_p50_ms: inMemory.p50, accept_to_running_p99_ms: inMemory.p99 } : null;
+    result.forkexec_per_second = fork.node;
+    result.forkexec_shell_per_second = fork.shell;
+    result.launch_vs_forkexec = launch.perSecond / fork.node;
+    result.launch_vs_forkexec_shell = launch.perSecond / fork.shell;
+    result.launch_in_memory_vs_forkexec = inMemory ? inMemory.perSecond / fork.node : null;
+    const pct = (rate: number, x: number) => `${((rate / x) * 100).toFixed(0)}%`;
+    lines.push(
+      `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms`,
+      inMemory
+        ? `  with the agent's directories in memory (${memoryDir()}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
+        : '  with the agent\'s directories in memory: skipped, /dev/shm is not a tmpfs here',
+      `  sequential fork/exec /bin/true (before and after): ${fork.node.toFixed(0)}/s from a fresh process of the binary's Node runtime (${before.node.toFixed(0)}, ${after.node.toFixed(0)}; tasks ${pct(launch.perSecond, fork.node)} of it${inMemory ? `, in memory ${pct(inMemory.perSecond, fork.node)}` : ''}), ${fork.shell.toFixed(0)}/s from a shell loop (${before.shell.toFixed(0)}, ${after.shell.toFixed(0)}; ${pct(launch.perSecond, fork.shell)})`,
+    );
   }
   if (suites.has('peer')) {
     const peer = slurmLatency();
