@@ -3,7 +3,8 @@
 //   execute   median/p90 ms of `mesos execute --command=/bin/true`, process start to exit,
 //             next to `mesos --version` and bare `node -e 0` start-up
 //   launch    command tasks launched-and-finished per second by one scheduler, the agent's
-//             directories on the temp dir's disk and then in /dev/shm, next to sequential
+//             work dir on the temp dir's disk and then in /dev/shm (its runtime dir, as a
+//             packaged agent's /run/mesos, in /dev/shm both times), next to sequential
 //             fork/exec of /bin/true from a fresh Node process and from a shell loop (the
 //             ceilings for command tasks)
 //   peer      `srun -n1 /bin/true` of single-node Slurm, when ../shared/peers/slurm.sh set it up
@@ -148,12 +149,17 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
   return { perSecond: total / seconds, p50: quantile(runningLatency, 0.5), p99: quantile(runningLatency, 0.99) };
 }
 
-/** A fresh master and agent (work dir under `parent`, else the system's temp dir) for one launch run. */
+/**
+ * A fresh master and agent for one launch run: the agent's work dir under `parent`, else the
+ * system's temp dir; its runtime dir in memory when it can be, as a packaged agent's /run/mesos.
+ */
 async function launchOn(parent: string | undefined, total: number): Promise<{ perSecond: number; p50: number; p99: number }> {
   const workDir = parent ? mkdtempSync(path.join(parent, 'mesos-bench-agent-')) : undefined;
+  const memory = memoryDir();
+  const runtimeDir = memory ? mkdtempSync(path.join(memory, 'mesos-bench-run-')) : undefined;
   const master = await startMaster(['--quiet']);
   try {
-    const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], workDir ? { workDir } : {});
+    const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { ...(workDir ? { workDir } : {}), ...(runtimeDir ? { runtimeDir } : {}) });
     try {
       return await launchThroughput(master, total);
     } finally {
@@ -161,7 +167,7 @@ async function launchOn(parent: string | undefined, total: number): Promise<{ pe
     }
   } finally {
     await master.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    for (const dir of [workDir, runtimeDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -231,9 +237,9 @@ async function main(): Promise<void> {
     // VM it drifts by a third within minutes.
     const before = await forkExecRates(300);
     const launch = await launchOn(undefined, tasks);
-    // Again with the agent's work and runtime directories in memory: on an ext4 without a
-    // journal (this VM's root) each new inode is found past the inodes freed in the last minutes
-    // (the kernel's recently_deleted()), so the disk's figure also depends on what ran before.
+    // Again with the agent's work dir in memory too: on an ext4 without a journal (this VM's
+    // root) each new inode is found past the inodes freed in the last minutes (the kernel's
+    // recently_deleted()), so the disk's figure also depends on what ran before.
     const inMemory = memoryDir() ? await launchOn(memoryDir(), tasks) : undefined;
     const after = await forkExecRates(300);
     const fork = { node: (before.node + after.node) / 2, shell: (before.shell + after.shell) / 2 };
@@ -248,8 +254,8 @@ async function main(): Promise<void> {
     lines.push(
       `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms`,
       inMemory
-        ? `  with the agent's directories in memory (${memoryDir()}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
-        : '  with the agent\'s directories in memory: skipped, /dev/shm is not a tmpfs here',
+        ? `  with the agent's work dir in memory too (${memoryDir()}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
+        : '  with the agent\'s work dir in memory: skipped, /dev/shm is not a tmpfs here',
       `  sequential fork/exec /bin/true (before and after): ${fork.node.toFixed(0)}/s from a fresh process of the binary's Node runtime (${before.node.toFixed(0)}, ${after.node.toFixed(0)}; tasks ${pct(launch.perSecond, fork.node)} of it${inMemory ? `, in memory ${pct(inMemory.perSecond, fork.node)}` : ''}), ${fork.shell.toFixed(0)}/s from a shell loop (${before.shell.toFixed(0)}, ${after.shell.toFixed(0)}; ${pct(launch.perSecond, fork.shell)})`,
     );
   }

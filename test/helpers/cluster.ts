@@ -196,10 +196,11 @@ export async function startMaster(extra: string[] = [], env: Record<string, stri
 export async function startAgent(
   master: Daemon,
   extra: string[] = [],
-  opts: { workDir?: string; port?: number; env?: Record<string, string>; onSpawn?: (d: Daemon) => void } = {},
+  opts: { workDir?: string; runtimeDir?: string; port?: number; env?: Record<string, string>; onSpawn?: (d: Daemon) => void } = {},
 ): Promise<Daemon> {
   const port = opts.port ?? (await freePort());
   const workDir = opts.workDir ?? tempDir('agent');
+  const runtimeDir = opts.runtimeDir ?? path.join(workDir, 'run');
   const proc = spawnMesos(
     [
       'agent',
@@ -207,7 +208,7 @@ export async function startAgent(
       `--port=${port}`,
       `--master=127.0.0.1:${master.port}`,
       `--work_dir=${workDir}`,
-      `--runtime_dir=${path.join(workDir, 'run')}`,
+      `--runtime_dir=${runtimeDir}`,
       ...(extra.some((a) => a.startsWith('--resources=')) ? [] : ['--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]']),
       // Tests read finished sandboxes: on a disk more than 90 % full the default headroom would
       // have them removed as soon as their tasks end (--gc_delay shrinks with disk usage).
@@ -217,7 +218,7 @@ export async function startAgent(
     opts.env,
   );
   const d = new Daemon('agent', proc, port, workDir);
-  d.runtimeDir = path.join(workDir, 'run');
+  d.runtimeDir = runtimeDir;
   opts.onSpawn?.(d);
   await waitFor(`agent on ${port} registered`, async () => {
     if (d.exited) throw new AgentExitedError(d);
