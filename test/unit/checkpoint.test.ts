@@ -1,5 +1,5 @@
 // Durable checkpoint writes: they make their directory only when it is missing, and still do
-// when it was removed after an earlier write into it.
+// when it was removed after an earlier write into it; they close what they open.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -55,4 +55,18 @@ describe('appendJsonLine', () => {
     writeFileSync(blocker, '');
     await assert.rejects(appendJsonLine(path.join(blocker, 'f'), {}), { code: 'ENOTDIR' });
   });
+});
+
+test('writes close every descriptor they open, also when they fail', async () => {
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  const blocker = path.join(root, 'blocker3');
+  writeFileSync(blocker, '');
+  for (let i = 0; i < 50; i++) {
+    await appendJsonLine(path.join(root, 'fds', 'log'), { i }, i % 2 === 0);
+    await writeJsonAtomic(path.join(root, 'fds', `f${i % 5}`), { i });
+    await assert.rejects(appendJsonLine(path.join(blocker, 'x'), {}));
+  }
+  assert.equal(fds(), before);
+  assert.equal((await readJsonLines(path.join(root, 'fds', 'log'))).records.length, 50);
 });
