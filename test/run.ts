@@ -10,7 +10,7 @@ import { ROOT } from './helpers/cluster.ts';
 
 const ALL = ['unit', 'integration', 'browser', 'packaging', 'e2e'] as const;
 type Suite = (typeof ALL)[number];
-/** Longest a test file of each suite may run; ~5x the slowest file's time in a CI run. */
+/** Longest a test file of each suite may run: many times its slowest file in a CI run (~10-80 s). */
 const FILE_TIMEOUT_S: Record<Suite, number> = { unit: 300, integration: 900, browser: 900, packaging: 2400, e2e: 2400 };
 
 function testFiles(dir: string): string[] {
