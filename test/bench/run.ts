@@ -149,17 +149,20 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
   return { perSecond: total / seconds, p50: quantile(runningLatency, 0.5), p99: quantile(runningLatency, 0.99) };
 }
 
+/** The agent of the execute and launch suites: room for a thousand small tasks at once. */
+const BENCH_AGENT_FLAGS = ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'];
+
 /**
- * A fresh master and agent for one launch run: the agent's work dir under `parent`, else the
- * system's temp dir; its runtime dir in memory when it can be, as a packaged agent's /run/mesos.
+ * A fresh master and agent for one launch run: the agent's work dir under `workParent`, else the
+ * system's temp dir; its runtime dir under `runtimeParent` (in memory, as a packaged agent's
+ * /run/mesos), else in the work dir.
  */
-async function launchOn(parent: string | undefined, total: number): Promise<{ perSecond: number; p50: number; p99: number }> {
-  const workDir = parent ? mkdtempSync(path.join(parent, 'mesos-bench-agent-')) : undefined;
-  const memory = memoryDir();
-  const runtimeDir = memory ? mkdtempSync(path.join(memory, 'mesos-bench-run-')) : undefined;
+async function launchOn(workParent: string | undefined, runtimeParent: string | undefined, total: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const workDir = workParent ? mkdtempSync(path.join(workParent, 'mesos-bench-agent-')) : undefined;
+  const runtimeDir = runtimeParent ? mkdtempSync(path.join(runtimeParent, 'mesos-bench-run-')) : undefined;
   const master = await startMaster(['--quiet']);
   try {
-    const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { ...(workDir ? { workDir } : {}), ...(runtimeDir ? { runtimeDir } : {}) });
+    const agent = await startAgent(master, BENCH_AGENT_FLAGS, { ...(workDir ? { workDir } : {}), ...(runtimeDir ? { runtimeDir } : {}) });
     try {
       return await launchThroughput(master, total);
     } finally {
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
 
   if (suites.has('execute')) {
     const master = await startMaster(['--quiet']);
-    const agent = await startAgent(master, ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
+    const agent = await startAgent(master, BENCH_AGENT_FLAGS);
     try {
       if (suites.has('execute')) {
         const exec = await executeLatency(cmd, master, runs);
@@ -235,12 +238,13 @@ async function main(): Promise<void> {
   if (suites.has('launch')) {
     // The ceiling is measured just before and just after the launches, and averaged: on this
     // VM it drifts by a third within minutes.
+    const memory = memoryDir();
     const before = await forkExecRates(300);
-    const launch = await launchOn(undefined, tasks);
+    const launch = await launchOn(undefined, memory, tasks);
     // Again with the agent's work dir in memory too: on an ext4 without a journal (this VM's
     // root) each new inode is found past the inodes freed in the last minutes (the kernel's
     // recently_deleted()), so the disk's figure also depends on what ran before.
-    const inMemory = memoryDir() ? await launchOn(memoryDir(), tasks) : undefined;
+    const inMemory = memory ? await launchOn(memory, memory, tasks) : undefined;
     const after = await forkExecRates(300);
     const fork = { node: (before.node + after.node) / 2, shell: (before.shell + after.shell) / 2 };
     result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99 };
@@ -254,7 +258,7 @@ async function main(): Promise<void> {
     lines.push(
       `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms`,
       inMemory
-        ? `  with the agent's work dir in memory too (${memoryDir()}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
+        ? `  with the agent's work dir in memory too (${memory}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
         : '  with the agent\'s work dir in memory: skipped, /dev/shm is not a tmpfs here',
       `  sequential fork/exec /bin/true (before and after): ${fork.node.toFixed(0)}/s from a fresh process of the binary's Node runtime (${before.node.toFixed(0)}, ${after.node.toFixed(0)}; tasks ${pct(launch.perSecond, fork.node)} of it${inMemory ? `, in memory ${pct(inMemory.perSecond, fork.node)}` : ''}), ${fork.shell.toFixed(0)}/s from a shell loop (${before.shell.toFixed(0)}, ${after.shell.toFixed(0)}; ${pct(launch.perSecond, fork.shell)})`,
     );

@@ -1,14 +1,13 @@
 // Durable checkpoint writes: they make their directory only when it is missing, and still do
 // when it was removed after an earlier write into it; they close what they open.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { appendJsonLine, readJson, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../../daemons/common/checkpoint.ts';
+import { tempDir } from '../helpers/cluster.ts';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'checkpoint-test-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('checkpoint');
 
 describe('writeFileAtomic', () => {
   test('makes missing directories, replaces the file and leaves no temporary file', async () => {
