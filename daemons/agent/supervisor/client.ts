@@ -21,6 +21,8 @@ type RequestBody = SupervisorRequest extends infer R ? (R extends { id: number }
 
 export class SupervisorError extends Error {}
 
+const CLOSED = 'the agent is stopping: no more requests to the task supervisor';
+
 export class SupervisorClient {
   private socket?: net.Socket;
   private nextId = 1;
@@ -70,12 +72,19 @@ export class SupervisorClient {
     let started = false;
     const deadline = Date.now() + 20_000;
     for (;;) {
+      if (this.closed) throw new SupervisorError(CLOSED);
       try {
         const s = await this.tryConnect();
+        // close() came while connecting: this socket would keep a stopping agent alive.
+        if (this.closed) {
+          s.destroy();
+          throw new SupervisorError(CLOSED);
+        }
         this.attach(s);
         this.onConnected();
         return;
-      } catch {
+      } catch (err) {
+        if (this.closed) throw err instanceof SupervisorError ? err : new SupervisorError(CLOSED);
         if (!started) {
           this.startSupervisor();
           started = true;
@@ -131,6 +140,9 @@ export class SupervisorClient {
   }
 
   private async request(body: RequestBody): Promise<SupervisorReply> {
+    // After close() (the agent is stopping) a request must not reconnect: the new socket would
+    // keep the agent's process alive until something kills it.
+    if (this.closed) throw new SupervisorError(CLOSED);
     if (!this.socket) await this.connect();
     const id = this.nextId++;
     const socket = this.socket!;
