@@ -224,7 +224,7 @@ export class Agent {
     const id = info.id!.value;
     let fw = this.frameworks.get(id);
     if (!fw) {
-      fw = { id, info, executors: new Map(), completedExecutors: [], shuttingDown: false };
+      fw = { id, info, executors: new Map(), taskExecutors: new Map(), completedExecutors: [], shuttingDown: false };
       this.frameworks.set(id, fw);
     } else {
       fw.info = info;
@@ -270,6 +270,7 @@ export class Agent {
       killRequested: false,
     };
     ex.tasks.set(info.task_id.value, task);
+    this.frameworks.get(ex.frameworkId)?.taskExecutors.set(info.task_id.value, ex);
     // A custom executor's tasks share its container; its exit is routed to the executor.
     if (ex.kind !== 'CUSTOM') this.byContainer.set(containerId, task);
     return task;
@@ -648,20 +649,21 @@ export class Agent {
   /** The scheduler acknowledged a task's terminal update: the task (and maybe its executor) is done. */
   private terminalAcknowledged(frameworkId: string, taskId: string): void {
     const fw = this.frameworks.get(frameworkId);
-    if (!fw) return;
-    for (const ex of fw.executors.values()) {
-      const task = ex.tasks.get(taskId);
-      if (!task) continue;
-      ex.tasks.delete(taskId);
-      ex.completedTasks.push(task);
-      // A custom executor outlives its tasks: it is over when its process is.
-      if (ex.tasks.size === 0 && (!ex.custom || ex.custom.state === 'TERMINATED')) this.completeExecutor(fw, ex);
-      return;
-    }
+    const task = this.findTask(frameworkId, taskId);
+    if (!fw || !task) return;
+    const ex = fw.executors.get(task.executorId)!;
+    ex.tasks.delete(taskId);
+    fw.taskExecutors.delete(taskId);
+    ex.completedTasks.push(task);
+    // A custom executor outlives its tasks: it is over when its process is.
+    if (ex.tasks.size === 0 && (!ex.custom || ex.custom.state === 'TERMINATED')) this.completeExecutor(fw, ex);
   }
 
   completeExecutor(fw: AgentFramework, ex: AgentExecutor, checkpoint = true): void {
     fw.executors.delete(ex.id);
+    for (const id of [...ex.tasks.keys(), ...ex.completedTasks.map((t) => t.info.task_id.value)]) {
+      if (fw.taskExecutors.get(id) === ex) fw.taskExecutors.delete(id);
+    }
     fw.completedExecutors.push(ex);
     this.onExecutorCompleted?.(fw, ex);
     const done = [...ex.completedTasks];
@@ -690,16 +692,9 @@ export class Agent {
 
   findTask(frameworkId: string, taskId: string): AgentTask | undefined {
     const fw = this.frameworks.get(frameworkId);
-    if (!fw) return undefined;
-    // A command task's executor has the task's id: no walk over every executor of the
-    // framework (thousands of them under a burst of command tasks; each update looks twice).
-    const own = fw.executors.get(taskId)?.tasks.get(taskId);
-    if (own) return own;
-    for (const ex of fw.executors.values()) {
-      const t = ex.tasks.get(taskId);
-      if (t) return t;
-    }
-    return undefined;
+    const ex = fw?.taskExecutors.get(taskId);
+    // The executor may have ended (and its id been reused) since the task was added.
+    return ex && fw!.executors.get(ex.id) === ex ? ex.tasks.get(taskId) : undefined;
   }
 
   killTask(frameworkId: string, taskId: string, policy?: KillPolicy): void {

@@ -96,6 +96,12 @@ export interface AgentFramework {
   id: string;
   info: FrameworkInfo;
   executors: Map<string, AgentExecutor>;
+  /**
+   * The executor each task was added to, so finding a task does not walk every executor (a
+   * burst of command tasks makes thousands). An entry can be stale (its task ended); lookups
+   * check the executor still holds the task.
+   */
+  taskExecutors: Map<string, AgentExecutor>;
   completedExecutors: AgentExecutor[];
   shuttingDown: boolean;
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { findInPasswd } from '../../daemons/agent/users.ts';
+import { findInPasswd, lookupUser } from '../../daemons/agent/users.ts';
 import { invokedCommand } from '../../daemons/cli/dispatch.ts';
 import { createLogger, formatRecord } from '../../daemons/common/log.ts';
 
@@ -129,6 +129,29 @@ describe('findInPasswd', () => {
 
   test('an empty home directory means /', () => {
     assert.deepEqual(findInPasswd(passwd, 'nohome'), { name: 'nohome', uid: 1001, gid: 1001, home: '/' });
+  });
+});
+
+describe('lookupUser', () => {
+  test('sees a user added to the passwd file after an earlier lookup, and a removed file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'passwd-'));
+    const file = path.join(dir, 'passwd');
+    try {
+      writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\n');
+      assert.equal(lookupUser('root', file)?.uid, 0);
+      assert.equal(lookupUser('alice', file), undefined);
+      // useradd writes a new file and renames it over the old one.
+      writeFileSync(`${file}.new`, 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n');
+      renameSync(`${file}.new`, file);
+      assert.deepEqual(lookupUser('alice', file), { name: 'alice', uid: 1000, gid: 1000, home: '/home/alice' });
+      // Rewritten in place with the same size.
+      writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\nalice:x:1001:1000::/home/alice:/bin/sh\n');
+      assert.equal(lookupUser('alice', file)?.uid, 1001);
+      rmSync(file);
+      assert.equal(lookupUser('root', file), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
