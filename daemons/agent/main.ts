@@ -20,6 +20,7 @@ import type { FoundContainer } from './containerizer/containerizer.ts';
 import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
+import { skipSyncsIfInMemory } from '../common/checkpoint.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, readCheckpoints, removeCheckpoints } from './checkpoints.ts';
 import type { AgentExecutor, AgentFramework } from './records.ts';
 import { applyRecovery } from './recovery.ts';
@@ -214,6 +215,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   }
   const workDir = path.resolve(flags.work_dir ?? defaultWorkDir());
   prepareWorkDir(workDir);
+  if (skipSyncsIfInMemory(workDir)) log.logger.info(`--work_dir=${workDir} is in memory (tmpfs): checkpoints do not outlive this machine, and their writes are not fsynced`);
   const detected = await detectResources(workDir);
   const resources = agentResources(flags, detected);
   const attributes = agentAttributes(flags);

@@ -2,12 +2,12 @@
 // temporary file, fsync it, rename it over the old one, fsync the directory) and logs are
 // appended one fsynced line at a time, so a crash leaves either the old or the new content,
 // or a torn last line that readers skip. The syncs go through the thread pool; the rest is
-// synchronous (see syncFd).
+// synchronous (see syncFd). On tmpfs there are no syncs (see skipSyncsIfInMemory).
 //
 // Crash injection for tests: MESOS_TEST_CRASH_CHECKPOINT=<p> makes each write step exit the
 // process with probability p (0 < p <= 1) at a random point: after a partial write, before the
 // fsync, before the rename.
-import { closeSync, constants, fdatasync, fsync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fsync, mkdirSync, openSync, renameSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -25,7 +25,43 @@ function maybeCrash(point: string): void {
 // Each hand-off to the pool and back cost the agent's event loop ~13-17 us in a quiet process
 // and ~40 us in a busy one on two cores (measured here), and a command task makes about 35.
 function syncFd(fd: number, dataOnly = false): Promise<void> {
+  syncCount++;
   return new Promise((resolve, reject) => (dataOnly ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+let syncCount = 0;
+
+/** How many fsync/fdatasync calls the checkpoint writes of this process have made. */
+export function checkpointSyncCount(): number {
+  return syncCount;
+}
+
+/** tmpfs and ramfs: their fsync does nothing, and what they hold never outlives the machine. */
+const MEMORY_FS_TYPES = new Set([0x01021994, 0x858458f6]);
+const unsyncedRoots: string[] = [];
+
+/**
+ * Checkpoints under `dir` skip their syncs when `dir` is on tmpfs or ramfs (an agent's work
+ * dir in /dev/shm, say): the kernel would do nothing, but each sync still cost a round trip
+ * through the thread pool, seven per command task. Returns whether `dir` is such a file system.
+ */
+export function skipSyncsIfInMemory(dir: string): boolean {
+  let type: number;
+  try {
+    type = statfsSync(dir).type;
+  } catch {
+    return false;
+  }
+  if (!MEMORY_FS_TYPES.has(type)) return false;
+  const root = path.resolve(dir) + path.sep;
+  if (!unsyncedRoots.includes(root)) unsyncedRoots.push(root);
+  return true;
+}
+
+/** Whether a write to `file` needs its syncs (a path that is not absolute is synced). */
+function needsSync(file: string): boolean {
+  for (const root of unsyncedRoots) if (file.startsWith(root)) return false;
+  return true;
 }
 
 /** Writes `length` bytes of `data` from `offset`, looping over short writes. */
@@ -87,14 +123,15 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   const dir = path.dirname(file);
   const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
   const data = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+  const sync = needsSync(file);
   await withFd(openMakingDir(tmp, 'w'), async (fd) => {
     writeMaybeTorn(fd, data, `after a partial write of ${tmp}`);
     maybeCrash(`before fsync of ${tmp}`);
-    await syncFd(fd);
+    if (sync) await syncFd(fd);
   });
   maybeCrash(`before renaming ${tmp}`);
   renameSync(tmp, file);
-  await fsyncDir(dir);
+  if (sync) await fsyncDir(dir);
 }
 
 /**
@@ -122,7 +159,7 @@ export async function appendJsonLine(file: string, value: unknown, durable = tru
   await withFd(openMakingDir(file, 'a'), async (fd) => {
     writeMaybeTorn(fd, line, `after a partial append to ${file}`);
     maybeCrash(`before fsync of ${file}`);
-    if (durable) await syncFd(fd, true);
+    if (durable && needsSync(file)) await syncFd(fd, true);
   });
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync, accessSync, constants } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { skipSyncsIfInMemory } from '../common/checkpoint.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
@@ -60,6 +61,13 @@ function checkWorkDir(flags: MasterFlags): void {
   }
 }
 
+/** Where the registry lives; on tmpfs its writes are not fsynced (the kernel would do nothing). */
+function registryDir(workDir: string, log: LogHandle): string {
+  const dir = path.resolve(workDir);
+  if (skipSyncsIfInMemory(dir)) log.logger.info(`--work_dir=${workDir} is in memory (tmpfs): the registry does not outlive this machine, and its writes are not fsynced`);
+  return path.join(dir, 'registry');
+}
+
 /** Starts a master from loaded flags (also used in-process by `mesos local`). */
 export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
   if (flags.zk) {
@@ -92,7 +100,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   let registry: Registry;
   try {
     registry = await Registry.open(
-      flags.registry === 'in_memory' ? undefined : path.join(flags.work_dir!, 'registry'),
+      flags.registry === 'in_memory' ? undefined : registryDir(flags.work_dir!, log),
       { maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework },
       log.logger,
     );

@@ -1,10 +1,18 @@
 // Durable checkpoint writes: they make their directory only when it is missing, and still do
 // when it was removed after an earlier write into it; they close what they open.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { appendJsonLine, readJson, readJsonLines, writeFileAtomic, writeJsonAtomic } from '../../daemons/common/checkpoint.ts';
+import {
+  appendJsonLine,
+  checkpointSyncCount,
+  readJson,
+  readJsonLines,
+  skipSyncsIfInMemory,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../../daemons/common/checkpoint.ts';
 import { tempDir } from '../helpers/cluster.ts';
 
 const root = tempDir('checkpoint');
@@ -68,4 +76,43 @@ test('writes close every descriptor they open, also when they fail', async () =>
   }
   assert.equal(fds(), before);
   assert.equal((await readJsonLines(path.join(root, 'fds', 'log'))).records.length, 50);
+});
+
+describe('skipSyncsIfInMemory', () => {
+  const shmType = (() => {
+    try {
+      return statfsSync('/dev/shm').type;
+    } catch {
+      return undefined;
+    }
+  })();
+  const noTmpfs = shmType === 0x01021994 ? false : 'needs /dev/shm on tmpfs';
+
+  test('writes under a tmpfs root make no syncs; writes elsewhere still do', { skip: noTmpfs }, async () => {
+    const memory = mkdtempSync('/dev/shm/checkpoint-');
+    try {
+      assert.equal(skipSyncsIfInMemory(memory), true);
+      let before = checkpointSyncCount();
+      await writeJsonAtomic(path.join(memory, 'a', 'run.info'), { x: 1 });
+      await appendJsonLine(path.join(memory, 'a', 'task.updates'), { u: 1 });
+      assert.equal(checkpointSyncCount(), before, 'no sync in memory');
+      assert.deepEqual((await readJson(path.join(memory, 'a', 'run.info'))).ok, true);
+      assert.deepEqual((await readJsonLines(path.join(memory, 'a', 'task.updates'))).records, [{ u: 1 }]);
+
+      before = checkpointSyncCount();
+      await writeJsonAtomic(path.join(root, 'synced', 'run.info'), { x: 1 });
+      await appendJsonLine(path.join(root, 'synced', 'task.updates'), { u: 1 });
+      await appendJsonLine(path.join(root, 'synced', 'task.updates'), { ack: 1 }, false);
+      // The file and its directory, then the durable append.
+      assert.equal(checkpointSyncCount(), before + 3);
+    } finally {
+      rmSync(memory, { recursive: true, force: true });
+    }
+  });
+
+  test('a directory on a disk, or missing, is not skipped', () => {
+    assert.equal(skipSyncsIfInMemory(path.join(root, 'does-not-exist')), false);
+    const rootType = statfsSync(root).type;
+    assert.equal(skipSyncsIfInMemory(root), rootType === 0x01021994 || rootType === 0x858458f6);
+  });
 });
