@@ -45,9 +45,21 @@ export const SEA_EXEC_ARGV = ['--max-semi-space-size=8'];
 /**
  * The SEA configuration. No code cache (V8's cache differs from run to run, so the output
  * would not be reproducible) and no startup snapshot (it needs a main written for it).
+ * `execArgvExtension: 'cli'`: the binary can start itself with other V8 options
+ * (`--node-options=...`, see selfCommand), and a NODE_OPTIONS in a user's environment no
+ * longer changes how the daemons run.
  */
 export function seaConfig(main: string, blob: string, assets: Record<string, string> = {}): Record<string, unknown> {
-  return { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: SEA_EXEC_ARGV, assets };
+  return {
+    main,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: false,
+    useSnapshot: false,
+    execArgv: SEA_EXEC_ARGV,
+    execArgvExtension: 'cli',
+    assets,
+  };
 }
 
 async function postject(binary: string, blob: string): Promise<void> {

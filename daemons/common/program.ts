@@ -93,11 +93,13 @@ export function waitForSignal(cleanup: () => Promise<void>): Promise<number> {
 /**
  * How to run this same program again with other arguments: the single executable directly,
  * or node with the script (and loader flags) when running as a bundle or from source.
+ * `nodeOptions` are Node/V8 options added after this process's own (the later one wins); the
+ * single executable takes them as `--node-options=...` (its execArgvExtension is 'cli').
  */
-export function selfCommand(args: string[]): { file: string; args: string[] } {
+export function selfCommand(args: string[], nodeOptions: string[] = []): { file: string; args: string[] } {
   const script = process.argv[1];
-  if (script && /\.(c|m)?(j|t)s$/.test(script)) return { file: process.execPath, args: [...process.execArgv, script, ...args] };
-  return { file: process.execPath, args };
+  if (script && /\.(c|m)?(j|t)s$/.test(script)) return { file: process.execPath, args: [...process.execArgv, ...nodeOptions, script, ...args] };
+  return { file: process.execPath, args: [...(nodeOptions.length > 0 ? [`--node-options=${nodeOptions.join(' ')}`] : []), ...args] };
 }
 
 /**

@@ -269,6 +269,12 @@ test('kill -9 of the task supervisor: a new one adopts the running task from its
       return pid !== first && pid > 0 ? pid : undefined;
     });
     assert.notEqual(second, first);
+    // Started by the agent with a small young generation (each task's fork copies less).
+    const supervisorLog = path.join(path.dirname(pidFile), 'supervisor.log');
+    const started = await waitFor('the new supervisor to log its start', () =>
+      readFileSync(supervisorLog, 'utf8').split('\n').find((l) => l.startsWith(`supervisor: pid ${second} `)),
+    );
+    assert.match(started, /Node options: .*--max-semi-space-size=1$/);
     await sleep(1500);
     assert.deepEqual(distinctStates(s, 'adopted'), ['TASK_STARTING', 'TASK_RUNNING'], 'still running under the new supervisor');
     execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 10_000 });

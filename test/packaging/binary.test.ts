@@ -50,6 +50,16 @@ describe('the Fedora executable', () => {
     assert.equal(slave.replaceAll('mesos-slave', 'mesos-agent'), agent, 'mesos-slave is mesos-agent');
   });
 
+  it('takes Node options from --node-options (the agent starts its task supervisor so)', async () => {
+    const runtimeDir = path.join(scratch, 'supervisor-run');
+    const result = await execa(
+      path.join(payload.fedora, 'usr/bin/mesos'),
+      ['--node-options=--max-semi-space-size=1', 'supervisor', `--runtime_dir=${runtimeDir}`, '--idle_timeout=1secs'],
+      { timeout: 30_000 },
+    );
+    assert.match(result.stderr, /^supervisor: pid \d+ serving .*; Node options: --max-semi-space-size=8 --max-semi-space-size=1$/m);
+  });
+
   it('uses the system loader and no RPATH', async () => {
     const binary = path.join(payload.fedora, 'usr/bin/mesos');
     assert.equal((await execa('patchelf', ['--print-interpreter', binary])).stdout, '/lib64/ld-linux-x86-64.so.2');

@@ -189,5 +189,6 @@ describe('repository file and SEA settings', () => {
     assert.equal(config['useCodeCache'], false);
     assert.equal(config['disableExperimentalSEAWarning'], true);
     assert.deepEqual(config['execArgv'], ['--max-semi-space-size=8'], 'the young generation size the master was measured with');
+    assert.equal(config['execArgvExtension'], 'cli', 'the agent starts its supervisor with --node-options');
   });
 });

@@ -23,6 +23,15 @@ export class SupervisorError extends Error {}
 
 const CLOSED = 'the agent is stopping: no more requests to the task supervisor';
 
+/**
+ * The supervisor forks every task, and a fork copies the page tables of the process's memory.
+ * With V8's young generation at 1 MB semi-spaces instead of the binary's 8, its anonymous
+ * memory during 2,000 launches stays at 26-29 MB instead of 40 MB. Driven directly (4,000
+ * launches, three alternated runs) each launch cost it 0.80 instead of 0.90 ms of CPU; in the
+ * whole launch bench the difference was within the noise.
+ */
+export const SUPERVISOR_NODE_OPTIONS = ['--max-semi-space-size=1'];
+
 export class SupervisorClient {
   private socket?: net.Socket;
   private nextId = 1;
@@ -46,7 +55,7 @@ export class SupervisorClient {
   private startSupervisor(): void {
     mkdirSync(this.runtimeDir, { recursive: true });
     const out = openSync(path.join(this.runtimeDir, 'supervisor.log'), 'a');
-    const cmd = selfCommand(['supervisor', `--runtime_dir=${this.runtimeDir}`, `--recovery_timeout=${this.recoveryTimeoutSecs}secs`]);
+    const cmd = selfCommand(['supervisor', `--runtime_dir=${this.runtimeDir}`, `--recovery_timeout=${this.recoveryTimeoutSecs}secs`], SUPERVISOR_NODE_OPTIONS);
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env } });
     child.unref();
     this.log.info(`Started the task supervisor (pid ${child.pid}) for ${this.runtimeDir}`);

@@ -314,6 +314,7 @@ export async function runSupervisor(argv: string[], progName: string): Promise<n
   await sup.adopt();
   await sup.listen();
   writeFileSync(path.join(dir, 'supervisor.pid'), `${process.pid}\n`);
+  process.stderr.write(`supervisor: pid ${process.pid} serving ${dir}; Node options: ${process.execArgv.join(' ') || '(none)'}\n`);
   sup.watch();
   const onSignal = () => void sup.killAll(2000).then(() => sup.exit(0));
   process.on('SIGTERM', onSignal);
