@@ -33,7 +33,7 @@ function testFiles(dir: string): string[] {
 /** --test-force-exit came with Node 20.14 and 22.0; older runtimes refuse unknown flags. */
 function forceExit(): string[] {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  return major > 20 || (major === 20 && minor >= 14) ? ['--test-force-exit'] : [];
+  return major >= 22 || (major === 20 && minor >= 14) ? ['--test-force-exit'] : [];
 }
 
 async function main(): Promise<number> {

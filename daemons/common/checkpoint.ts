@@ -46,16 +46,19 @@ const unsyncedRoots: string[] = [];
  * through the thread pool, seven per command task. Returns whether `dir` is such a file system.
  */
 export function skipSyncsIfInMemory(dir: string): boolean {
-  let type: number;
-  try {
-    type = statfsSync(dir).type;
-  } catch {
-    return false;
-  }
-  if (!MEMORY_FS_TYPES.has(type)) return false;
+  if (!isInMemoryFs(dir)) return false;
   const root = path.resolve(dir) + path.sep;
   if (!unsyncedRoots.includes(root)) unsyncedRoots.push(root);
   return true;
+}
+
+/** Whether `dir` is on tmpfs or ramfs (false when it cannot be checked). */
+export function isInMemoryFs(dir: string): boolean {
+  try {
+    return MEMORY_FS_TYPES.has(statfsSync(dir).type);
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a write to `file` needs its syncs (a path that is not absolute is synced). */

@@ -25,9 +25,10 @@
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isInMemoryFs } from '../../daemons/common/checkpoint.ts';
 import type { Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { buildBinary } from '../../packaging/binary.ts';
@@ -174,14 +175,9 @@ async function launchOn(workParent: string | undefined, runtimeParent: string | 
   }
 }
 
-/** /dev/shm when it is a tmpfs (where the in-memory launch run puts the agent's directories). */
+/** /dev/shm when it is in memory (where the in-memory launch run puts the agent's directories). */
 function memoryDir(): string | undefined {
-  try {
-    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n');
-    return mounts.some((l) => l.split(' ')[1] === '/dev/shm' && l.split(' ')[2] === 'tmpfs') ? '/dev/shm' : undefined;
-  } catch {
-    return undefined;
-  }
+  return isInMemoryFs('/dev/shm') ? '/dev/shm' : undefined;
 }
 
 function slurmLatency(): number | undefined {
@@ -218,18 +214,16 @@ async function main(): Promise<void> {
     const master = await startMaster(['--quiet']);
     const agent = await startAgent(master, BENCH_AGENT_FLAGS);
     try {
-      if (suites.has('execute')) {
-        const exec = await executeLatency(cmd, master, runs);
-        const version = (await executeLatency({ file: cmd.file, args: [...cmd.args, '--version'] }, master, runs, true)) as number[];
-        const bare = (await executeLatency({ file: process.execPath, args: ['-e', '0'] }, master, runs, true)) as number[];
-        result.execute_ms = { median: quantile(exec, 0.5), p90: quantile(exec, 0.9), runs: exec.length };
-        result.version_ms = { median: quantile(version, 0.5) };
-        result.node_start_ms = { median: quantile(bare, 0.5) };
-        lines.push(
-          `mesos execute /bin/true: median ${quantile(exec, 0.5).toFixed(0)} ms, p90 ${quantile(exec, 0.9).toFixed(0)} ms (${exec.length} runs; target < 300 ms)`,
-          `  start-up alone: mesos --version median ${quantile(version, 0.5).toFixed(0)} ms; bare 'node -e 0' median ${quantile(bare, 0.5).toFixed(0)} ms`,
-        );
-      }
+      const exec = await executeLatency(cmd, master, runs);
+      const version = (await executeLatency({ file: cmd.file, args: [...cmd.args, '--version'] }, master, runs, true)) as number[];
+      const bare = (await executeLatency({ file: process.execPath, args: ['-e', '0'] }, master, runs, true)) as number[];
+      result.execute_ms = { median: quantile(exec, 0.5), p90: quantile(exec, 0.9), runs: exec.length };
+      result.version_ms = { median: quantile(version, 0.5) };
+      result.node_start_ms = { median: quantile(bare, 0.5) };
+      lines.push(
+        `mesos execute /bin/true: median ${quantile(exec, 0.5).toFixed(0)} ms, p90 ${quantile(exec, 0.9).toFixed(0)} ms (${exec.length} runs; target < 300 ms)`,
+        `  start-up alone: mesos --version median ${quantile(version, 0.5).toFixed(0)} ms; bare 'node -e 0' median ${quantile(bare, 0.5).toFixed(0)} ms`,
+      );
     } finally {
       await agent.stop();
       await master.stop();

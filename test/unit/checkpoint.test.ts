@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import {
   appendJsonLine,
   checkpointSyncCount,
+  isInMemoryFs,
   readJson,
   readJsonLines,
   skipSyncsIfInMemory,
@@ -79,14 +80,7 @@ test('writes close every descriptor they open, also when they fail', async () =>
 });
 
 describe('skipSyncsIfInMemory', () => {
-  const shmType = (() => {
-    try {
-      return statfsSync('/dev/shm').type;
-    } catch {
-      return undefined;
-    }
-  })();
-  const noTmpfs = shmType === 0x01021994 ? false : 'needs /dev/shm on tmpfs';
+  const noTmpfs = isInMemoryFs('/dev/shm') ? false : 'needs /dev/shm on tmpfs';
 
   test('writes under a tmpfs root make no syncs; writes elsewhere still do', { skip: noTmpfs }, async () => {
     const memory = mkdtempSync('/dev/shm/checkpoint-');
@@ -113,6 +107,7 @@ describe('skipSyncsIfInMemory', () => {
   test('a directory on a disk, or missing, is not skipped', () => {
     assert.equal(skipSyncsIfInMemory(path.join(root, 'does-not-exist')), false);
     const rootType = statfsSync(root).type;
-    assert.equal(skipSyncsIfInMemory(root), rootType === 0x01021994 || rootType === 0x858458f6);
+    assert.equal(isInMemoryFs(root), rootType === 0x01021994 || rootType === 0x858458f6);
+    assert.equal(skipSyncsIfInMemory(root), isInMemoryFs(root));
   });
 });
