@@ -81,6 +81,19 @@ export interface ScaleResult {
   masterCpuShare: number;
   loadCpuShares: number[];
   masterRssMb: number;
+  /** The master's RSS with the agents registered, before any framework subscribed. */
+  masterRssAgentsOnlyMb: number;
+  /** Tasks in the master's memory at the window's end (`masterRssMb`), completed and active. */
+  tasksHeldAtWindowEnd: number;
+  /** What each 100,000 tasks held added to the master's RSS by the window's end. */
+  masterRssMbPer100kTasks: number;
+  /**
+   * Its RSS once the backlog was done (before /master/state), holding `tasksHeld` tasks, of
+   * which `completedTasksHeld` completed (kept for /master/state).
+   */
+  masterRssAfterMb: number;
+  tasksHeld: number;
+  completedTasksHeld: number;
   masterCpuSecsPerThousandTasks: number;
   /** The master's read and write system calls (socket I/O on loopback, mostly) per task finished. */
   masterIoCallsPerTask: number;
@@ -152,6 +165,14 @@ function timedGet(url: string): Promise<{ ms: number; wireBytes: number; body: s
   });
 }
 
+/**
+ * Every task the master knows of: its task metrics count each terminal state ever reached and
+ * gauge the active ones (the bench keeps every completed task, so none was dropped).
+ */
+function tasksKnown(metrics: Record<string, number>): number {
+  return Object.entries(metrics).reduce((n, [k, v]) => (k.startsWith('master/tasks_') ? n + v : n), 0);
+}
+
 /** Splits n items into k nearly equal slices. */
 function slices(n: number, k: number): Array<{ first: number; count: number }> {
   const out: Array<{ first: number; count: number }> = [];
@@ -204,7 +225,9 @@ export async function scale(
   agentCpus = 4,
   calls: 'pipelined' | 'pool' = 'pipelined',
 ): Promise<ScaleResult> {
-  const master = await startMaster(['--quiet', '--registry=in_memory', `--max_completed_tasks_per_framework=${Math.max(1000, Math.ceil(200_000 / frameworks))}`]);
+  // Every completed task is kept (the busiest frameworks launch several times their share), so
+  // the master's memory is measured against all the tasks it held.
+  const master = await startMaster(['--quiet', '--registry=in_memory', '--max_completed_tasks_per_framework=1000000']);
   const loads: Load[] = [];
   try {
     const agentLoads = slices(agents, procs.agents).map((s) => new Load({ role: 'agents', masterPort: master.port, taskMs, rate: 0, agentCpus, ...s }));
@@ -212,6 +235,7 @@ export async function scale(
     const t0 = performance.now();
     await Promise.all(agentLoads.map((l) => l.next('ready')));
     const registrationStormMs = performance.now() - t0;
+    const masterRssAgentsOnlyMb = procStat(master.proc.pid!).rssMb;
 
     const schedulerSlices = slices(frameworks, procs.schedulers);
     const schedulerLoads = schedulerSlices.map((s) => new Load({ role: 'schedulers', masterPort: master.port, taskMs, rate: rate / schedulerSlices.length, calls, ...s }));
@@ -243,6 +267,7 @@ export async function scale(
       }),
     );
     const stat = procStat(master.proc.pid!);
+    const tasksHeldAtWindowEnd = tasksKnown((await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Record<string, number>);
     const loadCpu = loads.map((l, i) => (procStat(l.pid).cpuSecs - loadCpuBefore[i]!) / measuredSecs);
     const drainStart = performance.now();
     await Promise.all(
@@ -263,12 +288,17 @@ export async function scale(
     }
     const drainMs = performance.now() - drainStart;
     await new Promise((r) => setTimeout(r, 500));
+    const masterRssAfterMb = procStat(master.proc.pid!).rssMb;
     const first = await timedGet(`${master.url}/master/state`);
     // Again, as a web UI polling it would: tasks unchanged since are served from the cache.
     const again = await timedGet(`${master.url}/master/state`);
     const stateMs = first.ms;
     const stateAgainMs = again.ms;
     const body = first.body;
+    // A task whose terminal update is not yet acknowledged is still among a framework's tasks.
+    const stateFrameworks = (JSON.parse(body) as { frameworks: Array<{ tasks: unknown[]; completed_tasks: unknown[] }> }).frameworks;
+    const completedTasksHeld = stateFrameworks.reduce((n, f) => n + f.completed_tasks.length, 0);
+    const tasksHeld = completedTasksHeld + stateFrameworks.reduce((n, f) => n + f.tasks.length, 0);
 
     const finished = reports.flatMap((r) => r.finished);
     const offers = reports.flatMap((r) => r.offers);
@@ -304,6 +334,12 @@ export async function scale(
       masterCpuShare: (stat.cpuSecs - cpuBefore) / measuredSecs,
       loadCpuShares: loadCpu.map((c) => Number(c.toFixed(2))),
       masterRssMb: stat.rssMb,
+      masterRssAgentsOnlyMb,
+      tasksHeldAtWindowEnd,
+      masterRssMbPer100kTasks: tasksHeldAtWindowEnd > 0 ? ((stat.rssMb - masterRssAgentsOnlyMb) / tasksHeldAtWindowEnd) * 100_000 : Number.NaN,
+      masterRssAfterMb,
+      tasksHeld,
+      completedTasksHeld,
       masterCpuSecsPerThousandTasks: tasksFinished > 0 ? ((stat.cpuSecs - cpuBefore) / tasksFinished) * 1000 : Number.NaN,
       masterIoCallsPerTask: tasksFinished > 0 ? (stat.syscalls - ioBefore) / tasksFinished : Number.NaN,
       stateMs,
