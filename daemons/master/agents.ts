@@ -186,7 +186,7 @@ export class AgentBook {
           role,
           resources: rt.task.resources ?? [],
           state: rt.state,
-          statuses: rt.status ? [{ task_id: rt.task.task_id, state: rt.state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
+          statuses: rt.status ? [{ state: rt.state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
           resourcesRecovered: isTerminalState(rt.state),
         };
       }
@@ -297,7 +297,7 @@ export class AgentBook {
         status.unreachable_time = { nanoseconds: now * 1e6 };
         task.unreachableTime = now;
         task.state = 'TASK_UNREACHABLE';
-        task.statuses.push({ task_id: status.task_id, state: 'TASK_UNREACHABLE', timestamp: now / 1000 });
+        task.statuses.push({ state: 'TASK_UNREACHABLE', timestamp: now / 1000 });
         fw.tasks.delete(task.info.task_id.value);
         if (fw.partitionAware) {
           fw.unreachableTasks.set(task.info.task_id.value, task);

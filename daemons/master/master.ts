@@ -31,6 +31,7 @@ import {
   executorKey,
   type FrameworkRecord,
   type OfferRecord,
+  type StatusEntry,
   type TaskRecord,
   TaskTable,
   frameworkRoles,
@@ -700,17 +701,8 @@ export class Master {
   /** @internal for the master's own modules (agents.ts). */
   recordStatus(task: TaskRecord, status: TaskStatus): void {
     const wasTerminal = isTerminalState(task.state);
-    const last = task.statuses[task.statuses.length - 1];
-    // A retried update (same uuid) or a repeated state does not add history.
-    if (!last || last.state !== status.state || (status.uuid && last.uuid !== status.uuid)) {
-      const entry: TaskStatus = { state: status.state, timestamp: status.timestamp ?? Date.now() / 1000, task_id: status.task_id };
-      if (status.healthy !== undefined) entry.healthy = status.healthy;
-      if (status.labels) entry.labels = status.labels;
-      if (status.container_status) entry.container_status = status.container_status;
-      if (status.check_status) entry.check_status = status.check_status;
-      if (status.uuid) entry.uuid = status.uuid;
-      if (last?.state !== status.state) task.statuses.push(entry);
-    }
+    // A retried update or a repeated state does not add history.
+    if (task.statuses.at(-1)?.state !== status.state) task.statuses.push(statusEntry(status, Date.now() / 1000));
     if (wasTerminal) return;
     this.enterState(task, status.state);
   }
@@ -1065,3 +1057,13 @@ function storedTask(task: TaskRecord): StoredTask {
   return rest;
 }
 
+
+/** The history entry of `status`: its state and time, and the optional fields /master/state shows. */
+function statusEntry(status: TaskStatus, now: number): StatusEntry {
+  const entry: StatusEntry = { state: status.state, timestamp: status.timestamp ?? now };
+  if (status.healthy !== undefined) entry.healthy = status.healthy;
+  if (status.labels) entry.labels = status.labels;
+  if (status.container_status) entry.container_status = status.container_status;
+  if (status.check_status) entry.check_status = status.check_status;
+  return entry;
+}

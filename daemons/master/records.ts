@@ -5,6 +5,19 @@ import type { AgentLink } from './links.ts';
 import type { Attribute, FrameworkInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../common/mesos.ts';
 import type { EventSink } from './links.ts';
 
+/**
+ * One state change in a task's history: what /master/state lists of a TaskStatus (Mesos's JSON
+ * of it has no task id, uuid, source or message). Kept small: a completed task holds three.
+ */
+export interface StatusEntry {
+  state: TaskState;
+  timestamp: number;
+  healthy?: boolean;
+  labels?: TaskStatus['labels'];
+  container_status?: unknown;
+  check_status?: unknown;
+}
+
 export interface TaskRecord {
   info: TaskInfo;
   frameworkId: string;
@@ -15,7 +28,7 @@ export interface TaskRecord {
   resources: Resource[];
   state: TaskState;
   /** Every state change, oldest first, for /master/state (`statuses`). */
-  statuses: TaskStatus[];
+  statuses: StatusEntry[];
   /** The latest update forwarded to the scheduler and not yet acknowledged. */
   pendingUuid?: string;
   /**

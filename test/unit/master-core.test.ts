@@ -467,6 +467,27 @@ describe('Master core: launching and status updates', () => {
     assert.equal(fw.completedTasks[0]!.state, 'TASK_FINISHED');
   });
 
+  test("a task's history keeps what /master/state shows of each update, once per state", async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master);
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id)]);
+    const running = { ...agentStatus('t1', 'TASK_RUNNING'), message: 'started', healthy: true, labels: { labels: [{ key: 'k', value: 'v' }] } };
+    master.statusUpdate(agent, fw.id, running);
+    // The agent retries it (same state, its own uuid again or a new one): no new entry.
+    master.statusUpdate(agent, fw.id, running);
+    master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_RUNNING'));
+    const finished = agentStatus('t1', 'TASK_FINISHED');
+    master.statusUpdate(agent, fw.id, finished);
+    master.acknowledge(fw, agent.id, 't1', finished.uuid!);
+    // A completed task holds these for as long as the master keeps it: no ids, uuids or messages.
+    assert.deepEqual(fw.completedTasks[0]!.statuses, [
+      { state: 'TASK_RUNNING', timestamp: running.timestamp, healthy: true, labels: { labels: [{ key: 'k', value: 'v' }] } },
+      { state: 'TASK_FINISHED', timestamp: finished.timestamp },
+    ]);
+  });
+
   test('LATEST_STATE ignores non-terminal states, unknown tasks and other agents', async () => {
     const { master, fw, agent } = await clusterWithRunningTask();
     const other = register(master, { hostname: 'other.example.com', pid: 'slave(1)@10.0.0.3:5051' }).agent;
