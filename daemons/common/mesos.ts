@@ -163,6 +163,35 @@ export type TaskState =
   | 'TASK_GONE_BY_OPERATOR'
   | 'TASK_UNKNOWN';
 
+const STATE_NAMES: ReadonlyMap<string, TaskState> = new Map(
+  (
+    [
+      'TASK_STAGING',
+      'TASK_STARTING',
+      'TASK_RUNNING',
+      'TASK_KILLING',
+      'TASK_FINISHED',
+      'TASK_FAILED',
+      'TASK_KILLED',
+      'TASK_ERROR',
+      'TASK_LOST',
+      'TASK_DROPPED',
+      'TASK_UNREACHABLE',
+      'TASK_GONE',
+      'TASK_GONE_BY_OPERATOR',
+      'TASK_UNKNOWN',
+    ] as const
+  ).map((s) => [s, s]),
+);
+
+/**
+ * The one copy of a state's name. A decoded message carries its own copy (32 B), and a master
+ * keeps three or four per completed task; this returns the program's constant instead.
+ */
+export function sharedStateName(state: TaskState): TaskState {
+  return STATE_NAMES.get(state) ?? state;
+}
+
 export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
   'TASK_FINISHED',
   'TASK_FAILED',

@@ -3,7 +3,7 @@
 // and removal. Part of the master core (master.ts), split off to keep each file readable; it
 // reaches the rest of the core through `m`.
 import type { RegisterMessage, ReportedExecutor, ReportedTask } from '../common/agent-protocol.ts';
-import { type FrameworkInfo, type Resource, type TaskState, isTerminalState } from '../common/mesos.ts';
+import { type FrameworkInfo, type Resource, type TaskState, isTerminalState, sharedStateName } from '../common/mesos.ts';
 import { add } from '../common/resources.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
@@ -178,6 +178,8 @@ export class AgentBook {
       if (unreachableTask) fw.unreachableTasks.delete(rt.task.task_id.value);
       if (!task) {
         const role = rt.task.resources?.[0]?.allocation_info?.role ?? fw.roles[0] ?? '*';
+        const state = sharedStateName(rt.state);
+        // Shaped as Master.createTask makes them (every field from the start).
         task = {
           info: rt.task,
           frameworkId: fw.id,
@@ -185,9 +187,12 @@ export class AgentBook {
           executorId: rt.executor_id,
           role,
           resources: rt.task.resources ?? [],
-          state: rt.state,
-          statuses: rt.status ? [{ state: rt.state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
-          resourcesRecovered: isTerminalState(rt.state),
+          state,
+          statuses: rt.status ? [{ state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
+          pendingUuid: undefined,
+          pendingState: undefined,
+          resourcesRecovered: isTerminalState(state),
+          unreachableTime: undefined,
         };
       }
       task.agentId = agent.id;

@@ -16,6 +16,7 @@ import {
   type TaskState,
   type TaskStatus,
   isTerminalState,
+  sharedStateName,
 } from '../common/mesos.ts';
 import { add, allocatedTo, subtract, sum } from '../common/resources.ts';
 import { TimerStats } from '../common/timer-stats.ts';
@@ -675,8 +676,10 @@ export class Master {
     executorId: string,
   ): TaskRecord {
     const resources = allocatedTo(task.resources ?? [], role);
+    // Every field from the start (V8 then keeps them in the object, not in a second array), and
+    // the agent's id string rather than the scheduler's copy: the master may keep it for long.
     const rec: TaskRecord = {
-      info: { ...task, resources },
+      info: { ...task, resources, agent_id: { value: agent.id } },
       frameworkId: fw.id,
       agentId: agent.id,
       executorId,
@@ -684,7 +687,10 @@ export class Master {
       resources,
       state: 'TASK_STAGING',
       statuses: [],
+      pendingUuid: undefined,
+      pendingState: undefined,
       resourcesRecovered: false,
+      unreachableTime: undefined,
     };
     fw.tasks.set(task.task_id.value, rec);
     agent.tasks.set(taskKey(fw.id, task.task_id.value), rec);
@@ -701,10 +707,11 @@ export class Master {
   /** @internal for the master's own modules (agents.ts). */
   recordStatus(task: TaskRecord, status: TaskStatus): void {
     const wasTerminal = isTerminalState(task.state);
+    const state = sharedStateName(status.state);
     // A retried update or a repeated state does not add history.
-    if (task.statuses.at(-1)?.state !== status.state) task.statuses.push(statusEntry(status, Date.now() / 1000));
+    if (task.statuses.at(-1)?.state !== state) task.statuses.push(statusEntry(status, state, Date.now() / 1000));
     if (wasTerminal) return;
-    this.enterState(task, status.state);
+    this.enterState(task, state);
   }
 
   /** Moves a task to a state; entering a terminal one counts it and frees its resources. */
@@ -750,6 +757,8 @@ export class Master {
   /** @internal for the master's own modules (agents.ts). */
   pushCompleted(fw: FrameworkRecord, task: TaskRecord): void {
     // Kept for /master/state after a restart; not waited for (Mesos keeps none of it).
+    // A pushed-to array keeps room for 17 entries; the completed task's history will not grow.
+    task.statuses = task.statuses.slice();
     if (this.frameworks.get(fw.id) === fw) this.registry.apply({ op: 'COMPLETE_TASK', framework_id: fw.id, task: storedTask(task) });
     fw.completedTasks.push(task);
     const excess = fw.completedTasks.length - this.config.maxCompletedTasksPerFramework;
@@ -1059,8 +1068,8 @@ function storedTask(task: TaskRecord): StoredTask {
 
 
 /** The history entry of `status`: its state and time, and the optional fields /master/state shows. */
-function statusEntry(status: TaskStatus, now: number): StatusEntry {
-  const entry: StatusEntry = { state: status.state, timestamp: status.timestamp ?? now };
+function statusEntry(status: TaskStatus, state: TaskState, now: number): StatusEntry {
+  const entry: StatusEntry = { state, timestamp: status.timestamp ?? now };
   if (status.healthy !== undefined) entry.healthy = status.healthy;
   if (status.labels) entry.labels = status.labels;
   if (status.container_status) entry.container_status = status.container_status;
