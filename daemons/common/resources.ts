@@ -458,6 +458,23 @@ export function scalar(r: readonly Resource[], name: string): number {
   return fromFixedPoint(fixed);
 }
 
+/**
+ * `names.map((n) => scalar(sum(lists), n))` in one pass and without building the sum:
+ * /metrics/snapshot totals every agent's resources, and at 10,000 agents the sums made ~12 MB
+ * of garbage a call.
+ */
+export function scalarTotals(lists: Iterable<readonly Resource[]>, names: readonly string[]): number[] {
+  const fixed = names.map(() => 0);
+  for (const r of lists) {
+    for (const x of r) {
+      if (x.type !== 'SCALAR') continue;
+      const i = names.indexOf(x.name);
+      if (i >= 0) fixed[i]! += scalarFixed(x);
+    }
+  }
+  return fixed.map(fromFixedPoint);
+}
+
 /** Union of the ranges resource `name` over all roles and reservations, coalesced. */
 export function ranges(r: readonly Resource[], name: string): Range[] {
   const all: Range[] = [];

@@ -1,6 +1,6 @@
 // /metrics/snapshot of the master, with Mesos's metric names.
 import { systemMetrics } from '../common/system-metrics.ts';
-import { scalar, sum } from '../common/resources.ts';
+import { scalarTotals } from '../common/resources.ts';
 import type { TaskState } from '../common/mesos.ts';
 import type { Master } from './master.ts';
 
@@ -39,11 +39,12 @@ export function masterMetrics(master: Master): Record<string, number> {
   const active = master.activeTaskCounts();
   for (const s of GAUGE_STATES) m[`master/tasks_${s}`] = active.get(s) ?? 0;
   for (const [name, state] of COUNTER_STATES) m[`master/tasks_${name}`] = master.terminalCount(state);
-  const total = master.totalResources();
-  const used = sum(agents.map((a) => master.agentUsed(a)));
-  for (const r of ['cpus', 'mem', 'disk', 'gpus']) {
-    const t = scalar(total, r);
-    const u = scalar(used, r);
+  const names = ['cpus', 'mem', 'disk', 'gpus'];
+  const totals = scalarTotals(agents.map((a) => a.resources), names);
+  const used = scalarTotals(agents.map((a) => master.agentUsed(a)), names);
+  for (const [i, r] of names.entries()) {
+    const t = totals[i]!;
+    const u = used[i]!;
     m[`master/${r}_total`] = t;
     m[`master/${r}_used`] = u;
     m[`master/${r}_percent`] = t > 0 ? u / t : 0;

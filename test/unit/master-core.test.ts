@@ -9,6 +9,7 @@ import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/
 import { jsonText } from '../../daemons/common/raw-json.ts';
 import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { CallError, FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '../../daemons/master/master.ts';
+import { masterMetrics } from '../../daemons/master/metrics.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
 import { forgetStateJson, stateJson } from '../../daemons/master/state-json.ts';
@@ -465,6 +466,27 @@ describe('Master core: launching and status updates', () => {
     master.acknowledge(fw, agent.id, 't1', finished.uuid!);
     assert.equal(fw.tasks.has('t1'), false);
     assert.equal(fw.completedTasks[0]!.state, 'TASK_FINISHED');
+  });
+
+  test('/metrics/snapshot totals and uses the resources of every agent', async () => {
+    const master = newMaster();
+    const { fw, sink } = subscribe(master);
+    const { agent } = register(master, { resources: parseResources('cpus:0.1;mem:1024;disk:10;ports:[31000-31010]') });
+    register(master, { hostname: 'agent2.test', pid: 'slave(1)@10.0.0.3:5051', resources: parseResources('cpus:0.2;mem:512;gpus:1') });
+    await allocation();
+    launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id, 'cpus:0.1;mem:256')]);
+    master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_RUNNING'));
+    const m = masterMetrics(master);
+    assert.deepEqual(
+      ['cpus', 'mem', 'disk', 'gpus'].map((r) => [m[`master/${r}_total`], m[`master/${r}_used`], m[`master/${r}_percent`]]),
+      [
+        [0.3, 0.1, 0.1 / 0.3],
+        [1536, 256, 256 / 1536],
+        [10, 0, 0],
+        [1, 0, 0],
+      ],
+    );
+    assert.equal(m['master/tasks_running'], 1);
   });
 
   test("a task's history keeps what /master/state shows of each update, once per state", async () => {

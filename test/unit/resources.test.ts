@@ -20,6 +20,7 @@ import {
   ResourceError,
   reservationRole,
   scalar,
+  scalarTotals,
   subtract,
   sum,
   toStateJson,
@@ -149,6 +150,21 @@ describe('arithmetic', () => {
     for (let i = 0; i < 10; i++) acc = add(acc, [cpus(0.1)]);
     assert.equal(scalar(acc, 'cpus'), 1);
     assert.equal(scalar([cpus(1.23456)], 'cpus'), 1.235);
+  });
+
+  test('scalarTotals adds scalars over many lists in one pass exactly as a sum would, ranges and other names aside', () => {
+    const lists: Resource[][] = Array.from({ length: 10 }, (_, i) => [
+      cpus(0.1),
+      { name: 'mem', type: 'SCALAR', scalar: { value: 100 + i }, role: i % 2 ? 'web' : '*' },
+      { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31009 }] } },
+    ]);
+    assert.deepEqual(scalarTotals(lists, ['cpus', 'mem', 'ports', 'disk']), [1, 1045, 0, 0], 'fixed point (not 0.9999999999999999), every role, ranges are not scalars');
+    assert.deepEqual(scalarTotals([], ['cpus']), [0]);
+    const summed = lists.reduce<Resource[]>((acc, r) => add(acc, r), []);
+    assert.deepEqual(
+      scalarTotals(lists, ['mem', 'cpus']),
+      ['mem', 'cpus'].map((n) => scalar(summed, n)),
+    );
   });
 
   test('subtract never goes negative and drops emptied entries', () => {
