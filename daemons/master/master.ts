@@ -1015,12 +1015,6 @@ export class Master {
     }
   }
 
-  totalResources(): Resource[] {
-    let total: Resource[] = [];
-    for (const agent of this.agents.values()) total = add(total, agent.resources);
-    return total;
-  }
-
   idleResources(agent: AgentRecord): Resource[] {
     return subtract(subtract(agent.resources, this.agentUsed(agent)), this.agentOffered(agent));
   }
