@@ -147,42 +147,26 @@ export interface TaskGroupInfo {
   tasks: TaskInfo[];
 }
 
-export type TaskState =
-  | 'TASK_STAGING'
-  | 'TASK_STARTING'
-  | 'TASK_RUNNING'
-  | 'TASK_KILLING'
-  | 'TASK_FINISHED'
-  | 'TASK_FAILED'
-  | 'TASK_KILLED'
-  | 'TASK_ERROR'
-  | 'TASK_LOST'
-  | 'TASK_DROPPED'
-  | 'TASK_UNREACHABLE'
-  | 'TASK_GONE'
-  | 'TASK_GONE_BY_OPERATOR'
-  | 'TASK_UNKNOWN';
+const TASK_STATES = [
+  'TASK_STAGING',
+  'TASK_STARTING',
+  'TASK_RUNNING',
+  'TASK_KILLING',
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_UNREACHABLE',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+  'TASK_UNKNOWN',
+] as const;
 
-const STATE_NAMES: ReadonlyMap<string, TaskState> = new Map(
-  (
-    [
-      'TASK_STAGING',
-      'TASK_STARTING',
-      'TASK_RUNNING',
-      'TASK_KILLING',
-      'TASK_FINISHED',
-      'TASK_FAILED',
-      'TASK_KILLED',
-      'TASK_ERROR',
-      'TASK_LOST',
-      'TASK_DROPPED',
-      'TASK_UNREACHABLE',
-      'TASK_GONE',
-      'TASK_GONE_BY_OPERATOR',
-      'TASK_UNKNOWN',
-    ] as const
-  ).map((s) => [s, s]),
-);
+export type TaskState = (typeof TASK_STATES)[number];
+
+const STATE_NAMES: ReadonlyMap<string, TaskState> = new Map(TASK_STATES.map((s) => [s, s]));
 
 /**
  * The one copy of a state's name. A decoded message carries its own copy (32 B), and a master

@@ -756,9 +756,9 @@ export class Master {
 
   /** @internal for the master's own modules (agents.ts). */
   pushCompleted(fw: FrameworkRecord, task: TaskRecord): void {
-    // Kept for /master/state after a restart; not waited for (Mesos keeps none of it).
     // A pushed-to array keeps room for 17 entries; the completed task's history will not grow.
     task.statuses = task.statuses.slice();
+    // Kept for /master/state after a restart; not waited for (Mesos keeps none of it).
     if (this.frameworks.get(fw.id) === fw) this.registry.apply({ op: 'COMPLETE_TASK', framework_id: fw.id, task: storedTask(task) });
     fw.completedTasks.push(task);
     const excess = fw.completedTasks.length - this.config.maxCompletedTasksPerFramework;
