@@ -3,7 +3,8 @@
 //   execute   median/p90 ms of `mesos execute --command=/bin/true`, process start to exit,
 //             next to `mesos --version` and bare `node -e 0` start-up
 //   launch    command tasks launched-and-finished per second by one scheduler, the agent's
-//             work dir on the temp dir's disk and then in /dev/shm (its runtime dir, as a
+//             work dir on the temp dir's disk (its file system named: ext4 with or without a
+//             journal, xfs, ...) and then in /dev/shm (its runtime dir, as a
 //             packaged agent's /run/mesos, in /dev/shm both times), next to sequential
 //             fork/exec of /bin/true from a fresh Node process and from a shell loop (the
 //             ceilings for command tasks)
@@ -34,6 +35,7 @@ import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { buildBinary } from '../../packaging/binary.ts';
 import { bundle } from '../../packaging/bundle.ts';
 import { ROOT, type Daemon, startAgent, startMaster } from '../helpers/cluster.ts';
+import { describeFs } from './fs-kind.ts';
 
 function arg(name: string, fallback: string): string {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -241,7 +243,9 @@ async function main(): Promise<void> {
     const inMemory = memory ? await launchOn(memory, memory, tasks) : undefined;
     const after = await forkExecRates(300);
     const fork = { node: (before.node + after.node) / 2, shell: (before.shell + after.shell) / 2 };
-    result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99 };
+    // The disk run's agent has its work dir in the temp dir (tempDir() of the test helpers).
+    const diskFs = describeFs(os.tmpdir());
+    result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99, file_system: diskFs };
     result.launch_in_memory = inMemory ? { tasks, per_second: inMemory.perSecond, accept_to_running_p50_ms: inMemory.p50, accept_to_running_p99_ms: inMemory.p99 } : null;
     result.forkexec_per_second = fork.node;
     result.forkexec_shell_per_second = fork.shell;
@@ -250,7 +254,7 @@ async function main(): Promise<void> {
     result.launch_in_memory_vs_forkexec = inMemory ? inMemory.perSecond / fork.node : null;
     const pct = (rate: number, x: number) => `${((rate / x) * 100).toFixed(0)}%`;
     lines.push(
-      `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms`,
+      `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms (the agent's work dir on ${diskFs})`,
       inMemory
         ? `  with the agent's work dir in memory too (${memory}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
         : '  with the agent\'s work dir in memory: skipped, /dev/shm is not a tmpfs here',
