@@ -7,7 +7,7 @@ import { type FrameworkInfo, type Resource, type TaskState, isTerminalState, sha
 import { add } from '../common/resources.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
-import { type AgentRecord, TaskTable, taskKey } from './records.ts';
+import { type AgentRecord, TaskTable, newTaskRecord, taskKey } from './records.ts';
 import { masterStatus } from './status.ts';
 
 export class AgentBook {
@@ -179,8 +179,7 @@ export class AgentBook {
       if (!task) {
         const role = rt.task.resources?.[0]?.allocation_info?.role ?? fw.roles[0] ?? '*';
         const state = sharedStateName(rt.state);
-        // Shaped as Master.createTask makes them (every field from the start).
-        task = {
+        task = newTaskRecord({
           info: rt.task,
           frameworkId: fw.id,
           agentId: agent.id,
@@ -189,11 +188,8 @@ export class AgentBook {
           resources: rt.task.resources ?? [],
           state,
           statuses: rt.status ? [{ state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
-          pendingUuid: undefined,
-          pendingState: undefined,
           resourcesRecovered: isTerminalState(state),
-          unreachableTime: undefined,
-        };
+        });
       }
       task.agentId = agent.id;
       task.unreachableTime = undefined;

@@ -36,6 +36,7 @@ import {
   type TaskRecord,
   TaskTable,
   frameworkRoles,
+  newTaskRecord,
   taskKey,
 } from './records.ts';
 import { FrameworkRateLimits, type RateLimitsConfig } from './rate-limits.ts';
@@ -676,9 +677,8 @@ export class Master {
     executorId: string,
   ): TaskRecord {
     const resources = allocatedTo(task.resources ?? [], role);
-    // Every field from the start (V8 then keeps them in the object, not in a second array), and
-    // the agent's id string rather than the scheduler's copy: the master may keep it for long.
-    const rec: TaskRecord = {
+    // The agent's id string rather than the scheduler's copy: the master may keep it for long.
+    const rec = newTaskRecord({
       info: { ...task, resources, agent_id: { value: agent.id } },
       frameworkId: fw.id,
       agentId: agent.id,
@@ -687,11 +687,8 @@ export class Master {
       resources,
       state: 'TASK_STAGING',
       statuses: [],
-      pendingUuid: undefined,
-      pendingState: undefined,
       resourcesRecovered: false,
-      unreachableTime: undefined,
-    };
+    });
     fw.tasks.set(task.task_id.value, rec);
     agent.tasks.set(taskKey(fw.id, task.task_id.value), rec);
     this.counters.tasksLaunched++;
@@ -1059,7 +1056,6 @@ function storedTask(task: TaskRecord): StoredTask {
   const { pendingUuid: _pending, pendingState: _pendingState, ...rest } = task;
   return rest;
 }
-
 
 /** The history entry of `status`: its state and time, and the optional fields /master/state shows. */
 function statusEntry(status: TaskStatus, state: TaskState, now: number): StatusEntry {
