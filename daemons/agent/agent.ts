@@ -31,16 +31,7 @@ import {
   isTerminalState,
 } from '../common/mesos.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
-import {
-  CheckpointPaths,
-  type ExecutorKind,
-  type RunInfo,
-  appendUpdateRecord,
-  checkpointFramework,
-  checkpointRun,
-  checkpointRunCompleted,
-  checkpointTask,
-} from './checkpoints.ts';
+import { Checkpoints, type ExecutorKind, type RunInfo } from './checkpoints.ts';
 import { type ContainerExit, type Containerizer, type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
 import { containerName } from './containerizer/docker-spec.ts';
 import { CustomExecutors, DEFAULT_EXECUTOR_HEARTBEAT_SECS } from './executor/custom-executors.ts';
@@ -77,7 +68,7 @@ export class Agent {
   private readonly byContainer = new Map<string, AgentTask>();
   masterHostname?: string;
   private channel?: MasterChannel;
-  private paths?: CheckpointPaths;
+  private checkpoints?: Checkpoints;
   /** FrameworkInfo last checkpointed per framework, to write it only when it changes. */
   private readonly checkpointedFrameworks = new Map<string, string>();
   private agentEnv: NodeJS.ProcessEnv | undefined;
@@ -105,13 +96,13 @@ export class Agent {
       {
         update: (fw, status) => {
           const t = this.findTask(fw, status.task_id.value);
-          if (!t || !this.paths) return Promise.resolve();
-          return appendUpdateRecord(this.paths, fw, t.executorId, this.runContainerOf(t), t.info.task_id.value, { type: 'UPDATE', status });
+          if (!t || !this.checkpoints) return Promise.resolve();
+          return this.checkpoints.update(this.runContainerOf(t), status);
         },
         ack: (fw, taskId, uuid) => {
           const t = this.findTask(fw, taskId);
-          if (!t || !this.paths) return Promise.resolve();
-          return appendUpdateRecord(this.paths, fw, t.executorId, this.runContainerOf(t), taskId, { type: 'ACK', uuid });
+          if (!t || !this.checkpoints) return Promise.resolve();
+          return this.checkpoints.ack(this.runContainerOf(t), taskId, uuid);
         },
         failed: (err) => this.log.error(`Failed to checkpoint a status update: ${(err as Error).message}`),
       },
@@ -140,11 +131,14 @@ export class Agent {
   /** Sets the agent id (registered or recovered); checkpoints live under it. */
   setId(agentId: string): void {
     this.id = agentId;
-    this.paths = new CheckpointPaths(this.config.workDir, agentId);
+    if (this.checkpoints?.paths.agentId === agentId) return;
+    void this.checkpoints?.close();
+    this.checkpoints = new Checkpoints(this.config.workDir, agentId);
   }
 
-  get checkpointPaths(): CheckpointPaths | undefined {
-    return this.paths;
+  /** What this agent checkpoints (once it has an id). */
+  get checkpointed(): Checkpoints | undefined {
+    return this.checkpoints;
   }
 
   /** The container id of the executor run a task belongs to. */
@@ -276,20 +270,20 @@ export class Agent {
     return task;
   }
 
-  /** Checkpoints a new executor run and its tasks before anything is launched. */
-  async checkpointLaunch(fw: AgentFramework, ex: AgentExecutor, tasks: AgentTask[]): Promise<void> {
-    if (!this.paths) return;
+  /** Checkpoints a new executor run (or more tasks for a running one) before anything is launched. */
+  async checkpointLaunch(fw: AgentFramework, ex: AgentExecutor, tasks: AgentTask[], newRun = true): Promise<void> {
+    if (!this.checkpoints) return;
     const run: RunInfo = { executor: ex.info, kind: ex.kind, container_id: ex.containerId, directory: ex.directory, kill_group_on_failure: ex.killGroupOnFailure };
     const infoText = JSON.stringify(fw.info);
     const writes: Promise<void>[] = [];
     if (this.checkpointedFrameworks.get(fw.id) !== infoText) {
       this.checkpointedFrameworks.set(fw.id, infoText);
-      writes.push(checkpointFramework(this.paths, fw.info));
+      writes.push(this.checkpoints.framework(fw.info));
     }
     // In parallel: nothing is launched before all are on disk, and recovery skips a task whose
     // framework, run or task checkpoint is missing and that never sent an update.
-    writes.push(checkpointRun(this.paths, fw.id, run));
-    for (const t of tasks) writes.push(checkpointTask(this.paths, fw.id, ex.id, ex.containerId, t.info));
+    const infos = tasks.map((t) => t.info);
+    writes.push(newRun ? this.checkpoints.launch(fw.id, run, infos) : this.checkpoints.tasks(ex.containerId, infos));
     await Promise.all(writes);
   }
 
@@ -668,13 +662,13 @@ export class Agent {
     this.onExecutorCompleted?.(fw, ex);
     const done = [...ex.completedTasks];
     for (const t of done) this.byContainer.delete(t.containerId);
-    if (checkpoint && this.paths) {
-      const paths = this.paths;
+    if (checkpoint && this.checkpoints) {
       const forget = (): Promise<unknown> =>
         ex.custom
           ? this.containerizers.mesos.forget(ex.containerId).catch(() => undefined)
           : Promise.all(done.map((t) => this.containerizerOf(t).forget(t.containerId).catch(() => undefined)));
-      void checkpointRunCompleted(paths, fw.id, ex.id, ex.containerId)
+      void this.checkpoints
+        .completed(ex.containerId)
         .then(forget)
         .catch((err: unknown) => this.log.warn(`Failed to checkpoint the end of executor ${ex.id}: ${(err as Error).message}`));
     }
@@ -784,7 +778,8 @@ export class Agent {
     this.byContainer.clear();
     this.statusUpdates.clear();
     this.id = undefined;
-    this.paths = undefined;
+    void this.checkpoints?.close();
+    this.checkpoints = undefined;
   }
 
   /** The containerizer by name; a container nobody knows the task of runs under `via` (default mesos). */

@@ -1,19 +1,23 @@
-// What the agent checkpoints under <work_dir>/meta, in Mesos's layout, and reading it back:
+// What the agent checkpoints under <work_dir>/meta, and reading it back:
 //
 //   meta/boot_id                                         host boot the tasks belong to
 //   meta/slaves/latest -> <agent>                        the agent's identity
 //   meta/slaves/<agent>/frameworks/<fw>/framework.info
-//   .../executors/<ex>/runs/<container>/run.info         executor, kind, sandbox
-//   .../runs/<container>/completed                       the run is over
-//   .../runs/<container>/http.marker                     its custom executor subscribed
-//   .../runs/<container>/tasks/<task>/task.info          TaskInfo, written before launch
-//   .../runs/<container>/tasks/<task>/task.updates       status updates and acks, append-only
-import { writeFileSync } from 'node:fs';
+//   meta/slaves/<agent>/runs.log                         executor runs, their tasks, updates
+//
+// runs.log is one append-only log of records, each naming the container of its executor run:
+// a run (executor, kind, sandbox), a task's TaskInfo (before launch), a status update (synced
+// before it is sent), an acknowledgement, "completed", "subscribed" (its custom executor did),
+// "gone" (its sandbox was garbage collected). Mesos, and this agent before, kept each of these in
+// a file of its own under .../executors/<ex>/runs/<container>/ (run.info, completed,
+// http.marker, tasks/<task>/task.info and task.updates): nine inodes and up to seven syncs per
+// command task, which on disk cost a third of the launch rate. Those files are still read, so
+// an agent upgraded with tasks running recovers them, and removed with their sandboxes.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
+import { AppendLog, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
-import { metaDir } from './sandbox.ts';
+import { metaDir, removeRunDir } from './sandbox.ts';
 
 export type ExecutorKind = 'COMMAND' | 'DEFAULT' | 'CUSTOM';
 
@@ -25,61 +29,167 @@ export interface RunInfo {
   kill_group_on_failure: boolean;
 }
 
-/** Mesos's name for the file saying an HTTP executor subscribed. */
+/** Mesos's name for the file saying an HTTP executor subscribed (the older layout). */
 const HTTP_MARKER = 'http.marker';
 
 export type UpdateRecord = { type: 'UPDATE'; status: TaskStatus } | { type: 'ACK'; uuid: string };
 
-// One path.join per path: a command task's checkpoints are written about ten times, and the
-// nested joins (each normalizing the whole path again) cost the agent ~40 us per task.
+/** A record of runs.log; `c` is the container of the executor run, and comes first (see RECORD_HEAD). */
+export type RunRecord =
+  | { c: string; t: 'RUN'; fw: string; run: RunInfo }
+  | { c: string; t: 'TASK'; task: TaskInfo }
+  | { c: string; t: 'UPDATE'; status: TaskStatus }
+  | { c: string; t: 'ACK'; task: string; uuid: string }
+  | { c: string; t: 'COMPLETED' }
+  | { c: string; t: 'SUBSCRIBED' }
+  | { c: string; t: 'GONE' };
+
+/** A record's container and type, read without parsing the rest (compaction reads every line). */
+const RECORD_HEAD = /^\{"c":("(?:[^"\\]|\\.)*"),"t":"([A-Z]+)"/;
+
+/**
+ * The lines of runs.log to keep: those of runs whose sandbox is still there. Records that do
+ * not start as this agent writes them (torn by a crash) go too.
+ */
+export function liveRunLines(lines: string[]): string[] {
+  const gone = new Set<string>();
+  for (const line of lines) {
+    const m = RECORD_HEAD.exec(line);
+    if (m?.[2] === 'GONE') gone.add(m[1]!);
+  }
+  return lines.filter((line) => {
+    const m = RECORD_HEAD.exec(line);
+    return m !== null && !gone.has(m[1]!);
+  });
+}
+
+/** Compaction waits for this many forgotten runs, and for half the runs in the log to be forgotten. */
+const COMPACT_AFTER_GONE = 256;
+
+// One path.join per path: these are built for every task.
 export class CheckpointPaths {
   readonly agentDir: string;
+  readonly runsLog: string;
 
   constructor(
     readonly workDir: string,
     readonly agentId: string,
   ) {
     this.agentDir = path.join(metaDir(workDir), 'slaves', agentId);
+    this.runsLog = path.join(this.agentDir, 'runs.log');
   }
 
   framework(fw: string): string {
     return path.join(this.agentDir, 'frameworks', fw);
   }
+  /** An executor run's directory in the older layout. */
   run(fw: string, ex: string, container: string): string {
     return path.join(this.agentDir, 'frameworks', fw, 'executors', ex, 'runs', container);
   }
-  task(fw: string, ex: string, container: string, task: string): string {
-    return path.join(this.agentDir, 'frameworks', fw, 'executors', ex, 'runs', container, 'tasks', task);
+}
+
+/** What one agent (id) checkpoints, and its recovery. */
+export class Checkpoints {
+  readonly paths: CheckpointPaths;
+  private readonly log: AppendLog;
+  /** Runs and forgotten runs in runs.log, which decide when to compact it. */
+  private runs = 0;
+  private gone = 0;
+
+  constructor(workDir: string, agentId: string) {
+    this.paths = new CheckpointPaths(workDir, agentId);
+    this.log = new AppendLog(this.paths.runsLog);
   }
-}
 
-export async function checkpointFramework(p: CheckpointPaths, info: FrameworkInfo): Promise<void> {
-  await writeJsonAtomic(path.join(p.framework(info.id!.value), 'framework.info'), info);
-}
+  framework(info: FrameworkInfo): Promise<void> {
+    return writeJsonAtomic(path.join(this.paths.framework(info.id!.value), 'framework.info'), info);
+  }
 
-export async function checkpointRun(p: CheckpointPaths, fw: string, run: RunInfo): Promise<void> {
-  await writeJsonAtomic(path.join(p.run(fw, run.executor.executor_id.value, run.container_id), 'run.info'), run);
-}
+  /** A new executor run and the tasks it starts with, durably, before anything is launched. */
+  launch(fw: string, run: RunInfo, tasks: readonly TaskInfo[]): Promise<void> {
+    const c = run.container_id;
+    const records: RunRecord[] = [{ c, t: 'RUN', fw, run }];
+    for (const task of tasks) records.push({ c, t: 'TASK', task });
+    this.runs++;
+    return this.log.append(records, true);
+  }
 
-// The markers are empty files: making one only touches the page cache, so it is synchronous
-// (through the thread pool each cost the agent's event loop ~30 us, once per command task).
-export async function checkpointRunCompleted(p: CheckpointPaths, fw: string, ex: string, container: string): Promise<void> {
-  writeFileSync(path.join(p.run(fw, ex, container), 'completed'), '');
-}
+  /** More tasks for a running executor (a custom executor's), durably. */
+  tasks(container: string, tasks: readonly TaskInfo[]): Promise<void> {
+    return this.log.append(
+      tasks.map((task): RunRecord => ({ c: container, t: 'TASK', task })),
+      true,
+    );
+  }
 
-/** A custom executor subscribed: after an agent restart it is expected to subscribe again. */
-export async function checkpointExecutorSubscribed(p: CheckpointPaths, fw: string, ex: string, container: string): Promise<void> {
-  writeFileSync(path.join(p.run(fw, ex, container), HTTP_MARKER), '');
-}
+  /** A status update must be on disk before it is sent. */
+  update(container: string, status: TaskStatus): Promise<void> {
+    return this.log.append([{ c: container, t: 'UPDATE', status } satisfies RunRecord], true);
+  }
 
-export async function checkpointTask(p: CheckpointPaths, fw: string, ex: string, container: string, task: TaskInfo): Promise<void> {
-  await writeJsonAtomic(path.join(p.task(fw, ex, container, task.task_id.value), 'task.info'), task);
-}
+  /**
+   * Not synced: a lost acknowledgement only makes a restarted agent send that update once more,
+   * which schedulers handle (they acknowledge it again).
+   */
+  ack(container: string, taskId: string, uuid: string): Promise<void> {
+    return this.log.append([{ c: container, t: 'ACK', task: taskId, uuid } satisfies RunRecord], false);
+  }
 
-export async function appendUpdateRecord(p: CheckpointPaths, fw: string, ex: string, container: string, taskId: string, record: UpdateRecord): Promise<void> {
-  // An update must be on disk before it is sent; a lost acknowledgement only makes a restarted
-  // agent send that update once more, which schedulers handle (they acknowledge it again).
-  await appendJsonLine(path.join(p.task(fw, ex, container, taskId), 'task.updates'), record, record.type === 'UPDATE');
+  /** The run is over. Not synced: a run found unfinished after a crash is finished again. */
+  completed(container: string): Promise<void> {
+    return this.log.append([{ c: container, t: 'COMPLETED' } satisfies RunRecord], false);
+  }
+
+  /** Its custom executor subscribed: after an agent restart it is expected to subscribe again. */
+  subscribed(container: string): Promise<void> {
+    return this.log.append([{ c: container, t: 'SUBSCRIBED' } satisfies RunRecord], false);
+  }
+
+  /**
+   * The sandbox `dir` was garbage collected: its run is forgotten (as Mesos removes a run's meta
+   * directory with its sandbox), and runs.log is compacted once half its runs are forgotten.
+   */
+  async forget(dir: string): Promise<void> {
+    const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/([^/]+)$/.exec(dir);
+    if (!m) return;
+    const [, agentId, fw, ex, container] = m as unknown as [string, string, string, string, string];
+    await removeRunDir(new CheckpointPaths(this.paths.workDir, agentId).run(fw, ex, container));
+    if (agentId !== this.paths.agentId) return;
+    await this.log.append([{ c: container, t: 'GONE' } satisfies RunRecord], false);
+    this.gone++;
+    if (this.gone >= COMPACT_AFTER_GONE && this.gone * 2 >= this.runs) await this.compact();
+  }
+
+  /** Drops the records of forgotten runs from runs.log. */
+  async compact(): Promise<void> {
+    const [runs, gone] = [this.runs, this.gone];
+    let kept = 0;
+    await this.log.compact((lines) => {
+      const live = liveRunLines(lines);
+      for (const line of live) if (RECORD_HEAD.exec(line)?.[2] === 'RUN') kept++;
+      return live;
+    });
+    // Runs and forgettings appended meanwhile were carried over as they were.
+    this.runs = kept + (this.runs - runs);
+    this.gone -= gone;
+  }
+
+  /** Bytes in runs.log. */
+  get logSize(): number {
+    return this.log.size;
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  /** Reads back what this agent checkpointed, from runs.log and from the older layout. */
+  async read(): Promise<RecoveredState> {
+    const { state, runs, gone } = await readCheckpoints(this.paths);
+    this.runs = runs;
+    this.gone = gone;
+    return state;
+  }
 }
 
 export async function readBootId(): Promise<string | undefined> {
@@ -160,13 +270,67 @@ export function replayUpdates(records: UpdateRecord[]): { updates: TaskStatus[];
   return { updates, pending };
 }
 
-export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredState> {
-  const problems: string[] = [];
-  const frameworks: RecoveredFramework[] = [];
+/** A run as the checkpoints tell it, before it is checked (the older layout and runs.log add to it). */
+interface RunDraft {
+  fw: string;
+  run?: RunInfo;
+  completed: boolean;
+  subscribed: boolean;
+  gone: boolean;
+  tasks: Map<string, { info?: TaskInfo; records: UpdateRecord[] }>;
+}
+
+function draftTask(draft: RunDraft, taskId: string): { info?: TaskInfo; records: UpdateRecord[] } {
+  let t = draft.tasks.get(taskId);
+  if (!t) {
+    t = { records: [] };
+    draft.tasks.set(taskId, t);
+  }
+  return t;
+}
+
+/**
+ * Replays runs.log into `drafts` (by container). Records of a container without a run record
+ * belong to a run of the older layout; without that either, they are dropped when checked.
+ */
+export function replayRunRecords(records: readonly RunRecord[], drafts: Map<string, RunDraft>): void {
+  for (const r of records) {
+    if (typeof r?.c !== 'string') continue;
+    let d = drafts.get(r.c);
+    if (!d) {
+      d = { fw: '', completed: false, subscribed: false, gone: false, tasks: new Map() };
+      drafts.set(r.c, d);
+    }
+    switch (r.t) {
+      case 'RUN':
+        d.fw = r.fw;
+        d.run = r.run;
+        break;
+      case 'TASK':
+        if (r.task?.task_id?.value) draftTask(d, r.task.task_id.value).info = r.task;
+        break;
+      case 'UPDATE':
+        if (r.status?.task_id?.value) draftTask(d, r.status.task_id.value).records.push({ type: 'UPDATE', status: r.status });
+        break;
+      case 'ACK':
+        if (typeof r.task === 'string') draftTask(d, r.task).records.push({ type: 'ACK', uuid: r.uuid });
+        break;
+      case 'COMPLETED':
+        d.completed = true;
+        break;
+      case 'SUBSCRIBED':
+        d.subscribed = true;
+        break;
+      case 'GONE':
+        d.gone = true;
+        break;
+    }
+  }
+}
+
+/** Reads the older layout's runs (a file per record) into `drafts`. */
+async function readRunDirs(p: CheckpointPaths, drafts: Map<string, RunDraft>, problems: string[]): Promise<void> {
   for (const fwId of await list(path.join(p.agentDir, 'frameworks'))) {
-    const fwInfo = await readJson<FrameworkInfo>(path.join(p.framework(fwId), 'framework.info'));
-    if (!fwInfo.ok) problems.push(fwInfo.error);
-    const fw: RecoveredFramework = { id: fwId, info: fwInfo.ok ? fwInfo.value : { id: { value: fwId }, name: '(unknown: checkpoint unreadable)', user: '' }, runs: [] };
     for (const exId of await list(path.join(p.framework(fwId), 'executors'))) {
       for (const containerId of await list(path.join(p.framework(fwId), 'executors', exId, 'runs'))) {
         const runDir = p.run(fwId, exId, containerId);
@@ -175,13 +339,17 @@ export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredStat
           problems.push(runInfo.error);
           if (runInfo.missing) continue; // crashed before the run was checkpointed: nothing was launched
         }
-        const run: RunInfo = runInfo.ok
-          ? runInfo.value
-          : { executor: { executor_id: { value: exId } }, kind: 'COMMAND', container_id: containerId, directory: '', kill_group_on_failure: false };
         const entries = await list(runDir);
-        const completed = entries.includes('completed');
-        const subscribed = entries.includes(HTTP_MARKER);
-        const tasks: RecoveredTask[] = [];
+        const d: RunDraft = {
+          fw: fwId,
+          run: runInfo.ok
+            ? runInfo.value
+            : { executor: { executor_id: { value: exId } }, kind: 'COMMAND', container_id: containerId, directory: '', kill_group_on_failure: false },
+          completed: entries.includes('completed'),
+          subscribed: entries.includes(HTTP_MARKER),
+          gone: false,
+          tasks: new Map(),
+        };
         for (const taskId of await list(path.join(runDir, 'tasks'))) {
           const taskDir = path.join(runDir, 'tasks', taskId);
           const info = await readJson<TaskInfo>(path.join(taskDir, 'task.info'));
@@ -191,16 +359,68 @@ export async function readCheckpoints(p: CheckpointPaths): Promise<RecoveredStat
           }
           const log = await readJsonLines<UpdateRecord>(path.join(taskDir, 'task.updates'));
           problems.push(...log.damaged);
-          const { updates, pending } = replayUpdates(log.records);
-          // Launch checkpoints are written together: without framework.info and without any
-          // update the agent stopped before launching this task.
-          if (!fwInfo.ok && fwInfo.missing && updates.length === 0) continue;
-          tasks.push({ id: taskId, ...(info.ok ? { info: info.value } : {}), updates, pending });
+          d.tasks.set(taskId, { ...(info.ok ? { info: info.value } : {}), records: log.records });
         }
-        fw.runs.push({ run, completed, subscribed, tasks });
+        drafts.set(containerId, d);
       }
     }
-    frameworks.push(fw);
   }
-  return { frameworks, problems };
+}
+
+/** Checks the drafts and groups them by framework. */
+async function recoveredFrameworks(p: CheckpointPaths, drafts: Map<string, RunDraft>, problems: string[]): Promise<RecoveredFramework[]> {
+  const frameworks = new Map<string, RecoveredFramework>();
+  const fwInfoMissing = new Set<string>();
+  const framework = async (fwId: string): Promise<RecoveredFramework> => {
+    let fw = frameworks.get(fwId);
+    if (fw) return fw;
+    const info = await readJson<FrameworkInfo>(path.join(p.framework(fwId), 'framework.info'));
+    if (!info.ok) {
+      problems.push(info.error);
+      if (info.missing) fwInfoMissing.add(fwId);
+    }
+    fw = { id: fwId, info: info.ok ? info.value : { id: { value: fwId }, name: '(unknown: checkpoint unreadable)', user: '' }, runs: [] };
+    frameworks.set(fwId, fw);
+    return fw;
+  };
+  for (const fwId of await list(path.join(p.agentDir, 'frameworks'))) await framework(fwId);
+  for (const [containerId, d] of drafts) {
+    if (d.gone) continue;
+    if (!d.run || !d.fw) {
+      // Records of a run never checkpointed, or one whose run record was damaged.
+      problems.push(`${p.runsLog}: records of container ${containerId} without its run record ignored`);
+      continue;
+    }
+    const fw = await framework(d.fw);
+    const tasks: RecoveredTask[] = [];
+    for (const [taskId, t] of d.tasks) {
+      const { updates, pending } = replayUpdates(t.records);
+      // A task's launch records are written together, synced before it is launched: without
+      // them and without any update it never started. With updates, its TaskInfo was damaged.
+      if (!t.info && updates.length === 0) continue;
+      if (!t.info) problems.push(`${p.runsLog}: the TaskInfo of task ${taskId} is missing or damaged`);
+      // Without framework.info and without any update the agent stopped before launching it.
+      if (fwInfoMissing.has(d.fw) && updates.length === 0) continue;
+      tasks.push({ id: taskId, ...(t.info ? { info: t.info } : {}), updates, pending });
+    }
+    fw.runs.push({ run: d.run, completed: d.completed, subscribed: d.subscribed, tasks });
+  }
+  return [...frameworks.values()];
+}
+
+/** Reads back what the agent `p` names checkpointed; `runs` and `gone` count runs.log's runs. */
+export async function readCheckpoints(p: CheckpointPaths): Promise<{ state: RecoveredState; runs: number; gone: number }> {
+  const problems: string[] = [];
+  const drafts = new Map<string, RunDraft>();
+  await readRunDirs(p, drafts, problems);
+  const log = await readJsonLines<RunRecord>(p.runsLog);
+  problems.push(...log.damaged);
+  replayRunRecords(log.records, drafts);
+  let runs = 0;
+  let gone = 0;
+  for (const r of log.records) {
+    if (r?.t === 'RUN') runs++;
+    else if (r?.t === 'GONE') gone++;
+  }
+  return { state: { frameworks: await recoveredFrameworks(p, drafts, problems), problems }, runs, gone };
 }

@@ -21,7 +21,7 @@ import type { FoundContainer } from './containerizer/containerizer.ts';
 import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
-import { checkpointBootId, readBootId, readCheckpointedBootId, readCheckpoints, removeCheckpoints } from './checkpoints.ts';
+import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
 import type { AgentExecutor, AgentFramework } from './records.ts';
 import { applyRecovery } from './recovery.ts';
 import { SupervisorClient } from './supervisor/client.ts';
@@ -147,7 +147,7 @@ async function recover(agent: Agent, supervisor: SupervisorClient, docker: Docke
     forgetAgentId(workDir);
   } else if (previousId) {
     agent.setId(previousId);
-    const state = await readCheckpoints(agent.checkpointPaths!);
+    const state = await agent.checkpointed!.read();
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -305,6 +305,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     removed: (dir) => {
       const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/[^/]+$/.exec(dir);
       if (m) files.detach(latestRunVirtualPath(m[1]!, m[2]!, m[3]!), dir);
+      void agent.checkpointed?.forget(dir).catch((err: unknown) => log.logger.warn(`Failed to forget the checkpoints of ${dir}: ${(err as Error).message}`));
     },
     warn: (message) => log.logger.warn(message),
   });
@@ -365,6 +366,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       flushTurnWrites();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await agent.checkpointed?.close();
     },
   };
 }

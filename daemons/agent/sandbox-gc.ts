@@ -3,8 +3,9 @@
 // at start-up). Every --disk_watch_interval the agent looks at the disk of its work_dir; when it
 // fills, the delay shrinks to gc_delay × max(0, 1 − gc_disk_headroom − usage), so a full disk
 // removes every finished sandbox at once.
-import { readdir, rm, rmdir, stat, statfs } from 'node:fs/promises';
+import { readdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import { removeRunDir } from './sandbox.ts';
 
 export interface SandboxGcOptions {
   delayMs: number;
@@ -64,7 +65,7 @@ export class SandboxGc {
       this.opts.warn?.(`Cannot read the disk usage of the work_dir: ${(err as Error).message}; sandboxes are kept --gc_delay`);
     }
     const cutoff = this.now() - keepMs(this.opts.delayMs, this.opts.headroom, usage);
-    const remove = this.opts.remove ?? removeSandbox;
+    const remove = this.opts.remove ?? removeRunDir;
     const removed: string[] = [];
     for (const [dir, at] of [...this.finished]) {
       if (at > cutoff) continue;
@@ -91,21 +92,6 @@ export class SandboxGc {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-  }
-}
-
-/** Removes a run directory, then its executor's and framework's directories when they are left empty. */
-async function removeSandbox(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  // <agent>/frameworks/<fw>/executors/<ex>/runs/<run>: up to the framework's directory.
-  let parent = path.dirname(dir);
-  for (let i = 0; i < 4; i++) {
-    try {
-      await rmdir(parent);
-    } catch {
-      return; // not empty (or gone): later runs still use it
-    }
-    parent = path.dirname(parent);
   }
 }
 

@@ -2,6 +2,7 @@
 // where they expect them:
 //   <work_dir>/slaves/<agent>/frameworks/<fw>/executors/<executor>/runs/<container>   sandbox
 //   <work_dir>/meta/slaves/latest -> <agent id>                                       identity
+import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 
 export function sandboxDir(workDir: string, agentId: string, frameworkId: string, executorId: string, containerId: string): string {
@@ -19,4 +20,22 @@ export function metaDir(workDir: string): string {
 
 export function latestAgentLink(workDir: string): string {
   return path.join(metaDir(workDir), 'slaves', 'latest');
+}
+
+/**
+ * Removes an executor run's directory (a sandbox, or its checkpoints in the older layout), then
+ * its parents up to the framework's directory when they are left empty.
+ */
+export async function removeRunDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  // <agent>/frameworks/<fw>/executors/<ex>/runs/<run>: up to the framework's directory.
+  let parent = path.dirname(dir);
+  for (let i = 0; i < 4; i++) {
+    try {
+      await rmdir(parent);
+    } catch {
+      return; // not empty (or gone): later runs still use it
+    }
+    parent = path.dirname(parent);
+  }
 }

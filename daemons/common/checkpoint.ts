@@ -7,7 +7,7 @@
 // Crash injection for tests: MESOS_TEST_CRASH_CHECKPOINT=<p> makes each write step exit the
 // process with probability p (0 < p <= 1) at a random point: after a partial write, before the
 // fsync, before the rename.
-import { closeSync, constants, fdatasync, fsync, mkdirSync, openSync, renameSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fstatSync, fsync, mkdirSync, openSync, read, readSync, renameSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -164,6 +164,187 @@ export async function appendJsonLine(file: string, value: unknown, durable = tru
     maybeCrash(`before fsync of ${file}`);
     if (durable && needsSync(file)) await syncFd(fd, true);
   });
+}
+
+/** Opens an append-only log for reading and appending; the file and its directory are made when missing. */
+function openLog(file: string): { fd: number; created: boolean } {
+  const flags = constants.O_RDWR | constants.O_APPEND;
+  try {
+    return { fd: openSync(file, flags), created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(path.dirname(file), { recursive: true });
+    return { fd: openSync(file, flags | constants.O_CREAT, 0o644), created: true };
+  }
+}
+
+/** Reads `length` bytes at `position`, looping over short reads. */
+function readFdSync(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buf.subarray(0, done);
+}
+
+function readFdAsync(fd: number, length: number, position: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  const step = (done: number): Promise<number> =>
+    done >= length
+      ? Promise.resolve(done)
+      : new Promise<number>((resolve, reject) => read(fd, buf, done, length - done, position + done, (err, n) => (err ? reject(err) : resolve(n)))).then((n) => (n === 0 ? done : step(done + n)));
+  return step(0).then((n) => buf.subarray(0, n));
+}
+
+/**
+ * An append-only log of JSON records, one per line, kept open: for checkpoints written many
+ * times a second, where a file per record would cost an inode, a directory entry and a sync
+ * each. Appends are written at once (the page cache) and those that must be durable share
+ * fdatasyncs: an append resolves after a sync that began after its write (group commit).
+ * Records start with a newline, as with appendJsonLine, so a torn one costs only itself.
+ *
+ * `compact` rewrites the log with the lines it is told to keep, atomically: appends go on into
+ * the old file meanwhile and are carried over before the new file takes its name.
+ */
+export class AppendLog {
+  private fd: number | undefined;
+  /** Bytes in the file `fd` is open on. */
+  private bytes = 0;
+  private readonly syncs: boolean;
+  /** The file's name is new (made, or renamed over): its directory must be synced too. */
+  private dirSyncNeeded = false;
+  private waiters: Array<(err?: unknown) => void> = [];
+  private syncing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
+
+  constructor(readonly file: string) {
+    this.syncs = needsSync(file);
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    const { fd, created } = openLog(this.file);
+    this.fd = fd;
+    this.bytes = fstatSync(fd).size;
+    this.dirSyncNeeded = created;
+    return fd;
+  }
+
+  /** Size of the log in bytes (what this process wrote included). */
+  get size(): number {
+    return this.fd === undefined ? 0 : this.bytes;
+  }
+
+  /** Appends `records` in one write; with `durable`, resolves once they are on disk. */
+  append(records: readonly unknown[], durable: boolean): Promise<void> {
+    try {
+      let text = '';
+      for (const r of records) text += `\n${JSON.stringify(r)}`;
+      const data = Buffer.from(text);
+      writeMaybeTorn(this.open(), data, `after a partial append to ${this.file}`);
+      this.bytes += data.length;
+      if (!durable || !this.syncs) return Promise.resolve();
+      maybeCrash(`before fsync of ${this.file}`);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      this.waiters.push((err) => (err ? reject(err) : resolve()));
+      this.syncNext();
+    });
+  }
+
+  private syncNext(): void {
+    if (this.syncing || this.waiters.length === 0 || this.fd === undefined) return;
+    const batch = this.waiters;
+    this.waiters = [];
+    const fd = this.fd;
+    const dir = this.dirSyncNeeded;
+    this.dirSyncNeeded = false;
+    this.syncing = (dir ? fsyncDir(path.dirname(this.file)) : Promise.resolve())
+      .then(() => syncFd(fd, true))
+      .then(
+        () => {
+          for (const w of batch) w();
+        },
+        (err: unknown) => {
+          if (dir) this.dirSyncNeeded = true;
+          for (const w of batch) w(err);
+        },
+      )
+      .finally(() => {
+        this.syncing = undefined;
+        this.syncNext();
+      });
+  }
+
+  /**
+   * Rewrites the log with the lines `keep` returns (each without its newline) and resolves when
+   * the new file is durable. One compaction at a time: a call during one gets that one.
+   */
+  compact(keep: (lines: string[]) => string[]): Promise<void> {
+    this.compacting ??= this.rewrite(keep).finally(() => {
+      this.compacting = undefined;
+    });
+    return this.compacting;
+  }
+
+  private async rewrite(keep: (lines: string[]) => string[]): Promise<void> {
+    const fd = this.open();
+    let copied = this.bytes;
+    const kept = keep((await readFdAsync(fd, copied, 0)).toString('utf8').split('\n').filter((l) => l !== ''));
+    const tmp = `${this.file}.tmp-${process.pid}-${tmpCounter++}`;
+    const out = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o644);
+    try {
+      writeFd(out, Buffer.from(kept.map((l) => `\n${l}`).join('')));
+      // Carry over what was appended meanwhile until a sync of the new file leaves nothing new:
+      // the rename then happens before any other append can run.
+      for (;;) {
+        if (this.bytes > copied) {
+          const tail = readFdSync(fd, this.bytes - copied, copied);
+          writeFd(out, tail);
+          copied += tail.length;
+        }
+        if (!this.syncs) break;
+        await syncFd(out, true);
+        if (this.bytes === copied) break;
+      }
+      renameSync(tmp, this.file);
+    } catch (err) {
+      closeSync(out);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing was made
+      }
+      throw err;
+    }
+    this.fd = out;
+    this.bytes = fstatSync(out).size;
+    // The new name is durable once the directory is synced: the next sync does that first, and
+    // one is asked for now so that no later append has to wait for it.
+    this.dirSyncNeeded = this.syncs;
+    const closeOld = (): void => closeSync(fd);
+    if (this.syncing) void this.syncing.finally(closeOld);
+    else closeOld();
+    if (this.syncs) {
+      await new Promise<void>((resolve, reject) => {
+        this.waiters.push((err) => (err ? reject(err) : resolve()));
+        this.syncNext();
+      });
+    }
+  }
+
+  /** Closes the file once its syncs and compaction are done (an append after opens it again). */
+  async close(): Promise<void> {
+    await this.compacting?.catch(() => undefined);
+    while (this.syncing) await this.syncing;
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }
 
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; missing: boolean; error: string };

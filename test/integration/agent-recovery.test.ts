@@ -133,12 +133,15 @@ test('a corrupt task checkpoint is reported and the task fails; the agent does n
     agent.proc.kill('SIGKILL');
     await agent.waitExit();
     // Damage the checkpointed TaskInfo of one task.
-    const { execSync } = await import('node:child_process');
-    const info = execSync(`find ${agent.workDir}/meta/slaves/${agentId} -path '*tasks/corrupt-me/task.info'`, { encoding: 'utf8' }).trim();
-    assert.ok(info, 'task.info of corrupt-me exists');
-    writeFileSync(info, '{"name": "corrupt-me", "task_id": {');
+    const log = path.join(agent.workDir, 'meta', 'slaves', agentId, 'runs.log');
+    const lines = readFileSync(log, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('"t":"TASK"') && l.includes('"corrupt-me"'));
+    assert.ok(i >= 0, 'the TaskInfo of corrupt-me is in runs.log');
+    lines[i] = lines[i]!.slice(0, lines[i]!.indexOf('"corrupt-me"'));
+    writeFileSync(log, lines.join('\n'));
     agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
-    assert.match(agent.output, /Recovery: corrupt checkpoint .*corrupt-me\/task\.info/);
+    assert.match(agent.output, /Recovery: .*runs\.log:\d+: torn or unparsable record skipped/);
+    assert.match(agent.output, /Recovery: .*the TaskInfo of task corrupt-me is missing or damaged/);
     const failed = await s.waitState('corrupt-me', 'TASK_FAILED');
     assert.match(failed.message ?? '', /could not read this task's checkpoint/);
     await s.waitState('intact', 'TASK_FINISHED');

@@ -1,7 +1,8 @@
 // --gc_delay through a real agent: a finished task's sandbox is removed after the delay, and
-// sandboxes an earlier run of the agent left behind go by their age when it starts again.
+// sandboxes an earlier run of the agent left behind go by their age when it starts again; the
+// checkpoints of a removed run are forgotten with it.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statfsSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Offer } from '../../daemons/common/mesos.ts';
@@ -52,6 +53,9 @@ test('a finished sandbox is kept for --gc_delay (shortened by the disk usage), t
     assert.ok(after >= keep - 200, `removed ${after} ms after the task ended; it should be kept ${keep.toFixed(0)} ms`);
     assert.equal((await fetch(`${agent.url}/files/read?path=${encodeURIComponent(latest)}&offset=0`)).status, 404);
     assert.equal(existsSync(path.dirname(path.dirname(dir))), false, "the executor's directory went with its only run");
+    // Its checkpoints go too (as Mesos removes the run's meta directory): forgotten in runs.log.
+    const runsLog = path.join(agent.workDir, 'meta', 'slaves', state.id, 'runs.log');
+    await waitFor('the run forgotten in runs.log', () => readFileSync(runsLog, 'utf8').includes(`\n{"c":"${path.basename(dir)}","t":"GONE"}`));
   } finally {
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.close();

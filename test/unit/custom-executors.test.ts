@@ -2,7 +2,7 @@
 // Call checks, the executor's environment, and its life (queueing, SUBSCRIBE, LAUNCH, updates
 // and ACKNOWLEDGED, KILL, SHUTDOWN, timeouts, exit, HEARTBEAT) and recovery after a restart.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -353,10 +353,10 @@ describe('after an agent restart', () => {
   async function restarted(before: ReturnType<typeof harness>, alive: boolean, config: Partial<AgentConfig> = {}, serve = true) {
     await before.agent.statusUpdates.flushed();
     const ex = before.agent.frameworks.get('fw-1')!.executors.get('ex-1')!;
-    const marker = path.join(new CheckpointPaths(before.dir, 'agent-1').run('fw-1', 'ex-1', ex.containerId), 'http.marker');
-    if (ex.custom?.subscribed) await until('the subscription to be checkpointed', () => existsSync(marker));
+    const log = new CheckpointPaths(before.dir, 'agent-1').runsLog;
+    if (ex.custom?.subscribed) await until('the subscription to be checkpointed', () => existsSync(log) && readFileSync(log, 'utf8').includes('"t":"SUBSCRIBED"'));
     const after = harness(config, before.dir);
-    const state = await readCheckpoints(new CheckpointPaths(before.dir, 'agent-1'));
+    const { state } = await readCheckpoints(new CheckpointPaths(before.dir, 'agent-1'));
     const containers = alive ? [{ id: ex.containerId, pid: 4242, launchedAt: 0, containerizer: 'mesos' as const }] : [];
     const summary = applyRecovery(after.agent, state, containers, { rebooted: false }, pino({ level: 'silent' }));
     if (serve) after.agent.executors.serving();

@@ -26,7 +26,7 @@ import {
 } from '../../common/mesos.ts';
 import type { Agent } from '../agent.ts';
 import type { AgentExecutor, AgentFramework, AgentTask } from '../records.ts';
-import { type RecoveredRun, checkpointExecutorSubscribed } from '../checkpoints.ts';
+import type { RecoveredRun } from '../checkpoints.ts';
 import type { ContainerExit, Containerizer, FoundContainer } from '../containerizer/containerizer.ts';
 import { fetchUris } from '../fetcher/fetcher.ts';
 import { commandUser } from '../launch-spec.ts';
@@ -66,7 +66,7 @@ export interface CustomExecutorState {
   pendingKills: Map<string, KillPolicy | undefined>;
   /** A LAUNCH went out at least once (Mesos's everSentTask). */
   everSentTask: boolean;
-  /** It subscribed at least once (checkpointed as runs/<container>/http.marker). */
+  /** It subscribed at least once (checkpointed in runs.log). */
   subscribed: boolean;
   pendingTermination?: Termination;
   /** The registration, re-registration or shutdown deadline. */
@@ -169,7 +169,7 @@ export class CustomExecutors {
       custom.queued.add(id);
       if (asGroup) custom.groups.set(id, ids);
     }
-    await this.agent.checkpointLaunch(fw, ex, agentTasks).catch((err: unknown) => this.log.error(`Failed to checkpoint tasks ${ids.join(', ')}: ${(err as Error).message}`));
+    await this.agent.checkpointLaunch(fw, ex, agentTasks, isNew).catch((err: unknown) => this.log.error(`Failed to checkpoint tasks ${ids.join(', ')}: ${(err as Error).message}`));
     if (isNew) {
       await this.launch(fw, ex);
       return;
@@ -380,9 +380,9 @@ export class CustomExecutors {
     custom.heartbeat = heartbeat;
     if (!custom.subscribed) {
       custom.subscribed = true;
-      const paths = this.agent.checkpointPaths;
-      if (paths) {
-        void checkpointExecutorSubscribed(paths, fw.id, ex.id, ex.containerId).catch((err: unknown) =>
+      const checkpoints = this.agent.checkpointed;
+      if (checkpoints) {
+        void checkpoints.subscribed(ex.containerId).catch((err: unknown) =>
           this.log.error(`Failed to checkpoint the subscription of executor '${ex.id}': ${(err as Error).message}`),
         );
       }
