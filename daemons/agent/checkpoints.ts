@@ -15,7 +15,7 @@
 // an agent upgraded with tasks running recovers them, and removed with their sandboxes.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppendLog, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
+import { AppendLog, type LineFilter, forEachJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
 import { metaDir, removeRunDir } from './sandbox.ts';
 
@@ -48,19 +48,25 @@ export type RunRecord =
 const RECORD_HEAD = /^\{"c":("(?:[^"\\]|\\.)*"),"t":"([A-Z]+)"/;
 
 /**
- * The lines of runs.log to keep: those of runs whose sandbox is still there. Records that do
- * not start as this agent writes them (torn by a crash) go too.
+ * Compaction's filter for runs.log: it drops the records of runs whose sandbox is gone, and
+ * records that do not start as this agent writes them (torn by a crash). Counts the runs kept.
  */
-export function liveRunLines(lines: string[]): string[] {
+export function liveRunsFilter(): Required<LineFilter> & { runsKept: number } {
   const gone = new Set<string>();
-  for (const line of lines) {
-    const m = RECORD_HEAD.exec(line);
-    if (m?.[2] === 'GONE') gone.add(m[1]!);
-  }
-  return lines.filter((line) => {
-    const m = RECORD_HEAD.exec(line);
-    return m !== null && !gone.has(m[1]!);
-  });
+  const filter = {
+    runsKept: 0,
+    scan(line: string): void {
+      const m = RECORD_HEAD.exec(line);
+      if (m?.[2] === 'GONE') gone.add(m[1]!);
+    },
+    keep(line: string): boolean {
+      const m = RECORD_HEAD.exec(line);
+      if (m === null || gone.has(m[1]!)) return false;
+      if (m[2] === 'RUN') filter.runsKept++;
+      return true;
+    },
+  };
+  return filter;
 }
 
 /** Compaction waits for this many forgotten runs, and for half the runs in the log to be forgotten. */
@@ -163,14 +169,10 @@ export class Checkpoints {
   /** Drops the records of forgotten runs from runs.log. */
   async compact(): Promise<void> {
     const [runs, gone] = [this.runs, this.gone];
-    let kept = 0;
-    await this.log.compact((lines) => {
-      const live = liveRunLines(lines);
-      for (const line of live) if (RECORD_HEAD.exec(line)?.[2] === 'RUN') kept++;
-      return live;
-    });
+    const filter = liveRunsFilter();
+    await this.log.compact(filter);
     // Runs and forgettings appended meanwhile were carried over as they were.
-    this.runs = kept + (this.runs - runs);
+    this.runs = filter.runsKept + (this.runs - runs);
     this.gone -= gone;
   }
 
@@ -184,8 +186,8 @@ export class Checkpoints {
   }
 
   /** Reads back what this agent checkpointed, from runs.log and from the older layout. */
-  async read(): Promise<RecoveredState> {
-    const { state, runs, gone } = await readCheckpoints(this.paths);
+  async read(maxCompletedPerFramework?: number): Promise<RecoveredState> {
+    const { state, runs, gone } = await readCheckpoints(this.paths, maxCompletedPerFramework);
     this.runs = runs;
     this.gone = gone;
     return state;
@@ -290,16 +292,34 @@ function draftTask(draft: RunDraft, taskId: string): { info?: TaskInfo; records:
 }
 
 /**
- * Replays runs.log into `drafts` (by container). Records of a container without a run record
- * belong to a run of the older layout; without that either, they are dropped when checked.
+ * Replays runs.log, record by record, into drafts by container. Records of a container without a
+ * run record belong to a run of the older layout; without that either, they are dropped when
+ * checked. Of the completed runs it keeps the last `maxCompleted` of each framework, as many as
+ * the agent keeps in memory: a log of a week of runs is read without holding all of them.
  */
-export function replayRunRecords(records: readonly RunRecord[], drafts: Map<string, RunDraft>): void {
-  for (const r of records) {
-    if (typeof r?.c !== 'string') continue;
-    let d = drafts.get(r.c);
+export class RunReplay {
+  /** Run and forgetting records seen. */
+  runs = 0;
+  gone = 0;
+  /** Per framework, its completed runs' containers, oldest first. */
+  private readonly completed = new Map<string, string[]>();
+  /** Completed runs beyond the bound: their later records are skipped. */
+  private readonly dropped = new Set<string>();
+
+  constructor(
+    readonly drafts: Map<string, RunDraft>,
+    private readonly maxCompleted = Number.POSITIVE_INFINITY,
+  ) {}
+
+  add(r: RunRecord): void {
+    if (typeof r?.c !== 'string') return;
+    if (r.t === 'RUN') this.runs++;
+    else if (r.t === 'GONE') this.gone++;
+    if (this.dropped.has(r.c)) return;
+    let d = this.drafts.get(r.c);
     if (!d) {
       d = { fw: '', completed: false, subscribed: false, gone: false, tasks: new Map() };
-      drafts.set(r.c, d);
+      this.drafts.set(r.c, d);
     }
     switch (r.t) {
       case 'RUN':
@@ -316,7 +336,7 @@ export function replayRunRecords(records: readonly RunRecord[], drafts: Map<stri
         if (typeof r.task === 'string') draftTask(d, r.task).records.push({ type: 'ACK', uuid: r.uuid });
         break;
       case 'COMPLETED':
-        d.completed = true;
+        if (!d.completed) this.complete(d, r.c);
         break;
       case 'SUBSCRIBED':
         d.subscribed = true;
@@ -324,6 +344,21 @@ export function replayRunRecords(records: readonly RunRecord[], drafts: Map<stri
       case 'GONE':
         d.gone = true;
         break;
+    }
+  }
+
+  private complete(d: RunDraft, container: string): void {
+    d.completed = true;
+    let done = this.completed.get(d.fw);
+    if (!done) {
+      done = [];
+      this.completed.set(d.fw, done);
+    }
+    done.push(container);
+    if (done.length > this.maxCompleted) {
+      const oldest = done.shift()!;
+      this.drafts.delete(oldest);
+      this.dropped.add(oldest);
     }
   }
 }
@@ -408,19 +443,23 @@ async function recoveredFrameworks(p: CheckpointPaths, drafts: Map<string, RunDr
   return [...frameworks.values()];
 }
 
-/** Reads back what the agent `p` names checkpointed; `runs` and `gone` count runs.log's runs. */
-export async function readCheckpoints(p: CheckpointPaths): Promise<{ state: RecoveredState; runs: number; gone: number }> {
+/**
+ * Reads back what the agent `p` names checkpointed, keeping the last `maxCompletedPerFramework`
+ * completed runs of each framework; `runs` and `gone` count runs.log's runs.
+ */
+export async function readCheckpoints(
+  p: CheckpointPaths,
+  maxCompletedPerFramework = Number.POSITIVE_INFINITY,
+): Promise<{ state: RecoveredState; runs: number; gone: number }> {
   const problems: string[] = [];
   const drafts = new Map<string, RunDraft>();
   await readRunDirs(p, drafts, problems);
-  const log = await readJsonLines<RunRecord>(p.runsLog);
-  problems.push(...log.damaged);
-  replayRunRecords(log.records, drafts);
-  let runs = 0;
-  let gone = 0;
-  for (const r of log.records) {
-    if (r?.t === 'RUN') runs++;
-    else if (r?.t === 'GONE') gone++;
-  }
-  return { state: { frameworks: await recoveredFrameworks(p, drafts, problems), problems }, runs, gone };
+  const replay = new RunReplay(drafts, maxCompletedPerFramework);
+  const failed = await forEachJsonLine<RunRecord>(
+    p.runsLog,
+    (r) => replay.add(r),
+    (problem) => problems.push(problem),
+  );
+  if (failed) problems.push(failed);
+  return { state: { frameworks: await recoveredFrameworks(p, drafts, problems), problems }, runs: replay.runs, gone: replay.gone };
 }

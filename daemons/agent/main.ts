@@ -147,7 +147,7 @@ async function recover(agent: Agent, supervisor: SupervisorClient, docker: Docke
     forgetAgentId(workDir);
   } else if (previousId) {
     agent.setId(previousId);
-    const state = await agent.checkpointed!.read();
+    const state = await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework);
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {

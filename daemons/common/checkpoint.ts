@@ -190,13 +190,38 @@ function readFdSync(fd: number, length: number, position: number): Buffer {
   return buf.subarray(0, done);
 }
 
-function readFdAsync(fd: number, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const step = (done: number): Promise<number> =>
-    done >= length
-      ? Promise.resolve(done)
-      : new Promise<number>((resolve, reject) => read(fd, buf, done, length - done, position + done, (err, n) => (err ? reject(err) : resolve(n)))).then((n) => (n === 0 ? done : step(done + n)));
-  return step(0).then((n) => buf.subarray(0, n));
+/** Bytes read at a time from a log: a log may be larger than the longest string V8 makes (~512 MB). */
+const LOG_CHUNK = 4 << 20;
+
+/**
+ * Calls `each` with every line of the first `length` bytes of `fd` (without its newline) and its
+ * number from 1, reading in chunks. UTF-8 is decoded per line: a newline byte is never part of
+ * a multi-byte character.
+ */
+export async function forEachLineOfFd(fd: number, length: number, each: (line: string, n: number) => void): Promise<void> {
+  let carry: Buffer = Buffer.alloc(0);
+  let n = 0;
+  for (let position = 0; position < length; ) {
+    const want = Math.min(LOG_CHUNK, length - position);
+    const chunk = Buffer.alloc(want);
+    const got = await new Promise<number>((resolve, reject) => read(fd, chunk, 0, want, position, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+    if (got === 0) break;
+    position += got;
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, got)]) : chunk.subarray(0, got);
+    let start = 0;
+    for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+      each(buf.toString('utf8', start, nl), ++n);
+      start = nl + 1;
+    }
+    carry = Buffer.from(buf.subarray(start));
+  }
+  each(carry.toString('utf8'), ++n);
+}
+
+/** What compaction keeps of a log: `scan` sees every line first, then `keep` decides for each. */
+export interface LineFilter {
+  scan?(line: string): void;
+  keep(line: string): boolean;
 }
 
 /**
@@ -282,24 +307,34 @@ export class AppendLog {
   }
 
   /**
-   * Rewrites the log with the lines `keep` returns (each without its newline) and resolves when
-   * the new file is durable. One compaction at a time: a call during one gets that one.
+   * Rewrites the log with the lines `filter` keeps and resolves when the new file is durable.
+   * The log is read twice, a chunk at a time: first every line goes to `filter.scan`, then each
+   * is kept when `filter.keep` says so. One compaction at a time: a call during one gets that one.
    */
-  compact(keep: (lines: string[]) => string[]): Promise<void> {
-    this.compacting ??= this.rewrite(keep).finally(() => {
+  compact(filter: LineFilter): Promise<void> {
+    this.compacting ??= this.rewrite(filter).finally(() => {
       this.compacting = undefined;
     });
     return this.compacting;
   }
 
-  private async rewrite(keep: (lines: string[]) => string[]): Promise<void> {
+  private async rewrite(filter: LineFilter): Promise<void> {
     const fd = this.open();
     let copied = this.bytes;
-    const kept = keep((await readFdAsync(fd, copied, 0)).toString('utf8').split('\n').filter((l) => l !== ''));
+    if (filter.scan) await forEachLineOfFd(fd, copied, (line) => line !== '' && filter.scan!(line));
     const tmp = `${this.file}.tmp-${process.pid}-${tmpCounter++}`;
     const out = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o644);
     try {
-      writeFd(out, Buffer.from(kept.map((l) => `\n${l}`).join('')));
+      let pending = '';
+      await forEachLineOfFd(fd, copied, (line) => {
+        if (line === '' || !filter.keep(line)) return;
+        pending += `\n${line}`;
+        if (pending.length >= LOG_CHUNK) {
+          writeFd(out, Buffer.from(pending));
+          pending = '';
+        }
+      });
+      writeFd(out, Buffer.from(pending));
       // Carry over what was appended meanwhile until a sync of the new file leaves nothing new:
       // the rename then happens before any other append can run.
       for (;;) {
@@ -373,25 +408,46 @@ export interface JsonLog<T> {
 
 /** Reads an append-only JSON-lines log, skipping lines that do not parse. */
 export async function readJsonLines<T>(file: string): Promise<JsonLog<T>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], damaged: [] };
-    return { records: [], damaged: [`cannot read ${file}: ${(err as Error).message}`] };
-  }
   const records: T[] = [];
   const damaged: string[] = [];
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    if (line === '') return;
-    try {
-      records.push(JSON.parse(line) as T);
-    } catch {
-      damaged.push(`${file}:${i + 1}: ${i === lines.length - 1 ? 'torn last record' : 'torn or unparsable record'} skipped`);
-    }
-  });
+  const failed = await forEachJsonLine<T>(file, (record) => records.push(record), (problem) => damaged.push(problem));
+  if (failed) damaged.push(failed);
   return { records, damaged };
+}
+
+/**
+ * Reads an append-only JSON-lines log a chunk at a time, calling `each` with every record and
+ * `damaged` with each line that does not parse (only a torn last line is expected after a
+ * crash). Resolves to why the file could not be read, if it could not; a missing file is empty.
+ */
+export async function forEachJsonLine<T>(file: string, each: (record: T) => void, damaged: (problem: string) => void): Promise<string | undefined> {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return `cannot read ${file}: ${(err as Error).message}`;
+  }
+  try {
+    // A line that does not parse is reported once the next line shows whether it was the last.
+    let unparsed = 0;
+    await forEachLineOfFd(fd, fstatSync(fd).size, (line, n) => {
+      if (unparsed) damaged(`${file}:${unparsed}: torn or unparsable record skipped`);
+      unparsed = 0;
+      if (line === '') return;
+      try {
+        each(JSON.parse(line) as T);
+      } catch {
+        unparsed = n;
+      }
+    });
+    if (unparsed) damaged(`${file}:${unparsed}: torn last record skipped`);
+    return undefined;
+  } catch (err) {
+    return `cannot read ${file}: ${(err as Error).message}`;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function removeFile(file: string): Promise<void> {

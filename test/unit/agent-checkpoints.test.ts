@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { Checkpoints, CheckpointPaths, type RunInfo, liveRunLines, readCheckpoints } from '../../daemons/agent/checkpoints.ts';
+import { Checkpoints, CheckpointPaths, type RunInfo, liveRunsFilter, readCheckpoints } from '../../daemons/agent/checkpoints.ts';
 import { sandboxDir } from '../../daemons/agent/sandbox.ts';
 import type { FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../../daemons/common/mesos.ts';
 import { tempDir } from '../helpers/cluster.ts';
@@ -197,9 +197,33 @@ describe('runs.log', () => {
     assert.deepEqual(kept.at(-1)!.tasks[0]!.pending.map((u) => u.uuid), [`c${n - 1}-u2`], 'an unacknowledged update survives compaction');
   });
 
-  test('liveRunLines matches container ids exactly, escapes included, and drops lines that are not records', () => {
+  test('of the completed runs, the last ones of each framework are read back, as many as the agent keeps', async () => {
+    const workDir = tempDir('cp-bounded');
+    const cp = new Checkpoints(workDir, AGENT);
+    await cp.framework(FW);
+    await cp.launch('fw-1', run(workDir, 'running'), [task('t-running')]);
+    for (let i = 0; i < 10; i++) await wholeLife(cp, workDir, `c${i}`);
+    await cp.forget(run(workDir, 'c0').directory);
+    await cp.close();
+    const bounded = await new Checkpoints(workDir, AGENT).read(3);
+    assert.deepEqual(bounded.problems, []);
+    assert.deepEqual(
+      bounded.frameworks[0]!.runs.map((r) => r.run.container_id),
+      ['running', 'c7', 'c8', 'c9'],
+    );
+    const all = await new Checkpoints(workDir, AGENT).read();
+    assert.equal(all.frameworks[0]!.runs.length, 10, 'all but the forgotten one without a bound');
+  });
+
+  test('the compaction filter matches container ids exactly, escapes included, and drops lines that are not records', () => {
     const line = (c: string, t: string): string => `{"c":${JSON.stringify(c)},"t":"${t}"}`;
-    const lines = [line('a"b', 'RUN'), line('a', 'RUN'), line('a"b', 'GONE'), line('ab', 'RUN'), '{"c":"a","t', 'garbage'];
-    assert.deepEqual(liveRunLines(lines), [line('a', 'RUN'), line('ab', 'RUN')]);
+    const lines = [line('a"b', 'RUN'), line('a', 'RUN'), line('a"b', 'GONE'), line('ab', 'RUN'), line('ab', 'UPDATE'), '{"c":"a","t', 'garbage'];
+    const filter = liveRunsFilter();
+    for (const l of lines) filter.scan(l);
+    assert.deepEqual(
+      lines.filter((l) => filter.keep(l)),
+      [line('a', 'RUN'), line('ab', 'RUN'), line('ab', 'UPDATE')],
+    );
+    assert.equal(filter.runsKept, 2);
   });
 });

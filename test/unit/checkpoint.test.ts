@@ -1,12 +1,13 @@
 // Durable checkpoint writes: they make their directory only when it is missing, and still do
 // when it was removed after an earlier write into it; they close what they open.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import {
   AppendLog,
   appendJsonLine,
+  forEachLineOfFd,
   checkpointSyncCount,
   isInMemoryFs,
   readJson,
@@ -80,6 +81,37 @@ test('writes close every descriptor they open, also when they fail', async () =>
   assert.equal((await readJsonLines(path.join(root, 'fds', 'log'))).records.length, 50);
 });
 
+describe('forEachLineOfFd', () => {
+  test('gives every line of a file read in chunks, multi-byte characters across chunk boundaries included', async () => {
+    const file = path.join(root, 'lines.txt');
+    const lines: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 9_500_000; i++) {
+      const l = `${i}:${'é€x'.repeat(i % 700)}`;
+      lines.push(l);
+      size += Buffer.byteLength(l) + 1;
+    }
+    const text = lines.join('\n');
+    writeFileSync(file, text);
+    const got: string[] = [];
+    const fd = openSync(file, 'r');
+    try {
+      await forEachLineOfFd(fd, Buffer.byteLength(text), (line, n) => {
+        assert.equal(n, got.length + 1);
+        got.push(line);
+      });
+      assert.equal(got.length, lines.length);
+      assert.ok(got.every((l, i) => l === lines[i]), 'every line intact');
+      // Only the first `length` bytes: what was appended after the log was measured is not read.
+      const partial: string[] = [];
+      await forEachLineOfFd(fd, Buffer.byteLength(`${lines[0]}\n${lines[1]}`), (line) => partial.push(line));
+      assert.deepEqual(partial, [lines[0], lines[1]]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
 describe('AppendLog', () => {
   test('appends records in order, makes its directory, and reopens after close', async () => {
     const file = path.join(root, 'applog', 'a', 'runs.log');
@@ -131,7 +163,7 @@ describe('AppendLog', () => {
     const log = new AppendLog(file);
     for (let i = 0; i < 100; i++) await log.append([{ i }], i % 10 === 0);
     const sizeBefore = log.size;
-    const compacting = log.compact((lines) => lines.filter((l) => (JSON.parse(l) as { i: number }).i % 2 === 0));
+    const compacting = log.compact({ keep: (l) => (JSON.parse(l) as { i: number }).i % 2 === 0 });
     // Appended after compaction began reading: still in the log afterwards.
     const during = [log.append([{ i: 101 }], true), log.append([{ i: 103 }], false)];
     await compacting;

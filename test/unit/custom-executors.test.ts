@@ -363,6 +363,22 @@ describe('after an agent restart', () => {
     return { after, summary, containerId: ex.containerId };
   }
 
+  test('completed runs are recovered up to --max_completed_executors_per_framework, the latest kept', () => {
+    const h = harness({ maxCompletedExecutorsPerFramework: 3 });
+    const runs = Array.from({ length: 5 }, (_, i) => ({
+      run: { executor: { executor_id: { value: `done-${i}` } }, kind: 'COMMAND' as const, container_id: `c${i}`, directory: path.join(h.dir, `c${i}`), kill_group_on_failure: false },
+      completed: true,
+      subscribed: false,
+      tasks: [{ id: `t${i}`, updates: [{ task_id: { value: `t${i}` }, state: 'TASK_FINISHED' as const, uuid: `u${i}` }], pending: [] }],
+    }));
+    applyRecovery(h.agent, { frameworks: [{ id: 'fw-1', info: { ...FW, id: { value: 'fw-1' } }, runs }], problems: [] }, [], { rebooted: false }, pino({ level: 'silent' }));
+    const fw = h.agent.frameworks.get('fw-1') ?? h.agent.completedFrameworks.find((f) => f.id === 'fw-1');
+    assert.deepEqual(
+      fw!.completedExecutors.map((e) => e.id),
+      ['done-2', 'done-3', 'done-4'],
+    );
+  });
+
   test('a subscribed executor subscribes again with its unacknowledged updates; a task it never got is dropped', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1'));
