@@ -101,6 +101,7 @@ export class Checkpoints {
   /** Runs and forgotten runs in runs.log, which decide when to compact it. */
   private runs = 0;
   private gone = 0;
+  private compacting: Promise<void> | undefined;
 
   constructor(workDir: string, agentId: string) {
     this.paths = new CheckpointPaths(workDir, agentId);
@@ -166,8 +167,15 @@ export class Checkpoints {
     if (this.gone >= COMPACT_AFTER_GONE && this.gone * 2 >= this.runs) await this.compact();
   }
 
-  /** Drops the records of forgotten runs from runs.log. */
-  async compact(): Promise<void> {
+  /** Drops the records of forgotten runs from runs.log; a call during a compaction gets that one. */
+  compact(): Promise<void> {
+    this.compacting ??= this.compactOnce().finally(() => {
+      this.compacting = undefined;
+    });
+    return this.compacting;
+  }
+
+  private async compactOnce(): Promise<void> {
     const [runs, gone] = [this.runs, this.gone];
     const filter = liveRunsFilter();
     await this.log.compact(filter);
