@@ -193,11 +193,16 @@ export class Checkpoints {
     return this.log.close();
   }
 
-  /** Reads back what this agent checkpointed, from runs.log and from the older layout. */
+  /**
+   * Reads back what this agent checkpointed, from runs.log and from the older layout, and removes
+   * the checkpoints of frameworks none of whose runs is left (Mesos removes a framework's meta
+   * directory once its executors are gone).
+   */
   async read(maxCompletedPerFramework?: number): Promise<RecoveredState> {
-    const { state, runs, gone } = await readCheckpoints(this.paths, maxCompletedPerFramework);
+    const { state, runs, gone, emptyFrameworks } = await readCheckpoints(this.paths, maxCompletedPerFramework);
     this.runs = runs;
     this.gone = gone;
+    for (const fw of emptyFrameworks) await rm(this.paths.framework(fw), { recursive: true, force: true });
     return state;
   }
 }
@@ -311,8 +316,8 @@ export class RunReplay {
   gone = 0;
   /** Per framework, its completed runs' containers, oldest first. */
   private readonly completed = new Map<string, string[]>();
-  /** Completed runs beyond the bound: their later records are skipped. */
-  private readonly dropped = new Set<string>();
+  /** Completed runs beyond the bound, with their frameworks, until forgotten: their records are skipped. */
+  readonly dropped = new Map<string, string>();
 
   constructor(
     readonly drafts: Map<string, RunDraft>,
@@ -323,7 +328,10 @@ export class RunReplay {
     if (typeof r?.c !== 'string') return;
     if (r.t === 'RUN') this.runs++;
     else if (r.t === 'GONE') this.gone++;
-    if (this.dropped.has(r.c)) return;
+    if (this.dropped.has(r.c)) {
+      if (r.t === 'GONE') this.dropped.delete(r.c);
+      return;
+    }
     let d = this.drafts.get(r.c);
     if (!d) {
       d = { fw: '', completed: false, subscribed: false, gone: false, tasks: new Map() };
@@ -366,7 +374,7 @@ export class RunReplay {
     if (done.length > this.maxCompleted) {
       const oldest = done.shift()!;
       this.drafts.delete(oldest);
-      this.dropped.add(oldest);
+      this.dropped.set(oldest, d.fw);
     }
   }
 }
@@ -410,8 +418,20 @@ async function readRunDirs(p: CheckpointPaths, drafts: Map<string, RunDraft>, pr
   }
 }
 
-/** Checks the drafts and groups them by framework. */
-async function recoveredFrameworks(p: CheckpointPaths, drafts: Map<string, RunDraft>, problems: string[]): Promise<RecoveredFramework[]> {
+/**
+ * Checks the drafts and groups them by framework. A framework none of whose runs is left (all
+ * forgotten, or the agent stopped between its framework.info and its first run) is not
+ * recovered: it is returned as `empty`, for its checkpoints to be removed.
+ */
+async function recoveredFrameworks(
+  p: CheckpointPaths,
+  drafts: Map<string, RunDraft>,
+  dropped: ReadonlyMap<string, string>,
+  problems: string[],
+): Promise<{ frameworks: RecoveredFramework[]; empty: string[] }> {
+  const withRuns = new Set(dropped.values());
+  for (const d of drafts.values()) if (!d.gone) withRuns.add(d.fw);
+  const empty: string[] = [];
   const frameworks = new Map<string, RecoveredFramework>();
   const fwInfoMissing = new Set<string>();
   const framework = async (fwId: string): Promise<RecoveredFramework> => {
@@ -426,7 +446,10 @@ async function recoveredFrameworks(p: CheckpointPaths, drafts: Map<string, RunDr
     frameworks.set(fwId, fw);
     return fw;
   };
-  for (const fwId of await list(path.join(p.agentDir, 'frameworks'))) await framework(fwId);
+  for (const fwId of await list(path.join(p.agentDir, 'frameworks'))) {
+    if (withRuns.has(fwId)) await framework(fwId);
+    else empty.push(fwId);
+  }
   for (const [containerId, d] of drafts) {
     if (d.gone) continue;
     if (!d.run || !d.fw) {
@@ -448,7 +471,7 @@ async function recoveredFrameworks(p: CheckpointPaths, drafts: Map<string, RunDr
     }
     fw.runs.push({ run: d.run, completed: d.completed, subscribed: d.subscribed, tasks });
   }
-  return [...frameworks.values()];
+  return { frameworks: [...frameworks.values()], empty };
 }
 
 /**
@@ -458,7 +481,7 @@ async function recoveredFrameworks(p: CheckpointPaths, drafts: Map<string, RunDr
 export async function readCheckpoints(
   p: CheckpointPaths,
   maxCompletedPerFramework = Number.POSITIVE_INFINITY,
-): Promise<{ state: RecoveredState; runs: number; gone: number }> {
+): Promise<{ state: RecoveredState; runs: number; gone: number; emptyFrameworks: string[] }> {
   const problems: string[] = [];
   const drafts = new Map<string, RunDraft>();
   await readRunDirs(p, drafts, problems);
@@ -469,5 +492,6 @@ export async function readCheckpoints(
     (problem) => problems.push(problem),
   );
   if (failed) problems.push(failed);
-  return { state: { frameworks: await recoveredFrameworks(p, drafts, problems), problems }, runs: replay.runs, gone: replay.gone };
+  const { frameworks, empty } = await recoveredFrameworks(p, drafts, replay.dropped, problems);
+  return { state: { frameworks, problems }, runs: replay.runs, gone: replay.gone, emptyFrameworks: empty };
 }

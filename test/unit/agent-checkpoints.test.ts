@@ -220,6 +220,31 @@ describe('runs.log', () => {
     assert.equal(all.frameworks[0]!.runs.length, 10, 'all but the forgotten one without a bound');
   });
 
+  test('a framework none of whose runs is left is not recovered, and its checkpoints go', async () => {
+    const workDir = tempDir('cp-empty-fw');
+    const cp = new Checkpoints(workDir, AGENT);
+    const other: FrameworkInfo = { id: { value: 'fw-2' }, name: 'other', user: 'root' };
+    await cp.framework(FW);
+    await cp.framework(other);
+    await wholeLife(cp, workDir, 'c1');
+    await cp.forget(run(workDir, 'c1').directory);
+    // fw-2: its runs are beyond the bound of completed runs, not forgotten: it stays.
+    for (const c of ['d1', 'd2']) {
+      await cp.launch('fw-2', { ...run(workDir, c), executor: { executor_id: { value: c }, framework_id: { value: 'fw-2' } } }, [task(`t-${c}`)]);
+      await cp.completed(c);
+    }
+    await cp.close();
+    const state = await cp.read(0);
+    assert.deepEqual(
+      state.frameworks.map((f) => [f.id, f.runs.length]),
+      [['fw-2', 0]],
+    );
+    const p = new CheckpointPaths(workDir, AGENT);
+    assert.equal(existsSync(p.framework('fw-1')), false, "fw-1's framework.info removed");
+    assert.equal(existsSync(path.join(p.framework('fw-2'), 'framework.info')), true);
+    await cp.close();
+  });
+
   test('the compaction filter matches container ids exactly, escapes included, and drops lines that are not records', () => {
     const line = (c: string, t: string): string => `{"c":${JSON.stringify(c)},"t":"${t}"}`;
     const lines = [line('a"b', 'RUN'), line('a', 'RUN'), line('a"b', 'GONE'), line('ab', 'RUN'), line('ab', 'UPDATE'), '{"c":"a","t', 'garbage'];
