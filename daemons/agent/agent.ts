@@ -653,12 +653,19 @@ export class Agent {
     if (ex.tasks.size === 0 && (!ex.custom || ex.custom.state === 'TERMINATED')) this.completeExecutor(fw, ex);
   }
 
+  /** Adds to a framework's completed executors, keeping the last --max_completed_executors_per_framework. */
+  keepCompletedExecutor(fw: AgentFramework, ex: AgentExecutor): void {
+    fw.completedExecutors.push(ex);
+    const excess = fw.completedExecutors.length - this.config.maxCompletedExecutorsPerFramework;
+    if (excess > 0) fw.completedExecutors.splice(0, excess);
+  }
+
   completeExecutor(fw: AgentFramework, ex: AgentExecutor, checkpoint = true): void {
     fw.executors.delete(ex.id);
     for (const id of [...ex.tasks.keys(), ...ex.completedTasks.map((t) => t.info.task_id.value)]) {
       if (fw.taskExecutors.get(id) === ex) fw.taskExecutors.delete(id);
     }
-    fw.completedExecutors.push(ex);
+    this.keepCompletedExecutor(fw, ex);
     this.onExecutorCompleted?.(fw, ex);
     const done = [...ex.completedTasks];
     for (const t of done) this.byContainer.delete(t.containerId);
@@ -672,8 +679,6 @@ export class Agent {
         .then(forget)
         .catch((err: unknown) => this.log.warn(`Failed to checkpoint the end of executor ${ex.id}: ${(err as Error).message}`));
     }
-    const excess = fw.completedExecutors.length - this.config.maxCompletedExecutorsPerFramework;
-    if (excess > 0) fw.completedExecutors.splice(0, excess);
     if (fw.executors.size === 0) {
       this.frameworks.delete(fw.id);
       this.completedFrameworks.push(fw);

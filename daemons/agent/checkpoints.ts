@@ -17,7 +17,7 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppendLog, type LineFilter, forEachJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
-import { metaDir, removeRunDir } from './sandbox.ts';
+import { metaDir, parseSandboxDir, removeRunDir } from './sandbox.ts';
 
 export type ExecutorKind = 'COMMAND' | 'DEFAULT' | 'CUSTOM';
 
@@ -157,12 +157,11 @@ export class Checkpoints {
    * directory with its sandbox), and runs.log is compacted once half its runs are forgotten.
    */
   async forget(dir: string): Promise<void> {
-    const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/([^/]+)$/.exec(dir);
-    if (!m) return;
-    const [, agentId, fw, ex, container] = m as unknown as [string, string, string, string, string];
-    await removeRunDir(new CheckpointPaths(this.paths.workDir, agentId).run(fw, ex, container));
-    if (agentId !== this.paths.agentId) return;
-    await this.log.append([{ c: container, t: 'GONE' } satisfies RunRecord], false);
+    const run = parseSandboxDir(dir);
+    if (!run) return;
+    await removeRunDir(new CheckpointPaths(this.paths.workDir, run.agentId).run(run.frameworkId, run.executorId, run.containerId));
+    if (run.agentId !== this.paths.agentId) return;
+    await this.log.append([{ c: run.containerId, t: 'GONE' } satisfies RunRecord], false);
     this.gone++;
     if (this.gone >= COMPACT_AFTER_GONE && this.gone * 2 >= this.runs) await this.compact();
   }

@@ -30,7 +30,7 @@ import { type AgentFlags, agentFlagDefs, loadAgentFlags } from './flags.ts';
 import { createAgentApp } from './http-app.ts';
 import { MasterLink } from './master-link.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
-import { latestAgentLink, latestRunVirtualPath } from './sandbox.ts';
+import { latestAgentLink, latestRunVirtualPath, parseSandboxDir } from './sandbox.ts';
 import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
 
 const BUILD_TIME = Date.now();
@@ -303,8 +303,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     headroom: flags.gc_disk_headroom,
     diskUsage: () => diskUsage(workDir),
     removed: (dir) => {
-      const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/[^/]+$/.exec(dir);
-      if (m) files.detach(latestRunVirtualPath(m[1]!, m[2]!, m[3]!), dir);
+      const run = parseSandboxDir(dir);
+      if (run) files.detach(latestRunVirtualPath(run.agentId, run.frameworkId, run.executorId), dir);
       void agent.checkpointed?.forget(dir).catch((err: unknown) => log.logger.warn(`Failed to forget the checkpoints of ${dir}: ${(err as Error).message}`));
     },
     warn: (message) => log.logger.warn(message),

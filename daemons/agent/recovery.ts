@@ -85,9 +85,7 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
       if (r.completed) {
         const ex = completedExecutor(agent, fw, r);
         for (const t of ex.completedTasks) finished.add(t.containerId);
-        fw.completedExecutors.push(ex);
-        const excess = fw.completedExecutors.length - agent.config.maxCompletedExecutorsPerFramework;
-        if (excess > 0) fw.completedExecutors.splice(0, excess);
+        agent.keepCompletedExecutor(fw, ex);
         continue;
       }
       const ex = agent.addExecutor(fw, r.run.kind, r.run.executor, r.run.kill_group_on_failure, {

@@ -9,6 +9,12 @@ export function sandboxDir(workDir: string, agentId: string, frameworkId: string
   return path.join(workDir, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId);
 }
 
+/** The parts of a sandbox path (the inverse of sandboxDir), or undefined for another path. */
+export function parseSandboxDir(dir: string): { agentId: string; frameworkId: string; executorId: string; containerId: string } | undefined {
+  const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/([^/]+)$/.exec(dir);
+  return m ? { agentId: m[1]!, frameworkId: m[2]!, executorId: m[3]!, containerId: m[4]! } : undefined;
+}
+
 /** The virtual path /files serves the latest run of an executor under. */
 export function latestRunVirtualPath(agentId: string, frameworkId: string, executorId: string): string {
   return `/slaves/${agentId}/frameworks/${frameworkId}/executors/${executorId}/runs/latest`;
