@@ -36,6 +36,20 @@ function commandTask(id: string, offer: Offer, command: string): TaskInfo {
   };
 }
 
+/** Lets the tasks blocked reading the FIFO `gate` go on (opening it for writing and closing it). */
+function releaseGate(gate: string, timeoutMs = 10_000): void {
+  execFileSync('sh', ['-c', `: > ${gate}`], { timeout: timeoutMs });
+}
+
+/** After a failed test: a task must not wait at its gate forever; nobody waiting is fine. */
+function releaseGateIfWaiting(gate: string): void {
+  try {
+    releaseGate(gate, 2_000);
+  } catch {
+    // nobody was reading: the task never started or is gone already
+  }
+}
+
 function distinctStates(s: TestScheduler, taskId: string): string[] {
   const seen = new Set<string>();
   const states: string[] = [];
@@ -72,7 +86,6 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
     const duringOutage = path.join(gates, 'outage');
     const afterRestart = path.join(gates, 'restarted');
     execFileSync('mkfifo', [duringOutage, afterRestart]);
-    const release = (fifo: string) => execFileSync('sh', ['-c', `: > ${fifo}`], { timeout: 10_000 });
     for (let i = 0; i < 10; i++) tasks.push(commandTask(`early-${i}`, offer, `read x < ${duringOutage}; exit 7`));
     for (let i = 0; i < 40; i++) tasks.push(commandTask(`late-${i}`, offer, `read x < ${afterRestart}; exit 0`));
     await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }] } });
@@ -81,7 +94,7 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
     const agentId = (await agent.json<{ id: string }>('/state')).id;
     agent.proc.kill('SIGKILL');
     await agent.waitExit();
-    release(duringOutage);
+    releaseGate(duringOutage);
     await sleep(1000); // the early tasks exit now, with nobody but the supervisor watching
     agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
     assert.equal((await agent.json<{ id: string }>('/state')).id, agentId, 'same agent id after the restart');
@@ -89,7 +102,7 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
     // Recovered sandboxes are browsable under their latest-run path before anything new launches.
     const latest = `/slaves/${agentId}/frameworks/${s.client.frameworkId}/executors/late-0/runs/latest/launches`;
     assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data, 'launched\n');
-    release(afterRestart);
+    releaseGate(afterRestart);
 
     await waitFor('every task terminal', () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED')), 30_000);
     for (const t of tasks) {
@@ -280,7 +293,7 @@ test('kill -9 of the task supervisor: a new one adopts the running task from its
     assert.match(started, /Node options: .*--max-semi-space-size=1$/);
     await sleep(1500);
     assert.deepEqual(distinctStates(s, 'adopted'), ['TASK_STARTING', 'TASK_RUNNING'], 'still running under the new supervisor');
-    execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 10_000 });
+    releaseGate(gate);
     released = true;
     // Not its child: the new supervisor sees the task gone, but not how it ended.
     const end = await waitFor('the end of the adopted task', () => s.updates('adopted').find((u) => u.state === 'TASK_FAILED'));
@@ -288,13 +301,7 @@ test('kill -9 of the task supervisor: a new one adopts the running task from its
     assert.equal(readFileSync(path.join(await agentSandbox('adopted'), 'launches'), 'utf8'), 'launched\n');
   } finally {
     // A failed run must not leave the task waiting at its gate forever.
-    if (!released) {
-      try {
-        execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 2_000 });
-      } catch {
-        // nobody was reading: the task never started or is gone already
-      }
-    }
+    if (!released) releaseGateIfWaiting(gate);
     s.close();
   }
 });
@@ -353,7 +360,7 @@ test('an agent upgraded from the older checkpoint layout (a file per record) rec
 
     agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
     assert.match(agent.output, /Recovered agent \S+: \d+ frameworks, 1 running tasks re-attached, 0 ended while the agent was down, 0 launched now, 0 lost/);
-    execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 10_000 });
+    releaseGate(gate);
     released = true;
     await s.waitState('upgraded', 'TASK_FINISHED');
     assert.deepEqual(distinctStates(s, 'upgraded'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
@@ -361,13 +368,7 @@ test('an agent upgraded from the older checkpoint layout (a file per record) rec
     // The task's end went to the new log, after the older files it continues.
     await waitFor('the end in runs.log', () => existsSync(log) && readFileSync(log, 'utf8').includes('"state":"TASK_FINISHED"'));
   } finally {
-    if (!released) {
-      try {
-        execFileSync('sh', ['-c', `: > ${gate}`], { timeout: 2_000 });
-      } catch {
-        // nobody was reading: the task never started or is gone already
-      }
-    }
+    if (!released) releaseGateIfWaiting(gate);
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.close();
   }
