@@ -155,15 +155,18 @@ export class AgentBook {
         }),
       );
     }
+    // What the agent still runs of a removed framework is shut down, as Mesos does.
+    const removed = new Set<string>();
+    for (const id of [...reported.map((t) => t.framework_id), ...(executors ?? []).map((e) => e.framework_id)]) {
+      if (!this.m.frameworks.has(id) && this.m.completedFrameworks.some((f) => f.id === id)) removed.add(id);
+    }
+    for (const id of removed) agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: id } });
     const usedByFramework = new Map<string, Resource[]>();
     for (const rt of reported) {
       const key = taskKey(rt.framework_id, rt.task.task_id.value);
       let fw = this.m.frameworks.get(rt.framework_id);
       if (!fw) {
-        if (this.m.completedFrameworks.some((f) => f.id === rt.framework_id)) {
-          agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: rt.framework_id } });
-          continue;
-        }
+        if (removed.has(rt.framework_id)) continue;
         const info = frameworks.find((f) => f.id?.value === rt.framework_id);
         if (!info) continue;
         fw = this.m.recoverFramework(info);

@@ -244,8 +244,14 @@ export class Master {
     this.timers.push(setInterval(() => this.expireRegistryAgents(), 1000));
   }
 
+  /**
+   * Stops the periodic work and closes every stream. A master that stops decides nothing about
+   * the cluster: the disconnections its own closing causes are not failovers (a framework with
+   * failover timeout 0 would be removed and its tasks killed by the next master), so they are
+   * ignored, as they are when the master crashes. A batched allocation may still be pending: it
+   * must neither send offers nor re-arm timers.
+   */
   stop(): void {
-    // A batched allocation may still be pending: it must neither send offers nor re-arm timers.
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.filterTimer) clearTimeout(this.filterTimer);
@@ -394,7 +400,7 @@ export class Master {
   /** The scheduler's stream broke: deactivate and start the failover timeout. */
   frameworkDisconnected(frameworkId: string, streamId: string): void {
     const fw = this.frameworks.get(frameworkId);
-    if (!fw || fw.streamId !== streamId) return;
+    if (!fw || fw.streamId !== streamId || this.stopped) return;
     fw.sink = undefined;
     fw.connected = false;
     fw.active = false;
@@ -419,28 +425,26 @@ export class Master {
     if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
     fw.failoverTimer = undefined;
     this.rescindFrameworkOffers(fw, false);
-    const agentsToNotify = new Set<string>();
+    // Every agent is told, as Mesos does: an executor may run there with no task left that the
+    // master knows of (its tasks ended), and it must go too.
+    for (const agent of this.agents.values()) agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: fw.id } });
     const now = Date.now();
+    const killed = (task: TaskRecord) =>
+      masterStatus(task.info.task_id.value, 'TASK_KILLED', {
+        agentId: task.agentId,
+        reason: 'REASON_FRAMEWORK_REMOVED',
+        message: `Framework ${fw.id} removed`,
+        now,
+      });
     for (const task of [...fw.tasks.values()]) {
-      agentsToNotify.add(task.agentId);
-      if (!isTerminalState(task.state)) {
-        this.recordStatus(
-          task,
-          masterStatus(task.info.task_id.value, 'TASK_KILLED', {
-            agentId: task.agentId,
-            reason: 'REASON_FRAMEWORK_REMOVED',
-            message: 'Framework removed',
-            now,
-          }),
-        );
-      }
+      if (!isTerminalState(task.state)) this.recordStatus(task, killed(task));
       this.completeTask(fw, task);
     }
-    for (const task of fw.unreachableTasks.values()) this.pushCompleted(fw, task);
-    fw.unreachableTasks.clear();
-    for (const agentId of agentsToNotify) {
-      this.agents.get(agentId)?.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: fw.id } });
+    for (const task of fw.unreachableTasks.values()) {
+      this.recordStatus(task, killed(task));
+      this.pushCompleted(fw, task);
     }
+    fw.unreachableTasks.clear();
     this.allocator.removeFramework(fw.id);
     this.dropExecutors((e) => e.frameworkId === fw.id);
     this.frameworks.delete(fw.id);
@@ -929,6 +933,7 @@ export class Master {
 
   /** The agent's stream broke: stop offering it and wait for it to come back. */
   agentDisconnected(agentId: string, streamId: string): void {
+    if (this.stopped) return;
     this.agentBook.agentDisconnected(agentId, streamId);
   }
 

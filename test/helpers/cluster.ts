@@ -179,9 +179,10 @@ export function spawnMesos(args: string[], env: Record<string, string> = {}): Ch
   return spawn(cmd.file, cmd.args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function startMaster(extra: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
-  const port = await freePort();
-  const workDir = tempDir('master');
+/** Starts a master; `at` restarts one on the port and work dir of an earlier one. */
+export async function startMaster(extra: string[] = [], env: Record<string, string> = {}, at?: { port: number; workDir: string }): Promise<Daemon> {
+  const port = at?.port ?? (await freePort());
+  const workDir = at?.workDir ?? tempDir('master');
   const ip = extra.some((a) => a.startsWith('--ip=')) ? [] : ['--ip=127.0.0.1'];
   const proc = spawnMesos(['master', ...ip, `--port=${port}`, `--work_dir=${workDir}`, ...extra], env);
   const d = new Daemon('master', proc, port, workDir);

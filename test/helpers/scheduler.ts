@@ -3,7 +3,7 @@
 import os from 'node:os';
 import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { SchedulerClient, type SchedulerEventJson, type WireFormat } from '../../daemons/common/scheduler-client.ts';
-import { waitFor } from './cluster.ts';
+import { sleep, waitFor } from './cluster.ts';
 
 /** A scheduler recording every event it gets. */
 export class TestScheduler {
@@ -85,3 +85,72 @@ export function task(id: string, offer: Offer, command: string, cpus = 0.5, mem 
   };
 }
 
+/** A scheduler that re-subscribes with its framework id whenever its stream breaks. */
+export class ResilientScheduler {
+  client!: SchedulerClient;
+  readonly updates: TaskStatus[] = [];
+  readonly offers: Offer[] = [];
+  frameworkId?: string;
+  subscriptions = 0;
+  private closed = false;
+
+  constructor(
+    private readonly masterPort: number,
+    private readonly info: FrameworkInfo,
+  ) {}
+
+  async connect(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      this.client = new SchedulerClient({
+        master: { host: '127.0.0.1', port: this.masterPort },
+        format: 'protobuf',
+        onEvent: (e) => this.onEvent(e),
+        onDisconnected: () => void this.connect(),
+      });
+      try {
+        await this.client.subscribe({ ...this.info, ...(this.frameworkId ? { id: { value: this.frameworkId } } : {}) });
+        await waitFor('SUBSCRIBED', () => this.client.frameworkId !== undefined, 10_000);
+        this.frameworkId = this.client.frameworkId;
+        this.subscriptions++;
+        return;
+      } catch {
+        await sleep(100);
+      }
+    }
+  }
+
+  private onEvent(e: SchedulerEventJson): void {
+    if (e.type === 'OFFERS') this.offers.push(...(e.offers as { offers: Offer[] }).offers);
+    if (e.type === 'UPDATE') {
+      const s = (e.update as { status: TaskStatus }).status;
+      this.updates.push(s);
+      if (s.uuid && s.agent_id) {
+        this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+      }
+    }
+  }
+
+  statesOf(taskId: string): string[] {
+    const seen = new Set<string>();
+    return this.updates
+      .filter((u) => u.task_id.value === taskId)
+      .filter((u) => {
+        const k = u.uuid ?? `${u.state}:${u.reason}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      })
+      .map((u) => u.state);
+  }
+
+  /** Stops subscribing again, leaving the current stream as it is: a scheduler that dies with the master. */
+  abandon(): void {
+    this.closed = true;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client?.close();
+  }
+}

@@ -307,6 +307,31 @@ describe('a Python executor (python-mesos, JSON)', () => {
     }
   });
 
+  test('TEARDOWN of a framework whose executor outlived its tasks: the agent shuts the executor down and forgets the framework', async () => {
+    const s = new TestScheduler(master.port);
+    const frameworkId = await s.subscribe();
+    const offer = await launch(s, (o) => [taskWith('short', o, pythonExecutor('idle-exec'))]);
+    const running = await s.waitState('short', 'TASK_RUNNING');
+    const pid = Number(/^pid (\d+)$/.exec(running.message ?? '')?.[1]);
+    await sendMessage(s, offer, 'idle-exec', 'finish:short');
+    await s.waitState('short', 'TASK_FINISHED');
+    // The terminal update is acknowledged: the master has no live task of the framework left,
+    // only the executor, which keeps running (and holding its resources) on the agent.
+    await waitFor('the task to be completed on the agent', async () => (await agentExecutor(frameworkId, 'idle-exec')).running?.completed_tasks.length === 1);
+    assert.ok(alive(pid));
+
+    await s.client.call({ type: 'TEARDOWN' });
+    s.close();
+    await waitFor('the executor process to exit', () => !alive(pid), 15_000);
+    const state = await waitFor('the framework among the agent\'s completed frameworks', async () => {
+      const st = await agent.json<{ frameworks: { id: string }[]; completed_frameworks: { id: string }[] }>('/state');
+      return !st.frameworks.some((f) => f.id === frameworkId) && st.completed_frameworks.some((f) => f.id === frameworkId) && st;
+    });
+    assert.ok(state);
+    const masterState = await master.json<{ slaves: { id: string; used_resources: { cpus: number; mem: number } }[] }>('/master/state');
+    assert.deepEqual(masterState.slaves.map((a) => [a.used_resources.cpus, a.used_resources.mem]), [[0, 0]]);
+  });
+
   test('kill -9 of the agent: the executor subscribes again, its running task keeps its state, an update sent meanwhile arrives', async () => {
     const s = new TestScheduler(master.port);
     try {

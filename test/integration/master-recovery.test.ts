@@ -2,27 +2,19 @@
 // its registry. Agents re-register with their tasks, the scheduler re-subscribes with its
 // framework id, and after reconciliation every task is accounted for and no update is lost.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { after, before, test } from 'node:test';
-import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
-import { SchedulerClient, type SchedulerEventJson } from '../../daemons/common/scheduler-client.ts';
-import { Daemon, freePort, mesosCommand, sleep, startAgent, tempDir, waitFor } from '../helpers/cluster.ts';
+import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
+import { type Daemon, freePort, sleep, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { ResilientScheduler } from '../helpers/scheduler.ts';
 
 let master: Daemon;
 let agent: Daemon;
 let masterPort: number;
 let masterDir: string;
 
-async function launchMaster(): Promise<Daemon> {
-  const cmd = mesosCommand(['master', '--ip=127.0.0.1', `--port=${masterPort}`, `--work_dir=${masterDir}`, '--allocation_interval=50ms']);
-  const proc = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const d = new Daemon('master', proc, masterPort, masterDir);
-  await waitFor('master up', async () => {
-    if (d.exited) throw new Error(`master exited: ${d.output}`);
-    return (await fetch(`${d.url}/health`)).ok;
-  });
-  return d;
+function launchMaster(): Promise<Daemon> {
+  return startMaster(['--allocation_interval=50ms'], {}, { port: masterPort, workDir: masterDir });
 }
 
 before(async () => {
@@ -35,68 +27,6 @@ after(async () => {
   await agent?.stop();
   await master?.stop();
 });
-
-/** A scheduler that re-subscribes with its framework id whenever its stream breaks. */
-class ResilientScheduler {
-  client!: SchedulerClient;
-  readonly updates: TaskStatus[] = [];
-  readonly offers: Offer[] = [];
-  frameworkId?: string;
-  subscriptions = 0;
-  private closed = false;
-
-  constructor(private readonly info: FrameworkInfo) {}
-
-  async connect(): Promise<void> {
-    for (;;) {
-      if (this.closed) return;
-      this.client = new SchedulerClient({
-        master: { host: '127.0.0.1', port: masterPort },
-        format: 'protobuf',
-        onEvent: (e) => this.onEvent(e),
-        onDisconnected: () => void this.connect(),
-      });
-      try {
-        await this.client.subscribe({ ...this.info, ...(this.frameworkId ? { id: { value: this.frameworkId } } : {}) });
-        await waitFor('SUBSCRIBED', () => this.client.frameworkId !== undefined, 10_000);
-        this.frameworkId = this.client.frameworkId;
-        this.subscriptions++;
-        return;
-      } catch {
-        await sleep(100);
-      }
-    }
-  }
-
-  private onEvent(e: SchedulerEventJson): void {
-    if (e.type === 'OFFERS') this.offers.push(...(e.offers as { offers: Offer[] }).offers);
-    if (e.type === 'UPDATE') {
-      const s = (e.update as { status: TaskStatus }).status;
-      this.updates.push(s);
-      if (s.uuid && s.agent_id) {
-        this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
-      }
-    }
-  }
-
-  statesOf(taskId: string): string[] {
-    const seen = new Set<string>();
-    return this.updates
-      .filter((u) => u.task_id.value === taskId)
-      .filter((u) => {
-        const k = u.uuid ?? `${u.state}:${u.reason}`;
-        if (seen.has(k)) return false;
-        seen.add(k);
-        return true;
-      })
-      .map((u) => u.state);
-  }
-
-  close(): void {
-    this.closed = true;
-    this.client?.close();
-  }
-}
 
 function sleeper(id: string, offer: Offer): TaskInfo {
   return {
@@ -114,7 +44,7 @@ function sleeper(id: string, offer: Offer): TaskInfo {
 const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_GONE', 'TASK_DROPPED', 'TASK_ERROR', 'TASK_UNKNOWN']);
 
 test('kill -9 of the master during a burst of launches loses no task and no status update', async () => {
-  const s = new ResilientScheduler({ user: os.userInfo().username, name: 'burst', failover_timeout: 3600, checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
+  const s = new ResilientScheduler(masterPort, { user: os.userInfo().username, name: 'burst', failover_timeout: 3600, checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
   try {
     await s.connect();
     const frameworkId = s.frameworkId!;
@@ -209,26 +139,33 @@ test('after a master restart /master/state still has the agent, the frameworks a
   assert.ok(recovered.recovered_slaves.length <= 1);
 });
 
-test('mesos execute rides out a master restart: it subscribes again and its task finishes', async () => {
-  const { spawnMesos } = await import('../helpers/cluster.ts');
-  const proc = spawnMesos(['execute', `--master=127.0.0.1:${masterPort}`, '--name=survivor', '--command=sleep 3', '--checkpoint']);
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
+// `systemctl restart mesos-master` sends SIGTERM; a crash is SIGKILL. mesos execute's framework
+// has failover timeout 0 and, without --checkpoint, asks the agent for nothing across restarts.
+for (const [signal, flags] of [
+  ['SIGKILL', ['--checkpoint']],
+  ['SIGTERM', []],
+] as const) {
+  test(`mesos execute ${flags.join(' ') || '(no --checkpoint)'} rides out a ${signal} of the master: it subscribes again and its task finishes`, async () => {
+    const name = `survivor-${signal}`;
+    const proc = spawnMesos(['execute', `--master=127.0.0.1:${masterPort}`, `--name=${name}`, '--command=sleep 3', ...flags]);
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    await waitFor('the task is running', () => new RegExp(`TASK_RUNNING for task '${name}'`).test(out), 20_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${out}`);
+    });
+    master.proc.kill(signal);
+    await master.waitExit();
+    master = await launchMaster();
+    const code = await exited;
+    assert.equal(code, 0, out);
+    assert.match(out, /lost the connection to the master .*; subscribing again/);
+    assert.equal((out.match(/^Subscribed with ID/gm) ?? []).length, 2, out);
+    assert.match(out, new RegExp(`TASK_FINISHED for task '${name}'`));
   });
-  proc.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  await waitFor('the task is running', () => /TASK_RUNNING for task 'survivor'/.test(out), 20_000).catch((e: Error) => {
-    throw new Error(`${e.message}: ${out}`);
-  });
-  master.proc.kill('SIGKILL');
-  await master.waitExit();
-  master = await launchMaster();
-  const code = await exited;
-  assert.equal(code, 0, out);
-  assert.match(out, /lost the connection to the master .*; subscribing again/);
-  assert.equal((out.match(/^Subscribed with ID/gm) ?? []).length, 2, out);
-  assert.match(out, /TASK_FINISHED for task 'survivor'/);
-});
+}

@@ -811,6 +811,37 @@ describe('Master core: framework removal', () => {
     assert.equal(agent.offers.size, 0);
   });
 
+  test('a master that stops removes nothing: the disconnections its own closing causes are not failovers', async () => {
+    const { master, fw, streamId, agent, link } = await clusterWithRunningTask(frameworkInfo({ failover_timeout: 0 }));
+    master.stop();
+    master.frameworkDisconnected(fw.id, streamId);
+    master.agentDisconnected(agent.id, agent.streamId!);
+    assert.ok(master.frameworks.has(fw.id), 'the framework is kept');
+    assert.ok(master.registry.state.frameworks.has(fw.id), 'and so is its registry entry');
+    assert.equal(master.completedFrameworks.length, 0);
+    assert.ok(fw.tasks.has('t1'));
+    assert.equal(link.ofType('SHUTDOWN_FRAMEWORK').length, 0);
+    assert.equal(agent.active, true);
+  });
+
+  test('removal tells every agent, also one that runs only an executor of the framework', async () => {
+    const { master, fw, link } = await clusterWithRunningTask();
+    const other = register(master, { hostname: 'agent2.test', pid: 'slave(1)@10.0.0.3:5051' });
+    call(master, fw, 'TEARDOWN');
+    for (const l of [link, other.link]) assert.deepEqual(l.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework), [{ framework_id: fw.id }]);
+    assert.equal(fw.completedTasks[0]!.statuses.at(-1)!.state, 'TASK_KILLED');
+  });
+
+  test('an agent re-registering with only an executor of a removed framework is told to shut it down', async () => {
+    const master = newMaster();
+    const { fw } = subscribe(master);
+    call(master, fw, 'TEARDOWN');
+    const executor: ExecutorInfo = { executor_id: { value: 'ex1' }, type: 'CUSTOM', command: { value: './executor' }, resources: parseResources('cpus:0.1;mem:32') };
+    const { link } = register(master, { agent_id: 'back-S0', frameworks: [fw.info], executors: [{ framework_id: fw.id, executor, kind: 'CUSTOM' }] });
+    assert.deepEqual(link.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework), [{ framework_id: fw.id }]);
+    assert.equal(master.frameworks.has(fw.id), false, 'the framework is not recovered');
+  });
+
   test('TEARDOWN removes the framework', async () => {
     const { master, fw, sink, link } = await clusterWithRunningTask();
     assert.equal(call(master, fw, 'TEARDOWN'), 202);
