@@ -1,7 +1,8 @@
 // A host's life after the guide: enabled services come back after a reboot; restarting the
 // agent leaves a running task running (KillMode=process, and the agent re-attaches through its
-// task supervisor); `rpm -U` to a newer build keeps an edited env file and restarts both
-// services; `rpm -e` stops them and removes the units.
+// task supervisor); restarting the master under the guide's whizbang loses nothing and
+// `mesos execute` exits 0; `rpm -U` to a newer build keeps an edited env file and restarts
+// both services under a running task; `rpm -e` stops them and removes the units.
 import assert from 'node:assert/strict';
 import { appendFile, copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -91,6 +92,30 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       assert.equal((await task('survivor'))?.state, 'TASK_FINISHED');
     }));
 
+  it("systemctl restart mesos-master while the guide's whizbang runs: the task keeps running and mesos execute exits 0", () =>
+    suite.step(async () => {
+      // The guide's command as typed: failover timeout 0, no --checkpoint.
+      const run = node.background(guideExecute(node.fqdn, 'whizbang', '/bin/sleep 15'), 120_000);
+      await waitFor('whizbang to run', async () => (await task('whizbang'))?.state === 'TASK_RUNNING', 30_000, 200);
+      const sleeper = (await node.exec(['pgrep', '-f', '-x', '/bin/sleep 15'])).stdout.trim();
+      const masterBefore = (await node.unit('mesos-master', 'MainPID'))['MainPID'];
+
+      await node.exec(['systemctl', 'restart', 'mesos-master']);
+      const masterAfter = (await node.unit('mesos-master', 'MainPID'))['MainPID'];
+      assert.notEqual(masterAfter, masterBefore, 'a new master process');
+      const stopping = await node.journal('mesos-master', '_PID=' + masterBefore);
+      assert.doesNotMatch(stopping, /Removing framework/, 'the stopping master removed no framework');
+      await waitFor('whizbang RUNNING in the new master', async () => (await task('whizbang'))?.state === 'TASK_RUNNING', 30_000, 200);
+      assert.equal((await node.exec(['pgrep', '-f', '-x', '/bin/sleep 15'])).stdout.trim(), sleeper, 'the same task process');
+
+      const result = await run;
+      assert.equal(result.exitCode, 0, result.all);
+      assert.match(result.stdout, /subscribing again/);
+      const states = [...result.stdout.matchAll(/Received status update (TASK_\w+) for task 'whizbang'/g)].map((m) => m[1]);
+      assert.equal(states.at(-1), 'TASK_FINISHED', result.all);
+      assert.equal((await task('whizbang'))?.state, 'TASK_FINISHED');
+    }));
+
   it('rpm -U to a newer build keeps the edited mesos-slave-env.sh and restarts both services', () =>
     suite.step(async () => {
       const env = node.file('etc/mesos/mesos-slave-env.sh');
@@ -100,6 +125,10 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       await mkdir(dir, { recursive: true });
       for (const rpm of suite.upgradeRpms) await copyFile(rpm, path.join(dir, path.basename(rpm)));
       const before = await mainPids();
+      // A task runs across the upgrade: both daemons restart under it. --checkpoint, because
+      // an agent restart ends the tasks of frameworks that do not checkpoint, in Mesos too.
+      const run = node.background(guideExecute(node.fqdn, 'upgrade-survivor', '/bin/sleep 25', '--checkpoint'), 180_000);
+      await waitFor('upgrade-survivor to run', async () => (await task('upgrade-survivor'))?.state === 'TASK_RUNNING', 30_000, 200);
 
       const upgrade = await node.sh('rpm -U /root/upgrade/*.rpm');
       const expected = await Promise.all(suite.upgradeRpms.map((f) => rpmQuery(f, '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}')));
@@ -118,6 +147,10 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
         200,
       );
       assert.equal(agent.hostname, node.fqdn);
+      const result = await run;
+      assert.equal(result.exitCode, 0, result.all);
+      const states = [...result.stdout.matchAll(/Received status update (TASK_\w+) for task 'upgrade-survivor'/g)].map((m) => m[1]);
+      assert.equal(states.at(-1), 'TASK_FINISHED', result.all);
     }));
 
   it('rpm -e stops both services and removes the units', () =>
