@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import type { WebuiAssets } from '../daemons/master/webui.ts';
+import { OWN_UI_MARKER, type WebuiAssets, isOwnWebuiPage } from '../daemons/master/webui.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WEBUI_SRC = path.join(root, 'webui');
@@ -86,6 +86,8 @@ export async function buildWebui(outDir = WEBUI_OUT_DIR): Promise<WebuiAssets> {
   const template = await readFile(path.join(WEBUI_SRC, 'index.html'), 'utf8');
   const html = template.replace('%APP_JS%', `.${js}`).replace('%APP_CSS%', `.${css}`).replace('%FAVICON%', `.${faviconPath}`);
   if (html.includes('%')) throw new Error('webui/index.html has a placeholder the build does not fill');
+  // A master serving this build from --webui_dir knows it by this mark and keeps its strict policy.
+  if (!isOwnWebuiPage(html)) throw new Error(`webui/index.html lost its mark ${OWN_UI_MARKER}`);
   assets['/index.html'] = { type: contentType('index.html'), body: html };
 
   const size = gzippedSize(assets);

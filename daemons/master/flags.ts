@@ -328,7 +328,7 @@ export const masterFlagDefs = [
   {
     name: 'webui_dir',
     type: 'path',
-    help: 'Directory of the web UI assets.',
+    help: 'Directory of a web UI to serve instead (e.g. Apache Mesos\'s src/webui); one not built here is served without a Content-Security-Policy.',
     defaultHelp: 'the web UI shipped with this build',
   },
   {

@@ -1,9 +1,11 @@
 // The web UI at `/` on the master's port. Its assets are built by packaging/webui.ts and injected
 // into the bundled binary (esbuild `define` of __MESOS_WEBUI_ASSETS__), so the UI works offline
 // and needs no files on disk. `--webui_dir=DIR` serves a UI from a directory instead (Mesos's
-// flag). Running from source without either, `/` says how to build the UI.
+// flag): our own build keeps its strict page policy there, any other UI (Apache Mesos's own, a
+// fork) is served without one. Running from source without either, `/` says how to build the UI.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import express, { type Request, type Response, type Router } from 'express';
@@ -42,6 +44,28 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
 };
+
+/**
+ * The page of a UI from `--webui_dir` that is not our build: the operator chose it, and what it
+ * loads is its business. Apache Mesos's UI polls the leader and every agent with JSONP
+ * `<script>`s at their host names (any origin), styles itself inline, loads its fonts, and its log
+ * pailer runs an inline script; a policy that allowed all of that would allow script from any
+ * host and inline, which protects nothing, and a narrower one breaks it. So, as Apache Mesos
+ * serves it: no Content-Security-Policy and no framing ban, only the headers that change nothing
+ * a correctly served page does.
+ */
+export const FOREIGN_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** The `<meta>` webui/index.html carries, so a directory holding our build is known as ours. */
+export const OWN_UI_MARKER = 'name="generator" content="mesos-ts web UI"';
+
+/** Whether an index page is our build's (packaging/webui.ts checks that it stays so). */
+export function isOwnWebuiPage(html: string): boolean {
+  return html.includes(OWN_UI_MARKER);
+}
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
@@ -105,13 +129,21 @@ function assetsRouter(assets: WebuiAssets): Router {
   return router;
 }
 
-/** `--webui_dir`: files served as they are on disk (revalidated, since they can change). */
+/**
+ * `--webui_dir`: files served as they are on disk (revalidated, since they can change). The page
+ * is read at each request, so a UI rebuilt or swapped in place gets the right policy.
+ */
 function directoryRouter(dir: string): Router {
   const router = express.Router();
-  router.get(['/', '/index.html'], (_req, res) => {
-    for (const [k, v] of Object.entries(PAGE_SECURITY_HEADERS)) res.setHeader(k, v);
-    res.setHeader('Cache-Control', REVALIDATE);
-    res.sendFile(path.join(dir, 'index.html'));
+  router.get(['/', '/index.html'], async (req, res, next) => {
+    let html: string;
+    try {
+      html = await readFile(path.join(dir, 'index.html'), 'utf8');
+    } catch {
+      return next();
+    }
+    const page = prepare({ type: 'text/html; charset=utf-8', body: html });
+    send(req, res, page, REVALIDATE, isOwnWebuiPage(html) ? PAGE_SECURITY_HEADERS : FOREIGN_PAGE_HEADERS);
   });
   router.use(express.static(dir, { index: false, dotfiles: 'ignore', cacheControl: true, maxAge: 0, fallthrough: true }));
   return router;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import express from 'express';
-import { NOT_BUILT_MESSAGE, type WebuiAssets, acceptsGzip, webuiRouter } from '../../daemons/master/webui.ts';
+import { NOT_BUILT_MESSAGE, PAGE_SECURITY_HEADERS, type WebuiAssets, acceptsGzip, webuiRouter } from '../../daemons/master/webui.ts';
 import { WEBUI_GZIP_BUDGET, buildWebui, gzippedSize } from '../../packaging/webui.ts';
 import { BUNDLE, startMaster } from '../helpers/cluster.ts';
 
@@ -115,8 +115,19 @@ describe('web UI serving', () => {
       const disk = await serve(webuiRouter({ assets, dir }));
       try {
         const page = await fetch(`${disk.url}/`);
+        assert.equal(page.status, 200);
+        assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.equal(page.headers.get('cache-control'), 'no-cache');
         assert.equal(await page.text(), '<!doctype html><p>from disk</p>');
-        assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+        // Not our build: no policy of ours, no framing ban (see FOREIGN_PAGE_HEADERS).
+        assert.equal(page.headers.get('content-security-policy'), null);
+        assert.equal(page.headers.get('x-frame-options'), null);
+        assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+        const again = await fetch(`${disk.url}/index.html`, { headers: { 'If-None-Match': page.headers.get('etag')! } });
+        assert.equal(again.status, 304);
+        // Read at each request: edited in place, the page is served anew.
+        writeFileSync(path.join(dir, 'index.html'), '<!doctype html><p>edited</p>');
+        assert.equal(await (await fetch(`${disk.url}/`)).text(), '<!doctype html><p>edited</p>');
         const js = await fetch(`${disk.url}/app/x.js`);
         assert.match(js.headers.get('content-type') ?? '', /javascript/);
       } finally {
@@ -130,6 +141,20 @@ describe('web UI serving', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--webui_dir holding our own build keeps the strict policy', async () => {
+    // outDir is where buildWebui() wrote this build, as `npx tsx packaging/webui.ts` writes build/webui.
+    const disk = await serve(webuiRouter({ assets: undefined, dir: outDir }));
+    try {
+      const page = await fetch(`${disk.url}/`);
+      assert.equal(await page.text(), assets['/index.html']!.body);
+      for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) assert.equal(page.headers.get(name), value, name);
+      const js = Object.keys(assets).find((p) => p.endsWith('.js'))!;
+      assert.equal(await (await fetch(`${disk.url}${js}`)).text(), assets[js]!.body);
+    } finally {
+      await disk.close();
     }
   });
 
