@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { skipSyncsIfInMemory } from '../common/checkpoint.ts';
-import { AttachedPaths } from '../common/files.ts';
+import { AttachedPaths, attachDaemonLog } from '../common/files.ts';
 import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { batchWritesPerTurn, flushTurnWrites } from '../common/turn-writes.ts';
@@ -269,7 +269,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   await recover(agent, supervisor, docker, flags.recover === 'cleanup', log);
 
   const files = new AttachedPaths();
-  if (log.file) files.attach(log.file, '/slave/log');
+  attachDaemonLog(files, '/slave/log', flags.external_log_file, log.file);
   const ctx = { agent, flags: { ...raw, work_dir: workDir }, buildTime: BUILD_TIME };
   const server = http.createServer(createAgentApp(ctx, files));
   server.keepAliveTimeout = 65_000;

@@ -48,6 +48,16 @@ export class AttachedPaths {
   }
 }
 
+/**
+ * Attaches a daemon's own log under `virtualPath` (`/master/log`, `/slave/log`) as Mesos does:
+ * `--external_log_file` when given, else the file under `--log_dir`, else nothing. The web UI
+ * offers the log when either flag is set (both show in /state).
+ */
+export function attachDaemonLog(paths: AttachedPaths, virtualPath: string, externalLogFile: string | undefined, logDirFile: string | undefined): void {
+  const file = externalLogFile || logDirFile;
+  if (file) paths.attach(file, virtualPath);
+}
+
 function normalise(p: string): string {
   const n = path.posix.normalize(`/${p}`);
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;

@@ -1,8 +1,10 @@
-// The master's HTTP routes: v1 scheduler API, the agents' internal endpoint, and the legacy
-// read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use.
+// The master's HTTP routes: v1 scheduler API, the agents' internal endpoint, the legacy
+// read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use,
+// and /files/* for the master's log.
 import type { RequestListener, Server, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
+import { AttachedPaths, attachDaemonLog, filesRouter } from '../common/files.ts';
 import { readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { isTerminalState } from '../common/mesos.ts';
@@ -76,6 +78,10 @@ export function createMasterApp(ctx: StateContext): express.Express {
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });
+  // The master's own log, which the web UI's LOG link tails (/files/read?path=/master/log).
+  const files = new AttachedPaths();
+  attachDaemonLog(files, '/master/log', ctx.flags.external_log_file, ctx.logFile);
+  app.use(filesRouter(files));
   app.use(webuiRouter({ dir: ctx.flags.webui_dir }));
   return app;
 }

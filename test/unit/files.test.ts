@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AttachedPaths } from '../../daemons/common/files.ts';
+import { AttachedPaths, attachDaemonLog } from '../../daemons/common/files.ts';
 
 describe('AttachedPaths.resolve', () => {
   // tmp/
@@ -133,6 +133,20 @@ describe('AttachedPaths.resolve', () => {
     assert.equal(await paths.resolve('/box/nothing-here'), undefined);
     assert.equal(await paths.resolve('/box/dangling'), undefined);
     assert.equal(await paths.resolve('/gone'), undefined, 'the attached directory itself is missing');
+  });
+
+  test("a daemon's log: --external_log_file wins over the --log_dir file, and neither attaches nothing", async () => {
+    const both = new AttachedPaths();
+    attachDaemonLog(both, '/slave/log', p('nested', 'top'), p('master.log'));
+    assert.equal(await both.resolve('/slave/log'), p('nested', 'top'));
+    const logDir = new AttachedPaths();
+    attachDaemonLog(logDir, '/master/log', undefined, p('master.log'));
+    assert.equal(await logDir.resolve('/master/log'), p('master.log'));
+    const neither = new AttachedPaths();
+    attachDaemonLog(neither, '/master/log', undefined, undefined);
+    attachDaemonLog(neither, '/master/log', '', undefined);
+    assert.equal(await neither.resolve('/master/log'), undefined);
+    assert.equal(await neither.resolve('/'), undefined);
   });
 
   test('unattached paths are rejected, and detach removes an attachment', async () => {
