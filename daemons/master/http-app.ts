@@ -70,6 +70,9 @@ export function createMasterApp(ctx: StateContext): express.Express {
   app.get(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.get(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
+  // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
+  // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.
+  app.get(['/master/maintenance/schedule', '/maintenance/schedule'], (req, res) => sendJson(req, res, {}));
   app.post(['/master/teardown', '/teardown'], express.urlencoded({ extended: false }), (req, res) => {
     const id = typeof req.body?.frameworkId === 'string' ? req.body.frameworkId : undefined;
     if (!id) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
