@@ -8,6 +8,7 @@ import {
   allTasks,
   clusterResources,
   findTask,
+  frameworkStatus,
   otherLeader,
   safeHttpUrl,
   sandboxCrumbs,
@@ -241,4 +242,13 @@ describe('tail and formats', () => {
     assert.equal(formatDuration(93784), '1d 2h 3m');
     assert.equal(formatCount(10000), '10,000');
   });
+});
+
+test('framework status: a recovered framework whose scheduler has not come back is Orphaned', () => {
+  const fw = { id: 'F', name: 'f' };
+  assert.equal(frameworkStatus({ ...fw, active: true, connected: true }, false), 'Active');
+  assert.equal(frameworkStatus({ ...fw, active: false, connected: false }, false), 'Inactive');
+  assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, false), 'Orphaned');
+  assert.equal(frameworkStatus({ ...fw, active: true, connected: true, recovered: false }, false), 'Active');
+  assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, true), 'Completed');
 });

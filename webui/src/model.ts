@@ -161,6 +161,19 @@ export function agentStatus(agent: AgentJson): AgentStatus {
   return 'Active';
 }
 
+export type FrameworkStatus = 'Completed' | 'Orphaned' | 'Inactive' | 'Disconnected' | 'Active';
+
+/**
+ * Orphaned: known from the registry or from agents after a master restart, and its scheduler has
+ * not subscribed since. Its tasks keep running until it comes back or an operator tears it down.
+ */
+export function frameworkStatus(fw: FrameworkJson, completed: boolean): FrameworkStatus {
+  if (completed) return 'Completed';
+  if (fw.recovered && fw.connected === false) return 'Orphaned';
+  if (fw.active === false) return 'Inactive';
+  return fw.connected === false ? 'Disconnected' : 'Active';
+}
+
 /** Where the browser reaches an agent: `//ip:port` and the process prefix (`/slave(1)`) from its pid. */
 export interface AgentAddress {
   base: string;

@@ -51,6 +51,8 @@ export interface FrameworkJson {
   roles?: string[];
   active?: boolean;
   connected?: boolean;
+  /** Known from the registry or an agent after a master restart; its scheduler has not subscribed since. */
+  recovered?: boolean;
   failover_timeout?: number;
   checkpoint?: boolean;
   registered_time?: number;

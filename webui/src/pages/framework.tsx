@@ -2,7 +2,7 @@
 // outstanding offers, and its active, unreachable and completed tasks.
 import { useMemo } from 'preact/hooks';
 import { formatDuration } from '../format.ts';
-import { agentHostnames, findFramework, safeHttpUrl, tasksOfFramework, text } from '../model.ts';
+import { agentHostnames, findFramework, frameworkStatus, safeHttpUrl, tasksOfFramework, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { ErrorNote, KeyValues, Labels, Loading, PageTitle, RouteLink, Section, Time } from '../components/bits.tsx';
 import { ResourceList } from '../components/resources.tsx';
@@ -34,9 +34,16 @@ export function FrameworkPage(props: { frameworkId: string }) {
   }
   const fw = found.framework;
   const webui = safeHttpUrl(fw.webui_url);
+  const status = frameworkStatus(fw, found.completed);
   return (
     <div class="page framework">
       <PageTitle sub={`Framework ${text(fw.id)}${found.completed ? ' · completed' : ''}`}>{text(fw.name)}</PageTitle>
+      {status === 'Orphaned' && (
+        <p class="note orphaned" role="status">
+          The master restarted and this framework's scheduler has not subscribed since. Its tasks keep running until it comes back, or until an
+          operator tears it down: <code>curl -X POST -d frameworkId={text(fw.id)} http://MASTER:5050/master/teardown</code>
+        </p>
+      )}
       <div class="cards">
         <Section title="Framework">
           <KeyValues
@@ -44,7 +51,7 @@ export function FrameworkPage(props: { frameworkId: string }) {
             items={[
               ['ID', text(fw.id)],
               ['Name', text(fw.name)],
-              ['Status', found.completed ? 'Completed' : fw.active === false ? 'Inactive' : fw.connected === false ? 'Disconnected' : 'Active'],
+              ['Status', status],
               ['User', text(fw.user)],
               ['Roles', rolesOf(fw)],
               ['Principal', text(fw.principal)],

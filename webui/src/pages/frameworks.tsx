@@ -2,7 +2,7 @@
 // the `mesos-execute instance` of the guide's smoke test).
 import { useMemo } from 'preact/hooks';
 import { formatCpus, formatMB } from '../format.ts';
-import { scalarOf, text } from '../model.ts';
+import { frameworkStatus, scalarOf, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import type { FrameworkJson } from '../state-types.ts';
 import { Loading, PageTitle, RouteLink, Section, Time } from '../components/bits.tsx';
@@ -11,12 +11,6 @@ import { type Column, DataTable } from '../components/table.tsx';
 export function rolesOf(fw: FrameworkJson): string {
   const roles = fw.roles?.length ? fw.roles : fw.role !== undefined ? [fw.role] : [];
   return roles.map(text).join(', ');
-}
-
-function frameworkStatus(fw: FrameworkJson, completed: boolean): string {
-  if (completed) return 'Completed';
-  if (fw.active === false) return 'Inactive';
-  return fw.connected === false ? 'Disconnected' : 'Active';
 }
 
 function columns(completed: boolean): Column<FrameworkJson>[] {
