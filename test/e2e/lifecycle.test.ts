@@ -103,8 +103,10 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       await node.exec(['systemctl', 'restart', 'mesos-master']);
       const masterAfter = (await node.unit('mesos-master', 'MainPID'))['MainPID'];
       assert.notEqual(masterAfter, masterBefore, 'a new master process');
-      const stopping = await node.journal('mesos-master', '_PID=' + masterBefore);
-      assert.doesNotMatch(stopping, /Removing framework/, 'the stopping master removed no framework');
+      const journal = await node.journal('mesos-master', '_PID=' + masterBefore);
+      const lastWords = journal.slice(journal.lastIndexOf('Master shutting down'));
+      assert.match(lastWords, /^Master shutting down/);
+      assert.doesNotMatch(lastWords, /Removing framework/, 'the stopping master removed no framework');
       await waitFor('whizbang RUNNING in the new master', async () => (await task('whizbang'))?.state === 'TASK_RUNNING', 30_000, 200);
       assert.equal((await node.exec(['pgrep', '-f', '-x', '/bin/sleep 15'])).stdout.trim(), sleeper, 'the same task process');
 
@@ -128,7 +130,10 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       // A task runs across the upgrade: both daemons restart under it. --checkpoint, because
       // an agent restart ends the tasks of frameworks that do not checkpoint, in Mesos too.
       const run = node.background(guideExecute(node.fqdn, 'upgrade-survivor', '/bin/sleep 25', '--checkpoint'), 180_000);
-      await waitFor('upgrade-survivor to run', async () => (await task('upgrade-survivor'))?.state === 'TASK_RUNNING', 30_000, 200);
+      await waitFor('upgrade-survivor to run', async () => (await task('upgrade-survivor'))?.state === 'TASK_RUNNING', 30_000, 200).catch(async (err: Error) => {
+        const early = await Promise.race([run, sleep(100).then(() => undefined)]);
+        throw new Error(`${err.message}; mesos execute ${early ? `exited ${early.exitCode}: ${early.all}` : 'still runs'}`);
+      });
 
       const upgrade = await node.sh('rpm -U /root/upgrade/*.rpm');
       const expected = await Promise.all(suite.upgradeRpms.map((f) => rpmQuery(f, '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}')));
