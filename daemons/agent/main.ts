@@ -1,6 +1,6 @@
 // `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> HTTP server on --port
 // (5051) -> registration with --master.
-import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants, accessSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -24,6 +24,7 @@ import { MesosContainerizer } from './containerizer/mesos.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
 import type { AgentExecutor, AgentFramework } from './records.ts';
 import { applyRecovery } from './recovery.ts';
+import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';
 import type { ExitStatus } from './supervisor/protocol.ts';
 import { type AgentFlags, agentFlagDefs, loadAgentFlags } from './flags.ts';
@@ -93,27 +94,6 @@ export function defaultRuntimeDir(): string {
   return process.getuid?.() === 0 ? '/var/run/mesos' : path.join(os.tmpdir(), 'mesos', 'runtime');
 }
 
-/** One runtime dir (and so one task supervisor) per agent work_dir, or tasks would be mixed up. */
-function claimRuntimeDir(runtimeDir: string, workDir: string): void {
-  const owner = path.join(runtimeDir, 'work_dir');
-  try {
-    mkdirSync(runtimeDir, { recursive: true });
-    let current: string | undefined;
-    try {
-      current = readFileSync(owner, 'utf8').trim();
-    } catch {
-      current = undefined;
-    }
-    if (current && current !== workDir) {
-      throw new StartupError(`--runtime_dir=${runtimeDir} belongs to the agent with --work_dir=${current}; give each agent its own --runtime_dir`);
-    }
-    if (!current) writeFileSync(owner, `${workDir}\n`);
-  } catch (err) {
-    if (err instanceof StartupError) throw err;
-    throw new StartupError(`--runtime_dir=${runtimeDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-}
-
 /**
  * Connects to the task supervisor and recovers what the previous run of this agent left:
  * checkpointed frameworks and tasks, matched with the processes the supervisor still has.
@@ -145,9 +125,11 @@ async function recover(agent: Agent, supervisor: SupervisorClient, docker: Docke
     if (docker) log.logger.warn(`--recover=cleanup: removed ${await docker.removeAll()} Docker containers`);
     await removeCheckpoints(workDir);
     forgetAgentId(workDir);
-  } else if (previousId) {
-    agent.setId(previousId);
-    const state = await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework);
+  } else {
+    // Without checkpoints (a new work_dir, or a runtime_dir taken over from a gone agent) every
+    // container found is an orphan, as in Mesos's containerizer recovery.
+    if (previousId) agent.setId(previousId);
+    const state = previousId ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework) : { frameworks: [], problems: [] };
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -158,9 +140,11 @@ async function recover(agent: Agent, supervisor: SupervisorClient, docker: Docke
     const rebooted = bootThen !== undefined && bootNow !== undefined && bootThen !== bootNow;
     const s = applyRecovery(agent, state, containers, { rebooted }, log.logger);
     for (const p of s.problems) log.logger.error(`Recovery: ${p}`);
-    log.logger.info(
-      `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed${rebooted ? ' (the host rebooted)' : ''}`,
-    );
+    if (previousId) {
+      log.logger.info(
+        `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed${rebooted ? ' (the host rebooted)' : ''}`,
+      );
+    }
   }
   if (bootNow) await checkpointBootId(workDir, bootNow);
   ready = true;
@@ -224,7 +208,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
 
   const runtimeDir = path.resolve(flags.runtime_dir ?? defaultRuntimeDir());
   const dockerClient = containerizers.includes('docker') ? await connectDocker(flags, log) : undefined;
-  claimRuntimeDir(runtimeDir, workDir);
+  await claimRuntimeDir(runtimeDir, workDir, (message) => log.logger.warn(message));
   const supervisor = new SupervisorClient(runtimeDir, flags.recovery_timeout, log.logger);
   const docker =
     dockerClient &&

@@ -1,5 +1,8 @@
 // Agent <-> task supervisor messages: newline-delimited JSON over a unix socket in the agent's
 // runtime directory. Requests carry an `id` echoed in their reply; EXITED events are pushed.
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 
 export interface ContainerSpec {
   /** Container id (`<run>` for a command task, `<run>.<task>` for a task of a group). */
@@ -51,3 +54,16 @@ export interface ExitedEvent {
 }
 
 export const SOCKET_NAME = 'supervisor.sock';
+
+/** True when a task supervisor answers on the socket of `runtimeDir`. */
+export function supervisorAnswers(runtimeDir: string): Promise<boolean> {
+  const socketPath = path.join(runtimeDir, SOCKET_NAME);
+  if (!existsSync(socketPath)) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath, () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
+}

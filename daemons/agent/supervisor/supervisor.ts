@@ -20,6 +20,7 @@ import {
   SOCKET_NAME,
   type SupervisorReply,
   type SupervisorRequest,
+  supervisorAnswers,
 } from './protocol.ts';
 
 const supervisorFlagDefs = [
@@ -257,16 +258,9 @@ class Supervisor {
 
   /** True when another supervisor already serves this runtime directory. */
   async anotherIsRunning(): Promise<boolean> {
+    const alive = await supervisorAnswers(this.runtimeDir);
     const socketPath = path.join(this.runtimeDir, SOCKET_NAME);
-    if (!existsSync(socketPath)) return false;
-    const alive = await new Promise<boolean>((resolve) => {
-      const probe = net.connect(socketPath, () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.on('error', () => resolve(false));
-    });
-    if (!alive) unlinkSync(socketPath);
+    if (!alive && existsSync(socketPath)) unlinkSync(socketPath);
     return alive;
   }
 
