@@ -50,6 +50,9 @@ class FakeContainerizer implements Containerizer {
   async list() {
     return [];
   }
+  async pids(): Promise<Map<string, number>> {
+    return new Map();
+  }
 }
 
 class FakeConnection implements ExecutorConnection {

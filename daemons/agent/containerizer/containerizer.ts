@@ -30,6 +30,11 @@ export interface Containerizer {
   /** Every container it runs or ran and still remembers (for recovery). */
   list(): Promise<ContainerState[]>;
   /**
+   * The host pid of the first process of each of these containers that is running, for the
+   * resource monitor to read their processes in /proc. Containers not running are left out.
+   */
+  pids(containerIds: readonly string[]): Promise<Map<string, number>>;
+  /**
    * After an agent restart: follow a recovered task's container again (its output, its exit, also
    * an exit that happened meanwhile). Absent when exits are reported without being asked.
    */

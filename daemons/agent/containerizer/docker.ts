@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { eachLimited } from '../../common/each-limited.ts';
 import type { Logger } from 'pino';
 import type { TaskContext } from '../launch-spec.ts';
 import { taskVariables } from '../launch-spec.ts';
@@ -40,6 +41,8 @@ export interface DockerContainerizerOptions {
 /** How long the log of a stopped container may stay silent before the rest is fetched at once. */
 const LOG_SETTLE_MS = 2000;
 const RETRY_MS = 1000;
+/** Inspect requests in flight at once when the resource monitor asks for many containers' pids. */
+const INSPECTS_IN_FLIGHT = 4;
 
 interface Tracked {
   id: string;
@@ -76,6 +79,8 @@ export class DockerContainerizer implements Containerizer {
   onExit: (containerId: string, exit: ContainerExit) => void = () => {};
   private readonly tracked = new Map<string, Tracked>();
   private readonly removals = new Map<string, NodeJS.Timeout>();
+  /** Host pids of followed containers' first processes: fixed while a container runs, so inspected once. */
+  private readonly pidCache = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -128,6 +133,7 @@ export class DockerContainerizer implements Containerizer {
     }
     this.track(id, copier);
     const inspected = await container.inspect().catch(() => undefined);
+    if (inspected?.State.Running && inspected.State.Pid) this.pidCache.set(id, inspected.State.Pid);
     return inspected?.State.Pid ?? 0;
   }
 
@@ -208,6 +214,7 @@ export class DockerContainerizer implements Containerizer {
     const copying = this.copyOutput(t);
     const exit = await this.waitForExit(t);
     if (!exit) return; // the agent is shutting down; a restarted agent picks this up again
+    this.pidCache.delete(t.id);
     // The log ends once the container stops and everything was delivered; a stream that goes
     // silent instead is cut, and what it did not deliver is fetched at once.
     t.ending = true;
@@ -261,6 +268,23 @@ export class DockerContainerizer implements Containerizer {
     }
   }
 
+  /** The first process (in the host's pid namespace) of each running container this agent follows. */
+  async pids(containerIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const running = containerIds.filter((id) => this.tracked.get(id)?.ending === false);
+    await eachLimited(running, INSPECTS_IN_FLIGHT, async (id) => {
+      let pid = this.pidCache.get(id);
+      if (pid === undefined) {
+        const state = (await this.docker.getContainer(containerName(id)).inspect().catch(() => undefined))?.State;
+        if (!state?.Running || !state.Pid || this.tracked.get(id)?.ending !== false) return;
+        pid = state.Pid;
+        this.pidCache.set(id, pid);
+      }
+      out.set(id, pid);
+    });
+    return out;
+  }
+
   async kill(containerId: string, graceMs: number): Promise<void> {
     try {
       await this.docker.getContainer(containerName(containerId)).stop({ t: stopSeconds(graceMs, this.opts.stopTimeoutSecs) });
@@ -305,6 +329,7 @@ export class DockerContainerizer implements Containerizer {
   /** Stops (with --docker_stop_timeout) and removes a container no task owns. */
   async destroy(containerId: string): Promise<void> {
     const t = this.tracked.get(containerId);
+    this.pidCache.delete(containerId);
     if (t) {
       this.tracked.delete(containerId);
       t.abort.abort();
@@ -368,6 +393,7 @@ export class DockerContainerizer implements Containerizer {
   /** The agent stops: stop following (the containers go on); removals wait for the next agent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.pidCache.clear();
     for (const timer of this.removals.values()) clearTimeout(timer);
     this.removals.clear();
     const tracked = [...this.tracked.values()];

@@ -33,4 +33,13 @@ export class MesosContainerizer implements Containerizer {
   list(): Promise<ContainerState[]> {
     return this.supervisor.list();
   }
+
+  /** One LIST for all of them: the supervisor knows each process group's leader. */
+  async pids(containerIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (containerIds.length === 0) return out;
+    const wanted = new Set(containerIds);
+    for (const c of await this.supervisor.list()) if (wanted.has(c.id) && !c.exit) out.set(c.id, c.pid);
+    return out;
+  }
 }
