@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
 import { AgentExitedError, type Daemon, startAgent, startMaster, stopSupervisor, tempDir, waitFor } from '../helpers/cluster.ts';
-import { TestScheduler } from '../helpers/scheduler.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 let master: Daemon;
 const started: Daemon[] = [];
@@ -67,25 +66,12 @@ async function launchSleep(agent: Daemon, id: string): Promise<number> {
   const s = scheduler;
   const offer = await waitFor(`an offer of agent ${agentId}`, () => s.offers().find((o) => o.agent_id.value === agentId && !s.usedOffers.has(o.id.value)));
   s.usedOffers.add(offer.id.value);
-  await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [sleepTask(id, offer)] } }] } });
+  await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(id, offer, 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600', 0.1, 16)] } }] } });
   await s.waitState(id, 'TASK_RUNNING');
   const state = await agent.json<{ frameworks: { executors: { id: string; directory: string }[] }[] }>('/state');
   const dir = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === id)?.directory;
   assert.ok(dir, `the sandbox of ${id}`);
   return waitFor(`the pid of ${id}`, () => Number(readFileSync(path.join(dir, 'pid'), 'utf8')) || undefined);
-}
-
-function sleepTask(id: string, offer: Offer): TaskInfo {
-  return {
-    name: id,
-    task_id: { value: id },
-    agent_id: offer.agent_id,
-    command: { value: 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600' },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 16 } },
-    ],
-  };
 }
 
 test('a runtime_dir whose agent is running is refused to a second agent', async () => {
