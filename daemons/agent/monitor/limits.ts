@@ -1,0 +1,113 @@
+// The limits a container's ResourceStatistics report, computed as Apache Mesos 1.11 computes
+// them from an executor's resources and its tasks' (pure):
+//   requests = executor resources + every live task's resources (Executor::allocatedResources);
+//              a command task's executor brings Mesos's allowance, 0.1 cpus and 32 MB
+//              (Slave::getExecutorInfo, DEFAULT_EXECUTOR_CPUS/MEM in slave/constants.hpp)
+//   limits   = TaskInfo.limits summed, plus the executor's own request and the requests of
+//              tasks without a limit (Slave::computeExecutorLimits); a cpus limit is dropped
+//              when some task has none, as on Linux without --cgroups_enable_cfs
+//   Mesos containerizer (_usage in containerizer.cpp): cpus_soft_limit = cpus request,
+//     cpus_limit = the cpus limit (infinite: the host's cpus), mem_soft_limit_bytes = mem
+//     request, mem_limit_bytes = the mem limit (infinite: the host's memory) else the request
+//   Docker containerizer (usage in docker.cpp): the same without the command executor's
+//     allowance, and mem_soft_limit_bytes only beside a mem limit.
+// Without CFS quotas (none are set here) Mesos reports no cpus_limit for a task that has no
+// cpus limit of its own, and neither does this agent.
+import type { Resource } from '../../common/mesos.ts';
+import { scalar } from '../../common/resources.ts';
+
+/** Mesos's allowance for the command executor of a command task (slave/constants.hpp). */
+export const COMMAND_EXECUTOR_RESOURCES: readonly Resource[] = [
+  { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+  { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
+];
+
+const MB = 1024 * 1024;
+
+export interface LimitedTask {
+  resources?: Resource[];
+  /** TaskInfo.limits: a map of resource name to Value.Scalar; a value may be infinite. */
+  limits?: unknown;
+}
+
+export interface ContainerLimits {
+  cpus_limit?: number;
+  mem_limit_bytes?: number;
+  mem_soft_limit_bytes?: number;
+  cpus_soft_limit?: number;
+}
+
+export interface LimitInputs {
+  /** ExecutorInfo.resources as Mesos's agent has them (COMMAND_EXECUTOR_RESOURCES for a command task). */
+  executorResources: readonly Resource[];
+  /** The executor's tasks that have not ended (queued or launched). */
+  tasks: readonly LimitedTask[];
+  containerizer: 'mesos' | 'docker';
+  /** What an infinite limit means here. */
+  host: { cpus: number; memBytes: number };
+}
+
+/** A task's limit on `name` (a number, possibly Infinity), if it has one. */
+function taskLimit(task: LimitedTask, name: string): number | undefined {
+  const limits = task.limits as Record<string, { value?: unknown } | undefined> | undefined;
+  const v = limits?.[name]?.value;
+  if (v === undefined || v === null) return undefined;
+  // Infinity travels in JSON as a string ("Infinity", "inf").
+  const n = typeof v === 'string' && /^\+?inf(inity)?$/i.test(v) ? Number.POSITIVE_INFINITY : Number(v);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/** Mesos's setLimit: adds to a limit; an infinite limit stays infinite. */
+function addLimit(limit: number | undefined, delta: number): number {
+  if (limit === Number.POSITIVE_INFINITY) return limit;
+  if (limit === undefined || delta === Number.POSITIVE_INFINITY) return delta;
+  return limit + delta;
+}
+
+function has(resources: readonly Resource[], name: string): boolean {
+  return resources.some((r) => r.name === name && r.type === 'SCALAR');
+}
+
+/** Slave::computeExecutorLimits for a Linux agent without CFS quotas. */
+function executorLimits(executorResources: readonly Resource[], tasks: readonly LimitedTask[]): { cpus?: number; mem?: number } {
+  let cpuLimit: number | undefined;
+  let memLimit: number | undefined;
+  const unlimitedCpus: Resource[] = [];
+  const unlimitedMem: Resource[] = [];
+  for (const t of tasks) {
+    const cpus = taskLimit(t, 'cpus');
+    if (cpus !== undefined) cpuLimit = addLimit(cpuLimit, cpus);
+    else unlimitedCpus.push(...(t.resources ?? []));
+    const mem = taskLimit(t, 'mem');
+    if (mem !== undefined) memLimit = addLimit(memLimit, mem);
+    else unlimitedMem.push(...(t.resources ?? []));
+  }
+  if (cpuLimit !== undefined) {
+    if (has(executorResources, 'cpus')) cpuLimit = addLimit(cpuLimit, scalar(executorResources, 'cpus'));
+    // A cpus limit would throttle the tasks that have none: Mesos drops it without CFS.
+    if (scalar(unlimitedCpus, 'cpus') > 0) cpuLimit = undefined;
+  }
+  if (memLimit !== undefined) {
+    if (has(executorResources, 'mem')) memLimit = addLimit(memLimit, scalar(executorResources, 'mem'));
+    const requested = scalar(unlimitedMem, 'mem');
+    if (requested > 0) memLimit = addLimit(memLimit, requested);
+  }
+  return { ...(cpuLimit !== undefined ? { cpus: cpuLimit } : {}), ...(memLimit !== undefined ? { mem: memLimit } : {}) };
+}
+
+/** The limit fields of a container's ResourceStatistics. */
+export function containerLimits(inputs: LimitInputs): ContainerLimits {
+  const executorResources = inputs.containerizer === 'docker' ? [] : inputs.executorResources;
+  const requests = [...executorResources, ...inputs.tasks.flatMap((t) => t.resources ?? [])];
+  // Resources::mem() keeps whole megabytes.
+  const cpuRequest = has(requests, 'cpus') ? scalar(requests, 'cpus') : undefined;
+  const memRequest = has(requests, 'mem') ? Math.trunc(scalar(requests, 'mem')) * MB : undefined;
+  const limits = executorLimits(executorResources, inputs.tasks);
+  const out: ContainerLimits = {};
+  if (limits.cpus !== undefined) out.cpus_limit = limits.cpus === Number.POSITIVE_INFINITY ? inputs.host.cpus : limits.cpus;
+  if (limits.mem !== undefined) out.mem_limit_bytes = limits.mem === Number.POSITIVE_INFINITY ? inputs.host.memBytes : Math.trunc(limits.mem) * MB;
+  else if (memRequest !== undefined) out.mem_limit_bytes = memRequest;
+  if (memRequest !== undefined && (inputs.containerizer === 'mesos' || limits.mem !== undefined)) out.mem_soft_limit_bytes = memRequest;
+  if (cpuRequest !== undefined) out.cpus_soft_limit = cpuRequest;
+  return out;
+}
