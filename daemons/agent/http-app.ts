@@ -1,6 +1,7 @@
 // The agent's HTTP routes: the v1 executor API (/api/v1/executor), /state, /flags, /health,
-// /version, /metrics/snapshot and the sandbox /files endpoints; every route also answers under
-// the libprocess-style prefix /slave(1)/ that the web UI builds from the agent's pid.
+// /version, /metrics/snapshot, /monitor/statistics and /containers (monitor/endpoints.ts) and the
+// sandbox /files endpoints; every route also answers under the libprocess-style prefix
+// /slave(1)/ that the web UI builds from the agent's pid.
 import express from 'express';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import { sendJson } from '../common/http.ts';
@@ -8,15 +9,17 @@ import { scalar } from '../common/resources.ts';
 import { systemMetrics } from '../common/system-metrics.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { EXECUTOR_API_PATH, executorApiHandler } from './executor-api.ts';
+import { monitorRoutes } from './monitor/endpoints.ts';
+import type { ResourceMonitor } from './monitor/monitor.ts';
 import { type AgentStateContext, agentStateJson } from './state-json.ts';
 
 const PROCESS_PREFIXES = ['/slave(1)', '/slave%281%29', '/agent(1)'];
 
-export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths): express.Express {
+export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, monitor: ResourceMonitor): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // The master's web UI reads /state, /files/* and /metrics/snapshot from the browser, at this
+  // The master's web UI reads /state, /files/*, /metrics/snapshot and /monitor/statistics from the browser, at this
   // agent's own address: allow those reads (and only reads) from any origin, as JSONP already does.
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') res.setHeader('Access-Control-Allow-Origin', '*');
@@ -46,6 +49,7 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths): ex
     }),
   );
   app.get(['/metrics/snapshot'], (req, res) => sendJson(req, res, agentMetrics(ctx)));
+  monitorRoutes(app, monitor, (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`));
   app.use(filesRouter(files));
   return app;
 }

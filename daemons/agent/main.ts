@@ -17,7 +17,7 @@ import { ResourceError } from '../common/resources.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
 import Docker from 'dockerode';
 import { Agent } from './agent.ts';
-import type { FoundContainer } from './containerizer/containerizer.ts';
+import type { Containerizers, FoundContainer } from './containerizer/containerizer.ts';
 import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
@@ -30,6 +30,8 @@ import type { ExitStatus } from './supervisor/protocol.ts';
 import { type AgentFlags, agentFlagDefs, loadAgentFlags } from './flags.ts';
 import { createAgentApp } from './http-app.ts';
 import { MasterLink } from './master-link.ts';
+import { ResourceMonitor, monitoredExecutors } from './monitor/monitor.ts';
+import { scanProcesses, systemConstants } from './monitor/proc-scan.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
 import { latestAgentLink, latestRunVirtualPath, parseSandboxDir } from './sandbox.ts';
 import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
@@ -222,6 +224,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       dockerConfig: flags.docker_config,
       log: log.logger,
     });
+  const runners: Containerizers = { mesos: new MesosContainerizer(supervisor), ...(docker ? { docker } : {}) };
   const agent = new Agent(
     {
       workDir,
@@ -247,7 +250,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       },
     },
     log.logger,
-    { mesos: new MesosContainerizer(supervisor), ...(docker ? { docker } : {}) },
+    runners,
   );
   if (docker) docker.onExit = (id, exit) => agent.containerExited(id, exit);
   await recover(agent, supervisor, docker, flags.recover === 'cleanup', log);
@@ -255,7 +258,13 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const files = new AttachedPaths();
   attachDaemonLog(files, '/slave/log', flags.external_log_file, log.file);
   const ctx = { agent, flags: { ...raw, work_dir: workDir }, buildTime: BUILD_TIME };
-  const server = http.createServer(createAgentApp(ctx, files));
+  const monitor = new ResourceMonitor({
+    executors: () => monitoredExecutors(agent.frameworks.values()),
+    pids: (name, ids) => runners[name]?.pids(ids) ?? Promise.resolve(new Map()),
+    scan: () => scanProcesses(),
+    system: systemConstants,
+  });
+  const server = http.createServer(createAgentApp(ctx, files, monitor));
   server.keepAliveTimeout = 65_000;
   server.on('connection', batchWritesPerTurn);
   await new Promise<void>((resolve, reject) => {

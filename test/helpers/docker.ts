@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import type { Daemon } from './cluster.ts';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 /** The test image: busybox's applets on /bin, nothing else. */
@@ -77,4 +78,15 @@ export async function containersOf(workDir: string): Promise<Docker.ContainerInf
 export async function removeContainersOf(workDir: string): Promise<void> {
   const docker = dockerClient();
   for (const c of await containersOf(workDir)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+}
+
+/** Cleanup of a Docker test: stops the agent and its master, removes the agent's containers and both work dirs. */
+export async function stopDockerCluster(master: Daemon | undefined, agent: Daemon | undefined): Promise<void> {
+  await agent?.stop();
+  await master?.stop();
+  if (agent) {
+    await removeContainersOf(agent.workDir);
+    rmSync(agent.workDir, { recursive: true, force: true });
+  }
+  if (master) rmSync(master.workDir, { recursive: true, force: true });
 }

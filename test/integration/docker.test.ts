@@ -16,7 +16,7 @@ import { DockerSpecError, containerIdOfName, dockerCreateOptions, stopSeconds } 
 import { parseVersion, versionAtLeast } from '../../daemons/agent/containerizer/docker-version.ts';
 import type { Offer, Resource, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { type Daemon, runMesos, sleep, startAgent, startMaster, stopSupervisor, tempDir, waitFor } from '../helpers/cluster.ts';
-import { TEST_IMAGE, containersOf, dockerClient, dockerUnavailable, ensureTestImage, removeContainersOf } from '../helpers/docker.ts';
+import { TEST_IMAGE, containersOf, dockerClient, dockerUnavailable, ensureTestImage, stopDockerCluster } from '../helpers/docker.ts';
 import { TestScheduler } from '../helpers/scheduler.ts';
 
 // ---------------------------------------------------------------- pure parts
@@ -250,15 +250,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     master = await startMaster(['--allocation_interval=50ms']);
     agent = await startAgent(master, agentArgs);
   });
-  after(async () => {
-    await agent?.stop();
-    await master?.stop();
-    if (agent) {
-      await removeContainersOf(agent.workDir);
-      rmSync(agent.workDir, { recursive: true, force: true });
-    }
-    if (master) rmSync(master.workDir, { recursive: true, force: true });
-  });
+  after(() => stopDockerCluster(master, agent));
 
   async function executor(taskId: string): Promise<{ container: string; directory: string }> {
     return waitFor(`executor of ${taskId}`, async () => {
