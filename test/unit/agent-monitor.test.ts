@@ -220,11 +220,12 @@ describe('resource monitor', () => {
     executor('group', 'DEFAULT', [agentTask('g1', 'TASK_RUNNING', 'c-group.g1'), agentTask('g2', 'TASK_FINISHED', 'c-group.g2')], { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] }),
     executor('starting', 'COMMAND', [agentTask('starting', 'TASK_STARTING', 'c-starting')]),
     executor('done', 'COMMAND', [agentTask('done', 'TASK_FINISHED', 'c-done')]),
+    executor('custom', 'CUSTOM', [agentTask('ct', 'TASK_RUNNING', 'c-custom')], { name: 'my executor', source: 'src', resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }] }),
   ]);
 
   test('which containers make each executor run, under which containerizer, with which resources', () => {
     const ex = new Map(monitoredExecutors([fw]).map((e) => [e.executorId, e]));
-    assert.deepEqual([...ex.keys()], ['cmd', 'dock', 'group', 'starting', 'done']);
+    assert.deepEqual([...ex.keys()], ['cmd', 'dock', 'group', 'starting', 'done', 'custom']);
     assert.deepEqual(ex.get('cmd'), {
       frameworkId: 'fw',
       executorId: 'cmd',
@@ -242,17 +243,21 @@ describe('resource monitor', () => {
     assert.equal(ex.get('group')?.tasks.length, 1, 'a finished task no longer counts');
     assert.deepEqual(ex.get('group')?.executorResources, [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }]);
     assert.deepEqual(ex.get('done')?.tasks, []);
+    const custom = ex.get('custom')!;
+    assert.deepEqual([custom.name, custom.source, custom.containerizer, custom.containers], ['my executor', 'src', 'mesos', ['c-custom']]);
+    assert.deepEqual(custom.executorResources, [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }], "a custom executor's own resources, no allowance");
   });
 
   function harness() {
     const calls = { scans: 0, pids: [] as [string, string[]][] };
     let now = 1_000_000;
-    const known: Record<string, number> = { 'c-cmd': 10, 'c-dock': 20, 'c-group.g1': 30 };
+    const known: Record<string, number> = { 'c-cmd': 10, 'c-dock': 20, 'c-group.g1': 30, 'c-custom': 50 };
     const procs: ProcStat[] = [
       { pid: 10, state: 'S', ppid: 1, session: 10, utime: 100, stime: 20, cutime: 0, cstime: 0, threads: 1, rssPages: 100 },
       { pid: 11, state: 'R', ppid: 10, session: 10, utime: 300, stime: 0, cutime: 0, cstime: 0, threads: 2, rssPages: 200 },
       { pid: 20, state: 'S', ppid: 5, session: 1, utime: 50, stime: 50, cutime: 0, cstime: 0, threads: 4, rssPages: 1000 },
       { pid: 30, state: 'S', ppid: 1, session: 30, utime: 1, stime: 1, cutime: 0, cstime: 0, threads: 1, rssPages: 1 },
+      { pid: 50, state: 'S', ppid: 1, session: 50, utime: 1, stime: 1, cutime: 0, cstime: 0, threads: 9, rssPages: 1 },
     ];
     const monitor = new ResourceMonitor({
       executors: () => monitoredExecutors([fw]),
@@ -283,7 +288,7 @@ describe('resource monitor', () => {
     const { monitor, calls } = harness();
     const usage = new Map((await monitor.usage()).map((u) => [u.executor.executorId, u]));
     assert.deepEqual(calls.pids, [
-      ['mesos', ['c-cmd', 'c-group.g1', 'c-group.g2', 'c-starting', 'c-done']],
+      ['mesos', ['c-cmd', 'c-group.g1', 'c-group.g2', 'c-starting', 'c-done', 'c-custom']],
       ['docker', ['c-dock']],
     ]);
     assert.deepEqual(usage.get('cmd')?.statistics, {
@@ -306,6 +311,9 @@ describe('resource monitor', () => {
     assert.deepEqual(usage.get('group')?.status, { container_id: { value: 'c-group' } });
     // Starting: no process yet, but its limits (Mesos's posix isolators answer an empty usage).
     assert.deepEqual(usage.get('starting')?.statistics, { timestamp: 1000, mem_limit_bytes: 96 * 1024 * 1024, mem_soft_limit_bytes: 96 * 1024 * 1024, cpus_soft_limit: 1.1 });
+    assert.deepEqual(usage.get('custom')?.status, { container_id: { value: 'c-custom' }, executor_pid: 50 });
+    assert.equal(usage.get('custom')?.statistics?.threads, 9);
+    assert.equal(usage.get('custom')?.statistics?.mem_limit_bytes, 96 * 1024 * 1024, 'its 32 MB and its task\'s 64');
     // Done: its container is gone, no statistics and no status.
     assert.deepEqual(usage.get('done'), { executor: usage.get('done')!.executor });
   });
