@@ -9,24 +9,19 @@ import { readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { isTerminalState } from '../common/mesos.ts';
 import { toStateJson } from '../common/resources.ts';
+import { requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import type { Master } from './master.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
+import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
 import { webuiRouter } from './webui.ts';
 
 function queryString(req: Request, name: string): string | undefined {
   const v = req.query[name];
   return typeof v === 'string' ? v : undefined;
-}
-
-function queryInt(req: Request, name: string, fallback: number): number | { error: string } {
-  const v = queryString(req, name);
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v)) return { error: `Failed to parse '${name}': '${v}' is not a non-negative integer` };
-  return Number(v);
 }
 
 export function createMasterApp(ctx: StateContext): express.Express {
@@ -46,13 +41,9 @@ export function createMasterApp(ctx: StateContext): express.Express {
   );
   app.get(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
   app.get(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
-    const limit = queryInt(req, 'limit', 100);
-    const offset = queryInt(req, 'offset', 0);
-    if (typeof limit !== 'number') return sendText(res, 400, limit.error);
-    if (typeof offset !== 'number') return sendText(res, 400, offset.error);
-    const order = queryString(req, 'order') ?? 'des';
-    if (order !== 'asc' && order !== 'des') return sendText(res, 400, "Failed to parse 'order': expected 'asc' or 'des'");
-    sendJson(req, res, tasksJson(ctx, { limit, offset, order, frameworkId: queryString(req, 'framework_id'), taskId: queryString(req, 'task_id') }));
+    const query = requestQuery(req);
+    if (!(query instanceof Map)) return sendText(res, 400, query.error);
+    sendJson(req, res, tasksJson(ctx, { ...tasksPaging(query), frameworkId: query.get('framework_id'), taskId: query.get('task_id') }));
   });
   app.get(['/master/health', '/health'], (_req, res) => {
     res.status(200).end();

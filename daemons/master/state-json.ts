@@ -7,6 +7,7 @@ import { toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
+import { type TasksPaging, pageBounds } from './tasks-query.ts';
 
 export interface StateContext {
   master: Master;
@@ -327,20 +328,27 @@ export function slavesJson(ctx: StateContext, agentId?: string): Record<string, 
   };
 }
 
-export interface TasksQuery {
-  limit: number;
-  offset: number;
-  order: 'asc' | 'des';
+export interface TasksQuery extends TasksPaging {
   frameworkId?: string | undefined;
   taskId?: string | undefined;
 }
 
-/** /master/tasks: active, unreachable and completed tasks, paged like Mesos (default limit 100). */
+/**
+ * /master/tasks: active, unreachable and completed tasks of the selected framework(s), sorted by
+ * their first status's time (tasks without one first when ascending, last when descending), and
+ * paged as Mesos pages them (tasks-query.ts).
+ */
 export function tasksJson(ctx: StateContext, q: TasksQuery): Record<string, unknown> {
   const all: TaskRecord[] = [];
   for (const t of stateTasks(ctx.master)) if (q.frameworkId === undefined || t.frameworkId === q.frameworkId) all.push(t);
   const filtered = q.taskId === undefined ? all : all.filter((t) => t.info.task_id.value === q.taskId);
-  const started = (t: TaskRecord) => t.statuses[0]?.timestamp ?? 0;
-  filtered.sort((a, b) => (q.order === 'asc' ? started(a) - started(b) : started(b) - started(a)));
-  return { tasks: filtered.slice(q.offset, q.offset + q.limit).map(taskJson) };
+  const sign = q.order === 'asc' ? 1 : -1;
+  filtered.sort((a, b) => {
+    const x = a.statuses[0]?.timestamp;
+    const y = b.statuses[0]?.timestamp;
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -sign : sign;
+    return sign * (x - y);
+  });
+  const { start, end } = pageBounds(filtered.length, q);
+  return { tasks: filtered.slice(start, end).map(taskJson) };
 }
