@@ -33,7 +33,7 @@ import { MasterLink } from './master-link.ts';
 import { ResourceMonitor, monitoredExecutors } from './monitor/monitor.ts';
 import { scanProcesses, systemConstants } from './monitor/proc-scan.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
-import { latestAgentLink, latestRunVirtualPath, parseSandboxDir } from './sandbox.ts';
+import { latestAgentLink, latestRunPaths, parseSandboxDir } from './sandbox.ts';
 import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
 
 const BUILD_TIME = Date.now();
@@ -279,11 +279,11 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   agent.executors.serving();
 
   // Every sandbox is browsable through /files under its real path (all of <work_dir>/slaves is
-  // attached), and under the virtual path of its executor's latest run: the recovered ones now,
-  // new ones as they are made (going through all of them on every launch took a quarter of the
-  // agent's time).
+  // attached), and under the paths of its executor's latest run (latestRunPaths): the recovered
+  // ones now, new ones as they are made (going through all of them on every launch took a
+  // quarter of the agent's time).
   const attachSandbox = (fw: AgentFramework, ex: AgentExecutor) => {
-    if (agent.id) files.attach(ex.directory, latestRunVirtualPath(agent.id, fw.id, ex.id));
+    if (agent.id) for (const p of latestRunPaths(workDir, agent.id, fw.id, ex.id)) files.attach(ex.directory, p);
   };
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) attachSandbox(fw, ex);
   agent.onExecutorAdded = attachSandbox;
@@ -297,7 +297,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     diskUsage: () => diskUsage(workDir),
     removed: (dir) => {
       const run = parseSandboxDir(dir);
-      if (run) files.detach(latestRunVirtualPath(run.agentId, run.frameworkId, run.executorId), dir);
+      if (run) for (const p of latestRunPaths(workDir, run.agentId, run.frameworkId, run.executorId)) files.detach(p, dir);
       void agent.checkpointed?.forget(dir).catch((err: unknown) => log.logger.warn(`Failed to forget the checkpoints of ${dir}: ${(err as Error).message}`));
     },
     warn: (message) => log.logger.warn(message),

@@ -15,9 +15,15 @@ export function parseSandboxDir(dir: string): { agentId: string; frameworkId: st
   return m ? { agentId: m[1]!, frameworkId: m[2]!, executorId: m[3]!, containerId: m[4]! } : undefined;
 }
 
-/** The virtual path /files serves the latest run of an executor under. */
-export function latestRunVirtualPath(agentId: string, frameworkId: string, executorId: string): string {
-  return `/slaves/${agentId}/frameworks/${frameworkId}/executors/${executorId}/runs/latest`;
+/**
+ * The paths /files serves the latest run of an executor under: Mesos's two, the virtual
+ * `/frameworks/<fw>/executors/<ex>/runs/latest` and the work_dir path of the `runs/latest`
+ * symlink Mesos keeps on disk (this agent makes none), and `/slaves/<agent>/.../runs/latest`,
+ * which this agent served first.
+ */
+export function latestRunPaths(workDir: string, agentId: string, frameworkId: string, executorId: string): string[] {
+  const run = `frameworks/${frameworkId}/executors/${executorId}/runs/latest`;
+  return [`/${run}`, path.join(workDir, 'slaves', agentId, run), `/slaves/${agentId}/${run}`];
 }
 
 export function metaDir(workDir: string): string {

@@ -1,5 +1,5 @@
 // Looking up the OS account a task runs as (FrameworkInfo.user / CommandInfo.user).
-import { readFileSync, statSync } from 'node:fs';
+import { accountFile } from '../common/accounts.ts';
 
 export interface OsUser {
   name: string;
@@ -17,22 +17,8 @@ export function findInPasswd(passwd: string, name: string): OsUser | undefined {
   return undefined;
 }
 
-/** The passwd file last read, kept while its inode, size and mtime stay the same. */
-let cached: { path: string; stamp: string; text: string } | undefined;
-
-/**
- * Looks `name` up in passwd(5). The file is read again only when it changed: a command task
- * looks its user up twice, and reading the file each time cost ~50 us of the agent's event
- * loop per task.
- */
+/** Looks `name` up in passwd(5), read again only when it changed (common/accounts.ts). */
 export function lookupUser(name: string, passwdPath = '/etc/passwd'): OsUser | undefined {
-  try {
-    const st = statSync(passwdPath);
-    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (cached?.path !== passwdPath || cached.stamp !== stamp) cached = { path: passwdPath, stamp, text: readFileSync(passwdPath, 'utf8') };
-  } catch {
-    cached = undefined;
-    return undefined;
-  }
-  return findInPasswd(cached.text, name);
+  const text = accountFile(passwdPath);
+  return text === undefined ? undefined : findInPasswd(text, name);
 }

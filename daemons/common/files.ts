@@ -1,12 +1,24 @@
-// /files/browse, /files/read and /files/download, as Mesos serves them: only paths under
-// directories (or single files) that the daemon has "attached" are reachable, and a path that
-// resolves outside them (.., symlinks) is treated as not found.
-import { constants } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+// /files/browse, /files/read, /files/download and /files/debug, answering as Apache Mesos 1.11's
+// files.cpp does: only paths under directories (or single files) the daemon has "attached" are
+// reachable; a path that resolves outside its attachment (.., symlinks) is refused with 400 and a
+// path that does not exist is 404. The status codes and texts are Mesos's, since tools match them.
+import type { Stats } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
+import { accountNames } from './accounts.ts';
+import { jsonStringOfBytes, parseReadRequest, readWindow } from './files-read.ts';
 import { sendJson, sendText } from './http.ts';
+import { downloadType } from './mime-types.ts';
+import { requestQuery } from './query.ts';
+import { RawJson } from './raw-json.ts';
+
+/** Where a requested path leads: a real path, nowhere, or somewhere it may not go (with why). */
+export type Resolution = { found: string } | { notFound: true } | { invalid: string };
+
+const NOT_FOUND: Resolution = { notFound: true };
 
 /** Virtual path -> real path. Virtual paths are what clients ask for. */
 export class AttachedPaths {
@@ -22,30 +34,54 @@ export class AttachedPaths {
     if (realPath === undefined || this.attached.get(key) === realPath) this.attached.delete(key);
   }
 
-  /**
-   * Resolves a requested path to a real path inside an attached root; undefined when it is not
-   * under any attachment or escapes it.
-   */
-  async resolve(requested: string): Promise<string | undefined> {
-    const wanted = normalise(requested);
-    let best: string | undefined;
-    for (const v of this.attached.keys()) {
-      if ((wanted === v || wanted.startsWith(v === '/' ? '/' : `${v}/`)) && (best === undefined || v.length > best.length)) best = v;
-    }
-    if (best === undefined) return undefined;
-    const rootReal = this.attached.get(best)!;
-    const rest = wanted.slice(best.length).replace(/^\/+/, '');
-    let rootResolved: string;
-    let target: string;
-    try {
-      rootResolved = await realpath(rootReal);
-      target = await realpath(path.join(rootResolved, rest));
-    } catch {
-      return undefined;
-    }
-    if (target !== rootResolved && !target.startsWith(`${rootResolved}/`)) return undefined;
-    return target;
+  /** Every attachment, virtual path -> real path (/files/debug). */
+  entries(): Record<string, string> {
+    return Object.fromEntries(this.attached);
   }
+
+  /**
+   * Resolves a requested path through the longest attached virtual path it starts with, as
+   * Mesos's FilesProcess::resolve does. Empty and `.` components are skipped (Mesos only
+   * tolerates some of them); `..` is not collapsed before the match, so it is resolved on disk
+   * with the rest and refused when it leads out of the attachment.
+   */
+  async resolve(requested: string): Promise<Resolution> {
+    const parts = requested
+      .replace(/^file:\/\//, '')
+      .split('/')
+      .filter((p) => p !== '' && p !== '.');
+    for (let n = parts.length; n >= 0; n--) {
+      const root = this.attached.get(`/${parts.slice(0, n).join('/')}`);
+      if (root !== undefined) return within(root, parts.slice(n));
+    }
+    return NOT_FOUND;
+  }
+}
+
+/** `rest` (path components) under the attached `root`, confined to it. */
+async function within(root: string, rest: string[]): Promise<Resolution> {
+  let rootReal: string;
+  let rootStat: Stats;
+  try {
+    rootReal = await realpath(root);
+    rootStat = await stat(rootReal);
+  } catch {
+    return NOT_FOUND;
+  }
+  // An attached file has nothing under it.
+  if (!rootStat.isDirectory()) return rest.length === 0 ? { found: rootReal } : NOT_FOUND;
+  // Not path.join: that would collapse `..` before symlinks are followed.
+  const joined = rest.length === 0 ? rootReal : `${rootReal === '/' ? '' : rootReal}/${rest.join('/')}`;
+  let target: string;
+  try {
+    target = await realpath(joined);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return NOT_FOUND;
+    return { invalid: `Failed to determine canonical path of '${joined}': ${errnoText(err)}` };
+  }
+  const inside = rootReal === '/' || target === rootReal || target.startsWith(`${rootReal}/`);
+  return inside ? { found: target } : { invalid: `'${joined}' is inaccessible` };
 }
 
 /**
@@ -63,99 +99,157 @@ function normalise(p: string): string {
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
 
-function modeString(mode: number, isDir: boolean, isLink: boolean): string {
-  const kind = isDir ? 'd' : isLink ? 'l' : '-';
-  const bits = ['r', 'w', 'x'];
-  let out = kind;
-  for (let i = 8; i >= 0; i--) out += mode & (1 << i) ? bits[(8 - i) % 3] : '-';
+/** "permission denied" out of "EACCES: permission denied, open '/x'". */
+function errnoText(err: unknown): string {
+  return (err as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/s, '');
+}
+
+const TYPE_CHARS: [number, string][] = [
+  [0o100000, '-'],
+  [0o040000, 'd'],
+  [0o020000, 'c'],
+  [0o060000, 'b'],
+  [0o010000, 'p'],
+  [0o120000, 'l'],
+  [0o140000, 's'],
+];
+
+/** `ls -l`'s mode column: file type, then rwx for owner, group and others. */
+export function modeString(mode: number): string {
+  const type = mode & 0o170000;
+  let out = TYPE_CHARS.find(([bits]) => bits === type)?.[1] ?? '-';
+  for (let i = 8; i >= 0; i--) out += mode & (1 << i) ? 'rwx'[(8 - i) % 3] : '-';
   return out;
 }
 
-/** Upper bound of one /files/read answer, as Mesos (16 MB pages). */
-const MAX_READ_LENGTH = 16 * 1024 * 1024;
+/**
+ * A browse entry's path: the path as requested with one trailing slash taken off, then the
+ * entry's name (stout's path::join, which Mesos uses).
+ */
+export function entryPath(requested: string, name: string): string {
+  const base = requested.replace(/^file:\/\//, '');
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}/${name}`;
+}
+
+/** The 400 of a request without a path, the same for every /files endpoint. */
+const MISSING_PATH = "Expecting 'path=value' in query.\n";
 
 export function filesRouter(paths: AttachedPaths): Router {
   const router = express.Router();
 
-  const pathParam = (req: Request, res: Response): string | undefined => {
-    const p = req.query.path;
-    if (typeof p !== 'string' || p === '') {
-      sendText(res, 400, "Expecting 'path' query parameter");
+  /** The query and its `path`, or undefined once the error is answered. */
+  const pathParam = (req: Request, res: Response): { query: ReadonlyMap<string, string>; path: string } | undefined => {
+    const query = requestQuery(req);
+    if (!(query instanceof Map)) {
+      sendText(res, 400, `${query.error}.\n`);
       return undefined;
     }
-    return p;
+    const p = query.get('path');
+    if (p === undefined || p === '') {
+      sendText(res, 400, MISSING_PATH);
+      return undefined;
+    }
+    return { query, path: p };
+  };
+
+  /** Found: the real path. Otherwise answers Mesos's 400 or 404 (`notFoundText` is its body). */
+  const resolved = async (res: Response, requested: string, notFoundText = ''): Promise<string | undefined> => {
+    const r = await paths.resolve(requested);
+    if ('found' in r) return r.found;
+    if ('invalid' in r) sendText(res, 400, `${r.invalid}.\n`);
+    else sendText(res, 404, notFoundText);
+    return undefined;
   };
 
   router.get(['/files/browse', '/files/browse.json'], async (req, res) => {
-    const requested = pathParam(req, res);
-    if (requested === undefined) return;
-    const dir = await paths.resolve(requested);
-    if (!dir) return sendText(res, 404, `Path '${requested}' not found`);
-    const st = await stat(dir).catch(() => undefined);
-    if (!st?.isDirectory()) return sendText(res, 400, `Path '${requested}' is not a directory`);
+    const p = pathParam(req, res);
+    if (!p) return;
+    const dir = await resolved(res, p.path);
+    if (dir === undefined) return;
+    // A file, or a directory that cannot be listed, lists nothing (Mesos's os::ls fails).
     const names = await readdir(dir).catch(() => [] as string[]);
+    names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const accounts = accountNames();
     const entries = [];
-    const base = normalise(requested);
-    for (const name of names.sort()) {
-      const full = path.join(dir, name);
-      const ls = await lstat(full).catch(() => undefined);
-      if (!ls) continue;
+    for (const name of names) {
+      // stat, not lstat: a symlink is listed as what it points to; a dangling one is left out.
+      const st = await stat(path.join(dir, name)).catch(() => undefined);
+      if (!st) continue;
       entries.push({
-        path: `${base === '/' ? '' : base}/${name}`,
-        nlink: ls.nlink,
-        size: ls.size,
-        mtime: Math.floor(ls.mtimeMs / 1000),
-        mode: modeString(ls.mode, ls.isDirectory(), ls.isSymbolicLink()),
-        uid: String(ls.uid),
-        gid: String(ls.gid),
+        path: entryPath(p.path, name),
+        nlink: st.nlink,
+        size: st.size,
+        mtime: Math.floor(st.mtimeMs / 1000),
+        mode: modeString(st.mode),
+        uid: accounts.user(st.uid),
+        gid: accounts.group(st.gid),
       });
     }
     sendJson(req, res, entries);
   });
 
   router.get(['/files/read', '/files/read.json'], async (req, res) => {
-    const requested = pathParam(req, res);
-    if (requested === undefined) return;
-    const parseNum = (name: string, fallback: number): number | undefined => {
-      const v = req.query[name];
-      if (v === undefined) return fallback;
-      if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return undefined;
-      return Number(v);
-    };
-    const offset = parseNum('offset', -1);
-    const length = parseNum('length', -1);
-    if (offset === undefined || length === undefined) return sendText(res, 400, "Failed to parse 'offset' or 'length': expecting integers");
-    const file = await paths.resolve(requested);
-    if (!file) return sendText(res, 404, `Path '${requested}' not found`);
+    const p = pathParam(req, res);
+    if (!p) return;
+    const request = parseReadRequest(p.query);
+    if ('error' in request) return sendText(res, 400, request.error);
+    const file = await resolved(res, p.path);
+    if (file === undefined) return;
     const st = await stat(file).catch(() => undefined);
-    if (!st) return sendText(res, 404, `Path '${requested}' not found`);
-    if (st.isDirectory()) return sendText(res, 400, `Cannot read a directory: '${requested}'`);
-    // offset -1: only report the size, so a tailer can start at the end.
-    if (offset < 0) return sendJson(req, res, { offset: st.size, data: '' });
-    const want = Math.min(length < 0 ? st.size - offset : length, MAX_READ_LENGTH);
-    if (offset >= st.size || want <= 0) return sendJson(req, res, { offset, data: '' });
-    const fh = await open(file, constants.O_RDONLY);
+    if (st?.isDirectory()) return sendText(res, 400, 'Cannot read a directory.\n');
+    let fh: Awaited<ReturnType<typeof open>>;
     try {
-      const buf = Buffer.alloc(Math.min(want, st.size - offset));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      sendJson(req, res, { offset, data: buf.subarray(0, bytesRead).toString('utf8') });
+      fh = await open(file, 'r');
+    } catch (err) {
+      return sendText(res, 500, `Failed to open file at '${file}': ${errnoText(err)}.\n`);
+    }
+    try {
+      const size = (await fh.stat()).size;
+      const window = readWindow(size, request);
+      const buf = Buffer.alloc(window.count);
+      const { bytesRead } = window.count > 0 ? await fh.read(buf, 0, window.count, window.start) : { bytesRead: 0 };
+      const data = new RawJson([jsonStringOfBytes(buf.subarray(0, bytesRead))]);
+      sendJson(req, res, { offset: window.reportedOffset, data });
+    } catch (err) {
+      sendText(res, 500, `Failed to read file at '${file}': ${errnoText(err)}.\n`);
     } finally {
       await fh.close();
     }
   });
 
   router.get(['/files/download', '/files/download.json'], async (req, res) => {
-    const requested = pathParam(req, res);
-    if (requested === undefined) return;
-    const file = await paths.resolve(requested);
-    if (!file) return sendText(res, 404, `Path '${requested}' not found`);
-    const st = await stat(file).catch(() => undefined);
-    if (!st) return sendText(res, 404, `Path '${requested}' not found`);
-    if (st.isDirectory()) return sendText(res, 400, `Cannot download a directory: '${requested}'`);
-    res.setHeader('Content-Type', 'application/octet-stream');
-    res.setHeader('Content-Disposition', `attachment; filename="${path.basename(file).replace(/"/g, '')}"`);
-    res.sendFile(file, { dotfiles: 'allow' });
+    const p = pathParam(req, res);
+    if (!p) return;
+    const file = await resolved(res, p.path, '404 Not Found.');
+    if (file === undefined) return;
+    if ((await stat(file).catch(() => undefined))?.isDirectory()) return sendText(res, 400, 'Cannot download a directory.\n');
+    let fh: Awaited<ReturnType<typeof open>>;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? sendText(res, 404, '404 Not Found.') : sendText(res, 500, '500 Internal Server Error.');
+    }
+    // What the file holds now is sent, though it may grow meanwhile.
+    const size = (await fh.stat()).size;
+    const name = path.basename(file);
+    res.writeHead(200, {
+      'Content-Type': downloadType(name),
+      // Unquoted, as Mesos sends it; the name's UTF-8 bytes go out as they are (latin1 maps
+      // each to one byte), control characters, which a header cannot carry, as '_'.
+      'Content-Disposition': `attachment; filename=${Buffer.from(name.replace(/[\x00-\x1f\x7f]/g, '_')).toString('latin1')}`,
+      'Content-Length': size,
+    });
+    if (size === 0 || req.method === 'HEAD') {
+      await fh.close();
+      res.end();
+      return;
+    }
+    // pipeline: a client that leaves mid-file closes the file too.
+    pipeline(fh.createReadStream({ start: 0, end: size - 1 }), res, () => undefined);
   });
+
+  router.get('/files/debug', (req, res) => sendJson(req, res, paths.entries()));
 
   return router;
 }

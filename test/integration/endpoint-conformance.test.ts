@@ -3,14 +3,19 @@
 // (files.cpp), /metrics/snapshot's timeout, /master/teardown, and the fields of the state
 // endpoints. Each test states the Mesos source it follows.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Daemon, runMesos, startAgent, startMaster } from '../helpers/cluster.ts';
+import { type Daemon, runMesos, startAgent, startMaster, tempDir } from '../helpers/cluster.ts';
 
 let master: Daemon;
 let agent: Daemon;
+const masterLogDir = tempDir('master-log');
 
 before(async () => {
-  master = await startMaster();
+  master = await startMaster([`--log_dir=${masterLogDir}`]);
   agent = await startAgent(master);
 });
 after(async () => {
@@ -23,10 +28,29 @@ async function execute(name: string, command: string, extra: string[] = []): Pro
   assert.equal(res.code, 0, res.stdout + res.stderr);
 }
 
-async function get(daemon: Daemon, p: string): Promise<{ status: number; text: string; headers: Headers }> {
+async function get(daemon: Daemon, p: string): Promise<{ status: number; text: string; bytes: Buffer; headers: Headers }> {
   const res = await fetch(`${daemon.url}${p}`);
-  return { status: res.status, text: await res.text(), headers: res.headers };
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, text: bytes.toString('utf8'), bytes, headers: res.headers };
 }
+
+interface AgentState {
+  id: string;
+  frameworks: { id: string; executors: { id: string; directory: string }[]; completed_executors: { id: string; directory: string }[] }[];
+  completed_frameworks: AgentState['frameworks'];
+}
+
+/** The sandbox and framework of the executor that ran `taskId` (a command task's executor has its id). */
+async function sandboxOf(taskId: string): Promise<{ directory: string; frameworkId: string; agentId: string }> {
+  const state = await agent.json<AgentState>('/state');
+  for (const fw of [...state.frameworks, ...state.completed_frameworks]) {
+    const ex = [...fw.executors, ...fw.completed_executors].find((e) => e.id === taskId);
+    if (ex) return { directory: ex.directory, frameworkId: fw.id, agentId: state.id };
+  }
+  throw new Error(`no executor of ${taskId} in the agent's /state`);
+}
+
+const enc = encodeURIComponent;
 
 interface TaskJson {
   id: string;
@@ -65,4 +89,116 @@ test('/master/tasks never refuses limit, offset or order: it falls back as reado
     middle.tasks.map((t) => t.id),
     ['paged-2'],
   );
+});
+
+test('/files/read: offset and length, the 64 KiB cap, raw bytes, and the 400/404 texts of files.cpp', async () => {
+  await execute('read-files', "printf 'caf\\303\\251' > utf; head -c 70000 /dev/zero | tr '\\0' x > big; mkdir sub");
+  const { directory } = await sandboxOf('read-files');
+  const read = (q: string) => get(agent, `/files/read?${q}`);
+  const big = enc(path.join(directory, 'big'));
+
+  // No offset (the web UI's first call sends offset=-1): only the size.
+  assert.deepEqual(JSON.parse((await read(`path=${big}`)).text), { offset: 70_000, data: '' });
+  assert.deepEqual(JSON.parse((await read(`path=${big}&offset=-1&length=10`)).text), { offset: 70_000, data: '' });
+  // To the end means at most 16 pages; so does a longer length.
+  for (const q of [`path=${big}&offset=0`, `path=${big}&offset=0&length=-1`, `path=${big}&offset=0&length=100000`]) {
+    const r = JSON.parse((await read(q)).text) as { offset: number; data: string };
+    assert.equal(r.offset, 0, q);
+    assert.equal(r.data.length, 65_536, q);
+  }
+  assert.equal((JSON.parse((await read(`path=${big}&offset=65536`)).text) as { data: string }).data.length, 70_000 - 65_536);
+  // Past the end: nothing, at the offset asked.
+  assert.deepEqual(JSON.parse((await read(`path=${big}&offset=999999&length=5`)).text), { offset: 999_999, data: '' });
+
+  // A read that ends inside a UTF-8 character carries its bytes as they are.
+  const utf = enc(path.join(directory, 'utf'));
+  const head = await read(`path=${utf}&offset=0&length=4`);
+  assert.deepEqual([...head.bytes.subarray(head.bytes.length - 4)], [0x66, 0xc3, 0x22, 0x7d], 'f, the first byte of é, "}');
+  const tail = await read(`path=${utf}&offset=4&length=4`);
+  assert.ok(tail.bytes.includes(Buffer.from([0x22, 0xa9, 0x22])), 'the second byte of é alone');
+
+  // Errors, with Mesos's status codes and texts.
+  const expectError = async (q: string, status: number, text: string) => {
+    const r = await read(q);
+    assert.equal(r.status, status, q);
+    assert.equal(r.text, text, q);
+  };
+  await expectError('offset=0', 400, "Expecting 'path=value' in query.\n");
+  await expectError('path=&offset=0', 400, "Expecting 'path=value' in query.\n");
+  await expectError(`path=${big}&offset=abc`, 400, "Failed to parse offset: Failed to convert 'abc' to number.\n");
+  await expectError(`path=${big}&offset=-2`, 400, 'Negative offset provided: -2.\n');
+  await expectError(`path=${big}&offset=0&length=x`, 400, "Failed to parse length: Failed to convert 'x' to number.\n");
+  await expectError(`path=${big}&offset=0&length=-5`, 400, 'Negative length provided: -5.\n');
+  await expectError(`path=${enc(path.join(directory, 'missing'))}&offset=0`, 404, '');
+  await expectError(`path=${enc(path.join(directory, 'sub'))}&offset=0`, 400, 'Cannot read a directory.\n');
+  await expectError('path=/etc/passwd&offset=0', 404, '');
+  // Enough .. to reach /, then a file that exists: refused; a missing one would be 404.
+  const outside = await read(`path=${enc(`${directory}/${'../'.repeat(30)}etc/passwd`)}&offset=0`);
+  assert.equal(outside.status, 400);
+  assert.match(outside.text, /^'.*\/etc\/passwd' is inaccessible\.\n$/);
+  symlinkSync('/etc/passwd', path.join(directory, 'evil'));
+  assert.equal((await read(`path=${enc(path.join(directory, 'evil'))}&offset=0`)).status, 400);
+});
+
+test('/files/browse lists as files.cpp: stat of each entry, owner names, the path as asked; a file lists nothing', async () => {
+  await execute('browse-files', "mkdir sub; printf note > notes.txt; ln -s sub sublink; ln -s nowhere dangling");
+  const { directory } = await sandboxOf('browse-files');
+  type Entry = { path: string; mode: string; uid: string; gid: string; size: number; nlink: number; mtime: number };
+  const listing = JSON.parse((await get(agent, `/files/browse?path=${enc(`${directory}/`)}`)).text) as Entry[];
+  assert.deepEqual(
+    listing.map((e) => e.path),
+    ['notes.txt', 'stderr', 'stdout', 'sub', 'sublink'].map((n) => `${directory}/${n}`),
+    'sorted, the dangling symlink left out, one trailing slash of the request taken off',
+  );
+  const byName = (n: string) => listing.find((e) => e.path.endsWith(`/${n}`))!;
+  assert.equal(byName('sublink').mode[0], 'd', 'a symlink is listed as what it points to');
+  assert.equal(byName('notes.txt').size, 4);
+  // The agent runs tasks as the user it runs as here: names, not numbers, as getpwuid gives.
+  assert.equal(byName('notes.txt').uid, userInfo().username);
+  assert.equal(byName('notes.txt').gid, execFileSync('id', ['-gn']).toString().trim());
+  const file = await get(agent, `/files/browse?path=${enc(path.join(directory, 'notes.txt'))}`);
+  assert.equal(file.status, 200);
+  assert.equal(file.text, '[]');
+  const missing = await get(agent, `/files/browse?path=${enc(path.join(directory, 'nothing'))}`);
+  assert.deepEqual([missing.status, missing.text], [404, '']);
+  const none = await get(agent, '/files/browse');
+  assert.deepEqual([none.status, none.text], [400, "Expecting 'path=value' in query.\n"]);
+});
+
+test("/files/download: Mesos's headers, 404 and 400 texts", async () => {
+  await execute('download-files', 'printf note > notes.txt; mkdir sub');
+  const { directory } = await sandboxOf('download-files');
+  const notes = await get(agent, `/files/download?path=${enc(path.join(directory, 'notes.txt'))}`);
+  assert.equal(notes.status, 200);
+  assert.equal(notes.text, 'note');
+  assert.equal(notes.headers.get('content-type'), 'text/plain');
+  assert.equal(notes.headers.get('content-disposition'), 'attachment; filename=notes.txt');
+  assert.equal(notes.headers.get('content-length'), '4');
+  const stdout = await get(agent, `/files/download?path=${enc(path.join(directory, 'stdout'))}`);
+  assert.equal(stdout.headers.get('content-type'), 'application/octet-stream');
+  const missing = await get(agent, `/files/download?path=${enc(path.join(directory, 'nothing'))}`);
+  assert.deepEqual([missing.status, missing.text], [404, '404 Not Found.']);
+  const dir = await get(agent, `/files/download?path=${enc(path.join(directory, 'sub'))}`);
+  assert.deepEqual([dir.status, dir.text], [400, 'Cannot download a directory.\n']);
+});
+
+test("/files/debug lists the attachments: a sandbox under Mesos's latest-run paths, and the master's log", async () => {
+  await execute('debug-files', 'echo latest');
+  const { directory, frameworkId, agentId } = await sandboxOf('debug-files');
+  const debug = await agent.json<Record<string, string>>('/files/debug');
+  const virtual = `/frameworks/${frameworkId}/executors/debug-files/runs/latest`;
+  assert.equal(debug[virtual], directory);
+  assert.equal(debug[path.join(agent.workDir, 'slaves', agentId, virtual)], directory);
+  for (const latest of [virtual, path.join(agent.workDir, 'slaves', agentId, virtual)]) {
+    assert.equal((await agent.json<{ data: string }>(`/files/read?path=${enc(`${latest}/stdout`)}&offset=0`)).data, 'latest\n', latest);
+  }
+
+  // The master serves its log file as /master/log, which Mesos's web UI reads.
+  const masterLog = path.join(masterLogDir, 'mesos-master.INFO');
+  assert.ok(existsSync(masterLog));
+  assert.deepEqual(await master.json('/files/debug'), { '/master/log': masterLog });
+  const size = await master.json<{ offset: number }>('/files/read?path=/master/log');
+  assert.ok(size.offset > 0);
+  const log = await master.json<{ data: string }>('/files/read?path=/master/log&offset=0');
+  assert.match(log.data, /master/i);
 });
