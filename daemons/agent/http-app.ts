@@ -5,6 +5,7 @@
 import express from 'express';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import { sendJson } from '../common/http.ts';
+import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { scalar } from '../common/resources.ts';
 import { systemMetrics } from '../common/system-metrics.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
@@ -48,7 +49,7 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, mon
       build_user: 'mesos-ts',
     }),
   );
-  app.get(['/metrics/snapshot'], (req, res) => sendJson(req, res, agentMetrics(ctx)));
+  app.get(['/metrics/snapshot'], metricsSnapshotHandler(() => agentMetrics(ctx)));
   monitorRoutes(app, monitor, (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`));
   app.use(filesRouter(files));
   return app;

@@ -9,6 +9,7 @@ import { readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { isTerminalState } from '../common/mesos.ts';
 import { toStateJson } from '../common/resources.ts';
+import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
@@ -56,7 +57,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
       build_user: 'mesos-ts',
     }),
   );
-  app.get(['/metrics/snapshot', '/master/metrics/snapshot'], (req, res) => sendJson(req, res, masterMetrics(master)));
+  app.get(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(() => masterMetrics(master)));
   app.get(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
   app.get(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.get(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));

@@ -202,3 +202,14 @@ test("/files/debug lists the attachments: a sandbox under Mesos's latest-run pat
   const log = await master.json<{ data: string }>('/files/read?path=/master/log&offset=0');
   assert.match(log.data, /master/i);
 });
+
+test('/metrics/snapshot refuses a timeout that is not a duration, as libprocess does', async () => {
+  for (const daemon of [master, agent]) {
+    const bad = await get(daemon, '/metrics/snapshot?timeout=abc');
+    assert.equal(bad.status, 400, daemon.name);
+    assert.match(bad.text, /^Invalid timeout 'abc': .+\.\n$/);
+    const good = await get(daemon, '/metrics/snapshot?timeout=5secs');
+    assert.equal(good.status, 200, daemon.name);
+    assert.equal(typeof (JSON.parse(good.text) as Record<string, number>)['system/cpus_total'], 'number');
+  }
+});

@@ -2,6 +2,7 @@
 // and /master/tasks's paging (readonly_handler.cpp), including its unsigned arithmetic.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { snapshotTimeoutError } from '../../daemons/common/metrics-endpoint.ts';
 import { numifyInt } from '../../daemons/common/numify.ts';
 import { decodeQuery } from '../../daemons/common/query.ts';
 import { DEFAULT_TASK_LIMIT, pageBounds, tasksPaging } from '../../daemons/master/tasks-query.ts';
@@ -108,5 +109,15 @@ describe('/master/tasks paging as Mesos pages', () => {
     assert.deepEqual(page({ limit: '-2', offset: '1' }, 12), [1, 12]);
     assert.deepEqual(page({ limit: '-2', offset: '2' }, 12), []);
     assert.deepEqual(page({ limit: '-1', offset: '3' }, 12), []);
+  });
+});
+
+describe('/metrics/snapshot timeout (libprocess MetricsProcess::_snapshot)', () => {
+  test('absent or a duration: fine; anything else: 400 naming it', () => {
+    assert.equal(snapshotTimeoutError(new Map()), undefined);
+    for (const ok of ['5secs', '0.5secs', '100ms', '1mins', '2hrs']) assert.equal(snapshotTimeoutError(new Map([['timeout', ok]])), undefined, ok);
+    for (const bad of ['abc', '5', '5s', '', '-1secs', '1.2.3secs']) {
+      assert.match(snapshotTimeoutError(new Map([['timeout', bad]])) ?? '', new RegExp(`^Invalid timeout '${bad.replace(/\./g, '\\.')}': .+\\.\\n$`), bad);
+    }
   });
 });
