@@ -123,6 +123,13 @@ export function sendText(res: ServerResponse, status: number, message: string): 
   res.end(body);
 }
 
+/** libprocess's 405, with the Allow header RFC 7231 asks for. */
+export function methodNotAllowed(res: ServerResponse, allowed: readonly string[], method: string | undefined): void {
+  res.setHeader('Allow', allowed.join(', '));
+  const received = method === undefined ? '' : `, but received '${method}'`;
+  sendText(res, 405, `405 Method Not Allowed. Expecting one of { '${allowed.join("', '")}' }${received}.`);
+}
+
 /** Reads a request body (up to `limit` bytes; more is an error). */
 export function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -5,12 +5,12 @@ import type { RequestListener, Server, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
 import { AttachedPaths, attachDaemonLog, filesRouter } from '../common/files.ts';
-import { readBody, sendJson, sendText } from '../common/http.ts';
+import { methodNotAllowed, readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { isTerminalState } from '../common/mesos.ts';
 import { toStateJson } from '../common/resources.ts';
 import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
-import { requestQuery } from '../common/query.ts';
+import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import type { Master } from './master.ts';
@@ -65,11 +65,15 @@ export function createMasterApp(ctx: StateContext): express.Express {
   // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
   // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.
   app.get(['/master/maintenance/schedule', '/maintenance/schedule'], (req, res) => sendJson(req, res, {}));
-  app.post(['/master/teardown', '/teardown'], express.urlencoded({ extended: false }), (req, res) => {
-    const id = typeof req.body?.frameworkId === 'string' ? req.body.frameworkId : undefined;
-    if (!id) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
+  // Mesos reads the body as a query string whatever its Content-Type (Master::Http::teardown).
+  app.all(['/master/teardown', '/teardown'], rawBody, (req, res) => {
+    if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
+    const body = decodeQuery(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    if (!(body instanceof Map)) return sendText(res, 400, `Unable to decode query string: ${body.error}`);
+    const id = body.get('frameworkId');
+    if (id === undefined) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
     const fw = master.frameworks.get(id);
-    if (!fw) return sendText(res, 400, `No framework found with specified ID '${id}'`);
+    if (!fw) return sendText(res, 400, 'No framework found with specified ID');
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });

@@ -8,7 +8,8 @@ import { existsSync, symlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Daemon, runMesos, startAgent, startMaster, tempDir } from '../helpers/cluster.ts';
+import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { TestScheduler } from '../helpers/scheduler.ts';
 
 let master: Daemon;
 let agent: Daemon;
@@ -211,5 +212,34 @@ test('/metrics/snapshot refuses a timeout that is not a duration, as libprocess 
     const good = await get(daemon, '/metrics/snapshot?timeout=5secs');
     assert.equal(good.status, 200, daemon.name);
     assert.equal(typeof (JSON.parse(good.text) as Record<string, number>)['system/cpus_total'], 'number');
+  }
+});
+
+test('/master/teardown: POST only (405), the body read as a query string whatever its type, texts of http.cpp', async () => {
+  const s = new TestScheduler(master.port);
+  try {
+    const id = await s.subscribe({ name: 'to-tear-down' });
+    const teardown = async (init: RequestInit) => {
+      const res = await fetch(`${master.url}/master/teardown`, init);
+      return { status: res.status, text: await res.text(), allow: res.headers.get('allow') };
+    };
+    assert.deepEqual(await teardown({ method: 'GET' }), {
+      status: 405,
+      text: "405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.",
+      allow: 'POST',
+    });
+    const post = (body: string) => teardown({ method: 'POST', body: Buffer.from(body) });
+    assert.deepEqual(await post(''), { status: 400, text: "Missing 'frameworkId' query parameter in the request body", allow: null });
+    assert.deepEqual(await post('frameworkId=nope'), { status: 400, text: 'No framework found with specified ID', allow: null });
+    assert.equal((await post('frameworkId=%zz')).status, 400);
+    assert.match((await post('frameworkId=%zz')).text, /^Unable to decode query string: Malformed % escape/);
+    // No Content-Type at all (curl --data-binary with -H 'Content-Type:'): still read.
+    assert.deepEqual(await post(`other=1;frameworkId=${id}`), { status: 200, text: '', allow: null });
+    await waitFor('the framework completed', async () => {
+      const f = await master.json<{ frameworks: { id: string }[]; completed_frameworks: { id: string }[] }>(`/master/frameworks?framework_id=${id}`);
+      return f.frameworks.length === 0 && f.completed_frameworks.length === 1;
+    });
+  } finally {
+    s.client.close();
   }
 });
