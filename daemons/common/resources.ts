@@ -950,3 +950,21 @@ export function toStateJsonByRole(r: readonly Resource[]): Record<string, Record
   for (const [role, list] of byRole) out[role] = toStateJson(list);
   return out;
 }
+
+/**
+ * Resources as the quantities /master/roles reports (Mesos's ResourceQuantities): per name,
+ * scalars summed, ranges and sets counted in values (ports [31000-31009] are 10), names in
+ * order; a name the resources do not have is absent rather than 0.
+ */
+export function toQuantitiesJson(r: readonly Resource[]): Record<string, number> {
+  const fixed = new Map<string, number>();
+  const bump = (name: string, amount: number) => fixed.set(name, (fixed.get(name) ?? 0) + amount);
+  for (const x of r) {
+    if (x.type === 'SCALAR') bump(x.name, scalarFixed(x));
+    else if (x.type === 'RANGES') for (const g of rangeList(x).filter(validRange)) bump(x.name, toFixedPoint(g.end - g.begin + 1));
+    else if (x.type === 'SET') bump(x.name, toFixedPoint(itemList(x).length));
+  }
+  const out: Record<string, number> = {};
+  for (const name of [...fixed.keys()].sort()) out[name] = fromFixedPoint(fixed.get(name)!);
+  return out;
+}

@@ -7,17 +7,15 @@ import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-proto
 import { AttachedPaths, attachDaemonLog, filesRouter } from '../common/files.ts';
 import { methodNotAllowed, readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
-import { isTerminalState } from '../common/mesos.ts';
-import { toStateJson } from '../common/resources.ts';
 import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
-import type { Master } from './master.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
+import { rolesJson, stateSummaryJson } from './summary-json.ts';
 import { webuiRouter } from './webui.ts';
 
 function queryString(req: Request, name: string): string | undefined {
@@ -89,71 +87,6 @@ export function createMasterApp(ctx: StateContext): express.Express {
 function redirectToLeader(ctx: StateContext, _req: Request, res: Response): void {
   const { hostname, port } = ctx.master.config;
   res.redirect(307, `//${hostname}:${port}`);
-}
-
-function rolesJson(master: Master): Record<string, unknown> {
-  const roles = master.allocator.roleSummary();
-  return {
-    roles: roles.map((r) => ({
-      name: r.role,
-      weight: r.weight,
-      frameworks: r.frameworks,
-      resources: toStateJson(r.allocated),
-      allocated: toStateJson(r.allocated),
-      offered: toStateJson(
-        [...master.offers.values()].filter((o) => o.role === r.role).flatMap((o) => o.resources),
-      ),
-      reserved: toStateJson([]),
-      quota: { role: r.role, guarantee: {}, limit: {}, consumed: {} },
-    })),
-  };
-}
-
-function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
-  const m = ctx.master;
-  const counts = (tasks: Iterable<{ state: string }>) => {
-    const c: Record<string, number> = {
-      TASK_STAGING: 0,
-      TASK_STARTING: 0,
-      TASK_RUNNING: 0,
-      TASK_KILLING: 0,
-      TASK_FINISHED: 0,
-      TASK_KILLED: 0,
-      TASK_FAILED: 0,
-      TASK_LOST: 0,
-      TASK_ERROR: 0,
-      TASK_UNREACHABLE: 0,
-    };
-    for (const t of tasks) if (t.state in c) c[t.state]!++;
-    return c;
-  };
-  return {
-    hostname: m.config.hostname,
-    cluster: m.config.cluster ?? '',
-    slaves: [...m.agents.values()].map((a) => ({
-      id: a.id,
-      pid: a.pid,
-      hostname: a.hostname,
-      active: a.active,
-      resources: toStateJson(a.resources),
-      used_resources: toStateJson(m.agentUsed(a)),
-      offered_resources: toStateJson(m.agentOffered(a)),
-      framework_ids: [...new Set([...a.tasks.values()].map((t) => t.frameworkId))],
-      ...counts(a.tasks.values()),
-    })),
-    frameworks: [...m.frameworks.values()].map((f) => ({
-      id: f.id,
-      name: f.info.name,
-      pid: '',
-      used_resources: toStateJson(m.frameworkUsed(f)),
-      offered_resources: toStateJson(m.frameworkOffered(f)),
-      capabilities: (f.info.capabilities ?? []).map((c) => c.type),
-      active: f.active,
-      connected: f.connected,
-      slave_ids: [...new Set([...f.tasks.values()].filter((t) => !isTerminalState(t.state)).map((t) => t.agentId))],
-      ...counts([...f.tasks.values(), ...f.completedTasks]),
-    })),
-  };
 }
 
 /**

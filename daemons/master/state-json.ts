@@ -1,9 +1,9 @@
 // The legacy read endpoints (/master/state, /master/frameworks, /master/slaves, /master/tasks)
 // in Mesos's JSON field names, which the Apache web UI and many tools read. Resources here use
 // the flattened shape ({cpus, mem, disk, gpus, ports: "[a-b]"}), not the v1 list.
-import { isTerminalState } from '../common/mesos.ts';
+import { type Attribute, isTerminalState } from '../common/mesos.ts';
 import { RawJson } from '../common/raw-json.ts';
-import { toStateJson, toStateJsonByRole } from '../common/resources.ts';
+import { add, isReserved, reservationRole, toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
@@ -111,41 +111,58 @@ export function taskJson(task: TaskRecord): Record<string, unknown> {
   };
   if (task.info.labels) out.labels = task.info.labels.labels;
   if (task.info.container) out.container = task.info.container;
-  if (task.info.command?.user) out.user = task.info.command.user;
+  // Task.user as Mesos's createTask sets it: the command's user, else the executor's.
+  const user = task.info.command?.user ?? task.info.executor?.command?.user;
+  if (user) out.user = user;
   if (task.info.discovery) out.discovery = task.info.discovery;
   if (task.info.health_check) out.health_check = task.info.health_check;
   if (task.unreachableTime !== undefined) out.unreachable_time = { nanoseconds: task.unreachableTime * 1e6 };
   return out;
 }
 
-export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed = false): Record<string, unknown> {
-  const master = ctx.master;
-  const used = toStateJson(master.frameworkUsed(fw));
-  const active: TaskRecord[] = [];
-  const terminal: TaskRecord[] = [];
-  for (const t of fw.tasks.values()) (isTerminalState(t.state) && completed ? terminal : active).push(t);
+/**
+ * A framework's summary, the first fields of every framework Mesos lists (json of
+ * Summary<Framework>). `pid` is left out: every framework here speaks the HTTP API, whose
+ * frameworks Mesos lists without one.
+ */
+export function frameworkSummaryJson(ctx: StateContext, fw: FrameworkRecord): Record<string, unknown> {
   const info = fw.info;
-  const out: Record<string, unknown> = {
+  return {
     id: fw.id,
     name: info.name,
-    pid: '',
-    used_resources: used,
-    offered_resources: toStateJson(master.frameworkOffered(fw)),
+    used_resources: toStateJson(ctx.master.frameworkUsed(fw)),
+    offered_resources: toStateJson(ctx.master.frameworkOffered(fw)),
     capabilities: (info.capabilities ?? []).map((c) => c.type),
     hostname: info.hostname ?? '',
     webui_url: info.webui_url ?? '',
     active: fw.active,
     connected: fw.connected,
     recovered: fw.recovered ?? false,
+  };
+}
+
+/**
+ * A framework as Mesos's FullFrameworkWriter writes it: the summary, then `role` or `roles` by
+ * the MULTI_ROLE capability, as the FrameworkInfo has it, and `resources` as used plus offered.
+ */
+export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed = false): Record<string, unknown> {
+  const master = ctx.master;
+  const active: TaskRecord[] = [];
+  const terminal: TaskRecord[] = [];
+  for (const t of fw.tasks.values()) (isTerminalState(t.state) && completed ? terminal : active).push(t);
+  const info = fw.info;
+  const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
+  return {
+    ...frameworkSummaryJson(ctx, fw),
     user: info.user,
     failover_timeout: info.failover_timeout ?? 0,
     checkpoint: info.checkpoint ?? false,
     registered_time: secs(fw.registeredTime),
     unregistered_time: secs(fw.unregisteredTime) ?? 0,
-    resources: used,
-    role: fw.roles.length === 1 ? fw.roles[0] : undefined,
-    roles: fw.roles,
     principal: info.principal,
+    resources: toStateJson(add(master.frameworkUsed(fw), master.frameworkOffered(fw))),
+    reregistered_time: secs(fw.reregisteredTime),
+    ...(multiRole ? { roles: fw.roles } : { role: fw.roles[0] ?? '*' }),
     tasks: tasksRaw(active),
     unreachable_tasks: tasksRaw(fw.unreachableTasks.values()),
     completed_tasks: tasksRaw([...terminal, ...fw.completedTasks]),
@@ -156,19 +173,17 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
         {
           id,
           framework_id: fw.id,
-          slave_id: rec.agentId,
           allocation_info: { role: rec.role },
+          slave_id: rec.agentId,
           resources: toStateJson(rec.resources),
         },
       ];
     }),
     executors: [],
+    labels: info.labels?.labels,
+    // The framework's offer constraints are not kept here, so there are none to show.
+    offer_constraints: {},
   };
-  if (fw.reregisteredTime !== undefined) out.reregistered_time = secs(fw.reregisteredTime);
-  if (info.labels) out.labels = info.labels.labels;
-  if (out.role === undefined) delete out.role;
-  if (out.principal === undefined) delete out.principal;
-  return out;
 }
 
 /**
@@ -209,14 +224,14 @@ function agentHead(agent: AgentRecord): string {
     registered_time: secs(agent.registeredTime),
     resources: toStateJson(agent.resources),
     reserved_resources: toStateJsonByRole(agent.resources),
-    unreserved_resources: toStateJson(agent.resources.filter((r) => (r.reservations?.length ?? 0) === 0 && (r.role ?? '*') === '*')),
-    attributes: attributesJson(agent),
+    unreserved_resources: toStateJson(agent.resources.filter((r) => !isReserved(r))),
+    attributes: attributesJson(agent.attributes),
     active: agent.active,
-    deactivated: !agent.active,
+    // Deactivated by an operator (drain, DEACTIVATE_AGENT), which this master does not do; a
+    // disconnected agent is only inactive, as in Mesos.
+    deactivated: false,
     version: agent.version,
     capabilities: agent.capabilities,
-    reserved_resources_full: {},
-    unreserved_resources_full: agent.resources,
   };
   if (agent.reregisteredTime !== undefined) fixed.reregistered_time = secs(agent.reregisteredTime);
   const head = `${JSON.stringify(fixed).slice(0, -1)},`;
@@ -224,22 +239,44 @@ function agentHead(agent: AgentRecord): string {
   return head;
 }
 
-export function agentJson(ctx: StateContext, agent: AgentRecord): RawJson {
+/**
+ * An agent as Mesos's SlaveWriter writes it (/master/state, /master/state-summary), with `extra`
+ * fields after its own.
+ */
+export function agentJson(ctx: StateContext, agent: AgentRecord, extra: Record<string, unknown> = {}): RawJson {
   const master = ctx.master;
-  const used = master.agentUsed(agent);
-  const offered = master.agentOffered(agent);
   const changing = JSON.stringify({
-    used_resources: toStateJson(used),
-    offered_resources: toStateJson(offered),
-    used_resources_full: used,
-    offered_resources_full: offered,
+    used_resources: toStateJson(master.agentUsed(agent)),
+    offered_resources: toStateJson(master.agentOffered(agent)),
+    ...extra,
   });
   return new RawJson([agentHead(agent), changing.slice(1)]);
 }
 
-function attributesJson(agent: AgentRecord): Record<string, string | number> {
+/**
+ * What /master/slaves adds to each agent (SlavesWriter::writeSlave): its resources in full, as
+ * resource objects, for operators to unreserve and destroy with.
+ */
+function agentFullResources(ctx: StateContext, agent: AgentRecord): Record<string, unknown> {
+  const reserved: Record<string, unknown[]> = {};
+  for (const r of agent.resources) {
+    const role = reservationRole(r);
+    if (role === '*') continue;
+    const list = reserved[role] ?? [];
+    list.push(r);
+    reserved[role] = list;
+  }
+  return {
+    reserved_resources_full: reserved,
+    unreserved_resources_full: agent.resources.filter((r) => !isReserved(r)),
+    used_resources_full: ctx.master.agentUsed(agent),
+    offered_resources_full: ctx.master.agentOffered(agent),
+  };
+}
+
+function attributesJson(attributes: readonly Attribute[]): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  for (const a of agent.attributes) {
+  for (const a of attributes) {
     if (a.type === 'SCALAR' && a.scalar) out[a.name] = a.scalar.value;
     else if (a.type === 'TEXT' && a.text) out[a.name] = a.text.value;
     else if (a.type === 'RANGES' && a.ranges) out[a.name] = `[${a.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
@@ -285,16 +322,25 @@ function masterHeader(ctx: StateContext): Record<string, unknown> {
   return out;
 }
 
-/** Agents the registry knows that have not re-registered with this master yet. */
-function recoveredSlavesJson(m: Master): Record<string, unknown>[] {
-  return [...m.recoveredAgents.values()].map((a) => ({
-    id: a.id,
-    pid: a.pid,
-    hostname: a.hostname,
-    port: a.port,
-    resources: toStateJson(a.resources),
-    registered_time: a.registeredTime / 1000,
-  }));
+/**
+ * Agents the registry knows that have not re-registered with this master yet: Mesos lists their
+ * SlaveInfo (id, hostname, port, attributes); pid, resources and registered_time are extra.
+ */
+function recoveredSlavesJson(m: Master, agentId?: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const a of m.recoveredAgents.values()) {
+    if (agentId !== undefined && a.id !== agentId) continue;
+    out.push({
+      id: a.id,
+      hostname: a.hostname,
+      port: a.port,
+      attributes: attributesJson(a.attributes),
+      pid: a.pid,
+      resources: toStateJson(a.resources),
+      registered_time: a.registeredTime / 1000,
+    });
+  }
+  return out;
 }
 
 export function stateJson(ctx: StateContext): Record<string, unknown> {
@@ -323,8 +369,8 @@ export function frameworksJson(ctx: StateContext, frameworkId?: string): Record<
 export function slavesJson(ctx: StateContext, agentId?: string): Record<string, unknown> {
   const m = ctx.master;
   return {
-    slaves: [...m.agents.values()].filter((a) => agentId === undefined || a.id === agentId).map((a) => agentJson(ctx, a)),
-    recovered_slaves: recoveredSlavesJson(m),
+    slaves: [...m.agents.values()].filter((a) => agentId === undefined || a.id === agentId).map((a) => agentJson(ctx, a, agentFullResources(ctx, a))),
+    recovered_slaves: recoveredSlavesJson(m, agentId),
   };
 }
 

@@ -243,3 +243,48 @@ test('/master/teardown: POST only (405), the body read as a query string whateve
     s.client.close();
   }
 });
+
+test('state endpoints carry the fields readonly_handler.cpp writes: role/roles, no pid, resources, offer_constraints, full resources, summaries, role quantities', async () => {
+  const multi = new TestScheduler(master.port);
+  const plain = new TestScheduler(master.port);
+  try {
+    const multiId = await multi.subscribe({ name: 'multi-role', roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }], principal: 'ops' });
+    await multi.nextOffer();
+    const plainId = await plain.subscribe({ name: 'plain' });
+    type Fw = Record<string, unknown> & { resources: { cpus: number }; used_resources: { cpus: number }; offered_resources: { cpus: number } };
+    const fw = async (id: string) => (await master.json<{ frameworks: Fw[] }>(`/master/frameworks?framework_id=${id}`)).frameworks[0]!;
+    const m = await fw(multiId);
+    assert.deepEqual(m.roles, ['a', 'b']);
+    assert.equal('role' in m, false, 'a MULTI_ROLE framework has roles only');
+    assert.equal('pid' in m, false, 'HTTP frameworks have no pid');
+    assert.equal(m.principal, 'ops');
+    assert.deepEqual(m.offer_constraints, {});
+    assert.ok(m.offered_resources.cpus > 0, 'it holds an offer');
+    assert.equal(m.resources.cpus, m.used_resources.cpus + m.offered_resources.cpus, 'resources = used + offered');
+    const p = await fw(plainId);
+    assert.equal(p.role, '*');
+    assert.equal('roles' in p, false);
+
+    const state = await master.json<{ slaves: Record<string, unknown>[] }>('/master/state');
+    const slaves = await master.json<{ slaves: Record<string, unknown>[] }>(`/master/slaves?slave_id=${String(state.slaves[0]!.id)}`);
+    assert.equal('unreserved_resources_full' in state.slaves[0]!, false, '/master/state lists agents without the full resources');
+    assert.ok(Array.isArray(slaves.slaves[0]!.unreserved_resources_full), '/master/slaves lists them');
+    assert.deepEqual(slaves.slaves[0]!.reserved_resources_full, {});
+    assert.equal(state.slaves[0]!.deactivated, false);
+
+    const summary = await master.json<{ slaves: Record<string, unknown>[]; frameworks: Record<string, unknown>[] } & Record<string, unknown>>('/master/state-summary');
+    assert.equal('cluster' in summary, false, 'no cluster field without --cluster');
+    const summaryFw = summary.frameworks.find((f) => f.id === multiId)!;
+    assert.equal('pid' in summaryFw, false);
+    assert.deepEqual([summaryFw.hostname, summaryFw.recovered, summaryFw.webui_url], ['', false, '']);
+    for (const k of ['port', 'attributes', 'registered_time', 'version', 'deactivated', 'capabilities', 'unreserved_resources']) assert.ok(k in summary.slaves[0]!, k);
+
+    const roles = await master.json<{ roles: { name: string; offered: Record<string, number>; resources: Record<string, number> }[] }>('/master/roles');
+    const offeredRole = roles.roles.find((r) => (r.offered.cpus ?? 0) > 0)!;
+    assert.equal(offeredRole.offered.ports, 1001, 'ports [31000-32000] count as 1001');
+    assert.equal('gpus' in offeredRole.offered, false, 'quantities list what there is');
+  } finally {
+    multi.client.close();
+    plain.client.close();
+  }
+});

@@ -12,7 +12,8 @@ import { CallError, FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '..
 import { masterMetrics } from '../../daemons/master/metrics.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
-import { forgetStateJson, stateJson } from '../../daemons/master/state-json.ts';
+import { forgetStateJson, frameworksJson, slavesJson, stateJson } from '../../daemons/master/state-json.ts';
+import { rolesJson, stateSummaryJson } from '../../daemons/master/summary-json.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 
 const CONFIG: MasterConfig = TEST_MASTER_CONFIG;
@@ -1174,7 +1175,7 @@ describe('Master core: /master/state text', () => {
     assert.deepEqual(tasksOf().map((t) => [t.id, t.state, t.statuses.length]), [['t1', 'TASK_FINISHED', 2]]);
   });
 
-  test("an agent's fields serialized once are serialized again when it is deactivated or re-registers", () => {
+  test("an agent's fields serialized once are serialized again when it goes inactive or re-registers", () => {
     const master = newMaster();
     const { agent } = register(master, { hostname: 'first.example.com', attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }] });
     const ctx = { master, flags: {}, buildTime: 0 };
@@ -1183,7 +1184,8 @@ describe('Master core: /master/state text', () => {
     const pick = (s: Slave) => [s.hostname, s.active, s.deactivated, s.reregistered_time, s.attributes.rack, s.resources.cpus];
     assert.deepEqual(pick(slave()), ['first.example.com', true, false, undefined, 'r1', agent.resources.find((r) => r.name === 'cpus')?.scalar?.value]);
     agent.active = false;
-    assert.deepEqual(pick(slave()).slice(1, 3), [false, true], 'deactivated');
+    // Disconnected: inactive, but not deactivated, which in Mesos is an operator's doing.
+    assert.deepEqual(pick(slave()).slice(1, 3), [false, false], 'inactive');
     agent.active = true;
     agent.reregisteredTime = 5000;
     assert.deepEqual(pick(slave()).slice(0, 4), ['first.example.com', true, false, 5], 're-registered');
@@ -1192,5 +1194,107 @@ describe('Master core: /master/state text', () => {
     const cached = jsonText(stateJson(ctx));
     forgetStateJson();
     assert.equal(cached, jsonText(stateJson(ctx)), 'the same document as a cold call');
+  });
+});
+
+describe('Master core: read-only endpoints as Mesos writes them (readonly_handler.cpp)', () => {
+  type Json = Record<string, unknown>;
+  const doc = (value: unknown) => JSON.parse(jsonText(value)) as Json;
+
+  test('frameworks: no pid (HTTP frameworks), role or roles by MULTI_ROLE, resources = used + offered, offer_constraints', async () => {
+    const master = newMaster();
+    const single = subscribe(master, frameworkInfo({ name: 'single', role: 'web', principal: 'ops' }));
+    const multi = subscribe(master, frameworkInfo({ name: 'multi', roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }] }));
+    const { agent } = register(master);
+    await allocation();
+    const ctx = { master, flags: {}, buildTime: 0 };
+    const held = [single, multi].find((f) => f.fw.offers.size > 0)!;
+    const offer = currentOffer(master, held.sink, agent.id);
+    launch(master, held.fw, [offer.id.value], [taskInfo('t1', agent.id, 'cpus:0.5;mem:128')]);
+    await allocation();
+    const frameworks = (doc(frameworksJson(ctx)).frameworks as Json[]).sort((x, y) => String(x.name).localeCompare(String(y.name)));
+    const [m, s] = frameworks as [Json, Json];
+    assert.equal('pid' in s || 'pid' in m, false);
+    assert.equal(s.role, 'web');
+    assert.equal('roles' in s, false);
+    assert.deepEqual(m.roles, ['a', 'b']);
+    assert.equal('role' in m, false);
+    assert.equal(s.principal, 'ops');
+    assert.deepEqual(s.offer_constraints, {});
+    for (const f of frameworks) {
+      const used = f.used_resources as { cpus: number; mem: number };
+      const offered = f.offered_resources as { cpus: number; mem: number };
+      const total = f.resources as { cpus: number; mem: number };
+      assert.equal(total.cpus, used.cpus + offered.cpus, String(f.name));
+      assert.equal(total.mem, used.mem + offered.mem, String(f.name));
+    }
+    assert.ok(frameworks.some((f) => (f.offered_resources as { cpus: number }).cpus > 0), 'some framework holds an offer');
+    const one = doc(frameworksJson(ctx, multi.fw.id));
+    assert.deepEqual(
+      (one.frameworks as Json[]).map((f) => f.id),
+      [multi.fw.id],
+    );
+  });
+
+  test('agents: not deactivated when only disconnected; full resources only in /master/slaves; recovered agents filtered by slave_id', () => {
+    const master = newMaster();
+    const resources = parseResources('cpus:2;mem:1024;disk(web):100;ports:[31000-31010]');
+    const { agent } = register(master, { resources, attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }] });
+    const ctx = { master, flags: {}, buildTime: 0 };
+    const stateSlave = (doc(stateJson(ctx)).slaves as Json[])[0]!;
+    assert.equal(stateSlave.deactivated, false);
+    for (const k of ['reserved_resources_full', 'unreserved_resources_full', 'used_resources_full', 'offered_resources_full']) {
+      assert.equal(k in stateSlave, false, `/master/state has no ${k}`);
+    }
+    const slaves = doc(slavesJson(ctx, agent.id));
+    const full = (slaves.slaves as Json[])[0]!;
+    assert.deepEqual(Object.keys(full.reserved_resources_full as Json), ['web']);
+    assert.equal((full.unreserved_resources_full as { name: string }[]).some((r) => r.name === 'disk'), false, 'reserved disk is not unreserved');
+    assert.ok(Array.isArray(full.used_resources_full) && Array.isArray(full.offered_resources_full));
+
+    master.recoveredAgents.set('gone-1', { id: 'gone-1', hostname: 'gone.test', port: 5051, pid: 'slave(1)@10.0.0.9:5051', resources: [], attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r9' } }], registeredTime: 1000 });
+    assert.deepEqual(
+      (doc(slavesJson(ctx, agent.id)).recovered_slaves as Json[]).map((a) => a.id),
+      [],
+      'the slave_id filter applies to recovered agents too',
+    );
+    const recovered = doc(slavesJson(ctx, 'gone-1'));
+    assert.deepEqual(recovered.slaves, []);
+    assert.deepEqual((recovered.recovered_slaves as Json[])[0]!.attributes, { rack: 'r9' });
+  });
+
+  test('state-summary: agent fields of /master/state, counts from the frameworks tasks (completed too), no cluster unless set', async () => {
+    const { master, fw, agent } = await clusterWithRunningTask(frameworkInfo({ hostname: 'sched.test', webui_url: 'http://sched.test' }));
+    const finished = agentStatus('t1', 'TASK_FINISHED');
+    master.statusUpdate(agent, fw.id, finished);
+    master.acknowledge(fw, agent.id, 't1', finished.uuid!);
+    const ctx = { master, flags: {}, buildTime: 0 };
+    const summary = doc(stateSummaryJson(ctx));
+    assert.equal('cluster' in summary, false);
+    const slave = (summary.slaves as Json[])[0]!;
+    for (const k of ['port', 'attributes', 'registered_time', 'reserved_resources', 'unreserved_resources', 'deactivated', 'version', 'capabilities']) assert.ok(k in slave, k);
+    assert.equal(slave.TASK_FINISHED, 1, "the agent's finished task counts");
+    assert.deepEqual(slave.framework_ids, [fw.id]);
+    const f = (summary.frameworks as Json[])[0]!;
+    assert.equal('pid' in f, false);
+    assert.deepEqual([f.hostname, f.webui_url, f.recovered, f.TASK_FINISHED, f.TASK_RUNNING], ['sched.test', 'http://sched.test', false, 1, 0]);
+    assert.deepEqual(f.slave_ids, [agent.id]);
+    assert.equal(doc(stateSummaryJson({ ...ctx, master: newMaster({ cluster: 'c1' }) })).cluster, 'c1');
+  });
+
+  test('roles: quantities (ranges and sets counted, absent names left out), resources = allocated + offered', async () => {
+    const { master, fw } = await clusterWithRunningTask();
+    // The first agent's rest is refused for a while after the launch: a second one is offered.
+    register(master, { hostname: 'agent2.test', pid: 'slave(1)@10.0.0.3:5051' });
+    await allocation();
+    const role = (doc(rolesJson(master)).roles as Json[]).find((r) => r.name === '*')!;
+    const allocated = role.allocated as Record<string, number>;
+    assert.deepEqual(allocated, { cpus: 0.5, mem: 128 });
+    const offered = role.offered as Record<string, number>;
+    assert.equal(offered.ports, 11, 'ports [31000-31010] are 11');
+    assert.equal('gpus' in offered, false);
+    assert.deepEqual(role.resources, { cpus: 0.5 + offered.cpus!, mem: 128 + offered.mem!, ports: 11 });
+    assert.deepEqual(role.quota, { role: '*', guarantee: {}, limit: {}, consumed: { cpus: 0.5, mem: 128 } });
+    assert.deepEqual(role.frameworks, [fw.id]);
   });
 });
