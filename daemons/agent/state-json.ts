@@ -1,7 +1,8 @@
-// The agent's /state (also /slave(1)/state) in Mesos's JSON field names: the web UI finds
-// sandboxes through `executors[].directory`.
-import { isTerminalState } from '../common/mesos.ts';
-import { toStateJson, toStateJsonByRole } from '../common/resources.ts';
+// The agent's /state (also /slave(1)/state) in the fields Mesos 1.11's agent writes
+// (Http::state, FrameworkWriter and ExecutorWriter in src/slave/http.cpp, json(Task) in
+// src/common/http.cpp): the web UI finds sandboxes through `executors[].directory`.
+import { type Labels, type Resource, type TaskStatus, isTerminalState } from '../common/mesos.ts';
+import { add, allocationRole, isReserved, reservationRole, sum, toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Agent } from './agent.ts';
 import type { AgentExecutor, AgentFramework, AgentTask } from './records.ts';
@@ -12,20 +13,68 @@ export interface AgentStateContext {
   buildTime: number;
 }
 
+/** Tasks hold resources of one role (MESOS-6636): that role, '' when they carry none. */
+function roleOf(resources: readonly Resource[] | undefined): string {
+  const first = resources?.[0];
+  return (first && allocationRole(first)) ?? '';
+}
+
+function statusJson(s: TaskStatus): Record<string, unknown> {
+  return {
+    state: s.state,
+    timestamp: s.timestamp,
+    labels: s.labels?.labels,
+    container_status: s.container_status,
+    healthy: s.healthy,
+  };
+}
+
+/** A task the executor was given (json of Task). */
 function taskJson(agent: Agent, task: AgentTask): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    id: task.info.task_id.value,
-    name: task.info.name,
+  const info = task.info;
+  return {
+    id: info.task_id.value,
+    name: info.name,
     framework_id: task.frameworkId,
     executor_id: task.executorId,
     slave_id: agent.id ?? '',
     state: task.state,
-    resources: toStateJson(task.info.resources ?? []),
-    statuses: task.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp, ...(s.container_status ? { container_status: s.container_status } : {}) })),
+    resources: toStateJson(info.resources ?? []),
+    role: roleOf(info.resources),
+    statuses: task.statuses.map(statusJson),
+    // Task.user as Mesos's createTask sets it: the command's user, else the executor's.
+    user: info.command?.user ?? info.executor?.command?.user,
+    labels: info.labels?.labels,
+    discovery: info.discovery,
+    container: info.container,
+    health_check: info.health_check,
   };
-  if (task.info.labels) out.labels = task.info.labels.labels;
-  if (task.info.container) out.container = task.info.container;
-  return out;
+}
+
+/**
+ * A task still waiting for its executor: json of its TaskInfo, as Mesos lists queued tasks, and
+ * its state (TASK_STAGING), which Mesos leaves out.
+ */
+function queuedTaskJson(agent: Agent, task: AgentTask): Record<string, unknown> {
+  const info = task.info;
+  return {
+    id: info.task_id.value,
+    name: info.name,
+    slave_id: agent.id ?? '',
+    resources: toStateJson(info.resources ?? []),
+    role: roleOf(info.resources),
+    command: info.command,
+    executor_id: info.executor?.executor_id.value,
+    discovery: info.discovery,
+    state: task.state,
+  };
+}
+
+/** The executor's own resources and those of its tasks that are not terminal yet. */
+function executorAllocated(ex: AgentExecutor): Resource[] {
+  const lists: (readonly Resource[])[] = [ex.info.resources ?? []];
+  for (const t of ex.tasks.values()) if (!isTerminalState(t.state)) lists.push(t.info.resources ?? []);
+  return sum(lists);
 }
 
 function executorJson(agent: Agent, ex: AgentExecutor): Record<string, unknown> {
@@ -35,37 +84,54 @@ function executorJson(agent: Agent, ex: AgentExecutor): Record<string, unknown> 
   // A custom executor's tasks wait in its queue until it has subscribed and been sent them.
   const waiting = ex.custom?.queued;
   for (const t of ex.tasks.values()) (isTerminalState(t.state) ? completed : waiting?.has(t.info.task_id.value) ? queued : tasks).push(t);
-  let resources = ex.info.resources ?? [];
-  for (const t of ex.tasks.values()) resources = resources.concat(t.info.resources ?? []);
+  // The ExecutorInfo's type; for an executor given without one, the kind this agent runs it as.
+  // A command executor's ExecutorInfo (made by the agent) has none, and Mesos writes none.
+  const type = ex.info.type ?? (ex.kind === 'COMMAND' ? undefined : ex.kind);
   return {
     id: ex.id,
     name: ex.info.name ?? '',
-    source: (ex.info as { source?: string }).source ?? '',
+    source: typeof ex.info.source === 'string' ? ex.info.source : '',
     container: ex.containerId,
     directory: ex.directory,
-    type: ex.kind === 'DEFAULT' ? 'DEFAULT' : ex.kind === 'CUSTOM' ? 'CUSTOM' : 'UNKNOWN',
-    resources: toStateJson(resources),
+    resources: toStateJson(executorAllocated(ex)),
+    // Command executors have no resources of their own, and so no role.
+    role: ex.info.resources?.length ? roleOf(ex.info.resources) : undefined,
+    labels: (ex.info.labels as Labels | undefined)?.labels,
+    type,
     tasks: tasks.map((t) => taskJson(agent, t)),
-    queued_tasks: queued.map((t) => taskJson(agent, t)),
+    queued_tasks: queued.map((t) => queuedTaskJson(agent, t)),
     completed_tasks: completed.map((t) => taskJson(agent, t)),
   };
 }
 
 function frameworkJson(agent: Agent, fw: AgentFramework): Record<string, unknown> {
-  const roles = fw.info.roles?.length ? fw.info.roles : [fw.info.role ?? '*'];
+  const info = fw.info;
+  const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
   return {
     id: fw.id,
-    name: fw.info.name,
-    user: fw.info.user,
-    hostname: fw.info.hostname ?? '',
-    failover_timeout: fw.info.failover_timeout ?? 0,
-    checkpoint: fw.info.checkpoint ?? false,
-    role: roles[0],
-    roles,
-    capabilities: (fw.info.capabilities ?? []).map((c) => c.type),
+    name: info.name,
+    user: info.user,
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint ?? false,
+    hostname: info.hostname ?? '',
+    principal: info.principal,
+    // As the FrameworkInfo has it: `roles` for a MULTI_ROLE framework, else `role`.
+    ...(multiRole ? { roles: info.roles ?? [] } : { role: info.role ?? '*' }),
+    capabilities: (info.capabilities ?? []).map((c) => c.type),
     executors: [...fw.executors.values()].map((e) => executorJson(agent, e)),
     completed_executors: fw.completedExecutors.map((e) => executorJson(agent, e)),
   };
+}
+
+/** Reserved resources by their role, as resource objects (`reserved_resources_full`). */
+function reservedByRole(resources: readonly Resource[]): Record<string, Resource[]> {
+  const out: Record<string, Resource[]> = {};
+  for (const r of resources) {
+    if (!isReserved(r)) continue;
+    const role = reservationRole(r);
+    out[role] = [...(out[role] ?? []), r];
+  }
+  return out;
 }
 
 export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> {
@@ -77,7 +143,10 @@ export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> 
     else if (attr.type === 'RANGES' && attr.ranges) attributes[attr.name] = `[${attr.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
     else if (attr.type === 'SET' && attr.set) attributes[attr.name] = `{${attr.set.item.join(', ')}}`;
   }
-  const out: Record<string, unknown> = {
+  let allocated: Resource[] = [];
+  for (const fw of a.frameworks.values()) for (const ex of fw.executors.values()) allocated = add(allocated, executorAllocated(ex));
+  const total = a.config.resources;
+  return {
     version: MESOS_API_VERSION,
     mesos_ts_version: PROJECT_VERSION,
     build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
@@ -88,19 +157,21 @@ export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> 
     pid: a.pid,
     hostname: a.config.hostname,
     capabilities: a.registration().capabilities ?? [],
-    resources: toStateJson(a.config.resources),
-    reserved_resources: toStateJsonByRole(a.config.resources),
-    unreserved_resources: toStateJson(a.config.resources.filter((r) => (r.reservations?.length ?? 0) === 0 && (r.role ?? '*') === '*')),
-    reserved_resources_full: {},
-    unreserved_resources_full: a.config.resources,
+    resources: toStateJson(total),
+    reserved_resources: toStateJsonByRole(total),
+    unreserved_resources: toStateJson(total.filter((r) => !isReserved(r))),
+    reserved_resources_full: reservedByRole(total),
+    unreserved_resources_full: total.filter((r) => !isReserved(r)),
+    reserved_resources_allocated: toStateJsonByRole(allocated),
+    unreserved_resources_allocated: toStateJson(allocated.filter((r) => !isReserved(r))),
+    resource_providers: [],
     attributes,
-    master_hostname: a.masterHostname ?? '',
+    // Only while a master is known, as Mesos writes it.
+    master_hostname: a.masterHostname || undefined,
+    log_dir: ctx.flags.log_dir || undefined,
+    external_log_file: ctx.flags.external_log_file || undefined,
     flags: ctx.flags,
     frameworks: [...a.frameworks.values()].map((f) => frameworkJson(a, f)),
     completed_frameworks: a.completedFrameworks.map((f) => frameworkJson(a, f)),
-    resource_providers: [],
   };
-  if (ctx.flags.log_dir) out.log_dir = ctx.flags.log_dir;
-  if (ctx.flags.external_log_file) out.external_log_file = ctx.flags.external_log_file;
-  return out;
 }

@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
-import { TestScheduler } from '../helpers/scheduler.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 let master: Daemon;
 let agent: Daemon;
@@ -286,5 +286,44 @@ test('state endpoints carry the fields readonly_handler.cpp writes: role/roles, 
   } finally {
     multi.client.close();
     plain.client.close();
+  }
+});
+
+test("the agent's /state carries the fields slave/http.cpp writes: roles or role, principal, task roles, executor type only when set", async () => {
+  const s = new TestScheduler(master.port);
+  try {
+    const id = await s.subscribe({ name: 'agent-fields', roles: ['a'], capabilities: [{ type: 'MULTI_ROLE' }], principal: 'ops' });
+    const offer = await s.nextOffer();
+    const t = task('labelled', offer, 'sleep 60', 0.25, 32);
+    t.resources = t.resources!.map((r) => ({ ...r, allocation_info: { role: 'a' } }));
+    t.labels = { labels: [{ key: 'k', value: 'v' }] };
+    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [t] } }] } });
+    await s.waitState('labelled', 'TASK_RUNNING');
+    type Task = { id: string; role: string; labels?: unknown };
+    type Executor = { id: string; tasks: Task[] } & Record<string, unknown>;
+    type State = {
+      frameworks: ({ id: string; executors: Executor[] } & Record<string, unknown>)[];
+      unreserved_resources_allocated: { cpus: number };
+      reserved_resources_allocated: Record<string, unknown>;
+      master_hostname?: string;
+    };
+    const state = await agent.json<State>('/slave(1)/state');
+    const fw = state.frameworks.find((f) => f.id === id)!;
+    assert.deepEqual(fw.roles, ['a']);
+    assert.equal('role' in fw, false, 'a MULTI_ROLE framework has roles only');
+    assert.equal(fw.principal, 'ops');
+    const ex = fw.executors.find((e) => e.id === 'labelled')!;
+    assert.equal('type' in ex, false, "a command executor's ExecutorInfo has no type");
+    assert.equal('role' in ex, false, 'nor resources of its own, so no role');
+    assert.deepEqual(
+      ex.tasks.map((x) => [x.id, x.role, x.labels]),
+      [['labelled', 'a', [{ key: 'k', value: 'v' }]]],
+    );
+    assert.ok(state.unreserved_resources_allocated.cpus >= 0.25);
+    assert.deepEqual(state.reserved_resources_allocated, {});
+    assert.equal(typeof state.master_hostname, 'string');
+  } finally {
+    await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+    s.client.close();
   }
 });
