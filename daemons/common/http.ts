@@ -15,7 +15,10 @@ export type MediaType = typeof APPLICATION_JSON | typeof APPLICATION_PROTOBUF;
 /** A jsonp callback must be a plain JavaScript name, so it cannot smuggle script into the page. */
 const JSONP_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
-/** Sends a JSON document, or `callback(json);` when the query has `jsonp=callback` (Mesos web UI). */
+/**
+ * Sends a JSON document, or `callback(json)` when the query has `jsonp=callback` (Mesos web UI),
+ * written as libprocess writes it: no semicolon after.
+ */
 export function sendJson(req: Request, res: Response, body: unknown, status = 200): void {
   const jsonp = typeof req.query.jsonp === 'string' ? req.query.jsonp : undefined;
   const pieces = typeof body === 'string' ? [body] : jsonPieces(body);
@@ -24,7 +27,7 @@ export function sendJson(req: Request, res: Response, body: unknown, status = 20
       res.status(400).type('text/plain').send(`Invalid 'jsonp' callback name '${jsonp.slice(0, 64)}'`);
       return;
     }
-    sendMaybeGzipped(req, res, status, 'text/javascript', [`${jsonp}(`, ...pieces, ');']);
+    sendMaybeGzipped(req, res, status, 'text/javascript', [`${jsonp}(`, ...pieces, ')']);
     return;
   }
   sendMaybeGzipped(req, res, status, APPLICATION_JSON, pieces);

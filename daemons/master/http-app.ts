@@ -18,9 +18,10 @@ import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } f
 import { rolesJson, stateSummaryJson } from './summary-json.ts';
 import { webuiRouter } from './webui.ts';
 
+/** A query parameter as libprocess decodes it (the last of repeats, ';' a separator too). */
 function queryString(req: Request, name: string): string | undefined {
-  const v = req.query[name];
-  return typeof v === 'string' ? v : undefined;
+  const query = requestQuery(req);
+  return query instanceof Map ? query.get(name) : undefined;
 }
 
 export function createMasterApp(ctx: StateContext): express.Express {

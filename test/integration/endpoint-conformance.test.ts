@@ -261,6 +261,12 @@ test('state endpoints carry the fields readonly_handler.cpp writes: role/roles, 
     assert.deepEqual(m.offer_constraints, {});
     assert.ok(m.offered_resources.cpus > 0, 'it holds an offer');
     assert.equal(m.resources.cpus, m.used_resources.cpus + m.offered_resources.cpus, 'resources = used + offered');
+    // The query decoded as libprocess decodes it: ';' separates, the last repeat wins.
+    const last = await master.json<{ frameworks: Fw[] }>(`/master/frameworks?framework_id=nope;framework_id=${multiId}`);
+    assert.deepEqual(
+      last.frameworks.map((f) => f.id),
+      [multiId],
+    );
     const p = await fw(plainId);
     assert.equal(p.role, '*');
     assert.equal('roles' in p, false);
@@ -325,5 +331,18 @@ test("the agent's /state carries the fields slave/http.cpp writes: roles or role
   } finally {
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.client.close();
+  }
+});
+
+test('jsonp answers are callback(json), without a semicolon, as libprocess writes them', async () => {
+  for (const [daemon, p] of [
+    [master, '/master/state-summary?jsonp=cb'],
+    [master, '/version?jsonp=cb'],
+    [agent, '/slave(1)/state?jsonp=cb'],
+    [agent, '/files/debug?jsonp=cb'],
+  ] as const) {
+    const r = await get(daemon, p);
+    assert.equal(r.headers.get('content-type')?.split(';')[0], 'text/javascript', p);
+    assert.match(r.text, /^cb\(\{.*\}\)$/s, p);
   }
 });

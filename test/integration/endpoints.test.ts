@@ -81,7 +81,7 @@ test('/health, /version, /master/flags, /redirect, /master/tasks paging, jsonp',
   assert.equal((await master.json<{ tasks: unknown[] }>('/master/tasks?limit=abc')).tasks.length, all.tasks.length);
   const jsonp = await fetch(`${master.url}/master/state?jsonp=angular.callbacks._0`);
   assert.equal(jsonp.headers.get('content-type')?.split(';')[0], 'text/javascript');
-  assert.match(await jsonp.text(), /^angular\.callbacks\._0\(\{.*\}\);$/s);
+  assert.match(await jsonp.text(), /^angular\.callbacks\._0\(\{.*\}\)$/s);
   assert.equal((await fetch(`${master.url}/master/state?jsonp=alert(1)//`)).status, 400);
   const agentJsonp = await fetch(`${agent.url}/slave(1)/state?jsonp=cb`);
   assert.match(await agentJsonp.text(), /^cb\(\{/);

@@ -147,7 +147,7 @@ describe('sendJson', () => {
     test(`wraps the body in the jsonp callback ${name}`, () => {
       const { res, out } = fakeResponse();
       sendJson(fakeRequest({}, { jsonp: name }), res, { a: 1 });
-      assert.deepEqual(out, { status: 200, type: 'text/javascript', body: `${name}({"a":1});` });
+      assert.deepEqual(out, { status: 200, type: 'text/javascript', body: `${name}({"a":1})` });
     });
   }
 
