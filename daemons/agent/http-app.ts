@@ -36,12 +36,13 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, mon
     next();
   });
   app.all(EXECUTOR_API_PATH, express.raw({ type: () => true, limit: '64mb' }), executorApiHandler(ctx.agent));
-  app.get(['/state', '/state.json'], (req, res) => sendJson(req, res, agentStateJson(ctx)));
-  app.get(['/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
-  app.get(['/health'], (_req, res) => {
+  // Any method, as libprocess routes them.
+  app.all(['/state', '/state.json'], (req, res) => sendJson(req, res, agentStateJson(ctx)));
+  app.all(['/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
+  app.all(['/health'], (_req, res) => {
     res.status(200).end();
   });
-  app.get(['/version'], (req, res) =>
+  app.all(['/version'], (req, res) =>
     sendJson(req, res, {
       version: MESOS_API_VERSION,
       build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
@@ -49,7 +50,7 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, mon
       build_user: 'mesos-ts',
     }),
   );
-  app.get(['/metrics/snapshot'], metricsSnapshotHandler(() => agentMetrics(ctx)));
+  app.all(['/metrics/snapshot'], metricsSnapshotHandler(() => agentMetrics(ctx)));
   monitorRoutes(app, monitor, (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`));
   app.use(filesRouter(files));
   return app;

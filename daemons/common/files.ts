@@ -161,7 +161,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     return undefined;
   };
 
-  router.get(['/files/browse', '/files/browse.json'], async (req, res) => {
+  router.all(['/files/browse', '/files/browse.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
     const dir = await resolved(res, p.path);
@@ -188,7 +188,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     sendJson(req, res, entries);
   });
 
-  router.get(['/files/read', '/files/read.json'], async (req, res) => {
+  router.all(['/files/read', '/files/read.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
     const request = parseReadRequest(p.query);
@@ -217,7 +217,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     }
   });
 
-  router.get(['/files/download', '/files/download.json'], async (req, res) => {
+  router.all(['/files/download', '/files/download.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
     const file = await resolved(res, p.path, '404 Not Found.');
@@ -249,7 +249,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     pipeline(fh.createReadStream({ start: 0, end: size - 1 }), res, () => undefined);
   });
 
-  router.get('/files/debug', (req, res) => sendJson(req, res, paths.entries()));
+  router.all('/files/debug', (req, res) => sendJson(req, res, paths.entries()));
 
   return router;
 }

@@ -35,20 +35,22 @@ export function createMasterApp(ctx: StateContext): express.Express {
   app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);
   app.all(AGENT_ENDPOINT, rawBody, agentApiHandler(master));
 
-  app.get(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(ctx)));
-  app.get(['/master/frameworks', '/frameworks'], (req, res) =>
+  // The read endpoints answer any method, as libprocess routes do; Mesos checks the method only
+  // where it matters (/master/teardown).
+  app.all(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(ctx)));
+  app.all(['/master/frameworks', '/frameworks'], (req, res) =>
     sendJson(req, res, frameworksJson(ctx, queryString(req, 'framework_id'))),
   );
-  app.get(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
-  app.get(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
+  app.all(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
+  app.all(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
     const query = requestQuery(req);
     if (!(query instanceof Map)) return sendText(res, 400, query.error);
     sendJson(req, res, tasksJson(ctx, { ...tasksPaging(query), frameworkId: query.get('framework_id'), taskId: query.get('task_id') }));
   });
-  app.get(['/master/health', '/health'], (_req, res) => {
+  app.all(['/master/health', '/health'], (_req, res) => {
     res.status(200).end();
   });
-  app.get(['/version', '/master/version'], (req, res) =>
+  app.all(['/version', '/master/version'], (req, res) =>
     sendJson(req, res, {
       version: MESOS_API_VERSION,
       build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
@@ -56,10 +58,10 @@ export function createMasterApp(ctx: StateContext): express.Express {
       build_user: 'mesos-ts',
     }),
   );
-  app.get(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(() => masterMetrics(master)));
-  app.get(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
-  app.get(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
-  app.get(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
+  app.all(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(() => masterMetrics(master)));
+  app.all(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
+  app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
+  app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
   // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
   // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.

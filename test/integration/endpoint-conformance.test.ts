@@ -346,3 +346,17 @@ test('jsonp answers are callback(json), without a semicolon, as libprocess write
     assert.match(r.text, /^cb\(\{.*\}\)$/s, p);
   }
 });
+
+test('read endpoints answer any method, as libprocess routes do', async () => {
+  for (const [daemon, method, p] of [
+    [master, 'POST', '/master/state'],
+    [master, 'PUT', '/master/flags'],
+    [master, 'DELETE', '/health'],
+    [agent, 'POST', '/slave(1)/state'],
+    [agent, 'POST', '/files/debug'],
+  ] as const) {
+    const res = await fetch(`${daemon.url}${p}`, { method });
+    assert.equal(res.status, 200, `${method} ${p}`);
+    await res.arrayBuffer();
+  }
+});
