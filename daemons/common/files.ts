@@ -231,7 +231,14 @@ export function filesRouter(paths: AttachedPaths): Router {
       return code === 'ENOENT' || code === 'ENOTDIR' ? sendText(res, 404, '404 Not Found.') : sendText(res, 500, '500 Internal Server Error.');
     }
     // What the file holds now is sent, though it may grow meanwhile.
-    const size = (await fh.stat()).size;
+    const size = await fh.stat().then(
+      (st) => st.size,
+      () => undefined,
+    );
+    if (size === undefined) {
+      await fh.close();
+      return sendText(res, 500, '500 Internal Server Error.');
+    }
     const name = path.basename(file);
     res.writeHead(200, {
       'Content-Type': downloadType(name),
