@@ -506,6 +506,46 @@ export function unallocated(r: readonly Resource[]): Resource[] {
   });
 }
 
+/**
+ * Copies in the format of schedulers without the RESERVATION_REFINEMENT capability (Mesos's
+ * PRE_RESERVATION_REFINEMENT, convertResourceFormat): `role` is set, '*' when unreserved, else
+ * the reservation's role, with a dynamic reservation's principal and labels in `reservation`;
+ * `reservations` goes. A stack of several (refined) reservations has no such form; Mesos never
+ * offers one to these schedulers, and agents here cannot have one (`--resources` refuses dynamic
+ * reservations), so such an entry is copied as it is.
+ */
+export function preRefinementFormat(r: readonly Resource[]): Resource[] {
+  return r.map((x) => {
+    const copy = copyValues(x);
+    const stack = x.reservations ?? [];
+    if (stack.length > 1) return copy;
+    delete copy.reservations;
+    delete copy.reservation;
+    const only = stack[0];
+    if (only === undefined) {
+      copy.role = x.role ?? '*';
+      return copy;
+    }
+    copy.role = only.role ?? '*';
+    if (only.type === 'DYNAMIC') {
+      const legacy: { principal?: string; labels?: ReservationInfo['labels'] } = {};
+      if (only.principal != null) legacy.principal = only.principal;
+      if (only.labels != null) legacy.labels = only.labels;
+      copy.reservation = legacy;
+    }
+    return copy;
+  });
+}
+
+/**
+ * Copies in the post-refinement format Mesos keeps and sends to agents (its
+ * validateAndUpgradeResources on ACCEPT): what older schedulers write as `role` ('*' for
+ * unreserved) and `reservation` becomes `reservations`.
+ */
+export function postRefinementFormat(r: readonly Resource[]): Resource[] {
+  return r.map((x) => upgradeFormat(copyValues(x), '*'));
+}
+
 /** The allocation role of a resource, undefined when it carries no allocation_info. */
 export function allocationRole(r: Resource): string | undefined {
   return r.allocation_info?.role;
@@ -574,19 +614,22 @@ export function minimalAllocatable(r: readonly Resource[], alternatives: readonl
 // ---------------------------------------------------------------------------------------
 // Validation
 
-/** Mesos role name rules (src/common/roles.cpp); '*' is the unreserved role. */
+/**
+ * Mesos role name rules and error texts (roles::validate in src/common/roles.cpp); '*' is the
+ * unreserved role. Schedulers see these texts in SUBSCRIBE refusals, so they are Mesos's own.
+ */
 export function validateRole(role: string): string | undefined {
   if (role === '*') return undefined;
-  if (role === '') return 'role names cannot be empty';
-  if (role.startsWith('/')) return `role '${role}' cannot start with a slash`;
-  if (role.endsWith('/')) return `role '${role}' cannot end with a slash`;
-  if (role.includes('//')) return `role '${role}' cannot contain two adjacent slashes`;
+  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
+  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
+  if (role.includes('//')) return `Role '${role}' cannot contain two adjacent slashes`;
+  if (role === '') return 'Role names cannot be the empty string';
   for (const component of role.split('/')) {
     if (component === '.' || component === '..' || component === '*') {
-      return `role '${role}' cannot include '${component}' as a component`;
+      return `Role '${role}' cannot include '${component}' as a component`;
     }
-    if (component.startsWith('-')) return `role component '${component}' cannot start with a dash`;
-    if (/[\t\n\v\f\r \x7f]/.test(component)) return `role component '${component}' contains whitespace or backspace`;
+    if (component.startsWith('-')) return `Role component '${component}' is invalid because it starts with a dash`;
+    if (/[\t\n\v\f\r \x7f]/.test(component)) return `Role component '${component}' is invalid because it contains backspace or whitespace`;
   }
   return undefined;
 }

@@ -16,6 +16,8 @@ import {
   parseResources,
   plainContains,
   plainResources,
+  postRefinementFormat,
+  preRefinementFormat,
   ranges,
   ResourceError,
   reservationRole,
@@ -287,6 +289,32 @@ describe('arithmetic', () => {
     assert.ok(isAllocatableTo(cpus(1), 'x'));
     assert.ok(isAllocatableTo(cpus(1, reserved('a')), 'a/b'));
     assert.ok(!isAllocatableTo(cpus(1, reserved('a')), 'ab'));
+  });
+});
+
+describe('the resource formats of Mesos (convertResourceFormat)', () => {
+  test('pre-refinement, for schedulers without RESERVATION_REFINEMENT: `role`, a dynamic reservation in `reservation`', () => {
+    const labels = { labels: [{ key: 'k', value: 'v' }] };
+    const before = [
+      cpus(1, { allocation_info: { role: 'web' } }),
+      cpus(2, reserved('web')),
+      mem(64, { reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'ops', labels }] }),
+    ];
+    assert.deepEqual(preRefinementFormat(before), [
+      cpus(1, { allocation_info: { role: 'web' }, role: '*' }),
+      cpus(2, { role: 'web' }),
+      mem(64, { role: 'web', reservation: { principal: 'ops', labels } }),
+    ]);
+    assert.deepEqual(before[1], cpus(2, reserved('web')), 'the input is untouched');
+    const refined = cpus(1, { reservations: [{ type: 'STATIC', role: 'a' }, { type: 'DYNAMIC', role: 'a/b' }] });
+    assert.deepEqual(preRefinementFormat([refined]), [refined], 'a refined reservation has no old form');
+  });
+
+  test('post-refinement, what the master keeps of what older schedulers send', () => {
+    assert.deepEqual(
+      postRefinementFormat([cpus(1, { role: '*' }), cpus(2, { role: 'web' }), mem(64, { role: 'web', reservation: { principal: 'ops' } }), mem(1)]),
+      [cpus(1), cpus(2, reserved('web')), mem(64, { reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'ops' }] }), mem(1)],
+    );
   });
 });
 
