@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import {
   APPLICATION_PROTOBUF,
   type MediaType,
+  methodNotAllowed,
   requestMediaType,
   responseMediaType,
   sendText,
@@ -57,10 +58,7 @@ function streamTo(res: Response, mediaType: MediaType): ExecutorConnection {
 
 export function executorApiHandler(agent: Agent) {
   return (req: Request, res: Response) => {
-    if (req.method !== 'POST') {
-      res.setHeader('Allow', 'POST');
-      return sendText(res, 405, `Expecting a 'POST' request, received '${req.method}'`);
-    }
+    if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
     const reqType = requestMediaType(req);
     if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
     const call = parseExecutorCall(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), reqType);

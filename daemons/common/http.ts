@@ -199,7 +199,7 @@ function negotiate(accept: string): Negotiated {
   const json = quality(APPLICATION_JSON);
   const proto = quality(APPLICATION_PROTOBUF);
   if (json === 0 && proto === 0) {
-    return { status: 406, message: `Expecting 'Accept' to allow ${APPLICATION_JSON} or ${APPLICATION_PROTOBUF}` };
+    return { status: 406, message: `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or '${APPLICATION_JSON}'` };
   }
   const explicitProto = ranges.some((r) => r.type === APPLICATION_PROTOBUF && r.q > 0);
   const explicitJson = ranges.some((r) => r.type === APPLICATION_JSON && r.q > 0);

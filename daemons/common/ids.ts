@@ -10,10 +10,16 @@ export function newStatusUuid(): string {
   return Buffer.from(hex, 'hex').toString('base64');
 }
 
-/** Validates a base64 status uuid from a client; Mesos requires exactly 16 bytes. */
+/**
+ * Validates a base64 status uuid from a client as Mesos's id::UUID::fromBytes does: exactly 16
+ * bytes, with an RFC 4122 version (1-5) in the high nibble of byte 6.
+ */
 export function isValidStatusUuid(value: unknown): value is string {
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
-  return Buffer.from(value, 'base64').length === 16;
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length !== 16) return false;
+  const version = bytes[6]! >> 4;
+  return version >= 1 && version <= 5;
 }
 
 /** The printable form Mesos uses in logs for a status uuid. */

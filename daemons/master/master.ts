@@ -24,6 +24,7 @@ import { flushTurnWrites } from '../common/turn-writes.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator, allocationPauseMs } from './allocator/index.ts';
 import { AgentBook, PING_SLOTS } from './agents.ts';
+import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
 import {
@@ -348,14 +349,23 @@ export class Master {
     return fw;
   }
 
-  /** Throws the CallError a SUBSCRIBE with this FrameworkInfo gets, before any stream starts. */
+  /**
+   * Why Mesos would refuse this SUBSCRIBE (the message of the ERROR event that then ends the
+   * stream), or undefined: an invalid FrameworkInfo, a removed framework, suppressed roles or
+   * offer constraints naming roles the framework does not have, or a changed principal.
+   */
+  subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: unknown): string | undefined {
+    const isRemoved = (id: string) => this.completedFrameworks.some((f) => f.id === id);
+    const error = frameworkInfoError(info, isRemoved) ?? allocatorOptionsError(info, suppressedRoles, offerConstraints);
+    if (error) return error;
+    const existing = info.id?.value ? this.frameworks.get(info.id.value) : undefined;
+    return existing ? frameworkUpdateError(existing.info, preserveImmutableFields(existing.info, info)) : undefined;
+  }
+
+  /** Throws a CallError (403) when subscribeRefusal() refuses this FrameworkInfo. */
   checkSubscribe(info: FrameworkInfo): void {
-    const roleError = validateRoles(info, frameworkRoles(info));
-    if (roleError) throw new CallError(400, roleError);
-    const requestedId = info.id?.value;
-    if (requestedId && this.completedFrameworks.some((f) => f.id === requestedId)) {
-      throw new CallError(403, `Framework ${requestedId} has been removed; subscribe without an id to register anew`);
-    }
+    const refusal = this.subscribeRefusal(info);
+    if (refusal) throw new CallError(403, refusal);
   }
 
   /** @internal for the master's own modules (agents.ts). */
@@ -365,11 +375,12 @@ export class Master {
     fw.killingStateCapable = caps.has('TASK_KILLING_STATE');
   }
 
-  /** UPDATE_FRAMEWORK: new FrameworkInfo (roles, capabilities, name...) without re-subscribing. */
+  /**
+   * UPDATE_FRAMEWORK: new FrameworkInfo (roles, capabilities, name...) without re-subscribing.
+   * The caller has checked it (updateFrameworkError).
+   */
   updateFramework(fw: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[]): void {
     const roles = frameworkRoles(info);
-    const roleError = validateRoles(info, roles);
-    if (roleError) throw new CallError(400, roleError);
     const removed = fw.roles.filter((r) => !roles.includes(r));
     fw.info = { ...info, id: { value: fw.id } };
     fw.roles = roles;
@@ -388,7 +399,7 @@ export class Master {
   frameworkForCall(frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
     if (!frameworkId) throw new CallError(400, "Expecting 'framework_id' to be present");
     const fw = this.frameworks.get(frameworkId);
-    if (!fw) throw new CallError(400, `Framework cannot be found: ${frameworkId}`);
+    if (!fw) throw new CallError(400, 'Framework cannot be found');
     if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
     if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
     if (streamId !== fw.streamId) {
@@ -857,9 +868,13 @@ export class Master {
   /** ACKNOWLEDGE from a scheduler: pass it to the agent; a terminal task leaves the active table. */
   acknowledge(fw: FrameworkRecord, agentId: string, taskId: string, uuid: string): void {
     const agent = this.agents.get(agentId);
-    if (!agent) throw new CallError(400, `Agent ${agentId} is unknown or not registered`);
+    if (!agent?.link) {
+      // Mesos drops it too (the call was valid; the agent resends the update when it is back).
+      this.log.warn({ framework: fw.id, task: taskId }, `Cannot send status update acknowledgement for task ${taskId} of framework ${fw.id} to agent ${agentId}: the agent is ${agent ? 'disconnected' : 'not registered'}`);
+      return;
+    }
     const task = fw.tasks.get(taskId);
-    agent.link?.send({ type: 'ACKNOWLEDGE', acknowledge: { framework_id: fw.id, task_id: taskId, uuid } });
+    agent.link.send({ type: 'ACKNOWLEDGE', acknowledge: { framework_id: fw.id, task_id: taskId, uuid } });
     if (task && task.pendingUuid === uuid) {
       const acked = task.pendingState ?? task.state;
       task.pendingUuid = undefined;
@@ -873,6 +888,10 @@ export class Master {
     if (!task) {
       this.log.warn({ framework: fw.id, task: taskId }, `Cannot kill task ${taskId} of framework ${fw.id}: it is unknown; reconciling instead`);
       this.reconcile(fw, [{ taskId, ...(agentId ? { agentId } : {}) }]);
+      return;
+    }
+    if (agentId !== undefined && agentId !== task.agentId) {
+      this.log.warn({ framework: fw.id, task: taskId }, `Cannot kill task ${taskId} of agent ${agentId} of framework ${fw.id}: it belongs to agent ${task.agentId}`);
       return;
     }
     const agent = this.agents.get(task.agentId);
@@ -1020,27 +1039,6 @@ export class Master {
   idleResources(agent: AgentRecord): Resource[] {
     return subtract(subtract(agent.resources, this.agentUsed(agent)), this.agentOffered(agent));
   }
-}
-
-function validateRoles(info: FrameworkInfo, roles: string[]): string | undefined {
-  const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
-  if (multiRole && info.role !== undefined && info.role !== '*') {
-    return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable; use 'roles'";
-  }
-  if (!multiRole && info.roles && info.roles.length > 0) {
-    return "'FrameworkInfo.roles' requires the MULTI_ROLE capability";
-  }
-  if (new Set(roles).size !== roles.length) return "'FrameworkInfo.roles' contains duplicate entries";
-  for (const role of roles) {
-    if (role === '') return 'Role name must not be empty';
-    if (role === '.' || role === '..') return `Role '${role}' cannot be '.' or '..'`;
-    if (role.startsWith('-')) return `Role '${role}' cannot start with '-'`;
-    if (/[\s\u0000-\u001f\u007f\\]/.test(role)) return `Role '${role}' cannot contain whitespace, control characters or backslashes`;
-    if (role !== '*' && role.split('/').some((part) => part === '' || part === '.' || part === '..' || part === '*')) {
-      return `Role '${role}' has an invalid path component`;
-    }
-  }
-  return undefined;
 }
 
 function pidIp(pid: string): string {

@@ -2,8 +2,10 @@
 // validation, the SUBSCRIBE event stream (RecordIO, Mesos-Stream-Id) — in front of the core.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  APPLICATION_JSON,
   APPLICATION_PROTOBUF,
   type MediaType,
+  methodNotAllowed,
   requestMediaType,
   responseMediaType,
   sendText,
@@ -13,6 +15,8 @@ import { newUuid } from '../common/ids.ts';
 import type { FrameworkInfo } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
+import { validateSchedulerCall } from './call-validation.ts';
+import { preserveImmutableFields } from './framework-validation.ts';
 import type { FrameworkRecord } from './records.ts';
 import { CallError, type Master } from './master.ts';
 import { applyCall, type SchedulerCall } from './scheduler-calls.ts';
@@ -28,8 +32,9 @@ export function parseCall(body: Buffer, mediaType: MediaType, typeName = CALL_TY
   if (mediaType === APPLICATION_PROTOBUF) {
     try {
       return decode(typeName, body);
-    } catch (err) {
-      throw new CallError(400, `Failed to parse body into Call protobuf: ${(err as Error).message}`);
+    } catch {
+      // Mesos's text has no detail (protobuf's ParseFromString says only that it failed).
+      throw new CallError(400, `Failed to parse body into ${typeName.split('.').at(-1)} protobuf`);
     }
   }
   let json: unknown;
@@ -58,27 +63,33 @@ export function makeEventSink(res: ServerResponse, mediaType: MediaType, streamI
   };
 }
 
+/**
+ * The handler, checking a request in the order of Mesos's Master::Http::scheduler (http.cpp):
+ * method, Content-Type, body, call validation, Accept (for the calls answered with a stream or
+ * events), then SUBSCRIBE or the framework and its stream id, then the call itself.
+ */
 export function schedulerApiHandler(master: Master) {
   return (req: BodyRequest, res: ServerResponse) => {
-    if (req.method !== 'POST') {
-      res.setHeader('Allow', 'POST');
-      sendText(res, 405, `Expecting a 'POST' request, received '${req.method}'`);
-      return;
-    }
+    if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
     const reqType = requestMediaType(req);
     if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
-    const respType = responseMediaType(req);
-    if (typeof respType !== 'string') return sendText(res, respType.status, respType.message);
     try {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const call = parseCall(body, reqType) as unknown as SchedulerCall;
+      const invalid = validateSchedulerCall(call);
+      if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
+      let respType: MediaType = APPLICATION_JSON;
+      if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
+        const accepted = responseMediaType(req);
+        if (typeof accepted !== 'string') return sendText(res, accepted.status, accepted.message);
+        respType = accepted;
+      }
       const streamHeader = req.headers['mesos-stream-id'];
       const streamId = Array.isArray(streamHeader) ? streamHeader[0] : streamHeader;
       if (call.type === 'SUBSCRIBE') {
         subscribe(master, call, streamId, req, res, respType);
         return;
       }
-      if (call.type === 'UNKNOWN' || !call.type) throw new CallError(400, "Expecting 'type' to be present");
       const fw = master.frameworkForCall(call.framework_id?.value, streamId);
       const principal = fw.info.principal;
       const limits = master.rateLimits;
@@ -128,19 +139,27 @@ function answerError(master: Master, res: ServerResponse, err: unknown): void {
   sendText(res, 500, `Internal error: ${(err as Error).message}`);
 }
 
+/**
+ * SUBSCRIBE: the stream starts (200) whatever happens next, as in Mesos; a subscription Mesos
+ * refuses (invalid FrameworkInfo, removed framework, ...) gets one ERROR event with Mesos's
+ * message and the stream ends, which is what schedulers written for Mesos handle.
+ */
 function subscribe(master: Master, call: SchedulerCall, streamId: string | undefined, req: BodyRequest, res: ServerResponse, mediaType: MediaType): void {
-  if (streamId) throw new CallError(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
-  const sub = call.subscribe as { framework_info?: FrameworkInfo; suppressed_roles?: string[] } | undefined;
-  if (!sub?.framework_info) throw new CallError(400, "Expecting 'subscribe' to be present");
-  const info = sub.framework_info;
-  if (call.framework_id && info.id && call.framework_id.value !== info.id.value) {
-    throw new CallError(400, "'framework_id' differs from 'subscribe.framework_info.id'");
-  }
-  if (call.framework_id && !info.id) throw new CallError(400, "'subscribe.framework_info.id' must be set when 'framework_id' is");
-  master.checkSubscribe(info);
+  if (streamId !== undefined) throw new CallError(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+  const sub = call.subscribe as { framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown };
+  const suppressedRoles = sub.suppressed_roles ?? [];
   const newStreamId = newUuid();
   const sink = makeEventSink(res, mediaType, newStreamId);
-  const frameworkId = master.subscribe(info, sub.suppressed_roles ?? [], sink, newStreamId).id;
+  const refusal = master.subscribeRefusal(sub.framework_info, suppressedRoles, sub.offer_constraints);
+  if (refusal) {
+    master.log.info(`Refusing subscription of framework '${sub.framework_info.name}': ${refusal}`);
+    sink.send({ type: 'ERROR', error: { message: refusal } });
+    sink.close();
+    return;
+  }
+  const existing = sub.framework_info.id?.value ? master.frameworks.get(sub.framework_info.id.value) : undefined;
+  const info = existing ? preserveImmutableFields(existing.info, sub.framework_info) : sub.framework_info;
+  const frameworkId = master.subscribe(info, suppressedRoles, sink, newStreamId).id;
   const onClose = () => master.frameworkDisconnected(frameworkId, newStreamId);
   res.on('close', onClose);
   req.socket.setKeepAlive(true, 10_000);

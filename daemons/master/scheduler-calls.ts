@@ -1,9 +1,9 @@
 // The v1 scheduler Calls other than SUBSCRIBE, applied to the master core. Input is the
-// decoded, schema-checked Call in its JSON shape; errors are CallErrors carrying the HTTP status
-// Mesos answers with.
-import { isValidStatusUuid } from '../common/ids.ts';
-import type { ExecutorInfo, Filters, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
-import { allocatedTo, subtract } from '../common/resources.ts';
+// decoded, schema-checked and validated Call (call-validation.ts) in its JSON shape; errors are
+// CallErrors carrying the HTTP status Mesos answers with.
+import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
+import { allocatedTo, subtract, validateRole } from '../common/resources.ts';
+import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError } from './framework-validation.ts';
 import { CallError, type Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
 import { masterStatus } from './status.ts';
@@ -24,13 +24,16 @@ function refuseSeconds(filters: Filters | undefined): number {
   return Math.min(value, MAX_REFUSE_SECONDS);
 }
 
+/** The call's payload; call-validation.ts has checked that the call type's payload is there. */
 function payload<T>(call: SchedulerCall, key: string): T {
-  const p = call[key];
-  if (p === undefined || p === null) throw new CallError(400, `Expecting '${key}' to be present`);
-  return p as T;
+  return call[key] as T;
 }
 
-/** Applies one call; returns the HTTP status of success (202, or 200 for UPDATE_FRAMEWORK). */
+/**
+ * Applies one validated call (call-validation.ts); returns the HTTP status of success (202, 200
+ * for UPDATE_FRAMEWORK). Calls Mesos accepts and then drops (an unknown agent, a role that is not
+ * the framework's) are answered 202 and logged, as there.
+ */
 export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCall): number {
   switch (call.type) {
     case 'ACCEPT': {
@@ -48,18 +51,18 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       return 202;
     }
     case 'REVIVE': {
-      const roles = (call.revive as { roles?: string[] } | undefined)?.roles;
-      checkRoles(fw, roles);
-      master.allocator.revive(fw.id, roles && roles.length > 0 ? roles : undefined);
-      for (const r of roles && roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.delete(r);
+      const roles = (call.revive as { roles?: string[] } | undefined)?.roles ?? [];
+      if (dropForRoles(master, fw, 'REVIVE', roles)) return 202;
+      master.allocator.revive(fw.id, roles.length > 0 ? roles : undefined);
+      for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.delete(r);
       master.scheduleAllocation();
       return 202;
     }
     case 'SUPPRESS': {
-      const roles = (call.suppress as { roles?: string[] } | undefined)?.roles;
-      checkRoles(fw, roles);
-      master.allocator.suppress(fw.id, roles && roles.length > 0 ? roles : undefined);
-      for (const r of roles && roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
+      const roles = (call.suppress as { roles?: string[] } | undefined)?.roles ?? [];
+      if (dropForRoles(master, fw, 'SUPPRESS', roles)) return 202;
+      master.allocator.suppress(fw.id, roles.length > 0 ? roles : undefined);
+      for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
       return 202;
     }
     case 'KILL': {
@@ -69,12 +72,11 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
     }
     case 'ACKNOWLEDGE': {
       const ack = payload<{ agent_id: { value: string }; task_id: { value: string }; uuid: string }>(call, 'acknowledge');
-      if (!isValidStatusUuid(ack.uuid)) throw new CallError(400, "'acknowledge.uuid' must be a base64-encoded 16-byte UUID");
       master.acknowledge(fw, ack.agent_id.value, ack.task_id.value, ack.uuid);
       return 202;
     }
     case 'RECONCILE': {
-      const rec = (call.reconcile as { tasks?: { task_id: { value: string }; agent_id?: { value: string } }[] } | undefined) ?? {};
+      const rec = payload<{ tasks?: { task_id: { value: string }; agent_id?: { value: string } }[] }>(call, 'reconcile');
       master.reconcile(
         fw,
         (rec.tasks ?? []).map((t) => ({ taskId: t.task_id.value, ...(t.agent_id ? { agentId: t.agent_id.value } : {}) })),
@@ -84,8 +86,11 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
     case 'MESSAGE': {
       const msg = payload<{ agent_id: { value: string }; executor_id: { value: string }; data: string }>(call, 'message');
       const agent = master.agents.get(msg.agent_id.value);
-      if (!agent) throw new CallError(400, `Agent ${msg.agent_id.value} is not registered`);
-      agent.link?.send({
+      if (!agent?.link) {
+        master.log.warn({ framework: fw.id }, `Cannot send framework message for framework ${fw.id} to agent ${msg.agent_id.value} because agent is ${agent ? 'disconnected' : 'not registered'}`);
+        return 202;
+      }
+      agent.link.send({
         type: 'FRAMEWORK_MESSAGE',
         framework_message: { framework_id: fw.id, executor_id: msg.executor_id.value, data: msg.data },
       });
@@ -94,7 +99,10 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
     case 'SHUTDOWN': {
       const sd = payload<{ executor_id: { value: string }; agent_id: { value: string } }>(call, 'shutdown');
       const agent = master.agents.get(sd.agent_id.value);
-      if (!agent) throw new CallError(400, `Agent ${sd.agent_id.value} is not registered`);
+      if (!agent) {
+        master.log.warn({ framework: fw.id }, `Unable to shutdown executor '${sd.executor_id.value}' of framework ${fw.id} of unknown agent ${sd.agent_id.value}`);
+        return 202;
+      }
       agent.link?.send({ type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: fw.id, executor_id: sd.executor_id.value } });
       return 202;
     }
@@ -102,27 +110,50 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       master.removeFramework(fw, 'the scheduler sent TEARDOWN');
       return 202;
     case 'REQUEST':
-      // Deprecated in Mesos and ignored by its allocator; accepted for compatibility.
+      // Mesos hands the requests to its allocator, whose requestResources does nothing.
       return 202;
     case 'ACCEPT_INVERSE_OFFERS':
     case 'DECLINE_INVERSE_OFFERS':
       // This master sends no inverse offers (no maintenance schedule), so there is nothing to answer.
       return 202;
     case 'UPDATE_FRAMEWORK': {
-      const upd = payload<{ framework_info: import('../common/mesos.ts').FrameworkInfo; suppressed_roles?: string[] }>(call, 'update_framework');
-      if (upd.framework_info.id?.value !== fw.id) throw new CallError(400, "'update_framework.framework_info.id' must match 'framework_id'");
+      const upd = payload<{ framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown }>(call, 'update_framework');
+      const error = updateFrameworkError(fw.info, upd.framework_info, upd.suppressed_roles ?? [], upd.offer_constraints);
+      if (error) throw new CallError(400, error);
       master.updateFramework(fw, upd.framework_info, upd.suppressed_roles ?? []);
       return 200;
     }
     default:
-      throw new CallError(400, `Call type ${call.type} is not supported by this master`);
+      // UNKNOWN, answered as Mesos answers it (and, until this master has them, the operation calls).
+      throw new CallError(501, '501 Not Implemented.');
   }
 }
 
-function checkRoles(fw: FrameworkRecord, roles: string[] | undefined): void {
-  for (const r of roles ?? []) {
-    if (!fw.roles.includes(r)) throw new CallError(400, `Role '${r}' is not one of the framework's roles (${fw.roles.join(', ')})`);
+/** Master::revive and Master::suppress drop the whole call when one role is invalid or not the framework's. */
+function dropForRoles(master: Master, fw: FrameworkRecord, call: 'REVIVE' | 'SUPPRESS', roles: readonly string[]): boolean {
+  const what = call === 'REVIVE' ? 'revive' : 'suppression';
+  for (const role of roles) {
+    const invalid = validateRole(role);
+    let why: string | undefined;
+    if (invalid) why = `${what} role '${role}' is invalid: ${invalid}`;
+    else if (!fw.roles.includes(role)) why = `${what} role '${role}' is not one of the frameworks's subscribed roles`;
+    if (why) {
+      master.log.warn({ framework: fw.id }, `Dropping ${call} call from framework ${fw.id}: ${why}`);
+      return true;
+    }
   }
+  return false;
+}
+
+/** UPDATE_FRAMEWORK's checks, in Mesos's order and with its texts (Master::updateFramework). */
+function updateFrameworkError(old: FrameworkInfo, info: FrameworkInfo, suppressedRoles: string[], offerConstraints: unknown): string | undefined {
+  const invalid = frameworkInfoError(info, () => false);
+  if (invalid) return `Supplied FrameworkInfo is not valid: ${invalid}`;
+  const update = frameworkUpdateError(old, info);
+  if (update) return `FrameworkInfo update is not valid: ${update}`;
+  const options = allocatorOptionsError(info, suppressedRoles, offerConstraints);
+  if (options) return `'UpdateFramework' call is not valid: ${options}`;
+  return undefined;
 }
 
 function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string }[], operations: OfferOperation[], refuse: number): void {

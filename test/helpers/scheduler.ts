@@ -154,3 +154,23 @@ export class ResilientScheduler {
     this.client?.close();
   }
 }
+
+/**
+ * The payload each v1 scheduler Call type must carry, and the field Mesos names when it is
+ * missing (scheduler::call::validate in src/master/validation.cpp).
+ */
+export const MESOS_CALL_PAYLOADS: Readonly<Record<string, string>> = {
+  ACCEPT: 'accept',
+  DECLINE: 'decline',
+  ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
+  DECLINE_INVERSE_OFFERS: 'decline_inverse_offers',
+  KILL: 'kill',
+  SHUTDOWN: 'shutdown',
+  ACKNOWLEDGE: 'acknowledge',
+  ACKNOWLEDGE_OPERATION_STATUS: 'acknowledge_operation_status',
+  RECONCILE: 'reconcile',
+  RECONCILE_OPERATIONS: 'reconcile_operations',
+  MESSAGE: 'message',
+  REQUEST: 'request',
+  UPDATE_FRAMEWORK: 'update_framework',
+};

@@ -9,6 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Endpoint, type RecordStream, openRecordStream, request } from '../../daemons/common/http-client.ts';
+import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { ExecutorInfo, Offer, TaskInfo } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
 import { type Daemon, ROOT, sleep, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
@@ -404,10 +405,6 @@ class ProtobufExecutor {
   }
 }
 
-function statusUuid(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
-}
-
 test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL, messages both ways, SHUTDOWN and the grace period', async () => {
   const s = new TestScheduler(master.port, 'protobuf');
   try {
@@ -429,7 +426,7 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
     const launched = (await ex.next('LAUNCH')).launch as { task: TaskInfo };
     assert.equal(launched.task.task_id.value, 'pb-1');
 
-    const uuid = statusUuid();
+    const uuid = newStatusUuid();
     const update = await ex.call('UPDATE', { update: { status: { task_id: { value: 'pb-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid, data: Buffer.from('hi').toString('base64') } } });
     assert.equal(update.status, 202, update.body.toString());
     const ack = (await ex.next('ACKNOWLEDGED')).acknowledged as { task_id: { value: string }; uuid: string };
@@ -460,7 +457,7 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
     await s.client.call({ type: 'KILL', kill: { task_id: { value: 'pb-1' }, agent_id: offer.agent_id } });
     const kill = (await ex.next('KILL')).kill as { task_id: { value: string } };
     assert.equal(kill.task_id.value, 'pb-1');
-    await ex.call('UPDATE', { update: { status: { task_id: { value: 'pb-1' }, state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', uuid: statusUuid() } } });
+    await ex.call('UPDATE', { update: { status: { task_id: { value: 'pb-1' }, state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } } });
     await s.waitState('pb-1', 'TASK_KILLED');
 
     // SHUTDOWN; the process ignores it, so the agent kills it after the grace period (2 s).
@@ -555,10 +552,10 @@ describe('POST /api/v1/executor errors', () => {
       [call('UPDATE'), /^Failed to validate Executor::Call: Expecting 'update' to be present$/],
       [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' } } }), /Expecting 'uuid' to be present$/],
       [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: 'AAAA' } } }), /Not a valid UUID$/],
-      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_AGENT', uuid: statusUuid() } } }), /with invalid source, expecting 'SOURCE_EXECUTOR'$/],
-      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_STAGING', source: 'SOURCE_EXECUTOR', uuid: statusUuid() } } }), /Received TASK_STAGING from executor err-exec of framework \S+ which is not allowed$/],
+      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_AGENT', uuid: newStatusUuid() } } }), /with invalid source, expecting 'SOURCE_EXECUTOR'$/],
+      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_STAGING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } } }), /Received TASK_STAGING from executor err-exec of framework \S+ which is not allowed$/],
       [
-        call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: statusUuid(), executor_id: { value: 'other' } } } }),
+        call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), executor_id: { value: 'other' } } } }),
         /ExecutorID in Call: err-exec does not match ExecutorID in TaskStatus: other$/,
       ],
       [call('MESSAGE'), /Expecting 'message' to be present$/],
@@ -580,7 +577,7 @@ describe('POST /api/v1/executor errors', () => {
     const unknownEx = await json(call('MESSAGE', { message: { data: '' } }, 'no-such-executor'));
     assert.equal(unknownEx.status, 400);
     assert.equal(unknownEx.body.toString(), 'Executor cannot be found');
-    const notSubscribed = await json(call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: statusUuid() } } }));
+    const notSubscribed = await json(call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } } }));
     assert.equal(notSubscribed.status, 403);
     assert.equal(notSubscribed.body.toString(), 'Executor is not subscribed');
     const heartbeat = await json({ ...call('HEARTBEAT'), framework_id: { value: 'whatever' } });

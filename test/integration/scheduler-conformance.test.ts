@@ -1,0 +1,151 @@
+// The v1 scheduler API answering as Apache Mesos 1.11 does, against real daemons: refused
+// subscriptions as an ERROR event on a 200 stream, the status codes and texts of
+// Master::Http::scheduler (src/master/http.cpp) and scheduler::call::validate
+// (src/master/validation.cpp).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decode, encode } from '../../daemons/common/proto/codec.ts';
+import { startCluster, waitFor } from '../helpers/cluster.ts';
+import { MESOS_CALL_PAYLOADS, TestScheduler } from '../helpers/scheduler.ts';
+
+let cluster: Awaited<ReturnType<typeof startCluster>>;
+
+before(async () => {
+  cluster = await startCluster(['--allocation_interval=50ms']);
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+const JSON_TYPE = 'application/json';
+const PROTOBUF = 'application/x-protobuf';
+
+async function post(port: number, body: string | Uint8Array, headers: Record<string, string>, method = 'POST') {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/scheduler`, { method, headers, ...(method === 'POST' ? { body } : {}) });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** The records of a RecordIO body that has ended. */
+function records(body: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < body.length) {
+    const newline = body.indexOf(0x0a, at);
+    const length = Number(body.subarray(at, newline).toString());
+    out.push(body.subarray(newline + 1, newline + 1 + length));
+    at = newline + 1 + length;
+  }
+  return out;
+}
+
+const subscribeCall = (info: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  type: 'SUBSCRIBE',
+  ...(info.id ? { framework_id: info.id } : {}),
+  subscribe: { framework_info: { user: 'tester', name: 'conformance', ...info }, ...extra },
+});
+
+describe('a SUBSCRIBE Mesos refuses is a 200 stream with one ERROR event, then the end', () => {
+  for (const format of ['json', 'protobuf'] as const) {
+    test(`the id of a removed framework (${format})`, async () => {
+      const s = new TestScheduler(cluster.master.port, 'json');
+      const id = await s.subscribe();
+      await s.client.call({ type: 'TEARDOWN' });
+      s.close();
+      await waitFor('the framework completed', async () => {
+        const fws = await cluster.master.json<{ completed_frameworks: { id: string }[] }>('/master/frameworks');
+        return fws.completed_frameworks.some((f) => f.id === id);
+      });
+      const call = subscribeCall({ id: { value: id } });
+      const type = format === 'json' ? JSON_TYPE : PROTOBUF;
+      const res = await post(cluster.master.port, format === 'json' ? JSON.stringify(call) : encode('mesos.v1.scheduler.Call', call), { 'Content-Type': type, Accept: type });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), type);
+      assert.match(res.headers.get('mesos-stream-id') ?? '', /^[0-9a-f-]{36}$/);
+      const events = records(res.body).map((r) => (format === 'json' ? JSON.parse(r.toString()) : decode('mesos.v1.scheduler.Event', r)));
+      assert.deepEqual(events, [{ type: 'ERROR', error: { message: 'Framework has been removed' } }]);
+    });
+  }
+
+  test('an invalid role, suppressed roles that are not the framework\'s, another principal for a known framework', async () => {
+    const refusal = async (call: Record<string, unknown>) => {
+      const res = await post(cluster.master.port, JSON.stringify(call), { 'Content-Type': JSON_TYPE });
+      assert.equal(res.status, 200);
+      return records(res.body).map((r) => JSON.parse(r.toString()));
+    };
+    assert.deepEqual(await refusal(subscribeCall({ role: 'a//b' })), [
+      { type: 'ERROR', error: { message: "'FrameworkInfo.role' is not a valid role: Role 'a//b' cannot contain two adjacent slashes" } },
+    ]);
+    assert.deepEqual(await refusal(subscribeCall({ role: 'web' }, { suppressed_roles: ['db'] })), [
+      { type: 'ERROR', error: { message: 'Suppressed roles { db } are not contained in the set of roles' } },
+    ]);
+    const s = new TestScheduler(cluster.master.port, 'json');
+    try {
+      const id = await s.subscribe({ principal: 'alice', failover_timeout: 60 });
+      assert.deepEqual(await refusal(subscribeCall({ id: { value: id }, principal: 'mallory' })), [
+        { type: 'ERROR', error: { message: "Changing framework's principal is not allowed." } },
+      ]);
+      assert.equal(s.disconnected, false, 'the refused subscription did not take the framework over');
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe("status codes and texts of Mesos's scheduler endpoint", () => {
+  const json = { 'Content-Type': JSON_TYPE };
+  const text = async (call: Record<string, unknown>, headers: Record<string, string> = json) => {
+    const res = await post(cluster.master.port, JSON.stringify(call), headers);
+    return `${res.status} ${res.body.toString()}`;
+  };
+
+  test('a call missing its payload is a 400 before its framework is looked up; REQUEST too', async () => {
+    const unknown = { value: 'no-such-framework' };
+    for (const [type, payload] of Object.entries(MESOS_CALL_PAYLOADS)) {
+      assert.equal(await text({ type, framework_id: unknown }), `400 Failed to validate scheduler::Call: Expecting '${payload}' to be present`);
+    }
+    assert.equal(await text({ type: 'REVIVE' }), "400 Failed to validate scheduler::Call: Expecting 'framework_id' to be present");
+    assert.equal(await text({ framework_id: unknown }), "400 Failed to validate scheduler::Call: Expecting 'type' to be present");
+    assert.equal(await text({ type: 'REVIVE', framework_id: unknown }), '400 Framework cannot be found');
+    assert.equal(
+      await text({ type: 'ACKNOWLEDGE', framework_id: unknown, acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: Buffer.alloc(16).toString('base64') } }),
+      '400 Failed to validate scheduler::Call: Not a valid UUID',
+    );
+    assert.equal(
+      await text({ type: 'SUBSCRIBE', framework_id: { value: 'x' }, subscribe: { framework_info: { user: 'u', name: 'n' } } }),
+      "400 Failed to validate scheduler::Call: 'framework_id' differs from 'subscribe.framework_info.id'",
+    );
+  });
+
+  test("REQUEST without 'request' is a 400 (Mesos), with it a 202", async () => {
+    const s = new TestScheduler(cluster.master.port, 'json');
+    try {
+      const id = await s.subscribe();
+      const headers = { ...json, 'Mesos-Stream-Id': s.client.streamId! };
+      assert.equal(await text({ type: 'REQUEST', framework_id: { value: id } }, headers), "400 Failed to validate scheduler::Call: Expecting 'request' to be present");
+      assert.equal(await text({ type: 'REQUEST', framework_id: { value: id }, request: { requests: [{ agent_id: { value: 'a' } }] } }, headers), '202 ');
+    } finally {
+      s.close();
+    }
+  });
+
+  test('405 and 406 as libprocess words them; Accept matters only where Mesos answers with a body', async () => {
+    const get = await post(cluster.master.port, '', {}, 'GET');
+    assert.equal(`${get.status} ${get.body.toString()}`, "405 405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
+    assert.equal(get.headers.get('allow'), 'POST');
+    const refuseAll = { ...json, Accept: 'text/html' };
+    assert.equal(await text(subscribeCall({}), refuseAll), "406 Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+    const s = new TestScheduler(cluster.master.port, 'json');
+    try {
+      const id = await s.subscribe();
+      const headers = { ...refuseAll, 'Mesos-Stream-Id': s.client.streamId! };
+      assert.equal(await text({ type: 'REVIVE', framework_id: { value: id } }, headers), '202 ');
+      assert.equal(
+        await text({ type: 'RECONCILE_OPERATIONS', framework_id: { value: id }, reconcile_operations: {} }, headers),
+        "406 Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'",
+      );
+      assert.equal(await text({ type: 'UNKNOWN', framework_id: { value: id } }, headers), '501 501 Not Implemented.');
+    } finally {
+      s.close();
+    }
+  });
+});
