@@ -237,6 +237,30 @@ export interface TaskStatus {
   [extra: string]: unknown;
 }
 
+export type OperationState =
+  | 'OPERATION_UNSUPPORTED'
+  | 'OPERATION_PENDING'
+  | 'OPERATION_FINISHED'
+  | 'OPERATION_FAILED'
+  | 'OPERATION_ERROR'
+  | 'OPERATION_DROPPED'
+  | 'OPERATION_UNREACHABLE'
+  | 'OPERATION_GONE_BY_OPERATOR'
+  | 'OPERATION_RECOVERING'
+  | 'OPERATION_UNKNOWN';
+
+/** The state of an offer operation (RESERVE, CREATE, ...) as UPDATE_OPERATION_STATUS carries it. */
+export interface OperationStatus {
+  operation_id?: Id;
+  state: OperationState;
+  message?: string;
+  converted_resources?: Resource[];
+  /** base64 of 16 bytes; present means the scheduler must ACKNOWLEDGE_OPERATION_STATUS. */
+  uuid?: { value: string };
+  agent_id?: Id;
+  resource_provider_id?: Id;
+}
+
 export interface Filters {
   refuse_seconds?: number;
 }

@@ -17,6 +17,6 @@ export interface AgentLink {
 
 /** A v1 scheduler Event in its JSON shape: `{type: 'OFFERS', offers: {...}}`. */
 export interface SchedulerEvent {
-  type: 'SUBSCRIBED' | 'OFFERS' | 'RESCIND' | 'UPDATE' | 'MESSAGE' | 'FAILURE' | 'ERROR' | 'HEARTBEAT';
+  type: 'SUBSCRIBED' | 'OFFERS' | 'RESCIND' | 'UPDATE' | 'UPDATE_OPERATION_STATUS' | 'MESSAGE' | 'FAILURE' | 'ERROR' | 'HEARTBEAT';
   [payload: string]: unknown;
 }

@@ -25,6 +25,7 @@ import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator, allocationPauseMs } from './allocator/index.ts';
 import { AgentBook, PING_SLOTS } from './agents.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
+import { type AgentView, type OperationQuery, type TaskQuery, reconcileOperations, reconcileTasks } from './reconciliation.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
 import {
@@ -905,43 +906,28 @@ export class Master {
     });
   }
 
-  /** RECONCILE, by Mesos's rules: empty list = implicit (all tasks), else explicit per task. */
-  reconcile(fw: FrameworkRecord, tasks: Array<{ taskId: string; agentId?: string }>): void {
-    const now = Date.now();
-    const statusFor = (task: TaskRecord): TaskStatus =>
-      masterStatus(task.info.task_id.value, task.state, {
-        agentId: task.agentId,
-        executorId: task.executorId || undefined,
-        reason: 'REASON_RECONCILIATION',
-        message: 'Reconciliation: Latest task state',
-        now,
-      });
-    if (tasks.length === 0) {
-      for (const task of fw.tasks.values()) this.sendMasterStatus(fw, statusFor(task));
-      for (const task of fw.unreachableTasks.values()) this.sendMasterStatus(fw, statusFor(task));
-      return;
-    }
-    for (const { taskId, agentId } of tasks) {
-      const task = fw.tasks.get(taskId) ?? fw.unreachableTasks.get(taskId);
-      if (task) {
-        this.sendMasterStatus(fw, statusFor(task));
-        continue;
-      }
-      let state: TaskState;
-      let message: string;
-      if (agentId && this.agents.has(agentId)) {
-        state = 'TASK_GONE';
-        message = 'Reconciliation: Task is unknown to the agent';
-      } else if (agentId && this.unreachableAgents.has(agentId)) {
-        state = 'TASK_UNREACHABLE';
-        message = 'Reconciliation: Task is unreachable';
-      } else {
-        state = 'TASK_UNKNOWN';
-        message = agentId ? 'Reconciliation: Task is unknown' : 'Reconciliation: Task is unknown';
-      }
-      this.sendMasterStatus(fw, masterStatus(taskId, state, { agentId, reason: 'REASON_RECONCILIATION', message, now }));
+  /** RECONCILE, by Mesos's rules (reconciliation.ts): no tasks = implicit (all active tasks). */
+  reconcile(fw: FrameworkRecord, tasks: TaskQuery[]): void {
+    for (const status of reconcileTasks(fw, tasks, this.agentView, Date.now())) this.sendMasterStatus(fw, status);
+  }
+
+  /** RECONCILE_OPERATIONS, by Mesos's rules (reconciliation.ts). */
+  reconcileOperations(fw: FrameworkRecord, operations: OperationQuery[]): void {
+    for (const status of reconcileOperations(operations, this.agentView)) {
+      this.send(fw, { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status } });
     }
   }
+
+  /** Where agents stand, for reconciliation. */
+  private readonly agentView: AgentView = {
+    standing: (agentId) => {
+      if (this.recoveredAgents.has(agentId)) return { kind: 'recovered' };
+      if (this.agents.has(agentId)) return { kind: 'registered' };
+      const unreachable = this.unreachableAgents.get(agentId);
+      return unreachable ? { kind: 'unreachable', since: unreachable.time } : { kind: 'unknown' };
+    },
+    anyRecovered: () => this.recoveredAgents.size > 0,
+  };
 
   // ---------------------------------------------------------------- agents (agents.ts)
 

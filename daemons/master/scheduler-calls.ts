@@ -5,6 +5,7 @@ import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, Ta
 import { allocatedTo, subtract, validateRole } from '../common/resources.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError } from './framework-validation.ts';
 import { CallError, type Master } from './master.ts';
+import type { OperationQuery } from './reconciliation.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
 import { masterStatus } from './status.ts';
 import { validateTask, validateTaskGroup } from './task-validation.ts';
@@ -75,6 +76,9 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       master.acknowledge(fw, ack.agent_id.value, ack.task_id.value, ack.uuid);
       return 202;
     }
+    case 'ACKNOWLEDGE_OPERATION_STATUS':
+      acknowledgeOperationStatus(master, fw, payload(call, 'acknowledge_operation_status'));
+      return 202;
     case 'RECONCILE': {
       const rec = payload<{ tasks?: { task_id: { value: string }; agent_id?: { value: string } }[] }>(call, 'reconcile');
       master.reconcile(
@@ -83,6 +87,9 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       );
       return 202;
     }
+    case 'RECONCILE_OPERATIONS':
+      master.reconcileOperations(fw, payload<{ operations?: OperationQuery[] }>(call, 'reconcile_operations').operations ?? []);
+      return 202;
     case 'MESSAGE': {
       const msg = payload<{ agent_id: { value: string }; executor_id: { value: string }; data: string }>(call, 'message');
       const agent = master.agents.get(msg.agent_id.value);
@@ -124,7 +131,7 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       return 200;
     }
     default:
-      // UNKNOWN, answered as Mesos answers it (and, until this master has them, the operation calls).
+      // UNKNOWN, answered as Mesos answers it.
       throw new CallError(501, '501 Not Implemented.');
   }
 }
@@ -154,6 +161,30 @@ function updateFrameworkError(old: FrameworkInfo, info: FrameworkInfo, suppresse
   const options = allocatorOptionsError(info, suppressedRoles, offerConstraints);
   if (options) return `'UpdateFramework' call is not valid: ${options}`;
   return undefined;
+}
+
+/**
+ * ACKNOWLEDGE_OPERATION_STATUS. Mesos accepts the call, then checks the agent and the operation
+ * in this order; this master runs no offer operations and its agents have neither the
+ * RESOURCE_PROVIDER nor the AGENT_OPERATION_FEEDBACK capability, so every acknowledgement stops
+ * at one of these checks and is dropped, with Mesos's reason in the log.
+ */
+function acknowledgeOperationStatus(
+  master: Master,
+  fw: FrameworkRecord,
+  ack: { agent_id: { value: string }; resource_provider_id?: { value: string }; operation_id: { value: string } },
+): void {
+  const agent = master.agents.get(ack.agent_id.value);
+  const caps = agent?.capabilities ?? [];
+  let why = 'the operation is unknown';
+  if (!agent) why = 'agent is not registered';
+  else if (!agent.link) why = 'agent is disconnected';
+  else if (ack.resource_provider_id && !caps.includes('RESOURCE_PROVIDER')) why = 'the agent does not have the RESOURCE_PROVIDER capability';
+  else if (!ack.resource_provider_id && !caps.includes('AGENT_OPERATION_FEEDBACK')) why = 'the agent does not support operation feedback on agent default resources';
+  master.log.warn(
+    { framework: fw.id, agent: ack.agent_id.value },
+    `Cannot send operation status update acknowledgement for operation '${ack.operation_id.value}' of framework ${fw.id} to agent ${ack.agent_id.value} because ${why}`,
+  );
 }
 
 function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string }[], operations: OfferOperation[], refuse: number): void {

@@ -1,11 +1,14 @@
 // The v1 scheduler API answering as Apache Mesos 1.11 does, against real daemons: refused
 // subscriptions as an ERROR event on a 200 stream, the status codes and texts of
 // Master::Http::scheduler (src/master/http.cpp) and scheduler::call::validate
-// (src/master/validation.cpp).
+// (src/master/validation.cpp), and operation reconciliation by agent standing
+// (Master::reconcileOperations).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { newStatusUuid } from '../../daemons/common/ids.ts';
+import type { OperationStatus } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
-import { startCluster, waitFor } from '../helpers/cluster.ts';
+import { Daemon, freePort, sleep, spawnMesos, startAgent, startCluster, stopSupervisor, tempDir, waitFor } from '../helpers/cluster.ts';
 import { MESOS_CALL_PAYLOADS, TestScheduler } from '../helpers/scheduler.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -146,6 +149,112 @@ describe("status codes and texts of Mesos's scheduler endpoint", () => {
       assert.equal(await text({ type: 'UNKNOWN', framework_id: { value: id } }, headers), '501 501 Not Implemented.');
     } finally {
       s.close();
+    }
+  });
+
+  test('ACKNOWLEDGE_OPERATION_STATUS is accepted; its uuid and agent_id are checked as Mesos checks them', async () => {
+    const s = new TestScheduler(cluster.master.port, 'json');
+    try {
+      const id = await s.subscribe();
+      const agentId = (await s.nextOffer()).agent_id;
+      const headers = { ...json, 'Mesos-Stream-Id': s.client.streamId! };
+      const ack = (body: Record<string, unknown>) =>
+        text({ type: 'ACKNOWLEDGE_OPERATION_STATUS', framework_id: { value: id }, acknowledge_operation_status: { operation_id: { value: 'op-1' }, ...body } }, headers);
+      assert.equal(await ack({ agent_id: agentId, uuid: newStatusUuid() }), '202 ');
+      assert.equal(await ack({ agent_id: agentId, uuid: 'AAAA' }), '400 Failed to validate scheduler::Call: Not a valid UUID');
+      assert.equal(await ack({ uuid: newStatusUuid() }), "400 Failed to validate scheduler::Call: Expecting 'agent_id' to be present");
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('RECONCILE_OPERATIONS', () => {
+  for (const format of ['json', 'protobuf'] as const) {
+    test(`answers UPDATE_OPERATION_STATUS events: OPERATION_UNKNOWN for a registered or unknown agent, or none given (${format})`, async () => {
+      const s = new TestScheduler(cluster.master.port, format);
+      try {
+        await s.subscribe();
+        const agentId = (await s.nextOffer()).agent_id;
+        await s.client.call({
+          type: 'RECONCILE_OPERATIONS',
+          reconcile_operations: {
+            operations: [{ operation_id: { value: 'a' }, agent_id: agentId }, { operation_id: { value: 'b' }, agent_id: { value: 'nope' } }, { operation_id: { value: 'c' } }],
+          },
+        });
+        const statuses = await waitFor('three operation updates', () => {
+          const got = s.events.filter((e) => e.type === 'UPDATE_OPERATION_STATUS');
+          return got.length === 3 && got.map((e) => (e.update_operation_status as { status: OperationStatus }).status);
+        });
+        assert.deepEqual(statuses, [
+          { operation_id: { value: 'a' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Operation is unknown', agent_id: agentId },
+          { operation_id: { value: 'b' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Both operation and agent are unknown', agent_id: { value: 'nope' } },
+          { operation_id: { value: 'c' }, state: 'OPERATION_UNKNOWN', message: "Reconciliation: Operation is unknown and no 'agent_id' was provided" },
+        ]);
+      } finally {
+        s.close();
+      }
+    });
+  }
+
+  test('after a master restart: OPERATION_UNREACHABLE for an agent marked unreachable, OPERATION_RECOVERING for one not back yet', async () => {
+    const port = await freePort();
+    const workDir = tempDir('master-conformance');
+    const launch = async () => {
+      const args = ['master', '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${workDir}`, '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=2'];
+      const d = new Daemon('master', spawnMesos(args), port, workDir);
+      await waitFor('master up', async () => {
+        if (d.exited) throw new Error(`master exited: ${d.output}`);
+        return (await fetch(`${d.url}/health`).catch(() => undefined))?.ok;
+      });
+      return d;
+    };
+    let master = await launch();
+    const frozen = await startAgent(master);
+    const away = await startAgent(master);
+    try {
+      const ids = await master.json<{ slaves: { id: string; port: number }[] }>('/master/slaves');
+      const frozenId = ids.slaves.find((a) => a.port === frozen.port)!.id;
+      const awayId = ids.slaves.find((a) => a.port === away.port)!.id;
+      frozen.proc.kill('SIGSTOP');
+      await waitFor('the frozen agent marked unreachable', async () => (await master.json<Record<string, number>>('/metrics/snapshot'))['master/slaves_unreachable'] === 1, 20_000);
+      await sleep(200); // the registry write
+      master.proc.kill('SIGKILL');
+      await master.waitExit();
+      for (const agent of [frozen, away]) {
+        agent.proc.kill('SIGKILL');
+        await agent.waitExit();
+        await stopSupervisor(agent.runtimeDir!);
+      }
+      master = await launch();
+      const s = new TestScheduler(port, 'json');
+      try {
+        await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+        await s.client.call({
+          type: 'RECONCILE_OPERATIONS',
+          reconcile_operations: { operations: [{ operation_id: { value: 'x' }, agent_id: { value: frozenId } }, { operation_id: { value: 'y' }, agent_id: { value: awayId } }] },
+        });
+        const statuses = await waitFor('two operation updates', () => {
+          const got = s.events.filter((e) => e.type === 'UPDATE_OPERATION_STATUS');
+          return got.length === 2 && got.map((e) => (e.update_operation_status as { status: OperationStatus }).status);
+        });
+        assert.deepEqual(statuses, [
+          { operation_id: { value: 'x' }, state: 'OPERATION_UNREACHABLE', message: 'Reconciliation: Agent is unreachable', agent_id: { value: frozenId } },
+          { operation_id: { value: 'y' }, state: 'OPERATION_RECOVERING', message: 'Reconciliation: Agent is recovered but has not re-registered', agent_id: { value: awayId } },
+        ]);
+        // Tasks: the master stays silent about one that may be on the agent it waits for.
+        await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'on-away' }, agent_id: { value: awayId } }, { task_id: { value: 'on-frozen' }, agent_id: { value: frozenId } }] } });
+        const unreachable = await s.waitState('on-frozen', 'TASK_UNREACHABLE');
+        assert.equal(unreachable.message, 'Reconciliation: Task is unreachable');
+        assert.ok((unreachable.unreachable_time as { nanoseconds: number } | undefined)?.nanoseconds, 'with the time the agent became unreachable');
+        await sleep(300);
+        assert.deepEqual(s.updates('on-away'), []);
+      } finally {
+        s.close();
+      }
+    } finally {
+      for (const agent of [frozen, away]) await agent.stop('SIGKILL');
+      await master.stop('SIGKILL');
     }
   });
 });

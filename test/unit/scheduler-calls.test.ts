@@ -1,12 +1,13 @@
 // The master core answering scheduler calls as Apache Mesos 1.11 does (src/master/master.cpp):
-// calls Mesos accepts and drops.
+// calls Mesos accepts and drops, and operation reconciliation from the agents' standing.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { FrameworkInfo, TaskInfo } from '../../daemons/common/mesos.ts';
+import { silentLogger } from '../../daemons/common/log.ts';
+import type { FrameworkInfo, OperationStatus, TaskInfo } from '../../daemons/common/mesos.ts';
 import { parseResources } from '../../daemons/common/resources.ts';
 import type { MasterConfig } from '../../daemons/master/master.ts';
-import type { Registry } from '../../daemons/master/registry.ts';
-import { MasterHarness } from '../helpers/master-harness.ts';
+import { Registry } from '../../daemons/master/registry.ts';
+import { MasterHarness, type RecordedFramework } from '../helpers/master-harness.ts';
 
 let harnesses: MasterHarness[] = [];
 afterEach(() => {
@@ -60,6 +61,14 @@ describe('calls Mesos accepts and then drops', () => {
     assert.equal(messages.length, before);
   });
 
+  test('ACKNOWLEDGE_OPERATION_STATUS is accepted (this master runs no operations, so nothing is acknowledged)', async () => {
+    const { framework, agent, messages } = await withTask();
+    const before = messages.length;
+    const ack = { agent_id: { value: agent.id }, operation_id: { value: 'op' }, uuid: Buffer.alloc(16, 0x40).toString('base64') };
+    assert.equal(framework.call('ACKNOWLEDGE_OPERATION_STATUS', { acknowledge_operation_status: ack }), 202);
+    assert.equal(messages.length, before);
+  });
+
   test('UNKNOWN is answered 501, as Mesos does', async () => {
     const { framework } = await withTask();
     assert.throws(
@@ -85,5 +94,74 @@ describe('calls Mesos accepts and then drops', () => {
     assert.equal(update({}, ['other']), "400 'UpdateFramework' call is not valid: Suppressed roles { other } are not contained in the set of roles");
     assert.equal(update({ name: 'renamed' }), 200);
     assert.equal(framework.fw.info.name, 'renamed');
+  });
+});
+
+describe('RECONCILE and RECONCILE_OPERATIONS from the agents\' standing (Master::reconcile, Master::reconcileOperations)', () => {
+  function operationUpdates(framework: RecordedFramework): OperationStatus[] {
+    return framework.events.filter((e) => e.type === 'UPDATE_OPERATION_STATUS').map((e) => (e.update_operation_status as { status: OperationStatus }).status);
+  }
+
+  test('every operation is unknown to this master; the answer follows the agent: registered, unreachable, unknown, none given', async () => {
+    const h = harness();
+    const framework = h.subscribe();
+    const registered = h.register();
+    const lost = h.register();
+    h.master.removeAgent(lost.agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
+    assert.equal(
+      framework.call('RECONCILE_OPERATIONS', {
+        reconcile_operations: {
+          operations: [
+            { operation_id: { value: 'on-registered' }, agent_id: { value: registered.agent.id } },
+            { operation_id: { value: 'on-unreachable' }, agent_id: { value: lost.agent.id }, resource_provider_id: { value: 'rp' } },
+            { operation_id: { value: 'on-unknown' }, agent_id: { value: 'no-such-agent' } },
+            { operation_id: { value: 'nowhere' } },
+          ],
+        },
+      }),
+      202,
+    );
+    assert.deepEqual(operationUpdates(framework), [
+      { operation_id: { value: 'on-registered' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Operation is unknown', agent_id: { value: registered.agent.id } },
+      {
+        operation_id: { value: 'on-unreachable' },
+        state: 'OPERATION_UNREACHABLE',
+        message: 'Reconciliation: Agent is unreachable',
+        agent_id: { value: lost.agent.id },
+        resource_provider_id: { value: 'rp' },
+      },
+      { operation_id: { value: 'on-unknown' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Both operation and agent are unknown', agent_id: { value: 'no-such-agent' } },
+      { operation_id: { value: 'nowhere' }, state: 'OPERATION_UNKNOWN', message: "Reconciliation: Operation is unknown and no 'agent_id' was provided" },
+    ]);
+    assert.equal(framework.call('RECONCILE_OPERATIONS', { reconcile_operations: {} }), 202);
+    assert.equal(operationUpdates(framework).length, 4, 'implicit: this master knows no operations');
+  });
+
+  /** A master restarted from a registry that knows agent `waited-S0`, which has not re-registered yet. */
+  function restartedMaster(): RecordedFramework {
+    const registry = Registry.memory({ maxCompletedFrameworks: 10, maxCompletedTasksPerFramework: 10 }, silentLogger());
+    const entry = { id: 'waited-S0', hostname: 'waited.test', port: 5051, pid: 'slave(1)@10.0.0.9:5051', resources: [], attributes: [], registeredTime: 0 };
+    registry.apply({ op: 'ADMIT_AGENT', agent: entry });
+    return harness(registry).subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+  }
+
+  test('an agent the restarted master waits for: OPERATION_RECOVERING', () => {
+    const framework = restartedMaster();
+    framework.call('RECONCILE_OPERATIONS', { reconcile_operations: { operations: [{ operation_id: { value: 'op' }, agent_id: { value: 'waited-S0' } }] } });
+    assert.deepEqual(operationUpdates(framework), [
+      { operation_id: { value: 'op' }, state: 'OPERATION_RECOVERING', message: 'Reconciliation: Agent is recovered but has not re-registered', agent_id: { value: 'waited-S0' } },
+    ]);
+  });
+
+  test('RECONCILE answers nothing for a task that may be on an agent the restarted master waits for', () => {
+    const framework = restartedMaster();
+    // On that agent, or (no agent id) on any agent still awaited: Mesos stays silent, the scheduler retries.
+    framework.call('RECONCILE', { reconcile: { tasks: [{ task_id: { value: 't' }, agent_id: { value: 'waited-S0' } }, { task_id: { value: 'u' } }] } });
+    assert.deepEqual(framework.updates(), []);
+    framework.call('RECONCILE', { reconcile: { tasks: [{ task_id: { value: 'v' }, agent_id: { value: 'elsewhere' } }] } });
+    assert.deepEqual(
+      framework.updates().map((u) => [u.task_id.value, u.state, u.message]),
+      [['v', 'TASK_UNKNOWN', 'Reconciliation: Task is unknown']],
+    );
   });
 });
