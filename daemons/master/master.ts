@@ -25,6 +25,7 @@ import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator, allocationPauseMs } from './allocator/index.ts';
 import { AgentBook, PING_SLOTS } from './agents.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
+import { offerForFramework } from './offer-format.ts';
 import { type AgentView, type OperationQuery, type TaskQuery, reconcileOperations, reconcileTasks } from './reconciliation.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
@@ -514,6 +515,7 @@ export class Master {
     const allocations = this.allocator.allocate();
     if (allocations.length > 0) {
       const byFramework = new Map<string, Offer[]>();
+      const executorIds = this.executors.size > 0 ? this.executorIdsByPlace() : undefined;
       for (const a of allocations) {
         const fw = this.frameworks.get(a.frameworkId);
         const agent = this.agents.get(a.agentId);
@@ -534,14 +536,14 @@ export class Master {
           },
           resources: a.resources,
           attributes: agent.attributes,
-          executor_ids: [],
+          executor_ids: executorIds?.get(executorKey(agent.id, fw.id, '')) ?? [],
           allocation_info: { role: a.role },
         };
         this.offers.set(offerId, { offer, frameworkId: fw.id, agentId: agent.id, role: a.role, resources: a.resources });
         fw.offers.add(offerId);
         agent.offers.add(offerId);
         const list = byFramework.get(fw.id) ?? [];
-        list.push(offer);
+        list.push(offerForFramework(offer, fw.info));
         byFramework.set(fw.id, list);
       }
       for (const [frameworkId, offers] of byFramework) {
@@ -586,6 +588,21 @@ export class Master {
       this.filterTimer = undefined;
       this.scheduleAllocation();
     }, Math.min(delay, 2 ** 31 - 1));
+  }
+
+  /**
+   * The executors the master knows, by executorKey(agent, framework, ''): an offer lists the
+   * framework's executors on its agent (Offer.executor_ids), as Mesos's do.
+   */
+  private executorIdsByPlace(): Map<string, { value: string }[]> {
+    const byPlace = new Map<string, { value: string }[]>();
+    for (const rec of this.executors.values()) {
+      const key = executorKey(rec.agentId, rec.frameworkId, '');
+      const ids = byPlace.get(key) ?? [];
+      ids.push({ value: rec.executorId });
+      byPlace.set(key, ids);
+    }
+    return byPlace;
   }
 
   /** Takes an offer out of circulation, returning its resources to the allocator. */

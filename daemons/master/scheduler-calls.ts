@@ -2,7 +2,7 @@
 // decoded, schema-checked and validated Call (call-validation.ts) in its JSON shape; errors are
 // CallErrors carrying the HTTP status Mesos answers with.
 import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
-import { allocatedTo, subtract, validateRole } from '../common/resources.ts';
+import { allocatedTo, postRefinementFormat, subtract, validateRole } from '../common/resources.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError } from './framework-validation.ts';
 import { CallError, type Master } from './master.ts';
 import type { OperationQuery } from './reconciliation.ts';
@@ -232,9 +232,13 @@ function tasksOf(operations: OfferOperation[]): TaskInfo[] {
   return tasks;
 }
 
-/** Task resources may omit allocation_info (single-role schedulers); Mesos fills it in. */
+/**
+ * Task resources as the master keeps them: in the post-refinement format (older schedulers
+ * write `role: "*"` and `reservation`), allocated to the offer's role (single-role schedulers
+ * send no allocation_info; Mesos fills it in).
+ */
 function withRole(resources: Resource[] | undefined, role: string): Resource[] {
-  return allocatedTo(resources ?? [], role);
+  return allocatedTo(postRefinementFormat(resources ?? []), role);
 }
 
 function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role: string, raw: TaskInfo, available: Resource[]): Resource[] {

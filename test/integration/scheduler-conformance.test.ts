@@ -1,12 +1,12 @@
 // The v1 scheduler API answering as Apache Mesos 1.11 does, against real daemons: refused
 // subscriptions as an ERROR event on a 200 stream, the status codes and texts of
 // Master::Http::scheduler (src/master/http.cpp) and scheduler::call::validate
-// (src/master/validation.cpp), and operation reconciliation by agent standing
-// (Master::reconcileOperations).
+// (src/master/validation.cpp), operation reconciliation by agent standing (Master::reconcileOperations),
+// and offers in the format older schedulers were written for (Master::offer).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
-import type { OperationStatus } from '../../daemons/common/mesos.ts';
+import type { OperationStatus, Resource, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
 import { Daemon, freePort, sleep, spawnMesos, startAgent, startCluster, stopSupervisor, tempDir, waitFor } from '../helpers/cluster.ts';
 import { MESOS_CALL_PAYLOADS, TestScheduler } from '../helpers/scheduler.ts';
@@ -255,6 +255,47 @@ describe('RECONCILE_OPERATIONS', () => {
     } finally {
       for (const agent of [frozen, away]) await agent.stop('SIGKILL');
       await master.stop('SIGKILL');
+    }
+  });
+});
+
+describe('offers to a framework without MULTI_ROLE', () => {
+  test('carry no allocation_info and `role: "*"`; tasks sent back that way run', async () => {
+    const s = new TestScheduler(cluster.master.port, 'protobuf');
+    try {
+      await s.subscribe();
+      const offer = await s.nextOffer();
+      assert.equal(offer.allocation_info, undefined);
+      assert.ok(offer.resources.length > 0);
+      for (const r of offer.resources) {
+        assert.equal(r.allocation_info, undefined, `${r.name}: no allocation_info`);
+        assert.equal(r.role, '*', `${r.name}: role *`);
+      }
+      const resources: Resource[] = [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: '*' },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, role: '*' },
+      ];
+      const task: TaskInfo = { name: 'old-style', task_id: { value: 'old-style' }, agent_id: offer.agent_id, command: { value: 'true' }, resources };
+      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+      const finished: TaskStatus = await s.waitState('old-style', 'TASK_FINISHED');
+      assert.equal(finished.source, 'SOURCE_EXECUTOR');
+      const state = await cluster.master.json<{ frameworks: { tasks: { id: string; resources: { cpus: number } }[]; completed_tasks: { id: string; resources: { cpus: number } }[] }[] }>('/master/frameworks');
+      const known = state.frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks]).find((t) => t.id === 'old-style');
+      assert.equal(known?.resources.cpus, 0.5);
+    } finally {
+      s.close();
+    }
+  });
+
+  test('a MULTI_ROLE framework still gets allocation_info', async () => {
+    const s = new TestScheduler(cluster.master.port, 'json');
+    try {
+      await s.subscribe({ roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }] });
+      const offer = await s.nextOffer();
+      assert.deepEqual(offer.allocation_info, { role: '*' });
+      assert.ok(offer.resources.every((r) => r.allocation_info?.role === '*' && r.role === '*'));
+    } finally {
+      s.close();
     }
   });
 });

@@ -225,7 +225,10 @@ describe('Master core: subscription and offers', () => {
     assert.equal(offer.hostname, 'agent1.test');
     assert.equal(scalar(offer.resources, 'cpus'), 2);
     assert.equal(scalar(offer.resources, 'mem'), 1024);
-    assert.ok(offer.resources.every((r) => r.allocation_info?.role === '*'));
+    // A framework without MULTI_ROLE gets the old format (Mesos's Master::offer); the master keeps the current one.
+    assert.ok(offer.resources.every((r) => r.allocation_info === undefined && r.role === '*'));
+    assert.equal(offer.allocation_info, undefined);
+    assert.deepEqual(master.offers.get(offer.id.value)?.offer.allocation_info, { role: '*' });
     assert.ok(master.offers.has(offer.id.value));
     assert.ok(fw.offers.has(offer.id.value));
     assert.ok(agent.offers.has(offer.id.value));

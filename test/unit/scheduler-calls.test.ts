@@ -1,9 +1,10 @@
 // The master core answering scheduler calls as Apache Mesos 1.11 does (src/master/master.cpp):
+// offers in the format each framework's capabilities ask for, what older schedulers send back,
 // calls Mesos accepts and drops, and operation reconciliation from the agents' standing.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { silentLogger } from '../../daemons/common/log.ts';
-import type { FrameworkInfo, OperationStatus, TaskInfo } from '../../daemons/common/mesos.ts';
+import type { FrameworkInfo, OperationStatus, Resource, TaskInfo } from '../../daemons/common/mesos.ts';
 import { parseResources } from '../../daemons/common/resources.ts';
 import type { MasterConfig } from '../../daemons/master/master.ts';
 import { Registry } from '../../daemons/master/registry.ts';
@@ -20,6 +21,105 @@ function harness(registry?: Registry, config: Partial<MasterConfig> = {}): Maste
   harnesses.push(h);
   return h;
 }
+
+const capabilities = (...types: string[]): Partial<FrameworkInfo> => ({ capabilities: types.map((type) => ({ type }) as { type: 'MULTI_ROLE' }) });
+
+/** A framework of role `web` with these capabilities, and the offer of an agent with resources reserved to `web`. */
+async function offerTo(info: Partial<FrameworkInfo>) {
+  const h = harness();
+  const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE');
+  const framework = h.subscribe({ ...info, ...(multiRole ? { roles: ['web'] } : { role: 'web' }) });
+  const { agent, messages } = h.register({ resources: parseResources('cpus(web):1;cpus:2;mem:512') });
+  await h.allocation();
+  const offer = framework.offers()[0];
+  assert.ok(offer, 'the framework got an offer');
+  return { h, framework, agent, messages, offer };
+}
+
+describe('offers in the format of the framework (Master::offer)', () => {
+  test('without MULTI_ROLE nor RESERVATION_REFINEMENT: no allocation_info, `role` on every resource, no `reservations`', async () => {
+    const { offer } = await offerTo(capabilities());
+    assert.equal(offer.allocation_info, undefined);
+    for (const r of offer.resources) {
+      assert.equal(r.allocation_info, undefined, `${r.name} has no allocation_info`);
+      assert.equal(r.reservations, undefined, `${r.name} has no reservations`);
+      assert.ok(r.role === '*' || r.role === 'web', `${r.name} has role ${r.role}`);
+    }
+    assert.deepEqual(
+      offer.resources.filter((r) => r.name === 'cpus').map((r) => [r.role, r.scalar?.value]).sort(),
+      [
+        ['*', 2],
+        ['web', 1],
+      ],
+    );
+  });
+
+  test('MULTI_ROLE without RESERVATION_REFINEMENT: allocation_info, and `role` instead of `reservations`', async () => {
+    const { offer } = await offerTo(capabilities('MULTI_ROLE'));
+    assert.deepEqual(offer.allocation_info, { role: 'web' });
+    for (const r of offer.resources) {
+      assert.deepEqual(r.allocation_info, { role: 'web' });
+      assert.equal(r.reservations, undefined);
+    }
+    assert.deepEqual(
+      offer.resources.filter((r) => r.name === 'cpus').map((r) => r.role).sort(),
+      ['*', 'web'],
+    );
+  });
+
+  test('MULTI_ROLE and RESERVATION_REFINEMENT: the current format, `reservations` and no `role`', async () => {
+    const { offer } = await offerTo(capabilities('MULTI_ROLE', 'RESERVATION_REFINEMENT'));
+    assert.deepEqual(offer.allocation_info, { role: 'web' });
+    const reserved = offer.resources.find((r) => r.name === 'cpus' && r.reservations !== undefined);
+    assert.deepEqual(reserved?.reservations, [{ type: 'STATIC', role: 'web' }]);
+    assert.ok(offer.resources.every((r) => r.role === undefined && r.allocation_info?.role === 'web'));
+  });
+
+  test('what an older scheduler sends back (`role`, no allocation_info) launches, kept and sent in the current format', async () => {
+    const { framework, agent, messages, offer } = await offerTo(capabilities());
+    const resources: Resource[] = [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: '*' },
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'web' },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, role: '*' },
+    ];
+    const task: TaskInfo = { name: 'old', task_id: { value: 'old' }, agent_id: { value: agent.id }, command: { value: 'true' }, resources };
+    assert.equal(framework.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } }), 202);
+    assert.deepEqual(framework.updates(), [], 'no TASK_ERROR');
+    const run = messages.find((m) => m.type === 'RUN_TASK');
+    assert.ok(run?.type === 'RUN_TASK');
+    assert.deepEqual(
+      run.run_task.task.resources,
+      [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'web' } },
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'STATIC', role: 'web' }], allocation_info: { role: 'web' } },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, allocation_info: { role: 'web' } },
+      ],
+    );
+  });
+
+  test("an offer lists the framework's executors running on its agent (executor_ids)", async () => {
+    const h = harness(undefined, { allocationIntervalSecs: 0.05 });
+    const framework = h.subscribe();
+    const { agent } = h.register();
+    await h.allocation();
+    const first = framework.offers()[0]!;
+    assert.deepEqual(first.executor_ids, []);
+    const task: TaskInfo = {
+      name: 'with-executor',
+      task_id: { value: 'with-executor' },
+      agent_id: { value: agent.id },
+      executor: { executor_id: { value: 'my-executor' }, type: 'CUSTOM', command: { value: './executor' }, resources: parseResources('cpus:0.1;mem:32') },
+      resources: parseResources('cpus:0.5;mem:64'),
+    };
+    framework.call('ACCEPT', { accept: { offer_ids: [first.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 0 } } });
+    // The unused rest comes back when its refuse filter (until the next allocation tick) expires.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await h.allocation();
+    const second = framework.offers()[1];
+    assert.ok(second, 'the rest of the agent is offered again');
+    assert.deepEqual(second.executor_ids, [{ value: 'my-executor' }]);
+  });
+});
 
 describe('calls Mesos accepts and then drops', () => {
   async function withTask() {
