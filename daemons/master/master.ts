@@ -26,6 +26,7 @@ import { DrfAllocator, allocationPauseMs } from './allocator/index.ts';
 import { AgentBook, PING_SLOTS } from './agents.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
 import { offerForFramework } from './offer-format.ts';
+import { offerIdsError } from './offer-validation.ts';
 import { type AgentView, type OperationQuery, type TaskQuery, reconcileOperations, reconcileTasks } from './reconciliation.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type AgentEntry, Registry, type StoredTask } from './registry.ts';
@@ -661,25 +662,19 @@ export class Master {
     this.scheduleAllocation();
   }
 
-  /** Takes the offers of an ACCEPT; returns undefined with an error when any is invalid. */
+  /**
+   * Takes the offers of an ACCEPT, or returns why they cannot be used (offer-validation.ts); the
+   * framework's offers named in an invalid ACCEPT go back to the allocator, as in Mesos.
+   */
   takeOffers(fw: FrameworkRecord, offerIds: string[]): { agent: AgentRecord; resources: Resource[]; role: string } | { error: string } {
-    if (offerIds.length === 0) return { error: 'No offers specified' };
-    const recs: OfferRecord[] = [];
-    let error: string | undefined;
-    for (const id of offerIds) {
-      const rec = this.offers.get(id);
-      if (!rec) error ??= `Offer ${id} is no longer valid`;
-      else if (rec.frameworkId !== fw.id) error ??= `Offer ${id} has invalid framework`;
-      else if (recs.some((r) => r.offer.id.value === id)) error ??= `Offer ${id} is specified twice`;
-      else recs.push(rec);
-    }
+    const recs = offerIds.flatMap((id) => this.offers.get(id) ?? []);
     const agentId = recs[0]?.agentId;
-    if (!error && recs.some((r) => r.agentId !== agentId)) error = 'Aggregated offers must belong to the same agent';
-    if (!error && recs.some((r) => r.role !== recs[0]!.role)) error = 'Aggregated offers must be allocated to the same role';
-    const agent = agentId ? this.agents.get(agentId) : undefined;
+    const agent = agentId === undefined ? undefined : this.agents.get(agentId);
+    let error = offerIdsError(offerIds, fw.id, (id) => this.offers.get(id));
+    // Mesos rescinds an agent's offers when it deactivates; this one may be on its way out.
     if (!error && !agent?.active) error = `Agent ${agentId} is not available`;
     if (error || !agent) {
-      for (const rec of recs) this.dropOffer(rec);
+      for (const rec of new Set(recs)) if (rec.frameworkId === fw.id) this.dropOffer(rec);
       this.scheduleAllocation();
       return { error: error ?? 'invalid offers' };
     }

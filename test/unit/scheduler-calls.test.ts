@@ -121,6 +121,40 @@ describe('offers in the format of the framework (Master::offer)', () => {
   });
 });
 
+describe("ACCEPT's offers checked as validation::offer::validate", () => {
+  test('in its order, with its texts in the TASK_DROPPED of each task', async () => {
+    const h = harness();
+    const mine = h.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+    h.register();
+    h.register();
+    await h.allocation();
+    const theirs = h.subscribe({ name: 'theirs' });
+    h.register();
+    await h.allocation();
+    theirs.call('SUPPRESS');
+    const [a, b] = mine.offers();
+    const other = theirs.offers()[0];
+    assert.ok(a && b && other, 'two offers for one framework (an agent each), one for the other');
+    const dropped = (offerIds: { value: string }[]) => {
+      const task: TaskInfo = { name: 't', task_id: { value: 't' }, agent_id: a.agent_id, command: { value: 'true' }, resources: parseResources('cpus:1') };
+      mine.call('ACCEPT', { accept: { offer_ids: offerIds, operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+      const status = mine.updates().at(-1)!;
+      assert.deepEqual([status.state, status.reason], ['TASK_DROPPED', 'REASON_INVALID_OFFERS']);
+      return status.message;
+    };
+    const prefix = 'Task launched with invalid offers: ';
+    assert.equal(dropped([a.id, { value: 'gone' }, a.id]), `${prefix}Duplicate offer ${a.id.value} in offer list`);
+    // That ACCEPT gave offer a back; an offer that is no longer valid is named before another framework's.
+    assert.equal(dropped([{ value: 'gone' }, other.id]), `${prefix}Offer gone is no longer valid`);
+    assert.equal(dropped([b.id, other.id]), `${prefix}Offer ${other.id.value} has invalid framework ${theirs.fw.id} while framework ${mine.fw.id} is expected`);
+    assert.ok(h.master.offers.has(other.id.value), "the other framework's offer stays with it");
+    await h.allocation();
+    const [c, d] = mine.offers().slice(-2);
+    assert.ok(c && d && c.agent_id.value !== d.agent_id.value, 'offers of both agents again');
+    assert.equal(dropped([c.id, d.id]), `${prefix}Aggregated offers must belong to one single agent. Offer ${d.id.value} uses agent ${d.agent_id.value} and agent ${c.agent_id.value}`);
+  });
+});
+
 describe('calls Mesos accepts and then drops', () => {
   async function withTask() {
     const h = harness();
