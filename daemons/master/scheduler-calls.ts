@@ -250,6 +250,7 @@ function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role
     agentId: agent.id,
     available,
     isDuplicate: (id) => fw.tasks.has(id),
+    isUnreachable: (id) => fw.unreachableTasks.has(id),
     executorRunning,
   });
   if (error) {
@@ -296,6 +297,7 @@ function launchGroup(
     agentId: agent.id,
     available,
     isDuplicate: (id) => fw.tasks.has(id),
+    isUnreachable: (id) => fw.unreachableTasks.has(id),
     executorRunning: () => running,
   });
   if (error) {

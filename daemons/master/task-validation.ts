@@ -23,6 +23,8 @@ export interface TaskContext {
   available: Resource[];
   /** Whether a task with this id is already active in the framework. */
   isDuplicate: (taskId: string) => boolean;
+  /** Whether a task of the framework with this id is unreachable (its agent is away). */
+  isUnreachable?: (taskId: string) => boolean;
   /** Whether this executor already runs on the agent (its resources are charged already). */
   executorRunning?: (executorId: string) => boolean;
 }
@@ -45,6 +47,8 @@ export function validateTask(task: TaskInfo, ctx: TaskContext): string | undefin
   const idError = validateId('Task', task.task_id?.value);
   if (idError) return idError;
   if (ctx.isDuplicate(task.task_id.value)) return `Task has duplicate ID: ${task.task_id.value}`;
+  // It may come back with its agent (Mesos's validateUniqueTaskID).
+  if (ctx.isUnreachable?.(task.task_id.value)) return `Task reuses the ID of an unreachable task: ${task.task_id.value}`;
   if (task.agent_id?.value !== ctx.agentId) {
     return `Task uses invalid agent: ${task.agent_id?.value ?? '(none)'} (offer is for agent ${ctx.agentId})`;
   }

@@ -155,6 +155,26 @@ describe("ACCEPT's offers checked as validation::offer::validate", () => {
   });
 });
 
+test('a task may not reuse the id of an unreachable task of its framework (validateUniqueTaskID)', async () => {
+  const h = harness();
+  const framework = h.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+  const away = h.register();
+  const here = h.register();
+  await h.allocation();
+  const offerOf = (agentId: string) => framework.offers().findLast((o) => o.agent_id.value === agentId && h.master.offers.has(o.id.value))!;
+  const launch = (agentId: string) => {
+    const task: TaskInfo = { name: 't1', task_id: { value: 't1' }, agent_id: { value: agentId }, command: { value: 'sleep 9' }, resources: parseResources('cpus:1;mem:64') };
+    framework.call('ACCEPT', { accept: { offer_ids: [offerOf(agentId).id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+  };
+  launch(away.agent.id);
+  h.master.removeAgent(away.agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
+  assert.equal(framework.updates().at(-1)?.state, 'TASK_UNREACHABLE');
+  launch(here.agent.id);
+  const refused = framework.updates().at(-1)!;
+  assert.deepEqual([refused.state, refused.message], ['TASK_ERROR', 'Task reuses the ID of an unreachable task: t1']);
+  assert.equal(here.messages.filter((m) => m.type === 'RUN_TASK').length, 0);
+});
+
 describe('calls Mesos accepts and then drops', () => {
   async function withTask() {
     const h = harness();
