@@ -108,7 +108,11 @@ export function typings(root: protobuf.Root): string {
   const emit = (ns: protobuf.NamespaceBase, indent: string): void => {
     for (const obj of ns.nestedArray) {
       if (obj instanceof protobuf.Enum) {
-        out.push(`${indent}export type ${obj.name} = ${Object.keys(obj.values).map((v) => `'${v}'`).join(' | ')};`);
+        out.push(
+          `${indent}export type ${obj.name} = ${Object.keys(obj.values)
+            .map((v) => `'${v}'`)
+            .join(' | ')};`,
+        );
       } else if (obj instanceof protobuf.Type) {
         out.push(`${indent}export interface ${obj.name} {`);
         for (const f of obj.fieldsArray) out.push(`${indent}  ${f.name}${f.required ? '' : '?'}: ${tsType(f)};`);

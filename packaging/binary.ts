@@ -93,9 +93,7 @@ export async function buildBinary(options: BinaryOptions = {}): Promise<string> 
   }
   // The programs the bundle loads on demand travel as assets, named as bundle.ts names them.
   const programs = await readdir(programsDir(input)).catch(() => [] as string[]);
-  const assets = Object.fromEntries(
-    programs.sort().map((name) => [name, path.join(path.basename(programsDir(input)), name)]),
-  );
+  const assets = Object.fromEntries(programs.sort().map((name) => [name, path.join(path.basename(programsDir(input)), name)]));
   const blob = path.join(work, 'mesos.blob');
   const config = path.join(work, 'sea-config.json');
   await writeFile(config, JSON.stringify(seaConfig(path.basename(input), path.basename(blob), assets)));

@@ -38,7 +38,10 @@ module.exports = function loadProgram(name) {
 
 /** File name of the program bundle made from a module: daemons/master/main.ts -> daemons-master-main.cjs. */
 export function programName(modulePath: string): string {
-  return `${path.relative(root, modulePath).replace(/\.[cm]?[jt]s$/, '').replace(/[\\/]/g, '-')}.cjs`;
+  return `${path
+    .relative(root, modulePath)
+    .replace(/\.[cm]?[jt]s$/, '')
+    .replace(/[\\/]/g, '-')}.cjs`;
 }
 
 /**

@@ -42,13 +42,7 @@ repo_gpgcheck=0
 async function createrepo(dir: string, epoch: number): Promise<void> {
   // gzip metadata (the default of createrepo_c before 1.0) so EL7's yum reads it; a fixed
   // revision and timestamps make the metadata reproducible.
-  await execa('createrepo_c', [
-    '--quiet',
-    '--general-compress-type=gz',
-    `--revision=${epoch}`,
-    '--set-timestamp-to-revision',
-    dir,
-  ]);
+  await execa('createrepo_c', ['--quiet', '--general-compress-type=gz', `--revision=${epoch}`, '--set-timestamp-to-revision', dir]);
 }
 
 export interface RepoOptions {

@@ -94,12 +94,7 @@ export async function hostRuntimeVersions(nodeBinary: string): Promise<RuntimeVe
  * Writes the runtime tarball: lib/<soname> for the loader and every library, licenses/ with
  * the owning packages' licence files, and VERSIONS. Returns the versions it holds.
  */
-export async function buildRuntimeTarball(
-  nodeBinary: string,
-  output: string,
-  stagingDir: string,
-  mtime: number,
-): Promise<RuntimeVersions> {
+export async function buildRuntimeTarball(nodeBinary: string, output: string, stagingDir: string, mtime: number): Promise<RuntimeVersions> {
   const linked = parseLdd((await execa('ldd', [nodeBinary])).stdout);
   await rm(stagingDir, { recursive: true, force: true });
   await mkdir(path.join(stagingDir, 'lib'), { recursive: true });

@@ -66,7 +66,16 @@ async function main(): Promise<number> {
     process.stderr.write(`\n== ${suite} (${files.length} files)\n`);
     const res = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...forceExit(), '--test-reporter=spec', ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${concurrency}`,
+        `--test-timeout=${timeoutMs}`,
+        ...forceExit(),
+        '--test-reporter=spec',
+        ...files,
+      ],
       { stdio: 'inherit', cwd: ROOT },
     );
     if (res.status !== 0) failed = true;

@@ -32,7 +32,13 @@ import {
 } from '../common/mesos.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { Checkpoints, type ExecutorKind, type RunInfo } from './checkpoints.ts';
-import { type ContainerExit, type Containerizer, type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
+import {
+  type ContainerExit,
+  type Containerizer,
+  type ContainerizerName,
+  type Containerizers,
+  containerizerFor,
+} from './containerizer/containerizer.ts';
 import { containerName } from './containerizer/docker-spec.ts';
 import { CustomExecutors, DEFAULT_EXECUTOR_HEARTBEAT_SECS } from './executor/custom-executors.ts';
 import { fetchUris } from './fetcher/fetcher.ts';
@@ -89,7 +95,8 @@ export class Agent {
       {
         send: (fw, status) => this.channel?.sendStatusUpdate(fw, status),
         // Only a head start: if this is lost, the terminal update frees the resources anyway.
-        latestState: (fw, taskId, state) => void this.channel?.post({ type: 'LATEST_STATE', latest_state: { framework_id: fw, task_id: taskId, state } }),
+        latestState: (fw, taskId, state) =>
+          void this.channel?.post({ type: 'LATEST_STATE', latest_state: { framework_id: fw, task_id: taskId, state } }),
       },
       (fw, task) => this.terminalAcknowledged(fw, task),
       (s) => isTerminalState(s.state),
@@ -172,7 +179,11 @@ export class Agent {
         const m = msg.framework_message;
         const fw = this.frameworks.get(m.framework_id);
         if (fw) this.executors.message(fw, m.executor_id, m.data);
-        else this.log.warn({ framework: m.framework_id, executor: m.executor_id }, `Dropping a message for executor '${m.executor_id}': framework ${m.framework_id} does not run here`);
+        else
+          this.log.warn(
+            { framework: m.framework_id, executor: m.executor_id },
+            `Dropping a message for executor '${m.executor_id}': framework ${m.framework_id} does not run here`,
+          );
         break;
       }
       default:
@@ -192,7 +203,13 @@ export class Agent {
         if (ex.kind !== 'COMMAND') executors.push({ framework_id: fw.id, executor: ex.info, kind: ex.kind });
         for (const t of ex.tasks.values()) {
           const status = t.statuses[t.statuses.length - 1];
-          tasks.push({ framework_id: fw.id, executor_id: ex.kind === 'COMMAND' ? '' : ex.id, task: t.info, state: t.state, ...(status ? { status } : {}) });
+          tasks.push({
+            framework_id: fw.id,
+            executor_id: ex.kind === 'COMMAND' ? '' : ex.id,
+            task: t.info,
+            state: t.state,
+            ...(status ? { status } : {}),
+          });
         }
       }
     }
@@ -232,9 +249,16 @@ export class Agent {
   onExecutorCompleted: ((fw: AgentFramework, ex: AgentExecutor) => void) | undefined;
 
   /** Adds an executor run; `directory` and `containerId` are given when recovering. */
-  addExecutor(fw: AgentFramework, kind: ExecutorKind, info: ExecutorInfo, killGroupOnFailure: boolean, existing?: { containerId: string; directory: string }): AgentExecutor {
+  addExecutor(
+    fw: AgentFramework,
+    kind: ExecutorKind,
+    info: ExecutorInfo,
+    killGroupOnFailure: boolean,
+    existing?: { containerId: string; directory: string },
+  ): AgentExecutor {
     const containerId = existing?.containerId ?? newUuid();
-    const directory = existing?.directory || sandboxDir(this.config.workDir, this.id ?? 'unregistered', fw.id, info.executor_id.value, containerId);
+    const directory =
+      existing?.directory || sandboxDir(this.config.workDir, this.id ?? 'unregistered', fw.id, info.executor_id.value, containerId);
     const ex: AgentExecutor = {
       id: info.executor_id.value,
       frameworkId: fw.id,
@@ -273,7 +297,13 @@ export class Agent {
   /** Checkpoints a new executor run (or more tasks for a running one) before anything is launched. */
   async checkpointLaunch(fw: AgentFramework, ex: AgentExecutor, tasks: AgentTask[], newRun = true): Promise<void> {
     if (!this.checkpoints) return;
-    const run: RunInfo = { executor: ex.info, kind: ex.kind, container_id: ex.containerId, directory: ex.directory, kill_group_on_failure: ex.killGroupOnFailure };
+    const run: RunInfo = {
+      executor: ex.info,
+      kind: ex.kind,
+      container_id: ex.containerId,
+      directory: ex.directory,
+      kill_group_on_failure: ex.killGroupOnFailure,
+    };
     const infoText = JSON.stringify(fw.info);
     const writes: Promise<void>[] = [];
     if (this.checkpointedFrameworks.get(fw.id) !== infoText) {
@@ -323,7 +353,9 @@ export class Agent {
     this.prepareSandbox(ex.directory, fw, task.command);
     const agentTask = this.addTask(ex, task, ex.directory, ex.containerId);
     this.counters.tasksLaunched++;
-    await this.checkpointLaunch(fw, ex, [agentTask]).catch((err: unknown) => this.log.error(`Failed to checkpoint task ${taskId}: ${(err as Error).message}`));
+    await this.checkpointLaunch(fw, ex, [agentTask]).catch((err: unknown) =>
+      this.log.error(`Failed to checkpoint task ${taskId}: ${(err as Error).message}`),
+    );
     const unsupported = this.unsupportedReason(task.container);
     if (unsupported) {
       this.finish(agentTask, 'TASK_FAILED', unsupported.message, unsupported.reason);
@@ -356,7 +388,9 @@ export class Agent {
       return this.addTask(ex, t, dir, `${ex.containerId}.${t.task_id.value}`);
     });
     this.counters.tasksLaunched += tasks.length;
-    await this.checkpointLaunch(fw, ex, tasks).catch((err: unknown) => this.log.error(`Failed to checkpoint task group: ${(err as Error).message}`));
+    await this.checkpointLaunch(fw, ex, tasks).catch((err: unknown) =>
+      this.log.error(`Failed to checkpoint task group: ${(err as Error).message}`),
+    );
     const unsupported = group.tasks.map((t) => this.unsupportedReason(t.container)).find((r) => r !== undefined);
     if (unsupported) {
       for (const t of tasks) this.finish(t, 'TASK_FAILED', unsupported.message, unsupported.reason);
@@ -383,10 +417,19 @@ export class Agent {
     ];
     if (which === 'mesos') {
       unsupported.unshift(
-        [mesos?.image, 'Container images in the Mesos containerizer are not supported (this agent has no image provisioner); run the image as a DOCKER container (mesos execute --containerizer=docker)'],
-        [(c?.network_infos as { name?: string }[] | undefined)?.some((n) => n.name), 'CNI networks (ContainerInfo.network_infos) are not supported by this agent'],
+        [
+          mesos?.image,
+          'Container images in the Mesos containerizer are not supported (this agent has no image provisioner); run the image as a DOCKER container (mesos execute --containerizer=docker)',
+        ],
+        [
+          (c?.network_infos as { name?: string }[] | undefined)?.some((n) => n.name),
+          'CNI networks (ContainerInfo.network_infos) are not supported by this agent',
+        ],
       );
-      unsupported.push([(c?.volumes as unknown[] | undefined)?.length, 'Volumes in the Mesos containerizer are not supported by this agent']);
+      unsupported.push([
+        (c?.volumes as unknown[] | undefined)?.length,
+        'Volumes in the Mesos containerizer are not supported by this agent',
+      ]);
     }
     for (const [present, message] of unsupported) if (present) return { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' };
     return undefined;
@@ -414,7 +457,12 @@ export class Agent {
         await fetchUris(uris, { sandbox: task.directory, ...fetcher, ...(user ? { owner: user } : {}) });
       } catch (err) {
         // Mesos reports fetch failures as a container launch failure.
-        this.finish(task, 'TASK_FAILED', `Failed to fetch all URIs for container '${task.containerId}': ${(err as Error).message}`, 'REASON_CONTAINER_LAUNCH_FAILED');
+        this.finish(
+          task,
+          'TASK_FAILED',
+          `Failed to fetch all URIs for container '${task.containerId}': ${(err as Error).message}`,
+          'REASON_CONTAINER_LAUNCH_FAILED',
+        );
         return;
       }
       if (task.killRequested) {
@@ -496,7 +544,10 @@ export class Agent {
         kill: (message) => {
           this.log.warn({ task: task.info.task_id.value }, `Killing task ${task.info.task_id.value}: ${message}`);
           task.unhealthyKill = message;
-          this.kill(task, task.info.kill_policy?.grace_period ? task.info.kill_policy.grace_period.nanoseconds / 1e6 : DEFAULT_KILL_GRACE_MS);
+          this.kill(
+            task,
+            task.info.kill_policy?.grace_period ? task.info.kill_policy.grace_period.nanoseconds / 1e6 : DEFAULT_KILL_GRACE_MS,
+          );
         },
       },
     );
@@ -529,11 +580,23 @@ export class Agent {
       // Mesos's docker executor: a clean exit is a success even after a kill.
       const oom = exit.oomKilled ? ' (out of memory: the container exceeded its mem limit)' : '';
       if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Container exited with status 0');
-      else if (task.killRequested) this.finish(task, 'TASK_KILLED', task.unhealthyKill ?? `Container ${how}`, task.unhealthyKill ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' : undefined);
+      else if (task.killRequested)
+        this.finish(
+          task,
+          'TASK_KILLED',
+          task.unhealthyKill ?? `Container ${how}`,
+          task.unhealthyKill ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' : undefined,
+        );
       else this.finish(task, 'TASK_FAILED', `Container ${how}${oom}`, exit.oomKilled ? 'REASON_CONTAINER_LIMITATION_MEMORY' : undefined);
       return;
     }
-    if (task.killRequested) this.finish(task, 'TASK_KILLED', task.unhealthyKill ?? `Command ${how}`, task.unhealthyKill ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' : undefined);
+    if (task.killRequested)
+      this.finish(
+        task,
+        'TASK_KILLED',
+        task.unhealthyKill ?? `Command ${how}`,
+        task.unhealthyKill ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' : undefined,
+      );
     else if (exit.code === 0) this.finish(task, 'TASK_FINISHED', 'Command exited with status 0');
     else this.finish(task, 'TASK_FAILED', `Command ${how}`);
   }
@@ -544,7 +607,14 @@ export class Agent {
    * Moves a task to a new state and sends the update. The agent speaks as the command executor
    * of its command tasks (SOURCE_EXECUTOR); about a custom executor's tasks as itself (SOURCE_AGENT).
    */
-  transition(task: AgentTask, state: TaskState, message?: string, reason?: TaskStatusReason, healthy?: boolean, source: TaskStatusSource = 'SOURCE_EXECUTOR'): void {
+  transition(
+    task: AgentTask,
+    state: TaskState,
+    message?: string,
+    reason?: TaskStatusReason,
+    healthy?: boolean,
+    source: TaskStatusSource = 'SOURCE_EXECUTOR',
+  ): void {
     if (isTerminalState(task.state)) return;
     task.state = state;
     if (isTerminalState(state)) {
@@ -565,7 +635,12 @@ export class Agent {
   }
 
   /** An update about a task the agent does not track (refused before it was recorded). */
-  reportUntracked(fw: AgentFramework, taskId: string, state: TaskState, opts: { message: string; reason: TaskStatusReason; executorId?: string }): void {
+  reportUntracked(
+    fw: AgentFramework,
+    taskId: string,
+    state: TaskState,
+    opts: { message: string; reason: TaskStatusReason; executorId?: string },
+  ): void {
     this.sendStatus(fw.id, taskId, state, { ...opts, source: 'SOURCE_AGENT' });
   }
 
@@ -573,7 +648,15 @@ export class Agent {
     frameworkId: string,
     taskId: string,
     state: TaskState,
-    opts: { executorId?: string; message?: string; reason?: TaskStatusReason; containerId?: string; healthy?: boolean; source?: TaskStatusSource; checkStatus?: CheckStatusInfo },
+    opts: {
+      executorId?: string;
+      message?: string;
+      reason?: TaskStatusReason;
+      containerId?: string;
+      healthy?: boolean;
+      source?: TaskStatusSource;
+      checkStatus?: CheckStatusInfo;
+    },
   ): TaskStatus | undefined {
     const status: TaskStatus = {
       task_id: { value: taskId },
@@ -635,7 +718,10 @@ export class Agent {
     if (!ex?.killGroupOnFailure) return;
     for (const other of ex.tasks.values()) {
       if (other === task || isTerminalState(other.state)) continue;
-      this.log.info({ task: other.info.task_id.value }, `Killing task ${other.info.task_id.value}: task ${task.info.task_id.value} of its group ended in ${state}`);
+      this.log.info(
+        { task: other.info.task_id.value },
+        `Killing task ${other.info.task_id.value}: task ${task.info.task_id.value} of its group ended in ${state}`,
+      );
       this.kill(other, DEFAULT_KILL_GRACE_MS);
     }
   }
@@ -673,7 +759,13 @@ export class Agent {
       const forget = (): Promise<unknown> =>
         ex.custom
           ? this.containerizers.mesos.forget(ex.containerId).catch(() => undefined)
-          : Promise.all(done.map((t) => this.containerizerOf(t).forget(t.containerId).catch(() => undefined)));
+          : Promise.all(
+              done.map((t) =>
+                this.containerizerOf(t)
+                  .forget(t.containerId)
+                  .catch(() => undefined),
+              ),
+            );
       void this.checkpoints
         .completed(ex.containerId)
         .then(forget)
@@ -732,7 +824,9 @@ export class Agent {
     task.killRequested = true;
     const fw = this.frameworks.get(task.frameworkId);
     if (fw?.info.capabilities?.some((c) => c.type === 'TASK_KILLING_STATE')) this.transition(task, 'TASK_KILLING');
-    this.containerizerOf(task).kill(task.containerId, graceMs).catch((err: unknown) => this.log.error(`Failed to kill task ${task.info.task_id.value}: ${(err as Error).message}`));
+    this.containerizerOf(task)
+      .kill(task.containerId, graceMs)
+      .catch((err: unknown) => this.log.error(`Failed to kill task ${task.info.task_id.value}: ${(err as Error).message}`));
   }
 
   shutdownExecutor(frameworkId: string, executorId: string): void {
@@ -795,18 +889,26 @@ export class Agent {
   killContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {
     const c = this.containerizerNamed(via);
     if (!c) return Promise.resolve();
-    return c.kill(containerId, DEFAULT_KILL_GRACE_MS).catch((err: unknown) => this.log.warn(`Failed to kill container ${containerId}: ${(err as Error).message}`));
+    return c
+      .kill(containerId, DEFAULT_KILL_GRACE_MS)
+      .catch((err: unknown) => this.log.warn(`Failed to kill container ${containerId}: ${(err as Error).message}`));
   }
 
   forgetContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {
-    return this.containerizerNamed(via)?.forget(containerId).catch(() => undefined) ?? Promise.resolve();
+    return (
+      this.containerizerNamed(via)
+        ?.forget(containerId)
+        .catch(() => undefined) ?? Promise.resolve()
+    );
   }
 
   /** Gets rid of a container no task owns any more (orphans after a restart, or a reset). */
   destroyContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {
     const c = this.containerizerNamed(via);
     if (!c) return Promise.resolve();
-    return c.destroy(containerId).catch((err: unknown) => this.log.warn(`Failed to remove container ${containerId}: ${(err as Error).message}`));
+    return c
+      .destroy(containerId)
+      .catch((err: unknown) => this.log.warn(`Failed to remove container ${containerId}: ${(err as Error).message}`));
   }
 
   /**

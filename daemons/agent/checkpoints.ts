@@ -394,7 +394,13 @@ async function readRunDirs(p: CheckpointPaths, drafts: Map<string, RunDraft>, pr
           fw: fwId,
           run: runInfo.ok
             ? runInfo.value
-            : { executor: { executor_id: { value: exId } }, kind: 'COMMAND', container_id: containerId, directory: '', kill_group_on_failure: false },
+            : {
+                executor: { executor_id: { value: exId } },
+                kind: 'COMMAND',
+                container_id: containerId,
+                directory: '',
+                kill_group_on_failure: false,
+              },
           completed: entries.includes('completed'),
           subscribed: entries.includes(HTTP_MARKER),
           gone: false,

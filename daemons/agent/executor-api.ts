@@ -16,7 +16,14 @@ import {
 } from '../common/http.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { Agent } from './agent.ts';
-import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent, validateExecutorCall } from './executor/calls.ts';
+import {
+  CALL_TYPE,
+  EVENT_TYPE,
+  type ExecutorCall,
+  type ExecutorConnection,
+  type ExecutorEvent,
+  validateExecutorCall,
+} from './executor/calls.ts';
 
 export const EXECUTOR_API_PATH = '/api/v1/executor';
 
@@ -43,7 +50,8 @@ export function parseExecutorCall(body: Buffer, mediaType: MediaType): ExecutorC
 /** The executor's end of a SUBSCRIBE response, in the media type it asked for. */
 function streamTo(res: Response, mediaType: MediaType): ExecutorConnection {
   const write = startRecordIOStream(res, mediaType);
-  const encodeEvent = mediaType === APPLICATION_PROTOBUF ? (e: ExecutorEvent) => encode(EVENT_TYPE, e) : (e: ExecutorEvent) => JSON.stringify(e);
+  const encodeEvent =
+    mediaType === APPLICATION_PROTOBUF ? (e: ExecutorEvent) => encode(EVENT_TYPE, e) : (e: ExecutorEvent) => JSON.stringify(e);
   return {
     send: (event) => {
       if (res.writableEnded || res.destroyed) return false;

@@ -70,7 +70,13 @@ export const agentFlagDefs = [
     help: 'Where the sandbox appears inside containers that have their own filesystem.',
   },
   { name: 'frameworks_home', type: 'path', default: '', help: 'Directory prepended to relative executor URIs.' },
-  { name: 'hadoop_home', type: 'path', help: 'Hadoop installation used to fetch hdfs:// URIs.', defaultHelp: 'HADOOP_HOME, else hadoop on PATH', inert: 'the fetcher takes http(s)://, file:// and paths, not hdfs://' },
+  {
+    name: 'hadoop_home',
+    type: 'path',
+    help: 'Hadoop installation used to fetch hdfs:// URIs.',
+    defaultHelp: 'HADOOP_HOME, else hadoop on PATH',
+    inert: 'the fetcher takes http(s)://, file:// and paths, not hdfs://',
+  },
 
   // Resources.
   {
@@ -80,7 +86,13 @@ export const agentFlagDefs = [
     defaultHelp: 'detected: all cores; memory less min(1GB, half); disk less min(5GB, half); ports [31000-32000]',
   },
   { name: 'attributes', type: 'string', help: 'Attributes for placement, e.g. rack:r1;zone:z1.' },
-  { name: 'default_role', type: 'string', default: '*', help: 'Role of resources that do not name one in --resources.', inert: 'resources that name no role in --resources are unreserved (\'*\')' },
+  {
+    name: 'default_role',
+    type: 'string',
+    default: '*',
+    help: 'Role of resources that do not name one in --resources.',
+    inert: "resources that name no role in --resources are unreserved ('*')",
+  },
 
   // Containers.
   {
@@ -105,8 +117,18 @@ export const agentFlagDefs = [
     schema: { enum: ['linux', 'posix'] },
     inert: 'tasks run as process groups of the task supervisor, without cgroups',
   },
-  { name: 'image_providers', type: 'string', help: 'Comma-separated container image types for the Mesos containerizer, e.g. docker.', inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)' },
-  { name: 'image_provisioner_backend', type: 'string', help: 'How image layers are assembled: aufs, bind, copy or overlay.', inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)' },
+  {
+    name: 'image_providers',
+    type: 'string',
+    help: 'Comma-separated container image types for the Mesos containerizer, e.g. docker.',
+    inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)',
+  },
+  {
+    name: 'image_provisioner_backend',
+    type: 'string',
+    help: 'How image layers are assembled: aufs, bind, copy or overlay.',
+    inert: 'the Mesos containerizer runs no container images (Docker tasks go to the Docker daemon)',
+  },
   { name: 'switch_user', type: 'bool', default: 'true', help: "Run tasks as their framework's or command's user (needs root)." },
   {
     name: 'default_container_info',
@@ -134,10 +156,34 @@ export const agentFlagDefs = [
     help: 'Linux capabilities tasks may ever hold, as JSON {"capabilities": [...]}.',
     schema: JSON_OBJECT,
   },
-  { name: 'cgroups_hierarchy', type: 'path', default: '/sys/fs/cgroup', help: 'Root of the cgroups hierarchy.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
-  { name: 'cgroups_root', type: 'string', default: 'mesos', help: 'Name of the cgroup under which containers are placed.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
-  { name: 'cgroups_enable_cfs', type: 'bool', default: 'false', help: 'Cap CPU use with CFS quotas, not only shares.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
-  { name: 'cgroups_limit_swap', type: 'bool', default: 'false', help: 'Limit memory plus swap instead of memory only.', inert: 'tasks run as process groups of the task supervisor, without cgroups' },
+  {
+    name: 'cgroups_hierarchy',
+    type: 'path',
+    default: '/sys/fs/cgroup',
+    help: 'Root of the cgroups hierarchy.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
+  },
+  {
+    name: 'cgroups_root',
+    type: 'string',
+    default: 'mesos',
+    help: 'Name of the cgroup under which containers are placed.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
+  },
+  {
+    name: 'cgroups_enable_cfs',
+    type: 'bool',
+    default: 'false',
+    help: 'Cap CPU use with CFS quotas, not only shares.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
+  },
+  {
+    name: 'cgroups_limit_swap',
+    type: 'bool',
+    default: 'false',
+    help: 'Limit memory plus swap instead of memory only.',
+    inert: 'tasks run as process groups of the task supervisor, without cgroups',
+  },
   {
     name: 'cgroups_destroy_timeout',
     type: 'duration',
@@ -166,8 +212,18 @@ export const agentFlagDefs = [
     help: 'systemd runtime directory, used to detect systemd.',
     inert: 'tasks are children of the task supervisor, which outlives agent restarts already',
   },
-  { name: 'network_cni_plugins_dir', type: 'path', help: 'Directory of CNI plugin binaries.', inert: 'containers use the host or Docker networks; there is no CNI' },
-  { name: 'network_cni_config_dir', type: 'path', help: 'Directory of CNI network configurations.', inert: 'containers use the host or Docker networks; there is no CNI' },
+  {
+    name: 'network_cni_plugins_dir',
+    type: 'path',
+    help: 'Directory of CNI plugin binaries.',
+    inert: 'containers use the host or Docker networks; there is no CNI',
+  },
+  {
+    name: 'network_cni_config_dir',
+    type: 'path',
+    help: 'Directory of CNI network configurations.',
+    inert: 'containers use the host or Docker networks; there is no CNI',
+  },
 
   // Docker.
   { name: 'docker', type: 'string', default: 'docker', help: 'Path of the docker CLI.' },
@@ -197,11 +253,16 @@ export const agentFlagDefs = [
     default: 'true',
     help: 'Kill Docker containers this agent started but no longer knows about.',
   },
-  { name: 'docker_mesos_image', type: 'string', help: 'Image the agent itself runs in, when it runs in Docker.', inert: 'the agent does not run inside a Docker container' },
+  {
+    name: 'docker_mesos_image',
+    type: 'string',
+    help: 'Image the agent itself runs in, when it runs in Docker.',
+    inert: 'the agent does not run inside a Docker container',
+  },
   {
     name: 'docker_config',
     type: 'json',
-    help: "Docker client config (config.json or .dockercfg) as JSON, inline or file:///path: registry credentials for pulls when the sandbox has no .docker/config.json.",
+    help: 'Docker client config (config.json or .dockercfg) as JSON, inline or file:///path: registry credentials for pulls when the sandbox has no .docker/config.json.',
     schema: JSON_OBJECT,
   },
   {
@@ -324,7 +385,7 @@ export const agentFlagDefs = [
     type: 'bool',
     default: 'true',
     help: 'Fail on any error while recovering checkpointed state (otherwise recover what is possible).',
-    inert: 'recovery keeps what it can read and fails the tasks whose checkpoints are broken (Mesos\'s --no-strict)',
+    inert: "recovery keeps what it can read and fails the tasks whose checkpoints are broken (Mesos's --no-strict)",
   },
   {
     name: 'reconfiguration_policy',
@@ -344,11 +405,28 @@ export const agentFlagDefs = [
 
   // Authentication and authorization.
   { name: 'credential', type: 'path', help: 'JSON file with this agent\'s credential: {"principal": ..., "secret": ...}.' },
-  { name: 'authenticatee', type: 'string', default: 'crammd5', help: 'How the agent authenticates with the master.', inert: 'the agent does not authenticate with the master' },
-  { name: 'authorizer', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.', inert: 'ACLs are not supported here (--acls is refused)' },
+  {
+    name: 'authenticatee',
+    type: 'string',
+    default: 'crammd5',
+    help: 'How the agent authenticates with the master.',
+    inert: 'the agent does not authenticate with the master',
+  },
+  {
+    name: 'authorizer',
+    type: 'string',
+    default: 'local',
+    help: 'Authorizer; anything but local ignores --acls.',
+    inert: 'ACLs are not supported here (--acls is refused)',
+  },
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
-  { name: 'http_authenticators', type: 'string', help: 'HTTP authenticator for authenticated endpoints.', inert: 'authentication is not supported here (the --authenticate_* flags are refused)' },
+  {
+    name: 'http_authenticators',
+    type: 'string',
+    help: 'HTTP authenticator for authenticated endpoints.',
+    inert: 'authentication is not supported here (the --authenticate_* flags are refused)',
+  },
   {
     name: 'authenticate_http_readonly',
     type: 'bool',
@@ -393,8 +471,18 @@ export const agentFlagDefs = [
   { name: 'modules', type: 'json', help: 'Modules to load, as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'modules_dir', type: 'path', help: 'Directory of module manifest files (not with --modules).' },
   { name: 'hooks', type: 'string', help: 'Comma-separated hook modules to install.' },
-  { name: 'container_logger', type: 'string', help: 'Container logger module; by default output goes to sandbox files.', inert: 'task output always goes to stdout and stderr in the sandbox' },
-  { name: 'resource_estimator', type: 'string', help: 'Resource estimator module for oversubscription.', inert: 'there is no oversubscription' },
+  {
+    name: 'container_logger',
+    type: 'string',
+    help: 'Container logger module; by default output goes to sandbox files.',
+    inert: 'task output always goes to stdout and stderr in the sandbox',
+  },
+  {
+    name: 'resource_estimator',
+    type: 'string',
+    help: 'Resource estimator module for oversubscription.',
+    inert: 'there is no oversubscription',
+  },
   { name: 'qos_controller', type: 'string', help: 'QoS controller module for oversubscription.', inert: 'there is no oversubscription' },
   {
     name: 'oversubscribed_resources_interval',

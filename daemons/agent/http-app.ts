@@ -50,7 +50,10 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, mon
       build_user: 'mesos-ts',
     }),
   );
-  app.all(['/metrics/snapshot'], metricsSnapshotHandler(() => agentMetrics(ctx)));
+  app.all(
+    ['/metrics/snapshot'],
+    metricsSnapshotHandler(() => agentMetrics(ctx)),
+  );
   monitorRoutes(app, monitor, (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`));
   app.use(filesRouter(files));
   return app;

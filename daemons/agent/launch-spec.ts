@@ -121,7 +121,9 @@ export function executorVariables(ctx: TaskContext, launch: ExecutorLaunch): Rec
     MESOS_AGENT_ENDPOINT: ctx.agentEndpoint,
     MESOS_CHECKPOINT: checkpoint ? '1' : '0',
     MESOS_HTTP_COMMAND_EXECUTOR: '0',
-    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(graceNs?.nanoseconds !== undefined ? graceNs.nanoseconds / 1e9 : launch.shutdownGraceSecs),
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(
+      graceNs?.nanoseconds !== undefined ? graceNs.nanoseconds / 1e9 : launch.shutdownGraceSecs,
+    ),
   };
   if (checkpoint) {
     env.MESOS_RECOVERY_TIMEOUT = formatDuration(launch.recoveryTimeoutSecs);

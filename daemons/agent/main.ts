@@ -55,7 +55,9 @@ function prepareWorkDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new StartupError(`--work_dir=${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pick another`);
+    throw new StartupError(
+      `--work_dir=${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pick another`,
+    );
   }
 }
 
@@ -100,12 +102,22 @@ export function defaultRuntimeDir(): string {
  * Connects to the task supervisor and recovers what the previous run of this agent left:
  * checkpointed frameworks and tasks, matched with the processes the supervisor still has.
  */
-async function recover(agent: Agent, supervisor: SupervisorClient, docker: DockerContainerizer | undefined, cleanup: boolean, log: LogHandle): Promise<void> {
+async function recover(
+  agent: Agent,
+  supervisor: SupervisorClient,
+  docker: DockerContainerizer | undefined,
+  cleanup: boolean,
+  log: LogHandle,
+): Promise<void> {
   const early: Array<[string, ExitStatus]> = [];
   let ready = false;
   supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, exit) : early.push([id, exit]));
   supervisor.onConnected = () => {
-    if (ready) supervisor.list().then((c) => agent.syncContainers(c), () => undefined);
+    if (ready)
+      supervisor.list().then(
+        (c) => agent.syncContainers(c),
+        () => undefined,
+      );
   };
   try {
     await supervisor.connect();
@@ -119,7 +131,9 @@ async function recover(agent: Agent, supervisor: SupervisorClient, docker: Docke
   if (cleanup) {
     const containers = await supervisor.list();
     const running = containers.filter((c) => !c.exit);
-    log.logger.warn(`--recover=cleanup: killing ${running.length} task processes and discarding the checkpointed state of agent ${previousId ?? '(none)'}`);
+    log.logger.warn(
+      `--recover=cleanup: killing ${running.length} task processes and discarding the checkpointed state of agent ${previousId ?? '(none)'}`,
+    );
     for (const c of running) await supervisor.kill(c.id, 3000).catch(() => undefined);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await supervisor.list()).some((c) => !c.exit)) await new Promise((r) => setTimeout(r, 100));
@@ -131,7 +145,9 @@ async function recover(agent: Agent, supervisor: SupervisorClient, docker: Docke
     // Without checkpoints (a new work_dir, or a runtime_dir taken over from a gone agent) every
     // container found is an orphan, as in Mesos's containerizer recovery.
     if (previousId) agent.setId(previousId);
-    const state = previousId ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework) : { frameworks: [], problems: [] };
+    const state = previousId
+      ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework)
+      : { frameworks: [], problems: [] };
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -201,12 +217,18 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   }
   const workDir = path.resolve(flags.work_dir ?? defaultWorkDir());
   prepareWorkDir(workDir);
-  if (skipSyncsIfInMemory(workDir)) log.logger.info(`--work_dir=${workDir} is in memory (tmpfs): checkpoints do not outlive this machine, and their writes are not fsynced`);
+  if (skipSyncsIfInMemory(workDir))
+    log.logger.info(
+      `--work_dir=${workDir} is in memory (tmpfs): checkpoints do not outlive this machine, and their writes are not fsynced`,
+    );
   const detected = await detectResources(workDir);
   const resources = agentResources(flags, detected);
   const attributes = agentAttributes(flags);
   const addr = resolveAddresses(flags);
-  const containerizers = flags.containerizers.split(',').map((c) => c.trim()).filter(Boolean);
+  const containerizers = flags.containerizers
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 
   const runtimeDir = path.resolve(flags.runtime_dir ?? defaultRuntimeDir());
   const dockerClient = containerizers.includes('docker') ? await connectDocker(flags, log) : undefined;
@@ -298,7 +320,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     removed: (dir) => {
       const run = parseSandboxDir(dir);
       if (run) for (const p of latestRunPaths(workDir, run.agentId, run.frameworkId, run.executorId)) files.detach(p, dir);
-      void agent.checkpointed?.forget(dir).catch((err: unknown) => log.logger.warn(`Failed to forget the checkpoints of ${dir}: ${(err as Error).message}`));
+      void agent.checkpointed
+        ?.forget(dir)
+        .catch((err: unknown) => log.logger.warn(`Failed to forget the checkpoints of ${dir}: ${(err as Error).message}`));
     },
     warn: (message) => log.logger.warn(message),
   });
@@ -322,7 +346,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
           checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
         }
         agent.masterHostname = masterEndpoint.host;
-        log.logger.info(`${reregistered ? 'Re-registered' : 'Registered'} with master ${masterId} at ${masterEndpoint.host}:${masterEndpoint.port} as agent ${agentId}`);
+        log.logger.info(
+          `${reregistered ? 'Re-registered' : 'Registered'} with master ${masterId} at ${masterEndpoint.host}:${masterEndpoint.port} as agent ${agentId}`,
+        );
         agent.statusUpdates.resendAll();
       },
       message: (msg) => {
@@ -340,7 +366,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   );
   agent.attach(link);
   link.start();
-  log.logger.info(`Agent started on ${addr.bindIp}:${port} as ${agent.pid} (${addr.hostname}); work_dir ${workDir}; master ${masterEndpoint.host}:${masterEndpoint.port}`);
+  log.logger.info(
+    `Agent started on ${addr.bindIp}:${port} as ${agent.pid} (${addr.hostname}); work_dir ${workDir}; master ${masterEndpoint.host}:${masterEndpoint.port}`,
+  );
   return {
     agent,
     link,
@@ -371,7 +399,13 @@ export async function runAgent(argv: string[], progName: string): Promise<number
   );
   if (!res.ok) return res.exitCode;
   const { values: flags, raw } = res.loaded;
-  const log = createLogger({ name: 'agent', fileName: 'mesos-agent', level: flags.logging_level as 'INFO', quiet: flags.quiet, logDir: flags.log_dir });
+  const log = createLogger({
+    name: 'agent',
+    fileName: 'mesos-agent',
+    level: flags.logging_level as 'INFO',
+    quiet: flags.quiet,
+    logDir: flags.log_dir,
+  });
   return runDaemon(
     progName,
     log,

@@ -68,8 +68,22 @@ function placeholderTask(taskId: string, agentId: string): TaskInfo {
   return { name: taskId, task_id: { value: taskId }, agent_id: { value: agentId }, resources: [] };
 }
 
-export function applyRecovery(agent: Agent, state: RecoveredState, containers: FoundContainer[], opts: RecoveryOptions, log: Logger): RecoverySummary {
-  const summary: RecoverySummary = { frameworks: 0, running: 0, endedWhileDown: 0, relaunched: 0, lost: 0, orphansKilled: 0, problems: [...state.problems] };
+export function applyRecovery(
+  agent: Agent,
+  state: RecoveredState,
+  containers: FoundContainer[],
+  opts: RecoveryOptions,
+  log: Logger,
+): RecoverySummary {
+  const summary: RecoverySummary = {
+    frameworks: 0,
+    running: 0,
+    endedWhileDown: 0,
+    relaunched: 0,
+    lost: 0,
+    orphansKilled: 0,
+    problems: [...state.problems],
+  };
   const byId = new Map(containers.map((c) => [c.id, c]));
   const known = new Set<string>();
   /** Containers of runs that completed before the restart. */
@@ -118,7 +132,12 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
         if (!rt.info) {
           if (container && !container.exit) void agent.killContainer(containerId, container.containerizer);
           summary.lost++;
-          agent.finish(task, 'TASK_FAILED', 'The agent could not read this task\'s checkpoint after a restart (see the agent log); the task was stopped', 'REASON_AGENT_RESTARTED');
+          agent.finish(
+            task,
+            'TASK_FAILED',
+            "The agent could not read this task's checkpoint after a restart (see the agent log); the task was stopped",
+            'REASON_AGENT_RESTARTED',
+          );
         } else if (opts.rebooted) {
           summary.lost++;
           agent.finish(task, 'TASK_GONE', "The agent's host rebooted; the task's process is gone", 'REASON_AGENT_RESTARTED');
@@ -138,7 +157,12 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
           toStart.push([fw, task]);
         } else {
           summary.lost++;
-          agent.finish(task, 'TASK_FAILED', 'The task supervisor has no record of this task after a restart; its exit status is unknown', 'REASON_EXECUTOR_TERMINATED');
+          agent.finish(
+            task,
+            'TASK_FAILED',
+            'The task supervisor has no record of this task after a restart; its exit status is unknown',
+            'REASON_EXECUTOR_TERMINATED',
+          );
         }
       }
       // A run whose tasks had all ended, with every update acknowledged, is history already.
@@ -160,7 +184,9 @@ export function applyRecovery(agent: Agent, state: RecoveredState, containers: F
     }
     if (!c.exit) {
       summary.orphansKilled++;
-      log.warn(`Killing ${c.containerizer === 'docker' ? `Docker container ${containerName(c.id)}` : `container ${c.id}`} (pid ${c.pid}): no checkpointed task owns it`);
+      log.warn(
+        `Killing ${c.containerizer === 'docker' ? `Docker container ${containerName(c.id)}` : `container ${c.id}`} (pid ${c.pid}): no checkpointed task owns it`,
+      );
     } else if (c.containerizer === 'docker') {
       log.warn(`Removing Docker container ${containerName(c.id)}: it ended and no checkpointed task owns it`);
     }

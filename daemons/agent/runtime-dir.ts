@@ -10,7 +10,11 @@ import path from 'node:path';
 import { StartupError } from '../common/program.ts';
 import { supervisorAnswers } from './supervisor/protocol.ts';
 
-export type RuntimeDirVerdict = { action: 'claim' } | { action: 'ours' } | { action: 'take-over'; warning: string } | { action: 'refuse'; error: string };
+export type RuntimeDirVerdict =
+  | { action: 'claim' }
+  | { action: 'ours' }
+  | { action: 'take-over'; warning: string }
+  | { action: 'refuse'; error: string };
 
 export interface RuntimeDirOwnership {
   runtimeDir: string;
@@ -62,6 +66,8 @@ export async function claimRuntimeDir(runtimeDir: string, workDir: string, warn:
     if (verdict.action !== 'ours') writeFileSync(owner, `${workDir}\n`);
   } catch (err) {
     if (err instanceof StartupError) throw err;
-    throw new StartupError(`--runtime_dir=${runtimeDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new StartupError(
+      `--runtime_dir=${runtimeDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }

@@ -10,7 +10,9 @@ export function sandboxDir(workDir: string, agentId: string, frameworkId: string
 }
 
 /** The parts of a sandbox path (the inverse of sandboxDir), or undefined for another path. */
-export function parseSandboxDir(dir: string): { agentId: string; frameworkId: string; executorId: string; containerId: string } | undefined {
+export function parseSandboxDir(
+  dir: string,
+): { agentId: string; frameworkId: string; executorId: string; containerId: string } | undefined {
   const m = /\/slaves\/([^/]+)\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/([^/]+)$/.exec(dir);
   return m ? { agentId: m[1]!, frameworkId: m[2]!, executorId: m[3]!, containerId: m[4]! } : undefined;
 }

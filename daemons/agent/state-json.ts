@@ -140,7 +140,8 @@ export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> 
   for (const attr of a.config.attributes) {
     if (attr.type === 'SCALAR' && attr.scalar) attributes[attr.name] = attr.scalar.value;
     else if (attr.type === 'TEXT' && attr.text) attributes[attr.name] = attr.text.value;
-    else if (attr.type === 'RANGES' && attr.ranges) attributes[attr.name] = `[${attr.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
+    else if (attr.type === 'RANGES' && attr.ranges)
+      attributes[attr.name] = `[${attr.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
     else if (attr.type === 'SET' && attr.set) attributes[attr.name] = `{${attr.set.item.join(', ')}}`;
   }
   let allocated: Resource[] = [];

@@ -14,12 +14,18 @@ const COMMANDS: Record<string, Command> = {
   master: { summary: 'Run a Mesos master', load: async () => (await import('../master/main.ts')).runMaster },
   agent: { summary: 'Run a Mesos agent', load: async () => (await import('../agent/main.ts')).runAgent },
   execute: { summary: 'Run one command as a task on the cluster', load: async () => (await import('./execute.ts')).runExecute },
-  local: { summary: 'Run a single-node cluster (master + agent) in the foreground', load: async () => (await import('./local.ts')).runLocal },
+  local: {
+    summary: 'Run a single-node cluster (master + agent) in the foreground',
+    load: async () => (await import('./local.ts')).runLocal,
+  },
 };
 
 /** Programs the agent starts itself; dispatchable, not listed in the usage. */
 const INTERNAL: Record<string, Command> = {
-  supervisor: { summary: "The agent's task supervisor", load: async () => (await import('../agent/supervisor/supervisor.ts')).runSupervisor },
+  supervisor: {
+    summary: "The agent's task supervisor",
+    load: async () => (await import('../agent/supervisor/supervisor.ts')).runSupervisor,
+  },
 };
 
 /** Names the binary may be invoked by, and the command each one runs. */

@@ -37,7 +37,9 @@ export function buildFramework(flags: ExecuteFlags): FrameworkInfo {
     const c = raw.trim();
     if (c === '') continue;
     if (!KNOWN_CAPABILITIES.includes(c as FrameworkCapabilityType)) {
-      throw new ExecuteUsageError(`invalid value '${c}' in '--framework_capabilities': known capabilities are ${KNOWN_CAPABILITIES.join(', ')}`);
+      throw new ExecuteUsageError(
+        `invalid value '${c}' in '--framework_capabilities': known capabilities are ${KNOWN_CAPABILITIES.join(', ')}`,
+      );
     }
     caps.add(c as FrameworkCapabilityType);
   }
@@ -117,19 +119,23 @@ export function buildPlan(flags: ExecuteFlags): ExecutePlan {
     if (flags.shell && !flags.command) throw new ExecuteUsageError("Missing '--command' (required with --shell, the default)");
   }
   if (flags.package) {
-    throw new ExecuteUsageError("'--package' (upload to HDFS) is not supported; serve the file over HTTP and fetch it with CommandInfo.uris in '--task'");
+    throw new ExecuteUsageError(
+      "'--package' (upload to HDFS) is not supported; serve the file over HTTP and fetch it with CommandInfo.uris in '--task'",
+    );
   }
   const framework = buildFramework(flags);
 
   if (flags.task_group) {
     const group = flags.task_group as { tasks?: TaskInfo[] };
-    if (!Array.isArray(group.tasks) || group.tasks.length === 0) throw new ExecuteUsageError("'--task_group' must have a non-empty 'tasks' array");
+    if (!Array.isArray(group.tasks) || group.tasks.length === 0)
+      throw new ExecuteUsageError("'--task_group' must have a non-empty 'tasks' array");
     const executorResources = parseTaskResources(DEFAULT_EXECUTOR_RESOURCES, 'task_group');
     const executor: ExecutorInfo = { type: 'DEFAULT', executor_id: { value: 'default-executor' }, resources: executorResources };
     let needed = executorResources;
     for (const t of group.tasks) {
       if (!t.task_id?.value || !t.name) throw new ExecuteUsageError("every task in '--task_group' needs 'name' and 'task_id'");
-      if (!t.resources || t.resources.length === 0) throw new ExecuteUsageError(`task '${t.task_id.value}' in '--task_group' needs 'resources'`);
+      if (!t.resources || t.resources.length === 0)
+        throw new ExecuteUsageError(`task '${t.task_id.value}' in '--task_group' needs 'resources'`);
       needed = needed.concat(t.resources);
     }
     return { framework, tasks: group.tasks, executor, needed };

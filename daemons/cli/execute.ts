@@ -203,7 +203,10 @@ class Execution {
       decline.push(offer);
     }
     if (decline.length > 0) {
-      await this.safeCall({ type: 'DECLINE', decline: { offer_ids: decline.map((o) => o.id), filters: { refuse_seconds: this.launched ? 3600 : 1 } } });
+      await this.safeCall({
+        type: 'DECLINE',
+        decline: { offer_ids: decline.map((o) => o.id), filters: { refuse_seconds: this.launched ? 3600 : 1 } },
+      });
     }
     if (this.launched && !this.suppressed) {
       this.suppressed = true;
@@ -224,7 +227,10 @@ class Execution {
           },
         }
       : { type: 'LAUNCH', launch: { task_infos: tasks } };
-    const ok = await this.safeCall({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [operation], filters: { refuse_seconds: 3600 } } });
+    const ok = await this.safeCall({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [operation], filters: { refuse_seconds: 3600 } },
+    });
     if (!ok) return;
     const names = tasks.map((t) => t.name).join("', '");
     this.io.out(`Submitted task${tasks.length > 1 ? ' group with tasks' : ''} '${names}' to agent '${agentId.value}'`);

@@ -28,9 +28,7 @@ Starts a single-node cluster (a master and one agent) in the foreground; Ctrl-C 
 Then, in another terminal: mesos execute --master=127.0.0.1:5050 --name=hello --command="echo hello"`;
 
 export async function runLocal(argv: string[], progName: string): Promise<number> {
-  const res = loadProgramFlags(progName, USAGE, localFlagDefs, () =>
-    loadFlags<LocalFlags>(localFlagDefs, { argv, env: {}, progName }),
-  );
+  const res = loadProgramFlags(progName, USAGE, localFlagDefs, () => loadFlags<LocalFlags>(localFlagDefs, { argv, env: {}, progName }));
   if (!res.ok) return res.exitCode;
   const f = res.loaded.values;
   const workDir = path.resolve(f.work_dir ?? path.join(os.homedir(), '.mesos', 'local'));

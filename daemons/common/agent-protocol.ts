@@ -106,7 +106,13 @@ export interface ExecutorExitedMessage {
   };
 }
 
-export type AgentToMaster = StatusUpdateMessage | StatusUpdatesMessage | LatestStateMessage | PongMessage | ExecutorMessageToMaster | ExecutorExitedMessage;
+export type AgentToMaster =
+  | StatusUpdateMessage
+  | StatusUpdatesMessage
+  | LatestStateMessage
+  | PongMessage
+  | ExecutorMessageToMaster
+  | ExecutorExitedMessage;
 
 export type MasterToAgent =
   | {

@@ -31,7 +31,11 @@ export function parseAttributes(text: string): Attribute[] {
     if (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(value)) out.push({ name, type: 'SCALAR', scalar: { value: Number(value) } });
     else if (value.startsWith('[') && value.endsWith(']')) out.push({ name, type: 'RANGES', ranges: { range: parseRanges(value, entry) } });
     else if (value.startsWith('{') && value.endsWith('}')) {
-      const items = value.slice(1, -1).split(',').map((s) => s.trim()).filter(Boolean);
+      const items = value
+        .slice(1, -1)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       out.push({ name, type: 'SET', set: { item: items } });
     } else out.push({ name, type: 'TEXT', text: { value } });
   }

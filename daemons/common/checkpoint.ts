@@ -7,7 +7,22 @@
 // Crash injection for tests: MESOS_TEST_CRASH_CHECKPOINT=<p> makes each write step exit the
 // process with probability p (0 < p <= 1) at a random point: after a partial write, before the
 // fsync, before the rename.
-import { closeSync, constants, fdatasync, fstatSync, fsync, mkdirSync, openSync, read, readSync, renameSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  fstatSync,
+  fsync,
+  mkdirSync,
+  openSync,
+  read,
+  readSync,
+  renameSync,
+  statfsSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -204,7 +219,9 @@ export async function forEachLineOfFd(fd: number, length: number, each: (line: s
   for (let position = 0; position < length; ) {
     const want = Math.min(LOG_CHUNK, length - position);
     const chunk = Buffer.alloc(want);
-    const got = await new Promise<number>((resolve, reject) => read(fd, chunk, 0, want, position, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+    const got = await new Promise<number>((resolve, reject) =>
+      read(fd, chunk, 0, want, position, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+    );
     if (got === 0) break;
     position += got;
     const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, got)]) : chunk.subarray(0, got);
@@ -410,7 +427,11 @@ export interface JsonLog<T> {
 export async function readJsonLines<T>(file: string): Promise<JsonLog<T>> {
   const records: T[] = [];
   const damaged: string[] = [];
-  const failed = await forEachJsonLine<T>(file, (record) => records.push(record), (problem) => damaged.push(problem));
+  const failed = await forEachJsonLine<T>(
+    file,
+    (record) => records.push(record),
+    (problem) => damaged.push(problem),
+  );
   if (failed) damaged.push(failed);
   return { records, damaged };
 }
@@ -420,7 +441,11 @@ export async function readJsonLines<T>(file: string): Promise<JsonLog<T>> {
  * `damaged` with each line that does not parse (only a torn last line is expected after a
  * crash). Resolves to why the file could not be read, if it could not; a missing file is empty.
  */
-export async function forEachJsonLine<T>(file: string, each: (record: T) => void, damaged: (problem: string) => void): Promise<string | undefined> {
+export async function forEachJsonLine<T>(
+  file: string,
+  each: (record: T) => void,
+  damaged: (problem: string) => void,
+): Promise<string | undefined> {
   let fd: number;
   try {
     fd = openSync(file, 'r');

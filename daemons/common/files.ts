@@ -89,7 +89,12 @@ async function within(root: string, rest: string[]): Promise<Resolution> {
  * `--external_log_file` when given, else the file under `--log_dir`, else nothing. The web UI
  * offers the log when either flag is set (both show in /state).
  */
-export function attachDaemonLog(paths: AttachedPaths, virtualPath: string, externalLogFile: string | undefined, logDirFile: string | undefined): void {
+export function attachDaemonLog(
+  paths: AttachedPaths,
+  virtualPath: string,
+  externalLogFile: string | undefined,
+  logDirFile: string | undefined,
+): void {
   const file = externalLogFile || logDirFile;
   if (file) paths.attach(file, virtualPath);
 }
@@ -228,7 +233,9 @@ export function filesRouter(paths: AttachedPaths): Router {
       fh = await open(file, 'r');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR' ? sendText(res, 404, '404 Not Found.') : sendText(res, 500, '500 Internal Server Error.');
+      return code === 'ENOENT' || code === 'ENOTDIR'
+        ? sendText(res, 404, '404 Not Found.')
+        : sendText(res, 500, '500 Internal Server Error.');
     }
     // What the file holds now is sent, though it may grow meanwhile.
     const size = await fh.stat().then(

@@ -18,7 +18,9 @@ export class MasterAddressError extends Error {}
 export function parseMasterAddress(value: string): Endpoint {
   const v = value.trim();
   if (v.startsWith('zk://')) {
-    throw new MasterAddressError(`'${v}' is a ZooKeeper URL; ZooKeeper master detection is not supported yet, give the master as host:port`);
+    throw new MasterAddressError(
+      `'${v}' is a ZooKeeper URL; ZooKeeper master detection is not supported yet, give the master as host:port`,
+    );
   }
   const withoutScheme = v.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (v.startsWith('https://')) throw new MasterAddressError(`'${v}': https is not supported; use http://host:port or host:port`);

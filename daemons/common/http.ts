@@ -24,7 +24,10 @@ export function sendJson(req: Request, res: Response, body: unknown, status = 20
   const pieces = typeof body === 'string' ? [body] : jsonPieces(body);
   if (jsonp !== undefined) {
     if (!JSONP_NAME.test(jsonp)) {
-      res.status(400).type('text/plain').send(`Invalid 'jsonp' callback name '${jsonp.slice(0, 64)}'`);
+      res
+        .status(400)
+        .type('text/plain')
+        .send(`Invalid 'jsonp' callback name '${jsonp.slice(0, 64)}'`);
       return;
     }
     sendMaybeGzipped(req, res, status, 'text/javascript', [`${jsonp}(`, ...pieces, ')']);
@@ -208,7 +211,11 @@ function negotiate(accept: string): Negotiated {
 }
 
 /** Starts a chunked RecordIO response; returns a writer of already-encoded records. */
-export function startRecordIOStream(res: ServerResponse, mediaType: MediaType, headers: Record<string, string> = {}): (payload: Uint8Array | string) => boolean {
+export function startRecordIOStream(
+  res: ServerResponse,
+  mediaType: MediaType,
+  headers: Record<string, string> = {},
+): (payload: Uint8Array | string) => boolean {
   res.statusCode = 200;
   res.setHeader('Content-Type', mediaType);
   res.setHeader('Cache-Control', 'no-cache');

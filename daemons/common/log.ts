@@ -79,7 +79,11 @@ export function createLogger(opts: LogOptions): LogHandle {
   };
   const logger = pino(
     // With nowhere to write (--quiet and no --log_dir), records are not even made.
-    { name: opts.name, level: sinks.length === 0 ? 'silent' : PINO_LEVEL[opts.level ?? 'INFO'], base: { pid: process.pid, name: opts.name } },
+    {
+      name: opts.name,
+      level: sinks.length === 0 ? 'silent' : PINO_LEVEL[opts.level ?? 'INFO'],
+      base: { pid: process.pid, name: opts.name },
+    },
     destination,
   );
   return {

@@ -7,12 +7,7 @@ import { versionLine } from './version.ts';
 export type LoadResult<T> = { ok: true; loaded: Loaded<T> } | { ok: false; exitCode: number };
 
 /** Loads flags; handles --help/--version and errors (one line on stderr, exit code 1). */
-export function loadProgramFlags<T>(
-  progName: string,
-  usage: string,
-  defs: readonly FlagDef[],
-  load: () => Loaded<T>,
-): LoadResult<T> {
+export function loadProgramFlags<T>(progName: string, usage: string, defs: readonly FlagDef[], load: () => Loaded<T>): LoadResult<T> {
   let loaded: Loaded<T>;
   try {
     loaded = load();
@@ -32,7 +27,9 @@ export function loadProgramFlags<T>(
     return { ok: false, exitCode: 0 };
   }
   if (loaded.positional.length > 0) {
-    process.stderr.write(`${progName}: unexpected argument '${loaded.positional[0]}'; options are written --name=value. Run '${progName} --help' for all options.\n`);
+    process.stderr.write(
+      `${progName}: unexpected argument '${loaded.positional[0]}'; options are written --name=value. Run '${progName} --help' for all options.\n`,
+    );
     return { ok: false, exitCode: 1 };
   }
   for (const w of loaded.warnings) process.stderr.write(`${progName}: warning: ${w}\n`);
@@ -98,7 +95,8 @@ export function waitForSignal(cleanup: () => Promise<void>): Promise<number> {
  */
 export function selfCommand(args: string[], nodeOptions: string[] = []): { file: string; args: string[] } {
   const script = process.argv[1];
-  if (script && /\.(c|m)?(j|t)s$/.test(script)) return { file: process.execPath, args: [...process.execArgv, ...nodeOptions, script, ...args] };
+  if (script && /\.(c|m)?(j|t)s$/.test(script))
+    return { file: process.execPath, args: [...process.execArgv, ...nodeOptions, script, ...args] };
   return { file: process.execPath, args: [...(nodeOptions.length > 0 ? [`--node-options=${nodeOptions.join(' ')}`] : []), ...args] };
 }
 

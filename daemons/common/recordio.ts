@@ -46,7 +46,8 @@ export class RecordIODecoder {
         const header = buf.toString('latin1', offset, nl);
         if (!/^\d+$/.test(header)) throw new RecordIOError(`RecordIO length prefix '${header.slice(0, 20)}' is not a decimal number`);
         const length = Number(header);
-        if (length > this.maxRecordBytes) throw new RecordIOError(`RecordIO record of ${length} bytes exceeds the limit of ${this.maxRecordBytes}`);
+        if (length > this.maxRecordBytes)
+          throw new RecordIOError(`RecordIO record of ${length} bytes exceeds the limit of ${this.maxRecordBytes}`);
         this.expected = length;
         offset = nl + 1;
       }

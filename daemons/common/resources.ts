@@ -972,7 +972,12 @@ export function toStateJson(r: readonly Resource[]): Record<string, number | str
       setValues.set(key, unionItems(setValues.get(key) ?? [], itemList(x)));
     }
   }
-  const out: Record<string, number | string> = { cpus: fromFixedPoint(cpus), gpus: fromFixedPoint(gpus), mem: fromFixedPoint(mem), disk: fromFixedPoint(disk) };
+  const out: Record<string, number | string> = {
+    cpus: fromFixedPoint(cpus),
+    gpus: fromFixedPoint(gpus),
+    mem: fromFixedPoint(mem),
+    disk: fromFixedPoint(disk),
+  };
   if (scalars) for (const [key, fixed] of scalars) out[key] = fromFixedPoint(fixed);
   if (rangeValues) for (const [key, list] of rangeValues) out[key] = formatRanges(coalesceRanges(list));
   if (setValues) for (const [key, items] of setValues) out[key] = `{${items.join(', ')}}`;

@@ -39,7 +39,12 @@ export function batchWritesPerTurn(socket: Socket): void {
   batches.set(socket, batch);
   const realEnd = socket.end;
 
-  socket.write = function batchedWrite(this: Socket, chunk: Chunk, encodingOrCb?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+  socket.write = function batchedWrite(
+    this: Socket,
+    chunk: Chunk,
+    encodingOrCb?: BufferEncoding | WriteCallback,
+    cb?: WriteCallback,
+  ): boolean {
     const encoding = typeof encodingOrCb === 'string' ? encodingOrCb : undefined;
     const callback = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
     const size = typeof chunk === 'string' ? chunk.length : chunk?.byteLength;

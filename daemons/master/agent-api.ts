@@ -49,7 +49,12 @@ function validRegister(msg: unknown): msg is RegisterMessage {
 }
 
 /** Registers an agent and turns the response into its stream of messages from the master. */
-function registerOnStream(master: Master, msg: RegisterMessage, req: IncomingMessage, res: ServerResponse): { agentId: string; streamId: string } {
+function registerOnStream(
+  master: Master,
+  msg: RegisterMessage,
+  req: IncomingMessage,
+  res: ServerResponse,
+): { agentId: string; streamId: string } {
   const streamId = newUuid();
   const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
   const link: AgentLink = {
@@ -135,7 +140,9 @@ export function agentStreamHandler(master: Master) {
         }
         const agent = master.agents.get(registered.agentId);
         if (!agent || agent.streamId !== registered.streamId) return stop(409, 'the agent registered again on another stream');
-        const problem = AGENT_STREAM_TYPES.has(msg?.type) ? applyAgentMessage(master, agent, msg as AgentToMaster) : `'${String(msg?.type)}' is not sent on the registration's stream`;
+        const problem = AGENT_STREAM_TYPES.has(msg?.type)
+          ? applyAgentMessage(master, agent, msg as AgentToMaster)
+          : `'${String(msg?.type)}' is not sent on the registration's stream`;
         if (problem) master.log.warn({ agent: agent.id }, `Dropping a message of agent ${agent.id}: ${problem}`);
       }
     });

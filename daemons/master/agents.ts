@@ -15,7 +15,6 @@ export class AgentBook {
 
   constructor(private readonly m: Master) {}
 
-
   /** REGISTER from an agent (first time, or again after a restart or a broken stream). */
   /** Returns the agent's id; it is registered once admission is durable (at once in memory). */
   registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): string {
@@ -196,7 +195,8 @@ export class AgentBook {
       }
       task.agentId = agent.id;
       task.unreachableTime = undefined;
-      if (task.state !== rt.state && !isTerminalState(task.state)) this.m.recordStatus(task, { task_id: rt.task.task_id, state: rt.state, timestamp: now / 1000 });
+      if (task.state !== rt.state && !isTerminalState(task.state))
+        this.m.recordStatus(task, { task_id: rt.task.task_id, state: rt.state, timestamp: now / 1000 });
       fw.tasks.set(rt.task.task_id.value, task);
       agent.tasks.set(key, task);
       if (!task.resourcesRecovered) usedByFramework.set(fw.id, add(usedByFramework.get(fw.id) ?? [], task.resources));
@@ -216,8 +216,17 @@ export class AgentBook {
     for (const re of executors ?? []) {
       const executorId = re.executor.executor_id.value;
       if (!this.m.frameworks.has(re.framework_id) || this.m.executorRecord(agent.id, re.framework_id, executorId)) continue;
-      const taskIds = new Set(reported.filter((t) => t.framework_id === re.framework_id && t.executor_id === executorId).map((t) => t.task.task_id.value));
-      this.m.addExecutor({ frameworkId: re.framework_id, agentId: agent.id, executorId, resources: re.executor.resources ?? [], isDefault: re.kind === 'DEFAULT', taskIds });
+      const taskIds = new Set(
+        reported.filter((t) => t.framework_id === re.framework_id && t.executor_id === executorId).map((t) => t.task.task_id.value),
+      );
+      this.m.addExecutor({
+        frameworkId: re.framework_id,
+        agentId: agent.id,
+        executorId,
+        resources: re.executor.resources ?? [],
+        isDefault: re.kind === 'DEFAULT',
+        taskIds,
+      });
     }
     for (const rec of this.m.executorsOf(agent.id)) {
       if (rec.resources.length > 0) usedByFramework.set(rec.frameworkId, add(usedByFramework.get(rec.frameworkId) ?? [], rec.resources));
@@ -229,8 +238,6 @@ export class AgentBook {
       if (!agent.active) this.m.allocator.deactivateAgent(agent.id);
     }
   }
-
-
 
   /** The agent's stream broke: stop offering it and wait for it to come back. */
   agentDisconnected(agentId: string, streamId: string): void {
@@ -246,7 +253,10 @@ export class AgentBook {
         if (rec) this.m.rescindOffer(rec, true);
       }
     }
-    this.m.log.warn({ agent: agentId }, `Agent ${agentId} at ${agent.pid} disconnected; it is removed unless it re-registers within ${this.m.config.agentPingTimeoutSecs * this.m.config.maxAgentPingTimeouts}s`);
+    this.m.log.warn(
+      { agent: agentId },
+      `Agent ${agentId} at ${agent.pid} disconnected; it is removed unless it re-registers within ${this.m.config.agentPingTimeoutSecs * this.m.config.maxAgentPingTimeouts}s`,
+    );
   }
 
   pong(agent: AgentRecord, seq: number): void {
@@ -264,7 +274,12 @@ export class AgentBook {
       // Counts pings sent since the last PONG; a disconnected agent cannot answer either.
       agent.missedPongs++;
       if (agent.missedPongs > this.m.config.maxAgentPingTimeouts) {
-        this.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} did not answer ${this.m.config.maxAgentPingTimeouts} pings`);
+        this.removeAgent(
+          agent,
+          'TASK_UNREACHABLE',
+          'REASON_AGENT_REMOVED',
+          `Agent ${agent.id} did not answer ${this.m.config.maxAgentPingTimeouts} pings`,
+        );
         continue;
       }
       agent.lastPingSeq++;
@@ -273,7 +288,12 @@ export class AgentBook {
   }
 
   /** Removes an agent: its offers go, its tasks become unreachable (or lost), schedulers hear FAILURE. */
-  removeAgent(agent: AgentRecord, state: TaskState, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR', why: string): void {
+  removeAgent(
+    agent: AgentRecord,
+    state: TaskState,
+    reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR',
+    why: string,
+  ): void {
     this.m.log.warn({ agent: agent.id }, `Removing agent ${agent.id} at ${agent.pid}: ${why}`);
     for (const offerId of [...agent.offers]) {
       const rec = this.m.offers.get(offerId);
@@ -291,7 +311,11 @@ export class AgentBook {
     const now = Date.now();
     const unreachable = state === 'TASK_UNREACHABLE';
     if (unreachable) this.m.unreachableAgents.set(agent.id, { time: now, hostname: agent.hostname });
-    this.m.registry.apply(unreachable ? { op: 'MARK_UNREACHABLE', agent_id: agent.id, time: now, hostname: agent.hostname } : { op: 'REMOVE_AGENT', agent_id: agent.id });
+    this.m.registry.apply(
+      unreachable
+        ? { op: 'MARK_UNREACHABLE', agent_id: agent.id, time: now, hostname: agent.hostname }
+        : { op: 'REMOVE_AGENT', agent_id: agent.id },
+    );
     for (const task of agent.tasks.values()) {
       const fw = this.m.frameworks.get(task.frameworkId);
       if (!fw || isTerminalState(task.state)) continue;

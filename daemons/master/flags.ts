@@ -49,23 +49,29 @@ export const masterFlagDefs = [
     type: 'duration',
     default: '1mins',
     help: 'How long to wait for the registry to be read before failing.',
-    inert: 'the registry is this master\'s own file under --work_dir',
+    inert: "the registry is this master's own file under --work_dir",
   },
   {
     name: 'registry_store_timeout',
     type: 'duration',
     default: '20secs',
     help: 'How long to wait for the registry to be written before failing.',
-    inert: 'the registry is this master\'s own file under --work_dir',
+    inert: "the registry is this master's own file under --work_dir",
   },
   {
     name: 'log_auto_initialize',
     type: 'bool',
     default: 'true',
     help: 'Initialise the replicated log on first use (otherwise it must be initialised by hand).',
-    inert: 'the registry is this master\'s own file under --work_dir; there is no replicated log',
+    inert: "the registry is this master's own file under --work_dir; there is no replicated log",
   },
-  { name: 'registry_gc_interval', type: 'duration', default: '15mins', help: 'How often the registry is pruned.', inert: 'the registry is this master\'s own file under --work_dir' },
+  {
+    name: 'registry_gc_interval',
+    type: 'duration',
+    default: '15mins',
+    help: 'How often the registry is pruned.',
+    inert: "the registry is this master's own file under --work_dir",
+  },
   {
     name: 'registry_max_agent_age',
     type: 'duration',
@@ -126,14 +132,36 @@ export const masterFlagDefs = [
     schema: { pattern: '^(\\d+\\.?\\d*|\\.\\d+)%$', errorHint: "expected a percentage such as '50%'" },
     inert: 'no limit applies to the agents removed after a failover',
   },
-  { name: 'require_agent_domain', type: 'bool', default: 'false', help: 'Only accept agents that have a --domain.', inert: 'fault domains are not used' },
-  { name: 'whitelist', type: 'path', help: 'File listing the agents (one per line) whose resources are offered; re-read when it changes.', inert: 'every registered agent is offered' },
+  {
+    name: 'require_agent_domain',
+    type: 'bool',
+    default: 'false',
+    help: 'Only accept agents that have a --domain.',
+    inert: 'fault domains are not used',
+  },
+  {
+    name: 'whitelist',
+    type: 'path',
+    help: 'File listing the agents (one per line) whose resources are offered; re-read when it changes.',
+    inert: 'every registered agent is offered',
+  },
 
   // Frameworks, offers and allocation.
   { name: 'cluster', type: 'string', help: 'Human-readable cluster name, shown in the web UI.' },
-  { name: 'root_submissions', type: 'bool', default: 'true', help: 'Whether frameworks may run as root.', inert: 'frameworks may always run tasks as root' },
+  {
+    name: 'root_submissions',
+    type: 'bool',
+    default: 'true',
+    help: 'Whether frameworks may run as root.',
+    inert: 'frameworks may always run tasks as root',
+  },
   { name: 'allocation_interval', type: 'duration', default: '1secs', help: 'Longest time allocations are batched for.' },
-  { name: 'offer_timeout', type: 'duration', help: 'Rescind offers a framework holds longer than this.', defaultHelp: 'offers never time out' },
+  {
+    name: 'offer_timeout',
+    type: 'duration',
+    help: 'Rescind offers a framework holds longer than this.',
+    defaultHelp: 'offers never time out',
+  },
   {
     name: 'roles',
     type: 'string',
@@ -167,7 +195,13 @@ export const masterFlagDefs = [
     schema: SORTERS,
     inert: 'the allocator always sorts frameworks by DRF',
   },
-  { name: 'allocator', type: 'string', default: 'hierarchical', help: 'Allocator implementation.', inert: 'the built-in DRF allocator is the only one' },
+  {
+    name: 'allocator',
+    type: 'string',
+    default: 'hierarchical',
+    help: 'Allocator implementation.',
+    inert: 'the built-in DRF allocator is the only one',
+  },
   {
     name: 'allocator_agent_recovery_factor',
     type: 'number',
@@ -301,9 +335,27 @@ export const masterFlagDefs = [
     help: 'JSON file of accepted credentials: {"credentials": [{"principal": ..., "secret": ...}]}.',
   },
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: { type: 'object' } },
-  { name: 'authenticators', type: 'string', default: 'crammd5', help: 'Framework and agent authenticator.', inert: 'authentication is not supported here (the --authenticate_* flags are refused)' },
-  { name: 'authorizers', type: 'string', default: 'local', help: 'Authorizer; anything but local ignores --acls.', inert: 'ACLs are not supported here (--acls is refused)' },
-  { name: 'http_authenticators', type: 'string', default: 'basic', help: 'HTTP authenticator for authenticated endpoints.', inert: 'authentication is not supported here (the --authenticate_* flags are refused)' },
+  {
+    name: 'authenticators',
+    type: 'string',
+    default: 'crammd5',
+    help: 'Framework and agent authenticator.',
+    inert: 'authentication is not supported here (the --authenticate_* flags are refused)',
+  },
+  {
+    name: 'authorizers',
+    type: 'string',
+    default: 'local',
+    help: 'Authorizer; anything but local ignores --acls.',
+    inert: 'ACLs are not supported here (--acls is refused)',
+  },
+  {
+    name: 'http_authenticators',
+    type: 'string',
+    default: 'basic',
+    help: 'HTTP authenticator for authenticated endpoints.',
+    inert: 'authentication is not supported here (the --authenticate_* flags are refused)',
+  },
   {
     name: 'http_framework_authenticators',
     type: 'string',
@@ -313,8 +365,7 @@ export const masterFlagDefs = [
   {
     name: 'rate_limits',
     type: 'json',
-    help:
-      'Scheduler call rate limits as JSON, inline or file:///path: {"limits": [{"principal": "p", "qps": 50, "capacity": 1000}], "aggregate_default_qps": 100}.',
+    help: 'Scheduler call rate limits as JSON, inline or file:///path: {"limits": [{"principal": "p", "qps": 50, "capacity": 1000}], "aggregate_default_qps": 100}.',
     schema: RATE_LIMITS_SCHEMA,
   },
   {
@@ -328,7 +379,7 @@ export const masterFlagDefs = [
   {
     name: 'webui_dir',
     type: 'path',
-    help: 'Directory of a web UI to serve instead (e.g. Apache Mesos\'s src/webui); one not built here is served without a Content-Security-Policy.',
+    help: "Directory of a web UI to serve instead (e.g. Apache Mesos's src/webui); one not built here is served without a Content-Security-Policy.",
     defaultHelp: 'the web UI shipped with this build',
   },
   {

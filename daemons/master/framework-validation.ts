@@ -108,14 +108,19 @@ export function frameworkInfoError(info: FrameworkInfo, isRemoved: (id: string) 
 }
 
 /** validateSuppressedRoles and validateOfferConstraintsRoles: both name only the framework's roles. */
-export function allocatorOptionsError(info: FrameworkInfo, suppressedRoles: readonly string[], offerConstraints: unknown): string | undefined {
+export function allocatorOptionsError(
+  info: FrameworkInfo,
+  suppressedRoles: readonly string[],
+  offerConstraints: unknown,
+): string | undefined {
   const roles = new Set(frameworkRoles(info));
   const strangers = suppressedRoles.filter((r) => !roles.has(r));
   if (strangers.length > 0) return `Suppressed roles ${stringifySet(strangers)} are not contained in the set of roles`;
   const constrained = Object.keys((offerConstraints as { role_constraints?: Record<string, unknown> } | undefined)?.role_constraints ?? {});
   const stranger = constrained.sort().find((r) => !roles.has(r));
   // Mesos's text, missing space included.
-  if (stranger !== undefined) return `Offer constraints specify \`role_constraints\` for a role '${stranger}'not contained in the set of roles`;
+  if (stranger !== undefined)
+    return `Offer constraints specify \`role_constraints\` for a role '${stranger}'not contained in the set of roles`;
   return undefined;
 }
 

@@ -38,9 +38,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
   // The read endpoints answer any method, as libprocess routes do; Mesos checks the method only
   // where it matters (/master/teardown).
   app.all(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(ctx)));
-  app.all(['/master/frameworks', '/frameworks'], (req, res) =>
-    sendJson(req, res, frameworksJson(ctx, queryString(req, 'framework_id'))),
-  );
+  app.all(['/master/frameworks', '/frameworks'], (req, res) => sendJson(req, res, frameworksJson(ctx, queryString(req, 'framework_id'))));
   app.all(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
   app.all(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
     const query = requestQuery(req);
@@ -58,7 +56,10 @@ export function createMasterApp(ctx: StateContext): express.Express {
       build_user: 'mesos-ts',
     }),
   );
-  app.all(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(() => masterMetrics(master)));
+  app.all(
+    ['/metrics/snapshot', '/master/metrics/snapshot'],
+    metricsSnapshotHandler(() => masterMetrics(master)),
+  );
   app.all(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
@@ -122,7 +123,8 @@ export function masterRequestListener(ctx: StateContext): RequestListener {
   ]);
   const agentStream = agentStreamHandler(ctx.master);
   return (req, res) => {
-    if (req.method === 'POST' && req.url === AGENT_ENDPOINT && req.headers['content-type'] === AGENT_STREAM_CONTENT_TYPE) return agentStream(req, res);
+    if (req.method === 'POST' && req.url === AGENT_ENDPOINT && req.headers['content-type'] === AGENT_STREAM_CONTENT_TYPE)
+      return agentStream(req, res);
     const handler = req.method === 'POST' ? fast.get(req.url ?? '') : undefined;
     if (!handler) {
       app(req, res);

@@ -50,21 +50,26 @@ function checkWorkDir(flags: MasterFlags): void {
   const dir = flags.work_dir;
   if (!dir) {
     throw new StartupError(
-      "--work_dir is required: the master keeps its registry there; pass --work_dir=/var/lib/mesos (or --registry=in_memory for a throwaway master)",
+      '--work_dir is required: the master keeps its registry there; pass --work_dir=/var/lib/mesos (or --registry=in_memory for a throwaway master)',
     );
   }
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new StartupError(`--work_dir=${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pick another`);
+    throw new StartupError(
+      `--work_dir=${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it or pick another`,
+    );
   }
 }
 
 /** Where the registry lives; on tmpfs its writes are not fsynced (the kernel would do nothing). */
 function registryDir(workDir: string, log: LogHandle): string {
   const dir = path.resolve(workDir);
-  if (skipSyncsIfInMemory(dir)) log.logger.info(`--work_dir=${workDir} is in memory (tmpfs): the registry does not outlive this machine, and its writes are not fsynced`);
+  if (skipSyncsIfInMemory(dir))
+    log.logger.info(
+      `--work_dir=${workDir} is in memory (tmpfs): the registry does not outlive this machine, and its writes are not fsynced`,
+    );
   return path.join(dir, 'registry');
 }
 
@@ -128,7 +133,9 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   master.start();
   const warmer = new StateJsonWarmer(master);
   warmer.start();
-  log.logger.info(`Master ${master.id} (${config.hostname}) started on ${addr.bindIp}:${port}, advertised as ${master.info.pid}${config.cluster ? ` for cluster '${config.cluster}'` : ''}`);
+  log.logger.info(
+    `Master ${master.id} (${config.hostname}) started on ${addr.bindIp}:${port}, advertised as ${master.info.pid}${config.cluster ? ` for cluster '${config.cluster}'` : ''}`,
+  );
   return {
     master,
     server,
@@ -150,7 +157,13 @@ export async function runMaster(argv: string[], progName: string): Promise<numbe
   const res = loadProgramFlags(progName, usage, masterFlagDefs, () => loadMasterFlags({ argv, env: process.env, progName }));
   if (!res.ok) return res.exitCode;
   const { values: flags, raw } = res.loaded;
-  const log = createLogger({ name: 'master', fileName: 'mesos-master', level: flags.logging_level as 'INFO', quiet: flags.quiet, logDir: flags.log_dir });
+  const log = createLogger({
+    name: 'master',
+    fileName: 'mesos-master',
+    level: flags.logging_level as 'INFO',
+    quiet: flags.quiet,
+    logDir: flags.log_dir,
+  });
   return runDaemon(
     progName,
     log,

@@ -170,7 +170,11 @@ export class Master {
     });
     this.rateLimits = new FrameworkRateLimits(config.rateLimits);
     this.registry =
-      registry ?? Registry.memory({ maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework }, log);
+      registry ??
+      Registry.memory(
+        { maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework },
+        log,
+      );
     this.recoverFromRegistry();
   }
 
@@ -237,7 +241,9 @@ export class Master {
   start(): void {
     this.timers.push(setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000));
     let pingTick = 0;
-    this.timers.push(setInterval(() => this.agentBook.pingAgents(pingTick++ % PING_SLOTS), (this.config.agentPingTimeoutSecs * 1000) / PING_SLOTS));
+    this.timers.push(
+      setInterval(() => this.agentBook.pingAgents(pingTick++ % PING_SLOTS), (this.config.agentPingTimeoutSecs * 1000) / PING_SLOTS),
+    );
     this.nextAllocationTickAt = Date.now() + this.allocationIntervalMs;
     this.timers.push(
       setInterval(() => {
@@ -406,7 +412,10 @@ export class Master {
     if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
     if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
     if (streamId !== fw.streamId) {
-      throw new CallError(400, `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`);
+      throw new CallError(
+        400,
+        `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+      );
     }
     return fw;
   }
@@ -426,10 +435,13 @@ export class Master {
       this.removeFramework(fw, 'failover timeout 0 after disconnection');
       return;
     }
-    fw.failoverTimer = setTimeout(() => {
-      const current = this.frameworks.get(frameworkId);
-      if (current && !current.connected) this.removeFramework(current, `failover timeout of ${timeoutSecs}s elapsed`);
-    }, Math.min(timeoutSecs, 2 ** 31 / 1000 - 1) * 1000);
+    fw.failoverTimer = setTimeout(
+      () => {
+        const current = this.frameworks.get(frameworkId);
+        if (current && !current.connected) this.removeFramework(current, `failover timeout of ${timeoutSecs}s elapsed`);
+      },
+      Math.min(timeoutSecs, 2 ** 31 / 1000 - 1) * 1000,
+    );
   }
 
   /** Removes a framework: its tasks are killed, its offers rescinded, it moves to completed. */
@@ -463,7 +475,8 @@ export class Master {
     this.dropExecutors((e) => e.frameworkId === fw.id);
     this.frameworks.delete(fw.id);
     const principal = fw.info.principal;
-    if (principal !== undefined && ![...this.frameworks.values()].some((f) => f.info.principal === principal)) this.rateLimits.forget(principal);
+    if (principal !== undefined && ![...this.frameworks.values()].some((f) => f.info.principal === principal))
+      this.rateLimits.forget(principal);
     fw.connected = false;
     fw.active = false;
     fw.unregisteredTime = now;
@@ -472,7 +485,12 @@ export class Master {
     sink?.close();
     this.completedFrameworks.push(fw);
     while (this.completedFrameworks.length > this.config.maxCompletedFrameworks) this.completedFrameworks.shift();
-    this.registry.apply({ op: 'REMOVE_FRAMEWORK', framework_id: fw.id, unregistered_time: now, completed_tasks: fw.completedTasks.map(storedTask) });
+    this.registry.apply({
+      op: 'REMOVE_FRAMEWORK',
+      framework_id: fw.id,
+      unregistered_time: now,
+      completed_tasks: fw.completedTasks.map(storedTask),
+    });
     this.scheduleAllocation();
   }
 
@@ -585,10 +603,13 @@ export class Master {
     if (this.filterTimer) clearTimeout(this.filterTimer);
     this.filterTimerDue = next + batchMs;
     const delay = Math.max(1, this.filterTimerDue - Date.now());
-    this.filterTimer = setTimeout(() => {
-      this.filterTimer = undefined;
-      this.scheduleAllocation();
-    }, Math.min(delay, 2 ** 31 - 1));
+    this.filterTimer = setTimeout(
+      () => {
+        this.filterTimer = undefined;
+        this.scheduleAllocation();
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
   }
 
   /**
@@ -826,7 +847,10 @@ export class Master {
       }
     }
     if (!fw) {
-      this.log.warn({ framework: frameworkId, task: taskId }, `Dropping status update ${status.state} of task ${taskId}: framework ${frameworkId} is unknown`);
+      this.log.warn(
+        { framework: frameworkId, task: taskId },
+        `Dropping status update ${status.state} of task ${taskId}: framework ${frameworkId} is unknown`,
+      );
       return;
     }
     const forwarded: TaskStatus = { ...status, agent_id: { value: agent.id } };
@@ -869,10 +893,16 @@ export class Master {
   /** An agent reports that a custom executor ended: its scheduler hears FAILURE, as from Mesos. */
   executorExited(agent: AgentRecord, frameworkId: string, executorId: string, status: number): void {
     this.releaseExecutor(agent.id, frameworkId, executorId);
-    this.log.info({ framework: frameworkId, executor: executorId, agent: agent.id }, `Executor '${executorId}' of framework ${frameworkId} on agent ${agent.id} ended (status ${status})`);
+    this.log.info(
+      { framework: frameworkId, executor: executorId, agent: agent.id },
+      `Executor '${executorId}' of framework ${frameworkId} on agent ${agent.id} ended (status ${status})`,
+    );
     const fw = this.frameworks.get(frameworkId);
     if (!fw?.connected) {
-      this.log.warn({ framework: frameworkId }, `Not forwarding the exit of executor '${executorId}': framework ${frameworkId} is ${fw ? 'disconnected' : 'unknown'}`);
+      this.log.warn(
+        { framework: frameworkId },
+        `Not forwarding the exit of executor '${executorId}': framework ${frameworkId} is ${fw ? 'disconnected' : 'unknown'}`,
+      );
       return;
     }
     this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id }, executor_id: { value: executorId }, status } });
@@ -883,7 +913,10 @@ export class Master {
     const agent = this.agents.get(agentId);
     if (!agent?.link) {
       // Mesos drops it too (the call was valid; the agent resends the update when it is back).
-      this.log.warn({ framework: fw.id, task: taskId }, `Cannot send status update acknowledgement for task ${taskId} of framework ${fw.id} to agent ${agentId}: the agent is ${agent ? 'disconnected' : 'not registered'}`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Cannot send status update acknowledgement for task ${taskId} of framework ${fw.id} to agent ${agentId}: the agent is ${agent ? 'disconnected' : 'not registered'}`,
+      );
       return;
     }
     const task = fw.tasks.get(taskId);
@@ -899,17 +932,26 @@ export class Master {
   kill(fw: FrameworkRecord, taskId: string, agentId: string | undefined, killPolicy: unknown): void {
     const task = fw.tasks.get(taskId);
     if (!task) {
-      this.log.warn({ framework: fw.id, task: taskId }, `Cannot kill task ${taskId} of framework ${fw.id}: it is unknown; reconciling instead`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Cannot kill task ${taskId} of framework ${fw.id}: it is unknown; reconciling instead`,
+      );
       this.reconcile(fw, [{ taskId, ...(agentId ? { agentId } : {}) }]);
       return;
     }
     if (agentId !== undefined && agentId !== task.agentId) {
-      this.log.warn({ framework: fw.id, task: taskId }, `Cannot kill task ${taskId} of agent ${agentId} of framework ${fw.id}: it belongs to agent ${task.agentId}`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Cannot kill task ${taskId} of agent ${agentId} of framework ${fw.id}: it belongs to agent ${task.agentId}`,
+      );
       return;
     }
     const agent = this.agents.get(task.agentId);
     if (!agent?.link) {
-      this.log.warn({ framework: fw.id, task: taskId }, `Agent ${task.agentId} of task ${taskId} is disconnected; the kill is delivered when it re-registers`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Agent ${task.agentId} of task ${taskId} is disconnected; the kill is delivered when it re-registers`,
+      );
       return;
     }
     agent.link.send({
@@ -959,7 +1001,12 @@ export class Master {
   }
 
   /** Removes an agent: its offers go, its tasks become unreachable (or lost), schedulers hear FAILURE. */
-  removeAgent(agent: AgentRecord, state: TaskState, reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR', why: string): void {
+  removeAgent(
+    agent: AgentRecord,
+    state: TaskState,
+    reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR',
+    why: string,
+  ): void {
     this.agentBook.removeAgent(agent, state, reason, why);
   }
 

@@ -40,8 +40,14 @@ export function masterMetrics(master: Master): Record<string, number> {
   for (const s of GAUGE_STATES) m[`master/tasks_${s}`] = active.get(s) ?? 0;
   for (const [name, state] of COUNTER_STATES) m[`master/tasks_${name}`] = master.terminalCount(state);
   const names = ['cpus', 'mem', 'disk', 'gpus'];
-  const totals = scalarTotals(agents.map((a) => a.resources), names);
-  const used = scalarTotals(agents.map((a) => master.agentUsed(a)), names);
+  const totals = scalarTotals(
+    agents.map((a) => a.resources),
+    names,
+  );
+  const used = scalarTotals(
+    agents.map((a) => master.agentUsed(a)),
+    names,
+  );
   for (const [i, r] of names.entries()) {
     const t = totals[i]!;
     const u = used[i]!;
@@ -50,5 +56,11 @@ export function masterMetrics(master: Master): Record<string, number> {
     m[`master/${r}_percent`] = t > 0 ? u / t : 0;
   }
   m['allocator/mesos/allocation_runs'] = master.allocationRun.count;
-  return { ...m, ...master.rateLimits.metrics(), ...master.allocationRun.snapshot(), ...master.allocationRunLatency.snapshot(), ...systemMetrics() };
+  return {
+    ...m,
+    ...master.rateLimits.metrics(),
+    ...master.allocationRun.snapshot(),
+    ...master.allocationRunLatency.snapshot(),
+    ...systemMetrics(),
+  };
 }

@@ -11,7 +11,11 @@ export interface OfferFacts {
 }
 
 /** Why these offers cannot be used together by this framework, or undefined. */
-export function offerIdsError(offerIds: readonly string[], frameworkId: string, offer: (id: string) => OfferFacts | undefined): string | undefined {
+export function offerIdsError(
+  offerIds: readonly string[],
+  frameworkId: string,
+  offer: (id: string) => OfferFacts | undefined,
+): string | undefined {
   if (offerIds.length === 0) return 'No offers specified';
   const seen = new Set<string>();
   for (const id of offerIds) {
@@ -21,15 +25,18 @@ export function offerIdsError(offerIds: readonly string[], frameworkId: string, 
   for (const id of offerIds) if (!offer(id)) return `Offer ${id} is no longer valid`;
   const facts = offerIds.map((id) => ({ id, ...offer(id)! }));
   for (const o of facts) {
-    if (o.frameworkId !== frameworkId) return `Offer ${o.id} has invalid framework ${o.frameworkId} while framework ${frameworkId} is expected`;
+    if (o.frameworkId !== frameworkId)
+      return `Offer ${o.id} has invalid framework ${o.frameworkId} while framework ${frameworkId} is expected`;
   }
   const first = facts[0]!;
   for (const o of facts) {
     // Mesos's text, quotes as they are.
-    if (o.role !== first.role) return `Aggregated offers must be allocated to the same role. Offer ${o.id} uses role '${o.role} but another is using role '${first.role}`;
+    if (o.role !== first.role)
+      return `Aggregated offers must be allocated to the same role. Offer ${o.id} uses role '${o.role} but another is using role '${first.role}`;
   }
   for (const o of facts) {
-    if (o.agentId !== first.agentId) return `Aggregated offers must belong to one single agent. Offer ${o.id} uses agent ${o.agentId} and agent ${first.agentId}`;
+    if (o.agentId !== first.agentId)
+      return `Aggregated offers must belong to one single agent. Offer ${o.id} uses agent ${o.agentId} and agent ${first.agentId}`;
   }
   return undefined;
 }

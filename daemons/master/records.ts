@@ -46,7 +46,12 @@ export interface TaskRecord {
  * where a field added later goes to a second array (64 B more a task, for as long as the master
  * keeps it).
  */
-export function newTaskRecord(f: Pick<TaskRecord, 'info' | 'frameworkId' | 'agentId' | 'executorId' | 'role' | 'resources' | 'state' | 'statuses' | 'resourcesRecovered'>): TaskRecord {
+export function newTaskRecord(
+  f: Pick<
+    TaskRecord,
+    'info' | 'frameworkId' | 'agentId' | 'executorId' | 'role' | 'resources' | 'state' | 'statuses' | 'resourcesRecovered'
+  >,
+): TaskRecord {
   return {
     info: f.info,
     frameworkId: f.frameworkId,

@@ -204,7 +204,8 @@ export class Registry {
         this.log.error(`Registry write failed: ${(err as Error).message}`);
         for (const w of waiters) w.reject(err as Error);
       }
-      if (this.logRecords > COMPACT_AFTER) await this.compact().catch((err: unknown) => this.log.error(`Registry compaction failed: ${(err as Error).message}`));
+      if (this.logRecords > COMPACT_AFTER)
+        await this.compact().catch((err: unknown) => this.log.error(`Registry compaction failed: ${(err as Error).message}`));
     }
     this.flushing = undefined;
   }

@@ -114,7 +114,10 @@ export function schedulerApiHandler(master: Master) {
       };
       if (!limiter.submit(waited)) {
         const message = `Message ${call.type} dropped: capacity(${limiter.capacity}) exceeded`;
-        master.log.warn({ principal }, `Dropping call ${call.type} of framework ${call.framework_id?.value}${principal === undefined ? '' : ` (${principal})`}: capacity(${limiter.capacity}) exceeded`);
+        master.log.warn(
+          { principal },
+          `Dropping call ${call.type} of framework ${call.framework_id?.value}${principal === undefined ? '' : ` (${principal})`}: capacity(${limiter.capacity}) exceeded`,
+        );
         sendText(res, 429, message);
       }
     } catch (err) {
@@ -144,7 +147,14 @@ function answerError(master: Master, res: ServerResponse, err: unknown): void {
  * refuses (invalid FrameworkInfo, removed framework, ...) gets one ERROR event with Mesos's
  * message and the stream ends, which is what schedulers written for Mesos handle.
  */
-function subscribe(master: Master, call: SchedulerCall, streamId: string | undefined, req: BodyRequest, res: ServerResponse, mediaType: MediaType): void {
+function subscribe(
+  master: Master,
+  call: SchedulerCall,
+  streamId: string | undefined,
+  req: BodyRequest,
+  res: ServerResponse,
+  mediaType: MediaType,
+): void {
   if (streamId !== undefined) throw new CallError(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
   const sub = call.subscribe as { framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown };
   const suppressedRoles = sub.suppressed_roles ?? [];

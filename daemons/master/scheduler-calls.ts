@@ -94,7 +94,10 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       const msg = payload<{ agent_id: { value: string }; executor_id: { value: string }; data: string }>(call, 'message');
       const agent = master.agents.get(msg.agent_id.value);
       if (!agent?.link) {
-        master.log.warn({ framework: fw.id }, `Cannot send framework message for framework ${fw.id} to agent ${msg.agent_id.value} because agent is ${agent ? 'disconnected' : 'not registered'}`);
+        master.log.warn(
+          { framework: fw.id },
+          `Cannot send framework message for framework ${fw.id} to agent ${msg.agent_id.value} because agent is ${agent ? 'disconnected' : 'not registered'}`,
+        );
         return 202;
       }
       agent.link.send({
@@ -107,7 +110,10 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       const sd = payload<{ executor_id: { value: string }; agent_id: { value: string } }>(call, 'shutdown');
       const agent = master.agents.get(sd.agent_id.value);
       if (!agent) {
-        master.log.warn({ framework: fw.id }, `Unable to shutdown executor '${sd.executor_id.value}' of framework ${fw.id} of unknown agent ${sd.agent_id.value}`);
+        master.log.warn(
+          { framework: fw.id },
+          `Unable to shutdown executor '${sd.executor_id.value}' of framework ${fw.id} of unknown agent ${sd.agent_id.value}`,
+        );
         return 202;
       }
       agent.link?.send({ type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: fw.id, executor_id: sd.executor_id.value } });
@@ -124,7 +130,10 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       // This master sends no inverse offers (no maintenance schedule), so there is nothing to answer.
       return 202;
     case 'UPDATE_FRAMEWORK': {
-      const upd = payload<{ framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown }>(call, 'update_framework');
+      const upd = payload<{ framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown }>(
+        call,
+        'update_framework',
+      );
       const error = updateFrameworkError(fw.info, upd.framework_info, upd.suppressed_roles ?? [], upd.offer_constraints);
       if (error) throw new CallError(400, error);
       master.updateFramework(fw, upd.framework_info, upd.suppressed_roles ?? []);
@@ -153,7 +162,12 @@ function dropForRoles(master: Master, fw: FrameworkRecord, call: 'REVIVE' | 'SUP
 }
 
 /** UPDATE_FRAMEWORK's checks, in Mesos's order and with its texts (Master::updateFramework). */
-function updateFrameworkError(old: FrameworkInfo, info: FrameworkInfo, suppressedRoles: string[], offerConstraints: unknown): string | undefined {
+function updateFrameworkError(
+  old: FrameworkInfo,
+  info: FrameworkInfo,
+  suppressedRoles: string[],
+  offerConstraints: unknown,
+): string | undefined {
   const invalid = frameworkInfoError(info, () => false);
   if (invalid) return `Supplied FrameworkInfo is not valid: ${invalid}`;
   const update = frameworkUpdateError(old, info);
@@ -179,8 +193,10 @@ function acknowledgeOperationStatus(
   let why = 'the operation is unknown';
   if (!agent) why = 'agent is not registered';
   else if (!agent.link) why = 'agent is disconnected';
-  else if (ack.resource_provider_id && !caps.includes('RESOURCE_PROVIDER')) why = 'the agent does not have the RESOURCE_PROVIDER capability';
-  else if (!ack.resource_provider_id && !caps.includes('AGENT_OPERATION_FEEDBACK')) why = 'the agent does not support operation feedback on agent default resources';
+  else if (ack.resource_provider_id && !caps.includes('RESOURCE_PROVIDER'))
+    why = 'the agent does not have the RESOURCE_PROVIDER capability';
+  else if (!ack.resource_provider_id && !caps.includes('AGENT_OPERATION_FEEDBACK'))
+    why = 'the agent does not support operation feedback on agent default resources';
   master.log.warn(
     { framework: fw.id, agent: ack.agent_id.value },
     `Cannot send operation status update acknowledgement for operation '${ack.operation_id.value}' of framework ${fw.id} to agent ${ack.agent_id.value} because ${why}`,
@@ -214,10 +230,14 @@ function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string 
         for (const task of op.launch?.task_infos ?? []) available = launchOne(master, fw, agent, role, task, available);
         break;
       case 'LAUNCH_GROUP':
-        if (op.launch_group) available = launchGroup(master, fw, agent, role, op.launch_group.executor, op.launch_group.task_group.tasks ?? [], available);
+        if (op.launch_group)
+          available = launchGroup(master, fw, agent, role, op.launch_group.executor, op.launch_group.task_group.tasks ?? [], available);
         break;
       default:
-        master.log.warn({ framework: fw.id }, `Ignoring offer operation ${op.type}: reservations and volumes are not supported by this master`);
+        master.log.warn(
+          { framework: fw.id },
+          `Ignoring offer operation ${op.type}: reservations and volumes are not supported by this master`,
+        );
     }
   }
   master.returnUnused(fw, agent.id, available, refuse);
@@ -241,7 +261,14 @@ function withRole(resources: Resource[] | undefined, role: string): Resource[] {
   return allocatedTo(postRefinementFormat(resources ?? []), role);
 }
 
-function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role: string, raw: TaskInfo, available: Resource[]): Resource[] {
+function launchOne(
+  master: Master,
+  fw: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  raw: TaskInfo,
+  available: Resource[],
+): Resource[] {
   const task: TaskInfo = { ...raw, resources: withRole(raw.resources, role) };
   if (task.executor?.resources) task.executor = { ...task.executor, resources: withRole(task.executor.resources, role) };
   const executorRunning = (id: string) => master.executorRecord(agent.id, fw.id, id) !== undefined;
@@ -265,11 +292,21 @@ function launchOne(master: Master, fw: FrameworkRecord, agent: AgentRecord, role
   // An executor's resources are charged once, when it starts, and come back when it ends.
   if (task.executor && !executorRunning(executorId)) {
     used = [...used, ...(task.executor.resources ?? [])];
-    master.addExecutor({ frameworkId: fw.id, agentId: agent.id, executorId, resources: task.executor.resources ?? [], isDefault: false, taskIds: new Set() });
+    master.addExecutor({
+      frameworkId: fw.id,
+      agentId: agent.id,
+      executorId,
+      resources: task.executor.resources ?? [],
+      isDefault: false,
+      taskIds: new Set(),
+    });
   }
   master.executorRecord(agent.id, fw.id, executorId)?.taskIds.add(task.task_id.value);
   master.launchTask(fw, agent, role, task, executorId);
-  master.log.info({ framework: fw.id, task: task.task_id.value, agent: agent.id }, `Launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`);
+  master.log.info(
+    { framework: fw.id, task: task.task_id.value, agent: agent.id },
+    `Launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`,
+  );
   agent.link?.send({ type: 'RUN_TASK', run_task: { framework: fw.info, task } });
   return subtract(available, used);
 }
@@ -292,14 +329,18 @@ function launchGroup(
   const tasks = rawTasks.map((t) => ({ ...t, resources: withRole(t.resources, role) }));
   const executorId = executor.executor_id.value;
   const running = master.executorRecord(agent.id, fw.id, executorId) !== undefined;
-  const error = validateTaskGroup(executor, { tasks }, {
-    frameworkId: fw.id,
-    agentId: agent.id,
-    available,
-    isDuplicate: (id) => fw.tasks.has(id),
-    isUnreachable: (id) => fw.unreachableTasks.has(id),
-    executorRunning: () => running,
-  });
+  const error = validateTaskGroup(
+    executor,
+    { tasks },
+    {
+      frameworkId: fw.id,
+      agentId: agent.id,
+      available,
+      isDuplicate: (id) => fw.tasks.has(id),
+      isUnreachable: (id) => fw.unreachableTasks.has(id),
+      executorRunning: () => running,
+    },
+  );
   if (error) {
     for (const task of tasks) {
       master.sendMasterStatus(
@@ -311,7 +352,14 @@ function launchGroup(
   }
   let used: Resource[] = running ? [] : (executor.resources ?? []);
   if (!running) {
-    master.addExecutor({ frameworkId: fw.id, agentId: agent.id, executorId, resources: executor.resources ?? [], isDefault: executor.type !== 'CUSTOM', taskIds: new Set() });
+    master.addExecutor({
+      frameworkId: fw.id,
+      agentId: agent.id,
+      executorId,
+      resources: executor.resources ?? [],
+      isDefault: executor.type !== 'CUSTOM',
+      taskIds: new Set(),
+    });
   }
   const record = master.executorRecord(agent.id, fw.id, executorId);
   for (const task of tasks) {

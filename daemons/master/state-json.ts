@@ -36,14 +36,27 @@ export function forgetStateJson(): void {
 
 function cachedTaskText(task: TaskRecord): string | undefined {
   const c = taskCache.get(task);
-  if (c !== undefined && c.state === task.state && c.statuses === task.statuses.length && c.agentId === task.agentId && c.unreachableTime === task.unreachableTime) return c.json;
+  if (
+    c !== undefined &&
+    c.state === task.state &&
+    c.statuses === task.statuses.length &&
+    c.agentId === task.agentId &&
+    c.unreachableTime === task.unreachableTime
+  )
+    return c.json;
   return undefined;
 }
 
 /** Serializes `task` and caches the text (whoever calls it found the cache stale). */
 function serializeTask(task: TaskRecord): string {
   const json = JSON.stringify(taskJson(task));
-  taskCache.set(task, { state: task.state, statuses: task.statuses.length, agentId: task.agentId, unreachableTime: task.unreachableTime, json });
+  taskCache.set(task, {
+    state: task.state,
+    statuses: task.statuses.length,
+    agentId: task.agentId,
+    unreachableTime: task.unreachableTime,
+    json,
+  });
   return json;
 }
 
@@ -235,7 +248,15 @@ function agentHead(agent: AgentRecord): string {
   };
   if (agent.reregisteredTime !== undefined) fixed.reregistered_time = secs(agent.reregisteredTime);
   const head = `${JSON.stringify(fixed).slice(0, -1)},`;
-  agentCache.set(agent, { hostname: agent.hostname, port: agent.port, pid: agent.pid, version: agent.version, active: agent.active, reregisteredTime: agent.reregisteredTime, head });
+  agentCache.set(agent, {
+    hostname: agent.hostname,
+    port: agent.port,
+    pid: agent.pid,
+    version: agent.version,
+    active: agent.active,
+    reregisteredTime: agent.reregisteredTime,
+    head,
+  });
   return head;
 }
 
@@ -369,7 +390,9 @@ export function frameworksJson(ctx: StateContext, frameworkId?: string): Record<
 export function slavesJson(ctx: StateContext, agentId?: string): Record<string, unknown> {
   const m = ctx.master;
   return {
-    slaves: [...m.agents.values()].filter((a) => agentId === undefined || a.id === agentId).map((a) => agentJson(ctx, a, agentFullResources(ctx, a))),
+    slaves: [...m.agents.values()]
+      .filter((a) => agentId === undefined || a.id === agentId)
+      .map((a) => agentJson(ctx, a, agentFullResources(ctx, a))),
     recovered_slaves: recoveredSlavesJson(m, agentId),
   };
 }

@@ -62,7 +62,10 @@ export function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
     hostname: m.config.hostname,
     ...(m.config.cluster ? { cluster: m.config.cluster } : {}),
     slaves: [...m.agents.values()].map((a) => agentJson(ctx, a, tallyJson(byAgent.get(a.id), 'framework_ids'))),
-    frameworks: [...m.frameworks.values()].map((f) => ({ ...frameworkSummaryJson(ctx, f), ...tallyJson(byFramework.get(f.id), 'slave_ids') })),
+    frameworks: [...m.frameworks.values()].map((f) => ({
+      ...frameworkSummaryJson(ctx, f),
+      ...tallyJson(byFramework.get(f.id), 'slave_ids'),
+    })),
   };
 }
 
@@ -84,7 +87,8 @@ export function rolesJson(master: Master): Record<string, unknown> {
       const allocated: Resource[] = [];
       const offered: Resource[] = [];
       for (const fw of master.frameworks.values()) {
-        for (const task of fw.tasks.values()) if (!task.resourcesRecovered && inSubtree(r.role, task.role)) allocated.push(...task.resources);
+        for (const task of fw.tasks.values())
+          if (!task.resourcesRecovered && inSubtree(r.role, task.role)) allocated.push(...task.resources);
       }
       for (const offer of master.offers.values()) if (inSubtree(r.role, offer.role)) offered.push(...offer.resources);
       const reserved: Resource[] = [];

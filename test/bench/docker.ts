@@ -45,7 +45,12 @@ async function main(): Promise<void> {
   if (!process.env.MESOS_TEST_BINARY) await bundle();
   await ensureTestImage();
   const master = await startMaster(['--quiet', '--allocation_interval=10ms']);
-  const agent = await startAgent(master, ['--quiet', '--containerizers=docker,mesos', '--docker_remove_delay=1secs', '--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]']);
+  const agent = await startAgent(master, [
+    '--quiet',
+    '--containerizers=docker,mesos',
+    '--docker_remove_delay=1secs',
+    '--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]',
+  ]);
   const offers: Offer[] = [];
   const arrived = new Map<string, Map<string, number>>();
   const client: SchedulerClient = new SchedulerClient({
@@ -57,7 +62,8 @@ async function main(): Promise<void> {
       const seen = arrived.get(s.task_id.value) ?? new Map<string, number>();
       if (!seen.has(s.state)) seen.set(s.state, performance.now());
       arrived.set(s.task_id.value, seen);
-      if (s.uuid && s.agent_id) client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => {});
+      if (s.uuid && s.agent_id)
+        client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => {});
     },
   });
   const samples: Record<Kind, number[]> = { docker: [], command: [] };
@@ -68,7 +74,14 @@ async function main(): Promise<void> {
       const id = `bench-${kind}-${i}`;
       const offer = await waitFor('an offer', () => offers.shift(), 30_000, 1);
       const t0 = performance.now();
-      await client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(kind, id, offer)] } }], filters: { refuse_seconds: 0 } } });
+      await client.call({
+        type: 'ACCEPT',
+        accept: {
+          offer_ids: [offer.id],
+          operations: [{ type: 'LAUNCH', launch: { task_infos: [task(kind, id, offer)] } }],
+          filters: { refuse_seconds: 0 },
+        },
+      });
       const running = await waitFor(`${id} running`, () => arrived.get(id)?.get('TASK_RUNNING'), 60_000, 1);
       await waitFor(`${id} finished`, () => arrived.get(id)?.get('TASK_FINISHED'), 60_000, 5);
       if (i >= warmup * 2) samples[kind].push(running - t0);
@@ -89,8 +102,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  const line = (k: Kind) => `${k.padEnd(8)} ACCEPT->TASK_RUNNING median ${result[k].median.toFixed(0)} ms, p90 ${result[k].p90.toFixed(0)} ms, min ${result[k].min.toFixed(0)} ms (${result[k].runs} runs)`;
-  process.stdout.write(`${line('docker')}\n${line('command')}\ndocker/command median ratio ${(result.docker.median / result.command.median).toFixed(1)}x (${result.cpus} cpus)\n`);
+  const line = (k: Kind) =>
+    `${k.padEnd(8)} ACCEPT->TASK_RUNNING median ${result[k].median.toFixed(0)} ms, p90 ${result[k].p90.toFixed(0)} ms, min ${result[k].min.toFixed(0)} ms (${result[k].runs} runs)`;
+  process.stdout.write(
+    `${line('docker')}\n${line('command')}\ndocker/command median ratio ${(result.docker.median / result.command.median).toFixed(1)}x (${result.cpus} cpus)\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -67,7 +67,12 @@ class EmulatedAgent {
 
   registration(): RegisterMessage['register'] {
     const n = this.index + (this.opts.firstIndex ?? 0);
-    const tasks: ReportedTask[] = [...this.tasks.values()].map((t) => ({ framework_id: t.frameworkId, executor_id: '', task: t.info, state: t.state }));
+    const tasks: ReportedTask[] = [...this.tasks.values()].map((t) => ({
+      framework_id: t.frameworkId,
+      executor_id: '',
+      task: t.info,
+      state: t.state,
+    }));
     return {
       ...(this.id ? { agent_id: this.id } : {}),
       hostname: `emu-${n}`,
@@ -152,7 +157,12 @@ class EmulatedAgent {
       method: 'POST',
       path: AGENT_ENDPOINT,
       agent: agentPool,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), [AGENT_ID_HEADER]: this.id, [STREAM_ID_HEADER]: this.streamId },
+      headers: {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        [AGENT_ID_HEADER]: this.id,
+        [STREAM_ID_HEADER]: this.streamId,
+      },
     });
     req.on('response', (res) => res.resume());
     req.on('error', () => undefined);
@@ -174,7 +184,8 @@ class EmulatedAgent {
     task.pending.push(status);
     if (task.pending.length === 1) this.sendUpdate(task.frameworkId, status);
     // As the real agent's status update manager: a task that ended behind unacknowledged updates is announced.
-    else if (state === 'TASK_FINISHED') this.post({ type: 'LATEST_STATE', latest_state: { framework_id: task.frameworkId, task_id: task.info.task_id.value, state } });
+    else if (state === 'TASK_FINISHED')
+      this.post({ type: 'LATEST_STATE', latest_state: { framework_id: task.frameworkId, task_id: task.info.task_id.value, state } });
   }
 
   /** Like the real agent: updates of the same moment go in one request. */
@@ -187,7 +198,8 @@ class EmulatedAgent {
       const delays = this.opts.finishedSendDelays;
       if (delays) {
         const now = performance.timeOrigin + performance.now();
-        for (const u of batch) if (u.status.state === 'TASK_FINISHED' && u.status.timestamp !== undefined) delays.push(now - u.status.timestamp * 1000);
+        for (const u of batch)
+          if (u.status.state === 'TASK_FINISHED' && u.status.timestamp !== undefined) delays.push(now - u.status.timestamp * 1000);
       }
       if (batch.length === 1) this.post({ type: 'STATUS_UPDATE', status_update: batch[0]! });
       else this.post({ type: 'STATUS_UPDATES', status_updates: batch });

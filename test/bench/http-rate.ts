@@ -31,7 +31,14 @@ async function measure(target: Target, seconds: number): Promise<number> {
   const one = (): Promise<void> =>
     new Promise((resolve) => {
       const req = http.request(
-        { host: '127.0.0.1', port: target.port, method: 'POST', path: target.path, agent, headers: { ...target.headers, 'Content-Length': Buffer.byteLength(target.body) } },
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          method: 'POST',
+          path: target.path,
+          agent,
+          headers: { ...target.headers, 'Content-Length': Buffer.byteLength(target.body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -82,7 +89,15 @@ export async function schedulerApiRate(master: Daemon, seconds: number): Promise
   await waitFor('the framework id', () => client.frameworkId);
   try {
     const body = JSON.stringify({ framework_id: { value: client.frameworkId }, type: 'SUPPRESS' });
-    return await drive({ port: master.port, path: '/api/v1/scheduler', headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': client.streamId! }, body }, seconds);
+    return await drive(
+      {
+        port: master.port,
+        path: '/api/v1/scheduler',
+        headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': client.streamId! },
+        body,
+      },
+      seconds,
+    );
   } finally {
     await client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     client.close();

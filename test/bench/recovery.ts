@@ -73,7 +73,11 @@ export async function agentRecovery(tasks: number): Promise<AgentRecoveryResult>
   let agent = await startAgent(master, [resources, '--quiet=false']);
   // The newest agent process's output, whichever Daemon object holds it.
   const outputs: Daemon[] = [];
-  const recoveryLine = () => outputs.at(-1)?.output.split('\n').find((l) => l.includes('Recovered agent'));
+  const recoveryLine = () =>
+    outputs
+      .at(-1)
+      ?.output.split('\n')
+      .find((l) => l.includes('Recovered agent'));
   const s = new TestScheduler(port, 'json');
   try {
     await s.subscribe({ user: os.userInfo().username, checkpoint: true });
@@ -95,7 +99,10 @@ export async function agentRecovery(tasks: number): Promise<AgentRecoveryResult>
           ],
         });
       }
-      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }], filters: { refuse_seconds: 0 } } });
+      await s.client.call({
+        type: 'ACCEPT',
+        accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }], filters: { refuse_seconds: 0 } },
+      });
     }
     await waitFor(
       'all running',
@@ -107,7 +114,11 @@ export async function agentRecovery(tasks: number): Promise<AgentRecoveryResult>
     agent.proc.kill('SIGKILL');
     await agent.waitExit();
     const t1 = performance.now();
-    const restarted = startAgent(master, [resources, '--quiet=false'], { workDir: agent.workDir, port: agent.port, onSpawn: (d) => outputs.push(d) });
+    const restarted = startAgent(master, [resources, '--quiet=false'], {
+      workDir: agent.workDir,
+      port: agent.port,
+      onSpawn: (d) => outputs.push(d),
+    });
     // startAgent returns when the agent is registered; its log says when recovery ended.
     const line = await waitFor('the recovery line', () => recoveryLine(), 120_000, 5);
     const restartToRecoveredMs = performance.now() - t1;

@@ -61,7 +61,9 @@ async function timeCommand(file: string, args: string[]): Promise<number> {
 async function executeLatency(cmd: { file: string; args: string[] }, master: Daemon, runs: number, asIs = false): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
-    const args = asIs ? cmd.args : [...cmd.args, 'execute', `--master=127.0.0.1:${master.port}`, `--name=bench-exec-${i}`, '--command=/bin/true'];
+    const args = asIs
+      ? cmd.args
+      : [...cmd.args, 'execute', `--master=127.0.0.1:${master.port}`, `--name=bench-exec-${i}`, '--command=/bin/true'];
     const ms = await timeCommand(cmd.file, args);
     if (i >= 2) samples.push(ms); // two warm-up runs
   }
@@ -107,7 +109,8 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
       if (e.type === 'OFFERS') onOffers((e.offers as { offers: Offer[] }).offers).catch(() => {});
       if (e.type === 'UPDATE') {
         const s = (e.update as { status: TaskStatus }).status;
-        if (s.uuid && s.agent_id) client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => {});
+        if (s.uuid && s.agent_id)
+          client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => {});
         if (s.state === 'TASK_RUNNING') {
           const t0 = launchedAt.get(s.task_id.value);
           if (t0 !== undefined) runningLatency.push(performance.now() - t0);
@@ -139,7 +142,14 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
           ],
         });
       }
-      await client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: tasks.length ? [{ type: 'LAUNCH', launch: { task_infos: tasks } }] : [], filters: { refuse_seconds: 0 } } });
+      await client.call({
+        type: 'ACCEPT',
+        accept: {
+          offer_ids: [offer.id],
+          operations: tasks.length ? [{ type: 'LAUNCH', launch: { task_infos: tasks } }] : [],
+          filters: { refuse_seconds: 0 },
+        },
+      });
     }
   }
   const start = performance.now();
@@ -160,7 +170,11 @@ const BENCH_AGENT_FLAGS = ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;po
  * system's temp dir; its runtime dir under `runtimeParent` (in memory, as a packaged agent's
  * /run/mesos), else in the work dir.
  */
-async function launchOn(workParent: string | undefined, runtimeParent: string | undefined, total: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+async function launchOn(
+  workParent: string | undefined,
+  runtimeParent: string | undefined,
+  total: number,
+): Promise<{ perSecond: number; p50: number; p99: number }> {
   const workDir = workParent ? mkdtempSync(path.join(workParent, 'mesos-bench-agent-')) : undefined;
   const runtimeDir = runtimeParent ? mkdtempSync(path.join(runtimeParent, 'mesos-bench-run-')) : undefined;
   const master = await startMaster(['--quiet']);
@@ -199,7 +213,8 @@ type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  for (const a of asked) if (!(SUITES as readonly string[]).includes(a)) throw new Error(`unknown suite '${a}'; suites: ${SUITES.join(', ')}`);
+  for (const a of asked)
+    if (!(SUITES as readonly string[]).includes(a)) throw new Error(`unknown suite '${a}'; suites: ${SUITES.join(', ')}`);
   const suites = new Set<Suite>(asked.length > 0 ? (asked as Suite[]) : SUITES);
   const runs = Number(arg('runs', '30'));
   const tasks = Number(arg('tasks', '1000'));
@@ -245,8 +260,16 @@ async function main(): Promise<void> {
     const fork = { node: (before.node + after.node) / 2, shell: (before.shell + after.shell) / 2 };
     // The disk run's agent has its work dir in the temp dir (tempDir() of the test helpers).
     const diskFs = describeFs(os.tmpdir());
-    result.launch = { tasks, per_second: launch.perSecond, accept_to_running_p50_ms: launch.p50, accept_to_running_p99_ms: launch.p99, file_system: diskFs };
-    result.launch_in_memory = inMemory ? { tasks, per_second: inMemory.perSecond, accept_to_running_p50_ms: inMemory.p50, accept_to_running_p99_ms: inMemory.p99 } : null;
+    result.launch = {
+      tasks,
+      per_second: launch.perSecond,
+      accept_to_running_p50_ms: launch.p50,
+      accept_to_running_p99_ms: launch.p99,
+      file_system: diskFs,
+    };
+    result.launch_in_memory = inMemory
+      ? { tasks, per_second: inMemory.perSecond, accept_to_running_p50_ms: inMemory.p50, accept_to_running_p99_ms: inMemory.p99 }
+      : null;
     result.forkexec_per_second = fork.node;
     result.forkexec_shell_per_second = fork.shell;
     result.launch_vs_forkexec = launch.perSecond / fork.node;
@@ -257,14 +280,18 @@ async function main(): Promise<void> {
       `command tasks launched+finished by one scheduler: ${launch.perSecond.toFixed(0)}/s over ${tasks} tasks; ACCEPT->RUNNING p50 ${launch.p50.toFixed(1)} ms, p99 ${launch.p99.toFixed(1)} ms (the agent's work dir on ${diskFs})`,
       inMemory
         ? `  with the agent's work dir in memory too (${memory}): ${inMemory.perSecond.toFixed(0)}/s; ACCEPT->RUNNING p50 ${inMemory.p50.toFixed(1)} ms, p99 ${inMemory.p99.toFixed(1)} ms`
-        : '  with the agent\'s work dir in memory: skipped, /dev/shm is not a tmpfs here',
+        : "  with the agent's work dir in memory: skipped, /dev/shm is not a tmpfs here",
       `  sequential fork/exec /bin/true (before and after): ${fork.node.toFixed(0)}/s from a fresh process of the binary's Node runtime (${before.node.toFixed(0)}, ${after.node.toFixed(0)}; tasks ${pct(launch.perSecond, fork.node)} of it${inMemory ? `, in memory ${pct(inMemory.perSecond, fork.node)}` : ''}), ${fork.shell.toFixed(0)}/s from a shell loop (${before.shell.toFixed(0)}, ${after.shell.toFixed(0)}; ${pct(launch.perSecond, fork.shell)})`,
     );
   }
   if (suites.has('peer')) {
     const peer = slurmLatency();
     result.slurm_srun_true_ms = peer ?? null;
-    lines.push(peer !== undefined ? `slurm srun -n1 /bin/true: median ${peer} ms` : 'slurm peer: not set up (bash ../shared/peers/slurm.sh setup, as root)');
+    lines.push(
+      peer !== undefined
+        ? `slurm srun -n1 /bin/true: median ${peer} ms`
+        : 'slurm peer: not set up (bash ../shared/peers/slurm.sh setup, as root)',
+    );
   }
   if (suites.has('recovery')) {
     const { masterRestart, agentRecovery } = await import('./recovery.ts');
@@ -290,7 +317,9 @@ async function main(): Promise<void> {
       await master.stop();
     }
     result.http = { bare_node_per_second: bare, scheduler_api_per_second: api, ratio: api / bare };
-    lines.push(`POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%`);
+    lines.push(
+      `POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%`,
+    );
   }
   if (suites.has('state')) {
     // In the Node runtime the binary ships with: its Buffer and JSON speed are what is measured.
@@ -299,10 +328,23 @@ async function main(): Promise<void> {
     const [agents, tasks] = arg('state', '10000x100000').split('x').map(Number);
     const stateRun = (warmer: 'on' | 'off') =>
       JSON.parse(
-        execFileSync(node, ['--import', 'tsx', path.join(ROOT, 'test/bench/state.ts'), `--agents=${agents}`, `--tasks=${tasks}`, `--frameworks=${arg('state_frameworks', '100')}`, '--runs=5', `--warmer=${warmer}`], {
-          cwd: ROOT,
-          encoding: 'utf8',
-        }),
+        execFileSync(
+          node,
+          [
+            '--import',
+            'tsx',
+            path.join(ROOT, 'test/bench/state.ts'),
+            `--agents=${agents}`,
+            `--tasks=${tasks}`,
+            `--frameworks=${arg('state_frameworks', '100')}`,
+            '--runs=5',
+            `--warmer=${warmer}`,
+          ],
+          {
+            cwd: ROOT,
+            encoding: 'utf8',
+          },
+        ),
       ) as import('./state.ts').StateResult;
     const r = stateRun('on');
     const cold = stateRun('off');
@@ -362,8 +404,18 @@ async function main(): Promise<void> {
             { name: 'offer cycle p99', points: main.map((r) => [r.agents, r.offerCycleP99Ms]) },
             { name: 'ACCEPT→RUNNING p50', points: main.map((r) => [r.agents, r.acceptToRunningP50Ms]) },
             { name: 'ACCEPT→RUNNING p99', points: main.map((r) => [r.agents, r.acceptToRunningP99Ms]) },
-            ...fewer.map((f) => ({ name: `offer cycle p99, ${f.toLocaleString('en-US')} fw`, points: runs.filter((r) => r.frameworks === f).map((r): [number, number] => [r.agents, r.offerCycleP99Ms]) })),
-            { name: 'target p99 (50 ms)', points: [[0, 50], [Math.max(...xs), 50]], dashed: true },
+            ...fewer.map((f) => ({
+              name: `offer cycle p99, ${f.toLocaleString('en-US')} fw`,
+              points: runs.filter((r) => r.frameworks === f).map((r): [number, number] => [r.agents, r.offerCycleP99Ms]),
+            })),
+            {
+              name: 'target p99 (50 ms)',
+              points: [
+                [0, 50],
+                [Math.max(...xs), 50],
+              ],
+              dashed: true,
+            },
           ],
         }),
       );

@@ -140,7 +140,11 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
     for (const offer of offers) {
       if (measuring) offersSeen.push([offer.agent_id.value, now]);
       if (draining) {
-        lateDeclines.push(callerOf(client).call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } }).catch(() => undefined));
+        lateDeclines.push(
+          callerOf(client)
+            .call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } })
+            .catch(() => undefined),
+        );
         continue;
       }
       if (cfg.rate > 0) held.push({ client, fw, offer });
@@ -168,7 +172,10 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
       });
     }
     callerOf(client)
-      .call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 0 } } })
+      .call({
+        type: 'ACCEPT',
+        accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 0 } },
+      })
       .catch(() => undefined);
     return n;
   };
@@ -183,7 +190,9 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
         else if (e.type === 'UPDATE') {
           const s = (e.update as { status: TaskStatus }).status;
           if (s.uuid && s.agent_id) {
-            callerOf(client).call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+            callerOf(client)
+              .call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } })
+              .catch(() => undefined);
           }
           if (s.state === 'TASK_RUNNING' && measuring) {
             const at = launchedAt.get(s.task_id.value);
@@ -221,7 +230,13 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
       // SUPPRESS had not arrived yet, which decline them in turn (seconds of churn at 10k agents).
       draining = true;
       void (async () => {
-        await Promise.all(clients.map((c) => callerOf(c).call({ type: 'SUPPRESS' }).catch(() => undefined)));
+        await Promise.all(
+          clients.map((c) =>
+            callerOf(c)
+              .call({ type: 'SUPPRESS' })
+              .catch(() => undefined),
+          ),
+        );
         const declines = held.splice(0).map((h) =>
           callerOf(h.client)
             .call({ type: 'DECLINE', decline: { offer_ids: [h.offer.id], filters: { refuse_seconds: 3600 } } })

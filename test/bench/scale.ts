@@ -129,7 +129,11 @@ class Load {
 
   next<T extends ChildMessage['type']>(type: T): Promise<Extract<ChildMessage, { type: T }>> {
     return new Promise((resolve, reject) =>
-      this.waiting.push((m) => (m.type === type ? resolve(m as Extract<ChildMessage, { type: T }>) : reject(new Error(`scale-load: expected ${type}, got ${m.type}`)))),
+      this.waiting.push((m) =>
+        m.type === type
+          ? resolve(m as Extract<ChildMessage, { type: T }>)
+          : reject(new Error(`scale-load: expected ${type}, got ${m.type}`)),
+      ),
     );
   }
 
@@ -200,7 +204,9 @@ export interface OfferCycle {
  */
 export function offerCycles(finished: Array<[string, number, number]>, offers: Array<[string, number]>): OfferCycle[] {
   type Event = { a: string; t: number; arrived?: number };
-  const events: Event[] = [...finished.map(([a, t, arrived]) => ({ a, t, arrived })), ...offers.map(([a, t]) => ({ a, t }))].sort((x, y) => x.t - y.t);
+  const events: Event[] = [...finished.map(([a, t, arrived]) => ({ a, t, arrived })), ...offers.map(([a, t]) => ({ a, t }))].sort(
+    (x, y) => x.t - y.t,
+  );
   const freed = new Map<string, Event>();
   const cycles: OfferCycle[] = [];
   for (const e of events) {
@@ -230,7 +236,9 @@ export async function scale(
   const master = await startMaster(['--quiet', '--registry=in_memory', '--max_completed_tasks_per_framework=1000000']);
   const loads: Load[] = [];
   try {
-    const agentLoads = slices(agents, procs.agents).map((s) => new Load({ role: 'agents', masterPort: master.port, taskMs, rate: 0, agentCpus, ...s }));
+    const agentLoads = slices(agents, procs.agents).map(
+      (s) => new Load({ role: 'agents', masterPort: master.port, taskMs, rate: 0, agentCpus, ...s }),
+    );
     loads.push(...agentLoads);
     const t0 = performance.now();
     await Promise.all(agentLoads.map((l) => l.next('ready')));
@@ -238,7 +246,9 @@ export async function scale(
     const masterRssAgentsOnlyMb = procStat(master.proc.pid!).rssMb;
 
     const schedulerSlices = slices(frameworks, procs.schedulers);
-    const schedulerLoads = schedulerSlices.map((s) => new Load({ role: 'schedulers', masterPort: master.port, taskMs, rate: rate / schedulerSlices.length, calls, ...s }));
+    const schedulerLoads = schedulerSlices.map(
+      (s) => new Load({ role: 'schedulers', masterPort: master.port, taskMs, rate: rate / schedulerSlices.length, calls, ...s }),
+    );
     loads.push(...schedulerLoads);
     const t1 = performance.now();
     await Promise.all(schedulerLoads.map((l) => l.next('ready')));
@@ -279,7 +289,8 @@ export async function scale(
     );
     // Let the tasks in flight finish (asked for more than it can do, the master works through a
     // backlog for a while), so /master/state is timed on a master that only serves it.
-    const active = (m: Record<string, number>) => (m['master/tasks_staging'] ?? 0) + (m['master/tasks_starting'] ?? 0) + (m['master/tasks_running'] ?? 0);
+    const active = (m: Record<string, number>) =>
+      (m['master/tasks_staging'] ?? 0) + (m['master/tasks_starting'] ?? 0) + (m['master/tasks_running'] ?? 0);
     let metrics: Record<string, number>;
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
@@ -319,10 +330,16 @@ export async function scale(
       offerCycleP50Ms: quantile(cycleMs, 0.5),
       offerCycleP99Ms: quantile(cycleMs, 0.99),
       offerCycleSamples: cycles.length,
-      offerCycleToUpdateP99Ms: quantile(cycles.map((c) => c.toUpdateMs), 0.99),
+      offerCycleToUpdateP99Ms: quantile(
+        cycles.map((c) => c.toUpdateMs),
+        0.99,
+      ),
       offerCycleAfterUpdateP50Ms: quantile(afterUpdateMs, 0.5),
       offerCycleAfterUpdateP99Ms: quantile(afterUpdateMs, 0.99),
-      agentSendDelayP99Ms: quantile(loops.slice(0, agentLoads.length).flatMap((l) => l.finishedSendDelaysMs), 0.99),
+      agentSendDelayP99Ms: quantile(
+        loops.slice(0, agentLoads.length).flatMap((l) => l.finishedSendDelaysMs),
+        0.99,
+      ),
       acceptToRunningP50Ms: quantile(acceptToRunning, 0.5),
       acceptToRunningP99Ms: quantile(acceptToRunning, 0.99),
       allocationRunP99Ms: metrics['allocator/mesos/allocation_run_ms/p99'] ?? Number.NaN,
@@ -336,7 +353,8 @@ export async function scale(
       masterRssMb: stat.rssMb,
       masterRssAgentsOnlyMb,
       tasksHeldAtWindowEnd,
-      masterRssMbPer100kTasks: tasksHeldAtWindowEnd > 0 ? ((stat.rssMb - masterRssAgentsOnlyMb) / tasksHeldAtWindowEnd) * 100_000 : Number.NaN,
+      masterRssMbPer100kTasks:
+        tasksHeldAtWindowEnd > 0 ? ((stat.rssMb - masterRssAgentsOnlyMb) / tasksHeldAtWindowEnd) * 100_000 : Number.NaN,
       masterRssAfterMb,
       tasksHeld,
       completedTasksHeld,
@@ -355,9 +373,18 @@ export async function scale(
 }
 
 if (process.argv[1]?.endsWith('scale.ts')) {
-  const r = await scale(Number(arg('agents', '1000')), Number(arg('frameworks', '10')), Number(arg('seconds', '10')), Number(arg('task_ms', '200')), {
-    agents: Number(arg('agent_procs', '1')),
-    schedulers: Number(arg('scheduler_procs', '1')),
-  }, Number(arg('rate', '0')), Number(arg('agent_cpus', '4')), arg('calls', 'pipelined') === 'pool' ? 'pool' : 'pipelined');
+  const r = await scale(
+    Number(arg('agents', '1000')),
+    Number(arg('frameworks', '10')),
+    Number(arg('seconds', '10')),
+    Number(arg('task_ms', '200')),
+    {
+      agents: Number(arg('agent_procs', '1')),
+      schedulers: Number(arg('scheduler_procs', '1')),
+    },
+    Number(arg('rate', '0')),
+    Number(arg('agent_cpus', '4')),
+    arg('calls', 'pipelined') === 'pool' ? 'pool' : 'pipelined',
+  );
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

@@ -65,14 +65,24 @@ process.on('message', ({ url }) => {
 });
 `;
 
-async function listen(listener: http.RequestListener, configure?: (server: http.Server) => void): Promise<{ url: string; close: () => void }> {
+async function listen(
+  listener: http.RequestListener,
+  configure?: (server: http.Server) => void,
+): Promise<{ url: string; close: () => void }> {
   const server = http.createServer(listener);
   configure?.(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-export async function stateBench(agents: number, frameworks: number, tasks: number, runs: number, settleSecs: number, warm: boolean): Promise<StateResult> {
+export async function stateBench(
+  agents: number,
+  frameworks: number,
+  tasks: number,
+  runs: number,
+  settleSecs: number,
+  warm: boolean,
+): Promise<StateResult> {
   const t0 = performance.now();
   let warmer: StateJsonWarmer | undefined;
   const master = await populatedMaster(agents, frameworks, tasks, (m) => {
@@ -133,6 +143,13 @@ export async function stateBench(agents: number, frameworks: number, tasks: numb
 
 if (process.argv[1]?.endsWith('state.ts')) {
   const arg = (name: string, fallback: string) => process.argv.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-  const r = await stateBench(Number(arg('agents', '10000')), Number(arg('frameworks', '100')), Number(arg('tasks', '100000')), Number(arg('runs', '5')), Number(arg('settle', '10')), arg('warmer', 'on') !== 'off');
+  const r = await stateBench(
+    Number(arg('agents', '10000')),
+    Number(arg('frameworks', '100')),
+    Number(arg('tasks', '100000')),
+    Number(arg('runs', '5')),
+    Number(arg('settle', '10')),
+    arg('warmer', 'on') !== 'off',
+  );
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }

@@ -117,10 +117,22 @@ describe('a foreign web UI under --webui_dir in chromium', { skip: chromiumMissi
 
     // The JSONP polls went where Apache's UI sends them.
     const cb = /[?&]jsonp=fixtureUi\.callbacks\._\d+$/;
-    assert.ok(requested.some((u) => u.startsWith(`http://127.0.0.1:${cluster.master.port}/master/state?`) && cb.test(u)), requested.join('\n'));
-    assert.ok(requested.some((u) => u.startsWith(`http://localhost:${cluster.master.port}/master/state?`) && cb.test(u)), requested.join('\n'));
-    assert.ok(requested.some((u) => u.startsWith(`http://localhost:${cluster.agent.port}/slave(1)/state?`) && cb.test(u)), requested.join('\n'));
-    assert.ok(requested.some((u) => u.startsWith(`http://localhost:${cluster.agent.port}/files/browse?path=`) && cb.test(u)), requested.join('\n'));
+    assert.ok(
+      requested.some((u) => u.startsWith(`http://127.0.0.1:${cluster.master.port}/master/state?`) && cb.test(u)),
+      requested.join('\n'),
+    );
+    assert.ok(
+      requested.some((u) => u.startsWith(`http://localhost:${cluster.master.port}/master/state?`) && cb.test(u)),
+      requested.join('\n'),
+    );
+    assert.ok(
+      requested.some((u) => u.startsWith(`http://localhost:${cluster.agent.port}/slave(1)/state?`) && cb.test(u)),
+      requested.join('\n'),
+    );
+    assert.ok(
+      requested.some((u) => u.startsWith(`http://localhost:${cluster.agent.port}/files/browse?path=`) && cb.test(u)),
+      requested.join('\n'),
+    );
 
     // Styles: the rule the script added hides the spinner; a style attribute sized the heading.
     assert.equal(await page.locator('#spinner').isHidden(), true);

@@ -149,13 +149,30 @@ describe('state derivations', () => {
         offered_resources: { cpus: 2, gpus: 0, mem: 500, disk: 100 },
       },
     ],
-    frameworks: [{ id: 'F1', name: 'active', tasks: [task('r', 'TASK_RUNNING'), task('f', 'TASK_FINISHED')], unreachable_tasks: [task('u', 'TASK_UNREACHABLE')], completed_tasks: [task('c', 'TASK_KILLED')] }],
-    completed_frameworks: [{ id: 'F2', name: 'done', tasks: [task('x', 'TASK_RUNNING')], completed_tasks: [task('whizbang', 'TASK_FINISHED')] }],
+    frameworks: [
+      {
+        id: 'F1',
+        name: 'active',
+        tasks: [task('r', 'TASK_RUNNING'), task('f', 'TASK_FINISHED')],
+        unreachable_tasks: [task('u', 'TASK_UNREACHABLE')],
+        completed_tasks: [task('c', 'TASK_KILLED')],
+      },
+    ],
+    completed_frameworks: [
+      { id: 'F2', name: 'done', tasks: [task('x', 'TASK_RUNNING')], completed_tasks: [task('whizbang', 'TASK_FINISHED')] },
+    ],
   };
 
   test('allTasks lists every task once with its category', () => {
     const rows = allTasks(state).map((r) => `${r.frameworkName}:${r.task.id}:${r.category}`);
-    assert.deepEqual(rows, ['active:r:active', 'active:f:completed', 'active:u:unreachable', 'active:c:completed', 'done:x:completed', 'done:whizbang:completed']);
+    assert.deepEqual(rows, [
+      'active:r:active',
+      'active:f:completed',
+      'active:u:unreachable',
+      'active:c:completed',
+      'done:x:completed',
+      'done:whizbang:completed',
+    ]);
     assert.equal(findTask(state, 'F2', 'whizbang')?.task.state, 'TASK_FINISHED');
     assert.equal(findTask(state, 'F2', 'nope'), undefined);
   });
@@ -191,10 +208,17 @@ describe('state derivations', () => {
         {
           id: 'F1',
           executors: [{ id: 'group', type: 'DEFAULT', directory: '/w/executors/group/runs/c1', tasks: [task('t1', 'TASK_RUNNING')] }],
-          completed_executors: [{ id: 'whizbang', directory: '/w/executors/whizbang/runs/c0', completed_tasks: [task('whizbang', 'TASK_FINISHED')] }],
+          completed_executors: [
+            { id: 'whizbang', directory: '/w/executors/whizbang/runs/c0', completed_tasks: [task('whizbang', 'TASK_FINISHED')] },
+          ],
         },
       ],
-      completed_frameworks: [{ id: 'F2', completed_executors: [{ id: 'e9', directory: '/w/executors/e9/runs/c9', completed_tasks: [task('t9', 'TASK_FAILED')] }] }],
+      completed_frameworks: [
+        {
+          id: 'F2',
+          completed_executors: [{ id: 'e9', directory: '/w/executors/e9/runs/c9', completed_tasks: [task('t9', 'TASK_FAILED')] }],
+        },
+      ],
     };
     assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 'whizbang' }), '/w/executors/whizbang/runs/c0');
     assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 't1' }), '/w/executors/group/runs/c1/tasks/t1');

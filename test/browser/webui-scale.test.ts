@@ -172,13 +172,21 @@ describe('web UI with 10,000 tasks', { skip: chromiumMissing }, () => {
     const cold = await openPage(browser);
     try {
       await cold.page.addInitScript(TABLE_WATCH);
-      const ms = await renderedOnce(cold.page, () => cold.page.goto(`${base}#/tasks`), `[data-table="tasks"] .table-count[data-count="${TASKS}"]`);
+      const ms = await renderedOnce(
+        cold.page,
+        () => cold.page.goto(`${base}#/tasks`),
+        `[data-table="tasks"] .table-count[data-count="${TASKS}"]`,
+      );
       const marks = JSON.parse(
-        (await cold.page.evaluate(`JSON.stringify({ state: performance.getEntriesByName('${FIRST_STATE_MARK}')[0]?.startTime, table: window.__tableShown })`)) as string,
+        (await cold.page.evaluate(
+          `JSON.stringify({ state: performance.getEntriesByName('${FIRST_STATE_MARK}')[0]?.startTime, table: window.__tableShown })`,
+        )) as string,
       ) as { state?: number; table?: number };
       assert.ok(marks.state !== undefined && marks.table !== undefined, JSON.stringify(marks));
       const render = Math.round(marks.table - marks.state);
-      process.stderr.write(`#/tasks: ${TASKS} tasks rendered ${render} ms after the state arrived (${Math.round(marks.state)} ms); whole load ${ms} ms\n`);
+      process.stderr.write(
+        `#/tasks: ${TASKS} tasks rendered ${render} ms after the state arrived (${Math.round(marks.state)} ms); whole load ${ms} ms\n`,
+      );
       assert.ok(render < RENDER_BUDGET_MS, `rendering took ${render} ms`);
       assert.ok(ms < 5 * RENDER_BUDGET_MS, `the whole load took ${ms} ms`);
       assert.equal(await cold.page.locator('[data-table="tasks"] tbody tr').count(), 50, 'one page of rows in the DOM');
@@ -234,8 +242,16 @@ describe('web UI with 10,000 tasks', { skip: chromiumMissing }, () => {
       `[data-table="framework-completed-tasks"] .table-count[data-count="${TASKS - RUNNING}"]`,
     );
     await page.locator(`[data-table="framework-tasks"] .table-count[data-count="${RUNNING}"]`).waitFor();
-    const overviewMs = await renderedWithin(page, () => page.goto(`${base}#/`), `[data-table="completed-tasks"] .table-count[data-count="${TASKS - RUNNING}"]`);
-    const agentMs = await renderedWithin(page, () => page.goto(`${base}#/agents/${AGENT_ID}`), `[data-table="agent-tasks"] .table-count[data-count="${RUNNING}"]`);
+    const overviewMs = await renderedWithin(
+      page,
+      () => page.goto(`${base}#/`),
+      `[data-table="completed-tasks"] .table-count[data-count="${TASKS - RUNNING}"]`,
+    );
+    const agentMs = await renderedWithin(
+      page,
+      () => page.goto(`${base}#/agents/${AGENT_ID}`),
+      `[data-table="agent-tasks"] .table-count[data-count="${RUNNING}"]`,
+    );
     process.stderr.write(`framework page ${fwMs} ms, overview ${overviewMs} ms, agent page ${agentMs} ms\n`);
     for (const [what, ms] of [
       ['framework page', fwMs],

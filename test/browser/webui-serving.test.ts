@@ -46,7 +46,8 @@ describe('web UI serving', () => {
     assert.ok(paths.includes('/index.html'));
     for (const p of paths.filter((x) => x !== '/index.html')) assert.match(p, /^\/assets\/[\w]+-[\w]+\.(js|css|svg)$/);
     const html = assets['/index.html']!.body;
-    for (const ref of html.matchAll(/(?:src|href)="([^"]+)"/g)) assert.ok(assets[ref[1]!.replace(/^\./, '')], `index.html refers to ${ref[1]}`);
+    for (const ref of html.matchAll(/(?:src|href)="([^"]+)"/g))
+      assert.ok(assets[ref[1]!.replace(/^\./, '')], `index.html refers to ${ref[1]}`);
     assert.doesNotMatch(html, /https?:\/\//, 'no CDN or other remote resource');
     const size = gzippedSize(assets);
     assert.ok(size < WEBUI_GZIP_BUDGET, `${size} bytes gzipped`);
@@ -183,7 +184,9 @@ describe('web UI serving', () => {
   });
 });
 
-describe('the bundled master serves its UI', { skip: existsSync(BUNDLE) ? undefined : `${BUNDLE} is not built (npx tsx packaging/bundle.ts)` }, () => {
+describe('the bundled master serves its UI', {
+  skip: existsSync(BUNDLE) ? undefined : `${BUNDLE} is not built (npx tsx packaging/bundle.ts)`,
+}, () => {
   test('/ and every asset it references, with no file on disk', async () => {
     const master = await startMaster();
     try {
@@ -208,7 +211,10 @@ describe('the bundled master serves its UI', { skip: existsSync(BUNDLE) ? undefi
   });
 });
 
-async function rawGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
     http

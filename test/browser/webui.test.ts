@@ -34,7 +34,10 @@ async function subscribeFramework(masterUrl: string, frameworkInfo: Record<strin
   for (;;) {
     const m = /^(\d+)\n/.exec(buffered);
     if (m && buffered.length >= m[0].length + Number(m[1])) {
-      const event = JSON.parse(buffered.slice(m[0].length, m[0].length + Number(m[1]))) as { type: string; subscribed?: { framework_id: { value: string } } };
+      const event = JSON.parse(buffered.slice(m[0].length, m[0].length + Number(m[1]))) as {
+        type: string;
+        subscribed?: { framework_id: { value: string } };
+      };
       assert.equal(event.type, 'SUBSCRIBED');
       // Keep reading (and dropping) events so the stream stays healthy.
       void (async () => {

@@ -48,7 +48,9 @@ async function failureLines(since: string): Promise<string[]> {
   return waitFor(
     'the agent to fail and say why',
     async () => {
-      const failed = Number((await node.unit('mesos-slave', 'NRestarts'))['NRestarts']) > 0 || (await node.unit('mesos-slave', 'Result'))['Result'] === 'exit-code';
+      const failed =
+        Number((await node.unit('mesos-slave', 'NRestarts'))['NRestarts']) > 0 ||
+        (await node.unit('mesos-slave', 'Result'))['Result'] === 'exit-code';
       const lines = await glogLines(node, 'mesos-slave', since);
       return failed && lines.length > 0 && lines;
     },
@@ -115,9 +117,16 @@ describe('a typo in mesos-slave-env.sh', { skip: e2eSkip }, () => {
         20_000,
         200,
       );
-      assert.ok(lines.includes('mesos-agent: warning: MESOS_prot is not a flag and is ignored; did you mean MESOS_PORT?'), lines.join('\n'));
+      assert.ok(
+        lines.includes('mesos-agent: warning: MESOS_prot is not a flag and is ignored; did you mean MESOS_PORT?'),
+        lines.join('\n'),
+      );
       const pid = (await node.unit('mesos-slave', 'MainPID'))['MainPID'];
       await sleep(2000);
-      assert.deepEqual(await node.unit('mesos-slave', 'ActiveState', 'MainPID'), { ActiveState: 'active', MainPID: pid }, 'still the same agent process');
+      assert.deepEqual(
+        await node.unit('mesos-slave', 'ActiveState', 'MainPID'),
+        { ActiveState: 'active', MainPID: pid },
+        'still the same agent process',
+      );
     }));
 });

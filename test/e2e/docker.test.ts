@@ -42,7 +42,10 @@ after(async () => {
 describe('Docker tasks on a host whose agent reaches a Docker daemon', { skip }, () => {
   it('with MESOS_containerizers=docker,mesos the agent starts and reports the Docker daemon', () =>
     suite.step(async () => {
-      await appendFile(node.file('etc/mesos/mesos-slave-env.sh'), `export MESOS_containerizers=docker,mesos\nexport MESOS_work_dir=${workDir}\n`);
+      await appendFile(
+        node.file('etc/mesos/mesos-slave-env.sh'),
+        `export MESOS_containerizers=docker,mesos\nexport MESOS_work_dir=${workDir}\n`,
+      );
       await node.exec(['systemctl', 'start', 'mesos-master', 'mesos-slave']);
       await waitFor(
         'the agent to register',
@@ -55,7 +58,12 @@ describe('Docker tasks on a host whose agent reaches a Docker daemon', { skip },
 
   it('mesos execute --docker_image runs the command in a Docker container and exits 0', () =>
     suite.step(async () => {
-      const cmd = guideExecute(node.fqdn, 'dockerized', 'echo hello from docker; uname -n', `--docker_image=${TEST_IMAGE} --containerizer=docker`);
+      const cmd = guideExecute(
+        node.fqdn,
+        'dockerized',
+        'echo hello from docker; uname -n',
+        `--docker_image=${TEST_IMAGE} --containerizer=docker`,
+      );
       const result = await node.sh(cmd, { reject: false, timeout: 90_000 });
       assert.equal(result.exitCode, 0, result.all);
       assert.match(result.stdout, /Received status update TASK_FINISHED for task 'dockerized'/);

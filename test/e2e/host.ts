@@ -25,7 +25,13 @@ export const DOMAIN = 'example.com';
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /** The environment of a root login shell, and nothing from the test process. */
-const LOGIN_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', 'TERM=dumb', 'SYSTEMD_COLORS=0'];
+const LOGIN_ENV = [
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  'HOME=/root',
+  'LANG=C.UTF-8',
+  'TERM=dumb',
+  'SYSTEMD_COLORS=0',
+];
 
 export interface HostOptions {
   /** Short name; the host is <name>.example.com. */
@@ -103,7 +109,10 @@ export class ContainerHost {
       this.file('etc/systemd/network/10-e2e.network'),
       `[Match]\nName=host0\n\n[Network]\nAddress=${this.address}/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`,
     );
-    await execa('systemctl', [`--root=${this.root}`, 'enable', 'systemd-networkd.service', 'systemd-networkd-wait-online.service'], { stdout: 'ignore', stderr: 'ignore' });
+    await execa('systemctl', [`--root=${this.root}`, 'enable', 'systemd-networkd.service', 'systemd-networkd-wait-online.service'], {
+      stdout: 'ignore',
+      stderr: 'ignore',
+    });
     await mkdir(this.file('etc/systemd/system-preset'), { recursive: true });
     await writeFile(this.file('etc/systemd/system-preset/99-default-disable.preset'), 'disable *\n');
   }
@@ -191,7 +200,8 @@ export class ContainerHost {
     this.initPid = undefined;
     await rm(path.join(this.opts.dir, 'nspawn.pid'), { force: true });
     await rm(path.join(this.opts.dir, 'init.pid'), { force: true });
-    if (Date.now() - started > 10_000) process.stderr.write(`# ${this.name}: shutdown took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (Date.now() - started > 10_000)
+      process.stderr.write(`# ${this.name}: shutdown took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
 
   /** The host's power cycle: an orderly shutdown, then a boot of the same root. */
@@ -250,7 +260,12 @@ async function killStale(dir: string): Promise<void> {
   const cmdline = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
   if (cmdline.startsWith('systemd-nspawn') && cmdline.includes(dir)) {
     killQuietly(pid);
-    await waitFor(`the stale systemd-nspawn ${pid} to exit`, async () => !(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')), 15_000, 100);
+    await waitFor(
+      `the stale systemd-nspawn ${pid} to exit`,
+      async () => !(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')),
+      15_000,
+      100,
+    );
   }
   await killContainer(Number(await readFile(path.join(dir, 'init.pid'), 'utf8').catch(() => '')) || undefined);
 }

@@ -57,10 +57,15 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       for (const unit of UNITS) assert.equal((await node.exec(['systemctl', 'is-enabled', unit])).stdout, 'enabled');
       await suite.reboot(node);
       for (const unit of UNITS) {
-        const u = await waitFor(`${unit} to be active after the reboot`, async () => {
-          const p = await node.unit(unit, 'ActiveState', 'NRestarts');
-          return p['ActiveState'] === 'active' && p;
-        }, 30_000, 200);
+        const u = await waitFor(
+          `${unit} to be active after the reboot`,
+          async () => {
+            const p = await node.unit(unit, 'ActiveState', 'NRestarts');
+            return p['ActiveState'] === 'active' && p;
+          },
+          30_000,
+          200,
+        );
         assert.equal(u['NRestarts'], '0', `${unit} started once`);
       }
       const agent = await activeAgent();
@@ -78,8 +83,16 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       await node.exec(['systemctl', 'restart', 'mesos-slave']);
       const agentAfter = (await node.unit('mesos-slave', 'MainPID'))['MainPID'];
       assert.notEqual(agentAfter, agentBefore, 'a new agent process');
-      await waitFor('the restarted agent to re-register', async () => /Re-registered with master/.test(await node.journal('mesos-slave', '_PID=' + agentAfter)), 30_000, 200);
-      assert.match(await node.journal('mesos-slave', '_PID=' + agentAfter), /Recovered agent \S+: 1 frameworks, 1 running tasks re-attached/);
+      await waitFor(
+        'the restarted agent to re-register',
+        async () => /Re-registered with master/.test(await node.journal('mesos-slave', '_PID=' + agentAfter)),
+        30_000,
+        200,
+      );
+      assert.match(
+        await node.journal('mesos-slave', '_PID=' + agentAfter),
+        /Recovered agent \S+: 1 frameworks, 1 running tasks re-attached/,
+      );
       assert.equal((await node.exec(['pgrep', '-f', '-x', '/bin/sleep 20'])).stdout.trim(), sleeper, 'the same task process');
       await sleep(1000);
       assert.equal((await task('survivor'))?.state, 'TASK_RUNNING', 'still RUNNING in /master/state after the restart');
@@ -131,10 +144,12 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       // A task runs across the upgrade: both daemons restart under it. --checkpoint, because
       // an agent restart ends the tasks of frameworks that do not checkpoint, in Mesos too.
       const run = node.background(guideExecute(node.fqdn, 'upgrade-survivor', '/bin/sleep 25', '--checkpoint'), 180_000);
-      await waitFor('upgrade-survivor to run', async () => (await task('upgrade-survivor'))?.state === 'TASK_RUNNING', 30_000, 200).catch(async (err: Error) => {
-        const early = await Promise.race([run, sleep(100).then(() => undefined)]);
-        throw new Error(`${err.message}; mesos execute ${early ? `exited ${early.exitCode}: ${early.all}` : 'still runs'}`);
-      });
+      await waitFor('upgrade-survivor to run', async () => (await task('upgrade-survivor'))?.state === 'TASK_RUNNING', 30_000, 200).catch(
+        async (err: Error) => {
+          const early = await Promise.race([run, sleep(100).then(() => undefined)]);
+          throw new Error(`${err.message}; mesos execute ${early ? `exited ${early.exitCode}: ${early.all}` : 'still runs'}`);
+        },
+      );
 
       const upgrade = await node.sh('rpm -U /root/upgrade/*.rpm');
       const expected = await Promise.all(suite.upgradeRpms.map((f) => rpmQuery(f, '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}')));
@@ -148,7 +163,8 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
       }
       const agent = await waitFor(
         'the restarted agent with the new attribute',
-        async () => (await getJson<AgentsJson>(`${masterUrl(node)}/master/slaves`)).slaves.find((a) => a.active && a.attributes['rack'] === 'r1'),
+        async () =>
+          (await getJson<AgentsJson>(`${masterUrl(node)}/master/slaves`)).slaves.find((a) => a.active && a.attributes['rack'] === 'r1'),
         30_000,
         200,
       );
@@ -177,7 +193,9 @@ describe('enable, reboot, agent restart, upgrade and erase on one host', { skip:
         200,
       ).catch(async () => (await node.exec(['pgrep', '-a', '-f', '/usr/bin/mesos'], { reject: false })).stdout);
       assert.equal(left, 'none', 'no mesos process is left');
-      const files = await node.sh('ls /usr/lib/systemd/system/mesos* /etc/systemd/system/*/mesos* /usr/bin/mesos* 2>/dev/null', { reject: false });
+      const files = await node.sh('ls /usr/lib/systemd/system/mesos* /etc/systemd/system/*/mesos* /usr/bin/mesos* 2>/dev/null', {
+        reject: false,
+      });
       assert.equal(files.stdout, '');
       assert.match(await readFile(node.file('etc/mesos/mesos-slave-env.sh.rpmsave'), 'utf8'), /rack:r1/);
     }));

@@ -45,8 +45,11 @@ export function allTasks(state: StateJson): TaskJson[] {
 
 /** The lines the daemon itself wrote (its stdout and stderr) to a unit's journal, this boot. */
 export async function glogLines(host: ContainerHost, unit: string, since?: string): Promise<string[]> {
-  const r = await host.exec(['journalctl', '--no-pager', '-b', '-u', unit, '_TRANSPORT=stdout', '-o', 'cat', ...(since ? ['--since', since] : [])], {
-    reject: false,
-  });
+  const r = await host.exec(
+    ['journalctl', '--no-pager', '-b', '-u', unit, '_TRANSPORT=stdout', '-o', 'cat', ...(since ? ['--since', since] : [])],
+    {
+      reject: false,
+    },
+  );
   return r.stdout.split('\n').filter((l) => l !== '');
 }

@@ -42,9 +42,7 @@ describe('single node, step by step as the guide says', { skip: e2eSkip }, () =>
     suite.step(async () => {
       const out = await suite.install(node);
       assert.match(out, /^Complete!$/m);
-      const expected = await Promise.all(
-        suite.build.sets.fedora.map((f) => rpmQuery(f, '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}')),
-      );
+      const expected = await Promise.all(suite.build.sets.fedora.map((f) => rpmQuery(f, '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}')));
       const installed = (await node.exec(['rpm', '-q', ...PACKAGES])).stdout.split('\n');
       assert.deepEqual([...installed].sort(), [...expected].sort());
       assert.equal((await node.exec(['mesos', '--version'])).stdout, versionLine());
@@ -58,12 +56,21 @@ describe('single node, step by step as the guide says', { skip: e2eSkip }, () =>
   it('systemctl start mesos-master; curl localhost:5050 answers with the web UI', () =>
     suite.step(async () => {
       await node.exec(['systemctl', 'start', 'mesos-master']);
-      await waitFor('the master to answer on localhost:5050', async () => (await node.exec(['curl', '-sf', `localhost:${MASTER_PORT}/health`], { reject: false })).exitCode === 0, 30_000, 200);
+      await waitFor(
+        'the master to answer on localhost:5050',
+        async () => (await node.exec(['curl', '-sf', `localhost:${MASTER_PORT}/health`], { reject: false })).exitCode === 0,
+        30_000,
+        200,
+      );
       const index = await node.sh(`curl -s localhost:${MASTER_PORT}`);
       assert.match(index.stdout, /<title>Mesos<\/title>/);
       const u = await node.unit('mesos-master', 'ActiveState', 'MainPID');
       assert.equal(u['ActiveState'], 'active');
-      assert.equal((await node.exec(['ps', '-o', 'user=', '-p', u['MainPID']!])).stdout.trim(), 'mesos', 'the master runs as the mesos user');
+      assert.equal(
+        (await node.exec(['ps', '-o', 'user=', '-p', u['MainPID']!])).stdout.trim(),
+        'mesos',
+        'the master runs as the mesos user',
+      );
       const state = await getJson<StateJson>(`${masterUrl(node)}/master/state`);
       assert.equal(state.hostname, node.fqdn);
       assert.equal(state.pid, `master@${node.address}:${MASTER_PORT}`);
@@ -78,7 +85,8 @@ describe('single node, step by step as the guide says', { skip: e2eSkip }, () =>
       await page.locator('[data-kv="master"]', { hasText: `master@${node.address}:${MASTER_PORT}` }).waitFor({ timeout: 15_000 });
       await screenshot(page, 'e2e-overview');
       assert.deepEqual(rec.errors, []);
-    }));
+    }),
+  );
 
   it('systemctl start mesos-slave; the agent is on the Agents tab', () =>
     suite.step(async () => {
@@ -98,7 +106,10 @@ describe('single node, step by step as the guide says', { skip: e2eSkip }, () =>
       await page.locator('nav a[data-tab="agents"]').click();
       await page.waitForURL(/#\/agents$/);
       await page.locator('[data-table="agents"] tbody tr', { hasText: agents[0]!.id }).waitFor({ timeout: 10_000 });
-      assert.match((await page.locator('[data-table="agents"] tbody tr', { hasText: agents[0]!.id }).textContent()) ?? '', new RegExp(node.fqdn.replace(/\./g, '\\.')));
+      assert.match(
+        (await page.locator('[data-table="agents"] tbody tr', { hasText: agents[0]!.id }).textContent()) ?? '',
+        new RegExp(node.fqdn.replace(/\./g, '\\.')),
+      );
       await screenshot(page, 'e2e-agents');
     }));
 
@@ -139,7 +150,10 @@ describe('single node, step by step as the guide says', { skip: e2eSkip }, () =>
     suite.step(async () => {
       const text = await node.journal('mesos-master');
       // What `journalctl -u mesos-master` prints: a syslog prefix naming the daemon, then the record.
-      assert.match(text, /^\w{3} \d\d \d\d:\d\d:\d\d node1\.example\.com mesos-master\[\d+\]: I\d{4} [\d:.]+ +\d+ master\] Master \S+ \(node1\.example\.com\) started on 0\.0\.0\.0:5050/m);
+      assert.match(
+        text,
+        /^\w{3} \d\d \d\d:\d\d:\d\d node1\.example\.com mesos-master\[\d+\]: I\d{4} [\d:.]+ +\d+ master\] Master \S+ \(node1\.example\.com\) started on 0\.0\.0\.0:5050/m,
+      );
       assert.match(text, /mesos-master\[\d+\]: I\d{4} .* master\] .*whizbang/);
       assert.doesNotMatch(text, /\x1b\[/, 'no terminal colour codes');
       const lines = await glogLines(node, 'mesos-master');

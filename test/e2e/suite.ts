@@ -23,7 +23,9 @@ const JOURNAL_TAIL = 60;
 const fedora = TARGETS.find((t) => t.id === 'fedora')!;
 
 /** Why the e2e suite cannot run here, or undefined. */
-export const e2eSkip: string | undefined = isRoot ? undefined : 'needs root (systemd-nspawn, dnf --installroot, a bridge); run the e2e suite as root';
+export const e2eSkip: string | undefined = isRoot
+  ? undefined
+  : 'needs root (systemd-nspawn, dnf --installroot, a bridge); run the e2e suite as root';
 
 export class E2ESuite {
   readonly hosts: ContainerHost[] = [];
@@ -126,7 +128,9 @@ export class E2ESuite {
         await writeFile(path.join(dir, `${host.name}-${unit}.log`), `${text}\n`);
         const lines = text.split('\n');
         const tail = lines.slice(-JOURNAL_TAIL).join('\n');
-        out.push(`----- journalctl -u ${unit} on ${host.fqdn} (last ${Math.min(lines.length, JOURNAL_TAIL)} of ${lines.length} lines; all in ${path.relative(ROOT, dir)}) -----\n${tail}`);
+        out.push(
+          `----- journalctl -u ${unit} on ${host.fqdn} (last ${Math.min(lines.length, JOURNAL_TAIL)} of ${lines.length} lines; all in ${path.relative(ROOT, dir)}) -----\n${tail}`,
+        );
       }
     }
     return out.join('\n');
@@ -135,7 +139,9 @@ export class E2ESuite {
   /** Powers every host off, removes their roots and the bridge. */
   async stop(): Promise<void> {
     const started = Date.now();
-    await Promise.all(this.hosts.map((h) => h.destroy().catch((e: unknown) => process.stderr.write(`# ${h.name}: ${(e as Error).message}\n`))));
+    await Promise.all(
+      this.hosts.map((h) => h.destroy().catch((e: unknown) => process.stderr.write(`# ${h.name}: ${(e as Error).message}\n`))),
+    );
     await this.bridge.destroy();
     await rm(this.dir, { recursive: true, force: true });
     note(this.tag, 'hosts powered off and removed', started);

@@ -70,7 +70,12 @@ export async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or the timeout passes (throws). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -81,7 +86,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     }
     await sleep(everyMs);
   }
@@ -180,7 +187,11 @@ export function spawnMesos(args: string[], env: Record<string, string> = {}): Ch
 }
 
 /** Starts a master; `at` restarts one on the port and work dir of an earlier one. */
-export async function startMaster(extra: string[] = [], env: Record<string, string> = {}, at?: { port: number; workDir: string }): Promise<Daemon> {
+export async function startMaster(
+  extra: string[] = [],
+  env: Record<string, string> = {},
+  at?: { port: number; workDir: string },
+): Promise<Daemon> {
   const port = at?.port ?? (await freePort());
   const workDir = at?.workDir ?? tempDir('master');
   const ip = extra.some((a) => a.startsWith('--ip=')) ? [] : ['--ip=127.0.0.1'];
@@ -224,7 +235,9 @@ export async function startAgent(
   await waitFor(`agent on ${port} registered`, async () => {
     if (d.exited) throw new AgentExitedError(d);
     const state = await d.json<{ id: string }>('/state');
-    return state.id !== '' && master.json<{ slaves: { id: string }[] }>('/master/slaves').then((s) => s.slaves.some((a) => a.id === state.id));
+    return (
+      state.id !== '' && master.json<{ slaves: { id: string }[] }>('/master/slaves').then((s) => s.slaves.some((a) => a.id === state.id))
+    );
   }).catch(async (err: unknown) => {
     // Do not leave a half-started agent behind holding the port.
     if (!d.exited) await d.stop('SIGKILL', 10_000, true);
@@ -254,13 +267,18 @@ export async function runMesos(args: string[], timeoutMs = 60_000, env: Record<s
     stderr += d.toString();
   });
   const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => proc.once('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    proc.once('exit', (c, s) => resolve([c, s])),
+  );
   clearTimeout(timer);
   return { code, signal, stdout, stderr, ms: Date.now() - started };
 }
 
 /** A master and one agent, torn down together. */
-export async function startCluster(masterArgs: string[] = [], agentArgs: string[] = []): Promise<{ master: Daemon; agent: Daemon; stop(): Promise<void> }> {
+export async function startCluster(
+  masterArgs: string[] = [],
+  agentArgs: string[] = [],
+): Promise<{ master: Daemon; agent: Daemon; stop(): Promise<void> }> {
   const master = await startMaster(masterArgs);
   let agent: Daemon;
   try {

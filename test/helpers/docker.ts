@@ -20,13 +20,15 @@ export function dockerClient(): Docker {
 /** Why Docker tests cannot run here, or undefined when they can. */
 export async function dockerUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root (the Docker daemon and its socket are root-only here)';
-  if (!existsSync(DOCKER_SOCKET)) return `no Docker daemon: ${DOCKER_SOCKET} is missing (run test/setup.sh as root to install docker.io and start dockerd)`;
+  if (!existsSync(DOCKER_SOCKET))
+    return `no Docker daemon: ${DOCKER_SOCKET} is missing (run test/setup.sh as root to install docker.io and start dockerd)`;
   try {
     await dockerClient().ping();
   } catch (err) {
     return `no Docker daemon answers at ${DOCKER_SOCKET}: ${(err as Error).message} (run test/setup.sh as root)`;
   }
-  if (!existsSync(BUSYBOX) || spawnSync('ldd', [BUSYBOX]).status === 0) return `${BUSYBOX} is not a static busybox (apt-get install busybox-static)`;
+  if (!existsSync(BUSYBOX) || spawnSync('ldd', [BUSYBOX]).status === 0)
+    return `${BUSYBOX} is not a static busybox (apt-get install busybox-static)`;
   return undefined;
 }
 
@@ -50,7 +52,9 @@ async function buildTestImage(): Promise<string> {
   try {
     for (const d of ['bin', 'tmp', 'etc', 'proc', 'sys', 'dev']) mkdirSync(path.join(root, d));
     copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
-    const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
+    const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((a) => a && a !== 'busybox');
     for (const a of applets) symlinkSync('busybox', path.join(root, 'bin', a));
     const [repo, tag] = TEST_IMAGE.split(':') as [string, string];
     const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -77,7 +81,11 @@ export async function containersOf(workDir: string): Promise<Docker.ContainerInf
 /** Removes every container an agent with this work_dir created (test cleanup). */
 export async function removeContainersOf(workDir: string): Promise<void> {
   const docker = dockerClient();
-  for (const c of await containersOf(workDir)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await containersOf(workDir))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Cleanup of a Docker test: stops the agent and its master, removes the agent's containers and both work dirs. */

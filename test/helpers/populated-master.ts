@@ -22,7 +22,12 @@ class Discard implements AgentLink, EventSink {
 const allocation = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A master holding `tasks` running tasks of `frameworks` frameworks on `agents` agents. */
-export async function populatedMaster(agents: number, frameworks: number, tasks: number, onCreated?: (master: Master) => void): Promise<Master> {
+export async function populatedMaster(
+  agents: number,
+  frameworks: number,
+  tasks: number,
+  onCreated?: (master: Master) => void,
+): Promise<Master> {
   const master = new Master({ ...TEST_MASTER_CONFIG, maxCompletedTasksPerFramework: 1000 }, silentLogger());
   onCreated?.(master);
   const perAgent = Math.ceil(tasks / agents);
@@ -47,7 +52,12 @@ export async function populatedMaster(agents: number, frameworks: number, tasks:
   const fws: Array<{ fw: FrameworkRecord; sink: Discard }> = [];
   for (let i = 0; i < frameworks; i++) {
     const sink = new Discard();
-    const fw = master.subscribe({ user: 'bench', name: `f${i}`, capabilities: [{ type: 'PARTITION_AWARE' }], failover_timeout: 3600 }, [], sink, `fw-${i}`);
+    const fw = master.subscribe(
+      { user: 'bench', name: `f${i}`, capabilities: [{ type: 'PARTITION_AWARE' }], failover_timeout: 3600 },
+      [],
+      sink,
+      `fw-${i}`,
+    );
     fws.push({ fw, sink });
   }
   let launched = 0;
@@ -62,12 +72,21 @@ export async function populatedMaster(agents: number, frameworks: number, tasks:
         const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
         for (let k = 0; k < Math.floor(cpus) && launched + taskInfos.length < tasks; k++) {
           const id = `${fw.info.name}-${launched + taskInfos.length}`;
-          taskInfos.push({ name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: parseResources('cpus:1;mem:64'), command: { value: 'sleep 1000' } });
+          taskInfos.push({
+            name: id,
+            task_id: { value: id },
+            agent_id: offer.agent_id,
+            resources: parseResources('cpus:1;mem:64'),
+            command: { value: 'sleep 1000' },
+          });
         }
         applyCall(master, fw, {
           type: 'ACCEPT',
           framework_id: { value: fw.id },
-          accept: { offer_ids: [offer.id], operations: taskInfos.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: taskInfos } }] : [] },
+          accept: {
+            offer_ids: [offer.id],
+            operations: taskInfos.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: taskInfos } }] : [],
+          },
         } as SchedulerCall);
         const agent = agentRecords.get(offer.agent_id.value)!;
         for (const t of taskInfos) {

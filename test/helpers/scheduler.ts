@@ -27,7 +27,9 @@ export class TestScheduler {
         const status = e.type === 'UPDATE' ? (e.update as { status: TaskStatus }).status : undefined;
         if (status?.uuid && status.agent_id && this.autoAck) {
           // After TEARDOWN late acknowledgements fail; that is expected.
-          this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } }).catch(() => undefined);
+          this.client
+            .call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } })
+            .catch(() => undefined);
         }
       },
       onDisconnected: () => {
@@ -63,7 +65,8 @@ export class TestScheduler {
 
   async ackAll(taskId: string): Promise<void> {
     for (const s of this.updates(taskId)) {
-      if (s.uuid && s.agent_id) await this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
+      if (s.uuid && s.agent_id)
+        await this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } });
     }
   }
 
@@ -126,7 +129,9 @@ export class ResilientScheduler {
       const s = (e.update as { status: TaskStatus }).status;
       this.updates.push(s);
       if (s.uuid && s.agent_id) {
-        this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } }).catch(() => undefined);
+        this.client
+          .call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } })
+          .catch(() => undefined);
       }
     }
   }

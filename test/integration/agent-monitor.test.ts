@@ -45,9 +45,18 @@ function resources(cpus: number, mem: number): TaskInfo['resources'] {
 }
 
 async function launch(s: TestScheduler, agentId: string, tasks: (offer: Offer) => TaskInfo[]): Promise<void> {
-  const offer = await waitFor('an unused offer', () => s.offers().find((o) => o.agent_id.value === agentId && !s.usedOffers.has(o.id.value)));
+  const offer = await waitFor('an unused offer', () =>
+    s.offers().find((o) => o.agent_id.value === agentId && !s.usedOffers.has(o.id.value)),
+  );
   s.usedOffers.add(offer.id.value);
-  await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks(offer) } }], filters: { refuse_seconds: 0 } } });
+  await s.client.call({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks(offer) } }],
+      filters: { refuse_seconds: 0 },
+    },
+  });
 }
 
 async function entryOf<T extends StatisticsEntry>(agent: Daemon, endpoint: string, executorId: string): Promise<T> {
@@ -84,8 +93,16 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
   const hold = `${node} -e "const b = Buffer.alloc(64 * 1024 * 1024, 1); setInterval(() => b[0]++, 1000)"`;
   const burn = `${node} -e "for (;;) {}"`;
 
-  test('a task burning CPU and holding memory: its whole process tree is measured, the numbers move, limits are Mesos\'s', async () => {
-    await launch(s, agentId, (offer) => [{ name: 'burner', task_id: { value: 'burner' }, agent_id: offer.agent_id, command: { value: `${hold} & ${burn} & wait` }, resources: resources(0.5, 256) }]);
+  test("a task burning CPU and holding memory: its whole process tree is measured, the numbers move, limits are Mesos's", async () => {
+    await launch(s, agentId, (offer) => [
+      {
+        name: 'burner',
+        task_id: { value: 'burner' },
+        agent_id: offer.agent_id,
+        command: { value: `${hold} & ${burn} & wait` },
+        resources: resources(0.5, 256),
+      },
+    ]);
     await s.waitState('burner', 'TASK_RUNNING');
     const first = await waitFor('both children running and the memory written', async () => {
       const e = await entryOf(agent, '/monitor/statistics', 'burner');
@@ -120,7 +137,15 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
     const state = await agent.json<{ frameworks: { executors: { id: string; container: string }[] }[] }>('/state');
     const container = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === 'burner')!.container;
     assert.equal(c.container_id, container);
-    assert.deepEqual(Object.keys(c).sort(), ['container_id', 'executor_id', 'executor_name', 'framework_id', 'source', 'statistics', 'status']);
+    assert.deepEqual(Object.keys(c).sort(), [
+      'container_id',
+      'executor_id',
+      'executor_name',
+      'framework_id',
+      'source',
+      'statistics',
+      'status',
+    ]);
     assert.equal(c.status?.container_id.value, container);
     const pid = c.status!.executor_pid!;
     assert.equal(procField(pid, 6), String(pid), 'executor_pid is the task process, leader of its session');
@@ -129,8 +154,16 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
 
   test('every path Mesos serves them under, JSONP, any method; /containers query rules', async () => {
     const e = await entryOf<ContainerEntry>(agent, '/containers', 'burner');
-    for (const p of ['/monitor/statistics.json', '/slave(1)/monitor/statistics', '/slave(1)/monitor/statistics.json', '/slave%281%29/monitor/statistics']) {
-      assert.ok((await agent.json<StatisticsEntry[]>(p)).some((x) => x.executor_id === 'burner'), p);
+    for (const p of [
+      '/monitor/statistics.json',
+      '/slave(1)/monitor/statistics',
+      '/slave(1)/monitor/statistics.json',
+      '/slave%281%29/monitor/statistics',
+    ]) {
+      assert.ok(
+        (await agent.json<StatisticsEntry[]>(p)).some((x) => x.executor_id === 'burner'),
+        p,
+      );
     }
     assert.ok((await agent.json<ContainerEntry[]>('/slave(1)/containers')).some((x) => x.container_id === e.container_id));
     const jsonp = await fetch(`${agent.url}/monitor/statistics?jsonp=angular.callbacks._3`);
@@ -150,13 +183,23 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
     for (const q of ['executor_id=burner', `container_id=${e.container_id}&framework_id=${e.framework_id}`]) {
       const res = await fetch(`${agent.url}/containers?${q}`);
       assert.equal(res.status, 400, q);
-      assert.equal(await res.text(), 'Supported query parameters are container_id only, framework_id only, or executor_id and framework_id only');
+      assert.equal(
+        await res.text(),
+        'Supported query parameters are container_id only, framework_id only, or executor_id and framework_id only',
+      );
     }
   });
 
-  test("TaskInfo.limits give a hard cpus_limit and mem limit as Mesos adds them up", async () => {
+  test('TaskInfo.limits give a hard cpus_limit and mem limit as Mesos adds them up', async () => {
     await launch(s, agentId, (offer) => [
-      { name: 'limited', task_id: { value: 'limited' }, agent_id: offer.agent_id, command: { value: 'exec sleep 600' }, resources: resources(0.25, 64), limits: { cpus: { value: 2 }, mem: { value: 100 } } },
+      {
+        name: 'limited',
+        task_id: { value: 'limited' },
+        agent_id: offer.agent_id,
+        command: { value: 'exec sleep 600' },
+        resources: resources(0.25, 64),
+        limits: { cpus: { value: 2 }, mem: { value: 100 } },
+      },
     ]);
     await s.waitState('limited', 'TASK_RUNNING');
     const st = (await entryOf(agent, '/monitor/statistics', 'limited')).statistics;
@@ -168,10 +211,13 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
   });
 
   test('a task that ended is no longer in /monitor/statistics', async () => {
-    for (const id of ['burner', 'limited']) await s.client.call({ type: 'KILL', kill: { task_id: { value: id }, agent_id: { value: agentId } } });
+    for (const id of ['burner', 'limited'])
+      await s.client.call({ type: 'KILL', kill: { task_id: { value: id }, agent_id: { value: agentId } } });
     await s.waitState('burner', 'TASK_KILLED');
     await s.waitState('limited', 'TASK_KILLED');
-    await waitFor('the killed tasks gone from the statistics', async () => (await agent.json<StatisticsEntry[]>('/monitor/statistics')).every((e) => e.executor_id !== 'burner' && e.executor_id !== 'limited'));
+    await waitFor('the killed tasks gone from the statistics', async () =>
+      (await agent.json<StatisticsEntry[]>('/monitor/statistics')).every((e) => e.executor_id !== 'burner' && e.executor_id !== 'limited'),
+    );
   });
 });
 
@@ -196,13 +242,24 @@ describe('resource statistics of a Docker task', { skip: unavailable ? `Docker t
       // busybox sh keeps a 30 MB string, then spins.
       const command = 'x=$(head -c 30000000 /dev/zero | tr "\\0" a); while :; do :; done';
       await launch(s, agentId, (offer) => [
-        { name: 'spinner', task_id: { value: 'spinner' }, agent_id: offer.agent_id, command: { value: command }, resources: resources(0.5, 128), container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST' } } },
+        {
+          name: 'spinner',
+          task_id: { value: 'spinner' },
+          agent_id: offer.agent_id,
+          command: { value: command },
+          resources: resources(0.5, 128),
+          container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST' } },
+        },
       ]);
       await s.waitState('spinner', 'TASK_RUNNING');
-      const first = await waitFor('the string held', async () => {
-        const e = await entryOf<ContainerEntry>(agent, '/containers', 'spinner');
-        return (e.statistics?.mem_rss_bytes ?? 0) > 30_000_000 ? e : undefined;
-      }, 30_000);
+      const first = await waitFor(
+        'the string held',
+        async () => {
+          const e = await entryOf<ContainerEntry>(agent, '/containers', 'spinner');
+          return (e.statistics?.mem_rss_bytes ?? 0) > 30_000_000 ? e : undefined;
+        },
+        30_000,
+      );
       const a = first.statistics;
       assert.ok(a.processes! >= 1, `processes ${a.processes}`);
       assert.ok(a.mem_rss_bytes! < 256 * MB, `rss ${a.mem_rss_bytes}`);
@@ -216,7 +273,11 @@ describe('resource statistics of a Docker task', { skip: unavailable ? `Docker t
       const cpu = b.cpus_user_time_secs! + b.cpus_system_time_secs! - (a.cpus_user_time_secs! + a.cpus_system_time_secs!);
       assert.ok(cpu >= 0.25 * (b.timestamp - a.timestamp), `${cpu} s of CPU in ${b.timestamp - a.timestamp} s`);
       await s.client.call({ type: 'KILL', kill: { task_id: { value: 'spinner' }, agent_id: { value: agentId } } });
-      await waitFor('spinner ended', () => s.updates('spinner').find((u) => u.state === 'TASK_KILLED' || u.state === 'TASK_FAILED'), 30_000);
+      await waitFor(
+        'spinner ended',
+        () => s.updates('spinner').find((u) => u.state === 'TASK_KILLED' || u.state === 'TASK_FAILED'),
+        30_000,
+      );
     } finally {
       s.close();
     }

@@ -63,13 +63,19 @@ function distinctStates(s: TestScheduler, taskId: string): string[] {
 }
 
 async function agentSandbox(taskId: string): Promise<string> {
-  const state = await agent.json<{ frameworks: { executors: { id: string; directory: string }[]; completed_executors: { id: string; directory: string }[] }[]; completed_frameworks: { completed_executors: { id: string; directory: string }[] }[] }>('/state');
+  const state = await agent.json<{
+    frameworks: { executors: { id: string; directory: string }[]; completed_executors: { id: string; directory: string }[] }[];
+    completed_frameworks: { completed_executors: { id: string; directory: string }[] }[];
+  }>('/state');
   const all = [
     ...state.frameworks.flatMap((f) => [...f.executors, ...f.completed_executors]),
     ...state.completed_frameworks.flatMap((f) => f.completed_executors),
   ];
   const ex = all.find((e) => e.id === taskId);
-  assert.ok(ex, `executor of ${taskId} in the agent's state: ${JSON.stringify(state.completed_frameworks.map((f) => f.completed_executors.map((e) => e.id)))} / ${JSON.stringify(state.frameworks.map((f) => f.executors.map((e) => e.id)))}`);
+  assert.ok(
+    ex,
+    `executor of ${taskId} in the agent's state: ${JSON.stringify(state.completed_frameworks.map((f) => f.completed_executors.map((e) => e.id)))} / ${JSON.stringify(state.frameworks.map((f) => f.executors.map((e) => e.id)))}`,
+  );
   return ex.directory;
 }
 
@@ -88,7 +94,10 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
     execFileSync('mkfifo', [duringOutage, afterRestart]);
     for (let i = 0; i < 10; i++) tasks.push(commandTask(`early-${i}`, offer, `read x < ${duringOutage}; exit 7`));
     for (let i = 0; i < 40; i++) tasks.push(commandTask(`late-${i}`, offer, `read x < ${afterRestart}; exit 0`));
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }] },
+    });
     await waitFor('50 tasks running', () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_RUNNING')), 30_000);
 
     const agentId = (await agent.json<{ id: string }>('/state')).id;
@@ -96,15 +105,25 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
     await agent.waitExit();
     releaseGate(duringOutage);
     await sleep(1000); // the early tasks exit now, with nobody but the supervisor watching
-    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
+    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], {
+      workDir: agent.workDir,
+      port: agent.port,
+    });
     assert.equal((await agent.json<{ id: string }>('/state')).id, agentId, 'same agent id after the restart');
-    assert.match(agent.output, /Recovered agent \S+: 1 frameworks, 40 running tasks re-attached, 10 ended while the agent was down, 0 launched now, 0 lost/);
+    assert.match(
+      agent.output,
+      /Recovered agent \S+: 1 frameworks, 40 running tasks re-attached, 10 ended while the agent was down, 0 launched now, 0 lost/,
+    );
     // Recovered sandboxes are browsable under their latest-run path before anything new launches.
     const latest = `/slaves/${agentId}/frameworks/${s.client.frameworkId}/executors/late-0/runs/latest/launches`;
     assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data, 'launched\n');
     releaseGate(afterRestart);
 
-    await waitFor('every task terminal', () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED')), 30_000);
+    await waitFor(
+      'every task terminal',
+      () => tasks.every((t) => s.updates(t.task_id.value).some((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED')),
+      30_000,
+    );
     for (const t of tasks) {
       const id = t.task_id.value;
       const states = distinctStates(s, id);
@@ -115,13 +134,23 @@ test('kill -9 of the agent with 50 running tasks: all are recovered, none is lau
       } else {
         assert.equal(terminal.state, 'TASK_FINISHED', id);
       }
-      assert.deepEqual(states.filter((x) => x === 'TASK_RUNNING'), ['TASK_RUNNING'], `${id} ran once: ${states.join(',')}`);
+      assert.deepEqual(
+        states.filter((x) => x === 'TASK_RUNNING'),
+        ['TASK_RUNNING'],
+        `${id} ran once: ${states.join(',')}`,
+      );
       const launches = readFileSync(path.join(await agentSandbox(id), 'launches'), 'utf8');
       assert.equal(launches, 'launched\n', `${id} was launched exactly once`);
     }
-    const fw = await master.json<{ frameworks: { tasks: { state: string }[]; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks');
+    const fw = await master.json<{ frameworks: { tasks: { state: string }[]; completed_tasks: { id: string; state: string }[] }[] }>(
+      '/master/frameworks',
+    );
     await waitFor('master saw every terminal state', async () => {
-      const f = (await master.json<{ frameworks: { tasks: { state: string }[]; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks')).frameworks[0];
+      const f = (
+        await master.json<{ frameworks: { tasks: { state: string }[]; completed_tasks: { id: string; state: string }[] }[] }>(
+          '/master/frameworks',
+        )
+      ).frameworks[0];
       return f && f.completed_tasks.length === 50 && f.tasks.length === 0;
     });
     assert.ok(fw);
@@ -138,7 +167,15 @@ test('a corrupt task checkpoint is reported and the task fails; the agent does n
     const offer = await s.nextOffer();
     await s.client.call({
       type: 'ACCEPT',
-      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('corrupt-me', offer, 'sleep 60'), commandTask('intact', offer, 'sleep 3')] } }] },
+      accept: {
+        offer_ids: [offer.id],
+        operations: [
+          {
+            type: 'LAUNCH',
+            launch: { task_infos: [commandTask('corrupt-me', offer, 'sleep 60'), commandTask('intact', offer, 'sleep 3')] },
+          },
+        ],
+      },
     });
     await s.waitState('corrupt-me', 'TASK_RUNNING');
     await s.waitState('intact', 'TASK_RUNNING');
@@ -152,7 +189,10 @@ test('a corrupt task checkpoint is reported and the task fails; the agent does n
     assert.ok(i >= 0, 'the TaskInfo of corrupt-me is in runs.log');
     lines[i] = lines[i]!.slice(0, lines[i]!.indexOf('"corrupt-me"'));
     writeFileSync(log, lines.join('\n'));
-    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
+    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], {
+      workDir: agent.workDir,
+      port: agent.port,
+    });
     assert.match(agent.output, /Recovery: .*runs\.log:\d+: torn or unparsable record skipped/);
     assert.match(agent.output, /Recovery: .*the TaskInfo of task corrupt-me is missing or damaged/);
     const failed = await s.waitState('corrupt-me', 'TASK_FAILED');
@@ -180,7 +220,11 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
         const crashing = crashes < 6;
         let current: Daemon;
         try {
-          agent = await startAgent(master, args, { workDir: agent.workDir, port: agent.port, ...(crashing ? { env: { MESOS_TEST_CRASH_CHECKPOINT: '0.01' } } : {}) });
+          agent = await startAgent(master, args, {
+            workDir: agent.workDir,
+            port: agent.port,
+            ...(crashing ? { env: { MESOS_TEST_CRASH_CHECKPOINT: '0.01' } } : {}),
+          });
           current = agent;
           // Told to stop while this one was starting (the last one had just crashed): nobody
           // else will stop it, and waiting for its exit would hang the test (a CI run did).
@@ -204,10 +248,14 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
     let launched = 0;
     const ranSoFar = () => [...expected.keys()].filter((id) => s.updates(id).some((u) => u.state === 'TASK_RUNNING')).length;
     while (launched < 100 && (ranSoFar() < 20 || crashes < 2)) {
-      const fresh = await waitFor('an unused offer', () => {
-        if (watcherError) throw watcherError;
-        return s.offers().find((o) => !s.usedOffers.has(o.id.value));
-      }, 30_000);
+      const fresh = await waitFor(
+        'an unused offer',
+        () => {
+          if (watcherError) throw watcherError;
+          return s.offers().find((o) => !s.usedOffers.has(o.id.value));
+        },
+        30_000,
+      );
       s.usedOffers.add(fresh.id.value);
       const cpus = fresh.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
       const mem = fresh.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
@@ -217,25 +265,71 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
         const code = launched % 3;
         const id = `crashy-${launched}`;
         batch.push(commandTask(id, fresh, `sleep 0.2; exit ${code}`));
-        expected.set(id, code === 0 ? { state: 'TASK_FINISHED', message: 'Command exited with status 0' } : { state: 'TASK_FAILED', message: `Command exited with status ${code}` });
+        expected.set(
+          id,
+          code === 0
+            ? { state: 'TASK_FINISHED', message: 'Command exited with status 0' }
+            : { state: 'TASK_FAILED', message: `Command exited with status ${code}` },
+        );
       }
-      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [fresh.id], operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }], filters: { refuse_seconds: 0 } } }).catch(() => undefined);
+      await s.client
+        .call({
+          type: 'ACCEPT',
+          accept: {
+            offer_ids: [fresh.id],
+            operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }],
+            filters: { refuse_seconds: 0 },
+          },
+        })
+        .catch(() => undefined);
       await sleep(300);
     }
-    const terminal = (id: string) => s.updates(id).find((u) => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_GONE', 'TASK_DROPPED', 'TASK_LOST', 'TASK_KILLED'].includes(u.state));
-    await waitFor('every task ends in a definite state', async () => {
-      await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } }).catch(() => undefined);
-      return [...expected.keys()].every((id) => terminal(id));
-    }, 90_000, 1000).catch((err: Error) => {
-      const stuck = [...expected.keys()].filter((id) => !terminal(id)).map((id) => `${id}: ${s.updates(id).map((u) => `${u.state} ${u.message ?? ''}`).join(',') || '(no update)'}`);
+    const terminal = (id: string) =>
+      s
+        .updates(id)
+        .find((u) => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_GONE', 'TASK_DROPPED', 'TASK_LOST', 'TASK_KILLED'].includes(u.state));
+    await waitFor(
+      'every task ends in a definite state',
+      async () => {
+        await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } }).catch(() => undefined);
+        return [...expected.keys()].every((id) => terminal(id));
+      },
+      90_000,
+      1000,
+    ).catch((err: Error) => {
+      const stuck = [...expected.keys()]
+        .filter((id) => !terminal(id))
+        .map(
+          (id) =>
+            `${id}: ${
+              s
+                .updates(id)
+                .map((u) => `${u.state} ${u.message ?? ''}`)
+                .join(',') || '(no update)'
+            }`,
+        );
       throw new Error(`${err.message}; stuck: ${stuck.join('; ')}`);
     });
     // A reconciliation answer may come first; the task's own terminal update, with its exit
     // status, must still follow for every task that ran.
     const gone = (id: string) => ['TASK_GONE', 'TASK_DROPPED'].includes(terminal(id)!.state);
-    const own = (id: string) => s.updates(id).find((u) => u.source === 'SOURCE_EXECUTOR' && ['TASK_FINISHED', 'TASK_FAILED'].includes(u.state));
-    await waitFor('the terminal update of every task that ran', () => [...expected.keys()].every((id) => gone(id) || own(id)), 60_000, 200).catch((err: Error) => {
-      const missing = [...expected.keys()].filter((id) => !gone(id) && !own(id)).map((id) => `${id}: ${s.updates(id).map((u) => `${u.state} ${u.message ?? ''}`).join(',')}`);
+    const own = (id: string) =>
+      s.updates(id).find((u) => u.source === 'SOURCE_EXECUTOR' && ['TASK_FINISHED', 'TASK_FAILED'].includes(u.state));
+    await waitFor(
+      'the terminal update of every task that ran',
+      () => [...expected.keys()].every((id) => gone(id) || own(id)),
+      60_000,
+      200,
+    ).catch((err: Error) => {
+      const missing = [...expected.keys()]
+        .filter((id) => !gone(id) && !own(id))
+        .map(
+          (id) =>
+            `${id}: ${s
+              .updates(id)
+              .map((u) => `${u.state} ${u.message ?? ''}`)
+              .join(',')}`,
+        );
       throw new Error(`${err.message}; missing: ${missing.join('; ')}`);
     });
     watching = false;
@@ -244,7 +338,11 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
     for (const [id, want] of expected) {
       if (gone(id)) {
         // The agent died before the task was checkpointed: it never ran, and the master says so.
-        assert.equal(s.updates(id).some((u) => u.state === 'TASK_RUNNING'), false, `${id} is reported gone but had been running`);
+        assert.equal(
+          s.updates(id).some((u) => u.state === 'TASK_RUNNING'),
+          false,
+          `${id} is reported gone but had been running`,
+        );
         continue;
       }
       ran++;
@@ -275,7 +373,13 @@ test('kill -9 of the task supervisor: a new one adopts the running task from its
   try {
     await s.subscribe({ checkpoint: true });
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('adopted', offer, `read x < ${gate}; exit 0`)] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('adopted', offer, `read x < ${gate}; exit 0`)] } }],
+      },
+    });
     await s.waitState('adopted', 'TASK_RUNNING');
     const pidFile = path.join(agent.runtimeDir ?? path.join(agent.workDir, 'run'), 'supervisor.pid');
     const first = Number(readFileSync(pidFile, 'utf8'));
@@ -288,7 +392,9 @@ test('kill -9 of the task supervisor: a new one adopts the running task from its
     // Started by the agent with a small young generation (each task's fork copies less).
     const supervisorLog = path.join(path.dirname(pidFile), 'supervisor.log');
     const started = await waitFor('the new supervisor to log its start', () =>
-      readFileSync(supervisorLog, 'utf8').split('\n').find((l) => l.startsWith(`supervisor: pid ${second} `)),
+      readFileSync(supervisorLog, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`supervisor: pid ${second} `)),
     );
     assert.match(started, /Node options: .*--max-semi-space-size=1$/);
     await sleep(1500);
@@ -314,7 +420,13 @@ test('an agent upgraded from the older checkpoint layout (a file per record) rec
   try {
     await s.subscribe({ checkpoint: true });
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('upgraded', offer, `read x < ${gate}; exit 0`)] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('upgraded', offer, `read x < ${gate}; exit 0`)] } }],
+      },
+    });
     await s.waitState('upgraded', 'TASK_RUNNING');
     const agentId = (await agent.json<{ id: string }>('/state')).id;
     agent.proc.kill('SIGKILL');
@@ -323,7 +435,15 @@ test('an agent upgraded from the older checkpoint layout (a file per record) rec
     // What an agent before runs.log left: run.info, task.info, task.updates, completed markers.
     const meta = path.join(agent.workDir, 'meta', 'slaves', agentId);
     const log = path.join(meta, 'runs.log');
-    type Record = { c: string; t: string; fw: string; run: { executor: { executor_id: { value: string } } }; task: TaskInfo; status: TaskStatus; uuid: string };
+    type Record = {
+      c: string;
+      t: string;
+      fw: string;
+      run: { executor: { executor_id: { value: string } } };
+      task: TaskInfo;
+      status: TaskStatus;
+      uuid: string;
+    };
     // Lines torn by the crash tests above are skipped, as the agent skips them.
     const records = readFileSync(log, 'utf8')
       .split('\n')
@@ -349,17 +469,29 @@ test('an agent upgraded from the older checkpoint layout (a file per record) rec
       } else if (r.t === 'TASK') {
         writeFileSync(path.join(taskDir(r, r.task.task_id.value), 'task.info'), JSON.stringify(r.task));
       } else if (r.t === 'UPDATE') {
-        appendFileSync(path.join(taskDir(r, r.status.task_id.value), 'task.updates'), `\n${JSON.stringify({ type: 'UPDATE', status: r.status })}`);
+        appendFileSync(
+          path.join(taskDir(r, r.status.task_id.value), 'task.updates'),
+          `\n${JSON.stringify({ type: 'UPDATE', status: r.status })}`,
+        );
       } else if (r.t === 'ACK') {
-        appendFileSync(path.join(taskDir(r, (r as unknown as { task: string }).task), 'task.updates'), `\n${JSON.stringify({ type: 'ACK', uuid: r.uuid })}`);
+        appendFileSync(
+          path.join(taskDir(r, (r as unknown as { task: string }).task), 'task.updates'),
+          `\n${JSON.stringify({ type: 'ACK', uuid: r.uuid })}`,
+        );
       } else if (r.t === 'COMPLETED') {
         writeFileSync(path.join(runDirs.get(r.c)!, 'completed'), '');
       }
     }
     rmSync(log);
 
-    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], { workDir: agent.workDir, port: agent.port });
-    assert.match(agent.output, /Recovered agent \S+: \d+ frameworks, 1 running tasks re-attached, 0 ended while the agent was down, 0 launched now, 0 lost/);
+    agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'], {
+      workDir: agent.workDir,
+      port: agent.port,
+    });
+    assert.match(
+      agent.output,
+      /Recovered agent \S+: \d+ frameworks, 1 running tasks re-attached, 0 ended while the agent was down, 0 launched now, 0 lost/,
+    );
     releaseGate(gate);
     released = true;
     await s.waitState('upgraded', 'TASK_FINISHED');

@@ -64,9 +64,19 @@ async function launchSleep(agent: Daemon, id: string): Promise<number> {
     await scheduler.subscribe();
   }
   const s = scheduler;
-  const offer = await waitFor(`an offer of agent ${agentId}`, () => s.offers().find((o) => o.agent_id.value === agentId && !s.usedOffers.has(o.id.value)));
+  const offer = await waitFor(`an offer of agent ${agentId}`, () =>
+    s.offers().find((o) => o.agent_id.value === agentId && !s.usedOffers.has(o.id.value)),
+  );
   s.usedOffers.add(offer.id.value);
-  await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(id, offer, 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600', 0.1, 16)] } }] } });
+  await s.client.call({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [
+        { type: 'LAUNCH', launch: { task_infos: [task(id, offer, 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600', 0.1, 16)] } },
+      ],
+    },
+  });
   await s.waitState(id, 'TASK_RUNNING');
   const state = await agent.json<{ frameworks: { executors: { id: string; directory: string }[] }[] }>('/state');
   const dir = state.frameworks.flatMap((f) => f.executors).find((e) => e.id === id)?.directory;
@@ -86,7 +96,7 @@ test('a runtime_dir whose agent is running is refused to a second agent', async 
   await first.stop();
 });
 
-test("a runtime_dir whose agent is stopped but whose work dir is still there is refused (that agent may come back)", async () => {
+test('a runtime_dir whose agent is stopped but whose work dir is still there is refused (that agent may come back)', async () => {
   const root = tempDir('runtime-stopped');
   const runtimeDir = path.join(root, 'run');
   const first = await agentAt(path.join(root, 'w1'), runtimeDir);
@@ -105,7 +115,10 @@ test('a runtime_dir whose work dir is gone but whose task supervisor still runs 
   rmSync(w1, { recursive: true, force: true });
   try {
     const second = await refusedAgent(path.join(root, 'w2'), runtimeDir);
-    assert.match(second.output, new RegExp(`--runtime_dir=${runtimeDir} belongs to the agent with --work_dir=${w1}.*its task supervisor still runs`));
+    assert.match(
+      second.output,
+      new RegExp(`--runtime_dir=${runtimeDir} belongs to the agent with --work_dir=${w1}.*its task supervisor still runs`),
+    );
   } finally {
     await stopSupervisor(runtimeDir);
   }
@@ -120,7 +133,12 @@ test('a runtime_dir left by an agent whose work dir and supervisor are gone is t
   rmSync(w1, { recursive: true, force: true });
   const w2 = path.join(root, 'w2');
   const second = await agentAt(w2, runtimeDir);
-  assert.match(second.output, new RegExp(`--runtime_dir=${runtimeDir} was last used by the agent with --work_dir=${w1}, which no longer exists, and its task supervisor is gone; taking it over`));
+  assert.match(
+    second.output,
+    new RegExp(
+      `--runtime_dir=${runtimeDir} was last used by the agent with --work_dir=${w1}, which no longer exists, and its task supervisor is gone; taking it over`,
+    ),
+  );
   assert.equal(readFileSync(path.join(runtimeDir, 'work_dir'), 'utf8').trim(), w2);
   // The new owner runs tasks there.
   await launchSleep(second, 'after-takeover');

@@ -81,26 +81,50 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
   assertOneLineError(await runMesos(['master', '--prot=5050']), /unknown flag '--prot'; did you mean '--port'\?/);
   assertOneLineError(await runMesos(['master', '--port', '5050']), /--port=5050/);
   assertOneLineError(await runMesos(['master', '--port=99999']), /'--port'.*65535/);
-  assertOneLineError(await runMesos(['master', '--work_dir=/tmp/x'], 10_000, { MESOS_PORT: 'abc' }), /invalid value 'abc' for flag '--port' \(from MESOS_PORT\)/);
+  assertOneLineError(
+    await runMesos(['master', '--work_dir=/tmp/x'], 10_000, { MESOS_PORT: 'abc' }),
+    /invalid value 'abc' for flag '--port' \(from MESOS_PORT\)/,
+  );
   assertOneLineError(await runMesos(['master', '--port=file:///nonexistent/port']), /\/nonexistent\/port.*'--port'/);
   assertOneLineError(await runMesos(['master', '--allocation_interval=soon']), /allocation_interval/);
   assertOneLineError(await runMesos(['master']), /--work_dir is required/);
-  assertOneLineError(await runMesos(['master', '--zk=zk://127.0.0.1:2181/mesos', '--quorum=1', '--work_dir=/tmp/x']), /ZooKeeper .*not supported yet/);
-  assertOneLineError(await runMesos(['master', '--authenticate_frameworks', '--work_dir=/tmp/x']), /--authenticate_frameworks: frameworks cannot be authenticated here/);
-  assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"permissive": false}', '--work_dir=/tmp/x']), /--acls: ACLs are not enforced here/);
+  assertOneLineError(
+    await runMesos(['master', '--zk=zk://127.0.0.1:2181/mesos', '--quorum=1', '--work_dir=/tmp/x']),
+    /ZooKeeper .*not supported yet/,
+  );
+  assertOneLineError(
+    await runMesos(['master', '--authenticate_frameworks', '--work_dir=/tmp/x']),
+    /--authenticate_frameworks: frameworks cannot be authenticated here/,
+  );
+  assertOneLineError(
+    await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"permissive": false}', '--work_dir=/tmp/x']),
+    /--acls: ACLs are not enforced here/,
+  );
   assertOneLineError(await runMesos(['agent', '--work_dir=/tmp/x']), /--master/);
   assertOneLineError(await runMesos(['agent', '--master=zk://127.0.0.1:2181/mesos', '--work_dir=/tmp/x']), /ZooKeeper .*not supported yet/);
   assertOneLineError(await runMesos(['agent', '--master=nonsense', '--work_dir=/tmp/x']), /--master.*host:port/);
   assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--resources=cpus:abc', '--work_dir=/tmp/x']), /--resources.*abc/);
   assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--attributes=rack', '--work_dir=/tmp/x']), /--attributes.*rack/);
-  assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--containerizers=lxc', '--work_dir=/tmp/x']), /'lxc' for flag '--containerizers'/);
-  assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--work_dir=/etc/hostname/sub']), /--work_dir=\/etc\/hostname\/sub is not a writable directory/);
+  assertOneLineError(
+    await runMesos(['agent', '--master=127.0.0.1:1', '--containerizers=lxc', '--work_dir=/tmp/x']),
+    /'lxc' for flag '--containerizers'/,
+  );
+  assertOneLineError(
+    await runMesos(['agent', '--master=127.0.0.1:1', '--work_dir=/etc/hostname/sub']),
+    /--work_dir=\/etc\/hostname\/sub is not a writable directory/,
+  );
   assertOneLineError(await runMesos(['execute', '--master=127.0.0.1:1', '--command=true']), /--name/);
   assertOneLineError(await runMesos(['execute', '--name=x', '--command=true']), /master/);
-  assertOneLineError(await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true', '--resources=cpus:x']), /--resources/);
+  assertOneLineError(
+    await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true', '--resources=cpus:x']),
+    /--resources/,
+  );
   assertOneLineError(await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true', '--env=[1]']), /--env/);
   assertOneLineError(await runMesos(['execute', '--master=zk://h:2181/mesos', '--name=x', '--command=true']), /ZooKeeper/);
-  assertOneLineError(await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true']), /connection refused .*check --master/);
+  assertOneLineError(
+    await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true']),
+    /connection refused .*check --master/,
+  );
 });
 
 test('MESOS_master (any case) in the environment points an agent at its master', async () => {

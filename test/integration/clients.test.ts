@@ -47,7 +47,8 @@ function missing(file: string, args: string[], what: string): string | undefined
 
 const pythons = (process.env.MESOS_TEST_PYTHONS ?? 'python3').split(/[\s,]+/).filter((p) => p !== '');
 const noJava =
-  missing('javac', ['-version'], 'a JDK is needed to build mesos-java') ?? missing('java', ['-version'], 'a JRE is needed to run the mesos-java tests');
+  missing('javac', ['-version'], 'a JDK is needed to build mesos-java') ??
+  missing('java', ['-version'], 'a JRE is needed to run the mesos-java tests');
 
 let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
 let masterAddress = '';
@@ -109,9 +110,13 @@ describe('mesos-java (clients/java)', { skip: noJava }, () => {
 
   test('examples/HelloScheduler runs a task to TASK_FINISHED on the real cluster', async (t) => {
     if (!built) return t.skip('the build failed');
-    const res = await run('java', ['-cp', classpath(), 'HelloScheduler', `--master=${masterAddress}`, '--command=echo hello-from-java', '--timeout=60'], {
-      timeoutMs: 90_000,
-    });
+    const res = await run(
+      'java',
+      ['-cp', classpath(), 'HelloScheduler', `--master=${masterAddress}`, '--command=echo hello-from-java', '--timeout=60'],
+      {
+        timeoutMs: 90_000,
+      },
+    );
     assert.equal(res.code, 0, res.output);
     assert.match(res.output, /Subscribed with ID \S+/);
     assert.match(res.output, /Submitted task 'hello-\S+' to agent/);

@@ -27,7 +27,11 @@ describe('Docker images from a private registry', { skip: unavailable ? `Docker 
     const agentConfig = path.join(dir, 'agent-docker-config.json');
     writeFileSync(agentConfig, JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: b64('alice:agent-secret') } } }));
     master = await startMaster(['--allocation_interval=50ms']);
-    agent = await startAgent(master, ['--containerizers=docker,mesos', '--docker_remove_delay=1secs', `--docker_config=file://${agentConfig}`]);
+    agent = await startAgent(master, [
+      '--containerizers=docker,mesos',
+      '--docker_remove_delay=1secs',
+      `--docker_config=file://${agentConfig}`,
+    ]);
   });
   after(async () => {
     await agent?.stop();
@@ -35,7 +39,12 @@ describe('Docker images from a private registry', { skip: unavailable ? `Docker 
     if (agent) await removeContainersOf(agent.workDir);
     const docker = dockerClient();
     for (const image of await docker.listImages().catch(() => [])) {
-      for (const tag of image.RepoTags ?? []) if (registry && tag.startsWith(`${registry.host}/`)) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      for (const tag of image.RepoTags ?? [])
+        if (registry && tag.startsWith(`${registry.host}/`))
+          await docker
+            .getImage(tag)
+            .remove({ force: true })
+            .catch(() => undefined);
     }
     await registry?.close();
     for (const d of [agent?.workDir, master?.workDir, dir]) if (d) rmSync(d, { recursive: true, force: true });
@@ -66,7 +75,8 @@ describe('Docker images from a private registry', { skip: unavailable ? `Docker 
     return archive;
   }
 
-  const execute = (task: string) => runMesos(['execute', `--master=127.0.0.1:${master.port}`, `--task=${task}`, '--containerizer=docker'], 90_000);
+  const execute = (task: string) =>
+    runMesos(['execute', `--master=127.0.0.1:${master.port}`, `--task=${task}`, '--containerizer=docker'], 90_000);
 
   test('--docker_config: the agent pulls with the credentials it holds for the registry', async () => {
     const before = registry.authenticated.length;
@@ -77,7 +87,7 @@ describe('Docker images from a private registry', { skip: unavailable ? `Docker 
     assert.deepEqual([...users], ['alice'], 'every request of the pull authenticated as the agent config says');
   });
 
-  test("a .docker/config.json the task fetched into its sandbox wins over --docker_config", async () => {
+  test('a .docker/config.json the task fetched into its sandbox wins over --docker_config', async () => {
     const archive = await credentialsArchive('bob', { auths: { [registry.host]: { auth: b64('bob:sandbox:secret') } } });
     const before = registry.authenticated.length;
     const res = await execute(taskJson('with-sandbox-config', `${registry.host}/team/busybox:sandbox`, [{ value: archive }]));
@@ -91,7 +101,13 @@ describe('Docker images from a private registry', { skip: unavailable ? `Docker 
     const res = await execute(taskJson('without-credentials', `${registry.host}/team/busybox:none`, [{ value: archive }]));
     assert.notEqual(res.code, 0);
     assert.match(res.stdout, /TASK_FAILED/);
-    assert.match(res.stdout, new RegExp(`message: 'Failed to pull image '${registry.host.replace(/\./g, '\\.')}/team/busybox:none': .*(unauthorized|authentication required|no basic auth credentials)`, 'i'));
+    assert.match(
+      res.stdout,
+      new RegExp(
+        `message: 'Failed to pull image '${registry.host.replace(/\./g, '\\.')}/team/busybox:none': .*(unauthorized|authentication required|no basic auth credentials)`,
+        'i',
+      ),
+    );
     assert.ok(registry.refused > refusedBefore);
   });
 

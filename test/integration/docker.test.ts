@@ -38,7 +38,14 @@ function dockerTask(over: Partial<TaskInfo> = {}, docker: Record<string, unknown
 }
 
 function spec(task: TaskInfo) {
-  return dockerCreateOptions({ containerId: 'c1', task, sandbox: '/work/sb', mappedSandbox: '/mnt/mesos/sandbox', env: { MESOS_TASK_ID: 't', A: 'b' }, labels: { l: 'v' } });
+  return dockerCreateOptions({
+    containerId: 'c1',
+    task,
+    sandbox: '/work/sb',
+    mappedSandbox: '/mnt/mesos/sandbox',
+    env: { MESOS_TASK_ID: 't', A: 'b' },
+    labels: { l: 'v' },
+  });
 }
 
 describe('Docker create request (pure)', () => {
@@ -67,18 +74,42 @@ describe('Docker create request (pure)', () => {
   });
 
   test('Mesos floors: 2 cpu shares, 32 MB', () => {
-    const o = spec(dockerTask({ resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.001 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 4 } }] }));
+    const o = spec(
+      dockerTask({
+        resources: [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 0.001 } },
+          { name: 'mem', type: 'SCALAR', scalar: { value: 4 } },
+        ],
+      }),
+    );
     assert.equal(o.HostConfig?.CpuShares, 2);
     assert.equal(o.HostConfig?.Memory, 32 * 1024 * 1024);
   });
 
   test('port mappings need a bridge network and offered ports', () => {
-    const o = spec(dockerTask({}, { network: 'BRIDGE', port_mappings: [{ host_port: 31001, container_port: 80 }, { host_port: 31002, container_port: 53, protocol: 'UDP' }] }));
+    const o = spec(
+      dockerTask(
+        {},
+        {
+          network: 'BRIDGE',
+          port_mappings: [
+            { host_port: 31001, container_port: 80 },
+            { host_port: 31002, container_port: 53, protocol: 'UDP' },
+          ],
+        },
+      ),
+    );
     assert.equal(o.HostConfig?.NetworkMode, 'bridge');
     assert.deepEqual(o.HostConfig?.PortBindings, { '80/tcp': [{ HostPort: '31001' }], '53/udp': [{ HostPort: '31002' }] });
     assert.deepEqual(o.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
-    assert.throws(() => spec(dockerTask({}, { network: 'HOST', port_mappings: [{ host_port: 31001, container_port: 80 }] })), /only supported for bridge/);
-    assert.throws(() => spec(dockerTask({}, { network: 'BRIDGE', port_mappings: [{ host_port: 40000, container_port: 80 }] })), /Port \[40000\] not included in resources/);
+    assert.throws(
+      () => spec(dockerTask({}, { network: 'HOST', port_mappings: [{ host_port: 31001, container_port: 80 }] })),
+      /only supported for bridge/,
+    );
+    assert.throws(
+      () => spec(dockerTask({}, { network: 'BRIDGE', port_mappings: [{ host_port: 40000, container_port: 80 }] })),
+      /Port \[40000\] not included in resources/,
+    );
   });
 
   test('volumes: host paths, relative paths, Docker volumes; bad ones are refused', () => {
@@ -89,7 +120,13 @@ describe('Docker create request (pure)', () => {
       { container_path: '/in', host_path: 'input', mode: 'RW' },
       { container_path: '/v', mode: 'RW', source: { type: 'DOCKER_VOLUME', docker_volume: { name: 'vol1' } } },
     ];
-    assert.deepEqual(spec(task).HostConfig?.Binds, ['/srv/data:/data:ro', '/var/cache/x:/mnt/mesos/sandbox/cache:rw', '/work/sb/input:/in:rw', 'vol1:/v:rw', '/work/sb:/mnt/mesos/sandbox']);
+    assert.deepEqual(spec(task).HostConfig?.Binds, [
+      '/srv/data:/data:ro',
+      '/var/cache/x:/mnt/mesos/sandbox/cache:rw',
+      '/work/sb/input:/in:rw',
+      'vol1:/v:rw',
+      '/work/sb:/mnt/mesos/sandbox',
+    ]);
     task.container!.volumes = [{ container_path: 'a', host_path: 'b', mode: 'RW' }];
     assert.throws(() => spec(task), /Both host_path 'b' and container_path 'a' of a volume are relative/);
     task.container!.volumes = [{ container_path: '/a', mode: 'RW' }];
@@ -98,7 +135,18 @@ describe('Docker create request (pure)', () => {
 
   test('privileged only when asked; supported and unsupported docker run parameters', () => {
     assert.equal(spec(dockerTask({}, { privileged: true })).HostConfig?.Privileged, true);
-    const o = spec(dockerTask({}, { parameters: [{ key: 'label', value: 'team=x' }, { key: 'env', value: 'X=1' }, { key: 'user', value: 'nobody' }] }));
+    const o = spec(
+      dockerTask(
+        {},
+        {
+          parameters: [
+            { key: 'label', value: 'team=x' },
+            { key: 'env', value: 'X=1' },
+            { key: 'user', value: 'nobody' },
+          ],
+        },
+      ),
+    );
     assert.equal(o.Labels?.team, 'x');
     assert.ok(o.Env?.includes('X=1'));
     assert.equal(o.User, 'nobody');
@@ -196,14 +244,26 @@ describe('Docker version check at agent start-up', () => {
     await stopSupervisor(path.join(dir, 'run2'));
     rmSync(dir, { recursive: true, force: true });
   });
-  const agentArgs = (socket: string) => ['agent', '--master=127.0.0.1:1', `--work_dir=${path.join(dir, 'work')}`, `--runtime_dir=${path.join(dir, 'run')}`, '--containerizers=docker,mesos', `--docker_socket=${socket}`];
+  const agentArgs = (socket: string) => [
+    'agent',
+    '--master=127.0.0.1:1',
+    `--work_dir=${path.join(dir, 'work')}`,
+    `--runtime_dir=${path.join(dir, 'run')}`,
+    '--containerizers=docker,mesos',
+    `--docker_socket=${socket}`,
+  ];
 
   test('an old Docker: the agent exits 1 with one line naming the version, the minimum and the env file', async () => {
     const socket = path.join(dir, 'old.sock');
     const server = await fakeDocker(socket, '0.9.1');
     try {
       const res = await runMesos(agentArgs(socket), 20_000);
-      assertOneLineError(res, new RegExp(`^mesos agent: Docker 0\\.9\\.1 found at ${socket.replace(/[.]/g, '\\.')}, 1\\.0\\.0 or newer required; .*see /etc/mesos/mesos-slave-env\\.sh`));
+      assertOneLineError(
+        res,
+        new RegExp(
+          `^mesos agent: Docker 0\\.9\\.1 found at ${socket.replace(/[.]/g, '\\.')}, 1\\.0\\.0 or newer required; .*see /etc/mesos/mesos-slave-env\\.sh`,
+        ),
+      );
       // The minimum is a flag: the same daemon passes a lower one.
       const ok = await runMesos([...agentArgs(socket), '--docker_min_version=0.9'], 3000);
       assert.match(ok.stderr, /Docker 0\.9\.1 \(API 1\.10\) at /);
@@ -214,18 +274,35 @@ describe('Docker version check at agent start-up', () => {
   });
 
   test('no daemon: no such socket, or connection refused, each in one line', async () => {
-    assertOneLineError(await runMesos(agentArgs(path.join(dir, 'missing.sock')), 20_000), /^mesos agent: cannot reach Docker at \S+missing\.sock: no such socket; is dockerd running \(systemctl start docker\)\?$/);
+    assertOneLineError(
+      await runMesos(agentArgs(path.join(dir, 'missing.sock')), 20_000),
+      /^mesos agent: cannot reach Docker at \S+missing\.sock: no such socket; is dockerd running \(systemctl start docker\)\?$/,
+    );
     // A socket file nobody listens on any more (its daemon was killed).
     const stale = path.join(dir, 'stale.sock');
-    const holder: ChildProcess = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)})`], { stdio: 'ignore' });
+    const holder: ChildProcess = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)})`], {
+      stdio: 'ignore',
+    });
     await waitFor('socket file', () => existsSync(stale));
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
-    assertOneLineError(await runMesos(agentArgs(stale), 20_000), /^mesos agent: cannot reach Docker at \S+stale\.sock: connection refused; is dockerd running \(systemctl start docker\)\?$/);
+    assertOneLineError(
+      await runMesos(agentArgs(stale), 20_000),
+      /^mesos agent: cannot reach Docker at \S+stale\.sock: connection refused; is dockerd running \(systemctl start docker\)\?$/,
+    );
   });
 
   test('without docker in --containerizers, no daemon is needed', async () => {
-    const res = await runMesos(['agent', '--master=127.0.0.1:1', `--work_dir=${path.join(dir, 'work2')}`, `--runtime_dir=${path.join(dir, 'run2')}`, `--docker_socket=${path.join(dir, 'missing.sock')}`], 3000);
+    const res = await runMesos(
+      [
+        'agent',
+        '--master=127.0.0.1:1',
+        `--work_dir=${path.join(dir, 'work2')}`,
+        `--runtime_dir=${path.join(dir, 'run2')}`,
+        `--docker_socket=${path.join(dir, 'missing.sock')}`,
+      ],
+      3000,
+    );
     assert.doesNotMatch(res.stderr, /Docker/);
   });
 });
@@ -236,14 +313,21 @@ const unavailable = await dockerUnavailable();
 
 interface AgentState {
   id: string;
-  frameworks: { executors: { id: string; container: string; directory: string }[]; completed_executors: { id: string; container: string; directory: string }[] }[];
+  frameworks: {
+    executors: { id: string; container: string; directory: string }[];
+    completed_executors: { id: string; container: string; directory: string }[];
+  }[];
   completed_frameworks: { completed_executors: { id: string; container: string; directory: string }[] }[];
 }
 
 describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Docker tests skipped: ${unavailable}` : false }, () => {
   let master: Daemon;
   let agent: Daemon;
-  const agentArgs = ['--containerizers=docker,mesos', '--docker_remove_delay=3secs', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'];
+  const agentArgs = [
+    '--containerizers=docker,mesos',
+    '--docker_remove_delay=3secs',
+    '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]',
+  ];
 
   before(async () => {
     await ensureTestImage();
@@ -255,7 +339,10 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
   async function executor(taskId: string): Promise<{ container: string; directory: string }> {
     return waitFor(`executor of ${taskId}`, async () => {
       const s = await agent.json<AgentState>('/state');
-      const all = [...s.frameworks.flatMap((f) => [...f.executors, ...f.completed_executors]), ...s.completed_frameworks.flatMap((f) => f.completed_executors)];
+      const all = [
+        ...s.frameworks.flatMap((f) => [...f.executors, ...f.completed_executors]),
+        ...s.completed_frameworks.flatMap((f) => f.completed_executors),
+      ];
       return all.find((e) => e.id === taskId);
     });
   }
@@ -270,27 +357,57 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
   }
 
   function container(id: string, offer: Offer, command: string, docker: Record<string, unknown> = {}, res = resources(0.1, 32)): TaskInfo {
-    return { name: id, task_id: { value: id }, agent_id: offer.agent_id, command: { value: command }, resources: res, container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST', ...docker } } };
+    return {
+      name: id,
+      task_id: { value: id },
+      agent_id: offer.agent_id,
+      command: { value: command },
+      resources: res,
+      container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST', ...docker } },
+    };
   }
 
   async function launch(s: TestScheduler, tasks: (offer: Offer) => TaskInfo[]): Promise<void> {
     const offer = await waitFor('an unused offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)));
     s.usedOffers.add(offer.id.value);
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks(offer) } }], filters: { refuse_seconds: 0 } } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: tasks(offer) } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
   }
 
   async function terminal(s: TestScheduler, id: string, timeoutMs = 30_000): Promise<TaskStatus> {
-    return waitFor(`${id} terminal`, () => s.updates(id).find((u) => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR'].includes(u.state)), timeoutMs);
+    return waitFor(
+      `${id} terminal`,
+      () => s.updates(id).find((u) => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR'].includes(u.state)),
+      timeoutMs,
+    );
   }
 
   test("the guide's smoke test with --docker_image and --containerizer=docker", async () => {
     const run = runMesos(
-      ['execute', '--command=/bin/sleep 10', `--master=127.0.0.1:${master.port}`, '--name=whizbang', `--docker_image=${TEST_IMAGE}`, '--containerizer=docker'],
+      [
+        'execute',
+        '--command=/bin/sleep 10',
+        `--master=127.0.0.1:${master.port}`,
+        '--name=whizbang',
+        `--docker_image=${TEST_IMAGE}`,
+        '--containerizer=docker',
+      ],
       60_000,
     );
     // While it runs it is a Docker container named mesos-<container id>, owned by this agent.
     const ex = await executor('whizbang');
-    const inspect = await waitFor('the container', () => dockerClient().getContainer(`mesos-${ex.container}`).inspect().catch(() => undefined));
+    const inspect = await waitFor('the container', () =>
+      dockerClient()
+        .getContainer(`mesos-${ex.container}`)
+        .inspect()
+        .catch(() => undefined),
+    );
     assert.equal(inspect.Config.Image, TEST_IMAGE);
     assert.equal(inspect.Config.Labels['mesos-ts.work_dir'], agent.workDir);
     assert.equal(inspect.HostConfig.NetworkMode, 'host');
@@ -302,12 +419,30 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     assert.match(res.stdout, /message: 'Container exited with status 0'/);
     assert.ok(res.ms >= 10_000, `the task slept 10 s, the command took ${res.ms} ms`);
     // --docker_remove_delay=3secs: the finished container goes away.
-    await waitFor('the container removed', async () => !(await dockerClient().getContainer(`mesos-${ex.container}`).inspect().then(() => true, () => false)), 20_000);
+    await waitFor(
+      'the container removed',
+      async () =>
+        !(await dockerClient()
+          .getContainer(`mesos-${ex.container}`)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          )),
+      20_000,
+    );
   });
 
   test('output goes to the sandbox; a failing container is TASK_FAILED with its exit status', async () => {
     const res = await runMesos(
-      ['execute', `--master=127.0.0.1:${master.port}`, '--name=failing', `--docker_image=${TEST_IMAGE}`, '--containerizer=docker', '--command=echo to-stdout; echo to-stderr >&2; echo "sandbox=$MESOS_SANDBOX task=$MESOS_TASK_ID"; exit 3'],
+      [
+        'execute',
+        `--master=127.0.0.1:${master.port}`,
+        '--name=failing',
+        `--docker_image=${TEST_IMAGE}`,
+        '--containerizer=docker',
+        '--command=echo to-stdout; echo to-stderr >&2; echo "sandbox=$MESOS_SANDBOX task=$MESOS_TASK_ID"; exit 3',
+      ],
       60_000,
     );
     assert.notEqual(res.code, 0);
@@ -319,7 +454,10 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
   });
 
   test('--containerizer=mesos with an image fails clearly (no image provisioner)', async () => {
-    const res = await runMesos(['execute', `--master=127.0.0.1:${master.port}`, '--name=mesos-image', `--docker_image=${TEST_IMAGE}`, '--command=true'], 60_000);
+    const res = await runMesos(
+      ['execute', `--master=127.0.0.1:${master.port}`, '--name=mesos-image', `--docker_image=${TEST_IMAGE}`, '--command=true'],
+      60_000,
+    );
     assert.notEqual(res.code, 0);
     assert.match(res.stdout, /TASK_FAILED/);
     assert.match(res.stdout, /no image provisioner.*--containerizer=docker/);
@@ -330,7 +468,9 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     try {
       await s.subscribe({ capabilities: [{ type: 'TASK_KILLING_STATE' }] });
       // PID 1 of a container ignores SIGTERM unless it handles it: the stop ends with SIGKILL.
-      await launch(s, (o) => [{ ...container('to-kill', o, 'echo started; sleep 300'), kill_policy: { grace_period: { nanoseconds: 1e9 } } }]);
+      await launch(s, (o) => [
+        { ...container('to-kill', o, 'echo started; sleep 300'), kill_policy: { grace_period: { nanoseconds: 1e9 } } },
+      ]);
       const running = await s.waitState('to-kill', 'TASK_RUNNING');
       const started = Date.now();
       await s.client.call({ type: 'KILL', kill: { task_id: { value: 'to-kill' }, agent_id: running.agent_id! } });
@@ -341,7 +481,12 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       const took = Date.now() - started;
       assert.ok(took >= 900 && took < 10_000, `killed after the 1 s grace period (${took} ms)`);
       // A container that handles SIGTERM ends within the grace period; a clean exit is a success, as in Mesos.
-      await launch(s, (o) => [{ ...container('graceful', o, 'trap "echo bye; exit 0" TERM; echo ready; while true; do sleep 0.1; done'), kill_policy: { grace_period: { nanoseconds: 20e9 } } }]);
+      await launch(s, (o) => [
+        {
+          ...container('graceful', o, 'trap "echo bye; exit 0" TERM; echo ready; while true; do sleep 0.1; done'),
+          kill_policy: { grace_period: { nanoseconds: 20e9 } },
+        },
+      ]);
       const r2 = await s.waitState('graceful', 'TASK_RUNNING');
       const ex = await executor('graceful');
       await waitFor('ready', () => readFileSync(path.join(ex.directory, 'stdout'), 'utf8').includes('ready'));
@@ -359,7 +504,15 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     const s = new TestScheduler(master.port);
     try {
       await s.subscribe();
-      await launch(s, (o) => [container('limits', o, 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; sleep 300', {}, resources(1.5, 96))]);
+      await launch(s, (o) => [
+        container(
+          'limits',
+          o,
+          'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; sleep 300',
+          {},
+          resources(1.5, 96),
+        ),
+      ]);
       const running = await s.waitState('limits', 'TASK_RUNNING');
       const ex = await executor('limits');
       const inspect = await dockerClient().getContainer(`mesos-${ex.container}`).inspect();
@@ -385,7 +538,13 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
         const range = o.resources.find((r) => r.name === 'ports')!.ranges!.range[0]!;
         hostPort = range.begin + 7;
         return [
-          container('web', o, 'mkdir -p /www && echo "hello from $HOSTNAME" > /www/index.html && exec httpd -f -p 8080 -h /www', { network: 'BRIDGE', port_mappings: [{ host_port: hostPort, container_port: 8080, protocol: 'tcp' }] }, resources(0.1, 32, [hostPort, hostPort])),
+          container(
+            'web',
+            o,
+            'mkdir -p /www && echo "hello from $HOSTNAME" > /www/index.html && exec httpd -f -p 8080 -h /www',
+            { network: 'BRIDGE', port_mappings: [{ host_port: hostPort, container_port: 8080, protocol: 'tcp' }] },
+            resources(0.1, 32, [hostPort, hostPort]),
+          ),
         ];
       });
       const running = await s.waitState('web', 'TASK_RUNNING');
@@ -400,7 +559,15 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       await s.client.call({ type: 'KILL', kill: { task_id: { value: 'web' }, agent_id: running.agent_id! } });
       await terminal(s, 'web');
       // A mapping outside the task's ports is refused, in Mesos's words.
-      await launch(s, (o) => [container('bad-port', o, 'true', { network: 'BRIDGE', port_mappings: [{ host_port: 45000, container_port: 80 }] }, resources(0.1, 32, [31050, 31050]))]);
+      await launch(s, (o) => [
+        container(
+          'bad-port',
+          o,
+          'true',
+          { network: 'BRIDGE', port_mappings: [{ host_port: 45000, container_port: 80 }] },
+          resources(0.1, 32, [31050, 31050]),
+        ),
+      ]);
       const bad = await terminal(s, 'bad-port');
       assert.equal(bad.state, 'TASK_FAILED');
       assert.equal(bad.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
@@ -441,38 +608,70 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       // `steady` prints a numbered line every 50 ms, before, during and after the outage, until
       // told to stop; `outage` waits for a file, then prints 200 lines and exits 5.
       await launch(s, (o) => [
-        container('steady', o, 'i=0; while [ ! -f $MESOS_SANDBOX/stop ]; do echo "line $i"; echo "err $i" >&2; i=$((i+1)); sleep 0.05; done; echo last'),
-        container('outage', o, 'echo start; while [ ! -f $MESOS_SANDBOX/go ]; do sleep 0.05; done; i=0; while [ $i -lt 200 ]; do echo "out $i"; i=$((i+1)); done; exit 5'),
+        container(
+          'steady',
+          o,
+          'i=0; while [ ! -f $MESOS_SANDBOX/stop ]; do echo "line $i"; echo "err $i" >&2; i=$((i+1)); sleep 0.05; done; echo last',
+        ),
+        container(
+          'outage',
+          o,
+          'echo start; while [ ! -f $MESOS_SANDBOX/go ]; do sleep 0.05; done; i=0; while [ $i -lt 200 ]; do echo "out $i"; i=$((i+1)); done; exit 5',
+        ),
       ]);
       await s.waitState('steady', 'TASK_RUNNING');
       await s.waitState('outage', 'TASK_RUNNING');
       const steady = await executor('steady');
       const outage = await executor('outage');
       // Long enough (> the 5 s reorder margin) that the copy resumes from a `since` past the start.
-      await waitFor('steady output copied', () => readFileSync(path.join(steady.directory, 'stdout'), 'utf8').includes('line 150\n'), 30_000);
+      await waitFor(
+        'steady output copied',
+        () => readFileSync(path.join(steady.directory, 'stdout'), 'utf8').includes('line 150\n'),
+        30_000,
+      );
 
       // Containers no task owns: one of this agent (by its label) is removed on recovery, one of
       // another agent is left alone.
-      const mine = await docker.createContainer({ name: 'mesos-orphan-of-test', Image: TEST_IMAGE, Cmd: ['sleep', '300'], Labels: { 'mesos-ts.work_dir': agent.workDir } });
+      const mine = await docker.createContainer({
+        name: 'mesos-orphan-of-test',
+        Image: TEST_IMAGE,
+        Cmd: ['sleep', '300'],
+        Labels: { 'mesos-ts.work_dir': agent.workDir },
+      });
       await mine.start();
-      const other = await docker.createContainer({ name: 'mesos-other-agent-test', Image: TEST_IMAGE, Cmd: ['sleep', '300'], Labels: { 'mesos-ts.work_dir': '/elsewhere' } });
+      const other = await docker.createContainer({
+        name: 'mesos-other-agent-test',
+        Image: TEST_IMAGE,
+        Cmd: ['sleep', '300'],
+        Labels: { 'mesos-ts.work_dir': '/elsewhere' },
+      });
       await other.start();
 
       agent.proc.kill('SIGKILL');
       await agent.waitExit();
       writeFileSync(path.join(outage.directory, 'go'), '');
-      await waitFor('outage container ended', async () => !(await docker.getContainer(`mesos-${outage.container}`).inspect()).State.Running);
+      await waitFor(
+        'outage container ended',
+        async () => !(await docker.getContainer(`mesos-${outage.container}`).inspect()).State.Running,
+      );
       await sleep(1000); // steady keeps printing with nobody copying
 
       agent = await startAgent(master, agentArgs, { workDir: agent.workDir, port: agent.port });
-      assert.match(agent.output, /Recovered agent \S+: \d+ frameworks, 1 running tasks re-attached, 1 ended while the agent was down, 0 launched now, 0 lost, 1 orphan/);
+      assert.match(
+        agent.output,
+        /Recovered agent \S+: \d+ frameworks, 1 running tasks re-attached, 1 ended while the agent was down, 0 launched now, 0 lost, 1 orphan/,
+      );
       assert.match(agent.output, /Killing Docker container mesos-orphan-of-test .*no checkpointed task owns it/);
 
       const failed = await terminal(s, 'outage');
       assert.equal(failed.state, 'TASK_FAILED');
       assert.equal(failed.message, 'Container exited with status 5');
       const expectOutage = ['start', ...Array.from({ length: 200 }, (_, i) => `out ${i}`)].join('\n') + '\n';
-      assert.equal(readFileSync(path.join(outage.directory, 'stdout'), 'utf8'), expectOutage, 'output written while the agent was down is all there');
+      assert.equal(
+        readFileSync(path.join(outage.directory, 'stdout'), 'utf8'),
+        expectOutage,
+        'output written while the agent was down is all there',
+      );
 
       await sleep(500);
       writeFileSync(path.join(steady.directory, 'stop'), '');
@@ -482,19 +681,42 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       assert.equal(lines.pop(), '');
       assert.equal(lines.pop(), 'last');
       assert.ok(lines.length > 40, `printed before, during and after the outage (${lines.length} lines)`);
-      assert.deepEqual(lines, lines.map((_, i) => `line ${i}`), 'every line exactly once, in order');
+      assert.deepEqual(
+        lines,
+        lines.map((_, i) => `line ${i}`),
+        'every line exactly once, in order',
+      );
       const errs = readFileSync(path.join(steady.directory, 'stderr'), 'utf8').trim().split('\n');
-      assert.deepEqual(errs, errs.map((_, i) => `err ${i}`));
+      assert.deepEqual(
+        errs,
+        errs.map((_, i) => `err ${i}`),
+      );
       assert.equal(errs.length, lines.length);
       for (const id of ['steady', 'outage']) {
         assert.deepEqual(s.updates(id).filter((u) => u.state === 'TASK_RUNNING').length, 1, `${id}: TASK_RUNNING once`);
       }
 
-      await waitFor('orphan removed', async () => !(await docker.getContainer('mesos-orphan-of-test').inspect().then(() => true, () => false)));
+      await waitFor(
+        'orphan removed',
+        async () =>
+          !(await docker
+            .getContainer('mesos-orphan-of-test')
+            .inspect()
+            .then(
+              () => true,
+              () => false,
+            )),
+      );
       assert.equal((await other.inspect()).State.Running, true, "another agent's container is left alone");
     } finally {
-      await docker.getContainer('mesos-orphan-of-test').remove({ force: true }).catch(() => undefined);
-      await docker.getContainer('mesos-other-agent-test').remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer('mesos-orphan-of-test')
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getContainer('mesos-other-agent-test')
+        .remove({ force: true })
+        .catch(() => undefined);
       await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
       s.close();
     }

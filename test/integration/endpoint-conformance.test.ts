@@ -142,7 +142,7 @@ test('/files/read: offset and length, the 64 KiB cap, raw bytes, and the 400/404
 });
 
 test('/files/browse lists as files.cpp: stat of each entry, owner names, the path as asked; a file lists nothing', async () => {
-  await execute('browse-files', "mkdir sub; printf note > notes.txt; ln -s sub sublink; ln -s nowhere dangling");
+  await execute('browse-files', 'mkdir sub; printf note > notes.txt; ln -s sub sublink; ln -s nowhere dangling');
   const { directory } = await sandboxOf('browse-files');
   type Entry = { path: string; mode: string; uid: string; gid: string; size: number; nlink: number; mtime: number };
   const listing = JSON.parse((await get(agent, `/files/browse?path=${enc(`${directory}/`)}`)).text) as Entry[];
@@ -236,7 +236,9 @@ test('/master/teardown: POST only (405), the body read as a query string whateve
     // No Content-Type at all (curl --data-binary with -H 'Content-Type:'): still read.
     assert.deepEqual(await post(`other=1;frameworkId=${id}`), { status: 200, text: '', allow: null });
     await waitFor('the framework completed', async () => {
-      const f = await master.json<{ frameworks: { id: string }[]; completed_frameworks: { id: string }[] }>(`/master/frameworks?framework_id=${id}`);
+      const f = await master.json<{ frameworks: { id: string }[]; completed_frameworks: { id: string }[] }>(
+        `/master/frameworks?framework_id=${id}`,
+      );
       return f.frameworks.length === 0 && f.completed_frameworks.length === 1;
     });
   } finally {
@@ -248,10 +250,19 @@ test('state endpoints carry the fields readonly_handler.cpp writes: role/roles, 
   const multi = new TestScheduler(master.port);
   const plain = new TestScheduler(master.port);
   try {
-    const multiId = await multi.subscribe({ name: 'multi-role', roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }], principal: 'ops' });
+    const multiId = await multi.subscribe({
+      name: 'multi-role',
+      roles: ['a', 'b'],
+      capabilities: [{ type: 'MULTI_ROLE' }],
+      principal: 'ops',
+    });
     await multi.nextOffer();
     const plainId = await plain.subscribe({ name: 'plain' });
-    type Fw = Record<string, unknown> & { resources: { cpus: number }; used_resources: { cpus: number }; offered_resources: { cpus: number } };
+    type Fw = Record<string, unknown> & {
+      resources: { cpus: number };
+      used_resources: { cpus: number };
+      offered_resources: { cpus: number };
+    };
     const fw = async (id: string) => (await master.json<{ frameworks: Fw[] }>(`/master/frameworks?framework_id=${id}`)).frameworks[0]!;
     const m = await fw(multiId);
     assert.deepEqual(m.roles, ['a', 'b']);
@@ -278,14 +289,19 @@ test('state endpoints carry the fields readonly_handler.cpp writes: role/roles, 
     assert.deepEqual(slaves.slaves[0]!.reserved_resources_full, {});
     assert.equal(state.slaves[0]!.deactivated, false);
 
-    const summary = await master.json<{ slaves: Record<string, unknown>[]; frameworks: Record<string, unknown>[] } & Record<string, unknown>>('/master/state-summary');
+    const summary = await master.json<
+      { slaves: Record<string, unknown>[]; frameworks: Record<string, unknown>[] } & Record<string, unknown>
+    >('/master/state-summary');
     assert.equal('cluster' in summary, false, 'no cluster field without --cluster');
     const summaryFw = summary.frameworks.find((f) => f.id === multiId)!;
     assert.equal('pid' in summaryFw, false);
     assert.deepEqual([summaryFw.hostname, summaryFw.recovered, summaryFw.webui_url], ['', false, '']);
-    for (const k of ['port', 'attributes', 'registered_time', 'version', 'deactivated', 'capabilities', 'unreserved_resources']) assert.ok(k in summary.slaves[0]!, k);
+    for (const k of ['port', 'attributes', 'registered_time', 'version', 'deactivated', 'capabilities', 'unreserved_resources'])
+      assert.ok(k in summary.slaves[0]!, k);
 
-    const roles = await master.json<{ roles: { name: string; offered: Record<string, number>; resources: Record<string, number> }[] }>('/master/roles');
+    const roles = await master.json<{ roles: { name: string; offered: Record<string, number>; resources: Record<string, number> }[] }>(
+      '/master/roles',
+    );
     const offeredRole = roles.roles.find((r) => (r.offered.cpus ?? 0) > 0)!;
     assert.equal(offeredRole.offered.ports, 1001, 'ports [31000-32000] count as 1001');
     assert.equal('gpus' in offeredRole.offered, false, 'quantities list what there is');
@@ -303,7 +319,10 @@ test("the agent's /state carries the fields slave/http.cpp writes: roles or role
     const t = task('labelled', offer, 'sleep 60', 0.25, 32);
     t.resources = t.resources!.map((r) => ({ ...r, allocation_info: { role: 'a' } }));
     t.labels = { labels: [{ key: 'k', value: 'v' }] };
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [t] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [t] } }] },
+    });
     await s.waitState('labelled', 'TASK_RUNNING');
     type Task = { id: string; role: string; labels?: unknown };
     type Executor = { id: string; tasks: Task[] } & Record<string, unknown>;

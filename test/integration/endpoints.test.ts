@@ -24,9 +24,9 @@ async function execute(name: string, command: string) {
 }
 
 test('/master/state describes the master, the agent (resources, attributes) and flags', async () => {
-  const s = await master.json<Record<string, unknown> & { slaves: Record<string, unknown>[]; flags: Record<string, string>; leader_info: Record<string, unknown> }>(
-    '/master/state',
-  );
+  const s = await master.json<
+    Record<string, unknown> & { slaves: Record<string, unknown>[]; flags: Record<string, string>; leader_info: Record<string, unknown> }
+  >('/master/state');
   assert.equal(s.cluster, 'test-cluster');
   assert.equal(s.version, '1.11.0');
   assert.match(String(s.pid), /^master@127\.0\.0\.1:\d+$/);
@@ -50,7 +50,13 @@ test('/metrics/snapshot has Mesos metric names that follow tasks', async () => {
   assert.equal(after['master/cpus_total'], 4);
   assert.equal(after['master/tasks_finished']! - before['master/tasks_finished']!, 1);
   assert.ok(after['master/uptime_secs']! > 0);
-  for (const k of ['master/frameworks_active', 'master/tasks_running', 'master/tasks_failed', 'master/tasks_lost', 'system/mem_total_bytes']) {
+  for (const k of [
+    'master/frameworks_active',
+    'master/tasks_running',
+    'master/tasks_failed',
+    'master/tasks_lost',
+    'system/mem_total_bytes',
+  ]) {
     assert.equal(typeof after[k], 'number', k);
   }
   // The allocator's timers: the task's offer took at least one allocation run.
@@ -89,18 +95,27 @@ test('/health, /version, /master/flags, /redirect, /master/tasks paging, jsonp',
 
 test('sandbox files: browse, read (with offset -1), download; nothing outside sandboxes', async () => {
   await execute('files-task', 'echo line-one; echo line-two');
-  const state = await agent.json<{ completed_frameworks: { executors: unknown[]; completed_executors: { id: string; directory: string }[] }[] }>('/slave(1)/state');
+  const state = await agent.json<{
+    completed_frameworks: { executors: unknown[]; completed_executors: { id: string; directory: string }[] }[];
+  }>('/slave(1)/state');
   const ex = state.completed_frameworks.flatMap((f) => f.completed_executors).find((e) => e.id === 'files-task');
   assert.ok(ex, 'executor of files-task in agent state');
-  const listing = await agent.json<{ path: string; size: number; mode: string }[]>(`/files/browse?path=${encodeURIComponent(ex.directory)}`);
+  const listing = await agent.json<{ path: string; size: number; mode: string }[]>(
+    `/files/browse?path=${encodeURIComponent(ex.directory)}`,
+  );
   const names = listing.map((e) => path.basename(e.path)).sort();
   assert.deepEqual(names, ['stderr', 'stdout']);
   assert.match(listing[0]!.mode, /^-rw/);
   // And under the virtual path of the executor's latest run, as Mesos's web UI asks for it.
-  const ids = await agent.json<{ id: string; completed_frameworks: { id: string; completed_executors: { id: string }[] }[] }>('/slave(1)/state');
+  const ids = await agent.json<{ id: string; completed_frameworks: { id: string; completed_executors: { id: string }[] }[] }>(
+    '/slave(1)/state',
+  );
   const fwId = ids.completed_frameworks.find((f) => f.completed_executors.some((e) => e.id === 'files-task'))!.id;
   const latest = `/slaves/${ids.id}/frameworks/${fwId}/executors/files-task/runs/latest/stdout`;
-  assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data, 'line-one\nline-two\n');
+  assert.equal(
+    (await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data,
+    'line-one\nline-two\n',
+  );
   const stdoutPath = encodeURIComponent(path.join(ex.directory, 'stdout'));
   const size = await agent.json<{ offset: number; data: string }>(`/files/read?path=${stdoutPath}&offset=-1`);
   assert.equal(size.offset, 'line-one\nline-two\n'.length);
@@ -113,11 +128,17 @@ test('sandbox files: browse, read (with offset -1), download; nothing outside sa
   assert.equal((await fetch(`${agent.url}/files/download?path=${encodeURIComponent(ex.directory)}`)).status, 400);
   // Escapes: .. out of the sandbox, a symlink the task planted (refused with 400, as Mesos
   // does), a path never attached (404).
-  assert.equal((await fetch(`${agent.url}/files/read?path=${encodeURIComponent(`${ex.directory}/${'../'.repeat(30)}etc/passwd`)}&offset=0`)).status, 400);
+  assert.equal(
+    (await fetch(`${agent.url}/files/read?path=${encodeURIComponent(`${ex.directory}/${'../'.repeat(30)}etc/passwd`)}&offset=0`)).status,
+    400,
+  );
   symlinkSync('/etc/passwd', path.join(ex.directory, 'evil'));
   writeFileSync(path.join(ex.directory, 'fine'), 'ok');
   assert.equal((await fetch(`${agent.url}/files/read?path=${encodeURIComponent(path.join(ex.directory, 'evil'))}&offset=0`)).status, 400);
-  assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(path.join(ex.directory, 'fine'))}&offset=0`)).data, 'ok');
+  assert.equal(
+    (await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(path.join(ex.directory, 'fine'))}&offset=0`)).data,
+    'ok',
+  );
   assert.equal((await fetch(`${agent.url}/files/read?path=/etc/passwd&offset=0`)).status, 404);
   assert.equal((await fetch(`${agent.url}/files/browse`)).status, 400);
 });

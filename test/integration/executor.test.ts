@@ -129,7 +129,11 @@ function pythonExecutor(id: string): ExecutorInfo {
 
 /** An executor whose process never subscribes by itself: `sleep`, recording its pid. */
 function silentExecutor(id: string): ExecutorInfo {
-  return { executor_id: { value: id }, command: { value: 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600' }, resources: resources(0.1, 16) };
+  return {
+    executor_id: { value: id },
+    command: { value: 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600' },
+    resources: resources(0.1, 16),
+  };
 }
 
 function taskWith(id: string, offer: Offer, executor: ExecutorInfo): TaskInfo {
@@ -142,7 +146,11 @@ async function launch(s: TestScheduler, make: (offer: Offer) => TaskInfo[]): Pro
   s.usedOffers.add(offer.id.value);
   await s.client.call({
     type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: make(offer) } }], filters: { refuse_seconds: 0 } },
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{ type: 'LAUNCH', launch: { task_infos: make(offer) } }],
+      filters: { refuse_seconds: 0 },
+    },
   });
   return offer;
 }
@@ -163,11 +171,16 @@ async function waitMessage(s: TestScheduler, text: string | RegExp, timeoutMs = 
 }
 
 function failures(s: TestScheduler): { agent_id: { value: string }; executor_id?: { value: string }; status?: number }[] {
-  return s.events.filter((e) => e.type === 'FAILURE').map((e) => e.failure as { agent_id: { value: string }; executor_id?: { value: string }; status?: number });
+  return s.events
+    .filter((e) => e.type === 'FAILURE')
+    .map((e) => e.failure as { agent_id: { value: string }; executor_id?: { value: string }; status?: number });
 }
 
 async function sendMessage(s: TestScheduler, offer: Offer, executorId: string, text: string): Promise<void> {
-  await s.client.call({ type: 'MESSAGE', message: { agent_id: offer.agent_id, executor_id: { value: executorId }, data: Buffer.from(text).toString('base64') } });
+  await s.client.call({
+    type: 'MESSAGE',
+    message: { agent_id: offer.agent_id, executor_id: { value: executorId }, data: Buffer.from(text).toString('base64') },
+  });
 }
 
 interface AgentExecutorJson {
@@ -179,13 +192,19 @@ interface AgentExecutorJson {
   completed_tasks: { id: string; state: string }[];
 }
 
-async function agentExecutor(frameworkId: string, executorId: string): Promise<{ running?: AgentExecutorJson; completed?: AgentExecutorJson }> {
+async function agentExecutor(
+  frameworkId: string,
+  executorId: string,
+): Promise<{ running?: AgentExecutorJson; completed?: AgentExecutorJson }> {
   const state = await agent.json<{
     frameworks: { id: string; executors: AgentExecutorJson[]; completed_executors: AgentExecutorJson[] }[];
     completed_frameworks: { id: string; completed_executors: AgentExecutorJson[] }[];
   }>('/state');
   const fw = state.frameworks.find((f) => f.id === frameworkId);
-  const done = [...(fw?.completed_executors ?? []), ...state.completed_frameworks.filter((f) => f.id === frameworkId).flatMap((f) => f.completed_executors)];
+  const done = [
+    ...(fw?.completed_executors ?? []),
+    ...state.completed_frameworks.filter((f) => f.id === frameworkId).flatMap((f) => f.completed_executors),
+  ];
   return { running: fw?.executors.find((e) => e.id === executorId), completed: done.find((e) => e.id === executorId) };
 }
 
@@ -245,7 +264,10 @@ describe('a Python executor (python-mesos, JSON)', () => {
 
       // Executor -> scheduler, scheduler -> executor -> scheduler.
       await waitMessage(s, 'launched:py-1');
-      const fromExecutor = s.events.find((e) => e.type === 'MESSAGE')!.message as { agent_id: { value: string }; executor_id: { value: string } };
+      const fromExecutor = s.events.find((e) => e.type === 'MESSAGE')!.message as {
+        agent_id: { value: string };
+        executor_id: { value: string };
+      };
       assert.equal(fromExecutor.executor_id.value, 'py-exec');
       assert.equal(fromExecutor.agent_id.value, offer.agent_id.value);
       await sendMessage(s, offer, 'py-exec', 'ping:42');
@@ -282,14 +304,17 @@ describe('a Python executor (python-mesos, JSON)', () => {
       assert.equal(failure.agent_id.value, offer.agent_id.value);
       assert.equal(failure.status, 0);
       assert.equal(alive(pid), false);
-      const completed = await waitFor('the executor among completed executors', async () => (await agentExecutor(frameworkId, 'py-exec')).completed);
+      const completed = await waitFor(
+        'the executor among completed executors',
+        async () => (await agentExecutor(frameworkId, 'py-exec')).completed,
+      );
       assert.deepEqual(completed.completed_tasks.map((t) => `${t.id}:${t.state}`).sort(), ['py-1:TASK_FINISHED', 'py-2:TASK_KILLED']);
     } finally {
       await teardown(s);
     }
   });
 
-  test("its exit fails its live tasks (TASK_FAILED, REASON_EXECUTOR_TERMINATED) and the scheduler gets FAILURE with the exit status", async () => {
+  test('its exit fails its live tasks (TASK_FAILED, REASON_EXECUTOR_TERMINATED) and the scheduler gets FAILURE with the exit status', async () => {
     const s = new TestScheduler(master.port);
     try {
       await s.subscribe();
@@ -318,19 +343,25 @@ describe('a Python executor (python-mesos, JSON)', () => {
     await s.waitState('short', 'TASK_FINISHED');
     // The terminal update is acknowledged: the master has no live task of the framework left,
     // only the executor, which keeps running (and holding its resources) on the agent.
-    await waitFor('the task to be completed on the agent', async () => (await agentExecutor(frameworkId, 'idle-exec')).running?.completed_tasks.length === 1);
+    await waitFor(
+      'the task to be completed on the agent',
+      async () => (await agentExecutor(frameworkId, 'idle-exec')).running?.completed_tasks.length === 1,
+    );
     assert.ok(alive(pid));
 
     await s.client.call({ type: 'TEARDOWN' });
     s.close();
     await waitFor('the executor process to exit', () => !alive(pid), 15_000);
-    const state = await waitFor('the framework among the agent\'s completed frameworks', async () => {
+    const state = await waitFor("the framework among the agent's completed frameworks", async () => {
       const st = await agent.json<{ frameworks: { id: string }[]; completed_frameworks: { id: string }[] }>('/state');
       return !st.frameworks.some((f) => f.id === frameworkId) && st.completed_frameworks.some((f) => f.id === frameworkId) && st;
     });
     assert.ok(state);
     const masterState = await master.json<{ slaves: { id: string; used_resources: { cpus: number; mem: number } }[] }>('/master/state');
-    assert.deepEqual(masterState.slaves.map((a) => [a.used_resources.cpus, a.used_resources.mem]), [[0, 0]]);
+    assert.deepEqual(
+      masterState.slaves.map((a) => [a.used_resources.cpus, a.used_resources.mem]),
+      [[0, 0]],
+    );
   });
 
   test('kill -9 of the agent: the executor subscribes again, its running task keeps its state, an update sent meanwhile arrives', async () => {
@@ -374,7 +405,12 @@ class ProtobufExecutor {
   ) {}
 
   private body(type: string, payload: Record<string, unknown> = {}): Uint8Array {
-    return encode('mesos.v1.executor.Call', { executor_id: { value: this.executorId }, framework_id: { value: this.frameworkId }, type, ...payload });
+    return encode('mesos.v1.executor.Call', {
+      executor_id: { value: this.executorId },
+      framework_id: { value: this.frameworkId },
+      type,
+      ...payload,
+    });
   }
 
   async subscribe(): Promise<void> {
@@ -418,7 +454,12 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
     assert.equal(early.body.toString(), 'Executor is not subscribed');
 
     await ex.subscribe();
-    const subscribed = (await ex.next('SUBSCRIBED')).subscribed as { executor_info: ExecutorInfo; framework_info: { id: { value: string } }; agent_info: { id: { value: string }; hostname: string }; container_id: { value: string } };
+    const subscribed = (await ex.next('SUBSCRIBED')).subscribed as {
+      executor_info: ExecutorInfo;
+      framework_info: { id: { value: string } };
+      agent_info: { id: { value: string }; hostname: string };
+      container_id: { value: string };
+    };
     assert.equal(subscribed.executor_info.executor_id.value, 'pb-exec');
     assert.equal(subscribed.framework_info.id.value, frameworkId);
     assert.equal(subscribed.agent_info.id.value, offer.agent_id.value);
@@ -427,12 +468,22 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
     assert.equal(launched.task.task_id.value, 'pb-1');
 
     const uuid = newStatusUuid();
-    const update = await ex.call('UPDATE', { update: { status: { task_id: { value: 'pb-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid, data: Buffer.from('hi').toString('base64') } } });
+    const update = await ex.call('UPDATE', {
+      update: {
+        status: {
+          task_id: { value: 'pb-1' },
+          state: 'TASK_RUNNING',
+          source: 'SOURCE_EXECUTOR',
+          uuid,
+          data: Buffer.from('hi').toString('base64'),
+        },
+      },
+    });
     assert.equal(update.status, 202, update.body.toString());
     const ack = (await ex.next('ACKNOWLEDGED')).acknowledged as { task_id: { value: string }; uuid: string };
     assert.deepEqual(ack, { task_id: { value: 'pb-1' }, uuid });
     const running = await s.waitState('pb-1', 'TASK_RUNNING');
-    assert.equal(running.uuid, uuid, 'the scheduler sees the executor\'s uuid');
+    assert.equal(running.uuid, uuid, "the scheduler sees the executor's uuid");
     assert.equal(Buffer.from(running.data ?? '', 'base64').toString(), 'hi');
     assert.equal(running.executor_id?.value, 'pb-exec');
     // The same update again (as after a lost ACKNOWLEDGED) is acknowledged, not forwarded twice.
@@ -457,7 +508,9 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
     await s.client.call({ type: 'KILL', kill: { task_id: { value: 'pb-1' }, agent_id: offer.agent_id } });
     const kill = (await ex.next('KILL')).kill as { task_id: { value: string } };
     assert.equal(kill.task_id.value, 'pb-1');
-    await ex.call('UPDATE', { update: { status: { task_id: { value: 'pb-1' }, state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } } });
+    await ex.call('UPDATE', {
+      update: { status: { task_id: { value: 'pb-1' }, state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } },
+    });
     await s.waitState('pb-1', 'TASK_KILLED');
 
     // SHUTDOWN; the process ignores it, so the agent kills it after the grace period (2 s).
@@ -495,7 +548,10 @@ test('an executor that never subscribes: its tasks fail with REASON_EXECUTOR_REG
       const failed = await s.waitState(id, 'TASK_FAILED');
       assert.equal(failed.reason, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT');
       assert.equal(failed.message, 'Executor did not register within 4secs');
-      assert.equal(s.updates(id).some((u) => u.state === 'TASK_RUNNING'), false);
+      assert.equal(
+        s.updates(id).some((u) => u.state === 'TASK_RUNNING'),
+        false,
+      );
     }
     assert.ok(Date.now() - launchedAt >= 3900, 'not before the timeout');
     await waitFor('the executor process to be gone', () => !alive(pid));
@@ -510,7 +566,10 @@ describe('POST /api/v1/executor errors', () => {
   let frameworkId = '';
   let s: TestScheduler;
   const json = (body: unknown, headers: Record<string, string> = {}) =>
-    request(agentEndpoint(), 'POST', API, typeof body === 'string' ? body : JSON.stringify(body), { 'Content-Type': 'application/json', ...headers });
+    request(agentEndpoint(), 'POST', API, typeof body === 'string' ? body : JSON.stringify(body), {
+      'Content-Type': 'application/json',
+      ...headers,
+    });
   const call = (type: string, extra: Record<string, unknown> = {}, executorId = 'err-exec') => ({
     executor_id: { value: executorId },
     framework_id: { value: frameworkId },
@@ -540,7 +599,9 @@ describe('POST /api/v1/executor errors', () => {
     const notAcceptable = await json(call('SUBSCRIBE', { subscribe: {} }), { Accept: 'text/html' });
     assert.equal(notAcceptable.status, 406);
     // Under the agent's libprocess prefix too.
-    const prefixed = await request(agentEndpoint(), 'POST', `/slave(1)${API}`, JSON.stringify(call('HEARTBEAT')), { 'Content-Type': 'application/json' });
+    const prefixed = await request(agentEndpoint(), 'POST', `/slave(1)${API}`, JSON.stringify(call('HEARTBEAT')), {
+      'Content-Type': 'application/json',
+    });
     assert.equal(prefixed.status, 202);
   });
 
@@ -548,14 +609,45 @@ describe('POST /api/v1/executor errors', () => {
     const cases: Array<[unknown, RegExp]> = [
       ['{not json', /^Failed to parse body into JSON: /],
       [{ type: 'MESSAGE' }, /^Failed to convert JSON into Call protobuf: Missing required fields: executor_id, framework_id/],
-      [{ executor_id: { value: 'err-exec' }, framework_id: { value: frameworkId } }, /^Failed to validate Executor::Call: Expecting 'type' to be present$/],
-      [call('UPDATE'), /^Failed to validate Executor::Call: Expecting 'update' to be present$/],
-      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' } } }), /Expecting 'uuid' to be present$/],
-      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: 'AAAA' } } }), /Not a valid UUID$/],
-      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_AGENT', uuid: newStatusUuid() } } }), /with invalid source, expecting 'SOURCE_EXECUTOR'$/],
-      [call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_STAGING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } } }), /Received TASK_STAGING from executor err-exec of framework \S+ which is not allowed$/],
       [
-        call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), executor_id: { value: 'other' } } } }),
+        { executor_id: { value: 'err-exec' }, framework_id: { value: frameworkId } },
+        /^Failed to validate Executor::Call: Expecting 'type' to be present$/,
+      ],
+      [call('UPDATE'), /^Failed to validate Executor::Call: Expecting 'update' to be present$/],
+      [
+        call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' } } }),
+        /Expecting 'uuid' to be present$/,
+      ],
+      [
+        call('UPDATE', {
+          update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: 'AAAA' } },
+        }),
+        /Not a valid UUID$/,
+      ],
+      [
+        call('UPDATE', {
+          update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_AGENT', uuid: newStatusUuid() } },
+        }),
+        /with invalid source, expecting 'SOURCE_EXECUTOR'$/,
+      ],
+      [
+        call('UPDATE', {
+          update: { status: { task_id: { value: 'err-1' }, state: 'TASK_STAGING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } },
+        }),
+        /Received TASK_STAGING from executor err-exec of framework \S+ which is not allowed$/,
+      ],
+      [
+        call('UPDATE', {
+          update: {
+            status: {
+              task_id: { value: 'err-1' },
+              state: 'TASK_RUNNING',
+              source: 'SOURCE_EXECUTOR',
+              uuid: newStatusUuid(),
+              executor_id: { value: 'other' },
+            },
+          },
+        }),
         /ExecutorID in Call: err-exec does not match ExecutorID in TaskStatus: other$/,
       ],
       [call('MESSAGE'), /Expecting 'message' to be present$/],
@@ -577,7 +669,11 @@ describe('POST /api/v1/executor errors', () => {
     const unknownEx = await json(call('MESSAGE', { message: { data: '' } }, 'no-such-executor'));
     assert.equal(unknownEx.status, 400);
     assert.equal(unknownEx.body.toString(), 'Executor cannot be found');
-    const notSubscribed = await json(call('UPDATE', { update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } } }));
+    const notSubscribed = await json(
+      call('UPDATE', {
+        update: { status: { task_id: { value: 'err-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() } },
+      }),
+    );
     assert.equal(notSubscribed.status, 403);
     assert.equal(notSubscribed.body.toString(), 'Executor is not subscribed');
     const heartbeat = await json({ ...call('HEARTBEAT'), framework_id: { value: 'whatever' } });

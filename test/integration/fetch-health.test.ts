@@ -59,7 +59,10 @@ function task(id: string, offer: Offer, extra: Partial<TaskInfo>): TaskInfo {
 async function launch(s: TestScheduler, t: (o: Offer) => TaskInfo): Promise<void> {
   const offer = await waitFor('an offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)));
   s.usedOffers.add(offer.id.value);
-  await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [t(offer)] } }], filters: { refuse_seconds: 0 } } });
+  await s.client.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [t(offer)] } }], filters: { refuse_seconds: 0 } },
+  });
 }
 
 test('a tarball served on loopback is fetched and extracted; the second launch hits the cache', async () => {
@@ -86,7 +89,10 @@ test('a URI that answers 404 fails the task with the reason', async () => {
     await launch(s, (o) => task('fetch-404', o, { command: { value: 'true', uris: [{ value: `${base}/missing.tgz` }] } }));
     const failed = await s.waitState('fetch-404', 'TASK_FAILED');
     assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
-    assert.match(failed.message ?? '', /Failed to fetch all URIs for container .*HTTP 404 Not Found for http:\/\/127\.0\.0\.1:\d+\/missing\.tgz/);
+    assert.match(
+      failed.message ?? '',
+      /Failed to fetch all URIs for container .*HTTP 404 Not Found for http:\/\/127\.0\.0\.1:\d+\/missing\.tgz/,
+    );
   } finally {
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.close();
@@ -102,7 +108,15 @@ test('an HTTP health check: healthy, then unhealthy, then the task is killed', a
     await launch(s, (o) =>
       task('checked', o, {
         command: { value: 'sleep 60' },
-        health_check: { type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 1, consecutive_failures: 2, grace_period_seconds: 0 },
+        health_check: {
+          type: 'HTTP',
+          http: { port, path: '/health' },
+          delay_seconds: 0,
+          interval_seconds: 0.2,
+          timeout_seconds: 1,
+          consecutive_failures: 2,
+          grace_period_seconds: 0,
+        },
       }),
     );
     const healthy = await waitFor('healthy', () => s.updates('checked').find((u) => u.state === 'TASK_RUNNING' && u.healthy === true));
@@ -127,15 +141,25 @@ test('a COMMAND check: TASK_RUNNING carries its type, then each changed exit cod
       task('checked-cmd', o, {
         // The check fails until the task has created its flag file, then succeeds.
         command: { value: 'sleep 1; touch flag; sleep 60' },
-        check: { type: 'COMMAND', command: { command: { value: 'test -f flag' } }, delay_seconds: 0, interval_seconds: 0.2, timeout_seconds: 2 },
+        check: {
+          type: 'COMMAND',
+          command: { command: { value: 'test -f flag' } },
+          delay_seconds: 0,
+          interval_seconds: 0.2,
+          timeout_seconds: 2,
+        },
       }),
     );
     const running = await s.waitState('checked-cmd', 'TASK_RUNNING');
     assert.deepEqual(running.check_status, { type: 'COMMAND', command: {} });
-    const failing = await waitFor('exit code 1', () => s.updates('checked-cmd').find((u) => (u.check_status as { command?: { exit_code?: number } })?.command?.exit_code === 1));
+    const failing = await waitFor('exit code 1', () =>
+      s.updates('checked-cmd').find((u) => (u.check_status as { command?: { exit_code?: number } })?.command?.exit_code === 1),
+    );
     assert.equal(failing.state, 'TASK_RUNNING');
     assert.equal(failing.reason, 'REASON_TASK_CHECK_STATUS_UPDATED');
-    await waitFor('exit code 0', () => s.updates('checked-cmd').find((u) => (u.check_status as { command?: { exit_code?: number } })?.command?.exit_code === 0));
+    await waitFor('exit code 0', () =>
+      s.updates('checked-cmd').find((u) => (u.check_status as { command?: { exit_code?: number } })?.command?.exit_code === 0),
+    );
     const changes = s.updates('checked-cmd').filter((u) => u.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
     assert.equal(changes.length, 2, 'one update per change, not per check');
     await s.client.call({ type: 'KILL', kill: { task_id: { value: 'checked-cmd' } } });

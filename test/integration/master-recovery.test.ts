@@ -41,10 +41,25 @@ function sleeper(id: string, offer: Offer): TaskInfo {
   };
 }
 
-const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_GONE', 'TASK_DROPPED', 'TASK_ERROR', 'TASK_UNKNOWN']);
+const TERMINAL = new Set([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_LOST',
+  'TASK_GONE',
+  'TASK_DROPPED',
+  'TASK_ERROR',
+  'TASK_UNKNOWN',
+]);
 
 test('kill -9 of the master during a burst of launches loses no task and no status update', async () => {
-  const s = new ResilientScheduler(masterPort, { user: os.userInfo().username, name: 'burst', failover_timeout: 3600, checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
+  const s = new ResilientScheduler(masterPort, {
+    user: os.userInfo().username,
+    name: 'burst',
+    failover_timeout: 3600,
+    checkpoint: true,
+    capabilities: [{ type: 'PARTITION_AWARE' }],
+  });
   try {
     await s.connect();
     const frameworkId = s.frameworkId!;
@@ -58,7 +73,14 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
       const batch: TaskInfo[] = [];
       for (let i = 0; i < 5; i++) batch.push(sleeper(`burst-${launched.length + i}`, offer));
       const accepted = await s.client
-        .call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }], filters: { refuse_seconds: 0 } } })
+        .call({
+          type: 'ACCEPT',
+          accept: {
+            offer_ids: [offer.id],
+            operations: [{ type: 'LAUNCH', launch: { task_infos: batch } }],
+            filters: { refuse_seconds: 0 },
+          },
+        })
         .then(
           () => true,
           () => false,
@@ -83,13 +105,18 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
     const settled = (id: string) => {
       const ups = s.updates.filter((u) => u.task_id.value === id);
       if (ups.some((u) => TERMINAL.has(u.state) && u.reason !== 'REASON_RECONCILIATION')) return true;
-      return !ups.some((u) => u.state === 'TASK_STARTING') && ups.some((u) => ['TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED', 'TASK_LOST'].includes(u.state));
+      return (
+        !ups.some((u) => u.state === 'TASK_STARTING') &&
+        ups.some((u) => ['TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED', 'TASK_LOST'].includes(u.state))
+      );
     };
     // Reconcile until every launched task has a terminal answer.
     await waitFor(
       'every task accounted for',
       async () => {
-        await s.client.call({ type: 'RECONCILE', reconcile: { tasks: launched.map((id) => ({ task_id: { value: id } })) } }).catch(() => undefined);
+        await s.client
+          .call({ type: 'RECONCILE', reconcile: { tasks: launched.map((id) => ({ task_id: { value: id } })) } })
+          .catch(() => undefined);
         await sleep(300);
         return launched.every(settled);
       },
@@ -106,11 +133,20 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
         finished++;
       } else {
         // Never reached the agent (lost with the master): the scheduler is told so.
-        assert.ok(states.some((st) => ['TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED', 'TASK_LOST'].includes(st)), `${id}: ${states.join(',')}`);
+        assert.ok(
+          states.some((st) => ['TASK_GONE', 'TASK_UNKNOWN', 'TASK_DROPPED', 'TASK_LOST'].includes(st)),
+          `${id}: ${states.join(',')}`,
+        );
       }
     }
-    assert.ok(finished >= 25, `most tasks ran (${finished} of ${launched.length}): ${launched.map((id) => `${id}=${s.statesOf(id).join('/')}`).join(' ')}`);
-    const state = await master.json<{ frameworks: { id: string; active: boolean; completed_tasks: unknown[] }[]; slaves: { id: string }[] }>('/master/state');
+    assert.ok(
+      finished >= 25,
+      `most tasks ran (${finished} of ${launched.length}): ${launched.map((id) => `${id}=${s.statesOf(id).join('/')}`).join(' ')}`,
+    );
+    const state = await master.json<{
+      frameworks: { id: string; active: boolean; completed_tasks: unknown[] }[];
+      slaves: { id: string }[];
+    }>('/master/state');
     assert.equal(state.slaves.length, 1, 'the agent re-registered with the new master');
     const fw = state.frameworks.find((f) => f.id === frameworkId);
     assert.ok(fw?.active, 'the framework is back and active');
@@ -121,21 +157,30 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
 });
 
 test('after a master restart /master/state still has the agent, the frameworks and the completed ones', async () => {
-  const before = await master.json<{ slaves: { id: string }[]; completed_frameworks: { id: string; completed_tasks: { id: string }[] }[] }>('/master/state');
+  const before = await master.json<{ slaves: { id: string }[]; completed_frameworks: { id: string; completed_tasks: { id: string }[] }[] }>(
+    '/master/state',
+  );
   assert.ok(before.completed_frameworks.length >= 1);
   await sleep(500); // history is written without waiting: give the group commit its moment
   master.proc.kill('SIGKILL');
   await master.waitExit();
   master = await launchMaster();
-  const recovered = await master.json<{ recovered_slaves: { id: string }[]; completed_frameworks: { id: string; completed_tasks: { id: string }[] }[] }>('/master/state');
+  const recovered = await master.json<{
+    recovered_slaves: { id: string }[];
+    completed_frameworks: { id: string; completed_tasks: { id: string }[] }[];
+  }>('/master/state');
   assert.deepEqual(
     recovered.completed_frameworks.map((f) => [f.id, f.completed_tasks.length]),
     before.completed_frameworks.map((f) => [f.id, f.completed_tasks.length]),
   );
-  await waitFor('the agent re-registered', async () => {
-    const s = await master.json<{ slaves: { id: string }[]; recovered_slaves: unknown[] }>('/master/state');
-    return s.slaves.length === 1 && s.slaves[0]!.id === before.slaves[0]!.id && s.recovered_slaves.length === 0;
-  }, 30_000);
+  await waitFor(
+    'the agent re-registered',
+    async () => {
+      const s = await master.json<{ slaves: { id: string }[]; recovered_slaves: unknown[] }>('/master/state');
+      return s.slaves.length === 1 && s.slaves[0]!.id === before.slaves[0]!.id && s.recovered_slaves.length === 0;
+    },
+    30_000,
+  );
   assert.ok(recovered.recovered_slaves.length <= 1);
 });
 

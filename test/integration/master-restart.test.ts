@@ -73,7 +73,10 @@ function sleeper(id: string, offer: Offer, marker: number): TaskInfo {
 async function launchAll(s: ResilientScheduler, prefix: string, count: number, marker: number): Promise<string[]> {
   const offer = await waitFor(`an offer for ${prefix}`, () => s.offers.at(-1), 20_000);
   const tasks = Array.from({ length: count }, (_, i) => sleeper(`${prefix}-${i}`, offer, marker));
-  await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 3600 } } });
+  await s.client.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: 3600 } },
+  });
   const ids = tasks.map((t) => t.task_id.value);
   await waitFor(`${prefix}'s tasks running`, () => ids.every((id) => s.statesOf(id).includes('TASK_RUNNING')), 30_000);
   return ids;
@@ -135,16 +138,21 @@ for (const [signal, marker] of [
       ] as const) {
         const seen = s.updates.length;
         await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } });
-        await waitFor('reconciliation of every task', () => ids.every((id) => s.updates.slice(seen).some((u) => u.task_id.value === id && u.state === 'TASK_RUNNING')));
+        await waitFor('reconciliation of every task', () =>
+          ids.every((id) => s.updates.slice(seen).some((u) => u.task_id.value === id && u.state === 'TASK_RUNNING')),
+        );
         await s.client.call({ type: 'KILL', kill: { task_id: { value: ids[0]! } } });
         await waitFor(`${ids[0]} killed`, () => s.statesOf(ids[0]!).includes('TASK_KILLED'));
       }
       assert.equal(sleepers(marker), 18);
 
       // The operator tears the orphan down: its tasks stop on the agent.
-      const res = await fetch(`${master.url}/master/teardown`, { method: 'POST', body: new URLSearchParams({ frameworkId: orphan.frameworkId! }) });
+      const res = await fetch(`${master.url}/master/teardown`, {
+        method: 'POST',
+        body: new URLSearchParams({ frameworkId: orphan.frameworkId! }),
+      });
       assert.equal(res.status, 200, await res.text());
-      await waitFor('the orphan\'s tasks to stop', () => sleepers(marker) === 12, 15_000);
+      await waitFor("the orphan's tasks to stop", () => sleepers(marker) === 12, 15_000);
       const after = await master.json<MasterState>('/master/state');
       assert.ok(after.completed_frameworks.some((f) => f.id === orphan.frameworkId));
       assert.ok(!after.frameworks.some((f) => f.id === orphan.frameworkId));

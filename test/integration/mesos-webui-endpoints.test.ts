@@ -65,10 +65,18 @@ test('master: the state, metrics, roles and maintenance polls, and the leader th
 });
 
 test("master: the log pailer reads /master/log through the leader's /files/read", async () => {
-  const size = await jsonp<{ offset: number; data: string }>(`${master.url}/files/read?path=/master/log&offset=-1&length=-1`, JQUERY, '&_=1700000000001');
+  const size = await jsonp<{ offset: number; data: string }>(
+    `${master.url}/files/read?path=/master/log&offset=-1&length=-1`,
+    JQUERY,
+    '&_=1700000000001',
+  );
   assert.ok(size.offset > 0, `the master's log has lines (${size.offset} bytes)`);
   assert.equal(size.data, '');
-  const page = await jsonp<{ offset: number; data: string }>(`${master.url}/files/read?path=/master/log&offset=0&length=4096`, JQUERY, '&_=1700000000002');
+  const page = await jsonp<{ offset: number; data: string }>(
+    `${master.url}/files/read?path=/master/log&offset=0&length=4096`,
+    JQUERY,
+    '&_=1700000000002',
+  );
   assert.equal(page.offset, 0);
   assert.match(page.data, /^[IWE]\d{4} /, 'glog-style lines');
   const download = await fetch(`${master.url}/files/download?path=/master/log`);
@@ -90,7 +98,10 @@ test("agent: /slave(1)/state and /flags by the pid's name, metrics, sandbox brow
   const own = `${bare}/${processId}`;
 
   type Executor = { id: string; directory: string };
-  const state = await jsonp<{ id: string; external_log_file?: string; completed_frameworks: { completed_executors: Executor[] }[] }>(`${own}/state`, ANGULAR);
+  const state = await jsonp<{ id: string; external_log_file?: string; completed_frameworks: { completed_executors: Executor[] }[] }>(
+    `${own}/state`,
+    ANGULAR,
+  );
   assert.equal(state.id, listed.id);
   assert.equal(state.external_log_file, externalLog);
   assert.equal((await jsonp<{ flags: Record<string, string> }>(`${own}/flags`, ANGULAR)).flags.hostname, 'localhost');
@@ -108,5 +119,8 @@ test("agent: /slave(1)/state and /flags by the pid's name, metrics, sandbox brow
     data: 'from-the-sandbox\n',
   });
   // --external_log_file is the agent log the UI tails, as in Mesos.
-  assert.deepEqual(await jsonp(`${bare}/files/read?path=/slave/log&offset=0&length=4096`, JQUERY, '&_=1700000000005'), { offset: 0, data: EXTERNAL_LOG });
+  assert.deepEqual(await jsonp(`${bare}/files/read?path=/slave/log&offset=0&length=4096`, JQUERY, '&_=1700000000005'), {
+    offset: 0,
+    data: EXTERNAL_LOG,
+  });
 });

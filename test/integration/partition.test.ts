@@ -56,8 +56,13 @@ after(async () => {
   }
 });
 
-test('a partitioned agent: TASK_UNREACHABLE for partition-aware schedulers, RUNNING again when healed', { skip: isRoot ? false : 'needs root (ip netns, veth)' }, async () => {
-  master = await startMaster(['--ip=0.0.0.0', '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=2', '--allocation_interval=50ms'], {});
+test('a partitioned agent: TASK_UNREACHABLE for partition-aware schedulers, RUNNING again when healed', {
+  skip: isRoot ? false : 'needs root (ip netns, veth)',
+}, async () => {
+  master = await startMaster(
+    ['--ip=0.0.0.0', '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=2', '--allocation_interval=50ms'],
+    {},
+  );
   const port = await freePort();
   const workDir = tempDir('part-agent');
   agentRuntime = path.join(workDir, 'run');
@@ -93,7 +98,10 @@ test('a partitioned agent: TASK_UNREACHABLE for partition-aware schedulers, RUNN
         { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
       ],
     };
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] },
+    });
     await s.waitState('steady', 'TASK_RUNNING');
     // Every scheduler hears of the lost agent (FAILURE), not only the one with tasks there.
     await other.subscribe({});
@@ -102,16 +110,33 @@ test('a partitioned agent: TASK_UNREACHABLE for partition-aware schedulers, RUNN
     const unreachable = await waitFor('TASK_UNREACHABLE', () => s.updates('steady').find((u) => u.state === 'TASK_UNREACHABLE'), 20_000);
     assert.equal(unreachable.reason, 'REASON_AGENT_REMOVED');
     assert.ok(unreachable.unreachable_time, 'unreachable_time is set');
-    assert.ok(other.events.some((e) => e.type === 'FAILURE'), 'schedulers hear that the agent is gone');
-    const during = await master.json<{ unreachable_slaves: number; frameworks: { id: string; unreachable_tasks: { id: string }[] }[] }>('/master/state');
+    assert.ok(
+      other.events.some((e) => e.type === 'FAILURE'),
+      'schedulers hear that the agent is gone',
+    );
+    const during = await master.json<{ unreachable_slaves: number; frameworks: { id: string; unreachable_tasks: { id: string }[] }[] }>(
+      '/master/state',
+    );
     assert.equal(during.unreachable_slaves, 1);
     assert.ok(during.frameworks.find((f) => f.id === s.client.frameworkId)?.unreachable_tasks.some((t) => t.id === 'steady'));
 
     ip('link', 'set', HOST_IF, 'up');
-    await waitFor('the agent is back', async () => (await master!.json<{ slaves: { active: boolean }[] }>('/master/slaves')).slaves.some((a) => a.active), 30_000);
+    await waitFor(
+      'the agent is back',
+      async () => (await master!.json<{ slaves: { active: boolean }[] }>('/master/slaves')).slaves.some((a) => a.active),
+      30_000,
+    );
     const before = s.updates('steady').length;
     await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'steady' }, agent_id: offer.agent_id }] } });
-    const back = await waitFor('RUNNING after the partition healed', () => s.updates('steady').slice(before).find((u) => u.state === 'TASK_RUNNING'), 10_000);
+    const back = await waitFor(
+      'RUNNING after the partition healed',
+      () =>
+        s
+          .updates('steady')
+          .slice(before)
+          .find((u) => u.state === 'TASK_RUNNING'),
+      10_000,
+    );
     assert.equal(back.reason, 'REASON_RECONCILIATION');
     await s.client.call({ type: 'KILL', kill: { task_id: { value: 'steady' } } });
     await s.waitState('steady', 'TASK_KILLED');

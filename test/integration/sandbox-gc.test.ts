@@ -14,7 +14,12 @@ let agent: Daemon;
 
 before(async () => {
   master = await startMaster(['--allocation_interval=50ms']);
-  agent = await startAgent(master, ['--gc_delay=4secs', '--gc_disk_headroom=0', '--disk_watch_interval=1secs', '--max_completed_executors_per_framework=1']);
+  agent = await startAgent(master, [
+    '--gc_delay=4secs',
+    '--gc_disk_headroom=0',
+    '--disk_watch_interval=1secs',
+    '--max_completed_executors_per_framework=1',
+  ]);
 });
 after(async () => {
   await agent?.stop();
@@ -29,7 +34,10 @@ test('a finished sandbox is kept for --gc_delay (shortened by the disk usage), t
   try {
     await s.subscribe();
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [gcTask('gc-1', offer)] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [gcTask('gc-1', offer)] } }] },
+    });
     const finished = await s.waitState('gc-1', 'TASK_FINISHED');
     type AgentState = { id: string; frameworks: Fw[]; completed_frameworks: Fw[] };
     type Fw = { id: string; completed_executors: { id: string; directory: string }[] };
@@ -44,7 +52,10 @@ test('a finished sandbox is kept for --gc_delay (shortened by the disk usage), t
     const finishedAt = (finished.timestamp ?? 0) * 1000;
     assert.ok(existsSync(path.join(dir, 'stdout')), 'the sandbox is there right after the task');
     const latest = `/slaves/${state.id}/frameworks/${fw.id}/executors/gc-1/runs/latest/stdout`;
-    assert.equal((await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data, 'kept-for-a-while\n');
+    assert.equal(
+      (await agent.json<{ data: string }>(`/files/read?path=${encodeURIComponent(latest)}&offset=0`)).data,
+      'kept-for-a-while\n',
+    );
     await waitFor('the sandbox removed', () => !existsSync(dir), 10_000);
     // As in Mesos, a sandbox is kept gc_delay × (1 − gc_disk_headroom − disk usage).
     const fsStat = statfsSync(agent.workDir);
@@ -55,7 +66,9 @@ test('a finished sandbox is kept for --gc_delay (shortened by the disk usage), t
     assert.equal(existsSync(path.dirname(path.dirname(dir))), false, "the executor's directory went with its only run");
     // Its checkpoints go too (as Mesos removes the run's meta directory): forgotten in runs.log.
     const runsLog = path.join(agent.workDir, 'meta', 'slaves', state.id, 'runs.log');
-    await waitFor('the run forgotten in runs.log', () => readFileSync(runsLog, 'utf8').includes(`\n{"c":"${path.basename(dir)}","t":"GONE"}`));
+    await waitFor('the run forgotten in runs.log', () =>
+      readFileSync(runsLog, 'utf8').includes(`\n{"c":"${path.basename(dir)}","t":"GONE"}`),
+    );
   } finally {
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.close();
@@ -88,7 +101,13 @@ test('--max_completed_executors_per_framework bounds the completed executors an 
   try {
     await s.subscribe();
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [gcTask('kept-a', offer), gcTask('kept-b', offer)] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [gcTask('kept-a', offer), gcTask('kept-b', offer)] } }],
+      },
+    });
     await s.waitState('kept-a', 'TASK_FINISHED');
     await s.waitState('kept-b', 'TASK_FINISHED');
     type Fw = { id: string; executors?: { id: string }[]; completed_executors: { id: string }[] };

@@ -16,7 +16,11 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function post(body: string | Uint8Array, headers: Record<string, string>, method = 'POST'): Promise<{ status: number; text: string; headers: Headers }> {
+async function post(
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+  method = 'POST',
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${master.url}/api/v1/scheduler`, { method, headers, ...(method === 'POST' ? { body } : {}) });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
@@ -32,7 +36,13 @@ for (const format of ['json', 'protobuf'] as const) {
       const offer = await s.nextOffer();
       assert.equal(offer.framework_id.value, id);
       assert.ok(offer.resources.some((r) => r.name === 'ports' && r.ranges?.range[0]?.begin === 31000));
-      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(`t-${format}`, offer, 'echo hi')] } }] } });
+      await s.client.call({
+        type: 'ACCEPT',
+        accept: {
+          offer_ids: [offer.id],
+          operations: [{ type: 'LAUNCH', launch: { task_infos: [task(`t-${format}`, offer, 'echo hi')] } }],
+        },
+      });
       // Without acknowledgements the agent sends nothing after the first update.
       await s.waitState(`t-${format}`, 'TASK_STARTING');
       await new Promise((r) => setTimeout(r, 300));
@@ -43,7 +53,9 @@ for (const format of ['json', 'protobuf'] as const) {
       // The agent told the master that the task ended (LATEST_STATE): its state and resources
       // are there already, while its terminal update still waits behind the unacknowledged ones.
       await waitFor('the master to know the task finished', async () => {
-        const fws = await master.json<{ frameworks: { id: string; tasks: { id: string; state: string }[]; used_resources: { cpus: number } }[] }>('/master/frameworks');
+        const fws = await master.json<{
+          frameworks: { id: string; tasks: { id: string; state: string }[]; used_resources: { cpus: number } }[];
+        }>('/master/frameworks');
         const fw = fws.frameworks.find((f) => f.id === id);
         return fw?.tasks.some((t) => t.id === `t-${format}` && t.state === 'TASK_FINISHED') && fw.used_resources.cpus === 0;
       });
@@ -58,7 +70,9 @@ for (const format of ['json', 'protobuf'] as const) {
       assert.equal(finished.agent_id?.value, offer.agent_id.value);
       await waitFor('the terminal update acknowledged', async () => {
         await s.ackAll(`t-${format}`);
-        const fws = await master.json<{ frameworks: { id: string; tasks: unknown[]; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks');
+        const fws = await master.json<{ frameworks: { id: string; tasks: unknown[]; completed_tasks: { id: string; state: string }[] }[] }>(
+          '/master/frameworks',
+        );
         const fw = fws.frameworks.find((f) => f.id === id);
         return fw?.completed_tasks.some((t) => t.id === `t-${format}` && t.state === 'TASK_FINISHED');
       });
@@ -89,9 +103,12 @@ describe('HTTP errors of /api/v1/scheduler', () => {
     const missing = await post(JSON.stringify({ type: 'ACCEPT', accept: { offer_ids: [{}] } }), { 'Content-Type': 'application/json' });
     assert.equal(missing.status, 400);
     assert.match(missing.text, /Missing required fields/);
-    const wrongType = await post(JSON.stringify({ type: 'DECLINE', framework_id: { value: 'x' }, decline: { offer_ids: [], filters: { refuse_seconds: 'soon' } } }), {
-      'Content-Type': 'application/json',
-    });
+    const wrongType = await post(
+      JSON.stringify({ type: 'DECLINE', framework_id: { value: 'x' }, decline: { offer_ids: [], filters: { refuse_seconds: 'soon' } } }),
+      {
+        'Content-Type': 'application/json',
+      },
+    );
     assert.equal(wrongType.status, 400);
     assert.match(wrongType.text, /refuse_seconds/);
     const garbage = await post(new Uint8Array([0xff, 0xff, 0xff]), { 'Content-Type': 'application/x-protobuf' });
@@ -112,7 +129,10 @@ describe('HTTP errors of /api/v1/scheduler', () => {
       assert.equal(wrong.status, 400);
       const ok = await post(revive, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': s.client.streamId! });
       assert.equal(ok.status, 202);
-      const unknown = await post(JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' } }), { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'x' });
+      const unknown = await post(JSON.stringify({ type: 'REVIVE', framework_id: { value: 'nope' } }), {
+        'Content-Type': 'application/json',
+        'Mesos-Stream-Id': 'x',
+      });
       assert.equal(unknown.status, 400);
       assert.match(unknown.text, /Framework cannot be found/);
     } finally {
@@ -177,7 +197,11 @@ test('DRF: once one framework holds resources, the next offer goes to the other'
     // A launches a 2-cpu task and returns the rest; the rest must go to B (share 0 < A's).
     await a.client.call({
       type: 'ACCEPT',
-      accept: { offer_ids: [offerA.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('drf-long', offerA, 'sleep 30', 2, 256)] } }], filters: { refuse_seconds: 0 } },
+      accept: {
+        offer_ids: [offerA.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [task('drf-long', offerA, 'sleep 30', 2, 256)] } }],
+        filters: { refuse_seconds: 0 },
+      },
     });
     const offerB = await b.nextOffer();
     const cpus = offerB.resources.find((r) => r.name === 'cpus')?.scalar?.value;
@@ -209,7 +233,10 @@ test('invalid tasks get TASK_ERROR; invalid offers get TASK_DROPPED', async () =
     const bad = await s.waitState('bad/id', 'TASK_ERROR');
     assert.match(bad.message ?? '', /'\/' is disallowed/);
     // The offer is used up: launching on it again is an invalid offer.
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('late', offer, 'true')] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('late', offer, 'true')] } }] },
+    });
     const late = await s.waitState('late', 'TASK_DROPPED');
     assert.equal(late.reason, 'REASON_INVALID_OFFERS');
   } finally {
@@ -222,15 +249,26 @@ test('RECONCILE: implicit returns running tasks, explicit answers unknown tasks'
   try {
     await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
     const offer = await s.nextOffer();
-    await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('rec-1', offer, 'sleep 30')] } }] } });
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('rec-1', offer, 'sleep 30')] } }] },
+    });
     await s.waitState('rec-1', 'TASK_RUNNING');
     const before = s.updates('rec-1').length;
     await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } });
-    const implicit = await waitFor('reconciliation update', () => s.updates('rec-1').slice(before).find((u) => u.reason === 'REASON_RECONCILIATION'));
+    const implicit = await waitFor('reconciliation update', () =>
+      s
+        .updates('rec-1')
+        .slice(before)
+        .find((u) => u.reason === 'REASON_RECONCILIATION'),
+    );
     assert.equal(implicit.state, 'TASK_RUNNING');
     assert.equal(implicit.source, 'SOURCE_MASTER');
     assert.equal(implicit.uuid, undefined, 'reconciliation updates need no acknowledgement');
-    await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'never-launched' } }, { task_id: { value: 'gone' }, agent_id: offer.agent_id }] } });
+    await s.client.call({
+      type: 'RECONCILE',
+      reconcile: { tasks: [{ task_id: { value: 'never-launched' } }, { task_id: { value: 'gone' }, agent_id: offer.agent_id }] },
+    });
     assert.equal((await s.waitState('never-launched', 'TASK_UNKNOWN')).reason, 'REASON_RECONCILIATION');
     await s.waitState('gone', 'TASK_GONE');
     await s.client.call({ type: 'KILL', kill: { task_id: { value: 'rec-1' }, agent_id: offer.agent_id } });
@@ -244,7 +282,10 @@ test('a disconnected framework with failover_timeout can re-subscribe with its i
   const s1 = new TestScheduler(master.port, 'json');
   const id = await s1.subscribe({ failover_timeout: 60 });
   const offer = await s1.nextOffer();
-  await s1.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('survivor', offer, 'sleep 30')] } }] } });
+  await s1.client.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('survivor', offer, 'sleep 30')] } }] },
+  });
   await s1.waitState('survivor', 'TASK_RUNNING');
   s1.close();
   await waitFor('framework disconnected', async () => {
@@ -259,8 +300,12 @@ test('a disconnected framework with failover_timeout can re-subscribe with its i
     await s2.waitState('survivor', 'TASK_RUNNING');
     await s2.client.call({ type: 'TEARDOWN' });
     await waitFor('framework completed', async () => {
-      const fws = await master.json<{ completed_frameworks: { id: string; completed_tasks: { id: string; state: string }[] }[] }>('/master/frameworks');
-      return fws.completed_frameworks.find((f) => f.id === id)?.completed_tasks.some((t) => t.id === 'survivor' && t.state === 'TASK_KILLED');
+      const fws = await master.json<{ completed_frameworks: { id: string; completed_tasks: { id: string; state: string }[] }[] }>(
+        '/master/frameworks',
+      );
+      return fws.completed_frameworks
+        .find((f) => f.id === id)
+        ?.completed_tasks.some((t) => t.id === 'survivor' && t.state === 'TASK_KILLED');
     });
   } finally {
     s2.close();
@@ -275,10 +320,18 @@ test('calls pipelined on one connection (as libmesos sends them) are all answere
   try {
     // Fifty calls in one turn, so one write; a bad one in the middle gets its 400 in its place.
     const calls = Array.from({ length: 50 }, (_, i) =>
-      caller.call(i === 25 ? { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'no-such-agent' }, task_id: { value: 'x' }, uuid: 'not-base64!' } } : { type: i % 2 ? 'SUPPRESS' : 'REVIVE' }),
+      caller.call(
+        i === 25
+          ? { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'no-such-agent' }, task_id: { value: 'x' }, uuid: 'not-base64!' } }
+          : { type: i % 2 ? 'SUPPRESS' : 'REVIVE' },
+      ),
     );
     const results = await Promise.allSettled(calls);
-    assert.equal(results.filter((r) => r.status === "fulfilled").length, 49, results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok")).join(" | "));
+    assert.equal(
+      results.filter((r) => r.status === 'fulfilled').length,
+      49,
+      results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join(' | '),
+    );
     const rejected = results[25] as PromiseRejectedResult;
     assert.equal(rejected.status, 'rejected');
     assert.match(String(rejected.reason), /HTTP 400/);
@@ -293,7 +346,10 @@ test('calls pipelined on one connection (as libmesos sends them) are all answere
 
 test('--rate_limits: a principal with qps is processed that often and refused past its capacity; a listed principal without qps is not throttled', async () => {
   const { PipelinedCaller } = await import('../bench/pipelined-calls.ts');
-  const limited = await startMaster(['--registry=in_memory', '--rate_limits={"limits":[{"principal":"batch","qps":20,"capacity":3},{"principal":"prod"}]}']);
+  const limited = await startMaster([
+    '--registry=in_memory',
+    '--rate_limits={"limits":[{"principal":"batch","qps":20,"capacity":3},{"principal":"prod"}]}',
+  ]);
   const batch = new TestScheduler(limited.port, 'json', false);
   const prod = new TestScheduler(limited.port, 'json', false);
   const callers: Array<{ close(): void }> = [];
@@ -307,7 +363,9 @@ test('--rate_limits: a principal with qps is processed that often and refused pa
     };
     const fire = async (c: InstanceType<typeof PipelinedCaller>) => {
       const t0 = performance.now();
-      const results = await Promise.allSettled(Array.from({ length: 8 }, () => c.call({ type: 'REVIVE' }).then(() => performance.now() - t0)));
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => c.call({ type: 'REVIVE' }).then(() => performance.now() - t0)),
+      );
       return {
         answeredAt: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
         refused: results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : [])),

@@ -60,7 +60,10 @@ describe('a SUBSCRIBE Mesos refuses is a 200 stream with one ERROR event, then t
       });
       const call = subscribeCall({ id: { value: id } });
       const type = format === 'json' ? JSON_TYPE : PROTOBUF;
-      const res = await post(cluster.master.port, format === 'json' ? JSON.stringify(call) : encode('mesos.v1.scheduler.Call', call), { 'Content-Type': type, Accept: type });
+      const res = await post(cluster.master.port, format === 'json' ? JSON.stringify(call) : encode('mesos.v1.scheduler.Call', call), {
+        'Content-Type': type,
+        Accept: type,
+      });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), type);
       assert.match(res.headers.get('mesos-stream-id') ?? '', /^[0-9a-f-]{36}$/);
@@ -69,7 +72,7 @@ describe('a SUBSCRIBE Mesos refuses is a 200 stream with one ERROR event, then t
     });
   }
 
-  test('an invalid role, suppressed roles that are not the framework\'s, another principal for a known framework', async () => {
+  test("an invalid role, suppressed roles that are not the framework's, another principal for a known framework", async () => {
     const refusal = async (call: Record<string, unknown>) => {
       const res = await post(cluster.master.port, JSON.stringify(call), { 'Content-Type': JSON_TYPE });
       assert.equal(res.status, 200);
@@ -104,13 +107,20 @@ describe("status codes and texts of Mesos's scheduler endpoint", () => {
   test('a call missing its payload is a 400 before its framework is looked up; REQUEST too', async () => {
     const unknown = { value: 'no-such-framework' };
     for (const [type, payload] of Object.entries(MESOS_CALL_PAYLOADS)) {
-      assert.equal(await text({ type, framework_id: unknown }), `400 Failed to validate scheduler::Call: Expecting '${payload}' to be present`);
+      assert.equal(
+        await text({ type, framework_id: unknown }),
+        `400 Failed to validate scheduler::Call: Expecting '${payload}' to be present`,
+      );
     }
     assert.equal(await text({ type: 'REVIVE' }), "400 Failed to validate scheduler::Call: Expecting 'framework_id' to be present");
     assert.equal(await text({ framework_id: unknown }), "400 Failed to validate scheduler::Call: Expecting 'type' to be present");
     assert.equal(await text({ type: 'REVIVE', framework_id: unknown }), '400 Framework cannot be found');
     assert.equal(
-      await text({ type: 'ACKNOWLEDGE', framework_id: unknown, acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: Buffer.alloc(16).toString('base64') } }),
+      await text({
+        type: 'ACKNOWLEDGE',
+        framework_id: unknown,
+        acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: Buffer.alloc(16).toString('base64') },
+      }),
       '400 Failed to validate scheduler::Call: Not a valid UUID',
     );
     assert.equal(
@@ -124,8 +134,14 @@ describe("status codes and texts of Mesos's scheduler endpoint", () => {
     try {
       const id = await s.subscribe();
       const headers = { ...json, 'Mesos-Stream-Id': s.client.streamId! };
-      assert.equal(await text({ type: 'REQUEST', framework_id: { value: id } }, headers), "400 Failed to validate scheduler::Call: Expecting 'request' to be present");
-      assert.equal(await text({ type: 'REQUEST', framework_id: { value: id }, request: { requests: [{ agent_id: { value: 'a' } }] } }, headers), '202 ');
+      assert.equal(
+        await text({ type: 'REQUEST', framework_id: { value: id } }, headers),
+        "400 Failed to validate scheduler::Call: Expecting 'request' to be present",
+      );
+      assert.equal(
+        await text({ type: 'REQUEST', framework_id: { value: id }, request: { requests: [{ agent_id: { value: 'a' } }] } }, headers),
+        '202 ',
+      );
     } finally {
       s.close();
     }
@@ -136,7 +152,10 @@ describe("status codes and texts of Mesos's scheduler endpoint", () => {
     assert.equal(`${get.status} ${get.body.toString()}`, "405 405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
     assert.equal(get.headers.get('allow'), 'POST');
     const refuseAll = { ...json, Accept: 'text/html' };
-    assert.equal(await text(subscribeCall({}), refuseAll), "406 Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'");
+    assert.equal(
+      await text(subscribeCall({}), refuseAll),
+      "406 Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'",
+    );
     const s = new TestScheduler(cluster.master.port, 'json');
     try {
       const id = await s.subscribe();
@@ -159,7 +178,14 @@ describe("status codes and texts of Mesos's scheduler endpoint", () => {
       const agentId = (await s.nextOffer()).agent_id;
       const headers = { ...json, 'Mesos-Stream-Id': s.client.streamId! };
       const ack = (body: Record<string, unknown>) =>
-        text({ type: 'ACKNOWLEDGE_OPERATION_STATUS', framework_id: { value: id }, acknowledge_operation_status: { operation_id: { value: 'op-1' }, ...body } }, headers);
+        text(
+          {
+            type: 'ACKNOWLEDGE_OPERATION_STATUS',
+            framework_id: { value: id },
+            acknowledge_operation_status: { operation_id: { value: 'op-1' }, ...body },
+          },
+          headers,
+        );
       assert.equal(await ack({ agent_id: agentId, uuid: newStatusUuid() }), '202 ');
       assert.equal(await ack({ agent_id: agentId, uuid: 'AAAA' }), '400 Failed to validate scheduler::Call: Not a valid UUID');
       assert.equal(await ack({ uuid: newStatusUuid() }), "400 Failed to validate scheduler::Call: Expecting 'agent_id' to be present");
@@ -179,7 +205,11 @@ describe('RECONCILE_OPERATIONS', () => {
         await s.client.call({
           type: 'RECONCILE_OPERATIONS',
           reconcile_operations: {
-            operations: [{ operation_id: { value: 'a' }, agent_id: agentId }, { operation_id: { value: 'b' }, agent_id: { value: 'nope' } }, { operation_id: { value: 'c' } }],
+            operations: [
+              { operation_id: { value: 'a' }, agent_id: agentId },
+              { operation_id: { value: 'b' }, agent_id: { value: 'nope' } },
+              { operation_id: { value: 'c' } },
+            ],
           },
         });
         const statuses = await waitFor('three operation updates', () => {
@@ -188,8 +218,17 @@ describe('RECONCILE_OPERATIONS', () => {
         });
         assert.deepEqual(statuses, [
           { operation_id: { value: 'a' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Operation is unknown', agent_id: agentId },
-          { operation_id: { value: 'b' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Both operation and agent are unknown', agent_id: { value: 'nope' } },
-          { operation_id: { value: 'c' }, state: 'OPERATION_UNKNOWN', message: "Reconciliation: Operation is unknown and no 'agent_id' was provided" },
+          {
+            operation_id: { value: 'b' },
+            state: 'OPERATION_UNKNOWN',
+            message: 'Reconciliation: Both operation and agent are unknown',
+            agent_id: { value: 'nope' },
+          },
+          {
+            operation_id: { value: 'c' },
+            state: 'OPERATION_UNKNOWN',
+            message: "Reconciliation: Operation is unknown and no 'agent_id' was provided",
+          },
         ]);
       } finally {
         s.close();
@@ -201,7 +240,14 @@ describe('RECONCILE_OPERATIONS', () => {
     const port = await freePort();
     const workDir = tempDir('master-conformance');
     const launch = async () => {
-      const args = ['master', '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${workDir}`, '--agent_ping_timeout=1secs', '--max_agent_ping_timeouts=2'];
+      const args = [
+        'master',
+        '--ip=127.0.0.1',
+        `--port=${port}`,
+        `--work_dir=${workDir}`,
+        '--agent_ping_timeout=1secs',
+        '--max_agent_ping_timeouts=2',
+      ];
       const d = new Daemon('master', spawnMesos(args), port, workDir);
       await waitFor('master up', async () => {
         if (d.exited) throw new Error(`master exited: ${d.output}`);
@@ -217,7 +263,11 @@ describe('RECONCILE_OPERATIONS', () => {
       const frozenId = ids.slaves.find((a) => a.port === frozen.port)!.id;
       const awayId = ids.slaves.find((a) => a.port === away.port)!.id;
       frozen.proc.kill('SIGSTOP');
-      await waitFor('the frozen agent marked unreachable', async () => (await master.json<Record<string, number>>('/metrics/snapshot'))['master/slaves_unreachable'] === 1, 20_000);
+      await waitFor(
+        'the frozen agent marked unreachable',
+        async () => (await master.json<Record<string, number>>('/metrics/snapshot'))['master/slaves_unreachable'] === 1,
+        20_000,
+      );
       await sleep(200); // the registry write
       master.proc.kill('SIGKILL');
       await master.waitExit();
@@ -232,21 +282,47 @@ describe('RECONCILE_OPERATIONS', () => {
         await s.subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
         await s.client.call({
           type: 'RECONCILE_OPERATIONS',
-          reconcile_operations: { operations: [{ operation_id: { value: 'x' }, agent_id: { value: frozenId } }, { operation_id: { value: 'y' }, agent_id: { value: awayId } }] },
+          reconcile_operations: {
+            operations: [
+              { operation_id: { value: 'x' }, agent_id: { value: frozenId } },
+              { operation_id: { value: 'y' }, agent_id: { value: awayId } },
+            ],
+          },
         });
         const statuses = await waitFor('two operation updates', () => {
           const got = s.events.filter((e) => e.type === 'UPDATE_OPERATION_STATUS');
           return got.length === 2 && got.map((e) => (e.update_operation_status as { status: OperationStatus }).status);
         });
         assert.deepEqual(statuses, [
-          { operation_id: { value: 'x' }, state: 'OPERATION_UNREACHABLE', message: 'Reconciliation: Agent is unreachable', agent_id: { value: frozenId } },
-          { operation_id: { value: 'y' }, state: 'OPERATION_RECOVERING', message: 'Reconciliation: Agent is recovered but has not re-registered', agent_id: { value: awayId } },
+          {
+            operation_id: { value: 'x' },
+            state: 'OPERATION_UNREACHABLE',
+            message: 'Reconciliation: Agent is unreachable',
+            agent_id: { value: frozenId },
+          },
+          {
+            operation_id: { value: 'y' },
+            state: 'OPERATION_RECOVERING',
+            message: 'Reconciliation: Agent is recovered but has not re-registered',
+            agent_id: { value: awayId },
+          },
         ]);
         // Tasks: the master stays silent about one that may be on the agent it waits for.
-        await s.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'on-away' }, agent_id: { value: awayId } }, { task_id: { value: 'on-frozen' }, agent_id: { value: frozenId } }] } });
+        await s.client.call({
+          type: 'RECONCILE',
+          reconcile: {
+            tasks: [
+              { task_id: { value: 'on-away' }, agent_id: { value: awayId } },
+              { task_id: { value: 'on-frozen' }, agent_id: { value: frozenId } },
+            ],
+          },
+        });
         const unreachable = await s.waitState('on-frozen', 'TASK_UNREACHABLE');
         assert.equal(unreachable.message, 'Reconciliation: Task is unreachable');
-        assert.ok((unreachable.unreachable_time as { nanoseconds: number } | undefined)?.nanoseconds, 'with the time the agent became unreachable');
+        assert.ok(
+          (unreachable.unreachable_time as { nanoseconds: number } | undefined)?.nanoseconds,
+          'with the time the agent became unreachable',
+        );
         await sleep(300);
         assert.deepEqual(s.updates('on-away'), []);
       } finally {
@@ -275,11 +351,25 @@ describe('offers to a framework without MULTI_ROLE', () => {
         { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: '*' },
         { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, role: '*' },
       ];
-      const task: TaskInfo = { name: 'old-style', task_id: { value: 'old-style' }, agent_id: offer.agent_id, command: { value: 'true' }, resources };
-      await s.client.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+      const task: TaskInfo = {
+        name: 'old-style',
+        task_id: { value: 'old-style' },
+        agent_id: offer.agent_id,
+        command: { value: 'true' },
+        resources,
+      };
+      await s.client.call({
+        type: 'ACCEPT',
+        accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] },
+      });
       const finished: TaskStatus = await s.waitState('old-style', 'TASK_FINISHED');
       assert.equal(finished.source, 'SOURCE_EXECUTOR');
-      const state = await cluster.master.json<{ frameworks: { tasks: { id: string; resources: { cpus: number } }[]; completed_tasks: { id: string; resources: { cpus: number } }[] }[] }>('/master/frameworks');
+      const state = await cluster.master.json<{
+        frameworks: {
+          tasks: { id: string; resources: { cpus: number } }[];
+          completed_tasks: { id: string; resources: { cpus: number } }[];
+        }[];
+      }>('/master/frameworks');
       const known = state.frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks]).find((t) => t.id === 'old-style');
       assert.equal(known?.resources.cpus, 0.5);
     } finally {

@@ -69,7 +69,12 @@ test('a failing command ends TASK_FAILED with its exit status and mesos execute 
 test('--kill_after kills a running task: TASK_KILLED, exit 1, the process group is gone', async () => {
   const marker = path.join(tempDir('kill'), 'child-alive');
   // The task starts a background child that would write the marker after 3 s if it survived.
-  const res = await exec('--name=killme', `--command=(sleep 3; touch ${marker}) & sleep 60`, '--kill_after=1secs', '--content_type=protobuf');
+  const res = await exec(
+    '--name=killme',
+    `--command=(sleep 3; touch ${marker}) & sleep 60`,
+    '--kill_after=1secs',
+    '--content_type=protobuf',
+  );
   assert.equal(res.code, 1, res.stdout + res.stderr);
   assert.match(res.stdout, /TASK_RUNNING[\s\S]*TASK_KILLING[\s\S]*TASK_KILLED/);
   assert.match(res.stdout, /message: 'Command terminated with signal Terminated'/);
@@ -90,14 +95,23 @@ test('--no-shell runs the executable with its arguments; --env sets the environm
 
 test('--executor_environment_variables replaces the environment tasks inherit from the agent', async () => {
   const m = await startMaster();
-  const a = await startAgent(m, ['--resources=cpus:1;mem:256', '--executor_environment_variables={"PATH":"/usr/bin:/bin","ONLY_THIS":"yes"}'], {
-    env: { AGENT_SIDE_VARIABLE: 'leaks without the flag' },
-  });
+  const a = await startAgent(
+    m,
+    ['--resources=cpus:1;mem:256', '--executor_environment_variables={"PATH":"/usr/bin:/bin","ONLY_THIS":"yes"}'],
+    {
+      env: { AGENT_SIDE_VARIABLE: 'leaks without the flag' },
+    },
+  );
   try {
-    const res = await runMesos(['execute', `--master=127.0.0.1:${m.port}`, '--name=envflag', '--no-shell', '--command=/usr/bin/env'], 60_000);
+    const res = await runMesos(
+      ['execute', `--master=127.0.0.1:${m.port}`, '--name=envflag', '--no-shell', '--command=/usr/bin/env'],
+      60_000,
+    );
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const state = await a.json<AgentState>('/state');
-    const ex = [...state.frameworks, ...state.completed_frameworks].flatMap((f) => [...f.executors, ...f.completed_executors]).find((e) => e.id === 'envflag')!;
+    const ex = [...state.frameworks, ...state.completed_frameworks]
+      .flatMap((f) => [...f.executors, ...f.completed_executors])
+      .find((e) => e.id === 'envflag')!;
     const env = await a.json<{ data: string }>(`/files/read?path=${encodeURIComponent(path.join(ex.directory, 'stdout'))}&offset=0`);
     assert.match(env.data, /^ONLY_THIS=yes$/m);
     assert.match(env.data, /^PATH=\/usr\/bin:\/bin$/m);
@@ -124,21 +138,30 @@ test('a task group of three: when one task fails the others are killed (default 
         name: 'g-fail',
         task_id: { value: 'g-fail' },
         agent_id: { value: '' },
-        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+        resources: [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+          { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
+        ],
         command: { value: 'sleep 0.5; exit 2' },
       },
       {
         name: 'g-long',
         task_id: { value: 'g-long' },
         agent_id: { value: '' },
-        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+        resources: [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+          { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
+        ],
         command: { value: 'echo started; sleep 60' },
       },
       {
         name: 'g-long2',
         task_id: { value: 'g-long2' },
         agent_id: { value: '' },
-        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+        resources: [
+          { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+          { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
+        ],
         command: { value: 'sleep 60' },
       },
     ],
@@ -162,7 +185,10 @@ test('a task group where every task succeeds exits 0', async () => {
       name: `ok-${n}`,
       task_id: { value: `ok-${n}` },
       agent_id: { value: '' },
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+      resources: [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
+      ],
       command: { value: `echo ${n}` },
     })),
   };
@@ -173,7 +199,10 @@ test('a task group where every task succeeds exits 0', async () => {
 
 test('a task asking for more than any offer has waits and says why', async () => {
   const started = Date.now();
-  const res = await runMesos(['execute', `--master=127.0.0.1:${master.port}`, '--name=huge', '--command=true', '--resources=cpus:64;mem:128'], 11_500);
+  const res = await runMesos(
+    ['execute', `--master=127.0.0.1:${master.port}`, '--name=huge', '--command=true', '--resources=cpus:64;mem:128'],
+    11_500,
+  );
   assert.equal(res.signal, 'SIGKILL', 'it keeps waiting for a fitting offer');
   assert.ok(Date.now() - started >= 10_000);
   assert.match(res.stderr, /Waiting for an offer with cpus:64; mem:128; largest offer so far: .*cpus:4/);

@@ -63,14 +63,16 @@ export async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T
       break;
     } catch {
       const holder = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => '0'));
-      const alive = holder > 0 && (() => {
-        try {
-          process.kill(holder, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
+      const alive =
+        holder > 0 &&
+        (() => {
+          try {
+            process.kill(holder, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
       if (!alive) await rm(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`waited 30 min for ${lock}`);
       else await new Promise((r) => setTimeout(r, 2000));
@@ -129,9 +131,7 @@ export async function packagingBuild(): Promise<PackagingBuild> {
       runId,
       srpm: path.join(result.repoDir, 'SRPMS', path.basename(result.srpm)),
       sets: Object.fromEntries(
-        await Promise.all(
-          TARGETS.map(async (t) => [t.id, await rpmsIn(path.join(result.repoDir, t.releasever, 'x86_64'))] as const),
-        ),
+        await Promise.all(TARGETS.map(async (t) => [t.id, await rpmsIn(path.join(result.repoDir, t.releasever, 'x86_64'))] as const)),
       ) as RpmSets,
       repoDir: result.repoDir,
       distSeconds: result.seconds.total,

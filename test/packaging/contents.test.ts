@@ -198,8 +198,9 @@ for (const target of TARGETS) {
       ]);
       const entries = lines(stdout);
       assert.deepEqual(entries.slice(0, 2), ['META-INF/', 'META-INF/MANIFEST.MF']);
-      const sources = (await readdir(path.join(ROOT, 'clients', 'java', 'src', 'main', 'java'), { recursive: true }))
-        .filter((f) => f.endsWith('.java'));
+      const sources = (await readdir(path.join(ROOT, 'clients', 'java', 'src', 'main', 'java'), { recursive: true })).filter((f) =>
+        f.endsWith('.java'),
+      );
       assert.ok(sources.length > 0);
       for (const source of sources) assert.ok(entries.includes(source.replace(/\.java$/, '.class')), source);
     });

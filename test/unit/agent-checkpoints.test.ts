@@ -94,17 +94,17 @@ describe('runs.log', () => {
     const i = lines.findIndex((l) => l.includes('"t":"TASK"') && l.includes('"broken"'));
     lines[i] = lines[i]!.slice(0, 40);
     // A launch torn by a crash: its run record made it, its task record did not.
-    writeFileSync(file, `${lines.join('\n')}\n{"c":"c2","t":"RUN","fw":"fw-1","run":${JSON.stringify(run(workDir, 'c2'))}}\n{"c":"c2","t":"TASK","ta`);
+    writeFileSync(
+      file,
+      `${lines.join('\n')}\n{"c":"c2","t":"RUN","fw":"fw-1","run":${JSON.stringify(run(workDir, 'c2'))}}\n{"c":"c2","t":"TASK","ta`,
+    );
 
     const { state } = await readCheckpoints(new CheckpointPaths(workDir, AGENT));
     const [r1, r2] = state.frameworks[0]!.runs;
-    assert.deepEqual(
-      r1!.tasks.map((t) => [t.id, t.info !== undefined]).sort(),
-      [
-        ['broken', false],
-        ['fine', true],
-      ],
-    );
+    assert.deepEqual(r1!.tasks.map((t) => [t.id, t.info !== undefined]).sort(), [
+      ['broken', false],
+      ['fine', true],
+    ]);
     assert.deepEqual(r2!.tasks, [], 'the torn launch has no task');
     assert.equal(state.problems.filter((p) => /torn or unparsable record skipped/.test(p)).length, 1);
     assert.ok(state.problems.some((p) => /torn last record skipped/.test(p)));
@@ -134,12 +134,18 @@ describe('runs.log', () => {
     writeFileSync(path.join(p.framework('fw-1'), 'framework.info'), JSON.stringify(FW));
     writeFileSync(path.join(runDir, 'run.info'), JSON.stringify(old));
     writeFileSync(path.join(runDir, 'tasks', 't-old', 'task.info'), JSON.stringify(task('t-old')));
-    writeFileSync(path.join(runDir, 'tasks', 't-old', 'task.updates'), `\n${JSON.stringify({ type: 'UPDATE', status: status('t-old', 'TASK_RUNNING', 'o1') })}`);
+    writeFileSync(
+      path.join(runDir, 'tasks', 't-old', 'task.updates'),
+      `\n${JSON.stringify({ type: 'UPDATE', status: status('t-old', 'TASK_RUNNING', 'o1') })}`,
+    );
 
     // The upgraded agent recovers it, and the task's end is written to runs.log.
     const cp = new Checkpoints(workDir, AGENT);
     const before = await cp.read();
-    assert.deepEqual(before.frameworks[0]!.runs[0]!.tasks[0]!.pending.map((u) => u.uuid), ['o1']);
+    assert.deepEqual(
+      before.frameworks[0]!.runs[0]!.tasks[0]!.pending.map((u) => u.uuid),
+      ['o1'],
+    );
     await cp.ack('old', 't-old', 'o1');
     await cp.update('old', status('t-old', 'TASK_FINISHED', 'o2'));
     await cp.completed('old');
@@ -199,7 +205,11 @@ describe('runs.log', () => {
       [`c${n - 1}`],
     );
     assert.ok(kept.every((r) => r.completed && r.tasks[0]!.updates.length === 2));
-    assert.deepEqual(kept.at(-1)!.tasks[0]!.pending.map((u) => u.uuid), [`c${n - 1}-u2`], 'an unacknowledged update survives compaction');
+    assert.deepEqual(
+      kept.at(-1)!.tasks[0]!.pending.map((u) => u.uuid),
+      [`c${n - 1}-u2`],
+      'an unacknowledged update survives compaction',
+    );
   });
 
   test('of the completed runs, the last ones of each framework are read back, as many as the agent keeps', async () => {
@@ -230,7 +240,9 @@ describe('runs.log', () => {
     await cp.forget(run(workDir, 'c1').directory);
     // fw-2: its runs are beyond the bound of completed runs, not forgotten: it stays.
     for (const c of ['d1', 'd2']) {
-      await cp.launch('fw-2', { ...run(workDir, c), executor: { executor_id: { value: c }, framework_id: { value: 'fw-2' } } }, [task(`t-${c}`)]);
+      await cp.launch('fw-2', { ...run(workDir, c), executor: { executor_id: { value: c }, framework_id: { value: 'fw-2' } } }, [
+        task(`t-${c}`),
+      ]);
       await cp.completed(c);
     }
     await cp.close();
@@ -247,7 +259,15 @@ describe('runs.log', () => {
 
   test('the compaction filter matches container ids exactly, escapes included, and drops lines that are not records', () => {
     const line = (c: string, t: string): string => `{"c":${JSON.stringify(c)},"t":"${t}"}`;
-    const lines = [line('a"b', 'RUN'), line('a', 'RUN'), line('a"b', 'GONE'), line('ab', 'RUN'), line('ab', 'UPDATE'), '{"c":"a","t', 'garbage'];
+    const lines = [
+      line('a"b', 'RUN'),
+      line('a', 'RUN'),
+      line('a"b', 'GONE'),
+      line('ab', 'RUN'),
+      line('ab', 'UPDATE'),
+      '{"c":"a","t',
+      'garbage',
+    ];
     const filter = liveRunsFilter();
     for (const l of lines) filter.scan(l);
     assert.deepEqual(

@@ -12,7 +12,14 @@ import { CONTAINERS_QUERY_ERROR, containersFilter, containersJson, statisticsJso
 import { COMMAND_EXECUTOR_RESOURCES, containerLimits } from '../../daemons/agent/monitor/limits.ts';
 import { type MonitoredExecutor, ResourceMonitor, SAMPLE_MAX_AGE_MS, monitoredExecutors } from '../../daemons/agent/monitor/monitor.ts';
 import { scanProcesses } from '../../daemons/agent/monitor/proc-scan.ts';
-import { type ProcStat, containerProcesses, indexProcesses, parseAuxv, parseProcStat, sumUsage } from '../../daemons/agent/monitor/proc-stat.ts';
+import {
+  type ProcStat,
+  containerProcesses,
+  indexProcesses,
+  parseAuxv,
+  parseProcStat,
+  sumUsage,
+} from '../../daemons/agent/monitor/proc-stat.ts';
 import type { AgentExecutor, AgentFramework, AgentTask } from '../../daemons/agent/records.ts';
 
 const dirs: string[] = [];
@@ -21,30 +28,98 @@ after(() => {
 });
 
 /** A /proc/<pid>/stat line as Linux 6.1 writes it (52 fields), with the fields the monitor reads set. */
-function statLine(o: { pid: number; comm?: string; state?: string; ppid: number; session: number; utime?: number; stime?: number; cutime?: number; cstime?: number; threads?: number; rss?: number }): string {
+function statLine(o: {
+  pid: number;
+  comm?: string;
+  state?: string;
+  ppid: number;
+  session: number;
+  utime?: number;
+  stime?: number;
+  cutime?: number;
+  cstime?: number;
+  threads?: number;
+  rss?: number;
+}): string {
   const f = (n: number | undefined) => String(n ?? 0);
   // Fields 3.. in order: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
   // utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss rsslim ...
-  const rest = [o.state ?? 'S', f(o.ppid), f(o.session), f(o.session), '0', '-1', '4194304', '120', '0', '0', '0', f(o.utime), f(o.stime), f(o.cutime), f(o.cstime), '20', '0', f(o.threads ?? 1), '0', '43562', '3133440', f(o.rss), '18446744073709551615'];
+  const rest = [
+    o.state ?? 'S',
+    f(o.ppid),
+    f(o.session),
+    f(o.session),
+    '0',
+    '-1',
+    '4194304',
+    '120',
+    '0',
+    '0',
+    '0',
+    f(o.utime),
+    f(o.stime),
+    f(o.cutime),
+    f(o.cstime),
+    '20',
+    '0',
+    f(o.threads ?? 1),
+    '0',
+    '43562',
+    '3133440',
+    f(o.rss),
+    '18446744073709551615',
+  ];
   while (rest.length < 50) rest.push('0');
   return `${o.pid} (${o.comm ?? 'sh'}) ${rest.join(' ')}\n`;
 }
 
 describe('/proc parsing (pure)', () => {
   test('a stat line: fields counted from the last parenthesis, also with spaces and parentheses in the name', () => {
-    const text = '4711 (my (odd) name) R 4700 4700 4700 0 -1 4194560 1500 0 0 0 250 31 12 3 20 0 3 0 99120 123456789 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n';
-    assert.deepEqual(parseProcStat(text), { pid: 4711, state: 'R', ppid: 4700, session: 4700, utime: 250, stime: 31, cutime: 12, cstime: 3, threads: 3, rssPages: 2048 });
+    const text =
+      '4711 (my (odd) name) R 4700 4700 4700 0 -1 4194560 1500 0 0 0 250 31 12 3 20 0 3 0 99120 123456789 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n';
+    assert.deepEqual(parseProcStat(text), {
+      pid: 4711,
+      state: 'R',
+      ppid: 4700,
+      session: 4700,
+      utime: 250,
+      stime: 31,
+      cutime: 12,
+      cstime: 3,
+      threads: 3,
+      rssPages: 2048,
+    });
     // A real line of this machine's cat(1), shape and all.
-    const cat = '15778 (cat) R 15776 15776 9144 0 -1 4194304 103 0 0 0 0 0 0 0 20 0 1 0 43562 3133440 417 18446744073709551615 94329214853120 94329214873001 140733669643792 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 94329214889008 94329214890624 94329916911616 140733669649122 140733669649142 140733669649142 140733669650411 0';
-    assert.deepEqual(parseProcStat(cat), { pid: 15778, state: 'R', ppid: 15776, session: 9144, utime: 0, stime: 0, cutime: 0, cstime: 0, threads: 1, rssPages: 417 });
+    const cat =
+      '15778 (cat) R 15776 15776 9144 0 -1 4194304 103 0 0 0 0 0 0 0 20 0 1 0 43562 3133440 417 18446744073709551615 94329214853120 94329214873001 140733669643792 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 94329214889008 94329214890624 94329916911616 140733669649122 140733669649142 140733669649142 140733669650411 0';
+    assert.deepEqual(parseProcStat(cat), {
+      pid: 15778,
+      state: 'R',
+      ppid: 15776,
+      session: 9144,
+      utime: 0,
+      stime: 0,
+      cutime: 0,
+      cstime: 0,
+      threads: 1,
+      rssPages: 417,
+    });
   });
 
   test('what is not a stat line is refused', () => {
     assert.equal(parseProcStat(''), undefined);
     assert.equal(parseProcStat('hello world'), undefined);
     assert.equal(parseProcStat('12 (sh) S 1 2 3'), undefined, 'cut short');
-    assert.deepEqual(parseProcStat(statLine({ pid: 5, ppid: 1, session: 5 }).replace(' 43562 ', ' x ')), parseProcStat(statLine({ pid: 5, ppid: 1, session: 5 })), 'fields not read may be anything');
-    assert.equal(parseProcStat(statLine({ pid: 5, ppid: 1, session: 5 }).replace(/^5 \(sh\) S 1/, '5 (sh) S one')), undefined, 'a field read is not a number');
+    assert.deepEqual(
+      parseProcStat(statLine({ pid: 5, ppid: 1, session: 5 }).replace(' 43562 ', ' x ')),
+      parseProcStat(statLine({ pid: 5, ppid: 1, session: 5 })),
+      'fields not read may be anything',
+    );
+    assert.equal(
+      parseProcStat(statLine({ pid: 5, ppid: 1, session: 5 }).replace(/^5 \(sh\) S 1/, '5 (sh) S one')),
+      undefined,
+      'a field read is not a number',
+    );
   });
 
   test('auxv: AT_PAGESZ and AT_CLKTCK from native word pairs; defaults when missing', () => {
@@ -57,8 +132,29 @@ describe('/proc parsing (pure)', () => {
       return buf;
     };
     // AT_SYSINFO_EHDR, AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_PHDR, AT_NULL, then junk after the end.
-    assert.deepEqual(parseAuxv(words([[33, 0x7ffd1000], [16, 0x178bfbff], [6, 16384], [17, 250], [3, 0x400040], [0, 0], [6, 1]])), { pageSize: 16384, ticksPerSecond: 250 });
-    assert.deepEqual(parseAuxv(words([[16, 1], [0, 0]])), { pageSize: 4096, ticksPerSecond: 100 });
+    assert.deepEqual(
+      parseAuxv(
+        words([
+          [33, 0x7ffd1000],
+          [16, 0x178bfbff],
+          [6, 16384],
+          [17, 250],
+          [3, 0x400040],
+          [0, 0],
+          [6, 1],
+        ]),
+      ),
+      { pageSize: 16384, ticksPerSecond: 250 },
+    );
+    assert.deepEqual(
+      parseAuxv(
+        words([
+          [16, 1],
+          [0, 0],
+        ]),
+      ),
+      { pageSize: 4096, ticksPerSecond: 100 },
+    );
     assert.deepEqual(parseAuxv(Buffer.alloc(0)), { pageSize: 4096, ticksPerSecond: 100 });
     const small = Buffer.alloc(24);
     small.writeUInt32LE(6, 0);
@@ -68,13 +164,39 @@ describe('/proc parsing (pure)', () => {
 });
 
 describe('process trees (pure)', () => {
-  const p = (pid: number, ppid: number, session: number, extra: Partial<ProcStat> = {}): ProcStat => ({ pid, state: 'S', ppid, session, utime: 0, stime: 0, cutime: 0, cstime: 0, threads: 1, rssPages: 0, ...extra });
+  const p = (pid: number, ppid: number, session: number, extra: Partial<ProcStat> = {}): ProcStat => ({
+    pid,
+    state: 'S',
+    ppid,
+    session,
+    utime: 0,
+    stime: 0,
+    cutime: 0,
+    cstime: 0,
+    threads: 1,
+    rssPages: 0,
+    ...extra,
+  });
   // 1 init; 100 supervisor; 200 a task (session leader) with children 201 -> 202; 210 a daemon
   // of the task re-parented to init but still in its session; 300 another task; 400 a Docker
   // container's first process (not a session leader) with child 401; 500 unrelated, session 1.
-  const procs = [p(1, 0, 1), p(100, 1, 100), p(200, 100, 200), p(201, 200, 200), p(202, 201, 200), p(210, 1, 200), p(300, 100, 300), p(400, 399, 1), p(401, 400, 1), p(500, 1, 1)];
+  const procs = [
+    p(1, 0, 1),
+    p(100, 1, 100),
+    p(200, 100, 200),
+    p(201, 200, 200),
+    p(202, 201, 200),
+    p(210, 1, 200),
+    p(300, 100, 300),
+    p(400, 399, 1),
+    p(401, 400, 1),
+    p(500, 1, 1),
+  ];
   const index = indexProcesses(procs);
-  const pids = (roots: number[]) => containerProcesses(index, roots).map((x) => x.pid).sort((a, b) => a - b);
+  const pids = (roots: number[]) =>
+    containerProcesses(index, roots)
+      .map((x) => x.pid)
+      .sort((a, b) => a - b);
 
   test("a task's processes: its tree and what stayed in its session", () => {
     assert.deepEqual(pids([200]), [200, 201, 202, 210]);
@@ -91,7 +213,13 @@ describe('process trees (pure)', () => {
   });
 
   test('usage: CPU ticks (with reaped children) to seconds, rss pages to bytes, threads summed', () => {
-    const usage = sumUsage([p(1, 0, 1, { utime: 250, stime: 30, cutime: 50, cstime: 10, threads: 4, rssPages: 1000 }), p(2, 1, 1, { utime: 100, stime: 0, threads: 2, rssPages: 24 })], { pageSize: 4096, ticksPerSecond: 100 });
+    const usage = sumUsage(
+      [
+        p(1, 0, 1, { utime: 250, stime: 30, cutime: 50, cstime: 10, threads: 4, rssPages: 1000 }),
+        p(2, 1, 1, { utime: 100, stime: 0, threads: 2, rssPages: 24 }),
+      ],
+      { pageSize: 4096, ticksPerSecond: 100 },
+    );
     assert.deepEqual(usage, { processes: 2, threads: 6, cpus_user_time_secs: 4, cpus_system_time_secs: 0.4, mem_rss_bytes: 1024 * 4096 });
   });
 });
@@ -145,15 +273,26 @@ describe("Mesos's limits (pure)", () => {
   const MB = 1024 * 1024;
 
   test('a command task under the Mesos containerizer: its resources plus the command executor allowance, no cpus_limit', () => {
-    assert.deepEqual(containerLimits({ executorResources: COMMAND_EXECUTOR_RESOURCES, tasks: [{ resources: r(0.5, 128) }], containerizer: 'mesos', host }), {
-      mem_limit_bytes: 160 * MB,
-      mem_soft_limit_bytes: 160 * MB,
-      cpus_soft_limit: 0.6,
-    });
+    assert.deepEqual(
+      containerLimits({ executorResources: COMMAND_EXECUTOR_RESOURCES, tasks: [{ resources: r(0.5, 128) }], containerizer: 'mesos', host }),
+      {
+        mem_limit_bytes: 160 * MB,
+        mem_soft_limit_bytes: 160 * MB,
+        cpus_soft_limit: 0.6,
+      },
+    );
   });
 
   test('the same task under Docker: no allowance, no soft mem limit without a mem limit', () => {
-    assert.deepEqual(containerLimits({ executorResources: COMMAND_EXECUTOR_RESOURCES, tasks: [{ resources: r(0.5, 128) }], containerizer: 'docker', host }), { mem_limit_bytes: 128 * MB, cpus_soft_limit: 0.5 });
+    assert.deepEqual(
+      containerLimits({
+        executorResources: COMMAND_EXECUTOR_RESOURCES,
+        tasks: [{ resources: r(0.5, 128) }],
+        containerizer: 'docker',
+        host,
+      }),
+      { mem_limit_bytes: 128 * MB, cpus_soft_limit: 0.5 },
+    );
   });
 
   test('TaskInfo.limits: hard limits with the executor request added; infinite is the whole host', () => {
@@ -185,7 +324,10 @@ describe("Mesos's limits (pure)", () => {
   });
 
   test('no cpus or mem anywhere: no limits at all', () => {
-    assert.deepEqual(containerLimits({ executorResources: [], tasks: [{ resources: r(undefined, undefined) }], containerizer: 'mesos', host }), {});
+    assert.deepEqual(
+      containerLimits({ executorResources: [], tasks: [{ resources: r(undefined, undefined) }], containerizer: 'mesos', host }),
+      {},
+    );
   });
 });
 
@@ -193,7 +335,16 @@ describe("Mesos's limits (pure)", () => {
 
 function agentTask(id: string, state: TaskState, containerId: string, info: Partial<TaskInfo> = {}): AgentTask {
   return {
-    info: { name: id, task_id: { value: id }, agent_id: { value: 'a' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }], ...info },
+    info: {
+      name: id,
+      task_id: { value: id },
+      agent_id: { value: 'a' },
+      resources: [
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } },
+        { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
+      ],
+      ...info,
+    },
     frameworkId: 'fw',
     executorId: id,
     containerId,
@@ -206,21 +357,46 @@ function agentTask(id: string, state: TaskState, containerId: string, info: Part
 }
 
 function executor(id: string, kind: AgentExecutor['kind'], tasks: AgentTask[], info: Partial<AgentExecutor['info']> = {}): AgentExecutor {
-  return { id, frameworkId: 'fw', kind, info: { executor_id: { value: id }, ...info }, containerId: `c-${id}`, directory: '/sb', tasks: new Map(tasks.map((t) => [t.info.task_id.value, t])), completedTasks: [], killGroupOnFailure: kind === 'DEFAULT' };
+  return {
+    id,
+    frameworkId: 'fw',
+    kind,
+    info: { executor_id: { value: id }, ...info },
+    containerId: `c-${id}`,
+    directory: '/sb',
+    tasks: new Map(tasks.map((t) => [t.info.task_id.value, t])),
+    completedTasks: [],
+    killGroupOnFailure: kind === 'DEFAULT',
+  };
 }
 
 function framework(executors: AgentExecutor[]): AgentFramework {
-  return { id: 'fw', info: { user: 'u', name: 'f', id: { value: 'fw' } }, executors: new Map(executors.map((e) => [e.id, e])), taskExecutors: new Map(), completedExecutors: [], shuttingDown: false };
+  return {
+    id: 'fw',
+    info: { user: 'u', name: 'f', id: { value: 'fw' } },
+    executors: new Map(executors.map((e) => [e.id, e])),
+    taskExecutors: new Map(),
+    completedExecutors: [],
+    shuttingDown: false,
+  };
 }
 
 describe('resource monitor', () => {
   const fw = framework([
     executor('cmd', 'COMMAND', [agentTask('cmd', 'TASK_RUNNING', 'c-cmd')], { name: 'Command Executor (Task: cmd)', source: 'cmd' }),
-    executor('dock', 'COMMAND', [agentTask('dock', 'TASK_RUNNING', 'c-dock', { container: { type: 'DOCKER', docker: { image: 'busybox' } } })]),
-    executor('group', 'DEFAULT', [agentTask('g1', 'TASK_RUNNING', 'c-group.g1'), agentTask('g2', 'TASK_FINISHED', 'c-group.g2')], { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] }),
+    executor('dock', 'COMMAND', [
+      agentTask('dock', 'TASK_RUNNING', 'c-dock', { container: { type: 'DOCKER', docker: { image: 'busybox' } } }),
+    ]),
+    executor('group', 'DEFAULT', [agentTask('g1', 'TASK_RUNNING', 'c-group.g1'), agentTask('g2', 'TASK_FINISHED', 'c-group.g2')], {
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }],
+    }),
     executor('starting', 'COMMAND', [agentTask('starting', 'TASK_STARTING', 'c-starting')]),
     executor('done', 'COMMAND', [agentTask('done', 'TASK_FINISHED', 'c-done')]),
-    executor('custom', 'CUSTOM', [agentTask('ct', 'TASK_RUNNING', 'c-custom')], { name: 'my executor', source: 'src', resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }] }),
+    executor('custom', 'CUSTOM', [agentTask('ct', 'TASK_RUNNING', 'c-custom')], {
+      name: 'my executor',
+      source: 'src',
+      resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+    }),
   ]);
 
   test('which containers make each executor run, under which containerizer, with which resources', () => {
@@ -245,7 +421,11 @@ describe('resource monitor', () => {
     assert.deepEqual(ex.get('done')?.tasks, []);
     const custom = ex.get('custom')!;
     assert.deepEqual([custom.name, custom.source, custom.containerizer, custom.containers], ['my executor', 'src', 'mesos', ['c-custom']]);
-    assert.deepEqual(custom.executorResources, [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }], "a custom executor's own resources, no allowance");
+    assert.deepEqual(
+      custom.executorResources,
+      [{ name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+      "a custom executor's own resources, no allowance",
+    );
   });
 
   function harness() {
@@ -302,7 +482,17 @@ describe('resource monitor', () => {
       mem_soft_limit_bytes: 96 * 1024 * 1024,
       cpus_soft_limit: 1.1,
     });
-    assert.deepEqual(Object.keys(usage.get('cmd')!.statistics!), ['timestamp', 'cpus_user_time_secs', 'cpus_system_time_secs', 'mem_rss_bytes', 'mem_limit_bytes', 'processes', 'threads', 'mem_soft_limit_bytes', 'cpus_soft_limit']);
+    assert.deepEqual(Object.keys(usage.get('cmd')!.statistics!), [
+      'timestamp',
+      'cpus_user_time_secs',
+      'cpus_system_time_secs',
+      'mem_rss_bytes',
+      'mem_limit_bytes',
+      'processes',
+      'threads',
+      'mem_soft_limit_bytes',
+      'cpus_soft_limit',
+    ]);
     assert.deepEqual(usage.get('cmd')?.status, { container_id: { value: 'c-cmd' }, executor_pid: 10 });
     assert.equal(usage.get('dock')?.statistics?.mem_rss_bytes, 1000 * 4096);
     assert.equal(usage.get('dock')?.statistics?.mem_limit_bytes, 64 * 1024 * 1024);
@@ -310,10 +500,15 @@ describe('resource monitor', () => {
     assert.equal(usage.get('group')?.statistics?.processes, 1);
     assert.deepEqual(usage.get('group')?.status, { container_id: { value: 'c-group' } });
     // Starting: no process yet, but its limits (Mesos's posix isolators answer an empty usage).
-    assert.deepEqual(usage.get('starting')?.statistics, { timestamp: 1000, mem_limit_bytes: 96 * 1024 * 1024, mem_soft_limit_bytes: 96 * 1024 * 1024, cpus_soft_limit: 1.1 });
+    assert.deepEqual(usage.get('starting')?.statistics, {
+      timestamp: 1000,
+      mem_limit_bytes: 96 * 1024 * 1024,
+      mem_soft_limit_bytes: 96 * 1024 * 1024,
+      cpus_soft_limit: 1.1,
+    });
     assert.deepEqual(usage.get('custom')?.status, { container_id: { value: 'c-custom' }, executor_pid: 50 });
     assert.equal(usage.get('custom')?.statistics?.threads, 9);
-    assert.equal(usage.get('custom')?.statistics?.mem_limit_bytes, 96 * 1024 * 1024, 'its 32 MB and its task\'s 64');
+    assert.equal(usage.get('custom')?.statistics?.mem_limit_bytes, 96 * 1024 * 1024, "its 32 MB and its task's 64");
     // Done: its container is gone, no statistics and no status.
     assert.deepEqual(usage.get('done'), { executor: usage.get('done')!.executor });
   });
@@ -351,7 +546,10 @@ describe('resource monitor', () => {
   test('a selection asks only for its containers', async () => {
     const { monitor, calls } = harness();
     const usage = await monitor.usage((ex) => ex.executorId === 'dock');
-    assert.deepEqual(usage.map((u) => u.executor.executorId), ['dock']);
+    assert.deepEqual(
+      usage.map((u) => u.executor.executorId),
+      ['dock'],
+    );
     assert.deepEqual(calls.pids, [['docker', ['c-dock']]]);
   });
 });
@@ -379,7 +577,9 @@ describe('endpoints (pure)', () => {
     const pick = (q: Parameters<typeof containersFilter>[0]) => {
       const f = containersFilter(q);
       assert.equal(typeof f, 'function');
-      return [ex({}), ex({ containerId: 'c2', executorId: 'e2' }), ex({ frameworkId: 'fw2', containerId: 'c3' })].filter(f as (e: MonitoredExecutor) => boolean).map((e) => e.containerId);
+      return [ex({}), ex({ containerId: 'c2', executorId: 'e2' }), ex({ frameworkId: 'fw2', containerId: 'c3' })]
+        .filter(f as (e: MonitoredExecutor) => boolean)
+        .map((e) => e.containerId);
     };
     assert.deepEqual(pick({}), ['c', 'c2', 'c3']);
     assert.deepEqual(pick({ container_id: 'c2' }), ['c2']);
@@ -392,13 +592,31 @@ describe('endpoints (pure)', () => {
       { executor: ex({}), statistics: { timestamp: 1, cpus_soft_limit: 0.5 }, status: { container_id: { value: 'c' }, executor_pid: 7 } },
       { executor: ex({ executorId: 'gone', containerId: 'c9' }) },
     ];
-    assert.deepEqual(statisticsJson(usage), [{ executor_id: 'e', executor_name: 'n', framework_id: 'fw', source: 's', statistics: { timestamp: 1, cpus_soft_limit: 0.5 } }]);
+    assert.deepEqual(statisticsJson(usage), [
+      { executor_id: 'e', executor_name: 'n', framework_id: 'fw', source: 's', statistics: { timestamp: 1, cpus_soft_limit: 0.5 } },
+    ]);
     const containers = containersJson(usage);
     assert.deepEqual(containers, [
-      { container_id: 'c', executor_id: 'e', executor_name: 'n', framework_id: 'fw', source: 's', statistics: { timestamp: 1, cpus_soft_limit: 0.5 }, status: { container_id: { value: 'c' }, executor_pid: 7 } },
+      {
+        container_id: 'c',
+        executor_id: 'e',
+        executor_name: 'n',
+        framework_id: 'fw',
+        source: 's',
+        statistics: { timestamp: 1, cpus_soft_limit: 0.5 },
+        status: { container_id: { value: 'c' }, executor_pid: 7 },
+      },
       { container_id: 'c9', executor_id: 'gone', executor_name: 'n', framework_id: 'fw', source: 's' },
     ]);
-    assert.deepEqual(Object.keys(containers[0]!), ['container_id', 'executor_id', 'executor_name', 'framework_id', 'source', 'statistics', 'status']);
+    assert.deepEqual(Object.keys(containers[0]!), [
+      'container_id',
+      'executor_id',
+      'executor_name',
+      'framework_id',
+      'source',
+      'statistics',
+      'status',
+    ]);
   });
 });
 
@@ -419,7 +637,10 @@ test('eachLimited: every item once, never more than the limit in flight, workers
       inFlight--;
     },
   );
-  assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i));
+  assert.deepEqual(
+    seen.sort((a, b) => a - b),
+    Array.from({ length: 25 }, (_, i) => i),
+  );
   assert.equal(most, 3);
   assert.deepEqual([...workers].sort(), [0, 1, 2]);
   await eachLimited([], 3, async () => assert.fail('no items, no steps'));

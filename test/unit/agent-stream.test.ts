@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE, type AgentToMaster, type MasterToAgent, type RegisterMessage } from '../../daemons/common/agent-protocol.ts';
+import {
+  AGENT_ENDPOINT,
+  AGENT_STREAM_CONTENT_TYPE,
+  type AgentToMaster,
+  type MasterToAgent,
+  type RegisterMessage,
+} from '../../daemons/common/agent-protocol.ts';
 import { type RecordStream, openRecordStream } from '../../daemons/common/http-client.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import { parseResources } from '../../daemons/common/resources.ts';
@@ -16,7 +22,16 @@ import { waitFor } from '../helpers/cluster.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 
 function registration(ip: string): RegisterMessage['register'] {
-  return { hostname: 'agent.test', port: 5051, pid: `slave(1)@${ip}:5051`, version: '1.11.0', resources: parseResources('cpus:2;mem:1024'), attributes: [], tasks: [], frameworks: [] };
+  return {
+    hostname: 'agent.test',
+    port: 5051,
+    pid: `slave(1)@${ip}:5051`,
+    version: '1.11.0',
+    resources: parseResources('cpus:2;mem:1024'),
+    attributes: [],
+    tasks: [],
+    frameworks: [],
+  };
 }
 
 let master: Master;
@@ -72,7 +87,10 @@ async function registered(o: Opened): Promise<string> {
   return (reg as Extract<MasterToAgent, { type: 'REGISTERED' }>).registered.agent_id;
 }
 
-const update = (taskId: string): AgentToMaster => ({ type: 'STATUS_UPDATE', status_update: { framework_id: 'fw-unknown', status: { task_id: { value: taskId }, state: 'TASK_RUNNING' } } });
+const update = (taskId: string): AgentToMaster => ({
+  type: 'STATUS_UPDATE',
+  status_update: { framework_id: 'fw-unknown', status: { task_id: { value: taskId }, state: 'TASK_RUNNING' } },
+});
 
 describe('agent registration stream', () => {
   it('registers with its first record and applies the next ones in order', async () => {
@@ -83,7 +101,12 @@ describe('agent registration stream', () => {
     agent.missedPongs = 3;
     for (let i = 0; i < 3; i++) assert.equal(o.send(update(`t${i}`)), true);
     assert.equal(o.send({ type: 'PONG', pong: { seq: agent.lastPingSeq } }), true);
-    await waitFor('the messages to be applied', () => master.counters.validStatusUpdates === before + 3 && agent.missedPongs === 0, 5000, 10);
+    await waitFor(
+      'the messages to be applied',
+      () => master.counters.validStatusUpdates === before + 3 && agent.missedPongs === 0,
+      5000,
+      10,
+    );
   });
 
   it('drops what is not sent on the stream and goes on', async () => {
@@ -111,7 +134,7 @@ describe('agent registration stream', () => {
     first.send(update('late'));
     await waitFor('the old stream to end', () => first.ended, 5000, 10);
     assert.equal(master.counters.validStatusUpdates, before, 'the message of the old stream is not applied');
-    assert.equal(master.agents.get(agentId)!.link !== undefined, true, 'the new stream is the agent\'s');
+    assert.equal(master.agents.get(agentId)!.link !== undefined, true, "the new stream is the agent's");
 
     second.stream.close();
     await waitFor('the agent to be disconnected', () => master.agents.get(agentId)!.link === undefined, 5000, 10);

@@ -78,7 +78,11 @@ describe('DRF between frameworks', () => {
     alloc.addFramework('f', { roles: ['*'] });
     alloc.allocate();
     assert.equal(alloc.frameworkShare('f'), 1);
-    alloc.recoverResources('f', 'big', parseResources('cpus:10;mem:1000').map((r) => ({ ...r, allocation_info: { role: '*' } })));
+    alloc.recoverResources(
+      'f',
+      'big',
+      parseResources('cpus:10;mem:1000').map((r) => ({ ...r, allocation_info: { role: '*' } })),
+    );
     // holds cpus 8/18 = 0.444, mem 100/1100 = 0.09: the cpu share dominates.
     assert.equal(alloc.frameworkShare('f'), 8 / 18);
   });
@@ -128,10 +132,16 @@ describe('agents with something available', () => {
     alloc.deactivateAgent('a6');
     alloc.updateAgentTotal('a6', parseResources('cpus:8;mem:8192'));
     alloc.updateAgentTotal('a7', parseResources('cpus:8;mem:8192'));
-    const got = alloc.allocate().map((a) => a.agentId).sort();
+    const got = alloc
+      .allocate()
+      .map((a) => a.agentId)
+      .sort();
     assert.deepEqual(got, ['a5', 'a7']);
     alloc.activateAgent('a6');
-    assert.deepEqual(alloc.allocate().map((a) => a.agentId), ['a6']);
+    assert.deepEqual(
+      alloc.allocate().map((a) => a.agentId),
+      ['a6'],
+    );
     alloc.removeFramework('f');
     alloc.addFramework('g', { roles: ['*'] });
     assert.equal(alloc.allocate().length, 20, 'everything the removed framework held is visited again');
@@ -175,7 +185,13 @@ describe('roles and weights', () => {
   });
 
   test('invalid weights are ignored', () => {
-    const { alloc } = setup(0, AGENT, { weights: new Map([['a', 0], ['b', -2], ['c', Number.NaN]]) });
+    const { alloc } = setup(0, AGENT, {
+      weights: new Map([
+        ['a', 0],
+        ['b', -2],
+        ['c', Number.NaN],
+      ]),
+    });
     assert.deepEqual(alloc.roleSummary(), []);
   });
 
@@ -423,7 +439,11 @@ describe('agents and frameworks coming and going', () => {
       ['f2', 'f2'],
     );
     alloc.activateFramework('f1');
-    alloc.recoverResources('f2', 'a0', parseResources(AGENT).map((r) => ({ ...r, allocation_info: { role: '*' } })));
+    alloc.recoverResources(
+      'f2',
+      'a0',
+      parseResources(AGENT).map((r) => ({ ...r, allocation_info: { role: '*' } })),
+    );
     assert.deepEqual(
       alloc.allocate().map((a) => [a.frameworkId, a.agentId]),
       [['f1', 'a0']],

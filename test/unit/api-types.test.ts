@@ -48,12 +48,18 @@ test('the scheduler Call schema accepts Mesos JSON bodies and rejects wrong ones
   assert.equal(validate({ ...accept, accept: { ...accept.accept, filters: { refuse_seconds: 'soon' } } }), false);
   assert.equal(validate({ type: 'NOT_A_CALL' }), false, 'enums are their names');
   assert.equal(validate({ type: 'REVIVE', framework_id: {} }), false, 'FrameworkID.value is required');
-  assert.equal(validate({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'AAECAwQFBgcICQoLDA0ODw==' } }), true);
+  assert.equal(
+    validate({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'AAECAwQFBgcICQoLDA0ODw==' } }),
+    true,
+  );
 });
 
 test('the scheduler Event schema accepts an UPDATE event', () => {
   const validate = new Ajv({ strict: false }).compile(schemaOf('mesos.v1.scheduler.Event'));
-  const update = { type: 'UPDATE', update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: 1.5 } } };
+  const update = {
+    type: 'UPDATE',
+    update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', timestamp: 1.5 } },
+  };
   assert.equal(validate(update), true, JSON.stringify(validate.errors));
   assert.equal(validate({ type: 'UPDATE', update: { status: { task_id: { value: 't' }, state: 'RUNNING' } } }), false);
 });
@@ -71,5 +77,9 @@ void call; void reason; void wrong;
 `,
   );
   const tsc = path.resolve('node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--allowImportingTsExtensions', '--module', 'nodenext', '--moduleResolution', 'nodenext', use], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [tsc, '--noEmit', '--strict', '--allowImportingTsExtensions', '--module', 'nodenext', '--moduleResolution', 'nodenext', use],
+    { stdio: 'pipe' },
+  );
 });

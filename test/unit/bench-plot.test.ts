@@ -16,14 +16,30 @@ describe('bench plot', () => {
       xLabel: 'agents',
       yLabel: 'ms',
       series: [
-        { name: 'p99', points: [[1000, 10], [10_000, 40]] },
-        { name: 'target', points: [[0, 50], [10_000, 50]], dashed: true },
+        {
+          name: 'p99',
+          points: [
+            [1000, 10],
+            [10_000, 40],
+          ],
+        },
+        {
+          name: 'target',
+          points: [
+            [0, 50],
+            [10_000, 50],
+          ],
+          dashed: true,
+        },
       ],
     });
     assert.equal((svg.match(/<polyline /g) ?? []).length, 2);
     assert.match(svg, /latency &lt;vs&gt; agents/);
     assert.match(svg, /stroke-dasharray/);
-    const points = /<polyline [^>]*points="([^"]+)"/.exec(svg)![1]!.split(' ').map((p) => p.split(',').map(Number));
+    const points = /<polyline [^>]*points="([^"]+)"/
+      .exec(svg)![1]!
+      .split(' ')
+      .map((p) => p.split(',').map(Number));
     assert.equal(points.length, 2);
     assert.ok(points[1]![0]! > points[0]![0]!, 'x grows to the right');
     assert.ok(points[1]![1]! < points[0]![1]!, 'a larger y is drawn higher');

@@ -46,20 +46,30 @@ describe('validateSchedulerCall', () => {
   });
 
   test('status uuids are 16 bytes of an RFC 4122 UUID (id::UUID::fromBytes)', () => {
-    const ack = (uuid: string) => validate({ type: 'ACKNOWLEDGE', framework_id: fid, acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid } });
+    const ack = (uuid: string) =>
+      validate({ type: 'ACKNOWLEDGE', framework_id: fid, acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid } });
     assert.equal(ack(newStatusUuid()), undefined);
     assert.equal(ack('bm90LWEtdXVpZA=='), 'Not a valid UUID', 'too short');
     assert.equal(ack(Buffer.alloc(16).toString('base64')), 'Not a valid UUID', 'no version');
     assert.equal(ack(Buffer.alloc(16, 0x10).toString('base64')), undefined, 'version 1');
     const opAck = (body: Record<string, unknown>) =>
-      validate({ type: 'ACKNOWLEDGE_OPERATION_STATUS', framework_id: fid, acknowledge_operation_status: { operation_id: { value: 'op' }, ...body } });
+      validate({
+        type: 'ACKNOWLEDGE_OPERATION_STATUS',
+        framework_id: fid,
+        acknowledge_operation_status: { operation_id: { value: 'op' }, ...body },
+      });
     assert.equal(opAck({ uuid: 'AAAA' }), 'Not a valid UUID');
     assert.equal(opAck({ uuid: newStatusUuid() }), "Expecting 'agent_id' to be present");
     assert.equal(opAck({ uuid: newStatusUuid(), agent_id: { value: 'a' } }), undefined);
   });
 
   test("UPDATE_FRAMEWORK's FrameworkInfo carries the call's framework id", () => {
-    const update = (id?: { value: string }) => validate({ type: 'UPDATE_FRAMEWORK', framework_id: fid, update_framework: { framework_info: { user: 'u', name: 'n', ...(id ? { id } : {}) } } });
+    const update = (id?: { value: string }) =>
+      validate({
+        type: 'UPDATE_FRAMEWORK',
+        framework_id: fid,
+        update_framework: { framework_info: { user: 'u', name: 'n', ...(id ? { id } : {}) } },
+      });
     assert.equal(update(fid), undefined);
     assert.equal(update(), "'framework_id' differs from 'update_framework.framework_info.id'");
     assert.equal(update({ value: 'other' }), "'framework_id' differs from 'update_framework.framework_info.id'");
@@ -69,7 +79,8 @@ describe('validateSchedulerCall', () => {
 describe('FrameworkInfo rules', () => {
   const base: FrameworkInfo = { user: 'u', name: 'n' };
   const multiRole = { capabilities: [{ type: 'MULTI_ROLE' as const }] };
-  const check = (info: Partial<FrameworkInfo>, removed: string[] = []) => frameworkInfoError({ ...base, ...info }, (id) => removed.includes(id));
+  const check = (info: Partial<FrameworkInfo>, removed: string[] = []) =>
+    frameworkInfoError({ ...base, ...info }, (id) => removed.includes(id));
 
   test('roles: the field that goes with MULTI_ROLE, no duplicates, valid names', () => {
     assert.equal(check({}), undefined);
@@ -78,7 +89,10 @@ describe('FrameworkInfo rules', () => {
     assert.equal(check({ ...multiRole, role: '*' }), "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable");
     assert.equal(check({ roles: ['a'] }), "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable");
     assert.equal(check({ ...multiRole, roles: ['b', 'a', 'b', 'a'] }), "'FrameworkInfo.roles' contains duplicate items: { a, b }");
-    assert.equal(check({ ...multiRole, roles: ['ok', '-x'] }), "'FrameworkInfo.roles' contains invalid role: Role component '-x' is invalid because it starts with a dash");
+    assert.equal(
+      check({ ...multiRole, roles: ['ok', '-x'] }),
+      "'FrameworkInfo.roles' contains invalid role: Role component '-x' is invalid because it starts with a dash",
+    );
     const roleErrors: Array<[string, string]> = [
       ['/a', "Role '/a' cannot start with a slash"],
       ['a/', "Role 'a/' cannot end with a slash"],
@@ -96,7 +110,9 @@ describe('FrameworkInfo rules', () => {
     assert.equal(check({ id: { value: 'x'.repeat(256) } }), 'ID must not be greater than 255 characters');
     assert.equal(check({ id: { value: '..' } }), "'..' is disallowed");
     assert.equal(check({ id: { value: 'a/b' } }), "'a/b' contains invalid characters");
-    const filters = (quantities: Record<string, { value: number }>) => ({ offer_filters: { r: { min_allocatable_resources: { quantities: [{ quantities }] } } } });
+    const filters = (quantities: Record<string, { value: number }>) => ({
+      offer_filters: { r: { min_allocatable_resources: { quantities: [{ quantities }] } } },
+    });
     assert.equal(check(filters({ cpus: { value: 1 } })), undefined);
     assert.equal(check(filters({})), 'Resource quantities must contain at least one quantity');
     assert.equal(check(filters({ cpus: { value: -1 } })), "Invalid resource quantity for 'cpus': Negative values not supported");
@@ -110,9 +126,12 @@ describe('FrameworkInfo rules', () => {
     assert.equal(check({ id: { value: 'here' } }, ['gone']), undefined);
   });
 
-  test('suppressed roles and offer constraints name only the framework\'s roles', () => {
+  test("suppressed roles and offer constraints name only the framework's roles", () => {
     assert.equal(allocatorOptionsError({ ...base, role: 'web' }, ['web'], undefined), undefined);
-    assert.equal(allocatorOptionsError({ ...base }, ['z', 'web'], undefined), 'Suppressed roles { web, z } are not contained in the set of roles');
+    assert.equal(
+      allocatorOptionsError({ ...base }, ['z', 'web'], undefined),
+      'Suppressed roles { web, z } are not contained in the set of roles',
+    );
     assert.equal(
       allocatorOptionsError({ ...base }, [], { role_constraints: { web: {} } }),
       "Offer constraints specify `role_constraints` for a role 'web'not contained in the set of roles",

@@ -101,7 +101,10 @@ describe('forEachLineOfFd', () => {
         got.push(line);
       });
       assert.equal(got.length, lines.length);
-      assert.ok(got.every((l, i) => l === lines[i]), 'every line intact');
+      assert.ok(
+        got.every((l, i) => l === lines[i]),
+        'every line intact',
+      );
       // Only the first `length` bytes: what was appended after the log was measured is not read.
       const partial: string[] = [];
       await forEachLineOfFd(fd, Buffer.byteLength(`${lines[0]}\n${lines[1]}`), (line) => partial.push(line));
@@ -139,7 +142,10 @@ describe('AppendLog', () => {
     const b = log.append([{ b: 1 }], true).then(() => resolved.push(checkpointSyncCount()));
     const start = checkpointSyncCount();
     await Promise.all([a, b]);
-    assert.ok(resolved.every((n) => n > start), 'no append resolved before a sync started after it');
+    assert.ok(
+      resolved.every((n) => n > start),
+      'no append resolved before a sync started after it',
+    );
     await log.close();
     assert.equal((await readJsonLines(file)).records.length, 53);
   });

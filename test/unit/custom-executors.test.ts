@@ -11,7 +11,12 @@ import { Agent } from '../../daemons/agent/agent.ts';
 import type { AgentConfig } from '../../daemons/agent/records.ts';
 import { CheckpointPaths, readCheckpoints } from '../../daemons/agent/checkpoints.ts';
 import type { Containerizer } from '../../daemons/agent/containerizer/containerizer.ts';
-import { type ExecutorCall, type ExecutorConnection, type ExecutorEvent, validateExecutorCall } from '../../daemons/agent/executor/calls.ts';
+import {
+  type ExecutorCall,
+  type ExecutorConnection,
+  type ExecutorEvent,
+  validateExecutorCall,
+} from '../../daemons/agent/executor/calls.ts';
 import { waitStatus } from '../../daemons/agent/executor/custom-executors.ts';
 import { type TaskContext, containerSpec, taskEnvironment } from '../../daemons/agent/launch-spec.ts';
 import { applyRecovery } from '../../daemons/agent/recovery.ts';
@@ -19,14 +24,23 @@ import type { AgentToMaster } from '../../daemons/common/agent-protocol.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 
-const FW: FrameworkInfo = { id: { value: 'fw-1' }, name: 'test', user: 'nobody', checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] };
+const FW: FrameworkInfo = {
+  id: { value: 'fw-1' },
+  name: 'test',
+  user: 'nobody',
+  checkpoint: true,
+  capabilities: [{ type: 'PARTITION_AWARE' }],
+};
 const dirs: string[] = [];
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function executorInfo(id = 'ex-1'): ExecutorInfo {
-  return { executor_id: { value: id }, command: { value: 'exec my-executor --flag', environment: { variables: [{ name: 'EXTRA', value: 'yes' }] } } };
+  return {
+    executor_id: { value: id },
+    command: { value: 'exec my-executor --flag', environment: { variables: [{ name: 'EXTRA', value: 'yes' }] } },
+  };
 }
 
 function task(id: string, executor = executorInfo()): TaskInfo {
@@ -144,12 +158,22 @@ describe('executor Call checks (Mesos validateExecutorCall)', () => {
     assert.equal(validateExecutorCall({ ...base, type: 'MESSAGE' }), "Expecting 'message' to be present");
     assert.equal(validateExecutorCall({ ...base, type: 'HEARTBEAT' }), undefined);
     assert.equal(validateExecutorCall({ ...base, type: 'UPDATE' }), "Expecting 'update' to be present");
-    const update = (status: Partial<TaskStatus>) => validateExecutorCall({ ...base, type: 'UPDATE', update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', ...status } } });
+    const update = (status: Partial<TaskStatus>) =>
+      validateExecutorCall({ ...base, type: 'UPDATE', update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', ...status } } });
     assert.equal(update({ source: 'SOURCE_EXECUTOR' }), "Expecting 'uuid' to be present");
     assert.equal(update({ source: 'SOURCE_EXECUTOR', uuid: Buffer.from('short').toString('base64') }), 'Not a valid UUID');
-    assert.equal(update({ uuid: newStatusUuid() }), "Received Call from executor e of framework f with invalid source, expecting 'SOURCE_EXECUTOR'");
-    assert.equal(update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), state: 'TASK_STAGING' }), 'Received TASK_STAGING from executor e of framework f which is not allowed');
-    assert.equal(update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), executor_id: { value: 'x' } }), 'ExecutorID in Call: e does not match ExecutorID in TaskStatus: x');
+    assert.equal(
+      update({ uuid: newStatusUuid() }),
+      "Received Call from executor e of framework f with invalid source, expecting 'SOURCE_EXECUTOR'",
+    );
+    assert.equal(
+      update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), state: 'TASK_STAGING' }),
+      'Received TASK_STAGING from executor e of framework f which is not allowed',
+    );
+    assert.equal(
+      update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), executor_id: { value: 'x' } }),
+      'ExecutorID in Call: e does not match ExecutorID in TaskStatus: x',
+    );
     assert.equal(update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() }), undefined);
   });
 
@@ -190,7 +214,10 @@ describe('the executor process', () => {
     assert.equal(noCheckpoint.MESOS_CHECKPOINT, '0');
     assert.equal(noCheckpoint.MESOS_RECOVERY_TIMEOUT, undefined);
     // ExecutorInfo.shutdown_grace_period wins over the flag.
-    const own = taskEnvironment({ ...ctx, executor: { ...ctx.executor, info: { ...ctx.executor.info, shutdown_grace_period: { nanoseconds: 7e9 } } } });
+    const own = taskEnvironment({
+      ...ctx,
+      executor: { ...ctx.executor, info: { ...ctx.executor.info, shutdown_grace_period: { nanoseconds: 7e9 } } },
+    });
     assert.equal(own.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD, '7secs');
   });
 });
@@ -210,7 +237,7 @@ describe("an executor's life", () => {
     await h.agent.runTask(FW, task('t3'));
     assert.deepEqual(conn.types().slice(3), ['LAUNCH']);
     assert.equal(h.containerizer.launched.length, 1);
-    assert.deepEqual(await h.states('t1'), [], 'the agent itself reports nothing for a custom executor\'s task');
+    assert.deepEqual(await h.states('t1'), [], "the agent itself reports nothing for a custom executor's task");
   });
 
   test('UPDATE is forwarded after it is checkpointed, then ACKNOWLEDGED; a resent update is only acknowledged again', async () => {
@@ -258,7 +285,10 @@ describe("an executor's life", () => {
     await h2.agent.runTask(FW, task('t1'));
     const { conn: conn2 } = h2.subscribe();
     h2.agent.killTask('fw-1', 't1', { grace_period: { nanoseconds: 1e9 } });
-    assert.deepEqual(conn2.events.at(-1), { type: 'KILL', kill: { task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1e9 } } } });
+    assert.deepEqual(conn2.events.at(-1), {
+      type: 'KILL',
+      kill: { task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1e9 } } },
+    });
     assert.deepEqual(await h2.states('t1'), [], 'the executor reports TASK_KILLED itself');
   });
 
@@ -272,7 +302,10 @@ describe("an executor's life", () => {
     const { conn } = h.subscribe('gx');
     assert.deepEqual(conn.types(), ['SUBSCRIBED', 'LAUNCH_GROUP', 'LAUNCH']);
     const group = conn.events[1] as Extract<ExecutorEvent, { type: 'LAUNCH_GROUP' }>;
-    assert.deepEqual(group.launch_group.task_group.tasks.map((t) => t.task_id.value), ['g1', 'g2']);
+    assert.deepEqual(
+      group.launch_group.task_group.tasks.map((t) => t.task_id.value),
+      ['g1', 'g2'],
+    );
 
     const h2 = harness();
     await h2.agent.runTaskGroup(FW, groupExecutor, { tasks: [member('g1'), member('g2')] });
@@ -289,7 +322,9 @@ describe("an executor's life", () => {
     assert.deepEqual(conn.events.at(-1), { type: 'MESSAGE', message: { data: 'aGk=' } });
     h.agent.executors.messageToFramework(fw, ex, 'aG8=');
     await tick();
-    assert.deepEqual(h.posted, [{ type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: 'fw-1', executor_id: 'ex-1', data: 'aG8=' } }]);
+    assert.deepEqual(h.posted, [
+      { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: 'fw-1', executor_id: 'ex-1', data: 'aG8=' } },
+    ]);
   });
 
   test('HEARTBEAT events while subscribed', async () => {
@@ -357,7 +392,8 @@ describe('after an agent restart', () => {
     await before.agent.statusUpdates.flushed();
     const ex = before.agent.frameworks.get('fw-1')!.executors.get('ex-1')!;
     const log = new CheckpointPaths(before.dir, 'agent-1').runsLog;
-    if (ex.custom?.subscribed) await until('the subscription to be checkpointed', () => existsSync(log) && readFileSync(log, 'utf8').includes('"t":"SUBSCRIBED"'));
+    if (ex.custom?.subscribed)
+      await until('the subscription to be checkpointed', () => existsSync(log) && readFileSync(log, 'utf8').includes('"t":"SUBSCRIBED"'));
     const after = harness(config, before.dir);
     const { state } = await readCheckpoints(new CheckpointPaths(before.dir, 'agent-1'));
     const containers = alive ? [{ id: ex.containerId, pid: 4242, launchedAt: 0, containerizer: 'mesos' as const }] : [];
@@ -369,12 +405,24 @@ describe('after an agent restart', () => {
   test('completed runs are recovered up to --max_completed_executors_per_framework, the latest kept', () => {
     const h = harness({ maxCompletedExecutorsPerFramework: 3 });
     const runs = Array.from({ length: 5 }, (_, i) => ({
-      run: { executor: { executor_id: { value: `done-${i}` } }, kind: 'COMMAND' as const, container_id: `c${i}`, directory: path.join(h.dir, `c${i}`), kill_group_on_failure: false },
+      run: {
+        executor: { executor_id: { value: `done-${i}` } },
+        kind: 'COMMAND' as const,
+        container_id: `c${i}`,
+        directory: path.join(h.dir, `c${i}`),
+        kill_group_on_failure: false,
+      },
       completed: true,
       subscribed: false,
       tasks: [{ id: `t${i}`, updates: [{ task_id: { value: `t${i}` }, state: 'TASK_FINISHED' as const, uuid: `u${i}` }], pending: [] }],
     }));
-    applyRecovery(h.agent, { frameworks: [{ id: 'fw-1', info: { ...FW, id: { value: 'fw-1' } }, runs }], problems: [] }, [], { rebooted: false }, pino({ level: 'silent' }));
+    applyRecovery(
+      h.agent,
+      { frameworks: [{ id: 'fw-1', info: { ...FW, id: { value: 'fw-1' } }, runs }], problems: [] },
+      [],
+      { rebooted: false },
+      pino({ level: 'silent' }),
+    );
     const fw = h.agent.frameworks.get('fw-1') ?? h.agent.completedFrameworks.find((f) => f.id === 'fw-1');
     assert.deepEqual(
       fw!.completedExecutors.map((e) => e.id),
@@ -394,7 +442,11 @@ describe('after an agent restart', () => {
     const { conn } = after.subscribe('ex-1', { unacknowledged_updates: [{ status: finished }], unacknowledged_tasks: [] });
     await after.agent.statusUpdates.flushed();
     await tick();
-    assert.deepEqual(conn.types(), ['SUBSCRIBED', 'ACKNOWLEDGED'], 'no LAUNCH again for delivered tasks; the resent update is acknowledged');
+    assert.deepEqual(
+      conn.types(),
+      ['SUBSCRIBED', 'ACKNOWLEDGED'],
+      'no LAUNCH again for delivered tasks; the resent update is acknowledged',
+    );
     await after.states('t2');
     const dropped = after.sent.find((s) => s.task_id.value === 't2');
     assert.equal(dropped?.state, 'TASK_DROPPED');

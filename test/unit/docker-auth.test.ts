@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DockerConfigError, authFor, credentialHelperFor, registryOf, sandboxDockerConfig } from '../../daemons/agent/containerizer/docker-auth.ts';
+import {
+  DockerConfigError,
+  authFor,
+  credentialHelperFor,
+  registryOf,
+  sandboxDockerConfig,
+} from '../../daemons/agent/containerizer/docker-auth.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -28,26 +34,47 @@ describe('authFor', () => {
         'https://other.example.com/v2/': { username: 'bob', password: 'pw' },
       },
     };
-    assert.deepEqual(authFor(config, 'registry.example.com:5000/team/app:1'), { username: 'alice', password: 's3cret', serveraddress: 'registry.example.com:5000' });
+    assert.deepEqual(authFor(config, 'registry.example.com:5000/team/app:1'), {
+      username: 'alice',
+      password: 's3cret',
+      serveraddress: 'registry.example.com:5000',
+    });
     assert.deepEqual(authFor(config, 'other.example.com/x'), { username: 'bob', password: 'pw', serveraddress: 'other.example.com' });
-    assert.deepEqual(authFor(config, 'busybox'), { username: 'hubuser', password: 'hub:pass', serveraddress: 'https://index.docker.io/v1/' }, 'the password may hold a colon');
+    assert.deepEqual(
+      authFor(config, 'busybox'),
+      { username: 'hubuser', password: 'hub:pass', serveraddress: 'https://index.docker.io/v1/' },
+      'the password may hold a colon',
+    );
     assert.equal(authFor(config, 'registry.example.com/app'), undefined, 'another port is another registry');
     assert.equal(authFor(config, 'unknown.example.com/app'), undefined);
   });
 
   test('an old .dockercfg is the auths map itself; an identity token goes as is', () => {
-    assert.deepEqual(authFor({ 'registry.example.com': { auth: b64('u:p'), email: 'u@example.com' } }, 'registry.example.com/app'), { username: 'u', password: 'p', serveraddress: 'registry.example.com' });
-    assert.deepEqual(authFor({ auths: { 'r.example.com': { identitytoken: 'tok' } } }, 'r.example.com/app'), { identitytoken: 'tok', serveraddress: 'r.example.com' });
+    assert.deepEqual(authFor({ 'registry.example.com': { auth: b64('u:p'), email: 'u@example.com' } }, 'registry.example.com/app'), {
+      username: 'u',
+      password: 'p',
+      serveraddress: 'registry.example.com',
+    });
+    assert.deepEqual(authFor({ auths: { 'r.example.com': { identitytoken: 'tok' } } }, 'r.example.com/app'), {
+      identitytoken: 'tok',
+      serveraddress: 'r.example.com',
+    });
     assert.equal(authFor({ auths: {} }, 'r.example.com/app'), undefined);
     assert.equal(authFor('not an object', 'busybox'), undefined);
   });
 
   test('an entry that cannot be used is an error naming it', () => {
-    assert.throws(() => authFor({ auths: { 'r.example.com': { auth: b64('no-colon') } } }, 'r.example.com/app'), (err: Error) => err instanceof DockerConfigError && /'auth' of 'r\.example\.com' is not base64 of user:password/.test(err.message));
+    assert.throws(
+      () => authFor({ auths: { 'r.example.com': { auth: b64('no-colon') } } }, 'r.example.com/app'),
+      (err: Error) => err instanceof DockerConfigError && /'auth' of 'r\.example\.com' is not base64 of user:password/.test(err.message),
+    );
   });
 
   test('credential helpers are named, since the agent does not run them', () => {
-    assert.equal(credentialHelperFor({ credHelpers: { 'r.example.com': 'ecr-login' } }, 'r.example.com/app'), 'docker-credential-ecr-login');
+    assert.equal(
+      credentialHelperFor({ credHelpers: { 'r.example.com': 'ecr-login' } }, 'r.example.com/app'),
+      'docker-credential-ecr-login',
+    );
     assert.equal(credentialHelperFor({ credsStore: 'pass' }, 'busybox'), 'docker-credential-pass');
     assert.equal(credentialHelperFor({ auths: {} }, 'busybox'), undefined);
   });

@@ -32,8 +32,20 @@ const TASK_JSON = JSON.stringify({
 
 const GROUP_JSON = JSON.stringify({
   tasks: [
-    { name: 'a', task_id: { value: 'a' }, agent_id: { value: '' }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.2 } }], command: { value: 'sleep 1' } },
-    { name: 'b', task_id: { value: 'b' }, agent_id: { value: '' }, resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 16 } }], command: { value: 'sleep 2' } },
+    {
+      name: 'a',
+      task_id: { value: 'a' },
+      agent_id: { value: '' },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.2 } }],
+      command: { value: 'sleep 1' },
+    },
+    {
+      name: 'b',
+      task_id: { value: 'b' },
+      agent_id: { value: '' },
+      resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
+      command: { value: 'sleep 2' },
+    },
   ],
 });
 
@@ -47,7 +59,11 @@ describe('buildFramework', () => {
     assert.equal(fw.roles, undefined);
     assert.equal(fw.checkpoint, false);
     assert.equal(fw.principal, undefined);
-    assert.deepEqual(capabilityTypes(flags('--name=t', '--command=true')), ['PARTITION_AWARE', 'RESERVATION_REFINEMENT', 'TASK_KILLING_STATE']);
+    assert.deepEqual(capabilityTypes(flags('--name=t', '--command=true')), [
+      'PARTITION_AWARE',
+      'RESERVATION_REFINEMENT',
+      'TASK_KILLING_STATE',
+    ]);
   });
 
   test('--no-partition_aware drops PARTITION_AWARE', () => {
@@ -111,7 +127,10 @@ describe('buildPlan', () => {
   });
 
   test('--task and --task_group together are refused', () => {
-    assert.match(usageError(flags(`--task=${TASK_JSON}`, `--task_group=${GROUP_JSON}`)), /Either '--task' or '--task_group' may be given, not both/);
+    assert.match(
+      usageError(flags(`--task=${TASK_JSON}`, `--task_group=${GROUP_JSON}`)),
+      /Either '--task' or '--task_group' may be given, not both/,
+    );
   });
 
   test('--name is needed without --task/--task_group', () => {
@@ -177,7 +196,10 @@ describe('buildPlan', () => {
       network_infos: [{ name: 'net1' }, { name: 'net2' }],
       volumes,
       tty_info: {},
-      linux_info: { effective_capabilities: { capabilities: ['NET_ADMIN'] }, bounding_capabilities: { capabilities: ['NET_ADMIN', 'CHOWN'] } },
+      linux_info: {
+        effective_capabilities: { capabilities: ['NET_ADMIN'] },
+        bounding_capabilities: { capabilities: ['NET_ADMIN', 'CHOWN'] },
+      },
       rlimit_info: { rlimits: [{ type: 'RLMT_CPU', soft: 1, hard: 2 }] },
     });
   });
@@ -189,7 +211,10 @@ describe('buildPlan', () => {
   });
 
   test('--package is refused', () => {
-    assert.match(usageError(flags('--name=t', '--command=true', '--package=/tmp/pkg.tgz')), /'--package' \(upload to HDFS\) is not supported/);
+    assert.match(
+      usageError(flags('--name=t', '--command=true', '--package=/tmp/pkg.tgz')),
+      /'--package' \(upload to HDFS\) is not supported/,
+    );
   });
 
   test('--task launches the whole TaskInfo as given', () => {
@@ -209,7 +234,10 @@ describe('buildPlan', () => {
   ] as const) {
     test(`--${flag} cannot be combined with --task or --task_group`, () => {
       assert.match(usageError(flags(`--task=${TASK_JSON}`, `--${flag}=${value}`)), new RegExp(`'--${flag}' cannot be used with '--task'`));
-      assert.match(usageError(flags(`--task_group=${GROUP_JSON}`, `--${flag}=${value}`)), new RegExp(`'--${flag}' cannot be used with '--task_group'`));
+      assert.match(
+        usageError(flags(`--task_group=${GROUP_JSON}`, `--${flag}=${value}`)),
+        new RegExp(`'--${flag}' cannot be used with '--task_group'`),
+      );
     });
   }
 
@@ -244,8 +272,14 @@ describe('buildPlan', () => {
 
   test('--task_group needs tasks, each with name, task_id and resources', () => {
     assert.match(usageError(flags('--task_group={"tasks":[]}')), /must have a non-empty 'tasks' array/);
-    assert.match(usageError(flags('--task_group={"tasks":[{"name":"a","resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":1}}]}]}')), /needs 'name' and 'task_id'/);
-    assert.match(usageError(flags('--task_group={"tasks":[{"name":"a","task_id":{"value":"a"}}]}')), /task 'a' in '--task_group' needs 'resources'/);
+    assert.match(
+      usageError(flags('--task_group={"tasks":[{"name":"a","resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":1}}]}]}')),
+      /needs 'name' and 'task_id'/,
+    );
+    assert.match(
+      usageError(flags('--task_group={"tasks":[{"name":"a","task_id":{"value":"a"}}]}')),
+      /task 'a' in '--task_group' needs 'resources'/,
+    );
   });
 });
 

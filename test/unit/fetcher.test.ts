@@ -23,7 +23,10 @@ before(async () => {
   writeFileSync(path.join(tree, 'app', 'bin', 'run.sh'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
   writeFileSync(path.join(tree, 'app', 'README'), 'readme\n');
   execFileSync('tar', ['-czf', path.join(work, 'app.tgz'), '-C', tree, 'app']);
-  execFileSync('sh', ['-c', `cd ${tree} && zip -qr ${path.join(work, 'app.zip')} app 2>/dev/null || python3 -c "import shutil; shutil.make_archive('${path.join(work, 'app')}', 'zip', '${tree}', 'app')"`]);
+  execFileSync('sh', [
+    '-c',
+    `cd ${tree} && zip -qr ${path.join(work, 'app.zip')} app 2>/dev/null || python3 -c "import shutil; shutil.make_archive('${path.join(work, 'app')}', 'zip', '${tree}', 'app')"`,
+  ]);
   files.set('/app.tgz', readFileSync(path.join(work, 'app.tgz')));
   files.set('/app.zip', readFileSync(path.join(work, 'app.zip')));
   files.set('/tool', Buffer.from('#!/bin/sh\necho tool\n'));
@@ -82,7 +85,13 @@ test('file:// URIs and absolute paths are copied; relative ones need --framework
   const sb = sandbox();
   const local = path.join(work, 'local.txt');
   writeFileSync(local, 'local\n');
-  await fetchUris([{ value: `file://${local}`, output_file: 'a.txt' }, { value: local, output_file: 'b.txt' }], { sandbox: sb, cacheDir, cacheSizeBytes: 1e9 });
+  await fetchUris(
+    [
+      { value: `file://${local}`, output_file: 'a.txt' },
+      { value: local, output_file: 'b.txt' },
+    ],
+    { sandbox: sb, cacheDir, cacheSizeBytes: 1e9 },
+  );
   assert.equal(readFileSync(path.join(sb, 'a.txt'), 'utf8'), 'local\n');
   assert.equal(readFileSync(path.join(sb, 'b.txt'), 'utf8'), 'local\n');
   await assert.rejects(fetchUris([{ value: 'local.txt' }], { sandbox: sb, cacheDir, cacheSizeBytes: 1e9 }), /--frameworks_home/);
@@ -112,7 +121,11 @@ test('the cache stays under its size, evicting the least recently used', async (
   await fetchUris([{ value: `${base}/big2`, cache: true }], { sandbox: sandbox(), cacheDir: dir, cacheSizeBytes: 1_000_000 });
   const entries = readdirSync(dir);
   assert.equal(entries.length, 1, 'the older entry was evicted');
-  const [again] = await fetchUris([{ value: `${base}/big2`, cache: true }], { sandbox: sandbox(), cacheDir: dir, cacheSizeBytes: 1_000_000 });
+  const [again] = await fetchUris([{ value: `${base}/big2`, cache: true }], {
+    sandbox: sandbox(),
+    cacheDir: dir,
+    cacheSizeBytes: 1_000_000,
+  });
   assert.equal(again!.cacheHit, true);
 });
 
@@ -126,10 +139,22 @@ test('failures name the URI and the cause', async () => {
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  await assert.rejects(fetchUris([{ value: `http://127.0.0.1:${port}/x` }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }), /failed to download http:\/\/127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/);
-  await assert.rejects(fetchUris([{ value: 'hdfs://nn:9000/x.tgz' }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }), /scheme 'hdfs' is not supported/);
-  await assert.rejects(fetchUris([{ value: '/nonexistent/file' }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }), /cannot copy '\/nonexistent\/file': ENOENT/);
-  await assert.rejects(fetchUris([{ value: `${base}/tool`, output_file: '../escape' }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }), /plain file name/);
+  await assert.rejects(
+    fetchUris([{ value: `http://127.0.0.1:${port}/x` }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }),
+    /failed to download http:\/\/127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/,
+  );
+  await assert.rejects(
+    fetchUris([{ value: 'hdfs://nn:9000/x.tgz' }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }),
+    /scheme 'hdfs' is not supported/,
+  );
+  await assert.rejects(
+    fetchUris([{ value: '/nonexistent/file' }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }),
+    /cannot copy '\/nonexistent\/file': ENOENT/,
+  );
+  await assert.rejects(
+    fetchUris([{ value: `${base}/tool`, output_file: '../escape' }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }),
+    /plain file name/,
+  );
   const bad = path.join(work, 'bad.tgz');
   writeFileSync(bad, 'not a tarball');
   await assert.rejects(fetchUris([{ value: bad }], { sandbox: sandbox(), cacheDir, cacheSizeBytes: 1e9 }), /failed to extract bad\.tgz/);

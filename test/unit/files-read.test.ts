@@ -23,9 +23,13 @@ describe('parseReadRequest (FilesProcess::__read)', () => {
     assert.deepEqual(parseReadRequest(q({ offset: 'abc' })), { error: "Failed to parse offset: Failed to convert 'abc' to number.\n" });
     assert.deepEqual(parseReadRequest(q({ offset: '' })), { error: "Failed to parse offset: Failed to convert '' to number.\n" });
     assert.deepEqual(parseReadRequest(q({ offset: '-2', length: 'x' })), { error: 'Negative offset provided: -2.\n' });
-    assert.deepEqual(parseReadRequest(q({ offset: '0', length: '1.5' })), { error: "Failed to parse length: Failed to convert '1.5' to number.\n" });
+    assert.deepEqual(parseReadRequest(q({ offset: '0', length: '1.5' })), {
+      error: "Failed to parse length: Failed to convert '1.5' to number.\n",
+    });
     assert.deepEqual(parseReadRequest(q({ offset: '0', length: '-7' })), { error: 'Negative length provided: -7.\n' });
-    assert.deepEqual(parseReadRequest(q({ offset: '9223372036854775808' })), { error: "Failed to parse offset: Failed to convert '9223372036854775808' to number.\n" });
+    assert.deepEqual(parseReadRequest(q({ offset: '9223372036854775808' })), {
+      error: "Failed to parse offset: Failed to convert '9223372036854775808' to number.\n",
+    });
   });
 });
 
@@ -40,7 +44,11 @@ describe('readWindow (FilesProcess::_read)', () => {
     assert.deepEqual(readWindow(100, { offset: 10, length: undefined }), { start: 10, count: 90, reportedOffset: 10 });
     assert.deepEqual(readWindow(10_000_000, { offset: 0, length: undefined }), { start: 0, count: 65_536, reportedOffset: 0 });
     assert.deepEqual(readWindow(10_000_000, { offset: 5, length: 1_000_000 }), { start: 5, count: 65_536, reportedOffset: 5 });
-    assert.deepEqual(readWindow(100, { offset: 95, length: 50 }), { start: 95, count: 50, reportedOffset: 95 }, 'the read itself stops at the end');
+    assert.deepEqual(
+      readWindow(100, { offset: 95, length: 50 }),
+      { start: 95, count: 50, reportedOffset: 95 },
+      'the read itself stops at the end',
+    );
   });
 
   test('at or past the end, or length 0: nothing, and the offset asked', () => {

@@ -58,7 +58,11 @@ describe('AttachedPaths.resolve', () => {
     paths.attach(p('sandbox'), '/frameworks/fw/executors/e/runs/latest');
     assert.equal(outcome(await paths.resolve('/frameworks/fw/executors/e/runs/latest')), p('sandbox'));
     assert.equal(outcome(await paths.resolve('/frameworks/fw/executors/e/runs/latest/stdout')), p('sandbox', 'stdout'));
-    assert.equal(outcome(await paths.resolve('frameworks/fw/executors/e/runs/latest/sub/')), p('sandbox', 'sub'), 'no leading slash, trailing slash');
+    assert.equal(
+      outcome(await paths.resolve('frameworks/fw/executors/e/runs/latest/sub/')),
+      p('sandbox', 'sub'),
+      'no leading slash, trailing slash',
+    );
     assert.equal(outcome(await paths.resolve('//frameworks//fw/executors/e/runs/latest/./sub/data')), p('sandbox', 'sub', 'data'));
     assert.equal(outcome(await paths.resolve(p('sandbox', 'stdout'))), undefined, 'the real path is not attached');
   });
@@ -104,7 +108,9 @@ describe('AttachedPaths.resolve', () => {
     const paths = new AttachedPaths();
     paths.attach(p('sandbox'), '/box');
     assert.equal(outcome(await paths.resolve('/box/../outside/secret')), 'invalid');
-    assert.deepEqual(await paths.resolve('/box/sub/../../outside/secret'), { invalid: `'${p('sandbox')}/sub/../../outside/secret' is inaccessible` });
+    assert.deepEqual(await paths.resolve('/box/sub/../../outside/secret'), {
+      invalid: `'${p('sandbox')}/sub/../../outside/secret' is inaccessible`,
+    });
     assert.equal(outcome(await paths.resolve('/box/sub/../stdout')), p('sandbox', 'stdout'), '.. inside the attachment is fine');
     assert.equal(outcome(await paths.resolve('/box/../nothing')), undefined, 'outside and missing: not found');
   });

@@ -62,16 +62,28 @@ describe('command line', () => {
     assert.equal(master(['--quiet=0']).values.quiet, false);
     assert.equal(master(['--quiet=']).values.quiet, true);
     assert.equal(master([]).values.quiet, false);
-    assert.match(flagError(() => master(['--quiet=yes'])), /invalid value 'yes' for flag '--quiet' \(from the command line\): expected 'true' or 'false'/);
+    assert.match(
+      flagError(() => master(['--quiet=yes'])),
+      /invalid value 'yes' for flag '--quiet' \(from the command line\): expected 'true' or 'false'/,
+    );
   });
 
   it('rejects --no-x=value and --no- on a non-boolean', () => {
-    assert.match(flagError(() => master(['--no-quiet=true'])), /^mesos-master: '--no-quiet' takes no value; write '--quiet=false'/);
-    assert.match(flagError(() => master(['--no-port'])), /flag '--port' is not a boolean, so '--no-port' is not allowed/);
+    assert.match(
+      flagError(() => master(['--no-quiet=true'])),
+      /^mesos-master: '--no-quiet' takes no value; write '--quiet=false'/,
+    );
+    assert.match(
+      flagError(() => master(['--no-port'])),
+      /flag '--port' is not a boolean, so '--no-port' is not allowed/,
+    );
   });
 
   it('rejects a non-boolean flag without a value', () => {
-    assert.equal(flagError(() => master(['--work_dir'])), "mesos-master: flag '--work_dir' needs a value: write '--work_dir=VALUE'");
+    assert.equal(
+      flagError(() => master(['--work_dir'])),
+      "mesos-master: flag '--work_dir' needs a value: write '--work_dir=VALUE'",
+    );
   });
 
   it('explains that --port 5050 must be written --port=5050', () => {
@@ -84,7 +96,10 @@ describe('command line', () => {
   });
 
   it('rejects a flag given twice, also via its alias', () => {
-    assert.match(flagError(() => master(['--port=1', '--port=2'])), /flag '--port' is given twice/);
+    assert.match(
+      flagError(() => master(['--port=1', '--port=2'])),
+      /flag '--port' is given twice/,
+    );
     assert.match(
       flagError(() => master(['--agent_ping_timeout=5secs', '--slave_ping_timeout=6secs'])),
       /flag '--agent_ping_timeout' is given twice \('--agent_ping_timeout' and '--slave_ping_timeout'\)/,
@@ -96,8 +111,14 @@ describe('command line', () => {
       flagError(() => master(['--prot=5050'])),
       "mesos-master: unknown flag '--prot'; did you mean '--port'? Run 'mesos-master --help' for all flags.",
     );
-    assert.match(flagError(() => master(['--work-dir=/x'])), /did you mean '--work_dir'\?/);
-    assert.match(flagError(() => master(['--no-quite'])), /unknown flag '--no-quite'; did you mean '--no-quiet'\?/);
+    assert.match(
+      flagError(() => master(['--work-dir=/x'])),
+      /did you mean '--work_dir'\?/,
+    );
+    assert.match(
+      flagError(() => master(['--no-quite'])),
+      /unknown flag '--no-quite'; did you mean '--no-quiet'\?/,
+    );
     assert.equal(
       flagError(() => master(['--frobnicate=1'])),
       "mesos-master: unknown flag '--frobnicate'. Run 'mesos-master --help' for all flags.",
@@ -143,11 +164,18 @@ describe('aliases', () => {
     const loaded = agent([], { MESOS_prot: '5052', MESOS_NATIVE_JAVA_LIBRARY: '/usr/lib/libmesos.so', MESOS_SANDBOX: '/tmp/x' });
     assert.equal(loaded.values.port, 5051, 'the typo does not set anything');
     assert.deepEqual(loaded.warnings, ['MESOS_prot is not a flag and is ignored; did you mean MESOS_PORT?']);
-    assert.deepEqual(master([], { MESOS_MASTER: 'm:5050', MESOS_FRAMEWORK_ID: 'x' }).warnings, [], 'an agent setting in the master environment is quiet');
+    assert.deepEqual(
+      master([], { MESOS_MASTER: 'm:5050', MESOS_FRAMEWORK_ID: 'x' }).warnings,
+      [],
+      'an agent setting in the master environment is quiet',
+    );
   });
 
   it('uses the alias spelling in a bad-value error', () => {
-    assert.match(flagError(() => master(['--slave_ping_timeout=fast'])), /for flag '--slave_ping_timeout'/);
+    assert.match(
+      flagError(() => master(['--slave_ping_timeout=fast'])),
+      /for flag '--slave_ping_timeout'/,
+    );
   });
 });
 
@@ -183,7 +211,10 @@ describe('environment', () => {
   });
 
   it('rejects two spellings of one flag with different values', () => {
-    assert.match(flagError(() => master([], { MESOS_PORT: '1', MESOS_port: '2' })), /MESOS_PORT and MESOS_port both set flag '--port'/);
+    assert.match(
+      flagError(() => master([], { MESOS_PORT: '1', MESOS_port: '2' })),
+      /MESOS_PORT and MESOS_port both set flag '--port'/,
+    );
     assert.equal(master([], { MESOS_PORT: '1', MESOS_port: '1' }).values.port, 1);
   });
 
@@ -259,37 +290,88 @@ describe('constraints (ajv)', () => {
       flagError(() => master(['--port=70000'])),
       "mesos-master: invalid value '70000' for flag '--port' (from the command line): must be <= 65535",
     );
-    assert.match(flagError(() => master(['--port=0'])), /must be >= 1$/);
-    assert.match(flagError(() => master(['--agent_ping_timeout=20mins'])), /must be <= 15mins$/);
-    assert.match(flagError(() => master(['--agent_reregister_timeout=5mins'])), /must be >= 10mins$/);
-    assert.match(flagError(() => agent(['--executor_reregistration_timeout=1mins'])), /must be <= 15secs$/);
-    assert.match(flagError(() => master(['--max_agent_ping_timeouts=0'])), /must be >= 1$/);
+    assert.match(
+      flagError(() => master(['--port=0'])),
+      /must be >= 1$/,
+    );
+    assert.match(
+      flagError(() => master(['--agent_ping_timeout=20mins'])),
+      /must be <= 15mins$/,
+    );
+    assert.match(
+      flagError(() => master(['--agent_reregister_timeout=5mins'])),
+      /must be >= 10mins$/,
+    );
+    assert.match(
+      flagError(() => agent(['--executor_reregistration_timeout=1mins'])),
+      /must be <= 15secs$/,
+    );
+    assert.match(
+      flagError(() => master(['--max_agent_ping_timeouts=0'])),
+      /must be >= 1$/,
+    );
   });
 
   it('lists the allowed values of an enum', () => {
-    assert.match(flagError(() => master(['--logging_level=DEBUG'])), /: must be one of: INFO, WARNING, ERROR$/);
-    assert.match(flagError(() => master(['--registry=zk'])), /must be one of: replicated_log, in_memory$/);
-    assert.match(flagError(() => loadExecuteFlags({ argv: ['--master=m:1', '--containerizer=rkt'], progName: 'mesos-execute' })), /must be one of: mesos, docker$/);
+    assert.match(
+      flagError(() => master(['--logging_level=DEBUG'])),
+      /: must be one of: INFO, WARNING, ERROR$/,
+    );
+    assert.match(
+      flagError(() => master(['--registry=zk'])),
+      /must be one of: replicated_log, in_memory$/,
+    );
+    assert.match(
+      flagError(() => loadExecuteFlags({ argv: ['--master=m:1', '--containerizer=rkt'], progName: 'mesos-execute' })),
+      /must be one of: mesos, docker$/,
+    );
   });
 
   it('uses the hint of a pattern and points into JSON values', () => {
-    assert.match(flagError(() => master(['--zk=host:2181'])), /: expected 'zk:\/\/host:port\[,host:port\.\.\.\]\/path'$/);
-    assert.match(flagError(() => agent(['--containerizers=docker,lxc'])), /expected a comma-separated list of 'mesos' and 'docker'$/);
-    assert.match(flagError(() => agent(['--executor_environment_variables={"PATH": 1}'])), /: \/PATH must be string$/);
-    assert.match(flagError(() => master(['--domain={}'])), /must have required property 'fault_domain'$/);
+    assert.match(
+      flagError(() => master(['--zk=host:2181'])),
+      /: expected 'zk:\/\/host:port\[,host:port\.\.\.\]\/path'$/,
+    );
+    assert.match(
+      flagError(() => agent(['--containerizers=docker,lxc'])),
+      /expected a comma-separated list of 'mesos' and 'docker'$/,
+    );
+    assert.match(
+      flagError(() => agent(['--executor_environment_variables={"PATH": 1}'])),
+      /: \/PATH must be string$/,
+    );
+    assert.match(
+      flagError(() => master(['--domain={}'])),
+      /must have required property 'fault_domain'$/,
+    );
   });
 
   it('checks --rate_limits field by field, and names an unknown one', () => {
-    assert.match(flagError(() => master(['--rate_limits={"limits":[{"principal":"a","qsp":5}]}'])), /: \/limits\/0 has an unknown field 'qsp'$/);
-    assert.match(flagError(() => master(['--rate_limits={"limits":[{"principal":"a","qps":0}]}'])), /: \/limits\/0\/qps must be > 0$/);
-    assert.match(flagError(() => master(['--rate_limits={"limits":[{"qps":3}]}'])), /: \/limits\/0 must have required property 'principal'$/);
-    assert.match(flagError(() => master(['--rate_limits={"aggregate_default_capacity":-1}'])), /: \/aggregate_default_capacity must be >= 0$/);
+    assert.match(
+      flagError(() => master(['--rate_limits={"limits":[{"principal":"a","qsp":5}]}'])),
+      /: \/limits\/0 has an unknown field 'qsp'$/,
+    );
+    assert.match(
+      flagError(() => master(['--rate_limits={"limits":[{"principal":"a","qps":0}]}'])),
+      /: \/limits\/0\/qps must be > 0$/,
+    );
+    assert.match(
+      flagError(() => master(['--rate_limits={"limits":[{"qps":3}]}'])),
+      /: \/limits\/0 must have required property 'principal'$/,
+    );
+    assert.match(
+      flagError(() => master(['--rate_limits={"aggregate_default_capacity":-1}'])),
+      /: \/aggregate_default_capacity must be >= 0$/,
+    );
     const ok = '{"limits":[{"principal":"a","qps":5.5,"capacity":10},{"principal":"b"}],"aggregate_default_qps":100}';
     assert.deepEqual(master([`--rate_limits=${ok}`]).values.rate_limits, JSON.parse(ok));
   });
 
   it('reports malformed JSON on one line', () => {
-    assert.match(flagError(() => master(['--acls={"a":'])), /invalid value '\{"a":' for flag '--acls' \(from the command line\): expected JSON/);
+    assert.match(
+      flagError(() => master(['--acls={"a":'])),
+      /invalid value '\{"a":' for flag '--acls' \(from the command line\): expected JSON/,
+    );
   });
 });
 
@@ -314,7 +396,9 @@ describe('required flags and runtime defaults', () => {
 
 describe('raw values', () => {
   it('holds every flag that has a value, as Mesos shows it', () => {
-    const { raw } = master(['--allocation_interval=60secs', '--quorum=2', '--cluster=prod'], { MESOS_OFFER_CONSTRAINTS_RE2_MAX_MEM: '8192B' });
+    const { raw } = master(['--allocation_interval=60secs', '--quorum=2', '--cluster=prod'], {
+      MESOS_OFFER_CONSTRAINTS_RE2_MAX_MEM: '8192B',
+    });
     assert.equal(raw['allocation_interval'], '1mins');
     assert.equal(raw['quorum'], '2');
     assert.equal(raw['cluster'], 'prod');
@@ -404,7 +488,10 @@ describe('durations and sizes', () => {
     assert.equal(formatBytes(1536 * 1024), '1536KB');
     assert.equal(formatBytes(2 * 1024 ** 3), '2GB');
     assert.equal(formatBytes(1000), '1000B');
-    assert.match(flagError(() => agent(['--fetcher_cache_size=2G'])), /unknown unit 'G'/);
+    assert.match(
+      flagError(() => agent(['--fetcher_cache_size=2G'])),
+      /unknown unit 'G'/,
+    );
   });
 });
 
@@ -519,11 +606,17 @@ describe('definitions', () => {
 describe('flags accepted for Mesos compatibility with no effect here', () => {
   it('warn when set, name the reason, and say so in --help', () => {
     const set = agent(['--master=127.0.0.1:5050', '--isolation=cgroups/cpu,cgroups/mem']);
-    assert.match(set.warnings.join('\n'), /flag '--isolation' is accepted for Mesos compatibility but has no effect here: .*without cgroups/);
+    assert.match(
+      set.warnings.join('\n'),
+      /flag '--isolation' is accepted for Mesos compatibility but has no effect here: .*without cgroups/,
+    );
     const fromEnv = master(['--work_dir=/tmp/x'], { MESOS_WHITELIST: '/etc/mesos/whitelist' });
     assert.match(fromEnv.warnings.join('\n'), /'--whitelist' .* no effect here/);
     assert.deepEqual(master(['--work_dir=/tmp/x']).warnings, [], 'a default does not warn');
-    assert.match(formatHelp('mesos-agent', '[options]', agentFlagDefs), /--cgroups_root=VALUE[\s\S]*no effect here: tasks run as process groups/);
+    assert.match(
+      formatHelp('mesos-agent', '[options]', agentFlagDefs),
+      /--cgroups_root=VALUE[\s\S]*no effect here: tasks run as process groups/,
+    );
   });
 
   it('every such flag of the master and the agent says why', () => {

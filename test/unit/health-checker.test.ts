@@ -56,7 +56,15 @@ test('a checker reports health changes and asks for a kill after consecutive fai
   status = 200;
   const seen: string[] = [];
   let killed = '';
-  const check: HealthCheck = { type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: 0.05, timeout_seconds: 1, consecutive_failures: 3, grace_period_seconds: 0 };
+  const check: HealthCheck = {
+    type: 'HTTP',
+    http: { port, path: '/health' },
+    delay_seconds: 0,
+    interval_seconds: 0.05,
+    timeout_seconds: 1,
+    consecutive_failures: 3,
+    grace_period_seconds: 0,
+  };
   const checker = new HealthChecker(check, target, {
     healthChanged: (healthy, message) => seen.push(`${healthy}:${message}`),
     kill: (message) => {
@@ -77,7 +85,15 @@ test('a checker reports health changes and asks for a kill after consecutive fai
 test('failures inside the grace period do not count until the first success', async () => {
   const seen: boolean[] = [];
   let killed = false;
-  const check: HealthCheck = { type: 'TCP', tcp: { port: await closedPort() }, delay_seconds: 0, interval_seconds: 0.02, timeout_seconds: 1, consecutive_failures: 1, grace_period_seconds: 60 };
+  const check: HealthCheck = {
+    type: 'TCP',
+    tcp: { port: await closedPort() },
+    delay_seconds: 0,
+    interval_seconds: 0.02,
+    timeout_seconds: 1,
+    consecutive_failures: 1,
+    grace_period_seconds: 60,
+  };
   const checker = new HealthChecker(check, target, { healthChanged: (h) => seen.push(h), kill: () => (killed = true) });
   checker.start();
   await new Promise((r) => setTimeout(r, 200));

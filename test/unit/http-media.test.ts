@@ -213,87 +213,91 @@ describe('sendJson over HTTP: gzip for large bodies', () => {
 });
 
 describe('sendJson over HTTP: large bodies sent in chunks', () => {
-  for (const batched of [false, true]) test(`a large response still being read is not mixed with the next ones${batched ? ', writes batched per turn as in the daemons' : ''}`, async () => {
-    const express = (await import('express')).default;
-    const http = await import('node:http');
-    // Bodies well over the kernel's socket buffers, so the first stays unsent while we wait.
-    const doc = (tag: string) => ({ tag, items: Array.from({ length: 120_000 }, (_, i) => `${tag}-${i}-padding-padding-padding`) });
-    const app = express();
-    app.get('/:tag', (req, res) => sendJson(req, res, doc(req.params.tag)));
-    const server = http.createServer(app);
-    if (batched) server.on('connection', batchWritesPerTurn);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const open = (tag: string) =>
-      new Promise<IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port, path: `/${tag}` }, resolve).on('error', reject));
-    const read = (res: IncomingMessage) =>
-      new Promise<string>((resolve) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.resume();
-      });
-    try {
-      for (let round = 0; round < 3; round++) {
-        const first = await open(`a${round}`);
-        first.pause();
-        const second = await open(`b${round}`);
-        const secondText = await read(second);
-        const third = await read(await open(`c${round}`));
-        assert.deepEqual(JSON.parse(await read(first)), doc(`a${round}`));
-        assert.deepEqual(JSON.parse(secondText), doc(`b${round}`));
-        assert.deepEqual(JSON.parse(third), doc(`c${round}`));
+  for (const batched of [false, true])
+    test(`a large response still being read is not mixed with the next ones${batched ? ', writes batched per turn as in the daemons' : ''}`, async () => {
+      const express = (await import('express')).default;
+      const http = await import('node:http');
+      // Bodies well over the kernel's socket buffers, so the first stays unsent while we wait.
+      const doc = (tag: string) => ({ tag, items: Array.from({ length: 120_000 }, (_, i) => `${tag}-${i}-padding-padding-padding`) });
+      const app = express();
+      app.get('/:tag', (req, res) => sendJson(req, res, doc(req.params.tag)));
+      const server = http.createServer(app);
+      if (batched) server.on('connection', batchWritesPerTurn);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      const open = (tag: string) =>
+        new Promise<IncomingMessage>((resolve, reject) =>
+          http.get({ host: '127.0.0.1', port, path: `/${tag}` }, resolve).on('error', reject),
+        );
+      const read = (res: IncomingMessage) =>
+        new Promise<string>((resolve) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          res.resume();
+        });
+      try {
+        for (let round = 0; round < 3; round++) {
+          const first = await open(`a${round}`);
+          first.pause();
+          const second = await open(`b${round}`);
+          const secondText = await read(second);
+          const third = await read(await open(`c${round}`));
+          assert.deepEqual(JSON.parse(await read(first)), doc(`a${round}`));
+          assert.deepEqual(JSON.parse(secondText), doc(`b${round}`));
+          assert.deepEqual(JSON.parse(third), doc(`c${round}`));
+        }
+      } finally {
+        server.close();
       }
-    } finally {
-      server.close();
-    }
-  });
+    });
 });
 
 describe('sendJson over HTTP: a client leaving mid-body', () => {
-  for (const batched of [false, true]) test(`leaves the server serving, with and without gzip${batched ? ', writes batched per turn' : ''}`, async () => {
-    const express = (await import('express')).default;
-    const http = await import('node:http');
-    const { gunzipSync } = await import('node:zlib');
-    // ~6 MB: several chunks, well past the socket buffers, and not very compressible.
-    const doc = { items: Array.from({ length: 100_000 }, (_, i) => `${i}-${(i * 2654435761) % 4294967296}-${(i * 40503) % 65536}-x`) };
-    const app = express();
-    app.get('/doc', (req, res) => sendJson(req, res, doc));
-    const server = http.createServer(app);
-    if (batched) server.on('connection', batchWritesPerTurn);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const leaveAfterFirstData = (headers: Record<string, string>) =>
-      new Promise<void>((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port, path: '/doc', headers }, (res) => {
-          res.once('data', () => {
-            req.destroy();
-            resolve();
+  for (const batched of [false, true])
+    test(`leaves the server serving, with and without gzip${batched ? ', writes batched per turn' : ''}`, async () => {
+      const express = (await import('express')).default;
+      const http = await import('node:http');
+      const { gunzipSync } = await import('node:zlib');
+      // ~6 MB: several chunks, well past the socket buffers, and not very compressible.
+      const doc = { items: Array.from({ length: 100_000 }, (_, i) => `${i}-${(i * 2654435761) % 4294967296}-${(i * 40503) % 65536}-x`) };
+      const app = express();
+      app.get('/doc', (req, res) => sendJson(req, res, doc));
+      const server = http.createServer(app);
+      if (batched) server.on('connection', batchWritesPerTurn);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      const leaveAfterFirstData = (headers: Record<string, string>) =>
+        new Promise<void>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port, path: '/doc', headers }, (res) => {
+            res.once('data', () => {
+              req.destroy();
+              resolve();
+            });
           });
+          req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
         });
-        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-      });
-    const whole = (headers: Record<string, string>) =>
-      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port, path: '/doc', headers }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
-          })
-          .on('error', reject);
-      });
-    try {
-      for (const headers of [{}, { 'Accept-Encoding': 'gzip' }] as Record<string, string>[]) {
-        for (let i = 0; i < 3; i++) await leaveAfterFirstData(headers);
-        const full = await whole(headers);
-        const text = (full.encoding === 'gzip' ? gunzipSync(full.body) : full.body).toString('utf8');
-        assert.deepEqual(JSON.parse(text), doc);
+      const whole = (headers: Record<string, string>) =>
+        new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port, path: '/doc', headers }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+            })
+            .on('error', reject);
+        });
+      try {
+        for (const headers of [{}, { 'Accept-Encoding': 'gzip' }] as Record<string, string>[]) {
+          for (let i = 0; i < 3; i++) await leaveAfterFirstData(headers);
+          const full = await whole(headers);
+          const text = (full.encoding === 'gzip' ? gunzipSync(full.body) : full.body).toString('utf8');
+          assert.deepEqual(JSON.parse(text), doc);
+        }
+      } finally {
+        server.close();
       }
-    } finally {
-      server.close();
-    }
-  });
+    });
 });
 
 describe('sendJson over HTTP: a gzipped body on a busy event loop', () => {

@@ -127,7 +127,13 @@ function currentOffer(master: Master, sink: Sink, agentId: string): Offer {
 }
 
 function taskInfo(id: string, agentId: string, resources = 'cpus:0.5;mem:128'): TaskInfo {
-  return { name: id, task_id: { value: id }, agent_id: { value: agentId }, resources: parseResources(resources), command: { value: 'sleep 100' } };
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: agentId },
+    resources: parseResources(resources),
+    command: { value: 'sleep 100' },
+  };
 }
 
 function call(master: Master, fw: FrameworkRecord, type: string, body: Record<string, unknown> = {}): number {
@@ -169,7 +175,11 @@ describe('Master core: subscription and offers', () => {
     assert.equal(sink.events.length, 1);
     const ev = sink.events[0]!;
     assert.equal(ev.type, 'SUBSCRIBED');
-    const sub = ev.subscribed as { framework_id: { value: string }; heartbeat_interval_seconds: number; master_info: { id: string; port: number; hostname: string } };
+    const sub = ev.subscribed as {
+      framework_id: { value: string };
+      heartbeat_interval_seconds: number;
+      master_info: { id: string; port: number; hostname: string };
+    };
     assert.equal(sub.framework_id.value, fw.id);
     assert.ok(fw.id.startsWith(master.id));
     assert.equal(sub.heartbeat_interval_seconds, 15);
@@ -200,7 +210,10 @@ describe('Master core: subscription and offers', () => {
     assert.equal(first.sink.ofType('ERROR').length, 1);
     assert.equal(second.sink.ofType('SUBSCRIBED').length, 1);
     assert.equal(master.frameworks.size, 1);
-    assert.throws(() => master.frameworkForCall(first.fw.id, first.streamId), (err: unknown) => err instanceof CallError && err.status === 400);
+    assert.throws(
+      () => master.frameworkForCall(first.fw.id, first.streamId),
+      (err: unknown) => err instanceof CallError && err.status === 400,
+    );
     assert.equal(master.frameworkForCall(first.fw.id, second.streamId), first.fw);
   });
 
@@ -258,7 +271,10 @@ describe('Master core: launching and status updates', () => {
     const run = runs[0]!.run_task;
     assert.equal(run.framework.id?.value, fw.id);
     assert.equal(run.task.task_id.value, 't1');
-    assert.ok(run.task.resources!.every((r) => r.allocation_info?.role === '*'), 'allocation_info is filled in');
+    assert.ok(
+      run.task.resources!.every((r) => r.allocation_info?.role === '*'),
+      'allocation_info is filled in',
+    );
     const task = fw.tasks.get('t1');
     assert.ok(task);
     assert.equal(task.state, 'TASK_STAGING');
@@ -301,7 +317,9 @@ describe('Master core: launching and status updates', () => {
     const { agent } = register(master);
     await allocation();
     const second = subscribe(master, frameworkInfo({ name: 'second' }));
-    call(master, first.fw, 'DECLINE', { decline: { offer_ids: [currentOffer(master, first.sink, agent.id).id], filters: { refuse_seconds: 0 } } });
+    call(master, first.fw, 'DECLINE', {
+      decline: { offer_ids: [currentOffer(master, first.sink, agent.id).id], filters: { refuse_seconds: 0 } },
+    });
     await allocation();
     assert.equal(scalar(currentOffer(master, second.sink, agent.id).resources, 'cpus'), 2);
   });
@@ -330,12 +348,17 @@ describe('Master core: launching and status updates', () => {
   test('refuse filters expiring close together are dropped by one allocation run, not one run each', async () => {
     const master = newMaster();
     const { fw, sink } = subscribe(master);
-    const agents = Array.from({ length: 20 }, (_, i) => register(master, { hostname: `agent${i}.test`, pid: `slave(1)@10.0.1.${i}:5051` }).agent);
+    const agents = Array.from(
+      { length: 20 },
+      (_, i) => register(master, { hostname: `agent${i}.test`, pid: `slave(1)@10.0.1.${i}:5051` }).agent,
+    );
     await allocation();
     // Filters that expire 2 ms apart, over 40 ms (and after the allocation interval, which a
     // shorter refusal would be stretched to).
     for (const [i, agent] of agents.entries()) {
-      call(master, fw, 'DECLINE', { decline: { offer_ids: [currentOffer(master, sink, agent.id).id], filters: { refuse_seconds: 1.1 + i * 0.002 } } });
+      call(master, fw, 'DECLINE', {
+        decline: { offer_ids: [currentOffer(master, sink, agent.id).id], filters: { refuse_seconds: 1.1 + i * 0.002 } },
+      });
     }
     await allocation();
     const offersBefore = sink.offers().length;
@@ -393,7 +416,10 @@ describe('Master core: launching and status updates', () => {
     assert.equal(fw.completedTasks.length, 0);
     assert.equal(master.terminalCount('TASK_FINISHED'), 1);
 
-    assert.equal(call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: agent.id }, task_id: { value: 't1' }, uuid: finished.uuid } }), 202);
+    assert.equal(
+      call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: agent.id }, task_id: { value: 't1' }, uuid: finished.uuid } }),
+      202,
+    );
     const acks = link.ofType('ACKNOWLEDGE');
     assert.equal(acks.length, 2);
     assert.deepEqual(acks[1]!.acknowledge, { framework_id: fw.id, task_id: 't1', uuid: finished.uuid });
@@ -415,9 +441,15 @@ describe('Master core: launching and status updates', () => {
   test('ACKNOWLEDGE for an unknown or disconnected agent is accepted and dropped, as Mesos does', async () => {
     const { master, fw, agent, link } = await clusterWithRunningTask();
     const before = link.messages.length;
-    assert.equal(call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: 'nope' }, task_id: { value: 't1' }, uuid: newStatusUuid() } }), 202);
+    assert.equal(
+      call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: 'nope' }, task_id: { value: 't1' }, uuid: newStatusUuid() } }),
+      202,
+    );
     master.agentDisconnected(agent.id, agent.streamId!);
-    assert.equal(call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: agent.id }, task_id: { value: 't1' }, uuid: newStatusUuid() } }), 202);
+    assert.equal(
+      call(master, fw, 'ACKNOWLEDGE', { acknowledge: { agent_id: { value: agent.id }, task_id: { value: 't1' }, uuid: newStatusUuid() } }),
+      202,
+    );
     assert.equal(link.messages.length, before, 'nothing reaches an agent');
   });
 
@@ -453,7 +485,11 @@ describe('Master core: launching and status updates', () => {
     assert.equal(scalar(sink.offers()[1]!.resources, 'cpus'), 2);
     assert.equal(master.terminalCount('TASK_FINISHED'), 1);
     assert.equal(sink.updates().at(-1)!.state, 'TASK_RUNNING', 'the scheduler hears nothing new');
-    assert.deepEqual(fw.tasks.get('t1')!.statuses.map((st) => st.state), ['TASK_RUNNING'], 'no history before the update itself');
+    assert.deepEqual(
+      fw.tasks.get('t1')!.statuses.map((st) => st.state),
+      ['TASK_RUNNING'],
+      'no history before the update itself',
+    );
 
     master.acknowledge(fw, agent.id, 't1', running.uuid!);
     assert.ok(fw.tasks.has('t1'), 'acknowledging RUNNING does not complete it');
@@ -461,7 +497,10 @@ describe('Master core: launching and status updates', () => {
     const finished = agentStatus('t1', 'TASK_FINISHED');
     master.statusUpdate(agent, fw.id, finished);
     assert.equal(master.terminalCount('TASK_FINISHED'), 1, 'counted once');
-    assert.deepEqual(fw.tasks.get('t1')!.statuses.map((st) => st.state), ['TASK_RUNNING', 'TASK_FINISHED']);
+    assert.deepEqual(
+      fw.tasks.get('t1')!.statuses.map((st) => st.state),
+      ['TASK_RUNNING', 'TASK_FINISHED'],
+    );
     await allocation();
     assert.equal(sink.offers().length, 2, 'nothing freed twice');
     master.acknowledge(fw, agent.id, 't1', finished.uuid!);
@@ -496,7 +535,12 @@ describe('Master core: launching and status updates', () => {
     const { agent } = register(master);
     await allocation();
     launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [taskInfo('t1', agent.id)]);
-    const running = { ...agentStatus('t1', 'TASK_RUNNING'), message: 'started', healthy: true, labels: { labels: [{ key: 'k', value: 'v' }] } };
+    const running = {
+      ...agentStatus('t1', 'TASK_RUNNING'),
+      message: 'started',
+      healthy: true,
+      labels: { labels: [{ key: 'k', value: 'v' }] },
+    };
     master.statusUpdate(agent, fw.id, running);
     // The agent retries it (same state, its own uuid again or a new one): no new entry.
     master.statusUpdate(agent, fw.id, running);
@@ -549,7 +593,9 @@ describe('Master core: DECLINE, REVIVE and invalid launches', () => {
     await allocation();
     assert.equal(a.sink.offers().length, 1);
     assert.equal(b.sink.offers().length, 0);
-    call(master, a.fw, 'DECLINE', { decline: { offer_ids: [currentOffer(master, a.sink, agent.id).id], filters: { refuse_seconds: 3600 } } });
+    call(master, a.fw, 'DECLINE', {
+      decline: { offer_ids: [currentOffer(master, a.sink, agent.id).id], filters: { refuse_seconds: 3600 } },
+    });
     await allocation();
     assert.equal(b.sink.offers().length, 1);
     assert.equal(a.sink.offers().length, 1);
@@ -751,7 +797,10 @@ describe('Master core: KILL and reconciliation', () => {
     assert.equal(answers[0]!.message, 'Reconciliation: Latest task state');
     call(master, fw, 'RECONCILE', { reconcile: { tasks: [{ task_id: { value: 'on-a1' }, agent_id: { value: a1.agent.id } }] } });
     const unreachable = sink.updates().at(-1)!;
-    assert.deepEqual([unreachable.task_id.value, unreachable.state, unreachable.message], ['on-a1', 'TASK_UNREACHABLE', 'Reconciliation: Task is unreachable']);
+    assert.deepEqual(
+      [unreachable.task_id.value, unreachable.state, unreachable.message],
+      ['on-a1', 'TASK_UNREACHABLE', 'Reconciliation: Task is unreachable'],
+    );
     assert.equal(unreachable.unreachable_time?.nanoseconds, master.unreachableAgents.get(a1.agent.id)!.time * 1e6);
   });
 });
@@ -775,7 +824,11 @@ describe('Master core: framework removal', () => {
       [{ framework_id: fw.id }],
     );
     assert.equal(master.terminalCount('TASK_KILLED'), 1);
-    assert.equal(sink.ofType('UPDATE').filter((e) => (e.update as { status: TaskStatus }).status.state === 'TASK_KILLED').length, 0, 'the stream is gone');
+    assert.equal(
+      sink.ofType('UPDATE').filter((e) => (e.update as { status: TaskStatus }).status.state === 'TASK_KILLED').length,
+      0,
+      'the stream is gone',
+    );
     assert.throws(
       () => master.subscribe(frameworkInfo({ id: { value: fw.id } }), [], new Sink(), 'again'),
       (err: unknown) => err instanceof CallError && err.status === 403,
@@ -833,7 +886,11 @@ describe('Master core: framework removal', () => {
     const { master, fw, link } = await clusterWithRunningTask();
     const other = register(master, { hostname: 'agent2.test', pid: 'slave(1)@10.0.0.3:5051' });
     call(master, fw, 'TEARDOWN');
-    for (const l of [link, other.link]) assert.deepEqual(l.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework), [{ framework_id: fw.id }]);
+    for (const l of [link, other.link])
+      assert.deepEqual(
+        l.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework),
+        [{ framework_id: fw.id }],
+      );
     assert.equal(fw.completedTasks[0]!.statuses.at(-1)!.state, 'TASK_KILLED');
   });
 
@@ -841,9 +898,21 @@ describe('Master core: framework removal', () => {
     const master = newMaster();
     const { fw } = subscribe(master);
     call(master, fw, 'TEARDOWN');
-    const executor: ExecutorInfo = { executor_id: { value: 'ex1' }, type: 'CUSTOM', command: { value: './executor' }, resources: parseResources('cpus:0.1;mem:32') };
-    const { link } = register(master, { agent_id: 'back-S0', frameworks: [fw.info], executors: [{ framework_id: fw.id, executor, kind: 'CUSTOM' }] });
-    assert.deepEqual(link.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework), [{ framework_id: fw.id }]);
+    const executor: ExecutorInfo = {
+      executor_id: { value: 'ex1' },
+      type: 'CUSTOM',
+      command: { value: './executor' },
+      resources: parseResources('cpus:0.1;mem:32'),
+    };
+    const { link } = register(master, {
+      agent_id: 'back-S0',
+      frameworks: [fw.info],
+      executors: [{ framework_id: fw.id, executor, kind: 'CUSTOM' }],
+    });
+    assert.deepEqual(
+      link.ofType('SHUTDOWN_FRAMEWORK').map((m) => m.shutdown_framework),
+      [{ framework_id: fw.id }],
+    );
     assert.equal(master.frameworks.has(fw.id), false, 'the framework is not recovered');
   });
 
@@ -881,7 +950,9 @@ describe('Master core: executors of re-registering agents', () => {
     const { fw, sink } = subscribe(master);
     const reg = {
       agent_id: 'away-S0',
-      tasks: [{ framework_id: fw.id, executor_id: 'ex1', task: taskInfo('t1', 'away-S0', 'cpus:0.5;mem:128'), state: 'TASK_RUNNING' as const }],
+      tasks: [
+        { framework_id: fw.id, executor_id: 'ex1', task: taskInfo('t1', 'away-S0', 'cpus:0.5;mem:128'), state: 'TASK_RUNNING' as const },
+      ],
       executors: [{ framework_id: fw.id, executor: customExecutor('ex1', 'cpus:0.5;mem:256'), kind: 'CUSTOM' as const }],
     };
     const { agent } = register(master, reg);
@@ -906,9 +977,21 @@ describe('Master core: agents lost and coming back', () => {
     // Whoever got the agent launches, then the rest goes to the other framework.
     const first = aware.sink.offers().length > 0 ? aware : legacy;
     const second = first === aware ? legacy : aware;
-    launch(master, first.fw, [currentOffer(master, first.sink, agent.id).id.value], [taskInfo(`${first.fw.info.name}-task`, agent.id)], 3600);
+    launch(
+      master,
+      first.fw,
+      [currentOffer(master, first.sink, agent.id).id.value],
+      [taskInfo(`${first.fw.info.name}-task`, agent.id)],
+      3600,
+    );
     await allocation();
-    launch(master, second.fw, [currentOffer(master, second.sink, agent.id).id.value], [taskInfo(`${second.fw.info.name}-task`, agent.id)], 3600);
+    launch(
+      master,
+      second.fw,
+      [currentOffer(master, second.sink, agent.id).id.value],
+      [taskInfo(`${second.fw.info.name}-task`, agent.id)],
+      3600,
+    );
     for (const f of [aware, legacy]) {
       const s = agentStatus(`${f.fw.info.name}-task`, 'TASK_RUNNING');
       master.statusUpdate(agent, f.fw.id, s);
@@ -995,7 +1078,12 @@ describe('Master core: agents lost and coming back', () => {
     const { fw, sink } = subscribe(master);
     const first = register(master);
     await allocation();
-    launch(master, fw, [currentOffer(master, sink, first.agent.id).id.value], [taskInfo('kept', first.agent.id), taskInfo('lost', first.agent.id)]);
+    launch(
+      master,
+      fw,
+      [currentOffer(master, sink, first.agent.id).id.value],
+      [taskInfo('kept', first.agent.id), taskInfo('lost', first.agent.id)],
+    );
     for (const id of ['kept', 'lost']) master.statusUpdate(first.agent, fw.id, agentStatus(id, 'TASK_RUNNING'));
 
     const again = register(master, {
@@ -1115,7 +1203,7 @@ test('an executor is charged once for all its tasks and its resources return whe
     .offers()
     .filter((o) => master.offers.has(o.id.value))
     .reduce((sum, o) => sum + scalar(o.resources, 'cpus'), 0);
-  assert.equal(total, 1, 'the executor\'s 0.5 cpu came back beside the 0.5 still on offer');
+  assert.equal(total, 1, "the executor's 0.5 cpu came back beside the 0.5 still on offer");
 });
 
 describe('Master core: pings', () => {
@@ -1172,21 +1260,54 @@ describe('Master core: /master/state text', () => {
   test('a task serialized once is serialized again when it changes', async () => {
     const { master, fw, agent } = await clusterWithRunningTask();
     const ctx = { master, flags: {}, buildTime: 0 };
-    const tasksOf = () => (JSON.parse(jsonText(stateJson(ctx))) as { frameworks: { id: string; tasks: { id: string; state: string; statuses: unknown[] }[] }[] }).frameworks.find((f) => f.id === fw.id)!.tasks;
-    assert.deepEqual(tasksOf().map((t) => [t.id, t.state, t.statuses.length]), [['t1', 'TASK_RUNNING', 1]]);
-    assert.deepEqual(tasksOf().map((t) => [t.id, t.state]), [['t1', 'TASK_RUNNING']], 'from the cache, the same');
+    const tasksOf = () =>
+      (
+        JSON.parse(jsonText(stateJson(ctx))) as {
+          frameworks: { id: string; tasks: { id: string; state: string; statuses: unknown[] }[] }[];
+        }
+      ).frameworks.find((f) => f.id === fw.id)!.tasks;
+    assert.deepEqual(
+      tasksOf().map((t) => [t.id, t.state, t.statuses.length]),
+      [['t1', 'TASK_RUNNING', 1]],
+    );
+    assert.deepEqual(
+      tasksOf().map((t) => [t.id, t.state]),
+      [['t1', 'TASK_RUNNING']],
+      'from the cache, the same',
+    );
     master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_FINISHED'));
-    assert.deepEqual(tasksOf().map((t) => [t.id, t.state, t.statuses.length]), [['t1', 'TASK_FINISHED', 2]]);
+    assert.deepEqual(
+      tasksOf().map((t) => [t.id, t.state, t.statuses.length]),
+      [['t1', 'TASK_FINISHED', 2]],
+    );
   });
 
   test("an agent's fields serialized once are serialized again when it goes inactive or re-registers", () => {
     const master = newMaster();
-    const { agent } = register(master, { hostname: 'first.example.com', attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }] });
+    const { agent } = register(master, {
+      hostname: 'first.example.com',
+      attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }],
+    });
     const ctx = { master, flags: {}, buildTime: 0 };
-    type Slave = { id: string; hostname: string; active: boolean; deactivated: boolean; reregistered_time?: number; attributes: Record<string, string>; resources: { cpus: number } };
+    type Slave = {
+      id: string;
+      hostname: string;
+      active: boolean;
+      deactivated: boolean;
+      reregistered_time?: number;
+      attributes: Record<string, string>;
+      resources: { cpus: number };
+    };
     const slave = () => (JSON.parse(jsonText(stateJson(ctx))) as { slaves: Slave[] }).slaves.find((s) => s.id === agent.id)!;
     const pick = (s: Slave) => [s.hostname, s.active, s.deactivated, s.reregistered_time, s.attributes.rack, s.resources.cpus];
-    assert.deepEqual(pick(slave()), ['first.example.com', true, false, undefined, 'r1', agent.resources.find((r) => r.name === 'cpus')?.scalar?.value]);
+    assert.deepEqual(pick(slave()), [
+      'first.example.com',
+      true,
+      false,
+      undefined,
+      'r1',
+      agent.resources.find((r) => r.name === 'cpus')?.scalar?.value,
+    ]);
     agent.active = false;
     // Disconnected: inactive, but not deactivated, which in Mesos is an operator's doing.
     assert.deepEqual(pick(slave()).slice(1, 3), [false, false], 'inactive');
@@ -1232,7 +1353,10 @@ describe('Master core: read-only endpoints as Mesos writes them (readonly_handle
       assert.equal(total.cpus, used.cpus + offered.cpus, String(f.name));
       assert.equal(total.mem, used.mem + offered.mem, String(f.name));
     }
-    assert.ok(frameworks.some((f) => (f.offered_resources as { cpus: number }).cpus > 0), 'some framework holds an offer');
+    assert.ok(
+      frameworks.some((f) => (f.offered_resources as { cpus: number }).cpus > 0),
+      'some framework holds an offer',
+    );
     const one = doc(frameworksJson(ctx, multi.fw.id));
     assert.deepEqual(
       (one.frameworks as Json[]).map((f) => f.id),
@@ -1253,10 +1377,22 @@ describe('Master core: read-only endpoints as Mesos writes them (readonly_handle
     const slaves = doc(slavesJson(ctx, agent.id));
     const full = (slaves.slaves as Json[])[0]!;
     assert.deepEqual(Object.keys(full.reserved_resources_full as Json), ['web']);
-    assert.equal((full.unreserved_resources_full as { name: string }[]).some((r) => r.name === 'disk'), false, 'reserved disk is not unreserved');
+    assert.equal(
+      (full.unreserved_resources_full as { name: string }[]).some((r) => r.name === 'disk'),
+      false,
+      'reserved disk is not unreserved',
+    );
     assert.ok(Array.isArray(full.used_resources_full) && Array.isArray(full.offered_resources_full));
 
-    master.recoveredAgents.set('gone-1', { id: 'gone-1', hostname: 'gone.test', port: 5051, pid: 'slave(1)@10.0.0.9:5051', resources: [], attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r9' } }], registeredTime: 1000 });
+    master.recoveredAgents.set('gone-1', {
+      id: 'gone-1',
+      hostname: 'gone.test',
+      port: 5051,
+      pid: 'slave(1)@10.0.0.9:5051',
+      resources: [],
+      attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r9' } }],
+      registeredTime: 1000,
+    });
     assert.deepEqual(
       (doc(slavesJson(ctx, agent.id)).recovered_slaves as Json[]).map((a) => a.id),
       [],
@@ -1276,12 +1412,25 @@ describe('Master core: read-only endpoints as Mesos writes them (readonly_handle
     const summary = doc(stateSummaryJson(ctx));
     assert.equal('cluster' in summary, false);
     const slave = (summary.slaves as Json[])[0]!;
-    for (const k of ['port', 'attributes', 'registered_time', 'reserved_resources', 'unreserved_resources', 'deactivated', 'version', 'capabilities']) assert.ok(k in slave, k);
+    for (const k of [
+      'port',
+      'attributes',
+      'registered_time',
+      'reserved_resources',
+      'unreserved_resources',
+      'deactivated',
+      'version',
+      'capabilities',
+    ])
+      assert.ok(k in slave, k);
     assert.equal(slave.TASK_FINISHED, 1, "the agent's finished task counts");
     assert.deepEqual(slave.framework_ids, [fw.id]);
     const f = (summary.frameworks as Json[])[0]!;
     assert.equal('pid' in f, false);
-    assert.deepEqual([f.hostname, f.webui_url, f.recovered, f.TASK_FINISHED, f.TASK_RUNNING], ['sched.test', 'http://sched.test', false, 1, 0]);
+    assert.deepEqual(
+      [f.hostname, f.webui_url, f.recovered, f.TASK_FINISHED, f.TASK_RUNNING],
+      ['sched.test', 'http://sched.test', false, 1, 0],
+    );
     assert.deepEqual(f.slave_ids, [agent.id]);
     assert.equal(doc(stateSummaryJson({ ...ctx, master: newMaster({ cluster: 'c1' }) })).cluster, 'c1');
   });

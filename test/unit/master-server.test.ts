@@ -19,7 +19,14 @@ async function streamedRequestLifetime(configure: (s: http.Server) => void, watc
   const port = (server.address() as AddressInfo).port;
   try {
     return await new Promise((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/master/internal/agent', agent: false, headers: { 'Content-Type': 'application/recordio' } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/master/internal/agent',
+        agent: false,
+        headers: { 'Content-Type': 'application/recordio' },
+      });
       const beat = setInterval(() => req.write('2\n{}'), 100);
       const done = (how: 'cut' | 'alive') => {
         clearInterval(beat);
@@ -43,7 +50,13 @@ async function streamedRequestLifetime(configure: (s: http.Server) => void, watc
 
 test('an agent stream outlives requestTimeout on the master server (Node cuts it by default)', async () => {
   // The control: with a request timeout, Node cuts the streaming request once it expires.
-  assert.equal(await streamedRequestLifetime((s) => { s.requestTimeout = 300; s.headersTimeout = 300; }, 1500), 'cut');
+  assert.equal(
+    await streamedRequestLifetime((s) => {
+      s.requestTimeout = 300;
+      s.headersTimeout = 300;
+    }, 1500),
+    'cut',
+  );
   // The master's settings, checked as often: it stays.
   assert.equal(
     await streamedRequestLifetime((s) => {

@@ -44,12 +44,15 @@ describe('decodeQuery (libprocess query::decode)', () => {
   test('& and ; separate pairs, the last repeat wins, a bare key is empty', () => {
     const q = decodeQuery('a=1;b=2&a=3&flag&c=x=y');
     assert.ok(q instanceof Map);
-    assert.deepEqual([...q], [
-      ['a', '3'],
-      ['b', '2'],
-      ['flag', ''],
-      ['c', 'x=y'],
-    ]);
+    assert.deepEqual(
+      [...q],
+      [
+        ['a', '3'],
+        ['b', '2'],
+        ['flag', ''],
+        ['c', 'x=y'],
+      ],
+    );
   });
 
   test('+ is a space and %-escapes are bytes (UTF-8 text)', () => {
@@ -115,9 +118,14 @@ describe('/master/tasks paging as Mesos pages', () => {
 describe('/metrics/snapshot timeout (libprocess MetricsProcess::_snapshot)', () => {
   test('absent or a duration: fine; anything else: 400 naming it', () => {
     assert.equal(snapshotTimeoutError(new Map()), undefined);
-    for (const ok of ['5secs', '0.5secs', '100ms', '1mins', '2hrs']) assert.equal(snapshotTimeoutError(new Map([['timeout', ok]])), undefined, ok);
+    for (const ok of ['5secs', '0.5secs', '100ms', '1mins', '2hrs'])
+      assert.equal(snapshotTimeoutError(new Map([['timeout', ok]])), undefined, ok);
     for (const bad of ['abc', '5', '5s', '', '-1secs', '1.2.3secs']) {
-      assert.match(snapshotTimeoutError(new Map([['timeout', bad]])) ?? '', new RegExp(`^Invalid timeout '${bad.replace(/\./g, '\\.')}': .+\\.\\n$`), bad);
+      assert.match(
+        snapshotTimeoutError(new Map([['timeout', bad]])) ?? '',
+        new RegExp(`^Invalid timeout '${bad.replace(/\./g, '\\.')}': .+\\.\\n$`),
+        bad,
+      );
     }
   });
 });

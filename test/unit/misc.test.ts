@@ -61,7 +61,14 @@ describe('formatRecord (glog-like lines)', () => {
   });
 
   test('an err object prints its message as error=', () => {
-    const line = formatRecord({ level: 50, time, pid: 1, name: 'n', msg: 'failed', err: { type: 'Error', message: 'disk full', stack: 'Error: disk full\n at x' } });
+    const line = formatRecord({
+      level: 50,
+      time,
+      pid: 1,
+      name: 'n',
+      msg: 'failed',
+      err: { type: 'Error', message: 'disk full', stack: 'Error: disk full\n at x' },
+    });
     assert.equal(line, 'E1126 12:05:03.007000 1 n] failed error="disk full"\n');
   });
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { PipelinedCaller } from '../bench/pipelined-calls.ts';
 
-test('the bench\'s pipelined caller: one write per turn, answers matched in order, fixed and chunked bodies, split anywhere', async () => {
+test("the bench's pipelined caller: one write per turn, answers matched in order, fixed and chunked bodies, split anywhere", async () => {
   const requests: string[] = [];
   const answers = [
     'HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n',

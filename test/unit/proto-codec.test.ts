@@ -7,15 +7,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import protobuf from 'protobufjs';
-import {
-  createCodec,
-  decode,
-  encode,
-  fromJson,
-  ProtoError,
-  protoDescriptorJson,
-  protoFiles,
-} from '../../daemons/common/proto/codec.ts';
+import { createCodec, decode, encode, fromJson, ProtoError, protoDescriptorJson, protoFiles } from '../../daemons/common/proto/codec.ts';
 import { BUILTIN_IMPORTS, mesosRoot, PROTO_FILES, rootFromDescriptor, rootFromSources } from '../../daemons/common/proto/loader.ts';
 
 const CALL = 'mesos.v1.scheduler.Call';
@@ -494,10 +486,7 @@ describe('fromJson', () => {
 describe('decode errors and proto2 wire rules', () => {
   test('a body missing required fields is rejected with their paths', () => {
     // Call { framework_id: {} }
-    assert.throws(
-      () => decode(CALL, bytes('0a00')),
-      protoErrorMatching(/^Missing required fields: framework_id\.value$/),
-    );
+    assert.throws(() => decode(CALL, bytes('0a00')), protoErrorMatching(/^Missing required fields: framework_id\.value$/));
     // Event { update: { status: { state: TASK_RUNNING } } } lacks status.task_id
     assert.throws(
       () => decode(EVENT, bytes('0804 2a04 0a02 1001')),
@@ -521,10 +510,7 @@ describe('decode errors and proto2 wire rules', () => {
 
   test('unknown enum numbers leave the field unset', () => {
     assert.deepEqual(decode(CALL, bytes('10e707')), {});
-    assert.throws(
-      () => decode('mesos.v1.Resource', bytes('0a0463707573 1063')),
-      protoErrorMatching(/Missing required fields: type$/),
-    );
+    assert.throws(() => decode('mesos.v1.Resource', bytes('0a0463707573 1063')), protoErrorMatching(/Missing required fields: type$/));
   });
 
   test('packed repeated scalars are accepted too', () => {
@@ -569,17 +555,17 @@ describe('loading from the JSON descriptor', () => {
       fromDescriptor.fromJson(CALL, { type: 'ACCEPT', framework_id: {} }),
       fromJson(CALL, { type: 'ACCEPT', framework_id: {} }),
     );
-    assert.equal(
-      hex(fromDescriptor.encode('mesos.v1.HealthCheck.HTTPCheckInfo', { port: 80, statuses: [200] })),
-      '085020c801',
-    );
+    assert.equal(hex(fromDescriptor.encode('mesos.v1.HealthCheck.HTTPCheckInfo', { port: 80, statuses: [200] })), '085020c801');
   });
 
   test('types of a descriptor root are resolved only when the codec plans them', () => {
     // Resolving all ~400 types up front (protobufjs 8's Root.fromJSON does) cost every
     // `mesos execute` some 40 ms before its first call.
     const root = rootFromDescriptor(JSON.parse(JSON.stringify(protoDescriptorJson())) as object);
-    const unresolved = (name: string) => root.lookupType(name).fieldsArray.filter((f) => f.resolvedType === null && !/^(u?int|s?fixed|bool|string|bytes|double|float)/.test(f.type)).length;
+    const unresolved = (name: string) =>
+      root
+        .lookupType(name)
+        .fieldsArray.filter((f) => f.resolvedType === null && !/^(u?int|s?fixed|bool|string|bytes|double|float)/.test(f.type)).length;
     assert.ok(unresolved('mesos.v1.master.Response') > 0, 'nothing resolved up front');
     const codec = createCodec(root);
     codec.encode(CALL, subscribeCall);

@@ -32,11 +32,21 @@ describe('BoundedRateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new BoundedRateLimiter(10, undefined, clock);
     const ran: Array<[number, number]> = [];
-    for (let i = 0; i < 5; i++) assert.equal(limiter.submit(() => ran.push([i, clock.now()])), true);
+    for (let i = 0; i < 5; i++)
+      assert.equal(
+        limiter.submit(() => ran.push([i, clock.now()])),
+        true,
+      );
     assert.deepEqual(ran, [[0, 0]]);
     assert.equal(limiter.outstanding, 4);
     clock.advance(1000);
-    assert.deepEqual(ran, [[0, 0], [1, 100], [2, 200], [3, 300], [4, 400]]);
+    assert.deepEqual(ran, [
+      [0, 0],
+      [1, 100],
+      [2, 200],
+      [3, 300],
+      [4, 400],
+    ]);
     assert.equal(limiter.outstanding, 0);
     // Idle long enough: the next call runs at once again, but only one (no saved-up permits).
     ran.length = 0;
@@ -44,7 +54,10 @@ describe('BoundedRateLimiter', () => {
     limiter.submit(() => ran.push([6, clock.now()]));
     assert.deepEqual(ran, [[5, 1000]]);
     clock.advance(100);
-    assert.deepEqual(ran, [[5, 1000], [6, 1100]]);
+    assert.deepEqual(ran, [
+      [5, 1000],
+      [6, 1100],
+    ]);
   });
 
   test('refuses calls past its capacity of waiting ones, and takes them again once some ran', () => {
@@ -57,14 +70,20 @@ describe('BoundedRateLimiter', () => {
     assert.deepEqual(ran, [0]);
     clock.advance(500);
     assert.deepEqual(ran, [0, 1]);
-    assert.equal(limiter.submit(() => ran.push(4)), true);
+    assert.equal(
+      limiter.submit(() => ran.push(4)),
+      true,
+    );
     clock.advance(1000);
     assert.deepEqual(ran, [0, 1, 2, 4]);
   });
 
   test('capacity 0 refuses everything', () => {
     const limiter = new BoundedRateLimiter(100, 0, new FakeClock());
-    assert.equal(limiter.submit(() => assert.fail('must not run')), false);
+    assert.equal(
+      limiter.submit(() => assert.fail('must not run')),
+      false,
+    );
   });
 });
 

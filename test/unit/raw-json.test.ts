@@ -9,7 +9,11 @@ describe('jsonText', () => {
   });
 
   it('inserts RawJson text as is, in arrays and objects, any number of times', () => {
-    const text = jsonText({ tasks: RawJson.text('[{"id":"t1"},{"id":"t2"}]'), nested: [{ x: RawJson.text('{"y":2}') }], none: RawJson.text('[]') });
+    const text = jsonText({
+      tasks: RawJson.text('[{"id":"t1"},{"id":"t2"}]'),
+      nested: [{ x: RawJson.text('{"y":2}') }],
+      none: RawJson.text('[]'),
+    });
     assert.deepEqual(JSON.parse(text), { tasks: [{ id: 't1' }, { id: 't2' }], nested: [{ x: { y: 2 } }], none: [] });
   });
 
@@ -81,8 +85,15 @@ describe('bodyChunks', () => {
       const pieces = randomPieces(rand);
       const chunkBytes = 4 + Math.floor(rand() * 30);
       const chunks = [...bodyChunks(pieces, chunkBytes)];
-      assert.ok(chunks.every((c) => c.length > 0 && c.length <= chunkBytes), `chunk sizes ${chunks.map((c) => c.length)} for ${chunkBytes}`);
-      assert.equal(Buffer.concat(chunks).toString('utf8'), piecesBuffer(pieces).toString('utf8'), `round ${round}, chunkBytes ${chunkBytes}`);
+      assert.ok(
+        chunks.every((c) => c.length > 0 && c.length <= chunkBytes),
+        `chunk sizes ${chunks.map((c) => c.length)} for ${chunkBytes}`,
+      );
+      assert.equal(
+        Buffer.concat(chunks).toString('utf8'),
+        piecesBuffer(pieces).toString('utf8'),
+        `round ${round}, chunkBytes ${chunkBytes}`,
+      );
       // Only a chunk with too little room for one more character ends early.
       for (const c of chunks.slice(0, -1)) assert.ok(c.length > chunkBytes - 4);
     }
@@ -90,11 +101,13 @@ describe('bodyChunks', () => {
 
   it('fills the chunks it is given, and gives nothing for an empty document', () => {
     const given: Buffer[] = [];
-    const chunks = [...bodyChunks(['{"a":', Buffer.from('"0123456789"'), '}'], 8, () => {
-      const b = Buffer.alloc(8);
-      given.push(b);
-      return b;
-    })];
+    const chunks = [
+      ...bodyChunks(['{"a":', Buffer.from('"0123456789"'), '}'], 8, () => {
+        const b = Buffer.alloc(8);
+        given.push(b);
+        return b;
+      }),
+    ];
     assert.equal(Buffer.concat(chunks).toString(), '{"a":"0123456789"}');
     assert.ok(chunks.every((c) => given.some((g) => g.buffer === c.buffer && g.byteOffset === c.byteOffset)));
     assert.deepEqual([...bodyChunks([], 8)], []);

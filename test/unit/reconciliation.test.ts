@@ -41,7 +41,13 @@ test("a known task: the state last sent to the scheduler, with its latest health
     state: 'TASK_FINISHED',
     statuses: [
       { state: 'TASK_STARTING', timestamp: 1 },
-      { state: 'TASK_RUNNING', timestamp: 2, healthy: true, check_status: { type: 'COMMAND', command: { exit_code: 0 } }, container_status: { container_id: { value: 'c' } } },
+      {
+        state: 'TASK_RUNNING',
+        timestamp: 2,
+        healthy: true,
+        check_status: { type: 'COMMAND', command: { exit_code: 0 } },
+        container_status: { container_id: { value: 'c' } },
+      },
     ],
     resourcesRecovered: true,
   });
@@ -67,12 +73,7 @@ test('unknown tasks by agent standing; nothing while an agent may still come bac
   const agents = view({ reg: { kind: 'registered' }, lost: { kind: 'unreachable', since: 7000 } });
   const answers = reconcileTasks(
     framework(),
-    [
-      { taskId: 'a', agentId: 'reg' },
-      { taskId: 'b', agentId: 'lost' },
-      { taskId: 'c', agentId: 'nobody' },
-      { taskId: 'd' },
-    ],
+    [{ taskId: 'a', agentId: 'reg' }, { taskId: 'b', agentId: 'lost' }, { taskId: 'c', agentId: 'nobody' }, { taskId: 'd' }],
     agents,
     0,
   );
@@ -93,13 +94,16 @@ test('unknown tasks by agent standing; nothing while an agent may still come bac
 test('operations: implicit reconciliation answers nothing; explicit ones by agent standing', () => {
   const agents = view({ back: { kind: 'recovered' } });
   assert.deepEqual(reconcileOperations([], agents), []);
-  assert.deepEqual(reconcileOperations([{ operation_id: { value: 'o' }, agent_id: { value: 'back' }, resource_provider_id: { value: 'rp' } }], agents), [
-    {
-      operation_id: { value: 'o' },
-      state: 'OPERATION_RECOVERING',
-      message: 'Reconciliation: Agent is recovered but has not re-registered',
-      agent_id: { value: 'back' },
-      resource_provider_id: { value: 'rp' },
-    },
-  ]);
+  assert.deepEqual(
+    reconcileOperations([{ operation_id: { value: 'o' }, agent_id: { value: 'back' }, resource_provider_id: { value: 'rp' } }], agents),
+    [
+      {
+        operation_id: { value: 'o' },
+        state: 'OPERATION_RECOVERING',
+        message: 'Reconciliation: Agent is recovered but has not re-registered',
+        agent_id: { value: 'back' },
+        resource_provider_id: { value: 'rp' },
+      },
+    ],
+  );
 });

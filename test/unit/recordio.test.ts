@@ -37,7 +37,12 @@ describe('encodeTextRecord', () => {
 });
 
 describe('RecordIODecoder', () => {
-  const stream = Buffer.concat([encodeRecord('{"type":"SUBSCRIBED"}'), encodeRecord(''), encodeRecord('héllo'), encodeRecord('x'.repeat(123))]);
+  const stream = Buffer.concat([
+    encodeRecord('{"type":"SUBSCRIBED"}'),
+    encodeRecord(''),
+    encodeRecord('héllo'),
+    encodeRecord('x'.repeat(123)),
+  ]);
   const expected = ['{"type":"SUBSCRIBED"}', '', 'héllo', 'x'.repeat(123)];
 
   test('decodes several records in one chunk', () => {
@@ -113,7 +118,10 @@ describe('RecordIODecoder', () => {
   test('rejects a record over the size limit before buffering its body', () => {
     const d = new RecordIODecoder(10);
     assert.deepEqual(text(d.decode(Buffer.from('10\n0123456789'))), ['0123456789']);
-    assert.throws(() => d.decode(Buffer.from('11\n')), (err: unknown) => err instanceof RecordIOError && /exceeds the limit of 10/.test(err.message));
+    assert.throws(
+      () => d.decode(Buffer.from('11\n')),
+      (err: unknown) => err instanceof RecordIOError && /exceeds the limit of 10/.test(err.message),
+    );
   });
 
   test('joins a record that arrives in many chunks once, when it is whole', (t) => {

@@ -5,7 +5,8 @@ import { refusedFlag } from '../../daemons/common/refused-flags.ts';
 import { loadMasterFlags } from '../../daemons/master/flags.ts';
 
 const master = (argv: string[]) => loadMasterFlags({ argv: ['--work_dir=/tmp/x', ...argv], env: {}, progName: 'mesos-master' }).raw;
-const agent = (argv: string[]) => loadAgentFlags({ argv: ['--master=127.0.0.1:5050', '--work_dir=/tmp/x', ...argv], env: {}, progName: 'mesos-agent' }).raw;
+const agent = (argv: string[]) =>
+  loadAgentFlags({ argv: ['--master=127.0.0.1:5050', '--work_dir=/tmp/x', ...argv], env: {}, progName: 'mesos-agent' }).raw;
 
 describe('refusedFlag', () => {
   test('the defaults ask for nothing missing', () => {
@@ -15,11 +16,17 @@ describe('refusedFlag', () => {
   });
 
   test('authentication, authorization, firewalls and modules asked for are refused with the flag named', () => {
-    assert.match(refusedFlag(master(['--authenticate_frameworks'])) ?? '', /^--authenticate_frameworks: frameworks cannot be authenticated here.*remove the flag/);
+    assert.match(
+      refusedFlag(master(['--authenticate_frameworks'])) ?? '',
+      /^--authenticate_frameworks: frameworks cannot be authenticated here.*remove the flag/,
+    );
     assert.match(refusedFlag(master(['--authenticate_slaves'])) ?? '', /^--authenticate_agents: /);
     assert.match(refusedFlag(master(['--acls={"permissive": false}'])) ?? '', /^--acls: ACLs are not enforced here/);
     assert.match(refusedFlag(agent(['--http_credentials={"credentials": []}'])) ?? '', /^--http_credentials: /);
     assert.match(refusedFlag(agent(['--modules={"libraries": []}'])) ?? '', /^--modules: Mesos modules are C\+\+ shared libraries/);
-    assert.match(refusedFlag(master(['--firewall_rules={"disabled_endpoints": {"paths": ["/files/browse"]}}'])) ?? '', /^--firewall_rules: /);
+    assert.match(
+      refusedFlag(master(['--firewall_rules={"disabled_endpoints": {"paths": ["/files/browse"]}}'])) ?? '',
+      /^--firewall_rules: /,
+    );
   });
 });

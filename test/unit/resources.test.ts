@@ -160,7 +160,11 @@ describe('arithmetic', () => {
       { name: 'mem', type: 'SCALAR', scalar: { value: 100 + i }, role: i % 2 ? 'web' : '*' },
       { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31009 }] } },
     ]);
-    assert.deepEqual(scalarTotals(lists, ['cpus', 'mem', 'ports', 'disk']), [1, 1045, 0, 0], 'fixed point (not 0.9999999999999999), every role, ranges are not scalars');
+    assert.deepEqual(
+      scalarTotals(lists, ['cpus', 'mem', 'ports', 'disk']),
+      [1, 1045, 0, 0],
+      'fixed point (not 0.9999999999999999), every role, ranges are not scalars',
+    );
     assert.deepEqual(scalarTotals([], ['cpus']), [0]);
     const summed = lists.reduce<Resource[]>((acc, r) => add(acc, r), []);
     assert.deepEqual(
@@ -284,7 +288,12 @@ describe('arithmetic', () => {
     assert.deepEqual(unallocated(a), [cpus(1)]);
     assert.equal(reservationRole(cpus(1)), '*');
     assert.equal(reservationRole(cpus(1, { role: 'old' })), 'old');
-    const refined = cpus(1, { reservations: [{ type: 'STATIC', role: 'a' }, { type: 'DYNAMIC', role: 'a/b' }] });
+    const refined = cpus(1, {
+      reservations: [
+        { type: 'STATIC', role: 'a' },
+        { type: 'DYNAMIC', role: 'a/b' },
+      ],
+    });
     assert.equal(reservationRole(refined), 'a/b');
     assert.ok(isAllocatableTo(cpus(1), 'x'));
     assert.ok(isAllocatableTo(cpus(1, reserved('a')), 'a/b'));
@@ -306,13 +315,23 @@ describe('the resource formats of Mesos (convertResourceFormat)', () => {
       mem(64, { role: 'web', reservation: { principal: 'ops', labels } }),
     ]);
     assert.deepEqual(before[1], cpus(2, reserved('web')), 'the input is untouched');
-    const refined = cpus(1, { reservations: [{ type: 'STATIC', role: 'a' }, { type: 'DYNAMIC', role: 'a/b' }] });
+    const refined = cpus(1, {
+      reservations: [
+        { type: 'STATIC', role: 'a' },
+        { type: 'DYNAMIC', role: 'a/b' },
+      ],
+    });
     assert.deepEqual(preRefinementFormat([refined]), [refined], 'a refined reservation has no old form');
   });
 
   test('post-refinement, what the master keeps of what older schedulers send', () => {
     assert.deepEqual(
-      postRefinementFormat([cpus(1, { role: '*' }), cpus(2, { role: 'web' }), mem(64, { role: 'web', reservation: { principal: 'ops' } }), mem(1)]),
+      postRefinementFormat([
+        cpus(1, { role: '*' }),
+        cpus(2, { role: 'web' }),
+        mem(64, { role: 'web', reservation: { principal: 'ops' } }),
+        mem(1),
+      ]),
       [cpus(1), cpus(2, reserved('web')), mem(64, { reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'ops' }] }), mem(1)],
     );
   });
@@ -363,7 +382,11 @@ describe('state JSON and text', () => {
       ports: '[21000-24000, 31000-32000]',
       zones: '{a, b}',
     });
-    assert.deepEqual(Object.keys(toStateJson(r)), ['cpus', 'gpus', 'mem', 'disk', 'foo', 'cpus_revocable', 'ports', 'zones'], 'the order of the JSON text');
+    assert.deepEqual(
+      Object.keys(toStateJson(r)),
+      ['cpus', 'gpus', 'mem', 'disk', 'foo', 'cpus_revocable', 'ports', 'zones'],
+      'the order of the JSON text',
+    );
   });
 
   test('toStateJsonByRole groups reserved resources by role', () => {
@@ -454,7 +477,9 @@ describe('agent resource detection', () => {
 
 describe('sum', () => {
   test('equals add() folded over the lists, ranges and sets included', () => {
-    const lists = ['cpus:1;mem:128;ports:[31000-31001]', 'cpus:0.5;ports:[31005-31005]', 'mem:64;disk:10', ''].map((t) => parseResources(t));
+    const lists = ['cpus:1;mem:128;ports:[31000-31001]', 'cpus:0.5;ports:[31005-31005]', 'mem:64;disk:10', ''].map((t) =>
+      parseResources(t),
+    );
     const folded = lists.reduce<ReturnType<typeof parseResources>>((acc, l) => add(acc, l), []);
     assert.deepEqual(sum(lists), folded);
     assert.equal(scalar(sum(lists), 'cpus'), 1.5);

@@ -46,13 +46,21 @@ describe('SandboxGc', () => {
     gc.schedule(young, now - 1_000);
     assert.deepEqual(await gc.prune(), [old]);
     assert.equal(existsSync(old), false);
-    assert.equal(existsSync(path.join(root, 'slaves', 'a', 'frameworks', 'f', 'executors', 'old')), false, "the executor's directory went with its only run");
+    assert.equal(
+      existsSync(path.join(root, 'slaves', 'a', 'frameworks', 'f', 'executors', 'old')),
+      false,
+      "the executor's directory went with its only run",
+    );
     assert.ok(existsSync(young));
     assert.deepEqual(removed, [old]);
     assert.equal(gc.scheduled, 1);
     now += 9_001;
     assert.deepEqual(await gc.prune(), [young]);
-    assert.equal(existsSync(path.join(root, 'slaves', 'a', 'frameworks', 'f')), false, 'the framework directory went with its last executor');
+    assert.equal(
+      existsSync(path.join(root, 'slaves', 'a', 'frameworks', 'f')),
+      false,
+      'the framework directory went with its last executor',
+    );
     assert.ok(existsSync(path.join(root, 'slaves', 'a', 'frameworks')), 'the agent directory stays');
   });
 
@@ -82,7 +90,12 @@ describe('SandboxGc', () => {
   test('when the disk usage cannot be read, the full delay applies and the failure is reported', async () => {
     const root = workDir();
     const warnings: string[] = [];
-    const gc = new SandboxGc({ delayMs: 60_000, headroom: 0.1, diskUsage: async () => Promise.reject(new Error('EIO')), warn: (m) => warnings.push(m) });
+    const gc = new SandboxGc({
+      delayMs: 60_000,
+      headroom: 0.1,
+      diskUsage: async () => Promise.reject(new Error('EIO')),
+      warn: (m) => warnings.push(m),
+    });
     const d = run(root, 'x');
     gc.schedule(d, Date.now() - 1_000);
     assert.deepEqual(await gc.prune(), []);
@@ -91,7 +104,13 @@ describe('SandboxGc', () => {
 
   test('a sandbox that cannot be removed is reported and dropped from the schedule', async () => {
     const warnings: string[] = [];
-    const gc = new SandboxGc({ delayMs: 0, headroom: 0, diskUsage: async () => 0, remove: async () => Promise.reject(new Error('EBUSY')), warn: (m) => warnings.push(m) });
+    const gc = new SandboxGc({
+      delayMs: 0,
+      headroom: 0,
+      diskUsage: async () => 0,
+      remove: async () => Promise.reject(new Error('EBUSY')),
+      warn: (m) => warnings.push(m),
+    });
     gc.schedule('/nowhere/run', Date.now() - 1);
     assert.deepEqual(await gc.prune(), []);
     assert.match(warnings[0] ?? '', /Failed to remove sandbox \/nowhere\/run: EBUSY/);
@@ -107,7 +126,10 @@ describe('finishedSandboxes', () => {
     const at = new Date(Date.now() - 3600_000);
     utimesSync(done, at, at);
     const found = await finishedSandboxes(root, new Set([running]));
-    assert.deepEqual(found.map((f) => f.dir), [done]);
+    assert.deepEqual(
+      found.map((f) => f.dir),
+      [done],
+    );
     assert.ok(Math.abs(found[0]!.at - at.getTime()) < 1000);
     assert.deepEqual(await finishedSandboxes(path.join(root, 'missing'), new Set()), []);
   });

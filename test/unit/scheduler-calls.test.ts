@@ -22,7 +22,9 @@ function harness(registry?: Registry, config: Partial<MasterConfig> = {}): Maste
   return h;
 }
 
-const capabilities = (...types: string[]): Partial<FrameworkInfo> => ({ capabilities: types.map((type) => ({ type }) as { type: 'MULTI_ROLE' }) });
+const capabilities = (...types: string[]): Partial<FrameworkInfo> => ({
+  capabilities: types.map((type) => ({ type }) as { type: 'MULTI_ROLE' }),
+});
 
 /** A framework of role `web` with these capabilities, and the offer of an agent with resources reserved to `web`. */
 async function offerTo(info: Partial<FrameworkInfo>) {
@@ -46,7 +48,10 @@ describe('offers in the format of the framework (Master::offer)', () => {
       assert.ok(r.role === '*' || r.role === 'web', `${r.name} has role ${r.role}`);
     }
     assert.deepEqual(
-      offer.resources.filter((r) => r.name === 'cpus').map((r) => [r.role, r.scalar?.value]).sort(),
+      offer.resources
+        .filter((r) => r.name === 'cpus')
+        .map((r) => [r.role, r.scalar?.value])
+        .sort(),
       [
         ['*', 2],
         ['web', 1],
@@ -62,7 +67,10 @@ describe('offers in the format of the framework (Master::offer)', () => {
       assert.equal(r.reservations, undefined);
     }
     assert.deepEqual(
-      offer.resources.filter((r) => r.name === 'cpus').map((r) => r.role).sort(),
+      offer.resources
+        .filter((r) => r.name === 'cpus')
+        .map((r) => r.role)
+        .sort(),
       ['*', 'web'],
     );
   });
@@ -83,18 +91,24 @@ describe('offers in the format of the framework (Master::offer)', () => {
       { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, role: '*' },
     ];
     const task: TaskInfo = { name: 'old', task_id: { value: 'old' }, agent_id: { value: agent.id }, command: { value: 'true' }, resources };
-    assert.equal(framework.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } }), 202);
+    assert.equal(
+      framework.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } }),
+      202,
+    );
     assert.deepEqual(framework.updates(), [], 'no TASK_ERROR');
     const run = messages.find((m) => m.type === 'RUN_TASK');
     assert.ok(run?.type === 'RUN_TASK');
-    assert.deepEqual(
-      run.run_task.task.resources,
-      [
-        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'web' } },
-        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'STATIC', role: 'web' }], allocation_info: { role: 'web' } },
-        { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, allocation_info: { role: 'web' } },
-      ],
-    );
+    assert.deepEqual(run.run_task.task.resources, [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'web' } },
+      {
+        name: 'cpus',
+        type: 'SCALAR',
+        scalar: { value: 1 },
+        reservations: [{ type: 'STATIC', role: 'web' }],
+        allocation_info: { role: 'web' },
+      },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 64 }, allocation_info: { role: 'web' } },
+    ]);
   });
 
   test("an offer lists the framework's executors running on its agent (executor_ids)", async () => {
@@ -108,10 +122,17 @@ describe('offers in the format of the framework (Master::offer)', () => {
       name: 'with-executor',
       task_id: { value: 'with-executor' },
       agent_id: { value: agent.id },
-      executor: { executor_id: { value: 'my-executor' }, type: 'CUSTOM', command: { value: './executor' }, resources: parseResources('cpus:0.1;mem:32') },
+      executor: {
+        executor_id: { value: 'my-executor' },
+        type: 'CUSTOM',
+        command: { value: './executor' },
+        resources: parseResources('cpus:0.1;mem:32'),
+      },
       resources: parseResources('cpus:0.5;mem:64'),
     };
-    framework.call('ACCEPT', { accept: { offer_ids: [first.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 0 } } });
+    framework.call('ACCEPT', {
+      accept: { offer_ids: [first.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 0 } },
+    });
     // The unused rest comes back when its refuse filter (until the next allocation tick) expires.
     await new Promise((resolve) => setTimeout(resolve, 120));
     await h.allocation();
@@ -136,7 +157,13 @@ describe("ACCEPT's offers checked as validation::offer::validate", () => {
     const other = theirs.offers()[0];
     assert.ok(a && b && other, 'two offers for one framework (an agent each), one for the other');
     const dropped = (offerIds: { value: string }[]) => {
-      const task: TaskInfo = { name: 't', task_id: { value: 't' }, agent_id: a.agent_id, command: { value: 'true' }, resources: parseResources('cpus:1') };
+      const task: TaskInfo = {
+        name: 't',
+        task_id: { value: 't' },
+        agent_id: a.agent_id,
+        command: { value: 'true' },
+        resources: parseResources('cpus:1'),
+      };
       mine.call('ACCEPT', { accept: { offer_ids: offerIds, operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
       const status = mine.updates().at(-1)!;
       assert.deepEqual([status.state, status.reason], ['TASK_DROPPED', 'REASON_INVALID_OFFERS']);
@@ -146,12 +173,18 @@ describe("ACCEPT's offers checked as validation::offer::validate", () => {
     assert.equal(dropped([a.id, { value: 'gone' }, a.id]), `${prefix}Duplicate offer ${a.id.value} in offer list`);
     // That ACCEPT gave offer a back; an offer that is no longer valid is named before another framework's.
     assert.equal(dropped([{ value: 'gone' }, other.id]), `${prefix}Offer gone is no longer valid`);
-    assert.equal(dropped([b.id, other.id]), `${prefix}Offer ${other.id.value} has invalid framework ${theirs.fw.id} while framework ${mine.fw.id} is expected`);
+    assert.equal(
+      dropped([b.id, other.id]),
+      `${prefix}Offer ${other.id.value} has invalid framework ${theirs.fw.id} while framework ${mine.fw.id} is expected`,
+    );
     assert.ok(h.master.offers.has(other.id.value), "the other framework's offer stays with it");
     await h.allocation();
     const [c, d] = mine.offers().slice(-2);
     assert.ok(c && d && c.agent_id.value !== d.agent_id.value, 'offers of both agents again');
-    assert.equal(dropped([c.id, d.id]), `${prefix}Aggregated offers must belong to one single agent. Offer ${d.id.value} uses agent ${d.agent_id.value} and agent ${c.agent_id.value}`);
+    assert.equal(
+      dropped([c.id, d.id]),
+      `${prefix}Aggregated offers must belong to one single agent. Offer ${d.id.value} uses agent ${d.agent_id.value} and agent ${c.agent_id.value}`,
+    );
   });
 });
 
@@ -163,8 +196,16 @@ test('a task may not reuse the id of an unreachable task of its framework (valid
   await h.allocation();
   const offerOf = (agentId: string) => framework.offers().findLast((o) => o.agent_id.value === agentId && h.master.offers.has(o.id.value))!;
   const launch = (agentId: string) => {
-    const task: TaskInfo = { name: 't1', task_id: { value: 't1' }, agent_id: { value: agentId }, command: { value: 'sleep 9' }, resources: parseResources('cpus:1;mem:64') };
-    framework.call('ACCEPT', { accept: { offer_ids: [offerOf(agentId).id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
+    const task: TaskInfo = {
+      name: 't1',
+      task_id: { value: 't1' },
+      agent_id: { value: agentId },
+      command: { value: 'sleep 9' },
+      resources: parseResources('cpus:1;mem:64'),
+    };
+    framework.call('ACCEPT', {
+      accept: { offer_ids: [offerOf(agentId).id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] },
+    });
   };
   launch(away.agent.id);
   h.master.removeAgent(away.agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'test');
@@ -182,12 +223,18 @@ describe('calls Mesos accepts and then drops', () => {
     const recorded = h.register();
     await h.allocation();
     const offer = framework.offers()[0]!;
-    const task: TaskInfo = { name: 't1', task_id: { value: 't1' }, agent_id: { value: recorded.agent.id }, command: { value: 'sleep 9' }, resources: parseResources('cpus:1;mem:64') };
+    const task: TaskInfo = {
+      name: 't1',
+      task_id: { value: 't1' },
+      agent_id: { value: recorded.agent.id },
+      command: { value: 'sleep 9' },
+      resources: parseResources('cpus:1;mem:64'),
+    };
     framework.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } });
     return { h, framework, ...recorded };
   }
 
-  test('REVIVE and SUPPRESS naming a role that is not the framework\'s, or no valid role, change nothing', async () => {
+  test("REVIVE and SUPPRESS naming a role that is not the framework's, or no valid role, change nothing", async () => {
     const { framework } = await withTask();
     assert.equal(framework.call('SUPPRESS', { suppress: { roles: ['*', 'not-mine'] } }), 202);
     assert.deepEqual([...framework.fw.suppressedRoles], [], 'the whole call is dropped, * included');
@@ -199,7 +246,7 @@ describe('calls Mesos accepts and then drops', () => {
     assert.deepEqual([...framework.fw.suppressedRoles], ['*'], 'still suppressed');
   });
 
-  test('KILL naming another agent than the task\'s kills nothing', async () => {
+  test("KILL naming another agent than the task's kills nothing", async () => {
     const { framework, agent, messages } = await withTask();
     assert.equal(framework.call('KILL', { kill: { task_id: { value: 't1' }, agent_id: { value: 'some-other-agent' } } }), 202);
     assert.equal(messages.filter((m) => m.type === 'KILL_TASK').length, 0);
@@ -210,7 +257,10 @@ describe('calls Mesos accepts and then drops', () => {
   test('MESSAGE and SHUTDOWN to an agent the master does not know are accepted and go nowhere', async () => {
     const { framework, messages } = await withTask();
     const before = messages.length;
-    assert.equal(framework.call('MESSAGE', { message: { agent_id: { value: 'unknown' }, executor_id: { value: 'e' }, data: 'aGk=' } }), 202);
+    assert.equal(
+      framework.call('MESSAGE', { message: { agent_id: { value: 'unknown' }, executor_id: { value: 'e' }, data: 'aGk=' } }),
+      202,
+    );
     assert.equal(framework.call('SHUTDOWN', { shutdown: { agent_id: { value: 'unknown' }, executor_id: { value: 'e' } } }), 202);
     assert.equal(messages.length, before);
   });
@@ -231,29 +281,48 @@ describe('calls Mesos accepts and then drops', () => {
     );
   });
 
-  test('UPDATE_FRAMEWORK with another principal, user or checkpointing, or suppressing a foreign role, is a 400 with Mesos\'s text', async () => {
+  test("UPDATE_FRAMEWORK with another principal, user or checkpointing, or suppressing a foreign role, is a 400 with Mesos's text", async () => {
     const { framework } = await withTask();
     const info = framework.fw.info;
     const update = (changes: Partial<FrameworkInfo>, suppressed: string[] = []) => {
       try {
-        return framework.call('UPDATE_FRAMEWORK', { update_framework: { framework_info: { ...info, ...changes }, suppressed_roles: suppressed } });
+        return framework.call('UPDATE_FRAMEWORK', {
+          update_framework: { framework_info: { ...info, ...changes }, suppressed_roles: suppressed },
+        });
       } catch (err) {
         return `${(err as { status: number }).status} ${(err as Error).message}`;
       }
     };
-    assert.equal(update({ principal: 'someone-else' }), "400 FrameworkInfo update is not valid: Changing framework's principal is not allowed.");
-    assert.equal(update({ user: 'root' }), `400 FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${info.user}' to 'root'`);
-    assert.equal(update({ checkpoint: true }), "400 FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from 'false' to 'true'");
-    assert.equal(update({ role: 'a b' }), "400 Supplied FrameworkInfo is not valid: 'FrameworkInfo.role' is not a valid role: Role component 'a b' is invalid because it contains backspace or whitespace");
-    assert.equal(update({}, ['other']), "400 'UpdateFramework' call is not valid: Suppressed roles { other } are not contained in the set of roles");
+    assert.equal(
+      update({ principal: 'someone-else' }),
+      "400 FrameworkInfo update is not valid: Changing framework's principal is not allowed.",
+    );
+    assert.equal(
+      update({ user: 'root' }),
+      `400 FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from '${info.user}' to 'root'`,
+    );
+    assert.equal(
+      update({ checkpoint: true }),
+      "400 FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from 'false' to 'true'",
+    );
+    assert.equal(
+      update({ role: 'a b' }),
+      "400 Supplied FrameworkInfo is not valid: 'FrameworkInfo.role' is not a valid role: Role component 'a b' is invalid because it contains backspace or whitespace",
+    );
+    assert.equal(
+      update({}, ['other']),
+      "400 'UpdateFramework' call is not valid: Suppressed roles { other } are not contained in the set of roles",
+    );
     assert.equal(update({ name: 'renamed' }), 200);
     assert.equal(framework.fw.info.name, 'renamed');
   });
 });
 
-describe('RECONCILE and RECONCILE_OPERATIONS from the agents\' standing (Master::reconcile, Master::reconcileOperations)', () => {
+describe("RECONCILE and RECONCILE_OPERATIONS from the agents' standing (Master::reconcile, Master::reconcileOperations)", () => {
   function operationUpdates(framework: RecordedFramework): OperationStatus[] {
-    return framework.events.filter((e) => e.type === 'UPDATE_OPERATION_STATUS').map((e) => (e.update_operation_status as { status: OperationStatus }).status);
+    return framework.events
+      .filter((e) => e.type === 'UPDATE_OPERATION_STATUS')
+      .map((e) => (e.update_operation_status as { status: OperationStatus }).status);
   }
 
   test('every operation is unknown to this master; the answer follows the agent: registered, unreachable, unknown, none given', async () => {
@@ -276,7 +345,12 @@ describe('RECONCILE and RECONCILE_OPERATIONS from the agents\' standing (Master:
       202,
     );
     assert.deepEqual(operationUpdates(framework), [
-      { operation_id: { value: 'on-registered' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Operation is unknown', agent_id: { value: registered.agent.id } },
+      {
+        operation_id: { value: 'on-registered' },
+        state: 'OPERATION_UNKNOWN',
+        message: 'Reconciliation: Operation is unknown',
+        agent_id: { value: registered.agent.id },
+      },
       {
         operation_id: { value: 'on-unreachable' },
         state: 'OPERATION_UNREACHABLE',
@@ -284,8 +358,17 @@ describe('RECONCILE and RECONCILE_OPERATIONS from the agents\' standing (Master:
         agent_id: { value: lost.agent.id },
         resource_provider_id: { value: 'rp' },
       },
-      { operation_id: { value: 'on-unknown' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Both operation and agent are unknown', agent_id: { value: 'no-such-agent' } },
-      { operation_id: { value: 'nowhere' }, state: 'OPERATION_UNKNOWN', message: "Reconciliation: Operation is unknown and no 'agent_id' was provided" },
+      {
+        operation_id: { value: 'on-unknown' },
+        state: 'OPERATION_UNKNOWN',
+        message: 'Reconciliation: Both operation and agent are unknown',
+        agent_id: { value: 'no-such-agent' },
+      },
+      {
+        operation_id: { value: 'nowhere' },
+        state: 'OPERATION_UNKNOWN',
+        message: "Reconciliation: Operation is unknown and no 'agent_id' was provided",
+      },
     ]);
     assert.equal(framework.call('RECONCILE_OPERATIONS', { reconcile_operations: {} }), 202);
     assert.equal(operationUpdates(framework).length, 4, 'implicit: this master knows no operations');
@@ -294,23 +377,40 @@ describe('RECONCILE and RECONCILE_OPERATIONS from the agents\' standing (Master:
   /** A master restarted from a registry that knows agent `waited-S0`, which has not re-registered yet. */
   function restartedMaster(): RecordedFramework {
     const registry = Registry.memory({ maxCompletedFrameworks: 10, maxCompletedTasksPerFramework: 10 }, silentLogger());
-    const entry = { id: 'waited-S0', hostname: 'waited.test', port: 5051, pid: 'slave(1)@10.0.0.9:5051', resources: [], attributes: [], registeredTime: 0 };
+    const entry = {
+      id: 'waited-S0',
+      hostname: 'waited.test',
+      port: 5051,
+      pid: 'slave(1)@10.0.0.9:5051',
+      resources: [],
+      attributes: [],
+      registeredTime: 0,
+    };
     registry.apply({ op: 'ADMIT_AGENT', agent: entry });
     return harness(registry).subscribe({ capabilities: [{ type: 'PARTITION_AWARE' }] });
   }
 
   test('an agent the restarted master waits for: OPERATION_RECOVERING', () => {
     const framework = restartedMaster();
-    framework.call('RECONCILE_OPERATIONS', { reconcile_operations: { operations: [{ operation_id: { value: 'op' }, agent_id: { value: 'waited-S0' } }] } });
+    framework.call('RECONCILE_OPERATIONS', {
+      reconcile_operations: { operations: [{ operation_id: { value: 'op' }, agent_id: { value: 'waited-S0' } }] },
+    });
     assert.deepEqual(operationUpdates(framework), [
-      { operation_id: { value: 'op' }, state: 'OPERATION_RECOVERING', message: 'Reconciliation: Agent is recovered but has not re-registered', agent_id: { value: 'waited-S0' } },
+      {
+        operation_id: { value: 'op' },
+        state: 'OPERATION_RECOVERING',
+        message: 'Reconciliation: Agent is recovered but has not re-registered',
+        agent_id: { value: 'waited-S0' },
+      },
     ]);
   });
 
   test('RECONCILE answers nothing for a task that may be on an agent the restarted master waits for', () => {
     const framework = restartedMaster();
     // On that agent, or (no agent id) on any agent still awaited: Mesos stays silent, the scheduler retries.
-    framework.call('RECONCILE', { reconcile: { tasks: [{ task_id: { value: 't' }, agent_id: { value: 'waited-S0' } }, { task_id: { value: 'u' } }] } });
+    framework.call('RECONCILE', {
+      reconcile: { tasks: [{ task_id: { value: 't' }, agent_id: { value: 'waited-S0' } }, { task_id: { value: 'u' } }] },
+    });
     assert.deepEqual(framework.updates(), []);
     framework.call('RECONCILE', { reconcile: { tasks: [{ task_id: { value: 'v' }, agent_id: { value: 'elsewhere' } }] } });
     assert.deepEqual(

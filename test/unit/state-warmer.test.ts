@@ -58,7 +58,10 @@ describe('StateJsonWarmer', () => {
     assert.equal(warmer.slice(), OPTS.restMs, 'one slice was enough for the pass; the next starts after a rest');
     assert.equal(warmer.serialized, 200);
     assert.ok(allTasks(m).every(isTaskJsonCached), 'every task is cached');
-    assert.ok([...m.agents.values(), ...m.frameworks.values()].every((o) => o.tasks.usedIsCurrent()), 'every sum is current');
+    assert.ok(
+      [...m.agents.values(), ...m.frameworks.values()].every((o) => o.tasks.usedIsCurrent()),
+      'every sum is current',
+    );
     assert.equal(warmer.slice(), OPTS.restMs);
     assert.equal(warmer.serialized, 200, 'the next pass found nothing to do');
     const ctx = { master: m, flags: {}, buildTime: 0 };
@@ -74,7 +77,10 @@ describe('StateJsonWarmer', () => {
     const warmer = new StateJsonWarmer(m, OPTS, clock);
     untilRest(warmer);
     assert.equal(warmer.serialized, 0, 'tasks launched under a second ago are left');
-    assert.ok([...m.agents.values()].every((a) => a.tasks.usedIsCurrent()), 'the sums are made anyway');
+    assert.ok(
+      [...m.agents.values()].every((a) => a.tasks.usedIsCurrent()),
+      'the sums are made anyway',
+    );
     clock.wallMs += OPTS.settledMs + 10;
     untilRest(warmer);
     assert.equal(warmer.serialized, 50);
@@ -104,14 +110,22 @@ describe('StateJsonWarmer', () => {
     const task = fw.tasks.values().next().value!;
     const agent = m.agents.get(task.agentId)!;
     const uuid = newStatusUuid();
-    m.statusUpdate(agent, fw.id, { task_id: task.info.task_id, state: 'TASK_FINISHED', uuid, source: 'SOURCE_EXECUTOR', timestamp: clock.wallMs / 1000 });
+    m.statusUpdate(agent, fw.id, {
+      task_id: task.info.task_id,
+      state: 'TASK_FINISHED',
+      uuid,
+      source: 'SOURCE_EXECUTOR',
+      timestamp: clock.wallMs / 1000,
+    });
     assert.ok(!isTaskJsonCached(task));
     assert.ok(!agent.tasks.usedIsCurrent(), 'the finished task gave its resources back');
     untilRest(warmer);
     assert.ok(isTaskJsonCached(task), 'a terminal task is settled at once');
     assert.ok(agent.tasks.usedIsCurrent());
     assert.equal(warmer.serialized, 21);
-    const json = JSON.parse(jsonText(stateJson({ master: m, flags: {}, buildTime: 0 }))) as { frameworks: { tasks: { id: string; state: string }[]; completed_tasks: { id: string; state: string }[] }[] };
+    const json = JSON.parse(jsonText(stateJson({ master: m, flags: {}, buildTime: 0 }))) as {
+      frameworks: { tasks: { id: string; state: string }[]; completed_tasks: { id: string; state: string }[] }[];
+    };
     const seen = json.frameworks.flatMap((f) => [...f.tasks, ...f.completed_tasks]).find((t) => t.id === task.info.task_id.value);
     assert.equal(seen?.state, 'TASK_FINISHED');
   });

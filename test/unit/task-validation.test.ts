@@ -88,20 +88,35 @@ describe('validateTask', () => {
   });
 
   test('the agent id must be the offer agent', () => {
-    assert.match(validateTask(task('t1', { agent_id: { value: 'other' } }), ctx())!, /^Task uses invalid agent: other \(offer is for agent agent-S0\)/);
+    assert.match(
+      validateTask(task('t1', { agent_id: { value: 'other' } }), ctx())!,
+      /^Task uses invalid agent: other \(offer is for agent agent-S0\)/,
+    );
     assert.match(validateTask(without(task('t1'), 'agent_id'), ctx())!, /^Task uses invalid agent: \(none\)/);
   });
 
   test('exactly one of command and executor', () => {
     const both = task('t1', { executor: executor({ type: 'CUSTOM', command: { value: 'exec' } }) });
     assert.equal(validateTask(both, ctx()), 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present');
-    assert.equal(validateTask(without(task('t1'), 'command'), ctx()), 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present');
+    assert.equal(
+      validateTask(without(task('t1'), 'command'), ctx()),
+      'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present',
+    );
   });
 
   test('a command needs a value', () => {
-    assert.equal(validateTask(task('t1', { command: { shell: false } }), ctx()), "CommandInfo with 'shell' set to false must specify the executable in 'value'");
-    assert.equal(validateTask(task('t1', { command: {} }), ctx()), "CommandInfo with 'shell' set to true must specify the command in 'value'");
-    assert.equal(validateTask(task('t1', { command: { shell: true, value: '' } }), ctx()), "CommandInfo with 'shell' set to true must specify the command in 'value'");
+    assert.equal(
+      validateTask(task('t1', { command: { shell: false } }), ctx()),
+      "CommandInfo with 'shell' set to false must specify the executable in 'value'",
+    );
+    assert.equal(
+      validateTask(task('t1', { command: {} }), ctx()),
+      "CommandInfo with 'shell' set to true must specify the command in 'value'",
+    );
+    assert.equal(
+      validateTask(task('t1', { command: { shell: true, value: '' } }), ctx()),
+      "CommandInfo with 'shell' set to true must specify the command in 'value'",
+    );
     assert.equal(validateTask(task('t1', { command: { shell: false, value: '/bin/true', arguments: ['true'] } }), ctx()), undefined);
   });
 
@@ -125,13 +140,19 @@ describe('validateTask', () => {
 
   test('invalid executor resources are reported', () => {
     const bad: Resource[] = [{ name: 'cpus', type: 'SCALAR', scalar: { value: -1 } }];
-    assert.match(validateTask(without(task('t1', { executor: executor({ resources: bad }) }), 'command'), ctx())!, /^Executor uses invalid resources: invalid resource/);
+    assert.match(
+      validateTask(without(task('t1', { executor: executor({ resources: bad }) }), 'command'), ctx())!,
+      /^Executor uses invalid resources: invalid resource/,
+    );
   });
 
   test('a task must use some resources', () => {
     assert.equal(validateTask(task('t1', { resources: [] }), ctx()), 'Task uses no resources');
     assert.equal(validateTask(without(task('t1'), 'resources'), ctx()), 'Task uses no resources');
-    assert.equal(validateTask(task('t1', { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0 } }] }), ctx()), 'Task uses no resources');
+    assert.equal(
+      validateTask(task('t1', { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0 } }] }), ctx()),
+      'Task uses no resources',
+    );
   });
 
   test('invalid task resources are reported', () => {
@@ -155,7 +176,10 @@ describe('validateTask', () => {
   });
 
   test('a task may not use more than is available', () => {
-    assert.match(validateTask(task('t1', { resources: parseResources('cpus:5') }), ctx())!, /^Task uses more resources cpus:5 than available /);
+    assert.match(
+      validateTask(task('t1', { resources: parseResources('cpus:5') }), ctx())!,
+      /^Task uses more resources cpus:5 than available /,
+    );
     assert.match(validateTask(task('t1', { resources: parseResources('gpus:1') }), ctx())!, /^Task uses more resources/);
     assert.match(validateTask(task('t1', { resources: parseResources('ports:[80-80]') }), ctx())!, /^Task uses more resources/);
     assert.equal(validateTask(task('t1', { resources: parseResources('ports:[31000-31002]') }), ctx()), undefined);
@@ -170,13 +194,22 @@ describe('validateTaskGroup', () => {
 
   test('an executor is required and must be DEFAULT, or CUSTOM with a command (as in Mesos)', () => {
     assert.equal(validateTaskGroup(undefined, { tasks: [task('a')] }, ctx()), 'LAUNCH_GROUP requires an ExecutorInfo');
-    assert.equal(validateTaskGroup(executor({ type: 'CUSTOM' }), { tasks: [task('a')] }, ctx()), "A CUSTOM executor of a task group needs 'command'");
+    assert.equal(
+      validateTaskGroup(executor({ type: 'CUSTOM' }), { tasks: [task('a')] }, ctx()),
+      "A CUSTOM executor of a task group needs 'command'",
+    );
     assert.equal(validateTaskGroup(executor({ type: 'CUSTOM', command: { value: './exec' } }), { tasks: [task('a')] }, ctx()), undefined);
-    assert.equal(validateTaskGroup(executor({ type: 'UNKNOWN' }), { tasks: [task('a')] }, ctx()), 'LAUNCH_GROUP requires an executor of type DEFAULT or CUSTOM, got UNKNOWN');
+    assert.equal(
+      validateTaskGroup(executor({ type: 'UNKNOWN' }), { tasks: [task('a')] }, ctx()),
+      'LAUNCH_GROUP requires an executor of type DEFAULT or CUSTOM, got UNKNOWN',
+    );
   });
 
   test('the executor id and framework id are checked', () => {
-    assert.equal(validateTaskGroup(executor({ executor_id: { value: '' } }), { tasks: [task('a')] }, ctx()), 'Executor ID must not be empty');
+    assert.equal(
+      validateTaskGroup(executor({ executor_id: { value: '' } }), { tasks: [task('a')] }, ctx()),
+      'Executor ID must not be empty',
+    );
     assert.match(validateTaskGroup(executor({ framework_id: { value: 'x' } }), { tasks: [task('a')] }, ctx())!, /invalid FrameworkID/);
   });
 
@@ -197,7 +230,10 @@ describe('validateTaskGroup', () => {
 
   test('task ids must be unique in the group and in the framework', () => {
     assert.equal(validateTaskGroup(executor(), { tasks: [task('a'), task('a')] }, ctx()), 'Task group has duplicate task ID: a');
-    assert.equal(validateTaskGroup(executor(), { tasks: [task('a'), task('b')] }, ctx(undefined, ['b'])), "Task 'b' in the group is invalid: Task has duplicate ID: b");
+    assert.equal(
+      validateTaskGroup(executor(), { tasks: [task('a'), task('b')] }, ctx(undefined, ['b'])),
+      "Task 'b' in the group is invalid: Task has duplicate ID: b",
+    );
   });
 
   test('each task is validated', () => {
@@ -205,7 +241,10 @@ describe('validateTaskGroup', () => {
       validateTaskGroup(executor(), { tasks: [task('a'), task('b', { agent_id: { value: 'elsewhere' } })] }, ctx())!,
       /^Task 'b' in the group is invalid: Task uses invalid agent/,
     );
-    assert.match(validateTaskGroup(executor(), { tasks: [task('a', { resources: [] })] }, ctx())!, /^Task 'a' in the group is invalid: Task uses no resources/);
+    assert.match(
+      validateTaskGroup(executor(), { tasks: [task('a', { resources: [] })] }, ctx())!,
+      /^Task 'a' in the group is invalid: Task uses no resources/,
+    );
   });
 
   test('the executor and all tasks together must fit', () => {
@@ -213,6 +252,9 @@ describe('validateTaskGroup', () => {
     const err = validateTaskGroup(executor(), { tasks: [task('a', each), task('b', each)] }, ctx());
     assert.match(err!, /^Task group uses more resources .* than available /);
     assert.equal(validateTaskGroup(executor({ resources: [] }), { tasks: [task('a', each), task('b', each)] }, ctx()), undefined);
-    assert.match(validateTaskGroup(executor({ resources: parseResources('cpus:0.01') }), { tasks: [task('a', each), task('b', each)] }, ctx())!, /^Task group uses more/);
+    assert.match(
+      validateTaskGroup(executor({ resources: parseResources('cpus:0.01') }), { tasks: [task('a', each), task('b', each)] }, ctx())!,
+      /^Task group uses more/,
+    );
   });
 });

@@ -18,7 +18,9 @@ describe('TimerStats', () => {
     assert.equal(s['allocator/mesos/allocation_run_ms/p50'], 3);
     assert.equal(s['allocator/mesos/allocation_run_ms/p90'], 4.6);
     assert.deepEqual(
-      Object.keys(s).map((k) => k.slice('allocator/mesos/allocation_run_ms'.length)).sort(),
+      Object.keys(s)
+        .map((k) => k.slice('allocator/mesos/allocation_run_ms'.length))
+        .sort(),
       ['', '/count', '/max', '/min', '/p50', '/p90', '/p95', '/p99', '/p999', '/p9999'],
     );
   });

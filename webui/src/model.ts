@@ -142,7 +142,11 @@ export function agentResources(agent: AgentJson): ClusterResources {
   return resourceBreakdown([agent.resources], [agent.used_resources], [agent.offered_resources]);
 }
 
-function resourceBreakdown(total: (Resources | undefined)[], used: (Resources | undefined)[], offered: (Resources | undefined)[]): ClusterResources {
+function resourceBreakdown(
+  total: (Resources | undefined)[],
+  used: (Resources | undefined)[],
+  offered: (Resources | undefined)[],
+): ClusterResources {
   const t = sumScalars(total);
   const u = sumScalars(used);
   const o = sumScalars(offered);
@@ -277,7 +281,8 @@ export function sandboxDirectory(agent: AgentState, q: SandboxQuery): string | u
   let ex: ExecutorJson | undefined;
   if (q.taskId !== undefined) {
     const taskId = q.taskId;
-    ex = executors.find((e) => runsTask(e, taskId) && (!q.executorId || e.id === q.executorId)) ?? executors.find((e) => runsTask(e, taskId));
+    ex =
+      executors.find((e) => runsTask(e, taskId) && (!q.executorId || e.id === q.executorId)) ?? executors.find((e) => runsTask(e, taskId));
   }
   ex ??= executors.find((e) => e.id === (q.executorId || q.taskId));
   if (!ex?.directory) return undefined;

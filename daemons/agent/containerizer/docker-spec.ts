@@ -52,7 +52,9 @@ export function containerName(containerId: string): string {
 /** The container id in a Docker container name (`/mesos-<id>` as the API lists it), if it is one of ours. */
 export function containerIdOfName(name: string): string | undefined {
   const bare = name.startsWith('/') ? name.slice(1) : name;
-  return bare.startsWith(CONTAINER_NAME_PREFIX) && bare.length > CONTAINER_NAME_PREFIX.length ? bare.slice(CONTAINER_NAME_PREFIX.length) : undefined;
+  return bare.startsWith(CONTAINER_NAME_PREFIX) && bare.length > CONTAINER_NAME_PREFIX.length
+    ? bare.slice(CONTAINER_NAME_PREFIX.length)
+    : undefined;
 }
 
 export function dockerInfoOf(task: TaskInfo): DockerInfo {
@@ -114,7 +116,8 @@ function networkMode(task: TaskInfo, info: DockerInfo): string {
       return 'none';
     case 'USER': {
       const nets = (task.container?.network_infos as { name?: string }[] | undefined) ?? [];
-      if (nets.length === 0) throw new DockerSpecError('A USER network needs ContainerInfo.network_infos with the name of the Docker network');
+      if (nets.length === 0)
+        throw new DockerSpecError('A USER network needs ContainerInfo.network_infos with the name of the Docker network');
       if (nets.length > 1) throw new DockerSpecError('Only a single network can be defined in Docker run');
       if (!nets[0]!.name) throw new DockerSpecError('No network name found in network info');
       return nets[0]!.name;
@@ -140,7 +143,9 @@ function binds(volumes: Volume[], sandbox: string, mapped: string): { binds: str
       out.push(`${source}:${target}:${mode}`);
     } else if (v.source) {
       if (v.source.type !== 'DOCKER_VOLUME' || !v.source.docker_volume?.name) {
-        throw new DockerSpecError(`Volume '${v.container_path}': only DOCKER_VOLUME sources are supported by the Docker containerizer (got ${v.source.type ?? 'none'})`);
+        throw new DockerSpecError(
+          `Volume '${v.container_path}': only DOCKER_VOLUME sources are supported by the Docker containerizer (got ${v.source.type ?? 'none'})`,
+        );
       }
       const d = v.source.docker_volume.driver;
       if (d) {
@@ -156,16 +161,22 @@ function binds(volumes: Volume[], sandbox: string, mapped: string): { binds: str
   return driver ? { binds: out, driver } : { binds: out };
 }
 
-function portBindings(info: DockerInfo, network: string, resources: readonly Resource[]): { exposed: Record<string, object>; bindings: Docker.PortMap } | undefined {
+function portBindings(
+  info: DockerInfo,
+  network: string,
+  resources: readonly Resource[],
+): { exposed: Record<string, object>; bindings: Docker.PortMap } | undefined {
   const mappings = info.port_mappings ?? [];
   if (mappings.length === 0) return undefined;
-  if (network === 'host' || network === 'none') throw new DockerSpecError('Port mappings are only supported for bridge and user-defined networks');
+  if (network === 'host' || network === 'none')
+    throw new DockerSpecError('Port mappings are only supported for bridge and user-defined networks');
   const offered = ranges(resources, 'ports');
   if (offered.length === 0) throw new DockerSpecError('Port mappings require port resources');
   const exposed: Record<string, object> = {};
   const bindings: Docker.PortMap = {};
   for (const m of mappings) {
-    if (!offered.some((r) => m.host_port >= r.begin && m.host_port <= r.end)) throw new DockerSpecError(`Port [${m.host_port}] not included in resources`);
+    if (!offered.some((r) => m.host_port >= r.begin && m.host_port <= r.end))
+      throw new DockerSpecError(`Port [${m.host_port}] not included in resources`);
     const key = `${m.container_port}/${(m.protocol ?? 'tcp').toLowerCase()}`;
     exposed[key] = {};
     bindings[key] = [...(bindings[key] ?? []), { HostPort: String(m.host_port) }];
@@ -191,7 +202,11 @@ export function dockerCreateOptions(input: DockerSpecInput): Docker.ContainerCre
   const info = dockerInfoOf(task);
   const resources = task.resources ?? [];
   const network = networkMode(task, info);
-  const env: Record<string, string> = { ...input.env, MESOS_SANDBOX: input.mappedSandbox, MESOS_CONTAINER_NAME: containerName(input.containerId) };
+  const env: Record<string, string> = {
+    ...input.env,
+    MESOS_SANDBOX: input.mappedSandbox,
+    MESOS_CONTAINER_NAME: containerName(input.containerId),
+  };
   const volumes = binds((task.container?.volumes as Volume[] | undefined) ?? [], input.sandbox, input.mappedSandbox);
   const host: Docker.HostConfig = {
     Binds: volumes.binds,
@@ -205,7 +220,8 @@ export function dockerCreateOptions(input: DockerSpecInput): Docker.ContainerCre
     if (volumes.driver && volumes.driver !== info.volume_driver) throw new DockerSpecError('Only one volume driver per task is supported');
     host.VolumeDriver = info.volume_driver;
   }
-  if (resources.some((r) => r.name === 'cpus')) host.CpuShares = Math.max(Math.floor(CPU_SHARES_PER_CPU * scalar(resources, 'cpus')), MIN_CPU_SHARES);
+  if (resources.some((r) => r.name === 'cpus'))
+    host.CpuShares = Math.max(Math.floor(CPU_SHARES_PER_CPU * scalar(resources, 'cpus')), MIN_CPU_SHARES);
   if (resources.some((r) => r.name === 'mem')) host.Memory = Math.round(Math.max(scalar(resources, 'mem'), MIN_MEMORY_MB) * 1024 * 1024);
   const opts: Docker.ContainerCreateOptions = {
     name: containerName(input.containerId),
@@ -228,7 +244,9 @@ export function dockerCreateOptions(input: DockerSpecInput): Docker.ContainerCre
   const unknown = (info.parameters ?? []).filter((p) => !PARAMETERS[p.key]).map((p) => p.key);
   if (unknown.length > 0) {
     throw new DockerSpecError(
-      `DockerInfo.parameters not supported by this agent: ${unknown.map((k) => `--${k}`).join(', ')} (supported: ${Object.keys(PARAMETERS).map((k) => `--${k}`).join(', ')})`,
+      `DockerInfo.parameters not supported by this agent: ${unknown.map((k) => `--${k}`).join(', ')} (supported: ${Object.keys(PARAMETERS)
+        .map((k) => `--${k}`)
+        .join(', ')})`,
     );
   }
   for (const p of info.parameters ?? []) PARAMETERS[p.key]!(opts, host, p.value);

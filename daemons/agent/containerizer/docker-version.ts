@@ -32,7 +32,10 @@ export function dockerEndpoint(flags: { docker: string; docker_socket: string })
     if (e) return e;
   }
   const e = parseEndpoint(flags.docker_socket);
-  if (!e) throw new DockerUnavailableError(`invalid value for flag '--docker_socket': '${flags.docker_socket}' is not a socket path, unix:// or tcp://host:port address`);
+  if (!e)
+    throw new DockerUnavailableError(
+      `invalid value for flag '--docker_socket': '${flags.docker_socket}' is not a socket path, unix:// or tcp://host:port address`,
+    );
   return e;
 }
 
@@ -66,7 +69,12 @@ function unreachableReason(err: unknown): string {
 }
 
 /** Asks the daemon its version; throws DockerUnavailableError (one line) when it is unusable. */
-export async function checkDockerVersion(client: Docker, endpoint: DockerEndpoint, minVersion: string, timeoutMs = CHECK_TIMEOUT_MS): Promise<Docker.DockerVersion> {
+export async function checkDockerVersion(
+  client: Docker,
+  endpoint: DockerEndpoint,
+  minVersion: string,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<Docker.DockerVersion> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
@@ -75,12 +83,17 @@ export async function checkDockerVersion(client: Docker, endpoint: DockerEndpoin
   try {
     v = await Promise.race([client.version(), timeout]);
   } catch (err) {
-    throw new DockerUnavailableError(`cannot reach Docker at ${endpoint.where}: ${unreachableReason(err)}; is dockerd running (systemctl start docker)?`);
+    throw new DockerUnavailableError(
+      `cannot reach Docker at ${endpoint.where}: ${unreachableReason(err)}; is dockerd running (systemctl start docker)?`,
+    );
   } finally {
     clearTimeout(timer);
   }
   const found = parseVersion(String(v.Version ?? ''));
-  if (!found) throw new DockerUnavailableError(`Docker at ${endpoint.where} reports version '${String(v.Version)}', which is not a version number; see ${ENV_FILE}`);
+  if (!found)
+    throw new DockerUnavailableError(
+      `Docker at ${endpoint.where} reports version '${String(v.Version)}', which is not a version number; see ${ENV_FILE}`,
+    );
   if (!versionAtLeast(found, parseVersion(minVersion) ?? [0])) {
     throw new DockerUnavailableError(
       `Docker ${v.Version} found at ${endpoint.where}, ${minVersion} or newer required; upgrade Docker or take docker out of MESOS_containerizers (see ${ENV_FILE})`,

@@ -20,7 +20,16 @@ import type { ContainerState } from '../supervisor/protocol.ts';
 import type { ContainerExit, Containerizer } from './containerizer.ts';
 import { DockerConfigError, type RegistryAuth, authFor, credentialHelperFor, registryOf, sandboxDockerConfig } from './docker-auth.ts';
 import { LogCopier } from './docker-logs.ts';
-import { DockerSpecError, SANDBOX_LABEL, WORK_DIR_LABEL, containerIdOfName, containerName, dockerCreateOptions, dockerInfoOf, stopSeconds } from './docker-spec.ts';
+import {
+  DockerSpecError,
+  SANDBOX_LABEL,
+  WORK_DIR_LABEL,
+  containerIdOfName,
+  containerName,
+  dockerCreateOptions,
+  dockerInfoOf,
+  stopSeconds,
+} from './docker-spec.ts';
 
 export interface DockerContainerizerOptions {
   /** The agent's --work_dir: labels the containers this agent owns. */
@@ -71,7 +80,12 @@ function sleep(ms: number): Promise<void> {
 
 function exitOf(state: Docker.ContainerInspectInfo['State']): ContainerExit {
   const at = Date.parse(state.FinishedAt);
-  return { code: state.ExitCode, signal: null, at: Number.isNaN(at) || at <= 0 ? Date.now() : at, ...(state.OOMKilled ? { oomKilled: true } : {}) };
+  return {
+    code: state.ExitCode,
+    signal: null,
+    at: Number.isNaN(at) || at <= 0 ? Date.now() : at,
+    ...(state.OOMKilled ? { oomKilled: true } : {}),
+  };
 }
 
 export class DockerContainerizer implements Containerizer {
@@ -170,18 +184,25 @@ export class DockerContainerizer implements Containerizer {
     let source: { name: string; config: unknown } | undefined;
     try {
       const own = sandboxDockerConfig(sandbox);
-      source = own ? { name: own.file, config: own.config } : this.opts.dockerConfig !== undefined ? { name: '--docker_config', config: this.opts.dockerConfig } : undefined;
+      source = own
+        ? { name: own.file, config: own.config }
+        : this.opts.dockerConfig !== undefined
+          ? { name: '--docker_config', config: this.opts.dockerConfig }
+          : undefined;
       const auth = source && authFor(source.config, image);
       if (auth) {
         this.opts.log.info(`Pulling Docker image ${image} with the credentials for ${registryOf(image)} in ${source!.name}`);
         return auth;
       }
     } catch (err) {
-      if (err instanceof DockerConfigError) throw new Error(`Failed to pull image '${image}': ${source ? `${source.name}: ` : ''}${err.message}`);
+      if (err instanceof DockerConfigError)
+        throw new Error(`Failed to pull image '${image}': ${source ? `${source.name}: ` : ''}${err.message}`);
       throw err;
     }
     const helper = source && credentialHelperFor(source.config, image);
-    const note = helper ? ` (${source!.name} names the credential helper ${helper}, which this agent does not run; put the credentials in its auths)` : '';
+    const note = helper
+      ? ` (${source!.name} names the credential helper ${helper}, which this agent does not run; put the credentials in its auths)`
+      : '';
     this.opts.log.info(`Pulling Docker image ${image} without registry credentials${note}`);
     return undefined;
   }
@@ -195,7 +216,8 @@ export class DockerContainerizer implements Containerizer {
     }
     const stale = this.docker.getContainer(opts.name!);
     const state = (await stale.inspect()).State;
-    if (state.Status !== 'created') throw new Error(`Failed to create container ${opts.name}: a container of that name already ran (${state.Status})`);
+    if (state.Status !== 'created')
+      throw new Error(`Failed to create container ${opts.name}: a container of that name already ran (${state.Status})`);
     await stale.remove({ force: true });
     try {
       return await this.docker.createContainer(opts);
@@ -207,7 +229,9 @@ export class DockerContainerizer implements Containerizer {
   private track(containerId: string, copier: LogCopier): void {
     const t: Tracked = { id: containerId, copier, abort: new AbortController(), ending: false };
     this.tracked.set(containerId, t);
-    void this.follow(t).catch((err: unknown) => this.opts.log.error(`Lost track of container ${containerName(containerId)}: ${(err as Error).message}`));
+    void this.follow(t).catch((err: unknown) =>
+      this.opts.log.error(`Lost track of container ${containerName(containerId)}: ${(err as Error).message}`),
+    );
   }
 
   private async follow(t: Tracked): Promise<void> {
@@ -225,7 +249,9 @@ export class DockerContainerizer implements Containerizer {
     while (!settled && Date.now() - t.copier.lastProgress < LOG_SETTLE_MS) await Promise.race([copying, sleep(100)]);
     t.copier.interrupt();
     await copying;
-    await t.copier.copy(false).catch((err: unknown) => this.opts.log.warn(`Could not copy the last output of ${containerName(t.id)}: ${daemonReason(err)}`));
+    await t.copier
+      .copy(false)
+      .catch((err: unknown) => this.opts.log.warn(`Could not copy the last output of ${containerName(t.id)}: ${daemonReason(err)}`));
     await t.copier.close();
     if (this.tracked.get(t.id) !== t || this.closed) return;
     this.tracked.delete(t.id);
@@ -241,7 +267,10 @@ export class DockerContainerizer implements Containerizer {
         return;
       } catch (err) {
         if (t.ending || this.closed || t.abort.signal.aborted) return;
-        if (!warned) this.opts.log.warn(`Following the output of ${containerName(t.id)} broke off (${daemonReason(err)}); retrying every ${RETRY_MS / 1000} s`);
+        if (!warned)
+          this.opts.log.warn(
+            `Following the output of ${containerName(t.id)} broke off (${daemonReason(err)}); retrying every ${RETRY_MS / 1000} s`,
+          );
         warned = true;
         await sleep(RETRY_MS);
       }
@@ -261,7 +290,10 @@ export class DockerContainerizer implements Containerizer {
       } catch (err) {
         if (t.abort.signal.aborted) return undefined;
         if (statusOf(err) === 404) return { code: null, signal: null, unknown: true, at: Date.now() };
-        if (!warned) this.opts.log.warn(`Waiting for ${containerName(t.id)} to stop failed (${daemonReason(err)}); retrying every ${RETRY_MS / 1000} s`);
+        if (!warned)
+          this.opts.log.warn(
+            `Waiting for ${containerName(t.id)} to stop failed (${daemonReason(err)}); retrying every ${RETRY_MS / 1000} s`,
+          );
         warned = true;
         await sleep(RETRY_MS);
       }
@@ -275,7 +307,12 @@ export class DockerContainerizer implements Containerizer {
     await eachLimited(running, INSPECTS_IN_FLIGHT, async (id) => {
       let pid = this.pidCache.get(id);
       if (pid === undefined) {
-        const state = (await this.docker.getContainer(containerName(id)).inspect().catch(() => undefined))?.State;
+        const state = (
+          await this.docker
+            .getContainer(containerName(id))
+            .inspect()
+            .catch(() => undefined)
+        )?.State;
         if (!state?.Running || !state.Pid || this.tracked.get(id)?.ending !== false) return;
         pid = state.Pid;
         this.pidCache.set(id, pid);
@@ -309,10 +346,15 @@ export class DockerContainerizer implements Containerizer {
       }
     }
     const delay = Math.max(0, finishedAt + this.opts.removeDelayMs - Date.now());
-    const timer = setTimeout(() => {
-      this.removals.delete(containerId);
-      void this.remove(containerId).catch((err: unknown) => this.opts.log.warn(`Could not remove container ${containerName(containerId)}: ${(err as Error).message}`));
-    }, Math.min(delay, 2 ** 31 - 1));
+    const timer = setTimeout(
+      () => {
+        this.removals.delete(containerId);
+        void this.remove(containerId).catch((err: unknown) =>
+          this.opts.log.warn(`Could not remove container ${containerName(containerId)}: ${(err as Error).message}`),
+        );
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
     timer.unref();
     this.removals.set(containerId, timer);
   }

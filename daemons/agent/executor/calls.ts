@@ -2,16 +2,7 @@
 // Events the agent streams back, and the checks Mesos applies to a Call before acting on it
 // (common/validation.cpp validateExecutorCall).
 import { isValidStatusUuid } from '../../common/ids.ts';
-import type {
-  AgentInfo,
-  ExecutorInfo,
-  FrameworkInfo,
-  Id,
-  KillPolicy,
-  TaskGroupInfo,
-  TaskInfo,
-  TaskStatus,
-} from '../../common/mesos.ts';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Id, KillPolicy, TaskGroupInfo, TaskInfo, TaskStatus } from '../../common/mesos.ts';
 
 export const CALL_TYPE = 'mesos.v1.executor.Call';
 export const EVENT_TYPE = 'mesos.v1.executor.Event';

@@ -158,7 +158,14 @@ export class CustomExecutors {
     if (!ex) {
       const info: ExecutorInfo = { ...given, framework_id: { value: fw.id } };
       ex = this.agent.addExecutor(fw, 'CUSTOM', info, false);
-      ex.custom = { state: 'REGISTERING', queued: new Set(), groups: new Map(), pendingKills: new Map(), everSentTask: false, subscribed: false };
+      ex.custom = {
+        state: 'REGISTERING',
+        queued: new Set(),
+        groups: new Map(),
+        pendingKills: new Map(),
+        everSentTask: false,
+        subscribed: false,
+      };
       this.agent.prepareSandbox(ex.directory, fw, info.command);
     }
     const custom = ex.custom!;
@@ -169,7 +176,9 @@ export class CustomExecutors {
       custom.queued.add(id);
       if (asGroup) custom.groups.set(id, ids);
     }
-    await this.agent.checkpointLaunch(fw, ex, agentTasks, isNew).catch((err: unknown) => this.log.error(`Failed to checkpoint tasks ${ids.join(', ')}: ${(err as Error).message}`));
+    await this.agent
+      .checkpointLaunch(fw, ex, agentTasks, isNew)
+      .catch((err: unknown) => this.log.error(`Failed to checkpoint tasks ${ids.join(', ')}: ${(err as Error).message}`));
     if (isNew) {
       await this.launch(fw, ex);
       return;
@@ -184,7 +193,10 @@ export class CustomExecutors {
     const info = ex.info;
     this.arm(custom, this.timeouts.registrationSecs, () => {
       if (custom.state !== 'REGISTERING') return;
-      this.log.info({ framework: fw.id, executor: ex.id }, `Terminating executor '${ex.id}' because it did not register within ${formatDuration(this.timeouts.registrationSecs)}`);
+      this.log.info(
+        { framework: fw.id, executor: ex.id },
+        `Terminating executor '${ex.id}' because it did not register within ${formatDuration(this.timeouts.registrationSecs)}`,
+      );
       this.terminate(ex, custom, {
         state: 'TASK_FAILED',
         reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT',
@@ -233,7 +245,10 @@ export class CustomExecutors {
     }
     if (now(custom) === 'TERMINATED') return; // it exited before the launch reply arrived
     for (const t of ex.tasks.values()) if (!isTerminalState(t.state)) t.running = true;
-    this.log.info({ framework: fw.id, executor: ex.id }, `Launched executor '${ex.id}' of framework ${fw.id} in container ${ex.containerId}`);
+    this.log.info(
+      { framework: fw.id, executor: ex.id },
+      `Launched executor '${ex.id}' of framework ${fw.id} in container ${ex.containerId}`,
+    );
     if (now(custom) === 'TERMINATING') void this.containerizer.kill(ex.containerId, 0).catch(() => undefined);
   }
 
@@ -242,8 +257,10 @@ export class CustomExecutors {
       return `Custom executors run in the Mesos containerizer; this agent has --containerizers=${this.agent.config.containerizers.join(',')}`;
     }
     const c = info.container;
-    if (c?.type === 'DOCKER') return 'Custom executors in DOCKER containers (ExecutorInfo.container) are not supported by this agent; run the executor as a plain command';
-    if ((c?.mesos as { image?: unknown } | undefined)?.image) return 'Container images for custom executors (ExecutorInfo.container.mesos.image) are not supported by this agent';
+    if (c?.type === 'DOCKER')
+      return 'Custom executors in DOCKER containers (ExecutorInfo.container) are not supported by this agent; run the executor as a plain command';
+    if ((c?.mesos as { image?: unknown } | undefined)?.image)
+      return 'Container images for custom executors (ExecutorInfo.container.mesos.image) are not supported by this agent';
     if (!info.command?.value) return "ExecutorInfo.command must name the executor's program in 'value'";
     return undefined;
   }
@@ -251,7 +268,11 @@ export class CustomExecutors {
   private launchFailed(fw: AgentFramework, ex: AgentExecutor, why: string): void {
     this.log.error({ framework: fw.id, executor: ex.id }, `Failed to launch executor '${ex.id}': ${why}`);
     const custom = ex.custom!;
-    custom.pendingTermination = { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${why}` };
+    custom.pendingTermination = {
+      state: 'TASK_FAILED',
+      reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+      message: `Failed to launch container: ${why}`,
+    };
     this.exited(fw, ex, { code: null, signal: null, unknown: true, at: Date.now() });
   }
 
@@ -261,7 +282,10 @@ export class CustomExecutors {
     const taskId = task.info.task_id.value;
     if (isTerminalState(task.state)) return;
     if (custom.queued.has(taskId)) {
-      this.log.warn({ framework: fw.id, task: taskId }, `Killing task ${taskId} of framework ${fw.id} before it was delivered to executor '${ex.id}'`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Killing task ${taskId} of framework ${fw.id} before it was delivered to executor '${ex.id}'`,
+      );
       // A task group goes as a whole.
       const group = custom.groups.get(taskId);
       for (const id of group ?? [taskId]) {
@@ -269,7 +293,9 @@ export class CustomExecutors {
         custom.groups.delete(id);
         const victim = ex.tasks.get(id);
         if (!victim) continue;
-        const why = group ? 'A task within the task group was killed before delivery to the executor' : 'Killed before delivery to the executor';
+        const why = group
+          ? 'A task within the task group was killed before delivery to the executor'
+          : 'Killed before delivery to the executor';
         this.agent.transition(victim, 'TASK_KILLED', why, 'REASON_TASK_KILLED_DURING_LAUNCH', undefined, 'SOURCE_AGENT');
       }
       if (custom.state === 'RUNNING' && !custom.everSentTask && custom.queued.size === 0) this.shutdownUnused(fw, ex);
@@ -281,7 +307,10 @@ export class CustomExecutors {
       return;
     }
     if (custom.state !== 'RUNNING') {
-      this.log.warn({ framework: fw.id, task: taskId }, `Ignoring kill of task ${taskId}: executor '${ex.id}' is ${custom.state.toLowerCase()}`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Ignoring kill of task ${taskId}: executor '${ex.id}' is ${custom.state.toLowerCase()}`,
+      );
       return;
     }
     this.send(ex, custom, { type: 'KILL', kill: { task_id: { value: taskId }, ...(policy ? { kill_policy: policy } : {}) } });
@@ -292,11 +321,17 @@ export class CustomExecutors {
     const ex = fw.executors.get(executorId);
     const custom = ex?.custom;
     if (!ex || !custom) {
-      this.log.warn({ framework: fw.id, executor: executorId }, `Dropping a message for executor '${executorId}': no such custom executor runs here`);
+      this.log.warn(
+        { framework: fw.id, executor: executorId },
+        `Dropping a message for executor '${executorId}': no such custom executor runs here`,
+      );
       return;
     }
     if (fw.shuttingDown || custom.state !== 'RUNNING') {
-      this.log.warn({ framework: fw.id, executor: executorId }, `Dropping a message for executor '${executorId}' because it is not running`);
+      this.log.warn(
+        { framework: fw.id, executor: executorId },
+        `Dropping a message for executor '${executorId}' because it is not running`,
+      );
       return;
     }
     this.send(ex, custom, { type: 'MESSAGE', message: { data } });
@@ -316,8 +351,13 @@ export class CustomExecutors {
     const graceSecs = graceNs !== undefined ? graceNs / 1e9 : this.agent.config.executorShutdownGraceSecs;
     this.arm(custom, graceSecs, () => {
       if (custom.state !== 'TERMINATING') return;
-      this.log.info({ framework: fw.id, executor: ex.id }, `Killing executor '${ex.id}': it did not exit within ${formatDuration(graceSecs)} of SHUTDOWN`);
-      void this.containerizer.kill(ex.containerId, 0).catch((err: unknown) => this.log.warn(`Failed to kill executor '${ex.id}': ${(err as Error).message}`));
+      this.log.info(
+        { framework: fw.id, executor: ex.id },
+        `Killing executor '${ex.id}': it did not exit within ${formatDuration(graceSecs)} of SHUTDOWN`,
+      );
+      void this.containerizer
+        .kill(ex.containerId, 0)
+        .catch((err: unknown) => this.log.warn(`Failed to kill executor '${ex.id}': ${(err as Error).message}`));
     });
   }
 
@@ -334,7 +374,10 @@ export class CustomExecutors {
 
   /** Mesos's workaround for MESOS-8411: an executor whose every task was killed before delivery goes. */
   private shutdownUnused(fw: AgentFramework, ex: AgentExecutor): void {
-    this.log.warn({ framework: fw.id, executor: ex.id }, `Shutting down executor '${ex.id}' because it has never been sent a task and all of its queued tasks have been killed before delivery`);
+    this.log.warn(
+      { framework: fw.id, executor: ex.id },
+      `Shutting down executor '${ex.id}' because it has never been sent a task and all of its queued tasks have been killed before delivery`,
+    );
     this.shutdown(fw, ex);
   }
 
@@ -342,7 +385,9 @@ export class CustomExecutors {
   private terminate(ex: AgentExecutor, custom: CustomExecutorState, why: Termination): void {
     custom.state = 'TERMINATING';
     custom.pendingTermination = why;
-    void this.containerizer.kill(ex.containerId, 0).catch((err: unknown) => this.log.warn(`Failed to kill executor '${ex.id}': ${(err as Error).message}`));
+    void this.containerizer
+      .kill(ex.containerId, 0)
+      .catch((err: unknown) => this.log.warn(`Failed to kill executor '${ex.id}': ${(err as Error).message}`));
   }
 
   // ---------------------------------------------------------------- from the executor (HTTP)
@@ -360,7 +405,10 @@ export class CustomExecutors {
     const custom = ex.custom!;
     this.log.info({ framework: fw.id, executor: ex.id }, `Received Subscribe request for HTTP executor '${ex.id}' of framework ${fw.id}`);
     if (fw.shuttingDown || custom.state === 'TERMINATING' || custom.state === 'TERMINATED') {
-      this.log.warn({ framework: fw.id, executor: ex.id }, `Shutting down executor '${ex.id}': ${fw.shuttingDown ? 'the framework is terminating' : `it is ${custom.state.toLowerCase()}`}`);
+      this.log.warn(
+        { framework: fw.id, executor: ex.id },
+        `Shutting down executor '${ex.id}': ${fw.shuttingDown ? 'the framework is terminating' : `it is ${custom.state.toLowerCase()}`}`,
+      );
       connection.send({ type: 'SHUTDOWN' });
       connection.close();
       return;
@@ -382,9 +430,11 @@ export class CustomExecutors {
       custom.subscribed = true;
       const checkpoints = this.agent.checkpointed;
       if (checkpoints) {
-        void checkpoints.subscribed(ex.containerId).catch((err: unknown) =>
-          this.log.error(`Failed to checkpoint the subscription of executor '${ex.id}': ${(err as Error).message}`),
-        );
+        void checkpoints
+          .subscribed(ex.containerId)
+          .catch((err: unknown) =>
+            this.log.error(`Failed to checkpoint the subscription of executor '${ex.id}': ${(err as Error).message}`),
+          );
       }
     }
     // Updates the executor could not get acknowledged (e.g. across an agent restart); the ones
@@ -398,7 +448,14 @@ export class CustomExecutors {
       if (task.state !== 'TASK_STAGING' || custom.queued.has(id) || knownToExecutor.has(id)) continue;
       // Sent, but the executor never got it: the agent restarted (or the stream broke) first.
       this.log.info({ framework: fw.id, task: id }, `Transitioning STAGED task ${id} because it is unknown to the executor '${ex.id}'`);
-      this.agent.transition(task, partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST', 'Task launched during agent restart', 'REASON_AGENT_RESTARTED', undefined, 'SOURCE_AGENT');
+      this.agent.transition(
+        task,
+        partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST',
+        'Task launched during agent restart',
+        'REASON_AGENT_RESTARTED',
+        undefined,
+        'SOURCE_AGENT',
+      );
     }
     if (!custom.everSentTask && custom.queued.size === 0) {
       this.shutdownUnused(fw, ex);
@@ -422,7 +479,8 @@ export class CustomExecutors {
     this.deliverQueued(ex, custom, [...custom.queued]);
     for (const [id, policy] of custom.pendingKills) {
       const task = ex.tasks.get(id);
-      if (task && !isTerminalState(task.state)) this.send(ex, custom, { type: 'KILL', kill: { task_id: { value: id }, ...(policy ? { kill_policy: policy } : {}) } });
+      if (task && !isTerminalState(task.state))
+        this.send(ex, custom, { type: 'KILL', kill: { task_id: { value: id }, ...(policy ? { kill_policy: policy } : {}) } });
     }
     custom.pendingKills.clear();
   }
@@ -442,7 +500,10 @@ export class CustomExecutors {
       if (tasks.length === 0) continue;
       custom.everSentTask = true;
       const names = tasks.map((t) => t.task_id.value).join(', ');
-      this.log.info({ framework: ex.frameworkId, executor: ex.id }, `Sending ${group ? 'task group' : 'task'} ${names} to executor '${ex.id}'`);
+      this.log.info(
+        { framework: ex.frameworkId, executor: ex.id },
+        `Sending ${group ? 'task group' : 'task'} ${names} to executor '${ex.id}'`,
+      );
       if (group) this.send(ex, custom, { type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks } } });
       else this.send(ex, custom, { type: 'LAUNCH', launch: { task: tasks[0]! } });
     }
@@ -453,7 +514,10 @@ export class CustomExecutors {
     const custom = ex.custom!;
     const taskId = given.task_id.value;
     if (fw.shuttingDown) {
-      this.log.warn({ framework: fw.id, task: taskId }, `Ignoring status update ${given.state} of task ${taskId}: framework ${fw.id} is terminating`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Ignoring status update ${given.state} of task ${taskId}: framework ${fw.id} is terminating`,
+      );
       return;
     }
     const status: TaskStatus = {
@@ -474,11 +538,18 @@ export class CustomExecutors {
       return;
     }
     if (task && isTerminalState(task.state)) {
-      this.log.warn({ framework: fw.id, task: taskId }, `Ignoring status update ${status.state} of task ${taskId}: it is already ${task.state}`);
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Ignoring status update ${status.state} of task ${taskId}: it is already ${task.state}`,
+      );
       acknowledge();
       return;
     }
-    if (!task) this.log.warn({ framework: fw.id, task: taskId }, `Executor '${ex.id}' sent ${status.state} for task ${taskId}, which the agent does not know; forwarding it`);
+    if (!task)
+      this.log.warn(
+        { framework: fw.id, task: taskId },
+        `Executor '${ex.id}' sent ${status.state} for task ${taskId}, which the agent does not know; forwarding it`,
+      );
     const recorded = task ? this.agent.acceptStatus(task, status) : this.agent.forwardStatus(fw.id, status);
     void recorded.then(acknowledge);
   }
@@ -486,7 +557,10 @@ export class CustomExecutors {
   /** MESSAGE from the executor: to the scheduler, through the master. */
   messageToFramework(fw: AgentFramework, ex: AgentExecutor, data: string): void {
     if (fw.shuttingDown) {
-      this.log.warn({ framework: fw.id, executor: ex.id }, `Ignoring a framework message from executor '${ex.id}': framework ${fw.id} is terminating`);
+      this.log.warn(
+        { framework: fw.id, executor: ex.id },
+        `Ignoring a framework message from executor '${ex.id}': framework ${fw.id} is terminating`,
+      );
       return;
     }
     this.agent.tellMaster({ type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: fw.id, executor_id: ex.id, data } }, 1);
@@ -497,7 +571,8 @@ export class CustomExecutors {
     const custom = ex.custom;
     if (custom?.connection !== connection) return;
     this.dropConnection(custom);
-    if (custom.state === 'RUNNING') this.log.info({ framework: ex.frameworkId, executor: ex.id }, `Executor '${ex.id}' closed its connection`);
+    if (custom.state === 'RUNNING')
+      this.log.info({ framework: ex.frameworkId, executor: ex.id }, `Executor '${ex.id}' closed its connection`);
   }
 
   private dropConnection(custom: CustomExecutorState): void {
@@ -508,7 +583,10 @@ export class CustomExecutors {
 
   private send(ex: AgentExecutor, custom: CustomExecutorState, event: Parameters<ExecutorConnection['send']>[0]): void {
     if (!custom.connection?.send(event)) {
-      this.log.warn({ framework: ex.frameworkId, executor: ex.id }, `Unable to send ${event.type} to executor '${ex.id}': it is not connected`);
+      this.log.warn(
+        { framework: ex.frameworkId, executor: ex.id },
+        `Unable to send ${event.type} to executor '${ex.id}': it is not connected`,
+      );
     }
   }
 
@@ -542,7 +620,11 @@ export class CustomExecutors {
     const connection = custom.connection;
     this.dropConnection(custom);
     connection?.close();
-    const how = exit.unknown ? 'terminated with unknown status' : exit.signal ? `terminated with signal ${exit.signal}` : `exited with status ${exit.code}`;
+    const how = exit.unknown
+      ? 'terminated with unknown status'
+      : exit.signal
+        ? `terminated with signal ${exit.signal}`
+        : `exited with status ${exit.code}`;
     this.log.info({ framework: fw.id, executor: ex.id }, `Executor '${ex.id}' of framework ${fw.id} ${how}`);
     const end = custom.pendingTermination ?? { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' };
     for (const task of ex.tasks.values()) {
@@ -567,8 +649,21 @@ export class CustomExecutors {
    * within the registration timeout, its tasks still queued. One that ended meanwhile ends its
    * tasks; one that was never started is started.
    */
-  recover(fw: AgentFramework, ex: AgentExecutor, r: RecoveredRun, container: FoundContainer | undefined, rebooted: boolean): RecoveredExecutor {
-    const custom: CustomExecutorState = { state: 'REGISTERING', queued: new Set(), groups: new Map(), pendingKills: new Map(), everSentTask: r.subscribed, subscribed: r.subscribed };
+  recover(
+    fw: AgentFramework,
+    ex: AgentExecutor,
+    r: RecoveredRun,
+    container: FoundContainer | undefined,
+    rebooted: boolean,
+  ): RecoveredExecutor {
+    const custom: CustomExecutorState = {
+      state: 'REGISTERING',
+      queued: new Set(),
+      groups: new Map(),
+      pendingKills: new Map(),
+      everSentTask: r.subscribed,
+      subscribed: r.subscribed,
+    };
     ex.custom = custom;
     for (const rt of r.tasks) {
       const info = rt.info ?? { name: rt.id, task_id: { value: rt.id }, agent_id: { value: this.agent.id ?? '' }, resources: [] };
@@ -589,28 +684,44 @@ export class CustomExecutors {
       const task = ex.tasks.get(rt.id);
       if (task && !rt.info && !isTerminalState(task.state)) {
         custom.queued.delete(rt.id);
-        this.agent.transition(task, 'TASK_FAILED', "The agent could not read this task's checkpoint after a restart (see the agent log)", 'REASON_AGENT_RESTARTED', undefined, 'SOURCE_AGENT');
+        this.agent.transition(
+          task,
+          'TASK_FAILED',
+          "The agent could not read this task's checkpoint after a restart (see the agent log)",
+          'REASON_AGENT_RESTARTED',
+          undefined,
+          'SOURCE_AGENT',
+        );
       }
     }
     if (container && !container.exit && !rebooted) {
       for (const t of live) t.running = true;
       const secs = r.subscribed ? this.timeouts.reregistrationSecs : this.timeouts.registrationSecs;
-      this.log.info({ framework: fw.id, executor: ex.id }, `Waiting ${formatDuration(secs)} for executor '${ex.id}' of framework ${fw.id} to subscribe`);
-      this.whenServing(() => this.arm(custom, secs, () => {
-        if (custom.state !== 'REGISTERING') return;
-        this.log.info({ framework: fw.id, executor: ex.id }, `Killing un-reregistered executor '${ex.id}' of framework ${fw.id}`);
-        this.terminate(
-          ex,
-          custom,
-          r.subscribed
-            ? {
-                state: partitionAware(fw) ? 'TASK_GONE' : 'TASK_LOST',
-                reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT',
-                message: `Executor did not reregister within ${formatDuration(secs)}`,
-              }
-            : { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', message: `Executor did not register within ${formatDuration(secs)}` },
-        );
-      }));
+      this.log.info(
+        { framework: fw.id, executor: ex.id },
+        `Waiting ${formatDuration(secs)} for executor '${ex.id}' of framework ${fw.id} to subscribe`,
+      );
+      this.whenServing(() =>
+        this.arm(custom, secs, () => {
+          if (custom.state !== 'REGISTERING') return;
+          this.log.info({ framework: fw.id, executor: ex.id }, `Killing un-reregistered executor '${ex.id}' of framework ${fw.id}`);
+          this.terminate(
+            ex,
+            custom,
+            r.subscribed
+              ? {
+                  state: partitionAware(fw) ? 'TASK_GONE' : 'TASK_LOST',
+                  reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT',
+                  message: `Executor did not reregister within ${formatDuration(secs)}`,
+                }
+              : {
+                  state: 'TASK_FAILED',
+                  reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT',
+                  message: `Executor did not register within ${formatDuration(secs)}`,
+                },
+          );
+        }),
+      );
       return { live: live.length, ended: 0 };
     }
     if (!container && !rebooted && !r.subscribed && live.length > 0 && live.every((t) => t.state === 'TASK_STAGING')) {
@@ -618,7 +729,11 @@ export class CustomExecutors {
       return { live: 0, ended: 0, start: () => void this.launch(fw, ex) };
     }
     if (rebooted) {
-      custom.pendingTermination = { state: 'TASK_GONE', reason: 'REASON_AGENT_RESTARTED', message: "The agent's host rebooted; the executor's process is gone" };
+      custom.pendingTermination = {
+        state: 'TASK_GONE',
+        reason: 'REASON_AGENT_RESTARTED',
+        message: "The agent's host rebooted; the executor's process is gone",
+      };
     }
     this.exited(fw, ex, container?.exit ?? { code: null, signal: null, unknown: true, at: Date.now() });
     return { live: 0, ended: live.length };

@@ -81,7 +81,9 @@ async function download(url: string, to: string, stallTimeoutMs: number): Promis
     await pipeline(body, createWriteStream(to));
   } catch (err) {
     if (err instanceof FetchError) throw err;
-    const reason = controller.signal.aborted ? `no data for ${stallTimeoutMs / 1000}s` : (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    const reason = controller.signal.aborted
+      ? `no data for ${stallTimeoutMs / 1000}s`
+      : ((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
     throw new FetchError(`failed to download ${url}: ${reason}`);
   } finally {
     clearTimeout(stall);

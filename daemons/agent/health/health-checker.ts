@@ -91,11 +91,13 @@ function commandCheck(check: HealthCheck, target: CheckTarget, timeoutMs: number
   if (!c?.value) return Promise.resolve({ ok: false, why: 'COMMAND health check without a command' });
   const env = { ...target.env };
   for (const v of c.environment?.variables ?? []) env[v.name] = v.value ?? '';
-  const line = c.shell === false ? [c.value, ...(c.arguments ?? []).slice(1)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ') : c.value;
+  const line =
+    c.shell === false ? [c.value, ...(c.arguments ?? []).slice(1)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ') : c.value;
   return new Promise((resolve) => {
     exec(line, { cwd: target.cwd, env, timeout: timeoutMs, killSignal: 'SIGKILL', shell: '/bin/sh' }, (err) => {
       if (!err) resolve({ ok: true });
-      else if ((err as { killed?: boolean }).killed) resolve({ ok: false, why: `command health check timed out after ${timeoutMs / 1000}s` });
+      else if ((err as { killed?: boolean }).killed)
+        resolve({ ok: false, why: `command health check timed out after ${timeoutMs / 1000}s` });
       else resolve({ ok: false, why: `command health check exited with status ${(err as { code?: number }).code ?? '?'}` });
     });
   });

@@ -15,17 +15,24 @@ export const STATISTICS_PATHS = ['/monitor/statistics', '/monitor/statistics.jso
 export const CONTAINERS_PATH = '/containers';
 
 /** Mesos's words for a /containers query it cannot serve. */
-export const CONTAINERS_QUERY_ERROR = 'Supported query parameters are container_id only, framework_id only, or executor_id and framework_id only';
+export const CONTAINERS_QUERY_ERROR =
+  'Supported query parameters are container_id only, framework_id only, or executor_id and framework_id only';
 
 /** Which executor runs a /containers query asks for, or the 400 it gets (pure). */
-export function containersFilter(query: { container_id?: string; framework_id?: string; executor_id?: string }): ((ex: MonitoredExecutor) => boolean) | { error: string } {
+export function containersFilter(query: {
+  container_id?: string;
+  framework_id?: string;
+  executor_id?: string;
+}): ((ex: MonitoredExecutor) => boolean) | { error: string } {
   const { container_id: containerId, framework_id: frameworkId, executor_id: executorId } = query;
   const has = (v: string | undefined) => v !== undefined;
   if ((has(containerId) && (has(executorId) || has(frameworkId))) || (!has(containerId) && has(executorId) && !has(frameworkId))) {
     return { error: CONTAINERS_QUERY_ERROR };
   }
   return (ex) =>
-    (containerId === undefined || ex.containerId === containerId) && (frameworkId === undefined || ex.frameworkId === frameworkId) && (executorId === undefined || ex.executorId === executorId);
+    (containerId === undefined || ex.containerId === containerId) &&
+    (frameworkId === undefined || ex.frameworkId === frameworkId) &&
+    (executorId === undefined || ex.executorId === executorId);
 }
 
 function identity(ex: MonitoredExecutor): { executor_id: string; executor_name: string; framework_id: string; source: string } {
@@ -58,7 +65,10 @@ function answer(req: express.Request, res: express.Response, body: Promise<unkno
     (b) => sendJson(req, res, b),
     (err: unknown) => {
       fail(err);
-      res.status(500).type('text/plain').send(`Failed to collect resource statistics: ${(err as Error).message}`);
+      res
+        .status(500)
+        .type('text/plain')
+        .send(`Failed to collect resource statistics: ${(err as Error).message}`);
     },
   );
 }
@@ -66,7 +76,11 @@ function answer(req: express.Request, res: express.Response, body: Promise<unkno
 export function monitorRoutes(app: express.Express, monitor: ResourceMonitor, fail: (err: unknown) => void): void {
   app.all(STATISTICS_PATHS, (req, res) => answer(req, res, monitor.usage().then(statisticsJson), fail));
   app.all(CONTAINERS_PATH, (req, res) => {
-    const select = containersFilter({ container_id: param(req.query.container_id), framework_id: param(req.query.framework_id), executor_id: param(req.query.executor_id) });
+    const select = containersFilter({
+      container_id: param(req.query.container_id),
+      framework_id: param(req.query.framework_id),
+      executor_id: param(req.query.executor_id),
+    });
     if ('error' in select) {
       res.status(400).type('text/plain').send(select.error);
       return;

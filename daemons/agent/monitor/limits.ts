@@ -105,7 +105,8 @@ export function containerLimits(inputs: LimitInputs): ContainerLimits {
   const limits = executorLimits(executorResources, inputs.tasks);
   const out: ContainerLimits = {};
   if (limits.cpus !== undefined) out.cpus_limit = limits.cpus === Number.POSITIVE_INFINITY ? inputs.host.cpus : limits.cpus;
-  if (limits.mem !== undefined) out.mem_limit_bytes = limits.mem === Number.POSITIVE_INFINITY ? inputs.host.memBytes : Math.trunc(limits.mem) * MB;
+  if (limits.mem !== undefined)
+    out.mem_limit_bytes = limits.mem === Number.POSITIVE_INFINITY ? inputs.host.memBytes : Math.trunc(limits.mem) * MB;
   else if (memRequest !== undefined) out.mem_limit_bytes = memRequest;
   if (memRequest !== undefined && (inputs.containerizer === 'mesos' || limits.mem !== undefined)) out.mem_soft_limit_bytes = memRequest;
   if (cpuRequest !== undefined) out.cpus_soft_limit = cpuRequest;

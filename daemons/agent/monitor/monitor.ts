@@ -80,7 +80,12 @@ export function monitoredExecutors(frameworks: Iterable<AgentFramework>): Monito
 }
 
 /** Usage of the containers at `pids` (first processes), from one scan's index. */
-function statisticsOf(ex: MonitoredExecutor, roots: number[], sample: Sample, host: { cpus: number; memBytes: number }): ResourceStatistics {
+function statisticsOf(
+  ex: MonitoredExecutor,
+  roots: number[],
+  sample: Sample,
+  host: { cpus: number; memBytes: number },
+): ResourceStatistics {
   const usage = roots.length > 0 ? sumUsage(containerProcesses(sample.index, roots), sample.system) : undefined;
   const limits = containerLimits({ executorResources: ex.executorResources, tasks: ex.tasks, containerizer: ex.containerizer, host });
   // In ResourceStatistics's field order, as Mesos's JSON has them.

@@ -33,7 +33,10 @@ export function parseProcStat(text: string): ProcStat | undefined {
   if (open <= 0 || close < open) return undefined;
   const pid = Number(text.slice(0, open));
   // rest[0] is field 3 (state), so field n is rest[n - 3].
-  const rest = text.slice(close + 2).trim().split(' ');
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(' ');
   if (!Number.isInteger(pid) || rest.length < 22) return undefined;
   const n = (field: number) => Number(rest[field - 3]);
   const stat: ProcStat = {

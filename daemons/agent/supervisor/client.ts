@@ -55,7 +55,10 @@ export class SupervisorClient {
   private startSupervisor(): void {
     mkdirSync(this.runtimeDir, { recursive: true });
     const out = openSync(path.join(this.runtimeDir, 'supervisor.log'), 'a');
-    const cmd = selfCommand(['supervisor', `--runtime_dir=${this.runtimeDir}`, `--recovery_timeout=${this.recoveryTimeoutSecs}secs`], SUPERVISOR_NODE_OPTIONS);
+    const cmd = selfCommand(
+      ['supervisor', `--runtime_dir=${this.runtimeDir}`, `--recovery_timeout=${this.recoveryTimeoutSecs}secs`],
+      SUPERVISOR_NODE_OPTIONS,
+    );
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env } });
     child.unref();
     this.log.info(`Started the task supervisor (pid ${child.pid}) for ${this.runtimeDir}`);
@@ -98,7 +101,8 @@ export class SupervisorClient {
           this.startSupervisor();
           started = true;
         }
-        if (Date.now() > deadline) throw new SupervisorError(`the task supervisor did not start; see ${path.join(this.runtimeDir, 'supervisor.log')}`);
+        if (Date.now() > deadline)
+          throw new SupervisorError(`the task supervisor did not start; see ${path.join(this.runtimeDir, 'supervisor.log')}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     }

@@ -35,7 +35,9 @@ function commandLineText(entry: ArgEntry, def: FlagDef, fail: (message: string) 
   if (def.type === 'bool') {
     if (!entry.negated) return entry.value === undefined || entry.value === '' ? 'true' : entry.value;
     if (entry.value === undefined || entry.value === '') return 'false';
-    return fail(`'${entry.spelled}' takes no value; write '--${entry.name}=${entry.value === 'false' ? 'true' : 'false'}' or '${entry.spelled}'`);
+    return fail(
+      `'${entry.spelled}' takes no value; write '--${entry.name}=${entry.value === 'false' ? 'true' : 'false'}' or '${entry.spelled}'`,
+    );
   }
   if (entry.negated) return fail(`flag '--${entry.name}' is not a boolean, so '${entry.spelled}' is not allowed`);
   if (entry.value !== undefined) return entry.value;
@@ -147,7 +149,8 @@ export function loadFlags<T = Record<string, unknown>>(defs: readonly FlagDef[],
     if (candidate) {
       candidate = fetchFile(def, candidate, opts, warnings);
       if (def.deprecated !== undefined) warnings.push(`flag '--${def.name}' is deprecated: ${def.deprecated}`);
-      if (def.inert !== undefined) warnings.push(`flag '--${def.name}' is accepted for Mesos compatibility but has no effect here: ${def.inert}`);
+      if (def.inert !== undefined)
+        warnings.push(`flag '--${def.name}' is accepted for Mesos compatibility but has no effect here: ${def.inert}`);
     } else {
       const computed = opts.runtimeDefaults?.[def.name];
       const [text, kind] = computed !== undefined ? [computed, 'computed default' as const] : [def.default, 'default' as const];

@@ -58,12 +58,7 @@ export function osReason(err: unknown): string {
 }
 
 /** Replaces `text` by the trimmed contents of `path`, or fails naming the flag, path and OS reason. */
-export function readInto(
-  candidate: Candidate,
-  path: string,
-  readFile: (path: string) => string,
-  progName: string,
-): Candidate {
+export function readInto(candidate: Candidate, path: string, readFile: (path: string) => string, progName: string): Candidate {
   try {
     return { ...candidate, text: readFile(path).trim(), file: path };
   } catch (err) {

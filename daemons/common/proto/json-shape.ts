@@ -1,18 +1,7 @@
 // Walks JSON-shaped messages: normalises request bodies (`fromJson`) and finds missing
 // required fields (used after every conversion, like protobuf's IsInitialized()).
 import { type FieldPlan, Kind, type TypePlan } from './plan.ts';
-import {
-  base64Of,
-  depthError,
-  enumValue,
-  formatPath,
-  isObject,
-  MAX_DEPTH,
-  mapKey,
-  type Path,
-  scalarValue,
-  typeError,
-} from './values.ts';
+import { base64Of, depthError, enumValue, formatPath, isObject, MAX_DEPTH, mapKey, type Path, scalarValue, typeError } from './values.ts';
 
 const DROP = Symbol('drop');
 
@@ -21,12 +10,7 @@ const DROP = Symbol('drop');
  * booleans given as strings converted, enums by name, bytes as canonical base64, empty
  * repeated fields omitted. Throws FieldError on values of the wrong type.
  */
-export function normalizeMessage(
-  plan: TypePlan,
-  input: Record<string, unknown>,
-  path: Path,
-  depth: number,
-): Record<string, unknown> {
+export function normalizeMessage(plan: TypePlan, input: Record<string, unknown>, path: Path, depth: number): Record<string, unknown> {
   if (depth > MAX_DEPTH) throw depthError(path);
   const out: Record<string, unknown> = {};
   for (const f of plan.fields) {

@@ -3,18 +3,7 @@
 // match protoc's for the same message.
 import type protobuf from 'protobufjs';
 import { type FieldPlan, Kind, type TypePlan, Wire, wireTypeOf } from './plan.ts';
-import {
-  base64Of,
-  depthError,
-  enumValue,
-  formatPath,
-  isObject,
-  MAX_DEPTH,
-  mapKey,
-  type Path,
-  scalarValue,
-  typeError,
-} from './values.ts';
+import { base64Of, depthError, enumValue, formatPath, isObject, MAX_DEPTH, mapKey, type Path, scalarValue, typeError } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -66,14 +55,7 @@ export function encodeMessage(
   }
 }
 
-function encodeElement(
-  f: FieldPlan,
-  v: unknown,
-  w: protobuf.Writer,
-  path: Path,
-  missing: string[],
-  depth: number,
-): void {
+function encodeElement(f: FieldPlan, v: unknown, w: protobuf.Writer, path: Path, missing: string[], depth: number): void {
   switch (f.kind) {
     case Kind.MESSAGE:
       if (!isObject(v)) throw typeError(path, Kind.MESSAGE);
@@ -114,14 +96,7 @@ function encodePacked(f: FieldPlan, list: unknown[], w: protobuf.Writer, path: P
 const MAP_KEY = 1;
 const MAP_VALUE = 2;
 
-function encodeMap(
-  f: FieldPlan,
-  v: unknown,
-  w: protobuf.Writer,
-  path: Path,
-  missing: string[],
-  depth: number,
-): void {
+function encodeMap(f: FieldPlan, v: unknown, w: protobuf.Writer, path: Path, missing: string[], depth: number): void {
   if (!isObject(v)) throw typeError(path, Kind.MESSAGE);
   for (const [rawKey, value] of Object.entries(v)) {
     if (value === undefined || value === null) continue;
@@ -225,13 +200,7 @@ export class WireError extends Error {
  * Reads fields of a `plan` message from `r` up to `end` into `out` (JSON shape). Unknown
  * fields and unknown enum numbers are skipped, as proto2 keeps them out of the known fields.
  */
-export function decodeMessage(
-  plan: TypePlan,
-  r: protobuf.Reader,
-  end: number,
-  out: Record<string, unknown>,
-  depth: number,
-): void {
+export function decodeMessage(plan: TypePlan, r: protobuf.Reader, end: number, out: Record<string, unknown>, depth: number): void {
   if (depth > MAX_DEPTH) throw new WireError(`message nested more than ${MAX_DEPTH} levels deep`);
   while (r.pos < end) {
     const tag = r.uint32();
@@ -265,13 +234,7 @@ function subEnd(r: protobuf.Reader, end: number): number {
   return stop;
 }
 
-function decodeElement(
-  f: FieldPlan,
-  r: protobuf.Reader,
-  out: Record<string, unknown>,
-  end: number,
-  depth: number,
-): void {
+function decodeElement(f: FieldPlan, r: protobuf.Reader, out: Record<string, unknown>, end: number, depth: number): void {
   if (f.kind === Kind.MESSAGE) {
     const stop = subEnd(r, end);
     if (f.repeated) {
@@ -347,13 +310,7 @@ function pushValue(out: Record<string, unknown>, name: string, v: unknown): void
   else out[name] = [v];
 }
 
-function decodeMapEntry(
-  f: FieldPlan,
-  r: protobuf.Reader,
-  out: Record<string, unknown>,
-  end: number,
-  depth: number,
-): void {
+function decodeMapEntry(f: FieldPlan, r: protobuf.Reader, out: Record<string, unknown>, end: number, depth: number): void {
   const stop = subEnd(r, end);
   let key: unknown = defaultOf(f.keyKind);
   let value: unknown;

@@ -372,8 +372,7 @@ export class DrfAllocator {
         if (role === undefined) break;
         visitedRoles.push(role);
         // Most agents reserve nothing: then every available resource suits every role.
-        const usable =
-          agent.reservedRoles.length === 0 ? agent.available : agent.available.filter((r) => isAllocatableTo(r, role.name));
+        const usable = agent.reservedRoles.length === 0 ? agent.available : agent.available.filter((r) => isAllocatableTo(r, role.name));
         if (usable.length === 0) continue;
         if (!minimalAllocatable(usable, this.minAllocatable)) {
           // Without reservations every role sees the same too-small leftovers.

@@ -57,12 +57,20 @@ export class RefuseFilters {
    * True when an unexpired filter of this framework, agent and role covers `offered`.
    * `offeredPlain`: plainResources(offered), when the caller checks the same list often.
    */
-  isFiltered(frameworkId: string, agentId: string, role: string, offered: readonly Resource[], now: number, offeredPlain?: PlainResources): boolean {
+  isFiltered(
+    frameworkId: string,
+    agentId: string,
+    role: string,
+    offered: readonly Resource[],
+    now: number,
+    offeredPlain?: PlainResources,
+  ): boolean {
     const list = this.byFramework.get(frameworkId)?.get(agentId);
     if (list === undefined) return false;
     for (const f of list) {
       if (f.role !== role || f.expiresAt <= now) continue;
-      if (f.plain !== undefined && offeredPlain !== undefined ? plainContains(f.plain, offeredPlain) : contains(f.resources, offered)) return true;
+      if (f.plain !== undefined && offeredPlain !== undefined ? plainContains(f.plain, offeredPlain) : contains(f.resources, offered))
+        return true;
     }
     return false;
   }

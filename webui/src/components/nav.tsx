@@ -23,7 +23,12 @@ export function NavBar(props: { tab: Tab | undefined }) {
       <ul>
         {TABS.map(([tab, label, hash]) => (
           <li key={tab}>
-            <a href={hash} class={props.tab === tab ? 'active' : undefined} aria-current={props.tab === tab ? 'page' : undefined} data-tab={tab}>
+            <a
+              href={hash}
+              class={props.tab === tab ? 'active' : undefined}
+              aria-current={props.tab === tab ? 'page' : undefined}
+              data-tab={tab}
+            >
               {label}
             </a>
           </li>

@@ -46,7 +46,10 @@ export function DataTable<T>(props: DataTableProps<T>) {
 
   const shown = useMemo(() => {
     const searchable = columns.filter((c) => c.searchable !== false);
-    const filtered = query.trim() === '' ? rows : filterRows(rows, query, (r) => searchable.map((c) => (c.search ? c.search(r) : text(c.value(r)))).join('\u0000'));
+    const filtered =
+      query.trim() === ''
+        ? rows
+        : filterRows(rows, query, (r) => searchable.map((c) => (c.search ? c.search(r) : text(c.value(r)))).join('\u0000'));
     const col = sort && columns.find((c) => c.id === sort.column);
     return col && sort ? sortRows(filtered, col.value, sort.dir) : filtered;
   }, [rows, columns, query, sort]);

@@ -61,8 +61,20 @@ export function TaskTable(props: TaskTableProps) {
       });
     }
     cols.push(
-      { id: 'started', title: 'Started', value: (r) => taskStarted(r.task), render: (r) => <Time secs={taskStarted(r.task)} />, searchable: false },
-      { id: 'updated', title: 'Updated', value: (r) => taskUpdated(r.task), render: (r) => <Time secs={taskUpdated(r.task)} />, searchable: false },
+      {
+        id: 'started',
+        title: 'Started',
+        value: (r) => taskStarted(r.task),
+        render: (r) => <Time secs={taskStarted(r.task)} />,
+        searchable: false,
+      },
+      {
+        id: 'updated',
+        title: 'Updated',
+        value: (r) => taskUpdated(r.task),
+        render: (r) => <Time secs={taskUpdated(r.task)} />,
+        searchable: false,
+      },
       {
         id: 'cpus',
         title: 'CPUs',
@@ -89,7 +101,13 @@ export function TaskTable(props: TaskTableProps) {
           r.task.slave_id ? (
             <RouteLink
               class="sandbox-link"
-              to={{ page: 'sandbox', agentId: r.task.slave_id, frameworkId: r.frameworkId, executorId: r.task.executor_id || undefined, taskId: r.task.id }}
+              to={{
+                page: 'sandbox',
+                agentId: r.task.slave_id,
+                frameworkId: r.frameworkId,
+                executorId: r.task.executor_id || undefined,
+                taskId: r.task.id,
+              }}
             >
               Sandbox
             </RouteLink>

@@ -47,14 +47,22 @@ function executorColumns(agentId: string): Column<ExecutorRow>[] {
       searchable: false,
       value: (r) => (r.executor.tasks?.length ?? 0) + (r.executor.completed_tasks?.length ?? 0),
     },
-    { id: 'cpus', title: 'CPUs', numeric: true, searchable: false, value: (r) => Number(r.executor.resources?.cpus ?? 0), render: (r) => formatCpus(Number(r.executor.resources?.cpus ?? 0)) },
+    {
+      id: 'cpus',
+      title: 'CPUs',
+      numeric: true,
+      searchable: false,
+      value: (r) => Number(r.executor.resources?.cpus ?? 0),
+      render: (r) => formatCpus(Number(r.executor.resources?.cpus ?? 0)),
+    },
     {
       id: 'sandbox',
       title: 'Sandbox',
       sortable: false,
       searchable: false,
       value: () => undefined,
-      render: (r) => (r.executor.directory ? <RouteLink to={{ page: 'browse', agentId, path: r.executor.directory }}>Sandbox</RouteLink> : null),
+      render: (r) =>
+        r.executor.directory ? <RouteLink to={{ page: 'browse', agentId, path: r.executor.directory }}>Sandbox</RouteLink> : null,
     },
   ];
 }
@@ -81,7 +89,8 @@ export function AgentPage(props: { agentId: string }) {
       <div class="page">
         <PageTitle>Agent {props.agentId}</PageTitle>
         <ErrorNote>
-          The master does not know an agent with this ID (it may have been removed). <RouteLink to={{ page: 'agents' }}>All agents</RouteLink>
+          The master does not know an agent with this ID (it may have been removed).{' '}
+          <RouteLink to={{ page: 'agents' }}>All agents</RouteLink>
         </ErrorNote>
       </div>
     );
@@ -116,14 +125,24 @@ export function AgentPage(props: { agentId: string }) {
           )}
         </Section>
         <Section title="Attributes">
-          {attributes.length === 0 ? <p class="muted">No attributes.</p> : <KeyValues id="attributes" items={attributes.map(([k, v]) => [k, text(v)])} />}
+          {attributes.length === 0 ? (
+            <p class="muted">No attributes.</p>
+          ) : (
+            <KeyValues id="attributes" items={attributes.map(([k, v]) => [k, text(v)])} />
+          )}
         </Section>
       </div>
       <Section title="Running tasks">
         <TaskTable id="agent-tasks" rows={running} showFramework emptyText="No tasks are running on this agent." />
       </Section>
       <Section title="Completed tasks">
-        <TaskTable id="agent-completed-tasks" rows={completed} showFramework agents={hostnames} emptyText="No completed tasks on this agent." />
+        <TaskTable
+          id="agent-completed-tasks"
+          rows={completed}
+          showFramework
+          agents={hostnames}
+          emptyText="No completed tasks on this agent."
+        />
       </Section>
       <Section title="Executors and sandboxes">
         {agentPoll.error && (

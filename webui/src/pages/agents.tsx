@@ -39,7 +39,13 @@ const COLUMNS: Column<AgentJson>[] = [
   scalarColumn('mem', 'Mem', (a) => scalarOf(a.resources, 'mem'), formatMB),
   scalarColumn('mem_used', 'Mem used', (a) => scalarOf(a.used_resources, 'mem'), formatMB),
   scalarColumn('disk', 'Disk', (a) => scalarOf(a.resources, 'disk'), formatMB),
-  { id: 'registered', title: 'Registered', value: (a) => a.registered_time, searchable: false, render: (a) => <Time secs={a.registered_time} /> },
+  {
+    id: 'registered',
+    title: 'Registered',
+    value: (a) => a.registered_time,
+    searchable: false,
+    render: (a) => <Time secs={a.registered_time} />,
+  },
   { id: 'version', title: 'Version', value: (a) => text(a.version) },
 ];
 
@@ -50,7 +56,15 @@ export function AgentsPage() {
   return (
     <div class="page agents">
       <PageTitle sub="Also known as slaves in Mesos before 1.0.">Agents</PageTitle>
-      <DataTable id="agents" rows={agents} columns={COLUMNS} rowKey={(a) => a.id} defaultSort={{ column: 'hostname', dir: 'asc' }} noun="agents" emptyText="No agents are registered. Start one with `mesos agent --master=HOST:5050`." />
+      <DataTable
+        id="agents"
+        rows={agents}
+        columns={COLUMNS}
+        rowKey={(a) => a.id}
+        defaultSort={{ column: 'hostname', dir: 'asc' }}
+        noun="agents"
+        emptyText="No agents are registered. Start one with `mesos agent --master=HOST:5050`."
+      />
     </div>
   );
 }

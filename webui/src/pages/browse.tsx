@@ -27,7 +27,14 @@ function fileColumns(agentId: string, address: AgentAddress): Column<FileEntry>[
         </RouteLink>
       ),
     },
-    { id: 'size', title: 'Size', numeric: true, searchable: false, value: (f) => f.size, render: (f) => (isDir(f) ? '' : formatBytes(f.size)) },
+    {
+      id: 'size',
+      title: 'Size',
+      numeric: true,
+      searchable: false,
+      value: (f) => f.size,
+      render: (f) => (isDir(f) ? '' : formatBytes(f.size)),
+    },
     { id: 'mtime', title: 'Modified', searchable: false, value: (f) => f.mtime, render: (f) => <Time secs={f.mtime} /> },
     { id: 'mode', title: 'Mode', value: (f) => text(f.mode), searchable: false },
     { id: 'uid', title: 'Owner', value: (f) => text(f.uid) },
@@ -37,7 +44,12 @@ function fileColumns(agentId: string, address: AgentAddress): Column<FileEntry>[
       sortable: false,
       searchable: false,
       value: () => undefined,
-      render: (f) => (isDir(f) ? null : <a href={downloadUrl(address, text(f.path))} download={baseName(text(f.path))}>Download</a>),
+      render: (f) =>
+        isDir(f) ? null : (
+          <a href={downloadUrl(address, text(f.path))} download={baseName(text(f.path))}>
+            Download
+          </a>
+        ),
     },
   ];
 }
@@ -49,7 +61,11 @@ export function Crumbs(props: { agentId: string; path: string }) {
       {crumbs.map((c, i) => (
         <span key={c.path}>
           {i > 0 && ' / '}
-          {i === crumbs.length - 1 ? <strong>{c.label}</strong> : <RouteLink to={{ page: 'browse', agentId: props.agentId, path: c.path }}>{c.label}</RouteLink>}
+          {i === crumbs.length - 1 ? (
+            <strong>{c.label}</strong>
+          ) : (
+            <RouteLink to={{ page: 'browse', agentId: props.agentId, path: c.path }}>{c.label}</RouteLink>
+          )}
         </span>
       ))}
     </nav>
@@ -60,22 +76,32 @@ export function BrowsePage(props: { agentId: string; path: string }) {
   const { state } = useMaster();
   const agent = state ? findAgent(state, props.agentId) : undefined;
   const address = agent ? agentAddress(agent) : undefined;
-  const poll = usePoll(`browse:${address?.base ?? ''}:${props.path}`, address ? (signal) => browseFiles(address, props.path, signal) : undefined, {
-    intervalMs: 1_000,
-    maxBackoffMs: 5_000,
-  });
+  const poll = usePoll(
+    `browse:${address?.base ?? ''}:${props.path}`,
+    address ? (signal) => browseFiles(address, props.path, signal) : undefined,
+    {
+      intervalMs: 1_000,
+      maxBackoffMs: 5_000,
+    },
+  );
   const columns = useMemo(() => (address ? fileColumns(props.agentId, address) : []), [address, props.agentId]);
 
   return (
     <div class="page browse">
-      <PageTitle sub={<span class="path">{props.path}</span>}>
-        Sandbox on {agent ? text(agent.hostname) : props.agentId}
-      </PageTitle>
+      <PageTitle sub={<span class="path">{props.path}</span>}>Sandbox on {agent ? text(agent.hostname) : props.agentId}</PageTitle>
       <Crumbs agentId={props.agentId} path={props.path} />
       {state && !agent && <ErrorNote>The master does not know agent {props.agentId} any more, so its files cannot be reached.</ErrorNote>}
       {poll.error && <ErrorNote>Cannot list this directory: {poll.error}</ErrorNote>}
       {poll.data ? (
-        <DataTable id="files" rows={poll.data} columns={columns} rowKey={(f) => text(f.path)} defaultSort={{ column: 'name', dir: 'asc' }} noun="files" emptyText="This directory is empty." />
+        <DataTable
+          id="files"
+          rows={poll.data}
+          columns={columns}
+          rowKey={(f) => text(f.path)}
+          defaultSort={{ column: 'name', dir: 'asc' }}
+          noun="files"
+          emptyText="This directory is empty."
+        />
       ) : (
         !poll.error && (!state || agent) && <Loading what="the directory" />
       )}

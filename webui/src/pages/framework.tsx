@@ -18,7 +18,10 @@ export function FrameworkPage(props: { frameworkId: string }) {
   const active = useMemo(() => rows.filter((r) => r.category === 'active'), [rows]);
   const unreachable = useMemo(() => rows.filter((r) => r.category === 'unreachable'), [rows]);
   const completed = useMemo(() => rows.filter((r) => r.category === 'completed'), [rows]);
-  const offers = useMemo(() => (found?.framework.offers ?? []).map((offer) => ({ offer, frameworkName: text(found?.framework.name) })), [found]);
+  const offers = useMemo(
+    () => (found?.framework.offers ?? []).map((offer) => ({ offer, frameworkName: text(found?.framework.name) })),
+    [found],
+  );
 
   if (!state) return <Loading what="the framework" />;
   if (!found) {
@@ -40,8 +43,8 @@ export function FrameworkPage(props: { frameworkId: string }) {
       <PageTitle sub={`Framework ${text(fw.id)}${found.completed ? ' · completed' : ''}`}>{text(fw.name)}</PageTitle>
       {status === 'Orphaned' && (
         <p class="note orphaned" role="status">
-          The master restarted and this framework's scheduler has not subscribed since. Its tasks keep running until it comes back, or until an
-          operator tears it down: <code>curl -X POST -d frameworkId={text(fw.id)} http://MASTER:5050/master/teardown</code>
+          The master restarted and this framework's scheduler has not subscribed since. Its tasks keep running until it comes back, or until
+          an operator tears it down: <code>curl -X POST -d frameworkId={text(fw.id)} http://MASTER:5050/master/teardown</code>
         </p>
       )}
       <div class="cards">
@@ -56,7 +59,16 @@ export function FrameworkPage(props: { frameworkId: string }) {
               ['Roles', rolesOf(fw)],
               ['Principal', text(fw.principal)],
               ['Hostname', text(fw.hostname)],
-              ['Web UI', webui ? <a href={webui} rel="noreferrer noopener" target="_blank">{webui}</a> : text(fw.webui_url)],
+              [
+                'Web UI',
+                webui ? (
+                  <a href={webui} rel="noreferrer noopener" target="_blank">
+                    {webui}
+                  </a>
+                ) : (
+                  text(fw.webui_url)
+                ),
+              ],
               ['Registered', <Time secs={fw.registered_time} />],
               ['Re-registered', <Time secs={fw.reregistered_time} />],
               ['Unregistered', <Time secs={fw.unregistered_time || undefined} />],

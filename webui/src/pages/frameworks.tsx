@@ -41,13 +41,39 @@ function columns(completed: boolean): Column<FrameworkJson>[] {
   ];
   if (!completed) {
     cols.push(
-      { id: 'cpus', title: 'CPUs', numeric: true, searchable: false, value: (f) => scalarOf(f.used_resources ?? f.resources, 'cpus'), render: (f) => formatCpus(scalarOf(f.used_resources ?? f.resources, 'cpus')) },
-      { id: 'mem', title: 'Mem', numeric: true, searchable: false, value: (f) => scalarOf(f.used_resources ?? f.resources, 'mem'), render: (f) => formatMB(scalarOf(f.used_resources ?? f.resources, 'mem')) },
+      {
+        id: 'cpus',
+        title: 'CPUs',
+        numeric: true,
+        searchable: false,
+        value: (f) => scalarOf(f.used_resources ?? f.resources, 'cpus'),
+        render: (f) => formatCpus(scalarOf(f.used_resources ?? f.resources, 'cpus')),
+      },
+      {
+        id: 'mem',
+        title: 'Mem',
+        numeric: true,
+        searchable: false,
+        value: (f) => scalarOf(f.used_resources ?? f.resources, 'mem'),
+        render: (f) => formatMB(scalarOf(f.used_resources ?? f.resources, 'mem')),
+      },
     );
   }
-  cols.push({ id: 'registered', title: 'Registered', searchable: false, value: (f) => f.registered_time, render: (f) => <Time secs={f.registered_time} /> });
+  cols.push({
+    id: 'registered',
+    title: 'Registered',
+    searchable: false,
+    value: (f) => f.registered_time,
+    render: (f) => <Time secs={f.registered_time} />,
+  });
   if (completed) {
-    cols.push({ id: 'unregistered', title: 'Unregistered', searchable: false, value: (f) => f.unregistered_time, render: (f) => <Time secs={f.unregistered_time} /> });
+    cols.push({
+      id: 'unregistered',
+      title: 'Unregistered',
+      searchable: false,
+      value: (f) => f.unregistered_time,
+      render: (f) => <Time secs={f.unregistered_time} />,
+    });
   }
   return cols;
 }
@@ -64,7 +90,15 @@ export function FrameworksPage() {
     <div class="page frameworks">
       <PageTitle>Frameworks</PageTitle>
       <Section title="Active frameworks">
-        <DataTable id="active-frameworks" rows={active} columns={ACTIVE_COLUMNS} rowKey={(f) => f.id} defaultSort={{ column: 'registered', dir: 'desc' }} noun="frameworks" emptyText="No active frameworks." />
+        <DataTable
+          id="active-frameworks"
+          rows={active}
+          columns={ACTIVE_COLUMNS}
+          rowKey={(f) => f.id}
+          defaultSort={{ column: 'registered', dir: 'desc' }}
+          noun="frameworks"
+          emptyText="No active frameworks."
+        />
       </Section>
       <Section title="Completed frameworks">
         <DataTable

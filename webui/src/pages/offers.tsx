@@ -21,13 +21,17 @@ function offerColumns(agents: Map<string, string>): Column<OfferRow>[] {
       id: 'framework',
       title: 'Framework',
       value: (r) => r.frameworkName,
-      render: (r) => <RouteLink to={{ page: 'framework', frameworkId: r.offer.framework_id }}>{r.frameworkName || text(r.offer.framework_id)}</RouteLink>,
+      render: (r) => (
+        <RouteLink to={{ page: 'framework', frameworkId: r.offer.framework_id }}>{r.frameworkName || text(r.offer.framework_id)}</RouteLink>
+      ),
     },
     {
       id: 'agent',
       title: 'Agent',
       value: (r) => agents.get(r.offer.slave_id) ?? r.offer.slave_id,
-      render: (r) => <RouteLink to={{ page: 'agent', agentId: r.offer.slave_id }}>{agents.get(r.offer.slave_id) ?? text(r.offer.slave_id)}</RouteLink>,
+      render: (r) => (
+        <RouteLink to={{ page: 'agent', agentId: r.offer.slave_id }}>{agents.get(r.offer.slave_id) ?? text(r.offer.slave_id)}</RouteLink>
+      ),
     },
     { id: 'role', title: 'Role', value: (r) => text(r.offer.allocation_info?.role) },
     scalar('cpus', 'CPUs', formatCpus),
@@ -40,7 +44,16 @@ function offerColumns(agents: Map<string, string>): Column<OfferRow>[] {
 
 export function OfferTable(props: { id: string; rows: readonly OfferRow[]; agents: Map<string, string> }) {
   const columns = useMemo(() => offerColumns(props.agents), [props.agents]);
-  return <DataTable id={props.id} rows={props.rows} columns={columns} rowKey={(r) => r.offer.id} noun="offers" emptyText="No outstanding offers." />;
+  return (
+    <DataTable
+      id={props.id}
+      rows={props.rows}
+      columns={columns}
+      rowKey={(r) => r.offer.id}
+      noun="offers"
+      emptyText="No outstanding offers."
+    />
+  );
 }
 
 export function OffersPage() {
@@ -50,7 +63,9 @@ export function OffersPage() {
   if (!state) return <Loading what="offers" />;
   return (
     <div class="page offers">
-      <PageTitle sub="Resources the master has offered to frameworks and that they have neither accepted nor declined yet.">Offers</PageTitle>
+      <PageTitle sub="Resources the master has offered to frameworks and that they have neither accepted nor declined yet.">
+        Offers
+      </PageTitle>
       <OfferTable id="offers" rows={rows} agents={agents} />
     </div>
   );

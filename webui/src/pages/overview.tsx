@@ -51,14 +51,22 @@ export function OverviewPage() {
           <KeyValues
             id="frameworks"
             items={[
-              ['Active', <RouteLink to={{ page: 'frameworks' }}>{formatCount(frameworks.filter((f) => f.active !== false).length)}</RouteLink>],
+              [
+                'Active',
+                <RouteLink to={{ page: 'frameworks' }}>{formatCount(frameworks.filter((f) => f.active !== false).length)}</RouteLink>,
+              ],
               ['Inactive', formatCount(frameworks.filter((f) => f.active === false).length)],
               ['Completed', formatCount(state.completed_frameworks?.length ?? 0)],
             ]}
           />
         </Section>
         <Section title="Tasks" id="task-counts">
-          <KeyValues id="task-counts" items={TASK_STATES.filter((s) => (counts.get(s) ?? 0) > 0 || !isTerminal(s) || s === 'TASK_FINISHED' || s === 'TASK_FAILED').map((s) => [shortState(s), formatCount(counts.get(s) ?? 0)])} />
+          <KeyValues
+            id="task-counts"
+            items={TASK_STATES.filter(
+              (s) => (counts.get(s) ?? 0) > 0 || !isTerminal(s) || s === 'TASK_FINISHED' || s === 'TASK_FAILED',
+            ).map((s) => [shortState(s), formatCount(counts.get(s) ?? 0)])}
+          />
         </Section>
         <Section title="Resources" id="resources">
           <ResourceBreakdown id="cluster" resources={clusterResources(state)} />

@@ -9,8 +9,21 @@ import { ErrorNote, Loading, PageTitle } from '../components/bits.tsx';
 import { ResourceList } from '../components/resources.tsx';
 import { type Column, DataTable } from '../components/table.tsx';
 
-function scalar(id: string, title: string, pick: (r: RoleJson) => RoleJson['allocated'], name: string, fmt: (n: number) => string): Column<RoleJson> {
-  return { id, title, numeric: true, searchable: false, value: (r) => scalarOf(pick(r), name), render: (r) => fmt(scalarOf(pick(r), name)) };
+function scalar(
+  id: string,
+  title: string,
+  pick: (r: RoleJson) => RoleJson['allocated'],
+  name: string,
+  fmt: (n: number) => string,
+): Column<RoleJson> {
+  return {
+    id,
+    title,
+    numeric: true,
+    searchable: false,
+    value: (r) => scalarOf(pick(r), name),
+    render: (r) => fmt(scalarOf(pick(r), name)),
+  };
 }
 
 const COLUMNS: Column<RoleJson>[] = [
@@ -44,7 +57,15 @@ export function RolesPage() {
       <PageTitle sub="Roles with frameworks, allocations or weights.">Roles</PageTitle>
       {poll.error && <ErrorNote>Cannot read the roles: {poll.error}</ErrorNote>}
       {poll.data ? (
-        <DataTable id="roles" rows={poll.data.roles ?? []} columns={COLUMNS} rowKey={(r) => r.name} defaultSort={{ column: 'name', dir: 'asc' }} noun="roles" emptyText="No roles are in use." />
+        <DataTable
+          id="roles"
+          rows={poll.data.roles ?? []}
+          columns={COLUMNS}
+          rowKey={(r) => r.name}
+          defaultSort={{ column: 'name', dir: 'asc' }}
+          noun="roles"
+          emptyText="No roles are in use."
+        />
       ) : (
         !poll.error && <Loading what="roles" />
       )}

@@ -21,11 +21,10 @@ export function SandboxPage(props: SandboxProps) {
   const { state } = useMaster();
   const agent = state ? findAgent(state, props.agentId) : undefined;
   const address = agent ? agentAddress(agent) : undefined;
-  const poll = usePoll(
-    `sandbox:${address?.base ?? ''}`,
-    address ? (signal) => loadAgentState(address, signal) : undefined,
-    { intervalMs: 1_000, maxBackoffMs: 4_000 },
-  );
+  const poll = usePoll(`sandbox:${address?.base ?? ''}`, address ? (signal) => loadAgentState(address, signal) : undefined, {
+    intervalMs: 1_000,
+    maxBackoffMs: 4_000,
+  });
   const dir = poll.data ? sandboxDirectory(poll.data, props) : undefined;
   useEffect(() => {
     if (dir !== undefined) replaceHash(href({ page: 'browse', agentId: props.agentId, path: dir }));
@@ -37,13 +36,15 @@ export function SandboxPage(props: SandboxProps) {
       <PageTitle sub={`Framework ${props.frameworkId}`}>Sandbox of {what}</PageTitle>
       {state && !agent && (
         <ErrorNote>
-          The master does not know agent {props.agentId} any more, so its sandboxes cannot be reached. <RouteLink to={{ page: 'agents' }}>All agents</RouteLink>
+          The master does not know agent {props.agentId} any more, so its sandboxes cannot be reached.{' '}
+          <RouteLink to={{ page: 'agents' }}>All agents</RouteLink>
         </ErrorNote>
       )}
       {poll.error && <ErrorNote>Cannot read the agent's state: {poll.error}</ErrorNote>}
       {poll.data && dir === undefined && (
         <ErrorNote>
-          The agent does not know a sandbox for this {props.taskId !== undefined ? 'task' : 'executor'} (not launched yet, or already garbage-collected). Still looking…
+          The agent does not know a sandbox for this {props.taskId !== undefined ? 'task' : 'executor'} (not launched yet, or already
+          garbage-collected). Still looking…
         </ErrorNote>
       )}
       {!poll.data && !poll.error && (!state || agent) && <Loading what="the sandbox location" />}

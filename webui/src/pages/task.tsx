@@ -16,7 +16,10 @@ const STATUS_COLUMNS: Column<TaskStatusJson & { index: number }>[] = [
 
 export function TaskPage(props: { frameworkId: string; taskId: string }) {
   const { state } = useMaster();
-  const row = useMemo(() => (state ? findTask(state, props.frameworkId, props.taskId) : undefined), [state, props.frameworkId, props.taskId]);
+  const row = useMemo(
+    () => (state ? findTask(state, props.frameworkId, props.taskId) : undefined),
+    [state, props.frameworkId, props.taskId],
+  );
   const statuses = useMemo(() => (row?.task.statuses ?? []).map((s, index) => ({ ...s, index })), [row]);
   if (!state) return <Loading what="the task" />;
   if (!row) {
@@ -43,8 +46,14 @@ export function TaskPage(props: { frameworkId: string; taskId: string }) {
               ['ID', text(t.id)],
               ['Name', text(t.name)],
               ['State', <StateBadge state={t.state} />],
-              ['Framework', <RouteLink to={{ page: 'framework', frameworkId: row.frameworkId }}>{row.frameworkName || row.frameworkId}</RouteLink>],
-              ['Agent', <RouteLink to={{ page: 'agent', agentId: t.slave_id }}>{agent ? text(agent.hostname) : text(t.slave_id)}</RouteLink>],
+              [
+                'Framework',
+                <RouteLink to={{ page: 'framework', frameworkId: row.frameworkId }}>{row.frameworkName || row.frameworkId}</RouteLink>,
+              ],
+              [
+                'Agent',
+                <RouteLink to={{ page: 'agent', agentId: t.slave_id }}>{agent ? text(agent.hostname) : text(t.slave_id)}</RouteLink>,
+              ],
               ['Executor', text(t.executor_id) || '(command executor)'],
               ['Role', text(t.role)],
               ['User', text(t.user)],
@@ -56,7 +65,13 @@ export function TaskPage(props: { frameworkId: string; taskId: string }) {
                 'Sandbox',
                 <RouteLink
                   class="sandbox-link"
-                  to={{ page: 'sandbox', agentId: t.slave_id, frameworkId: row.frameworkId, executorId: t.executor_id || undefined, taskId: t.id }}
+                  to={{
+                    page: 'sandbox',
+                    agentId: t.slave_id,
+                    frameworkId: row.frameworkId,
+                    executorId: t.executor_id || undefined,
+                    taskId: t.id,
+                  }}
                 >
                   Browse the sandbox
                 </RouteLink>,
