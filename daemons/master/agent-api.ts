@@ -168,11 +168,7 @@ function applyAgentMessage(master: Master, agent: AgentRecord, m: AgentToMaster)
       master.pong(agent, m.pong.seq);
       break;
     case 'FRAMEWORK_MESSAGE': {
-      const fw = master.frameworks.get(m.framework_message.framework_id);
-      fw?.sink?.send({
-        type: 'MESSAGE',
-        message: { agent_id: { value: agent.id }, executor_id: { value: m.framework_message.executor_id }, data: m.framework_message.data },
-      });
+      master.messageFromExecutor(agent, m.framework_message.framework_id, m.framework_message.executor_id, m.framework_message.data);
       break;
     }
     case 'EXECUTOR_EXITED':

@@ -1,27 +1,75 @@
 // The master's agents: registration and re-registration (admitted through the registry),
-// matching a re-registering agent's tasks with what the master knows, pings, disconnection
-// and removal. Part of the master core (master.ts), split off to keep each file readable; it
-// reaches the rest of the core through `m`.
+// matching a re-registering agent's tasks with what the master knows, pings, disconnection and
+// removal, and the registry's agents that do not come back after a master restart. It reaches
+// the rest of the master through AgentHost, declared here, and changes state only through
+// MasterState's methods.
+//
+//   REGISTER --registry ADMIT_AGENT--> admit --> reconcile the reported tasks and executors
+//   pings (PING_SLOTS per --agent_ping_timeout) --too many missed--> remove: tasks UNREACHABLE/LOST
+import type { Logger } from 'pino';
 import type { RegisterMessage, ReportedExecutor, ReportedTask } from '../common/agent-protocol.ts';
-import { type FrameworkInfo, type Resource, type TaskState, isTerminalState, sharedStateName } from '../common/mesos.ts';
+import { type FrameworkInfo, type Resource, type TaskState, type TaskStatus, isTerminalState, sharedStateName } from '../common/mesos.ts';
 import { add } from '../common/resources.ts';
-import type { AgentLink } from './links.ts';
-import type { Master } from './master.ts';
-import { type AgentRecord, TaskTable, newTaskRecord, taskKey } from './records.ts';
+import type { DrfAllocator } from './allocator/index.ts';
+import type { MasterConfig } from './config.ts';
+import type { AgentLink, SchedulerEvent } from './links.ts';
+import type { OfferBook } from './offers.ts';
+import { type AgentRecord, type FrameworkRecord, TaskTable, type TaskRecord, newTaskRecord, taskKey } from './records.ts';
+import type { Registry } from './registry.ts';
+import type { MasterState } from './state.ts';
 import { masterStatus } from './status.ts';
+
+/** What the agents need of the master. */
+export interface AgentHost {
+  readonly id: string;
+  readonly startTime: number;
+  readonly config: MasterConfig;
+  readonly log: Logger;
+  readonly state: MasterState;
+  readonly allocator: DrfAllocator;
+  readonly registry: Registry;
+  readonly offerBook: OfferBook;
+  send(fw: FrameworkRecord, event: SchedulerEvent): void;
+  sendMasterStatus(fw: FrameworkRecord, status: TaskStatus): void;
+  /** Applies a status to a task (its state through MasterState.enterState, its history). */
+  recordStatus(task: TaskRecord, status: TaskStatus): void;
+  /** Ends a task the master decided about, telling its scheduler. */
+  failTask(fw: FrameworkRecord, task: TaskRecord, status: TaskStatus): void;
+  /** A task that left the active tables is kept among its framework's completed ones (and in the registry). */
+  keepCompleted(fw: FrameworkRecord, task: TaskRecord): void;
+  /** A framework learnt from a re-registering agent, waiting for its scheduler. */
+  recoverFramework(info: FrameworkInfo): FrameworkRecord;
+}
+
+export type AgentRemovalReason = 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR';
 
 export class AgentBook {
   private nextAgentSeq = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly m: Master) {}
+  constructor(private readonly m: AgentHost) {}
 
-  /** REGISTER from an agent (first time, or again after a restart or a broken stream). */
-  /** Returns the agent's id; it is registered once admission is durable (at once in memory). */
+  /** Starts the pings (PING_SLOTS per --agent_ping_timeout) and the registry agents' deadline. */
+  start(): void {
+    let pingTick = 0;
+    const slotMs = (this.m.config.agentPingTimeoutSecs * 1000) / PING_SLOTS;
+    this.timers.push(setInterval(() => this.pingAgents(pingTick++ % PING_SLOTS), slotMs));
+    this.timers.push(setInterval(() => this.expireRegistryAgents(), 1000));
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  /**
+   * REGISTER from an agent (first time, or again after a restart or a broken stream). Returns
+   * the agent's id; it is registered once admission is durable (at once in memory).
+   */
   registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): string {
     let agentId = reg.agent_id;
     if (!agentId) {
       // An agent that lost its work_dir comes back under a new id; the old one is gone.
-      for (const old of this.m.agents.values()) {
+      for (const old of this.m.state.agents.values()) {
         if (old.pid === reg.pid) this.removeAgent(old, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'Agent restarted with a new ID');
       }
       agentId = `${this.m.id}-S${this.nextAgentSeq++}`;
@@ -49,10 +97,11 @@ export class AgentBook {
   }
 
   private admitAgent(agentId: string, reg: RegisterMessage['register'], link: AgentLink, streamId: string): void {
+    const { state, allocator, log } = this.m;
     const now = Date.now();
     let reregistered = false;
-    this.m.recoveredAgents.delete(agentId);
-    const existing = this.m.agents.get(agentId);
+    state.forgetRecoveredAgent(agentId);
+    const existing = state.agents.get(agentId);
     if (existing) {
       reregistered = true;
       const oldLink = existing.link;
@@ -69,19 +118,16 @@ export class AgentBook {
       existing.disconnectedAt = undefined;
       // Reconciling rebuilds the agent in the allocator from its tasks, which would forget what
       // is on offer and hand the same resources out twice: take the offers back first.
-      for (const offerId of [...existing.offers]) {
-        const rec = this.m.offers.get(offerId);
-        if (rec) this.m.rescindOffer(rec, true);
-      }
+      this.m.offerBook.rescindAgentOffers(existing);
       this.reconcileAgentTasks(existing, reg.tasks, reg.frameworks, reg.executors);
       if (!existing.active) {
         existing.active = true;
-        this.m.allocator.activateAgent(existing.id);
+        allocator.activateAgent(existing.id);
       }
-      this.m.log.info({ agent: agentId }, `Agent ${agentId} at ${reg.pid} (${reg.hostname}) re-registered`);
+      log.info({ agent: agentId }, `Agent ${agentId} at ${reg.pid} (${reg.hostname}) re-registered`);
     } else {
       reregistered = reg.agent_id !== undefined;
-      const wasUnreachable = this.m.unreachableAgents.delete(agentId);
+      const wasUnreachable = state.unreachableAgents.has(agentId);
       const agent: AgentRecord = {
         id: agentId,
         hostname: reg.hostname,
@@ -101,10 +147,10 @@ export class AgentBook {
         missedPongs: 0,
         lastPingSeq: 0,
       };
-      this.m.agents.set(agentId, agent);
-      this.m.allocator.addAgent(agentId, reg.resources);
+      state.addAgent(agent);
+      allocator.addAgent(agentId, reg.resources);
       this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, reg.executors, wasUnreachable);
-      this.m.log.info(
+      log.info(
         { agent: agentId, resources: reg.resources.map((r) => r.name) },
         `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
       );
@@ -119,7 +165,7 @@ export class AgentBook {
         reregistered,
       },
     });
-    this.m.scheduleAllocation();
+    this.m.offerBook.schedule();
   }
 
   /**
@@ -134,13 +180,14 @@ export class AgentBook {
     executors: ReportedExecutor[] | undefined,
     wasUnreachable = false,
   ): void {
+    const { state } = this.m;
     const reportedKeys = new Set(reported.map((t) => taskKey(t.framework_id, t.task.task_id.value)));
     const now = Date.now();
     for (const [key, task] of [...agent.tasks]) {
       if (reportedKeys.has(key) || isTerminalState(task.state)) continue;
-      const fw = this.m.frameworks.get(task.frameworkId);
+      const fw = state.frameworks.get(task.frameworkId);
       if (!fw) {
-        agent.tasks.delete(key);
+        state.dropAgentTask(agent, task);
         continue;
       }
       this.m.failTask(
@@ -157,13 +204,12 @@ export class AgentBook {
     // What the agent still runs of a removed framework is shut down, as Mesos does.
     const removed = new Set<string>();
     for (const id of [...reported.map((t) => t.framework_id), ...(executors ?? []).map((e) => e.framework_id)]) {
-      if (!this.m.frameworks.has(id) && this.m.completedFrameworks.some((f) => f.id === id)) removed.add(id);
+      if (!state.frameworks.has(id) && state.isRemovedFramework(id)) removed.add(id);
     }
     for (const id of removed) agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: id } });
     const usedByFramework = new Map<string, Resource[]>();
     for (const rt of reported) {
-      const key = taskKey(rt.framework_id, rt.task.task_id.value);
-      let fw = this.m.frameworks.get(rt.framework_id);
+      let fw = state.frameworks.get(rt.framework_id);
       if (!fw) {
         if (removed.has(rt.framework_id)) continue;
         const info = frameworks.find((f) => f.id?.value === rt.framework_id);
@@ -176,50 +222,43 @@ export class AgentBook {
         agent.link?.send({ type: 'KILL_TASK', kill_task: { framework_id: fw.id, task_id: rt.task.task_id.value } });
         continue;
       }
-      let task = agent.tasks.get(key) ?? unreachableTask;
-      if (unreachableTask) fw.unreachableTasks.delete(rt.task.task_id.value);
-      if (!task) {
-        const role = rt.task.resources?.[0]?.allocation_info?.role ?? fw.roles[0] ?? '*';
-        const state = sharedStateName(rt.state);
-        task = newTaskRecord({
-          info: rt.task,
-          frameworkId: fw.id,
-          agentId: agent.id,
-          executorId: rt.executor_id,
-          role,
-          resources: rt.task.resources ?? [],
-          state,
-          statuses: rt.status ? [{ state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
-          resourcesRecovered: isTerminalState(state),
-        });
-      }
-      task.agentId = agent.id;
-      task.unreachableTime = undefined;
-      if (task.state !== rt.state && !isTerminalState(task.state))
+      const task = agent.tasks.get(taskKey(rt.framework_id, rt.task.task_id.value)) ?? unreachableTask ?? adoptedTask(rt, fw, agent, now);
+      state.addTask(fw, agent, task);
+      if (task.state !== rt.state && !isTerminalState(task.state)) {
         this.m.recordStatus(task, { task_id: rt.task.task_id, state: rt.state, timestamp: now / 1000 });
-      fw.tasks.set(rt.task.task_id.value, task);
-      agent.tasks.set(key, task);
+      }
       if (!task.resourcesRecovered) usedByFramework.set(fw.id, add(usedByFramework.get(fw.id) ?? [], task.resources));
     }
-    // Executors hold resources of their own: forget the ones that ended while the agent was
-    // away, adopt the ones the master does not know (after a master restart) and count every
-    // live one of this agent.
-    let dropped = 0;
-    if (executors) {
-      const live = new Set(executors.map((re) => `${re.framework_id}/${re.executor.executor_id.value}`));
-      this.m.dropExecutors((rec) => {
-        const stale = rec.agentId === agent.id && !live.has(`${rec.frameworkId}/${rec.executorId}`);
-        if (stale) dropped++;
-        return stale;
-      });
+    const dropped = this.reconcileExecutors(agent, reported, executors);
+    for (const rec of state.executorsOf(agent.id)) {
+      if (rec.resources.length > 0) usedByFramework.set(rec.frameworkId, add(usedByFramework.get(rec.frameworkId) ?? [], rec.resources));
     }
-    for (const re of executors ?? []) {
+    if (usedByFramework.size > 0 || dropped > 0) {
+      // Resources of running tasks are not available: tell the allocator they are in use.
+      const { allocator } = this.m;
+      allocator.removeAgent(agent.id);
+      allocator.addAgent(agent.id, agent.resources, usedByFramework);
+      if (!agent.active) allocator.deactivateAgent(agent.id);
+    }
+  }
+
+  /**
+   * Executors hold resources of their own: the ones that ended while the agent was away are
+   * forgotten, the ones the master does not know (after a master restart) adopted. Returns how
+   * many were forgotten.
+   */
+  private reconcileExecutors(agent: AgentRecord, reported: ReportedTask[], executors: ReportedExecutor[] | undefined): number {
+    const { state } = this.m;
+    if (!executors) return 0;
+    const live = new Set(executors.map((re) => `${re.framework_id}/${re.executor.executor_id.value}`));
+    const dropped = state.dropExecutors((rec) => rec.agentId === agent.id && !live.has(`${rec.frameworkId}/${rec.executorId}`));
+    for (const re of executors) {
       const executorId = re.executor.executor_id.value;
-      if (!this.m.frameworks.has(re.framework_id) || this.m.executorRecord(agent.id, re.framework_id, executorId)) continue;
+      if (!state.frameworks.has(re.framework_id) || state.executor(agent.id, re.framework_id, executorId)) continue;
       const taskIds = new Set(
         reported.filter((t) => t.framework_id === re.framework_id && t.executor_id === executorId).map((t) => t.task.task_id.value),
       );
-      this.m.addExecutor({
+      state.addExecutor({
         frameworkId: re.framework_id,
         agentId: agent.id,
         executorId,
@@ -228,34 +267,24 @@ export class AgentBook {
         taskIds,
       });
     }
-    for (const rec of this.m.executorsOf(agent.id)) {
-      if (rec.resources.length > 0) usedByFramework.set(rec.frameworkId, add(usedByFramework.get(rec.frameworkId) ?? [], rec.resources));
-    }
-    if (usedByFramework.size > 0 || dropped > 0) {
-      // Resources of running tasks are not available: tell the allocator they are in use.
-      this.m.allocator.removeAgent(agent.id);
-      this.m.allocator.addAgent(agent.id, agent.resources, usedByFramework);
-      if (!agent.active) this.m.allocator.deactivateAgent(agent.id);
-    }
+    return dropped;
   }
 
   /** The agent's stream broke: stop offering it and wait for it to come back. */
   agentDisconnected(agentId: string, streamId: string): void {
-    const agent = this.m.agents.get(agentId);
+    const agent = this.m.state.agents.get(agentId);
     if (!agent || agent.streamId !== streamId) return;
     agent.link = undefined;
     agent.disconnectedAt = Date.now();
     if (agent.active) {
       agent.active = false;
       this.m.allocator.deactivateAgent(agent.id);
-      for (const offerId of [...agent.offers]) {
-        const rec = this.m.offers.get(offerId);
-        if (rec) this.m.rescindOffer(rec, true);
-      }
+      this.m.offerBook.rescindAgentOffers(agent);
     }
+    const { agentPingTimeoutSecs, maxAgentPingTimeouts } = this.m.config;
     this.m.log.warn(
       { agent: agentId },
-      `Agent ${agentId} at ${agent.pid} disconnected; it is removed unless it re-registers within ${this.m.config.agentPingTimeoutSecs * this.m.config.maxAgentPingTimeouts}s`,
+      `Agent ${agentId} at ${agent.pid} disconnected; it is removed unless it re-registers within ${agentPingTimeoutSecs * maxAgentPingTimeouts}s`,
     );
   }
 
@@ -269,17 +298,13 @@ export class AgentBook {
    * that stopped answering is removed. Without arguments: every agent at once.
    */
   pingAgents(slot?: number): void {
-    for (const agent of [...this.m.agents.values()]) {
+    const max = this.m.config.maxAgentPingTimeouts;
+    for (const agent of [...this.m.state.agents.values()]) {
       if (slot !== undefined && pingSlot(agent.id) !== slot) continue;
       // Counts pings sent since the last PONG; a disconnected agent cannot answer either.
       agent.missedPongs++;
-      if (agent.missedPongs > this.m.config.maxAgentPingTimeouts) {
-        this.removeAgent(
-          agent,
-          'TASK_UNREACHABLE',
-          'REASON_AGENT_REMOVED',
-          `Agent ${agent.id} did not answer ${this.m.config.maxAgentPingTimeouts} pings`,
-        );
+      if (agent.missedPongs > max) {
+        this.removeAgent(agent, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', `Agent ${agent.id} did not answer ${max} pings`);
         continue;
       }
       agent.lastPingSeq++;
@@ -287,58 +312,33 @@ export class AgentBook {
     }
   }
 
-  /** Removes an agent: its offers go, its tasks become unreachable (or lost), schedulers hear FAILURE. */
-  removeAgent(
-    agent: AgentRecord,
-    state: TaskState,
-    reason: 'REASON_AGENT_REMOVED' | 'REASON_AGENT_RESTARTED' | 'REASON_AGENT_REMOVED_BY_OPERATOR',
-    why: string,
-  ): void {
-    this.m.log.warn({ agent: agent.id }, `Removing agent ${agent.id} at ${agent.pid}: ${why}`);
-    for (const offerId of [...agent.offers]) {
-      const rec = this.m.offers.get(offerId);
-      if (rec) {
-        this.m.offers.delete(offerId);
-        const fw = this.m.frameworks.get(rec.frameworkId);
-        fw?.offers.delete(offerId);
-        if (fw) this.m.send(fw, { type: 'RESCIND', rescind: { offer_id: rec.offer.id } });
-      }
-    }
-    agent.offers.clear();
-    this.m.allocator.removeAgent(agent.id);
-    this.m.dropExecutors((e) => e.agentId === agent.id);
-    this.m.agents.delete(agent.id);
+  /** Removes an agent: its offers go, its tasks become unreachable (or lost, or `state`), schedulers hear FAILURE. */
+  removeAgent(agent: AgentRecord, state: TaskState, reason: AgentRemovalReason, why: string): void {
+    const m = this.m;
+    m.log.warn({ agent: agent.id }, `Removing agent ${agent.id} at ${agent.pid}: ${why}`);
+    m.offerBook.forgetAgentOffers(agent);
+    m.allocator.removeAgent(agent.id);
+    m.state.removeAgent(agent);
     const now = Date.now();
     const unreachable = state === 'TASK_UNREACHABLE';
-    if (unreachable) this.m.unreachableAgents.set(agent.id, { time: now, hostname: agent.hostname });
-    this.m.registry.apply(
+    if (unreachable) m.state.markUnreachable(agent.id, { time: now, hostname: agent.hostname });
+    m.registry.apply(
       unreachable
         ? { op: 'MARK_UNREACHABLE', agent_id: agent.id, time: now, hostname: agent.hostname }
         : { op: 'REMOVE_AGENT', agent_id: agent.id },
     );
-    for (const task of agent.tasks.values()) {
-      const fw = this.m.frameworks.get(task.frameworkId);
+    for (const task of [...agent.tasks.values()]) {
+      const fw = m.state.frameworks.get(task.frameworkId);
       if (!fw || isTerminalState(task.state)) continue;
-      this.m.markResourcesRecovered(task);
+      // The allocator forgot the agent, and its resources with it.
+      m.state.markResourcesRecovered(task);
       const status = masterStatus(task.info.task_id.value, state, { agentId: agent.id, reason, message: why, now });
       if (unreachable) {
         status.unreachable_time = { nanoseconds: now * 1e6 };
-        task.unreachableTime = now;
-        task.state = 'TASK_UNREACHABLE';
-        task.statuses.push({ state: 'TASK_UNREACHABLE', timestamp: now / 1000 });
-        fw.tasks.delete(task.info.task_id.value);
-        if (fw.partitionAware) {
-          fw.unreachableTasks.set(task.info.task_id.value, task);
-          const excess = fw.unreachableTasks.size - this.m.config.maxUnreachableTasksPerFramework;
-          if (excess > 0) for (const k of [...fw.unreachableTasks.keys()].slice(0, excess)) fw.unreachableTasks.delete(k);
-        } else {
-          task.state = 'TASK_LOST';
-          this.m.terminalCounts.set('TASK_LOST', (this.m.terminalCounts.get('TASK_LOST') ?? 0) + 1);
-          this.m.pushCompleted(fw, task);
-        }
-        this.m.sendMasterStatus(fw, status);
+        if (m.state.enterUnreachable(fw, task, now) === 'lost') m.keepCompleted(fw, task);
+        m.sendMasterStatus(fw, status);
       } else {
-        this.m.failTask(fw, task, status);
+        m.failTask(fw, task, status);
       }
     }
     agent.tasks.clear();
@@ -348,9 +348,50 @@ export class AgentBook {
       link.send({ type: 'SHUTDOWN', shutdown: { message: `Agent removed by the master: ${why}` } });
       link.close();
     }
-    for (const fw of this.m.frameworks.values()) this.m.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
-    this.m.scheduleAllocation();
+    for (const fw of m.state.frameworks.values()) m.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
+    m.offerBook.schedule();
   }
+
+  /** Registry agents that did not come back in time are unreachable; old unreachable ones are forgotten. */
+  private expireRegistryAgents(): void {
+    const { state, registry, config, log } = this.m;
+    const now = Date.now();
+    const timeout = (config.agentReregisterTimeoutSecs ?? 600) * 1000;
+    if (now - this.m.startTime >= timeout) {
+      for (const [id, a] of [...state.recoveredAgents]) {
+        state.markUnreachable(id, { time: now, hostname: a.hostname });
+        registry.apply({ op: 'MARK_UNREACHABLE', agent_id: id, time: now, hostname: a.hostname });
+        log.warn(`Agent ${id} (${a.hostname}) did not re-register within ${timeout / 1000}s of the master's start; it is unreachable`);
+        for (const fw of state.frameworks.values()) this.m.send(fw, { type: 'FAILURE', failure: { agent_id: { value: id } } });
+      }
+    }
+    const maxAge = (config.registryMaxAgentAgeSecs ?? 14 * 24 * 3600) * 1000;
+    const maxCount = config.registryMaxAgentCount ?? 100 * 1024;
+    const byAge = [...state.unreachableAgents].sort((a, b) => a[1].time - b[1].time);
+    byAge.forEach(([id, u], i) => {
+      if (now - u.time > maxAge || byAge.length - i > maxCount) {
+        state.forgetUnreachable(id);
+        registry.apply({ op: 'REMOVE_AGENT', agent_id: id });
+      }
+    });
+  }
+}
+
+/** A task the master learns of from a re-registering agent (after a master restart). */
+function adoptedTask(rt: ReportedTask, fw: FrameworkRecord, agent: AgentRecord, now: number): TaskRecord {
+  const role = rt.task.resources?.[0]?.allocation_info?.role ?? fw.roles[0] ?? '*';
+  const state = sharedStateName(rt.state);
+  return newTaskRecord({
+    info: rt.task,
+    frameworkId: fw.id,
+    agentId: agent.id,
+    executorId: rt.executor_id,
+    role,
+    resources: rt.task.resources ?? [],
+    state,
+    statuses: rt.status ? [{ state, timestamp: rt.status.timestamp ?? now / 1000 }] : [],
+    resourcesRecovered: isTerminalState(state),
+  });
 }
 
 /** How many parts an --agent_ping_timeout interval is cut into for pinging. */

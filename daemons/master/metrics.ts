@@ -55,12 +55,12 @@ export function masterMetrics(master: Master): Record<string, number> {
     m[`master/${r}_used`] = u;
     m[`master/${r}_percent`] = t > 0 ? u / t : 0;
   }
-  m['allocator/mesos/allocation_runs'] = master.allocationRun.count;
+  m['allocator/mesos/allocation_runs'] = master.offerBook.allocationRun.count;
   return {
     ...m,
     ...master.rateLimits.metrics(),
-    ...master.allocationRun.snapshot(),
-    ...master.allocationRunLatency.snapshot(),
+    ...master.offerBook.allocationRun.snapshot(),
+    ...master.offerBook.allocationRunLatency.snapshot(),
     ...systemMetrics(),
   };
 }

@@ -53,17 +53,12 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
     }
     case 'REVIVE': {
       const roles = (call.revive as { roles?: string[] } | undefined)?.roles ?? [];
-      if (dropForRoles(master, fw, 'REVIVE', roles)) return 202;
-      master.allocator.revive(fw.id, roles.length > 0 ? roles : undefined);
-      for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.delete(r);
-      master.scheduleAllocation();
+      if (!dropForRoles(master, fw, 'REVIVE', roles)) master.revive(fw, roles);
       return 202;
     }
     case 'SUPPRESS': {
       const roles = (call.suppress as { roles?: string[] } | undefined)?.roles ?? [];
-      if (dropForRoles(master, fw, 'SUPPRESS', roles)) return 202;
-      master.allocator.suppress(fw.id, roles.length > 0 ? roles : undefined);
-      for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
+      if (!dropForRoles(master, fw, 'SUPPRESS', roles)) master.suppress(fw, roles);
       return 202;
     }
     case 'KILL': {
@@ -92,31 +87,12 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       return 202;
     case 'MESSAGE': {
       const msg = payload<{ agent_id: { value: string }; executor_id: { value: string }; data: string }>(call, 'message');
-      const agent = master.agents.get(msg.agent_id.value);
-      if (!agent?.link) {
-        master.log.warn(
-          { framework: fw.id },
-          `Cannot send framework message for framework ${fw.id} to agent ${msg.agent_id.value} because agent is ${agent ? 'disconnected' : 'not registered'}`,
-        );
-        return 202;
-      }
-      agent.link.send({
-        type: 'FRAMEWORK_MESSAGE',
-        framework_message: { framework_id: fw.id, executor_id: msg.executor_id.value, data: msg.data },
-      });
+      master.messageToExecutor(fw, msg.agent_id.value, msg.executor_id.value, msg.data);
       return 202;
     }
     case 'SHUTDOWN': {
       const sd = payload<{ executor_id: { value: string }; agent_id: { value: string } }>(call, 'shutdown');
-      const agent = master.agents.get(sd.agent_id.value);
-      if (!agent) {
-        master.log.warn(
-          { framework: fw.id },
-          `Unable to shutdown executor '${sd.executor_id.value}' of framework ${fw.id} of unknown agent ${sd.agent_id.value}`,
-        );
-        return 202;
-      }
-      agent.link?.send({ type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: fw.id, executor_id: sd.executor_id.value } });
+      master.shutdownExecutor(fw, sd.agent_id.value, sd.executor_id.value);
       return 202;
     }
     case 'TEARDOWN':
@@ -287,28 +263,7 @@ function launchOne(
     );
     return available;
   }
-  const executorId = task.executor?.executor_id.value ?? '';
-  let used = task.resources ?? [];
-  // An executor's resources are charged once, when it starts, and come back when it ends.
-  if (task.executor && !executorRunning(executorId)) {
-    used = [...used, ...(task.executor.resources ?? [])];
-    master.addExecutor({
-      frameworkId: fw.id,
-      agentId: agent.id,
-      executorId,
-      resources: task.executor.resources ?? [],
-      isDefault: false,
-      taskIds: new Set(),
-    });
-  }
-  master.executorRecord(agent.id, fw.id, executorId)?.taskIds.add(task.task_id.value);
-  master.launchTask(fw, agent, role, task, executorId);
-  master.log.info(
-    { framework: fw.id, task: task.task_id.value, agent: agent.id },
-    `Launching task ${task.task_id.value} of framework ${fw.id} on agent ${agent.id}`,
-  );
-  agent.link?.send({ type: 'RUN_TASK', run_task: { framework: fw.info, task } });
-  return subtract(available, used);
+  return subtract(available, master.launchTask(fw, agent, role, task));
 }
 
 function launchGroup(
@@ -350,27 +305,5 @@ function launchGroup(
     }
     return available;
   }
-  let used: Resource[] = running ? [] : (executor.resources ?? []);
-  if (!running) {
-    master.addExecutor({
-      frameworkId: fw.id,
-      agentId: agent.id,
-      executorId,
-      resources: executor.resources ?? [],
-      isDefault: executor.type !== 'CUSTOM',
-      taskIds: new Set(),
-    });
-  }
-  const record = master.executorRecord(agent.id, fw.id, executorId);
-  for (const task of tasks) {
-    record?.taskIds.add(task.task_id.value);
-    master.launchTask(fw, agent, role, task, executorId);
-    used = [...used, ...(task.resources ?? [])];
-  }
-  master.log.info(
-    { framework: fw.id, agent: agent.id, tasks: tasks.map((t) => t.task_id.value) },
-    `Launching task group of ${tasks.length} tasks with executor ${executor.executor_id.value} on agent ${agent.id}`,
-  );
-  agent.link?.send({ type: 'RUN_TASK_GROUP', run_task_group: { framework: fw.info, executor, task_group: { tasks } } });
-  return subtract(available, used);
+  return subtract(available, master.launchTaskGroup(fw, agent, role, executor, tasks));
 }

@@ -362,11 +362,11 @@ describe('Master core: launching and status updates', () => {
     }
     await allocation();
     const offersBefore = sink.offers().length;
-    const runsBefore = master.allocationRun.count;
+    const runsBefore = master.offerBook.allocationRun.count;
     await new Promise((resolve) => setTimeout(resolve, 1100 + 40 + FILTER_EXPIRY_BATCH_MS + 100));
     await allocation();
     assert.equal(sink.offers().length - offersBefore, 20, 'every agent is offered again once its filter is gone');
-    const runs = master.allocationRun.count - runsBefore;
+    const runs = master.offerBook.allocationRun.count - runsBefore;
     assert.ok(runs <= 3, `${runs} allocation runs for 20 expiries`);
   });
 
@@ -1384,7 +1384,7 @@ describe('Master core: read-only endpoints as Mesos writes them (readonly_handle
     );
     assert.ok(Array.isArray(full.used_resources_full) && Array.isArray(full.offered_resources_full));
 
-    master.recoveredAgents.set('gone-1', {
+    master.state.addRecoveredAgent({
       id: 'gone-1',
       hostname: 'gone.test',
       port: 5051,

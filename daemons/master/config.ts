@@ -1,0 +1,30 @@
+// What a master is configured with: its address and the limits and intervals of its flags
+// (main.ts makes it from the flags). Its own module so that the parts of the master core that
+// need a few of its fields (agents.ts, offers.ts) need not import the Master.
+import type { Resource } from '../common/mesos.ts';
+import type { RateLimitsConfig } from './rate-limits.ts';
+
+export interface MasterConfig {
+  hostname: string;
+  ip: string;
+  port: number;
+  cluster?: string | undefined;
+  allocationIntervalSecs: number;
+  agentPingTimeoutSecs: number;
+  maxAgentPingTimeouts: number;
+  /** Agents known to the registry must re-register this soon after a master restart. */
+  agentReregisterTimeoutSecs?: number;
+  /** Unreachable agents are forgotten after this long (--registry_max_agent_age). */
+  registryMaxAgentAgeSecs?: number;
+  /** At most this many unreachable agents are remembered (--registry_max_agent_count). */
+  registryMaxAgentCount?: number;
+  maxCompletedFrameworks: number;
+  maxCompletedTasksPerFramework: number;
+  maxUnreachableTasksPerFramework: number;
+  offerTimeoutSecs?: number | undefined;
+  minAllocatable?: Resource[][] | undefined;
+  weights?: Map<string, number> | undefined;
+  heartbeatIntervalSecs: number;
+  /** --rate_limits, checked (rateLimitsProblem). */
+  rateLimits?: RateLimitsConfig | undefined;
+}
