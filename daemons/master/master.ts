@@ -27,7 +27,7 @@ import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
 import { type AgentHost, AgentBook, type AgentRemovalReason } from './agents.ts';
 import type { MasterConfig } from './config.ts';
-import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
+import { type FrameworkHost, FrameworkBook, newFrameworkRecord } from './frameworks.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type OfferHost, OfferBook } from './offers.ts';
 import { FrameworkRateLimits } from './rate-limits.ts';
@@ -38,25 +38,15 @@ import {
   type FrameworkRecord,
   type StatusEntry,
   type TaskRecord,
-  TaskTable,
-  frameworkRoles,
   newTaskRecord,
 } from './records.ts';
-import { Registry, type StoredTask } from './registry.ts';
+import { Registry, storedTask } from './registry.ts';
 import { MasterState } from './state.ts';
-import { masterStatus, stateForScheduler } from './status.ts';
+import { stateForScheduler } from './status.ts';
 
 export type { MasterConfig } from './config.ts';
 export { FILTER_EXPIRY_BATCH_MS } from './offers.ts';
-
-export class CallError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { CallError } from './frameworks.ts';
 
 const TASK_STATE_METRIC: Record<TaskState, string> = {
   TASK_STAGING: 'staging',
@@ -75,7 +65,7 @@ const TASK_STATE_METRIC: Record<TaskState, string> = {
   TASK_UNKNOWN: 'unknown',
 };
 
-export class Master implements AgentHost, OfferHost {
+export class Master implements AgentHost, FrameworkHost, OfferHost {
   readonly id: string;
   readonly startTime: number;
   readonly info: MasterInfo;
@@ -90,9 +80,10 @@ export class Master implements AgentHost, OfferHost {
   readonly rateLimits: FrameworkRateLimits;
   readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, tasksLaunched: 0 };
 
-  private nextFrameworkSeq = 0;
-  private stopped = false;
-  private heartbeats?: NodeJS.Timeout;
+  /** Subscriptions, failovers and removal of frameworks. */
+  readonly frameworkBook: FrameworkBook;
+  /** The master is stopping (FrameworkHost). */
+  stopped = false;
 
   constructor(
     readonly config: MasterConfig,
@@ -139,6 +130,7 @@ export class Master implements AgentHost, OfferHost {
       log,
     });
     this.agentBook = new AgentBook(this);
+    this.frameworkBook = new FrameworkBook(this);
     this.recoverFromRegistry();
   }
 
@@ -190,7 +182,7 @@ export class Master implements AgentHost, OfferHost {
 
   /** Starts the periodic work: scheduler heartbeats, agent pings, the allocation safety net. */
   start(): void {
-    this.heartbeats = setInterval(() => this.heartbeatFrameworks(), this.config.heartbeatIntervalSecs * 1000);
+    this.frameworkBook.start();
     this.agentBook.start();
     this.offerBook.start();
   }
@@ -204,241 +196,55 @@ export class Master implements AgentHost, OfferHost {
    */
   stop(): void {
     this.stopped = true;
-    if (this.heartbeats) clearInterval(this.heartbeats);
+    this.frameworkBook.stop();
     this.agentBook.stop();
     this.offerBook.stop();
-    for (const fw of this.state.frameworks.values()) {
-      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
-      fw.sink?.close();
-    }
     for (const agent of this.state.agents.values()) agent.link?.close();
   }
 
-  // ---------------------------------------------------------------- frameworks
+  // ---------------------------------------------------------------- frameworks (frameworks.ts)
 
-  /**
-   * SUBSCRIBE: registers a new framework or fails over an existing one to a new stream.
-   * Throws CallError for a subscription subscribeRefusal() refuses.
-   */
+  /** SUBSCRIBE: a new framework, or a failover to a new stream; throws CallError when refused. */
   subscribe(info: FrameworkInfo, suppressedRoles: string[], sink: EventSink, streamId: string): FrameworkRecord {
-    this.checkSubscribe(info);
-    const roles = frameworkRoles(info);
-    const requestedId = info.id?.value;
-    let fw = requestedId ? this.state.frameworks.get(requestedId) : undefined;
-    const now = Date.now();
-    if (fw) {
-      this.log.info({ framework: fw.id }, `Framework ${fw.id} (${info.name}) failed over to a new stream`);
-      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
-      fw.failoverTimer = undefined;
-      const old = fw.sink;
-      fw.sink = undefined;
-      if (old) {
-        old.send({ type: 'ERROR', error: { message: 'Framework failed over' } });
-        old.close();
-      }
-      this.offerBook.rescindFrameworkOffers(fw);
-      this.setInfo(fw, info);
-      fw.reregisteredTime = now;
-      fw.unregisteredTime = undefined;
-      this.allocator.updateFramework(fw.id, { roles, suppressedRoles });
-    } else {
-      const id = requestedId ?? `${this.id}-${String(this.nextFrameworkSeq++).padStart(4, '0')}`;
-      fw = newFrameworkRecord(id, { ...info, id: { value: id } }, now);
-      if (requestedId) fw.reregisteredTime = now;
-      this.state.addFramework(fw);
-      this.allocator.addFramework(id, { roles, suppressedRoles });
-      // No offers before the scheduler has its SUBSCRIBED event.
-      this.allocator.deactivateFramework(id);
-      this.log.info({ framework: id, framework_name: info.name, user: info.user, roles }, `Registered framework ${id} (${info.name})`);
-    }
-    fw.suppressedRoles = new Set(suppressedRoles);
-    fw.sink = sink;
-    fw.streamId = streamId;
-    fw.connected = true;
-    fw.recovered = false;
-    const subscribed = fw;
-    // The framework id must survive a master restart before the scheduler learns it.
-    this.registry.apply(
-      { op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime },
-      () => {
-        if (subscribed.sink !== sink) return; // failed over again, or gone, meanwhile
-        subscribed.active = true;
-        this.allocator.activateFramework(subscribed.id);
-        sink.send({
-          type: 'SUBSCRIBED',
-          subscribed: {
-            framework_id: { value: subscribed.id },
-            heartbeat_interval_seconds: this.config.heartbeatIntervalSecs,
-            master_info: this.info,
-          },
-        });
-        this.offerBook.schedule();
-      },
-      (err: Error) => {
-        if (subscribed.sink !== sink) return;
-        sink.send({ type: 'ERROR', error: { message: `The master could not record the framework: ${err.message}` } });
-        sink.close();
-      },
-    );
-    return fw;
+    return this.frameworkBook.subscribe(info, suppressedRoles, sink, streamId);
   }
 
-  /**
-   * Why Mesos would refuse this SUBSCRIBE (the message of the ERROR event that then ends the
-   * stream), or undefined: an invalid FrameworkInfo, a removed framework, suppressed roles or
-   * offer constraints naming roles the framework does not have, or a changed principal.
-   */
+  /** Why Mesos would refuse this SUBSCRIBE, or undefined. */
   subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: unknown): string | undefined {
-    const error =
-      frameworkInfoError(info, (id) => this.state.isRemovedFramework(id)) ?? allocatorOptionsError(info, suppressedRoles, offerConstraints);
-    if (error) return error;
-    const existing = info.id?.value ? this.state.frameworks.get(info.id.value) : undefined;
-    return existing ? frameworkUpdateError(existing.info, preserveImmutableFields(existing.info, info)) : undefined;
+    return this.frameworkBook.subscribeRefusal(info, suppressedRoles, offerConstraints);
   }
 
-  /** Throws a CallError (403) when subscribeRefusal() refuses this FrameworkInfo. */
-  checkSubscribe(info: FrameworkInfo): void {
-    const refusal = this.subscribeRefusal(info);
-    if (refusal) throw new CallError(403, refusal);
-  }
-
-  /** A framework's FrameworkInfo, and what the master derives from it. */
-  private setInfo(fw: FrameworkRecord, info: FrameworkInfo): void {
-    fw.info = { ...info, id: { value: fw.id } };
-    fw.roles = frameworkRoles(info);
-    applyCapabilities(fw);
-  }
-
-  /**
-   * UPDATE_FRAMEWORK: new FrameworkInfo (roles, capabilities, name...) without re-subscribing.
-   * The caller has checked it (updateFrameworkError).
-   */
   updateFramework(fw: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[]): void {
-    const removed = fw.roles.filter((r) => !frameworkRoles(info).includes(r));
-    this.setInfo(fw, info);
-    fw.suppressedRoles = new Set(suppressedRoles);
-    this.allocator.updateFramework(fw.id, { roles: fw.roles, suppressedRoles });
-    this.registry.apply({ op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime });
-    this.offerBook.rescindForRoles(fw, removed);
-    this.offerBook.schedule();
+    this.frameworkBook.updateFramework(fw, info, suppressedRoles);
   }
 
-  /** REVIVE: the framework wants offers again for these roles (all of them when none are named). */
   revive(fw: FrameworkRecord, roles: readonly string[]): void {
-    this.allocator.revive(fw.id, roles.length > 0 ? [...roles] : undefined);
-    for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.delete(r);
-    this.offerBook.schedule();
+    this.frameworkBook.revive(fw, roles);
   }
 
-  /** SUPPRESS: no offers for these roles (all of them when none are named) until REVIVE. */
   suppress(fw: FrameworkRecord, roles: readonly string[]): void {
-    this.allocator.suppress(fw.id, roles.length > 0 ? [...roles] : undefined);
-    for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
+    this.frameworkBook.suppress(fw, roles);
   }
 
-  /** Looks up the framework of a non-SUBSCRIBE call and checks its stream id. */
+  /** The framework of a non-SUBSCRIBE call, checked against its stream; throws CallError. */
   frameworkForCall(frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
-    if (!frameworkId) throw new CallError(400, "Expecting 'framework_id' to be present");
-    const fw = this.state.frameworks.get(frameworkId);
-    if (!fw) throw new CallError(400, 'Framework cannot be found');
-    if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
-    if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
-    if (streamId !== fw.streamId) {
-      throw new CallError(
-        400,
-        `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
-      );
-    }
-    return fw;
+    return this.frameworkBook.frameworkForCall(frameworkId, streamId);
   }
 
-  /** The scheduler's stream broke: deactivate and start the failover timeout. */
   frameworkDisconnected(frameworkId: string, streamId: string): void {
-    const fw = this.state.frameworks.get(frameworkId);
-    if (!fw || fw.streamId !== streamId || this.stopped) return;
-    fw.sink = undefined;
-    fw.connected = false;
-    fw.active = false;
-    this.allocator.deactivateFramework(fw.id);
-    this.offerBook.rescindFrameworkOffers(fw);
-    const timeoutSecs = fw.info.failover_timeout ?? 0;
-    this.log.info({ framework: fw.id }, `Framework ${fw.id} (${fw.info.name}) disconnected; failover timeout ${timeoutSecs}s`);
-    if (timeoutSecs <= 0) {
-      this.removeFramework(fw, 'failover timeout 0 after disconnection');
-      return;
-    }
-    fw.failoverTimer = setTimeout(
-      () => {
-        const current = this.state.frameworks.get(frameworkId);
-        if (current && !current.connected) this.removeFramework(current, `failover timeout of ${timeoutSecs}s elapsed`);
-      },
-      Math.min(timeoutSecs, 2 ** 31 / 1000 - 1) * 1000,
-    );
+    this.frameworkBook.frameworkDisconnected(frameworkId, streamId);
   }
 
-  /** Removes a framework: its tasks are killed, its offers rescinded, it moves to completed. */
   removeFramework(fw: FrameworkRecord, why: string): void {
-    if (this.state.frameworks.get(fw.id) !== fw) return;
-    this.log.info({ framework: fw.id }, `Removing framework ${fw.id} (${fw.info.name}): ${why}`);
-    if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
-    fw.failoverTimer = undefined;
-    this.offerBook.rescindFrameworkOffers(fw, false);
-    // Every agent is told, as Mesos does: an executor may run there with no task left that the
-    // master knows of (its tasks ended), and it must go too.
-    for (const agent of this.state.agents.values())
-      agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: fw.id } });
-    const now = Date.now();
-    const killed = (task: TaskRecord) =>
-      masterStatus(task.info.task_id.value, 'TASK_KILLED', {
-        agentId: task.agentId,
-        reason: 'REASON_FRAMEWORK_REMOVED',
-        message: `Framework ${fw.id} removed`,
-        now,
-      });
-    for (const task of [...fw.tasks.values(), ...fw.unreachableTasks.values()]) {
-      if (!isTerminalState(task.state)) this.recordStatus(task, killed(task));
-      this.state.completeTask(fw, task);
-    }
-    this.allocator.removeFramework(fw.id);
-    this.state.dropExecutors((e) => e.frameworkId === fw.id);
-    const principal = fw.info.principal;
-    fw.connected = false;
-    fw.active = false;
-    fw.unregisteredTime = now;
-    const sink = fw.sink;
-    fw.sink = undefined;
-    sink?.close();
-    this.state.retireFramework(fw);
-    if (principal !== undefined && ![...this.state.frameworks.values()].some((f) => f.info.principal === principal)) {
-      this.rateLimits.forget(principal);
-    }
-    this.registry.apply({
-      op: 'REMOVE_FRAMEWORK',
-      framework_id: fw.id,
-      unregistered_time: now,
-      completed_tasks: fw.completedTasks.map(storedTask),
-    });
-    this.offerBook.schedule();
+    this.frameworkBook.removeFramework(fw, why);
   }
 
-  /** A framework learnt from an agent (e.g. after a master restart), waiting for its scheduler. */
   recoverFramework(info: FrameworkInfo): FrameworkRecord {
-    const id = info.id!.value;
-    const fw = newFrameworkRecord(id, info, Date.now());
-    fw.recovered = true;
-    this.state.addFramework(fw);
-    this.allocator.addFramework(id, { roles: fw.roles });
-    this.allocator.deactivateFramework(id);
-    this.log.info({ framework: id }, `Recovered framework ${id} (${info.name}) from a re-registering agent`);
-    return fw;
+    return this.frameworkBook.recoverFramework(info);
   }
 
   send(fw: FrameworkRecord, event: SchedulerEvent): void {
     fw.sink?.send(event);
-  }
-
-  private heartbeatFrameworks(): void {
-    for (const fw of this.state.frameworks.values()) if (fw.sink && fw.active) fw.sink.send({ type: 'HEARTBEAT' });
   }
 
   // ---------------------------------------------------------------- offers (offers.ts)
@@ -811,44 +617,11 @@ export class Master implements AgentHost, OfferHost {
   }
 }
 
-/** A framework's record, with what its FrameworkInfo says (roles, capabilities). */
-function newFrameworkRecord(id: string, info: FrameworkInfo, registeredTime: number): FrameworkRecord {
-  const fw: FrameworkRecord = {
-    id,
-    info,
-    roles: frameworkRoles(info),
-    suppressedRoles: new Set(),
-    registeredTime,
-    connected: false,
-    active: false,
-    tasks: new TaskTable(),
-    unreachableTasks: new Map(),
-    completedTasks: [],
-    offers: new Set(),
-    partitionAware: false,
-    killingStateCapable: false,
-  };
-  applyCapabilities(fw);
-  return fw;
-}
-
-function applyCapabilities(fw: FrameworkRecord): void {
-  const caps = new Set((fw.info.capabilities ?? []).map((c) => c.type));
-  fw.partitionAware = caps.has('PARTITION_AWARE');
-  fw.killingStateCapable = caps.has('TASK_KILLING_STATE');
-}
-
 /** MasterInfo.ip is the IPv4 address as a uint32 in network byte order, read as little-endian. */
 function ipv4ToUint32(ip: string): number {
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return 0;
   return ((parts[3]! << 24) >>> 0) + (parts[2]! << 16) + (parts[1]! << 8) + parts[0]!;
-}
-
-/** A task as the registry keeps it. */
-function storedTask(task: TaskRecord): StoredTask {
-  const { pendingUuid: _pending, pendingState: _pendingState, ...rest } = task;
-  return rest;
 }
 
 /** The history entry of `status`: its state and time, and the optional fields /master/state shows. */

@@ -25,6 +25,12 @@ export interface AgentEntry {
 /** A task as kept in the registry (what /master/state needs). */
 export type StoredTask = Omit<TaskRecord, 'pendingUuid' | 'pendingState'>;
 
+/** A task as the registry keeps it. */
+export function storedTask(task: TaskRecord): StoredTask {
+  const { pendingUuid: _pending, pendingState: _pendingState, ...rest } = task;
+  return rest;
+}
+
 export interface StoredFramework {
   info: FrameworkInfo;
   registeredTime: number;

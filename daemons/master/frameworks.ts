@@ -1,0 +1,314 @@
+// Frameworks: SUBSCRIBE (a new framework, or a failover to a new stream), UPDATE_FRAMEWORK,
+// REVIVE and SUPPRESS, the stream a call must come on, disconnection and the failover timeout,
+// removal (TEARDOWN, failover timeout, the operator), and frameworks the master learns of from
+// agents after a restart, which wait for their schedulers as orphans. It reaches the rest of the
+// master through FrameworkHost, declared here.
+//
+//   SUBSCRIBE --registry ADD_FRAMEWORK--> SUBSCRIBED, offers --stream breaks--> failover timeout
+//        --> removed: tasks TASK_KILLED, SHUTDOWN_FRAMEWORK to every agent, registry REMOVE_FRAMEWORK
+import type { Logger } from 'pino';
+import { type FrameworkInfo, type MasterInfo, type TaskStatus, isTerminalState } from '../common/mesos.ts';
+import type { DrfAllocator } from './allocator/index.ts';
+import type { MasterConfig } from './config.ts';
+import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
+import type { EventSink } from './links.ts';
+import type { OfferBook } from './offers.ts';
+import type { FrameworkRateLimits } from './rate-limits.ts';
+import { type FrameworkRecord, TaskTable, type TaskRecord, frameworkRoles } from './records.ts';
+import { type Registry, storedTask } from './registry.ts';
+import type { MasterState } from './state.ts';
+import { masterStatus } from './status.ts';
+
+/** A subscription or a call the master refuses, with the HTTP status Mesos answers it with. */
+export class CallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the frameworks need of the master. */
+export interface FrameworkHost {
+  readonly id: string;
+  readonly info: MasterInfo;
+  readonly config: MasterConfig;
+  readonly log: Logger;
+  readonly state: MasterState;
+  readonly allocator: DrfAllocator;
+  readonly registry: Registry;
+  readonly offerBook: OfferBook;
+  readonly rateLimits: FrameworkRateLimits;
+  /** The master is stopping: the disconnections it causes are not failovers. */
+  readonly stopped: boolean;
+  recordStatus(task: TaskRecord, status: TaskStatus): void;
+}
+
+export class FrameworkBook {
+  private nextFrameworkSeq = 0;
+  private heartbeats?: NodeJS.Timeout;
+
+  constructor(private readonly m: FrameworkHost) {}
+
+  /** Starts the HEARTBEAT events to subscribed schedulers. */
+  start(): void {
+    this.heartbeats = setInterval(() => {
+      for (const fw of this.m.state.frameworks.values()) if (fw.sink && fw.active) fw.sink.send({ type: 'HEARTBEAT' });
+    }, this.m.config.heartbeatIntervalSecs * 1000);
+  }
+
+  /** Stops the heartbeats and failover timers and closes every stream. */
+  stop(): void {
+    if (this.heartbeats) clearInterval(this.heartbeats);
+    for (const fw of this.m.state.frameworks.values()) {
+      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+      fw.sink?.close();
+    }
+  }
+
+  /**
+   * SUBSCRIBE: registers a new framework or fails over an existing one to a new stream.
+   * Throws CallError for a subscription subscribeRefusal() refuses.
+   */
+  subscribe(info: FrameworkInfo, suppressedRoles: string[], sink: EventSink, streamId: string): FrameworkRecord {
+    this.checkSubscribe(info);
+    const roles = frameworkRoles(info);
+    const requestedId = info.id?.value;
+    let fw = requestedId ? this.m.state.frameworks.get(requestedId) : undefined;
+    const now = Date.now();
+    if (fw) {
+      this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${info.name}) failed over to a new stream`);
+      if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+      fw.failoverTimer = undefined;
+      const old = fw.sink;
+      fw.sink = undefined;
+      if (old) {
+        old.send({ type: 'ERROR', error: { message: 'Framework failed over' } });
+        old.close();
+      }
+      this.m.offerBook.rescindFrameworkOffers(fw);
+      this.setInfo(fw, info);
+      fw.reregisteredTime = now;
+      fw.unregisteredTime = undefined;
+      this.m.allocator.updateFramework(fw.id, { roles, suppressedRoles });
+    } else {
+      const id = requestedId ?? `${this.m.id}-${String(this.nextFrameworkSeq++).padStart(4, '0')}`;
+      fw = newFrameworkRecord(id, { ...info, id: { value: id } }, now);
+      if (requestedId) fw.reregisteredTime = now;
+      this.m.state.addFramework(fw);
+      this.m.allocator.addFramework(id, { roles, suppressedRoles });
+      // No offers before the scheduler has its SUBSCRIBED event.
+      this.m.allocator.deactivateFramework(id);
+      this.m.log.info({ framework: id, framework_name: info.name, user: info.user, roles }, `Registered framework ${id} (${info.name})`);
+    }
+    fw.suppressedRoles = new Set(suppressedRoles);
+    fw.sink = sink;
+    fw.streamId = streamId;
+    fw.connected = true;
+    fw.recovered = false;
+    const subscribed = fw;
+    // The framework id must survive a master restart before the scheduler learns it.
+    this.m.registry.apply(
+      { op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime },
+      () => {
+        if (subscribed.sink !== sink) return; // failed over again, or gone, meanwhile
+        subscribed.active = true;
+        this.m.allocator.activateFramework(subscribed.id);
+        sink.send({
+          type: 'SUBSCRIBED',
+          subscribed: {
+            framework_id: { value: subscribed.id },
+            heartbeat_interval_seconds: this.m.config.heartbeatIntervalSecs,
+            master_info: this.m.info,
+          },
+        });
+        this.m.offerBook.schedule();
+      },
+      (err: Error) => {
+        if (subscribed.sink !== sink) return;
+        sink.send({ type: 'ERROR', error: { message: `The master could not record the framework: ${err.message}` } });
+        sink.close();
+      },
+    );
+    return fw;
+  }
+
+  /**
+   * Why Mesos would refuse this SUBSCRIBE (the message of the ERROR event that then ends the
+   * stream), or undefined: an invalid FrameworkInfo, a removed framework, suppressed roles or
+   * offer constraints naming roles the framework does not have, or a changed principal.
+   */
+  subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: unknown): string | undefined {
+    const error =
+      frameworkInfoError(info, (id) => this.m.state.isRemovedFramework(id)) ??
+      allocatorOptionsError(info, suppressedRoles, offerConstraints);
+    if (error) return error;
+    const existing = info.id?.value ? this.m.state.frameworks.get(info.id.value) : undefined;
+    return existing ? frameworkUpdateError(existing.info, preserveImmutableFields(existing.info, info)) : undefined;
+  }
+
+  /** Throws a CallError (403) when subscribeRefusal() refuses this FrameworkInfo. */
+  checkSubscribe(info: FrameworkInfo): void {
+    const refusal = this.subscribeRefusal(info);
+    if (refusal) throw new CallError(403, refusal);
+  }
+
+  /** A framework's FrameworkInfo, and what the master derives from it. */
+  private setInfo(fw: FrameworkRecord, info: FrameworkInfo): void {
+    fw.info = { ...info, id: { value: fw.id } };
+    fw.roles = frameworkRoles(info);
+    applyCapabilities(fw);
+  }
+
+  /**
+   * UPDATE_FRAMEWORK: new FrameworkInfo (roles, capabilities, name...) without re-subscribing.
+   * The caller has checked it (updateFrameworkError).
+   */
+  updateFramework(fw: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[]): void {
+    const removed = fw.roles.filter((r) => !frameworkRoles(info).includes(r));
+    this.setInfo(fw, info);
+    fw.suppressedRoles = new Set(suppressedRoles);
+    this.m.allocator.updateFramework(fw.id, { roles: fw.roles, suppressedRoles });
+    this.m.registry.apply({ op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime });
+    this.m.offerBook.rescindForRoles(fw, removed);
+    this.m.offerBook.schedule();
+  }
+
+  /** REVIVE: the framework wants offers again for these roles (all of them when none are named). */
+  revive(fw: FrameworkRecord, roles: readonly string[]): void {
+    this.m.allocator.revive(fw.id, roles.length > 0 ? [...roles] : undefined);
+    for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.delete(r);
+    this.m.offerBook.schedule();
+  }
+
+  /** SUPPRESS: no offers for these roles (all of them when none are named) until REVIVE. */
+  suppress(fw: FrameworkRecord, roles: readonly string[]): void {
+    this.m.allocator.suppress(fw.id, roles.length > 0 ? [...roles] : undefined);
+    for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
+  }
+
+  /** Looks up the framework of a non-SUBSCRIBE call and checks its stream id. */
+  frameworkForCall(frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
+    if (!frameworkId) throw new CallError(400, "Expecting 'framework_id' to be present");
+    const fw = this.m.state.frameworks.get(frameworkId);
+    if (!fw) throw new CallError(400, 'Framework cannot be found');
+    if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
+    if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    if (streamId !== fw.streamId) {
+      throw new CallError(
+        400,
+        `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+      );
+    }
+    return fw;
+  }
+
+  /** The scheduler's stream broke: deactivate and start the failover timeout. */
+  frameworkDisconnected(frameworkId: string, streamId: string): void {
+    const fw = this.m.state.frameworks.get(frameworkId);
+    if (!fw || fw.streamId !== streamId || this.m.stopped) return;
+    fw.sink = undefined;
+    fw.connected = false;
+    fw.active = false;
+    this.m.allocator.deactivateFramework(fw.id);
+    this.m.offerBook.rescindFrameworkOffers(fw);
+    const timeoutSecs = fw.info.failover_timeout ?? 0;
+    this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${fw.info.name}) disconnected; failover timeout ${timeoutSecs}s`);
+    if (timeoutSecs <= 0) {
+      this.removeFramework(fw, 'failover timeout 0 after disconnection');
+      return;
+    }
+    fw.failoverTimer = setTimeout(
+      () => {
+        const current = this.m.state.frameworks.get(frameworkId);
+        if (current && !current.connected) this.removeFramework(current, `failover timeout of ${timeoutSecs}s elapsed`);
+      },
+      Math.min(timeoutSecs, 2 ** 31 / 1000 - 1) * 1000,
+    );
+  }
+
+  /** Removes a framework: its tasks are killed, its offers rescinded, it moves to completed. */
+  removeFramework(fw: FrameworkRecord, why: string): void {
+    if (this.m.state.frameworks.get(fw.id) !== fw) return;
+    this.m.log.info({ framework: fw.id }, `Removing framework ${fw.id} (${fw.info.name}): ${why}`);
+    if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
+    fw.failoverTimer = undefined;
+    this.m.offerBook.rescindFrameworkOffers(fw, false);
+    // Every agent is told, as Mesos does: an executor may run there with no task left that the
+    // master knows of (its tasks ended), and it must go too.
+    for (const agent of this.m.state.agents.values())
+      agent.link?.send({ type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: fw.id } });
+    const now = Date.now();
+    const killed = (task: TaskRecord) =>
+      masterStatus(task.info.task_id.value, 'TASK_KILLED', {
+        agentId: task.agentId,
+        reason: 'REASON_FRAMEWORK_REMOVED',
+        message: `Framework ${fw.id} removed`,
+        now,
+      });
+    for (const task of [...fw.tasks.values(), ...fw.unreachableTasks.values()]) {
+      if (!isTerminalState(task.state)) this.m.recordStatus(task, killed(task));
+      this.m.state.completeTask(fw, task);
+    }
+    this.m.allocator.removeFramework(fw.id);
+    this.m.state.dropExecutors((e) => e.frameworkId === fw.id);
+    const principal = fw.info.principal;
+    fw.connected = false;
+    fw.active = false;
+    fw.unregisteredTime = now;
+    const sink = fw.sink;
+    fw.sink = undefined;
+    sink?.close();
+    this.m.state.retireFramework(fw);
+    if (principal !== undefined && ![...this.m.state.frameworks.values()].some((f) => f.info.principal === principal)) {
+      this.m.rateLimits.forget(principal);
+    }
+    this.m.registry.apply({
+      op: 'REMOVE_FRAMEWORK',
+      framework_id: fw.id,
+      unregistered_time: now,
+      completed_tasks: fw.completedTasks.map(storedTask),
+    });
+    this.m.offerBook.schedule();
+  }
+
+  /** A framework learnt from an agent (e.g. after a master restart), waiting for its scheduler. */
+  recoverFramework(info: FrameworkInfo): FrameworkRecord {
+    const id = info.id!.value;
+    const fw = newFrameworkRecord(id, info, Date.now());
+    fw.recovered = true;
+    this.m.state.addFramework(fw);
+    this.m.allocator.addFramework(id, { roles: fw.roles });
+    this.m.allocator.deactivateFramework(id);
+    this.m.log.info({ framework: id }, `Recovered framework ${id} (${info.name}) from a re-registering agent`);
+    return fw;
+  }
+}
+
+/** A framework's record, with what its FrameworkInfo says (roles, capabilities). */
+export function newFrameworkRecord(id: string, info: FrameworkInfo, registeredTime: number): FrameworkRecord {
+  const fw: FrameworkRecord = {
+    id,
+    info,
+    roles: frameworkRoles(info),
+    suppressedRoles: new Set(),
+    registeredTime,
+    connected: false,
+    active: false,
+    tasks: new TaskTable(),
+    unreachableTasks: new Map(),
+    completedTasks: [],
+    offers: new Set(),
+    partitionAware: false,
+    killingStateCapable: false,
+  };
+  applyCapabilities(fw);
+  return fw;
+}
+
+function applyCapabilities(fw: FrameworkRecord): void {
+  const caps = new Set((fw.info.capabilities ?? []).map((c) => c.type));
+  fw.partitionAware = caps.has('PARTITION_AWARE');
+  fw.killingStateCapable = caps.has('TASK_KILLING_STATE');
+}
