@@ -2,6 +2,7 @@
 // has them, apart from the I/O: which offset and length a query asks for, what part of a file
 // that is, and how the bytes go into the JSON answer. Pure, so each rule is tested on its own.
 import { numifyError, numifyInt } from './numify.ts';
+import { type Result, failed, ok } from './result.ts';
 
 /**
  * The most one call returns: 16 pages. Mesos multiplies its host's page size; 4 KiB pages (x86-64,
@@ -21,24 +22,24 @@ export interface ReadRequest {
  * 64-bit integers; an absent offset is -1 (the size only), an absent length or -1 means to the
  * end, anything below -1 is refused.
  */
-export function parseReadRequest(query: ReadonlyMap<string, string>): ReadRequest | { error: string } {
+export function parseReadRequest(query: ReadonlyMap<string, string>): Result<ReadRequest> {
   let offset = -1;
   const offsetText = query.get('offset');
   if (offsetText !== undefined) {
     const value = numifyInt(offsetText, 64);
-    if (value === undefined) return { error: `Failed to parse offset: ${numifyError(offsetText)}.\n` };
-    if (value < -1n) return { error: `Negative offset provided: ${value}.\n` };
+    if (value === undefined) return failed(`Failed to parse offset: ${numifyError(offsetText)}.\n`);
+    if (value < -1n) return failed(`Negative offset provided: ${value}.\n`);
     offset = Number(value);
   }
   let length: number | undefined;
   const lengthText = query.get('length');
   if (lengthText !== undefined) {
     const value = numifyInt(lengthText, 64);
-    if (value === undefined) return { error: `Failed to parse length: ${numifyError(lengthText)}.\n` };
-    if (value < -1n) return { error: `Negative length provided: ${value}.\n` };
+    if (value === undefined) return failed(`Failed to parse length: ${numifyError(lengthText)}.\n`);
+    if (value < -1n) return failed(`Negative length provided: ${value}.\n`);
     if (value > -1n) length = Number(value);
   }
-  return { offset, length };
+  return ok({ offset, length });
 }
 
 /**

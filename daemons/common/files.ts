@@ -145,16 +145,16 @@ export function filesRouter(paths: AttachedPaths): Router {
   /** The query and its `path`, or undefined once the error is answered. */
   const pathParam = (req: Request, res: Response): { query: ReadonlyMap<string, string>; path: string } | undefined => {
     const query = requestQuery(req);
-    if (!(query instanceof Map)) {
+    if (!query.ok) {
       sendText(res, 400, `${query.error}.\n`);
       return undefined;
     }
-    const p = query.get('path');
+    const p = query.value.get('path');
     if (p === undefined || p === '') {
       sendText(res, 400, MISSING_PATH);
       return undefined;
     }
-    return { query, path: p };
+    return { query: query.value, path: p };
   };
 
   /** Found: the real path. Otherwise answers Mesos's 400 or 404 (`notFoundText` is its body). */
@@ -197,7 +197,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     const p = pathParam(req, res);
     if (!p) return;
     const request = parseReadRequest(p.query);
-    if ('error' in request) return sendText(res, 400, request.error);
+    if (!request.ok) return sendText(res, 400, request.error);
     const file = await resolved(res, p.path);
     if (file === undefined) return;
     const st = await stat(file).catch(() => undefined);
@@ -210,7 +210,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     }
     try {
       const size = (await fh.stat()).size;
-      const window = readWindow(size, request);
+      const window = readWindow(size, request.value);
       const buf = Buffer.alloc(window.count);
       const { bytesRead } = window.count > 0 ? await fh.read(buf, 0, window.count, window.start) : { bytesRead: 0 };
       const data = new RawJson([jsonStringOfBytes(buf.subarray(0, bytesRead))]);

@@ -17,7 +17,7 @@ export function snapshotTimeoutError(query: ReadonlyMap<string, string>): string
 export function metricsSnapshotHandler(metrics: () => Record<string, number>): (req: Request, res: Response) => void {
   return (req, res) => {
     const query = requestQuery(req);
-    const error = query instanceof Map ? snapshotTimeoutError(query) : `${query.error}.\n`;
+    const error = query.ok ? snapshotTimeoutError(query.value) : `${query.error}.\n`;
     if (error !== undefined) return sendText(res, 400, error);
     sendJson(req, res, metrics());
   };

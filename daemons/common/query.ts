@@ -3,10 +3,11 @@
 // repeated keys wins, '+' is a space, and a malformed %-escape makes the whole string an error.
 // Express's parser differs on each of these (a repeated key becomes an array, ';' is data).
 import type { IncomingMessage } from 'node:http';
+import { type Result, failed, ok } from './result.ts';
 
 export type QueryParams = ReadonlyMap<string, string>;
 
-function decodeComponent(s: string): string | { error: string } {
+function decodeComponent(s: string): Result<string> {
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
@@ -15,32 +16,32 @@ function decodeComponent(s: string): string | { error: string } {
       continue;
     }
     const hex = s.slice(i + 1, i + 3);
-    if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { error: `Malformed % escape in '${s}': '${s.slice(i, i + 3)}'` };
+    if (!/^[0-9a-fA-F]{2}$/.test(hex)) return failed(`Malformed % escape in '${s}': '${s.slice(i, i + 3)}'`);
     bytes.push(Number.parseInt(hex, 16));
     i += 2;
   }
-  return Buffer.from(bytes).toString('utf8');
+  return ok(Buffer.from(bytes).toString('utf8'));
 }
 
 /** Decodes `a=1&b=2;c` into its parameters, or the error libprocess gives for it. */
-export function decodeQuery(text: string): Map<string, string> | { error: string } {
+export function decodeQuery(text: string): Result<Map<string, string>> {
   const out = new Map<string, string>();
   for (const token of text.split(/[;&]/)) {
     if (token === '') continue;
     const eq = token.indexOf('=');
     const key = decodeComponent(eq < 0 ? token : token.slice(0, eq));
-    if (typeof key !== 'string') return key;
-    const value = eq < 0 ? '' : decodeComponent(token.slice(eq + 1));
-    if (typeof value !== 'string') return value;
-    out.set(key, value);
+    if (!key.ok) return key;
+    const value = eq < 0 ? ok('') : decodeComponent(token.slice(eq + 1));
+    if (!value.ok) return value;
+    out.set(key.value, value.value);
   }
-  return out;
+  return ok(out);
 }
 
-const parsed = new WeakMap<IncomingMessage, Map<string, string> | { error: string }>();
+const parsed = new WeakMap<IncomingMessage, Result<Map<string, string>>>();
 
 /** The request's query parameters as Mesos sees them (decoded once per request). */
-export function requestQuery(req: IncomingMessage): Map<string, string> | { error: string } {
+export function requestQuery(req: IncomingMessage): Result<Map<string, string>> {
   let q = parsed.get(req);
   if (q === undefined) {
     const url = req.url ?? '';

@@ -19,16 +19,6 @@ import { type Registry, storedTask } from './registry.ts';
 import type { MasterState } from './state.ts';
 import { masterStatus } from './status.ts';
 
-/** A subscription or a call the master refuses, with the HTTP status Mesos answers it with. */
-export class CallError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** What the frameworks need of the master. */
 export interface FrameworkHost {
   readonly id: string;
@@ -68,11 +58,10 @@ export class FrameworkBook {
   }
 
   /**
-   * SUBSCRIBE: registers a new framework or fails over an existing one to a new stream.
-   * Throws CallError for a subscription subscribeRefusal() refuses.
+   * SUBSCRIBE: registers a new framework or fails over an existing one to a new stream. The
+   * caller has asked subscribeRefusal() first.
    */
   subscribe(info: FrameworkInfo, suppressedRoles: string[], sink: EventSink, streamId: string): FrameworkRecord {
-    this.checkSubscribe(info);
     const roles = frameworkRoles(info);
     const requestedId = info.id?.value;
     let fw = requestedId ? this.m.state.frameworks.get(requestedId) : undefined;
@@ -148,12 +137,6 @@ export class FrameworkBook {
     return existing ? frameworkUpdateError(existing.info, preserveImmutableFields(existing.info, info)) : undefined;
   }
 
-  /** Throws a CallError (403) when subscribeRefusal() refuses this FrameworkInfo. */
-  checkSubscribe(info: FrameworkInfo): void {
-    const refusal = this.subscribeRefusal(info);
-    if (refusal) throw new CallError(403, refusal);
-  }
-
   /** A framework's FrameworkInfo, and what the master derives from it. */
   private setInfo(fw: FrameworkRecord, info: FrameworkInfo): void {
     fw.info = { ...info, id: { value: fw.id } };
@@ -186,22 +169,6 @@ export class FrameworkBook {
   suppress(fw: FrameworkRecord, roles: readonly string[]): void {
     this.m.allocator.suppress(fw.id, roles.length > 0 ? [...roles] : undefined);
     for (const r of roles.length > 0 ? roles : fw.roles) fw.suppressedRoles.add(r);
-  }
-
-  /** Looks up the framework of a non-SUBSCRIBE call and checks its stream id. */
-  frameworkForCall(frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
-    if (!frameworkId) throw new CallError(400, "Expecting 'framework_id' to be present");
-    const fw = this.m.state.frameworks.get(frameworkId);
-    if (!fw) throw new CallError(400, 'Framework cannot be found');
-    if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
-    if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
-    if (streamId !== fw.streamId) {
-      throw new CallError(
-        400,
-        `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
-      );
-    }
-    return fw;
   }
 
   /** The scheduler's stream broke: deactivate and start the failover timeout. */

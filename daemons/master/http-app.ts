@@ -21,7 +21,7 @@ import { webuiRouter } from './webui.ts';
 /** A query parameter as libprocess decodes it (the last of repeats, ';' a separator too). */
 function queryString(req: Request, name: string): string | undefined {
   const query = requestQuery(req);
-  return query instanceof Map ? query.get(name) : undefined;
+  return query.ok ? query.value.get(name) : undefined;
 }
 
 export function createMasterApp(ctx: StateContext): express.Express {
@@ -42,8 +42,9 @@ export function createMasterApp(ctx: StateContext): express.Express {
   app.all(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
   app.all(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
     const query = requestQuery(req);
-    if (!(query instanceof Map)) return sendText(res, 400, query.error);
-    sendJson(req, res, tasksJson(ctx, { ...tasksPaging(query), frameworkId: query.get('framework_id'), taskId: query.get('task_id') }));
+    if (!query.ok) return sendText(res, 400, query.error);
+    const q = query.value;
+    sendJson(req, res, tasksJson(ctx, { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
   });
   app.all(['/master/health', '/health'], (_req, res) => {
     res.status(200).end();
@@ -71,8 +72,8 @@ export function createMasterApp(ctx: StateContext): express.Express {
   app.all(['/master/teardown', '/teardown'], rawBody, (req, res) => {
     if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
     const body = decodeQuery(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-    if (!(body instanceof Map)) return sendText(res, 400, `Unable to decode query string: ${body.error}`);
-    const id = body.get('frameworkId');
+    if (!body.ok) return sendText(res, 400, `Unable to decode query string: ${body.error}`);
+    const id = body.value.get('frameworkId');
     if (id === undefined) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
     const fw = master.frameworks.get(id);
     if (!fw) return sendText(res, 400, 'No framework found with specified ID');

@@ -46,7 +46,6 @@ import { stateForScheduler } from './status.ts';
 
 export type { MasterConfig } from './config.ts';
 export { FILTER_EXPIRY_BATCH_MS } from './offers.ts';
-export { CallError } from './frameworks.ts';
 
 const TASK_STATE_METRIC: Record<TaskState, string> = {
   TASK_STAGING: 'staging',
@@ -204,7 +203,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   // ---------------------------------------------------------------- frameworks (frameworks.ts)
 
-  /** SUBSCRIBE: a new framework, or a failover to a new stream; throws CallError when refused. */
+  /** SUBSCRIBE: a new framework, or a failover to a new stream; the caller asked subscribeRefusal() first. */
   subscribe(info: FrameworkInfo, suppressedRoles: string[], sink: EventSink, streamId: string): FrameworkRecord {
     return this.frameworkBook.subscribe(info, suppressedRoles, sink, streamId);
   }
@@ -224,11 +223,6 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   suppress(fw: FrameworkRecord, roles: readonly string[]): void {
     this.frameworkBook.suppress(fw, roles);
-  }
-
-  /** The framework of a non-SUBSCRIBE call, checked against its stream; throws CallError. */
-  frameworkForCall(frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
-    return this.frameworkBook.frameworkForCall(frameworkId, streamId);
   }
 
   frameworkDisconnected(frameworkId: string, streamId: string): void {

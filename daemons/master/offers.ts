@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Offer, Resource } from '../common/mesos.ts';
 import { add, sum } from '../common/resources.ts';
+import { type Result, failed, ok } from '../common/result.ts';
 import { TimerStats } from '../common/timer-stats.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
 import { type DrfAllocator, allocationPauseMs } from './allocator/index.ts';
@@ -24,6 +25,13 @@ import type { MasterState } from './state.ts';
  * refuse_seconds says (Mesos: at its next batch allocation, up to an interval later).
  */
 export const FILTER_EXPIRY_BATCH_MS = 50;
+
+/** The offers of an ACCEPT, taken: they are all of one agent and one role. */
+export interface TakenOffers {
+  agent: AgentRecord;
+  resources: Resource[];
+  role: string;
+}
 
 /** What the offers need of the master. */
 export interface OfferHost {
@@ -286,7 +294,7 @@ export class OfferBook {
    * Takes the offers of an ACCEPT, or returns why they cannot be used (offer-validation.ts); the
    * framework's offers named in an invalid ACCEPT go back to the allocator, as in Mesos.
    */
-  take(fw: FrameworkRecord, offerIds: string[]): { agent: AgentRecord; resources: Resource[]; role: string } | { error: string } {
+  take(fw: FrameworkRecord, offerIds: string[]): Result<TakenOffers> {
     const { state } = this.host;
     const recs = offerIds.flatMap((id) => state.offers.get(id) ?? []);
     const agentId = recs[0]?.agentId;
@@ -297,14 +305,14 @@ export class OfferBook {
     if (error || !agent) {
       for (const rec of new Set(recs)) if (rec.frameworkId === fw.id) this.drop(rec);
       this.schedule();
-      return { error: error ?? 'invalid offers' };
+      return failed(error ?? 'invalid offers');
     }
     let resources: Resource[] = [];
     for (const rec of recs) {
       state.removeOffer(rec);
       resources = add(resources, rec.resources);
     }
-    return { agent, resources, role: recs[0]!.role };
+    return ok({ agent, resources, role: recs[0]!.role });
   }
 
   /** Unused resources of an ACCEPT go back, filtered for refuse_seconds. */

@@ -18,8 +18,8 @@ import type { EventSink, SchedulerEvent } from './links.ts';
 import { validateSchedulerCall } from './call-validation.ts';
 import { preserveImmutableFields } from './framework-validation.ts';
 import type { FrameworkRecord } from './records.ts';
-import { CallError, type Master } from './master.ts';
-import { applyCall, type SchedulerCall } from './scheduler-calls.ts';
+import type { Master } from './master.ts';
+import { CallError, type SchedulerCall, applyCall, frameworkForCall } from './scheduler-calls.ts';
 
 /** A request whose body was read (by the fast path or express.raw). */
 export type BodyRequest = IncomingMessage & { body?: unknown };
@@ -90,7 +90,7 @@ export function schedulerApiHandler(master: Master) {
         subscribe(master, call, streamId, req, res, respType);
         return;
       }
-      const fw = master.frameworkForCall(call.framework_id?.value, streamId);
+      const fw = frameworkForCall(master, call.framework_id?.value, streamId);
       const principal = fw.info.principal;
       const limits = master.rateLimits;
       limits.received(principal);
@@ -106,7 +106,7 @@ export function schedulerApiHandler(master: Master) {
       const waited = () => {
         // Its framework is looked up again: it may have gone or subscribed anew meanwhile.
         try {
-          answerCall(master, master.frameworkForCall(call.framework_id?.value, streamId), call, res);
+          answerCall(master, frameworkForCall(master, call.framework_id?.value, streamId), call, res);
         } catch (err) {
           answerError(master, res, err);
         }

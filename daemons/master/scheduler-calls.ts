@@ -1,14 +1,41 @@
 // The v1 scheduler Calls other than SUBSCRIBE, applied to the master core. Input is the
-// decoded, schema-checked and validated Call (call-validation.ts) in its JSON shape; errors are
-// CallErrors carrying the HTTP status Mesos answers with.
+// decoded, schema-checked and validated Call (call-validation.ts) in its JSON shape. This is the
+// API's side of the master: it decides the HTTP status of a call the core refuses (CallError);
+// the core itself speaks no HTTP.
 import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
 import { allocatedTo, postRefinementFormat, subtract, validateRole } from '../common/resources.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError } from './framework-validation.ts';
-import { CallError, type Master } from './master.ts';
+import type { Master } from './master.ts';
 import type { OperationQuery } from './reconciliation.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
 import { masterStatus } from './status.ts';
 import { validateTask, validateTaskGroup } from './task-validation.ts';
+
+/** A call refused with the HTTP status and text Mesos answers it with; thrown in the API layer only. */
+export class CallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The framework of a non-SUBSCRIBE call, checked against the stream the call names (Mesos-Stream-Id). */
+export function frameworkForCall(master: Master, frameworkId: string | undefined, streamId: string | undefined): FrameworkRecord {
+  if (!frameworkId) throw new CallError(400, "Expecting 'framework_id' to be present");
+  const fw = master.frameworks.get(frameworkId);
+  if (!fw) throw new CallError(400, 'Framework cannot be found');
+  if (!fw.connected || !fw.sink) throw new CallError(403, 'Framework is not subscribed');
+  if (!streamId) throw new CallError(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+  if (streamId !== fw.streamId) {
+    throw new CallError(
+      400,
+      `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+    );
+  }
+  return fw;
+}
 
 /** Mesos caps refuse_seconds at one year; default is 5 s. */
 const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
@@ -184,7 +211,7 @@ function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string 
     fw,
     offerIds.map((o) => o.value),
   );
-  if ('error' in taken) {
+  if (!taken.ok) {
     // Tasks launched on invalid offers never start: TASK_DROPPED (TASK_LOST for older schedulers).
     for (const task of tasksOf(operations)) {
       master.sendMasterStatus(
@@ -198,8 +225,8 @@ function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string 
     }
     return;
   }
-  const { agent, role } = taken;
-  let available = taken.resources;
+  const { agent, role } = taken.value;
+  let available = taken.value.resources;
   for (const op of operations) {
     switch (op.type) {
       case 'LAUNCH':

@@ -13,21 +13,29 @@ const q = (o: Record<string, string>) => new Map(Object.entries(o));
 
 describe('parseReadRequest (FilesProcess::__read)', () => {
   test('no offset asks for the size only; no length (or -1) reads to the end', () => {
-    assert.deepEqual(parseReadRequest(q({})), { offset: -1, length: undefined });
-    assert.deepEqual(parseReadRequest(q({ offset: '0', length: '-1' })), { offset: 0, length: undefined });
-    assert.deepEqual(parseReadRequest(q({ offset: '10', length: '0x20' })), { offset: 10, length: 32 });
-    assert.deepEqual(parseReadRequest(q({ offset: '-1', length: '5' })), { offset: -1, length: 5 });
+    assert.deepEqual(parseReadRequest(q({})), { ok: true, value: { offset: -1, length: undefined } });
+    assert.deepEqual(parseReadRequest(q({ offset: '0', length: '-1' })), { ok: true, value: { offset: 0, length: undefined } });
+    assert.deepEqual(parseReadRequest(q({ offset: '10', length: '0x20' })), { ok: true, value: { offset: 10, length: 32 } });
+    assert.deepEqual(parseReadRequest(q({ offset: '-1', length: '5' })), { ok: true, value: { offset: -1, length: 5 } });
   });
 
   test("Mesos's 400 texts for unparsable and negative values, offset first", () => {
-    assert.deepEqual(parseReadRequest(q({ offset: 'abc' })), { error: "Failed to parse offset: Failed to convert 'abc' to number.\n" });
-    assert.deepEqual(parseReadRequest(q({ offset: '' })), { error: "Failed to parse offset: Failed to convert '' to number.\n" });
-    assert.deepEqual(parseReadRequest(q({ offset: '-2', length: 'x' })), { error: 'Negative offset provided: -2.\n' });
+    assert.deepEqual(parseReadRequest(q({ offset: 'abc' })), {
+      ok: false,
+      error: "Failed to parse offset: Failed to convert 'abc' to number.\n",
+    });
+    assert.deepEqual(parseReadRequest(q({ offset: '' })), {
+      ok: false,
+      error: "Failed to parse offset: Failed to convert '' to number.\n",
+    });
+    assert.deepEqual(parseReadRequest(q({ offset: '-2', length: 'x' })), { ok: false, error: 'Negative offset provided: -2.\n' });
     assert.deepEqual(parseReadRequest(q({ offset: '0', length: '1.5' })), {
+      ok: false,
       error: "Failed to parse length: Failed to convert '1.5' to number.\n",
     });
-    assert.deepEqual(parseReadRequest(q({ offset: '0', length: '-7' })), { error: 'Negative length provided: -7.\n' });
+    assert.deepEqual(parseReadRequest(q({ offset: '0', length: '-7' })), { ok: false, error: 'Negative length provided: -7.\n' });
     assert.deepEqual(parseReadRequest(q({ offset: '9223372036854775808' })), {
+      ok: false,
       error: "Failed to parse offset: Failed to convert '9223372036854775808' to number.\n",
     });
   });

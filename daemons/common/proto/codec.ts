@@ -7,6 +7,7 @@ import { mesosRoot } from './loader.ts';
 import { PlanCache, type TypePlan } from './plan.ts';
 import { FieldError, isObject } from './values.ts';
 import { decodeMessage, encodeMessage } from './wire.ts';
+import type { Result } from '../result.ts';
 
 export { protoFiles } from './loader.ts';
 
@@ -15,7 +16,7 @@ export class ProtoError extends Error {
   override name = 'ProtoError';
 }
 
-export type FromJsonResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
+export type FromJsonResult = Result<Record<string, unknown>>;
 
 /** The conversions bound to one schema; the module-level functions use the process schema. */
 export interface Codec {
