@@ -8,6 +8,7 @@
 // linear scan with a cheap structural comparison rather than hashing.
 
 import type { Range, ReservationInfo, Resource, ResourceType } from './mesos.ts';
+import { isInRoleSubtree, isStrictSubroleOf, validateRole } from './roles.ts';
 
 /** A bad resource string or object; `message` is one line, ready to show a user. */
 export class ResourceError extends Error {
@@ -116,7 +117,7 @@ export function isRevocable(r: Resource): boolean {
 /** True when a role may be offered this resource: unreserved, reserved to it or to an ancestor. */
 export function isAllocatableTo(r: Resource, role: string): boolean {
   const reserved = reservationRole(r);
-  return reserved === '*' || reserved === role || role.startsWith(reserved + '/');
+  return reserved === '*' || isInRoleSubtree(role, reserved);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -614,26 +615,6 @@ export function minimalAllocatable(r: readonly Resource[], alternatives: readonl
 // ---------------------------------------------------------------------------------------
 // Validation
 
-/**
- * Mesos role name rules and error texts (roles::validate in src/common/roles.cpp); '*' is the
- * unreserved role. Schedulers see these texts in SUBSCRIBE refusals, so they are Mesos's own.
- */
-export function validateRole(role: string): string | undefined {
-  if (role === '*') return undefined;
-  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
-  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
-  if (role.includes('//')) return `Role '${role}' cannot contain two adjacent slashes`;
-  if (role === '') return 'Role names cannot be the empty string';
-  for (const component of role.split('/')) {
-    if (component === '.' || component === '..' || component === '*') {
-      return `Role '${role}' cannot include '${component}' as a component`;
-    }
-    if (component.startsWith('-')) return `Role component '${component}' is invalid because it starts with a dash`;
-    if (/[\t\n\v\f\r \x7f]/.test(component)) return `Role component '${component}' is invalid because it contains backspace or whitespace`;
-  }
-  return undefined;
-}
-
 const TYPES: ReadonlySet<string> = new Set<ResourceType>(['SCALAR', 'RANGES', 'SET']);
 
 /** Why one resource is malformed, or undefined (Mesos Resources::validate). */
@@ -690,7 +671,7 @@ export function validateResource(r: Resource): string | undefined {
     if (i > 0) {
       const parent = stack[i - 1]!.role!;
       if (reservation.type === 'STATIC') return 'a refined reservation cannot be STATIC';
-      if (!reservation.role.startsWith(parent + '/')) {
+      if (!isStrictSubroleOf(reservation.role, parent)) {
         return `role '${reservation.role}' is not a refinement of '${parent}'`;
       }
     }

@@ -3,7 +3,7 @@
 // in src/master/master.cpp). Schedulers see these texts: in the ERROR event that refuses a
 // subscription, or in the 400 answering UPDATE_FRAMEWORK. Pure functions of their arguments.
 import type { FrameworkInfo } from '../common/mesos.ts';
-import { validateRole } from '../common/resources.ts';
+import { validateRole } from '../common/roles.ts';
 import { frameworkRoles } from './records.ts';
 
 /** Longest framework id: it names sandbox directories (NAME_MAX). */

@@ -3,7 +3,8 @@
 // API's side of the master: it decides the HTTP status of a call the core refuses (CallError);
 // the core itself speaks no HTTP.
 import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
-import { allocatedTo, postRefinementFormat, subtract, validateRole } from '../common/resources.ts';
+import { allocatedTo, postRefinementFormat, subtract } from '../common/resources.ts';
+import { validateRole } from '../common/roles.ts';
 import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError } from './framework-validation.ts';
 import type { Master } from './master.ts';
 import type { OperationQuery } from './reconciliation.ts';

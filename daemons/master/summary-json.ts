@@ -2,6 +2,7 @@
 // and ::roles in src/master/readonly_handler.cpp).
 import { isReserved, reservationRole, toQuantitiesJson } from '../common/resources.ts';
 import type { Resource } from '../common/mesos.ts';
+import { isInRoleSubtree } from '../common/roles.ts';
 import type { Master } from './master.ts';
 import { type StateContext, agentJson, frameworkSummaryJson } from './state-json.ts';
 
@@ -71,7 +72,7 @@ export function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
 
 /** A role's resources: the role's own and those of roles below it (a/b is below a). */
 function inSubtree(role: string, of: string | undefined): boolean {
-  return of !== undefined && (of === role || of.startsWith(`${role}/`));
+  return of !== undefined && isInRoleSubtree(of, role);
 }
 
 /**
