@@ -16,6 +16,7 @@ import { RecordIODecoder } from '../common/recordio.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord } from './records.ts';
+import { registerMessageError } from './validation/agent-message.ts';
 
 /** A request whose body was read (by the fast path or express.raw). */
 export type BodyRequest = IncomingMessage & { body?: unknown };
@@ -33,19 +34,6 @@ function parseBody(req: BodyRequest): { type?: string; [k: string]: unknown } | 
   } catch {
     return undefined;
   }
-}
-
-function validRegister(msg: unknown): msg is RegisterMessage {
-  const r = (msg as Partial<RegisterMessage>).register;
-  return (
-    (msg as { type?: string }).type === 'REGISTER' &&
-    !!r &&
-    typeof r.hostname === 'string' &&
-    typeof r.port === 'number' &&
-    typeof r.pid === 'string' &&
-    Array.isArray(r.resources) &&
-    Array.isArray(r.tasks)
-  );
 }
 
 /** Registers an agent and turns the response into its stream of messages from the master. */
@@ -78,8 +66,8 @@ export function agentApiHandler(master: Master) {
     const msg = parseBody(req);
     if (!msg) return sendText(res, 400, 'Expecting a JSON object body');
     if (msg.type === 'REGISTER') {
-      if (!validRegister(msg)) return sendText(res, 400, 'Malformed REGISTER message');
-      registerOnStream(master, msg, req, res);
+      if (registerMessageError(msg)) return sendText(res, 400, 'Malformed REGISTER message');
+      registerOnStream(master, msg as unknown as RegisterMessage, req, res);
       return;
     }
     const agentId = header(req, AGENT_ID_HEADER);
@@ -115,8 +103,8 @@ export function agentStreamHandler(master: Master) {
       req.resume();
     };
     const register = (msg: unknown) => {
-      if (!validRegister(msg)) return stop(400, 'Malformed REGISTER message: the first record must be a REGISTER');
-      registered = registerOnStream(master, msg, req, res);
+      if (registerMessageError(msg)) return stop(400, 'Malformed REGISTER message: the first record must be a REGISTER');
+      registered = registerOnStream(master, msg as RegisterMessage, req, res);
     };
     req.on('data', (chunk: Buffer) => {
       if (stopped) return;

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { type FrameworkInfo, type MasterInfo, type TaskStatus, isTerminalState } from '../common/mesos.ts';
 import type { DrfAllocator } from './allocator/index.ts';
 import type { MasterConfig } from './config.ts';
-import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError, preserveImmutableFields } from './framework-validation.ts';
 import type { EventSink } from './links.ts';
 import type { OfferBook } from './offers.ts';
 import type { FrameworkRateLimits } from './rate-limits.ts';
@@ -18,6 +17,7 @@ import { type FrameworkRecord, TaskTable, type TaskRecord, frameworkRoles } from
 import { type Registry, storedTask } from './registry.ts';
 import type { MasterState } from './state.ts';
 import { masterStatus } from './status.ts';
+import { subscribeError } from './validation/framework.ts';
 
 /** What the frameworks need of the master. */
 export interface FrameworkHost {
@@ -129,12 +129,10 @@ export class FrameworkBook {
    * offer constraints naming roles the framework does not have, or a changed principal.
    */
   subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: unknown): string | undefined {
-    const error =
-      frameworkInfoError(info, (id) => this.m.state.isRemovedFramework(id)) ??
-      allocatorOptionsError(info, suppressedRoles, offerConstraints);
-    if (error) return error;
-    const existing = info.id?.value ? this.m.state.frameworks.get(info.id.value) : undefined;
-    return existing ? frameworkUpdateError(existing.info, preserveImmutableFields(existing.info, info)) : undefined;
+    return subscribeError(info, suppressedRoles, offerConstraints, {
+      isRemoved: (id) => this.m.state.isRemovedFramework(id),
+      existing: (id) => this.m.state.frameworks.get(id)?.info,
+    });
   }
 
   /** A framework's FrameworkInfo, and what the master derives from it. */

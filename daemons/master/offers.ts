@@ -15,9 +15,9 @@ import { flushTurnWrites } from '../common/turn-writes.ts';
 import { type DrfAllocator, allocationPauseMs } from './allocator/index.ts';
 import type { SchedulerEvent } from './links.ts';
 import { offerForFramework } from './offer-format.ts';
-import { offerIdsError } from './offer-validation.ts';
 import { type AgentRecord, type FrameworkRecord, type OfferRecord, executorKey } from './records.ts';
 import type { MasterState } from './state.ts';
+import { offerIdsError } from './validation/offer.ts';
 
 /**
  * Refuse filters expiring this close together (at most a quarter of the allocation interval) are
@@ -291,7 +291,7 @@ export class OfferBook {
   }
 
   /**
-   * Takes the offers of an ACCEPT, or returns why they cannot be used (offer-validation.ts); the
+   * Takes the offers of an ACCEPT, or returns why they cannot be used (validation/offer.ts); the
    * framework's offers named in an invalid ACCEPT go back to the allocator, as in Mesos.
    */
   take(fw: FrameworkRecord, offerIds: string[]): Result<TakenOffers> {
@@ -299,9 +299,12 @@ export class OfferBook {
     const recs = offerIds.flatMap((id) => state.offers.get(id) ?? []);
     const agentId = recs[0]?.agentId;
     const agent = agentId === undefined ? undefined : state.agents.get(agentId);
-    let error = offerIdsError(offerIds, fw.id, (id) => state.offers.get(id));
-    // Mesos rescinds an agent's offers when it deactivates; this one may be on its way out.
-    if (!error && !agent?.active) error = `Agent ${agentId} is not available`;
+    const error = offerIdsError(
+      offerIds,
+      fw.id,
+      (id) => state.offers.get(id),
+      (id) => state.agents.get(id)?.active === true,
+    );
     if (error || !agent) {
       for (const rec of new Set(recs)) if (rec.frameworkId === fw.id) this.drop(rec);
       this.schedule();

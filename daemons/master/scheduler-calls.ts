@@ -1,16 +1,16 @@
 // The v1 scheduler Calls other than SUBSCRIBE, applied to the master core. Input is the
-// decoded, schema-checked and validated Call (call-validation.ts) in its JSON shape. This is the
-// API's side of the master: it decides the HTTP status of a call the core refuses (CallError);
-// the core itself speaks no HTTP.
+// decoded, schema-checked and validated Call (validation/scheduler-call.ts) in its JSON shape.
+// This is the API's side of the master: it decides the HTTP status of a call the core refuses
+// (CallError); the core itself speaks no HTTP.
 import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
 import { allocatedTo, postRefinementFormat, subtract } from '../common/resources.ts';
-import { validateRole } from '../common/roles.ts';
-import { allocatorOptionsError, frameworkInfoError, frameworkUpdateError } from './framework-validation.ts';
 import type { Master } from './master.ts';
 import type { OperationQuery } from './reconciliation.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
 import { masterStatus } from './status.ts';
-import { validateTask, validateTaskGroup } from './task-validation.ts';
+import { reviveSuppressRolesError, updateFrameworkError } from './validation/framework.ts';
+import { operationAcknowledgementError } from './validation/operation.ts';
+import { validateTask, validateTaskGroup } from './validation/task.ts';
 
 /** A call refused with the HTTP status and text Mesos answers it with; thrown in the API layer only. */
 export class CallError extends Error {
@@ -53,15 +53,15 @@ function refuseSeconds(filters: Filters | undefined): number {
   return Math.min(value, MAX_REFUSE_SECONDS);
 }
 
-/** The call's payload; call-validation.ts has checked that the call type's payload is there. */
+/** The call's payload; validation/scheduler-call.ts has checked that the type's payload is there. */
 function payload<T>(call: SchedulerCall, key: string): T {
   return call[key] as T;
 }
 
 /**
- * Applies one validated call (call-validation.ts); returns the HTTP status of success (202, 200
- * for UPDATE_FRAMEWORK). Calls Mesos accepts and then drops (an unknown agent, a role that is not
- * the framework's) are answered 202 and logged, as there.
+ * Applies one validated call (validation/scheduler-call.ts); returns the HTTP status of success
+ * (202, 200 for UPDATE_FRAMEWORK). Calls Mesos accepts and then drops (an unknown agent, a role
+ * that is not the framework's) are answered 202 and logged, as there.
  */
 export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCall): number {
   switch (call.type) {
@@ -151,41 +151,16 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
 
 /** Master::revive and Master::suppress drop the whole call when one role is invalid or not the framework's. */
 function dropForRoles(master: Master, fw: FrameworkRecord, call: 'REVIVE' | 'SUPPRESS', roles: readonly string[]): boolean {
-  const what = call === 'REVIVE' ? 'revive' : 'suppression';
-  for (const role of roles) {
-    const invalid = validateRole(role);
-    let why: string | undefined;
-    if (invalid) why = `${what} role '${role}' is invalid: ${invalid}`;
-    else if (!fw.roles.includes(role)) why = `${what} role '${role}' is not one of the frameworks's subscribed roles`;
-    if (why) {
-      master.log.warn({ framework: fw.id }, `Dropping ${call} call from framework ${fw.id}: ${why}`);
-      return true;
-    }
-  }
-  return false;
-}
-
-/** UPDATE_FRAMEWORK's checks, in Mesos's order and with its texts (Master::updateFramework). */
-function updateFrameworkError(
-  old: FrameworkInfo,
-  info: FrameworkInfo,
-  suppressedRoles: string[],
-  offerConstraints: unknown,
-): string | undefined {
-  const invalid = frameworkInfoError(info, () => false);
-  if (invalid) return `Supplied FrameworkInfo is not valid: ${invalid}`;
-  const update = frameworkUpdateError(old, info);
-  if (update) return `FrameworkInfo update is not valid: ${update}`;
-  const options = allocatorOptionsError(info, suppressedRoles, offerConstraints);
-  if (options) return `'UpdateFramework' call is not valid: ${options}`;
-  return undefined;
+  const why = reviveSuppressRolesError(call, roles, fw.roles);
+  if (why) master.log.warn({ framework: fw.id }, `Dropping ${call} call from framework ${fw.id}: ${why}`);
+  return why !== undefined;
 }
 
 /**
  * ACKNOWLEDGE_OPERATION_STATUS. Mesos accepts the call, then checks the agent and the operation
- * in this order; this master runs no offer operations and its agents have neither the
- * RESOURCE_PROVIDER nor the AGENT_OPERATION_FEEDBACK capability, so every acknowledgement stops
- * at one of these checks and is dropped, with Mesos's reason in the log.
+ * (validation/operation.ts); this master runs no offer operations and its agents have neither
+ * the RESOURCE_PROVIDER nor the AGENT_OPERATION_FEEDBACK capability, so every acknowledgement
+ * stops at one of these checks and is dropped, with Mesos's reason in the log.
  */
 function acknowledgeOperationStatus(
   master: Master,
@@ -193,14 +168,10 @@ function acknowledgeOperationStatus(
   ack: { agent_id: { value: string }; resource_provider_id?: { value: string }; operation_id: { value: string } },
 ): void {
   const agent = master.agents.get(ack.agent_id.value);
-  const caps = agent?.capabilities ?? [];
-  let why = 'the operation is unknown';
-  if (!agent) why = 'agent is not registered';
-  else if (!agent.link) why = 'agent is disconnected';
-  else if (ack.resource_provider_id && !caps.includes('RESOURCE_PROVIDER'))
-    why = 'the agent does not have the RESOURCE_PROVIDER capability';
-  else if (!ack.resource_provider_id && !caps.includes('AGENT_OPERATION_FEEDBACK'))
-    why = 'the agent does not support operation feedback on agent default resources';
+  const facts = agent && { connected: agent.link !== undefined, capabilities: agent.capabilities };
+  // No offer operations run here, so none is known.
+  const why = operationAcknowledgementError(facts, ack, false);
+  if (why === undefined) return;
   master.log.warn(
     { framework: fw.id, agent: ack.agent_id.value },
     `Cannot send operation status update acknowledgement for operation '${ack.operation_id.value}' of framework ${fw.id} to agent ${ack.agent_id.value} because ${why}`,

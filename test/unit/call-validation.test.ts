@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { FrameworkInfo } from '../../daemons/common/mesos.ts';
-import { validateSchedulerCall } from '../../daemons/master/call-validation.ts';
+import { validateSchedulerCall } from '../../daemons/master/validation/scheduler-call.ts';
 import {
   allocatorOptionsError,
   frameworkInfoError,
   frameworkUpdateError,
   preserveImmutableFields,
-} from '../../daemons/master/framework-validation.ts';
+} from '../../daemons/master/validation/framework.ts';
 import type { SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
 import { MESOS_CALL_PAYLOADS } from '../helpers/scheduler.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ExecutorInfo, Resource, TaskInfo } from '../../daemons/common/mesos.ts';
 import { parseResources } from '../../daemons/common/resources.ts';
-import { type TaskContext, validateId, validateTask, validateTaskGroup } from '../../daemons/master/task-validation.ts';
+import { type TaskContext, validateId, validateTask, validateTaskGroup } from '../../daemons/master/validation/task.ts';
 
 const AGENT = 'agent-S0';
 const FRAMEWORK = 'fw-0000';

@@ -2,8 +2,8 @@
 // scheduler::call::validate in Apache Mesos's src/master/validation.cpp: the type, the payload
 // the type needs, the framework id, status uuids. The HTTP layer answers a failure with
 // `400 Failed to validate scheduler::Call: <reason>`. Input is the decoded, schema-checked Call.
-import { isValidStatusUuid } from '../common/ids.ts';
-import type { SchedulerCall } from './scheduler-calls.ts';
+import { isValidStatusUuid } from '../../common/ids.ts';
+import type { SchedulerCall } from '../scheduler-calls.ts';
 
 /** The payload field each call type requires (REVIVE, SUPPRESS, TEARDOWN and UNKNOWN need none). */
 const REQUIRED_PAYLOAD: Readonly<Record<string, string>> = {

@@ -1,10 +1,12 @@
-// The rules a FrameworkInfo must follow to SUBSCRIBE or UPDATE_FRAMEWORK, with Apache Mesos's
-// error texts (validation::framework in src/master/validation.cpp and Master::validateFramework
-// in src/master/master.cpp). Schedulers see these texts: in the ERROR event that refuses a
-// subscription, or in the 400 answering UPDATE_FRAMEWORK. Pure functions of their arguments.
-import type { FrameworkInfo } from '../common/mesos.ts';
-import { validateRole } from '../common/roles.ts';
-import { frameworkRoles } from './records.ts';
+// The rules a FrameworkInfo must follow to SUBSCRIBE or UPDATE_FRAMEWORK, and the roles a
+// framework may name in REVIVE and SUPPRESS, with Apache Mesos's error texts
+// (validation::framework in src/master/validation.cpp; Master::validateFramework,
+// Master::updateFramework, Master::revive and Master::suppress in src/master/master.cpp).
+// Schedulers see these texts: in the ERROR event that refuses a subscription, or in the 400
+// answering UPDATE_FRAMEWORK. Pure functions of their arguments.
+import type { FrameworkInfo } from '../../common/mesos.ts';
+import { validateRole } from '../../common/roles.ts';
+import { frameworkRoles } from '../records.ts';
 
 /** Longest framework id: it names sandbox directories (NAME_MAX). */
 const MAX_ID_BYTES = 255;
@@ -147,4 +149,65 @@ export function preserveImmutableFields(old: FrameworkInfo, next: FrameworkInfo)
   if (old.checkpoint === undefined) delete kept.checkpoint;
   else kept.checkpoint = old.checkpoint;
   return kept;
+}
+
+/** What the master knows of other frameworks when one subscribes. */
+export interface KnownFrameworks {
+  /** Whether a framework with this id was removed (it may never come back). */
+  isRemoved(id: string): boolean;
+  /** The FrameworkInfo of the registered framework with this id, if any. */
+  existing(id: string): FrameworkInfo | undefined;
+}
+
+/**
+ * Why Mesos refuses this SUBSCRIBE (the message of the ERROR event that ends the stream), or
+ * undefined: an invalid FrameworkInfo, a removed framework, suppressed roles or offer
+ * constraints naming roles the framework does not have, or a change a re-subscribing framework
+ * may not make (its principal).
+ */
+export function subscribeError(
+  info: FrameworkInfo,
+  suppressedRoles: readonly string[],
+  offerConstraints: unknown,
+  known: KnownFrameworks,
+): string | undefined {
+  const error = frameworkInfoError(info, known.isRemoved) ?? allocatorOptionsError(info, suppressedRoles, offerConstraints);
+  if (error) return error;
+  const existing = info.id?.value ? known.existing(info.id.value) : undefined;
+  return existing ? frameworkUpdateError(existing, preserveImmutableFields(existing, info)) : undefined;
+}
+
+/** UPDATE_FRAMEWORK's checks, in Mesos's order and with its texts (Master::updateFramework). */
+export function updateFrameworkError(
+  old: FrameworkInfo,
+  info: FrameworkInfo,
+  suppressedRoles: readonly string[],
+  offerConstraints: unknown,
+): string | undefined {
+  const invalid = frameworkInfoError(info, () => false);
+  if (invalid) return `Supplied FrameworkInfo is not valid: ${invalid}`;
+  const update = frameworkUpdateError(old, info);
+  if (update) return `FrameworkInfo update is not valid: ${update}`;
+  const options = allocatorOptionsError(info, suppressedRoles, offerConstraints);
+  if (options) return `'UpdateFramework' call is not valid: ${options}`;
+  return undefined;
+}
+
+/**
+ * Why a REVIVE or SUPPRESS naming these roles is dropped, or undefined (Master::revive and
+ * Master::suppress): one role that is invalid or not the framework's drops the whole call.
+ */
+export function reviveSuppressRolesError(
+  call: 'REVIVE' | 'SUPPRESS',
+  roles: readonly string[],
+  frameworkRoles: readonly string[],
+): string | undefined {
+  const what = call === 'REVIVE' ? 'revive' : 'suppression';
+  for (const role of roles) {
+    const invalid = validateRole(role);
+    if (invalid) return `${what} role '${role}' is invalid: ${invalid}`;
+    // Mesos's text, apostrophe included.
+    if (!frameworkRoles.includes(role)) return `${what} role '${role}' is not one of the frameworks's subscribed roles`;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // The offers of an ACCEPT, checked as Apache Mesos's validation::offer::validate does
 // (src/master/validation.cpp), in its order and with its texts: the scheduler reads them in the
 // TASK_DROPPED (TASK_LOST) of each task it tried to launch, after "Task launched with invalid
-// offers: ". Pure: the master passes in how to find an offer.
+// offers: ". Pure: the master passes in how to find an offer and whether an agent is active.
 
 /** What the check needs to know of an outstanding offer. */
 export interface OfferFacts {
@@ -15,6 +15,7 @@ export function offerIdsError(
   offerIds: readonly string[],
   frameworkId: string,
   offer: (id: string) => OfferFacts | undefined,
+  agentActive: (agentId: string) => boolean,
 ): string | undefined {
   if (offerIds.length === 0) return 'No offers specified';
   const seen = new Set<string>();
@@ -38,5 +39,8 @@ export function offerIdsError(
     if (o.agentId !== first.agentId)
       return `Aggregated offers must belong to one single agent. Offer ${o.id} uses agent ${o.agentId} and agent ${first.agentId}`;
   }
+  // Mesos rescinds an agent's offers when it deactivates (validateSlave CHECKs it); here the
+  // agent may be on its way out while its offers are still outstanding.
+  if (!agentActive(first.agentId)) return `Agent ${first.agentId} is not available`;
   return undefined;
 }

@@ -1,8 +1,9 @@
-// Validation of tasks in an ACCEPT, following Mesos's master/validation.cpp: a task that fails
-// here never reaches an agent; the scheduler gets TASK_ERROR with REASON_TASK_INVALID and the
-// message returned by these functions.
-import { contains, format, isEmpty, validateTaskResources } from '../common/resources.ts';
-import type { ExecutorInfo, Resource, TaskGroupInfo, TaskInfo } from '../common/mesos.ts';
+// Validation of the tasks, task groups and executors of an ACCEPT, following Mesos's
+// validation::task, validation::task::group and validation::executor (src/master/validation.cpp):
+// a task that fails here never reaches an agent; the scheduler gets TASK_ERROR with
+// REASON_TASK_INVALID (REASON_TASK_GROUP_INVALID) and the message returned by these functions.
+import { contains, format, isEmpty, validateTaskResources } from '../../common/resources.ts';
+import type { ExecutorInfo, Resource, TaskGroupInfo, TaskInfo } from '../../common/mesos.ts';
 
 /** Mesos's rules for an ID (task, executor): returns an error message or undefined. */
 export function validateId(kind: string, value: string | undefined): string | undefined {
