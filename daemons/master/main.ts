@@ -8,6 +8,7 @@ import { type LogHandle, createLogger } from '../common/log.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
 import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
+import { parseRoles } from '../common/roles.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
 import { configureMasterServer, masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
@@ -37,6 +38,13 @@ function parseWeights(text: string | undefined): Map<string, number> {
     weights.set(role.trim(), value);
   }
   return weights;
+}
+
+/** `--roles` has no effect here, but as in Mesos (Master::initialize) it must list valid roles. */
+function checkRolesFlag(text: string | undefined): void {
+  if (text === undefined) return;
+  const parsed = parseRoles(text);
+  if ('error' in parsed) throw new StartupError(`invalid value '${text}' for flag '--roles': ${parsed.error}`);
 }
 
 function checkedRateLimits(config: RateLimitsConfig | undefined): RateLimitsConfig | undefined {
@@ -80,6 +88,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   }
   const refused = refusedFlag(raw);
   if (refused) throw new StartupError(refused);
+  checkRolesFlag(flags.roles);
   checkWorkDir(flags);
   const addr = resolveAddresses(flags);
   const config: MasterConfig = {

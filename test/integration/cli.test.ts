@@ -127,6 +127,16 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
   );
 });
 
+test("--roles, deprecated and without effect, must still list valid roles, as Mesos's master checks at start", async () => {
+  const res = await runMesos(['master', '--roles=web,-x', '--registry=in_memory', `--port=${await freePort()}`], 10_000);
+  assert.equal(res.code, 1, `exit code, stderr: ${res.stderr}`);
+  const lines = res.stderr.trim().split('\n');
+  assert.deepEqual(lines, [
+    "mesos master: warning: flag '--roles' is deprecated: any role may be used when it is not set",
+    "mesos master: invalid value 'web,-x' for flag '--roles': Role component '-x' is invalid because it starts with a dash",
+  ]);
+});
+
 test('MESOS_master (any case) in the environment points an agent at its master', async () => {
   const master = await startMaster();
   daemons.push(master);
