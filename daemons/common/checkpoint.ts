@@ -37,8 +37,8 @@ function maybeCrash(point: string): void {
 
 // Opening, writing, renaming and closing only touch the page cache and take microseconds, so
 // they are synchronous; only the syncs, which wait for the disk, go through the thread pool.
-// Each hand-off to the pool and back cost the agent's event loop ~13-17 us in a quiet process
-// and ~40 us in a busy one on two cores (measured here), and a command task makes about 35.
+// Each hand-off to the pool and back costs the event loop a callback of its own, and the agent
+// makes several for every command task.
 function syncFd(fd: number, dataOnly = false): Promise<void> {
   syncCount++;
   return new Promise((resolve, reject) => (dataOnly ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
@@ -57,8 +57,9 @@ const unsyncedRoots: string[] = [];
 
 /**
  * Checkpoints under `dir` skip their syncs when `dir` is on tmpfs or ramfs (an agent's work
- * dir in /dev/shm, say): the kernel would do nothing, but each sync still cost a round trip
- * through the thread pool, seven per command task. Returns whether `dir` is such a file system.
+ * dir in /dev/shm, say): the kernel would do nothing, but each sync would still cost a round
+ * trip through the thread pool, several per command task. Returns whether `dir` is such a file
+ * system.
  */
 export function skipSyncsIfInMemory(dir: string): boolean {
   if (!isInMemoryFs(dir)) return false;
@@ -109,8 +110,8 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Opens `file`, making its directory first only when it is missing: a recursive mkdir of a
- * directory that exists cost the agent's event loop ~70 us each (through the thread pool), and
- * a task's checkpoints are written a handful of times into the same directory.
+ * directory that exists still makes system calls on the event loop, and a task's checkpoints
+ * are written a handful of times into the same directory.
  */
 function openMakingDir(file: string, flags: string): number {
   try {

@@ -44,10 +44,11 @@ export const STREAM_MIN_BYTES = 1 << 20;
 
 /**
  * Sends a body given in pieces, gzipped when it is large and the client accepts gzip:
- * /master/state at 100,000 tasks is ~50 MB, which loopback alone needs a second or more to carry
- * here. The compression (fast level) runs on libuv's thread pool, beside the event loop. The
- * pieces never change once made (strings, and buffers nobody writes to again), so a large body
- * is encoded and sent over several turns and still shows one moment's state.
+ * /master/state of a large cluster is tens of megabytes, slow to carry even over loopback, and
+ * its JSON compresses many times over (BENCHMARKS.md has the sizes). The compression (fast
+ * level) runs on libuv's thread pool, beside the event loop. The pieces never change once made
+ * (strings, and buffers nobody writes to again), so a large body is encoded and sent over
+ * several turns and still shows one moment's state.
  */
 function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, pieces: readonly JsonPiece[]): void {
   res.vary('Accept-Encoding');
@@ -87,17 +88,17 @@ const CHUNK_BYTES = 4 * DIRECT_BYTES;
  * Chunks of a body streamed through gzip, in and out. The compressor takes one chunk per turn of
  * the event loop (each is a job on libuv's thread pool whose end the loop must see before the
  * next starts), and each piece of its output is another turn. On a master busy with other work
- * (each turn holding 40 ms of it) /master/state at 100,000 tasks took 8.7 s in 256 KB chunks with
- * 64 KB of output per piece, 1.9 s in 4 MB chunks, and 1.2 s with 256 KB pieces of output too;
- * 0.6 s unzipped. On an idle master the sizes make no difference (0.36-0.44 s).
+ * every turn waits behind that work, so a large body must go through in few turns: large chunks
+ * in, large pieces out. On an idle master the sizes make little difference. The measurements
+ * behind these sizes are in docs/benchmarks-log.md.
  */
 const GZIP_CHUNK_BYTES = 4 << 20;
 const GZIP_OUT_BYTES = 256 << 10;
 
 /**
  * Writes the pieces to `dest` in chunks as it drains, and ends it. Chunks come back for reuse
- * when their write completes: fresh memory is slow to touch (a 47 MB body's worth cost ~0.3 s
- * on the development VM), and a body in flight holds two or three chunks.
+ * when their write completes: fresh memory is slow to touch (every new page faults in), and a
+ * body in flight holds only two or three chunks.
  */
 function writeChunks(pieces: readonly JsonPiece[], dest: Writable, chunkBytes: number): void {
   const spare: Buffer[] = [];

@@ -1,10 +1,11 @@
-// JSON assembled from pieces serialized earlier: /master/state at 100,000 tasks spent most of its
-// time building and stringifying task objects that had not changed since the last call. A
-// RawJson value holds JSON text made earlier, as strings (or UTF-8 buffers); jsonPieces()
-// serializes the rest with JSON.stringify and splices the raw pieces in, so a 50 MB document is
-// never one JavaScript string (Buffer.from of a string that size alone took ~250 ms here). The
-// pieces are UTF-8 encoded only as the body is sent (bodyChunks): encoding each task into a
-// buffer of its own when it was serialized cost a cold call at 100,000 tasks ~0.45 s.
+// JSON assembled from pieces serialized earlier: most of a large /master/state is task objects
+// that have not changed since the last call, and building and stringifying them again would be
+// most of its cost. A RawJson value holds JSON text made earlier, as strings (or UTF-8 buffers);
+// jsonPieces() serializes the rest with JSON.stringify and splices the raw pieces in, so a
+// document of tens of megabytes is never one JavaScript string (encoding a string that size into
+// a Buffer is itself a long pause). The pieces are UTF-8 encoded only as the body is sent
+// (bodyChunks): a buffer per task, made when the task is serialized, would make a cold call
+// allocate and fill one per task. BENCHMARKS.md has the current /master/state figures.
 import { randomBytes } from 'node:crypto';
 
 /** A piece of JSON text: a string, or its UTF-8 bytes. */
@@ -105,9 +106,9 @@ const utf8 = new TextEncoder();
 
 /**
  * The pieces as UTF-8 chunks of at most `chunkBytes`, each a buffer of its own that the consumer
- * keeps. Generated lazily, so a large document is sent without ever being one
- * buffer: the first /master/state call at 100,000 tasks spent ~0.3 s only touching the fresh
- * memory of a 47 MB body. A string piece is split between chunks on character boundaries.
+ * keeps. Generated lazily, so a large document is sent without ever being one buffer: touching
+ * the fresh memory of a body of tens of megabytes is slow in itself (every new page faults in).
+ * A string piece is split between chunks on character boundaries.
  * `newChunk` gives a buffer of `chunkBytes` to fill, e.g. one the consumer is done with.
  */
 export function* bodyChunks(

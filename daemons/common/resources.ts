@@ -461,8 +461,8 @@ export function scalar(r: readonly Resource[], name: string): number {
 
 /**
  * `names.map((n) => scalar(sum(lists), n))` in one pass and without building the sum:
- * /metrics/snapshot totals every agent's resources, and at 10,000 agents the sums made ~12 MB
- * of garbage a call.
+ * /metrics/snapshot totals every agent's resources on every call, and building the sums would
+ * make garbage in proportion to the number of agents each time.
  */
 export function scalarTotals(lists: Iterable<readonly Resource[]>, names: readonly string[]): number[] {
   const fixed = names.map(() => 0);

@@ -38,7 +38,7 @@ export class SchedulerClient {
   private readonly format: WireFormat;
   private readonly mediaType: string;
   private readonly path: string;
-  /** Loaded by the first call in protobuf: loading the schema costs a short-lived CLI ~50 ms. */
+  /** Loaded by the first call in protobuf: loading the schema is a noticeable part of a short-lived CLI's run. */
   private proto?: ProtoCodec;
 
   constructor(private readonly opts: SchedulerClientOptions) {

@@ -5,8 +5,8 @@
 // Corking the socket cannot do this for HTTP answers: a corked write completes only when the
 // socket is uncorked, and Node attaches a connection's next pipelined response only after the
 // previous one's write completed ('finish'). The answers to calls pipelined on one connection
-// then left one per turn, each with a write() of its own, and under overload the queue of
-// unanswered calls grew faster than it drained. So a batched socket takes small writes into a
+// would then leave one per turn, each with a write() of its own, and under overload the queue of
+// unanswered calls would grow faster than it drains. So a batched socket takes small writes into a
 // list and reports them written right away (as the kernel's send buffer would); the list leaves
 // in one writev at the end of the turn. A write that fails later fails the socket, which is what
 // a failed send does to data already in the kernel's buffer.

@@ -13,7 +13,7 @@ function validatorFor(schema: object): ValidateFunction {
   if (!validate) {
     // strictTypes off: flag schemas say `minimum` without repeating `type: 'number'`. The
     // schemas are ours and unit-tested, so ajv need not compile its meta-schema to check them
-    // (that alone cost ~40 ms of every program's start-up).
+    // (compiling it would lengthen every program's start-up).
     if (!ajv) {
       ajv = new Ajv({ allErrors: false, strictTypes: false, strictTuples: false, validateSchema: false, meta: false });
       ajv.addVocabulary(['errorHint']);

@@ -171,7 +171,7 @@ export function loadFlags<T = Record<string, unknown>>(defs: readonly FlagDef[],
     const converted = convert(def.type, source.text);
     if (!converted.ok) return bad(converted.reason);
     // A definition's own default is not checked here: a unit test checks every one, and compiling
-    // a schema costs each start of a short-lived program (mesos execute) some milliseconds.
+    // a schema would lengthen every start of a short-lived program (mesos execute).
     const checked = def.schema !== undefined && source.origin.kind !== 'default';
     const problem = checked && constraintProblem(def.type, def.schema!, converted.value);
     if (problem) bad(problem);

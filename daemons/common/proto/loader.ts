@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 
 // Replaced by esbuild `define` in the bundled binary; undeclared (typeof -> 'undefined') otherwise.
-// A string of JSON, not an object literal: V8 parses the 80 KB object literal in ~10 ms at each
-// start of every program, the string in ~2 ms and JSON.parse() only when the schema is needed.
+// A string of JSON, not an object literal: V8 would parse an object literal that large at every
+// start of every program, while a string is only scanned, and JSON.parse() runs only when the
+// schema is needed.
 declare const __MESOS_PROTO_DESCRIPTOR__: string | undefined;
 
 /** Our .proto files, relative to this directory, each listed after the files it imports. */
@@ -53,7 +54,7 @@ export function rootFromSources(files: Record<string, string>): protobuf.Root {
 /**
  * Rebuilds a Root from a protobufjs JSON descriptor (Root#toJSON() of a root that resolved at
  * build time). Types are resolved lazily as the codec plans them: resolving all ~400 up front
- * cost every `mesos execute` some 25 ms.
+ * would lengthen every short-lived program that uses a few of them (`mesos execute`).
  */
 export function rootFromDescriptor(descriptor: object): protobuf.Root {
   // Not Root.fromJSON: since protobufjs 8 it ends with resolveAll().
