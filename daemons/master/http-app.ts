@@ -110,8 +110,8 @@ export function configureMasterServer(server: Server): void {
 
 /**
  * The master's request listener: the two hot POST endpoints (scheduler calls, agent messages)
- * go straight to their handlers, the rest through express. At a few thousand requests a second
- * express's routing and body parsing were a noticeable share of the master's CPU.
+ * go straight to their handlers, the rest through express. At thousands of requests a second
+ * express's routing and body parsing would be a noticeable share of the master's CPU.
  */
 export function masterRequestListener(ctx: StateContext): RequestListener {
   const app = createMasterApp(ctx);

@@ -172,10 +172,10 @@ export class OfferBook {
 
   /**
    * Allocates again when refuse filters expire: once for all those expiring within
-   * FILTER_EXPIRY_BATCH_MS of the first. One run per expiry had a master with 10,000 agents and
-   * thousands of filters (the unused parts of accepted offers) spend 120 runs a second going
-   * through every agent. An armed timer that still fits is kept: allocations run hundreds of
-   * times a second under load, and each would otherwise replace it.
+   * FILTER_EXPIRY_BATCH_MS of the first: with thousands of filters (the unused parts of accepted
+   * offers), one run per expiry would keep a master with many agents running allocations back to
+   * back, each going through every agent. An armed timer that still fits is kept: allocations run
+   * many times a second under load, and each would otherwise replace it.
    */
   private armFilterTimer(): void {
     const next = this.host.allocator.nextFilterExpiry();

@@ -13,7 +13,7 @@ export interface RateLimitsConfig {
   aggregate_default_capacity?: number;
 }
 
-/** JSON Schema of --rate_limits: the shape; parseRateLimits checks what a schema cannot. */
+/** JSON Schema of --rate_limits: the shape; rateLimitsProblem checks what a schema cannot. */
 export const RATE_LIMITS_SCHEMA = {
   type: 'object',
   properties: {

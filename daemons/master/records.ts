@@ -1,5 +1,5 @@
-// What the master remembers about frameworks, agents, tasks and offers. Plain data; the
-// Master class (master.ts) owns the maps and keeps the cross references consistent.
+// What the master remembers about frameworks, agents, tasks and offers. Plain data; MasterState
+// (state.ts) owns the maps and keeps the cross references consistent.
 import { sum } from '../common/resources.ts';
 import type { AgentLink } from './links.ts';
 import type { Attribute, FrameworkInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../common/mesos.ts';
@@ -43,8 +43,8 @@ export interface TaskRecord {
 
 /**
  * A new task record with every field from its creation: V8 then keeps them all in the object,
- * where a field added later goes to a second array (64 B more a task, for as long as the master
- * keeps it).
+ * where a field added later goes to a second array (more memory for every task, for as long as
+ * the master keeps it).
  */
 export function newTaskRecord(
   f: Pick<
@@ -70,9 +70,10 @@ export function newTaskRecord(
 
 /**
  * A framework's or an agent's active tasks, and the sum of the resources they hold. /master/state
- * reports that sum for every agent and framework; at 100,000 tasks summing it on every call
- * took ~0.2 s, so it is summed again only after the table changed: a task added or removed, or
- * one's resources recovered (resourcesRecovered(), which whoever sets that flag must call).
+ * reports that sum for every agent and framework; summing it on every call is linear in the
+ * number of tasks, and /master/state is read often, so it is summed again only after the table
+ * changed: a task added or removed, or one's resources recovered (resourcesRecovered(), which
+ * whoever sets that flag must call).
  */
 export class TaskTable extends Map<string, TaskRecord> {
   private version = 0;

@@ -116,7 +116,7 @@ function emptyState(): RegistryState {
   return { agents: new Map(), unreachable: new Map(), frameworks: new Map(), completedFrameworks: [] };
 }
 
-/** Log records after which the log is folded into a new snapshot. */
+/** Operations in the log (each record holds a batch of them) past which it is folded into a new snapshot. */
 const COMPACT_AFTER = 5000;
 
 export class Registry {

@@ -201,8 +201,9 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
 
 /**
  * An agent's fields that change only when it re-registers or is (de)activated, as JSON text
- * without its closing brace. At 10,000 agents, making them on every /master/state call was
- * ~0.1 s; its used and offered resources are serialized on every call.
+ * without its closing brace: making them on every /master/state call would cost every call time
+ * in proportion to the number of agents. Its used and offered resources, which change all the
+ * time, are serialized on every call.
  */
 interface CachedAgent {
   hostname: string;

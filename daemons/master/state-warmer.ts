@@ -1,10 +1,11 @@
 // Serializes tasks for /master/state a little at a time between other work. Without it the first
 // call after a failover, or after a burst of launches, serializes every task at once and sums the
-// resources of every agent and framework: at 100,000 tasks that was 1.2 s of a 2.4 s answer
-// (issue 9). A slice is skipped while the master is busy: when its timer fires late (other work is
-// queued) or when the event loop was busy for most of the last second (under a sustained load
-// the work would only be taken from it). Passes start `restMs` apart: a pass scans every task,
-// and back to back they cost the master a tenth of a core at 1,000 tasks/s.
+// resources of every agent and framework, which is most of that answer's time (BENCHMARKS.md has
+// the first call with and without it). A slice is skipped while the master is busy: when its
+// timer fires late (other work is queued) or when the event loop was busy for most of the last
+// second (under a sustained load the work would only be taken from it). Passes start `restMs`
+// apart: a pass scans every task, and back to back they would take a steady share of the
+// master's CPU under load.
 import type { Master } from './master.ts';
 import { stateTasks, warmTaskJson } from './state-json.ts';
 
@@ -99,8 +100,9 @@ export class StateJsonWarmer {
       if (warmTaskJson(task, this.settledBefore)) this.serialized++;
       yield;
     }
-    // The sums of used resources that every agent and framework reports: summing them all took
-    // 0.2 s of the first call at 100,000 tasks. Each is kept until its task table changes.
+    // The sums of used resources that every agent and framework reports: summing them all is
+    // linear in the number of tasks and would otherwise fall on the first call. Each is kept
+    // until its task table changes.
     for (const owner of [this.master.agents.values(), this.master.frameworks.values()]) {
       for (const { tasks } of owner) {
         if (!tasks.usedIsCurrent()) tasks.usedResources();

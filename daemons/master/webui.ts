@@ -165,8 +165,8 @@ export interface WebuiOptions {
 }
 
 /**
- * Routes of the UI: `/` (and `/index.html`) and `/assets/*`. Mount after the API routes; it
- * answers nothing else, so every other path falls through.
+ * Routes of the UI: `/` (and `/index.html`) and `/assets/*`, or with `--webui_dir` any file of
+ * that directory. Mount after the API routes; every other path falls through.
  */
 export function webuiRouter(opts: WebuiOptions = {}): Router {
   if (opts.dir && existsSync(path.join(opts.dir, 'index.html'))) return directoryRouter(path.resolve(opts.dir));

@@ -104,9 +104,9 @@ export class DrfAllocator {
   private readonly agents = new Map<string, AgentState>();
   private readonly agentOrder: AgentState[] = [];
   /**
-   * Agents with something available: what allocate() visits. At 10,000 agents it ran hundreds
-   * of times a second, and stepping over every agent (almost all with nothing available) was
-   * ~8 % of the master's CPU.
+   * Agents with something available: what allocate() visits. Under load it runs many times a
+   * second while almost every agent has nothing available, and stepping over all of them each
+   * time would cost the master CPU in proportion to the cluster's size.
    */
   private readonly withAvailable = new Set<AgentState>();
   /** Agents whose frameworks allocate() went through, over all runs (for tests and benchmarks). */

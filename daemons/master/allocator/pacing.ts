@@ -1,10 +1,10 @@
 // When the next allocation run may start. The master allocates as soon as anything changes
-// (the end of the turn), which keeps offers quick while runs take a millisecond. A run can
-// take much longer: after thousands of declines every framework has refuse filters on every
-// agent, and each run checks them all. Back to back, such runs starved the master of time to
-// read calls (at 10,000 agents and 1,000 frameworks /master/state waited 10 minutes). So a
-// run that took longer than SHORT_RUN_MS is followed by a pause as long as itself: allocation
-// gets at most half of the master's time.
+// (the end of the turn), which keeps offers quick while runs are short. A run can take much
+// longer: after thousands of declines every framework has refuse filters on every agent, and
+// each run checks them all. Back to back, such runs would starve the master of time to read
+// calls (on a large cluster even /master/state would wait behind them). So a run that took
+// longer than SHORT_RUN_MS is followed by a pause as long as itself: allocation gets at most
+// half of the master's time.
 
 /** Runs up to this long are followed at once by the next, when one is due. */
 export const SHORT_RUN_MS = 5;
