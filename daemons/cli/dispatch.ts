@@ -52,7 +52,7 @@ mesos-slave and mesos-execute when invoked by those names.
 `;
 }
 
-/** The program name this process was invoked as, if it is one of the busybox names. */
+/** The command the name this process was invoked by stands for (mesos-slave: agent), if it is a busybox name. */
 export function invokedCommand(argv0: string, script: string | undefined): string | undefined {
   for (const candidate of [argv0, script ?? '']) {
     const base = path.basename(candidate);
