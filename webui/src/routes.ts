@@ -29,7 +29,7 @@ function decode(segment: string): string | undefined {
   }
 }
 
-/** `#/agents?x` -> `#/agents?x` unchanged; `#/slaves/S0` -> `#/agents/S0`; undefined when already canonical. */
+/** `#/slaves/S0?x` -> `#/agents/S0?x`; undefined when the hash is already canonical (`#/agents?x`). */
 export function canonicalHash(hash: string): string | undefined {
   const m = /^#?\/?slaves(?=$|[/?])/.exec(hash);
   if (!m) return undefined;

@@ -1,5 +1,6 @@
-// Filtering, sorting and paging of table rows. Pure and linear-ish: a table of 10,000 tasks is
-// filtered and sorted in a few milliseconds and only one page of it reaches the DOM.
+// Filtering, sorting and paging of table rows. Pure and close to linear (each row's key is
+// computed once), so a cluster's whole task list can be filtered and sorted on every poll; only
+// one page of it reaches the DOM.
 
 export type SortDir = 'asc' | 'desc';
 export type SortKey = string | number | undefined;
