@@ -1,8 +1,9 @@
 // Durable writes for checkpoints and registries: whole files are replaced atomically (write a
-// temporary file, fsync it, rename it over the old one, fsync the directory) and logs are
-// appended one fsynced line at a time, so a crash leaves either the old or the new content,
-// or a torn last line that readers skip. The syncs go through the thread pool; the rest is
-// synchronous (see syncFd). On tmpfs there are no syncs (see skipSyncsIfInMemory).
+// temporary file, fsync it, rename it over the old one, fsync the directory) and logs get a
+// line per record, synced before a durable append resolves (appends made together share one
+// sync, see AppendLog), so a crash leaves either the old or the new content, or a torn last
+// line that readers skip. The syncs go through the thread pool; the rest is synchronous (see
+// syncFd). On tmpfs there are no syncs (see skipSyncsIfInMemory).
 //
 // Crash injection for tests: MESOS_TEST_CRASH_CHECKPOINT=<p> makes each write step exit the
 // process with probability p (0 < p <= 1) at a random point: after a partial write, before the

@@ -79,7 +79,7 @@ export interface RecordStream {
   close(): void;
   /**
    * Duplex streams only: writes one more record of the request body; false once the request
-   * is gone. Records of one tick go out in one chunk.
+   * is gone. Records sent in one turn of the event loop go out in one write (turn-writes.ts).
    */
   send(payload: Uint8Array | string): boolean;
 }
