@@ -4,7 +4,7 @@
 //
 // For the EL7 "bundled" build the result also gets a new ELF interpreter and RPATH pointing
 // at the private loader and libraries it ships with. That must come after postject: postject
-// rewrites the dynamic string table and loses an RPATH set before it (measured).
+// rewrites the dynamic string table and loses an RPATH set before it.
 import { chmod, copyFile, cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +35,10 @@ export interface BinaryOptions {
 
 /**
  * V8 options the binary always runs with. A young generation of 8 MB semi-spaces instead of 16:
- * the master's survivors (task records live for the task's life) made each scavenge copy a lot,
- * and at 10,000 agents / 1,000 frameworks its pauses (7-40 ms, some over 100 ms) were the tail
- * of the offer cycle. Interleaved runs at 1,000 tasks/s: offer cycle p99 median 81 ms (five
- * runs) against 157 ms (three) with the default, master CPU per task 0.70-0.78 against 0.77-0.88.
+ * the master's survivors (task records live for the task's life) make each scavenge copy a lot,
+ * and on a large cluster those pauses are the tail of the offer cycle. Smaller semi-spaces give
+ * shorter pauses, a lower offer-cycle p99 and no more master CPU per task (the interleaved runs
+ * that show it are in docs/benchmarks-log.md).
  */
 export const SEA_EXEC_ARGV = ['--max-semi-space-size=8'];
 
@@ -46,8 +46,8 @@ export const SEA_EXEC_ARGV = ['--max-semi-space-size=8'];
  * The SEA configuration. No code cache (V8's cache differs from run to run, so the output
  * would not be reproducible) and no startup snapshot (it needs a main written for it).
  * `execArgvExtension: 'cli'`: the binary can start itself with other V8 options
- * (`--node-options=...`, see selfCommand), and a NODE_OPTIONS in a user's environment no
- * longer changes how the daemons run.
+ * (`--node-options=...`, see selfCommand), and a NODE_OPTIONS in a user's environment does not
+ * change how the daemons run.
  */
 export function seaConfig(main: string, blob: string, assets: Record<string, string> = {}): Record<string, unknown> {
   return {

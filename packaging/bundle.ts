@@ -47,10 +47,10 @@ export function programName(modulePath: string): string {
 /**
  * Each module the entry loads with import() (the programs: master, agent, execute, ...)
  * becomes a bundle of its own, compiled only when it is loaded. V8 scans all of a script it
- * compiles, even the functions it compiles lazily, and as one script the ~2 MB of code cost
- * every start-up (`mesos --version` included) some 40 ms on a slow machine. The program
- * bundles are files beside the main one, and assets of the single executable (binary.ts).
- * Each is self-contained; a process runs one program.
+ * compiles, even the functions it compiles lazily, so as one script every program's code would
+ * be scanned at every start-up (`mesos --version` included). The program bundles are files
+ * beside the main one, and assets of the single executable (binary.ts). Each is
+ * self-contained; a process runs one program.
  */
 function lazyPrograms(
   options: esbuild.BuildOptions,
@@ -96,8 +96,8 @@ function lazyPrograms(
 
 /**
  * protobufjs uses the `long` package when it can load it; ours never needs it (64-bit fields
- * are JS numbers in our JSON shapes), and loading it compiles a WebAssembly module, ~40 ms of
- * every `mesos execute` start on a slow machine. protobufjs falls back to numbers without it.
+ * are JS numbers in our JSON shapes), and loading it compiles a WebAssembly module at every
+ * start of `mesos execute`. protobufjs falls back to numbers without it.
  */
 const withoutLongJs: esbuild.Plugin = {
   name: 'without-long-js',

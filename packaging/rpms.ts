@@ -20,7 +20,7 @@ export async function buildTarget(srpm: string, target: Target, workDir: string,
   await rpmbuild({ args: rebuildArgs(srpm, target), topdir, epoch, log: path.join(workDir, 'logs', `${target.id}.log`) });
   const built = await findFiles(path.join(topdir, 'RPMS'), '.rpm');
   if (built.length === 0) throw new Error(`rpmbuild wrote no RPM for ${target.id}`);
-  // rpmbuild's scratch trees are large (the buildroot holds the 130 MB executable twice).
+  // rpmbuild's scratch trees are large (the buildroot holds the single executable twice).
   const out = path.join(workDir, 'RPMS', target.id);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });

@@ -15,7 +15,7 @@ const WEBUI_SRC = path.join(root, 'webui');
 
 export const WEBUI_OUT_DIR = path.join(root, 'build', 'webui');
 
-/** The budget for everything the browser downloads, gzipped. */
+/** The most the browser may download, gzipped: a build past it fails, so the UI stays quick to load. */
 export const WEBUI_GZIP_BUDGET = 500 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -56,7 +56,7 @@ export async function buildWebui(outDir = WEBUI_OUT_DIR): Promise<WebuiAssets> {
     entryNames: 'app-[hash]',
     format: 'iife',
     platform: 'browser',
-    // Current Chromium and Firefox (the UI uses AbortSignal.any, so nothing older runs it anyway).
+    // Current Chromium, Firefox and Safari (the UI uses AbortSignal.any, so nothing older runs it anyway).
     target: ['chrome120', 'firefox121', 'safari17'],
     jsx: 'automatic',
     jsxImportSource: 'preact',
