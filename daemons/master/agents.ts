@@ -1,8 +1,9 @@
 // The master's agents: registration and re-registration (admitted through the registry),
 // matching a re-registering agent's tasks with what the master knows, pings, disconnection and
 // removal, and the registry's agents that do not come back after a master restart. It reaches
-// the rest of the master through AgentHost, declared here, and changes state only through
-// MasterState's methods.
+// the rest of the master through AgentHost, declared here. It changes the master's maps and
+// tables only through MasterState's methods; an agent record's connection fields (link, stream,
+// pings, active) are this book's own.
 //
 //   REGISTER --registry ADMIT_AGENT--> admit --> reconcile the reported tasks and executors
 //   pings (PING_SLOTS per --agent_ping_timeout) --too many missed--> remove: tasks UNREACHABLE/LOST
@@ -341,7 +342,7 @@ export class AgentBook {
         m.failTask(fw, task, status);
       }
     }
-    agent.tasks.clear();
+    m.state.clearAgentTasks(agent);
     const link = agent.link;
     agent.link = undefined;
     if (link) {

@@ -207,6 +207,11 @@ export class MasterState {
     agent.tasks.set(taskKey(fw.id, id), task);
   }
 
+  /** The tasks of a removed agent leave its table, once the caller has settled each with its framework. */
+  clearAgentTasks(agent: AgentRecord): void {
+    agent.tasks.clear();
+  }
+
   /** A task leaves an agent that is going away (its framework keeps it, e.g. as unreachable). */
   dropAgentTask(agent: AgentRecord, task: TaskRecord): void {
     agent.tasks.delete(taskKey(task.frameworkId, task.info.task_id.value));
