@@ -2,15 +2,11 @@
 // Call checks, the executor's environment, and its life (queueing, SUBSCRIBE, LAUNCH, updates
 // and ACKNOWLEDGED, KILL, SHUTDOWN, timeouts, exit, HEARTBEAT) and recovery after a restart.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pino from 'pino';
-import { Agent } from '../../daemons/agent/agent.ts';
-import type { AgentConfig } from '../../daemons/agent/records.ts';
 import { CheckpointPaths, readCheckpoints } from '../../daemons/agent/checkpoints.ts';
-import type { Containerizer } from '../../daemons/agent/containerizer/containerizer.ts';
 import {
   type ExecutorCall,
   type ExecutorConnection,
@@ -18,11 +14,12 @@ import {
   validateExecutorCall,
 } from '../../daemons/agent/executor/calls.ts';
 import { waitStatus } from '../../daemons/agent/executor/custom-executors.ts';
-import { type TaskContext, containerSpec, taskEnvironment } from '../../daemons/agent/launch-spec.ts';
+import { containerSpec, taskEnvironment } from '../../daemons/agent/launch-spec.ts';
+import type { AgentConfig } from '../../daemons/agent/records.ts';
 import { applyRecovery } from '../../daemons/agent/recovery.ts';
-import type { AgentToMaster } from '../../daemons/common/agent-protocol.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { agentHarness, tick, until } from './agent-harness.ts';
 
 const FW: FrameworkInfo = {
   id: { value: 'fw-1' },
@@ -31,10 +28,6 @@ const FW: FrameworkInfo = {
   checkpoint: true,
   capabilities: [{ type: 'PARTITION_AWARE' }],
 };
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 function executorInfo(id = 'ex-1'): ExecutorInfo {
   return {
@@ -45,28 +38,6 @@ function executorInfo(id = 'ex-1'): ExecutorInfo {
 
 function task(id: string, executor = executorInfo()): TaskInfo {
   return { name: id, task_id: { value: id }, agent_id: { value: 'agent-1' }, executor, resources: [] };
-}
-
-class FakeContainerizer implements Containerizer {
-  launched: TaskContext[] = [];
-  killed: string[] = [];
-  async launch(ctx: TaskContext): Promise<number> {
-    this.launched.push(ctx);
-    return 4242;
-  }
-  async kill(containerId: string): Promise<void> {
-    this.killed.push(containerId);
-  }
-  async forget(): Promise<void> {}
-  async destroy(containerId: string): Promise<void> {
-    this.killed.push(containerId);
-  }
-  async list() {
-    return [];
-  }
-  async pids(): Promise<Map<string, number>> {
-    return new Map();
-  }
 }
 
 class FakeConnection implements ExecutorConnection {
@@ -86,63 +57,15 @@ class FakeConnection implements ExecutorConnection {
 }
 
 function harness(config: Partial<AgentConfig> = {}, workDir?: string) {
-  const dir = workDir ?? mkdtempSync(path.join(os.tmpdir(), 'custom-executors-'));
-  if (!workDir) dirs.push(dir);
-  const containerizer = new FakeContainerizer();
-  const agent = new Agent(
-    {
-      workDir: dir,
-      hostname: 'agent.example',
-      ip: '127.0.0.1',
-      port: 5051,
-      resources: [],
-      attributes: [],
-      switchUser: false,
-      containerizers: ['mesos'],
-      executorShutdownGraceSecs: 0.05,
-      executorRegistrationTimeoutSecs: 60,
-      maxCompletedExecutorsPerFramework: 10,
-      maxCompletedFrameworks: 10,
-      ...config,
-    },
-    pino({ level: 'silent' }),
-    { mesos: containerizer },
-    false,
-  );
-  agent.setId('agent-1');
-  const sent: TaskStatus[] = [];
-  const posted: AgentToMaster[] = [];
-  agent.attach({
-    sendStatusUpdate: (_fw, status) => sent.push(status),
-    post: async (msg) => {
-      posted.push(msg);
-      return true;
-    },
-  });
+  const h = agentHarness(config, workDir);
   const subscribe = (executorId = 'ex-1', sub: ExecutorCall['subscribe'] = {}) => {
     const conn = new FakeConnection();
-    const found = agent.executors.lookup({ executor_id: { value: executorId }, framework_id: { value: 'fw-1' } });
+    const found = h.agent.executors.lookup({ executor_id: { value: executorId }, framework_id: { value: 'fw-1' } });
     assert.ok(!('status' in found), 'the executor is known');
-    agent.executors.subscribe(found.fw, found.ex, sub, conn);
+    h.agent.executors.subscribe(found.fw, found.ex, sub, conn);
     return { conn, ...found };
   };
-  /** The states sent to the master for a task, once the checkpoint writes before them are done. */
-  const states = async (taskId: string) => {
-    await agent.statusUpdates.flushed();
-    return sent.filter((s) => s.task_id.value === taskId).map((s) => s.state);
-  };
-  return { dir, agent, containerizer, sent, posted, subscribe, states };
-}
-
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (up to 5 s) for a condition that follows fsynced checkpoint writes. */
-async function until(what: string, fn: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!fn()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await tick(10);
-  }
+  return { ...h, subscribe };
 }
 
 function executorStatus(taskId: string, state: TaskStatus['state'], uuid = newStatusUuid()): TaskStatus {
