@@ -17,16 +17,27 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppendLog, type LineFilter, forEachJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
+import type { ExecutorKind, ExecutorRecord } from './records.ts';
 import { metaDir, parseSandboxDir, removeRunDir } from './sandbox.ts';
-
-export type ExecutorKind = 'COMMAND' | 'DEFAULT' | 'CUSTOM';
 
 export interface RunInfo {
   executor: ExecutorInfo;
   kind: ExecutorKind;
   container_id: string;
   directory: string;
+  /** What the kind says (a task group's); still written for agents that read it. */
   kill_group_on_failure: boolean;
+}
+
+/** The checkpoint of an executor run. */
+export function runInfoOf(run: ExecutorRecord): RunInfo {
+  return {
+    executor: run.info,
+    kind: run.kind,
+    container_id: run.containerId,
+    directory: run.directory,
+    kill_group_on_failure: run.kind === 'DEFAULT',
+  };
 }
 
 /** Mesos's name for the file saying an HTTP executor subscribed (the older layout). */

@@ -1,6 +1,6 @@
 // POST /api/v1/executor: the v1 executor HTTP API's transport on the agent — media types,
-// decoding and Mesos's checks of a Call, the SUBSCRIBE event stream (RecordIO, JSON or
-// protobuf) — in front of the custom executors' lifecycle (executor/custom-executors.ts).
+// decoding and Mesos's checks of a Call (validation.ts), the SUBSCRIBE event stream (RecordIO,
+// JSON or protobuf) — in front of the custom executor runs (executor/custom-calls.ts).
 // Status codes as Mesos's slave/http.cpp: 405, 400 (no Content-Type, unparsable, invalid, unknown
 // framework or executor), 415, 406 (SUBSCRIBE only), 403 (not subscribed), 501 (UNKNOWN); 200
 // with a stream for SUBSCRIBE, 202 for the other calls.
@@ -16,14 +16,9 @@ import {
 } from '../common/http.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { Agent } from './agent.ts';
-import {
-  CALL_TYPE,
-  EVENT_TYPE,
-  type ExecutorCall,
-  type ExecutorConnection,
-  type ExecutorEvent,
-  validateExecutorCall,
-} from './executor/calls.ts';
+import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent } from './executor/calls.ts';
+import { disconnected, messageToFramework, subscribe, update } from './executor/custom-calls.ts';
+import { validateExecutorCall, validateSubscribed } from './validation.ts';
 
 export const EXECUTOR_API_PATH = '/api/v1/executor';
 
@@ -82,26 +77,27 @@ export function executorApiHandler(agent: Agent) {
       // Mesos answers before looking anything up (executors may send placeholder ids).
       return res.status(202).end();
     }
-    const found = agent.executors.lookup(call);
+    const found = agent.customExecutors.lookup(call);
     if ('status' in found) return sendText(res, found.status, found.message);
-    const { fw, ex, custom } = found;
-    if (custom.state === 'REGISTERING' && call.type !== 'SUBSCRIBE') return sendText(res, 403, 'Executor is not subscribed');
+    const { fw, run } = found;
+    const unsubscribed = validateSubscribed(run.state, call.type);
+    if (unsubscribed) return sendText(res, 403, unsubscribed);
     switch (call.type) {
       case 'SUBSCRIBE': {
         const connection = streamTo(res, respType!);
-        res.on('close', () => agent.executors.disconnected(ex, connection));
+        res.on('close', () => disconnected(run, connection));
         req.socket.setKeepAlive(true, 10_000);
-        agent.executors.subscribe(fw, ex, call.subscribe!, connection);
+        subscribe(run, call.subscribe!, connection);
         return;
       }
       case 'UPDATE':
-        agent.executors.update(fw, ex, call.update!.status);
+        update(run, call.update!.status);
         return res.status(202).end();
       case 'MESSAGE':
-        agent.executors.messageToFramework(fw, ex, call.message!.data);
+        messageToFramework(run, call.message!.data);
         return res.status(202).end();
       default:
-        agent.log.warn({ framework: fw.id, executor: ex.id }, "Received 'UNKNOWN' call");
+        agent.log.warn({ framework: fw.id, executor: run.id }, "Received 'UNKNOWN' call");
         return sendText(res, 501, `Call type ${call.type ?? 'UNKNOWN'} is not implemented`);
     }
   };

@@ -22,7 +22,7 @@ import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
-import type { AgentExecutor, AgentFramework } from './records.ts';
+import type { AgentFramework, ExecutorRecord } from './records.ts';
 import { applyRecovery } from './recovery.ts';
 import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';
@@ -298,13 +298,13 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   });
   const port = (server.address() as AddressInfo).port;
   if (agent.config.port === 0) agent.config.port = port;
-  agent.executors.serving();
+  agent.customExecutors.serving();
 
   // Every sandbox is browsable through /files under its real path (all of <work_dir>/slaves is
   // attached), and under the paths of its executor's latest run (latestRunPaths): the recovered
   // ones now, new ones as they are made (going through all of them on every launch took a
   // quarter of the agent's time).
-  const attachSandbox = (fw: AgentFramework, ex: AgentExecutor) => {
+  const attachSandbox = (fw: AgentFramework, ex: ExecutorRecord) => {
     if (agent.id) for (const p of latestRunPaths(workDir, agent.id, fw.id, ex.id)) files.attach(ex.directory, p);
   };
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) attachSandbox(fw, ex);

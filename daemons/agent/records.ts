@@ -1,12 +1,21 @@
-// What the agent keeps about its frameworks, executors and tasks, and its configuration: the
-// shapes agent.ts works on and recovery.ts, state-json.ts and the custom executors read.
+// The agent's words as types: its configuration, the records it keeps of frameworks, executor
+// runs and tasks, and ExecutorRun, the operations every run answers whatever its kind (as
+// Mesos's agent has one Executor class for all kinds, src/slave/slave.hpp). The kinds differ
+// behind it, in executor/. This module imports nothing of the agent, so every part of the agent
+// can import it.
 import path from 'node:path';
-import type { AgentToMaster } from '../common/agent-protocol.ts';
-import type { Attribute, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus } from '../common/mesos.ts';
-import type { ExecutorKind } from './checkpoints.ts';
-import type { CustomExecutorState } from './executor/custom-executors.ts';
-import type { CheckStatusInfo, Checker } from './health/checker.ts';
-import type { HealthChecker } from './health/health-checker.ts';
+import type { AgentToMaster, ReportedExecutor } from '../common/agent-protocol.ts';
+import type {
+  Attribute,
+  ExecutorInfo,
+  FrameworkInfo,
+  KillPolicy,
+  Resource,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+  TaskStatusReason,
+} from '../common/mesos.ts';
 
 export function defaultFetcherConfig(workDir: string): FetcherConfig {
   return { cacheDir: path.join(workDir, 'fetch-cache'), cacheSizeBytes: 2 * 1024 ** 3, stallTimeoutMs: 60_000 };
@@ -55,6 +64,24 @@ export interface MasterChannel {
   post(msg: AgentToMaster): Promise<boolean>;
 }
 
+/**
+ * Who runs a run's tasks: the command executor (one task with a CommandInfo), the default
+ * executor (a task group), both played by the agent itself, or the framework's own executor
+ * program (CUSTOM), which the agent starts and talks to over the v1 executor API.
+ */
+export type ExecutorKind = 'COMMAND' | 'DEFAULT' | 'CUSTOM';
+
+/** How a container ended; `oomKilled` when the kernel killed it for exceeding its memory limit. */
+export interface ContainerExit {
+  /** Exit code, or null when killed by a signal or when the status could not be observed. */
+  code: number | null;
+  signal: string | null;
+  /** The process ended while nobody who could observe its status was there: the status is unknown. */
+  unknown?: boolean;
+  at: number;
+  oomKilled?: boolean;
+}
+
 export interface AgentTask {
   info: TaskInfo;
   frameworkId: string;
@@ -67,41 +94,87 @@ export interface AgentTask {
   /** The process is running (launched and not yet exited). */
   running: boolean;
   pid?: number;
-  killRequested: boolean;
-  killGraceMs?: number;
-  health?: HealthChecker;
-  checker?: Checker;
-  /** Latest result of TaskInfo.check; every update of the task carries it. */
-  checkStatus?: CheckStatusInfo;
-  /** Why a health-check kill happened; the terminal update carries it (and healthy: false). */
-  unhealthyKill?: string;
 }
 
-export interface AgentExecutor {
-  id: string;
-  frameworkId: string;
-  kind: ExecutorKind;
-  info: ExecutorInfo;
-  containerId: string;
-  directory: string;
-  tasks: Map<string, AgentTask>;
-  completedTasks: AgentTask[];
-  /** A task group: the first task to fail or be killed takes the others with it. */
-  killGroupOnFailure: boolean;
-  /** Set for a framework's custom executor (kind CUSTOM): its lifecycle and connection. */
-  custom?: CustomExecutorState;
+/** A new task of a run, STAGING. */
+export function newTask(run: ExecutorRecord, info: TaskInfo, directory: string, containerId: string): AgentTask {
+  return {
+    info,
+    frameworkId: run.frameworkId,
+    executorId: run.id,
+    containerId,
+    state: 'TASK_STAGING',
+    statuses: [],
+    directory,
+    running: false,
+  };
+}
+
+/** The TaskInfo of a recovered task whose checkpointed TaskInfo could not be read. */
+export function placeholderTask(taskId: string, agentId: string): TaskInfo {
+  return { name: taskId, task_id: { value: taskId }, agent_id: { value: agentId }, resources: [] };
+}
+
+/** What every reader of an executor run (live or completed) finds in it. */
+export interface ExecutorRecord {
+  readonly id: string;
+  readonly frameworkId: string;
+  readonly kind: ExecutorKind;
+  readonly info: ExecutorInfo;
+  /** The run's container: its executor's, and for a command task the task's own. */
+  readonly containerId: string;
+  readonly directory: string;
+  /** Tasks not completed yet (a task completes when the scheduler acknowledges its terminal update). */
+  readonly tasks: Map<string, AgentTask>;
+  readonly completedTasks: AgentTask[];
+  /** Tasks that wait for their executor to subscribe before they are handed to it. */
+  readonly queued?: ReadonlySet<string>;
+}
+
+/** A live executor run: what the agent asks of it, whatever its kind. */
+export interface ExecutorRun extends ExecutorRecord {
+  /** Runs tasks the master sent for this executor; the first call starts the run. */
+  launch(tasks: TaskInfo[], asGroup: boolean): Promise<void>;
+  /** KILL_TASK for one of its tasks. */
+  kill(taskId: string, policy: KillPolicy | undefined): void;
+  /** SHUTDOWN_EXECUTOR: its tasks are stopped (a custom executor is asked to shut down). */
+  shutdown(): void;
+  /** Its framework is being shut down: nobody will acknowledge, so it completes once it has stopped. */
+  shutdownFramework(): void;
+  /** One of its containers ended (now, or while the agent was down). */
+  exited(containerId: string, exit: ContainerExit): void;
+  /** FRAMEWORK_MESSAGE from the scheduler to this executor. */
+  message(data: string): void;
+  /** What the master is told about this executor when the agent (re-)registers; nothing for a command executor. */
+  reported(): ReportedExecutor | undefined;
+  /** Whether the run may complete once it has no task left (a custom executor outlives its tasks until it exits). */
+  canComplete(): boolean;
+  /** The run completed: its containerizer may forget its containers. */
+  forget(): Promise<unknown>;
+  /** The agent starts over under a new identity: its containers go, nothing is reported. */
+  destroy(): void;
 }
 
 export interface AgentFramework {
   id: string;
   info: FrameworkInfo;
-  executors: Map<string, AgentExecutor>;
+  executors: Map<string, ExecutorRun>;
   /**
    * The executor each task was added to, so finding a task does not walk every executor (a
    * burst of command tasks makes thousands). An entry can be stale (its task ended); lookups
    * check the executor still holds the task.
    */
-  taskExecutors: Map<string, AgentExecutor>;
-  completedExecutors: AgentExecutor[];
+  taskExecutors: Map<string, ExecutorRun>;
+  completedExecutors: ExecutorRecord[];
   shuttingDown: boolean;
+}
+
+/** The life of an executor with a process of its own (Mesos's Executor::State). */
+export type ExecutorLifecycle = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
+
+/** How an executor's live tasks end when its container does (Mesos's pending termination). */
+export interface Termination {
+  state: TaskState;
+  reason: TaskStatusReason;
+  message: string;
 }

@@ -6,19 +6,20 @@
 //   unknown to both     -> TASK_FAILED, exit status unknown
 //   host rebooted       -> TASK_GONE
 // Unacknowledged updates are queued again and resent once the agent has re-registered.
-// A custom executor's run is recovered as a whole (executor/custom-executors.ts): a running
-// executor is waited for (it subscribes again), one that ended meanwhile ends its tasks.
+// Each run rebuilds itself (ExecutorRun.recover in executor/): the agent's own executors match
+// each task with its container; a custom executor's run is recovered as a whole (a running
+// executor is waited for, it subscribes again; one that ended meanwhile ends its tasks).
 // Containers that no checkpoint mentions are killed and discarded (orphans); those of runs that
 // completed are forgotten as usual. Docker containers are followed again (reattach): output
 // resumes where it stopped, and their exit, also one that happened meanwhile, is reported.
-import path from 'node:path';
 import type { Logger } from 'pino';
-import { isTerminalState, type TaskInfo } from '../common/mesos.ts';
 import type { Agent } from './agent.ts';
-import type { AgentExecutor, AgentFramework, AgentTask } from './records.ts';
 import type { RecoveredRun, RecoveredState } from './checkpoints.ts';
 import type { FoundContainer } from './containerizer/containerizer.ts';
 import { containerName } from './containerizer/docker-spec.ts';
+import type { RecoverableRun } from './executor/host.ts';
+import { taskPlace } from './executor/runs.ts';
+import { type AgentFramework, type ExecutorRecord, placeholderTask } from './records.ts';
 
 export interface RecoveryOptions {
   /** The host rebooted since the checkpoints were written: no task process survived. */
@@ -35,37 +36,34 @@ export interface RecoverySummary {
   problems: string[];
 }
 
-function completedExecutor(agent: Agent, fw: AgentFramework, r: RecoveredRun): AgentExecutor {
-  const ex: AgentExecutor = {
-    id: r.run.executor.executor_id.value,
+/** A run that completed before the restart, as history (its sandbox may still be browsed). */
+function completedExecutor(agent: Agent, fw: AgentFramework, r: RecoveredRun): ExecutorRecord {
+  const { kind, executor: info, container_id: containerId, directory } = r.run;
+  const ex: ExecutorRecord = {
+    id: info.executor_id.value,
     frameworkId: fw.id,
-    kind: r.run.kind,
-    info: r.run.executor,
-    containerId: r.run.container_id,
-    directory: r.run.directory,
+    kind,
+    info,
+    containerId,
+    directory,
     tasks: new Map(),
     completedTasks: [],
-    killGroupOnFailure: r.run.kill_group_on_failure,
   };
   for (const t of r.tasks) {
     const last = t.updates[t.updates.length - 1];
+    const place = taskPlace(kind, containerId, directory, t.id);
     ex.completedTasks.push({
       info: t.info ?? placeholderTask(t.id, agent.id ?? ''),
       frameworkId: fw.id,
       executorId: ex.id,
-      containerId: r.run.kind === 'DEFAULT' ? `${ex.containerId}.${t.id}` : ex.containerId,
+      containerId: place.containerId,
       state: last?.state ?? 'TASK_LOST',
       statuses: t.updates,
-      directory: r.run.kind === 'DEFAULT' ? path.join(ex.directory, 'tasks', t.id) : ex.directory,
+      directory: place.directory,
       running: false,
-      killRequested: false,
     });
   }
   return ex;
-}
-
-function placeholderTask(taskId: string, agentId: string): TaskInfo {
-  return { name: taskId, task_id: { value: taskId }, agent_id: { value: agentId }, resources: [] };
 }
 
 export function applyRecovery(
@@ -88,9 +86,8 @@ export function applyRecovery(
   const known = new Set<string>();
   /** Containers of runs that completed before the restart. */
   const finished = new Set<string>();
-  const toStart: Array<[AgentFramework, AgentTask]> = [];
-  const executorsToStart: Array<() => void> = [];
-  const toComplete: Array<[AgentFramework, AgentExecutor]> = [];
+  const starts: Array<() => void> = [];
+  const toComplete: Array<[AgentFramework, RecoverableRun]> = [];
 
   for (const rf of state.frameworks) {
     const fw = agent.addFramework({ ...rf.info, id: { value: rf.id } });
@@ -102,79 +99,21 @@ export function applyRecovery(
         agent.keepCompletedExecutor(fw, ex);
         continue;
       }
-      const ex = agent.addExecutor(fw, r.run.kind, r.run.executor, r.run.kill_group_on_failure, {
-        containerId: r.run.container_id,
-        directory: r.run.directory,
-      });
-      if (r.run.kind === 'CUSTOM') {
-        known.add(ex.containerId);
-        const rec = agent.executors.recover(fw, ex, r, byId.get(ex.containerId), opts.rebooted);
-        summary.running += rec.live;
-        summary.endedWhileDown += rec.ended;
-        if (rec.start) {
-          summary.relaunched++;
-          executorsToStart.push(rec.start);
-        }
-        continue;
-      }
-      for (const rt of r.tasks) {
-        const group = r.run.kind === 'DEFAULT';
-        const containerId = group ? `${ex.containerId}.${rt.id}` : ex.containerId;
-        const dir = group ? path.join(ex.directory, 'tasks', rt.id) : ex.directory;
-        known.add(containerId);
-        const task = agent.addTask(ex, rt.info ?? placeholderTask(rt.id, agent.id ?? ''), dir, containerId);
-        task.statuses = [...rt.updates];
-        task.state = rt.updates[rt.updates.length - 1]?.state ?? 'TASK_STAGING';
-        agent.statusUpdates.recover(fw.id, rt.id, rt.pending);
-        const container = byId.get(containerId);
-        if (container?.pid) task.pid = container.pid;
-        if (isTerminalState(task.state)) continue;
-        if (!rt.info) {
-          if (container && !container.exit) void agent.killContainer(containerId, container.containerizer);
-          summary.lost++;
-          agent.finish(
-            task,
-            'TASK_FAILED',
-            "The agent could not read this task's checkpoint after a restart (see the agent log); the task was stopped",
-            'REASON_AGENT_RESTARTED',
-          );
-        } else if (opts.rebooted) {
-          summary.lost++;
-          agent.finish(task, 'TASK_GONE', "The agent's host rebooted; the task's process is gone", 'REASON_AGENT_RESTARTED');
-        } else if (container?.exit) {
-          summary.endedWhileDown++;
-          // A Docker container's last output is copied before its exit is reported.
-          if (!agent.reattach(task)) agent.containerExited(containerId, container.exit);
-        } else if (container) {
-          task.running = true;
-          summary.running++;
-          if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') agent.transition(task, 'TASK_RUNNING');
-          agent.reattach(task);
-          agent.resumeHealthChecks(fw, task);
-        } else if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') {
-          // Checkpointed but the agent stopped before the supervisor started it.
-          summary.relaunched++;
-          toStart.push([fw, task]);
-        } else {
-          summary.lost++;
-          agent.finish(
-            task,
-            'TASK_FAILED',
-            'The task supervisor has no record of this task after a restart; its exit status is unknown',
-            'REASON_EXECUTOR_TERMINATED',
-          );
-        }
-      }
-      // A run whose tasks had all ended, with every update acknowledged, is history already.
-      if (r.tasks.every((t) => isTerminalState(t.updates[t.updates.length - 1]?.state ?? 'TASK_STAGING') && t.pending.length === 0)) {
-        toComplete.push([fw, ex]);
-      }
+      const run = agent.recoverRun(fw, r.run.kind, r.run.executor, r.run.container_id, r.run.directory);
+      const rec = run.recover(r, byId, opts.rebooted);
+      for (const c of rec.containers) known.add(c);
+      summary.running += rec.running;
+      summary.endedWhileDown += rec.endedWhileDown;
+      summary.relaunched += rec.relaunched;
+      summary.lost += rec.lost;
+      if (rec.start) starts.push(rec.start);
+      if (rec.completed) toComplete.push([fw, run]);
     }
   }
-  for (const [fw, ex] of toComplete) {
-    for (const t of ex.tasks.values()) ex.completedTasks.push(t);
-    ex.tasks.clear();
-    agent.completeExecutor(fw, ex);
+  for (const [fw, run] of toComplete) {
+    for (const t of run.tasks.values()) run.completedTasks.push(t);
+    run.tasks.clear();
+    agent.completeExecutor(fw, run);
   }
   for (const c of containers) {
     if (known.has(c.id)) continue;
@@ -192,10 +131,6 @@ export function applyRecovery(
     }
     void agent.destroyContainer(c.id, c.containerizer);
   }
-  for (const [fw, task] of toStart) {
-    task.state = 'TASK_STAGING';
-    void agent.start(fw, task);
-  }
-  for (const start of executorsToStart) start();
+  for (const start of starts) start();
   return summary;
 }

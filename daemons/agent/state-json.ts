@@ -5,7 +5,8 @@ import { type Labels, type Resource, type TaskStatus, isTerminalState } from '..
 import { add, allocationRole, isReserved, reservationRole, sum, toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Agent } from './agent.ts';
-import type { AgentExecutor, AgentFramework, AgentTask } from './records.ts';
+import { AGENT_CAPABILITIES } from './registration.ts';
+import type { AgentFramework, AgentTask, ExecutorRecord } from './records.ts';
 
 export interface AgentStateContext {
   agent: Agent;
@@ -71,18 +72,18 @@ function queuedTaskJson(agent: Agent, task: AgentTask): Record<string, unknown> 
 }
 
 /** The executor's own resources and those of its tasks that are not terminal yet. */
-function executorAllocated(ex: AgentExecutor): Resource[] {
+function executorAllocated(ex: ExecutorRecord): Resource[] {
   const lists: (readonly Resource[])[] = [ex.info.resources ?? []];
   for (const t of ex.tasks.values()) if (!isTerminalState(t.state)) lists.push(t.info.resources ?? []);
   return sum(lists);
 }
 
-function executorJson(agent: Agent, ex: AgentExecutor): Record<string, unknown> {
+function executorJson(agent: Agent, ex: ExecutorRecord): Record<string, unknown> {
   const tasks: AgentTask[] = [];
   const queued: AgentTask[] = [];
   const completed: AgentTask[] = [...ex.completedTasks];
   // A custom executor's tasks wait in its queue until it has subscribed and been sent them.
-  const waiting = ex.custom?.queued;
+  const waiting = ex.queued;
   for (const t of ex.tasks.values()) (isTerminalState(t.state) ? completed : waiting?.has(t.info.task_id.value) ? queued : tasks).push(t);
   // The ExecutorInfo's type; for an executor given without one, the kind this agent runs it as.
   // A command executor's ExecutorInfo (made by the agent) has none, and Mesos writes none.
@@ -157,7 +158,7 @@ export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> 
     id: a.id ?? '',
     pid: a.pid,
     hostname: a.config.hostname,
-    capabilities: a.registration().capabilities ?? [],
+    capabilities: AGENT_CAPABILITIES,
     resources: toStateJson(total),
     reserved_resources: toStateJsonByRole(total),
     unreserved_resources: toStateJson(total.filter((r) => !isReserved(r))),

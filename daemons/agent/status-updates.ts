@@ -4,7 +4,40 @@
 // back through the master, then the next one goes. With persistence, an update is checkpointed
 // before it is sent and acknowledgements are logged, so a restarted agent resends exactly what
 // was never acknowledged.
-import type { TaskStatus } from '../common/mesos.ts';
+import { newStatusUuid } from '../common/ids.ts';
+import type { TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../common/mesos.ts';
+
+/** What an update says besides its task and state. */
+export interface UpdateFields {
+  agentId?: string | undefined;
+  executorId?: string | undefined;
+  containerId?: string | undefined;
+  /** SOURCE_EXECUTOR unless said otherwise: the agent speaks as the executors it plays. */
+  source?: TaskStatusSource | undefined;
+  message?: string | undefined;
+  reason?: TaskStatusReason | undefined;
+  healthy?: boolean | undefined;
+  checkStatus?: unknown;
+}
+
+/** A new update of a task, with a fresh uuid (the scheduler acknowledges it by that uuid). */
+export function newTaskStatus(taskId: string, state: TaskState, f: UpdateFields): TaskStatus {
+  const status: TaskStatus = {
+    task_id: { value: taskId },
+    state,
+    source: f.source ?? 'SOURCE_EXECUTOR',
+    timestamp: Date.now() / 1000,
+    uuid: newStatusUuid(),
+  };
+  if (f.executorId) status.executor_id = { value: f.executorId };
+  if (f.agentId) status.agent_id = { value: f.agentId };
+  if (f.message) status.message = f.message;
+  if (f.reason) status.reason = f.reason;
+  if (f.healthy !== undefined) status.healthy = f.healthy;
+  if (f.checkStatus) status.check_status = f.checkStatus;
+  if (f.containerId) status.container_status = { container_id: { value: f.containerId } };
+  return status;
+}
 
 export const INITIAL_RETRY_MS = 10_000;
 export const MAX_RETRY_MS = 600_000;

@@ -20,7 +20,7 @@ import {
   parseProcStat,
   sumUsage,
 } from '../../daemons/agent/monitor/proc-stat.ts';
-import type { AgentExecutor, AgentFramework, AgentTask } from '../../daemons/agent/records.ts';
+import type { AgentTask, ExecutorRecord } from '../../daemons/agent/records.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -352,11 +352,15 @@ function agentTask(id: string, state: TaskState, containerId: string, info: Part
     statuses: [],
     directory: '/sb',
     running: state === 'TASK_RUNNING',
-    killRequested: false,
   };
 }
 
-function executor(id: string, kind: AgentExecutor['kind'], tasks: AgentTask[], info: Partial<AgentExecutor['info']> = {}): AgentExecutor {
+function executor(
+  id: string,
+  kind: ExecutorRecord['kind'],
+  tasks: AgentTask[],
+  info: Partial<ExecutorRecord['info']> = {},
+): ExecutorRecord {
   return {
     id,
     frameworkId: 'fw',
@@ -366,19 +370,11 @@ function executor(id: string, kind: AgentExecutor['kind'], tasks: AgentTask[], i
     directory: '/sb',
     tasks: new Map(tasks.map((t) => [t.info.task_id.value, t])),
     completedTasks: [],
-    killGroupOnFailure: kind === 'DEFAULT',
   };
 }
 
-function framework(executors: AgentExecutor[]): AgentFramework {
-  return {
-    id: 'fw',
-    info: { user: 'u', name: 'f', id: { value: 'fw' } },
-    executors: new Map(executors.map((e) => [e.id, e])),
-    taskExecutors: new Map(),
-    completedExecutors: [],
-    shuttingDown: false,
-  };
+function framework(executors: ExecutorRecord[]): { id: string; executors: Map<string, ExecutorRecord> } {
+  return { id: 'fw', executors: new Map(executors.map((e) => [e.id, e])) };
 }
 
 describe('resource monitor', () => {

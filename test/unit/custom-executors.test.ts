@@ -7,16 +7,13 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { CheckpointPaths, readCheckpoints } from '../../daemons/agent/checkpoints.ts';
-import {
-  type ExecutorCall,
-  type ExecutorConnection,
-  type ExecutorEvent,
-  validateExecutorCall,
-} from '../../daemons/agent/executor/calls.ts';
-import { waitStatus } from '../../daemons/agent/executor/custom-executors.ts';
+import type { ExecutorCall, ExecutorConnection, ExecutorEvent } from '../../daemons/agent/executor/calls.ts';
+import { disconnected, messageToFramework, subscribe, update } from '../../daemons/agent/executor/custom-calls.ts';
+import { waitStatus } from '../../daemons/agent/executor/custom-run.ts';
 import { containerSpec, taskEnvironment } from '../../daemons/agent/launch-spec.ts';
 import type { AgentConfig } from '../../daemons/agent/records.ts';
 import { applyRecovery } from '../../daemons/agent/recovery.ts';
+import { validateExecutorCall } from '../../daemons/agent/validation.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { agentHarness, tick, until } from './agent-harness.ts';
@@ -58,14 +55,19 @@ class FakeConnection implements ExecutorConnection {
 
 function harness(config: Partial<AgentConfig> = {}, workDir?: string) {
   const h = agentHarness(config, workDir);
-  const subscribe = (executorId = 'ex-1', sub: ExecutorCall['subscribe'] = {}) => {
-    const conn = new FakeConnection();
-    const found = h.agent.executors.lookup({ executor_id: { value: executorId }, framework_id: { value: 'fw-1' } });
+  /** The run of a custom executor, as the executor API finds it. */
+  const run = (executorId = 'ex-1') => {
+    const found = h.agent.customExecutors.lookup({ executor_id: { value: executorId }, framework_id: { value: 'fw-1' } });
     assert.ok(!('status' in found), 'the executor is known');
-    h.agent.executors.subscribe(found.fw, found.ex, sub, conn);
-    return { conn, ...found };
+    return found.run;
   };
-  return { ...h, subscribe };
+  const subscribeNow = (executorId = 'ex-1', sub: ExecutorCall['subscribe'] = {}) => {
+    const conn = new FakeConnection();
+    const found = run(executorId);
+    subscribe(found, sub, conn);
+    return { conn, run: found };
+  };
+  return { ...h, run, subscribe: subscribeNow };
 }
 
 function executorStatus(taskId: string, state: TaskStatus['state'], uuid = newStatusUuid()): TaskStatus {
@@ -166,9 +168,9 @@ describe("an executor's life", () => {
   test('UPDATE is forwarded after it is checkpointed, then ACKNOWLEDGED; a resent update is only acknowledged again', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1'));
-    const { conn, fw, ex } = h.subscribe();
+    const { conn, run } = h.subscribe();
     const running = executorStatus('t1', 'TASK_RUNNING');
-    h.agent.executors.update(fw, ex, running);
+    update(run, running);
     await h.agent.statusUpdates.flushed();
     await tick();
     assert.equal(h.sent.length, 1);
@@ -176,20 +178,20 @@ describe("an executor's life", () => {
     assert.equal(h.sent[0]!.agent_id?.value, 'agent-1');
     assert.equal(h.sent[0]!.executor_id?.value, 'ex-1');
     assert.deepEqual(conn.events.at(-1), { type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 't1' }, uuid: running.uuid } });
-    assert.equal(ex.tasks.get('t1')!.state, 'TASK_RUNNING');
-    h.agent.executors.update(fw, ex, running);
+    assert.equal(run.tasks.get('t1')!.state, 'TASK_RUNNING');
+    update(run, running);
     await tick();
     assert.equal(h.sent.length, 1, 'not forwarded twice');
     assert.equal(conn.types().filter((t) => t === 'ACKNOWLEDGED').length, 2);
     // The scheduler's acknowledgement of a terminal update completes the task, not the executor.
     const finished = executorStatus('t1', 'TASK_FINISHED');
     h.agent.statusUpdates.acknowledge('fw-1', 't1', running.uuid!);
-    h.agent.executors.update(fw, ex, finished);
+    update(run, finished);
     await h.agent.statusUpdates.flushed();
     h.agent.statusUpdates.acknowledge('fw-1', 't1', finished.uuid!);
-    await until('the task to complete', () => ex.tasks.size === 0);
-    assert.equal(ex.completedTasks.length, 1);
-    assert.equal(h.agent.frameworks.get('fw-1')?.executors.get('ex-1'), ex, 'the executor outlives its tasks');
+    await until('the task to complete', () => run.tasks.size === 0);
+    assert.equal(run.completedTasks.length, 1);
+    assert.equal(h.agent.frameworks.get('fw-1')?.executors.get('ex-1'), run, 'the executor outlives its tasks');
   });
 
   test('KILL of a delivered task is an event for the executor; of a queued one, TASK_KILLED, and an executor left with nothing is shut down', async () => {
@@ -240,10 +242,10 @@ describe("an executor's life", () => {
   test('framework messages go both ways', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1'));
-    const { conn, fw, ex } = h.subscribe();
+    const { conn, run } = h.subscribe();
     h.agent.handle({ type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: 'fw-1', executor_id: 'ex-1', data: 'aGk=' } });
     assert.deepEqual(conn.events.at(-1), { type: 'MESSAGE', message: { data: 'aGk=' } });
-    h.agent.executors.messageToFramework(fw, ex, 'aG8=');
+    messageToFramework(run, 'aG8=');
     await tick();
     assert.deepEqual(h.posted, [
       { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: 'fw-1', executor_id: 'ex-1', data: 'aG8=' } },
@@ -253,10 +255,10 @@ describe("an executor's life", () => {
   test('HEARTBEAT events while subscribed', async () => {
     const h = harness({ executorHeartbeatIntervalSecs: 0.02 });
     await h.agent.runTask(FW, task('t1'));
-    const { conn, ex } = h.subscribe();
+    const { conn, run } = h.subscribe();
     await tick(90);
     assert.ok(conn.types().filter((t) => t === 'HEARTBEAT').length >= 2, conn.types().join(','));
-    h.agent.executors.disconnected(ex, conn);
+    disconnected(run, conn);
     const count = conn.events.length;
     await tick(60);
     assert.equal(conn.events.length, count, 'no heartbeats after the stream ended');
@@ -265,7 +267,7 @@ describe("an executor's life", () => {
   test('registration timeout: the container is destroyed and its tasks fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT; the master hears of the exit', async () => {
     const h = harness({ executorRegistrationTimeoutSecs: 0.05 });
     await h.agent.runTask(FW, task('t1'));
-    const ex = h.agent.frameworks.get('fw-1')!.executors.get('ex-1')!;
+    const ex = h.run();
     await tick(120);
     assert.deepEqual(h.containerizer.killed, [ex.containerId]);
     h.agent.containerExited(ex.containerId, { code: null, signal: 'SIGKILL', at: Date.now() });
@@ -274,7 +276,7 @@ describe("an executor's life", () => {
     assert.equal(h.sent[0]!.message, 'Executor did not register within 50ms');
     await tick();
     assert.deepEqual(h.posted, [{ type: 'EXECUTOR_EXITED', executor_exited: { framework_id: 'fw-1', executor_id: 'ex-1', status: 9 } }]);
-    assert.equal(ex.custom?.state, 'TERMINATED');
+    assert.equal(ex.state, 'TERMINATED');
     // A task for the executor now is dropped (it is gone); the executor completes once its task is acknowledged.
     await h.agent.runTask(FW, task('late'));
     assert.deepEqual(await h.states('late'), ['TASK_DROPPED']);
@@ -285,7 +287,7 @@ describe("an executor's life", () => {
   test('SHUTDOWN, then the container is killed after the grace period; the exit fails what is left', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1'));
-    const { conn, ex } = h.subscribe();
+    const { conn, run: ex } = h.subscribe();
     h.agent.handle({ type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: 'fw-1', executor_id: 'ex-1' } });
     assert.equal(conn.events.at(-1)?.type, 'SHUTDOWN');
     assert.deepEqual(h.containerizer.killed, []);
@@ -313,15 +315,15 @@ describe("an executor's life", () => {
 describe('after an agent restart', () => {
   async function restarted(before: ReturnType<typeof harness>, alive: boolean, config: Partial<AgentConfig> = {}, serve = true) {
     await before.agent.statusUpdates.flushed();
-    const ex = before.agent.frameworks.get('fw-1')!.executors.get('ex-1')!;
+    const ex = before.run();
     const log = new CheckpointPaths(before.dir, 'agent-1').runsLog;
-    if (ex.custom?.subscribed)
+    if (ex.subscribed)
       await until('the subscription to be checkpointed', () => existsSync(log) && readFileSync(log, 'utf8').includes('"t":"SUBSCRIBED"'));
     const after = harness(config, before.dir);
     const { state } = await readCheckpoints(new CheckpointPaths(before.dir, 'agent-1'));
     const containers = alive ? [{ id: ex.containerId, pid: 4242, launchedAt: 0, containerizer: 'mesos' as const }] : [];
     const summary = applyRecovery(after.agent, state, containers, { rebooted: false }, pino({ level: 'silent' }));
-    if (serve) after.agent.executors.serving();
+    if (serve) after.agent.customExecutors.serving();
     return { after, summary, containerId: ex.containerId };
   }
 
@@ -356,8 +358,8 @@ describe('after an agent restart', () => {
   test('a subscribed executor subscribes again with its unacknowledged updates; a task it never got is dropped', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1'));
-    const { fw, ex } = h.subscribe();
-    h.agent.executors.update(fw, ex, executorStatus('t1', 'TASK_RUNNING'));
+    const { run } = h.subscribe();
+    update(run, executorStatus('t1', 'TASK_RUNNING'));
     await h.agent.runTask(FW, task('t2')); // LAUNCH sent, but "lost" with the agent
     const { after, summary } = await restarted(h, true);
     assert.equal(summary.running, 2);
@@ -382,12 +384,12 @@ describe('after an agent restart', () => {
   test('a subscribed executor that does not come back within --executor_reregistration_timeout is killed; its tasks are gone', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1'));
-    const { fw, ex } = h.subscribe();
-    h.agent.executors.update(fw, ex, executorStatus('t1', 'TASK_RUNNING'));
+    const { run } = h.subscribe();
+    update(run, executorStatus('t1', 'TASK_RUNNING'));
     const { after, containerId } = await restarted(h, true, { executorReregistrationTimeoutSecs: 0.05 }, false);
     await tick(120);
     assert.deepEqual(after.containerizer.killed, [], 'the deadline starts once the executor API is served');
-    after.agent.executors.serving();
+    after.agent.customExecutors.serving();
     await tick(120);
     assert.deepEqual(after.containerizer.killed, [containerId]);
     after.agent.containerExited(containerId, { code: null, signal: 'SIGKILL', at: Date.now() });
@@ -408,8 +410,8 @@ describe('after an agent restart', () => {
 
     const h2 = harness();
     await h2.agent.runTask(FW, task('t1'));
-    const { fw, ex } = h2.subscribe();
-    h2.agent.executors.update(fw, ex, executorStatus('t1', 'TASK_RUNNING'));
+    const { run } = h2.subscribe();
+    update(run, executorStatus('t1', 'TASK_RUNNING'));
     const { after: after2, summary } = await restarted(h2, false);
     assert.equal(summary.endedWhileDown, 1);
     await after2.agent.statusUpdates.flushed();

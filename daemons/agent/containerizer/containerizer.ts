@@ -4,14 +4,9 @@
 // gave the containerizer, so start, kill, exit and recovery take one path for both.
 import type { TaskInfo } from '../../common/mesos.ts';
 import type { TaskContext } from '../launch-spec.ts';
-import type { ContainerState, ExitStatus } from '../supervisor/protocol.ts';
+import type { ContainerState } from '../supervisor/protocol.ts';
 
 export type ContainerizerName = 'mesos' | 'docker';
-
-/** How a container ended; `oomKilled` when the kernel killed it for exceeding its memory limit. */
-export interface ContainerExit extends ExitStatus {
-  oomKilled?: boolean;
-}
 
 /** A container found when the agent starts again, and who runs it. */
 export interface FoundContainer extends ContainerState {

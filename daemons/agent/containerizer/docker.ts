@@ -17,7 +17,8 @@ import type { Logger } from 'pino';
 import type { TaskContext } from '../launch-spec.ts';
 import { taskVariables } from '../launch-spec.ts';
 import type { ContainerState } from '../supervisor/protocol.ts';
-import type { ContainerExit, Containerizer } from './containerizer.ts';
+import type { ContainerExit } from '../records.ts';
+import type { Containerizer } from './containerizer.ts';
 import { DockerConfigError, type RegistryAuth, authFor, credentialHelperFor, registryOf, sandboxDockerConfig } from './docker-auth.ts';
 import { LogCopier } from './docker-logs.ts';
 import {

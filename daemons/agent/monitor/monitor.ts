@@ -10,9 +10,8 @@
 // or soon after, use its result (Mesos rate-limits /monitor/statistics to 2 a second instead).
 import os from 'node:os';
 import { type Resource, isTerminalState } from '../../common/mesos.ts';
-import type { ExecutorKind } from '../checkpoints.ts';
 import { type ContainerizerName, containerizerFor } from '../containerizer/containerizer.ts';
-import type { AgentFramework } from '../records.ts';
+import type { ExecutorKind, ExecutorRecord } from '../records.ts';
 import { COMMAND_EXECUTOR_RESOURCES, type ContainerLimits, type LimitedTask, containerLimits } from './limits.ts';
 import { type ProcStat, type ProcessIndex, type ProcessUsage, containerProcesses, indexProcesses, sumUsage } from './proc-stat.ts';
 import type { SystemConstants } from './proc-scan.ts';
@@ -54,7 +53,9 @@ export interface ExecutorUsage {
 }
 
 /** The executor runs of the agent's frameworks that have not completed. */
-export function monitoredExecutors(frameworks: Iterable<AgentFramework>): MonitoredExecutor[] {
+export function monitoredExecutors(
+  frameworks: Iterable<{ id: string; executors: ReadonlyMap<string, ExecutorRecord> }>,
+): MonitoredExecutor[] {
   const out: MonitoredExecutor[] = [];
   for (const fw of frameworks) {
     for (const ex of fw.executors.values()) {

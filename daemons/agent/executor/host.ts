@@ -1,0 +1,108 @@
+// What an executor run needs of the agent that holds it (RunHost), declared here on the runs'
+// side: the runs know nothing of the Agent class, so nothing here imports agent.ts. The agent
+// keeps what is shared by all runs (the frameworks' task index, status updates and their
+// checkpoints, the master link); a run keeps its own tasks and their lifecycle.
+import type { Logger } from 'pino';
+import type { AgentToMaster } from '../../common/agent-protocol.ts';
+import type { CommandInfo, TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../../common/mesos.ts';
+import type { Checkpoints, RecoveredRun } from '../checkpoints.ts';
+import type { ContainerizerName, Containerizers, FoundContainer } from '../containerizer/containerizer.ts';
+import type { CheckStatusInfo } from '../health/checker.ts';
+import type { AgentConfig, AgentFramework, AgentTask, ExecutorRun, FetcherConfig } from '../records.ts';
+import type { UpdateFields } from '../status-updates.ts';
+
+/** What a task update says besides the state. */
+export type StatusDetails = Pick<UpdateFields, 'message' | 'reason' | 'healthy' | 'source'> & {
+  checkStatus?: CheckStatusInfo | undefined;
+};
+
+export interface CustomExecutorTimeouts {
+  /** --executor_registration_timeout */
+  registrationSecs: number;
+  /** --executor_reregistration_timeout (also the executors' MESOS_SUBSCRIPTION_BACKOFF_MAX) */
+  reregistrationSecs: number;
+  /** --recovery_timeout, passed to executors as MESOS_RECOVERY_TIMEOUT */
+  recoverySecs: number;
+  heartbeatSecs: number;
+}
+
+/** What the custom executor runs of an agent share. */
+export interface CustomExecutorShared {
+  readonly timeouts: CustomExecutorTimeouts;
+  /** Runs `start` once the agent serves the executor API (at once if it does already). */
+  whenServing(start: () => void): void;
+}
+
+export interface RunHost {
+  readonly log: Logger;
+  readonly config: AgentConfig;
+  readonly isRoot: boolean;
+  /** The agent's id; undefined until it registered (or recovered one). */
+  readonly id: string | undefined;
+  readonly pid: string;
+  readonly fetcherConfig: FetcherConfig;
+  readonly containerizers: Containerizers;
+  readonly customExecutors: CustomExecutorShared;
+  readonly checkpointed: Checkpoints | undefined;
+  readonly counters: { tasksLaunched: number };
+  readonly statusUpdates: { recover(frameworkId: string, taskId: string, pending: TaskStatus[]): void };
+  /** What executors and tasks inherit as their environment. */
+  executorBaseEnv(): NodeJS.ProcessEnv;
+  /** Creates a sandbox, owned by the user the command in it will run as. */
+  prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): void;
+  /** A task was added to a run: the agent finds it, and routes its container's exit, from now on. */
+  indexTask(run: ExecutorRun, task: AgentTask): void;
+  /** Checkpoints a new run (or more tasks for a running one) before anything is launched. */
+  checkpointLaunch(fw: AgentFramework, run: ExecutorRun, tasks: AgentTask[], newRun?: boolean): Promise<void>;
+  /** The one way a task the agent tracks changes state: recorded, checkpointed, sent. No-op once terminal. */
+  transition(task: AgentTask, state: TaskState, details?: StatusDetails): void;
+  /** An update about a task the agent does not track (refused before it was recorded). */
+  reportUntracked(
+    fw: AgentFramework,
+    taskId: string,
+    state: TaskState,
+    opts: { message: string; reason: TaskStatusReason; executorId?: string; source?: TaskStatusSource },
+  ): void;
+  /** A status a custom executor sent about its task: recorded, then checkpointed and forwarded. */
+  acceptStatus(task: AgentTask, status: TaskStatus): Promise<void>;
+  /** Counts an update and hands it to the status update manager; resolves once it is checkpointed. */
+  forwardStatus(frameworkId: string, status: TaskStatus): Promise<void>;
+  findTask(frameworkId: string, taskId: string): AgentTask | undefined;
+  /** Sends a message to the master, retrying every second (up to `attempts`) while the agent is not registered. */
+  tellMaster(msg: AgentToMaster, attempts?: number): void;
+  /** Completes a run whose tasks nobody will acknowledge: they are all completed now. */
+  retire(fw: AgentFramework, run: ExecutorRun): void;
+  completeExecutor(fw: AgentFramework, run: ExecutorRun): void;
+  killContainer(containerId: string, via?: ContainerizerName): Promise<void>;
+  destroyContainer(containerId: string, via?: ContainerizerName): Promise<void>;
+}
+
+/** Where a task of a run lives. */
+export interface TaskPlace {
+  containerId: string;
+  directory: string;
+}
+
+/** What recovering one checkpointed run found, for the recovery summary. */
+export interface RunRecovery {
+  /** Tasks (or the executor's live tasks) still running, followed again. */
+  running: number;
+  endedWhileDown: number;
+  /** Checkpointed but never started: `start` starts them once recovery is done. */
+  relaunched: number;
+  lost: number;
+  /** The containers this run owns (the others the containerizers found are orphans). */
+  containers: string[];
+  start?: () => void;
+  /** Every task had ended and been acknowledged: the run is history and completes now. */
+  completed: boolean;
+}
+
+/** An executor run that can be rebuilt from its checkpoint after an agent restart. */
+export interface RecoverableRun extends ExecutorRun {
+  /**
+   * Rebuilds the run's tasks from `r` and matches them with the containers the containerizers
+   * still know (by container id); a host reboot means none of its processes survived.
+   */
+  recover(r: RecoveredRun, containers: ReadonlyMap<string, FoundContainer>, rebooted: boolean): RunRecovery;
+}
