@@ -4,6 +4,7 @@
 // task failing or being killed takes the others with it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { taskEnd } from '../../daemons/agent/executor/task-exit.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { agentHarness, tick, until } from './agent-harness.ts';
 
@@ -326,5 +327,41 @@ describe('a task group (the default executor)', () => {
     );
     assert.equal(h.agent.findTask('fw-1', 'again'), undefined, 'a refused task is not recorded');
     assert.equal(h.containerizer.launched.length, 1);
+  });
+});
+
+describe("how a container's exit reads in the task's last update", () => {
+  const at = 0;
+  test('a Docker container: a clean exit is FINISHED even after a kill; the kernel killing it for memory says so', () => {
+    const docker = { containerId: 'c1', via: 'docker' as const, killRequested: false };
+    assert.deepEqual(taskEnd({ ...docker, killRequested: true }, { code: 0, signal: null, at }), {
+      state: 'TASK_FINISHED',
+      message: 'Container exited with status 0',
+    });
+    assert.deepEqual(taskEnd({ ...docker, killRequested: true }, { code: 137, signal: null, at }), {
+      state: 'TASK_KILLED',
+      message: 'Container exited with status 137',
+    });
+    assert.deepEqual(taskEnd(docker, { code: 137, signal: null, at, oomKilled: true }), {
+      state: 'TASK_FAILED',
+      message: 'Container exited with status 137 (out of memory: the container exceeded its mem limit)',
+      reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+    });
+    assert.deepEqual(taskEnd(docker, { code: null, signal: null, unknown: true, at }), {
+      state: 'TASK_FAILED',
+      message: 'Docker container mesos-c1 is gone (removed outside the agent); its exit status is unknown',
+      reason: 'REASON_EXECUTOR_TERMINATED',
+    });
+  });
+
+  test('a kill for failing health checks says why, whatever the exit', () => {
+    const why = 'Task is unhealthy after 3 consecutive failed health checks';
+    for (const via of ['mesos', 'docker'] as const) {
+      assert.deepEqual(taskEnd({ containerId: 'c', via, killRequested: true, unhealthyKill: why }, { code: null, signal: 'SIGTERM', at }), {
+        state: 'TASK_KILLED',
+        message: why,
+        reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+      });
+    }
   });
 });

@@ -1,6 +1,7 @@
-// Custom executors in the agent's core, with a fake containerizer and master: the executor
-// Call checks, the executor's environment, and its life (queueing, SUBSCRIBE, LAUNCH, updates
-// and ACKNOWLEDGED, KILL, SHUTDOWN, timeouts, exit, HEARTBEAT) and recovery after a restart.
+// Custom executors in the agent's core, with a fake containerizer and master: the wait status of
+// an executor's exit, the executor's environment, and its life (queueing, SUBSCRIBE, LAUNCH,
+// updates and ACKNOWLEDGED, KILL, SHUTDOWN, timeouts, exit, HEARTBEAT) and recovery after a
+// restart. The executor Call checks are in agent-validation.test.ts.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,6 @@ import { waitStatus } from '../../daemons/agent/executor/custom-run.ts';
 import { containerSpec, taskEnvironment } from '../../daemons/agent/launch-spec.ts';
 import type { AgentConfig } from '../../daemons/agent/records.ts';
 import { applyRecovery } from '../../daemons/agent/recovery.ts';
-import { validateExecutorCall } from '../../daemons/agent/validation.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { agentHarness, tick, until } from './agent-harness.ts';
@@ -74,34 +74,7 @@ function executorStatus(taskId: string, state: TaskStatus['state'], uuid = newSt
   return { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', uuid };
 }
 
-describe('executor Call checks (Mesos validateExecutorCall)', () => {
-  const base = { executor_id: { value: 'e' }, framework_id: { value: 'f' } };
-  test('each call type needs its payload; UPDATE needs a valid uuid, SOURCE_EXECUTOR and not TASK_STAGING', () => {
-    assert.equal(validateExecutorCall({ ...base }), "Expecting 'type' to be present");
-    assert.equal(validateExecutorCall({ ...base, type: 'SUBSCRIBE' }), "Expecting 'subscribe' to be present");
-    assert.equal(validateExecutorCall({ ...base, type: 'SUBSCRIBE', subscribe: {} }), undefined);
-    assert.equal(validateExecutorCall({ ...base, type: 'MESSAGE' }), "Expecting 'message' to be present");
-    assert.equal(validateExecutorCall({ ...base, type: 'HEARTBEAT' }), undefined);
-    assert.equal(validateExecutorCall({ ...base, type: 'UPDATE' }), "Expecting 'update' to be present");
-    const update = (status: Partial<TaskStatus>) =>
-      validateExecutorCall({ ...base, type: 'UPDATE', update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', ...status } } });
-    assert.equal(update({ source: 'SOURCE_EXECUTOR' }), "Expecting 'uuid' to be present");
-    assert.equal(update({ source: 'SOURCE_EXECUTOR', uuid: Buffer.from('short').toString('base64') }), 'Not a valid UUID');
-    assert.equal(
-      update({ uuid: newStatusUuid() }),
-      "Received Call from executor e of framework f with invalid source, expecting 'SOURCE_EXECUTOR'",
-    );
-    assert.equal(
-      update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), state: 'TASK_STAGING' }),
-      'Received TASK_STAGING from executor e of framework f which is not allowed',
-    );
-    assert.equal(
-      update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid(), executor_id: { value: 'x' } }),
-      'ExecutorID in Call: e does not match ExecutorID in TaskStatus: x',
-    );
-    assert.equal(update({ source: 'SOURCE_EXECUTOR', uuid: newStatusUuid() }), undefined);
-  });
-
+describe('the executor exit the master hears of', () => {
   test('wait status as Mesos reports it in FAILURE', () => {
     assert.equal(waitStatus({ code: 3, signal: null, at: 0 }), 768);
     assert.equal(waitStatus({ code: 0, signal: null, at: 0 }), 0);
