@@ -78,7 +78,7 @@ export function executorApiHandler(agent: Agent) {
       return res.status(202).end();
     }
     const found = agent.customExecutors.lookup(call);
-    if ('status' in found) return sendText(res, found.status, found.message);
+    if ('missing' in found) return sendText(res, 400, found.missing);
     const { fw, run } = found;
     const unsubscribed = validateSubscribed(run.state, call.type);
     if (unsubscribed) return sendText(res, 403, unsubscribed);

@@ -2,11 +2,28 @@
 // where they expect them:
 //   <work_dir>/slaves/<agent>/frameworks/<fw>/executors/<executor>/runs/<container>   sandbox
 //   <work_dir>/meta/slaves/latest -> <agent id>                                       identity
+import { chownSync, mkdirSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { OsUser } from './users.ts';
 
 export function sandboxDir(workDir: string, agentId: string, frameworkId: string, executorId: string, containerId: string): string {
   return path.join(workDir, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId);
+}
+
+/**
+ * Creates a sandbox, owned by the user the command in it runs as (the task must be able to
+ * write it, as with Mesos's chown of the sandbox). Returns why it could not be given to them.
+ */
+export function makeSandbox(dir: string, owner: OsUser | undefined): string | undefined {
+  mkdirSync(dir, { recursive: true });
+  if (!owner) return undefined;
+  try {
+    chownSync(dir, owner.uid, owner.gid);
+    return undefined;
+  } catch (err) {
+    return `Cannot give sandbox ${dir} to ${owner.name}: ${(err as Error).message}`;
+  }
 }
 
 /** The parts of a sandbox path (the inverse of sandboxDir), or undefined for another path. */

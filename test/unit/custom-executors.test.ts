@@ -58,7 +58,7 @@ function harness(config: Partial<AgentConfig> = {}, workDir?: string) {
   /** The run of a custom executor, as the executor API finds it. */
   const run = (executorId = 'ex-1') => {
     const found = h.agent.customExecutors.lookup({ executor_id: { value: executorId }, framework_id: { value: 'fw-1' } });
-    assert.ok(!('status' in found), 'the executor is known');
+    assert.ok(!('missing' in found), 'the executor is known');
     return found.run;
   };
   const subscribeNow = (executorId = 'ex-1', sub: ExecutorCall['subscribe'] = {}) => {

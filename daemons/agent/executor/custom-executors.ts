@@ -7,7 +7,8 @@ import type { ExecutorCall } from './calls.ts';
 import { CustomExecutorRun, DEFAULT_EXECUTOR_HEARTBEAT_SECS } from './custom-run.ts';
 import type { CustomExecutorShared, CustomExecutorTimeouts } from './host.ts';
 
-export type ExecutorLookup = { fw: AgentFramework; run: CustomExecutorRun } | { status: number; message: string };
+/** The run a Call names, or what cannot be found (Mesos's words; the executor API answers 400). */
+export type ExecutorLookup = { fw: AgentFramework; run: CustomExecutorRun } | { missing: string };
 
 export class CustomExecutors implements CustomExecutorShared {
   readonly timeouts: CustomExecutorTimeouts;
@@ -41,13 +42,13 @@ export class CustomExecutors implements CustomExecutorShared {
     else this.waitingForServer.push(start);
   }
 
-  /** The framework and custom executor run a Call names, or the HTTP error Mesos answers with. */
+  /** The framework and custom executor run a Call names. */
   lookup(call: Pick<ExecutorCall, 'framework_id' | 'executor_id'>): ExecutorLookup {
     const fw = this.frameworks.get(call.framework_id.value);
-    if (!fw) return { status: 400, message: 'Framework cannot be found' };
+    if (!fw) return { missing: 'Framework cannot be found' };
     const run = fw.executors.get(call.executor_id.value);
     // The agent's own executors have no executor API to speak to.
-    if (!(run instanceof CustomExecutorRun)) return { status: 400, message: 'Executor cannot be found' };
+    if (!(run instanceof CustomExecutorRun)) return { missing: 'Executor cannot be found' };
     return { fw, run };
   }
 }
