@@ -1,19 +1,20 @@
-// The agent's core: the frameworks and executor runs it holds for the master, and the status
-// updates it owes their schedulers. Everything is checkpointed under --work_dir/meta before it
-// takes effect, and task processes belong to the task supervisor, not to the agent, so an agent
-// that crashes or restarts finds its tasks again (recovery.ts).
+// The agent's core: the frameworks and executor runs it holds for the master. Everything is
+// checkpointed under --work_dir/meta before it takes effect, and task processes belong to the
+// task supervisor, not to the agent, so an agent that crashes or restarts finds its tasks again
+// (recovery.ts).
 //
 //   master-link --RUN_TASK/KILL/ACK--> Agent --launch/kill/shutdown--> ExecutorRun --> containerizer
-//        ^                               ^  (one per executor id: executor/)  ^   (mesos: task supervisor;
-//        |                               |                                    |    docker: dockerd)
-//        |                               '--transition (the one way a task    '--exit, routed by container id
-//        |                                  changes state)
-//        +------STATUS_UPDATE---- StatusUpdateManager (checkpointed, ordered, retried)
+//        ^                                     (one per executor id: executor/)  ^  (mesos: task supervisor;
+//        |                                                  |                    |   docker: dockerd)
+//        |                                                  |                    '--exit, routed by container id
+//        |                                                  v
+//        +------STATUS_UPDATE---- TaskUpdates (task-updates.ts): transition, the one way a task changes
+//                                 state; checkpointed, then sent until acknowledged
 //
 // The agent knows no executor kinds: each run launches, kills and ends its own tasks
 // (executor/command-run.ts, default-run.ts, custom-run.ts), and the agent keeps what they share.
 import type { Logger } from 'pino';
-import type { AgentToMaster, MasterToAgent, RegisterMessage } from '../common/agent-protocol.ts';
+import type { MasterToAgent, RegisterMessage } from '../common/agent-protocol.ts';
 import { newUuid } from '../common/ids.ts';
 import {
   type CommandInfo,
@@ -23,15 +24,12 @@ import {
   type TaskGroupInfo,
   type TaskInfo,
   type TaskState,
-  type TaskStatus,
-  type TaskStatusReason,
-  type TaskStatusSource,
   isTerminalState,
 } from '../common/mesos.ts';
 import { Checkpoints, runInfoOf } from './checkpoints.ts';
 import { type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
 import { CustomExecutors } from './executor/custom-executors.ts';
-import type { RecoverableRun, RunHost, StatusDetails } from './executor/host.ts';
+import type { RecoverableRun, RunHost } from './executor/host.ts';
 import { executorForGroup, executorForTask, newRun } from './executor/runs.ts';
 import { commandUser } from './launch-spec.ts';
 import {
@@ -49,7 +47,8 @@ import {
 } from './records.ts';
 import { registerMessage } from './registration.ts';
 import { makeSandbox, sandboxDir } from './sandbox.ts';
-import { StatusUpdateManager, type UpdateFields, newTaskStatus } from './status-updates.ts';
+import type { StatusUpdateManager } from './status-updates.ts';
+import { TaskUpdates } from './task-updates.ts';
 import type { ContainerState } from './supervisor/protocol.ts';
 import { validateExecutorReuse } from './validation.ts';
 
@@ -58,14 +57,14 @@ export class Agent implements RunHost {
   readonly startTime = Date.now();
   readonly frameworks = new Map<string, AgentFramework>();
   readonly completedFrameworks: AgentFramework[] = [];
-  readonly statusUpdates: StatusUpdateManager;
+  /** What becomes of tasks, told to their schedulers (and the agent's other messages to the master). */
+  readonly updates: TaskUpdates;
   /** What the custom executor runs share: their timeouts, the executor API's start, finding a Call's run. */
   readonly customExecutors: CustomExecutors;
   readonly counters = { tasksLaunched: 0, validStatusUpdates: 0, terminal: new Map<TaskState, number>() };
   /** Runs by the containers of their tasks, to route exits. */
   private readonly byContainer = new Map<string, ExecutorRun>();
   masterHostname?: string;
-  private channel?: MasterChannel;
   private checkpoints?: Checkpoints;
   /** FrameworkInfo last checkpointed per framework, to write it only when it changes. */
   private readonly checkpointedFrameworks = new Map<string, string>();
@@ -78,29 +77,12 @@ export class Agent implements RunHost {
     readonly isRoot = process.getuid?.() === 0,
   ) {
     this.customExecutors = new CustomExecutors(config, this.frameworks);
-    this.statusUpdates = new StatusUpdateManager(
-      {
-        send: (fw, status) => this.channel?.sendStatusUpdate(fw, status),
-        // Only a head start: if this is lost, the terminal update frees the resources anyway.
-        latestState: (fw, taskId, state) =>
-          void this.channel?.post({ type: 'LATEST_STATE', latest_state: { framework_id: fw, task_id: taskId, state } }),
-      },
-      (fw, task) => this.terminalAcknowledged(fw, task),
-      (s) => isTerminalState(s.state),
-      {
-        update: (fw, status) => {
-          const t = this.findTask(fw, status.task_id.value);
-          if (!t || !this.checkpoints) return Promise.resolve();
-          return this.checkpoints.update(this.runContainerOf(t), status);
-        },
-        ack: (fw, taskId, uuid) => {
-          const t = this.findTask(fw, taskId);
-          if (!t || !this.checkpoints) return Promise.resolve();
-          return this.checkpoints.ack(this.runContainerOf(t), taskId, uuid);
-        },
-        failed: (err) => this.log.error(`Failed to checkpoint a status update: ${(err as Error).message}`),
-      },
-    );
+    this.updates = new TaskUpdates(this, this.counters, (fw, taskId) => this.terminalAcknowledged(fw, taskId));
+  }
+
+  /** The status update manager: each task's updates, in order, until acknowledged. */
+  get statusUpdates(): StatusUpdateManager {
+    return this.updates.manager;
   }
 
   /**
@@ -123,7 +105,7 @@ export class Agent implements RunHost {
   }
 
   attach(channel: MasterChannel): void {
-    this.channel = channel;
+    this.updates.attach(channel);
   }
 
   /** Sets the agent id (registered or recovered); checkpoints live under it. */
@@ -141,11 +123,6 @@ export class Agent implements RunHost {
 
   private runOf(task: AgentTask): ExecutorRun | undefined {
     return this.frameworks.get(task.frameworkId)?.executors.get(task.executorId);
-  }
-
-  /** The container id of the executor run a task belongs to. */
-  private runContainerOf(task: AgentTask): string {
-    return this.runOf(task)?.containerId ?? task.containerId.split('.')[0]!;
   }
 
   // ---------------------------------------------------------------- master messages
@@ -236,7 +213,7 @@ export class Agent implements RunHost {
     const existing = fw.executors.get(info.executor_id.value);
     const refused = existing && validateExecutorReuse(existing.kind, kind, existing.id);
     if (refused) {
-      for (const t of tasks) this.reportUntracked(fw, t.task_id.value, 'TASK_FAILED', refused);
+      for (const t of tasks) this.updates.reportUntracked(fw, t.task_id.value, 'TASK_FAILED', refused);
       return;
     }
     // A command executor is made for its task, even if another run has its id.
@@ -310,74 +287,6 @@ export class Agent implements RunHost {
     const counts = new Map<TaskState, number>();
     for (const t of this.allTasks()) if (!isTerminalState(t.state)) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
     return counts;
-  }
-
-  // ---------------------------------------------------------------- status updates
-
-  /**
-   * Moves a task to a new state and sends the update: the one way a task the agent tracks changes
-   * state. The agent speaks as the executors it plays (SOURCE_EXECUTOR), and as itself about a
-   * custom executor's tasks (SOURCE_AGENT).
-   */
-  transition(task: AgentTask, state: TaskState, details: StatusDetails = {}): void {
-    if (isTerminalState(task.state)) return;
-    task.state = state;
-    const run = this.runOf(task);
-    const status = this.sendStatus(task.frameworkId, task.info.task_id.value, state, {
-      ...details,
-      executorId: task.executorId,
-      containerId: run?.containerId,
-    });
-    task.statuses.push(status);
-  }
-
-  /** An update about a task the agent does not track (refused before it was recorded). */
-  reportUntracked(
-    fw: AgentFramework,
-    taskId: string,
-    state: TaskState,
-    opts: { message: string; reason: TaskStatusReason; executorId?: string; source?: TaskStatusSource },
-  ): void {
-    this.sendStatus(fw.id, taskId, state, { source: 'SOURCE_AGENT', ...opts });
-  }
-
-  private sendStatus(frameworkId: string, taskId: string, state: TaskState, fields: UpdateFields): TaskStatus {
-    const status = newTaskStatus(taskId, state, { ...fields, agentId: this.id });
-    void this.forwardStatus(frameworkId, status);
-    return status;
-  }
-
-  /** A status a custom executor sent about its task: recorded, then checkpointed and forwarded. */
-  acceptStatus(task: AgentTask, status: TaskStatus): Promise<void> {
-    task.state = status.state;
-    task.statuses.push(status);
-    return this.forwardStatus(task.frameworkId, status);
-  }
-
-  /**
-   * Counts an update and hands it to the status update manager; resolves once it is checkpointed.
-   * Nobody acknowledges updates of a framework being shut down, so those are not sent.
-   */
-  forwardStatus(frameworkId: string, status: TaskStatus): Promise<void> {
-    this.counters.validStatusUpdates++;
-    if (isTerminalState(status.state)) this.counters.terminal.set(status.state, (this.counters.terminal.get(status.state) ?? 0) + 1);
-    if (this.frameworks.get(frameworkId)?.shuttingDown) return Promise.resolve();
-    return this.statusUpdates.update(frameworkId, status);
-  }
-
-  /** Sends a message to the master, retrying every second (up to `attempts`) while the agent is not registered. */
-  tellMaster(msg: AgentToMaster, attempts = 120): void {
-    const attempt = (left: number) => {
-      const sent = this.channel ? this.channel.post(msg) : Promise.resolve(false);
-      void sent.then((ok) => {
-        if (ok || left <= 1) {
-          if (!ok) this.log.warn(`Could not send ${msg.type} to the master; dropped`);
-          return;
-        }
-        setTimeout(() => attempt(left - 1), 1000).unref();
-      });
-    };
-    attempt(attempts);
   }
 
   // ---------------------------------------------------------------- the end of runs

@@ -211,7 +211,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       task.checker?.stop();
     }
     const unhealthy = task.unhealthyKill && isTerminalState(state) ? false : undefined;
-    this.host.transition(task, state, { message, reason, healthy: healthy ?? unhealthy, checkStatus: task.checkStatus });
+    this.host.updates.transition(task, state, { message, reason, healthy: healthy ?? unhealthy, checkStatus: task.checkStatus });
   }
 
   /** Ends a task; a failure may end others too (taskFailed). */
@@ -323,7 +323,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       const task = this.add(rt.info ?? placeholderTask(rt.id, this.host.id ?? ''), place);
       task.statuses = [...rt.updates];
       task.state = rt.updates[rt.updates.length - 1]?.state ?? 'TASK_STAGING';
-      this.host.statusUpdates.recover(this.frameworkId, rt.id, rt.pending);
+      this.host.updates.manager.recover(this.frameworkId, rt.id, rt.pending);
       const container = containers.get(place.containerId);
       if (container?.pid) task.pid = container.pid;
       if (isTerminalState(task.state)) continue;

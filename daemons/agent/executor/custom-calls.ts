@@ -44,7 +44,7 @@ export function subscribe(run: CustomExecutorRun, sub: NonNullable<ExecutorCall[
     if (task.state !== 'TASK_STAGING' || run.queue.has(taskId) || knownToExecutor.has(taskId)) continue;
     // Sent, but the executor never got it: the agent restarted (or the stream broke) first.
     host.log.info({ framework: fw.id, task: taskId }, `Transitioning STAGED task ${taskId} because it is unknown to the executor '${id}'`);
-    host.transition(task, partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST', {
+    host.updates.transition(task, partitionAware(fw) ? 'TASK_DROPPED' : 'TASK_LOST', {
       message: 'Task launched during agent restart',
       reason: 'REASON_AGENT_RESTARTED',
       source: 'SOURCE_AGENT',
@@ -122,7 +122,7 @@ export function update(run: CustomExecutorRun, given: TaskStatus): void {
       `Executor '${run.id}' sent ${status.state} for task ${taskId}, which the agent does not know; forwarding it`,
     );
   }
-  const recorded = task ? host.acceptStatus(task, status) : host.forwardStatus(fw.id, status);
+  const recorded = task ? host.updates.accept(task, status) : host.updates.forward(fw.id, status);
   void recorded.then(acknowledge);
 }
 
@@ -133,7 +133,7 @@ export function messageToFramework(run: CustomExecutorRun, data: string): void {
     host.log.warn(run.who, `Ignoring a framework message from executor '${run.id}': framework ${fw.id} is terminating`);
     return;
   }
-  host.tellMaster({ type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: fw.id, executor_id: run.id, data } }, 1);
+  host.updates.tellMaster({ type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: fw.id, executor_id: run.id, data } }, 1);
 }
 
 /** The executor's event stream ended (it closed it, or broke); it may subscribe again. */

@@ -123,7 +123,7 @@ export class CustomExecutorRun implements RecoverableRun {
         `Asked to run ${ids.join(', ')} with executor '${this.id}' which is ${which}`,
       );
       for (const id of ids) {
-        this.host.reportUntracked(this.fw, id, partitionAware(this.fw) ? 'TASK_DROPPED' : 'TASK_LOST', {
+        this.host.updates.reportUntracked(this.fw, id, partitionAware(this.fw) ? 'TASK_DROPPED' : 'TASK_LOST', {
           message: `Executor ${which}`,
           reason: 'REASON_EXECUTOR_TERMINATED',
           executorId: this.id,
@@ -240,7 +240,11 @@ export class CustomExecutorRun implements RecoverableRun {
       for (const id of removed.ids) {
         const victim = this.tasks.get(id);
         if (victim)
-          this.host.transition(victim, 'TASK_KILLED', { message: why, reason: 'REASON_TASK_KILLED_DURING_LAUNCH', source: 'SOURCE_AGENT' });
+          this.host.updates.transition(victim, 'TASK_KILLED', {
+            message: why,
+            reason: 'REASON_TASK_KILLED_DURING_LAUNCH',
+            source: 'SOURCE_AGENT',
+          });
       }
       if (this.state === 'RUNNING' && !this.everSentTask && this.queue.size === 0) this.shutdownUnused();
       return;
@@ -357,10 +361,10 @@ export class CustomExecutorRun implements RecoverableRun {
     for (const task of this.tasks.values()) {
       task.running = false;
       if (fw.shuttingDown || isTerminalState(task.state)) continue;
-      this.host.transition(task, end.state, { message: end.message, reason: end.reason, source: 'SOURCE_AGENT' });
+      this.host.updates.transition(task, end.state, { message: end.message, reason: end.reason, source: 'SOURCE_AGENT' });
     }
     this.queue.clear();
-    this.host.tellMaster({
+    this.host.updates.tellMaster({
       type: 'EXECUTOR_EXITED',
       executor_exited: { framework_id: fw.id, executor_id: this.id, status: waitStatus(exit) },
     });
@@ -407,7 +411,7 @@ export class CustomExecutorRun implements RecoverableRun {
       const task = this.add(rt.info ?? placeholderTask(rt.id, host.id ?? ''));
       task.statuses = [...rt.updates];
       task.state = rt.updates[rt.updates.length - 1]?.state ?? 'TASK_STAGING';
-      host.statusUpdates.recover(fw.id, rt.id, rt.pending);
+      host.updates.manager.recover(fw.id, rt.id, rt.pending);
       if (isTerminalState(task.state) && rt.pending.length === 0) {
         // Over and acknowledged before the restart.
         this.tasks.delete(rt.id);
@@ -422,7 +426,7 @@ export class CustomExecutorRun implements RecoverableRun {
       if (task && !rt.info && !isTerminalState(task.state)) {
         this.queue.remove(rt.id);
         const message = "The agent could not read this task's checkpoint after a restart (see the agent log)";
-        host.transition(task, 'TASK_FAILED', { message, reason: 'REASON_AGENT_RESTARTED', source: 'SOURCE_AGENT' });
+        host.updates.transition(task, 'TASK_FAILED', { message, reason: 'REASON_AGENT_RESTARTED', source: 'SOURCE_AGENT' });
       }
     }
     const container = containers.get(this.containerId);

@@ -1,20 +1,13 @@
 // What an executor run needs of the agent that holds it (RunHost), declared here on the runs'
 // side: the runs know nothing of the Agent class, so nothing here imports agent.ts. The agent
-// keeps what is shared by all runs (the frameworks' task index, status updates and their
-// checkpoints, the master link); a run keeps its own tasks and their lifecycle.
+// keeps what is shared by all runs (the frameworks' task index, checkpoints, the updates to the
+// master in task-updates.ts); a run keeps its own tasks and their lifecycle.
 import type { Logger } from 'pino';
-import type { AgentToMaster } from '../../common/agent-protocol.ts';
-import type { CommandInfo, TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../../common/mesos.ts';
+import type { CommandInfo } from '../../common/mesos.ts';
 import type { Checkpoints, RecoveredRun } from '../checkpoints.ts';
 import type { ContainerizerName, Containerizers, FoundContainer } from '../containerizer/containerizer.ts';
-import type { CheckStatusInfo } from '../health/checker.ts';
 import type { AgentConfig, AgentFramework, AgentTask, ExecutorRun, FetcherConfig } from '../records.ts';
-import type { UpdateFields } from '../status-updates.ts';
-
-/** What a task update says besides the state. */
-export type StatusDetails = Pick<UpdateFields, 'message' | 'reason' | 'healthy' | 'source'> & {
-  checkStatus?: CheckStatusInfo | undefined;
-};
+import type { TaskUpdates } from '../task-updates.ts';
 
 export interface CustomExecutorTimeouts {
   /** --executor_registration_timeout */
@@ -45,7 +38,8 @@ export interface RunHost {
   readonly customExecutors: CustomExecutorShared;
   readonly checkpointed: Checkpoints | undefined;
   readonly counters: { tasksLaunched: number };
-  readonly statusUpdates: { recover(frameworkId: string, taskId: string, pending: TaskStatus[]): void };
+  /** Where a run's tasks change state (transition) and what the master is told. */
+  readonly updates: TaskUpdates;
   /** What executors and tasks inherit as their environment. */
   executorBaseEnv(): NodeJS.ProcessEnv;
   /** Creates a sandbox, owned by the user the command in it will run as. */
@@ -54,22 +48,7 @@ export interface RunHost {
   indexTask(run: ExecutorRun, task: AgentTask): void;
   /** Checkpoints a new run (or more tasks for a running one) before anything is launched. */
   checkpointLaunch(fw: AgentFramework, run: ExecutorRun, tasks: AgentTask[], newRun?: boolean): Promise<void>;
-  /** The one way a task the agent tracks changes state: recorded, checkpointed, sent. No-op once terminal. */
-  transition(task: AgentTask, state: TaskState, details?: StatusDetails): void;
-  /** An update about a task the agent does not track (refused before it was recorded). */
-  reportUntracked(
-    fw: AgentFramework,
-    taskId: string,
-    state: TaskState,
-    opts: { message: string; reason: TaskStatusReason; executorId?: string; source?: TaskStatusSource },
-  ): void;
-  /** A status a custom executor sent about its task: recorded, then checkpointed and forwarded. */
-  acceptStatus(task: AgentTask, status: TaskStatus): Promise<void>;
-  /** Counts an update and hands it to the status update manager; resolves once it is checkpointed. */
-  forwardStatus(frameworkId: string, status: TaskStatus): Promise<void>;
   findTask(frameworkId: string, taskId: string): AgentTask | undefined;
-  /** Sends a message to the master, retrying every second (up to `attempts`) while the agent is not registered. */
-  tellMaster(msg: AgentToMaster, attempts?: number): void;
   /** Completes a run whose tasks nobody will acknowledge: they are all completed now. */
   retire(fw: AgentFramework, run: ExecutorRun): void;
   completeExecutor(fw: AgentFramework, run: ExecutorRun): void;
