@@ -30,7 +30,7 @@ import { Checkpoints, runInfoOf } from './checkpoints.ts';
 import { type ContainerizerName, type Containerizers, containerizerFor } from './containerizer/containerizer.ts';
 import { CustomExecutors } from './executor/custom-executors.ts';
 import type { RecoverableRun, RunHost } from './executor/host.ts';
-import { executorForGroup, executorForTask, newRun } from './executor/runs.ts';
+import { type ExecutorChoice, executorForGroup, executorForTask, newRun } from './executor/runs.ts';
 import { commandUser } from './launch-spec.ts';
 import {
   type AgentConfig,
@@ -197,27 +197,26 @@ export class Agent implements RunHost {
       this.log.warn({ framework: fw.id, task: taskId }, `Ignoring duplicate launch of task ${taskId}`);
       return;
     }
-    const { kind, info } = executorForTask(fw.id, task);
-    await this.launch(fw, kind, info, [task], false);
+    await this.launch(fw, executorForTask(fw.id, task), [task], false);
   }
 
   async runTaskGroup(frameworkInfo: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): Promise<void> {
     const fw = this.addFramework(frameworkInfo);
     fw.shuttingDown = false;
-    const { kind, info } = executorForGroup(executor);
-    await this.launch(fw, kind, info, group.tasks, true);
+    await this.launch(fw, executorForGroup(executor), group.tasks, true);
   }
 
-  /** Hands tasks to the run of their executor id: the one running (if it may take them), or a new one. */
-  private async launch(fw: AgentFramework, kind: ExecutorKind, info: ExecutorInfo, tasks: TaskInfo[], asGroup: boolean): Promise<void> {
-    const existing = fw.executors.get(info.executor_id.value);
+  /** Hands tasks to the run of their executor: the one running (if it may take them), or a new one. */
+  private async launch(fw: AgentFramework, choice: ExecutorChoice, tasks: TaskInfo[], asGroup: boolean): Promise<void> {
+    const { kind, info } = choice;
+    // An executor made for its task is new, even if another run has its id.
+    const existing = choice.generatedForTask ? undefined : fw.executors.get(info.executor_id.value);
     const refused = existing && validateExecutorReuse(existing.kind, kind, existing.id);
     if (refused) {
       for (const t of tasks) this.updates.reportUntracked(fw, t.task_id.value, 'TASK_FAILED', refused);
       return;
     }
-    // A command executor is made for its task, even if another run has its id.
-    const run = existing?.kind === kind ? existing : this.addRun(fw, kind, info);
+    const run = existing ?? this.addRun(fw, kind, info);
     await run.launch(tasks, asGroup);
   }
 

@@ -73,7 +73,8 @@ export interface Refusal extends LaunchError {
 /**
  * Why tasks sent for an executor id that a run of this framework already has cannot join it.
  * Only a custom executor takes more tasks; the default executor here runs one group per
- * executor id (Mesos's takes more), and a command executor is made anew for each task.
+ * executor id (Mesos's takes more). (A command executor is made for its task and never joins
+ * a running one, executor/runs.ts.)
  */
 export function validateExecutorReuse(existing: ExecutorKind, requested: ExecutorKind, executorId: string): Refusal | undefined {
   if (requested === 'DEFAULT') {

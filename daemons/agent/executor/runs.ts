@@ -10,16 +10,19 @@ import type { RecoverableRun, RunHost, TaskPlace } from './host.ts';
 export interface ExecutorChoice {
   kind: ExecutorKind;
   info: ExecutorInfo;
+  /** Made for this task alone (Mesos's executorGeneratedForCommandTask): never a running executor. */
+  generatedForTask: boolean;
 }
 
 /** A task with an ExecutorInfo goes to the framework's executor; one with a command, to a command executor made for it. */
 export function executorForTask(frameworkId: string, task: TaskInfo): ExecutorChoice {
-  return task.executor ? { kind: 'CUSTOM', info: task.executor } : { kind: 'COMMAND', info: commandExecutorInfo(frameworkId, task) };
+  if (task.executor) return { kind: 'CUSTOM', info: task.executor, generatedForTask: false };
+  return { kind: 'COMMAND', info: commandExecutorInfo(frameworkId, task), generatedForTask: true };
 }
 
 /** A task group goes to its ExecutorInfo: the framework's own (CUSTOM), else the default executor. */
 export function executorForGroup(executor: ExecutorInfo): ExecutorChoice {
-  return { kind: executor.type === 'CUSTOM' ? 'CUSTOM' : 'DEFAULT', info: executor };
+  return { kind: executor.type === 'CUSTOM' ? 'CUSTOM' : 'DEFAULT', info: executor, generatedForTask: false };
 }
 
 export function newRun(
