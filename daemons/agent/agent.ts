@@ -265,7 +265,7 @@ export class Agent implements RunHost {
   /** Creates a sandbox, owned by the user the command in it will run as. */
   prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): void {
     const user = commandUser(command, fw.info, this.config.switchUser, this.isRoot);
-    const problem = makeSandbox(dir, user && !('error' in user) ? user : undefined);
+    const problem = makeSandbox(dir, user.ok ? user.value : undefined);
     if (problem) this.log.warn(problem);
   }
 

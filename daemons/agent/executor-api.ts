@@ -19,27 +19,28 @@ import type { Agent } from './agent.ts';
 import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent } from './executor/calls.ts';
 import { disconnected, messageToFramework, subscribe, update } from './executor/custom-calls.ts';
 import { validateExecutorCall, validateSubscribed } from './validation.ts';
+import { type Result, failed, ok } from '../common/result.ts';
 
 export const EXECUTOR_API_PATH = '/api/v1/executor';
 
 /** The body as an executor Call, or the 400 message Mesos gives. */
-export function parseExecutorCall(body: Buffer, mediaType: MediaType): ExecutorCall | { error: string } {
+export function parseExecutorCall(body: Buffer, mediaType: MediaType): Result<ExecutorCall> {
   if (mediaType === APPLICATION_PROTOBUF) {
     try {
-      return decode(CALL_TYPE, body) as unknown as ExecutorCall;
+      return ok(decode(CALL_TYPE, body) as unknown as ExecutorCall);
     } catch (err) {
-      return { error: `Failed to parse body into Call protobuf: ${(err as Error).message}` };
+      return failed(`Failed to parse body into Call protobuf: ${(err as Error).message}`);
     }
   }
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    return { error: `Failed to parse body into JSON: ${(err as Error).message}` };
+    return failed(`Failed to parse body into JSON: ${(err as Error).message}`);
   }
   const result = fromJson(CALL_TYPE, json);
-  if (!result.ok) return { error: result.error };
-  return result.value as unknown as ExecutorCall;
+  if (!result.ok) return result;
+  return ok(result.value as unknown as ExecutorCall);
 }
 
 /** The executor's end of a SUBSCRIBE response, in the media type it asked for. */
@@ -64,8 +65,9 @@ export function executorApiHandler(agent: Agent) {
     if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
     const reqType = requestMediaType(req);
     if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
-    const call = parseExecutorCall(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), reqType);
-    if ('error' in call) return sendText(res, 400, call.error);
+    const parsed = parseExecutorCall(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), reqType);
+    if (!parsed.ok) return sendText(res, 400, parsed.error);
+    const call = parsed.value;
     const invalid = validateExecutorCall(call);
     if (invalid) return sendText(res, 400, `Failed to validate Executor::Call: ${invalid}`);
     let respType: MediaType | undefined;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatDuration } from '../common/flags/index.ts';
 import type { CommandInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../common/mesos.ts';
+import { type Result, failed, ok } from '../common/result.ts';
 import type { ContainerSpec } from './supervisor/protocol.ts';
 import { type OsUser, lookupUser } from './users.ts';
 
@@ -36,14 +37,14 @@ export interface ExecutorLaunch {
   subscriptionBackoffMaxSecs: number;
 }
 
-/** The user a task runs as, or an error text; undefined means "as the agent". */
+/** The user a task runs as (undefined: as the agent), or why it cannot run as the one it names. */
 export function taskUser(
   task: TaskInfo,
   framework: FrameworkInfo,
   switchUser: boolean,
   isRoot: boolean,
   lookup: (name: string) => OsUser | undefined = lookupUser,
-): OsUser | undefined | { error: string } {
+): Result<OsUser | undefined> {
   return commandUser(task.command, framework, switchUser, isRoot, lookup);
 }
 
@@ -54,12 +55,12 @@ export function commandUser(
   switchUser: boolean,
   isRoot: boolean,
   lookup: (name: string) => OsUser | undefined = lookupUser,
-): OsUser | undefined | { error: string } {
+): Result<OsUser | undefined> {
   const name = command?.user ?? framework.user;
-  if (!switchUser || !name || !isRoot) return undefined;
+  if (!switchUser || !name || !isRoot) return ok(undefined);
   const user = lookup(name);
-  if (!user) return { error: `Failed to switch to user '${name}': no such user on this agent (${os.hostname()})` };
-  return user;
+  if (!user) return failed(`Failed to switch to user '${name}': no such user on this agent (${os.hostname()})`);
+  return ok(user);
 }
 
 export function taskEnvironment(ctx: TaskContext): Record<string, string> {

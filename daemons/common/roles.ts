@@ -3,6 +3,7 @@
 // FrameworkInfo, REVIVE/SUPPRESS, `--roles`), by resource parsing and validation (the agent's
 // `--resources`, resources in calls) and by whatever walks the tree of roles. Error texts are
 // Mesos's own: schedulers see them in refused subscriptions and dropped tasks.
+import { type Result, failed, ok } from './result.ts';
 
 /** The role of unreserved resources; valid as a role, never as a component of one. */
 const STAR = '*';
@@ -46,10 +47,10 @@ export function validateRoles(roles: Iterable<string>): string | undefined {
  * Roles from 'role1,role2,role3' (roles::parse): empty items are skipped, as stout's
  * `strings::tokenize` skips them, so 'a,,b,' is ['a', 'b']; then every role must be valid.
  */
-export function parseRoles(text: string): { roles: string[] } | { error: string } {
+export function parseRoles(text: string): Result<string[]> {
   const roles = text.split(',').filter((r) => r !== '');
   const error = validateRoles(roles);
-  return error === undefined ? { roles } : { error };
+  return error === undefined ? ok(roles) : failed(error);
 }
 
 /**

@@ -44,7 +44,7 @@ function parseWeights(text: string | undefined): Map<string, number> {
 function checkRolesFlag(text: string | undefined): void {
   if (text === undefined) return;
   const parsed = parseRoles(text);
-  if ('error' in parsed) throw new StartupError(`invalid value '${text}' for flag '--roles': ${parsed.error}`);
+  if (!parsed.ok) throw new StartupError(`invalid value '${text}' for flag '--roles': ${parsed.error}`);
 }
 
 function checkedRateLimits(config: RateLimitsConfig | undefined): RateLimitsConfig | undefined {

@@ -73,11 +73,15 @@ describe('validateRoles and parseRoles', () => {
 
   test('empty items of a comma list are skipped; any invalid role fails the list', () => {
     const roles = ['abc', 'edf', 'hgi'];
-    for (const text of ['abc,edf,hgi', 'abc,edf,hgi,', ',abc,edf,hgi', 'abc,,edf,hgi']) assert.deepEqual(parseRoles(text), { roles }, text);
-    assert.deepEqual(parseRoles(''), { roles: [] });
-    assert.deepEqual(parseRoles('foo,.,*'), { error: "Role '.' cannot include '.' as a component" });
+    for (const text of ['abc,edf,hgi', 'abc,edf,hgi,', ',abc,edf,hgi', 'abc,,edf,hgi'])
+      assert.deepEqual(parseRoles(text), { ok: true, value: roles }, text);
+    assert.deepEqual(parseRoles(''), { ok: true, value: [] });
+    assert.deepEqual(parseRoles('foo,.,*'), { ok: false, error: "Role '.' cannot include '.' as a component" });
     // Items are not trimmed: a space is part of the role.
-    assert.deepEqual(parseRoles('a, b'), { error: "Role component ' b' is invalid because it contains backspace or whitespace" });
+    assert.deepEqual(parseRoles('a, b'), {
+      ok: false,
+      error: "Role component ' b' is invalid because it contains backspace or whitespace",
+    });
   });
 });
 

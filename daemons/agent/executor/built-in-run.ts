@@ -25,6 +25,7 @@ import { fetchUris } from '../fetcher/fetcher.ts';
 import { type CheckInfo, type CheckStatusInfo, Checker } from '../health/checker.ts';
 import { type HealthCheck, HealthChecker } from '../health/health-checker.ts';
 import { type TaskContext, taskEnvironment, taskUser } from '../launch-spec.ts';
+import type { OsUser } from '../users.ts';
 import { type AgentFramework, type AgentTask, type ContainerExit, DEFAULT_KILL_GRACE_MS, newTask, placeholderTask } from '../records.ts';
 import { validateContainer } from '../validation.ts';
 import type { RecoverableRun, RunHost, RunRecovery, TaskPlace } from './host.ts';
@@ -107,11 +108,12 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
   /** Launches a task's container (also for a recovered task that never got launched). */
   private async start(task: BuiltInTask): Promise<void> {
     if (isTerminalState(task.state)) return; // killed while its launch was being checkpointed
-    const user = taskUser(task.info, this.fw.info, this.host.config.switchUser, this.host.isRoot);
-    if (user && 'error' in user) {
-      this.finish(task, 'TASK_FAILED', user.error, 'REASON_CONTAINER_LAUNCH_FAILED');
+    const runAs = taskUser(task.info, this.fw.info, this.host.config.switchUser, this.host.isRoot);
+    if (!runAs.ok) {
+      this.finish(task, 'TASK_FAILED', runAs.error, 'REASON_CONTAINER_LAUNCH_FAILED');
       return;
     }
+    const user = runAs.value;
     this.update(task, 'TASK_STARTING');
     const ctx = this.contextOf(task, user);
     const uris = task.info.command?.uris ?? [];
@@ -149,7 +151,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
     this.startProbes(task, ctx);
   }
 
-  private contextOf(task: BuiltInTask, user: ReturnType<typeof taskUser>): TaskContext {
+  private contextOf(task: BuiltInTask, user: OsUser | undefined): TaskContext {
     const { config } = this.host;
     return {
       task: task.info,
@@ -160,7 +162,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       agentId: this.host.id ?? '',
       agentEndpoint: `${config.ip}:${config.port}`,
       agentEnv: this.host.executorBaseEnv(),
-      user: user && !('error' in user) ? user : undefined,
+      user,
     };
   }
 
@@ -344,7 +346,8 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
         result.running++;
         if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') this.update(task, 'TASK_RUNNING');
         this.reattach(task);
-        this.startProbes(task, this.contextOf(task, taskUser(task.info, this.fw.info, this.host.config.switchUser, this.host.isRoot)));
+        const user = taskUser(task.info, this.fw.info, this.host.config.switchUser, this.host.isRoot);
+        this.startProbes(task, this.contextOf(task, user.ok ? user.value : undefined));
       } else if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') {
         // Checkpointed but the agent stopped before the supervisor started it.
         result.relaunched++;

@@ -170,9 +170,9 @@ export class CustomExecutorRun implements RecoverableRun {
       });
     });
     const user = commandUser(info.command, fw.info, host.config.switchUser, host.isRoot);
-    const problem = validateCustomExecutor(info, host.config.containerizers) ?? (user && 'error' in user ? user.error : undefined);
+    const problem = validateCustomExecutor(info, host.config.containerizers) ?? (user.ok ? undefined : user.error);
     if (problem) return this.launchFailed(problem);
-    const osUser = user && !('error' in user) ? user : undefined;
+    const osUser = user.ok ? user.value : undefined;
     const uris = info.command?.uris ?? [];
     if (uris.length > 0) {
       try {

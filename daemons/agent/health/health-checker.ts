@@ -33,7 +33,8 @@ export interface CheckTarget {
   env: Record<string, string>;
 }
 
-type Outcome = { ok: true } | { ok: false; why: string };
+/** A health check's answer, as every check here: why it failed, or undefined when it passed. */
+type Outcome = string | undefined;
 
 /** Runs one check of the given kind; never throws. */
 export async function runCheck(check: HealthCheck, target: CheckTarget, timeoutMs: number): Promise<Outcome> {
@@ -45,13 +46,13 @@ export async function runCheck(check: HealthCheck, target: CheckTarget, timeoutM
     case 'COMMAND':
       return commandCheck(check, target, timeoutMs);
     default:
-      return { ok: false, why: `unsupported health check type ${check.type ?? '(none)'}` };
+      return `unsupported health check type ${check.type ?? '(none)'}`;
   }
 }
 
 function httpCheck(check: HealthCheck, target: CheckTarget, timeoutMs: number): Promise<Outcome> {
   const h = check.http;
-  if (!h?.port) return Promise.resolve({ ok: false, why: 'HTTP health check without a port' });
+  if (!h?.port) return Promise.resolve('HTTP health check without a port');
   const scheme = h.scheme === 'https' ? 'https' : 'http';
   const url = `${scheme}://${target.host}:${h.port}${h.path ?? '/'}`;
   const client = scheme === 'https' ? https : http;
@@ -60,10 +61,10 @@ function httpCheck(check: HealthCheck, target: CheckTarget, timeoutMs: number): 
       res.resume();
       const code = res.statusCode ?? 0;
       const good = h.statuses && h.statuses.length > 0 ? h.statuses.includes(code) : code >= 200 && code < 400;
-      resolve(good ? { ok: true } : { ok: false, why: `HTTP health check to ${url} returned ${code}` });
+      resolve(good ? undefined : `HTTP health check to ${url} returned ${code}`);
     });
     req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs / 1000}s`)));
-    req.on('error', (err) => resolve({ ok: false, why: `HTTP health check to ${url} failed: ${err.message}` }));
+    req.on('error', (err) => resolve(`HTTP health check to ${url} failed: ${err.message}`));
   });
 }
 
@@ -72,33 +73,32 @@ function tcpCheck(port: number, host: string, timeoutMs: number): Promise<Outcom
     const sock = net.connect({ host, port });
     const timer = setTimeout(() => {
       sock.destroy();
-      resolve({ ok: false, why: `TCP health check to ${host}:${port} timed out after ${timeoutMs / 1000}s` });
+      resolve(`TCP health check to ${host}:${port} timed out after ${timeoutMs / 1000}s`);
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
       sock.destroy();
-      resolve({ ok: true });
+      resolve(undefined);
     });
     sock.once('error', (err) => {
       clearTimeout(timer);
-      resolve({ ok: false, why: `TCP health check to ${host}:${port} failed: ${err.message}` });
+      resolve(`TCP health check to ${host}:${port} failed: ${err.message}`);
     });
   });
 }
 
 function commandCheck(check: HealthCheck, target: CheckTarget, timeoutMs: number): Promise<Outcome> {
   const c = check.command;
-  if (!c?.value) return Promise.resolve({ ok: false, why: 'COMMAND health check without a command' });
+  if (!c?.value) return Promise.resolve('COMMAND health check without a command');
   const env = { ...target.env };
   for (const v of c.environment?.variables ?? []) env[v.name] = v.value ?? '';
   const line =
     c.shell === false ? [c.value, ...(c.arguments ?? []).slice(1)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ') : c.value;
   return new Promise((resolve) => {
     exec(line, { cwd: target.cwd, env, timeout: timeoutMs, killSignal: 'SIGKILL', shell: '/bin/sh' }, (err) => {
-      if (!err) resolve({ ok: true });
-      else if ((err as { killed?: boolean }).killed)
-        resolve({ ok: false, why: `command health check timed out after ${timeoutMs / 1000}s` });
-      else resolve({ ok: false, why: `command health check exited with status ${(err as { code?: number }).code ?? '?'}` });
+      if (!err) resolve(undefined);
+      else if ((err as { killed?: boolean }).killed) resolve(`command health check timed out after ${timeoutMs / 1000}s`);
+      else resolve(`command health check exited with status ${(err as { code?: number }).code ?? '?'}`);
     });
   });
 }
@@ -136,9 +136,9 @@ export class HealthChecker {
   }
 
   private async tick(): Promise<void> {
-    const outcome = await runCheck(this.check, this.target, (this.check.timeout_seconds ?? 20) * 1000);
+    const failure = await runCheck(this.check, this.target, (this.check.timeout_seconds ?? 20) * 1000);
     if (this.stopped) return;
-    if (outcome.ok) {
+    if (failure === undefined) {
       this.everSucceeded = true;
       this.failures = 0;
       if (this.healthy !== true) {
@@ -151,12 +151,12 @@ export class HealthChecker {
         this.failures++;
         if (this.healthy !== false) {
           this.healthy = false;
-          this.events.healthChanged(false, outcome.why);
+          this.events.healthChanged(false, failure);
         }
         const limit = this.check.consecutive_failures ?? 3;
         if (this.failures >= limit) {
           this.stop();
-          this.events.kill(`Task is unhealthy: ${limit} consecutive health checks failed (last: ${outcome.why})`);
+          this.events.kill(`Task is unhealthy: ${limit} consecutive health checks failed (last: ${failure})`);
           return;
         }
       }

@@ -10,6 +10,7 @@
 import type express from 'express';
 import { sendJson } from '../../common/http.ts';
 import type { ExecutorUsage, MonitoredExecutor, ResourceMonitor } from './monitor.ts';
+import { type Result, failed, ok } from '../../common/result.ts';
 
 export const STATISTICS_PATHS = ['/monitor/statistics', '/monitor/statistics.json'];
 export const CONTAINERS_PATH = '/containers';
@@ -23,16 +24,18 @@ export function containersFilter(query: {
   container_id?: string;
   framework_id?: string;
   executor_id?: string;
-}): ((ex: MonitoredExecutor) => boolean) | { error: string } {
+}): Result<(ex: MonitoredExecutor) => boolean> {
   const { container_id: containerId, framework_id: frameworkId, executor_id: executorId } = query;
   const has = (v: string | undefined) => v !== undefined;
   if ((has(containerId) && (has(executorId) || has(frameworkId))) || (!has(containerId) && has(executorId) && !has(frameworkId))) {
-    return { error: CONTAINERS_QUERY_ERROR };
+    return failed(CONTAINERS_QUERY_ERROR);
   }
-  return (ex) =>
-    (containerId === undefined || ex.containerId === containerId) &&
-    (frameworkId === undefined || ex.frameworkId === frameworkId) &&
-    (executorId === undefined || ex.executorId === executorId);
+  return ok(
+    (ex) =>
+      (containerId === undefined || ex.containerId === containerId) &&
+      (frameworkId === undefined || ex.frameworkId === frameworkId) &&
+      (executorId === undefined || ex.executorId === executorId),
+  );
 }
 
 function identity(ex: MonitoredExecutor): { executor_id: string; executor_name: string; framework_id: string; source: string } {
@@ -81,10 +84,10 @@ export function monitorRoutes(app: express.Express, monitor: ResourceMonitor, fa
       framework_id: param(req.query.framework_id),
       executor_id: param(req.query.executor_id),
     });
-    if ('error' in select) {
+    if (!select.ok) {
       res.status(400).type('text/plain').send(select.error);
       return;
     }
-    answer(req, res, monitor.usage(select).then(containersJson), fail);
+    answer(req, res, monitor.usage(select.value).then(containersJson), fail);
   });
 }
