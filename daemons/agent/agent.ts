@@ -88,7 +88,7 @@ export class Agent implements RunHost {
   /**
    * What executors and tasks inherit: --executor_environment_variables when given, else the
    * agent's environment, copied once: every read of process.env goes through the C library's
-   * environment, which made a copy per task a noticeable part of each launch.
+   * environment, so a copy per task would be a noticeable part of every launch.
    */
   executorBaseEnv(): NodeJS.ProcessEnv {
     if (this.config.executorEnvironment) return this.config.executorEnvironment;

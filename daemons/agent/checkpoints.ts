@@ -8,11 +8,13 @@
 // runs.log is one append-only log of records, each naming the container of its executor run:
 // a run (executor, kind, sandbox), a task's TaskInfo (before launch), a status update (synced
 // before it is sent), an acknowledgement, "completed", "subscribed" (its custom executor did),
-// "gone" (its sandbox was garbage collected). Mesos, and this agent before, kept each of these in
-// a file of its own under .../executors/<ex>/runs/<container>/ (run.info, completed,
-// http.marker, tasks/<task>/task.info and task.updates): nine inodes and up to seven syncs per
-// command task, which on disk cost a third of the launch rate. Those files are still read, so
-// an agent upgraded with tasks running recovers them, and removed with their sandboxes.
+// "gone" (its sandbox was garbage collected). Mesos keeps such records in files of their own
+// under .../executors/<ex>/runs/<container>/, and so does the older layout of this agent
+// (run.info, completed, http.marker, tasks/<task>/task.info and task.updates): nine inodes and
+// up to seven syncs per command task, which on disk slow every launch, where one log lets
+// durable appends made together share one sync (the runs: docs/benchmarks-log.md, "one
+// checkpoint log per agent"). The older layout is read as well, so an agent upgraded with tasks
+// running recovers them, and it is removed with their sandboxes.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppendLog, type LineFilter, forEachJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
@@ -25,7 +27,7 @@ export interface RunInfo {
   kind: ExecutorKind;
   container_id: string;
   directory: string;
-  /** What the kind says (a task group's); still written for agents that read it. */
+  /** Implied by the kind (true for a task group's run); written too, for agents that read this field instead. */
   kill_group_on_failure: boolean;
 }
 

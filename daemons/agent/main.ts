@@ -302,8 +302,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
 
   // Every sandbox is browsable through /files under its real path (all of <work_dir>/slaves is
   // attached), and under the paths of its executor's latest run (latestRunPaths): the recovered
-  // ones now, new ones as they are made (going through all of them on every launch took a
-  // quarter of the agent's time).
+  // ones now, new ones as they are made. Going through all of them on every launch would make
+  // each launch cost more the more runs the agent holds.
   const attachSandbox = (fw: AgentFramework, ex: ExecutorRecord) => {
     if (agent.id) for (const p of latestRunPaths(workDir, agent.id, fw.id, ex.id)) files.attach(ex.directory, p);
   };

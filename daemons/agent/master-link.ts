@@ -1,8 +1,8 @@
 // The agent's connection to its master: one request that stays open both ways. Its body is a
 // RecordIO stream that starts with REGISTER (or re-register) and then carries the agent's
 // frequent messages (status updates, LATEST_STATE, PONG); its response is the master's stream of
-// messages to the agent. At thousands of agents a request per message cost the master more than
-// the messages themselves, and one socket per agent keeps the master within its file limit.
+// messages to the agent. At thousands of agents a request per message would cost the master more
+// than the messages themselves, and one socket per agent keeps the master within its file limit.
 // Reconnect with randomized exponential backoff when it breaks or when the master stops pinging;
 // other messages go as separate POSTs.
 import type { Logger } from 'pino';

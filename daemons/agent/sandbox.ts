@@ -38,7 +38,7 @@ export function parseSandboxDir(
  * The paths /files serves the latest run of an executor under: Mesos's two, the virtual
  * `/frameworks/<fw>/executors/<ex>/runs/latest` and the work_dir path of the `runs/latest`
  * symlink Mesos keeps on disk (this agent makes none), and `/slaves/<agent>/.../runs/latest`,
- * which this agent served first.
+ * that path relative to the work_dir, which clients of this agent use too.
  */
 export function latestRunPaths(workDir: string, agentId: string, frameworkId: string, executorId: string): string[] {
   const run = `frameworks/${frameworkId}/executors/${executorId}/runs/latest`;

@@ -78,7 +78,7 @@ export interface Refusal extends LaunchError {
  */
 export function validateExecutorReuse(existing: ExecutorKind, requested: ExecutorKind, executorId: string): Refusal | undefined {
   if (requested === 'DEFAULT') {
-    // Said as the default executor would (SOURCE_EXECUTOR), as it has always been.
+    // Said as the default executor (SOURCE_EXECUTOR): one group per executor id is its rule here.
     return {
       message: `Executor ${executorId} is already running; launch each task group with a new executor id`,
       reason: 'REASON_TASK_GROUP_INVALID',

@@ -28,9 +28,9 @@ export class CustomExecutors implements CustomExecutorShared {
   }
 
   /**
-   * The agent serves /api/v1/executor now. Recovered executors' deadlines start here, not during
-   * recovery: an executor retrying every MESOS_SUBSCRIPTION_BACKOFF_MAX (the same length as
-   * --executor_reregistration_timeout) must get a whole window to reach the agent.
+   * The agent serves /api/v1/executor from this call on. Recovered executors' deadlines start
+   * here, not during recovery: an executor retrying every MESOS_SUBSCRIPTION_BACKOFF_MAX (the same
+   * length as --executor_reregistration_timeout) must get a whole window to reach the agent.
    */
   serving(): void {
     this.isServing = true;

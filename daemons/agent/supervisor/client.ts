@@ -24,11 +24,10 @@ export class SupervisorError extends Error {}
 const CLOSED = 'the agent is stopping: no more requests to the task supervisor';
 
 /**
- * The supervisor forks every task, and a fork copies the page tables of the process's memory.
- * With V8's young generation at 1 MB semi-spaces instead of the binary's 8, its anonymous
- * memory during 2,000 launches stays at 26-29 MB instead of 40 MB. Driven directly (4,000
- * launches, three alternated runs) each launch cost it 0.80 instead of 0.90 ms of CPU; in the
- * whole launch bench the difference was within the noise.
+ * The supervisor forks every task, and a fork copies the page tables of the process's memory:
+ * V8's young generation at 1 MB semi-spaces instead of the binary's 8 keeps the supervisor's
+ * memory, and so the work of each fork, smaller, at no cost to the launch rate (the runs:
+ * docs/benchmarks-log.md, "less agent work per task").
  */
 export const SUPERVISOR_NODE_OPTIONS = ['--max-semi-space-size=1'];
 

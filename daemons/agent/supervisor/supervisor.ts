@@ -76,7 +76,8 @@ class Supervisor {
    * Atomically, synchronously and without fsync: it must survive a crash of the supervisor (the
    * page cache does that), while a crash of the machine ends every process the records describe
    * anyway. Two durable asynchronous writes per task (nine file-system calls each through the
-   * thread pool) had cost a fifth of the command-task launch rate on one agent.
+   * thread pool) would make every launch wait on the disk for no gain (the runs:
+   * docs/benchmarks-log.md, "writes its container records without fsync").
    */
   private async record(c: Container): Promise<void> {
     writeJsonAtomicSync(path.join(this.recordsDir, `${c.state.id}.json`), { ...c.state, start_time: c.startTime });
