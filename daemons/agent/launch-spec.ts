@@ -17,7 +17,7 @@ export interface TaskContext {
   sandbox: string;
   agentId: string;
   agentEndpoint: string;
-  /** The agent's own environment, which executors and tasks inherit (minus the agent's flags). */
+  /** What executors and tasks inherit (--executor_environment_variables, else the agent's own environment), minus the agent's flags. */
   agentEnv: NodeJS.ProcessEnv;
   user?: OsUser | undefined;
   /** Set when the container runs a framework's custom executor instead of a task's command. */

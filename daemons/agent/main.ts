@@ -1,5 +1,6 @@
-// `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> HTTP server on --port
-// (5051) -> registration with --master.
+// `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> containerizers (task
+// supervisor, Docker) -> recovery of the checkpointed runs -> HTTP server on --port (5051) ->
+// registration with --master.
 import { constants, accessSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,7 +101,8 @@ export function defaultRuntimeDir(): string {
 
 /**
  * Connects to the task supervisor and recovers what the previous run of this agent left:
- * checkpointed frameworks and tasks, matched with the processes the supervisor still has.
+ * checkpointed frameworks and tasks, matched with the processes the supervisor still has and the
+ * agent's Docker containers. With --recover=cleanup it kills those and discards the checkpoints.
  */
 async function recover(
   agent: Agent,

@@ -86,7 +86,7 @@ export interface AgentTask {
   info: TaskInfo;
   frameworkId: string;
   executorId: string;
-  /** The container of this task (a supervised process group, or a Docker container). */
+  /** The container of this task (a supervised process group, or a Docker container); a custom executor's task is in the executor's. */
   containerId: string;
   state: TaskState;
   statuses: TaskStatus[];

@@ -2,8 +2,8 @@
 // scheduler in order and at least once. Only the head of a stream is in flight; it is resent
 // with backoff (10 s doubling to 10 min, as Mesos) until the scheduler's acknowledgement comes
 // back through the master, then the next one goes. With persistence, an update is checkpointed
-// before it is sent and acknowledgements are logged, so a restarted agent resends exactly what
-// was never acknowledged.
+// before it is sent and acknowledgements are logged, so a restarted agent resends what was not
+// acknowledged (an acknowledgement the log lost only costs one more resend).
 import { newStatusUuid } from '../common/ids.ts';
 import type { TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../common/mesos.ts';
 

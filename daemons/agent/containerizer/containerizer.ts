@@ -1,7 +1,9 @@
 // What the agent asks of a containerizer, whichever runs the task: the Mesos containerizer
 // (plain processes under the task supervisor, mesos.ts) or the Docker containerizer (docker.ts).
-// The agent picks one per task (containerizerFor) and hears about exits through the callback it
-// gave the containerizer, so start, kill, exit and recovery take one path for both.
+// A built-in executor run picks one per task (containerizerFor), a custom executor runs in the
+// Mesos containerizer, and the agent hears about exits through the callback it gave each
+// containerizer (Agent.containerExited, routed by container id), so start, kill, exit and
+// recovery take one path for both.
 import type { TaskInfo } from '../../common/mesos.ts';
 import type { TaskContext } from '../launch-spec.ts';
 import type { ContainerState } from '../supervisor/protocol.ts';

@@ -420,7 +420,7 @@ export class DockerContainerizer implements Containerizer {
     this.track(containerId, copier);
   }
 
-  /** Stops every container of this agent and waits for them (`--recover=cleanup`, `mesos local`). */
+  /** Stops every container of this agent and waits for them (an agent stopping with its tasks: `mesos local`). */
   async stopAll(graceMs: number): Promise<void> {
     const ours = await this.list();
     await Promise.all(ours.filter((c) => !c.exit).map((c) => this.kill(c.id, graceMs).catch(() => undefined)));

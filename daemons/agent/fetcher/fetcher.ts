@@ -1,7 +1,8 @@
-// The fetcher: puts a task's CommandInfo.uris into its sandbox before the task starts, as
-// Mesos's mesos-fetcher does — http(s)://, file:// and plain paths; archives extracted unless
-// `extract: false`; `executable` files made executable (and never extracted); `output_file`
-// names the result; `cache: true` keeps a copy in a size-bounded cache shared by all tasks.
+// The fetcher: puts a task's (or a custom executor's) CommandInfo.uris into its sandbox before it
+// starts, as Mesos's mesos-fetcher does — http(s)://, file:// and plain paths; archives extracted
+// unless `extract: false`; `executable` files made executable (and never extracted);
+// `output_file` names the result; `cache: true` keeps a copy in a size-bounded cache shared by
+// all tasks.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, chown, copyFile, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -23,7 +24,7 @@ export interface FetchOptions {
   frameworksHome?: string | undefined;
   /** No data for this long fails the download (--fetcher_stall_timeout). */
   stallTimeoutMs?: number;
-  /** The task's user: fetched files are given to it. */
+  /** The user the task (or executor) runs as: fetched files are given to it. */
   owner?: { uid: number; gid: number } | undefined;
 }
 

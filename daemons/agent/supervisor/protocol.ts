@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 export interface ContainerSpec {
-  /** Container id (`<run>` for a command task, `<run>.<task>` for a task of a group). */
+  /** Container id (`<run>` for a command task or a custom executor, `<run>.<task>` for a task of a group). */
   id: string;
   file: string;
   args: string[];
@@ -40,7 +40,7 @@ export type SupervisorRequest =
   | { id: number; type: 'LIST' }
   /** The agent has recorded the container's end; the supervisor may forget it. */
   | { id: number; type: 'FORGET'; container_id: string }
-  /** Kill every container and exit (agent shutting down with --recover=cleanup, or `mesos local`). */
+  /** Kill every container and exit (an agent stopping with its tasks: `mesos local`). */
   | { id: number; type: 'SHUTDOWN'; grace_ms: number };
 
 export type SupervisorReply =
