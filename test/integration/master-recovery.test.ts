@@ -3,30 +3,13 @@
 // framework id, and after reconciliation every task is accounted for and no update is lost.
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
-import { type Daemon, freePort, sleep, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { sleep, spawnMesos, waitFor } from '../helpers/cluster.ts';
+import { restartableCluster } from '../helpers/restartable-cluster.ts';
 import { ResilientScheduler } from '../helpers/scheduler.ts';
 
-let master: Daemon;
-let agent: Daemon;
-let masterPort: number;
-let masterDir: string;
-
-function launchMaster(): Promise<Daemon> {
-  return startMaster(['--allocation_interval=50ms'], {}, { port: masterPort, workDir: masterDir });
-}
-
-before(async () => {
-  masterPort = await freePort();
-  masterDir = tempDir('master-reg');
-  master = await launchMaster();
-  agent = await startAgent(master, ['--registration_backoff_factor=50ms', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
-});
-after(async () => {
-  await agent?.stop();
-  await master?.stop();
-});
+const cluster = restartableCluster('master-reg');
 
 function sleeper(id: string, offer: Offer): TaskInfo {
   return {
@@ -53,7 +36,7 @@ const TERMINAL = new Set([
 ]);
 
 test('kill -9 of the master during a burst of launches loses no task and no status update', async () => {
-  const s = new ResilientScheduler(masterPort, {
+  const s = new ResilientScheduler(cluster.port, {
     user: os.userInfo().username,
     name: 'burst',
     failover_timeout: 3600,
@@ -88,10 +71,9 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
       if (accepted) launched.push(...batch.map((t) => t.task_id.value));
       if (launched.length >= 15 && !killed) {
         killed = true;
-        master.proc.kill('SIGKILL');
-        await master.waitExit();
+        await cluster.stopMaster('SIGKILL');
         s.offers.length = used; // offers of the dead master are void
-        master = await launchMaster();
+        await cluster.relaunchMaster();
       }
     }
     assert.ok(killed);
@@ -143,7 +125,7 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
       finished >= 25,
       `most tasks ran (${finished} of ${launched.length}): ${launched.map((id) => `${id}=${s.statesOf(id).join('/')}`).join(' ')}`,
     );
-    const state = await master.json<{
+    const state = await cluster.master.json<{
       frameworks: { id: string; active: boolean; completed_tasks: unknown[] }[];
       slaves: { id: string }[];
     }>('/master/state');
@@ -157,15 +139,15 @@ test('kill -9 of the master during a burst of launches loses no task and no stat
 });
 
 test('after a master restart /master/state still has the agent, the frameworks and the completed ones', async () => {
-  const before = await master.json<{ slaves: { id: string }[]; completed_frameworks: { id: string; completed_tasks: { id: string }[] }[] }>(
-    '/master/state',
-  );
+  const before = await cluster.master.json<{
+    slaves: { id: string }[];
+    completed_frameworks: { id: string; completed_tasks: { id: string }[] }[];
+  }>('/master/state');
   assert.ok(before.completed_frameworks.length >= 1);
   await sleep(500); // history is written without waiting: give the group commit its moment
-  master.proc.kill('SIGKILL');
-  await master.waitExit();
-  master = await launchMaster();
-  const recovered = await master.json<{
+  await cluster.stopMaster('SIGKILL');
+  await cluster.relaunchMaster();
+  const recovered = await cluster.master.json<{
     recovered_slaves: { id: string }[];
     completed_frameworks: { id: string; completed_tasks: { id: string }[] }[];
   }>('/master/state');
@@ -176,7 +158,7 @@ test('after a master restart /master/state still has the agent, the frameworks a
   await waitFor(
     'the agent re-registered',
     async () => {
-      const s = await master.json<{ slaves: { id: string }[]; recovered_slaves: unknown[] }>('/master/state');
+      const s = await cluster.master.json<{ slaves: { id: string }[]; recovered_slaves: unknown[] }>('/master/state');
       return s.slaves.length === 1 && s.slaves[0]!.id === before.slaves[0]!.id && s.recovered_slaves.length === 0;
     },
     30_000,
@@ -192,7 +174,7 @@ for (const [signal, flags] of [
 ] as const) {
   test(`mesos execute ${flags.join(' ') || '(no --checkpoint)'} rides out a ${signal} of the master: it subscribes again and its task finishes`, async () => {
     const name = `survivor-${signal}`;
-    const proc = spawnMesos(['execute', `--master=127.0.0.1:${masterPort}`, `--name=${name}`, '--command=sleep 3', ...flags]);
+    const proc = spawnMesos(['execute', `--master=127.0.0.1:${cluster.port}`, `--name=${name}`, '--command=sleep 3', ...flags]);
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -204,9 +186,8 @@ for (const [signal, flags] of [
     await waitFor('the task is running', () => new RegExp(`TASK_RUNNING for task '${name}'`).test(out), 20_000).catch((e: Error) => {
       throw new Error(`${e.message}: ${out}`);
     });
-    master.proc.kill(signal);
-    await master.waitExit();
-    master = await launchMaster();
+    await cluster.stopMaster(signal);
+    await cluster.relaunchMaster();
     const code = await exited;
     assert.equal(code, 0, out);
     assert.match(out, /lost the connection to the master .*; subscribing again/);

@@ -6,30 +6,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
-import { type Daemon, freePort, sleep, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { sleep, waitFor } from '../helpers/cluster.ts';
+import { restartableCluster } from '../helpers/restartable-cluster.ts';
 import { ResilientScheduler } from '../helpers/scheduler.ts';
 
-let master: Daemon;
-let agent: Daemon;
-let masterPort: number;
-let masterDir: string;
-
-function launchMaster(): Promise<Daemon> {
-  return startMaster(['--allocation_interval=50ms'], {}, { port: masterPort, workDir: masterDir });
-}
-
-before(async () => {
-  masterPort = await freePort();
-  masterDir = tempDir('master-restart');
-  master = await launchMaster();
-  agent = await startAgent(master, ['--registration_backoff_factor=50ms', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
-});
-after(async () => {
-  await agent?.stop();
-  await master?.stop();
-});
+const cluster = restartableCluster('master-restart');
 
 interface StateTask {
   id: string;
@@ -90,9 +73,9 @@ for (const [signal, marker] of [
 ] as const) {
   test(`${signal} of the master under 20 running tasks of three frameworks: no task is killed, two schedulers carry on, the third is an orphan until torn down`, async () => {
     const user = os.userInfo().username;
-    const zero = new ResilientScheduler(masterPort, { user, name: 'failover-0', failover_timeout: 0 });
-    const minute = new ResilientScheduler(masterPort, { user, name: 'failover-60', failover_timeout: 60 });
-    const orphan = new ResilientScheduler(masterPort, { user, name: 'never-returns', failover_timeout: 0 });
+    const zero = new ResilientScheduler(cluster.port, { user, name: 'failover-0', failover_timeout: 0 });
+    const minute = new ResilientScheduler(cluster.port, { user, name: 'failover-60', failover_timeout: 60 });
+    const orphan = new ResilientScheduler(cluster.port, { user, name: 'never-returns', failover_timeout: 0 });
     try {
       for (const s of [zero, minute, orphan]) await s.connect();
       const zeroTasks = await launchAll(zero, `zero-${signal}`, 7, marker);
@@ -102,19 +85,18 @@ for (const [signal, marker] of [
 
       // The orphan's scheduler dies with the master: its stream breaks, and nobody subscribes again.
       orphan.abandon();
-      const logged = master.output.length;
-      master.proc.kill(signal);
-      await master.waitExit();
-      const lastWords = master.output.slice(logged);
+      const logged = cluster.master.output.length;
+      await cluster.stopMaster(signal);
+      const lastWords = cluster.master.output.slice(logged);
       if (signal === 'SIGTERM') assert.match(lastWords, /Master shutting down/);
       assert.doesNotMatch(lastWords, /Removing framework/, 'a stopping master removes no framework');
-      master = await launchMaster();
+      await cluster.relaunchMaster();
 
       await waitFor('both schedulers subscribed again', () => zero.subscriptions === 2 && minute.subscriptions === 2, 30_000);
       const state = await waitFor(
         'every task back in /master/state, RUNNING',
         async () => {
-          const st = await master.json<MasterState>('/master/state');
+          const st = await cluster.master.json<MasterState>('/master/state');
           const running = st.frameworks.flatMap((f) => f.tasks).filter((t) => t.state === 'TASK_RUNNING');
           return running.length === 20 && st;
         },
@@ -147,17 +129,17 @@ for (const [signal, marker] of [
       assert.equal(sleepers(marker), 18);
 
       // The operator tears the orphan down: its tasks stop on the agent.
-      const res = await fetch(`${master.url}/master/teardown`, {
+      const res = await fetch(`${cluster.master.url}/master/teardown`, {
         method: 'POST',
         body: new URLSearchParams({ frameworkId: orphan.frameworkId! }),
       });
       assert.equal(res.status, 200, await res.text());
       await waitFor("the orphan's tasks to stop", () => sleepers(marker) === 12, 15_000);
-      const after = await master.json<MasterState>('/master/state');
+      const after = await cluster.master.json<MasterState>('/master/state');
       assert.ok(after.completed_frameworks.some((f) => f.id === orphan.frameworkId));
       assert.ok(!after.frameworks.some((f) => f.id === orphan.frameworkId));
       await waitFor('the agent to forget the orphan', async () => {
-        const st = await agent.json<{ frameworks: { id: string }[] }>('/state');
+        const st = await cluster.agent.json<{ frameworks: { id: string }[] }>('/state');
         return !st.frameworks.some((f) => f.id === orphan.frameworkId);
       });
       assert.ok(orphanTasks.length === 6);
