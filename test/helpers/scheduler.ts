@@ -52,6 +52,28 @@ export class TestScheduler {
     return waitFor('an offer', () => this.offers()[after], timeoutMs);
   }
 
+  /**
+   * Launches tasks on an offer not used yet (of `agentId` when given), returning the offer. What
+   * the tasks leave is refused for `refuseSeconds` (default 0, so the next launch has an offer at
+   * once; undefined sends no filter, Mesos's default of 5 s).
+   */
+  async launch(make: (offer: Offer) => TaskInfo[], opts: { agentId?: string; refuseSeconds?: number | undefined } = {}): Promise<Offer> {
+    const offer = await waitFor(`an unused offer${opts.agentId ? ` of agent ${opts.agentId}` : ''}`, () =>
+      this.offers().find((o) => !this.usedOffers.has(o.id.value) && (opts.agentId === undefined || o.agent_id.value === opts.agentId)),
+    );
+    this.usedOffers.add(offer.id.value);
+    const refuseSeconds = 'refuseSeconds' in opts ? opts.refuseSeconds : 0;
+    await this.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: make(offer) } }],
+        ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
+      },
+    });
+    return offer;
+  }
+
   updates(taskId?: string): TaskStatus[] {
     return this.events
       .filter((e) => e.type === 'UPDATE')

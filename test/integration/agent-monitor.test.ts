@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Offer, TaskInfo } from '../../daemons/common/mesos.ts';
+import type { TaskInfo } from '../../daemons/common/mesos.ts';
 import { type Daemon, sleep, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
 import { TEST_IMAGE, dockerUnavailable, ensureTestImage, stopDockerCluster } from '../helpers/docker.ts';
 import { TestScheduler } from '../helpers/scheduler.ts';
@@ -44,21 +44,6 @@ function resources(cpus: number, mem: number): TaskInfo['resources'] {
   ];
 }
 
-async function launch(s: TestScheduler, agentId: string, tasks: (offer: Offer) => TaskInfo[]): Promise<void> {
-  const offer = await waitFor('an unused offer', () =>
-    s.offers().find((o) => o.agent_id.value === agentId && !s.usedOffers.has(o.id.value)),
-  );
-  s.usedOffers.add(offer.id.value);
-  await s.client.call({
-    type: 'ACCEPT',
-    accept: {
-      offer_ids: [offer.id],
-      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks(offer) } }],
-      filters: { refuse_seconds: 0 },
-    },
-  });
-}
-
 async function entryOf<T extends StatisticsEntry>(agent: Daemon, endpoint: string, executorId: string): Promise<T> {
   return waitFor(`${executorId} in ${endpoint}`, async () => (await agent.json<T[]>(endpoint)).find((e) => e.executor_id === executorId));
 }
@@ -94,15 +79,18 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
   const burn = `${node} -e "for (;;) {}"`;
 
   test("a task burning CPU and holding memory: its whole process tree is measured, the numbers move, limits are Mesos's", async () => {
-    await launch(s, agentId, (offer) => [
-      {
-        name: 'burner',
-        task_id: { value: 'burner' },
-        agent_id: offer.agent_id,
-        command: { value: `${hold} & ${burn} & wait` },
-        resources: resources(0.5, 256),
-      },
-    ]);
+    await s.launch(
+      (offer) => [
+        {
+          name: 'burner',
+          task_id: { value: 'burner' },
+          agent_id: offer.agent_id,
+          command: { value: `${hold} & ${burn} & wait` },
+          resources: resources(0.5, 256),
+        },
+      ],
+      { agentId },
+    );
     await s.waitState('burner', 'TASK_RUNNING');
     const first = await waitFor('both children running and the memory written', async () => {
       const e = await entryOf(agent, '/monitor/statistics', 'burner');
@@ -191,16 +179,19 @@ describe('resource statistics of command tasks (Mesos containerizer, /proc)', ()
   });
 
   test('TaskInfo.limits give a hard cpus_limit and mem limit as Mesos adds them up', async () => {
-    await launch(s, agentId, (offer) => [
-      {
-        name: 'limited',
-        task_id: { value: 'limited' },
-        agent_id: offer.agent_id,
-        command: { value: 'exec sleep 600' },
-        resources: resources(0.25, 64),
-        limits: { cpus: { value: 2 }, mem: { value: 100 } },
-      },
-    ]);
+    await s.launch(
+      (offer) => [
+        {
+          name: 'limited',
+          task_id: { value: 'limited' },
+          agent_id: offer.agent_id,
+          command: { value: 'exec sleep 600' },
+          resources: resources(0.25, 64),
+          limits: { cpus: { value: 2 }, mem: { value: 100 } },
+        },
+      ],
+      { agentId },
+    );
     await s.waitState('limited', 'TASK_RUNNING');
     const st = (await entryOf(agent, '/monitor/statistics', 'limited')).statistics;
     assert.equal(st.cpus_limit, 2.1);
@@ -241,16 +232,19 @@ describe('resource statistics of a Docker task', { skip: unavailable ? `Docker t
       await s.subscribe({ name: 'monitor-docker-test' });
       // busybox sh keeps a 30 MB string, then spins.
       const command = 'x=$(head -c 30000000 /dev/zero | tr "\\0" a); while :; do :; done';
-      await launch(s, agentId, (offer) => [
-        {
-          name: 'spinner',
-          task_id: { value: 'spinner' },
-          agent_id: offer.agent_id,
-          command: { value: command },
-          resources: resources(0.5, 128),
-          container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST' } },
-        },
-      ]);
+      await s.launch(
+        (offer) => [
+          {
+            name: 'spinner',
+            task_id: { value: 'spinner' },
+            agent_id: offer.agent_id,
+            command: { value: command },
+            resources: resources(0.5, 128),
+            container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST' } },
+          },
+        ],
+        { agentId },
+      );
       await s.waitState('spinner', 'TASK_RUNNING');
       const first = await waitFor(
         'the string held',

@@ -367,19 +367,6 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     };
   }
 
-  async function launch(s: TestScheduler, tasks: (offer: Offer) => TaskInfo[]): Promise<void> {
-    const offer = await waitFor('an unused offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)));
-    s.usedOffers.add(offer.id.value);
-    await s.client.call({
-      type: 'ACCEPT',
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{ type: 'LAUNCH', launch: { task_infos: tasks(offer) } }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
-  }
-
   async function terminal(s: TestScheduler, id: string, timeoutMs = 30_000): Promise<TaskStatus> {
     return waitFor(
       `${id} terminal`,
@@ -468,7 +455,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     try {
       await s.subscribe({ capabilities: [{ type: 'TASK_KILLING_STATE' }] });
       // PID 1 of a container ignores SIGTERM unless it handles it: the stop ends with SIGKILL.
-      await launch(s, (o) => [
+      await s.launch((o) => [
         { ...container('to-kill', o, 'echo started; sleep 300'), kill_policy: { grace_period: { nanoseconds: 1e9 } } },
       ]);
       const running = await s.waitState('to-kill', 'TASK_RUNNING');
@@ -481,7 +468,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       const took = Date.now() - started;
       assert.ok(took >= 900 && took < 10_000, `killed after the 1 s grace period (${took} ms)`);
       // A container that handles SIGTERM ends within the grace period; a clean exit is a success, as in Mesos.
-      await launch(s, (o) => [
+      await s.launch((o) => [
         {
           ...container('graceful', o, 'trap "echo bye; exit 0" TERM; echo ready; while true; do sleep 0.1; done'),
           kill_policy: { grace_period: { nanoseconds: 20e9 } },
@@ -504,7 +491,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     const s = new TestScheduler(master.port);
     try {
       await s.subscribe();
-      await launch(s, (o) => [
+      await s.launch((o) => [
         container(
           'limits',
           o,
@@ -534,7 +521,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     try {
       await s.subscribe();
       let hostPort = 0;
-      await launch(s, (o) => {
+      await s.launch((o) => {
         const range = o.resources.find((r) => r.name === 'ports')!.ranges!.range[0]!;
         hostPort = range.begin + 7;
         return [
@@ -559,7 +546,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       await s.client.call({ type: 'KILL', kill: { task_id: { value: 'web' }, agent_id: running.agent_id! } });
       await terminal(s, 'web');
       // A mapping outside the task's ports is refused, in Mesos's words.
-      await launch(s, (o) => [
+      await s.launch((o) => [
         container(
           'bad-port',
           o,
@@ -583,14 +570,14 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
     try {
       await s.subscribe();
       // A registry on a closed port fails at once, without any network access.
-      await launch(s, (o) => [container('no-image', o, 'true', { image: '127.0.0.1:1/mesos-ts-test/absent:1' })]);
+      await s.launch((o) => [container('no-image', o, 'true', { image: '127.0.0.1:1/mesos-ts-test/absent:1' })]);
       const end = await terminal(s, 'no-image');
       assert.equal(end.state, 'TASK_FAILED');
       assert.equal(end.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
       assert.match(end.message ?? '', /^Failed to pull image '127\.0\.0\.1:1\/mesos-ts-test\/absent:1': .*connection refused/);
       assert.ok(!s.updates('no-image').some((u) => u.state === 'TASK_RUNNING'));
       // force_pull_image pulls even an image that is here: ours exists in no registry.
-      await launch(s, (o) => [container('forced', o, 'true', { force_pull_image: true })]);
+      await s.launch((o) => [container('forced', o, 'true', { force_pull_image: true })]);
       const forced = await terminal(s, 'forced', 60_000);
       assert.equal(forced.state, 'TASK_FAILED');
       assert.match(forced.message ?? '', /^Failed to pull image 'mesos-ts-test\/busybox:1': \S/);
@@ -607,7 +594,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       await s.subscribe({ checkpoint: true });
       // `steady` prints a numbered line every 50 ms, before, during and after the outage, until
       // told to stop; `outage` waits for a file, then prints 200 lines and exits 5.
-      await launch(s, (o) => [
+      await s.launch((o) => [
         container(
           'steady',
           o,

@@ -140,21 +140,6 @@ function taskWith(id: string, offer: Offer, executor: ExecutorInfo): TaskInfo {
   return { name: id, task_id: { value: id }, agent_id: offer.agent_id, executor, resources: resources(0.1, 16) };
 }
 
-/** Launches on a fresh offer, declining what is left for no time so the next launch has an offer at once. */
-async function launch(s: TestScheduler, make: (offer: Offer) => TaskInfo[]): Promise<Offer> {
-  const offer = await waitFor('an unused offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)));
-  s.usedOffers.add(offer.id.value);
-  await s.client.call({
-    type: 'ACCEPT',
-    accept: {
-      offer_ids: [offer.id],
-      operations: [{ type: 'LAUNCH', launch: { task_infos: make(offer) } }],
-      filters: { refuse_seconds: 0 },
-    },
-  });
-  return offer;
-}
-
 function messages(s: TestScheduler): { executor: string; text: string }[] {
   return s.events
     .filter((e) => e.type === 'MESSAGE')
@@ -238,7 +223,7 @@ describe('a Python executor (python-mesos, JSON)', () => {
     const s = new TestScheduler(master.port);
     try {
       const frameworkId = await s.subscribe({ checkpoint: true });
-      const offer = await launch(s, (o) => [taskWith('py-1', o, pythonExecutor('py-exec'))]);
+      const offer = await s.launch((o) => [taskWith('py-1', o, pythonExecutor('py-exec'))]);
       const running = await s.waitState('py-1', 'TASK_RUNNING');
       assert.equal(running.source, 'SOURCE_EXECUTOR');
       assert.equal(running.executor_id?.value, 'py-exec');
@@ -274,7 +259,7 @@ describe('a Python executor (python-mesos, JSON)', () => {
       await waitMessage(s, 'pong:42');
 
       // A second task with the same executor id goes to the running executor.
-      await launch(s, (o) => [taskWith('py-2', o, pythonExecutor('py-exec'))]);
+      await s.launch((o) => [taskWith('py-2', o, pythonExecutor('py-exec'))]);
       const second = await s.waitState('py-2', 'TASK_RUNNING');
       assert.equal(second.message, `pid ${pid}`, 'the same executor process runs the second task');
       const both = (await agentExecutor(frameworkId, 'py-exec')).running!;
@@ -318,7 +303,7 @@ describe('a Python executor (python-mesos, JSON)', () => {
     const s = new TestScheduler(master.port);
     try {
       await s.subscribe();
-      const offer = await launch(s, (o) => [taskWith('doomed', o, pythonExecutor('exit-exec'))]);
+      const offer = await s.launch((o) => [taskWith('doomed', o, pythonExecutor('exit-exec'))]);
       await s.waitState('doomed', 'TASK_RUNNING');
       await sendMessage(s, offer, 'exit-exec', 'exit:3');
       const failed = await s.waitState('doomed', 'TASK_FAILED');
@@ -336,7 +321,7 @@ describe('a Python executor (python-mesos, JSON)', () => {
   test('TEARDOWN of a framework whose executor outlived its tasks: the agent shuts the executor down and forgets the framework', async () => {
     const s = new TestScheduler(master.port);
     const frameworkId = await s.subscribe();
-    const offer = await launch(s, (o) => [taskWith('short', o, pythonExecutor('idle-exec'))]);
+    const offer = await s.launch((o) => [taskWith('short', o, pythonExecutor('idle-exec'))]);
     const running = await s.waitState('short', 'TASK_RUNNING');
     const pid = Number(/^pid (\d+)$/.exec(running.message ?? '')?.[1]);
     await sendMessage(s, offer, 'idle-exec', 'finish:short');
@@ -368,7 +353,7 @@ describe('a Python executor (python-mesos, JSON)', () => {
     const s = new TestScheduler(master.port);
     try {
       await s.subscribe({ checkpoint: true });
-      const offer = await launch(s, (o) => [taskWith('survivor', o, pythonExecutor('recovering-exec'))]);
+      const offer = await s.launch((o) => [taskWith('survivor', o, pythonExecutor('recovering-exec'))]);
       const running = await s.waitState('survivor', 'TASK_RUNNING');
       const pid = Number(/^pid (\d+)$/.exec(running.message ?? '')?.[1]);
       // The executor finishes the task while the agent is down: its UPDATE fails, and it sends
@@ -445,7 +430,7 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
   const s = new TestScheduler(master.port, 'protobuf');
   try {
     const frameworkId = await s.subscribe();
-    const offer = await launch(s, (o) => [taskWith('pb-1', o, silentExecutor('pb-exec'))]);
+    const offer = await s.launch((o) => [taskWith('pb-1', o, silentExecutor('pb-exec'))]);
     const ex = new ProtobufExecutor(frameworkId, 'pb-exec');
     await waitFor('the executor to be known to the agent', async () => (await agentExecutor(frameworkId, 'pb-exec')).running);
     // Before SUBSCRIBE other calls are refused.
@@ -535,7 +520,7 @@ test('an executor that never subscribes: its tasks fail with REASON_EXECUTOR_REG
   try {
     const frameworkId = await s.subscribe();
     const launchedAt = Date.now();
-    await launch(s, (o) => [taskWith('never-1', o, silentExecutor('mute-exec')), taskWith('never-2', o, silentExecutor('mute-exec'))]);
+    await s.launch((o) => [taskWith('never-1', o, silentExecutor('mute-exec')), taskWith('never-2', o, silentExecutor('mute-exec'))]);
     const ex = await waitFor('the executor', async () => (await agentExecutor(frameworkId, 'mute-exec')).running);
     // Until it subscribes, its tasks wait in its queue, as the agent's /state says.
     assert.deepEqual(ex.queued_tasks.map((t) => [t.id, t.state]).sort(), [
@@ -580,7 +565,7 @@ describe('POST /api/v1/executor errors', () => {
   before(async () => {
     s = new TestScheduler(master.port);
     frameworkId = await s.subscribe();
-    await launch(s, (o) => [taskWith('err-1', o, silentExecutor('err-exec'))]);
+    await s.launch((o) => [taskWith('err-1', o, silentExecutor('err-exec'))]);
     await waitFor('the executor', async () => (await agentExecutor(frameworkId, 'err-exec')).running);
   });
   after(async () => {

@@ -56,24 +56,15 @@ function task(id: string, offer: Offer, extra: Partial<TaskInfo>): TaskInfo {
   };
 }
 
-async function launch(s: TestScheduler, t: (o: Offer) => TaskInfo): Promise<void> {
-  const offer = await waitFor('an offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)));
-  s.usedOffers.add(offer.id.value);
-  await s.client.call({
-    type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [t(offer)] } }], filters: { refuse_seconds: 0 } },
-  });
-}
-
 test('a tarball served on loopback is fetched and extracted; the second launch hits the cache', async () => {
   const s = new TestScheduler(master.port);
   try {
     await s.subscribe();
     const command = { value: './app/bin/run.sh', uris: [{ value: `${base}/app.tgz`, cache: true }] };
-    await launch(s, (o) => task('fetch-1', o, { command }));
+    await s.launch((o) => [task('fetch-1', o, { command })]);
     const first = await s.waitState('fetch-1', 'TASK_FINISHED');
     assert.equal(first.message, 'Command exited with status 0');
-    await launch(s, (o) => task('fetch-2', o, { command }));
+    await s.launch((o) => [task('fetch-2', o, { command })]);
     await s.waitState('fetch-2', 'TASK_FINISHED');
     assert.equal(hits.get('/app.tgz'), 1, 'the second launch came from the fetcher cache');
   } finally {
@@ -86,7 +77,7 @@ test('a URI that answers 404 fails the task with the reason', async () => {
   const s = new TestScheduler(master.port);
   try {
     await s.subscribe();
-    await launch(s, (o) => task('fetch-404', o, { command: { value: 'true', uris: [{ value: `${base}/missing.tgz` }] } }));
+    await s.launch((o) => [task('fetch-404', o, { command: { value: 'true', uris: [{ value: `${base}/missing.tgz` }] } })]);
     const failed = await s.waitState('fetch-404', 'TASK_FAILED');
     assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
     assert.match(
@@ -105,7 +96,7 @@ test('an HTTP health check: healthy, then unhealthy, then the task is killed', a
   try {
     await s.subscribe();
     const port = Number(new URL(base).port);
-    await launch(s, (o) =>
+    await s.launch((o) => [
       task('checked', o, {
         command: { value: 'sleep 60' },
         health_check: {
@@ -118,7 +109,7 @@ test('an HTTP health check: healthy, then unhealthy, then the task is killed', a
           grace_period_seconds: 0,
         },
       }),
-    );
+    ]);
     const healthy = await waitFor('healthy', () => s.updates('checked').find((u) => u.state === 'TASK_RUNNING' && u.healthy === true));
     assert.equal(healthy.reason, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
     healthStatus = 503;
@@ -137,7 +128,7 @@ test('a COMMAND check: TASK_RUNNING carries its type, then each changed exit cod
   const s = new TestScheduler(master.port);
   try {
     await s.subscribe();
-    await launch(s, (o) =>
+    await s.launch((o) => [
       task('checked-cmd', o, {
         // The check fails until the task has created its flag file, then succeeds.
         command: { value: 'sleep 1; touch flag; sleep 60' },
@@ -149,7 +140,7 @@ test('a COMMAND check: TASK_RUNNING carries its type, then each changed exit cod
           timeout_seconds: 2,
         },
       }),
-    );
+    ]);
     const running = await s.waitState('checked-cmd', 'TASK_RUNNING');
     assert.deepEqual(running.check_status, { type: 'COMMAND', command: {} });
     const failing = await waitFor('exit code 1', () =>
