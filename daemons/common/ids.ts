@@ -1,3 +1,5 @@
+// Identifiers: version-4 UUIDs for masters, containers and streams, and the status update uuids
+// Mesos carries as 16 raw bytes (base64 in JSON), made, checked and printed as Mesos does.
 import { randomUUID } from 'node:crypto';
 
 export function newUuid(): string {

@@ -7,33 +7,19 @@
 //
 //   REGISTER --registry ADMIT_AGENT--> admit --> reconcile the reported tasks and executors
 //   pings (PING_SLOTS per --agent_ping_timeout) --too many missed--> remove: tasks UNREACHABLE/LOST
-import type { Logger } from 'pino';
 import type { RegisterMessage, ReportedExecutor, ReportedTask } from '../common/agent-protocol.ts';
 import { type FrameworkInfo, type Resource, type TaskState, type TaskStatus, isTerminalState, sharedStateName } from '../common/mesos.ts';
 import { add } from '../common/resources.ts';
-import type { DrfAllocator } from './allocator/index.ts';
-import type { MasterConfig } from './config.ts';
 import type { AgentLink, SchedulerEvent } from './links.ts';
-import type { OfferBook } from './offers.ts';
 import { type AgentRecord, type FrameworkRecord, TaskTable, type TaskRecord, newTaskRecord, taskKey } from './records.ts';
-import type { Registry } from './registry.ts';
-import type { MasterState } from './state.ts';
+import type { MasterParts } from './host.ts';
 import { masterStatus } from './status.ts';
 
 /** What the agents need of the master. */
-export interface AgentHost {
-  readonly id: string;
+export interface AgentHost extends MasterParts {
   readonly startTime: number;
-  readonly config: MasterConfig;
-  readonly log: Logger;
-  readonly state: MasterState;
-  readonly allocator: DrfAllocator;
-  readonly registry: Registry;
-  readonly offerBook: OfferBook;
   send(fw: FrameworkRecord, event: SchedulerEvent): void;
   sendMasterStatus(fw: FrameworkRecord, status: TaskStatus): void;
-  /** Applies a status to a task (its state through MasterState.enterState, its history). */
-  recordStatus(task: TaskRecord, status: TaskStatus): void;
   /** Ends a task the master decided about, telling its scheduler. */
   failTask(fw: FrameworkRecord, task: TaskRecord, status: TaskStatus): void;
   /** A task that left the active tables is kept among its framework's completed ones (and in the registry). */

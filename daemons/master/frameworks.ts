@@ -6,33 +6,21 @@
 //
 //   SUBSCRIBE --registry ADD_FRAMEWORK--> SUBSCRIBED, offers --stream breaks--> failover timeout
 //        --> removed: tasks TASK_KILLED, SHUTDOWN_FRAMEWORK to every agent, registry REMOVE_FRAMEWORK
-import type { Logger } from 'pino';
-import { type FrameworkInfo, type MasterInfo, type TaskStatus, isTerminalState } from '../common/mesos.ts';
-import type { DrfAllocator } from './allocator/index.ts';
-import type { MasterConfig } from './config.ts';
+import { type FrameworkInfo, type MasterInfo, isTerminalState } from '../common/mesos.ts';
 import type { EventSink } from './links.ts';
-import type { OfferBook } from './offers.ts';
 import type { FrameworkRateLimits } from './rate-limits.ts';
 import { type FrameworkRecord, TaskTable, type TaskRecord, frameworkRoles } from './records.ts';
-import { type Registry, storedTask } from './registry.ts';
-import type { MasterState } from './state.ts';
+import { storedTask } from './registry.ts';
+import type { MasterParts } from './host.ts';
 import { masterStatus } from './status.ts';
 import { subscribeError } from './validation/framework.ts';
 
 /** What the frameworks need of the master. */
-export interface FrameworkHost {
-  readonly id: string;
+export interface FrameworkHost extends MasterParts {
   readonly info: MasterInfo;
-  readonly config: MasterConfig;
-  readonly log: Logger;
-  readonly state: MasterState;
-  readonly allocator: DrfAllocator;
-  readonly registry: Registry;
-  readonly offerBook: OfferBook;
   readonly rateLimits: FrameworkRateLimits;
   /** The master is stopping: the disconnections it causes are not failovers. */
   readonly stopped: boolean;
-  recordStatus(task: TaskRecord, status: TaskStatus): void;
 }
 
 export class FrameworkBook {
