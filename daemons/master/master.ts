@@ -81,8 +81,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   /** Subscriptions, failovers and removal of frameworks. */
   readonly frameworkBook: FrameworkBook;
-  /** The master is stopping (FrameworkHost). */
-  stopped = false;
+  private isStopping = false;
 
   constructor(
     readonly config: MasterConfig,
@@ -156,6 +155,11 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   // ---------------------------------------------------------------- life
 
+  /** The master is stopping: the disconnections it causes are not failovers (FrameworkHost). */
+  get stopped(): boolean {
+    return this.isStopping;
+  }
+
   /** After a restart: what the registry remembers comes back before any agent or scheduler does. */
   private recoverFromRegistry(): void {
     const st = this.registry.state;
@@ -194,7 +198,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
    * must neither send offers nor re-arm timers.
    */
   stop(): void {
-    this.stopped = true;
+    this.isStopping = true;
     this.frameworkBook.stop();
     this.agentBook.stop();
     this.offerBook.stop();
@@ -556,7 +560,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   /** The agent's stream broke: stop offering it and wait for it to come back. */
   agentDisconnected(agentId: string, streamId: string): void {
-    if (this.stopped) return;
+    if (this.isStopping) return;
     this.agentBook.agentDisconnected(agentId, streamId);
   }
 
