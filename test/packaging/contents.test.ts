@@ -1,7 +1,7 @@
 // What each built package holds and needs (rpm -qpl / -qpR / --provides), for both targets
 // and the SRPM: the layout users and other packages rely on, and the EL7 rules (no
 // dependency on the system glibc, xz payload, nothing rpm 4.11 cannot read).
-import { API_MESSAGES } from '../../packaging/api-types.ts';
+import { API_MESSAGES } from '../../daemons/common/proto/api-types.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
