@@ -203,7 +203,7 @@ export class Agent implements RunHost {
   async runTaskGroup(frameworkInfo: FrameworkInfo, executor: ExecutorInfo, group: TaskGroupInfo): Promise<void> {
     const fw = this.addFramework(frameworkInfo);
     fw.shuttingDown = false;
-    await this.launch(fw, executorForGroup(executor), group.tasks, true);
+    await this.launch(fw, executorForGroup(executor), group.tasks ?? [], true);
   }
 
   /** Hands tasks to the run of their executor: the one running (if it may take them), or a new one. */

@@ -27,7 +27,7 @@ export const EXECUTOR_API_PATH = '/api/v1/executor';
 export function parseExecutorCall(body: Buffer, mediaType: MediaType): Result<ExecutorCall> {
   if (mediaType === APPLICATION_PROTOBUF) {
     try {
-      return ok(decode(CALL_TYPE, body) as unknown as ExecutorCall);
+      return ok(decode(CALL_TYPE, body));
     } catch (err) {
       return failed(`Failed to parse body into Call protobuf: ${(err as Error).message}`);
     }
@@ -38,9 +38,7 @@ export function parseExecutorCall(body: Buffer, mediaType: MediaType): Result<Ex
   } catch (err) {
     return failed(`Failed to parse body into JSON: ${(err as Error).message}`);
   }
-  const result = fromJson(CALL_TYPE, json);
-  if (!result.ok) return result;
-  return ok(result.value as unknown as ExecutorCall);
+  return fromJson(CALL_TYPE, json);
 }
 
 /** The executor's end of a SUBSCRIBE response, in the media type it asked for. */

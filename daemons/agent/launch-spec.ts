@@ -110,7 +110,7 @@ export function taskVariables(ctx: TaskContext): Record<string, string> {
  */
 export function executorVariables(ctx: TaskContext, launch: ExecutorLaunch): Record<string, string> {
   const checkpoint = ctx.framework.checkpoint === true;
-  const graceNs = launch.info.shutdown_grace_period as { nanoseconds?: number } | undefined;
+  const graceNs = launch.info.shutdown_grace_period;
   const env: Record<string, string> = {
     MESOS_FRAMEWORK_ID: ctx.framework.id?.value ?? '',
     MESOS_EXECUTOR_ID: launch.info.executor_id.value,

@@ -1,7 +1,8 @@
 // The agent's /state (also /slave(1)/state) in the fields Mesos 1.11's agent writes
 // (Http::state, FrameworkWriter and ExecutorWriter in src/slave/http.cpp, json(Task) in
 // src/common/http.cpp): the web UI finds sandboxes through `executors[].directory`.
-import { type Labels, type Resource, type TaskStatus, isTerminalState } from '../common/mesos.ts';
+import { attributesJson } from '../common/attributes.ts';
+import { type Resource, type TaskStatus, isTerminalState } from '../common/mesos.ts';
 import { add, allocationRole, isReserved, reservationRole, sum, toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Agent } from './agent.ts';
@@ -91,13 +92,13 @@ function executorJson(agent: Agent, ex: ExecutorRecord): Record<string, unknown>
   return {
     id: ex.id,
     name: ex.info.name ?? '',
-    source: typeof ex.info.source === 'string' ? ex.info.source : '',
+    source: ex.info.source ?? '',
     container: ex.containerId,
     directory: ex.directory,
     resources: toStateJson(executorAllocated(ex)),
     // Command executors have no resources of their own, and so no role.
     role: ex.info.resources?.length ? roleOf(ex.info.resources) : undefined,
-    labels: (ex.info.labels as Labels | undefined)?.labels,
+    labels: ex.info.labels?.labels,
     type,
     tasks: tasks.map((t) => taskJson(agent, t)),
     queued_tasks: queued.map((t) => queuedTaskJson(agent, t)),
@@ -137,14 +138,6 @@ function reservedByRole(resources: readonly Resource[]): Record<string, Resource
 
 export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> {
   const a = ctx.agent;
-  const attributes: Record<string, string | number> = {};
-  for (const attr of a.config.attributes) {
-    if (attr.type === 'SCALAR' && attr.scalar) attributes[attr.name] = attr.scalar.value;
-    else if (attr.type === 'TEXT' && attr.text) attributes[attr.name] = attr.text.value;
-    else if (attr.type === 'RANGES' && attr.ranges)
-      attributes[attr.name] = `[${attr.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
-    else if (attr.type === 'SET' && attr.set) attributes[attr.name] = `{${attr.set.item.join(', ')}}`;
-  }
   let allocated: Resource[] = [];
   for (const fw of a.frameworks.values()) for (const ex of fw.executors.values()) allocated = add(allocated, executorAllocated(ex));
   const total = a.config.resources;
@@ -167,7 +160,7 @@ export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> 
     reserved_resources_allocated: toStateJsonByRole(allocated),
     unreserved_resources_allocated: toStateJson(allocated.filter((r) => !isReserved(r))),
     resource_providers: [],
-    attributes,
+    attributes: attributesJson(a.config.attributes),
     // Only while a master is known, as Mesos writes it.
     master_hostname: a.masterHostname || undefined,
     log_dir: ctx.flags.log_dir || undefined,

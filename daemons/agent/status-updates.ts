@@ -5,7 +5,7 @@
 // before it is sent and acknowledgements are logged, so a restarted agent resends what was not
 // acknowledged (an acknowledgement the log lost only costs one more resend).
 import { newStatusUuid } from '../common/ids.ts';
-import type { TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../common/mesos.ts';
+import type { CheckStatusInfo, TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../common/mesos.ts';
 
 /** What an update says besides its task and state. */
 export interface UpdateFields {
@@ -17,7 +17,7 @@ export interface UpdateFields {
   message?: string | undefined;
   reason?: TaskStatusReason | undefined;
   healthy?: boolean | undefined;
-  checkStatus?: unknown;
+  checkStatus?: CheckStatusInfo | undefined;
 }
 
 /** A new update of a task, with a fresh uuid (the scheduler acknowledges it by that uuid). */

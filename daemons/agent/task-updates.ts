@@ -9,9 +9,15 @@
 //   master --ACKNOWLEDGE--> StatusUpdateManager --terminal--> the agent completes the task
 import type { Logger } from 'pino';
 import type { AgentToMaster } from '../common/agent-protocol.ts';
-import { type TaskState, type TaskStatus, type TaskStatusReason, type TaskStatusSource, isTerminalState } from '../common/mesos.ts';
+import {
+  type CheckStatusInfo,
+  type TaskState,
+  type TaskStatus,
+  type TaskStatusReason,
+  type TaskStatusSource,
+  isTerminalState,
+} from '../common/mesos.ts';
 import type { Checkpoints } from './checkpoints.ts';
-import type { CheckStatusInfo } from './health/checker.ts';
 import type { AgentFramework, AgentTask, MasterChannel } from './records.ts';
 import { StatusUpdateManager, type UpdateFields, newTaskStatus } from './status-updates.ts';
 

@@ -41,12 +41,9 @@ export function validateContainer(
         c?.mesos?.image,
         'Container images in the Mesos containerizer are not supported (this agent has no image provisioner); run the image as a DOCKER container (mesos execute --containerizer=docker)',
       ],
-      [
-        (c?.network_infos as { name?: string }[] | undefined)?.some((n) => n.name),
-        'CNI networks (ContainerInfo.network_infos) are not supported by this agent',
-      ],
+      [c?.network_infos?.some((n) => n.name), 'CNI networks (ContainerInfo.network_infos) are not supported by this agent'],
     );
-    unsupported.push([(c?.volumes as unknown[] | undefined)?.length, 'Volumes in the Mesos containerizer are not supported by this agent']);
+    unsupported.push([c?.volumes?.length, 'Volumes in the Mesos containerizer are not supported by this agent']);
   }
   for (const [present, message] of unsupported) if (present) return { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' };
   return undefined;

@@ -1,7 +1,7 @@
 // What `mesos execute` asks for, built from its flags (pure): the FrameworkInfo it subscribes
 // with and the task or task group it launches, as Apache Mesos's mesos-execute builds them.
 import os from 'node:os';
-import type { ContainerInfo, ExecutorInfo, FrameworkCapabilityType, FrameworkInfo, Resource, TaskInfo } from '../common/mesos.ts';
+import type { ContainerInfo, ExecutorInfo, FrameworkCapabilityType, FrameworkInfo, mesos, Resource, TaskInfo } from '../common/mesos.ts';
 import { ResourceError, contains, parseResources, unallocated } from '../common/resources.ts';
 import type { ExecuteFlags } from './execute-flags.ts';
 
@@ -65,8 +65,13 @@ function parseTaskResources(text: string, flag: string): Resource[] {
   }
 }
 
+/**
+ * The task's ContainerInfo from the container flags. The JSON flags (--volumes, --rlimits, the
+ * capabilities) are passed on as given: the master checks them against the schema with the
+ * whole ACCEPT call.
+ */
 function container(flags: ExecuteFlags): ContainerInfo | undefined {
-  const c: ContainerInfo = {};
+  const c: Partial<ContainerInfo> = {};
   if (flags.docker_image) {
     if (flags.containerizer === 'docker') {
       c.type = 'DOCKER';
@@ -85,7 +90,7 @@ function container(flags: ExecuteFlags): ContainerInfo | undefined {
   }
   if (flags.volumes) {
     c.type ??= 'MESOS';
-    c.volumes = flags.volumes;
+    c.volumes = flags.volumes as mesos.v1.Volume[];
   }
   if (flags.tty) {
     c.type ??= 'MESOS';
@@ -94,15 +99,16 @@ function container(flags: ExecuteFlags): ContainerInfo | undefined {
   if (flags.effective_capabilities || flags.bounding_capabilities) {
     c.type ??= 'MESOS';
     c.linux_info = {
-      ...(flags.effective_capabilities ? { effective_capabilities: flags.effective_capabilities } : {}),
-      ...(flags.bounding_capabilities ? { bounding_capabilities: flags.bounding_capabilities } : {}),
+      ...(flags.effective_capabilities ? { effective_capabilities: flags.effective_capabilities as mesos.v1.CapabilityInfo } : {}),
+      ...(flags.bounding_capabilities ? { bounding_capabilities: flags.bounding_capabilities as mesos.v1.CapabilityInfo } : {}),
     };
   }
   if (flags.rlimits) {
     c.type ??= 'MESOS';
-    c.rlimit_info = flags.rlimits;
+    c.rlimit_info = flags.rlimits as mesos.v1.RLimitInfo;
   }
-  return c.type ? c : undefined;
+  const { type } = c;
+  return type ? { ...c, type } : undefined;
 }
 
 /** Checks the flag combinations mesos-execute accepts and builds the launch. */

@@ -3,10 +3,18 @@
 // 0 on TASK_FINISHED, 1 on any other terminal state (Apache Mesos exits 0 either way; a script
 // needs to know).
 import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
-import { isTerminalState, type Offer, type TaskState, type TaskStatus } from '../common/mesos.ts';
+import {
+  isTerminalState,
+  type Offer,
+  type OfferOperation,
+  type SchedulerCall,
+  type mesos,
+  type TaskState,
+  type TaskStatus,
+} from '../common/mesos.ts';
 import { loadProgramFlags } from '../common/program.ts';
 import { format } from '../common/resources.ts';
-import { SchedulerCallError, SchedulerClient, type SchedulerEventJson } from '../common/scheduler-client.ts';
+import { SchedulerCallError, SchedulerClient } from '../common/scheduler-client.ts';
 import { type ExecuteFlags, executeFlagDefs, loadExecuteFlags } from './execute-flags.ts';
 import { type ExecutePlan, ExecuteUsageError, buildPlan, offerFits } from './execute-task.ts';
 
@@ -163,27 +171,27 @@ class Execution {
 
   private explainWaiting(): void {
     if (this.launched || this.ended) return;
-    const largest = this.largestOffer ? format(this.largestOffer.resources) : 'none yet (is an agent registered?)';
+    const largest = this.largestOffer ? format(this.largestOffer.resources ?? []) : 'none yet (is an agent registered?)';
     this.io.err(`Waiting for an offer with ${format(this.plan.needed)}; largest offer so far: ${largest}`);
   }
 
-  private onEvent(event: SchedulerEventJson): void {
+  private onEvent(event: mesos.v1.scheduler.Event): void {
     switch (event.type) {
       case 'SUBSCRIBED':
-        this.io.out(`Subscribed with ID ${(event.subscribed as { framework_id: { value: string } }).framework_id.value}`);
+        if (event.subscribed) this.io.out(`Subscribed with ID ${event.subscribed.framework_id.value}`);
         break;
       case 'OFFERS':
-        void this.onOffers((event.offers as { offers?: Offer[] }).offers ?? []);
+        void this.onOffers(event.offers?.offers ?? []);
         break;
       case 'UPDATE':
-        void this.onUpdate((event.update as { status: TaskStatus }).status);
+        if (event.update) void this.onUpdate(event.update.status);
         break;
       case 'ERROR':
-        this.end(1, `Received an ERROR event: ${(event.error as { message?: string })?.message ?? ''}`);
+        this.end(1, `Received an ERROR event: ${event.error?.message ?? ''}`);
         break;
       case 'FAILURE': {
-        const f = event.failure as { agent_id?: { value: string } };
-        if (f.agent_id) this.io.out(`Agent '${f.agent_id.value}' was lost`);
+        const agentId = event.failure?.agent_id;
+        if (agentId) this.io.out(`Agent '${agentId.value}' was lost`);
         break;
       }
       default:
@@ -194,12 +202,14 @@ class Execution {
   private async onOffers(offers: Offer[]): Promise<void> {
     const decline: Offer[] = [];
     for (const offer of offers) {
-      if (!this.launched && offerFits(offer.resources, this.plan.needed)) {
+      const resources = offer.resources ?? [];
+      if (!this.launched && offerFits(resources, this.plan.needed)) {
         this.launched = true;
         await this.launch(offer);
         continue;
       }
-      if (!this.launched && (!this.largestOffer || offer.resources.length >= this.largestOffer.resources.length)) this.largestOffer = offer;
+      if (!this.launched && (!this.largestOffer || resources.length >= (this.largestOffer.resources ?? []).length))
+        this.largestOffer = offer;
       decline.push(offer);
     }
     if (decline.length > 0) {
@@ -218,7 +228,7 @@ class Execution {
     const agentId = offer.agent_id;
     const tasks = this.plan.tasks.map((t) => ({ ...t, agent_id: agentId }));
     for (const t of tasks) this.states.set(t.task_id.value, 'TASK_STAGING');
-    const operation = this.plan.executor
+    const operation: OfferOperation = this.plan.executor
       ? {
           type: 'LAUNCH_GROUP',
           launch_group: {
@@ -248,7 +258,10 @@ class Execution {
     if (ours) this.states.set(id, status.state);
     const allDone = ours && [...this.states.values()].every((s) => isTerminalState(s));
     if (status.uuid && status.agent_id) {
-      const ack = { type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } };
+      const ack: SchedulerCall = {
+        type: 'ACKNOWLEDGE',
+        acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+      };
       // The last acknowledgement need not be waited for: TEARDOWN, sent next, ends the framework
       // and with it every update still owed (and may reach the master first).
       if (allDone) this.client.call(ack).catch(() => undefined);
@@ -270,7 +283,7 @@ class Execution {
   }
 
   /** A call that must not crash the program: failures are printed, the run ends with 1. */
-  private async safeCall(call: Record<string, unknown>): Promise<boolean> {
+  private async safeCall(call: Omit<SchedulerCall, 'framework_id'>): Promise<boolean> {
     try {
       await this.client.call(call);
       return true;

@@ -41,3 +41,19 @@ export function parseAttributes(text: string): Attribute[] {
   }
   return out;
 }
+
+/**
+ * Attributes as the state endpoints write them (model(Attributes) in Mesos's
+ * src/common/http.cpp): name -> a scalar's number, or the text, ranges (`[1-10, 20-30]`) or set
+ * (`{a, b}`) as a string.
+ */
+export function attributesJson(attributes: readonly Attribute[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const a of attributes) {
+    if (a.type === 'SCALAR' && a.scalar) out[a.name] = a.scalar.value;
+    else if (a.type === 'TEXT' && a.text) out[a.name] = a.text.value;
+    else if (a.type === 'RANGES' && a.ranges) out[a.name] = `[${(a.ranges.range ?? []).map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
+    else if (a.type === 'SET' && a.set) out[a.name] = `{${(a.set.item ?? []).join(', ')}}`;
+  }
+  return out;
+}

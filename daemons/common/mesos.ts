@@ -1,151 +1,70 @@
-// TypeScript shapes of the Mesos v1 messages as they travel in JSON (snake_case field names,
-// enums as strings, bytes as base64 strings, ids as `{value}` objects). These are the same
-// objects the protobuf codec produces from and consumes for `application/x-protobuf`, so the
-// rest of the code never sees the wire encoding. Only the fields this project reads or writes
-// are typed; others pass through untouched.
+// The Mesos v1 messages as the code handles them: the JSON encoding (snake_case field names,
+// enums as their names, bytes as base64 strings, 64-bit integers as numbers, ids as `{value}`
+// objects, unset fields absent), which the protobuf codec produces from and consumes for
+// `application/x-protobuf`, so the rest of the code never sees the wire encoding. The types are
+// generated from our .proto files (proto/mesos-v1.ts, `npm run gen-types`); this module gives the
+// ones used everywhere their short names and holds the helpers about them.
+import type { mesos } from './proto/mesos-v1.ts';
 
-export interface Id {
-  value: string;
-}
+export type { mesos } from './proto/mesos-v1.ts';
 
-export type ResourceType = 'SCALAR' | 'RANGES' | 'SET' | 'TEXT';
+export type FrameworkID = mesos.v1.FrameworkID;
+export type AgentID = mesos.v1.AgentID;
+export type TaskID = mesos.v1.TaskID;
+export type ExecutorID = mesos.v1.ExecutorID;
+export type OfferID = mesos.v1.OfferID;
+export type ContainerID = mesos.v1.ContainerID;
 
-export interface Range {
-  begin: number;
-  end: number;
-}
+export type ResourceType = mesos.v1.Value.Type;
+export type Range = mesos.v1.Value.Range;
+export type Resource = mesos.v1.Resource;
+export type ReservationInfo = mesos.v1.Resource.ReservationInfo;
+export type Attribute = mesos.v1.Attribute;
+export type Label = mesos.v1.Label;
+export type Labels = mesos.v1.Labels;
 
-export interface ReservationInfo {
-  type?: 'UNKNOWN' | 'STATIC' | 'DYNAMIC';
-  role?: string;
-  principal?: string;
-  labels?: Labels;
-}
+export type FrameworkInfo = mesos.v1.FrameworkInfo;
+export type FrameworkCapabilityType = mesos.v1.FrameworkInfo.Capability.Type;
+export type MasterInfo = mesos.v1.MasterInfo;
+export type AgentInfo = mesos.v1.AgentInfo;
 
-export interface Resource {
-  name: string;
-  type: ResourceType;
-  scalar?: { value: number };
-  ranges?: { range: Range[] };
-  set?: { item: string[] };
-  /** Deprecated in Mesos but still sent by many frameworks; "*" when absent. */
-  role?: string;
-  allocation_info?: { role?: string };
-  reservations?: ReservationInfo[];
-  revocable?: Record<string, never>;
-  [extra: string]: unknown;
-}
+export type EnvironmentVariable = mesos.v1.Environment.Variable;
+export type CommandURI = mesos.v1.CommandInfo.URI;
+export type CommandInfo = mesos.v1.CommandInfo;
+export type DurationInfo = mesos.v1.DurationInfo;
+export type KillPolicy = mesos.v1.KillPolicy;
+export type ContainerInfo = mesos.v1.ContainerInfo;
+export type ExecutorInfo = mesos.v1.ExecutorInfo;
+export type TaskInfo = mesos.v1.TaskInfo;
+export type TaskGroupInfo = mesos.v1.TaskGroupInfo;
+export type HealthCheck = mesos.v1.HealthCheck;
+export type CheckInfo = mesos.v1.CheckInfo;
+/** A type without a result means the check could not run. */
+export type CheckStatusInfo = mesos.v1.CheckStatusInfo;
 
-export interface Label {
-  key: string;
-  value?: string;
-}
-export interface Labels {
-  labels: Label[];
-}
+export type TaskState = mesos.v1.TaskState;
+export type TaskStatus = mesos.v1.TaskStatus;
+export type TaskStatusSource = mesos.v1.TaskStatus.Source;
+export type TaskStatusReason = mesos.v1.TaskStatus.Reason;
 
-export interface Attribute {
-  name: string;
-  type: ResourceType;
-  scalar?: { value: number };
-  ranges?: { range: Range[] };
-  set?: { item: string[] };
-  text?: { value: string };
-}
+export type OperationState = mesos.v1.OperationState;
+export type OperationStatus = mesos.v1.OperationStatus;
+export type Filters = mesos.v1.Filters;
+export type Offer = mesos.v1.Offer;
+export type OfferOperation = mesos.v1.Offer.Operation;
+export type OperationType = mesos.v1.Offer.Operation.Type;
 
-export type FrameworkCapabilityType =
-  | 'UNKNOWN'
-  | 'REVOCABLE_RESOURCES'
-  | 'TASK_KILLING_STATE'
-  | 'GPU_RESOURCES'
-  | 'SHARED_RESOURCES'
-  | 'PARTITION_AWARE'
-  | 'MULTI_ROLE'
-  | 'RESERVATION_REFINEMENT'
-  | 'REGION_AWARE';
+export type OfferConstraints = mesos.v1.scheduler.OfferConstraints;
+export type SchedulerCall = mesos.v1.scheduler.Call;
 
-export interface FrameworkInfo {
-  user: string;
-  name: string;
-  id?: Id;
-  failover_timeout?: number;
-  checkpoint?: boolean;
-  role?: string;
-  roles?: string[];
-  hostname?: string;
-  principal?: string;
-  webui_url?: string;
-  capabilities?: { type: FrameworkCapabilityType }[];
-  labels?: Labels;
-  [extra: string]: unknown;
-}
-
-export interface EnvironmentVariable {
-  name: string;
-  type?: 'UNKNOWN' | 'VALUE' | 'SECRET';
-  value?: string;
-}
-
-export interface CommandURI {
-  value: string;
-  executable?: boolean;
-  extract?: boolean;
-  cache?: boolean;
-  output_file?: string;
-}
-
-export interface CommandInfo {
-  uris?: CommandURI[];
-  environment?: { variables: EnvironmentVariable[] };
-  shell?: boolean;
-  value?: string;
-  arguments?: string[];
-  user?: string;
-}
-
-export interface DurationInfo {
-  nanoseconds: number;
-}
-
-export interface KillPolicy {
-  grace_period?: DurationInfo;
-}
-
-export interface ContainerInfo {
-  type?: 'DOCKER' | 'MESOS';
-  docker?: { image: string; network?: string; [extra: string]: unknown };
-  mesos?: { image?: unknown };
-  [extra: string]: unknown;
-}
-
-export interface ExecutorInfo {
-  type?: 'UNKNOWN' | 'DEFAULT' | 'CUSTOM';
-  executor_id: Id;
-  framework_id?: Id;
-  command?: CommandInfo;
-  container?: ContainerInfo;
-  resources?: Resource[];
-  name?: string;
-  [extra: string]: unknown;
-}
-
-export interface TaskInfo {
-  name: string;
-  task_id: Id;
-  agent_id: Id;
-  resources?: Resource[];
-  executor?: ExecutorInfo;
-  command?: CommandInfo;
-  container?: ContainerInfo;
-  kill_policy?: KillPolicy;
-  labels?: Labels;
-  data?: string;
-  [extra: string]: unknown;
-}
-
-export interface TaskGroupInfo {
-  tasks: TaskInfo[];
-}
+/**
+ * A Call or an Event as a union narrowed by its `type`, each member with the field named after
+ * the type in lower case set (`{type: 'LAUNCH_GROUP', launch_group: {...}}`), as a sender must
+ * write it. A type without such a field (HEARTBEAT, SHUTDOWN) carries only `type`.
+ */
+export type OfType<M extends { type?: string }> = {
+  [T in NonNullable<M['type']>]: M & { type: T } & { [K in Lowercase<T> & keyof M]-?: NonNullable<M[K]> };
+}[NonNullable<M['type']>];
 
 const TASK_STATES = [
   'TASK_STAGING',
@@ -162,9 +81,11 @@ const TASK_STATES = [
   'TASK_GONE',
   'TASK_GONE_BY_OPERATOR',
   'TASK_UNKNOWN',
-] as const;
+] as const satisfies readonly TaskState[];
 
-export type TaskState = (typeof TASK_STATES)[number];
+// Fails the type check when mesos.proto gains a state the list above lacks.
+const EVERY_STATE_LISTED: Exclude<TaskState, (typeof TASK_STATES)[number]> extends never ? true : never = true;
+void EVERY_STATE_LISTED;
 
 const STATE_NAMES: ReadonlyMap<string, TaskState> = new Map(TASK_STATES.map((s) => [s, s]));
 
@@ -189,123 +110,4 @@ export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
 
 export function isTerminalState(state: TaskState): boolean {
   return TERMINAL_STATES.has(state);
-}
-
-export type TaskStatusSource = 'SOURCE_MASTER' | 'SOURCE_AGENT' | 'SOURCE_EXECUTOR';
-
-export type TaskStatusReason =
-  | 'REASON_COMMAND_EXECUTOR_FAILED'
-  | 'REASON_EXECUTOR_TERMINATED'
-  | 'REASON_EXECUTOR_UNREGISTERED'
-  | 'REASON_FRAMEWORK_REMOVED'
-  | 'REASON_INVALID_FRAMEWORKID'
-  | 'REASON_INVALID_OFFERS'
-  | 'REASON_MASTER_DISCONNECTED'
-  | 'REASON_CONTAINER_LIMITATION_MEMORY'
-  | 'REASON_RECONCILIATION'
-  | 'REASON_AGENT_DISCONNECTED'
-  | 'REASON_AGENT_REMOVED'
-  | 'REASON_AGENT_RESTARTED'
-  | 'REASON_AGENT_UNKNOWN'
-  | 'REASON_TASK_INVALID'
-  | 'REASON_TASK_UNAUTHORIZED'
-  | 'REASON_TASK_UNKNOWN'
-  | 'REASON_CONTAINER_LAUNCH_FAILED'
-  | 'REASON_EXECUTOR_REGISTRATION_TIMEOUT'
-  | 'REASON_TASK_GROUP_INVALID'
-  | 'REASON_TASK_KILLED_DURING_LAUNCH'
-  | 'REASON_AGENT_REMOVED_BY_OPERATOR'
-  | 'REASON_AGENT_REREGISTERED'
-  | (string & {});
-
-export interface TaskStatus {
-  task_id: Id;
-  state: TaskState;
-  message?: string;
-  source?: TaskStatusSource;
-  reason?: TaskStatusReason;
-  data?: string;
-  agent_id?: Id;
-  executor_id?: Id;
-  timestamp?: number;
-  /** base64 of the 16 raw bytes; present means the scheduler must ACKNOWLEDGE. */
-  uuid?: string;
-  healthy?: boolean;
-  labels?: Labels;
-  container_status?: unknown;
-  unreachable_time?: { nanoseconds: number };
-  [extra: string]: unknown;
-}
-
-export type OperationState =
-  | 'OPERATION_UNSUPPORTED'
-  | 'OPERATION_PENDING'
-  | 'OPERATION_FINISHED'
-  | 'OPERATION_FAILED'
-  | 'OPERATION_ERROR'
-  | 'OPERATION_DROPPED'
-  | 'OPERATION_UNREACHABLE'
-  | 'OPERATION_GONE_BY_OPERATOR'
-  | 'OPERATION_RECOVERING'
-  | 'OPERATION_UNKNOWN';
-
-/** The state of an offer operation (RESERVE, CREATE, ...) as UPDATE_OPERATION_STATUS carries it. */
-export interface OperationStatus {
-  operation_id?: Id;
-  state: OperationState;
-  message?: string;
-  converted_resources?: Resource[];
-  /** base64 of 16 bytes; present means the scheduler must ACKNOWLEDGE_OPERATION_STATUS. */
-  uuid?: { value: string };
-  agent_id?: Id;
-  resource_provider_id?: Id;
-}
-
-export interface Filters {
-  refuse_seconds?: number;
-}
-
-export interface Offer {
-  id: Id;
-  framework_id: Id;
-  agent_id: Id;
-  hostname: string;
-  url?: {
-    scheme: string;
-    address: { hostname?: string; ip?: string; port: number };
-    path?: string;
-  };
-  resources: Resource[];
-  attributes?: Attribute[];
-  executor_ids?: Id[];
-  allocation_info?: { role?: string };
-}
-
-export interface MasterInfo {
-  id: string;
-  ip: number;
-  port: number;
-  pid?: string;
-  hostname?: string;
-  version?: string;
-  address?: { hostname?: string; ip?: string; port: number };
-  capabilities?: { type: string }[];
-}
-
-export interface AgentInfo {
-  hostname: string;
-  port?: number;
-  resources?: Resource[];
-  attributes?: Attribute[];
-  id?: Id;
-}
-
-export type OperationType = 'UNKNOWN' | 'LAUNCH' | 'LAUNCH_GROUP' | 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY' | (string & {});
-
-export interface OfferOperation {
-  type: OperationType;
-  id?: Id;
-  launch?: { task_infos: TaskInfo[] };
-  launch_group?: { executor: ExecutorInfo; task_group: TaskGroupInfo };
-  [extra: string]: unknown;
 }

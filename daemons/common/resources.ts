@@ -48,7 +48,7 @@ function reservationStack(r: Resource): readonly ReservationInfo[] {
   const stack = r.reservations;
   if (stack != null && stack.length > 0) return stack;
   if (r.role != null && r.role !== '*') {
-    const legacy = r.reservation as { principal?: string } | undefined;
+    const legacy = r.reservation;
     return [{ type: legacy != null ? 'DYNAMIC' : 'STATIC', role: r.role, principal: legacy?.principal }];
   }
   return NO_RESERVATIONS;
@@ -756,7 +756,7 @@ function upgradeFormat(r: Resource, defaultRole: string): Resource {
     const role = r.role;
     delete r.reservations;
     if (role != null && role !== '*') {
-      const legacy = r.reservation as { principal?: string; labels?: ReservationInfo['labels'] } | undefined;
+      const legacy = r.reservation;
       const reservation: ReservationInfo = { type: legacy != null ? 'DYNAMIC' : 'STATIC', role };
       if (legacy?.principal != null) reservation.principal = legacy.principal;
       if (legacy?.labels != null) reservation.labels = legacy.labels;
@@ -775,7 +775,7 @@ function upgradeFormat(r: Resource, defaultRole: string): Resource {
 function commandLineProblem(r: Resource): string | undefined {
   if (r.revocable != null) return "revocable resources cannot be given here; remove the 'revocable' key";
   if ((r.reservations ?? []).some((x) => x.type === 'DYNAMIC')) return 'dynamic reservations cannot be given here';
-  if ((r.disk as { persistence?: unknown } | undefined)?.persistence != null) {
+  if (r.disk?.persistence != null) {
     return 'persistent volumes cannot be given here';
   }
   return undefined;
@@ -888,7 +888,8 @@ function formatValue(r: Resource): string {
     case 'SET':
       return `{${itemList(r).join(', ')}}`;
     default:
-      return String((r as { text?: { value?: string } }).text?.value ?? '');
+      // TEXT: a Resource carries no text value (validateResource refuses the type).
+      return '';
   }
 }
 

@@ -3,15 +3,10 @@
 // caller always sees JSON-shaped events. Used by `mesos execute`, the tests and the benchmarks.
 import { type Endpoint, type RecordStream, openRecordStream, request } from './http-client.ts';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF } from './http.ts';
-import type { FrameworkInfo } from './mesos.ts';
+import type { FrameworkInfo, mesos, SchedulerCall } from './mesos.ts';
 type ProtoCodec = typeof import('./proto/codec.ts');
 
 export type WireFormat = 'json' | 'protobuf';
-
-export interface SchedulerEventJson {
-  type: string;
-  [payload: string]: unknown;
-}
 
 export class SchedulerCallError extends Error {
   constructor(
@@ -26,7 +21,8 @@ export interface SchedulerClientOptions {
   master: Endpoint;
   format?: WireFormat;
   path?: string;
-  onEvent: (event: SchedulerEventJson) => void;
+  /** Each event as the master sent it (in JSON mode unchecked: the master is trusted to speak the API). */
+  onEvent: (event: mesos.v1.scheduler.Event) => void;
   /** The event stream ended (master gone, or it closed the stream). */
   onDisconnected?: (err?: Error) => void;
 }
@@ -51,13 +47,13 @@ export class SchedulerClient {
     this.proto ??= await import('./proto/codec.ts');
   }
 
-  private encodeCall(call: object): Uint8Array | string {
+  private encodeCall(call: SchedulerCall): Uint8Array | string {
     return this.proto === undefined ? JSON.stringify(call) : this.proto.encode('mesos.v1.scheduler.Call', call);
   }
 
-  private decodeEvent(record: Buffer): SchedulerEventJson {
-    if (this.proto === undefined) return JSON.parse(record.toString('utf8')) as SchedulerEventJson;
-    return this.proto.decode('mesos.v1.scheduler.Event', record) as SchedulerEventJson;
+  private decodeEvent(record: Buffer): mesos.v1.scheduler.Event {
+    if (this.proto === undefined) return JSON.parse(record.toString('utf8')) as mesos.v1.scheduler.Event;
+    return this.proto.decode('mesos.v1.scheduler.Event', record);
   }
 
   /**
@@ -65,7 +61,7 @@ export class SchedulerClient {
    * onEvent). Rejects with SchedulerCallError when the master answers with an error status.
    */
   async subscribe(frameworkInfo: FrameworkInfo, suppressedRoles?: string[]): Promise<void> {
-    const call: Record<string, unknown> = {
+    const call: SchedulerCall = {
       type: 'SUBSCRIBE',
       subscribe: { framework_info: frameworkInfo, ...(suppressedRoles ? { suppressed_roles: suppressedRoles } : {}) },
     };
@@ -87,7 +83,7 @@ export class SchedulerClient {
           errorBody = record.toString('utf8');
           return;
         }
-        let event: SchedulerEventJson;
+        let event: mesos.v1.scheduler.Event;
         try {
           event = this.decodeEvent(record);
         } catch (err) {
@@ -95,9 +91,7 @@ export class SchedulerClient {
           this.opts.onDisconnected?.(new Error(`undecodable event from the master: ${(err as Error).message}`));
           return;
         }
-        if (event.type === 'SUBSCRIBED') {
-          this.frameworkId = (event.subscribed as { framework_id: { value: string } }).framework_id.value;
-        }
+        if (event.type === 'SUBSCRIBED' && event.subscribed) this.frameworkId = event.subscribed.framework_id.value;
         this.opts.onEvent(event);
       },
       (err) => {
@@ -119,7 +113,7 @@ export class SchedulerClient {
   }
 
   /** Sends a call (framework_id is filled in); throws SchedulerCallError on a non-2xx answer. */
-  async call(call: Record<string, unknown>): Promise<void> {
+  async call(call: Omit<SchedulerCall, 'framework_id'>): Promise<void> {
     if (!this.frameworkId || !this.streamId) throw new SchedulerCallError(0, 'not subscribed');
     if (this.format === 'protobuf' && this.proto === undefined) await this.loadCodec();
     const body = this.encodeCall({ framework_id: { value: this.frameworkId }, ...call });

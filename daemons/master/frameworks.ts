@@ -6,7 +6,7 @@
 //
 //   SUBSCRIBE --registry ADD_FRAMEWORK--> SUBSCRIBED, offers --stream breaks--> failover timeout
 //        --> removed: tasks TASK_KILLED, SHUTDOWN_FRAMEWORK to every agent, registry REMOVE_FRAMEWORK
-import { type FrameworkInfo, type MasterInfo, isTerminalState } from '../common/mesos.ts';
+import { type FrameworkInfo, type MasterInfo, type OfferConstraints, isTerminalState } from '../common/mesos.ts';
 import type { EventSink } from './links.ts';
 import type { FrameworkRateLimits } from './rate-limits.ts';
 import { type FrameworkRecord, TaskTable, type TaskRecord, frameworkRoles } from './records.ts';
@@ -116,7 +116,7 @@ export class FrameworkBook {
    * stream), or undefined: an invalid FrameworkInfo, a removed framework, suppressed roles or
    * offer constraints naming roles the framework does not have, or a changed principal.
    */
-  subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: unknown): string | undefined {
+  subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: OfferConstraints): string | undefined {
     return subscribeError(info, suppressedRoles, offerConstraints, {
       isRemoved: (id) => this.m.state.isRemovedFramework(id),
       existing: (id) => this.m.state.frameworks.get(id)?.info,

@@ -2,6 +2,7 @@
 // agent's message stream. The HTTP layer implements them over chunked RecordIO responses;
 // tests can implement them with arrays.
 import type { MasterToAgent } from '../common/agent-protocol.ts';
+import type { mesos, OfType } from '../common/mesos.ts';
 
 /** A scheduler subscription: JSON-shaped v1 scheduler Events go in, encoding is the sink's job. */
 export interface EventSink {
@@ -15,8 +16,5 @@ export interface AgentLink {
   close(): void;
 }
 
-/** A v1 scheduler Event in its JSON shape: `{type: 'OFFERS', offers: {...}}`. */
-export interface SchedulerEvent {
-  type: 'SUBSCRIBED' | 'OFFERS' | 'RESCIND' | 'UPDATE' | 'UPDATE_OPERATION_STATUS' | 'MESSAGE' | 'FAILURE' | 'ERROR' | 'HEARTBEAT';
-  [payload: string]: unknown;
-}
+/** A v1 scheduler Event in its JSON shape, its payload set: `{type: 'OFFERS', offers: {...}}`. */
+export type SchedulerEvent = OfType<mesos.v1.scheduler.Event>;

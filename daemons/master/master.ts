@@ -14,7 +14,9 @@ import { newUuid } from '../common/ids.ts';
 import {
   type ExecutorInfo,
   type FrameworkInfo,
+  type KillPolicy,
   type MasterInfo,
+  type OfferConstraints,
   type Resource,
   type TaskInfo,
   type TaskState,
@@ -213,7 +215,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   }
 
   /** Why Mesos would refuse this SUBSCRIBE, or undefined. */
-  subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: unknown): string | undefined {
+  subscribeRefusal(info: FrameworkInfo, suppressedRoles: readonly string[] = [], offerConstraints?: OfferConstraints): string | undefined {
     return this.frameworkBook.subscribeRefusal(info, suppressedRoles, offerConstraints);
   }
 
@@ -435,7 +437,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     }
   }
 
-  kill(fw: FrameworkRecord, taskId: string, agentId: string | undefined, killPolicy: unknown): void {
+  kill(fw: FrameworkRecord, taskId: string, agentId: string | undefined, killPolicy: KillPolicy | undefined): void {
     const task = fw.tasks.get(taskId);
     if (!task) {
       this.log.warn(
@@ -462,7 +464,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     }
     agent.link.send({
       type: 'KILL_TASK',
-      kill_task: { framework_id: fw.id, task_id: taskId, ...(killPolicy ? { kill_policy: killPolicy as never } : {}) },
+      kill_task: { framework_id: fw.id, task_id: taskId, ...(killPolicy ? { kill_policy: killPolicy } : {}) },
     });
   }
 

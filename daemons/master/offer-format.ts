@@ -16,7 +16,7 @@ export function offerForFramework(offer: Offer, info: FrameworkInfo): Offer {
   const multiRole = hasCapability(info, 'MULTI_ROLE');
   const refinement = hasCapability(info, 'RESERVATION_REFINEMENT');
   if (multiRole && refinement) return offer;
-  let resources = multiRole ? offer.resources : unallocated(offer.resources);
+  let resources = multiRole ? (offer.resources ?? []) : unallocated(offer.resources ?? []);
   if (!refinement) resources = preRefinementFormat(resources);
   const { allocation_info: _allocation, ...rest } = offer;
   return multiRole ? { ...offer, resources } : { ...rest, resources };

@@ -7,7 +7,7 @@
 //   freed resources / new agent / REVIVE --schedule()--> run --> DrfAllocator.allocate()
 //        --> OfferRecord in MasterState --> OFFERS event (in the framework's format)
 import type { Logger } from 'pino';
-import type { Offer, Resource } from '../common/mesos.ts';
+import type { ExecutorID, Offer, Resource } from '../common/mesos.ts';
 import { add, sum } from '../common/resources.ts';
 import { type Result, failed, ok } from '../common/result.ts';
 import { TimerStats } from '../common/timer-stats.ts';
@@ -202,8 +202,8 @@ export class OfferBook {
    * The executors the master knows, by executorKey(agent, framework, ''): an offer lists the
    * framework's executors on its agent (Offer.executor_ids), as Mesos's do.
    */
-  private executorIdsByPlace(): Map<string, { value: string }[]> {
-    const byPlace = new Map<string, { value: string }[]>();
+  private executorIdsByPlace(): Map<string, ExecutorID[]> {
+    const byPlace = new Map<string, ExecutorID[]>();
     for (const rec of this.host.state.executors.values()) {
       const key = executorKey(rec.agentId, rec.frameworkId, '');
       const ids = byPlace.get(key) ?? [];

@@ -5,7 +5,7 @@
 // Pure: the master passes in what it knows and sends the statuses this returns.
 //
 //   asked (task/operation ids, agent ids) + AgentStanding --> statuses for the scheduler
-import type { OperationStatus, TaskStatus } from '../common/mesos.ts';
+import type { mesos, OperationStatus, TaskStatus } from '../common/mesos.ts';
 import type { FrameworkRecord, TaskRecord } from './records.ts';
 import { masterStatus } from './status.ts';
 
@@ -33,11 +33,8 @@ export interface TaskQuery {
   agentId?: string | undefined;
 }
 
-export interface OperationQuery {
-  operation_id: { value: string };
-  agent_id?: { value: string };
-  resource_provider_id?: { value: string };
-}
+/** An operation a RECONCILE_OPERATIONS call asks about. */
+export type OperationQuery = mesos.v1.scheduler.Call.ReconcileOperations.Operation;
 
 /** The latest state of a task the framework has, as Mesos reports it to reconciliation. */
 function latestStatus(task: TaskRecord, now: number): TaskStatus {

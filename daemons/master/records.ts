@@ -9,13 +9,9 @@ import type { EventSink } from './links.ts';
  * One state change in a task's history: what /master/state lists of a TaskStatus (Mesos's JSON
  * of it has no task id, uuid, source or message). Kept small: a completed task holds three.
  */
-export interface StatusEntry {
+export interface StatusEntry extends Pick<TaskStatus, 'healthy' | 'labels' | 'container_status' | 'check_status'> {
   state: TaskState;
   timestamp: number;
-  healthy?: boolean;
-  labels?: TaskStatus['labels'];
-  container_status?: unknown;
-  check_status?: unknown;
 }
 
 export interface TaskRecord {

@@ -12,14 +12,14 @@ import {
   startRecordIOStream,
 } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
-import type { FrameworkInfo } from '../common/mesos.ts';
+import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
 import { preserveImmutableFields } from './validation/framework.ts';
 import type { FrameworkRecord } from './records.ts';
 import type { Master } from './master.ts';
-import { CallError, type SchedulerCall, applyCall, frameworkForCall } from './scheduler-calls.ts';
+import { CallError, applyCall, frameworkForCall, payload } from './scheduler-calls.ts';
 
 /** A request whose body was read (by the fast path or express.raw). */
 export type BodyRequest = IncomingMessage & { body?: unknown };
@@ -28,13 +28,13 @@ const CALL_TYPE = 'mesos.v1.scheduler.Call';
 const EVENT_TYPE = 'mesos.v1.scheduler.Event';
 
 /** Parses the body as a scheduler Call of the given media type; throws CallError(400). */
-export function parseCall(body: Buffer, mediaType: MediaType, typeName = CALL_TYPE): Record<string, unknown> {
+export function parseCall(body: Buffer, mediaType: MediaType): SchedulerCall {
   if (mediaType === APPLICATION_PROTOBUF) {
     try {
-      return decode(typeName, body);
+      return decode(CALL_TYPE, body);
     } catch {
       // Mesos's text has no detail (protobuf's ParseFromString says only that it failed).
-      throw new CallError(400, `Failed to parse body into ${typeName.split('.').at(-1)} protobuf`);
+      throw new CallError(400, 'Failed to parse body into Call protobuf');
     }
   }
   let json: unknown;
@@ -43,7 +43,7 @@ export function parseCall(body: Buffer, mediaType: MediaType, typeName = CALL_TY
   } catch (err) {
     throw new CallError(400, `Failed to parse body into JSON: ${(err as Error).message}`);
   }
-  const result = fromJson(typeName, json);
+  const result = fromJson(CALL_TYPE, json);
   if (!result.ok) throw new CallError(400, result.error);
   return result.value;
 }
@@ -75,7 +75,7 @@ export function schedulerApiHandler(master: Master) {
     if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
     try {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const call = parseCall(body, reqType) as unknown as SchedulerCall;
+      const call = parseCall(body, reqType);
       const invalid = validateSchedulerCall(call);
       if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
       let respType: MediaType = APPLICATION_JSON;
@@ -156,7 +156,7 @@ function subscribe(
   mediaType: MediaType,
 ): void {
   if (streamId !== undefined) throw new CallError(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
-  const sub = call.subscribe as { framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown };
+  const sub = payload(call, 'subscribe');
   const suppressedRoles = sub.suppressed_roles ?? [];
   const newStreamId = newUuid();
   const sink = makeEventSink(res, mediaType, newStreamId);

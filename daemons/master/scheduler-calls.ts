@@ -2,10 +2,9 @@
 // decoded, schema-checked and validated Call (validation/scheduler-call.ts) in its JSON shape.
 // This is the API's side of the master: it decides the HTTP status of a call the core refuses
 // (CallError); the core itself speaks no HTTP.
-import type { ExecutorInfo, Filters, FrameworkInfo, OfferOperation, Resource, TaskInfo } from '../common/mesos.ts';
+import type { ExecutorInfo, Filters, mesos, OfferID, OfferOperation, Resource, SchedulerCall, TaskInfo } from '../common/mesos.ts';
 import { allocatedTo, postRefinementFormat, subtract } from '../common/resources.ts';
 import type { Master } from './master.ts';
-import type { OperationQuery } from './reconciliation.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
 import { masterStatus } from './status.ts';
 import { reviveSuppressRolesError, updateFrameworkError } from './validation/framework.ts';
@@ -41,21 +40,23 @@ export function frameworkForCall(master: Master, frameworkId: string | undefined
 /** Mesos caps refuse_seconds at one year; default is 5 s. */
 const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
 
-export interface SchedulerCall {
-  type: string;
-  framework_id?: { value: string };
-  [payload: string]: unknown;
-}
-
 function refuseSeconds(filters: Filters | undefined): number {
   const value = filters?.refuse_seconds ?? 5;
   if (!Number.isFinite(value) || value < 0) return 5;
   return Math.min(value, MAX_REFUSE_SECONDS);
 }
 
-/** The call's payload; validation/scheduler-call.ts has checked that the type's payload is there. */
-function payload<T>(call: SchedulerCall, key: string): T {
-  return call[key] as T;
+/** The payload fields of a Call, one per type. */
+type PayloadKey = Exclude<keyof SchedulerCall, 'type' | 'framework_id'>;
+
+/**
+ * The call's payload for its type, which validation/scheduler-call.ts has checked is there (a
+ * call without it reaching here is a bug, answered 500).
+ */
+export function payload<K extends PayloadKey>(call: SchedulerCall, key: K): NonNullable<SchedulerCall[K]> {
+  const value = call[key];
+  if (value === undefined) throw new Error(`A ${call.type} call without '${key}' passed validation`);
+  return value;
 }
 
 /**
@@ -66,12 +67,12 @@ function payload<T>(call: SchedulerCall, key: string): T {
 export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCall): number {
   switch (call.type) {
     case 'ACCEPT': {
-      const accept = payload<{ offer_ids?: { value: string }[]; operations?: OfferOperation[]; filters?: Filters }>(call, 'accept');
+      const accept = payload(call, 'accept');
       accept_(master, fw, accept.offer_ids ?? [], accept.operations ?? [], refuseSeconds(accept.filters));
       return 202;
     }
     case 'DECLINE': {
-      const decline = payload<{ offer_ids?: { value: string }[]; filters?: Filters }>(call, 'decline');
+      const decline = payload(call, 'decline');
       master.decline(
         fw,
         (decline.offer_ids ?? []).map((o) => o.value),
@@ -80,22 +81,22 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       return 202;
     }
     case 'REVIVE': {
-      const roles = (call.revive as { roles?: string[] } | undefined)?.roles ?? [];
+      const roles = call.revive?.roles ?? [];
       if (!dropForRoles(master, fw, 'REVIVE', roles)) master.revive(fw, roles);
       return 202;
     }
     case 'SUPPRESS': {
-      const roles = (call.suppress as { roles?: string[] } | undefined)?.roles ?? [];
+      const roles = call.suppress?.roles ?? [];
       if (!dropForRoles(master, fw, 'SUPPRESS', roles)) master.suppress(fw, roles);
       return 202;
     }
     case 'KILL': {
-      const kill = payload<{ task_id: { value: string }; agent_id?: { value: string }; kill_policy?: unknown }>(call, 'kill');
+      const kill = payload(call, 'kill');
       master.kill(fw, kill.task_id.value, kill.agent_id?.value, kill.kill_policy);
       return 202;
     }
     case 'ACKNOWLEDGE': {
-      const ack = payload<{ agent_id: { value: string }; task_id: { value: string }; uuid: string }>(call, 'acknowledge');
+      const ack = payload(call, 'acknowledge');
       master.acknowledge(fw, ack.agent_id.value, ack.task_id.value, ack.uuid);
       return 202;
     }
@@ -103,7 +104,7 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       acknowledgeOperationStatus(master, fw, payload(call, 'acknowledge_operation_status'));
       return 202;
     case 'RECONCILE': {
-      const rec = payload<{ tasks?: { task_id: { value: string }; agent_id?: { value: string } }[] }>(call, 'reconcile');
+      const rec = payload(call, 'reconcile');
       master.reconcile(
         fw,
         (rec.tasks ?? []).map((t) => ({ taskId: t.task_id.value, ...(t.agent_id ? { agentId: t.agent_id.value } : {}) })),
@@ -111,15 +112,15 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       return 202;
     }
     case 'RECONCILE_OPERATIONS':
-      master.reconcileOperations(fw, payload<{ operations?: OperationQuery[] }>(call, 'reconcile_operations').operations ?? []);
+      master.reconcileOperations(fw, payload(call, 'reconcile_operations').operations ?? []);
       return 202;
     case 'MESSAGE': {
-      const msg = payload<{ agent_id: { value: string }; executor_id: { value: string }; data: string }>(call, 'message');
+      const msg = payload(call, 'message');
       master.messageToExecutor(fw, msg.agent_id.value, msg.executor_id.value, msg.data);
       return 202;
     }
     case 'SHUTDOWN': {
-      const sd = payload<{ executor_id: { value: string }; agent_id: { value: string } }>(call, 'shutdown');
+      const sd = payload(call, 'shutdown');
       master.shutdownExecutor(fw, sd.agent_id.value, sd.executor_id.value);
       return 202;
     }
@@ -134,10 +135,7 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       // This master sends no inverse offers (no maintenance schedule), so there is nothing to answer.
       return 202;
     case 'UPDATE_FRAMEWORK': {
-      const upd = payload<{ framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: unknown }>(
-        call,
-        'update_framework',
-      );
+      const upd = payload(call, 'update_framework');
       const error = updateFrameworkError(fw.info, upd.framework_info, upd.suppressed_roles ?? [], upd.offer_constraints);
       if (error) throw new CallError(400, error);
       master.updateFramework(fw, upd.framework_info, upd.suppressed_roles ?? []);
@@ -162,23 +160,22 @@ function dropForRoles(master: Master, fw: FrameworkRecord, call: 'REVIVE' | 'SUP
  * the RESOURCE_PROVIDER nor the AGENT_OPERATION_FEEDBACK capability, so every acknowledgement
  * stops at one of these checks and is dropped, with Mesos's reason in the log.
  */
-function acknowledgeOperationStatus(
-  master: Master,
-  fw: FrameworkRecord,
-  ack: { agent_id: { value: string }; resource_provider_id?: { value: string }; operation_id: { value: string } },
-): void {
-  const agent = master.agents.get(ack.agent_id.value);
+function acknowledgeOperationStatus(master: Master, fw: FrameworkRecord, ack: mesos.v1.scheduler.Call.AcknowledgeOperationStatus): void {
+  // validation/scheduler-call.ts refuses one without agent_id (no other resource providers here).
+  const agentId = ack.agent_id?.value;
+  if (agentId === undefined) return;
+  const agent = master.agents.get(agentId);
   const facts = agent && { connected: agent.link !== undefined, capabilities: agent.capabilities };
   // No offer operations run here, so none is known.
   const why = operationAcknowledgementError(facts, ack, false);
   if (why === undefined) return;
   master.log.warn(
-    { framework: fw.id, agent: ack.agent_id.value },
-    `Cannot send operation status update acknowledgement for operation '${ack.operation_id.value}' of framework ${fw.id} to agent ${ack.agent_id.value} because ${why}`,
+    { framework: fw.id, agent: agentId },
+    `Cannot send operation status update acknowledgement for operation '${ack.operation_id.value}' of framework ${fw.id} to agent ${agentId} because ${why}`,
   );
 }
 
-function accept_(master: Master, fw: FrameworkRecord, offerIds: { value: string }[], operations: OfferOperation[], refuse: number): void {
+function accept_(master: Master, fw: FrameworkRecord, offerIds: OfferID[], operations: OfferOperation[], refuse: number): void {
   const taken = master.takeOffers(
     fw,
     offerIds.map((o) => o.value),

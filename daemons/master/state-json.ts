@@ -1,7 +1,8 @@
 // The legacy read endpoints (/master/state, /master/frameworks, /master/slaves, /master/tasks)
 // in Mesos's JSON field names, which the Apache web UI and many tools read. Resources here use
 // the flattened shape ({cpus, mem, disk, gpus, ports: "[a-b]"}), not the v1 list.
-import { type Attribute, isTerminalState } from '../common/mesos.ts';
+import { attributesJson } from '../common/attributes.ts';
+import { isTerminalState } from '../common/mesos.ts';
 import { RawJson } from '../common/raw-json.ts';
 import { add, isReserved, reservationRole, toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
@@ -294,17 +295,6 @@ function agentFullResources(ctx: StateContext, agent: AgentRecord): Record<strin
     used_resources_full: ctx.master.agentUsed(agent),
     offered_resources_full: ctx.master.agentOffered(agent),
   };
-}
-
-function attributesJson(attributes: readonly Attribute[]): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const a of attributes) {
-    if (a.type === 'SCALAR' && a.scalar) out[a.name] = a.scalar.value;
-    else if (a.type === 'TEXT' && a.text) out[a.name] = a.text.value;
-    else if (a.type === 'RANGES' && a.ranges) out[a.name] = `[${a.ranges.range.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
-    else if (a.type === 'SET' && a.set) out[a.name] = `{${a.set.item.join(', ')}}`;
-  }
-  return out;
 }
 
 function masterHeader(ctx: StateContext): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // Building TaskStatus messages the master itself originates (validation errors, lost agents,
 // reconciliation), and the partition-awareness rules that pick which state a scheduler sees.
-import type { Id, TaskState, TaskStatus, TaskStatusReason } from '../common/mesos.ts';
+import type { TaskState, TaskStatus, TaskStatusReason } from '../common/mesos.ts';
 
 export function masterStatus(
   taskId: string,
@@ -13,8 +13,8 @@ export function masterStatus(
     source: 'SOURCE_MASTER',
     timestamp: (opts.now ?? Date.now()) / 1000,
   };
-  if (opts.agentId) status.agent_id = { value: opts.agentId } as Id;
-  if (opts.executorId) status.executor_id = { value: opts.executorId } as Id;
+  if (opts.agentId) status.agent_id = { value: opts.agentId };
+  if (opts.executorId) status.executor_id = { value: opts.executorId };
   if (opts.reason) status.reason = opts.reason;
   if (opts.message) status.message = opts.message;
   return status;

@@ -124,8 +124,8 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
   });
   async function onOffers(offers: Offer[]): Promise<void> {
     for (const offer of offers) {
-      const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
-      const mem = offer.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
+      const cpus = offer.resources!.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+      const mem = offer.resources!.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
       const fit = Math.min(Math.floor(cpus / 0.01 + 1e-9), Math.floor(mem / 1), total - launched);
       const tasks: TaskInfo[] = [];
       for (let i = 0; i < fit; i++) {

@@ -154,7 +154,7 @@ async function runSchedulers(cfg: LoadConfig): Promise<void> {
 
   /** Launches up to `max` tasks on an offer (what is left goes back); returns how many. */
   const launch = (client: SchedulerClient, fw: number, offer: Offer, max: number): number => {
-    const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+    const cpus = offer.resources!.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
     const n = Math.min(16, max, Math.floor(cpus / 0.5 + 1e-9));
     const tasks: TaskInfo[] = [];
     for (let i = 0; i < n; i++) {

@@ -8,7 +8,8 @@ import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/
 import { Master, type MasterConfig } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import type { Registry } from '../../daemons/master/registry.ts';
-import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
+import type { SchedulerCall } from '../../daemons/common/mesos.ts';
+import { applyCall } from '../../daemons/master/scheduler-calls.ts';
 import { TEST_MASTER_CONFIG } from './master-config.ts';
 
 /** A scheduler as the core sees it, and everything the core sent it. */

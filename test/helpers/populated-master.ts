@@ -8,7 +8,8 @@ import { parseResources } from '../../daemons/common/resources.ts';
 import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/links.ts';
 import { Master } from '../../daemons/master/master.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
-import { applyCall, type SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
+import type { SchedulerCall } from '../../daemons/common/mesos.ts';
+import { applyCall } from '../../daemons/master/scheduler-calls.ts';
 import { TEST_MASTER_CONFIG } from './master-config.ts';
 
 class Discard implements AgentLink, EventSink {
@@ -69,7 +70,7 @@ export async function populatedMaster(
       for (const offer of offers) {
         if (!master.offers.has(offer.id.value)) continue;
         const taskInfos: TaskInfo[] = [];
-        const cpus = offer.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+        const cpus = offer.resources!.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
         for (let k = 0; k < Math.floor(cpus) && launched + taskInfos.length < tasks; k++) {
           const id = `${fw.info.name}-${launched + taskInfos.length}`;
           taskInfos.push({

@@ -1,13 +1,13 @@
 // A scheduler for tests: records every event, acknowledges updates (unless told not to), and
 // offers small helpers to wait for offers and task states.
 import os from 'node:os';
-import type { FrameworkInfo, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
-import { SchedulerClient, type SchedulerEventJson, type WireFormat } from '../../daemons/common/scheduler-client.ts';
+import type { FrameworkInfo, mesos, Offer, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import { SchedulerClient, type WireFormat } from '../../daemons/common/scheduler-client.ts';
 import { sleep, waitFor } from './cluster.ts';
 
 /** A scheduler recording every event it gets. */
 export class TestScheduler {
-  readonly events: SchedulerEventJson[] = [];
+  readonly events: mesos.v1.scheduler.Event[] = [];
   readonly client: SchedulerClient;
   disconnected = false;
   /** Offers a test has already used or declined. */
@@ -24,7 +24,7 @@ export class TestScheduler {
       onEvent: (e) => {
         this.events.push(e);
         // Updates of a task reach us one at a time, each after the previous one is acknowledged.
-        const status = e.type === 'UPDATE' ? (e.update as { status: TaskStatus }).status : undefined;
+        const status = e.type === 'UPDATE' ? e.update?.status : undefined;
         if (status?.uuid && status.agent_id && this.autoAck) {
           // After TEARDOWN late acknowledgements fail; that is expected.
           this.client
@@ -45,7 +45,7 @@ export class TestScheduler {
   }
 
   offers(): Offer[] {
-    return this.events.filter((e) => e.type === 'OFFERS').flatMap((e) => (e.offers as { offers: Offer[] }).offers);
+    return this.events.filter((e) => e.type === 'OFFERS').flatMap((e) => e.offers?.offers ?? []);
   }
 
   async nextOffer(after = 0, timeoutMs = 10_000): Promise<Offer> {
@@ -76,8 +76,7 @@ export class TestScheduler {
 
   updates(taskId?: string): TaskStatus[] {
     return this.events
-      .filter((e) => e.type === 'UPDATE')
-      .map((e) => (e.update as { status: TaskStatus }).status)
+      .flatMap((e) => (e.type === 'UPDATE' && e.update ? [e.update.status] : []))
       .filter((s) => taskId === undefined || s.task_id.value === taskId);
   }
 
@@ -145,10 +144,10 @@ export class ResilientScheduler {
     }
   }
 
-  private onEvent(e: SchedulerEventJson): void {
-    if (e.type === 'OFFERS') this.offers.push(...(e.offers as { offers: Offer[] }).offers);
-    if (e.type === 'UPDATE') {
-      const s = (e.update as { status: TaskStatus }).status;
+  private onEvent(e: mesos.v1.scheduler.Event): void {
+    if (e.type === 'OFFERS') this.offers.push(...(e.offers?.offers ?? []));
+    if (e.type === 'UPDATE' && e.update) {
+      const s = e.update.status;
       this.updates.push(s);
       if (s.uuid && s.agent_id) {
         this.client

@@ -257,8 +257,8 @@ test('crashes at random points of checkpoint writing never corrupt the agent sta
         30_000,
       );
       s.usedOffers.add(fresh.id.value);
-      const cpus = fresh.resources.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
-      const mem = fresh.resources.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
+      const cpus = fresh.resources!.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
+      const mem = fresh.resources!.find((r) => r.name === 'mem')?.scalar?.value ?? 0;
       const fit = Math.min(5, Math.floor(cpus / 0.1 + 1e-9), Math.floor(mem / 16));
       const batch: TaskInfo[] = [];
       for (let i = 0; i < fit; i++, launched++) {

@@ -522,7 +522,7 @@ describe('Docker containerizer with the real dockerd', { skip: unavailable ? `Do
       await s.subscribe();
       let hostPort = 0;
       await s.launch((o) => {
-        const range = o.resources.find((r) => r.name === 'ports')!.ranges!.range[0]!;
+        const range = o.resources!.find((r) => r.name === 'ports')!.ranges!.range![0]!;
         hostPort = range.begin + 7;
         return [
           container(

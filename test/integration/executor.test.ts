@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Endpoint, type RecordStream, openRecordStream, request } from '../../daemons/common/http-client.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
-import type { ExecutorInfo, Offer, TaskInfo } from '../../daemons/common/mesos.ts';
+import type { ExecutorInfo, mesos, Offer, TaskInfo } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
 import { type Daemon, ROOT, sleep, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler } from '../helpers/scheduler.ts';
@@ -378,9 +378,11 @@ describe('a Python executor (python-mesos, JSON)', () => {
   });
 });
 
+type ExecutorCallType = NonNullable<mesos.v1.executor.Call['type']>;
+
 /** The test speaks for an executor whose process (`sleep`) never talks: protobuf both ways. */
 class ProtobufExecutor {
-  readonly events: Record<string, unknown>[] = [];
+  readonly events: mesos.v1.executor.Event[] = [];
   stream?: RecordStream;
   ended = false;
 
@@ -389,7 +391,7 @@ class ProtobufExecutor {
     readonly executorId: string,
   ) {}
 
-  private body(type: string, payload: Record<string, unknown> = {}): Uint8Array {
+  private body(type: ExecutorCallType, payload: Partial<mesos.v1.executor.Call> = {}): Uint8Array {
     return encode('mesos.v1.executor.Call', {
       executor_id: { value: this.executorId },
       framework_id: { value: this.frameworkId },
@@ -417,11 +419,11 @@ class ProtobufExecutor {
     assert.equal(this.stream.headers['content-type'], PROTOBUF);
   }
 
-  call(type: string, payload: Record<string, unknown> = {}): Promise<{ status: number; body: Buffer }> {
+  call(type: ExecutorCallType, payload: Partial<mesos.v1.executor.Call> = {}): Promise<{ status: number; body: Buffer }> {
     return request(agentEndpoint(), 'POST', API, this.body(type, payload), { 'Content-Type': PROTOBUF });
   }
 
-  async next(type: string, after = 0): Promise<Record<string, unknown>> {
+  async next(type: mesos.v1.executor.Event.Type, after = 0): Promise<mesos.v1.executor.Event> {
     return waitFor(`executor event ${type}`, () => this.events.slice(after).find((e) => e.type === type));
   }
 }

@@ -35,7 +35,7 @@ for (const format of ['json', 'protobuf'] as const) {
       assert.equal(subscribed.master_info.port, master.port);
       const offer = await s.nextOffer();
       assert.equal(offer.framework_id.value, id);
-      assert.ok(offer.resources.some((r) => r.name === 'ports' && r.ranges?.range[0]?.begin === 31000));
+      assert.ok(offer.resources!.some((r) => r.name === 'ports' && r.ranges?.range?.[0]?.begin === 31000));
       await s.client.call({
         type: 'ACCEPT',
         accept: {
@@ -204,7 +204,7 @@ test('DRF: once one framework holds resources, the next offer goes to the other'
       },
     });
     const offerB = await b.nextOffer();
-    const cpus = offerB.resources.find((r) => r.name === 'cpus')?.scalar?.value;
+    const cpus = offerB.resources!.find((r) => r.name === 'cpus')?.scalar?.value;
     assert.equal(cpus, 2, 'B is offered what A left');
     await a.waitState('drf-long', 'TASK_RUNNING');
     await a.client.call({ type: 'KILL', kill: { task_id: { value: 'drf-long' } } });

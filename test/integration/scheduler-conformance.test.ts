@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
-import type { OperationStatus, Resource, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import type { FrameworkInfo, mesos, OperationStatus, Resource, SchedulerCall, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
 import { Daemon, freePort, sleep, spawnMesos, startAgent, startCluster, stopSupervisor, tempDir, waitFor } from '../helpers/cluster.ts';
 import { MESOS_CALL_PAYLOADS, TestScheduler } from '../helpers/scheduler.ts';
@@ -41,7 +41,7 @@ function records(body: Buffer): Buffer[] {
   return out;
 }
 
-const subscribeCall = (info: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+const subscribeCall = (info: Partial<FrameworkInfo>, extra: Partial<mesos.v1.scheduler.Call.Subscribe> = {}): SchedulerCall => ({
   type: 'SUBSCRIBE',
   ...(info.id ? { framework_id: info.id } : {}),
   subscribe: { framework_info: { user: 'tester', name: 'conformance', ...info }, ...extra },
@@ -73,7 +73,7 @@ describe('a SUBSCRIBE Mesos refuses is a 200 stream with one ERROR event, then t
   }
 
   test("an invalid role, suppressed roles that are not the framework's, another principal for a known framework", async () => {
-    const refusal = async (call: Record<string, unknown>) => {
+    const refusal = async (call: object) => {
       const res = await post(cluster.master.port, JSON.stringify(call), { 'Content-Type': JSON_TYPE });
       assert.equal(res.status, 200);
       return records(res.body).map((r) => JSON.parse(r.toString()));
@@ -99,7 +99,7 @@ describe('a SUBSCRIBE Mesos refuses is a 200 stream with one ERROR event, then t
 
 describe("status codes and texts of Mesos's scheduler endpoint", () => {
   const json = { 'Content-Type': JSON_TYPE };
-  const text = async (call: Record<string, unknown>, headers: Record<string, string> = json) => {
+  const text = async (call: object, headers: Record<string, string> = json) => {
     const res = await post(cluster.master.port, JSON.stringify(call), headers);
     return `${res.status} ${res.body.toString()}`;
   };
@@ -342,8 +342,8 @@ describe('offers to a framework without MULTI_ROLE', () => {
       await s.subscribe();
       const offer = await s.nextOffer();
       assert.equal(offer.allocation_info, undefined);
-      assert.ok(offer.resources.length > 0);
-      for (const r of offer.resources) {
+      assert.ok(offer.resources!.length > 0);
+      for (const r of offer.resources!) {
         assert.equal(r.allocation_info, undefined, `${r.name}: no allocation_info`);
         assert.equal(r.role, '*', `${r.name}: role *`);
       }
@@ -383,7 +383,7 @@ describe('offers to a framework without MULTI_ROLE', () => {
       await s.subscribe({ roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }] });
       const offer = await s.nextOffer();
       assert.deepEqual(offer.allocation_info, { role: '*' });
-      assert.ok(offer.resources.every((r) => r.allocation_info?.role === '*' && r.role === '*'));
+      assert.ok(offer.resources!.every((r) => r.allocation_info?.role === '*' && r.role === '*'));
     } finally {
       s.close();
     }

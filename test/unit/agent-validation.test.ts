@@ -27,7 +27,11 @@ describe("a task's container", () => {
     assert.equal(check(undefined), undefined);
     assert.equal(check({ type: 'MESOS' }), undefined);
     assert.equal(check({ type: 'DOCKER', docker: { image: 'busybox' } }), undefined);
-    assert.equal(check({ type: 'DOCKER', docker: { image: 'busybox' }, volumes: [{}] }), undefined, 'volumes are for Docker to mount');
+    assert.equal(
+      check({ type: 'DOCKER', docker: { image: 'busybox' }, volumes: [{ mode: 'RW', container_path: '/x' }] }),
+      undefined,
+      'volumes are for Docker to mount',
+    );
     assert.equal(
       check({ type: 'DOCKER', docker: { image: 'busybox' } }, ['mesos'], { mesos: runner }),
       'DOCKER containers need the Docker containerizer; start the agent with --containerizers=docker,mesos (now --containerizers=mesos)',
@@ -59,7 +63,10 @@ describe("a task's container", () => {
         { type: 'MESOS', network_infos: [{ name: 'cni-net' }] },
         'CNI networks (ContainerInfo.network_infos) are not supported by this agent',
       ],
-      [{ type: 'MESOS', volumes: [{ container_path: '/x' }] }, 'Volumes in the Mesos containerizer are not supported by this agent'],
+      [
+        { type: 'MESOS', volumes: [{ mode: 'RW', container_path: '/x' }] },
+        'Volumes in the Mesos containerizer are not supported by this agent',
+      ],
     ];
     for (const [c, message] of refused) {
       assert.deepEqual(validateContainer(c, ['mesos', 'docker'], both), { message, reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
@@ -78,7 +85,7 @@ describe("a custom executor's ExecutorInfo", () => {
     );
     assert.match(validateCustomExecutor({ ...info, container: { type: 'DOCKER' } }, ['mesos']) ?? '', /DOCKER containers .* not supported/);
     assert.match(
-      validateCustomExecutor({ ...info, container: { type: 'MESOS', mesos: { image: {} } } }, ['mesos']) ?? '',
+      validateCustomExecutor({ ...info, container: { type: 'MESOS', mesos: { image: { type: 'DOCKER' } } } }, ['mesos']) ?? '',
       /Container images/,
     );
     assert.equal(

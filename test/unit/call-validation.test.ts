@@ -12,7 +12,7 @@ import {
   frameworkUpdateError,
   preserveImmutableFields,
 } from '../../daemons/master/validation/framework.ts';
-import type { SchedulerCall } from '../../daemons/master/scheduler-calls.ts';
+import type { SchedulerCall } from '../../daemons/common/mesos.ts';
 import { MESOS_CALL_PAYLOADS } from '../helpers/scheduler.ts';
 
 const fid = { value: 'fw-1' };

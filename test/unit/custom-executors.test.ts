@@ -201,7 +201,7 @@ describe("an executor's life", () => {
     assert.deepEqual(conn.types(), ['SUBSCRIBED', 'LAUNCH_GROUP', 'LAUNCH']);
     const group = conn.events[1] as Extract<ExecutorEvent, { type: 'LAUNCH_GROUP' }>;
     assert.deepEqual(
-      group.launch_group.task_group.tasks.map((t) => t.task_id.value),
+      group.launch_group.task_group.tasks?.map((t) => t.task_id.value),
       ['g1', 'g2'],
     );
 

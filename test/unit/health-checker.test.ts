@@ -4,8 +4,9 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import type { HealthCheck } from '../../daemons/common/mesos.ts';
 import { after, before, test } from 'node:test';
-import { type HealthCheck, HealthChecker, runCheck } from '../../daemons/agent/health/health-checker.ts';
+import { HealthChecker, runCheck } from '../../daemons/agent/health/health-checker.ts';
 
 let server: http.Server;
 let port = 0;

@@ -11,7 +11,8 @@ import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '../../daemons/master/master.ts';
 import { masterMetrics } from '../../daemons/master/metrics.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
-import { CallError, type SchedulerCall, applyCall, frameworkForCall } from '../../daemons/master/scheduler-calls.ts';
+import type { SchedulerCall } from '../../daemons/common/mesos.ts';
+import { CallError, applyCall, frameworkForCall } from '../../daemons/master/scheduler-calls.ts';
 import { forgetStateJson, frameworksJson, slavesJson, stateJson } from '../../daemons/master/state-json.ts';
 import { rolesJson, stateSummaryJson } from '../../daemons/master/summary-json.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
@@ -236,10 +237,10 @@ describe('Master core: subscription and offers', () => {
     assert.equal(offer.agent_id.value, agent.id);
     assert.equal(offer.framework_id.value, fw.id);
     assert.equal(offer.hostname, 'agent1.test');
-    assert.equal(scalar(offer.resources, 'cpus'), 2);
-    assert.equal(scalar(offer.resources, 'mem'), 1024);
+    assert.equal(scalar(offer.resources!, 'cpus'), 2);
+    assert.equal(scalar(offer.resources!, 'mem'), 1024);
     // A framework without MULTI_ROLE gets the old format (Mesos's Master::offer); the master keeps the current one.
-    assert.ok(offer.resources.every((r) => r.allocation_info === undefined && r.role === '*'));
+    assert.ok(offer.resources!.every((r) => r.allocation_info === undefined && r.role === '*'));
     assert.equal(offer.allocation_info, undefined);
     assert.deepEqual(master.offers.get(offer.id.value)?.offer.allocation_info, { role: '*' });
     assert.ok(master.offers.has(offer.id.value));
@@ -307,8 +308,8 @@ describe('Master core: launching and status updates', () => {
     await periodicAllocation();
     const offers = sink.offers();
     assert.equal(offers.length, 2);
-    assert.equal(scalar(offers[1]!.resources, 'cpus'), 1.5);
-    assert.equal(scalar(offers[1]!.resources, 'mem'), 896);
+    assert.equal(scalar(offers[1]!.resources!, 'cpus'), 1.5);
+    assert.equal(scalar(offers[1]!.resources!, 'mem'), 896);
   });
 
   test('what one framework declined with refuse_seconds 0 goes to another framework at once', async () => {
@@ -321,7 +322,7 @@ describe('Master core: launching and status updates', () => {
       decline: { offer_ids: [currentOffer(master, first.sink, agent.id).id], filters: { refuse_seconds: 0 } },
     });
     await allocation();
-    assert.equal(scalar(currentOffer(master, second.sink, agent.id).resources, 'cpus'), 2);
+    assert.equal(scalar(currentOffer(master, second.sink, agent.id).resources!, 'cpus'), 2);
   });
 
   test('a decline with refuse_seconds 0, over and over, is offered again once per allocation interval, not in a loop', async () => {
@@ -464,7 +465,7 @@ describe('Master core: launching and status updates', () => {
     master.statusUpdate(agent, fw.id, agentStatus('t1', 'TASK_FINISHED'));
     await allocation();
     assert.equal(sink.offers().length, 2);
-    assert.equal(scalar(sink.offers()[1]!.resources, 'cpus'), 2);
+    assert.equal(scalar(sink.offers()[1]!.resources!, 'cpus'), 2);
   });
 
   test('LATEST_STATE frees a task before its unacknowledged updates arrive; the task leaves only with its terminal update', async () => {
@@ -482,7 +483,7 @@ describe('Master core: launching and status updates', () => {
     master.latestState(agent, fw.id, 't1', 'TASK_FINISHED');
     await allocation();
     assert.equal(sink.offers().length, 2, 'its resources are offered at once');
-    assert.equal(scalar(sink.offers()[1]!.resources, 'cpus'), 2);
+    assert.equal(scalar(sink.offers()[1]!.resources!, 'cpus'), 2);
     assert.equal(master.terminalCount('TASK_FINISHED'), 1);
     assert.equal(sink.updates().at(-1)!.state, 'TASK_RUNNING', 'the scheduler hears nothing new');
     assert.deepEqual(
@@ -937,8 +938,8 @@ describe('Master core: executors of re-registering agents', () => {
     });
     await allocation();
     const offer = currentOffer(master, sink, agent.id);
-    assert.equal(scalar(offer.resources, 'cpus'), 1, '2 cpus less the task and its executor');
-    assert.equal(scalar(offer.resources, 'mem'), 640);
+    assert.equal(scalar(offer.resources!, 'cpus'), 1, '2 cpus less the task and its executor');
+    assert.equal(scalar(offer.resources!, 'mem'), 640);
     assert.deepEqual([...master.executorRecord(agent.id, fw.id, 'ex1')!.taskIds], ['t1']);
   });
 
@@ -954,12 +955,12 @@ describe('Master core: executors of re-registering agents', () => {
     };
     const { agent } = register(master, reg);
     await allocation();
-    assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 1);
+    assert.equal(scalar(currentOffer(master, sink, agent.id).resources!, 'cpus'), 1);
     // The agent comes back on a new stream with the task finished and the executor gone.
     register(master, { ...reg, tasks: [{ ...reg.tasks[0]!, state: 'TASK_FINISHED' }], executors: [] });
     await allocation();
     assert.equal(master.executorRecord(agent.id, fw.id, 'ex1'), undefined);
-    assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 2, 'the whole agent');
+    assert.equal(scalar(currentOffer(master, sink, agent.id).resources!, 'cpus'), 2, 'the whole agent');
   });
 });
 
@@ -1190,16 +1191,16 @@ test('an executor is charged once for all its tasks and its resources return whe
   launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [withExecutor('e1')], 0);
   await periodicAllocation();
   // 2 cpus - 0.5 (task) - 0.5 (executor) = 1 cpu offered again.
-  assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 1);
+  assert.equal(scalar(currentOffer(master, sink, agent.id).resources!, 'cpus'), 1);
   launch(master, fw, [currentOffer(master, sink, agent.id).id.value], [withExecutor('e2')], 0);
   await periodicAllocation();
-  assert.equal(scalar(currentOffer(master, sink, agent.id).resources, 'cpus'), 0.5, 'the running executor is not charged again');
+  assert.equal(scalar(currentOffer(master, sink, agent.id).resources!, 'cpus'), 0.5, 'the running executor is not charged again');
   master.executorExited(agent, fw.id, 'exec-1', 0);
   await allocation();
   const total = sink
     .offers()
     .filter((o) => master.offers.has(o.id.value))
-    .reduce((sum, o) => sum + scalar(o.resources, 'cpus'), 0);
+    .reduce((sum, o) => sum + scalar(o.resources!, 'cpus'), 0);
   assert.equal(total, 1, "the executor's 0.5 cpu came back beside the 0.5 still on offer");
 });
 

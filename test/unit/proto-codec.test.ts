@@ -7,11 +7,26 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import protobuf from 'protobufjs';
+import type { mesos, SchedulerCall } from '../../daemons/common/mesos.ts';
 import { createCodec, decode, encode, fromJson, ProtoError, protoDescriptorJson, protoFiles } from '../../daemons/common/proto/codec.ts';
 import { BUILTIN_IMPORTS, mesosRoot, PROTO_FILES, rootFromDescriptor, rootFromSources } from '../../daemons/common/proto/loader.ts';
+import type { MessageName, Messages } from '../../daemons/common/proto/mesos-v1.ts';
+import type { Result } from '../../daemons/common/result.ts';
 
 const CALL = 'mesos.v1.scheduler.Call';
 const EVENT = 'mesos.v1.scheduler.Event';
+
+/**
+ * The codec without its types, for what the generated types rightly refuse (enums as numbers,
+ * numbers as strings, missing required fields, unknown message names): what the codec does with
+ * such input is the point of those tests.
+ */
+interface UntypedCodec {
+  encode(typeName: string, obj: unknown): Uint8Array;
+  decode(typeName: string, bytes: Uint8Array): unknown;
+  fromJson(typeName: string, json: unknown): Result<unknown>;
+}
+const untyped: UntypedCodec = { encode, decode, fromJson };
 const CODEC_PATH = fileURLToPath(new URL('../../daemons/common/proto/codec.ts', import.meta.url));
 const PROTO_DIR = fileURLToPath(new URL('../../daemons/common/proto/', import.meta.url));
 
@@ -26,7 +41,7 @@ function protoErrorMatching(re: RegExp) {
 // ---------------------------------------------------------------------------------------------
 // Samples, already in the canonical JSON shape decode() produces.
 
-const subscribeCall = {
+const subscribeCall: SchedulerCall = {
   type: 'SUBSCRIBE',
   subscribe: {
     framework_info: {
@@ -41,7 +56,7 @@ const subscribeCall = {
   },
 };
 
-const acceptCall = {
+const acceptCall: SchedulerCall = {
   framework_id: { value: 'fw-1' },
   type: 'ACCEPT',
   accept: {
@@ -106,13 +121,13 @@ const acceptCallText = `
     filters { refuse_seconds: 10 }
   }`;
 
-const acknowledgeCall = {
+const acknowledgeCall: SchedulerCall = {
   framework_id: { value: 'fw-1' },
   type: 'ACKNOWLEDGE',
   acknowledge: { agent_id: { value: 'agent-1' }, task_id: { value: 'web-1' }, uuid: UUID },
 };
 
-const offersEvent = {
+const offersEvent: mesos.v1.scheduler.Event = {
   type: 'OFFERS',
   offers: {
     offers: [
@@ -139,7 +154,7 @@ const offersEvent = {
   },
 };
 
-const updateEvent = {
+const updateEvent: mesos.v1.scheduler.Event = {
   type: 'UPDATE',
   update: {
     status: {
@@ -158,7 +173,7 @@ const updateEvent = {
   },
 };
 
-const subscribedEvent = {
+const subscribedEvent: mesos.v1.scheduler.Event = {
   type: 'SUBSCRIBED',
   subscribed: {
     framework_id: { value: 'fw-1' },
@@ -168,25 +183,25 @@ const subscribedEvent = {
   },
 };
 
-const samples: [string, Record<string, unknown>][] = [
-  [CALL, subscribeCall],
-  [CALL, acceptCall],
-  [CALL, acknowledgeCall],
-  [EVENT, offersEvent],
-  [EVENT, updateEvent],
-  [EVENT, subscribedEvent],
-  [EVENT, { type: 'HEARTBEAT' }],
-  ['mesos.v1.executor.Call', { executor_id: { value: 'e' }, framework_id: { value: 'f' }, type: 'SUBSCRIBE', subscribe: {} }],
-  ['mesos.v1.master.Call', { type: 'GET_STATE' }],
-  [
-    'mesos.v1.master.Call',
-    {
-      type: 'DRAIN_AGENT',
-      drain_agent: { agent_id: { value: 'a1' }, max_grace_period: { seconds: 60, nanos: 5 }, mark_gone: true },
-    },
-  ],
-  ['mesos.v1.master.Response', { type: 'GET_VERSION', get_version: { version_info: { version: '1.11.0' } } }],
-  ['mesos.v1.agent.Call', { type: 'GET_FLAGS' }],
+/** A message and its name, checked against the generated types. */
+const sample = <N extends MessageName>(type: N, message: Messages[N]): [MessageName, object] => [type, message];
+
+const samples: [MessageName, object][] = [
+  sample(CALL, subscribeCall),
+  sample(CALL, acceptCall),
+  sample(CALL, acknowledgeCall),
+  sample(EVENT, offersEvent),
+  sample(EVENT, updateEvent),
+  sample(EVENT, subscribedEvent),
+  sample(EVENT, { type: 'HEARTBEAT' }),
+  sample('mesos.v1.executor.Call', { executor_id: { value: 'e' }, framework_id: { value: 'f' }, type: 'SUBSCRIBE', subscribe: {} }),
+  sample('mesos.v1.master.Call', { type: 'GET_STATE' }),
+  sample('mesos.v1.master.Call', {
+    type: 'DRAIN_AGENT',
+    drain_agent: { agent_id: { value: 'a1' }, max_grace_period: { seconds: 60, nanos: 5 }, mark_gone: true },
+  }),
+  sample('mesos.v1.master.Response', { type: 'GET_VERSION', get_version: { version_info: { version: '1.11.0' } } }),
+  sample('mesos.v1.agent.Call', { type: 'GET_FLAGS' }),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -281,7 +296,7 @@ describe('encode: known bytes', () => {
   });
 
   test('ACKNOWLEDGE with a bytes uuid, fields in number order', () => {
-    const call = {
+    const call: SchedulerCall = {
       acknowledge: { uuid: 'AQID', task_id: { value: 't' }, agent_id: { value: 'a' } },
       type: 'ACKNOWLEDGE',
       framework_id: { value: 'f' },
@@ -317,7 +332,7 @@ describe('encode: known bytes', () => {
 
 describe('round trips', () => {
   for (const [type, sample] of samples) {
-    test(`${type} ${String(sample['type'])}`, () => {
+    test(`${type} ${'type' in sample ? String(sample.type) : ''}`, () => {
       const wire = encode(type, sample);
       assert.deepEqual(decode(type, wire), sample);
       const parsed = fromJson(type, sample);
@@ -349,7 +364,7 @@ describe('round trips', () => {
 
 describe('fromJson', () => {
   const error = (type: string, json: unknown): string => {
-    const res = fromJson(type, json);
+    const res = untyped.fromJson(type, json);
     assert.equal(res.ok, false, 'expected a validation error');
     return res.ok ? '' : res.error;
   };
@@ -433,7 +448,7 @@ describe('fromJson', () => {
         update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' } },
       },
     });
-    assert.equal(hex(encode(CALL, { type: 1 })), '1001');
+    assert.equal(hex(untyped.encode(CALL, { type: 1 })), '1001');
   });
 
   test('numbers and booleans written as strings are accepted, like Mesos', () => {
@@ -479,7 +494,7 @@ describe('fromJson', () => {
     const lenient = { type: 3, framework_id: { value: 'f' }, accept: { offer_ids: { value: 'o' }, filters: { refuse_seconds: '2' } } };
     const res = fromJson(CALL, lenient);
     assert.ok(res.ok);
-    assert.equal(hex(encode(CALL, lenient)), hex(encode(CALL, res.value)));
+    assert.equal(hex(untyped.encode(CALL, lenient)), hex(encode(CALL, res.value)));
   });
 });
 
@@ -528,17 +543,17 @@ describe('decode errors and proto2 wire rules', () => {
 
   test('encode rejects what fromJson rejects', () => {
     assert.throws(
-      () => encode(CALL, { type: 'ACCEPT', framework_id: {} }),
+      () => untyped.encode(CALL, { type: 'ACCEPT', framework_id: {} }),
       protoErrorMatching(/^Failed to encode Call protobuf: Missing required fields: framework_id\.value$/),
     );
     assert.throws(
-      () => encode(CALL, { accept: { filters: { refuse_seconds: 'soon' } } }),
+      () => untyped.encode(CALL, { accept: { filters: { refuse_seconds: 'soon' } } }),
       protoErrorMatching(/'accept\.filters\.refuse_seconds' must be a number$/),
     );
   });
 
   test('unknown message types are a programming error', () => {
-    assert.throws(() => encode('mesos.v1.NoSuchThing', {}), /Unknown protobuf message type/);
+    assert.throws(() => untyped.encode('mesos.v1.NoSuchThing', {}), /Unknown protobuf message type/);
   });
 });
 

@@ -214,9 +214,9 @@ describe('arithmetic', () => {
     const input = [cpus(1), ports([1, 2])];
     const out = add(input, []);
     out[0]!.scalar!.value = 99;
-    out[1]!.ranges!.range[0]!.end = 99;
+    out[1]!.ranges!.range![0]!.end = 99;
     assert.equal(input[0]!.scalar!.value, 1);
-    assert.equal(input[1]!.ranges!.range[0]!.end, 2);
+    assert.equal(input[1]!.ranges!.range![0]!.end, 2);
     const alloc = allocatedTo(input, 'r');
     alloc[0]!.scalar!.value = 5;
     assert.equal(input[0]!.scalar!.value, 1);

@@ -34,21 +34,21 @@ async function offerTo(info: Partial<FrameworkInfo>) {
   const { agent, messages } = h.register({ resources: parseResources('cpus(web):1;cpus:2;mem:512') });
   await h.allocation();
   const offer = framework.offers()[0];
-  assert.ok(offer, 'the framework got an offer');
-  return { h, framework, agent, messages, offer };
+  assert.ok(offer?.resources, 'the framework got an offer');
+  return { h, framework, agent, messages, offer, resources: offer.resources };
 }
 
 describe('offers in the format of the framework (Master::offer)', () => {
   test('without MULTI_ROLE nor RESERVATION_REFINEMENT: no allocation_info, `role` on every resource, no `reservations`', async () => {
-    const { offer } = await offerTo(capabilities());
+    const { offer, resources } = await offerTo(capabilities());
     assert.equal(offer.allocation_info, undefined);
-    for (const r of offer.resources) {
+    for (const r of resources) {
       assert.equal(r.allocation_info, undefined, `${r.name} has no allocation_info`);
       assert.equal(r.reservations, undefined, `${r.name} has no reservations`);
       assert.ok(r.role === '*' || r.role === 'web', `${r.name} has role ${r.role}`);
     }
     assert.deepEqual(
-      offer.resources
+      resources
         .filter((r) => r.name === 'cpus')
         .map((r) => [r.role, r.scalar?.value])
         .sort(),
@@ -60,14 +60,14 @@ describe('offers in the format of the framework (Master::offer)', () => {
   });
 
   test('MULTI_ROLE without RESERVATION_REFINEMENT: allocation_info, and `role` instead of `reservations`', async () => {
-    const { offer } = await offerTo(capabilities('MULTI_ROLE'));
+    const { offer, resources } = await offerTo(capabilities('MULTI_ROLE'));
     assert.deepEqual(offer.allocation_info, { role: 'web' });
-    for (const r of offer.resources) {
+    for (const r of resources) {
       assert.deepEqual(r.allocation_info, { role: 'web' });
       assert.equal(r.reservations, undefined);
     }
     assert.deepEqual(
-      offer.resources
+      resources
         .filter((r) => r.name === 'cpus')
         .map((r) => r.role)
         .sort(),
@@ -76,11 +76,11 @@ describe('offers in the format of the framework (Master::offer)', () => {
   });
 
   test('MULTI_ROLE and RESERVATION_REFINEMENT: the current format, `reservations` and no `role`', async () => {
-    const { offer } = await offerTo(capabilities('MULTI_ROLE', 'RESERVATION_REFINEMENT'));
+    const { offer, resources } = await offerTo(capabilities('MULTI_ROLE', 'RESERVATION_REFINEMENT'));
     assert.deepEqual(offer.allocation_info, { role: 'web' });
-    const reserved = offer.resources.find((r) => r.name === 'cpus' && r.reservations !== undefined);
+    const reserved = resources.find((r) => r.name === 'cpus' && r.reservations !== undefined);
     assert.deepEqual(reserved?.reservations, [{ type: 'STATIC', role: 'web' }]);
-    assert.ok(offer.resources.every((r) => r.role === undefined && r.allocation_info?.role === 'web'));
+    assert.ok(resources.every((r) => r.role === undefined && r.allocation_info?.role === 'web'));
   });
 
   test('what an older scheduler sends back (`role`, no allocation_info) launches, kept and sent in the current format', async () => {

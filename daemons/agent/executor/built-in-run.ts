@@ -12,6 +12,7 @@
 // what the master is told) is in command-run.ts and default-run.ts.
 import type { ReportedExecutor } from '../../common/agent-protocol.ts';
 import {
+  type CheckStatusInfo,
   type ExecutorInfo,
   type KillPolicy,
   type TaskInfo,
@@ -22,8 +23,8 @@ import {
 import type { RecoveredRun } from '../checkpoints.ts';
 import { type Containerizer, type FoundContainer, containerizerFor } from '../containerizer/containerizer.ts';
 import { fetchUris } from '../fetcher/fetcher.ts';
-import { type CheckInfo, type CheckStatusInfo, Checker } from '../health/checker.ts';
-import { type HealthCheck, HealthChecker } from '../health/health-checker.ts';
+import { Checker } from '../health/checker.ts';
+import { HealthChecker } from '../health/health-checker.ts';
 import { type TaskContext, taskEnvironment, taskUser } from '../launch-spec.ts';
 import type { OsUser } from '../users.ts';
 import { type AgentFramework, type AgentTask, type ContainerExit, DEFAULT_KILL_GRACE_MS, newTask, placeholderTask } from '../records.ts';
@@ -139,7 +140,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
     }
     if (isTerminalState(task.state)) return; // its exit was reported while the launch reply was on its way
     task.running = true;
-    const check = task.info.check as CheckInfo | undefined;
+    const check = task.info.check;
     if (check) task.checkStatus = Checker.initial(check);
     this.update(task, 'TASK_RUNNING');
     if (task.killRequested) {
@@ -171,7 +172,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
    * TaskInfo.check: each changed result goes out as TASK_RUNNING with check_status.
    */
   private startProbes(task: BuiltInTask, ctx: TaskContext): void {
-    const health = task.info.health_check as HealthCheck | undefined;
+    const health = task.info.health_check;
     if (health && !task.health) {
       task.health = new HealthChecker(
         health,
@@ -191,7 +192,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       );
       task.health.start();
     }
-    const check = task.info.check as CheckInfo | undefined;
+    const check = task.info.check;
     if (check && !task.checker) {
       task.checkStatus ??= Checker.initial(check);
       task.checker = new Checker(check, { host: '127.0.0.1', cwd: task.directory, env: taskEnvironment(ctx) }, (status) => {

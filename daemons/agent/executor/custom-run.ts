@@ -282,7 +282,7 @@ export class CustomExecutorRun implements RecoverableRun {
     this.log.info(this.who, `Shutting down executor '${this.id}' of framework ${this.frameworkId}`);
     this.state = 'TERMINATING';
     if (this.stream.open) this.send({ type: 'SHUTDOWN' });
-    const graceNs = (this.info.shutdown_grace_period as { nanoseconds?: number } | undefined)?.nanoseconds;
+    const graceNs = this.info.shutdown_grace_period?.nanoseconds;
     const graceSecs = graceNs !== undefined ? graceNs / 1e9 : this.host.config.executorShutdownGraceSecs;
     this.deadline.arm(graceSecs, () => {
       if (this.state !== 'TERMINATING') return;

@@ -5,25 +5,8 @@
 import { exec } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
+import type { CheckInfo, CheckStatusInfo } from '../../common/mesos.ts';
 import type { CheckTarget } from './health-checker.ts';
-
-export interface CheckInfo {
-  type?: 'UNKNOWN' | 'COMMAND' | 'HTTP' | 'TCP';
-  command?: { command: { value?: string; environment?: { variables: { name: string; value?: string }[] } } };
-  http?: { port: number; path?: string };
-  tcp?: { port: number };
-  delay_seconds?: number;
-  interval_seconds?: number;
-  timeout_seconds?: number;
-}
-
-/** CheckStatusInfo in its JSON shape; a type without a result means the check could not run. */
-export interface CheckStatusInfo {
-  type: 'COMMAND' | 'HTTP' | 'TCP';
-  command?: { exit_code?: number };
-  http?: { status_code?: number };
-  tcp?: { succeeded?: boolean };
-}
 
 function commandResult(check: CheckInfo, target: CheckTarget, timeoutMs: number): Promise<CheckStatusInfo> {
   const c = check.command?.command;

@@ -7,18 +7,7 @@ import { exec } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-
-export interface HealthCheck {
-  type?: 'UNKNOWN' | 'COMMAND' | 'HTTP' | 'TCP';
-  delay_seconds?: number;
-  interval_seconds?: number;
-  timeout_seconds?: number;
-  consecutive_failures?: number;
-  grace_period_seconds?: number;
-  command?: { value?: string; shell?: boolean; arguments?: string[]; environment?: { variables: { name: string; value?: string }[] } };
-  http?: { port: number; path?: string; scheme?: string; statuses?: number[] };
-  tcp?: { port: number };
-}
+import type { HealthCheck } from '../../common/mesos.ts';
 
 export interface HealthEvents {
   /** Health changed (or was first established); message says why. */

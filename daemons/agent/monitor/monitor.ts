@@ -9,7 +9,7 @@
 // A scan reads every process's stat file, so it is shared: requests that arrive while one runs,
 // or soon after, use its result (Mesos rate-limits /monitor/statistics to 2 a second instead).
 import os from 'node:os';
-import { type Resource, isTerminalState } from '../../common/mesos.ts';
+import { type ContainerID, type mesos, type Resource, isTerminalState } from '../../common/mesos.ts';
 import { type ContainerizerName, containerizerFor } from '../containerizer/containerizer.ts';
 import type { ExecutorKind, ExecutorRecord } from '../records.ts';
 import { COMMAND_EXECUTOR_RESOURCES, type ContainerLimits, type LimitedTask, containerLimits } from './limits.ts';
@@ -39,11 +39,8 @@ export interface MonitoredExecutor {
 /** ResourceStatistics with the fields this agent fills, in Mesos's JSON names. */
 export type ResourceStatistics = { timestamp: number } & Partial<ProcessUsage> & ContainerLimits;
 
-/** ContainerStatus as Mesos's containerizers report it. */
-export interface ContainerStatus {
-  container_id: { value: string };
-  executor_pid?: number;
-}
+/** ContainerStatus as Mesos's containerizers report it: its container id, and the executor's pid when there is one. */
+export type ContainerStatus = Pick<mesos.v1.ContainerStatus, 'executor_pid'> & { container_id: ContainerID };
 
 export interface ExecutorUsage {
   executor: MonitoredExecutor;

@@ -1,12 +1,15 @@
 // The one place that converts between the Mesos v1 protobuf wire format and the JSON-shaped
 // objects the rest of the code uses (see ../mesos.ts): snake_case names as in the .proto files,
-// enums by name, bytes as base64, 64-bit integers as numbers, unset fields absent.
+// enums by name, bytes as base64, 64-bit integers as numbers, unset fields absent. Each
+// conversion is typed by the message name it is given (mesos-v1.ts, generated from the same
+// .proto files): what it returns has been checked against that message's schema.
 import protobuf from 'protobufjs';
 import { collectMissing, normalizeMessage } from './json-shape.ts';
 import { mesosRoot } from './loader.ts';
 import { PlanCache, type TypePlan } from './plan.ts';
 import { FieldError, isObject } from './values.ts';
 import { decodeMessage, encodeMessage } from './wire.ts';
+import type { MessageName, Messages } from './mesos-v1.ts';
 import type { Result } from '../result.ts';
 
 export { protoFiles } from './loader.ts';
@@ -16,19 +19,26 @@ export class ProtoError extends Error {
   override name = 'ProtoError';
 }
 
-export type FromJsonResult = Result<Record<string, unknown>>;
-
 /** The conversions bound to one schema; the module-level functions use the process schema. */
 export interface Codec {
-  encode(typeName: string, obj: object): Uint8Array;
-  decode(typeName: string, bytes: Uint8Array): Record<string, unknown>;
-  fromJson(typeName: string, json: unknown): FromJsonResult;
+  encode<N extends MessageName>(typeName: N, message: Messages[N]): Uint8Array;
+  decode<N extends MessageName>(typeName: N, bytes: Uint8Array): Messages[N];
+  fromJson<N extends MessageName>(typeName: N, json: unknown): Result<Messages[N]>;
+}
+
+/**
+ * A message the walkers made and checked against `typeName`'s schema (every field of the type
+ * it declares, required ones present), as the type generated from the same schema.
+ */
+function checked<N extends MessageName>(_typeName: N, message: Record<string, unknown>): Messages[N] {
+  return message as Messages[N];
 }
 
 export function createCodec(root: protobuf.Root): Codec {
   const plans = new PlanCache(root);
   return {
-    encode(typeName, obj) {
+    encode(typeName, message) {
+      const obj: unknown = message;
       const plan = plans.get(typeName);
       const fail = (detail: string) => new ProtoError(`Failed to encode ${plan.shortName} protobuf: ${detail}`);
       if (!isObject(obj)) throw fail('Expecting an object');
@@ -59,7 +69,7 @@ export function createCodec(root: protobuf.Root): Codec {
       }
       const missing = missingFields(plan, out);
       if (missing !== undefined) throw fail(missing);
-      return out;
+      return checked(typeName, out);
     },
 
     fromJson(typeName, json) {
@@ -75,7 +85,7 @@ export function createCodec(root: protobuf.Root): Codec {
       }
       const missing = missingFields(plan, value);
       if (missing !== undefined) return { ok: false, error: prefix + missing };
-      return { ok: true, value };
+      return { ok: true, value: checked(typeName, value) };
     },
   };
 }
@@ -100,20 +110,20 @@ function codec(): Codec {
 }
 
 /** JSON-shaped message -> protobuf bytes. Throws ProtoError on values the schema rejects. */
-export function encode(typeName: string, obj: object): Uint8Array {
-  return codec().encode(typeName, obj);
+export function encode<N extends MessageName>(typeName: N, message: Messages[N]): Uint8Array {
+  return codec().encode(typeName, message);
 }
 
 /**
  * Protobuf bytes -> JSON-shaped message. Throws ProtoError on malformed or incomplete input; its
  * message is the bare reason (e.g. `Missing required fields: framework_id.value`).
  */
-export function decode(typeName: string, bytes: Uint8Array): Record<string, unknown> {
+export function decode<N extends MessageName>(typeName: N, bytes: Uint8Array): Messages[N] {
   return codec().decode(typeName, bytes);
 }
 
 /** Validates and normalises a JSON request body the way Mesos' JSON->protobuf parser does. */
-export function fromJson(typeName: string, json: unknown): FromJsonResult {
+export function fromJson<N extends MessageName>(typeName: N, json: unknown): Result<Messages[N]> {
   return codec().fromJson(typeName, json);
 }
 

@@ -4,7 +4,7 @@
 // Master::updateFramework, Master::revive and Master::suppress in src/master/master.cpp).
 // Schedulers see these texts: in the ERROR event that refuses a subscription, or in the 400
 // answering UPDATE_FRAMEWORK. Pure functions of their arguments.
-import type { FrameworkInfo } from '../../common/mesos.ts';
+import type { FrameworkInfo, OfferConstraints } from '../../common/mesos.ts';
 import { validateRole } from '../../common/roles.ts';
 import { frameworkRoles } from '../records.ts';
 
@@ -113,12 +113,12 @@ export function frameworkInfoError(info: FrameworkInfo, isRemoved: (id: string) 
 export function allocatorOptionsError(
   info: FrameworkInfo,
   suppressedRoles: readonly string[],
-  offerConstraints: unknown,
+  offerConstraints: OfferConstraints | undefined,
 ): string | undefined {
   const roles = new Set(frameworkRoles(info));
   const strangers = suppressedRoles.filter((r) => !roles.has(r));
   if (strangers.length > 0) return `Suppressed roles ${stringifySet(strangers)} are not contained in the set of roles`;
-  const constrained = Object.keys((offerConstraints as { role_constraints?: Record<string, unknown> } | undefined)?.role_constraints ?? {});
+  const constrained = Object.keys(offerConstraints?.role_constraints ?? {});
   const stranger = constrained.sort().find((r) => !roles.has(r));
   // Mesos's text, missing space included.
   if (stranger !== undefined)
@@ -168,7 +168,7 @@ export interface KnownFrameworks {
 export function subscribeError(
   info: FrameworkInfo,
   suppressedRoles: readonly string[],
-  offerConstraints: unknown,
+  offerConstraints: OfferConstraints | undefined,
   known: KnownFrameworks,
 ): string | undefined {
   const error = frameworkInfoError(info, known.isRemoved) ?? allocatorOptionsError(info, suppressedRoles, offerConstraints);
@@ -182,7 +182,7 @@ export function updateFrameworkError(
   old: FrameworkInfo,
   info: FrameworkInfo,
   suppressedRoles: readonly string[],
-  offerConstraints: unknown,
+  offerConstraints: OfferConstraints | undefined,
 ): string | undefined {
   const invalid = frameworkInfoError(info, () => false);
   if (invalid) return `Supplied FrameworkInfo is not valid: ${invalid}`;

@@ -3,6 +3,7 @@
 // Master::acknowledgeOperationStatus (src/master/master.cpp). Mesos's validation::operation
 // (RESERVE, CREATE, ... in src/master/validation.cpp) has no counterpart here: this master runs
 // no offer operations. Pure.
+import type { mesos } from '../../common/mesos.ts';
 
 /** What the check needs to know of the agent named in the acknowledgement. */
 export interface OperationAgentFacts {
@@ -17,7 +18,7 @@ export interface OperationAgentFacts {
  */
 export function operationAcknowledgementError(
   agent: OperationAgentFacts | undefined,
-  ack: { resource_provider_id?: unknown },
+  ack: Pick<mesos.v1.scheduler.Call.AcknowledgeOperationStatus, 'resource_provider_id'>,
   operationKnown: boolean,
 ): string | undefined {
   if (!agent) return 'agent is not registered';

@@ -3,10 +3,10 @@
 // the type needs, the framework id, status uuids. The HTTP layer answers a failure with
 // `400 Failed to validate scheduler::Call: <reason>`. Input is the decoded, schema-checked Call.
 import { isValidStatusUuid } from '../../common/ids.ts';
-import type { SchedulerCall } from '../scheduler-calls.ts';
+import type { SchedulerCall } from '../../common/mesos.ts';
 
 /** The payload field each call type requires (REVIVE, SUPPRESS, TEARDOWN and UNKNOWN need none). */
-const REQUIRED_PAYLOAD: Readonly<Record<string, string>> = {
+const REQUIRED_PAYLOAD: Partial<Record<NonNullable<SchedulerCall['type']>, keyof SchedulerCall>> = {
   ACCEPT: 'accept',
   DECLINE: 'decline',
   ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
@@ -22,7 +22,7 @@ const REQUIRED_PAYLOAD: Readonly<Record<string, string>> = {
   UPDATE_FRAMEWORK: 'update_framework',
 };
 
-function present(call: SchedulerCall, key: string): boolean {
+function present(call: SchedulerCall, key: keyof SchedulerCall): boolean {
   return call[key] !== undefined && call[key] !== null;
 }
 
@@ -30,7 +30,7 @@ function present(call: SchedulerCall, key: string): boolean {
 export function validateSchedulerCall(call: SchedulerCall): string | undefined {
   if (!call.type) return "Expecting 'type' to be present";
   if (call.type === 'SUBSCRIBE') {
-    const subscribe = call.subscribe as { framework_info?: { id?: { value?: string } } } | undefined;
+    const subscribe = call.subscribe;
     if (!subscribe) return "Expecting 'subscribe' to be present";
     // FrameworkIDs compare by value, an absent one as ''.
     if ((subscribe.framework_info?.id?.value ?? '') !== (call.framework_id?.value ?? '')) {
@@ -43,16 +43,16 @@ export function validateSchedulerCall(call: SchedulerCall): string | undefined {
   if (payload !== undefined && !present(call, payload)) return `Expecting '${payload}' to be present`;
   switch (call.type) {
     case 'ACKNOWLEDGE':
-      return isValidStatusUuid((call.acknowledge as { uuid?: unknown }).uuid) ? undefined : 'Not a valid UUID';
+      return isValidStatusUuid(call.acknowledge?.uuid) ? undefined : 'Not a valid UUID';
     case 'ACKNOWLEDGE_OPERATION_STATUS': {
-      const ack = call.acknowledge_operation_status as { uuid?: unknown; agent_id?: unknown };
-      if (!isValidStatusUuid(ack.uuid)) return 'Not a valid UUID';
+      const ack = call.acknowledge_operation_status;
+      if (!isValidStatusUuid(ack?.uuid)) return 'Not a valid UUID';
       // Operations on resource providers other than the agent's own are not supported by Mesos.
-      if (!ack.agent_id) return "Expecting 'agent_id' to be present";
+      if (!ack?.agent_id) return "Expecting 'agent_id' to be present";
       return undefined;
     }
     case 'UPDATE_FRAMEWORK': {
-      const info = (call.update_framework as { framework_info?: { id?: { value?: string } } }).framework_info;
+      const info = call.update_framework?.framework_info;
       if ((info?.id?.value ?? '') !== call.framework_id.value) return "'framework_id' differs from 'update_framework.framework_info.id'";
       return undefined;
     }
