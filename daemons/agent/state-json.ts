@@ -4,6 +4,7 @@
 import { attributesJson } from '../common/attributes.ts';
 import { type Resource, type TaskStatus, isTerminalState } from '../common/mesos.ts';
 import { add, allocationRole, isReserved, reservationRole, sum, toStateJson, toStateJsonByRole } from '../common/resources.ts';
+import type { AgentFrameworkJson, AgentStateJson, ExecutorJson, QueuedTaskJson, TaskJson, TaskStatusJson } from '../common/state-types.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Agent } from './agent.ts';
 import { AGENT_CAPABILITIES } from './registration.ts';
@@ -21,7 +22,7 @@ function roleOf(resources: readonly Resource[] | undefined): string {
   return (first && allocationRole(first)) ?? '';
 }
 
-function statusJson(s: TaskStatus): Record<string, unknown> {
+function statusJson(s: TaskStatus): TaskStatusJson {
   return {
     state: s.state,
     timestamp: s.timestamp,
@@ -32,7 +33,7 @@ function statusJson(s: TaskStatus): Record<string, unknown> {
 }
 
 /** A task the executor was given (json of Task). */
-function taskJson(agent: Agent, task: AgentTask): Record<string, unknown> {
+function taskJson(agent: Agent, task: AgentTask): TaskJson {
   const info = task.info;
   return {
     id: info.task_id.value,
@@ -57,7 +58,7 @@ function taskJson(agent: Agent, task: AgentTask): Record<string, unknown> {
  * A task still waiting for its executor: json of its TaskInfo, as Mesos lists queued tasks, and
  * its state (TASK_STAGING), which Mesos leaves out.
  */
-function queuedTaskJson(agent: Agent, task: AgentTask): Record<string, unknown> {
+function queuedTaskJson(agent: Agent, task: AgentTask): QueuedTaskJson {
   const info = task.info;
   return {
     id: info.task_id.value,
@@ -79,7 +80,7 @@ function executorAllocated(ex: ExecutorRecord): Resource[] {
   return sum(lists);
 }
 
-function executorJson(agent: Agent, ex: ExecutorRecord): Record<string, unknown> {
+function executorJson(agent: Agent, ex: ExecutorRecord): ExecutorJson {
   const tasks: AgentTask[] = [];
   const queued: AgentTask[] = [];
   const completed: AgentTask[] = [...ex.completedTasks];
@@ -106,7 +107,7 @@ function executorJson(agent: Agent, ex: ExecutorRecord): Record<string, unknown>
   };
 }
 
-function frameworkJson(agent: Agent, fw: AgentFramework): Record<string, unknown> {
+function frameworkJson(agent: Agent, fw: AgentFramework): AgentFrameworkJson {
   const info = fw.info;
   const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
   return {
@@ -119,7 +120,8 @@ function frameworkJson(agent: Agent, fw: AgentFramework): Record<string, unknown
     principal: info.principal,
     // As the FrameworkInfo has it: `roles` for a MULTI_ROLE framework, else `role`.
     ...(multiRole ? { roles: info.roles ?? [] } : { role: info.role ?? '*' }),
-    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    // A capability of a type this agent does not know has none: Mesos writes that UNKNOWN.
+    capabilities: (info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'),
     executors: [...fw.executors.values()].map((e) => executorJson(agent, e)),
     completed_executors: fw.completedExecutors.map((e) => executorJson(agent, e)),
   };
@@ -136,7 +138,7 @@ function reservedByRole(resources: readonly Resource[]): Record<string, Resource
   return out;
 }
 
-export function agentStateJson(ctx: AgentStateContext): Record<string, unknown> {
+export function agentStateJson(ctx: AgentStateContext): AgentStateJson {
   const a = ctx.agent;
   let allocated: Resource[] = [];
   for (const fw of a.frameworks.values()) for (const ex of fw.executors.values()) allocated = add(allocated, executorAllocated(ex));

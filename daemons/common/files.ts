@@ -13,7 +13,8 @@ import { jsonStringOfBytes, parseReadRequest, readWindow } from './files-read.ts
 import { sendJson, sendText } from './http.ts';
 import { downloadType } from './mime-types.ts';
 import { requestQuery } from './query.ts';
-import { RawJson } from './raw-json.ts';
+import { type Built, RawJson } from './raw-json.ts';
+import type { FileChunkJson, FileEntryJson } from './state-types.ts';
 
 /** Where a requested path leads: a real path, nowhere, or somewhere it may not go (with why). */
 export type Resolution = { found: string } | { notFound: true } | { invalid: string };
@@ -175,7 +176,7 @@ export function filesRouter(paths: AttachedPaths): Router {
     const names = await readdir(dir).catch(() => [] as string[]);
     names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const accounts = accountNames();
-    const entries = [];
+    const entries: FileEntryJson[] = [];
     for (const name of names) {
       // stat, not lstat: a symlink is listed as what it points to; a dangling one is left out.
       const st = await stat(path.join(dir, name)).catch(() => undefined);
@@ -213,8 +214,10 @@ export function filesRouter(paths: AttachedPaths): Router {
       const window = readWindow(size, request.value);
       const buf = Buffer.alloc(window.count);
       const { bytesRead } = window.count > 0 ? await fh.read(buf, 0, window.count, window.start) : { bytesRead: 0 };
-      const data = new RawJson([jsonStringOfBytes(buf.subarray(0, bytesRead))]);
-      sendJson(req, res, { offset: window.reportedOffset, data });
+      // The bytes as a JSON string, made without decoding them (jsonStringOfBytes).
+      const data = new RawJson<string>([jsonStringOfBytes(buf.subarray(0, bytesRead))]);
+      const chunk: Built<FileChunkJson> = { offset: window.reportedOffset, data };
+      sendJson(req, res, chunk);
     } catch (err) {
       sendText(res, 500, `Failed to read file at '${file}': ${errnoText(err)}.\n`);
     } finally {

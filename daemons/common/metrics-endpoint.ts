@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { durationProblem } from './flags/units.ts';
 import { sendJson, sendText } from './http.ts';
 import { requestQuery } from './query.ts';
+import type { MetricsJson } from './state-types.ts';
 
 /** Mesos's 400 text for a `timeout` parameter, or undefined when it is absent or a duration. */
 export function snapshotTimeoutError(query: ReadonlyMap<string, string>): string | undefined {
@@ -14,7 +15,7 @@ export function snapshotTimeoutError(query: ReadonlyMap<string, string>): string
   return problem === undefined ? undefined : `Invalid timeout '${timeout}': ${problem}.\n`;
 }
 
-export function metricsSnapshotHandler(metrics: () => Record<string, number>): (req: Request, res: Response) => void {
+export function metricsSnapshotHandler(metrics: () => MetricsJson): (req: Request, res: Response) => void {
   return (req, res) => {
     const query = requestQuery(req);
     const error = query.ok ? snapshotTimeoutError(query.value) : `${query.error}.\n`;

@@ -11,19 +11,41 @@ import { randomBytes } from 'node:crypto';
 /** A piece of JSON text: a string, or its UTF-8 bytes. */
 export type JsonPiece = string | Buffer;
 
+/**
+ * The JSON text of a T. T is for the type checker only (any string passes for one): made by
+ * jsonTextOf, it lets RawJson.array and RawJson.merge say what their result is the JSON of.
+ */
+export type JsonText<T> = string & { readonly jsonOf?: T };
+
+/** JSON.stringify(value), typed as the JSON of its type. */
+export function jsonTextOf<T>(value: T): JsonText<T> {
+  return JSON.stringify(value);
+}
+
+/**
+ * A T as it is built to be serialized by jsonPieces(): the same shape, except that any part may
+ * be a RawJson of that part. The endpoints return a Built<T> of the T their clients read.
+ */
+export type Built<T> =
+  | RawJson<T>
+  | (T extends readonly (infer E)[] ? readonly Built<E>[] : T extends object ? { [K in keyof T]: Built<T[K]> } : T);
+
 /** The document being serialized: where RawJson.toJSON leaves its pieces. */
 let collecting: { marker: string; raws: RawJson[] } | undefined;
 
-export class RawJson {
+export class RawJson<T = unknown> {
+  /** What the text is the JSON of, for the type checker only (never set). */
+  declare readonly jsonOf?: T;
+
   /** `parts` concatenated are one JSON value. */
   constructor(readonly parts: readonly JsonPiece[]) {}
 
-  static text(json: string): RawJson {
+  static text<T = unknown>(json: JsonText<T>): RawJson<T> {
     return new RawJson([json]);
   }
 
   /** A JSON array of values serialized beforehand. */
-  static array(elements: readonly JsonPiece[]): RawJson {
+  static array<T = unknown>(elements: readonly (JsonText<T> | Buffer)[]): RawJson<T[]> {
     if (elements.length === 0) return new RawJson(['[]']);
     const parts: JsonPiece[] = new Array<JsonPiece>(elements.length * 2 + 1);
     parts[0] = '[';
@@ -32,6 +54,13 @@ export class RawJson {
       parts[i * 2 + 2] = i === elements.length - 1 ? ']' : ',';
     }
     return new RawJson(parts);
+  }
+
+  /** One JSON object with the fields of two serialized beforehand, those of `a` first. */
+  static merge<A extends object, B extends object>(a: JsonText<A>, b: JsonText<B>): RawJson<A & B> {
+    if (b === '{}') return new RawJson([a]);
+    if (a === '{}') return new RawJson([b]);
+    return new RawJson([a.slice(0, -1), ',', b.slice(1)]);
   }
 
   /** Called by JSON.stringify: a placeholder string that jsonPieces() replaces with the parts. */

@@ -8,6 +8,7 @@
 // linear scan with a cheap structural comparison rather than hashing.
 
 import type { Range, ReservationInfo, Resource, ResourceType } from './mesos.ts';
+import type { Quantities, StateResources } from './state-types.ts';
 import { isInRoleSubtree, isStrictSubroleOf, validateRole } from './roles.ts';
 
 /** A bad resource string or object; `message` is one line, ready to show a user. */
@@ -924,7 +925,7 @@ export function format(r: readonly Resource[]): string {
  * present as numbers, other scalars summed, ranges as '[21000-24000, 31000-32000]', sets as
  * '{a, b}'; revocable resources under '<name>_revocable'.
  */
-export function toStateJson(r: readonly Resource[]): Record<string, number | string> {
+export function toStateJson(r: readonly Resource[]): StateResources {
   // The four named scalars in locals and the rest in maps made only when met: /master/state
   // flattens the resources of every task and (twice) of every agent, 120,000 lists at 100,000 tasks.
   let cpus = 0;
@@ -954,7 +955,7 @@ export function toStateJson(r: readonly Resource[]): Record<string, number | str
       setValues.set(key, unionItems(setValues.get(key) ?? [], itemList(x)));
     }
   }
-  const out: Record<string, number | string> = {
+  const out: StateResources = {
     cpus: fromFixedPoint(cpus),
     gpus: fromFixedPoint(gpus),
     mem: fromFixedPoint(mem),
@@ -967,7 +968,7 @@ export function toStateJson(r: readonly Resource[]): Record<string, number | str
 }
 
 /** Reserved resources grouped by reservation role, each flattened like toStateJson. */
-export function toStateJsonByRole(r: readonly Resource[]): Record<string, Record<string, number | string>> {
+export function toStateJsonByRole(r: readonly Resource[]): Record<string, StateResources> {
   const byRole = new Map<string, Resource[]>();
   for (const x of r) {
     const role = reservationRole(x);
@@ -976,7 +977,7 @@ export function toStateJsonByRole(r: readonly Resource[]): Record<string, Record
     if (list === undefined) byRole.set(role, [x]);
     else list.push(x);
   }
-  const out: Record<string, Record<string, number | string>> = {};
+  const out: Record<string, StateResources> = {};
   for (const [role, list] of byRole) out[role] = toStateJson(list);
   return out;
 }
@@ -986,7 +987,7 @@ export function toStateJsonByRole(r: readonly Resource[]): Record<string, Record
  * scalars summed, ranges and sets counted in values (ports [31000-31009] are 10), names in
  * order; a name the resources do not have is absent rather than 0.
  */
-export function toQuantitiesJson(r: readonly Resource[]): Record<string, number> {
+export function toQuantitiesJson(r: readonly Resource[]): Quantities {
   const fixed = new Map<string, number>();
   const bump = (name: string, amount: number) => fixed.set(name, (fixed.get(name) ?? 0) + amount);
   for (const x of r) {
@@ -994,7 +995,7 @@ export function toQuantitiesJson(r: readonly Resource[]): Record<string, number>
     else if (x.type === 'RANGES') for (const g of rangeList(x).filter(validRange)) bump(x.name, toFixedPoint(g.end - g.begin + 1));
     else if (x.type === 'SET') bump(x.name, toFixedPoint(itemList(x).length));
   }
-  const out: Record<string, number> = {};
+  const out: Quantities = {};
   for (const name of [...fixed.keys()].sort()) out[name] = fromFixedPoint(fixed.get(name)!);
   return out;
 }

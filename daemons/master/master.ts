@@ -69,7 +69,8 @@ const TASK_STATE_METRIC: Record<TaskState, string> = {
 export class Master implements AgentHost, FrameworkHost, OfferHost {
   readonly id: string;
   readonly startTime: number;
-  readonly info: MasterInfo;
+  /** Its pid is always set: the web UI and /master/state give it as `pid` and `leader`. */
+  readonly info: MasterInfo & { pid: string };
   readonly allocator: DrfAllocator;
   readonly registry: Registry;
   readonly state: MasterState;

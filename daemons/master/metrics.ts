@@ -2,6 +2,7 @@
 import { systemMetrics } from '../common/system-metrics.ts';
 import { scalarTotals } from '../common/resources.ts';
 import type { TaskState } from '../common/mesos.ts';
+import type { MetricsJson } from '../common/state-types.ts';
 import type { Master } from './master.ts';
 
 const GAUGE_STATES = ['staging', 'starting', 'running', 'killing', 'unreachable'];
@@ -16,7 +17,7 @@ const COUNTER_STATES: Array<[string, TaskState]> = [
   ['gone_by_operator', 'TASK_GONE_BY_OPERATOR'],
 ];
 
-export function masterMetrics(master: Master): Record<string, number> {
+export function masterMetrics(master: Master): MetricsJson {
   const agents = [...master.agents.values()];
   const frameworks = [...master.frameworks.values()];
   const m: Record<string, number> = {

@@ -2,9 +2,22 @@
 // in Mesos's JSON field names, which the Apache web UI and many tools read. Resources here use
 // the flattened shape ({cpus, mem, disk, gpus, ports: "[a-b]"}), not the v1 list.
 import { attributesJson } from '../common/attributes.ts';
-import { isTerminalState } from '../common/mesos.ts';
-import { RawJson } from '../common/raw-json.ts';
+import { isTerminalState, type Resource } from '../common/mesos.ts';
+import { type Built, type JsonText, jsonTextOf, RawJson } from '../common/raw-json.ts';
 import { add, isReserved, reservationRole, toStateJson, toStateJsonByRole } from '../common/resources.ts';
+import type {
+  AgentFullResourcesJson,
+  AgentJson,
+  AgentsJson,
+  FrameworkJson,
+  FrameworksJson,
+  FrameworkSummaryJson,
+  MasterStateJson,
+  RecoveredAgentJson,
+  TaskJson,
+  TasksJson,
+  TaskStatusJson,
+} from '../common/state-types.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
@@ -17,7 +30,11 @@ export interface StateContext {
   buildTime: number;
 }
 
-const secs = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+function secs(ms: number): number;
+function secs(ms: number | undefined): number | undefined;
+function secs(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
+}
 
 /** Serialized tasks (JSON text), reused until the task changes: its state, history, agent or reachability. */
 interface CachedTask {
@@ -25,7 +42,7 @@ interface CachedTask {
   statuses: number;
   agentId: string;
   unreachableTime: number | undefined;
-  json: string;
+  json: JsonText<TaskJson>;
 }
 let taskCache = new WeakMap<TaskRecord, CachedTask>();
 
@@ -35,7 +52,7 @@ export function forgetStateJson(): void {
   agentCache = new WeakMap();
 }
 
-function cachedTaskText(task: TaskRecord): string | undefined {
+function cachedTaskText(task: TaskRecord): JsonText<TaskJson> | undefined {
   const c = taskCache.get(task);
   if (
     c !== undefined &&
@@ -49,8 +66,8 @@ function cachedTaskText(task: TaskRecord): string | undefined {
 }
 
 /** Serializes `task` and caches the text (whoever calls it found the cache stale). */
-function serializeTask(task: TaskRecord): string {
-  const json = JSON.stringify(taskJson(task));
+function serializeTask(task: TaskRecord): JsonText<TaskJson> {
+  const json = jsonTextOf(taskJson(task));
   taskCache.set(task, {
     state: task.state,
     statuses: task.statuses.length,
@@ -61,7 +78,7 @@ function serializeTask(task: TaskRecord): string {
   return json;
 }
 
-function taskText(task: TaskRecord): string {
+function taskText(task: TaskRecord): JsonText<TaskJson> {
   return cachedTaskText(task) ?? serializeTask(task);
 }
 
@@ -98,14 +115,14 @@ export function* stateTasks(master: Master): Generator<TaskRecord, void, undefin
 }
 
 /** A list of tasks as JSON, from the cache (see common/raw-json.ts). */
-function tasksRaw(tasks: Iterable<TaskRecord>): RawJson {
-  const texts: string[] = [];
+function tasksRaw(tasks: Iterable<TaskRecord>): RawJson<TaskJson[]> {
+  const texts: JsonText<TaskJson>[] = [];
   for (const t of tasks) texts.push(taskText(t));
   return RawJson.array(texts);
 }
 
-export function taskJson(task: TaskRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function taskJson(task: TaskRecord): TaskJson {
+  const out: TaskJson = {
     id: task.info.task_id.value,
     name: task.info.name,
     framework_id: task.frameworkId,
@@ -115,7 +132,7 @@ export function taskJson(task: TaskRecord): Record<string, unknown> {
     resources: toStateJson(task.resources),
     role: task.role,
     statuses: task.statuses.map((s) => {
-      const st: Record<string, unknown> = { state: s.state, timestamp: s.timestamp };
+      const st: TaskStatusJson = { state: s.state, timestamp: s.timestamp };
       if (s.healthy !== undefined) st.healthy = s.healthy;
       if (s.labels) st.labels = s.labels.labels;
       if (s.container_status) st.container_status = s.container_status;
@@ -139,14 +156,15 @@ export function taskJson(task: TaskRecord): Record<string, unknown> {
  * Summary<Framework>). `pid` is left out: every framework here speaks the HTTP API, whose
  * frameworks Mesos lists without one.
  */
-export function frameworkSummaryJson(ctx: StateContext, fw: FrameworkRecord): Record<string, unknown> {
+export function frameworkSummaryJson(ctx: StateContext, fw: FrameworkRecord): FrameworkSummaryJson {
   const info = fw.info;
   return {
     id: fw.id,
     name: info.name,
     used_resources: toStateJson(ctx.master.frameworkUsed(fw)),
     offered_resources: toStateJson(ctx.master.frameworkOffered(fw)),
-    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    // A capability of a type this master does not know has none: Mesos writes that UNKNOWN.
+    capabilities: (info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'),
     hostname: info.hostname ?? '',
     webui_url: info.webui_url ?? '',
     active: fw.active,
@@ -159,7 +177,7 @@ export function frameworkSummaryJson(ctx: StateContext, fw: FrameworkRecord): Re
  * A framework as Mesos's FullFrameworkWriter writes it: the summary, then `role` or `roles` by
  * the MULTI_ROLE capability, as the FrameworkInfo has it, and `resources` as used plus offered.
  */
-export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed = false): Record<string, unknown> {
+export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed = false): Built<FrameworkJson> {
   const master = ctx.master;
   const active: TaskRecord[] = [];
   const terminal: TaskRecord[] = [];
@@ -180,7 +198,7 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
     tasks: tasksRaw(active),
     unreachable_tasks: tasksRaw(fw.unreachableTasks.values()),
     completed_tasks: tasksRaw([...terminal, ...fw.completedTasks]),
-    offers: [...fw.offers].flatMap((id) => {
+    offers: [...fw.offers].flatMap((id): FrameworkJson['offers'] => {
       const rec = master.offers.get(id);
       if (!rec) return [];
       return [
@@ -213,11 +231,14 @@ interface CachedAgent {
   version: string;
   active: boolean;
   reregisteredTime: number | undefined;
-  head: string;
+  head: JsonText<AgentHeadJson>;
 }
 let agentCache = new WeakMap<AgentRecord, CachedAgent>();
 
-function agentHead(agent: AgentRecord): string {
+/** The fields of an agent that change only when it re-registers or is (de)activated. */
+type AgentHeadJson = Omit<AgentJson, 'used_resources' | 'offered_resources'>;
+
+function agentHead(agent: AgentRecord): JsonText<AgentHeadJson> {
   const c = agentCache.get(agent);
   if (
     c !== undefined &&
@@ -231,7 +252,7 @@ function agentHead(agent: AgentRecord): string {
     return c.head;
   }
   // The resources, attributes and capabilities of a record are set once, when it is made.
-  const fixed: Record<string, unknown> = {
+  const fixed: AgentHeadJson = {
     id: agent.id,
     pid: agent.pid,
     hostname: agent.hostname,
@@ -249,7 +270,7 @@ function agentHead(agent: AgentRecord): string {
     capabilities: agent.capabilities,
   };
   if (agent.reregisteredTime !== undefined) fixed.reregistered_time = secs(agent.reregisteredTime);
-  const head = `${JSON.stringify(fixed).slice(0, -1)},`;
+  const head = jsonTextOf(fixed);
   agentCache.set(agent, {
     hostname: agent.hostname,
     port: agent.port,
@@ -266,22 +287,24 @@ function agentHead(agent: AgentRecord): string {
  * An agent as Mesos's SlaveWriter writes it (/master/state, /master/state-summary), with `extra`
  * fields after its own.
  */
-export function agentJson(ctx: StateContext, agent: AgentRecord, extra: Record<string, unknown> = {}): RawJson {
+export function agentJson(ctx: StateContext, agent: AgentRecord): RawJson<AgentJson>;
+export function agentJson<E extends object>(ctx: StateContext, agent: AgentRecord, extra: E): RawJson<AgentJson & E>;
+export function agentJson(ctx: StateContext, agent: AgentRecord, extra: object = {}): RawJson<AgentJson> {
   const master = ctx.master;
-  const changing = JSON.stringify({
+  const changing = jsonTextOf({
     used_resources: toStateJson(master.agentUsed(agent)),
     offered_resources: toStateJson(master.agentOffered(agent)),
     ...extra,
   });
-  return new RawJson([agentHead(agent), changing.slice(1)]);
+  return RawJson.merge(agentHead(agent), changing);
 }
 
 /**
  * What /master/slaves adds to each agent (SlavesWriter::writeSlave): its resources in full, as
  * resource objects, for operators to unreserve and destroy with.
  */
-function agentFullResources(ctx: StateContext, agent: AgentRecord): Record<string, unknown> {
-  const reserved: Record<string, unknown[]> = {};
+function agentFullResources(ctx: StateContext, agent: AgentRecord): AgentFullResourcesJson {
+  const reserved: Record<string, Resource[]> = {};
   for (const r of agent.resources) {
     const role = reservationRole(r);
     if (role === '*') continue;
@@ -297,10 +320,16 @@ function agentFullResources(ctx: StateContext, agent: AgentRecord): Record<strin
   };
 }
 
-function masterHeader(ctx: StateContext): Record<string, unknown> {
+/** /master/state's fields about the master itself. */
+type MasterHeaderJson = Omit<
+  MasterStateJson,
+  'slaves' | 'recovered_slaves' | 'frameworks' | 'completed_frameworks' | 'orphan_tasks' | 'unregistered_frameworks'
+>;
+
+function masterHeader(ctx: StateContext): MasterHeaderJson {
   const m = ctx.master;
   const cfg = m.config;
-  const out: Record<string, unknown> = {
+  const out: MasterHeaderJson = {
     version: MESOS_API_VERSION,
     build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
     build_time: Math.floor(ctx.buildTime / 1000),
@@ -311,7 +340,7 @@ function masterHeader(ctx: StateContext): Record<string, unknown> {
     id: m.id,
     pid: m.info.pid,
     hostname: cfg.hostname,
-    capabilities: (m.info.capabilities ?? []).map((c) => c.type),
+    capabilities: (m.info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'),
     activated_slaves: [...m.agents.values()].filter((a) => a.active).length,
     deactivated_slaves: [...m.agents.values()].filter((a) => !a.active).length,
     unreachable_slaves: m.unreachableAgents.size,
@@ -338,8 +367,8 @@ function masterHeader(ctx: StateContext): Record<string, unknown> {
  * Agents the registry knows that have not re-registered with this master yet: Mesos lists their
  * SlaveInfo (id, hostname, port, attributes); pid, resources and registered_time are extra.
  */
-function recoveredSlavesJson(m: Master, agentId?: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+function recoveredSlavesJson(m: Master, agentId?: string): RecoveredAgentJson[] {
+  const out: RecoveredAgentJson[] = [];
   for (const a of m.recoveredAgents.values()) {
     if (agentId !== undefined && a.id !== agentId) continue;
     out.push({
@@ -355,7 +384,7 @@ function recoveredSlavesJson(m: Master, agentId?: string): Record<string, unknow
   return out;
 }
 
-export function stateJson(ctx: StateContext): Record<string, unknown> {
+export function stateJson(ctx: StateContext): Built<MasterStateJson> {
   const m = ctx.master;
   return {
     ...masterHeader(ctx),
@@ -368,7 +397,7 @@ export function stateJson(ctx: StateContext): Record<string, unknown> {
   };
 }
 
-export function frameworksJson(ctx: StateContext, frameworkId?: string): Record<string, unknown> {
+export function frameworksJson(ctx: StateContext, frameworkId?: string): Built<FrameworksJson> {
   const m = ctx.master;
   const match = (f: FrameworkRecord) => frameworkId === undefined || f.id === frameworkId;
   return {
@@ -378,7 +407,7 @@ export function frameworksJson(ctx: StateContext, frameworkId?: string): Record<
   };
 }
 
-export function slavesJson(ctx: StateContext, agentId?: string): Record<string, unknown> {
+export function slavesJson(ctx: StateContext, agentId?: string): Built<AgentsJson> {
   const m = ctx.master;
   return {
     slaves: [...m.agents.values()]
@@ -398,7 +427,7 @@ export interface TasksQuery extends TasksPaging {
  * their first status's time (tasks without one first when ascending, last when descending), and
  * paged as Mesos pages them (tasks-query.ts).
  */
-export function tasksJson(ctx: StateContext, q: TasksQuery): Record<string, unknown> {
+export function tasksJson(ctx: StateContext, q: TasksQuery): TasksJson {
   const all: TaskRecord[] = [];
   for (const t of stateTasks(ctx.master)) if (q.frameworkId === undefined || t.frameworkId === q.frameworkId) all.push(t);
   const filtered = q.taskId === undefined ? all : all.filter((t) => t.info.task_id.value === q.taskId);

@@ -2,23 +2,11 @@
 // and ::roles in src/master/readonly_handler.cpp).
 import { isReserved, reservationRole, toQuantitiesJson } from '../common/resources.ts';
 import type { Resource } from '../common/mesos.ts';
+import type { Built } from '../common/raw-json.ts';
 import { isInRoleSubtree } from '../common/roles.ts';
+import type { RolesJson, StateSummaryJson, TaskCounts } from '../common/state-types.ts';
 import type { Master } from './master.ts';
 import { type StateContext, agentJson, frameworkSummaryJson } from './state-json.ts';
-
-/** The task states state-summary counts, for agents and frameworks alike. */
-const COUNTED_STATES = [
-  'TASK_STAGING',
-  'TASK_STARTING',
-  'TASK_RUNNING',
-  'TASK_KILLING',
-  'TASK_FINISHED',
-  'TASK_KILLED',
-  'TASK_FAILED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_UNREACHABLE',
-] as const;
 
 interface Tally {
   counts: Map<string, number>;
@@ -26,19 +14,31 @@ interface Tally {
   ids: Set<string>;
 }
 
-function tallyJson(t: Tally | undefined, idsField: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const state of COUNTED_STATES) out[state] = t?.counts.get(state) ?? 0;
-  out[idsField] = [...(t?.ids ?? [])];
-  return out;
+/** A tally's counts, for the task states state-summary counts (the same for agents and frameworks). */
+function taskCounts(t: Tally | undefined): TaskCounts {
+  const n = (state: keyof TaskCounts) => t?.counts.get(state) ?? 0;
+  return {
+    TASK_STAGING: n('TASK_STAGING'),
+    TASK_STARTING: n('TASK_STARTING'),
+    TASK_RUNNING: n('TASK_RUNNING'),
+    TASK_KILLING: n('TASK_KILLING'),
+    TASK_FINISHED: n('TASK_FINISHED'),
+    TASK_KILLED: n('TASK_KILLED'),
+    TASK_FAILED: n('TASK_FAILED'),
+    TASK_LOST: n('TASK_LOST'),
+    TASK_ERROR: n('TASK_ERROR'),
+    TASK_UNREACHABLE: n('TASK_UNREACHABLE'),
+  };
 }
+
+const tallyIds = (t: Tally | undefined): string[] => [...(t?.ids ?? [])];
 
 /**
  * /master/state-summary. As in Mesos the counts and id lists come from the tasks of the
  * frameworks the master has (active, unreachable and completed ones), so an agent's counts take
  * in the finished tasks it ran for them, and a completed framework counts for nothing.
  */
-export function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
+export function stateSummaryJson(ctx: StateContext): Built<StateSummaryJson> {
   const m = ctx.master;
   const byAgent = new Map<string, Tally>();
   const byFramework = new Map<string, Tally>();
@@ -62,11 +62,14 @@ export function stateSummaryJson(ctx: StateContext): Record<string, unknown> {
   return {
     hostname: m.config.hostname,
     ...(m.config.cluster ? { cluster: m.config.cluster } : {}),
-    slaves: [...m.agents.values()].map((a) => agentJson(ctx, a, tallyJson(byAgent.get(a.id), 'framework_ids'))),
-    frameworks: [...m.frameworks.values()].map((f) => ({
-      ...frameworkSummaryJson(ctx, f),
-      ...tallyJson(byFramework.get(f.id), 'slave_ids'),
-    })),
+    slaves: [...m.agents.values()].map((a) => {
+      const t = byAgent.get(a.id);
+      return agentJson(ctx, a, { ...taskCounts(t), framework_ids: tallyIds(t) });
+    }),
+    frameworks: [...m.frameworks.values()].map((f) => {
+      const t = byFramework.get(f.id);
+      return { ...frameworkSummaryJson(ctx, f), ...taskCounts(t), slave_ids: tallyIds(t) };
+    }),
   };
 }
 
@@ -82,7 +85,7 @@ function inSubtree(role: string, of: string | undefined): boolean {
  * There are no quotas here, so a quota is empty and what it would consume is what the role
  * holds: allocated plus reservations its tasks do not use.
  */
-export function rolesJson(master: Master): Record<string, unknown> {
+export function rolesJson(master: Master): RolesJson {
   return {
     roles: master.allocator.roleSummary().map((r) => {
       const allocated: Resource[] = [];

@@ -16,19 +16,26 @@ import {
   taskCountsFromMetrics,
 } from '../../webui/src/model.ts';
 import { type Route, canonicalHash, href, parseHash } from '../../webui/src/routes.ts';
-import type { AgentState, MasterState, TaskJson } from '../../webui/src/state-types.ts';
+import type { TaskState } from '../../daemons/common/mesos.ts';
+import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
 import { appendCapped, tailStart, utf8Length } from '../../webui/src/tail.ts';
 
-const task = (id: string, state: string, ts = 1): TaskJson => ({
+const task = (id: string, state: TaskState, ts = 1): TaskJson => ({
   id,
   name: id,
   framework_id: 'F',
   executor_id: '',
   slave_id: 'S0',
   state,
+  resources: { cpus: 0.1, gpus: 0, mem: 32, disk: 0 },
+  role: '*',
   statuses: [{ state, timestamp: ts }],
 });
+
+/** The JSON with only the fields a derivation reads given (the others are the type's). */
+type Fixture<T> = T extends readonly (infer E)[] ? Fixture<E>[] : T extends object ? { [K in keyof T]?: Fixture<T[K]> } : T;
+const fixture = <T>(value: Fixture<T>): T => value as T;
 
 describe('routes', () => {
   test('parses every page and builds the same hash back', () => {
@@ -135,7 +142,7 @@ describe('table logic', () => {
 });
 
 describe('state derivations', () => {
-  const state: MasterState = {
+  const state = fixture<MasterStateJson>({
     pid: 'master@10.0.0.1:5050',
     leader: 'master@10.0.0.1:5050',
     leader_info: { hostname: 'm1', port: 5050 },
@@ -161,7 +168,7 @@ describe('state derivations', () => {
     completed_frameworks: [
       { id: 'F2', name: 'done', tasks: [task('x', 'TASK_RUNNING')], completed_tasks: [task('whizbang', 'TASK_FINISHED')] },
     ],
-  };
+  });
 
   test('allTasks lists every task once with its category', () => {
     const rows = allTasks(state).map((r) => `${r.frameworkName}:${r.task.id}:${r.category}`);
@@ -185,14 +192,20 @@ describe('state derivations', () => {
 
   test('agents are reached at the ip:port and process of their pid', () => {
     assert.deepEqual(agentAddress(state.slaves![0]!), { base: '//10.0.0.5:5051', processPrefix: '/slave(1)' });
-    assert.deepEqual(agentAddress({ pid: 'slave(1)@::1:5051', hostname: 'h' }), { base: '//[::1]:5051', processPrefix: '/slave(1)' });
+    assert.deepEqual(agentAddress({ pid: 'slave(1)@::1:5051', hostname: 'h', port: 5051 }), {
+      base: '//[::1]:5051',
+      processPrefix: '/slave(1)',
+    });
     assert.deepEqual(agentAddress({ pid: '', hostname: 'h', port: 5052 }), { base: '//h:5052', processPrefix: '/slave(1)' });
     assert.equal(agentAddress(state.slaves![0]!), agentAddress({ ...state.slaves![0]! }), 'same object for the same agent');
   });
 
   test('a leader elsewhere is pointed at; a standalone master is its own leader', () => {
     assert.equal(otherLeader(state), undefined);
-    assert.equal(otherLeader({ ...state, leader: 'master@10.0.0.2:5050', leader_info: { hostname: 'm2', port: 5050 } }), '//m2:5050');
+    assert.equal(
+      otherLeader({ ...state, leader: 'master@10.0.0.2:5050', leader_info: { id: 'm2', ip: 0, hostname: 'm2', port: 5050 } }),
+      '//m2:5050',
+    );
   });
 
   test('task counts come from metrics when the master has them', () => {
@@ -203,7 +216,7 @@ describe('state derivations', () => {
   });
 
   test('sandbox directory: command executor, default executor task, completed frameworks', () => {
-    const agent: AgentState = {
+    const agent = fixture<AgentStateJson>({
       frameworks: [
         {
           id: 'F1',
@@ -219,7 +232,7 @@ describe('state derivations', () => {
           completed_executors: [{ id: 'e9', directory: '/w/executors/e9/runs/c9', completed_tasks: [task('t9', 'TASK_FAILED')] }],
         },
       ],
-    };
+    });
     assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 'whizbang' }), '/w/executors/whizbang/runs/c0');
     assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', taskId: 't1' }), '/w/executors/group/runs/c1/tasks/t1');
     assert.equal(sandboxDirectory(agent, { frameworkId: 'F1', executorId: 'group' }), '/w/executors/group/runs/c1');
@@ -270,8 +283,8 @@ describe('tail and formats', () => {
 
 test('framework status: a recovered framework whose scheduler has not come back is Orphaned', () => {
   const fw = { id: 'F', name: 'f' };
-  assert.equal(frameworkStatus({ ...fw, active: true, connected: true }, false), 'Active');
-  assert.equal(frameworkStatus({ ...fw, active: false, connected: false }, false), 'Inactive');
+  assert.equal(frameworkStatus({ ...fw, active: true, connected: true, recovered: false }, false), 'Active');
+  assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: false }, false), 'Inactive');
   assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, false), 'Orphaned');
   assert.equal(frameworkStatus({ ...fw, active: true, connected: true, recovered: false }, false), 'Active');
   assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, true), 'Completed');

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { taskEnd } from '../../daemons/agent/executor/task-exit.ts';
+import { agentStateJson } from '../../daemons/agent/state-json.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
+import type { AgentStateJson } from '../../daemons/common/state-types.ts';
 import { agentHarness, tick, until } from './agent-harness.ts';
 
 const FW: FrameworkInfo = { id: { value: 'fw-1' }, name: 'test', user: 'nobody', checkpoint: true };
@@ -29,6 +31,15 @@ function statuses(h: ReturnType<typeof agentHarness>, taskId: string): TaskStatu
 }
 
 const statesOf = (h: ReturnType<typeof agentHarness>, taskId: string) => statuses(h, taskId).map((s) => s.state);
+
+describe("the agent's /state", () => {
+  test('a framework capability of a type the agent does not know is written UNKNOWN, as Mesos writes Type_Name(type())', async () => {
+    const h = agentHarness();
+    await h.agent.runTask({ ...FW, capabilities: [{}, { type: 'MULTI_ROLE' }], roles: ['*'] }, commandTask('t1'));
+    const state = JSON.parse(JSON.stringify(agentStateJson({ agent: h.agent, flags: {}, buildTime: 0 }))) as AgentStateJson;
+    assert.deepEqual(state.frameworks[0]?.capabilities, ['UNKNOWN', 'MULTI_ROLE']);
+  });
+});
 
 describe('a command task', () => {
   test('STAGING, then STARTING and RUNNING once its container runs, FINISHED when it exits 0; the run completes once that is acknowledged', async () => {

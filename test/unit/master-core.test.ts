@@ -1362,6 +1362,16 @@ describe('Master core: read-only endpoints as Mesos writes them (readonly_handle
     );
   });
 
+  test('a framework capability of a type the master does not know is written UNKNOWN, as Mesos writes Type_Name(type())', () => {
+    const master = newMaster();
+    // What the codec leaves of {"type": "FROM_THE_FUTURE"}: unknown enum values of optional fields are dropped.
+    subscribe(master, frameworkInfo({ capabilities: [{}, { type: 'TASK_KILLING_STATE' }] }));
+    const ctx = { master, flags: {}, buildTime: 0 };
+    const written = (value: unknown) => (doc(value).frameworks as Json[])[0]!.capabilities;
+    assert.deepEqual(written(frameworksJson(ctx)), ['UNKNOWN', 'TASK_KILLING_STATE']);
+    assert.deepEqual(written(stateSummaryJson(ctx)), ['UNKNOWN', 'TASK_KILLING_STATE']);
+  });
+
   test('agents: not deactivated when only disconnected; full resources only in /master/slaves; recovered agents filtered by slave_id', () => {
     const master = newMaster();
     const resources = parseResources('cpus:2;mem:1024;disk(web):100;ports:[31000-31010]');

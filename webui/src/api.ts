@@ -1,7 +1,14 @@
 // Reads from the master (same origin as the page, so the UI also works behind /redirect and a
 // path prefix) and from agents (their own //ip:port; the agent answers reads with CORS headers).
 import type { AgentAddress } from './model.ts';
-import type { AgentState, FileChunk, FileEntry, MasterState, Metrics, RolesJson } from './state-types.ts';
+import type {
+  AgentStateJson,
+  FileChunkJson,
+  FileEntryJson,
+  MasterStateJson,
+  MetricsJson,
+  RolesJson,
+} from '../../daemons/common/state-types.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -36,16 +43,16 @@ export const MASTER_METRICS_URL = 'metrics/snapshot';
 export const MASTER_ROLES_URL = 'master/roles';
 
 export interface MasterSnapshot {
-  state: MasterState;
-  metrics?: Metrics;
+  state: MasterStateJson;
+  metrics?: MetricsJson;
 }
 
 /** One poll of the master: its state, and its metrics when it serves them (401/403 are not outages). */
 export async function loadMaster(signal: AbortSignal): Promise<MasterSnapshot> {
   const [state, metrics] = await Promise.all([
     // A master that does not answer within 10 s is shown as unreachable.
-    getJson<MasterState>(MASTER_STATE_URL, signal, 10_000),
-    getJson<Metrics>(MASTER_METRICS_URL, signal, 10_000).catch((err: unknown) => {
+    getJson<MasterStateJson>(MASTER_STATE_URL, signal, 10_000),
+    getJson<MetricsJson>(MASTER_METRICS_URL, signal, 10_000).catch((err: unknown) => {
       if (err instanceof HttpError) return undefined;
       throw err;
     }),
@@ -61,21 +68,21 @@ export function agentStateUrl(addr: AgentAddress): string {
   return `${location.protocol}${addr.base}${addr.processPrefix}/state`;
 }
 
-export function loadAgentState(addr: AgentAddress, signal: AbortSignal): Promise<AgentState> {
-  return getJson<AgentState>(agentStateUrl(addr), signal);
+export function loadAgentState(addr: AgentAddress, signal: AbortSignal): Promise<AgentStateJson> {
+  return getJson<AgentStateJson>(agentStateUrl(addr), signal);
 }
 
 function filesUrl(addr: AgentAddress, op: 'browse' | 'read' | 'download', params: Record<string, string>): string {
   return `${location.protocol}${addr.base}/files/${op}?${new URLSearchParams(params)}`;
 }
 
-export function browseFiles(addr: AgentAddress, path: string, signal: AbortSignal): Promise<FileEntry[]> {
-  return getJson<FileEntry[]>(filesUrl(addr, 'browse', { path }), signal);
+export function browseFiles(addr: AgentAddress, path: string, signal: AbortSignal): Promise<FileEntryJson[]> {
+  return getJson<FileEntryJson[]>(filesUrl(addr, 'browse', { path }), signal);
 }
 
 /** `offset` -1 asks only for the file's size (answered as `offset`). */
-export function readFile(addr: AgentAddress, path: string, offset: number, length: number, signal: AbortSignal): Promise<FileChunk> {
-  return getJson<FileChunk>(filesUrl(addr, 'read', { path, offset: String(offset), length: String(length) }), signal);
+export function readFile(addr: AgentAddress, path: string, offset: number, length: number, signal: AbortSignal): Promise<FileChunkJson> {
+  return getJson<FileChunkJson>(filesUrl(addr, 'read', { path, offset: String(offset), length: String(length) }), signal);
 }
 
 export function downloadUrl(addr: AgentAddress, path: string): string {

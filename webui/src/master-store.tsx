@@ -6,15 +6,15 @@ import { type MasterSnapshot, loadMaster } from './api.ts';
 import { FIRST_STATE_MARK } from './marks.ts';
 import { type TaskRow, allTasks } from './model.ts';
 import { type PollResult, usePoll } from './poll.ts';
-import type { MasterState, Metrics } from './state-types.ts';
+import type { MasterStateJson, MetricsJson } from '../../daemons/common/state-types.ts';
 
 /** Pages show a change within this long, well inside the UI's target of 2 s. */
 export const MASTER_POLL_MS = 1_000;
 
 export interface MasterView {
   poll: PollResult<MasterSnapshot>;
-  state?: MasterState;
-  metrics?: Metrics;
+  state?: MasterStateJson;
+  metrics?: MetricsJson;
   /** allTasks(state), computed once per poll. */
   tasks: TaskRow[];
 }

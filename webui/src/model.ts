@@ -1,7 +1,17 @@
 // Pure derivations from the state JSON: task lists across frameworks, cluster resource sums,
 // agent addresses and sandbox directories. No DOM and no network, so tests run them on plain
 // objects.
-import type { AgentJson, AgentState, ExecutorJson, FrameworkJson, MasterState, OfferJson, Resources, TaskJson } from './state-types.ts';
+import type {
+  AgentJson,
+  AgentStateJson,
+  ExecutorJson,
+  FrameworkJson,
+  MasterStateJson,
+  OfferJson,
+  Quantities,
+  StateResources,
+  TaskJson,
+} from '../../daemons/common/state-types.ts';
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set([
   'TASK_FINISHED',
@@ -68,7 +78,7 @@ function frameworkTaskRows(fw: FrameworkJson, completedFramework: boolean): Task
 }
 
 /** Every task the master knows: of active and completed frameworks, active, unreachable and completed. */
-export function allTasks(state: MasterState): TaskRow[] {
+export function allTasks(state: MasterStateJson): TaskRow[] {
   const rows: TaskRow[] = [];
   for (const fw of state.frameworks ?? []) rows.push(...frameworkTaskRows(fw, false));
   for (const fw of state.completed_frameworks ?? []) rows.push(...frameworkTaskRows(fw, true));
@@ -110,12 +120,15 @@ export const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
 export type Scalar = (typeof SCALARS)[number];
 export type ScalarSums = Record<Scalar, number>;
 
-export function scalarOf(res: Resources | undefined, name: string): number {
+/** A resources object of the state endpoints, or quantities of /master/roles. */
+export type ResourceValues = StateResources | Quantities;
+
+export function scalarOf(res: ResourceValues | undefined, name: string): number {
   const v = res?.[name];
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
-export function sumScalars(list: readonly (Resources | undefined)[]): ScalarSums {
+export function sumScalars(list: readonly (StateResources | undefined)[]): ScalarSums {
   const out: ScalarSums = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
   for (const res of list) for (const s of SCALARS) out[s] += scalarOf(res, s);
   return out;
@@ -129,7 +142,7 @@ export interface ClusterResources {
 }
 
 /** Total, used, offered and idle (total - used - offered) scalars over the registered agents. */
-export function clusterResources(state: MasterState): ClusterResources {
+export function clusterResources(state: MasterStateJson): ClusterResources {
   const agents = state.slaves ?? [];
   return resourceBreakdown(
     agents.map((a) => a.resources),
@@ -143,9 +156,9 @@ export function agentResources(agent: AgentJson): ClusterResources {
 }
 
 function resourceBreakdown(
-  total: (Resources | undefined)[],
-  used: (Resources | undefined)[],
-  offered: (Resources | undefined)[],
+  total: (StateResources | undefined)[],
+  used: (StateResources | undefined)[],
+  offered: (StateResources | undefined)[],
 ): ClusterResources {
   const t = sumScalars(total);
   const u = sumScalars(used);
@@ -155,12 +168,10 @@ function resourceBreakdown(
   return { total: t, used: u, offered: o, idle };
 }
 
-export type AgentStatus = 'Active' | 'Deactivated' | 'Draining' | 'Drained';
+/** No Draining or Drained: this master does not drain agents, so its agents have no `drain_info`. */
+export type AgentStatus = 'Active' | 'Deactivated';
 
 export function agentStatus(agent: AgentJson): AgentStatus {
-  const drain = agent.drain_info?.state;
-  if (drain === 'DRAINING') return 'Draining';
-  if (drain === 'DRAINED') return 'Drained';
   if (agent.deactivated || agent.active === false) return 'Deactivated';
   return 'Active';
 }
@@ -171,7 +182,7 @@ export type FrameworkStatus = 'Completed' | 'Orphaned' | 'Inactive' | 'Disconnec
  * Orphaned: known from the registry or from agents after a master restart, and its scheduler has
  * not subscribed since. Its tasks keep running until it comes back or an operator tears it down.
  */
-export function frameworkStatus(fw: FrameworkJson, completed: boolean): FrameworkStatus {
+export function frameworkStatus(fw: Pick<FrameworkJson, 'active' | 'connected' | 'recovered'>, completed: boolean): FrameworkStatus {
   if (completed) return 'Completed';
   if (fw.recovered && fw.connected === false) return 'Orphaned';
   if (fw.active === false) return 'Inactive';
@@ -205,7 +216,7 @@ function hostForUrl(host: string): string {
 }
 
 /** The leading master's `//host:port` when the master we talk to says another one leads. */
-export function otherLeader(state: MasterState): string | undefined {
+export function otherLeader(state: MasterStateJson): string | undefined {
   const leader = state.leader_info;
   if (!leader?.hostname || !leader.port) return undefined;
   if (state.leader === undefined || state.pid === undefined || state.leader === state.pid) return undefined;
@@ -217,19 +228,19 @@ export interface FrameworkLookup {
   completed: boolean;
 }
 
-export function findFramework(state: MasterState, id: string): FrameworkLookup | undefined {
+export function findFramework(state: MasterStateJson, id: string): FrameworkLookup | undefined {
   const active = state.frameworks?.find((f) => f.id === id);
   if (active) return { framework: active, completed: false };
   const done = state.completed_frameworks?.find((f) => f.id === id);
   return done ? { framework: done, completed: true } : undefined;
 }
 
-export function findAgent(state: MasterState, id: string): AgentJson | undefined {
+export function findAgent(state: MasterStateJson, id: string): AgentJson | undefined {
   return state.slaves?.find((a) => a.id === id);
 }
 
 /** A task by framework and task id; the active copy wins over completed ones of the same id. */
-export function findTask(state: MasterState, frameworkId: string, taskId: string): TaskRow | undefined {
+export function findTask(state: MasterStateJson, frameworkId: string, taskId: string): TaskRow | undefined {
   const found = findFramework(state, frameworkId);
   if (!found) return undefined;
   const rows = tasksOfFramework(found.framework, found.completed).filter((r) => r.task.id === taskId);
@@ -241,14 +252,14 @@ export interface OfferRow {
   frameworkName: string;
 }
 
-export function allOffers(state: MasterState): OfferRow[] {
+export function allOffers(state: MasterStateJson): OfferRow[] {
   const rows: OfferRow[] = [];
   for (const fw of state.frameworks ?? []) for (const offer of fw.offers ?? []) rows.push({ offer, frameworkName: text(fw.name) });
   return rows;
 }
 
 /** Agent id -> hostname, for task and offer tables. */
-export function agentHostnames(state: MasterState): Map<string, string> {
+export function agentHostnames(state: MasterStateJson): Map<string, string> {
   return new Map((state.slaves ?? []).map((a) => [a.id, text(a.hostname)]));
 }
 
@@ -258,7 +269,7 @@ export interface SandboxQuery {
   taskId?: string | undefined;
 }
 
-function executorsOf(agent: AgentState, frameworkId: string): ExecutorJson[] {
+function executorsOf(agent: AgentStateJson, frameworkId: string): ExecutorJson[] {
   const out: ExecutorJson[] = [];
   for (const fw of [...(agent.frameworks ?? []), ...(agent.completed_frameworks ?? [])]) {
     if (fw.id !== frameworkId) continue;
@@ -276,7 +287,7 @@ function runsTask(ex: ExecutorJson, taskId: string): boolean {
  * the task (the command executor's id is the task id), plus `/tasks/<id>` under a default
  * executor (task groups). Undefined when the agent no longer knows it.
  */
-export function sandboxDirectory(agent: AgentState, q: SandboxQuery): string | undefined {
+export function sandboxDirectory(agent: AgentStateJson, q: SandboxQuery): string | undefined {
   const executors = executorsOf(agent, q.frameworkId);
   let ex: ExecutorJson | undefined;
   if (q.taskId !== undefined) {

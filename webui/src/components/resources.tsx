@@ -1,7 +1,6 @@
 // Resource tables: cpus, gpus, mem and disk down the side, total/used/offered/idle across.
 import { formatCpus, formatMB } from '../format.ts';
-import { type ClusterResources, SCALARS, type Scalar, scalarOf, text } from '../model.ts';
-import type { Resources } from '../state-types.ts';
+import { type ClusterResources, type ResourceValues, SCALARS, type Scalar, scalarOf, text } from '../model.ts';
 
 const LABELS: Record<Scalar, string> = { cpus: 'CPUs', gpus: 'GPUs', mem: 'Memory', disk: 'Disk' };
 
@@ -38,8 +37,8 @@ export function ResourceBreakdown(props: { resources: ClusterResources; id: stri
 }
 
 /** One resources object as "cpus 1 · mem 128 MB · ports [31000-31005]". */
-export function ResourceList(props: { resources: Resources | undefined }) {
-  const res = props.resources ?? {};
+export function ResourceList(props: { resources: ResourceValues | undefined }) {
+  const res: ResourceValues = props.resources ?? {};
   const parts: string[] = [];
   for (const s of SCALARS) if (scalarOf(res, s) > 0) parts.push(`${s} ${formatScalar(s, scalarOf(res, s))}`);
   for (const [k, v] of Object.entries(res)) {

@@ -6,7 +6,7 @@ import { formatCpus } from '../format.ts';
 import { agentAddress, agentHostnames, agentResources, agentStatus, findAgent, isTerminal, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { usePoll } from '../poll.ts';
-import type { AgentState, ExecutorJson } from '../state-types.ts';
+import type { AgentStateJson, ExecutorJson } from '../../../daemons/common/state-types.ts';
 import { ErrorNote, KeyValues, Loading, PageTitle, RouteLink, Section, Time } from '../components/bits.tsx';
 import { ResourceBreakdown, ResourceList } from '../components/resources.tsx';
 import { type Column, DataTable } from '../components/table.tsx';
@@ -19,7 +19,7 @@ interface ExecutorRow {
   completed: boolean;
 }
 
-function executorRows(agent: AgentState): ExecutorRow[] {
+function executorRows(agent: AgentStateJson): ExecutorRow[] {
   const rows: ExecutorRow[] = [];
   for (const fw of [...(agent.frameworks ?? []), ...(agent.completed_frameworks ?? [])]) {
     const name = text(fw.name);

@@ -3,11 +3,11 @@ import { useMemo } from 'preact/hooks';
 import { formatCpus, formatMB } from '../format.ts';
 import { type AgentStatus, agentStatus, scalarOf, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
-import type { AgentJson } from '../state-types.ts';
+import type { AgentJson } from '../../../daemons/common/state-types.ts';
 import { Loading, PageTitle, RouteLink, Time } from '../components/bits.tsx';
 import { type Column, DataTable } from '../components/table.tsx';
 
-const STATUS_CLASS: Record<AgentStatus, string> = { Active: 'ok', Deactivated: 'bad', Draining: 'pending', Drained: 'bad' };
+const STATUS_CLASS: Record<AgentStatus, string> = { Active: 'ok', Deactivated: 'bad' };
 
 function scalarColumn(id: string, title: string, pick: (a: AgentJson) => number, fmt: (n: number) => string): Column<AgentJson> {
   return { id, title, numeric: true, searchable: false, value: pick, render: (a) => fmt(pick(a)) };

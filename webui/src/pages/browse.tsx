@@ -6,13 +6,13 @@ import { formatBytes } from '../format.ts';
 import { type AgentAddress, agentAddress, baseName, findAgent, sandboxCrumbs, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { usePoll } from '../poll.ts';
-import type { FileEntry } from '../state-types.ts';
+import type { FileEntryJson } from '../../../daemons/common/state-types.ts';
 import { ErrorNote, Loading, PageTitle, RouteLink, Time } from '../components/bits.tsx';
 import { type Column, DataTable } from '../components/table.tsx';
 
-const isDir = (f: FileEntry) => text(f.mode).startsWith('d');
+const isDir = (f: FileEntryJson) => text(f.mode).startsWith('d');
 
-function fileColumns(agentId: string, address: AgentAddress): Column<FileEntry>[] {
+function fileColumns(agentId: string, address: AgentAddress): Column<FileEntryJson>[] {
   return [
     {
       id: 'name',

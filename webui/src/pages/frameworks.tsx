@@ -4,7 +4,7 @@ import { useMemo } from 'preact/hooks';
 import { formatCpus, formatMB } from '../format.ts';
 import { frameworkStatus, scalarOf, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
-import type { FrameworkJson } from '../state-types.ts';
+import type { FrameworkJson } from '../../../daemons/common/state-types.ts';
 import { Loading, PageTitle, RouteLink, Section, Time } from '../components/bits.tsx';
 import { type Column, DataTable } from '../components/table.tsx';
 

@@ -4,7 +4,7 @@ import { loadRoles } from '../api.ts';
 import { formatCpus, formatMB } from '../format.ts';
 import { scalarOf, text } from '../model.ts';
 import { usePoll } from '../poll.ts';
-import type { RoleJson } from '../state-types.ts';
+import type { RoleJson } from '../../../daemons/common/state-types.ts';
 import { ErrorNote, Loading, PageTitle } from '../components/bits.tsx';
 import { ResourceList } from '../components/resources.tsx';
 import { type Column, DataTable } from '../components/table.tsx';

@@ -2,7 +2,7 @@
 import { useMemo } from 'preact/hooks';
 import { findAgent, findTask, taskStarted, taskUpdated, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
-import type { TaskStatusJson } from '../state-types.ts';
+import type { TaskStatusJson } from '../../../daemons/common/state-types.ts';
 import { ErrorNote, KeyValues, Labels, Loading, PageTitle, RouteLink, Section, StateBadge, Time } from '../components/bits.tsx';
 import { ResourceList } from '../components/resources.tsx';
 import { type Column, DataTable } from '../components/table.tsx';
