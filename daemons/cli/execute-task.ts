@@ -7,7 +7,7 @@ import type { ExecuteFlags } from './execute-flags.ts';
 
 export class ExecuteUsageError extends Error {}
 
-const KNOWN_CAPABILITIES: FrameworkCapabilityType[] = [
+const KNOWN_CAPABILITIES: ReadonlySet<string> = new Set<FrameworkCapabilityType>([
   'REVOCABLE_RESOURCES',
   'TASK_KILLING_STATE',
   'GPU_RESOURCES',
@@ -16,7 +16,11 @@ const KNOWN_CAPABILITIES: FrameworkCapabilityType[] = [
   'MULTI_ROLE',
   'RESERVATION_REFINEMENT',
   'REGION_AWARE',
-];
+]);
+
+function isKnownCapability(c: string): c is FrameworkCapabilityType {
+  return KNOWN_CAPABILITIES.has(c);
+}
 
 /** Resources of the default executor that runs a task group (Mesos's mesos-execute uses these). */
 export const DEFAULT_EXECUTOR_RESOURCES = 'cpus:0.1;mem:32;disk:32';
@@ -36,12 +40,12 @@ export function buildFramework(flags: ExecuteFlags): FrameworkInfo {
   for (const raw of (flags.framework_capabilities ?? '').split(',')) {
     const c = raw.trim();
     if (c === '') continue;
-    if (!KNOWN_CAPABILITIES.includes(c as FrameworkCapabilityType)) {
+    if (!isKnownCapability(c)) {
       throw new ExecuteUsageError(
-        `invalid value '${c}' in '--framework_capabilities': known capabilities are ${KNOWN_CAPABILITIES.join(', ')}`,
+        `invalid value '${c}' in '--framework_capabilities': known capabilities are ${[...KNOWN_CAPABILITIES].join(', ')}`,
       );
     }
-    caps.add(c as FrameworkCapabilityType);
+    caps.add(c);
   }
   const info: FrameworkInfo = {
     user: os.userInfo().username,

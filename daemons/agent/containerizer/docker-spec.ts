@@ -3,34 +3,11 @@
 // entrypoint and command, network, port mappings, volumes, environment, cpu shares, memory.
 import type Docker from 'dockerode';
 import path from 'node:path';
-import type { Resource, TaskInfo } from '../../common/mesos.ts';
+import type { mesos, Resource, TaskInfo } from '../../common/mesos.ts';
 import { ranges, scalar } from '../../common/resources.ts';
 
-// ContainerInfo.DockerInfo and Volume as they travel in JSON (mesos.proto).
-export interface DockerPortMapping {
-  host_port: number;
-  container_port: number;
-  protocol?: string;
-}
-export interface DockerParameter {
-  key: string;
-  value: string;
-}
-export interface DockerInfo {
-  image: string;
-  network?: 'HOST' | 'BRIDGE' | 'NONE' | 'USER';
-  port_mappings?: DockerPortMapping[];
-  privileged?: boolean;
-  parameters?: DockerParameter[];
-  force_pull_image?: boolean;
-  volume_driver?: string;
-}
-export interface Volume {
-  container_path: string;
-  host_path?: string;
-  mode?: 'RW' | 'RO';
-  source?: { type?: string; docker_volume?: { driver?: string; name: string } };
-}
+type DockerInfo = mesos.v1.ContainerInfo.DockerInfo;
+type Volume = mesos.v1.Volume;
 
 /** Mesos names its Docker containers `mesos-<container id>`; so do we, to find them again. */
 export const CONTAINER_NAME_PREFIX = 'mesos-';
@@ -58,7 +35,7 @@ export function containerIdOfName(name: string): string | undefined {
 }
 
 export function dockerInfoOf(task: TaskInfo): DockerInfo {
-  const info = task.container?.docker as DockerInfo | undefined;
+  const info = task.container?.docker;
   if (!info?.image) throw new DockerSpecError('A DOCKER container needs ContainerInfo.docker.image');
   return info;
 }
@@ -115,7 +92,7 @@ function networkMode(task: TaskInfo, info: DockerInfo): string {
     case 'NONE':
       return 'none';
     case 'USER': {
-      const nets = (task.container?.network_infos as { name?: string }[] | undefined) ?? [];
+      const nets = task.container?.network_infos ?? [];
       if (nets.length === 0)
         throw new DockerSpecError('A USER network needs ContainerInfo.network_infos with the name of the Docker network');
       if (nets.length > 1) throw new DockerSpecError('Only a single network can be defined in Docker run');
@@ -207,7 +184,7 @@ export function dockerCreateOptions(input: DockerSpecInput): Docker.ContainerCre
     MESOS_SANDBOX: input.mappedSandbox,
     MESOS_CONTAINER_NAME: containerName(input.containerId),
   };
-  const volumes = binds((task.container?.volumes as Volume[] | undefined) ?? [], input.sandbox, input.mappedSandbox);
+  const volumes = binds(task.container?.volumes ?? [], input.sandbox, input.mappedSandbox);
   const host: Docker.HostConfig = {
     Binds: volumes.binds,
     NetworkMode: network,
@@ -231,7 +208,7 @@ export function dockerCreateOptions(input: DockerSpecInput): Docker.ContainerCre
     Labels: { ...input.labels },
     HostConfig: host,
   };
-  const hostname = task.container?.hostname as string | undefined;
+  const hostname = task.container?.hostname;
   if (hostname) {
     if (network === 'host') throw new DockerSpecError('Unable to set hostname with host network mode');
     opts.Hostname = hostname;

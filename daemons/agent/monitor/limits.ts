@@ -26,8 +26,11 @@ const MB = 1024 * 1024;
 
 export interface LimitedTask {
   resources?: Resource[];
-  /** TaskInfo.limits: a map of resource name to Value.Scalar; a value may be infinite. */
-  limits?: unknown;
+  /**
+   * TaskInfo.limits: resource name -> Value.Scalar. A value may be infinite, which JSON has no
+   * number for: it may arrive as a string ("Infinity", "inf"), so it is read as unknown.
+   */
+  limits?: Readonly<Record<string, { readonly value?: unknown } | undefined>> | undefined;
 }
 
 export interface ContainerLimits {
@@ -49,8 +52,7 @@ export interface LimitInputs {
 
 /** A task's limit on `name` (a number, possibly Infinity), if it has one. */
 function taskLimit(task: LimitedTask, name: string): number | undefined {
-  const limits = task.limits as Record<string, { value?: unknown } | undefined> | undefined;
-  const v = limits?.[name]?.value;
+  const v = task.limits?.[name]?.value;
   if (v === undefined || v === null) return undefined;
   // Infinity travels in JSON as a string ("Infinity", "inf").
   const n = typeof v === 'string' && /^\+?inf(inity)?$/i.test(v) ? Number.POSITIVE_INFINITY : Number(v);

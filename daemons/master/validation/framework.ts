@@ -52,16 +52,14 @@ function frameworkIdError(info: FrameworkInfo): string | undefined {
   return undefined;
 }
 
-type Quantities = { quantities?: Record<string, { value?: number }> };
-
 function offerFiltersError(info: FrameworkInfo): string | undefined {
-  const filters = (info.offer_filters ?? {}) as Record<string, { min_allocatable_resources?: { quantities?: Quantities[] } }>;
+  const filters = info.offer_filters ?? {};
   for (const filter of Object.values(filters)) {
     for (const quantities of filter.min_allocatable_resources?.quantities ?? []) {
       const entries = Object.entries(quantities.quantities ?? {});
       if (entries.length === 0) return 'Resource quantities must contain at least one quantity';
       for (const [name, quantity] of entries) {
-        const error = scalarInputError(quantity.value ?? 0);
+        const error = scalarInputError(quantity.value);
         if (error) return `Invalid resource quantity for '${name}': ${error}`;
       }
     }
