@@ -1,5 +1,6 @@
 // The `mesos` command: picks the program from the name it was invoked by (busybox style:
-// mesos-master, mesos-agent, mesos-slave, mesos-execute, mesos-local) or from its first word.
+// mesos-master, mesos-agent, mesos-slave, mesos-execute, mesos-resolve, mesos-local) or from its
+// first word.
 import path from 'node:path';
 import { versionLine } from '../common/version.ts';
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   master: { summary: 'Run a Mesos master', load: async () => (await import('../master/main.ts')).runMaster },
   agent: { summary: 'Run a Mesos agent', load: async () => (await import('../agent/main.ts')).runAgent },
   execute: { summary: 'Run one command as a task on the cluster', load: async () => (await import('./execute.ts')).runExecute },
+  resolve: { summary: "Print the leading master's ip:port (from zk://...)", load: async () => (await import('./resolve.ts')).runResolve },
   local: {
     summary: 'Run a single-node cluster (master + agent) in the foreground',
     load: async () => (await import('./local.ts')).runLocal,
@@ -34,6 +36,7 @@ const INVOKED_AS: Record<string, string> = {
   'mesos-agent': 'agent',
   'mesos-slave': 'agent',
   'mesos-execute': 'execute',
+  'mesos-resolve': 'resolve',
   'mesos-local': 'local',
 };
 
@@ -48,7 +51,7 @@ ${lines.join('\n')}
   ${'slave'.padEnd(width)}  Deprecated name of 'agent'
 
 'mesos --version' prints the version. The binary also runs as mesos-master, mesos-agent,
-mesos-slave and mesos-execute when invoked by those names.
+mesos-slave, mesos-execute and mesos-resolve when invoked by those names.
 `;
 }
 

@@ -41,6 +41,7 @@ const MAIN_FILES = [
   '/usr/bin/mesos-agent',
   '/usr/bin/mesos-execute',
   '/usr/bin/mesos-master',
+  '/usr/bin/mesos-resolve',
   '/usr/bin/mesos-slave',
   '/usr/lib/systemd/system/mesos-agent.service',
   '/usr/lib/systemd/system/mesos-master.service',
@@ -103,7 +104,7 @@ for (const target of TARGETS) {
       assert.ok(owners.includes('mesos:mesos /var/log/mesos'));
       assert.ok(owners.includes('root:root /usr/bin/mesos'));
       const links = lines(await rpmQuery(mesos, '--qf', '[%{FILENAMES} -> %{FILELINKTOS}\n]'));
-      for (const name of ['mesos-master', 'mesos-agent', 'mesos-slave', 'mesos-execute']) {
+      for (const name of ['mesos-master', 'mesos-agent', 'mesos-slave', 'mesos-execute', 'mesos-resolve']) {
         assert.ok(links.includes(`/usr/bin/${name} -> mesos`), name);
       }
       assert.ok(links.includes('/usr/lib/systemd/system/mesos-agent.service -> mesos-slave.service'));
