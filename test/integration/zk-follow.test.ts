@@ -1,0 +1,214 @@
+// Everything that connects to a master follows the leader named in ZooKeeper. A real standalone
+// ZooKeeper and two ordinary masters A and B: the test itself says which master leads, by
+// joining the group in Apache Mesos's layout with each master's MasterInfo (A first, so A leads)
+// and then failing over as a leader that dies does: A is killed and its znode goes. An agent
+// started with --master=zk://... registers with A and re-registers with B under the same id,
+// its task still running; `mesos execute --master=zk://...` subscribes with A, subscribes again
+// with B with its framework id, and its task finishes there (exit 0).
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { MasterInfo } from '../../daemons/common/mesos.ts';
+import { ipv4ToNetworkUint32 } from '../../daemons/common/zk/group.ts';
+import { type ZkSession, connectSession } from '../../daemons/common/zk/session.ts';
+import { parseZkUrl } from '../../daemons/common/zk/url.ts';
+import { MasterContender } from '../../daemons/master/contender.ts';
+import { Daemon, freePort, spawnMesos, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
+
+const unavailable = zookeeperUnavailable();
+const skip = unavailable ? `ZooKeeper tests skipped: ${unavailable}` : false;
+
+interface MasterState {
+  id: string;
+  pid: string;
+  hostname: string;
+  version: string;
+  slaves: { id: string; active: boolean }[];
+  frameworks: { id: string; name: string; tasks: { id: string; state: string; slave_id: string }[] }[];
+}
+
+/** The MasterInfo a master would write in ZooKeeper, read from what it says of itself. */
+async function masterInfoOf(master: Daemon): Promise<MasterInfo> {
+  const state = await master.json<MasterState>('/master/state');
+  return {
+    id: state.id,
+    ip: ipv4ToNetworkUint32('127.0.0.1'),
+    port: master.port,
+    pid: state.pid,
+    hostname: state.hostname,
+    version: state.version,
+    address: { hostname: state.hostname, ip: '127.0.0.1', port: master.port },
+  };
+}
+
+/** A candidacy for `master`, in a ZooKeeper session of its own (as each master has). */
+async function announce(zk: ZooKeeperCluster, master: Daemon, sessions: ZkSession[]): Promise<MasterContender> {
+  const url = parseZkUrl(zk.url('/mesos'));
+  if (!url.ok) throw new Error(url.error);
+  const session = await connectSession({ url: url.value, sessionTimeoutMs: 2000, connectTimeoutMs: 20_000 });
+  sessions.push(session);
+  const contender = new MasterContender(session, '/mesos', await masterInfoOf(master));
+  await contender.contend();
+  return contender;
+}
+
+async function startZkAgent(master: string, extra: string[] = []): Promise<Daemon> {
+  const port = await freePort();
+  const workDir = tempDir('agent');
+  const proc = spawnMesos([
+    'agent',
+    '--ip=127.0.0.1',
+    `--port=${port}`,
+    `--master=${master}`,
+    '--zk_session_timeout=2secs',
+    `--work_dir=${workDir}`,
+    `--runtime_dir=${path.join(workDir, 'run')}`,
+    '--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]',
+    '--gc_disk_headroom=0',
+    ...extra,
+  ]);
+  const d = new Daemon('agent', proc, port, workDir);
+  d.runtimeDir = path.join(workDir, 'run');
+  return d;
+}
+
+async function agentId(agent: Daemon): Promise<string> {
+  return waitFor('the agent to register', async () => {
+    if (agent.exited) throw new Error(`agent exited: ${agent.output}`);
+    return (await agent.json<{ id: string }>('/state')).id || undefined;
+  });
+}
+
+function taskOn(state: MasterState, taskId: string): { id: string; state: string; slave_id: string } | undefined {
+  return state.frameworks.flatMap((f) => f.tasks).find((t) => t.id === taskId);
+}
+
+describe('following the leading master in ZooKeeper', { skip }, () => {
+  let zk: ZooKeeperCluster;
+  const sessions: ZkSession[] = [];
+  const daemons: Daemon[] = [];
+
+  before(async () => {
+    zk = await ZooKeeperCluster.standalone();
+  });
+
+  after(async () => {
+    await Promise.all(sessions.map((s) => s.close()));
+    for (const d of daemons) await d.stop('SIGKILL');
+    await zk?.stop();
+  });
+
+  test('agent and mesos execute move from A to B: same agent id, task kept, TASK_FINISHED, exit 0', async () => {
+    const a = await startMaster(['--hostname=127.0.0.1']);
+    daemons.push(a);
+    const b = await startMaster(['--hostname=127.0.0.1']);
+    daemons.push(b);
+    const contenderA = await announce(zk, a, sessions);
+    await announce(zk, b, sessions);
+
+    // The agent reads its --master from a file, as from the packages' /etc/mesos/zk.
+    const zkFile = path.join(tempDir('etc-mesos'), 'zk');
+    writeFileSync(zkFile, `${zk.url('/mesos')}\n`);
+    const agent = await startZkAgent(`file://${zkFile}`);
+    daemons.push(agent);
+    const id = await agentId(agent);
+    await waitFor('the agent registered with A', async () => (await a.json<MasterState>('/master/state')).slaves.some((s) => s.id === id));
+    assert.equal((await b.json<MasterState>('/master/state')).slaves.length, 0, 'B, not leading, has no agent');
+
+    const execute = new Daemon(
+      'execute',
+      spawnMesos(['execute', `--master=${zk.url('/mesos')}`, '--name=follow', '--command=sleep 8', '--resources=cpus:0.1;mem:32']),
+      0,
+      '',
+    );
+    daemons.push(execute);
+    await waitFor(
+      'the task running under A',
+      async () => taskOn(await a.json<MasterState>('/master/state'), 'follow')?.state === 'TASK_RUNNING',
+    );
+    const frameworkId = /Subscribed with ID (\S+)/.exec(execute.output)?.[1];
+    assert.ok(frameworkId, execute.output);
+
+    // A dies as a leader that lost ZooKeeper would (Mesos's master exits); its znode goes.
+    const failedOverAt = Date.now();
+    await a.stop('SIGKILL');
+    await contenderA.withdraw();
+
+    await waitFor(
+      'the agent re-registered with B under the same id, the task still running',
+      async () => {
+        const state = await b.json<MasterState>('/master/state');
+        return state.slaves.some((s) => s.id === id && s.active) && taskOn(state, 'follow')?.state === 'TASK_RUNNING';
+      },
+      15_000,
+    );
+    const reregisteredMs = Date.now() - failedOverAt;
+    assert.equal((await agent.json<{ id: string }>('/state')).id, id);
+    await waitFor('mesos execute subscribed with B', () => execute.output.split('Subscribed with ID').length - 1 >= 2, 15_000);
+    assert.equal(
+      /Subscribed with ID (\S+)\s*$/m.exec(
+        execute.output
+          .trim()
+          .split('\n')
+          .filter((l) => l.includes('Subscribed'))
+          .at(-1) ?? '',
+      )?.[1],
+      frameworkId,
+    );
+    const framework = (await b.json<MasterState>('/master/state')).frameworks.find((f) => f.id === frameworkId);
+    assert.ok(framework, `B knows framework ${frameworkId}`);
+
+    await execute.waitExit();
+    assert.equal(execute.exited?.code, 0, execute.output);
+    assert.match(execute.output, /Received status update TASK_FINISHED for task 'follow'/);
+    assert.doesNotMatch(execute.output, /TASK_(KILLED|LOST|FAILED|GONE)/);
+    assert.match(agent.output, /New master detected at 127\.0\.0\.1:\d+; registering with it/);
+    console.log(`failover: agent re-registered with B and the task seen running there ${reregisteredMs} ms after A was killed`);
+  });
+
+  test('ZooKeeper unreachable: the agent says why in one line, keeps trying, and registers once it can', async () => {
+    const zkPort = await freePort();
+    const master = await startMaster(['--hostname=127.0.0.1']);
+    daemons.push(master);
+    const agent = await startZkAgent(`zk://127.0.0.1:${zkPort}/mesos`);
+    daemons.push(agent);
+    const line = await waitFor('a connection failure logged', () =>
+      agent.output.split('\n').find((l) => l.includes(`Cannot connect to ZooKeeper at 127.0.0.1:${zkPort}`)),
+    );
+    assert.match(line, /connection refused|refused/i);
+    assert.equal(agent.exited, undefined, 'the agent keeps running');
+    assert.equal((await agent.json<{ id: string }>('/state')).id, '', 'no master yet');
+
+    const late = await ZooKeeperCluster.standalone({ clientPorts: [zkPort] });
+    try {
+      const url = parseZkUrl(late.url('/mesos'));
+      if (!url.ok) throw new Error(url.error);
+      const session = await connectSession({ url: url.value, sessionTimeoutMs: 2000, connectTimeoutMs: 20_000 });
+      sessions.push(session);
+      await new MasterContender(session, '/mesos', await masterInfoOf(master)).contend();
+      const id = await agentId(agent);
+      await waitFor(
+        'the agent registered',
+        async () => (await master.json<MasterState>('/master/state')).slaves.some((s) => s.id === id),
+        30_000,
+      );
+    } finally {
+      await Promise.all(sessions.splice(0).map((s) => s.close()));
+      await late.stop();
+    }
+  });
+
+  test('bad --master values are refused in one line', async () => {
+    const agent = await startZkAgent('zk://127.0.0.1:2181');
+    await agent.waitExit();
+    assert.notEqual(agent.exited?.code, 0);
+    assert.match(agent.output, /invalid value for flag '--master': .*Expecting a \(chroot\) path for ZooKeeper/);
+    const execute = new Daemon('execute', spawnMesos(['execute', '--master=file:///nonexistent/zk', '--name=x', '--command=true']), 0, '');
+    await execute.waitExit();
+    assert.equal(execute.exited?.code, 1);
+    assert.equal(execute.output.trim().split('\n').length, 1, execute.output);
+    assert.match(execute.output, /cannot read file '\/nonexistent\/zk' for flag '--master'/);
+  });
+});
