@@ -9,11 +9,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { MasterInfo } from '../../daemons/common/mesos.ts';
-import { ipv4ToNetworkUint32 } from '../../daemons/common/zk/group.ts';
-import { type ZkSession, connectSession } from '../../daemons/common/zk/session.ts';
-import { parseZkUrl } from '../../daemons/common/zk/url.ts';
-import { MasterContender } from '../../daemons/master/contender.ts';
+import type { ZkSession } from '../../daemons/common/zk/session.ts';
+import type { MasterContender } from '../../daemons/master/contender.ts';
+import { announce } from '../helpers/announce.ts';
 import { Daemon, freePort, spawnMesos, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
@@ -21,36 +19,14 @@ const unavailable = zookeeperUnavailable();
 const skip = unavailable ? `ZooKeeper tests skipped: ${unavailable}` : false;
 
 interface MasterState {
-  id: string;
-  pid: string;
-  hostname: string;
-  version: string;
   slaves: { id: string; active: boolean }[];
   frameworks: { id: string; name: string; tasks: { id: string; state: string; slave_id: string }[] }[];
 }
 
-/** The MasterInfo a master would write in ZooKeeper, read from what it says of itself. */
-async function masterInfoOf(master: Daemon): Promise<MasterInfo> {
-  const state = await master.json<MasterState>('/master/state');
-  return {
-    id: state.id,
-    ip: ipv4ToNetworkUint32('127.0.0.1'),
-    port: master.port,
-    pid: state.pid,
-    hostname: state.hostname,
-    version: state.version,
-    address: { hostname: state.hostname, ip: '127.0.0.1', port: master.port },
-  };
-}
-
-/** A candidacy for `master`, in a ZooKeeper session of its own (as each master has). */
-async function announce(zk: ZooKeeperCluster, master: Daemon, sessions: ZkSession[]): Promise<MasterContender> {
-  const url = parseZkUrl(zk.url('/mesos'));
-  if (!url.ok) throw new Error(url.error);
-  const session = await connectSession({ url: url.value, sessionTimeoutMs: 2000, connectTimeoutMs: 20_000 });
+/** A candidacy for `master` in the group /mesos, in a ZooKeeper session of its own. */
+async function announceIn(zk: ZooKeeperCluster, master: Daemon, sessions: ZkSession[]): Promise<MasterContender> {
+  const { contender, session } = await announce(zk.url('/mesos'), master);
   sessions.push(session);
-  const contender = new MasterContender(session, '/mesos', await masterInfoOf(master));
-  await contender.contend();
   return contender;
 }
 
@@ -105,8 +81,8 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     daemons.push(a);
     const b = await startMaster(['--hostname=127.0.0.1']);
     daemons.push(b);
-    const contenderA = await announce(zk, a, sessions);
-    await announce(zk, b, sessions);
+    const contenderA = await announceIn(zk, a, sessions);
+    await announceIn(zk, b, sessions);
 
     // The agent reads its --master from a file, as from the packages' /etc/mesos/zk.
     const zkFile = path.join(tempDir('etc-mesos'), 'zk');
@@ -183,11 +159,7 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
 
     const late = await ZooKeeperCluster.standalone({ clientPorts: [zkPort] });
     try {
-      const url = parseZkUrl(late.url('/mesos'));
-      if (!url.ok) throw new Error(url.error);
-      const session = await connectSession({ url: url.value, sessionTimeoutMs: 2000, connectTimeoutMs: 20_000 });
-      sessions.push(session);
-      await new MasterContender(session, '/mesos', await masterInfoOf(master)).contend();
+      await announceIn(late, master, sessions);
       const id = await agentId(agent);
       await waitFor(
         'the agent registered',
