@@ -7,12 +7,14 @@
 // with B with its framework id, and its task finishes there (exit 0).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ZkSession } from '../../daemons/common/zk/session.ts';
 import type { MasterContender } from '../../daemons/master/contender.ts';
 import { announce } from '../helpers/announce.ts';
-import { Daemon, freePort, spawnMesos, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { Daemon, freePort, runMesos, spawnMesos, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 const unavailable = zookeeperUnavailable();
@@ -65,6 +67,8 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
   let zk: ZooKeeperCluster;
   const sessions: ZkSession[] = [];
   const daemons: Daemon[] = [];
+  /** The leader after the first test's failover, with the agent registered. */
+  let leader: Daemon | undefined;
 
   before(async () => {
     zk = await ZooKeeperCluster.standalone();
@@ -141,7 +145,34 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     assert.match(execute.output, /Received status update TASK_FINISHED for task 'follow'/);
     assert.doesNotMatch(execute.output, /TASK_(KILLED|LOST|FAILED|GONE)/);
     assert.match(agent.output, /New master detected at 127\.0\.0\.1:\d+; registering with it/);
+    leader = b;
     console.log(`failover: agent re-registered with B and the task seen running there ${reregisteredMs} ms after A was killed`);
+  });
+
+  test("mesos execute follows a master's 307 to the leader (Location: //host:port/...)", async (t) => {
+    if (!leader) return t.skip('needs the cluster of the first test');
+    const target = leader;
+    let redirected = 0;
+    const follower = http.createServer((req, res) => {
+      redirected++;
+      res.writeHead(307, { Location: `//127.0.0.1:${target.port}${req.url ?? '/'}` }).end();
+    });
+    await new Promise<void>((resolve) => follower.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (follower.address() as AddressInfo).port;
+      const res = await runMesos([
+        'execute',
+        `--master=127.0.0.1:${port}`,
+        '--name=redirected',
+        '--command=true',
+        '--resources=cpus:0.1;mem:32',
+      ]);
+      assert.equal(res.code, 0, res.stderr + res.stdout);
+      assert.match(res.stdout, /Received status update TASK_FINISHED for task 'redirected'/);
+      assert.equal(redirected, 1, 'only SUBSCRIBE went to the follower; the calls went to the leader');
+    } finally {
+      follower.close();
+    }
   });
 
   test('ZooKeeper unreachable: the agent says why in one line, keeps trying, and registers once it can', async () => {
