@@ -67,8 +67,9 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
   let zk: ZooKeeperCluster;
   const sessions: ZkSession[] = [];
   const daemons: Daemon[] = [];
-  /** The leader after the first test's failover, with the agent registered. */
+  /** The leader after the first test's failover, and the agent registered with it. */
   let leader: Daemon | undefined;
+  let follower: Daemon | undefined;
 
   before(async () => {
     zk = await ZooKeeperCluster.standalone();
@@ -146,6 +147,7 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     assert.doesNotMatch(execute.output, /TASK_(KILLED|LOST|FAILED|GONE)/);
     assert.match(agent.output, /New master detected at 127\.0\.0\.1:\d+; registering with it/);
     leader = b;
+    follower = agent;
     console.log(`failover: agent re-registered with B and the task seen running there ${reregisteredMs} ms after A was killed`);
   });
 
@@ -173,6 +175,54 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     } finally {
       follower.close();
     }
+  });
+
+  test('ZooKeeper down while a task runs: the agent keeps the task, says why, and re-registers when a leader is back', async (t) => {
+    if (!leader || !follower) return t.skip('needs the cluster of the first test');
+    const [master, agent] = [leader, follower];
+    const id = (await agent.json<{ id: string }>('/state')).id;
+    const execute = new Daemon(
+      'execute',
+      spawnMesos(['execute', `--master=${zk.url('/mesos')}`, '--name=outage', '--command=sleep 15', '--resources=cpus:0.1;mem:32']),
+      0,
+      '',
+    );
+    daemons.push(execute);
+    await waitFor(
+      'the task running',
+      async () => taskOn(await master.json<MasterState>('/master/state'), 'outage')?.state === 'TASK_RUNNING',
+    );
+    const logged = agent.output.length;
+    await zk.kill(1);
+    const line = await waitFor(
+      'the agent saying ZooKeeper cannot be reached',
+      () =>
+        agent.output
+          .slice(logged)
+          .split('\n')
+          .find((l) => l.includes('Cannot connect to ZooKeeper at')),
+      20_000,
+    );
+    assert.match(line, /retrying in/);
+    assert.equal(agent.exited, undefined, 'the agent keeps running');
+    const running = await agent.json<{ frameworks: { executors: { tasks: { id: string; state: string }[] }[] }[] }>('/state');
+    const task = running.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.id === 'outage');
+    assert.equal(task?.state, 'TASK_RUNNING', 'the task is kept through the outage');
+
+    // ZooKeeper back; the candidacies made before died with their sessions: the leader joins again.
+    await zk.restart(1);
+    await announceIn(zk, master, sessions);
+    await waitFor(
+      'the agent back with the leader under its id',
+      async () => (await master.json<MasterState>('/master/state')).slaves.some((s) => s.id === id && s.active),
+      30_000,
+    );
+    // The leader was unknown for a while (the agent's session ended), then found again.
+    assert.match(agent.output.slice(logged), /No master leads; waiting for a new leading master[\s\S]*New master detected at/);
+    await execute.waitExit();
+    assert.equal(execute.exited?.code, 0, execute.output);
+    assert.match(execute.output, /Received status update TASK_FINISHED for task 'outage'/);
+    assert.equal((await agent.json<{ id: string }>('/state')).id, id);
   });
 
   test('ZooKeeper unreachable: the agent says why in one line, keeps trying, and registers once it can', async () => {
