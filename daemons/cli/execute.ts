@@ -144,7 +144,7 @@ class Execution {
     this.leading.start();
     const first = await this.firstLeader();
     if (first === undefined) {
-      const why = this.leading.unreachable ?? 'no master leads there (has one joined the group?)';
+      const why = this.leading.problem ?? 'no master leads there (has one joined the group?)';
       this.io.err(
         `${this.progName}: no leading master found in ${masterSourceText(this.leading.source)} within ${FIRST_LEADER_MS / 1000}s: ${why}`,
       );

@@ -39,7 +39,8 @@ export function parseMasterFlag(value: string, readFile: (path: string) => strin
     return url.ok ? ok({ kind: 'zk', url: url.value }) : failed(`'${formatZkUrl(parseZkUrlLoose(text))}': ${url.error}`);
   }
   try {
-    return ok({ kind: 'fixed', endpoint: parseMasterAddress(text) });
+    // A master's UPID, as Mesos also takes it.
+    return ok({ kind: 'fixed', endpoint: parseMasterAddress(text.startsWith('master@') ? text.slice('master@'.length) : text) });
   } catch (err) {
     if (err instanceof MasterAddressError) return failed(`${err.message}, zk://host:port,.../path or file:///path holding either`);
     throw err;
@@ -102,6 +103,7 @@ export class LeadingMaster extends EventEmitter<LeadingMasterEvents> {
   private endpoint: Endpoint | undefined;
   private info: MasterInfo | undefined;
   private readonly detector: MasterDetector | undefined;
+  private lastError: string | undefined;
 
   constructor(
     readonly source: MasterSource,
@@ -118,7 +120,10 @@ export class LeadingMaster extends EventEmitter<LeadingMasterEvents> {
       ...(options.log ? { log: options.log } : {}),
     });
     this.detector.on('leader', (info) => this.detected(info));
-    this.detector.on('error', (message) => options.log?.error(`Failed to detect the leading master: ${message}`));
+    this.detector.on('error', (message) => {
+      this.lastError = message;
+      options.log?.error(`Failed to detect the leading master: ${message}`);
+    });
   }
 
   /** Starts following ZooKeeper (nothing to do for a fixed master). */
@@ -136,9 +141,9 @@ export class LeadingMaster extends EventEmitter<LeadingMasterEvents> {
     return this.detector !== undefined;
   }
 
-  /** Why no leader is known when ZooKeeper cannot be reached. */
-  get unreachable(): string | undefined {
-    return this.detector?.unreachable;
+  /** Why no leader is known: ZooKeeper cannot be reached, or the leader's znode cannot be read. */
+  get problem(): string | undefined {
+    return this.detector?.unreachable ?? (this.endpoint === undefined ? this.lastError : undefined);
   }
 
   /** Resolves at the next leader event, or after `ms`. */
