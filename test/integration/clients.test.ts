@@ -83,6 +83,33 @@ describe('python-mesos (clients/python)', () => {
   }
 });
 
+describe('python-mesos with ZooKeeper (kazoo)', () => {
+  const noKazoo =
+    spawnSync(pythons[0] ?? 'python3', ['-c', 'import kazoo.client']).status === 0
+      ? undefined
+      : 'kazoo is not importable (optional; python-mesos needs it only for zk://); skipped';
+  const skip = zookeeperUnavailable() ?? noKazoo;
+  test('the example scheduler with --master=zk://... finds the leader in ZooKeeper', { skip }, async (t) => {
+    if (!cluster) return t.skip('no cluster');
+    const zk = await ZooKeeperCluster.standalone();
+    try {
+      const { session } = await announce(zk.url('/mesos'), cluster.master);
+      try {
+        const example = path.join(PYTHON_ROOT, 'examples', 'hello_scheduler.py');
+        const res = await run(pythons[0] ?? 'python3', [example, '--master', zk.url('/mesos'), '--command', 'echo via-zk'], {
+          timeoutMs: 90_000,
+        });
+        assert.equal(res.code, 0, res.output);
+        assert.match(res.output, /Received status update TASK_FINISHED/);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await zk.stop();
+    }
+  });
+});
+
 describe('mesos-java (clients/java)', { skip: noJava }, () => {
   let out = '';
   let built = false;
