@@ -1,10 +1,12 @@
 // Everything that connects to a master follows the leader named in ZooKeeper. A real standalone
-// ZooKeeper and two ordinary masters A and B: the test itself says which master leads, by
-// joining the group in Apache Mesos's layout with each master's MasterInfo (A first, so A leads)
-// and then failing over as a leader that dies does: A is killed and its znode goes. An agent
-// started with --master=zk://... registers with A and re-registers with B under the same id,
-// its task still running; `mesos execute --master=zk://...` subscribes with A, subscribes again
-// with B with its framework id, and its task finishes there (exit 0).
+// ZooKeeper and ordinary masters: the test itself says which master leads, by joining the group
+// in Apache Mesos's layout with each master's MasterInfo (test/helpers/announce.ts; the first to
+// join leads) and fails over as a dying leader does, its znode going. An agent started with
+// --master=zk://... registers with A and re-registers with B under the same id, its task still
+// running; `mesos execute --master=zk://...` subscribes with A, then with B with its framework
+// id, and its task finishes there (exit 0). Also: a follower's 307 followed by mesos execute;
+// ZooKeeper down while a task runs (kept); a paused leader replaced, which only ZooKeeper tells;
+// ZooKeeper unreachable at start; bad --master values.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -70,6 +72,8 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
   /** The leader after the first test's failover, and the agent registered with it. */
   let leader: Daemon | undefined;
   let follower: Daemon | undefined;
+  /** The leader's candidacy, once the test made it lead. */
+  let leading: MasterContender | undefined;
 
   before(async () => {
     zk = await ZooKeeperCluster.standalone();
@@ -87,7 +91,7 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     const b = await startMaster(['--hostname=127.0.0.1']);
     daemons.push(b);
     const contenderA = await announceIn(zk, a, sessions);
-    await announceIn(zk, b, sessions);
+    leading = await announceIn(zk, b, sessions);
 
     // The agent reads its --master from a file, as from the packages' /etc/mesos/zk.
     const zkFile = path.join(tempDir('etc-mesos'), 'zk');
@@ -211,7 +215,7 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
 
     // ZooKeeper back; the candidacies made before died with their sessions: the leader joins again.
     await zk.restart(1);
-    await announceIn(zk, master, sessions);
+    leading = await announceIn(zk, master, sessions);
     await waitFor(
       'the agent back with the leader under its id',
       async () => (await master.json<MasterState>('/master/state')).slaves.some((s) => s.id === id && s.active),
@@ -223,6 +227,43 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     assert.equal(execute.exited?.code, 0, execute.output);
     assert.match(execute.output, /Received status update TASK_FINISHED for task 'outage'/);
     assert.equal((await agent.json<{ id: string }>('/state')).id, id);
+  });
+
+  test("a paused leader replaced in ZooKeeper: agent and mesos execute move on ZooKeeper's word alone", async (t) => {
+    if (!leader || !follower || !leading) return t.skip('needs the cluster of the first tests');
+    const [old, agent] = [leader, follower];
+    const id = (await agent.json<{ id: string }>('/state')).id;
+    const next = await startMaster(['--hostname=127.0.0.1']);
+    daemons.push(next);
+    await announceIn(zk, next, sessions);
+    const execute = new Daemon(
+      'execute',
+      spawnMesos(['execute', `--master=${zk.url('/mesos')}`, '--name=paused', '--command=sleep 6', '--resources=cpus:0.1;mem:32']),
+      0,
+      '',
+    );
+    daemons.push(execute);
+    await waitFor('the task running', async () => taskOn(await old.json<MasterState>('/master/state'), 'paused')?.state === 'TASK_RUNNING');
+
+    // The old leader cannot close anything: its connections stay open until the others drop them.
+    old.proc.kill('SIGSTOP');
+    try {
+      await leading.withdraw();
+      await waitFor(
+        'the agent on the new leader under its id, the task running there',
+        async () => {
+          const state = await next.json<MasterState>('/master/state');
+          return state.slaves.some((s) => s.id === id && s.active) && taskOn(state, 'paused')?.state === 'TASK_RUNNING';
+        },
+        15_000,
+      );
+      await execute.waitExit();
+      assert.equal(execute.exited?.code, 0, execute.output);
+      assert.match(execute.output, /the leading master moved from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+; subscribing again/);
+      assert.match(execute.output, /Received status update TASK_FINISHED for task 'paused'/);
+    } finally {
+      await old.stop('SIGKILL');
+    }
   });
 
   test('ZooKeeper unreachable: the agent says why in one line, keeps trying, and registers once it can', async () => {
