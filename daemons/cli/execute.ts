@@ -36,6 +36,9 @@ const RESUBSCRIBE_WINDOW_MS = 60_000;
 /** How long to wait for ZooKeeper to name a leader before the first subscription. */
 const FIRST_LEADER_MS = 60_000;
 
+/** How long without a leader before saying why. */
+const WAITING_LEADER_HINT_MS = 5_000;
+
 /** How long to wait for an offer that fits before saying what is missing. */
 const WAITING_HINT_MS = 10_000;
 
@@ -127,10 +130,21 @@ class Execution {
     void this.resubscribe(`the leading master moved from ${from} to ${endpointText(endpoint)}`);
   }
 
-  /** The first leader ZooKeeper names, or undefined after FIRST_LEADER_MS. */
+  /**
+   * The first leader ZooKeeper names, or undefined after FIRST_LEADER_MS (or once interrupted);
+   * why none is known yet is said once, after a few seconds.
+   */
   private async firstLeader(): Promise<Endpoint | undefined> {
-    const deadline = Date.now() + FIRST_LEADER_MS;
-    while (this.leading.current === undefined && Date.now() < deadline) await this.leading.changed(deadline - Date.now());
+    const started = Date.now();
+    let told = false;
+    while (this.leading.current === undefined && !this.ended && Date.now() - started < FIRST_LEADER_MS) {
+      await this.leading.changed(250);
+      if (!told && this.leading.current === undefined && Date.now() - started >= WAITING_LEADER_HINT_MS) {
+        told = true;
+        const why = this.leading.problem ?? 'no master leads there yet';
+        this.io.err(`Waiting for a leading master in ${masterSourceText(this.leading.source)}: ${why}`);
+      }
+    }
     return this.leading.current;
   }
 
@@ -143,6 +157,7 @@ class Execution {
     process.once('SIGTERM', stopOnSignal);
     this.leading.start();
     const first = await this.firstLeader();
+    if (this.ended) return this.waitForEnd(stopOnSignal);
     if (first === undefined) {
       const why = this.leading.problem ?? 'no master leads there (has one joined the group?)';
       this.io.err(
@@ -181,8 +196,9 @@ class Execution {
   }
 
   private async waitForEnd(stopOnSignal: () => void): Promise<number> {
-    this.waitingTimer = setTimeout(() => this.explainWaiting(), WAITING_HINT_MS);
+    if (!this.ended) this.waitingTimer = setTimeout(() => this.explainWaiting(), WAITING_HINT_MS);
     const code = await this.done;
+    clearTimeout(this.waitingTimer);
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     return code;

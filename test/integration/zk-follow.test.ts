@@ -294,6 +294,31 @@ describe('following the leading master in ZooKeeper', { skip }, () => {
     }
   });
 
+  test('mesos execute with ZooKeeper unreachable says why while it waits, and stops at once on SIGINT', async () => {
+    const zkPort = await freePort();
+    const execute = new Daemon(
+      'execute',
+      spawnMesos(['execute', `--master=zk://127.0.0.1:${zkPort}/mesos`, '--name=never', '--command=true']),
+      0,
+      '',
+    );
+    daemons.push(execute);
+    const line = await waitFor('the reason it waits', () =>
+      execute.output.split('\n').find((l) => l.startsWith('Waiting for a leading master')),
+    );
+    assert.match(
+      line,
+      new RegExp(
+        `^Waiting for a leading master in zk://127\\.0\\.0\\.1:${zkPort}/mesos: Cannot connect to ZooKeeper at 127\\.0\\.0\\.1:${zkPort}: `,
+      ),
+    );
+    const interrupted = Date.now();
+    execute.proc.kill('SIGINT');
+    await execute.waitExit();
+    assert.equal(execute.exited?.code, 130, execute.output);
+    assert.ok(Date.now() - interrupted < 3000, `exited ${Date.now() - interrupted} ms after SIGINT`);
+  });
+
   test('bad --master values are refused in one line', async () => {
     const agent = await startZkAgent('zk://127.0.0.1:2181');
     await agent.waitExit();
