@@ -12,6 +12,7 @@ import { parseRoles } from '../common/roles.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
 import { configureMasterServer, masterRequestListener } from './http-app.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
+import { masterAuthFromFlags } from './http-auth.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
 import { Master, type MasterConfig } from './master.ts';
 import { Registry } from './registry.ts';
@@ -25,6 +26,16 @@ export interface RunningMaster {
 }
 
 const BUILD_TIME = Date.now();
+
+/** The refused flags (common/refused-flags.ts) that the master implements (http-auth.ts). */
+const AUTHENTICATION_FLAGS = [
+  'authenticate_frameworks',
+  'authenticate_agents',
+  'authenticate_http_readonly',
+  'authenticate_http_readwrite',
+  'authenticate_http_frameworks',
+  'credentials',
+];
 
 function parseWeights(text: string | undefined): Map<string, number> {
   const weights = new Map<string, number>();
@@ -86,8 +97,13 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   if (flags.zk) {
     throw new StartupError(`--zk=${flags.zk}: ZooKeeper leader election is not supported yet; run a single master without --zk`);
   }
-  const refused = refusedFlag(raw);
+  const refused = refusedFlag(raw, AUTHENTICATION_FLAGS);
   if (refused) throw new StartupError(refused);
+  const authenticating = masterAuthFromFlags(flags);
+  if (!authenticating.ok) throw new StartupError(authenticating.error);
+  for (const warning of authenticating.value.warnings) log.logger.warn(warning);
+  const realms = authenticating.value.auth?.realms;
+  if (realms) log.logger.info(`HTTP Basic authentication required for: ${[...realms].join(', ')}`);
   checkRolesFlag(flags.roles);
   checkWorkDir(flags);
   const addr = resolveAddresses(flags);
@@ -122,7 +138,9 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     throw new StartupError(`cannot recover the registry: ${(err as Error).message}`);
   }
   const master = new Master(config, log.logger, registry);
-  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }));
+  const server = http.createServer(
+    masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }, authenticating.value.auth),
+  );
   configureMasterServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {

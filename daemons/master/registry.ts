@@ -20,6 +20,8 @@ export interface AgentEntry {
   resources: Resource[];
   attributes: Attribute[];
   registeredTime: number;
+  /** The principal the agent authenticated as (--authenticate_agents); only it may re-register under this id. */
+  principal?: string;
 }
 
 /** A task as kept in the registry (what /master/state needs). */
@@ -46,9 +48,16 @@ export type RegistryOp =
   | { op: 'REMOVE_FRAMEWORK'; framework_id: string; unregistered_time: number; completed_tasks: StoredTask[] }
   | { op: 'COMPLETE_TASK'; framework_id: string; task: StoredTask };
 
+/** An unreachable agent; its principal is kept so that only that principal may bring it back. */
+export interface UnreachableEntry {
+  time: number;
+  hostname: string;
+  principal?: string;
+}
+
 export interface RegistryState {
   agents: Map<string, AgentEntry>;
-  unreachable: Map<string, { time: number; hostname: string }>;
+  unreachable: Map<string, UnreachableEntry>;
   frameworks: Map<string, StoredFramework>;
   completedFrameworks: StoredFramework[];
 }
@@ -69,10 +78,12 @@ export function applyOp(state: RegistryState, op: RegistryOp, limits: RegistryLi
       state.agents.delete(op.agent_id);
       state.unreachable.delete(op.agent_id);
       break;
-    case 'MARK_UNREACHABLE':
+    case 'MARK_UNREACHABLE': {
+      const principal = state.agents.get(op.agent_id)?.principal ?? state.unreachable.get(op.agent_id)?.principal;
       state.agents.delete(op.agent_id);
-      state.unreachable.set(op.agent_id, { time: op.time, hostname: op.hostname });
+      state.unreachable.set(op.agent_id, { time: op.time, hostname: op.hostname, ...(principal === undefined ? {} : { principal }) });
       break;
+    }
     case 'ADD_FRAMEWORK': {
       const id = op.info.id?.value;
       if (!id) break;
@@ -107,7 +118,7 @@ interface Snapshot {
   /** The log that continues this snapshot is log.<generation>; older logs are folded in. */
   generation: number;
   agents: AgentEntry[];
-  unreachable: Array<{ id: string; time: number; hostname: string }>;
+  unreachable: Array<{ id: string } & UnreachableEntry>;
   frameworks: Array<StoredFramework & { id: string }>;
   completed_frameworks: StoredFramework[];
 }
@@ -149,7 +160,12 @@ export class Registry {
     const snap = await readJson<Snapshot>(path.join(dir, 'snapshot.json'));
     if (snap.ok) {
       for (const a of snap.value.agents) reg.state.agents.set(a.id, a);
-      for (const u of snap.value.unreachable) reg.state.unreachable.set(u.id, { time: u.time, hostname: u.hostname });
+      for (const u of snap.value.unreachable)
+        reg.state.unreachable.set(u.id, {
+          time: u.time,
+          hostname: u.hostname,
+          ...(u.principal === undefined ? {} : { principal: u.principal }),
+        });
       for (const f of snap.value.frameworks) reg.state.frameworks.set(f.id, f);
       reg.state.completedFrameworks.push(...snap.value.completed_frameworks);
     } else if (!snap.missing) {
