@@ -42,3 +42,7 @@ export MESOS_log_dir=/var/log/mesos
 # Address to listen on and the name advertised to the master.
 #export MESOS_ip=192.0.2.11
 #export MESOS_hostname=agent1.example.com
+
+# This agent's credential, for a master with MESOS_authenticate_agents=true:
+# {"principal": "agent", "secret": "..."} (one of the master's credentials), mode 600.
+#export MESOS_credential=file:///etc/mesos/agent-credential.json

@@ -409,13 +409,17 @@ export const agentFlagDefs = [
   },
 
   // Authentication and authorization.
-  { name: 'credential', type: 'path', help: 'JSON file with this agent\'s credential: {"principal": ..., "secret": ...}.' },
+  {
+    name: 'credential',
+    type: 'path',
+    help: 'File with this agent\'s credential for --authenticate_agents: JSON {"principal": ..., "secret": ...} or "principal secret"; mode 600.',
+  },
   {
     name: 'authenticatee',
     type: 'string',
     default: 'crammd5',
     help: 'How the agent authenticates with the master.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'with --credential the agent always authenticates with HTTP Basic, on each request',
   },
   {
     name: 'authorizer',
@@ -449,21 +453,21 @@ export const agentFlagDefs = [
     type: 'duration',
     default: '1secs',
     help: 'Initial delay between authentication attempts.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'the agent authenticates on each request to the master (HTTP Basic); there is no separate handshake to time',
   },
   {
     name: 'authentication_timeout_min',
     type: 'duration',
     default: '5secs',
     help: 'Shortest time allowed for one authentication attempt.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'the agent authenticates on each request to the master (HTTP Basic); there is no separate handshake to time',
   },
   {
     name: 'authentication_timeout_max',
     type: 'duration',
     default: '1mins',
     help: 'Longest time allowed for one authentication attempt.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'the agent authenticates on each request to the master (HTTP Basic); there is no separate handshake to time',
   },
   {
     name: 'firewall_rules',
