@@ -203,7 +203,7 @@ describe('the v1 scheduler API (--authenticate_http_frameworks)', () => {
 });
 
 /** A REGISTER as an agent sends it, on the streaming request; returns the status and body. */
-async function fakeRegister(auth: string | undefined, claimedId?: string): Promise<{ status: number; text: string }> {
+async function fakeRegister(auth: string | undefined, claimedId?: string, stream = false): Promise<{ status: number; text: string }> {
   const register = JSON.stringify({
     type: 'REGISTER',
     register: {
@@ -222,8 +222,9 @@ async function fakeRegister(auth: string | undefined, claimedId?: string): Promi
   const res = await get('/master/internal/agent', auth, {
     method: 'POST',
     signal: controller.signal,
-    headers: { 'Content-Type': 'application/json' },
-    body: register,
+    // As the real agent sends it (one request open both ways, RecordIO), or as a single POST.
+    headers: { 'Content-Type': stream ? 'application/recordio' : 'application/json' },
+    body: stream ? `${Buffer.byteLength(register)}\n${register}` : register,
   });
   const text = res.status === 200 ? '' : await res.text();
   controller.abort();
@@ -254,9 +255,11 @@ describe('agents (--authenticate_agents)', () => {
       }
       const noCredsClaim = await fakeRegister(undefined, agentId);
       assert.equal(noCredsClaim.status, 401);
-      const claim = await fakeRegister(basicAuthorization('intruder', 'intruder-secret'), agentId);
-      assert.equal(claim.status, 403);
-      assert.match(claim.text, /was registered by another principal; 'intruder' may not re-register it/);
+      for (const stream of [false, true]) {
+        const claim = await fakeRegister(basicAuthorization('intruder', 'intruder-secret'), agentId, stream);
+        assert.equal(claim.status, 403, `stream: ${stream}`);
+        assert.match(claim.text, /was registered by another principal; 'intruder' may not re-register it/);
+      }
 
       // Another principal's agent is a new agent, never the real one.
       await new Promise((r) => setTimeout(r, 1500));
