@@ -367,4 +367,34 @@ client.stop(teardown=True)
     assert.match(await runPy('fw-secret'), /^SUBSCRIBED$/m);
     assert.match(await runPy('wrong'), /REFUSED: .*401/);
   });
+
+  const noJava = ['javac', 'java'].some((tool) => spawnSync(tool, ['-version']).status !== 0);
+  test('mesos-java: HelloScheduler with --principal and --secret runs its task; with a wrong secret it fails', {
+    skip: noJava && 'a JDK is not available',
+  }, async () => {
+    const out = tempDir('auth-java');
+    const build = spawnSync('sh', [path.join(ROOT, 'clients', 'java', 'build.sh'), out], { encoding: 'utf8', timeout: 180_000 });
+    assert.equal(build.status, 0, build.stderr);
+    const hello = (secret: string) =>
+      spawnSync(
+        'java',
+        [
+          '-cp',
+          `${out}/mesos.jar:${out}/test-classes`,
+          'HelloScheduler',
+          `--master=127.0.0.1:${master.port}`,
+          '--command=echo hello-java',
+          '--principal=fw',
+          `--secret=${secret}`,
+          '--timeout=20',
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const ok = hello('fw-secret');
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /TASK_FINISHED/);
+    const refused = hello('wrong');
+    assert.notEqual(refused.status, 0);
+    assert.doesNotMatch(refused.stdout, /TASK_FINISHED/);
+  });
 });
