@@ -42,6 +42,17 @@ function secretFile(name: string, body: unknown): string {
 }
 
 let master: Daemon;
+
+function masterArgs(): string[] {
+  return [
+    `--credentials=file://${secretFile('credentials.json', CREDENTIALS)}`,
+    '--authenticate_agents',
+    '--authenticate_http_readonly',
+    '--authenticate_http_readwrite',
+    '--authenticate_http_frameworks',
+    '--http_framework_authenticators=basic',
+  ];
+}
 let agent: Daemon;
 let agentId = '';
 
@@ -60,15 +71,7 @@ async function opsJson<T>(p: string): Promise<T> {
 }
 
 before(async () => {
-  const credentials = secretFile('credentials.json', CREDENTIALS);
-  master = await startMaster([
-    `--credentials=file://${credentials}`,
-    '--authenticate_agents',
-    '--authenticate_http_readonly',
-    '--authenticate_http_readwrite',
-    '--authenticate_http_frameworks',
-    '--http_framework_authenticators=basic',
-  ]);
+  master = await startMaster(masterArgs());
   // startAgent reads /master/slaves to see the agent registered: give it the operator's credential.
   const authed = Object.assign(Object.create(Object.getPrototypeOf(master)) as Daemon, master, {
     json: (p: string) => opsJson(p),
@@ -272,6 +275,17 @@ describe('agents (--authenticate_agents)', () => {
       execute.kill('SIGINT');
       await executeExited;
     }
+  });
+
+  test("after a master restart the agent's id is still its principal's alone", async () => {
+    await master.stop();
+    master = await startMaster(masterArgs(), {}, { port: master.port, workDir: master.workDir });
+    const claim = await fakeRegister(basicAuthorization('intruder', 'intruder-secret'), agentId);
+    assert.equal(claim.status, 403);
+    await waitFor('the real agent re-registered', async () => {
+      const slaves = await opsJson<{ slaves: Array<{ id: string; active: boolean }> }>('/master/slaves');
+      return slaves.slaves.some((a) => a.id === agentId && a.active);
+    });
   });
 
   test('an agent without --credential is refused and says so', async () => {
