@@ -33,7 +33,7 @@ export const masterFlagDefs = [
     name: 'registry',
     type: 'string',
     default: 'replicated_log',
-    help: 'Where the registry (known agents, cluster state) is kept; in_memory is for testing.',
+    help: 'Where the registry (known agents, cluster state) is kept: replicated_log is a file under --work_dir, or in ZooKeeper with --zk; in_memory is for testing.',
     schema: { enum: ['replicated_log', 'in_memory'] },
   },
   {
@@ -42,8 +42,28 @@ export const masterFlagDefs = [
     help: 'ZooKeeper URL for leader election: zk://host1:port1,host2:port2/path, zk://user:pass@hosts/path or file:///path.',
     schema: { pattern: '^zk://', errorHint: "expected 'zk://host:port[,host:port...]/path'" },
   },
-  { name: 'quorum', type: 'int', help: 'Replicated log quorum size; must exceed half the number of masters.', schema: { minimum: 1 } },
-  { name: 'zk_session_timeout', type: 'duration', default: '10secs', help: 'ZooKeeper session timeout.' },
+  {
+    name: 'quorum',
+    type: 'int',
+    help: 'More than half the number of masters; required with --zk and --registry=replicated_log, as in Mesos (the registry is then in ZooKeeper).',
+    schema: { minimum: 1 },
+  },
+  {
+    name: 'zk_session_timeout',
+    type: 'duration',
+    default: '10secs',
+    help: 'ZooKeeper session timeout; a leader cut off from ZooKeeper this long exits.',
+  },
+  {
+    name: 'master_contender',
+    type: 'string',
+    help: 'Leader election module (with --master_detector). Refused: modules are C++ shared libraries; use --zk.',
+  },
+  {
+    name: 'master_detector',
+    type: 'string',
+    help: 'Leader detection module (with --master_contender). Refused: modules are C++ shared libraries; use --zk.',
+  },
   {
     name: 'registry_fetch_timeout',
     type: 'duration',
