@@ -5,6 +5,8 @@ import type { Resource } from '../common/mesos.ts';
 import type { RateLimitsConfig } from './rate-limits.ts';
 
 export interface MasterConfig {
+  /** The master's id; a new UUID when absent. A master behind ZooKeeper has one before it leads. */
+  id?: string | undefined;
   hostname: string;
   ip: string;
   port: number;

@@ -9,11 +9,9 @@
 import { AGENT_ENDPOINT } from '../common/agent-protocol.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 
-export type RouteDecision =
-  | { kind: 'serve' }
-  | { kind: 'redirect'; location: string }
-  | { kind: 'unavailable'; message: string }
-  | { kind: 'not_found' };
+/** How a master answers a request it does not serve itself. */
+export type Elsewhere = { kind: 'redirect'; location: string } | { kind: 'unavailable'; message: string } | { kind: 'not_found' };
+export type RouteDecision = { kind: 'serve' } | Elsewhere;
 
 /** Master::Http handlers that redirect on a master that is not elected, by their route names. */
 const LEADER_ONLY_ROUTES = [
@@ -68,7 +66,7 @@ function networkUint32ToIpv4(ip: number): string {
 }
 
 /** Master::Http::redirect: where /redirect (and a leader-only endpoint of a follower) sends `url`. */
-export function redirectDecision(url: string, leader: MasterInfo | undefined): RouteDecision {
+export function redirectDecision(url: string, leader: MasterInfo | undefined): Elsewhere {
   if (leader === undefined) return { kind: 'unavailable', message: 'No leader elected' };
   const path = pathOf(url);
   const base = leaderBase(leader);

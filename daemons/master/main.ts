@@ -6,22 +6,35 @@ import type { AddressInfo } from 'node:net';
 import { skipSyncsIfInMemory } from '../common/checkpoint.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
-import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
+import { type Addresses, StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
 import { parseRoles } from '../common/roles.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
-import { configureMasterServer, masterRequestListener } from './http-app.ts';
+import { newUuid } from '../common/ids.ts';
+import { formatZkUrl } from '../common/zk/url.ts';
+import { configureMasterServer, followerRequestListener, masterRequestListener } from './http-app.ts';
+import { type HaMode, haMode } from './ha-flags.ts';
+import { Leadership } from './leadership.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
-import { Master, type MasterConfig } from './master.ts';
+import { Master, type MasterConfig, masterInfoOf } from './master.ts';
 import { Registry } from './registry.ts';
 import { StateJsonWarmer } from './state-warmer.ts';
 
 export interface RunningMaster {
-  master: Master;
+  /** The master core; behind ZooKeeper, only once this master leads. */
+  readonly master: Master | undefined;
   server: http.Server;
   port: number;
   close(): Promise<void>;
+}
+
+export interface MasterOptions {
+  /**
+   * This master must stop at once (leadership lost, recovery failed); `line` says why in
+   * Mesos's words. By default the process exits with status 1, as Mesos's master does.
+   */
+  onFatal?: (line: string) => void;
 }
 
 const BUILD_TIME = Date.now();
@@ -81,17 +94,8 @@ function registryDir(workDir: string, log: LogHandle): string {
   return path.join(dir, 'registry');
 }
 
-/** Starts a master from loaded flags (also used in-process by `mesos local`). */
-export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
-  if (flags.zk) {
-    throw new StartupError(`--zk=${flags.zk}: ZooKeeper leader election is not supported yet; run a single master without --zk`);
-  }
-  const refused = refusedFlag(raw);
-  if (refused) throw new StartupError(refused);
-  checkRolesFlag(flags.roles);
-  checkWorkDir(flags);
-  const addr = resolveAddresses(flags);
-  const config: MasterConfig = {
+function masterConfig(flags: MasterFlags, addr: Addresses): MasterConfig {
+  return {
     hostname: addr.hostname,
     ip: addr.advertiseIp,
     port: addr.advertisePort,
@@ -111,9 +115,11 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     rateLimits: checkedRateLimits(flags.rate_limits as RateLimitsConfig | undefined),
     heartbeatIntervalSecs: 15,
   };
-  let registry: Registry;
+}
+
+async function openRegistry(flags: MasterFlags, config: MasterConfig, log: LogHandle): Promise<Registry> {
   try {
-    registry = await Registry.open(
+    return await Registry.open(
       flags.registry === 'in_memory' ? undefined : registryDir(flags.work_dir!, log),
       { maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework },
       log.logger,
@@ -121,9 +127,10 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   } catch (err) {
     throw new StartupError(`cannot recover the registry: ${(err as Error).message}`);
   }
-  const master = new Master(config, log.logger, registry);
-  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }));
-  configureMasterServer(server);
+}
+
+/** Listens on the flags' address; the port the kernel gave (for --port=0). */
+async function listen(server: http.Server, addr: Addresses): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'the address is already in use (another master running? pick --port)' : err.message;
@@ -131,7 +138,60 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     });
     server.listen(addr.port, addr.bindIp, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  return (server.address() as AddressInfo).port;
+}
+
+/** The core and what runs beside it, once this master leads. */
+interface Leading {
+  master: Master;
+  registry: Registry;
+  warmer: StateJsonWarmer;
+}
+
+function lead(config: MasterConfig, registry: Registry, log: LogHandle): Leading {
+  const master = new Master(config, log.logger, registry);
+  master.start();
+  const warmer = new StateJsonWarmer(master);
+  warmer.start();
+  return { master, registry, warmer };
+}
+
+async function stopLeading(leading: Leading): Promise<void> {
+  leading.warmer.stop();
+  leading.master.stop();
+  await leading.registry.flushed();
+}
+
+/** Closes the server once the writes of this turn are out. */
+async function closeServer(server: http.Server): Promise<void> {
+  // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.
+  flushTurnWrites();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Starts a master from loaded flags (also used in-process by `mesos local`). */
+export async function startMaster(
+  flags: MasterFlags,
+  raw: Record<string, string>,
+  log: LogHandle,
+  options: MasterOptions = {},
+): Promise<RunningMaster> {
+  const refused = refusedFlag(raw);
+  if (refused) throw new StartupError(refused);
+  const mode = haMode(flags);
+  if (!mode.ok) throw new StartupError(mode.error);
+  checkRolesFlag(flags.roles);
+  checkWorkDir(flags);
+  const addr = resolveAddresses(flags);
+  const config = masterConfig(flags, addr);
+  if (mode.value.kind === 'zk') return startCandidate(flags, raw, log, config, addr, mode.value, options);
+
+  const registry = await openRegistry(flags, config, log);
+  const master = new Master(config, log.logger, registry);
+  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }));
+  configureMasterServer(server);
+  const port = await listen(server, addr);
   if (config.port === 0) {
     // --port=0 (tests): advertise the port the kernel picked.
     config.port = port;
@@ -150,15 +210,109 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     server,
     port,
     close: async () => {
-      warmer.stop();
-      master.stop();
-      await registry.flushed();
-      // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.
-      flushTurnWrites();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopLeading({ master, registry, warmer });
+      await closeServer(server);
     },
   };
+}
+
+type ZkMode = Extract<HaMode, { kind: 'zk' }>;
+
+/**
+ * A master behind ZooKeeper (Master::initialize with a ZooKeeper contender and detector): it
+ * serves HTTP as a follower at once, contends, and recovers the registry and leads once
+ * elected. Losing leadership is fatal (Master::lostCandidacy, Master::detected).
+ */
+async function startCandidate(
+  flags: MasterFlags,
+  raw: Record<string, string>,
+  log: LogHandle,
+  config: MasterConfig,
+  addr: Addresses,
+  mode: ZkMode,
+  options: MasterOptions,
+): Promise<RunningMaster> {
+  const startTime = Date.now();
+  config.id = newUuid();
+  let leadership: Leadership | undefined;
+  let leading: Leading | undefined;
+  let recovering = false;
+  let dead = false;
+  const follower = followerRequestListener({
+    flags: raw,
+    logFile: log.file,
+    buildTime: BUILD_TIME,
+    startTime,
+    leader: () => leadership?.leader,
+    recovering: () => recovering,
+  });
+  let handler: http.RequestListener = follower;
+  const server = http.createServer((req, res) => {
+    // Nothing is served by a master that stopped leading, nor by one that cannot know yet.
+    if (dead || leadership?.stalled()) {
+      req.socket.destroy();
+      return;
+    }
+    handler(req, res);
+  });
+  configureMasterServer(server);
+  const port = await listen(server, addr);
+  if (config.port === 0) config.port = port;
+  const info = masterInfoOf(config, config.id);
+  const fatal = (line: string) => {
+    if (dead) return;
+    dead = true;
+    log.logger.error(line);
+    if (leading) {
+      leading.warmer.stop();
+      leading.master.stop();
+    }
+    if (options.onFatal) options.onFatal(line);
+    else void exitAfterLog(log);
+  };
+  leadership = new Leadership({ url: mode.url, sessionTimeoutMs: mode.sessionTimeoutMs, info, log: log.logger });
+  leadership.on('lost', (why) => {
+    log.logger.warn(`Lost leadership: ${why}`);
+    fatal('Lost candidacy as a leader... committing suicide!');
+  });
+  leadership.on('elected', () => {
+    recovering = true;
+    log.logger.info('Elected as the leading master!');
+    openRegistry(flags, config, log).then(
+      (registry) => {
+        if (dead) return;
+        leading = lead(config, registry, log);
+        const leaderListener = masterRequestListener({ master: leading.master, flags: raw, logFile: log.file, buildTime: BUILD_TIME });
+        handler = leaderListener;
+        recovering = false;
+        log.logger.info(`Master ${config.id} (${config.hostname}) leads, advertised as ${info.pid}`);
+      },
+      (err: Error) => fatal(`Recovery failed: ${err.message}`),
+    );
+  });
+  log.logger.info(
+    `Master ${config.id} (${config.hostname}) started on ${addr.bindIp}:${port}, advertised as ${info.pid}${config.cluster ? ` for cluster '${config.cluster}'` : ''}; contending for leadership in ${formatZkUrl(mode.url)}`,
+  );
+  leadership.start();
+  return {
+    get master() {
+      return leading?.master;
+    },
+    server,
+    port,
+    close: async () => {
+      dead = true;
+      if (leading) await stopLeading(leading);
+      await leadership.close();
+      await closeServer(server);
+    },
+  };
+}
+
+/** Mesos's EXIT(EXIT_FAILURE), after the log file has the last line (at most half a second). */
+async function exitAfterLog(log: LogHandle): Promise<never> {
+  await Promise.race([log.close(), new Promise((resolve) => setTimeout(resolve, 500))]);
+  process.exit(1);
 }
 
 export async function runMaster(argv: string[], progName: string): Promise<number> {
