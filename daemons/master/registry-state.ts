@@ -107,4 +107,6 @@ export function emptyState(): RegistryState {
  */
 export interface RegistryStore {
   write(batch: readonly RegistryOp[], state: RegistryState): Promise<void>;
+  /** Resolves once work a write left behind it (such as deleting what it replaced) is done. */
+  idle?(): Promise<void>;
 }

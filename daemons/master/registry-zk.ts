@@ -88,6 +88,7 @@ export class ZkRegistryStore implements RegistryStore {
   /** Chunks of this master's writes that failed before their flip; deleted after the next one. */
   private orphans: string[] = [];
   private fenced: string | undefined;
+  private cleanup: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: ZkRegistryOptions,
@@ -189,13 +190,12 @@ export class ZkRegistryStore implements RegistryStore {
       this.zkLimits,
       fenceBytes(this.candidacy),
     );
-    for (const multi of plan.staging) {
-      try {
-        await this.fencedMulti(multi, true);
-      } catch (err) {
-        if (!(err instanceof FencedError)) this.orphans.push(...plan.chunks);
-        throw err;
-      }
+    // Sent together: ZooKeeper applies a session's requests in order and syncs its log once for many.
+    const results = await Promise.allSettled(plan.staging.map((multi) => this.fencedMulti(multi, true)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.chunks);
+      throw failed.reason;
     }
     return { plan };
   }
@@ -228,7 +228,13 @@ export class ZkRegistryStore implements RegistryStore {
     const stale = [...this.chunks, ...this.orphans];
     this.chunks = plan.chunks;
     this.orphans = [];
-    if (stale.length > 0) await this.deleteChunks(stale);
+    // No pointer names them any more: their deletion need not delay what waits for this write.
+    if (stale.length > 0) this.cleanup = this.cleanup.then(() => this.deleteChunks(stale)).catch(() => undefined);
+  }
+
+  /** Resolves once the chunks of earlier writes are deleted (or failed to be). */
+  idle(): Promise<void> {
+    return this.cleanup;
   }
 
   /** After a lost connection: the flip's new version if it landed, undefined to try again; fenced if another wrote. */

@@ -103,8 +103,9 @@ export class Registry {
     this.flushing = undefined;
   }
 
-  /** Resolves when every operation so far is stored (or failed to be). */
+  /** Resolves when every operation so far is stored (or failed to be), and the store is idle. */
   async flushed(): Promise<void> {
     while (this.flushing) await this.flushing;
+    await this.store?.idle?.();
   }
 }

@@ -252,6 +252,7 @@ describe('the registry in ZooKeeper', { skip, timeout: 180_000 }, () => {
 
     // B writes a larger state: new chunks, one flip, and A's chunks are gone.
     await store(regB, { op: 'ADMIT_AGENT', agent: agent(3000, 500) });
+    await regB.flushed();
     const second = decodePointer((await s.getData(pointer)).data, pointer);
     assert.ok(second && 'chunks' in second);
     assert.deepEqual((await s.getChildren(pointer)).children.sort(), [...second.chunks].sort());
@@ -259,6 +260,7 @@ describe('the registry in ZooKeeper', { skip, timeout: 180_000 }, () => {
     // Back under one chunk: the state lives in the pointer, and no chunk is left.
     for (let i = 0; i <= 3000; i++) if (i >= 10) regB.apply({ op: 'REMOVE_AGENT', agent_id: `agent-${i}` });
     await store(regB, { op: 'REMOVE_AGENT', agent_id: 'agent-9' });
+    await regB.flushed();
     const third = decodePointer((await s.getData(pointer)).data, pointer);
     assert.ok(third && 'state' in third);
     assert.equal(third.state.agents.length, 9);
