@@ -11,7 +11,7 @@ import { parseMinAllocatable } from '../common/resources.ts';
 import { parseRoles } from '../common/roles.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
 import { newUuid } from '../common/ids.ts';
-import { formatZkUrl } from '../common/zk/url.ts';
+import { formatZkUrl, groupZnode } from '../common/zk/url.ts';
 import { configureMasterServer, followerRequestListener, masterRequestListener } from './http-app.ts';
 import { type HaMode, haMode } from './ha-flags.ts';
 import { Leadership } from './leadership.ts';
@@ -275,10 +275,31 @@ async function startCandidate(
     log.logger.warn(`Lost leadership: ${why}`);
     fatal('Lost candidacy as a leader... committing suicide!');
   });
-  leadership.on('elected', () => {
+  const onFenced = (reason: string) => {
+    log.logger.warn(`Lost leadership: ${reason}`);
+    fatal('Lost candidacy as a leader... committing suicide!');
+  };
+  leadership.on('elected', (candidacy, session) => {
     recovering = true;
     log.logger.info('Elected as the leading master!');
-    openRegistry(flags, config, log).then(
+    const limits = {
+      maxCompletedFrameworks: config.maxCompletedFrameworks,
+      maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework,
+    };
+    const recovered =
+      mode.registry === 'in_memory'
+        ? Promise.resolve(Registry.memory(limits, log.logger))
+        : Registry.openZk({
+            session,
+            group: groupZnode(mode.url),
+            candidacyPath: candidacy.path,
+            // The history (completed frameworks and tasks) stays on this master's disk.
+            localDir: registryDir(flags.work_dir!, log),
+            limits,
+            log: log.logger,
+            onFenced,
+          });
+    recovered.then(
       (registry) => {
         if (dead) return;
         leading = lead(config, registry, log);

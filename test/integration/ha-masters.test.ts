@@ -7,7 +7,7 @@
 // lead once it is up. Each test has its own group znode in one ZooKeeper.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Daemon, freePort, sleep, startMaster, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, freePort, sleep, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 const unavailable = zookeeperUnavailable();
@@ -120,6 +120,35 @@ describe('three masters behind ZooKeeper', { skip }, () => {
     const all = [...rest, again];
     assert.equal(await leaderAmong(all), second, 'the restarted master follows');
     assert.equal((await probe(again, '/master/state')).location, `//127.0.0.1:${second.port}/master/state`);
+  });
+
+  test('the registry is in ZooKeeper: an agent admitted by one leader is known to the next', async () => {
+    const url = zk!.url('/ha-registry');
+    const masters = await Promise.all([candidate(url), candidate(url), candidate(url)]);
+    const first = await leaderAmong(masters);
+    // The agent is pointed at the leader itself: following leaders is the agent's own business.
+    const agent = await startAgent(first);
+    daemons.push(agent);
+    const agentId = (await agent.json<{ id: string }>('/state')).id;
+    first.proc.kill('SIGKILL');
+    await first.waitExit();
+    const rest = masters.filter((m) => m !== first);
+    const second = await leaderAmong(rest);
+    assert.match(second.output, /Recovered from the registry: 1 agents/);
+    const state = await second.json<{ recovered_slaves: { id: string }[] }>('/master/state');
+    assert.deepEqual(
+      state.recovered_slaves.map((a) => a.id),
+      [agentId],
+    );
+    await agent.stop('SIGTERM', 10_000, true);
+    const back = await startAgent(second, [], { workDir: agent.workDir, runtimeDir: agent.runtimeDir!, port: agent.port });
+    daemons.push(back);
+    const slaves = await second.json<{ slaves: { id: string }[] }>('/master/slaves');
+    assert.deepEqual(
+      slaves.slaves.map((a) => a.id),
+      [agentId],
+      'the agent re-registers with its id',
+    );
   });
 
   test('a leader stopped past its session timeout exits when it runs again; never two leaders', async () => {
