@@ -15,7 +15,7 @@ import {
   sandboxDirectory,
   taskCountsFromMetrics,
 } from '../../webui/src/model.ts';
-import { type Route, canonicalHash, href, parseHash } from '../../webui/src/routes.ts';
+import { type Route, canonicalHash, href, leaderRedirectUrl, parseHash } from '../../webui/src/routes.ts';
 import type { TaskState } from '../../daemons/common/mesos.ts';
 import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
@@ -198,6 +198,11 @@ describe('state derivations', () => {
     });
     assert.deepEqual(agentAddress({ pid: '', hostname: 'h', port: 5052 }), { base: '//h:5052', processPrefix: '/slave(1)' });
     assert.equal(agentAddress(state.slaves![0]!), agentAddress({ ...state.slaves![0]! }), 'same object for the same agent');
+  });
+
+  test('a page on a master that does not lead goes to its /master/redirect, keeping its view', () => {
+    assert.equal(leaderRedirectUrl('http://m2:5050/#/agents/a1'), 'http://m2:5050/master/redirect#/agents/a1');
+    assert.equal(leaderRedirectUrl('http://proxy/mesos/?x#/'), 'http://proxy/mesos/master/redirect#/', 'under a path prefix too');
   });
 
   test('a leader elsewhere is pointed at; a standalone master is its own leader', () => {

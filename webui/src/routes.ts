@@ -149,3 +149,14 @@ export function tabOf(route: Route): Tab | undefined {
       return undefined;
   }
 }
+
+/**
+ * Where the page goes when its master does not lead: that master's /master/redirect (relative,
+ * for a master under a path prefix), which answers 307 to the leader's base URL; the browser
+ * keeps the fragment, so the page stays on the same view.
+ */
+export function leaderRedirectUrl(href: string): string {
+  const url = new URL('master/redirect', href);
+  url.hash = new URL(href).hash;
+  return url.href;
+}
