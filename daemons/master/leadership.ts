@@ -76,7 +76,9 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     if (this.lostWhy !== undefined) return true;
     const paused = Date.now() - this.lastTick;
     if (this.leading && paused >= (this.options.sessionTimeoutMs * 2) / 3) {
-      this.lose(`this process was stopped for ${paused} ms, long enough for its ZooKeeper session to expire`);
+      const why = `this process was stopped for ${paused} ms, long enough for its ZooKeeper session to expire`;
+      this.options.log.warn(`Lost leadership: ${why}`);
+      this.lose(why);
       return true;
     }
     return false;

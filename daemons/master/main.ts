@@ -271,10 +271,8 @@ async function startCandidate(
     else void exitAfterLog(log);
   };
   leadership = new Leadership({ url: mode.url, sessionTimeoutMs: mode.sessionTimeoutMs, info, log: log.logger });
-  leadership.on('lost', (why) => {
-    log.logger.warn(`Lost leadership: ${why}`);
-    fatal('Lost candidacy as a leader... committing suicide!');
-  });
+  // Why is in the log already (the contender's or the stall check's line).
+  leadership.on('lost', () => fatal('Lost candidacy as a leader... committing suicide!'));
   const onFenced = (reason: string) => {
     log.logger.warn(`Lost leadership: ${reason}`);
     fatal('Lost candidacy as a leader... committing suicide!');

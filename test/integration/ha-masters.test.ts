@@ -36,6 +36,47 @@ async function candidate(url: string, at?: { port: number; workDir: string }): P
   return d;
 }
 
+/** A master restarted half a second after each exit, on its port and work dir, as systemd's Restart=on-failure does. */
+class Supervised {
+  exits: (number | null)[] = [];
+  private stopping = false;
+  private constructor(
+    public current: Daemon,
+    private readonly url: string,
+  ) {
+    this.watch();
+  }
+
+  static async start(url: string): Promise<Supervised> {
+    return new Supervised(await candidate(url), url);
+  }
+
+  private watch(): void {
+    const d = this.current;
+    void d.waitExit().then(async () => {
+      this.exits.push(d.exited?.code ?? null);
+      if (this.stopping) return;
+      await sleep(500);
+      if (this.stopping) return;
+      this.current = await candidate(this.url, { port: d.port, workDir: d.workDir });
+      this.watch();
+    });
+  }
+
+  /** Every line any run of this master wrote. */
+  get output(): string {
+    return daemons
+      .filter((d) => d.port === this.current.port)
+      .map((d) => d.output)
+      .join('');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.current.stop('SIGKILL');
+  }
+}
+
 /** Status, Location and body of a request that is not followed. */
 async function probe(d: Daemon, path: string, timeoutMs = 2000): Promise<{ status: number; location: string | null; body: string }> {
   const res = await fetch(`${d.url}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
@@ -190,6 +231,51 @@ describe('three masters behind ZooKeeper', { skip }, () => {
       served.filter((s) => s.at >= nextFirst).every((s) => s.port === next.port),
       'one leader at a time',
     );
+  });
+
+  test('a 3-node ensemble: one node lost, the leader stays; quorum lost, it exits; quorum back, a leader again', async () => {
+    const ensemble = await ZooKeeperCluster.ensemble();
+    const url = ensemble.url('/ha-ensemble');
+    const sup = await Promise.all([Supervised.start(url), Supervised.start(url), Supervised.start(url)]);
+    const current = () => sup.map((s) => s.current);
+    try {
+      const leader = await leaderAmong(current(), 20_000);
+      const leading = sup.find((s) => s.current === leader)!;
+      await ensemble.kill(1);
+      // Longer than the session timeout: a session on the killed node has moved by then.
+      await sleep(3000);
+      assert.equal(await leaderAmong(current()), leader, 'the same leader, with one ZooKeeper node down');
+      assert.deepEqual(
+        sup.flatMap((s) => s.exits),
+        [],
+        'no master exited',
+      );
+
+      const lostAt = Date.now();
+      await ensemble.kill(2);
+      await waitFor('the leader to exit', () => leading.exits.length > 0, 10_000);
+      process.stderr.write(`leader exited ${Date.now() - lostAt} ms after ZooKeeper lost its quorum (2 s session)\n`);
+      assert.deepEqual(leading.exits, [1]);
+      assert.match(
+        leading.output,
+        /Lost leadership \(.*\): the ZooKeeper session expired\n.*Lost candidacy as a leader\.\.\. committing suicide!/,
+      );
+      await waitFor(
+        'no master leading and the restarted one saying why',
+        async () => {
+          const answers = await Promise.all(current().map((m) => probe(m, '/master/state').catch(() => undefined)));
+          return answers.every((a) => a?.status === 503) && /Cannot connect to ZooKeeper .*gives no session/.test(leading.current.output);
+        },
+        20_000,
+      );
+
+      await ensemble.restart(2);
+      const next = await leaderAmong(current(), 30_000);
+      assert.match(next.output, /Elected as the leading master!/);
+    } finally {
+      await Promise.all(sup.map((s) => s.stop()));
+      await ensemble.stop();
+    }
   });
 
   test('ZooKeeper down at start: one line per attempt, retries, then a leader once it is up', async () => {
