@@ -45,7 +45,11 @@ export interface ZkRegistryOptions {
   group: string;
   /** The elected master's own member znode (Candidacy.path): what every write checks. */
   candidacyPath: string;
-  /** Where the history lives (e.g. <work_dir>/registry); without it, in memory only. */
+  /**
+   * Where the history lives, e.g. <work_dir>/registry-history: a directory of its own, so that
+   * the file registry of a run without --zk (<work_dir>/registry) and this one never mix.
+   * Without it, the history is kept in memory only.
+   */
   localDir?: string;
   limits: RegistryLimits;
   /** Chunk and multi-op sizes; DEFAULT_ZK_LIMITS unless a test wants small ones. */
