@@ -19,8 +19,13 @@ export interface ZkLimits {
   multiBytes: number;
 }
 
-/** jute.maxbuffer is 0xfffff bytes by default; this leaves room for the request's framing. */
-export const DEFAULT_ZK_LIMITS: ZkLimits = { chunkBytes: 512 * 1024, multiBytes: 1_000_000 };
+/**
+ * jute.maxbuffer is 0xfffff bytes by default; multi-ops stay under 1,000,000 to leave room for
+ * the request's framing. Chunks of 128 KiB: a write sends only the chunks that changed, so
+ * smaller chunks mean fewer bytes per write (ZooKeeper keeps its last 500 transactions in
+ * memory), at the price of more znodes to read at takeover.
+ */
+export const DEFAULT_ZK_LIMITS: ZkLimits = { chunkBytes: 128 * 1024, multiBytes: 1_000_000 };
 
 /** What one operation of a multi-op adds to the request besides its data (header, version, ACL). */
 const OP_OVERHEAD = 64;
@@ -55,14 +60,28 @@ export interface ZkState {
   frameworks: Array<Pick<StoredFramework, 'info' | 'registeredTime'>>;
 }
 
-/** The ZooKeeper part of the state as JSON bytes (taken at once: the state moves on). */
+/**
+ * Each admitted agent's JSON, kept with the entry: an operation replaces an agent's entry and
+ * never changes one in place, and the agents are most of the bytes, so a write encodes only the
+ * agents that are new since the last.
+ */
+const agentJson = new WeakMap<AgentEntry, string>();
+
+function jsonOfAgent(agent: AgentEntry): string {
+  let json = agentJson.get(agent);
+  if (json === undefined) {
+    json = JSON.stringify(agent);
+    agentJson.set(agent, json);
+  }
+  return json;
+}
+
+/** The ZooKeeper part of the state (ZkState) as JSON bytes, taken at once: the state moves on. */
 export function encodeZkState(state: RegistryState): Buffer {
-  const zk: ZkState = {
-    agents: [...state.agents.values()],
-    unreachable: [...state.unreachable].map(([id, u]) => ({ id, time: u.time, hostname: u.hostname })),
-    frameworks: [...state.frameworks.values()].map((f) => ({ info: f.info, registeredTime: f.registeredTime })),
-  };
-  return Buffer.from(JSON.stringify(zk));
+  const unreachable = [...state.unreachable].map(([id, u]) => ({ id, time: u.time, hostname: u.hostname }));
+  const frameworks = [...state.frameworks.values()].map((f) => ({ info: f.info, registeredTime: f.registeredTime }));
+  const agents = Array.from(state.agents.values(), jsonOfAgent).join(',');
+  return Buffer.from(`{"agents":[${agents}],"unreachable":${JSON.stringify(unreachable)},"frameworks":${JSON.stringify(frameworks)}}`);
 }
 
 function checkedZkState(value: unknown, where: string): ZkState {
@@ -97,7 +116,7 @@ export function mergeHistory(zk: ZkState, history: RegistryState): RegistryState
 /** The pointer znode's data: the state itself when it is small, else the chunks that hold it. */
 export type Pointer =
   | { format: number; writer: string; state: ZkState }
-  | { format: number; writer: string; chunks: string[]; bytes: number; sha256: string };
+  | { format: number; writer: string; chunks: string[]; bytes: number };
 
 /** The pointer holding the state inline; the state's bytes are spliced in, not parsed again. */
 export function inlinePointer(writer: string, encoded: Buffer): Buffer {
@@ -105,7 +124,7 @@ export function inlinePointer(writer: string, encoded: Buffer): Buffer {
 }
 
 export function chunkedPointer(writer: string, chunks: string[], encoded: Buffer): Buffer {
-  const pointer: Pointer = { format: FORMAT, writer, chunks, bytes: encoded.length, sha256: sha256(encoded) };
+  const pointer: Pointer = { format: FORMAT, writer, chunks, bytes: encoded.length };
   return Buffer.from(JSON.stringify(pointer));
 }
 
@@ -122,7 +141,7 @@ export function decodePointer(data: Buffer, where: string): Pointer | undefined 
   } catch (err) {
     throw new Error(`the registry pointer ${where} is not JSON (${(err as Error).message})`);
   }
-  const p = value as Partial<{ format: unknown; writer: unknown; state: unknown; chunks: unknown; bytes: unknown; sha256: unknown }>;
+  const p = value as Partial<{ format: unknown; writer: unknown; state: unknown; chunks: unknown; bytes: unknown }>;
   if (!p || typeof p !== 'object') throw new Error(`the registry pointer ${where} is not an object`);
   if (p.format !== FORMAT)
     throw new Error(
@@ -130,26 +149,22 @@ export function decodePointer(data: Buffer, where: string): Pointer | undefined 
     );
   const writer = typeof p.writer === 'string' ? p.writer : '';
   if (p.state !== undefined) return { format: FORMAT, writer, state: checkedZkState(p.state, where) };
-  if (
-    !Array.isArray(p.chunks) ||
-    !p.chunks.every((c) => typeof c === 'string' && isChunkName(c)) ||
-    typeof p.bytes !== 'number' ||
-    typeof p.sha256 !== 'string'
-  )
+  if (!Array.isArray(p.chunks) || !p.chunks.every((c) => typeof c === 'string' && isChunkName(c)) || typeof p.bytes !== 'number')
     throw new Error(`the registry pointer ${where} holds neither a state nor a list of chunks`);
-  return { format: FORMAT, writer, chunks: p.chunks as string[], bytes: p.bytes, sha256: p.sha256 };
+  return { format: FORMAT, writer, chunks: p.chunks as string[], bytes: p.bytes };
 }
 
 /**
- * A chunk's name under the pointer: the writer's sequence, a token of the write (so that an
- * abandoned write never collides with a later one) and the chunk's index.
+ * A chunk's name under the pointer: its content's digest, so that a write creates only the
+ * chunks whose bytes changed (a new agent changes the last ones; the rest are kept) and a chunk
+ * made twice is the same chunk.
  */
-export function chunkName(writerSequence: number, token: string, index: number): string {
-  return `chunk-${writerSequence}-${token}-${index}`;
+export function chunkName(data: Buffer): string {
+  return `chunk-${sha256(data).slice(0, 32)}`;
 }
 
 export function isChunkName(name: string): boolean {
-  return /^chunk-\d+-[0-9a-z]+-\d+$/.test(name);
+  return /^chunk-[0-9a-f]{32}$/.test(name);
 }
 
 /** Cuts `data` into pieces of at most `size` bytes (at least one piece, possibly empty). */
@@ -160,11 +175,14 @@ export function splitChunks(data: Buffer, size: number): Buffer[] {
   return pieces.length > 0 ? pieces : [Buffer.alloc(0)];
 }
 
-/** Joins chunks read back and checks them against what the pointer says. */
-export function joinChunks(pieces: Buffer[], bytes: number, digest: string, where: string): Buffer {
+/** Joins chunks read back, each checked against its name (its digest) and all against the pointer's length. */
+export function joinChunks(pieces: Buffer[], names: readonly string[], bytes: number, where: string): Buffer {
+  pieces.forEach((piece, i) => {
+    if (chunkName(piece) !== names[i])
+      throw new Error(`the registry's chunk ${where}/${names[i]} does not hold the bytes its name is the digest of`);
+  });
   const data = Buffer.concat(pieces);
   if (data.length !== bytes) throw new Error(`the registry's chunks under ${where} hold ${data.length} bytes; the pointer says ${bytes}`);
-  if (sha256(data) !== digest) throw new Error(`the registry's chunks under ${where} do not match the pointer's sha256`);
   return data;
 }
 
@@ -172,7 +190,7 @@ export function joinChunks(pieces: Buffer[], bytes: number, digest: string, wher
 export function stateOfPointer(pointer: Pointer | undefined, pieces: Buffer[], where: string): ZkState {
   if (!pointer) return { agents: [], unreachable: [], frameworks: [] };
   if ('state' in pointer) return pointer.state;
-  const data = joinChunks(pieces, pointer.bytes, pointer.sha256, where);
+  const data = joinChunks(pieces, pointer.chunks, pointer.bytes, where);
   let value: unknown;
   try {
     value = JSON.parse(data.toString('utf8'));
@@ -209,29 +227,45 @@ export function packMultis(ops: readonly MultiOp[], multiBytes: number, reserve 
 }
 
 export interface WritePlan {
-  /** Chunk creations, in multi-ops, before the flip (none when the state fits in the pointer). */
+  /** Creations of the chunks that do not exist yet, in multi-ops, before the flip. */
   staging: MultiOp[][];
   /** The pointer's new data: the one fenced flip that makes the write current. */
   pointer: Buffer;
-  /** The chunks the new pointer names. */
+  /** The chunks the new pointer names, in order. */
   chunks: string[];
+  /** The chunks this write creates (those of `chunks` not in `existing`). */
+  created: string[];
 }
 
 /**
- * How to write `encoded`: inline in the pointer when it fits in one chunk, else as chunks
- * (packed into multi-ops that leave room for the fence's check) and a pointer naming them.
+ * How to write `encoded`: inline in the pointer when it fits in one chunk, else as chunks of
+ * `chunkBytes` (those not in `existing` created in multi-ops that leave room for the fence's
+ * check) and a pointer naming them.
  */
 export function planWrite(
   encoded: Buffer,
-  at: { pointer: string; writer: string; writerSequence: number; token: string },
+  at: { pointer: string; writer: string },
   limits: ZkLimits,
   fenceBytes: number,
+  existing: ReadonlySet<string> = new Set(),
 ): WritePlan {
-  if (encoded.length <= limits.chunkBytes) return { staging: [], pointer: inlinePointer(at.writer, encoded), chunks: [] };
+  if (encoded.length <= limits.chunkBytes) return { staging: [], pointer: inlinePointer(at.writer, encoded), chunks: [], created: [] };
   const pieces = splitChunks(encoded, limits.chunkBytes);
-  const chunks = pieces.map((_, i) => chunkName(at.writerSequence, at.token, i));
-  const creates: MultiOp[] = pieces.map((data, i) => ({ type: 'create', path: `${at.pointer}/${chunks[i]}`, data }));
-  return { staging: packMultis(creates, limits.multiBytes, fenceBytes), pointer: chunkedPointer(at.writer, chunks, encoded), chunks };
+  const chunks = pieces.map(chunkName);
+  const creates: MultiOp[] = [];
+  const created: string[] = [];
+  pieces.forEach((data, i) => {
+    const name = chunks[i]!;
+    if (existing.has(name) || created.includes(name)) return;
+    created.push(name);
+    creates.push({ type: 'create', path: `${at.pointer}/${name}`, data });
+  });
+  return {
+    staging: packMultis(creates, limits.multiBytes, fenceBytes),
+    pointer: chunkedPointer(at.writer, chunks, encoded),
+    chunks,
+    created,
+  };
 }
 
 /** The fence's own size in a multi-op (the check of the candidacy znode). */

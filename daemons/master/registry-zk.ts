@@ -15,9 +15,7 @@
 // written as new chunk znodes first, then made current by one fenced pointer flip, and the old
 // chunks are deleted after it. Chunks of a writer that died before its flip are named by no
 // pointer and are collected by the next leader when it opens the registry.
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { sequenceOfPath } from '../common/zk/group.ts';
 import { type MultiOp, type MultiResult, ZkError, ZkMultiError, type ZkSession, reconnected, retrying } from '../common/zk/session.ts';
 import { FileStore } from './registry-file.ts';
 import { type RegistryLimits, type RegistryOp, type RegistryState, type RegistryStore, emptyState } from './registry-state.ts';
@@ -47,7 +45,11 @@ export interface ZkRegistryOptions {
   group: string;
   /** The elected master's own member znode (Candidacy.path): what every write checks. */
   candidacyPath: string;
-  /** Where the history lives (e.g. <work_dir>/registry); without it, in memory only. */
+  /**
+   * Where the history lives, e.g. <work_dir>/registry-history: a directory of its own, so that
+   * the file registry of a run without --zk (<work_dir>/registry) and this one never mix.
+   * Without it, the history is kept in memory only.
+   */
   localDir?: string;
   limits: RegistryLimits;
   /** Chunk and multi-op sizes; DEFAULT_ZK_LIMITS unless a test wants small ones. */
@@ -79,7 +81,6 @@ export class ZkRegistryStore implements RegistryStore {
   readonly pointer: string;
   private readonly session: ZkSession;
   private readonly candidacy: string;
-  private readonly sequence: number;
   private readonly zkLimits: ZkLimits;
   /** The pointer's version this master expects: read at takeover, then the one its last flip made. */
   private version = -1;
@@ -96,7 +97,6 @@ export class ZkRegistryStore implements RegistryStore {
   ) {
     this.session = options.session;
     this.candidacy = options.candidacyPath;
-    this.sequence = sequenceOfPath(options.candidacyPath);
     this.pointer = pointerPath(options.group);
     this.zkLimits = options.zkLimits ?? DEFAULT_ZK_LIMITS;
     checkLimits(this.zkLimits, this.candidacy, this.pointer);
@@ -181,23 +181,40 @@ export class ZkRegistryStore implements RegistryStore {
     await this.flip(staged);
   }
 
-  /** Creates the chunks of a write (none when the state fits in the pointer); nothing reads them yet. */
+  /** Creates the chunks of a write that do not exist yet; nothing reads them until the flip. */
   async stage(encoded: Buffer): Promise<StagedWrite> {
-    const token = randomBytes(6).toString('hex');
+    // Deletions after the last flip go first: one of them may be a chunk this write makes again.
+    await this.cleanup;
     const plan = planWrite(
       encoded,
-      { pointer: this.pointer, writer: this.candidacy, writerSequence: this.sequence, token },
+      { pointer: this.pointer, writer: this.candidacy },
       this.zkLimits,
       fenceBytes(this.candidacy),
+      new Set(this.chunks),
     );
     // Sent together: ZooKeeper applies a session's requests in order and syncs its log once for many.
-    const results = await Promise.allSettled(plan.staging.map((multi) => this.fencedMulti(multi, true)));
+    const results = await Promise.allSettled(plan.staging.map((multi) => this.createChunks(multi)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.chunks);
+      if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.created);
       throw failed.reason;
     }
     return { plan };
+  }
+
+  /** Creates chunks in one fenced multi-op; one that exists already holds the same bytes (its name is their digest). */
+  private async createChunks(creates: MultiOp[]): Promise<void> {
+    let left = creates;
+    while (left.length > 0) {
+      try {
+        await this.fencedMulti(left, true);
+        return;
+      } catch (err) {
+        if (!(err instanceof ZkMultiError && err.code === 'NODE_EXISTS' && err.index > 0)) throw err;
+        const exists = err.path;
+        left = left.filter((op) => op.path !== exists);
+      }
+    }
   }
 
   /** Makes a staged write current: one fenced setData of the pointer at the expected version. */
@@ -212,7 +229,7 @@ export class ZkRegistryStore implements RegistryStore {
         break;
       } catch (err) {
         if (!(err instanceof ZkError && err.retryable)) {
-          if (!(err instanceof FencedError)) this.orphans.push(...plan.chunks);
+          if (!(err instanceof FencedError)) this.orphans.push(...plan.created);
           throw err;
         }
       }
@@ -225,7 +242,8 @@ export class ZkRegistryStore implements RegistryStore {
     }
     const set = results?.[1];
     if (set?.type === 'setData') this.version = set.stat.version;
-    const stale = [...this.chunks, ...this.orphans];
+    const current = new Set(plan.chunks);
+    const stale = [...new Set([...this.chunks, ...this.orphans])].filter((c) => !current.has(c));
     this.chunks = plan.chunks;
     this.orphans = [];
     // No pointer names them any more: their deletion need not delay what waits for this write.

@@ -3,20 +3,29 @@
 // ZooKeeper setData of the same bytes, one after the other on the same server and session, so
 // the ratio is what the registry adds to ZooKeeper's own write. Twice: a state that fits in the
 // pointer (the first `--zk_agents` admissions), and one past 1 MB that goes through chunks
-// (`--zk_large_agents` agents preloaded, then `--zk_runs` admissions), where the bare writes are
-// the same bytes cut into the same pieces, each a setData of its own znode, sent together.
+// (`--zk_large_agents` agents preloaded, then `--zk_runs` admissions), where a write sends only
+// the chunks whose bytes changed and the pointer, and the bare writes are those same pieces,
+// each a setData of its own znode, sent together.
 // Run alone: `npx tsx test/bench/zk-registry.ts [--zk_agents=N] [--zk_large_agents=N] [--zk_runs=N] [--json]`;
 // `npm run bench -- zkregistry` runs it too.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import pino from 'pino';
 import { silentLogger } from '../../daemons/common/log.ts';
 import { connectSession } from '../../daemons/common/zk/session.ts';
 import { parseZkUrl } from '../../daemons/common/zk/url.ts';
 import { MasterContender } from '../../daemons/master/contender.ts';
 import { type AgentEntry, Registry } from '../../daemons/master/registry.ts';
-import { DEFAULT_ZK_LIMITS, encodeZkState, splitChunks } from '../../daemons/master/registry-zk-format.ts';
+import {
+  DEFAULT_ZK_LIMITS,
+  decodePointer,
+  encodeZkState,
+  fenceBytes,
+  planWrite,
+  pointerPath,
+} from '../../daemons/master/registry-zk-format.ts';
 import { ZooKeeperCluster } from '../helpers/zookeeper.ts';
 
 export interface ZkRegistryPhase {
@@ -26,6 +35,8 @@ export interface ZkRegistryPhase {
   agentsTo: number;
   /** The state's bytes in ZooKeeper at the last admission. */
   stateBytes: number;
+  /** Bytes one admission's write sent on average (new chunks and the pointer). */
+  writtenBytesPerAdmission: number;
   registryP50Ms: number;
   registryP99Ms: number;
   bareP50Ms: number;
@@ -74,7 +85,8 @@ export async function zkRegistryBench(options: { agents: number; largeAgents: nu
   try {
     const url = parseZkUrl(zk.url('/mesos'));
     if (!url.ok) throw new Error(url.error);
-    const session = await connectSession({ url: url.value, sessionTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
+    const log = process.env.BENCH_DEBUG ? pino({ level: 'debug' }) : silentLogger();
+    const session = await connectSession({ url: url.value, sessionTimeoutMs: 10_000, connectTimeoutMs: 30_000, log });
     try {
       const candidacy = await new MasterContender(session, '/mesos', {
         id: 'bench',
@@ -90,34 +102,47 @@ export async function zkRegistryBench(options: { agents: number; largeAgents: nu
         candidacyPath: candidacy.path,
         localDir: mkdtempSync(path.join(os.tmpdir(), 'bench-zk-registry-')),
         limits: { maxCompletedFrameworks: 50, maxCompletedTasksPerFramework: 1000 },
-        log: silentLogger(),
+        log,
         onFenced: (reason) => {
           throw new Error(`fenced: ${reason}`);
         },
       });
-      // Bare writes: pieces of the size the registry writes, each to its own znode.
-      const bare = Array.from({ length: 16 }, (_, i) => `/bench-bare-${i}`);
+      // Bare writes: as many znodes as a write may send pieces.
+      const bare = Array.from({ length: 64 }, (_, i) => `/bench-bare-${i}`);
       for (const p of bare) await session.create(p);
       const admit = (n: number) =>
         new Promise<void>((resolve, reject) => registry.apply({ op: 'ADMIT_AGENT', agent: agentEntry(n) }, resolve, reject));
+      const at = { pointer: pointerPath('/mesos'), writer: candidacy.path };
+      /** The chunks the pointer names now. */
+      const current = async () => {
+        const p = decodePointer((await session.getData(at.pointer)).data, at.pointer);
+        return new Set(p && 'chunks' in p ? p.chunks : []);
+      };
       let next = 0;
       const phase = async (count: number): Promise<ZkRegistryPhase> => {
         const reg: number[] = [];
         const raw: number[] = [];
         const from = registry.state.agents.size;
         let bytes = 0;
+        let written = 0;
+        let chunks = await current();
         for (let i = 0; i < count; i++) {
           const t0 = performance.now();
           await admit(next++);
           reg.push(performance.now() - t0);
+          // What that write sent (the state is as it left it): the new chunks and the pointer.
           const encoded = encodeZkState(registry.state);
+          const plan = planWrite(encoded, at, DEFAULT_ZK_LIMITS, fenceBytes(at.writer), chunks);
+          const pieces = [...plan.staging.flat().map((op) => (op as { data: Buffer }).data), plan.pointer];
+          chunks = new Set(plan.chunks);
           bytes = encoded.length;
-          const pieces = splitChunks(encoded, DEFAULT_ZK_LIMITS.chunkBytes);
+          written += pieces.reduce((sum, piece) => sum + piece.length, 0);
           const t1 = performance.now();
           // Sent together, as the registry sends its chunks.
           await Promise.all(pieces.map((piece, j) => session.setData(bare[j]!, piece)));
           raw.push(performance.now() - t1);
         }
+        await registry.flushed();
         reg.sort((a, b) => a - b);
         raw.sort((a, b) => a - b);
         return {
@@ -125,6 +150,7 @@ export async function zkRegistryBench(options: { agents: number; largeAgents: nu
           agentsFrom: from + 1,
           agentsTo: registry.state.agents.size,
           stateBytes: bytes,
+          writtenBytesPerAdmission: written / count,
           registryP50Ms: quantile(reg, 0.5),
           registryP99Ms: quantile(reg, 0.99),
           bareP50Ms: quantile(raw, 0.5),
@@ -148,13 +174,13 @@ export async function zkRegistryBench(options: { agents: number; largeAgents: nu
 
 export function describeZkRegistry(r: ZkRegistryResult): string[] {
   const line = (name: string, p: ZkRegistryPhase) =>
-    `registry in ZooKeeper, ${name}: agent admission p50 ${p.registryP50Ms.toFixed(2)} ms, p99 ${p.registryP99Ms.toFixed(2)} ms (${p.admissions} admissions, ${p.agentsFrom}-${p.agentsTo} agents, ${(p.stateBytes / 1024).toFixed(0)} KiB); bare setData of the same bytes p50 ${p.bareP50Ms.toFixed(2)} ms, p99 ${p.bareP99Ms.toFixed(2)} ms; ratio ${p.ratio.toFixed(2)}x`;
+    `registry in ZooKeeper, ${name}: agent admission p50 ${p.registryP50Ms.toFixed(2)} ms, p99 ${p.registryP99Ms.toFixed(2)} ms (${p.admissions} admissions, ${p.agentsFrom}-${p.agentsTo} agents, state ${(p.stateBytes / 1024).toFixed(0)} KiB, ${(p.writtenBytesPerAdmission / 1024).toFixed(0)} KiB sent per write); bare setData of the same bytes p50 ${p.bareP50Ms.toFixed(2)} ms, p99 ${p.bareP99Ms.toFixed(2)} ms; ratio ${p.ratio.toFixed(2)}x`;
   return [line('in the pointer', r.inline), line('in chunks', r.chunked)];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   zkRegistryBench({
-    agents: Number(arg('zk_agents', '500')),
+    agents: Number(arg('zk_agents', '200')),
     largeAgents: Number(arg('zk_large_agents', '5000')),
     runs: Number(arg('zk_runs', '50')),
   }).then(
