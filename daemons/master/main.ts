@@ -84,14 +84,18 @@ function checkWorkDir(flags: MasterFlags): void {
   }
 }
 
-/** Where the registry lives; on tmpfs its writes are not fsynced (the kernel would do nothing). */
-function registryDir(workDir: string, log: LogHandle): string {
+/**
+ * Where the registry lives (with --zk, the history it keeps locally: a directory of its own, so
+ * that a master moved behind ZooKeeper never reads its standalone agents back); on tmpfs its
+ * writes are not fsynced (the kernel would do nothing).
+ */
+function registryDir(workDir: string, log: LogHandle, name = 'registry'): string {
   const dir = path.resolve(workDir);
   if (skipSyncsIfInMemory(dir))
     log.logger.info(
       `--work_dir=${workDir} is in memory (tmpfs): the registry does not outlive this machine, and its writes are not fsynced`,
     );
-  return path.join(dir, 'registry');
+  return path.join(dir, name);
 }
 
 function masterConfig(flags: MasterFlags, addr: Addresses): MasterConfig {
@@ -292,7 +296,7 @@ async function startCandidate(
             group: groupZnode(mode.url),
             candidacyPath: candidacy.path,
             // The history (completed frameworks and tasks) stays on this master's disk.
-            localDir: registryDir(flags.work_dir!, log),
+            localDir: registryDir(flags.work_dir!, log, 'registry-history'),
             limits,
             log: log.logger,
             onFenced,
