@@ -238,6 +238,7 @@ async function startCandidate(
 ): Promise<RunningMaster> {
   const startTime = Date.now();
   config.id = newUuid();
+  config.startedAt = startTime;
   let leadership: Leadership | undefined;
   let leading: Leading | undefined;
   let recovering = false;

@@ -157,6 +157,8 @@ describe('three masters behind ZooKeeper', { skip }, () => {
     const failoverMs = Date.now() - killedAt;
     process.stderr.write(`failover after kill -9 with a 2 s session: ${failoverMs} ms\n`);
     assert.ok(failoverMs < 8000, `a new leader within a few seconds (${failoverMs} ms)`);
+    const times = await second.json<{ start_time: number; elected_time: number }>('/master/state');
+    assert.ok(times.elected_time > times.start_time, 'elected after it started');
     const again = await candidate(url, { port: first.port, workDir: first.workDir });
     const all = [...rest, again];
     assert.equal(await leaderAmong(all), second, 'the restarted master follows');
