@@ -10,15 +10,16 @@ import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
-import type { MasterInfo } from '../common/mesos.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
-import { followerMetrics, masterMetrics } from './metrics.ts';
-import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
+import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
 import { rolesJson, stateSummaryJson } from './summary-json.ts';
 import { webuiRouter } from './webui.ts';
+import type { MasterInfo } from '../common/mesos.ts';
+import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
+import { followerMetrics } from './metrics.ts';
 
 /** A query parameter as libprocess decodes it (the last of repeats, ';' a separator too). */
 function queryString(req: Request, name: string): string | undefined {
@@ -66,8 +67,9 @@ function addFilesAndWebui(app: express.Express, ctx: OwnContext): void {
 
 export function createMasterApp(ctx: StateContext): express.Express {
   const master = ctx.master;
-  const app = newApp();
-  addOwnRoutes(app, ctx);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
   const rawBody = express.raw({ type: () => true, limit: '64mb' });
 
   const scheduler = schedulerApiHandler(master);
@@ -107,6 +109,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });
+  addOwnRoutes(app, ctx);
   addFilesAndWebui(app, ctx);
   return app;
 }
