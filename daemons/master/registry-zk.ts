@@ -132,14 +132,17 @@ export class ZkRegistryStore implements RegistryStore {
     this.version = read.stat.version;
     const pointer = decodePointer(read.data, this.pointer);
     this.chunks = pointer && 'chunks' in pointer ? pointer.chunks : [];
-    const pieces: Buffer[] = [];
-    for (const name of this.chunks) {
-      try {
-        pieces.push((await retrying(s, () => s.getData(`${this.pointer}/${name}`))).data);
-      } catch (err) {
-        throw this.openError(err, `reading chunk ${name} of the registry`);
-      }
-    }
+    // Read together: a failover waits for them.
+    const pieces = await Promise.all(
+      this.chunks.map((name) =>
+        retrying(s, () => s.getData(`${this.pointer}/${name}`)).then(
+          (r) => r.data,
+          (err: unknown) => {
+            throw this.openError(err, `reading chunk ${name} of the registry`);
+          },
+        ),
+      ),
+    );
     const state = stateOfPointer(pointer, pieces, this.pointer);
     await this.collectOrphans(pointer);
     this.options.log.info(
