@@ -59,6 +59,9 @@ export interface ZkRegistryOptions {
   onFenced: (reason: string) => void;
 }
 
+/** Multi-ops of chunks in flight at once (each up to ~1 MB). */
+const STAGING_IN_FLIGHT = 4;
+
 /** A write refused because another leader took over (or this master's session ended). */
 export class FencedError extends Error {
   override name = 'FencedError';
@@ -195,12 +198,16 @@ export class ZkRegistryStore implements RegistryStore {
       fenceBytes(this.candidacy),
       new Set(this.chunks),
     );
-    // Sent together: ZooKeeper applies a session's requests in order and syncs its log once for many.
-    const results = await Promise.allSettled(plan.staging.map((multi) => this.createChunks(multi)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.created);
-      throw failed.reason;
+    // Sent a few at a time: ZooKeeper syncs its log once for many requests, and a few megabytes
+    // in flight are all one session should ask it to hold.
+    for (let at = 0; at < plan.staging.length; at += STAGING_IN_FLIGHT) {
+      const window = plan.staging.slice(at, at + STAGING_IN_FLIGHT);
+      const results = await Promise.allSettled(window.map((multi) => this.createChunks(multi)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.created);
+        throw failed.reason;
+      }
     }
     return { plan };
   }
