@@ -21,13 +21,13 @@ import { FileStore } from './registry-file.ts';
 import { type RegistryLimits, type RegistryOp, type RegistryState, type RegistryStore, emptyState } from './registry-state.ts';
 import {
   DEFAULT_ZK_LIMITS,
+  type PieceLayout,
   type Pointer,
   type WritePlan,
   type ZkLimits,
   type ZkState,
   checkLimits,
   decodePointer,
-  encodeZkState,
   fenceBytes,
   historyView,
   mergeHistory,
@@ -37,6 +37,7 @@ import {
   stateOfPointer,
   touchesHistory,
   touchesZk,
+  zkStateSegments,
 } from './registry-zk-format.ts';
 
 export interface ZkRegistryOptions {
@@ -89,6 +90,8 @@ export class ZkRegistryStore implements RegistryStore {
   private version = -1;
   /** Chunks the current pointer names. */
   private chunks: string[] = [];
+  /** Where the bytes of those chunks came from, when this master wrote them (none after takeover). */
+  private layout: PieceLayout[] = [];
   /** Chunks of this master's writes that failed before their flip; deleted after the next one. */
   private orphans: string[] = [];
   private fenced: string | undefined;
@@ -172,7 +175,7 @@ export class ZkRegistryStore implements RegistryStore {
   write(batch: readonly RegistryOp[], state: RegistryState): Promise<void> {
     if (this.fenced !== undefined) return Promise.reject(new FencedError(`not writing the registry: ${this.fenced}`));
     const writes: Array<Promise<void>> = [];
-    if (batch.some(touchesZk)) writes.push(this.writeZk(encodeZkState(state)));
+    if (batch.some(touchesZk)) writes.push(this.writeZk(zkStateSegments(state)));
     const history = batch.filter(touchesHistory);
     if (history.length > 0 && this.local) writes.push(this.local.write(history, historyView(state)));
     // Both settle before the next write starts: the local store's writes must not overlap.
@@ -182,21 +185,22 @@ export class ZkRegistryStore implements RegistryStore {
     });
   }
 
-  private async writeZk(encoded: Buffer): Promise<void> {
-    const staged = await this.stage(encoded);
+  private async writeZk(segments: Buffer[]): Promise<void> {
+    const staged = await this.stage(segments);
     await this.flip(staged);
   }
 
   /** Creates the chunks of a write that do not exist yet; nothing reads them until the flip. */
-  async stage(encoded: Buffer): Promise<StagedWrite> {
+  async stage(state: Buffer | readonly Buffer[]): Promise<StagedWrite> {
     // Deletions after the last flip go first: one of them may be a chunk this write makes again.
     await this.cleanup;
     const plan = planWrite(
-      encoded,
+      state,
       { pointer: this.pointer, writer: this.candidacy },
       this.zkLimits,
       fenceBytes(this.candidacy),
       new Set(this.chunks),
+      this.layout,
     );
     // Sent a few at a time: ZooKeeper syncs its log once for many requests, and a few megabytes
     // in flight are all one session should ask it to hold.
@@ -255,6 +259,7 @@ export class ZkRegistryStore implements RegistryStore {
     const current = new Set(plan.chunks);
     const stale = [...new Set([...this.chunks, ...this.orphans])].filter((c) => !current.has(c));
     this.chunks = plan.chunks;
+    this.layout = plan.layout;
     this.orphans = [];
     // No pointer names them any more: their deletion need not delay what waits for this write.
     if (stale.length > 0) this.cleanup = this.cleanup.then(() => this.deleteChunks(stale)).catch(() => undefined);
