@@ -8,13 +8,14 @@
 // at the version read when this master took over or last wrote. A write that fails either way
 // rejects its operations and calls `onFenced` once; the store writes nothing afterwards.
 //
-// Each write rewrites ZooKeeper's part of the state: it is small next to the history (an agent
-// is a few hundred bytes), the rewrite needs no replay or compaction of deltas on the next
-// leader, and group commit makes one write serve every operation of the same moment. State up
-// to one chunk lives in the pointer itself (one multi-op: check + setData); larger state is
-// written as new chunk znodes first, then made current by one fenced pointer flip, and the old
-// chunks are deleted after it. Chunks of a writer that died before its flip are named by no
-// pointer and are collected by the next leader when it opens the registry.
+// Each write states ZooKeeper's whole part of the state anew, rather than a delta: the next
+// leader reads one state with no log to replay or compact, and group commit makes one write
+// serve every operation of the same moment. State up to one chunk lives in the pointer itself
+// (one multi-op: check + setData). Larger state is cut into chunks named by their digest: the
+// chunks not there yet are created first (a new agent changes only the last one), then one
+// fenced flip of the pointer makes the new state current, and the chunks it no longer names are
+// deleted after it. Chunks of a writer that died before its flip are named by no pointer and are
+// collected by the next leader when it opens the registry.
 import type { Logger } from 'pino';
 import { type MultiOp, type MultiResult, ZkError, ZkMultiError, type ZkSession, reconnected, retrying } from '../common/zk/session.ts';
 import { FileStore } from './registry-file.ts';
