@@ -109,16 +109,6 @@ export class ZkRegistryStore implements RegistryStore {
     checkLimits(this.zkLimits, this.candidacy, this.pointer);
   }
 
-  /** The pointer version this master will write over next. */
-  get expectedVersion(): number {
-    return this.version;
-  }
-
-  /** Why this store was fenced off, if it was. */
-  get fencedReason(): string | undefined {
-    return this.fenced;
-  }
-
   /** Reads the current state (creating an empty pointer the first time) and collects orphan chunks. */
   async open(): Promise<ZkState> {
     const s = this.session;
