@@ -61,27 +61,44 @@ export interface ZkState {
 }
 
 /**
- * Each admitted agent's JSON, kept with the entry: an operation replaces an agent's entry and
- * never changes one in place, and the agents are most of the bytes, so a write encodes only the
- * agents that are new since the last.
+ * Each admitted agent's JSON bytes, kept with the entry: an operation replaces an agent's entry
+ * and never changes one in place, and the agents are most of the bytes, so a write encodes only
+ * the agents that are new since the last, and a chunk made of the same agents' bytes as before
+ * is known unchanged without reading it (planWrite).
  */
-const agentJson = new WeakMap<AgentEntry, string>();
+const agentBytes = new WeakMap<AgentEntry, Buffer>();
+const HEAD = Buffer.from('{"agents":[');
+const COMMA = Buffer.from(',');
 
-function jsonOfAgent(agent: AgentEntry): string {
-  let json = agentJson.get(agent);
-  if (json === undefined) {
-    json = JSON.stringify(agent);
-    agentJson.set(agent, json);
+function bytesOfAgent(agent: AgentEntry): Buffer {
+  let bytes = agentBytes.get(agent);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(agent));
+    agentBytes.set(agent, bytes);
   }
-  return json;
+  return bytes;
 }
 
-/** The ZooKeeper part of the state (ZkState) as JSON bytes, taken at once: the state moves on. */
-export function encodeZkState(state: RegistryState): Buffer {
+/**
+ * The ZooKeeper part of the state (ZkState) as JSON, in segments whose concatenation is the
+ * bytes (encodeZkState), taken at once: the state moves on. An agent's segment is the same
+ * Buffer from one write to the next.
+ */
+export function zkStateSegments(state: RegistryState): Buffer[] {
+  const segments: Buffer[] = [HEAD];
+  for (const agent of state.agents.values()) {
+    if (segments.length > 1) segments.push(COMMA);
+    segments.push(bytesOfAgent(agent));
+  }
   const unreachable = [...state.unreachable].map(([id, u]) => ({ id, time: u.time, hostname: u.hostname }));
   const frameworks = [...state.frameworks.values()].map((f) => ({ info: f.info, registeredTime: f.registeredTime }));
-  const agents = Array.from(state.agents.values(), jsonOfAgent).join(',');
-  return Buffer.from(`{"agents":[${agents}],"unreachable":${JSON.stringify(unreachable)},"frameworks":${JSON.stringify(frameworks)}}`);
+  segments.push(Buffer.from(`],"unreachable":${JSON.stringify(unreachable)},"frameworks":${JSON.stringify(frameworks)}}`));
+  return segments;
+}
+
+/** The ZooKeeper part of the state as JSON bytes. */
+export function encodeZkState(state: RegistryState): Buffer {
+  return Buffer.concat(zkStateSegments(state));
 }
 
 function checkedZkState(value: unknown, where: string): ZkState {
@@ -123,8 +140,8 @@ export function inlinePointer(writer: string, encoded: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`{"format":${FORMAT},"writer":${JSON.stringify(writer)},"state":`), encoded, Buffer.from('}')]);
 }
 
-export function chunkedPointer(writer: string, chunks: string[], encoded: Buffer): Buffer {
-  const pointer: Pointer = { format: FORMAT, writer, chunks, bytes: encoded.length };
+export function chunkedPointer(writer: string, chunks: string[], bytes: number): Buffer {
+  const pointer: Pointer = { format: FORMAT, writer, chunks, bytes };
   return Buffer.from(JSON.stringify(pointer));
 }
 
@@ -226,6 +243,14 @@ export function packMultis(ops: readonly MultiOp[], multiBytes: number, reserve 
   return multis;
 }
 
+/** One chunk of a write: the segments its bytes come from, where in the first they start, its name. */
+export interface PieceLayout {
+  refs: Buffer[];
+  start: number;
+  length: number;
+  name: string;
+}
+
 export interface WritePlan {
   /** Creations of the chunks that do not exist yet, in multi-ops, before the flip. */
   staging: MultiOp[][];
@@ -235,36 +260,85 @@ export interface WritePlan {
   chunks: string[];
   /** The chunks this write creates (those of `chunks` not in `existing`). */
   created: string[];
+  /** Where each chunk's bytes came from: the next write's `previous`. */
+  layout: PieceLayout[];
+}
+
+function sameRefs(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((ref, i) => ref === b[i]);
 }
 
 /**
- * How to write `encoded`: inline in the pointer when it fits in one chunk, else as chunks of
- * `chunkBytes` (those not in `existing` created in multi-ops that leave room for the fence's
- * check) and a pointer naming them.
+ * How to write the state (its bytes, or its segments as zkStateSegments gives them): inline in
+ * the pointer when it fits in one chunk, else as chunks of `chunkBytes` and a pointer naming
+ * them. Chunks are named by their digest; those not in `existing` are created, in multi-ops that
+ * leave room for the fence's check. A chunk made of the same segments at the same offsets as in
+ * the `previous` write's layout has the same bytes, and keeps its name without being rebuilt.
  */
 export function planWrite(
-  encoded: Buffer,
+  state: Buffer | readonly Buffer[],
   at: { pointer: string; writer: string },
   limits: ZkLimits,
   fenceBytes: number,
   existing: ReadonlySet<string> = new Set(),
+  previous: readonly PieceLayout[] = [],
 ): WritePlan {
-  if (encoded.length <= limits.chunkBytes) return { staging: [], pointer: inlinePointer(at.writer, encoded), chunks: [], created: [] };
-  const pieces = splitChunks(encoded, limits.chunkBytes);
-  const chunks = pieces.map(chunkName);
+  const segments = Buffer.isBuffer(state) ? [state] : state;
+  const total = segments.reduce((sum, seg) => sum + seg.length, 0);
+  if (total <= limits.chunkBytes)
+    return { staging: [], pointer: inlinePointer(at.writer, Buffer.concat(segments)), chunks: [], created: [], layout: [] };
+  const layout: PieceLayout[] = [];
   const creates: MultiOp[] = [];
   const created: string[] = [];
-  pieces.forEach((data, i) => {
-    const name = chunks[i]!;
-    if (existing.has(name) || created.includes(name)) return;
+  let seg = 0;
+  let off = 0;
+  for (let pos = 0; pos < total; pos += limits.chunkBytes) {
+    const length = Math.min(limits.chunkBytes, total - pos);
+    while (segments[seg]!.length === off) {
+      seg++;
+      off = 0;
+    }
+    const start = off;
+    const refs: Buffer[] = [];
+    for (let left = length; left > 0; ) {
+      const piece = segments[seg]!;
+      const avail = piece.length - off;
+      if (avail === 0) {
+        seg++;
+        off = 0;
+        continue;
+      }
+      refs.push(piece);
+      if (avail <= left) {
+        left -= avail;
+        seg++;
+        off = 0;
+      } else {
+        off += left;
+        left = 0;
+      }
+    }
+    const before = previous[layout.length];
+    let data: Buffer | undefined;
+    let name: string;
+    if (before && before.start === start && before.length === length && sameRefs(before.refs, refs)) name = before.name;
+    else {
+      data = Buffer.concat(refs).subarray(start, start + length);
+      name = chunkName(data);
+    }
+    layout.push({ refs, start, length, name });
+    if (existing.has(name) || created.includes(name)) continue;
+    data ??= Buffer.concat(refs).subarray(start, start + length);
     created.push(name);
     creates.push({ type: 'create', path: `${at.pointer}/${name}`, data });
-  });
+  }
+  const chunks = layout.map((p) => p.name);
   return {
     staging: packMultis(creates, limits.multiBytes, fenceBytes),
-    pointer: chunkedPointer(at.writer, chunks, encoded),
+    pointer: chunkedPointer(at.writer, chunks, total),
     chunks,
     created,
+    layout,
   };
 }
 

@@ -8,26 +8,27 @@
 // at the version read when this master took over or last wrote. A write that fails either way
 // rejects its operations and calls `onFenced` once; the store writes nothing afterwards.
 //
-// Each write rewrites ZooKeeper's part of the state: it is small next to the history (an agent
-// is a few hundred bytes), the rewrite needs no replay or compaction of deltas on the next
-// leader, and group commit makes one write serve every operation of the same moment. State up
-// to one chunk lives in the pointer itself (one multi-op: check + setData); larger state is
-// written as new chunk znodes first, then made current by one fenced pointer flip, and the old
-// chunks are deleted after it. Chunks of a writer that died before its flip are named by no
-// pointer and are collected by the next leader when it opens the registry.
+// Each write states ZooKeeper's whole part of the state anew, rather than a delta: the next
+// leader reads one state with no log to replay or compact, and group commit makes one write
+// serve every operation of the same moment. State up to one chunk lives in the pointer itself
+// (one multi-op: check + setData). Larger state is cut into chunks named by their digest: the
+// chunks not there yet are created first (a new agent changes only the last one), then one
+// fenced flip of the pointer makes the new state current, and the chunks it no longer names are
+// deleted after it. Chunks of a writer that died before its flip are named by no pointer and are
+// collected by the next leader when it opens the registry.
 import type { Logger } from 'pino';
 import { type MultiOp, type MultiResult, ZkError, ZkMultiError, type ZkSession, reconnected, retrying } from '../common/zk/session.ts';
 import { FileStore } from './registry-file.ts';
 import { type RegistryLimits, type RegistryOp, type RegistryState, type RegistryStore, emptyState } from './registry-state.ts';
 import {
   DEFAULT_ZK_LIMITS,
+  type PieceLayout,
   type Pointer,
   type WritePlan,
   type ZkLimits,
   type ZkState,
   checkLimits,
   decodePointer,
-  encodeZkState,
   fenceBytes,
   historyView,
   mergeHistory,
@@ -37,6 +38,7 @@ import {
   stateOfPointer,
   touchesHistory,
   touchesZk,
+  zkStateSegments,
 } from './registry-zk-format.ts';
 
 export interface ZkRegistryOptions {
@@ -58,6 +60,9 @@ export interface ZkRegistryOptions {
   /** Called once, when a write finds this master fenced off (it must stop leading). */
   onFenced: (reason: string) => void;
 }
+
+/** Multi-ops of chunks in flight at once (each up to ~1 MB). */
+const STAGING_IN_FLIGHT = 4;
 
 /** A write refused because another leader took over (or this master's session ended). */
 export class FencedError extends Error {
@@ -86,6 +91,8 @@ export class ZkRegistryStore implements RegistryStore {
   private version = -1;
   /** Chunks the current pointer names. */
   private chunks: string[] = [];
+  /** Where the bytes of those chunks came from, when this master wrote them (none after takeover). */
+  private layout: PieceLayout[] = [];
   /** Chunks of this master's writes that failed before their flip; deleted after the next one. */
   private orphans: string[] = [];
   private fenced: string | undefined;
@@ -100,16 +107,6 @@ export class ZkRegistryStore implements RegistryStore {
     this.pointer = pointerPath(options.group);
     this.zkLimits = options.zkLimits ?? DEFAULT_ZK_LIMITS;
     checkLimits(this.zkLimits, this.candidacy, this.pointer);
-  }
-
-  /** The pointer version this master will write over next. */
-  get expectedVersion(): number {
-    return this.version;
-  }
-
-  /** Why this store was fenced off, if it was. */
-  get fencedReason(): string | undefined {
-    return this.fenced;
   }
 
   /** Reads the current state (creating an empty pointer the first time) and collects orphan chunks. */
@@ -132,14 +129,17 @@ export class ZkRegistryStore implements RegistryStore {
     this.version = read.stat.version;
     const pointer = decodePointer(read.data, this.pointer);
     this.chunks = pointer && 'chunks' in pointer ? pointer.chunks : [];
-    const pieces: Buffer[] = [];
-    for (const name of this.chunks) {
-      try {
-        pieces.push((await retrying(s, () => s.getData(`${this.pointer}/${name}`))).data);
-      } catch (err) {
-        throw this.openError(err, `reading chunk ${name} of the registry`);
-      }
-    }
+    // Read together: a failover waits for them.
+    const pieces = await Promise.all(
+      this.chunks.map((name) =>
+        retrying(s, () => s.getData(`${this.pointer}/${name}`)).then(
+          (r) => r.data,
+          (err: unknown) => {
+            throw this.openError(err, `reading chunk ${name} of the registry`);
+          },
+        ),
+      ),
+    );
     const state = stateOfPointer(pointer, pieces, this.pointer);
     await this.collectOrphans(pointer);
     this.options.log.info(
@@ -166,7 +166,7 @@ export class ZkRegistryStore implements RegistryStore {
   write(batch: readonly RegistryOp[], state: RegistryState): Promise<void> {
     if (this.fenced !== undefined) return Promise.reject(new FencedError(`not writing the registry: ${this.fenced}`));
     const writes: Array<Promise<void>> = [];
-    if (batch.some(touchesZk)) writes.push(this.writeZk(encodeZkState(state)));
+    if (batch.some(touchesZk)) writes.push(this.writeZk(zkStateSegments(state)));
     const history = batch.filter(touchesHistory);
     if (history.length > 0 && this.local) writes.push(this.local.write(history, historyView(state)));
     // Both settle before the next write starts: the local store's writes must not overlap.
@@ -176,28 +176,33 @@ export class ZkRegistryStore implements RegistryStore {
     });
   }
 
-  private async writeZk(encoded: Buffer): Promise<void> {
-    const staged = await this.stage(encoded);
+  private async writeZk(segments: Buffer[]): Promise<void> {
+    const staged = await this.stage(segments);
     await this.flip(staged);
   }
 
   /** Creates the chunks of a write that do not exist yet; nothing reads them until the flip. */
-  async stage(encoded: Buffer): Promise<StagedWrite> {
+  async stage(state: Buffer | readonly Buffer[]): Promise<StagedWrite> {
     // Deletions after the last flip go first: one of them may be a chunk this write makes again.
     await this.cleanup;
     const plan = planWrite(
-      encoded,
+      state,
       { pointer: this.pointer, writer: this.candidacy },
       this.zkLimits,
       fenceBytes(this.candidacy),
       new Set(this.chunks),
+      this.layout,
     );
-    // Sent together: ZooKeeper applies a session's requests in order and syncs its log once for many.
-    const results = await Promise.allSettled(plan.staging.map((multi) => this.createChunks(multi)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.created);
-      throw failed.reason;
+    // Sent a few at a time: ZooKeeper syncs its log once for many requests, and a few megabytes
+    // in flight are all one session should ask it to hold.
+    for (let at = 0; at < plan.staging.length; at += STAGING_IN_FLIGHT) {
+      const window = plan.staging.slice(at, at + STAGING_IN_FLIGHT);
+      const results = await Promise.allSettled(window.map((multi) => this.createChunks(multi)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        if (!(failed.reason instanceof FencedError)) this.orphans.push(...plan.created);
+        throw failed.reason;
+      }
     }
     return { plan };
   }
@@ -245,6 +250,7 @@ export class ZkRegistryStore implements RegistryStore {
     const current = new Set(plan.chunks);
     const stale = [...new Set([...this.chunks, ...this.orphans])].filter((c) => !current.has(c));
     this.chunks = plan.chunks;
+    this.layout = plan.layout;
     this.orphans = [];
     // No pointer names them any more: their deletion need not delay what waits for this write.
     if (stale.length > 0) this.cleanup = this.cleanup.then(() => this.deleteChunks(stale)).catch(() => undefined);

@@ -1,8 +1,10 @@
 // The master's registry in ZooKeeper against a real standalone server (test/helpers/zookeeper.ts):
 // what one leader wrote is what the next reads, a deposed leader's writes never land (the
 // pointer's version history holds only the current leader's), state larger than ZooKeeper's
-// 1 MB limit goes through chunks, and chunks of a writer that died before its flip are collected.
+// 1 MB limit goes through chunks, chunks of a writer that died before its flip are collected,
+// and a leader paused (SIGSTOP) past its session writes nothing once it runs again.
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,7 @@ import { type Candidacy, MasterContender } from '../../daemons/master/contender.
 import { type AgentEntry, FencedError, Registry, type RegistryOp, type StoredTask } from '../../daemons/master/registry.ts';
 import { openZkStore } from '../../daemons/master/registry-zk.ts';
 import { decodePointer, encodeZkState, pointerPath } from '../../daemons/master/registry-zk-format.ts';
-import { sleep } from '../helpers/cluster.ts';
+import { ROOT, sleep } from '../helpers/cluster.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 const unavailable = zookeeperUnavailable();
@@ -114,6 +116,51 @@ class PointerHistory {
 
   stop(): void {
     this.stopped = true;
+  }
+}
+
+/** A registry writer in its own process (test/helpers/zk-registry-writer.ts), and what it printed. */
+class Writer {
+  readonly events: Array<Record<string, unknown>> = [];
+  readonly proc: ChildProcess;
+
+  constructor(url: string, sessionMs: number) {
+    this.proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'test/helpers/zk-registry-writer.ts'), url, String(sessionMs)],
+      {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    let buffered = '';
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+        this.events.push(JSON.parse(buffered.slice(0, i)) as Record<string, unknown>);
+        buffered = buffered.slice(i + 1);
+      }
+    });
+  }
+
+  async event(name: string, ms = 20_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.events.find((e) => e.event === name);
+      if (found) return found;
+      const error = this.events.find((e) => e.event === 'error');
+      if (error) throw new Error(`the writer failed: ${String(error.error)}`);
+      if (Date.now() > deadline) throw new Error(`no '${name}' from the writer: ${JSON.stringify(this.events)}`);
+      await sleep(20);
+    }
+  }
+
+  admit(n: number): void {
+    this.proc.stdin!.write(`admit ${n}\n`);
+  }
+
+  kill(): void {
+    this.proc.kill('SIGKILL');
   }
 }
 
@@ -310,5 +357,45 @@ describe('the registry in ZooKeeper', { skip, timeout: 180_000 }, () => {
     assert.deepEqual((await s.getChildren(pointer)).children.sort(), [...committed.chunks].sort(), 'the orphan chunks were collected');
     // The dead writer's flip, were it to come now, is refused: its session is gone.
     await assert.rejects(opened.store.flip(staged), FencedError);
+  });
+  test('a leader paused past its session timeout writes nothing when it runs again; the next leader writes on', async () => {
+    const g = group();
+    const watcher = await session();
+    const a = new Writer(zk.url(g), 2000);
+    try {
+      const ready = await a.event('ready');
+      const history = new PointerHistory(watcher, pointerPath(g));
+      await history.start();
+      a.admit(1);
+      await a.event('admitted');
+      await history.reached(1);
+
+      a.proc.kill('SIGSTOP');
+      // ZooKeeper expires A's session and deletes its member znode; B is elected and writes.
+      const b = await candidate(g, 2);
+      assert.ok(await b.candidacy.elected, 'B leads once A is gone');
+      assert.equal((await watcher.exists(String(ready.candidacy))) ?? 'gone', 'gone');
+      const regB = await open(g, b);
+      await store(regB, { op: 'ADMIT_AGENT', agent: agent(2) });
+      await history.reached(2);
+
+      a.proc.kill('SIGCONT');
+      a.admit(3);
+      const refused = await a.event('refused');
+      assert.equal(refused.n, 3);
+      assert.match(String(refused.error), /not writing the registry: the ZooKeeper session expired/);
+      assert.match(String((await a.event('fenced')).reason), /session expired/);
+      await sleep(300);
+      history.stop();
+      assert.deepEqual(history.seen, [
+        { version: 0, writer: '' },
+        { version: 1, writer: ready.candidacy },
+        { version: 2, writer: b.candidacy.path },
+      ]);
+      const reader = await open(g, b);
+      assert.deepEqual([...reader.state.agents.keys()].sort(), ['agent-1', 'agent-2']);
+    } finally {
+      a.kill();
+    }
   });
 });
