@@ -25,9 +25,14 @@ export const agentFlagDefs = [
     name: 'master',
     type: 'string',
     required: true,
-    help: 'The master: host:port, zk://host1:port1,host2:port2/path, zk://user:pass@hosts/path or file:///path.',
+    help: 'The master: host:port, or zk://[user:pass@]host1:port1,host2:port2/path (the leader in ZooKeeper, followed as it changes), or file:///path holding either.',
   },
-  { name: 'zk_session_timeout', type: 'duration', default: '10secs', help: 'ZooKeeper session timeout.' },
+  {
+    name: 'zk_session_timeout',
+    type: 'duration',
+    default: '10secs',
+    help: 'ZooKeeper session timeout of the leader detection (--master=zk://...).',
+  },
   {
     name: 'registration_backoff_factor',
     type: 'duration',

@@ -1,14 +1,14 @@
 // `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> containerizers (task
 // supervisor, Docker) -> recovery of the checkpointed runs -> HTTP server on --port (5051) ->
 // registration with --master.
-import { constants, accessSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { skipSyncsIfInMemory } from '../common/checkpoint.ts';
 import { AttachedPaths, attachDaemonLog } from '../common/files.ts';
-import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
+import { LeadingMaster, endpointText, masterSourceText, parseMasterFlag } from '../common/leading-master.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { batchWritesPerTurn, flushTurnWrites } from '../common/turn-writes.ts';
 import type { Attribute, Resource } from '../common/mesos.ts';
@@ -207,16 +207,15 @@ function agentAttributes(flags: AgentFlags): Attribute[] {
 
 /** Starts an agent from loaded flags (also used in-process by `mesos local`). */
 export async function startAgent(flags: AgentFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningAgent> {
-  if (!flags.master) throw new StartupError("Missing required option '--master' (host:port of the master, e.g. --master=127.0.0.1:5050)");
+  if (!flags.master)
+    throw new StartupError(
+      "Missing required option '--master' (host:port of the master, e.g. --master=127.0.0.1:5050, or zk://host:2181/mesos)",
+    );
   const refused = refusedFlag(raw);
   if (refused) throw new StartupError(refused);
-  let masterEndpoint: ReturnType<typeof parseMasterAddress>;
-  try {
-    masterEndpoint = parseMasterAddress(flags.master);
-  } catch (err) {
-    if (err instanceof MasterAddressError) throw new StartupError(`invalid value for flag '--master': ${err.message}`);
-    throw err;
-  }
+  const source = parseMasterFlag(flags.master, (p) => readFileSync(p, 'utf8'));
+  if (!source.ok) throw new StartupError(`invalid value for flag '--master': ${source.error}`);
+  const leading = new LeadingMaster(source.value, { sessionTimeoutMs: flags.zk_session_timeout * 1000, log: log.logger });
   const workDir = path.resolve(flags.work_dir ?? defaultWorkDir());
   prepareWorkDir(workDir);
   if (skipSyncsIfInMemory(workDir))
@@ -339,7 +338,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   });
 
   const link = new MasterLink(
-    masterEndpoint,
+    leading.current,
     {
       registration: () => agent.registration(),
       registered: (agentId, masterId, reregistered) => {
@@ -347,10 +346,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
           agent.setId(agentId);
           checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
         }
-        agent.masterHostname = masterEndpoint.host;
-        log.logger.info(
-          `${reregistered ? 'Re-registered' : 'Registered'} with master ${masterId} at ${masterEndpoint.host}:${masterEndpoint.port} as agent ${agentId}`,
-        );
+        const at = link.master ? endpointText(link.master) : '?';
+        agent.masterHostname = link.master?.host;
+        log.logger.info(`${reregistered ? 'Re-registered' : 'Registered'} with master ${masterId} at ${at} as agent ${agentId}`);
         agent.statusUpdates.resendAll();
       },
       message: (msg) => {
@@ -368,8 +366,11 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   );
   agent.attach(link);
   link.start();
+  // Slave::detected: a new leader is registered with at once; none leading, the agent waits.
+  leading.on('leader', (endpoint) => link.follow(endpoint));
+  leading.start();
   log.logger.info(
-    `Agent started on ${addr.bindIp}:${port} as ${agent.pid} (${addr.hostname}); work_dir ${workDir}; master ${masterEndpoint.host}:${masterEndpoint.port}`,
+    `Agent started on ${addr.bindIp}:${port} as ${agent.pid} (${addr.hostname}); work_dir ${workDir}; master ${masterSourceText(source.value)}`,
   );
   return {
     agent,
@@ -378,6 +379,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     port,
     close: async (killTasks = false) => {
       link.stop();
+      await leading.close();
       await agent.statusUpdates.flushed();
       agent.statusUpdates.stop();
       if (killTasks) {
@@ -395,7 +397,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
 }
 
 export async function runAgent(argv: string[], progName: string): Promise<number> {
-  const usage = `--master=HOST:PORT [options]\n\nStarts a Mesos agent that offers this machine's resources to the master. Every option can also be set as an environment variable MESOS_<OPTION> (e.g. MESOS_master=master.example.com:5050).`;
+  const usage = `--master=HOST:PORT|zk://HOST:PORT,.../PATH [options]\n\nStarts a Mesos agent that offers this machine's resources to the master: the one at HOST:PORT, or the leader the masters elect in ZooKeeper, followed when leadership changes (the agent re-registers with the new leader and keeps its tasks). Every option can also be set as an environment variable MESOS_<OPTION> (e.g. MESOS_master=master.example.com:5050).`;
   const res = loadProgramFlags(progName, usage, agentFlagDefs, () =>
     loadAgentFlags({ argv, env: process.env, progName, runtimeDefaults: { work_dir: defaultWorkDir() } }),
   );

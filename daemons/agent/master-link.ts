@@ -4,7 +4,9 @@
 // messages to the agent. At thousands of agents a request per message would cost the master more
 // than the messages themselves, and one socket per agent keeps the master within its file limit.
 // Reconnect with randomized exponential backoff when it breaks or when the master stops pinging;
-// other messages go as separate POSTs.
+// other messages go as separate POSTs. With masters in ZooKeeper the link follows the leader:
+// a new leader is registered with at once (the agent keeps its id and tasks), and while no
+// master leads the link waits.
 import type { Logger } from 'pino';
 import {
   AGENT_ENDPOINT,
@@ -45,7 +47,8 @@ export class MasterLink implements MasterChannel {
   connected = false;
 
   constructor(
-    readonly master: Endpoint,
+    /** The master connected to (the leader, when it is followed); undefined while none leads. */
+    public master: Endpoint | undefined,
     private readonly events: MasterLinkEvents,
     private readonly log: Logger,
     private readonly backoffFactorMs = 1000,
@@ -62,11 +65,37 @@ export class MasterLink implements MasterChannel {
     this.stream?.close();
   }
 
+  /**
+   * Connects to a new leading master (undefined: none leads now) in place of the current one,
+   * re-registering with this agent's id and tasks (Slave::detected).
+   */
+  follow(master: Endpoint | undefined): void {
+    if (sameEndpoint(master, this.master) && (master === undefined || this.connected)) return;
+    this.master = master;
+    // Events of the stream to the old master are ignored from here.
+    this.generation++;
+    this.stream?.close();
+    this.stream = undefined;
+    this.connected = false;
+    this.streamId = undefined;
+    this.attempts = 0;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    if (this.stopped) return;
+    if (master === undefined) {
+      this.log.warn('No master leads; waiting for a new leading master');
+      return;
+    }
+    this.log.info(`New master detected at ${master.host}:${master.port}; registering with it`);
+    void this.connect();
+  }
+
   private scheduleReconnect(why: string): void {
     this.connected = false;
     this.streamId = undefined;
     if (this.watchdog) clearTimeout(this.watchdog);
-    if (this.stopped || this.reconnectTimer) return;
+    if (this.stopped || this.reconnectTimer || this.master === undefined) return;
     const cap = Math.min(MAX_BACKOFF_MS, this.backoffFactorMs * 2 ** Math.min(this.attempts, 16));
     const delay = this.attempts === 0 ? 0 : Math.random() * cap;
     this.attempts++;
@@ -89,12 +118,13 @@ export class MasterLink implements MasterChannel {
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped) return;
+    const master = this.master;
+    if (this.stopped || master === undefined) return;
     const generation = ++this.generation;
     const body = JSON.stringify({ type: 'REGISTER', register: this.events.registration() } satisfies RegisterMessage);
     try {
       const stream = await openRecordStream(
-        this.master,
+        master,
         AGENT_ENDPOINT,
         body,
         { 'Content-Type': AGENT_STREAM_CONTENT_TYPE, Accept: 'application/json' },
@@ -122,7 +152,8 @@ export class MasterLink implements MasterChannel {
         },
         true,
       );
-      this.stream = stream;
+      if (generation === this.generation) this.stream = stream;
+      else stream.close();
     } catch (err) {
       if (generation === this.generation) this.scheduleReconnect(`could not be opened: ${(err as Error).message}`);
     }
@@ -159,10 +190,11 @@ export class MasterLink implements MasterChannel {
    * the others as a POST (true once the master accepted it); false when it did not get through.
    */
   async post(msg: AgentToMaster): Promise<boolean> {
-    if (!this.connected || !this.agentId || !this.streamId) return false;
+    const master = this.master;
+    if (!this.connected || !this.agentId || !this.streamId || master === undefined) return false;
     if (AGENT_STREAM_TYPES.has(msg.type) && this.stream?.send(JSON.stringify(msg))) return true;
     try {
-      const res = await request(this.master, 'POST', AGENT_ENDPOINT, JSON.stringify(msg), {
+      const res = await request(master, 'POST', AGENT_ENDPOINT, JSON.stringify(msg), {
         'Content-Type': 'application/json',
         [AGENT_ID_HEADER]: this.agentId,
         [STREAM_ID_HEADER]: this.streamId,
@@ -194,4 +226,8 @@ export class MasterLink implements MasterChannel {
     if (batch.length === 1) void this.post({ type: 'STATUS_UPDATE', status_update: batch[0]! });
     else if (batch.length > 1) void this.post({ type: 'STATUS_UPDATES', status_updates: batch });
   }
+}
+
+function sameEndpoint(a: Endpoint | undefined, b: Endpoint | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.host === b.host && a.port === b.port);
 }

@@ -11,7 +11,7 @@ export const executeFlagDefs = [
     name: 'master',
     type: 'string',
     required: true,
-    help: 'The master: IP:PORT or zk://host1:port1,host2:port2/path.',
+    help: 'The master: IP:PORT, or zk://host1:port1,host2:port2/path (the leader in ZooKeeper, followed as it changes), or file:///path holding either.',
   },
   { name: 'name', type: 'string', help: 'Name and ID of the task (needed unless --task or --task_group is given).' },
   { name: 'command', type: 'string', help: 'Command to run (needed with --shell, the default).' },

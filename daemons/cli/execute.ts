@@ -1,8 +1,12 @@
 // `mesos execute` / `mesos-execute`: a one-task framework. Subscribe, take the first offer that
 // fits, launch, print every status update, acknowledge it, and exit when the task ends:
 // 0 on TASK_FINISHED, 1 on any other terminal state (Apache Mesos exits 0 either way; a script
-// needs to know).
-import { MasterAddressError, parseMasterAddress } from '../common/http-client.ts';
+// needs to know). With --master=zk://... it follows the leading master, as Mesos's scheduler
+// library does: on a new leader (or a broken stream, or a 307 from a master that does not lead)
+// it subscribes again with its framework id, and its task goes on.
+import { readFileSync } from 'node:fs';
+import type { Endpoint } from '../common/http-client.ts';
+import { LeadingMaster, endpointText, masterSourceText, parseMasterFlag } from '../common/leading-master.ts';
 import {
   isTerminalState,
   type Offer,
@@ -18,14 +22,22 @@ import { SchedulerCallError, SchedulerClient } from '../common/scheduler-client.
 import { type ExecuteFlags, executeFlagDefs, loadExecuteFlags } from './execute-flags.ts';
 import { type ExecutePlan, ExecuteUsageError, buildPlan, offerFits } from './execute-task.ts';
 
-const USAGE = `--master=HOST:PORT --name=NAME --command=COMMAND [options]
+const USAGE = `--master=HOST:PORT|zk://HOST:PORT,.../PATH --name=NAME --command=COMMAND [options]
 
 Runs one command (or one task group) as a task on the cluster, prints its status updates and exits
 when it ends: 0 when it finished, 1 when it failed, was killed or was lost.
+With zk://... (or file:///etc/mesos/zk) it follows the leading master: when leadership moves, it
+subscribes again with its framework id and the task goes on.
 Example: mesos execute --master=127.0.0.1:5050 --name=whizbang --command="/bin/sleep 10"`;
 
 /** How long to keep trying to subscribe again after the master connection broke. */
 const RESUBSCRIBE_WINDOW_MS = 60_000;
+
+/** How long to wait for ZooKeeper to name a leader before the first subscription. */
+const FIRST_LEADER_MS = 60_000;
+
+/** How long without a leader before saying why. */
+const WAITING_LEADER_HINT_MS = 5_000;
 
 /** How long to wait for an offer that fits before saying what is missing. */
 const WAITING_HINT_MS = 10_000;
@@ -40,18 +52,26 @@ export async function runExecute(argv: string[], progName: string, io: Output = 
   if (!res.ok) return res.exitCode;
   const flags = res.loaded.values;
   let plan: ExecutePlan;
-  let master: ReturnType<typeof parseMasterAddress>;
+  const source = parseMasterFlag(flags.master, (p) => readFileSync(p, 'utf8'));
+  if (!source.ok) {
+    io.err(`${progName}: invalid value for flag '--master': ${source.error}`);
+    return 1;
+  }
   try {
-    master = parseMasterAddress(flags.master);
     plan = buildPlan(flags);
   } catch (err) {
-    if (err instanceof ExecuteUsageError || err instanceof MasterAddressError) {
+    if (err instanceof ExecuteUsageError) {
       io.err(`${progName}: ${err.message}`);
       return 1;
     }
     throw err;
   }
-  return new Execution(flags, plan, master, io, progName).run();
+  const leading = new LeadingMaster(source.value);
+  try {
+    return await new Execution(flags, plan, leading, io, progName).run();
+  } finally {
+    await leading.close();
+  }
 }
 
 function defaultOutput(): Output {
@@ -73,11 +93,12 @@ class Execution {
   private killTimer?: NodeJS.Timeout;
   private ended = false;
   private tearingDown = false;
+  private resubscribing = false;
 
   constructor(
     private readonly flags: ExecuteFlags,
     private readonly plan: ExecutePlan,
-    private readonly master: { host: string; port: number },
+    private readonly leading: LeadingMaster,
     private readonly io: Output,
     private readonly progName: string,
   ) {
@@ -85,14 +106,46 @@ class Execution {
       this.finish = resolve;
     });
     this.client = new SchedulerClient({
-      master,
+      // Replaced by the leader before the first subscription when the leader is followed.
+      master: leading.current ?? { host: '', port: 0 },
       format: flags.content_type === 'json' ? 'json' : 'protobuf',
       onEvent: (e) => this.onEvent(e),
       onDisconnected: (err) => {
         if (this.ended || this.tearingDown) return;
-        void this.resubscribe(err);
+        void this.resubscribe(`lost the connection to the master at ${this.where()}${err ? ` (${err.message})` : ''}`);
       },
     });
+  }
+
+  private where(): string {
+    return endpointText(this.client.master);
+  }
+
+  /** The subscription follows the leader once there is one (Mesos: `detected()`). */
+  private onLeader(endpoint: Endpoint | undefined): void {
+    if (this.ended || this.tearingDown || endpoint === undefined || this.resubscribing) return;
+    if (endpoint.host === this.client.master.host && endpoint.port === this.client.master.port) return;
+    const from = this.where();
+    this.client.close();
+    void this.resubscribe(`the leading master moved from ${from} to ${endpointText(endpoint)}`);
+  }
+
+  /**
+   * The first leader ZooKeeper names, or undefined after FIRST_LEADER_MS (or once interrupted);
+   * why none is known yet is said once, after a few seconds.
+   */
+  private async firstLeader(): Promise<Endpoint | undefined> {
+    const started = Date.now();
+    let told = false;
+    while (this.leading.current === undefined && !this.ended && Date.now() - started < FIRST_LEADER_MS) {
+      await this.leading.changed(250);
+      if (!told && this.leading.current === undefined && Date.now() - started >= WAITING_LEADER_HINT_MS) {
+        told = true;
+        const why = this.leading.problem ?? 'no master leads there yet';
+        this.io.err(`Waiting for a leading master in ${masterSourceText(this.leading.source)}: ${why}`);
+      }
+    }
+    return this.leading.current;
   }
 
   async run(): Promise<number> {
@@ -102,9 +155,29 @@ class Execution {
     };
     process.once('SIGINT', stopOnSignal);
     process.once('SIGTERM', stopOnSignal);
+    this.leading.start();
+    const first = await this.firstLeader();
+    if (this.ended) return this.waitForEnd(stopOnSignal);
+    if (first === undefined) {
+      const why = this.leading.problem ?? 'no master leads there (has one joined the group?)';
+      this.io.err(
+        `${this.progName}: no leading master found in ${masterSourceText(this.leading.source)} within ${FIRST_LEADER_MS / 1000}s: ${why}`,
+      );
+      process.off('SIGINT', stopOnSignal);
+      process.off('SIGTERM', stopOnSignal);
+      return 1;
+    }
+    this.client.master = first;
+    this.leading.on('leader', (endpoint) => this.onLeader(endpoint));
     try {
       await this.client.subscribe(this.plan.framework);
     } catch (err) {
+      const refused = err instanceof SchedulerCallError && err.status >= 400 && err.status < 500;
+      if (this.leading.follows && !refused) {
+        // The leader named in ZooKeeper may not know it leads yet, or be gone already.
+        void this.resubscribe(`could not subscribe with the master at ${this.where()} (${(err as Error).message})`);
+        return this.waitForEnd(stopOnSignal);
+      }
       const e = err as NodeJS.ErrnoException;
       const why =
         err instanceof SchedulerCallError
@@ -112,41 +185,63 @@ class Execution {
           : e.code === 'ECONNREFUSED'
             ? 'connection refused (is mesos-master running there? check --master)'
             : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
-              ? `cannot resolve host '${this.master.host}' (check --master)`
+              ? `cannot resolve host '${this.client.master.host}' (check --master)`
               : e.message;
-      this.io.err(`${this.progName}: failed to subscribe with the master at ${this.master.host}:${this.master.port}: ${why}`);
+      this.io.err(`${this.progName}: failed to subscribe with the master at ${this.where()}: ${why}`);
       process.off('SIGINT', stopOnSignal);
       process.off('SIGTERM', stopOnSignal);
       return 1;
     }
-    this.waitingTimer = setTimeout(() => this.explainWaiting(), WAITING_HINT_MS);
+    return this.waitForEnd(stopOnSignal);
+  }
+
+  private async waitForEnd(stopOnSignal: () => void): Promise<number> {
+    if (!this.ended) this.waitingTimer = setTimeout(() => this.explainWaiting(), WAITING_HINT_MS);
     const code = await this.done;
+    clearTimeout(this.waitingTimer);
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     return code;
   }
 
-  /** The stream broke (master restarting?): subscribe again with the framework id, for a while. */
-  private async resubscribe(err: Error | undefined): Promise<void> {
-    const where = `${this.master.host}:${this.master.port}`;
-    this.io.err(`${this.progName}: lost the connection to the master at ${where}${err ? ` (${err.message})` : ''}; subscribing again`);
+  /**
+   * The stream broke (master restarting?) or the leader moved: subscribe again with the
+   * framework id, with the leader of the moment, for a while.
+   */
+  private async resubscribe(why: string): Promise<void> {
+    if (this.resubscribing || this.ended) return;
+    this.resubscribing = true;
+    this.io.err(`${this.progName}: ${why}; subscribing again`);
     const deadline = Date.now() + RESUBSCRIBE_WINDOW_MS;
     let delay = 100;
-    while (!this.ended && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 2000);
-      try {
-        const id = this.client.frameworkId;
-        await this.client.subscribe({ ...this.plan.framework, ...(id ? { id: { value: id } } : {}) });
-        return;
-      } catch (e) {
-        if (e instanceof SchedulerCallError && e.status >= 400 && e.status < 500) {
-          this.end(1, `${this.progName}: the master at ${where} refused the framework again (HTTP ${e.status}): ${e.message}`);
-          return;
+    try {
+      while (!this.ended && Date.now() < deadline) {
+        const master = this.leading.current;
+        if (master !== undefined) {
+          this.client.master = master;
+          try {
+            const id = this.client.frameworkId;
+            await this.client.subscribe({ ...this.plan.framework, ...(id ? { id: { value: id } } : {}) });
+            return;
+          } catch (e) {
+            // 503: a master still recovering or not yet leading; 307 loops: the leader moving.
+            if (e instanceof SchedulerCallError && e.status >= 400 && e.status < 500) {
+              this.end(1, `${this.progName}: the master at ${this.where()} refused the framework again (HTTP ${e.status}): ${e.message}`);
+              return;
+            }
+          }
         }
+        // A new leader ends the wait at once.
+        await this.leading.changed(delay);
+        delay = Math.min(delay * 2, 2000);
       }
+      const where = this.leading.follows ? `a leading master in ${masterSourceText(this.leading.source)}` : `the master at ${this.where()}`;
+      this.end(1, `${this.progName}: could not reach ${where} again within ${RESUBSCRIBE_WINDOW_MS / 1000}s`);
+    } finally {
+      this.resubscribing = false;
     }
-    this.end(1, `${this.progName}: could not reach the master at ${where} again within ${RESUBSCRIBE_WINDOW_MS / 1000}s`);
+    // The leader moved while this master was being subscribed with.
+    if (this.leading.current) this.onLeader(this.leading.current);
   }
 
   private end(code: number, message?: string): void {

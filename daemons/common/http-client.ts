@@ -1,5 +1,5 @@
 // A small HTTP client for our daemons and CLI: keep-alive POSTs and long-lived RecordIO
-// streams, on node:http (no proxy or redirect magic: we talk to Mesos endpoints directly).
+// streams, on node:http (no proxy; a redirect is followed by the caller, see redirectTarget).
 import http from 'node:http';
 import { RecordIODecoder, encodeRecord } from './recordio.ts';
 import { batchWritesPerTurn } from './turn-writes.ts';
@@ -12,15 +12,13 @@ export interface Endpoint {
 export class MasterAddressError extends Error {}
 
 /**
- * Parses a --master value: `host:port`, `http://host:port[/]`, an IPv6 `[::1]:5050`.
- * zk:// is rejected here with a clear message (ZooKeeper detection is not supported yet).
+ * Parses a master's `host:port`, `http://host:port[/]` or IPv6 `[::1]:5050` (a `--master` value
+ * that names no ZooKeeper group: see leading-master.ts for the whole flag).
  */
 export function parseMasterAddress(value: string): Endpoint {
   const v = value.trim();
   if (v.startsWith('zk://')) {
-    throw new MasterAddressError(
-      `'${v}' is a ZooKeeper URL; ZooKeeper master detection is not supported yet, give the master as host:port`,
-    );
+    throw new MasterAddressError(`'${v}' is a ZooKeeper URL; give the master as host:port here`);
   }
   const withoutScheme = v.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (v.startsWith('https://')) throw new MasterAddressError(`'${v}': https is not supported; use http://host:port or host:port`);
@@ -28,6 +26,24 @@ export function parseMasterAddress(value: string): Endpoint {
   if (!m) throw new MasterAddressError(`'${v}' is not a master address; expected host:port (e.g. 127.0.0.1:5050)`);
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw new MasterAddressError(`'${v}': port ${port} is out of range 1-65535`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/**
+ * Where a 307's Location points: Mesos's masters send `//host:port/path` (protocol-relative),
+ * the scheduler API's documentation shows a bare `host:port`, others an absolute `http://` URL;
+ * a path alone stays on this master. Undefined for what plain HTTP cannot follow.
+ */
+export function redirectTarget(current: Endpoint, location: string): Endpoint | undefined {
+  const text = location.trim();
+  if (text === '') return undefined;
+  if (text.startsWith('/') && !text.startsWith('//')) return current;
+  const authority = /^(?:http:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
+  if (authority === undefined) return undefined;
+  const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(authority);
+  if (!m) return undefined;
+  const port = m[2] === undefined ? 80 : Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 

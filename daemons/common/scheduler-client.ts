@@ -1,7 +1,9 @@
 // A v1 scheduler HTTP API client: SUBSCRIBE opens the event stream (RecordIO), every other
 // call is a POST with the framework id and Mesos-Stream-Id. JSON or protobuf on the wire; the
 // caller always sees JSON-shaped events. Used by `mesos execute`, the tests and the benchmarks.
-import { type Endpoint, type RecordStream, openRecordStream, request } from './http-client.ts';
+// A master that does not lead answers SUBSCRIBE with 307 to the leader: the client follows it
+// and stays with that master (the scheduler API's documented workflow).
+import { type Endpoint, type RecordStream, openRecordStream, redirectTarget, request } from './http-client.ts';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF } from './http.ts';
 import type { FrameworkInfo, mesos, SchedulerCall } from './mesos.ts';
 type ProtoCodec = typeof import('./proto/codec.ts');
@@ -23,14 +25,21 @@ export interface SchedulerClientOptions {
   path?: string;
   /** Each event as the master sent it (in JSON mode unchecked: the master is trusted to speak the API). */
   onEvent: (event: mesos.v1.scheduler.Event) => void;
-  /** The event stream ended (master gone, or it closed the stream). */
+  /** The event stream ended (master gone, or it closed the stream); not after close(). */
   onDisconnected?: (err?: Error) => void;
 }
+
+/** Redirects followed by one SUBSCRIBE before it fails (a loop between masters otherwise). */
+const MAX_REDIRECTS = 5;
 
 export class SchedulerClient {
   frameworkId?: string;
   streamId?: string;
+  /** The master the calls go to: the one given, or the leader a redirect pointed at. */
+  master: Endpoint;
   private stream?: RecordStream;
+  /** Counts subscriptions and closes: only the current stream's end is a disconnection. */
+  private generation = 0;
   private readonly format: WireFormat;
   private readonly mediaType: string;
   private readonly path: string;
@@ -41,6 +50,7 @@ export class SchedulerClient {
     this.format = opts.format ?? 'json';
     this.mediaType = this.format === 'json' ? APPLICATION_JSON : APPLICATION_PROTOBUF;
     this.path = opts.path ?? '/api/v1/scheduler';
+    this.master = opts.master;
   }
 
   private async loadCodec(): Promise<void> {
@@ -61,6 +71,22 @@ export class SchedulerClient {
    * onEvent). Rejects with SchedulerCallError when the master answers with an error status.
    */
   async subscribe(frameworkInfo: FrameworkInfo, suppressedRoles?: string[]): Promise<void> {
+    for (let hops = 0; ; hops++) {
+      const location = await this.subscribeOnce(frameworkInfo, suppressedRoles);
+      if (location === undefined) return;
+      const next = redirectTarget(this.master, location);
+      if (next === undefined)
+        throw new SchedulerCallError(
+          307,
+          `the master at ${this.master.host}:${this.master.port} redirected to '${location}', which cannot be followed`,
+        );
+      if (hops >= MAX_REDIRECTS) throw new SchedulerCallError(307, `more than ${MAX_REDIRECTS} redirects, the last to '${location}'`);
+      this.master = next;
+    }
+  }
+
+  /** One SUBSCRIBE; the Location of a 307, or undefined once the stream is open. */
+  private async subscribeOnce(frameworkInfo: FrameworkInfo, suppressedRoles?: string[]): Promise<string | undefined> {
     const call: SchedulerCall = {
       type: 'SUBSCRIBE',
       subscribe: { framework_info: frameworkInfo, ...(suppressedRoles ? { suppressed_roles: suppressedRoles } : {}) },
@@ -73,8 +99,9 @@ export class SchedulerClient {
     const ended = new Promise<void>((resolve) => {
       markEnded = resolve;
     });
+    const generation = ++this.generation;
     const stream = await openRecordStream(
-      this.opts.master,
+      this.master,
       this.path,
       this.encodeCall(call),
       { 'Content-Type': this.mediaType, Accept: this.mediaType, Connection: 'close' },
@@ -96,7 +123,7 @@ export class SchedulerClient {
       },
       (err) => {
         markEnded();
-        if (status === 200) this.opts.onDisconnected?.(err);
+        if (status === 200 && generation === this.generation) this.opts.onDisconnected?.(err);
       },
       (s, headers) => {
         status = s;
@@ -104,12 +131,23 @@ export class SchedulerClient {
         if (s === 200) this.streamId = Array.isArray(sid) ? sid[0] : sid;
       },
     );
+    if (generation !== this.generation) {
+      // Closed, or subscribed again, while this one was being answered.
+      stream.close();
+      throw new SchedulerCallError(0, 'the subscription was closed');
+    }
     this.stream = stream;
+    const location = stream.headers.location;
+    if (stream.status === 307 && location) {
+      stream.close();
+      return location;
+    }
     if (stream.status !== 200) {
       // The error text is the body, which arrives after the headers.
       await ended;
       throw new SchedulerCallError(stream.status, errorBody?.trim() || `HTTP ${stream.status}`);
     }
+    return undefined;
   }
 
   /** Sends a call (framework_id is filled in); throws SchedulerCallError on a non-2xx answer. */
@@ -117,7 +155,7 @@ export class SchedulerClient {
     if (!this.frameworkId || !this.streamId) throw new SchedulerCallError(0, 'not subscribed');
     if (this.format === 'protobuf' && this.proto === undefined) await this.loadCodec();
     const body = this.encodeCall({ framework_id: { value: this.frameworkId }, ...call });
-    const res = await request(this.opts.master, 'POST', this.path, body, {
+    const res = await request(this.master, 'POST', this.path, body, {
       'Content-Type': this.mediaType,
       Accept: this.mediaType,
       'Mesos-Stream-Id': this.streamId,
@@ -127,7 +165,9 @@ export class SchedulerClient {
     }
   }
 
+  /** Ends the event stream from this side (reported to no one). */
   close(): void {
+    this.generation++;
     this.stream?.close();
   }
 }

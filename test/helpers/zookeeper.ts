@@ -19,7 +19,7 @@ const JAR_DIRS = ['/usr/share/java', '/usr/share/java/zookeeper'];
 export const TICK_MS = 500;
 
 /** The classpath: every jar of the package's directory (the server's dependencies are there). */
-function classpath(): string | undefined {
+export function classpath(): string | undefined {
   for (const dir of JAR_DIRS) {
     let names: string[];
     try {

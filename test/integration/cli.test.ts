@@ -103,7 +103,10 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
     /--acls: ACLs are not enforced here/,
   );
   assertOneLineError(await runMesos(['agent', '--work_dir=/tmp/x']), /--master/);
-  assertOneLineError(await runMesos(['agent', '--master=zk://127.0.0.1:2181/mesos', '--work_dir=/tmp/x']), /ZooKeeper .*not supported yet/);
+  assertOneLineError(
+    await runMesos(['agent', '--master=zk://127.0.0.1:2181', '--work_dir=/tmp/x']),
+    /--master.*Expecting a \(chroot\) path for ZooKeeper/,
+  );
   assertOneLineError(await runMesos(['agent', '--master=nonsense', '--work_dir=/tmp/x']), /--master.*host:port/);
   assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--resources=cpus:abc', '--work_dir=/tmp/x']), /--resources.*abc/);
   assertOneLineError(await runMesos(['agent', '--master=127.0.0.1:1', '--attributes=rack', '--work_dir=/tmp/x']), /--attributes.*rack/);
@@ -122,7 +125,10 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
     /--resources/,
   );
   assertOneLineError(await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true', '--env=[1]']), /--env/);
-  assertOneLineError(await runMesos(['execute', '--master=zk://h:2181/mesos', '--name=x', '--command=true']), /ZooKeeper/);
+  assertOneLineError(
+    await runMesos(['execute', '--master=zk://h:2181', '--name=x', '--command=true']),
+    /--master.*Expecting a \(chroot\) path for ZooKeeper/,
+  );
   assertOneLineError(
     await runMesos(['execute', '--master=127.0.0.1:1', '--name=x', '--command=true']),
     /connection refused .*check --master/,

@@ -8,7 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, startCluster, tempDir } from '../helpers/cluster.ts';
+import { announce } from '../helpers/announce.ts';
+import { ROOT, freePort, startCluster, tempDir } from '../helpers/cluster.ts';
+import { ZooKeeperCluster, classpath as zookeeperClasspath, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 const PYTHON_ROOT = path.join(ROOT, 'clients', 'python');
 const JAVA_ROOT = path.join(ROOT, 'clients', 'java');
@@ -54,7 +56,8 @@ let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
 let masterAddress = '';
 
 before(async () => {
-  cluster = await startCluster();
+  // /master/redirect names the master by its hostname; the list-of-masters tests follow it.
+  cluster = await startCluster(['--hostname=127.0.0.1']);
   masterAddress = `127.0.0.1:${cluster.master.port}`;
 });
 after(async () => {
@@ -74,9 +77,37 @@ describe('python-mesos (clients/python)', () => {
       // The integration tests ran against our cluster instead of skipping.
       assert.match(res.output, /test_the_example_scheduler_runs_a_task_to_task_finished .*\.\.\. ok/, res.output);
       assert.match(res.output, /test_launch_acknowledge_reconcile_kill_failover_and_teardown .*\.\.\. ok/, res.output);
+      assert.match(res.output, /test_a_list_of_masters_finds_the_leader_through_master_redirect .*\.\.\. ok/, res.output);
       assert.match(res.output, /\nOK/, res.output);
     });
   }
+});
+
+describe('python-mesos with ZooKeeper (kazoo)', () => {
+  const noKazoo =
+    spawnSync(pythons[0] ?? 'python3', ['-c', 'import kazoo.client']).status === 0
+      ? undefined
+      : 'kazoo is not importable (optional; python-mesos needs it only for zk://); skipped';
+  const skip = zookeeperUnavailable() ?? noKazoo;
+  test('the example scheduler with --master=zk://... finds the leader in ZooKeeper', { skip }, async (t) => {
+    if (!cluster) return t.skip('no cluster');
+    const zk = await ZooKeeperCluster.standalone();
+    try {
+      const { session } = await announce(zk.url('/mesos'), cluster.master);
+      try {
+        const example = path.join(PYTHON_ROOT, 'examples', 'hello_scheduler.py');
+        const res = await run(pythons[0] ?? 'python3', [example, '--master', zk.url('/mesos'), '--command', 'echo via-zk'], {
+          timeoutMs: 90_000,
+        });
+        assert.equal(res.code, 0, res.output);
+        assert.match(res.output, /Received status update TASK_FINISHED/);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await zk.stop();
+    }
+  });
 });
 
 describe('mesos-java (clients/java)', { skip: noJava }, () => {
@@ -121,6 +152,47 @@ describe('mesos-java (clients/java)', { skip: noJava }, () => {
     assert.match(res.output, /Subscribed with ID \S+/);
     assert.match(res.output, /Submitted task 'hello-\S+' to agent/);
     assert.match(res.output, /Received status update TASK_FINISHED/);
+  });
+
+  test('HelloScheduler with a list of masters finds the leader through /master/redirect', async (t) => {
+    if (!built) return t.skip('the build failed');
+    // The first master listed is down; the master's own /master/redirect names itself.
+    const masters = `127.0.0.1:${await freePort()},${masterAddress}`;
+    const res = await run('java', ['-cp', classpath(), 'HelloScheduler', `--master=${masters}`, '--command=echo via-redirect'], {
+      timeoutMs: 90_000,
+    });
+    assert.equal(res.code, 0, res.output);
+    assert.match(res.output, /Received status update TASK_FINISHED/);
+  });
+
+  test('HelloScheduler --master=zk://... finds the leader in ZooKeeper with its client on the classpath', {
+    skip: zookeeperUnavailable(),
+  }, async (t) => {
+    if (!built || !cluster) return t.skip('the build failed');
+    const zk = await ZooKeeperCluster.standalone();
+    try {
+      const { session } = await announce(zk.url('/mesos'), cluster.master);
+      try {
+        const cp = [classpath(), zookeeperClasspath()].join(path.delimiter);
+        const res = await run('java', ['-cp', cp, 'HelloScheduler', `--master=${zk.url('/mesos')}`, '--command=echo via-zk'], {
+          timeoutMs: 90_000,
+        });
+        assert.equal(res.code, 0, res.output);
+        assert.match(res.output, /Received status update TASK_FINISHED/);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await zk.stop();
+    }
+  });
+
+  test('without a ZooKeeper client, zk:// is refused in one line naming the alternative', async (t) => {
+    if (!built) return t.skip('the build failed');
+    const res = await run('java', ['-cp', classpath(), 'HelloScheduler', '--master=zk://127.0.0.1:2181/mesos'], { timeoutMs: 30_000 });
+    assert.equal(res.code, 1, res.output);
+    assert.equal(res.output.trim().split('\n').length, 1, res.output);
+    assert.match(res.output, /zk:\/\/ needs a ZooKeeper client .*host1:5050,host2:5050.*\/master\/redirect/);
   });
 
   test('HelloScheduler exits 1 when the task fails', async (t) => {

@@ -99,14 +99,21 @@ public final class HelloScheduler implements Scheduler {
             } else if (arg.startsWith("--timeout=")) {
                 timeoutSeconds = Long.parseLong(arg.substring("--timeout=".length()));
             } else {
-                System.err.println("usage: HelloScheduler [--master=host:port] [--command=CMD] [--timeout=SECS]");
+                System.err.println("usage: HelloScheduler [--master=host:port|host1:port1,host2:port2|zk://host:2181/mesos]"
+                    + " [--command=CMD] [--timeout=SECS]");
                 System.exit(1);
             }
         }
         HelloScheduler scheduler = new HelloScheduler(command);
         Map<String, Object> framework = Json.obj("user", System.getProperty("user.name"), "name", "HelloScheduler (java)");
-        SchedulerClient client = new SchedulerClient(master, framework, scheduler,
-            new SchedulerClient.Options().failoverTimeout(0));
+        SchedulerClient client;
+        try {
+            client = new SchedulerClient(master, framework, scheduler, new SchedulerClient.Options().failoverTimeout(0));
+        } catch (IllegalArgumentException e) {
+            System.err.println("HelloScheduler: --master: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         client.start();
         boolean ended = scheduler.done.await(timeoutSeconds, TimeUnit.SECONDS);
         client.stop(true);

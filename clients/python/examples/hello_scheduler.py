@@ -68,7 +68,9 @@ class HelloScheduler(Scheduler):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--master", default=os.environ.get("MESOS_MASTER", "127.0.0.1:5050"),
-                        help="host:port or http://host:port (default $MESOS_MASTER or 127.0.0.1:5050)")
+                        help="host:port, host1:port1,host2:port2 (the leader found through /master/redirect), "
+                             "zk://host:2181/mesos (with kazoo) or file:///path "
+                             "(default $MESOS_MASTER or 127.0.0.1:5050)")
     parser.add_argument("--command", default="echo 'Hello from mesos-ts'")
     parser.add_argument("--resources", default="cpus:0.1;mem:32", help="what the task needs")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the task")
@@ -78,7 +80,10 @@ def main(argv=None):
 
     handler = HelloScheduler(args.command, resources.parse(args.resources))
     framework = {"user": getpass.getuser(), "name": "hello_scheduler (python)"}
-    client = SchedulerClient(args.master, framework, handler, failover_timeout=0)
+    try:
+        client = SchedulerClient(args.master, framework, handler, failover_timeout=0)
+    except ValueError as err:
+        parser.error("--master: %s" % err)
     client.start()
     finished = handler.done.wait(args.timeout)
     client.stop(teardown=True)

@@ -23,7 +23,7 @@ import logging
 import socket
 import threading
 
-from . import messages, recordio, transport
+from . import leader, messages, recordio, transport
 from .messages import id_value, to_id, to_ids
 
 log = logging.getLogger("mesos.scheduler")
@@ -119,7 +119,10 @@ class _Rejected(Exception):
 class SchedulerClient(object):
     """The v1 scheduler API client; see the module docstring.
 
-    master: 'host:port', 'host' (port 5050), 'http://host:port' or 'https://host:port'.
+    master: 'host:port', 'host' (port 5050), 'http://host:port' or 'https://host:port';
+    'host1:5050,host2:5050' (the leader is found through /master/redirect before each
+    subscription); 'zk://host1:2181,host2:2181/mesos' (the leader elected in ZooKeeper, read
+    with kazoo); or 'file:///path' holding one of these.
     framework_info: a FrameworkInfo dict (user and name required); its `id`, when set, makes
     the first SUBSCRIBE a failover of that framework. failover_timeout (seconds), when given,
     is put into framework_info.
@@ -132,7 +135,9 @@ class SchedulerClient(object):
     def __init__(self, master, framework_info, handler, auto_acknowledge=True, reconnect=True,
                  failover_timeout=None, suppressed_roles=None, timeout=10.0,
                  missed_heartbeats=5, max_backoff=30.0, ssl_context=None, headers=None):
-        self._endpoint = transport.parse_endpoint(master, DEFAULT_MASTER_PORT)
+        self._masters = leader.finder(master, DEFAULT_MASTER_PORT)
+        # Known once the leader is found, for masters that are looked up.
+        self._endpoint = None if self._masters.follows else self._masters.first
         info = dict(framework_info)
         if failover_timeout is not None:
             info["failover_timeout"] = float(failover_timeout)
@@ -167,8 +172,10 @@ class SchedulerClient(object):
 
     @property
     def master(self):
-        """The master endpoint URL in use (it changes when a master redirects to the leader)."""
-        return self._endpoint.url()
+        """The master endpoint URL in use (it changes when a master redirects to the leader,
+        or the leader is looked up again); the masters as given until one is found."""
+        endpoint = self._endpoint
+        return endpoint.url() if endpoint is not None else self._masters.describe()
 
     @property
     def framework_id(self):
@@ -280,6 +287,10 @@ class SchedulerClient(object):
 
     def _open_subscription(self):
         headers = self._headers()
+        if self._masters.follows:
+            # The leader may have moved since the last subscription.
+            self._endpoint = self._masters.find(self._timeout, self._ssl_context)
+            log.info("the leading master is at %s", self.master)
         for _ in range(5):
             stream = transport.open_stream(self._endpoint, "POST", API_PATH, self._subscribe_body(),
                                            headers, self._timeout, self._ssl_context)

@@ -2,6 +2,7 @@
 
 A SUBSCRIBE call gets a chunked 200 response; the test pushes events into it (push) and can
 cut it (close_streams). Every other call is recorded and answered with `call_status`.
+GET /master/redirect answers 307 to `redirect_location`, or 503 while it is None.
 """
 
 import json
@@ -39,6 +40,8 @@ class FakeApi(object):
         self.call_status = 202
         self.call_body = b""
         self.on_subscribe = lambda request: []
+        self.redirect_location = None
+        self.redirect_requests = 0
         self.subscriptions = []
         self.calls = []
         self._streams = []
@@ -52,6 +55,9 @@ class FakeApi(object):
 
             def log_message(self, *args):
                 pass
+
+            def do_GET(self):
+                fake._get(self)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", "0"))
@@ -100,6 +106,19 @@ class FakeApi(object):
             return [c for c in self.calls if c.json.get("type") == kind]
 
     # ---- serving -----------------------------------------------------------------------
+
+    def _get(self, handler):
+        with self._changed:
+            self.redirect_requests += 1
+            self._changed.notify_all()
+        location = self.redirect_location
+        body = b"" if location is not None else b"No leader elected"
+        handler.send_response(307 if location is not None and handler.path == "/master/redirect" else 503)
+        if location is not None:
+            handler.send_header("Location", location)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def _call(self, handler, request):
         with self._changed:

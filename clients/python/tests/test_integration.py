@@ -81,7 +81,9 @@ class _LocalCluster(object):
     def _start(self, bundle, node):
         master_port, agent_port = _free_port(), _free_port()
         self.master = "127.0.0.1:%d" % master_port
-        self._spawn(node, bundle, "master", ["master", "--ip=127.0.0.1", "--port=%d" % master_port,
+        # --hostname: /master/redirect names the master by it, and it must lead back here.
+        self._spawn(node, bundle, "master", ["master", "--ip=127.0.0.1", "--hostname=127.0.0.1",
+                                             "--port=%d" % master_port,
                                              "--work_dir=" + os.path.join(self.dir, "master")])
         _wait("the master", lambda: _get("http://%s/health" % self.master) is not None)
         self._spawn(node, bundle, "agent", [
@@ -281,9 +283,10 @@ class ExecutorTest(unittest.TestCase):
 
 
 class ClusterTest(unittest.TestCase):
-    def run_example(self, *args):
+    def run_example(self, *args, **kwargs):
+        master = kwargs.get("master") or master_address()
         result = subprocess.run(
-            [sys.executable, EXAMPLE, "--master", master_address(), "--timeout", "60"] + list(args),
+            [sys.executable, EXAMPLE, "--master", master, "--timeout", "60"] + list(args),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=90)
         return result.returncode, result.stdout + result.stderr
 
@@ -291,6 +294,13 @@ class ClusterTest(unittest.TestCase):
         code, output = self.run_example("--command", "echo hello-from-python")
         self.assertEqual(code, 0, output)
         self.assertIn("Subscribed with ID", output)
+        self.assertIn("Received status update TASK_FINISHED", output)
+
+    def test_a_list_of_masters_finds_the_leader_through_master_redirect(self):
+        # The first master listed is down; the master's own /master/redirect names itself.
+        masters = "127.0.0.1:%d,%s" % (_free_port(), master_address())
+        code, output = self.run_example("--command", "echo via-redirect", master=masters)
+        self.assertEqual(code, 0, output)
         self.assertIn("Received status update TASK_FINISHED", output)
 
     def test_the_example_scheduler_reports_a_failed_task(self):

@@ -300,7 +300,7 @@ class SchedulerClientTest(unittest.TestCase):
             ("[::1]:5050", "http://[::1]:5050"),
         ]:
             self.assertEqual(SchedulerClient(address, FRAMEWORK, self.handler).master, url)
-        for bad in ["zk://zk1:2181/mesos", "http://", "host:99999", "ftp://x:1"]:
+        for bad in ["zk://zk1:2181", "http://", "host:99999", "ftp://x:1", ","]:
             with self.assertRaises(ValueError, msg=bad):
                 SchedulerClient(bad, FRAMEWORK, self.handler)
         with self.assertRaises(ValueError):

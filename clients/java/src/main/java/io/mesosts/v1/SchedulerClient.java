@@ -21,7 +21,9 @@ import java.util.logging.Logger;
  * at a time. Every other call is a POST of its own carrying framework_id and Mesos-Stream-Id,
  * answered 202 Accepted. When the stream breaks (or stays silent for several heartbeat
  * intervals) the client subscribes again with its framework id; the master keeps a framework
- * for its failover_timeout, and removes one with failover_timeout 0 at once.
+ * for its failover_timeout, and removes one with failover_timeout 0 at once. Given several
+ * masters or a zk:// group ({@link Masters}), it looks the leader up before each subscription,
+ * so that it follows the leader when leadership moves.
  */
 public final class SchedulerClient {
     public static final String API_PATH = "/api/v1/scheduler";
@@ -102,6 +104,7 @@ public final class SchedulerClient {
     // Held while an event is handled, so that stop(true) waits for the acknowledgement of the
     // update being handled. Reentrant: handlers may call stop().
     private final ReentrantLock dispatchLock = new ReentrantLock();
+    private final Masters masters;
     private volatile Http.Endpoint endpoint;
     private volatile boolean stopped;
     private volatile boolean reconnect;
@@ -120,11 +123,15 @@ public final class SchedulerClient {
     }
 
     /**
-     * @param master host:port, host (port 5050), http://host:port or https://host:port
+     * @param master host:port, host (port 5050), http://host:port or https://host:port;
+     *     host1:5050,host2:5050 (the leader found through /master/redirect); zk://host:2181/mesos
+     *     (with a ZooKeeper client on the classpath); or file:///path holding one of these
      * @param frameworkInfo a FrameworkInfo (user and name required; an id makes this a failover)
      */
     public SchedulerClient(String master, Map<String, Object> frameworkInfo, Scheduler scheduler, Options options) {
-        this.endpoint = Http.parseEndpoint(master, DEFAULT_MASTER_PORT);
+        this.masters = Masters.parse(master, DEFAULT_MASTER_PORT);
+        // Looked up before the first subscription when the masters are followed.
+        this.endpoint = masters.single();
         this.info = new LinkedHashMap<String, Object>(frameworkInfo);
         if (options.failoverTimeout != null) {
             info.put("failover_timeout", options.failoverTimeout);
@@ -141,9 +148,13 @@ public final class SchedulerClient {
 
     // ---- state ---------------------------------------------------------------------------
 
-    /** The master in use (it changes when a master redirects to the leader). */
+    /**
+     * The master in use (it changes when a master redirects to the leader, or the leader is
+     * looked up again); the masters as given until one is found.
+     */
     public String master() {
-        return endpoint.url();
+        Http.Endpoint e = endpoint;
+        return e != null ? e.url() : masters.describe();
     }
 
     public String frameworkId() {
@@ -328,6 +339,11 @@ public final class SchedulerClient {
     }
 
     private Http.Stream openSubscription() throws IOException, Rejected {
+        if (masters.follows()) {
+            // The leader may have moved since the last subscription.
+            endpoint = masters.find(options.timeoutMillis);
+            LOG.info("the leading master is at " + master());
+        }
         for (int i = 0; i < 5; i++) {
             Http.Stream s = Http.open(endpoint, "POST", API_PATH, subscribeBody(), headers(null), options.timeoutMillis);
             if (s.status == 307 && s.headers.containsKey("location")) {

@@ -22,6 +22,7 @@ import java.util.function.Function;
 /**
  * A scriptable stand-in for the master's /api/v1/scheduler: SUBSCRIBE gets a chunked RecordIO
  * stream the test pushes events into; other calls are recorded and answered callStatus.
+ * GET /master/redirect answers 307 to redirectLocation, or 503 while it is null.
  */
 final class FakeMaster implements AutoCloseable {
     static final class Request {
@@ -51,12 +52,15 @@ final class FakeMaster implements AutoCloseable {
     volatile Map<String, String> subscribeHeaders = new LinkedHashMap<String, String>();
     volatile int callStatus = 202;
     volatile String callBody = "";
+    volatile String redirectLocation;
+    volatile int redirectRequests;
     volatile Function<Request, List<Map<String, Object>>> onSubscribe = r -> new ArrayList<Map<String, Object>>();
 
     FakeMaster() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(pool);
         server.createContext("/api/v1/scheduler", this::handle);
+        server.createContext("/master/redirect", this::redirect);
         server.start();
     }
 
@@ -99,6 +103,17 @@ final class FakeMaster implements AutoCloseable {
         closeStreams();
         server.stop(0);
         pool.shutdownNow();
+    }
+
+    private void redirect(HttpExchange exchange) throws IOException {
+        redirectRequests++;
+        readAll(exchange.getRequestBody());
+        String location = redirectLocation;
+        if (location == null) {
+            respond(exchange, 503, "No leader elected", Collections.<String, String>emptyMap());
+        } else {
+            respond(exchange, 307, "", Collections.singletonMap("Location", location));
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -294,6 +294,60 @@ public final class SchedulerClientTest implements AutoCloseable {
         }
     }
 
+    public void testAListOfMastersSubscribesWithTheOneMasterRedirectNames() throws Exception {
+        try (FakeMaster follower = new FakeMaster()) {
+            follower.redirectLocation = "//" + master.address();
+            master.redirectLocation = "//" + master.address();
+            String dead = "127.0.0.1:" + deadPort();
+            SchedulerClient client = start(dead + "," + follower.address() + "," + master.address(), new SchedulerClient.Options());
+            Check.equal("http://" + master.address(), client.master());
+            Check.equal(1, master.subscriptions.size());
+            Check.equal(0, follower.subscriptions.size());
+            Check.equal(1, follower.redirectRequests);
+        }
+    }
+
+    public void testWhenLeadershipMovesTheClientSubscribesWithTheNewLeader() throws Exception {
+        try (FakeMaster other = new FakeMaster()) {
+            other.onSubscribe = master.onSubscribe;
+            master.redirectLocation = "//" + master.address();
+            other.redirectLocation = "//" + master.address();
+            SchedulerClient client = start(other.address() + "," + master.address(),
+                new SchedulerClient.Options().maxBackoffMillis(200));
+            Check.equal("fw-1", client.frameworkId());
+            master.redirectLocation = "//" + other.address();
+            other.redirectLocation = "//" + other.address();
+            master.closeStreams();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (other.subscriptions.isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            Check.equal(1, other.subscriptions.size());
+            Check.equal(Json.obj("value", "fw-1"), other.subscriptions.get(0).json.get("framework_id"));
+            Check.isTrue(client.awaitSubscribed(5000), "subscribed again");
+            Check.equal("http://" + other.address(), client.master());
+        }
+    }
+
+    public void testNoLeaderYetIsRetriedUntilOneIsNamed() throws Exception {
+        SchedulerClient client = new SchedulerClient(master.address() + "," + master.address(), FRAMEWORK, recorder,
+            new SchedulerClient.Options().maxBackoffMillis(200));
+        clients.add(client);
+        client.start();
+        recorder.await("disconnected", 1);
+        String reason = (String) recorder.named("disconnected").get(0).get(0);
+        Check.isTrue(reason.contains("no leading master found among"), reason);
+        Check.isTrue(reason.contains("503 No leader elected"), reason);
+        master.redirectLocation = "//" + master.address();
+        Check.isTrue(client.awaitSubscribed(10_000), "subscribed once a leader is named");
+    }
+
+    private static int deadPort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     public void testStopWithTeardown() throws Exception {
         SchedulerClient client = start();
         client.stop(true);
@@ -328,7 +382,7 @@ public final class SchedulerClientTest implements AutoCloseable {
         for (String[] g : good) {
             Check.equal(g[1], new SchedulerClient(g[0], FRAMEWORK, recorder).master(), g[0]);
         }
-        for (String bad : new String[] {"zk://zk1:2181/mesos", "http://", "host:99999", "ftp://x:1"}) {
+        for (String bad : new String[] {"zk://zk1:2181", "http://", "host:99999", "ftp://x:1", ","}) {
             Check.throwsA(IllegalArgumentException.class, () -> new SchedulerClient(bad, FRAMEWORK, recorder));
         }
         Check.throwsA(IllegalArgumentException.class, () -> new SchedulerClient("m:5050", Json.obj("user", "u"), recorder));

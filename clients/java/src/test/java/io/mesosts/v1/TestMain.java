@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class TestMain {
     private static final Class<?>[] SUITES = {
-        JsonTest.class, RecordIOTest.class, ResourcesTest.class, HttpTest.class, SchedulerClientTest.class,
+        JsonTest.class, RecordIOTest.class, ResourcesTest.class, HttpTest.class, MastersTest.class, SchedulerClientTest.class,
     };
 
     public static void main(String[] args) throws Exception {
