@@ -2,12 +2,17 @@
 // --zk_session_timeout=2secs: one leads and the others answer as Apache Mesos's followers do
 // (307 to the leader for its endpoints, their own /health, /flags, /version, /metrics); kill -9
 // of the leader elects another within a few seconds and the old one, started again, follows;
+// agents admitted by one leader are in the next one's registry (ZooKeeper); with a task running,
+// agents (--master=zk://) re-register and `mesos execute` subscribes again with its id, and no
+// status update is lost; a 3-node ensemble loses one node (nothing changes), then its quorum
+// (the leader exits, as under systemd it is started again) and gets it back (a leader again);
 // a leader stopped (SIGSTOP) past its session timeout exits when it runs again, and no request
 // is served by two leaders at once; masters started before ZooKeeper say why they wait, and
 // lead once it is up. Each test has its own group znode in one ZooKeeper.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Daemon, freePort, sleep, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
+import { Daemon, freePort, runMesos, sleep, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 const unavailable = zookeeperUnavailable();
@@ -75,6 +80,28 @@ class Supervised {
     this.stopping = true;
     await this.current.stop('SIGKILL');
   }
+}
+
+/** An agent that follows the leader through ZooKeeper (--master=zk://...). */
+async function zkAgent(url: string): Promise<Daemon> {
+  const port = await freePort();
+  const workDir = tempDir('agent');
+  const runtimeDir = path.join(workDir, 'run');
+  const proc = spawnMesos([
+    'agent',
+    '--ip=127.0.0.1',
+    `--port=${port}`,
+    `--master=${url}`,
+    ...SESSION,
+    `--work_dir=${workDir}`,
+    `--runtime_dir=${runtimeDir}`,
+    '--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]',
+    '--gc_disk_headroom=0',
+  ]);
+  const d = new Daemon('agent', proc, port, workDir);
+  d.runtimeDir = runtimeDir;
+  daemons.push(d);
+  return d;
 }
 
 /** Status, Location and body of a request that is not followed. */
@@ -191,6 +218,52 @@ describe('three masters behind ZooKeeper', { skip }, () => {
       slaves.slaves.map((a) => a.id),
       [agentId],
       'the agent re-registers with its id',
+    );
+  });
+
+  test('kill -9 of the leader while a task runs: agents and mesos execute follow the next, the task finishes', async () => {
+    const url = zk!.url('/ha-task');
+    const masters = await Promise.all([candidate(url), candidate(url), candidate(url)]);
+    const first = await leaderAmong(masters);
+    const agents = await Promise.all([zkAgent(url), zkAgent(url)]);
+    const ids = await Promise.all(
+      agents.map((a) => waitFor('the agent to register', async () => (await a.json<{ id: string }>('/state')).id || undefined)),
+    );
+    await waitFor(
+      'both agents registered with the leader',
+      async () => (await first.json<{ slaves: unknown[] }>('/master/slaves')).slaves.length === 2,
+    );
+    const execute = runMesos(['execute', `--master=${url}`, '--name=ha-task', '--command=sleep 5'], 60_000);
+    await waitFor('the task to run', async () => JSON.stringify(await first.json('/master/tasks')).includes('TASK_RUNNING'), 20_000);
+    const killedAt = Date.now();
+    first.proc.kill('SIGKILL');
+    const rest = masters.filter((m) => m !== first);
+    const second = await waitFor(
+      'a new leader with both agents back',
+      async () => {
+        for (const m of rest) {
+          const res = await probe(m, '/master/slaves').catch(() => undefined);
+          if (res?.status !== 200) continue;
+          const back = (JSON.parse(res.body) as { slaves: { id: string; active: boolean }[] }).slaves.filter((a) => a.active);
+          if (ids.every((id) => back.some((a) => a.id === id))) return m;
+        }
+        return undefined;
+      },
+      30_000,
+      50,
+    );
+    process.stderr.write(`kill -9 to a new leader with both agents re-registered (2 s session): ${Date.now() - killedAt} ms\n`);
+    const run = await execute;
+    assert.equal(run.code, 0, `${run.stdout}${run.stderr}`);
+    const subscribed = [...run.stdout.matchAll(/^Subscribed with ID (\S+)$/gm)].map((m) => m[1]);
+    assert.equal(subscribed.length, 2, 'subscribed with the first leader, then again with the next');
+    assert.equal(subscribed[0], subscribed[1], 'under the same framework id');
+    const states = [...run.stdout.matchAll(/^Received status update (\S+) for task 'ha-task'$/gm)].map((m) => m[1]);
+    assert.deepEqual([...new Set(states)], ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'], 'no update lost, none out of order');
+    const state = await second.json<{ completed_frameworks: { id: string; completed_tasks: { state: string }[] }[] }>('/master/state');
+    assert.deepEqual(
+      state.completed_frameworks.filter((f) => f.id === subscribed[0]).flatMap((f) => f.completed_tasks.map((t) => t.state)),
+      ['TASK_FINISHED'],
     );
   });
 
