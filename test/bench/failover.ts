@@ -7,7 +7,7 @@
 // is started again as a follower between runs. With `--failover_agents` real agents following
 // the leader through ZooKeeper (--master=zk://...), also until every one of them is back
 // (re-registered and active) with the new leader.
-// Run alone: `npx tsx test/bench/failover.ts [--failover_runs=N] [--failover_agents=N] [--timeouts=10,2] [--json]`
+// `npm run bench -- failover` runs it too. Run alone: `npx tsx test/bench/failover.ts [--failover_runs=N] [--failover_agents=N] [--timeouts=10,2] [--json]`
 // (bundle first: `npx tsx packaging/bundle.ts`; MESOS_TEST_BINARY=PATH for another build).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -142,25 +142,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export function printFailover(results: FailoverResult[]): void {
+export function describeFailover(results: FailoverResult[]): string[] {
+  const lines: string[] = [];
   for (const r of results) {
     const floor = r.sessionTimeoutSecs * 1000;
-    console.log(
-      `failover, --zk_session_timeout=${r.sessionTimeoutSecs}secs: kill -9 → new leader serving /master/state: median ${median(r.killMs)} ms (${r.killMs.join(', ')}), ${(median(r.killMs) / floor).toFixed(2)}× the session timeout (the floor: ZooKeeper expires the dead session then, to a tick)`,
-    );
-    console.log(
-      `failover, --zk_session_timeout=${r.sessionTimeoutSecs}secs: SIGTERM (systemctl stop) → new leader serving /master/state: median ${median(r.stopMs)} ms (${r.stopMs.join(', ')})`,
-    );
-    console.log(
-      `failover, --zk_session_timeout=${r.sessionTimeoutSecs}secs: until all ${r.agents} agents are active on the new leader: kill -9 median ${median(r.killAgentsMs)} ms (${r.killAgentsMs.join(', ')}), SIGTERM median ${median(r.stopAgentsMs)} ms (${r.stopAgentsMs.join(', ')})`,
+    const at = `failover, --zk_session_timeout=${r.sessionTimeoutSecs}secs`;
+    lines.push(
+      `${at}: kill -9 → new leader serving /master/state: median ${median(r.killMs)} ms (${r.killMs.join(', ')}), ${(median(r.killMs) / floor).toFixed(2)}× the session timeout (the floor: ZooKeeper expires the dead session then, to a tick)`,
+      `${at}: SIGTERM (systemctl stop) → new leader serving /master/state: median ${median(r.stopMs)} ms (${r.stopMs.join(', ')})`,
+      `${at}: until all ${r.agents} agents are active on the new leader: kill -9 median ${median(r.killAgentsMs)} ms (${r.killAgentsMs.join(', ')}), SIGTERM median ${median(r.stopAgentsMs)} ms (${r.stopAgentsMs.join(', ')})`,
     );
   }
+  return lines;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const timeouts = arg('timeouts', '10,2').split(',').map(Number);
   const results = await failoverBench(timeouts, Number(arg('failover_runs', '3')), Number(arg('failover_agents', '2')));
   if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
-  else printFailover(results);
+  else console.log(describeFailover(results).join('\n'));
   process.exit(0);
 }

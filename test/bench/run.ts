@@ -20,6 +20,9 @@
 //             /master/state
 //   zkregistry  the registry in ZooKeeper (zk-registry.ts): an agent admission's write, in the
 //             pointer and in chunks past 1 MB, next to a bare setData of the same bytes
+//   failover  three masters behind ZooKeeper and --failover_agents real agents (failover.ts):
+//             kill -9 and SIGTERM of the leader until another serves /master/state, and until
+//             every agent is back, for each of --failover_timeouts session timeouts
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x100,1000x1000,2500x1000,5000x1000,10000x100,10000x1000),
@@ -27,6 +30,7 @@
 //          --calls=pipelined|pool (the schedulers' calls; see scale.ts),
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --zk_agents=N (default 200), --zk_large_agents=N (default 5000), --zk_runs=N (default 50),
+//          --failover_runs=N (default 3), --failover_agents=N (default 2), --failover_timeouts=10,2,
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -211,7 +215,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry'] as const;
+const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -434,6 +438,13 @@ async function main(): Promise<void> {
     });
     result.zk_registry = r;
     lines.push(...describeZkRegistry(r));
+  }
+  if (suites.has('failover')) {
+    const { describeFailover, failoverBench } = await import('./failover.ts');
+    const timeouts = arg('failover_timeouts', '10,2').split(',').map(Number);
+    const r = await failoverBench(timeouts, Number(arg('failover_runs', '3')), Number(arg('failover_agents', '2')));
+    result.failover = r;
+    lines.push(...describeFailover(r));
   }
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
 }
