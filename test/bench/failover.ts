@@ -7,7 +7,7 @@
 // is started again as a follower between runs. With `--failover_agents` real agents following
 // the leader through ZooKeeper (--master=zk://...), also until every one of them is back
 // (re-registered and active) with the new leader.
-// `npm run bench -- failover` runs it too. Run alone: `npx tsx test/bench/failover.ts [--failover_runs=N] [--failover_agents=N] [--timeouts=10,2] [--json]`
+// `npm run bench -- failover` runs it too. Run alone: `npx tsx test/bench/failover.ts [--failover_runs=N] [--failover_agents=N] [--failover_timeouts=10,2] [--json]`
 // (bundle first: `npx tsx packaging/bundle.ts`; MESOS_TEST_BINARY=PATH for another build).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -157,7 +157,7 @@ export function describeFailover(results: FailoverResult[]): string[] {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const timeouts = arg('timeouts', '10,2').split(',').map(Number);
+  const timeouts = arg('failover_timeouts', '10,2').split(',').map(Number);
   const results = await failoverBench(timeouts, Number(arg('failover_runs', '3')), Number(arg('failover_agents', '2')));
   if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
   else console.log(describeFailover(results).join('\n'));
