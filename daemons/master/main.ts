@@ -29,14 +29,6 @@ export interface RunningMaster {
   close(): Promise<void>;
 }
 
-export interface MasterOptions {
-  /**
-   * This master must stop at once (leadership lost, recovery failed); `line` says why in
-   * Mesos's words. By default the process exits with status 1, as Mesos's master does.
-   */
-  onFatal?: (line: string) => void;
-}
-
 const BUILD_TIME = Date.now();
 
 function parseWeights(text: string | undefined): Map<string, number> {
@@ -175,12 +167,7 @@ async function closeServer(server: http.Server): Promise<void> {
 }
 
 /** Starts a master from loaded flags (also used in-process by `mesos local`). */
-export async function startMaster(
-  flags: MasterFlags,
-  raw: Record<string, string>,
-  log: LogHandle,
-  options: MasterOptions = {},
-): Promise<RunningMaster> {
+export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
   const refused = refusedFlag(raw);
   if (refused) throw new StartupError(refused);
   const mode = haMode(flags);
@@ -189,7 +176,7 @@ export async function startMaster(
   checkWorkDir(flags);
   const addr = resolveAddresses(flags);
   const config = masterConfig(flags, addr);
-  if (mode.value.kind === 'zk') return startCandidate(flags, raw, log, config, addr, mode.value, options);
+  if (mode.value.kind === 'zk') return startCandidate(flags, raw, log, config, addr, mode.value);
 
   const registry = await openRegistry(flags, config, log);
   const master = new Master(config, log.logger, registry);
@@ -234,7 +221,6 @@ async function startCandidate(
   config: MasterConfig,
   addr: Addresses,
   mode: ZkMode,
-  options: MasterOptions,
 ): Promise<RunningMaster> {
   const startTime = Date.now();
   config.id = newUuid();
@@ -264,6 +250,9 @@ async function startCandidate(
   const port = await listen(server, addr);
   if (config.port === 0) config.port = port;
   const info = masterInfoOf(config, config.id);
+  // Mesos's EXIT(EXIT_FAILURE): nothing more is served or sent at once; the process ends once
+  // its znode is gone (the next leader need not wait for the session to time out) and the log
+  // file has the line, or after a second.
   const fatal = (line: string) => {
     if (dead) return;
     dead = true;
@@ -272,8 +261,8 @@ async function startCandidate(
       leading.warmer.stop();
       leading.master.stop();
     }
-    if (options.onFatal) options.onFatal(line);
-    else void exitAfterLog(log);
+    const done = Promise.all([leadership?.close(), log.close()]);
+    void Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() => process.exit(1));
   };
   leadership = new Leadership({ url: mode.url, sessionTimeoutMs: mode.sessionTimeoutMs, info, log: log.logger });
   // Why is in the log already (the contender's or the stall check's line).
@@ -331,12 +320,6 @@ async function startCandidate(
       await closeServer(server);
     },
   };
-}
-
-/** Mesos's EXIT(EXIT_FAILURE), after the log file has the last line (at most half a second). */
-async function exitAfterLog(log: LogHandle): Promise<never> {
-  await Promise.race([log.close(), new Promise((resolve) => setTimeout(resolve, 500))]);
-  process.exit(1);
 }
 
 export async function runMaster(argv: string[], progName: string): Promise<number> {
