@@ -1,7 +1,8 @@
 // The web UI with two masters behind a real ZooKeeper, in headless chromium: opened on the
 // master that does not lead, whose /master/state answers 307 to the leader (another origin, no
 // CORS), the page moves to the leader through /master/redirect, on the same view, and says
-// which master it is on.
+// which master it is on; when that leader dies, the page asks the master that sent it there,
+// which then leads.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -39,7 +40,7 @@ async function roles(): Promise<[Daemon, Daemon]> {
 }
 
 describe('web UI behind ZooKeeper', { skip }, () => {
-  test('opened on a follower, it moves to the leader on the same view and names the master it is on', async () => {
+  test('opened on a follower, it moves to the leader on the same view, names the master it is on, and follows a failover', async () => {
     const [leader, follower] = await roles();
     const rec = await openPage(browser!);
     await rec.page.goto(`${follower.url}/#/agents`);
@@ -54,5 +55,15 @@ describe('web UI behind ZooKeeper', { skip }, () => {
     assert.equal(await rec.page.locator('[data-banner]').count(), 0, 'no banner once on the leader');
     assert.deepEqual(rec.errors, []);
     assert.deepEqual(rec.dialogs, []);
+
+    // The leader dies: the page asks the master that sent it there, which now leads.
+    leader.proc.kill('SIGKILL');
+    await rec.page.waitForURL(`${follower.url}/#/agents`, { timeout: 30_000 });
+    await waitFor(
+      'the nav to name the new leader',
+      async () => (await at.textContent())?.trim() === `127.0.0.1:${follower.port} (leader)`,
+      15_000,
+    );
+    assert.deepEqual(rec.errors, []);
   });
 });

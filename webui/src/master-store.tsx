@@ -1,11 +1,12 @@
 // The master's state for every page: one poll of /master/state and /metrics/snapshot each
 // second, shared through a context, plus the derivations several pages need (memoised per poll).
 import { type ComponentChildren, createContext } from 'preact';
-import { useContext, useMemo } from 'preact/hooks';
+import { useContext, useEffect, useMemo } from 'preact/hooks';
 import { type MasterSnapshot, loadMaster } from './api.ts';
 import { FIRST_STATE_MARK } from './marks.ts';
 import { type TaskRow, allTasks } from './model.ts';
 import { type PollResult, usePoll } from './poll.ts';
+import { fallbackUrl, takeVia } from './routes.ts';
 import type { MasterStateJson, MetricsJson } from '../../daemons/common/state-types.ts';
 
 /** Pages show a change within this long, well inside the UI's target of 2 s. */
@@ -39,8 +40,32 @@ function loadMasterOnce(signal: AbortSignal): Promise<MasterSnapshot> {
   return first ?? loadMaster(signal);
 }
 
+const VIA_KEY = 'mesos-webui-via';
+
+/** Keeps (for this tab) which master sent the page here, and takes it out of the address. */
+export function rememberVia(): void {
+  const { via, hash } = takeVia(location.hash);
+  if (via === undefined) return;
+  sessionStorage.setItem(VIA_KEY, via);
+  history.replaceState(null, '', hash === '#' ? '#/' : hash);
+}
+
+/** Failed polls after which a page sent here by another master asks that one for the leader. */
+export const FAILURES_BEFORE_FALLBACK = 2;
+
 export function MasterProvider(props: { children: ComponentChildren }) {
   const poll = usePoll('master', loadMasterOnce, { intervalMs: MASTER_POLL_MS, maxBackoffMs: 4_000 });
+  const failures = poll.failures;
+  useEffect(() => {
+    if (failures < FAILURES_BEFORE_FALLBACK) return;
+    const target = fallbackUrl(sessionStorage.getItem(VIA_KEY) ?? undefined, location.href);
+    if (!target) return;
+    // Only when that master answers: a dead one would leave a browser error page.
+    void fetch(new URL('/health', target), { mode: 'no-cors', cache: 'no-store' }).then(
+      () => location.assign(target),
+      () => undefined,
+    );
+  }, [failures]);
   const state = poll.data?.state;
   const tasks = useMemo(() => (state ? allTasks(state) : []), [state]);
   const view: MasterView = { poll, state, metrics: poll.data?.metrics, tasks };
