@@ -17,7 +17,7 @@
 // running recovers them, and it is removed with their sandboxes.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppendLog, type LineFilter, forEachJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
+import { AppendLog, type LineFilter, readJson, readJsonLines, scanRecordLog, writeJsonAtomic } from '../common/checkpoint.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
 import type { ExecutorKind, ExecutorRecord } from './records.ts';
 import { metaDir, parseSandboxDir, removeRunDir } from './sandbox.ts';
@@ -211,6 +211,8 @@ export class Checkpoints {
    * directory once its executors are gone).
    */
   async read(maxCompletedPerFramework?: number): Promise<RecoveredState> {
+    // Reading may truncate a torn last record: the log must be reopened at its new end.
+    await this.log.close();
     const { state, runs, gone, emptyFrameworks } = await readCheckpoints(this.paths, maxCompletedPerFramework);
     this.runs = runs;
     this.gone = gone;
@@ -271,6 +273,22 @@ export interface RecoveredState {
   frameworks: RecoveredFramework[];
   /** Problems found (corrupt or torn files); each was worked around, none is fatal. */
   problems: string[];
+  /**
+   * Records of runs.log that are damaged other than by a torn last append (`file:line` each):
+   * what they said is missing from `frameworks`. Under --strict the agent does not start.
+   */
+  corrupt: string[];
+  /** runs.log ended in a partial record, which was dropped and the file truncated (said how). */
+  truncated?: string;
+}
+
+const RECORD_TYPES = new Set(['RUN', 'TASK', 'UPDATE', 'ACK', 'COMPLETED', 'SUBSCRIBED', 'GONE']);
+
+/** A line of runs.log is a record when it names its container and a known type. */
+function isRunRecord(r: unknown): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  const { c, t } = r as { c?: unknown; t?: unknown };
+  return typeof c === 'string' && typeof t === 'string' && RECORD_TYPES.has(t);
 }
 
 async function list(dir: string): Promise<string[]> {
@@ -504,12 +522,18 @@ export async function readCheckpoints(
   const drafts = new Map<string, RunDraft>();
   await readRunDirs(p, drafts, problems);
   const replay = new RunReplay(drafts, maxCompletedPerFramework);
-  const failed = await forEachJsonLine<RunRecord>(
-    p.runsLog,
-    (r) => replay.add(r),
-    (problem) => problems.push(problem),
-  );
-  if (failed) problems.push(failed);
+  const scan = await scanRecordLog<RunRecord>(p.runsLog, (r) => replay.add(r), isRunRecord);
+  const corrupt = scan.error ? [scan.error] : scan.corrupt;
+  for (const where of scan.corrupt) problems.push(`${where}: corrupt record skipped`);
+  const torn = scan.tornTail;
+  const truncated = torn
+    ? `${p.runsLog}:${torn.line}: partial last record (${torn.bytes} bytes) dropped; file truncated to ${torn.truncatedTo} bytes`
+    : undefined;
   const { frameworks, empty } = await recoveredFrameworks(p, drafts, replay.dropped, problems);
-  return { state: { frameworks, problems }, runs: replay.runs, gone: replay.gone, emptyFrameworks: empty };
+  return {
+    state: { frameworks, problems, corrupt, ...(truncated ? { truncated } : {}) },
+    runs: replay.runs,
+    gone: replay.gone,
+    emptyFrameworks: empty,
+  };
 }

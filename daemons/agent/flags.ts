@@ -384,8 +384,7 @@ export const agentFlagDefs = [
     name: 'strict',
     type: 'bool',
     default: 'true',
-    help: 'Fail on any error while recovering checkpointed state (otherwise recover what is possible).',
-    inert: "recovery keeps what it can read and fails the tasks whose checkpoints are broken (Mesos's --no-strict)",
+    help: 'Refuse to start on a damaged checkpoint record (a torn last one is always dropped); --no-strict recovers what can be read.',
   },
   {
     name: 'reconfiguration_policy',

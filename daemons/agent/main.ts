@@ -34,7 +34,7 @@ import { MasterLink } from './master-link.ts';
 import { ResourceMonitor, monitoredExecutors } from './monitor/monitor.ts';
 import { scanProcesses, systemConstants } from './monitor/proc-scan.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
-import { latestAgentLink, latestRunPaths, parseSandboxDir } from './sandbox.ts';
+import { latestAgentLink, latestRunPaths, parseSandboxDir, runsWithSandbox } from './sandbox.ts';
 import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
 
 const BUILD_TIME = Date.now();
@@ -108,9 +108,10 @@ async function recover(
   agent: Agent,
   supervisor: SupervisorClient,
   docker: DockerContainerizer | undefined,
-  cleanup: boolean,
+  opts: { cleanup: boolean; strict: boolean },
   log: LogHandle,
 ): Promise<void> {
+  const { cleanup, strict } = opts;
   const early: Array<[string, ExitStatus]> = [];
   let ready = false;
   supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, exit) : early.push([id, exit]));
@@ -149,7 +150,9 @@ async function recover(
     if (previousId) agent.setId(previousId);
     const state = previousId
       ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework)
-      : { frameworks: [], problems: [] };
+      : { frameworks: [], problems: [], corrupt: [] };
+    if (state.truncated) log.logger.warn(`Recovery: ${state.truncated}`);
+    if (state.corrupt.length > 0 && strict) throw new StartupError(strictRefusal(state.corrupt, agent.checkpointed!.paths.runsLog));
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -158,17 +161,42 @@ async function recover(
       containers.push(...found.map((c): FoundContainer => ({ ...c, containerizer: 'docker' })));
     }
     const rebooted = bootThen !== undefined && bootNow !== undefined && bootThen !== bootNow;
-    const s = applyRecovery(agent, state, containers, { rebooted }, log.logger);
+    const sandboxes = previousId ? runsWithSandbox(workDir, previousId) : new Set<string>();
+    const s = applyRecovery(agent, state, containers, { rebooted, sandboxes }, log.logger);
     for (const p of s.problems) log.logger.error(`Recovery: ${p}`);
     if (previousId) {
       log.logger.info(
-        `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed${rebooted ? ' (the host rebooted)' : ''}`,
+        `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed, ${s.unreadable} left running whose run could not be read${rebooted ? ' (the host rebooted)' : ''}`,
       );
     }
   }
   if (bootNow) await checkpointBootId(workDir, bootNow);
   ready = true;
   for (const [id, exit] of early) agent.containerExited(id, exit);
+}
+
+/** File system errors that stop an agent from starting, and what each asks of the operator. */
+const FS_ERRORS: Record<string, string> = {
+  ENOSPC: 'the file system is full: free some space',
+  EDQUOT: 'the disk quota is exhausted: free some space or raise the quota',
+  EIO: 'the disk reports an I/O error: check it',
+  EROFS: 'the file system is read-only: remount it read-write',
+  EACCES: 'permission denied: run the agent as a user that may write there',
+};
+
+/** A failure to start as one line: a file system error names --work_dir and what to do. */
+export function fileSystemStartupError(err: unknown, workDir: string): unknown {
+  if (err instanceof StartupError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  const advice = code ? FS_ERRORS[code] : undefined;
+  if (!advice) return err;
+  return new StartupError(`cannot recover the agent's state under --work_dir=${workDir}: ${(err as Error).message}; ${advice}`);
+}
+
+/** Why a --strict agent does not start, and the two ways on. */
+export function strictRefusal(corrupt: readonly string[], runsLog: string): string {
+  const more = corrupt.length > 1 ? ` (and ${corrupt.length - 1} more)` : '';
+  return `corrupt checkpoint record at ${corrupt[0]}${more}: refusing to recover with --strict; run the agent with --no-strict to recover what can be read, or move ${runsLog} away (its tasks then go on unfollowed)`;
 }
 
 /** With docker in --containerizers: the daemon must answer and be recent enough, or the agent does not start. */
@@ -277,7 +305,16 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     runners,
   );
   if (docker) docker.onExit = (id, exit) => agent.containerExited(id, exit);
-  await recover(agent, supervisor, docker, flags.recover === 'cleanup', log);
+  try {
+    await recover(agent, supervisor, docker, { cleanup: flags.recover === 'cleanup', strict: flags.strict }, log);
+  } catch (err) {
+    // An agent that cannot start exits, for systemd's restart policy to apply: nothing of it may
+    // keep the process alive.
+    supervisor.close();
+    await docker?.close();
+    await agent.checkpointed?.close().catch(() => undefined);
+    throw fileSystemStartupError(err, workDir);
+  }
 
   const files = new AttachedPaths();
   attachDaemonLog(files, '/slave/log', flags.external_log_file, log.file);
@@ -297,6 +334,11 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       reject(new StartupError(`cannot listen on ${addr.bindIp}:${addr.port}: ${why}`));
     });
     server.listen(addr.port, addr.bindIp, () => resolve());
+  }).catch(async (err: unknown) => {
+    supervisor.close();
+    await docker?.close();
+    await agent.checkpointed?.close().catch(() => undefined);
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   if (agent.config.port === 0) agent.config.port = port;

@@ -330,10 +330,10 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       const container = containers.get(place.containerId);
       if (container?.pid) task.pid = container.pid;
       if (isTerminalState(task.state)) continue;
-      if (!rt.info) {
-        if (container && !container.exit) void this.host.killContainer(place.containerId, container.containerizer);
+      const live = container !== undefined && !container.exit;
+      if (!rt.info && !live) {
         result.lost++;
-        const message = "The agent could not read this task's checkpoint after a restart (see the agent log); the task was stopped";
+        const message = "The agent could not read this task's checkpoint after a restart (see the agent log)";
         this.finish(task, 'TASK_FAILED', message, 'REASON_AGENT_RESTARTED');
       } else if (rebooted) {
         result.lost++;
@@ -347,6 +347,12 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
         result.running++;
         if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') this.update(task, 'TASK_RUNNING');
         this.reattach(task);
+        // A task whose TaskInfo could not be read is not killed for it: it is followed to its
+        // end, without the checks its TaskInfo would have asked for.
+        if (!rt.info) {
+          this.host.log.error(`Task ${rt.id}: its TaskInfo could not be read after a restart; it is followed without its checks`);
+          continue;
+        }
         const user = taskUser(task.info, this.fw.info, this.host.config.switchUser, this.host.isRoot);
         this.startProbes(task, this.contextOf(task, user.ok ? user.value : undefined));
       } else if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') {

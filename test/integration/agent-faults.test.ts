@@ -1,0 +1,158 @@
+// The agent under exhaustion and abuse, with real processes: a torn or damaged runs.log, special
+// and huge files in a sandbox hit through /files, a full work_dir. Each asserts no crash, no
+// live task killed, a clear message, and recovery once the fault is gone.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { TaskInfo } from '../../daemons/common/mesos.ts';
+import { Daemon, freePort, spawnMesos, startAgent, startMaster, stopSupervisor, waitFor } from '../helpers/cluster.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offsets of the newlines that start runs.log's records (and its end): cuts that leave whole records. */
+function recordBoundaries(text: string): number[] {
+  const at: number[] = [];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) at.push(i);
+  at.push(text.length);
+  return at;
+}
+
+/** The single line of an agent's output that matches `re`. */
+function lineOf(output: string, re: RegExp): string | undefined {
+  return output.split('\n').find((l) => re.test(l));
+}
+
+describe('a torn or damaged runs.log', () => {
+  let master: Daemon;
+  let agent: Daemon;
+  let s: TestScheduler;
+  let runsLog: string;
+  let whole: string;
+  const pids: number[] = [];
+
+  before(async () => {
+    master = await startMaster(['--allocation_interval=50ms']);
+    agent = await startAgent(master);
+    s = new TestScheduler(master.port);
+    await s.subscribe({ checkpoint: true, capabilities: [{ type: 'PARTITION_AWARE' }] });
+    const ids = ['live-0', 'live-1', 'live-2'];
+    await s.launch((offer) => ids.map((id): TaskInfo => task(id, offer, 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 1000', 0.1, 16)));
+    for (const id of ids) await s.waitState(id, 'TASK_RUNNING');
+    const state = await agent.json<{ id: string; frameworks: { executors: { directory: string }[] }[] }>('/state');
+    for (const ex of state.frameworks.flatMap((f) => f.executors)) {
+      pids.push(await waitFor('the task pid', () => Number(readFileSync(path.join(ex.directory, 'pid'), 'utf8')) || undefined));
+    }
+    assert.equal(pids.length, ids.length);
+    // Every update acknowledged, then the agent goes (kill -9: nothing is written on the way out).
+    await waitFor('every RUNNING acknowledged', async () => {
+      const text = readFileSync(path.join(agent.workDir, 'meta', 'slaves', state.id, 'runs.log'), 'utf8');
+      return (text.match(/"t":"ACK"/g) ?? []).length >= 2 * ids.length;
+    });
+    runsLog = path.join(agent.workDir, 'meta', 'slaves', state.id, 'runs.log');
+    agent.proc.kill('SIGKILL');
+    await agent.waitExit();
+    whole = readFileSync(runsLog, 'utf8');
+  });
+
+  after(async () => {
+    s?.close();
+    await agent?.stop();
+    if (agent?.runtimeDir) await stopSupervisor(agent.runtimeDir);
+    await master?.stop();
+  });
+
+  /**
+   * Starts the agent on its work_dir against a master that is not there (recovery is the agent's
+   * own: nothing the master says can kill a task meanwhile), until it has recovered or exited.
+   */
+  async function restartAlone(extra: string[] = []): Promise<Daemon> {
+    const port = await freePort();
+    const proc = spawnMesos([
+      'agent',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      `--master=127.0.0.1:${await freePort()}`,
+      `--work_dir=${agent.workDir}`,
+      `--runtime_dir=${agent.runtimeDir}`,
+      '--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]',
+      ...extra,
+    ]);
+    const d = new Daemon('agent', proc, port, agent.workDir);
+    d.runtimeDir = agent.runtimeDir;
+    await waitFor(
+      'the agent to serve or exit',
+      async () => d.exited !== undefined || (/Recovered agent/.test(d.output) && (await fetch(`${d.url}/health`)).ok),
+      20_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n${d.output}`);
+    });
+    return d;
+  }
+
+  test('cut at every record boundary and inside records: no live task is killed; a cut record is dropped and logged', async () => {
+    const ends = recordBoundaries(whole);
+    const cuts = [...ends];
+    for (let i = 0; i + 1 < ends.length; i += 3) cuts.push(Math.floor((ends[i]! + ends[i + 1]!) / 2));
+    for (const cut of cuts) {
+      writeFileSync(runsLog, whole.slice(0, cut));
+      const d = await restartAlone();
+      try {
+        assert.equal(d.exited, undefined, `cut at ${cut} of ${whole.length}: the agent runs\n${d.output}`);
+        const recovered = lineOf(d.output, /Recovered agent/)!;
+        assert.match(recovered, /0 orphan containers killed/, `cut at ${cut}: ${recovered}`);
+        const [, running, unreadable] = /(\d+) running tasks re-attached.* (\d+) left running whose run could not be read/.exec(recovered)!;
+        assert.equal(Number(running) + Number(unreadable), pids.length, `cut at ${cut}: ${recovered}`);
+        if (!ends.includes(cut)) {
+          const [, to] = /partial last record \(\d+ bytes\) dropped; file truncated to (\d+) bytes/.exec(d.output) ?? [];
+          assert.ok(to !== undefined && ends.includes(Number(to)), `cut at ${cut}: truncated to a record boundary (${to})`);
+        }
+        const health = await fetch(`${d.url}/health`);
+        assert.equal(health.status, 200);
+      } finally {
+        await d.stop('SIGKILL', 10_000, true);
+      }
+      for (const pid of pids) assert.ok(alive(pid), `cut at ${cut}: task process ${pid} still runs`);
+    }
+  });
+
+  test('a damaged record before the last: --strict refuses to start saying how on, --no-strict recovers and kills nothing', async () => {
+    const lines = whole.split('\n');
+    const i = lines.findIndex((l) => l.includes('"t":"TASK"'));
+    lines[i] = lines[i]!.slice(0, 30);
+    writeFileSync(runsLog, lines.join('\n'));
+    const strict = await restartAlone();
+    await strict.waitExit();
+    assert.notEqual(strict.exited?.code, 0, 'exits non-zero');
+    const why = lineOf(strict.output, /corrupt checkpoint record/);
+    assert.ok(why, strict.output);
+    assert.ok(why.includes(`${runsLog}:${i + 1}`), why);
+    assert.match(why, /--no-strict/);
+    for (const pid of pids) assert.ok(alive(pid), `task process ${pid} still runs`);
+
+    const lenient = await restartAlone(['--no-strict']);
+    try {
+      assert.equal(lenient.exited, undefined, lenient.output);
+      assert.match(lineOf(lenient.output, /Recovered agent/)!, /0 orphan containers killed/);
+      assert.match(lenient.output, new RegExp(`${runsLog.replace(/[.]/g, '\\.')}:${i + 1}: corrupt record skipped`));
+    } finally {
+      await lenient.stop('SIGKILL', 10_000, true);
+    }
+    for (const pid of pids) assert.ok(alive(pid), `task process ${pid} still runs`);
+  });
+
+  test('restarted with the whole log against the master: every task is followed again', async () => {
+    writeFileSync(runsLog, whole);
+    agent = await startAgent(master, [], { workDir: agent.workDir, port: agent.port, runtimeDir: agent.runtimeDir });
+    assert.match(lineOf(agent.output, /Recovered agent/)!, /3 running tasks re-attached/);
+    for (const pid of pids) assert.ok(alive(pid), `task process ${pid} still runs`);
+  });
+});
