@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TaskInfo } from '../../daemons/common/mesos.ts';
-import { Daemon, freePort, spawnMesos, startAgent, startMaster, stopSupervisor, waitFor } from '../helpers/cluster.ts';
+import { Daemon, freePort, sleep, spawnMesos, startAgent, startMaster, stopSupervisor, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 function alive(pid: number): boolean {
@@ -24,6 +24,32 @@ function recordBoundaries(text: string): number[] {
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) at.push(i);
   at.push(text.length);
   return at;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** Resident memory of a process, in MiB. */
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** Times /health of `d` every `everyMs` until `stop` resolves: the latencies in ms. */
+async function healthLatencies(d: Daemon, stop: Promise<unknown>, everyMs = 20): Promise<number[]> {
+  let done = false;
+  void stop.finally(() => {
+    done = true;
+  });
+  const times: number[] = [];
+  while (!done) {
+    const t0 = performance.now();
+    const res = await fetch(`${d.url}/health`);
+    await res.arrayBuffer();
+    assert.equal(res.status, 200);
+    times.push(performance.now() - t0);
+    await sleep(everyMs);
+  }
+  return times;
 }
 
 /** The single line of an agent's output that matches `re`. */
@@ -154,5 +180,120 @@ describe('a torn or damaged runs.log', () => {
     agent = await startAgent(master, [], { workDir: agent.workDir, port: agent.port, runtimeDir: agent.runtimeDir });
     assert.match(lineOf(agent.output, /Recovered agent/)!, /3 running tasks re-attached/);
     for (const pid of pids) assert.ok(alive(pid), `task process ${pid} still runs`);
+  });
+});
+
+describe('special and huge files in a sandbox, through /files', { skip: isRoot ? false : 'needs root (mknod of a device node)' }, () => {
+  let master: Daemon;
+  let agent: Daemon;
+  let s: TestScheduler;
+  let sandbox: string;
+
+  before(async () => {
+    master = await startMaster(['--allocation_interval=50ms']);
+    agent = await startAgent(master);
+    s = new TestScheduler(master.port);
+    await s.subscribe();
+    // What a hostile task may leave: a FIFO nobody writes, a symlink to it, /dev/zero's device
+    // node (endless), and a sparse 1 GB file of zero bytes.
+    const make = 'mkfifo ff && ln -s ff lf && mknod dev c 1 5 && truncate -s 1G big && touch ready && exec sleep 1000';
+    await s.launch((offer) => [task('hostile', offer, make, 0.1, 16)]);
+    await s.waitState('hostile', 'TASK_RUNNING');
+    const state = await agent.json<{ frameworks: { executors: { directory: string }[] }[] }>('/state');
+    sandbox = state.frameworks[0]!.executors[0]!.directory;
+    await waitFor('the files made', () => readFileSync(path.join(sandbox, 'ready'), 'utf8') === '');
+  });
+
+  after(async () => {
+    s?.close();
+    await agent?.stop();
+    await master?.stop();
+  });
+
+  const url = (endpoint: string, name: string, query = '') =>
+    `${agent.url}/files/${endpoint}?path=${encodeURIComponent(path.join(sandbox, name))}${query}`;
+
+  test('a FIFO, a symlink to it and a device node: 400 at once from read and download, and the agent goes on', async () => {
+    for (const [name, kind] of [
+      ['ff', 'a FIFO'],
+      ['lf', 'a FIFO'],
+      ['dev', 'a character device'],
+    ]) {
+      for (const endpoint of ['read', 'download']) {
+        // Many more than the thread pool has threads: had one blocked, the rest would wait.
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, () => fetch(url(endpoint, name!, '&offset=0'), { signal: AbortSignal.timeout(3000) })),
+        );
+        for (const res of answers) {
+          assert.equal(res.status, 400, `${endpoint} ${name}`);
+          assert.match(await res.text(), new RegExp(`it is ${kind}, not a regular file`));
+        }
+      }
+    }
+    const ok = await fetch(`${agent.url}/health`, { signal: AbortSignal.timeout(1000) });
+    assert.equal(ok.status, 200);
+  });
+
+  test('ten parallel reads of a 1 GB file of zero bytes: 64 KiB each, bounded answers, RSS bounded, /health under 100 ms', async () => {
+    const pid = agent.proc.pid!;
+    const rssBefore = rssMiB(pid);
+    let rssPeak = rssBefore;
+    let bodyMax = 0;
+    let refused = 0;
+    const load = (async () => {
+      for (let round = 0; round < 10; round++) {
+        const bodies = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const res = await fetch(url('read', 'big', `&offset=${i * 1_000_000}&length=1000000000`));
+            if (res.status === 429) {
+              refused++;
+              return '';
+            }
+            assert.equal(res.status, 200);
+            return res.text();
+          }),
+        );
+        for (const b of bodies.filter(Boolean)) {
+          bodyMax = Math.max(bodyMax, b.length);
+          assert.equal((JSON.parse(b) as { data: string }).data.length, 65536);
+        }
+        rssPeak = Math.max(rssPeak, rssMiB(pid));
+      }
+    })();
+    const latencies = await healthLatencies(agent, load);
+    await load;
+    const worst = Math.max(...latencies);
+    process.stdout.write(
+      `# reads: RSS ${rssBefore.toFixed(0)} -> peak ${rssPeak.toFixed(0)} MiB, largest answer ${bodyMax} bytes, ${refused} refused (429), /health worst ${worst.toFixed(1)} ms of ${latencies.length}\n`,
+    );
+    assert.ok(bodyMax <= 6 * 65536 + 64, `answer of ${bodyMax} bytes`);
+    assert.ok(rssPeak - rssBefore < 64, `RSS grew by ${(rssPeak - rssBefore).toFixed(0)} MiB`);
+    assert.ok(worst < 100, `/health took ${worst.toFixed(1)} ms`);
+  });
+
+  test('ten parallel downloads of the 1 GB file by clients that stop reading: streamed, eight admitted, two refused (429), RSS bounded', async () => {
+    const pid = agent.proc.pid!;
+    const rssBefore = rssMiB(pid);
+    const stop = new AbortController();
+    const started = await Promise.all(Array.from({ length: 10 }, () => fetch(url('download', 'big'), { signal: stop.signal })));
+    const statuses = started.map((r) => r.status).sort();
+    // Each admitted client reads a little, then stops: the agent must not read ahead for it.
+    const readers = started.filter((r) => r.status === 200).map((r) => r.body!.getReader());
+    for (const r of readers) await r.read();
+    const settle = sleep(1500);
+    const latencies = await healthLatencies(agent, settle);
+    const rssAfter = rssMiB(pid);
+    const worst = Math.max(...latencies);
+    process.stdout.write(
+      `# downloads: ${JSON.stringify(statuses)}; RSS ${rssBefore.toFixed(0)} -> ${rssAfter.toFixed(0)} MiB; /health worst ${worst.toFixed(1)} ms of ${latencies.length}\n`,
+    );
+    stop.abort();
+    for (const r of readers) await r.cancel().catch(() => undefined);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 429, 429]);
+    assert.equal(started.find((r) => r.status === 200)!.headers.get('content-length'), String(1 << 30));
+    assert.ok(rssAfter - rssBefore < 64, `RSS grew by ${(rssAfter - rssBefore).toFixed(0)} MiB`);
+    assert.ok(worst < 100, `/health took ${worst.toFixed(1)} ms`);
+    // The places come back once the downloads end.
+    await waitFor('a read admitted again', async () => (await fetch(url('read', 'big', '&offset=0&length=10'))).status === 200);
   });
 });
