@@ -196,6 +196,22 @@ export class Checkpoints {
     this.gone -= gone;
   }
 
+  /**
+   * Rewrites runs.log without its damaged records (after a --no-strict recovery has skipped
+   * them), so that the next start does not stop on them again.
+   */
+  dropDamaged(): Promise<void> {
+    return this.log.compact({
+      keep: (line) => {
+        try {
+          return isRunRecord(JSON.parse(line));
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
+
   /** Bytes in runs.log. */
   get logSize(): number {
     return this.log.size;

@@ -347,7 +347,7 @@ export const agentFlagDefs = [
     name: 'gc_disk_headroom',
     type: 'number',
     default: '0.1',
-    help: 'Share of disk to keep free when shortening --gc_delay.',
+    help: 'Share of disk to keep free when shortening --gc_delay; a launch short of space (1 MiB) collects first.',
     schema: { minimum: 0, maximum: 1 },
   },
   { name: 'disk_watch_interval', type: 'duration', default: '1mins', help: 'How often disk usage is checked.' },

@@ -24,6 +24,7 @@ import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './co
 import { MesosContainerizer } from './containerizer/mesos.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
 import type { AgentFramework, ExecutorRecord } from './records.ts';
+import { writeFailure } from './disk-space.ts';
 import { applyRecovery } from './recovery.ts';
 import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';
@@ -152,7 +153,15 @@ async function recover(
       ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework)
       : { frameworks: [], problems: [], corrupt: [] };
     if (state.truncated) log.logger.warn(`Recovery: ${state.truncated}`);
-    if (state.corrupt.length > 0 && strict) throw new StartupError(strictRefusal(state.corrupt, agent.checkpointed!.paths.runsLog));
+    if (state.corrupt.length > 0) {
+      if (strict) throw new StartupError(strictRefusal(state.corrupt, agent.checkpointed!.paths.runsLog));
+      const runsLog = agent.checkpointed!.paths.runsLog;
+      await agent.checkpointed!.dropDamaged().then(
+        () => log.logger.warn(`Recovery: --no-strict: ${state.corrupt.length} damaged records skipped and removed from ${runsLog}`),
+        (err: unknown) =>
+          log.logger.error(`Recovery: --no-strict: cannot rewrite ${runsLog} without its damaged records: ${(err as Error).message}`),
+      );
+    }
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -371,6 +380,13 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     warn: (message) => log.logger.warn(message),
   });
   agent.onExecutorCompleted = (_fw, ex) => gc.schedule(ex.directory);
+  // A launch short of space has finished sandboxes collected first, as their age allows at the
+  // disk's usage now (all of them on a full disk, as with Mesos's --gc_disk_headroom).
+  agent.diskSpace.freeUp = async () => {
+    const removed = await gc.prune();
+    if (removed.length > 0) log.logger.warn(`--work_dir=${workDir} is short of space: removed ${removed.length} finished sandboxes`);
+    return removed.length;
+  };
   const inUse = new Set<string>();
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) inUse.add(ex.directory);
   gc.start(flags.disk_watch_interval * 1000);
@@ -387,7 +403,12 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       registered: (agentId, masterId, reregistered) => {
         if (agent.id !== agentId) {
           agent.setId(agentId);
-          checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
+          try {
+            checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
+          } catch (err) {
+            // The agent serves on; a restart before this is written registers as a new agent.
+            log.logger.error(writeFailure(`Failed to checkpoint the agent id ${agentId}`, workDir, err));
+          }
         }
         agent.masterHostname = masterEndpoint.host;
         log.logger.info(

@@ -145,13 +145,23 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
   const data = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
   const sync = needsSync(file);
-  await withFd(openMakingDir(tmp, 'w'), async (fd) => {
-    writeMaybeTorn(fd, data, `after a partial write of ${tmp}`);
-    maybeCrash(`before fsync of ${tmp}`);
-    if (sync) await syncFd(fd);
-  });
-  maybeCrash(`before renaming ${tmp}`);
-  renameSync(tmp, file);
+  try {
+    await withFd(openMakingDir(tmp, 'w'), async (fd) => {
+      writeMaybeTorn(fd, data, `after a partial write of ${tmp}`);
+      maybeCrash(`before fsync of ${tmp}`);
+      if (sync) await syncFd(fd);
+    });
+    maybeCrash(`before renaming ${tmp}`);
+    renameSync(tmp, file);
+  } catch (err) {
+    // A full disk must not keep the half-written temporary file as well.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never made
+    }
+    throw err;
+  }
   if (sync) await fsyncDir(dir);
 }
 
@@ -292,7 +302,19 @@ export class AppendLog {
       let text = '';
       for (const r of records) text += `\n${JSON.stringify(r)}`;
       const data = Buffer.from(text);
-      writeMaybeTorn(this.open(), data, `after a partial append to ${this.file}`);
+      const fd = this.open();
+      try {
+        writeMaybeTorn(fd, data, `after a partial append to ${this.file}`);
+      } catch (err) {
+        // A write cut short (a full disk) must not leave part of a record for the next append
+        // to follow: that would be damage in the middle of the log, not a torn end.
+        try {
+          ftruncateSync(fd, this.bytes);
+        } catch {
+          // the first error is the one to report
+        }
+        throw err;
+      }
       this.bytes += data.length;
       if (!durable || !this.syncs) return Promise.resolve();
       maybeCrash(`before fsync of ${this.file}`);

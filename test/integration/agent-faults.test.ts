@@ -2,11 +2,12 @@
 // and huge files in a sandbox hit through /files, a full work_dir. Each asserts no crash, no
 // live task killed, a clear message, and recovery once the fault is gone.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TaskInfo } from '../../daemons/common/mesos.ts';
-import { Daemon, freePort, sleep, spawnMesos, startAgent, startMaster, stopSupervisor, waitFor } from '../helpers/cluster.ts';
+import { Daemon, freePort, sleep, spawnMesos, startAgent, startMaster, stopSupervisor, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 function alive(pid: number): boolean {
@@ -295,5 +296,143 @@ describe('special and huge files in a sandbox, through /files', { skip: isRoot ?
     assert.ok(worst < 100, `/health took ${worst.toFixed(1)} ms`);
     // The places come back once the downloads end.
     await waitFor('a read admitted again', async () => (await fetch(url('read', 'big', '&offset=0&length=10'))).status === 200);
+  });
+});
+
+describe('a full work_dir (an 8 MiB tmpfs)', { skip: isRoot ? false : 'needs root (mount -t tmpfs)' }, () => {
+  let master: Daemon;
+  let agent: Daemon;
+  let s: TestScheduler;
+  let disk: string;
+  let runtimeDir: string;
+  const agentArgs = ['--gc_delay=1weeks', '--gc_disk_headroom=0.1'];
+
+  before(async () => {
+    disk = tempDir('small-disk');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', disk]);
+    // The task supervisor's records live elsewhere, as /var/run/mesos does.
+    runtimeDir = tempDir('small-disk-runtime');
+    master = await startMaster(['--allocation_interval=50ms']);
+    agent = await startAgent(master, agentArgs, { workDir: disk, runtimeDir });
+    s = new TestScheduler(master.port);
+    await s.subscribe({ checkpoint: true });
+  });
+
+  after(async () => {
+    s?.close();
+    await agent?.stop();
+    await stopSupervisor(runtimeDir);
+    await master?.stop();
+    if (disk) execFileSync('umount', ['-l', disk]);
+  });
+
+  const free = () => {
+    const st = statfsSync(disk);
+    return st.bavail * st.bsize;
+  };
+
+  async function sandboxOf(taskId: string): Promise<string> {
+    const state = await agent.json<{
+      frameworks: { executors: { id: string; directory: string }[]; completed_executors: { id: string; directory: string }[] }[];
+    }>('/state');
+    const ex = state.frameworks.flatMap((f) => [...f.executors, ...f.completed_executors]).find((e) => e.id === taskId);
+    assert.ok(ex, `the executor of ${taskId}`);
+    return ex.directory;
+  }
+
+  async function health(samples = 10): Promise<number> {
+    let worst = 0;
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${agent.url}/health`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200);
+      worst = Math.max(worst, performance.now() - t0);
+    }
+    return worst;
+  }
+
+  const fill = 'dd if=/dev/zero of="$MESOS_SANDBOX/fill" bs=64k 2>/dev/null; touch "$MESOS_SANDBOX/full"';
+
+  test('a task fills the disk: the next launch fails naming the file system, the task goes on, /health answers; freed, a launch runs', async () => {
+    await s.launch((offer) => [task('filler', offer, `echo $$ > "$MESOS_SANDBOX/pid"; ${fill}; exec sleep 1000`, 0.1, 16)]);
+    await s.waitState('filler', 'TASK_RUNNING');
+    const sandbox = await sandboxOf('filler');
+    await waitFor('the disk full', () => existsSync(path.join(sandbox, 'full')));
+    assert.ok(free() < 64 * 1024, `${free()} bytes free`);
+    const pid = Number(readFileSync(path.join(sandbox, 'pid'), 'utf8'));
+
+    await s.launch((offer) => [task('no-room', offer, 'sleep 1000', 0.1, 16)]);
+    const failed = await s.waitState('no-room', 'TASK_FAILED');
+    assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+    assert.match(failed.message ?? '', new RegExp(`file system at ${disk} \\(tmpfs\\)`));
+    process.stdout.write(`# full disk: ${failed.message}\n`);
+
+    assert.equal(agent.exited, undefined, 'the agent runs');
+    assert.ok(alive(pid), 'the filling task still runs');
+    assert.ok(!s.updates('filler').some((u) => u.state !== 'TASK_STARTING' && u.state !== 'TASK_RUNNING'));
+    const worst = await health();
+    process.stdout.write(`# /health on a full disk: worst ${worst.toFixed(1)} ms of 10\n`);
+    assert.ok(worst < 100, `/health took ${worst.toFixed(1)} ms`);
+
+    rmSync(path.join(sandbox, 'fill'));
+    await s.launch((offer) => [task('room-again', offer, 'sleep 1000', 0.1, 16)]);
+    await s.waitState('room-again', 'TASK_RUNNING');
+    assert.ok(alive(pid));
+  });
+
+  test('a finished sandbox filling the disk is garbage collected first, honouring --gc_disk_headroom: the launch runs', async () => {
+    await s.launch((offer) => [task('filled-and-done', offer, `${fill}; exit 0`, 0.1, 16)]);
+    await s.waitState('filled-and-done', 'TASK_FINISHED');
+    const sandbox = await sandboxOf('filled-and-done');
+    await waitFor('its run completed (its sandbox scheduled for collection)', async () => {
+      const state = await agent.json<{ frameworks: { completed_executors: { id: string }[] }[] }>('/state');
+      return state.frameworks.some((f) => f.completed_executors.some((e) => e.id === 'filled-and-done'));
+    });
+    assert.ok(free() < 64 * 1024, `${free()} bytes free`);
+    // --gc_delay is a week: only the full disk can have it collected now.
+    await s.launch((offer) => [task('after-collection', offer, 'sleep 1000', 0.1, 16)]);
+    await s.waitState('after-collection', 'TASK_RUNNING');
+    assert.ok(!existsSync(sandbox), 'the finished sandbox was collected');
+    assert.match(agent.output, /is short of space: removed [1-9]\d* finished sandboxes/);
+  });
+
+  test('restarted while the disk is full the agent says why and exits non-zero, its tasks untouched; once freed it recovers them', async () => {
+    const running = await sandboxOf('room-again');
+    // Offers made before the restart are rescinded with it.
+    for (const o of s.offers()) s.usedOffers.add(o.id.value);
+    agent.proc.kill('SIGKILL');
+    await agent.waitExit();
+    const stuffing = path.join(disk, 'stuffing');
+    execFileSync('sh', ['-c', `dd if=/dev/zero of=${stuffing} bs=64k 2>/dev/null; true`]);
+    const restarted = new Daemon(
+      'agent',
+      spawnMesos([
+        'agent',
+        '--ip=127.0.0.1',
+        `--port=${agent.port}`,
+        `--master=127.0.0.1:${master.port}`,
+        `--work_dir=${disk}`,
+        `--runtime_dir=${runtimeDir}`,
+        ...agentArgs,
+      ]),
+      agent.port,
+      disk,
+    );
+    await Promise.race([restarted.waitExit(), sleep(15_000)]);
+    assert.notEqual(restarted.exited, undefined, `the agent exits:\n${restarted.output}`);
+    assert.notEqual(restarted.exited?.code, 0);
+    const why = lineOf(restarted.output, /cannot recover the agent's state/);
+    assert.ok(why, restarted.output);
+    assert.match(why, /ENOSPC.*the file system is full: free some space/);
+    process.stdout.write(`# restart on a full disk: ${why}\n`);
+    rmSync(stuffing);
+    agent = await startAgent(master, agentArgs, { workDir: disk, runtimeDir, port: agent.port });
+    assert.match(lineOf(agent.output, /Recovered agent/)!, /[1-9]\d* running tasks re-attached/);
+    assert.ok(existsSync(running));
+    await s.launch((offer) => [task('after-restart', offer, 'sleep 1000', 0.1, 16)]);
+    await s.waitState('after-restart', 'TASK_RUNNING').catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(s.updates('after-restart').map((u) => [u.state, u.message]))}`);
+    });
   });
 });

@@ -91,6 +91,37 @@ describe('scanRecordLog', () => {
   });
 });
 
+describe('--no-strict', () => {
+  test('the damaged records skipped are removed from runs.log, the rest kept, so the next start is clean', async () => {
+    const h = agentHarness({}, undefined, { autoAck: true });
+    for (const id of ['a', 'b']) await h.agent.runTask(FW, commandTask(id));
+    await h.agent.statusUpdates.flushed();
+    const cp = h.agent.checkpointed!;
+    await cp.close();
+    const lines = readFileSync(cp.paths.runsLog, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('"t":"TASK"') && l.includes('"a"'));
+    lines[i] = lines[i]!.slice(0, 25);
+    writeFileSync(cp.paths.runsLog, lines.join('\n'));
+    const damaged = await cp.read();
+    assert.deepEqual(damaged.corrupt, [`${cp.paths.runsLog}:${i + 1}`]);
+    await cp.dropDamaged();
+    await cp.close();
+    const again = await readCheckpoints(cp.paths);
+    assert.deepEqual(again.state.corrupt, []);
+    const after = readFileSync(cp.paths.runsLog, 'utf8').split('\n');
+    assert.ok(!after.includes(lines[i]!), 'the damaged record is gone');
+    assert.ok(
+      lines.filter((l, n) => n !== i && l !== '').every((l) => after.includes(l)),
+      'every other record is kept',
+    );
+    const tasks = again.state.frameworks[0]!.runs.flatMap((r) => r.tasks.map((t) => [t.id, t.info !== undefined]));
+    assert.deepEqual(tasks.sort(), [
+      ['a', false],
+      ['b', true],
+    ]);
+  });
+});
+
 describe('recovery from a cut runs.log', () => {
   test('cut at every record boundary and inside every record: no live task is killed', async () => {
     const h = agentHarness({}, undefined, { autoAck: true });
