@@ -24,7 +24,7 @@ import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './co
 import { MesosContainerizer } from './containerizer/mesos.ts';
 import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
 import type { AgentFramework, ExecutorRecord } from './records.ts';
-import { writeFailure } from './disk-space.ts';
+import { fileSystemOf, writeFailure } from './disk-space.ts';
 import { applyRecovery } from './recovery.ts';
 import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';
@@ -185,12 +185,12 @@ async function recover(
 }
 
 /** File system errors that stop an agent from starting, and what each asks of the operator. */
-const FS_ERRORS: Record<string, string> = {
-  ENOSPC: 'the file system is full: free some space',
-  EDQUOT: 'the disk quota is exhausted: free some space or raise the quota',
-  EIO: 'the disk reports an I/O error: check it',
-  EROFS: 'the file system is read-only: remount it read-write',
-  EACCES: 'permission denied: run the agent as a user that may write there',
+const FS_ERRORS: Record<string, (fs: string) => string> = {
+  ENOSPC: (fs) => `${fs} is full: free some space there`,
+  EDQUOT: (fs) => `the disk quota on ${fs} is exhausted: free some space or raise the quota`,
+  EIO: (fs) => `${fs} reports an I/O error: check its disk`,
+  EROFS: (fs) => `${fs} is read-only: remount it read-write`,
+  EACCES: () => 'permission denied: run the agent as a user that may write there',
 };
 
 /** A failure to start as one line: a file system error names --work_dir and what to do. */
@@ -199,7 +199,9 @@ export function fileSystemStartupError(err: unknown, workDir: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   const advice = code ? FS_ERRORS[code] : undefined;
   if (!advice) return err;
-  return new StartupError(`cannot recover the agent's state under --work_dir=${workDir}: ${(err as Error).message}; ${advice}`);
+  return new StartupError(
+    `cannot recover the agent's state under --work_dir=${workDir}: ${(err as Error).message}; ${advice(fileSystemOf(workDir))}`,
+  );
 }
 
 /** Why a --strict agent does not start, and the two ways on. */

@@ -424,7 +424,7 @@ describe('a full work_dir (an 8 MiB tmpfs)', { skip: isRoot ? false : 'needs roo
     assert.notEqual(restarted.exited?.code, 0);
     const why = lineOf(restarted.output, /cannot recover the agent's state/);
     assert.ok(why, restarted.output);
-    assert.match(why, /ENOSPC.*the file system is full: free some space/);
+    assert.match(why, new RegExp(`ENOSPC.*the file system at ${disk} \\(tmpfs\\) is full: free some space there`));
     process.stdout.write(`# restart on a full disk: ${why}\n`);
     rmSync(stuffing);
     agent = await startAgent(master, agentArgs, { workDir: disk, runtimeDir, port: agent.port });

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DiskSpace, mountOf, writeFailure } from '../../daemons/agent/disk-space.ts';
+import { fileSystemStartupError } from '../../daemons/agent/main.ts';
+import { StartupError } from '../../daemons/common/program.ts';
 import type { FrameworkInfo, TaskInfo } from '../../daemons/common/mesos.ts';
 import { agentHarness } from './agent-harness.ts';
 
@@ -91,5 +93,21 @@ describe('a launch on a full disk', () => {
     assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
     assert.match(failed.message ?? '', /^Failed to checkpoint the launch: no space left on the file system at \/\S* \(\w+\) \(ENOSPC\)/);
     assert.equal(h.containerizer.launched.length, 0);
+  });
+});
+
+describe('an agent that cannot write its state at startup', () => {
+  test('says so in one line naming --work_dir, its file system and what to do; other errors pass through', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const err = fileSystemStartupError(enospc, '/tmp');
+    assert.ok(err instanceof StartupError);
+    assert.match(
+      err.message,
+      /^cannot recover the agent's state under --work_dir=\/tmp: ENOSPC: no space left on device, write; the file system at \/\S* \(\w+\) is full: free some space there$/,
+    );
+    const other = new Error('boom');
+    assert.equal(fileSystemStartupError(other, '/tmp'), other);
+    const startup = new StartupError('already one line');
+    assert.equal(fileSystemStartupError(startup, '/tmp'), startup);
   });
 });
