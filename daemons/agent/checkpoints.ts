@@ -543,7 +543,7 @@ export async function readCheckpoints(
   for (const where of scan.corrupt) problems.push(`${where}: corrupt record skipped`);
   const torn = scan.tornTail;
   const truncated = torn
-    ? `${p.runsLog}:${torn.line}: partial last record (${torn.bytes} bytes) dropped; file truncated to ${torn.truncatedTo} bytes`
+    ? `${p.runsLog}:${torn.line}: partial last record (${torn.bytes} bytes) dropped; ${torn.truncatedTo === undefined ? 'file not writable, left as it is' : `file truncated to ${torn.truncatedTo} bytes`}`
     : undefined;
   const { frameworks, empty } = await recoveredFrameworks(p, drafts, replay.dropped, problems);
   return {

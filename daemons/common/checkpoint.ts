@@ -507,7 +507,8 @@ export interface RecordLogScan {
   /** The file could not be read (why); nothing else is meaningful then. */
   error?: string;
   /** The last record was torn (by a crash, or the file was cut short): what was dropped. */
-  tornTail?: { line: number; bytes: number; truncatedTo: number };
+  /** `truncatedTo` is absent when the file could not be opened for writing (it is only skipped then). */
+  tornTail?: { line: number; bytes: number; truncatedTo?: number };
   /** Records before the last that do not parse or are not records: `file:line` each. */
   corrupt: string[];
   records: number;
@@ -528,8 +529,17 @@ export async function scanRecordLog<T>(
 ): Promise<RecordLogScan> {
   const scan: RecordLogScan = { corrupt: [], records: 0 };
   let fd: number;
+  let writable = true;
   try {
-    fd = openSync(file, constants.O_RDWR);
+    try {
+      fd = openSync(file, constants.O_RDWR);
+    } catch (err) {
+      // A log that may be read but not written (a read-only file system) is still read.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw err;
+      fd = openSync(file, constants.O_RDONLY);
+      writable = false;
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return scan;
     return { ...scan, error: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
@@ -565,9 +575,12 @@ export async function scanRecordLog<T>(
     const torn = bad && !bad.parsed ? bad : last.empty && last.start > 0 ? last : undefined;
     if (torn) {
       const to = torn.start - 1;
-      ftruncateSync(fd, to);
-      if (needsSync(file)) await syncFd(fd, true);
-      scan.tornTail = { line: torn.n, bytes: size - to, truncatedTo: to };
+      scan.tornTail = { line: torn.n, bytes: size - to };
+      if (writable) {
+        ftruncateSync(fd, to);
+        if (needsSync(file)) await syncFd(fd, true);
+        scan.tornTail.truncatedTo = to;
+      }
     }
     return scan;
   } catch (err) {

@@ -218,7 +218,24 @@ describe('skipSyncsIfInMemory', () => {
   });
 });
 
-describe('a full disk', { skip: process.getuid?.() === 0 ? false : 'needs root (mount -t tmpfs)' }, () => {
+describe('a full or read-only disk', { skip: process.getuid?.() === 0 ? false : 'needs root (mount -t tmpfs)' }, () => {
+  test('a torn log on a read-only file system is read, its partial record skipped and the file left as it is', async () => {
+    const disk = tempDir('ro-disk');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
+    try {
+      const file = path.join(disk, 'log');
+      writeFileSync(file, '\n{"a":1}\n{"a":2}\n{"a":');
+      execFileSync('mount', ['-o', 'remount,ro', disk]);
+      const got: unknown[] = [];
+      const scan = await scanRecordLog(file, (r) => got.push(r));
+      assert.deepEqual(got, [{ a: 1 }, { a: 2 }]);
+      assert.deepEqual(scan.tornTail, { line: 4, bytes: 6 });
+      assert.equal(readFileSync(file, 'utf8'), '\n{"a":1}\n{"a":2}\n{"a":');
+    } finally {
+      execFileSync('umount', ['-l', disk]);
+    }
+  });
+
   test('an append cut short by ENOSPC leaves no part of its records: once there is room the log reads whole', async () => {
     const disk = tempDir('tiny-disk');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
