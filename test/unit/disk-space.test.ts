@@ -83,6 +83,21 @@ describe('a launch on a full disk', () => {
     assert.deepEqual(await h.states('later'), ['TASK_STARTING', 'TASK_RUNNING']);
   });
 
+  test("a custom executor's launch fails the same way, and no executor is started", async () => {
+    const h = agentHarness({}, undefined, { autoAck: true });
+    h.agent.diskSpace = new DiskSpace({ dir: h.dir, freeBytes: () => 0 });
+    await h.agent.runTask(FW, {
+      ...commandTask('custom'),
+      command: undefined,
+      executor: { executor_id: { value: 'ex-1' }, command: { value: 'my-executor' } },
+    });
+    assert.deepEqual(await h.states('custom'), ['TASK_FAILED']);
+    const failed = h.sent[0]!;
+    assert.equal(failed.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+    assert.match(failed.message ?? '', /No space left for a launch on the file system at \//);
+    assert.equal(h.containerizer.launched.length, 0);
+  });
+
   test('a launch whose checkpoint cannot be written fails, naming the file system, and is not started', async () => {
     const h = agentHarness({}, undefined, { autoAck: true });
     const cp = h.agent.checkpointed!;
