@@ -129,6 +129,9 @@ describe('a torn or damaged runs.log', () => {
     const ends = recordBoundaries(whole);
     const cuts = [...ends];
     for (let i = 0; i + 1 < ends.length; i += 3) cuts.push(Math.floor((ends[i]! + ends[i + 1]!) / 2));
+    process.stdout.write(
+      `# runs.log of ${whole.length} bytes cut at ${ends.length} record boundaries and ${cuts.length - ends.length} offsets inside records\n`,
+    );
     for (const cut of cuts) {
       writeFileSync(runsLog, whole.slice(0, cut));
       const d = await restartAlone();
