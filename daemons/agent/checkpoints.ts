@@ -294,6 +294,8 @@ export interface RecoveredState {
    * what they said is missing from `frameworks`. Under --strict the agent does not start.
    */
   corrupt: string[];
+  /** runs.log could not be read at all (why): under --strict the agent does not start either. */
+  unreadable?: string;
   /** runs.log ended in a partial record, which was dropped and the file truncated (said how). */
   truncated?: string;
 }
@@ -539,15 +541,16 @@ export async function readCheckpoints(
   await readRunDirs(p, drafts, problems);
   const replay = new RunReplay(drafts, maxCompletedPerFramework);
   const scan = await scanRecordLog<RunRecord>(p.runsLog, (r) => replay.add(r), isRunRecord);
-  const corrupt = scan.error ? [scan.error] : scan.corrupt;
-  for (const where of scan.corrupt) problems.push(`${where}: corrupt record skipped`);
+  const corrupt = scan.corrupt;
+  for (const where of corrupt) problems.push(`${where}: corrupt record skipped`);
+  if (scan.error) problems.push(scan.error);
   const torn = scan.tornTail;
   const truncated = torn
     ? `${p.runsLog}:${torn.line}: partial last record (${torn.bytes} bytes) dropped; ${torn.truncatedTo === undefined ? 'file not writable, left as it is' : `file truncated to ${torn.truncatedTo} bytes`}`
     : undefined;
   const { frameworks, empty } = await recoveredFrameworks(p, drafts, replay.dropped, problems);
   return {
-    state: { frameworks, problems, corrupt, ...(truncated ? { truncated } : {}) },
+    state: { frameworks, problems, corrupt, ...(truncated ? { truncated } : {}), ...(scan.error ? { unreadable: scan.error } : {}) },
     runs: replay.runs,
     gone: replay.gone,
     emptyFrameworks: empty,

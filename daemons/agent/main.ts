@@ -22,7 +22,14 @@ import type { Containerizers, FoundContainer } from './containerizer/containeriz
 import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
-import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
+import {
+  type Checkpoints,
+  type RecoveredState,
+  checkpointBootId,
+  readBootId,
+  readCheckpointedBootId,
+  removeCheckpoints,
+} from './checkpoints.ts';
 import type { AgentFramework, ExecutorRecord } from './records.ts';
 import { fileSystemOf, writeFailure } from './disk-space.ts';
 import { applyRecovery } from './recovery.ts';
@@ -152,16 +159,7 @@ async function recover(
     const state = previousId
       ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework)
       : { frameworks: [], problems: [], corrupt: [] };
-    if (state.truncated) log.logger.warn(`Recovery: ${state.truncated}`);
-    if (state.corrupt.length > 0) {
-      if (strict) throw new StartupError(strictRefusal(state.corrupt, agent.checkpointed!.paths.runsLog));
-      const runsLog = agent.checkpointed!.paths.runsLog;
-      await agent.checkpointed!.dropDamaged().then(
-        () => log.logger.warn(`Recovery: --no-strict: ${state.corrupt.length} damaged records skipped and removed from ${runsLog}`),
-        (err: unknown) =>
-          log.logger.error(`Recovery: --no-strict: cannot rewrite ${runsLog} without its damaged records: ${(err as Error).message}`),
-      );
-    }
+    if (previousId) await judgeRunsLog(state, agent.checkpointed!, strict, log);
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -204,10 +202,27 @@ export function fileSystemStartupError(err: unknown, workDir: string): unknown {
   );
 }
 
+/**
+ * What recovery makes of a damaged runs.log: a torn end was cut off (said here); other damage
+ * stops a --strict agent, and a --no-strict one has the damaged records removed once skipped.
+ */
+async function judgeRunsLog(state: RecoveredState, checkpoints: Checkpoints, strict: boolean, log: LogHandle): Promise<void> {
+  const runsLog = checkpoints.paths.runsLog;
+  if (state.truncated) log.logger.warn(`Recovery: ${state.truncated}`);
+  if (state.unreadable && strict) throw new StartupError(strictRefusal(state.unreadable, runsLog));
+  if (state.corrupt.length === 0) return;
+  const more = state.corrupt.length > 1 ? ` (and ${state.corrupt.length - 1} more)` : '';
+  if (strict) throw new StartupError(strictRefusal(`corrupt checkpoint record at ${state.corrupt[0]}${more}`, runsLog));
+  await checkpoints.dropDamaged().then(
+    () => log.logger.warn(`Recovery: --no-strict: ${state.corrupt.length} damaged records skipped and removed from ${runsLog}`),
+    (err: unknown) =>
+      log.logger.error(`Recovery: --no-strict: cannot rewrite ${runsLog} without its damaged records: ${(err as Error).message}`),
+  );
+}
+
 /** Why a --strict agent does not start, and the two ways on. */
-export function strictRefusal(corrupt: readonly string[], runsLog: string): string {
-  const more = corrupt.length > 1 ? ` (and ${corrupt.length - 1} more)` : '';
-  return `corrupt checkpoint record at ${corrupt[0]}${more}: refusing to recover with --strict; run the agent with --no-strict to recover what can be read, or move ${runsLog} away (its tasks then go on unfollowed)`;
+export function strictRefusal(problem: string, runsLog: string): string {
+  return `${problem}: refusing to recover with --strict; run the agent with --no-strict to recover what can be read, or move ${runsLog} away (its tasks then go on unfollowed)`;
 }
 
 /** With docker in --containerizers: the daemon must answer and be recent enough, or the agent does not start. */
