@@ -1,8 +1,8 @@
 // The web UI with two masters behind a real ZooKeeper, in headless chromium: opened on the
 // master that does not lead, whose /master/state answers 307 to the leader (another origin, no
 // CORS), the page moves to the leader through /master/redirect, on the same view, and says
-// which master it is on; when that leader dies, the page asks the master that sent it there,
-// which then leads.
+// which master it is on; when that leader dies, the banner offers the master that sent the
+// page there, which then leads.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -56,8 +56,12 @@ describe('web UI behind ZooKeeper', { skip }, () => {
     assert.deepEqual(rec.errors, []);
     assert.deepEqual(rec.dialogs, []);
 
-    // The leader dies: the page asks the master that sent it there, which now leads.
+    // The leader dies: the banner offers the master that sent the page there, which now leads.
     leader.proc.kill('SIGKILL');
+    const back = rec.page.locator('[data-banner="master-down"] a[data-fallback-master]');
+    await back.waitFor({ timeout: 15_000 });
+    assert.equal(await back.textContent(), `Go to 127.0.0.1:${follower.port}`);
+    await back.click();
     await rec.page.waitForURL(`${follower.url}/#/agents`, { timeout: 30_000 });
     await waitFor(
       'the nav to name the new leader',

@@ -56,12 +56,27 @@ export interface MasterSnapshot {
   metrics?: MetricsJson;
 }
 
+/**
+ * Moves the page to the leader this master names, once the leader answers at all (a leader
+ * that just died would leave a browser error page; the next poll tries again, and by then this
+ * master may know the next leader, or lead).
+ */
+async function goToLeader(): Promise<void> {
+  const target = leaderRedirectUrl(location.href);
+  try {
+    await fetch(target, { mode: 'no-cors', cache: 'no-store' });
+  } catch {
+    return;
+  }
+  location.assign(target);
+}
+
 /** One poll of the master: its state, and its metrics when it serves them (401/403 are not outages). */
 export async function loadMaster(signal: AbortSignal): Promise<MasterSnapshot> {
   const [state, metrics] = await Promise.all([
     // A master that does not answer within 10 s is shown as unreachable.
     getJson<MasterStateJson>(MASTER_STATE_URL, signal, 10_000).catch((err: unknown) => {
-      if (err instanceof NotLeaderError) location.assign(leaderRedirectUrl(location.href));
+      if (err instanceof NotLeaderError) void goToLeader();
       throw err;
     }),
     getJson<MetricsJson>(MASTER_METRICS_URL, signal, 10_000).catch((err: unknown) => {

@@ -1,7 +1,7 @@
 // The master's state for every page: one poll of /master/state and /metrics/snapshot each
 // second, shared through a context, plus the derivations several pages need (memoised per poll).
 import { type ComponentChildren, createContext } from 'preact';
-import { useContext, useEffect, useMemo } from 'preact/hooks';
+import { useContext, useMemo } from 'preact/hooks';
 import { type MasterSnapshot, loadMaster } from './api.ts';
 import { FIRST_STATE_MARK } from './marks.ts';
 import { type TaskRow, allTasks } from './model.ts';
@@ -50,22 +50,17 @@ export function rememberVia(): void {
   history.replaceState(null, '', hash === '#' ? '#/' : hash);
 }
 
-/** Failed polls after which a page sent here by another master asks that one for the leader. */
-export const FAILURES_BEFORE_FALLBACK = 2;
+/**
+ * While this page's master does not answer: the web UI of the master that sent the page here,
+ * which knows the next leader. The user follows it (a link, not an automatic move): the
+ * fragment that names it could have been written by anyone.
+ */
+export function fallbackMaster(): string | undefined {
+  return fallbackUrl(sessionStorage.getItem(VIA_KEY) ?? undefined, location.href);
+}
 
 export function MasterProvider(props: { children: ComponentChildren }) {
   const poll = usePoll('master', loadMasterOnce, { intervalMs: MASTER_POLL_MS, maxBackoffMs: 4_000 });
-  const failures = poll.failures;
-  useEffect(() => {
-    if (failures < FAILURES_BEFORE_FALLBACK) return;
-    const target = fallbackUrl(sessionStorage.getItem(VIA_KEY) ?? undefined, location.href);
-    if (!target) return;
-    // Only when that master answers: a dead one would leave a browser error page.
-    void fetch(new URL('/health', target), { mode: 'no-cors', cache: 'no-store' }).then(
-      () => location.assign(target),
-      () => undefined,
-    );
-  }, [failures]);
   const state = poll.data?.state;
   const tasks = useMemo(() => (state ? allTasks(state) : []), [state]);
   const view: MasterView = { poll, state, metrics: poll.data?.metrics, tasks };
