@@ -25,9 +25,12 @@ export MESOS_log_dir=/var/log/mesos
 # Name shown in the web UI.
 #export MESOS_cluster=example
 
-# Several masters with leader election through ZooKeeper; MESOS_quorum is then required
-# and must be more than half the number of masters.
-#export MESOS_zk=zk://zk1.example.com:2181,zk2.example.com:2181/mesos
+# Several masters with leader election through ZooKeeper (README, "Three masters"): write
+# the ZooKeeper servers in /etc/mesos/zk as one line, zk://zk1:2181,zk2:2181,zk3:2181/mesos,
+# and uncomment both lines below on every master. MESOS_quorum is then required and must be
+# more than half the number of masters. The masters elect a leader and keep the registry in
+# ZooKeeper; a master that loses its leadership exits and systemd starts it again.
+#export MESOS_zk=file:///etc/mesos/zk
 #export MESOS_quorum=2
 
 # Authentication (HTTP Basic; see "Securing a cluster" in the README). The credentials file

@@ -9,7 +9,9 @@
 # The master to register with: host:port, zk://host1:2181,host2:2181/mesos for masters
 # elected through ZooKeeper, or file:///path of a file holding one of those.
 # The default is the master of a single-node cluster on this host; on the other nodes
-# of a cluster set the master's name, e.g. master.example.com:5050.
+# of a cluster set the master's name, e.g. master.example.com:5050. With several masters
+# (README, "Three masters"), use the ZooKeeper servers written in /etc/mesos/zk instead:
+#   export MESOS_master=file:///etc/mesos/zk
 export MESOS_master=127.0.0.1:5050
 
 # Sandboxes of tasks and the agent's checkpoints (what lets a restarted agent recover

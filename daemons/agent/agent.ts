@@ -46,6 +46,7 @@ import {
   defaultFetcherConfig,
 } from './records.ts';
 import { registerMessage } from './registration.ts';
+import { DiskSpace, writeFailure } from './disk-space.ts';
 import { makeSandbox, sandboxDir } from './sandbox.ts';
 import type { StatusUpdateManager } from './status-updates.ts';
 import { TaskUpdates } from './task-updates.ts';
@@ -69,6 +70,8 @@ export class Agent implements RunHost {
   /** FrameworkInfo last checkpointed per framework, to write it only when it changes. */
   private readonly checkpointedFrameworks = new Map<string, string>();
   private agentEnv: NodeJS.ProcessEnv | undefined;
+  /** Room for launches under --work_dir (its garbage collection is hooked on by main.ts). */
+  diskSpace: DiskSpace;
 
   constructor(
     readonly config: AgentConfig,
@@ -77,6 +80,7 @@ export class Agent implements RunHost {
     readonly isRoot = process.getuid?.() === 0,
   ) {
     this.customExecutors = new CustomExecutors(config, this.frameworks);
+    this.diskSpace = new DiskSpace({ dir: config.workDir });
     this.updates = new TaskUpdates(this, this.counters, (fw, taskId) => this.terminalAcknowledged(fw, taskId));
   }
 
@@ -262,11 +266,26 @@ export class Agent implements RunHost {
     await Promise.all(writes);
   }
 
-  /** Creates a sandbox, owned by the user the command in it will run as. */
-  prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): void {
+  /**
+   * Creates a sandbox, owned by the user the command in it will run as, once there is room for
+   * it; resolves to why it could not be made (a full disk, a failed mkdir), for the launch to fail.
+   */
+  async prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): Promise<string | undefined> {
+    const full = await this.diskSpace.ensureRoom();
+    if (full) return full;
     const user = commandUser(command, fw.info, this.config.switchUser, this.isRoot);
-    const problem = makeSandbox(dir, user.ok ? user.value : undefined);
-    if (problem) this.log.warn(problem);
+    try {
+      const problem = makeSandbox(dir, user.ok ? user.value : undefined);
+      if (problem) this.log.warn(problem);
+      return undefined;
+    } catch (err) {
+      return writeFailure(`Failed to create sandbox '${dir}'`, dir, err);
+    }
+  }
+
+  /** Why a launch could not be checkpointed, in words that name the file system when it is the disk. */
+  launchCheckpointFailure(err: unknown): string {
+    return writeFailure('Failed to checkpoint the launch', this.checkpoints?.paths.runsLog ?? this.config.workDir, err);
   }
 
   findTask(frameworkId: string, taskId: string): AgentTask | undefined {

@@ -17,7 +17,7 @@
 // running recovers them, and it is removed with their sandboxes.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppendLog, type LineFilter, forEachJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
+import { AppendLog, type LineFilter, readJson, readJsonLines, scanRecordLog, writeJsonAtomic } from '../common/checkpoint.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../common/mesos.ts';
 import type { ExecutorKind, ExecutorRecord } from './records.ts';
 import { metaDir, parseSandboxDir, removeRunDir } from './sandbox.ts';
@@ -196,6 +196,22 @@ export class Checkpoints {
     this.gone -= gone;
   }
 
+  /**
+   * Rewrites runs.log without its damaged records (after a --no-strict recovery has skipped
+   * them), so that the next start does not stop on them again.
+   */
+  dropDamaged(): Promise<void> {
+    return this.log.compact({
+      keep: (line) => {
+        try {
+          return isRunRecord(JSON.parse(line));
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
+
   /** Bytes in runs.log. */
   get logSize(): number {
     return this.log.size;
@@ -211,6 +227,8 @@ export class Checkpoints {
    * directory once its executors are gone).
    */
   async read(maxCompletedPerFramework?: number): Promise<RecoveredState> {
+    // Reading may truncate a torn last record: the log must be reopened at its new end.
+    await this.log.close();
     const { state, runs, gone, emptyFrameworks } = await readCheckpoints(this.paths, maxCompletedPerFramework);
     this.runs = runs;
     this.gone = gone;
@@ -271,6 +289,24 @@ export interface RecoveredState {
   frameworks: RecoveredFramework[];
   /** Problems found (corrupt or torn files); each was worked around, none is fatal. */
   problems: string[];
+  /**
+   * Records of runs.log that are damaged other than by a torn last append (`file:line` each):
+   * what they said is missing from `frameworks`. Under --strict the agent does not start.
+   */
+  corrupt: string[];
+  /** runs.log could not be read at all (why): under --strict the agent does not start either. */
+  unreadable?: string;
+  /** runs.log ended in a partial record, which was dropped and the file truncated (said how). */
+  truncated?: string;
+}
+
+const RECORD_TYPES = new Set(['RUN', 'TASK', 'UPDATE', 'ACK', 'COMPLETED', 'SUBSCRIBED', 'GONE']);
+
+/** A line of runs.log is a record when it names its container and a known type. */
+function isRunRecord(r: unknown): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  const { c, t } = r as { c?: unknown; t?: unknown };
+  return typeof c === 'string' && typeof t === 'string' && RECORD_TYPES.has(t);
 }
 
 async function list(dir: string): Promise<string[]> {
@@ -504,12 +540,19 @@ export async function readCheckpoints(
   const drafts = new Map<string, RunDraft>();
   await readRunDirs(p, drafts, problems);
   const replay = new RunReplay(drafts, maxCompletedPerFramework);
-  const failed = await forEachJsonLine<RunRecord>(
-    p.runsLog,
-    (r) => replay.add(r),
-    (problem) => problems.push(problem),
-  );
-  if (failed) problems.push(failed);
+  const scan = await scanRecordLog<RunRecord>(p.runsLog, (r) => replay.add(r), isRunRecord);
+  const corrupt = scan.corrupt;
+  for (const where of corrupt) problems.push(`${where}: corrupt record skipped`);
+  if (scan.error) problems.push(scan.error);
+  const torn = scan.tornTail;
+  const truncated = torn
+    ? `${p.runsLog}:${torn.line}: partial last record (${torn.bytes} bytes) dropped; ${torn.truncatedTo === undefined ? 'file not writable, left as it is' : `file truncated to ${torn.truncatedTo} bytes`}`
+    : undefined;
   const { frameworks, empty } = await recoveredFrameworks(p, drafts, replay.dropped, problems);
-  return { state: { frameworks, problems }, runs: replay.runs, gone: replay.gone, emptyFrameworks: empty };
+  return {
+    state: { frameworks, problems, corrupt, ...(truncated ? { truncated } : {}), ...(scan.error ? { unreadable: scan.error } : {}) },
+    runs: replay.runs,
+    gone: replay.gone,
+    emptyFrameworks: empty,
+  };
 }

@@ -352,7 +352,7 @@ export const agentFlagDefs = [
     name: 'gc_disk_headroom',
     type: 'number',
     default: '0.1',
-    help: 'Share of disk to keep free when shortening --gc_delay.',
+    help: 'Share of disk to keep free when shortening --gc_delay; a launch short of space (1 MiB) collects first.',
     schema: { minimum: 0, maximum: 1 },
   },
   { name: 'disk_watch_interval', type: 'duration', default: '1mins', help: 'How often disk usage is checked.' },
@@ -389,8 +389,7 @@ export const agentFlagDefs = [
     name: 'strict',
     type: 'bool',
     default: 'true',
-    help: 'Fail on any error while recovering checkpointed state (otherwise recover what is possible).',
-    inert: "recovery keeps what it can read and fails the tasks whose checkpoints are broken (Mesos's --no-strict)",
+    help: 'Refuse to start on a damaged checkpoint record (a torn last one is always dropped); --no-strict recovers what can be read.',
   },
   {
     name: 'reconfiguration_policy',

@@ -24,8 +24,16 @@ import type { Containerizers, FoundContainer } from './containerizer/containeriz
 import { DockerContainerizer } from './containerizer/docker.ts';
 import { DockerUnavailableError, checkDockerVersion, dockerEndpoint } from './containerizer/docker-version.ts';
 import { MesosContainerizer } from './containerizer/mesos.ts';
-import { checkpointBootId, readBootId, readCheckpointedBootId, removeCheckpoints } from './checkpoints.ts';
+import {
+  type Checkpoints,
+  type RecoveredState,
+  checkpointBootId,
+  readBootId,
+  readCheckpointedBootId,
+  removeCheckpoints,
+} from './checkpoints.ts';
 import type { AgentFramework, ExecutorRecord } from './records.ts';
+import { fileSystemOf, writeFailure } from './disk-space.ts';
 import { applyRecovery } from './recovery.ts';
 import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';
@@ -36,7 +44,7 @@ import { MasterLink } from './master-link.ts';
 import { ResourceMonitor, monitoredExecutors } from './monitor/monitor.ts';
 import { scanProcesses, systemConstants } from './monitor/proc-scan.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
-import { latestAgentLink, latestRunPaths, parseSandboxDir } from './sandbox.ts';
+import { latestAgentLink, latestRunPaths, parseSandboxDir, runsWithSandbox } from './sandbox.ts';
 import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
 
 const BUILD_TIME = Date.now();
@@ -110,9 +118,10 @@ async function recover(
   agent: Agent,
   supervisor: SupervisorClient,
   docker: DockerContainerizer | undefined,
-  cleanup: boolean,
+  opts: { cleanup: boolean; strict: boolean },
   log: LogHandle,
 ): Promise<void> {
+  const { cleanup, strict } = opts;
   const early: Array<[string, ExitStatus]> = [];
   let ready = false;
   supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, exit) : early.push([id, exit]));
@@ -151,7 +160,8 @@ async function recover(
     if (previousId) agent.setId(previousId);
     const state = previousId
       ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework)
-      : { frameworks: [], problems: [] };
+      : { frameworks: [], problems: [], corrupt: [] };
+    if (previousId) await judgeRunsLog(state, agent.checkpointed!, strict, log);
     const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
@@ -160,17 +170,61 @@ async function recover(
       containers.push(...found.map((c): FoundContainer => ({ ...c, containerizer: 'docker' })));
     }
     const rebooted = bootThen !== undefined && bootNow !== undefined && bootThen !== bootNow;
-    const s = applyRecovery(agent, state, containers, { rebooted }, log.logger);
+    const sandboxes = previousId ? runsWithSandbox(workDir, previousId) : new Set<string>();
+    const s = applyRecovery(agent, state, containers, { rebooted, sandboxes }, log.logger);
     for (const p of s.problems) log.logger.error(`Recovery: ${p}`);
     if (previousId) {
       log.logger.info(
-        `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed${rebooted ? ' (the host rebooted)' : ''}`,
+        `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed, ${s.unreadable} left running whose run could not be read${rebooted ? ' (the host rebooted)' : ''}`,
       );
     }
   }
   if (bootNow) await checkpointBootId(workDir, bootNow);
   ready = true;
   for (const [id, exit] of early) agent.containerExited(id, exit);
+}
+
+/** File system errors that stop an agent from starting, and what each asks of the operator. */
+const FS_ERRORS: Record<string, (fs: string) => string> = {
+  ENOSPC: (fs) => `${fs} is full: free some space there`,
+  EDQUOT: (fs) => `the disk quota on ${fs} is exhausted: free some space or raise the quota`,
+  EIO: (fs) => `${fs} reports an I/O error: check its disk`,
+  EROFS: (fs) => `${fs} is read-only: remount it read-write`,
+  EACCES: () => 'permission denied: run the agent as a user that may write there',
+};
+
+/** A failure to start as one line: a file system error names --work_dir and what to do. */
+export function fileSystemStartupError(err: unknown, workDir: string): unknown {
+  if (err instanceof StartupError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  const advice = code ? FS_ERRORS[code] : undefined;
+  if (!advice) return err;
+  return new StartupError(
+    `cannot recover the agent's state under --work_dir=${workDir}: ${(err as Error).message}; ${advice(fileSystemOf(workDir))}`,
+  );
+}
+
+/**
+ * What recovery makes of a damaged runs.log: a torn end was cut off (said here); other damage
+ * stops a --strict agent, and a --no-strict one has the damaged records removed once skipped.
+ */
+async function judgeRunsLog(state: RecoveredState, checkpoints: Checkpoints, strict: boolean, log: LogHandle): Promise<void> {
+  const runsLog = checkpoints.paths.runsLog;
+  if (state.truncated) log.logger.warn(`Recovery: ${state.truncated}`);
+  if (state.unreadable && strict) throw new StartupError(strictRefusal(state.unreadable, runsLog));
+  if (state.corrupt.length === 0) return;
+  const more = state.corrupt.length > 1 ? ` (and ${state.corrupt.length - 1} more)` : '';
+  if (strict) throw new StartupError(strictRefusal(`corrupt checkpoint record at ${state.corrupt[0]}${more}`, runsLog));
+  await checkpoints.dropDamaged().then(
+    () => log.logger.warn(`Recovery: --no-strict: ${state.corrupt.length} damaged records skipped and removed from ${runsLog}`),
+    (err: unknown) =>
+      log.logger.error(`Recovery: --no-strict: cannot rewrite ${runsLog} without its damaged records: ${(err as Error).message}`),
+  );
+}
+
+/** Why a --strict agent does not start, and the two ways on. */
+export function strictRefusal(problem: string, runsLog: string): string {
+  return `${problem}: refusing to recover with --strict; run the agent with --no-strict to recover what can be read, or move ${runsLog} away (its tasks then go on unfollowed)`;
 }
 
 /** With docker in --containerizers: the daemon must answer and be recent enough, or the agent does not start. */
@@ -289,7 +343,16 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     runners,
   );
   if (docker) docker.onExit = (id, exit) => agent.containerExited(id, exit);
-  await recover(agent, supervisor, docker, flags.recover === 'cleanup', log);
+  try {
+    await recover(agent, supervisor, docker, { cleanup: flags.recover === 'cleanup', strict: flags.strict }, log);
+  } catch (err) {
+    // An agent that cannot start exits, for systemd's restart policy to apply: nothing of it may
+    // keep the process alive.
+    supervisor.close();
+    await docker?.close();
+    await agent.checkpointed?.close().catch(() => undefined);
+    throw fileSystemStartupError(err, workDir);
+  }
 
   const files = new AttachedPaths();
   attachDaemonLog(files, '/slave/log', flags.external_log_file, log.file);
@@ -309,6 +372,11 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       reject(new StartupError(`cannot listen on ${addr.bindIp}:${addr.port}: ${why}`));
     });
     server.listen(addr.port, addr.bindIp, () => resolve());
+  }).catch(async (err: unknown) => {
+    supervisor.close();
+    await docker?.close();
+    await agent.checkpointed?.close().catch(() => undefined);
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   if (agent.config.port === 0) agent.config.port = port;
@@ -341,6 +409,13 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     warn: (message) => log.logger.warn(message),
   });
   agent.onExecutorCompleted = (_fw, ex) => gc.schedule(ex.directory);
+  // A launch short of space has finished sandboxes collected first, as their age allows at the
+  // disk's usage now (all of them on a full disk, as with Mesos's --gc_disk_headroom).
+  agent.diskSpace.freeUp = async () => {
+    const removed = await gc.prune();
+    if (removed.length > 0) log.logger.warn(`--work_dir=${workDir} is short of space: removed ${removed.length} finished sandboxes`);
+    return removed.length;
+  };
   const inUse = new Set<string>();
   for (const fw of agent.frameworks.values()) for (const ex of fw.executors.values()) inUse.add(ex.directory);
   gc.start(flags.disk_watch_interval * 1000);
@@ -357,7 +432,12 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       registered: (agentId, masterId, reregistered) => {
         if (agent.id !== agentId) {
           agent.setId(agentId);
-          checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
+          try {
+            checkpointAgentId(workDir, agentId, { hostname: agent.config.hostname, port: agent.config.port });
+          } catch (err) {
+            // The agent serves on; a restart before this is written registers as a new agent.
+            log.logger.error(writeFailure(`Failed to checkpoint the agent id ${agentId}`, workDir, err));
+          }
         }
         const at = link.master ? endpointText(link.master) : '?';
         agent.masterHostname = link.master?.host;

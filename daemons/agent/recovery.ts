@@ -9,8 +9,11 @@
 // Each run rebuilds itself (ExecutorRun.recover in executor/): the agent's own executors match
 // each task with its container; a custom executor's run is recovered as a whole (a running
 // executor is waited for, it subscribes again; one that ended meanwhile ends its tasks).
-// Containers that no checkpoint mentions are killed and discarded (orphans); those of runs that
-// completed are forgotten as usual. Docker containers are followed again (reattach): output
+// Containers that no checkpoint mentions are killed and discarded (orphans), except those with a
+// sandbox of this agent: a sandbox is made before its run is checkpointed and its container
+// launched, so such a container's run record was lost (runs.log cut short or damaged), and a
+// live task is never killed because its record could not be read: it is left running, and
+// logged. Those of runs that completed are forgotten as usual. Docker containers are followed again (reattach): output
 // resumes where it stopped, and their exit, also one that happened meanwhile, is reported.
 import type { Logger } from 'pino';
 import type { Agent } from './agent.ts';
@@ -24,6 +27,8 @@ import { type AgentFramework, type ExecutorRecord, placeholderTask } from './rec
 export interface RecoveryOptions {
   /** The host rebooted since the checkpoints were written: no task process survived. */
   rebooted: boolean;
+  /** Container ids of the runs that have a sandbox of this agent (see runsWithSandbox). */
+  sandboxes?: ReadonlySet<string>;
 }
 
 export interface RecoverySummary {
@@ -33,6 +38,8 @@ export interface RecoverySummary {
   relaunched: number;
   lost: number;
   orphansKilled: number;
+  /** Running containers of this agent whose run could not be read: left alone. */
+  unreadable: number;
   problems: string[];
 }
 
@@ -80,6 +87,7 @@ export function applyRecovery(
     relaunched: 0,
     lost: 0,
     orphansKilled: 0,
+    unreadable: 0,
     problems: [...state.problems],
   };
   const byId = new Map(containers.map((c) => [c.id, c]));
@@ -119,6 +127,14 @@ export function applyRecovery(
     if (known.has(c.id)) continue;
     if (c.exit && finished.has(c.id)) {
       void agent.forgetContainer(c.id, c.containerizer);
+      continue;
+    }
+    // A task group's containers are `<run>.<task>`.
+    if (!c.exit && opts.sandboxes?.has(c.id.split('.')[0]!)) {
+      summary.unreadable++;
+      log.error(
+        `Leaving container ${c.id} (pid ${c.pid}) running: it has a sandbox of this agent but its checkpointed run could not be read (runs.log cut short or damaged); the agent does not follow it: stop it by hand (kill -- -${c.pid}) if it must not run`,
+      );
       continue;
     }
     if (!c.exit) {

@@ -2,7 +2,7 @@
 // where they expect them:
 //   <work_dir>/slaves/<agent>/frameworks/<fw>/executors/<executor>/runs/<container>   sandbox
 //   <work_dir>/meta/slaves/latest -> <agent id>                                       identity
-import { chownSync, mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { OsUser } from './users.ts';
@@ -43,6 +43,26 @@ export function parseSandboxDir(
 export function latestRunPaths(workDir: string, agentId: string, frameworkId: string, executorId: string): string[] {
   const run = `frameworks/${frameworkId}/executors/${executorId}/runs/latest`;
   return [`/${run}`, path.join(workDir, 'slaves', agentId, run), `/slaves/${agentId}/${run}`];
+}
+
+/** Names in `dir`, none when it cannot be listed. */
+function names(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The container ids of every run of agent `agentId` that has a sandbox under `workDir`. */
+export function runsWithSandbox(workDir: string, agentId: string): Set<string> {
+  const runs = new Set<string>();
+  const frameworks = path.join(workDir, 'slaves', agentId, 'frameworks');
+  for (const fw of names(frameworks)) {
+    const executors = path.join(frameworks, fw, 'executors');
+    for (const ex of names(executors)) for (const run of names(path.join(executors, ex, 'runs'))) runs.add(run);
+  }
+  return runs;
 }
 
 export function metaDir(workDir: string): string {

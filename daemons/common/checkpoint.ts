@@ -14,6 +14,7 @@ import {
   fdatasync,
   fstatSync,
   fsync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   read,
@@ -144,13 +145,23 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
   const data = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
   const sync = needsSync(file);
-  await withFd(openMakingDir(tmp, 'w'), async (fd) => {
-    writeMaybeTorn(fd, data, `after a partial write of ${tmp}`);
-    maybeCrash(`before fsync of ${tmp}`);
-    if (sync) await syncFd(fd);
-  });
-  maybeCrash(`before renaming ${tmp}`);
-  renameSync(tmp, file);
+  try {
+    await withFd(openMakingDir(tmp, 'w'), async (fd) => {
+      writeMaybeTorn(fd, data, `after a partial write of ${tmp}`);
+      maybeCrash(`before fsync of ${tmp}`);
+      if (sync) await syncFd(fd);
+    });
+    maybeCrash(`before renaming ${tmp}`);
+    renameSync(tmp, file);
+  } catch (err) {
+    // A full disk must not keep the half-written temporary file as well.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never made
+    }
+    throw err;
+  }
   if (sync) await fsyncDir(dir);
 }
 
@@ -215,8 +226,10 @@ const LOG_CHUNK = 4 << 20;
  * number from 1, reading in chunks. UTF-8 is decoded per line: a newline byte is never part of
  * a multi-byte character.
  */
-export async function forEachLineOfFd(fd: number, length: number, each: (line: string, n: number) => void): Promise<void> {
+export async function forEachLineOfFd(fd: number, length: number, each: (line: string, n: number, start: number) => void): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
+  /** Offset in the file of carry's first byte. */
+  let carryStart = 0;
   let n = 0;
   for (let position = 0; position < length; ) {
     const want = Math.min(LOG_CHUNK, length - position);
@@ -229,12 +242,13 @@ export async function forEachLineOfFd(fd: number, length: number, each: (line: s
     const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, got)]) : chunk.subarray(0, got);
     let start = 0;
     for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
-      each(buf.toString('utf8', start, nl), ++n);
+      each(buf.toString('utf8', start, nl), ++n, carryStart + start);
       start = nl + 1;
     }
+    carryStart += start;
     carry = Buffer.from(buf.subarray(start));
   }
-  each(carry.toString('utf8'), ++n);
+  each(carry.toString('utf8'), ++n, carryStart);
 }
 
 /** What compaction keeps of a log: `scan` sees every line first, then `keep` decides for each. */
@@ -288,7 +302,19 @@ export class AppendLog {
       let text = '';
       for (const r of records) text += `\n${JSON.stringify(r)}`;
       const data = Buffer.from(text);
-      writeMaybeTorn(this.open(), data, `after a partial append to ${this.file}`);
+      const fd = this.open();
+      try {
+        writeMaybeTorn(fd, data, `after a partial append to ${this.file}`);
+      } catch (err) {
+        // A write cut short (a full disk) must not leave part of a record for the next append
+        // to follow: that would be damage in the middle of the log, not a torn end.
+        try {
+          ftruncateSync(fd, this.bytes);
+        } catch {
+          // the first error is the one to report
+        }
+        throw err;
+      }
       this.bytes += data.length;
       if (!durable || !this.syncs) return Promise.resolve();
       maybeCrash(`before fsync of ${this.file}`);
@@ -472,6 +498,93 @@ export async function forEachJsonLine<T>(
     return undefined;
   } catch (err) {
     return `cannot read ${file}: ${(err as Error).message}`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface RecordLogScan {
+  /** The file could not be read (why); nothing else is meaningful then. */
+  error?: string;
+  /** The last record was torn (by a crash, or the file was cut short): what was dropped. */
+  /** `truncatedTo` is absent when the file could not be opened for writing (it is only skipped then). */
+  tornTail?: { line: number; bytes: number; truncatedTo?: number };
+  /** Records before the last that do not parse or are not records: `file:line` each. */
+  corrupt: string[];
+  records: number;
+}
+
+/**
+ * Reads an append-only log of JSON records (each starting with a newline, see appendJsonLine),
+ * calling `each` with every record that parses and passes `valid`. A partial last record is what
+ * a crash during an append leaves, so, as Mesos's checkpoint reader does, it is dropped and the
+ * file truncated to the last complete record (the next append then starts on a clean line). Any
+ * other bad record is corruption: it is reported, skipped, and left for the caller to judge. A
+ * missing file is an empty log.
+ */
+export async function scanRecordLog<T>(
+  file: string,
+  each: (record: T) => void,
+  valid: (record: unknown) => boolean = () => true,
+): Promise<RecordLogScan> {
+  const scan: RecordLogScan = { corrupt: [], records: 0 };
+  let fd: number;
+  let writable = true;
+  try {
+    try {
+      fd = openSync(file, constants.O_RDWR);
+    } catch (err) {
+      // A log that may be read but not written (a read-only file system) is still read.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw err;
+      fd = openSync(file, constants.O_RDONLY);
+      writable = false;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return scan;
+    return { ...scan, error: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    // A bad line is judged once the next line shows whether it was the last.
+    let bad: { n: number; start: number; parsed: boolean } | undefined;
+    let last = { n: 0, start: 0, empty: true };
+    await forEachLineOfFd(fd, size, (line, n, start) => {
+      if (bad) scan.corrupt.push(`${file}:${bad.n}`);
+      bad = undefined;
+      last = { n, start, empty: line === '' };
+      if (line === '') return;
+      let record: unknown;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        bad = { n, start, parsed: false };
+        return;
+      }
+      if (!valid(record)) {
+        bad = { n, start, parsed: true };
+        return;
+      }
+      scan.records++;
+      each(record as T);
+    });
+    // The last line is torn when it does not parse, and also when it is empty after a newline:
+    // a record cut right after its leading newline. Its leading newline goes with it. A last
+    // record that parses but is not a record was not torn: it is corrupt.
+    if (bad?.parsed) scan.corrupt.push(`${file}:${bad.n}`);
+    const torn = bad && !bad.parsed ? bad : last.empty && last.start > 0 ? last : undefined;
+    if (torn) {
+      const to = torn.start - 1;
+      scan.tornTail = { line: torn.n, bytes: size - to };
+      if (writable) {
+        ftruncateSync(fd, to);
+        if (needsSync(file)) await syncFd(fd, true);
+        scan.tornTail.truncatedTo = to;
+      }
+    }
+    return scan;
+  } catch (err) {
+    return { ...scan, error: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   } finally {
     closeSync(fd);
   }

@@ -56,7 +56,7 @@ export function readWindow(size: number, req: ReadRequest): { start: number; cou
 }
 
 /** Bytes with a short escape: ", \, backspace, form feed, newline, carriage return, tab. */
-const ESCAPES = new Map<number, string>([
+const SHORT_ESCAPES = new Map<number, string>([
   [0x22, '\\"'],
   [0x5c, '\\\\'],
   [0x08, '\\b'],
@@ -67,6 +67,15 @@ const ESCAPES = new Map<number, string>([
 ]);
 
 /**
+ * Each byte's escape, empty for the bytes that go as they are: a table, for a read of 64 KiB of
+ * escapes (a file of zero bytes) must not hold the event loop.
+ */
+const ESCAPE_OF: readonly Buffer[] = Array.from({ length: 256 }, (_, b) => {
+  if (b >= 0x20 && b !== 0x22 && b !== 0x5c) return Buffer.alloc(0);
+  return Buffer.from(SHORT_ESCAPES.get(b) ?? `\\u00${b.toString(16).toUpperCase().padStart(2, '0')}`, 'latin1');
+});
+
+/**
  * A JSON string literal of raw file bytes, as Mesos writes `data`: quotes, backslashes and
  * control characters escaped, every other byte as it is. A read that ends inside a UTF-8
  * character therefore carries its first bytes, and the next read the rest, so a client that
@@ -74,18 +83,19 @@ const ESCAPES = new Map<number, string>([
  * have turned the split character into replacement characters.
  */
 export function jsonStringOfBytes(data: Uint8Array): Buffer {
-  let escapes = 0;
-  for (const b of data) if (b < 0x20 || b === 0x22 || b === 0x5c) escapes++;
-  const out = Buffer.allocUnsafe(data.length + 2 + escapes * 5);
+  let extra = 0;
+  for (let i = 0; i < data.length; i++) extra += ESCAPE_OF[data[i]!]!.length;
+  const out = Buffer.allocUnsafe(data.length + 2 + extra);
   let n = 0;
   out[n++] = 0x22;
-  for (const b of data) {
-    if (b >= 0x20 && b !== 0x22 && b !== 0x5c) {
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i]!;
+    const esc = ESCAPE_OF[b]!;
+    if (esc.length === 0) {
       out[n++] = b;
       continue;
     }
-    const escaped = ESCAPES.get(b) ?? `\\u00${b.toString(16).toUpperCase().padStart(2, '0')}`;
-    n += out.write(escaped, n, 'latin1');
+    for (let j = 0; j < esc.length; j++) out[n++] = esc[j]!;
   }
   out[n++] = 0x22;
   return out.subarray(0, n);

@@ -2,13 +2,20 @@
 // files.cpp does: only paths under directories (or single files) the daemon has "attached" are
 // reachable; a path that resolves outside its attachment (.., symlinks) is refused with 400 and a
 // path that does not exist is 404. The status codes and texts are Mesos's, since tools match them.
-import type { Stats } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+//
+// Beyond Mesos, for a daemon that must keep serving whatever a task leaves in its sandbox: only
+// regular files are read or downloaded (a FIFO, device or socket is refused with 400 before it
+// is opened, and files are opened non-blocking, so one swapped in meanwhile cannot hold a thread
+// of the pool either); downloads are streamed; and each client (remote address) may have
+// FILES_LIMITS.perClient requests in flight (429 past that), all clients FILES_LIMITS.total (503).
+import { type Stats, constants } from 'node:fs';
+import { type FileHandle, open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { accountNames } from './accounts.ts';
+import { ClientLimiter, type ClientLimits } from './client-limits.ts';
 import { jsonStringOfBytes, parseReadRequest, readWindow } from './files-read.ts';
 import { sendJson, sendText } from './http.ts';
 import { downloadType } from './mime-types.ts';
@@ -137,11 +144,82 @@ export function entryPath(requested: string, name: string): string {
   return `${base.endsWith('/') ? base.slice(0, -1) : base}/${name}`;
 }
 
+/** Requests to /files/browse, read and download in flight at once, per client and in all. */
+export const FILES_LIMITS: ClientLimits = { perClient: 8, total: 64 };
+
+/** What a file that is not a regular file (nor a directory) is, in words. */
+function specialKind(st: Stats): string | undefined {
+  if (st.isFile() || st.isDirectory()) return undefined;
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+type Opened = { fh: FileHandle; size: number } | { status: number; text: string };
+
+/**
+ * Opens a regular file for reading without ever blocking: it is checked before it is opened
+ * (opening a FIFO waits for a writer, holding a thread of the pool), opened non-blocking in case
+ * something else was put in its place meanwhile, and checked again once open.
+ */
+async function openRegularFile(file: string, requested: string): Promise<Opened> {
+  const refusal = (kind: string): Opened => ({ status: 400, text: `Cannot read '${requested}': it is ${kind}, not a regular file.\n` });
+  let before: Stats;
+  try {
+    before = await stat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? { status: 404, text: '' }
+      : { status: 500, text: `Failed to stat '${file}': ${errnoText(err)}.\n` };
+  }
+  const kind = specialKind(before);
+  if (kind) return refusal(kind);
+  let fh: FileHandle;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? { status: 404, text: '' }
+      : { status: 500, text: `Failed to open file at '${file}': ${errnoText(err)}.\n` };
+  }
+  try {
+    const st = await fh.stat();
+    const now = specialKind(st);
+    if (now) {
+      await fh.close();
+      return refusal(now);
+    }
+    return { fh, size: st.size };
+  } catch (err) {
+    await fh.close();
+    return { status: 500, text: `Failed to stat '${file}': ${errnoText(err)}.\n` };
+  }
+}
+
 /** The 400 of a request without a path, the same for every /files endpoint. */
 const MISSING_PATH = "Expecting 'path=value' in query.\n";
 
-export function filesRouter(paths: AttachedPaths): Router {
+export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_LIMITS): Router {
   const router = express.Router();
+  const limiter = new ClientLimiter('/files', limits);
+
+  // Admitted before any work; the place is held until the answer has ended (a download's last byte).
+  router.all(
+    ['/files/browse', '/files/browse.json', '/files/read', '/files/read.json', '/files/download', '/files/download.json'],
+    (req, res, next) => {
+      const admission = limiter.admit(req.socket.remoteAddress ?? 'unknown');
+      if (!admission.ok) {
+        res.setHeader('Retry-After', '1');
+        return sendText(res, admission.status, admission.message);
+      }
+      res.once('close', admission.release);
+      next();
+    },
+  );
 
   /** The query and its `path`, or undefined once the error is answered. */
   const pathParam = (req: Request, res: Response): { query: ReadonlyMap<string, string>; path: string } | undefined => {
@@ -203,14 +281,10 @@ export function filesRouter(paths: AttachedPaths): Router {
     if (file === undefined) return;
     const st = await stat(file).catch(() => undefined);
     if (st?.isDirectory()) return sendText(res, 400, 'Cannot read a directory.\n');
-    let fh: Awaited<ReturnType<typeof open>>;
+    const opened = await openRegularFile(file, p.path);
+    if ('status' in opened) return sendText(res, opened.status, opened.text);
+    const { fh, size } = opened;
     try {
-      fh = await open(file, 'r');
-    } catch (err) {
-      return sendText(res, 500, `Failed to open file at '${file}': ${errnoText(err)}.\n`);
-    }
-    try {
-      const size = (await fh.stat()).size;
       const window = readWindow(size, request.value);
       const buf = Buffer.alloc(window.count);
       const { bytesRead } = window.count > 0 ? await fh.read(buf, 0, window.count, window.start) : { bytesRead: 0 };
@@ -231,24 +305,13 @@ export function filesRouter(paths: AttachedPaths): Router {
     const file = await resolved(res, p.path, '404 Not Found.');
     if (file === undefined) return;
     if ((await stat(file).catch(() => undefined))?.isDirectory()) return sendText(res, 400, 'Cannot download a directory.\n');
-    let fh: Awaited<ReturnType<typeof open>>;
-    try {
-      fh = await open(file, 'r');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR'
-        ? sendText(res, 404, '404 Not Found.')
-        : sendText(res, 500, '500 Internal Server Error.');
+    const opened = await openRegularFile(file, p.path);
+    if ('status' in opened) {
+      const text = opened.status === 404 ? '404 Not Found.' : opened.status === 500 ? '500 Internal Server Error.' : opened.text;
+      return sendText(res, opened.status, text);
     }
     // What the file holds now is sent, though it may grow meanwhile.
-    const size = await fh.stat().then(
-      (st) => st.size,
-      () => undefined,
-    );
-    if (size === undefined) {
-      await fh.close();
-      return sendText(res, 500, '500 Internal Server Error.');
-    }
+    const { fh, size } = opened;
     const name = path.basename(file);
     res.writeHead(200, {
       'Content-Type': downloadType(name),

@@ -5,6 +5,10 @@ import type { Resource } from '../common/mesos.ts';
 import type { RateLimitsConfig } from './rate-limits.ts';
 
 export interface MasterConfig {
+  /** The master's id; a new UUID when absent. A master behind ZooKeeper has one before it leads. */
+  id?: string | undefined;
+  /** When the master process started (ms); a master behind ZooKeeper starts before it is elected. */
+  startedAt?: number | undefined;
   hostname: string;
   ip: string;
   port: number;

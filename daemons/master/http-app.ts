@@ -18,11 +18,52 @@ import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
 import { rolesJson, stateSummaryJson } from './summary-json.ts';
 import { webuiRouter } from './webui.ts';
+import type { MasterInfo } from '../common/mesos.ts';
+import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
+import { followerMetrics } from './metrics.ts';
 
 /** A query parameter as libprocess decodes it (the last of repeats, ';' a separator too). */
 function queryString(req: Request, name: string): string | undefined {
   const query = requestQuery(req);
   return query.ok ? query.value.get(name) : undefined;
+}
+
+/** What every master serves itself, leading or not: its identity, flags and health. */
+export interface OwnContext {
+  flags: Record<string, string>;
+  logFile?: string | undefined;
+  buildTime: number;
+}
+
+function newApp(): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  return app;
+}
+
+/** /health, /version, /flags: served by every master (Master::Http health, version, flags). */
+function addOwnRoutes(app: express.Express, ctx: OwnContext): void {
+  app.all(['/master/health', '/health'], (_req, res) => {
+    res.status(200).end();
+  });
+  app.all(['/version', '/master/version'], (req, res) =>
+    sendJson(req, res, {
+      version: MESOS_API_VERSION,
+      build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
+      build_time: Math.floor(ctx.buildTime / 1000),
+      build_user: 'mesos-ts',
+    }),
+  );
+  app.all(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
+}
+
+/** The master's own log (the web UI's LOG link tails /files/read?path=/master/log), and the web UI. */
+function addFilesAndWebui(app: express.Express, ctx: OwnContext): void {
+  const files = new AttachedPaths();
+  attachDaemonLog(files, '/master/log', ctx.flags.external_log_file, ctx.logFile);
+  app.use(filesRouter(files));
+  app.use(webuiRouter({ dir: ctx.flags.webui_dir }));
 }
 
 export function createMasterApp(ctx: StateContext): express.Express {
@@ -47,22 +88,10 @@ export function createMasterApp(ctx: StateContext): express.Express {
     const q = query.value;
     sendJson(req, res, tasksJson(ctx, { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
   });
-  app.all(['/master/health', '/health'], (_req, res) => {
-    res.status(200).end();
-  });
-  app.all(['/version', '/master/version'], (req, res) =>
-    sendJson(req, res, {
-      version: MESOS_API_VERSION,
-      build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
-      build_time: Math.floor(ctx.buildTime / 1000),
-      build_user: 'mesos-ts',
-    }),
-  );
   app.all(
     ['/metrics/snapshot', '/master/metrics/snapshot'],
     metricsSnapshotHandler(() => masterMetrics(master)),
   );
-  app.all(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
@@ -81,18 +110,60 @@ export function createMasterApp(ctx: StateContext): express.Express {
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });
-  // The master's own log, which the web UI's LOG link tails (/files/read?path=/master/log).
-  const files = new AttachedPaths();
-  attachDaemonLog(files, '/master/log', ctx.flags.external_log_file, ctx.logFile);
-  app.use(filesRouter(files));
-  app.use(webuiRouter({ dir: ctx.flags.webui_dir }));
+  addOwnRoutes(app, ctx);
+  addFilesAndWebui(app, ctx);
   return app;
 }
 
-/** /redirect: 307 to the leading master. A standalone master is always the leader. */
-function redirectToLeader(ctx: StateContext, _req: Request, res: Response): void {
-  const { hostname, port } = ctx.master.config;
-  res.redirect(307, `//${hostname}:${port}`);
+/** /redirect: 307 to the leading master, which this one is. */
+function redirectToLeader(ctx: StateContext, req: Request, res: Response): void {
+  sendDecision(res, redirectDecision(req.originalUrl, ctx.master.info));
+}
+
+/** A decision of leader-routes.ts other than `serve`, as Mesos answers it. */
+function sendDecision(res: ServerResponse, decision: Elsewhere): void {
+  switch (decision.kind) {
+    case 'redirect':
+      res.writeHead(307, { Location: decision.location, 'Content-Length': '0' }).end();
+      return;
+    case 'unavailable':
+      sendText(res, 503, decision.message);
+      return;
+    case 'not_found':
+      sendText(res, 404, '');
+      return;
+  }
+}
+
+/** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
+export interface FollowerContext extends OwnContext {
+  /** The leader as detected, or undefined while none is known. */
+  leader(): MasterInfo | undefined;
+  /** This master was elected and is recovering its registry: leader-only endpoints are not ready yet. */
+  recovering(): boolean;
+  startTime: number;
+}
+
+/**
+ * The request listener of a master that does not lead (src/master/http.cpp): leader-only
+ * endpoints answer 307 to the leader or 503; health, flags, version, metrics, files and the web
+ * UI are its own.
+ */
+export function followerRequestListener(ctx: FollowerContext): RequestListener {
+  const app = newApp();
+  addOwnRoutes(app, ctx);
+  app.all(
+    ['/metrics/snapshot', '/master/metrics/snapshot'],
+    metricsSnapshotHandler(() => followerMetrics(ctx.startTime)),
+  );
+  addFilesAndWebui(app, ctx);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (ctx.recovering() && leaderOnly(url)) return sendText(res, 503, 'Master has not finished recovery');
+    const decision = followerDecision(url, ctx.leader());
+    if (decision.kind === 'serve') app(req, res);
+    else sendDecision(res, decision);
+  };
 }
 
 /**

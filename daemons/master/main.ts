@@ -6,20 +6,25 @@ import type { AddressInfo } from 'node:net';
 import { skipSyncsIfInMemory } from '../common/checkpoint.ts';
 import { type LogHandle, createLogger } from '../common/log.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
-import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
+import { type Addresses, StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../common/program.ts';
 import { parseMinAllocatable } from '../common/resources.ts';
 import { parseRoles } from '../common/roles.ts';
 import { flushTurnWrites } from '../common/turn-writes.ts';
-import { configureMasterServer, masterRequestListener } from './http-app.ts';
+import { newUuid } from '../common/ids.ts';
+import { formatZkUrl, groupZnode } from '../common/zk/url.ts';
+import { configureMasterServer, followerRequestListener, masterRequestListener } from './http-app.ts';
+import { type HaMode, haMode } from './ha-flags.ts';
+import { Leadership } from './leadership.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
-import { masterAuthFromFlags } from './http-auth.ts';
+import { type MasterAuth, authGate, masterAuthFromFlags } from './http-auth.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
-import { Master, type MasterConfig } from './master.ts';
+import { Master, type MasterConfig, masterInfoOf } from './master.ts';
 import { Registry } from './registry.ts';
 import { StateJsonWarmer } from './state-warmer.ts';
 
 export interface RunningMaster {
-  master: Master;
+  /** The master core; behind ZooKeeper, only once this master leads. */
+  readonly master: Master | undefined;
   server: http.Server;
   port: number;
   close(): Promise<void>;
@@ -36,6 +41,16 @@ const AUTHENTICATION_FLAGS = [
   'authenticate_http_frameworks',
   'credentials',
 ];
+
+/** What the authentication flags ask for, the credentials read; a broken setting stops the master. */
+function authentication(flags: MasterFlags, log: LogHandle): MasterAuth | undefined {
+  const authenticating = masterAuthFromFlags(flags);
+  if (!authenticating.ok) throw new StartupError(authenticating.error);
+  for (const warning of authenticating.value.warnings) log.logger.warn(warning);
+  const realms = authenticating.value.auth?.realms;
+  if (realms) log.logger.info(`HTTP Basic authentication required for: ${[...realms].join(', ')}`);
+  return authenticating.value.auth;
+}
 
 function parseWeights(text: string | undefined): Map<string, number> {
   const weights = new Map<string, number>();
@@ -82,32 +97,22 @@ function checkWorkDir(flags: MasterFlags): void {
   }
 }
 
-/** Where the registry lives; on tmpfs its writes are not fsynced (the kernel would do nothing). */
-function registryDir(workDir: string, log: LogHandle): string {
+/**
+ * Where the registry lives (with --zk, the history it keeps locally: a directory of its own, so
+ * that a master moved behind ZooKeeper never reads its standalone agents back); on tmpfs its
+ * writes are not fsynced (the kernel would do nothing).
+ */
+function registryDir(workDir: string, log: LogHandle, name = 'registry'): string {
   const dir = path.resolve(workDir);
   if (skipSyncsIfInMemory(dir))
     log.logger.info(
       `--work_dir=${workDir} is in memory (tmpfs): the registry does not outlive this machine, and its writes are not fsynced`,
     );
-  return path.join(dir, 'registry');
+  return path.join(dir, name);
 }
 
-/** Starts a master from loaded flags (also used in-process by `mesos local`). */
-export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
-  if (flags.zk) {
-    throw new StartupError(`--zk=${flags.zk}: ZooKeeper leader election is not supported yet; run a single master without --zk`);
-  }
-  const refused = refusedFlag(raw, AUTHENTICATION_FLAGS);
-  if (refused) throw new StartupError(refused);
-  const authenticating = masterAuthFromFlags(flags);
-  if (!authenticating.ok) throw new StartupError(authenticating.error);
-  for (const warning of authenticating.value.warnings) log.logger.warn(warning);
-  const realms = authenticating.value.auth?.realms;
-  if (realms) log.logger.info(`HTTP Basic authentication required for: ${[...realms].join(', ')}`);
-  checkRolesFlag(flags.roles);
-  checkWorkDir(flags);
-  const addr = resolveAddresses(flags);
-  const config: MasterConfig = {
+function masterConfig(flags: MasterFlags, addr: Addresses): MasterConfig {
+  return {
     hostname: addr.hostname,
     ip: addr.advertiseIp,
     port: addr.advertisePort,
@@ -127,9 +132,11 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     rateLimits: checkedRateLimits(flags.rate_limits as RateLimitsConfig | undefined),
     heartbeatIntervalSecs: 15,
   };
-  let registry: Registry;
+}
+
+async function openRegistry(flags: MasterFlags, config: MasterConfig, log: LogHandle): Promise<Registry> {
   try {
-    registry = await Registry.open(
+    return await Registry.open(
       flags.registry === 'in_memory' ? undefined : registryDir(flags.work_dir!, log),
       { maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework },
       log.logger,
@@ -137,11 +144,10 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   } catch (err) {
     throw new StartupError(`cannot recover the registry: ${(err as Error).message}`);
   }
-  const master = new Master(config, log.logger, registry);
-  const server = http.createServer(
-    masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }, authenticating.value.auth),
-  );
-  configureMasterServer(server);
+}
+
+/** Listens on the flags' address; the port the kernel gave (for --port=0). */
+async function listen(server: http.Server, addr: Addresses): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'the address is already in use (another master running? pick --port)' : err.message;
@@ -149,7 +155,56 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     });
     server.listen(addr.port, addr.bindIp, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  return (server.address() as AddressInfo).port;
+}
+
+/** The core and what runs beside it, once this master leads. */
+interface Leading {
+  master: Master;
+  registry: Registry;
+  warmer: StateJsonWarmer;
+}
+
+function lead(config: MasterConfig, registry: Registry, log: LogHandle): Leading {
+  const master = new Master(config, log.logger, registry);
+  master.start();
+  const warmer = new StateJsonWarmer(master);
+  warmer.start();
+  return { master, registry, warmer };
+}
+
+async function stopLeading(leading: Leading): Promise<void> {
+  leading.warmer.stop();
+  leading.master.stop();
+  await leading.registry.flushed();
+}
+
+/** Closes the server once the writes of this turn are out. */
+async function closeServer(server: http.Server): Promise<void> {
+  // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.
+  flushTurnWrites();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Starts a master from loaded flags (also used in-process by `mesos local`). */
+export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
+  const refused = refusedFlag(raw, AUTHENTICATION_FLAGS);
+  if (refused) throw new StartupError(refused);
+  const auth = authentication(flags, log);
+  const mode = haMode(flags);
+  if (!mode.ok) throw new StartupError(mode.error);
+  checkRolesFlag(flags.roles);
+  checkWorkDir(flags);
+  const addr = resolveAddresses(flags);
+  const config = masterConfig(flags, addr);
+  if (mode.value.kind === 'zk') return startCandidate(flags, raw, log, config, addr, mode.value, auth);
+
+  const registry = await openRegistry(flags, config, log);
+  const master = new Master(config, log.logger, registry);
+  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }, auth));
+  configureMasterServer(server);
+  const port = await listen(server, addr);
   if (config.port === 0) {
     // --port=0 (tests): advertise the port the kernel picked.
     config.port = port;
@@ -168,13 +223,127 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
     server,
     port,
     close: async () => {
-      warmer.stop();
-      master.stop();
-      await registry.flushed();
-      // Writes batched for the end of this turn (turn-writes.ts) go out before the sockets close.
-      flushTurnWrites();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopLeading({ master, registry, warmer });
+      await closeServer(server);
+    },
+  };
+}
+
+type ZkMode = Extract<HaMode, { kind: 'zk' }>;
+
+/**
+ * A master behind ZooKeeper (Master::initialize with a ZooKeeper contender and detector): it
+ * serves HTTP as a follower at once, contends, and recovers the registry and leads once
+ * elected. Losing leadership is fatal (Master::lostCandidacy, Master::detected).
+ */
+async function startCandidate(
+  flags: MasterFlags,
+  raw: Record<string, string>,
+  log: LogHandle,
+  config: MasterConfig,
+  addr: Addresses,
+  mode: ZkMode,
+  auth: MasterAuth | undefined,
+): Promise<RunningMaster> {
+  const startTime = Date.now();
+  config.id = newUuid();
+  config.startedAt = startTime;
+  let leadership: Leadership | undefined;
+  let leading: Leading | undefined;
+  let recovering = false;
+  let dead = false;
+  const follower = followerRequestListener({
+    flags: raw,
+    logFile: log.file,
+    buildTime: BUILD_TIME,
+    startTime,
+    leader: () => leadership?.leader,
+    recovering: () => recovering,
+  });
+  let handler: http.RequestListener = follower;
+  // A follower's answers (redirects, its flags and state) are guarded as the leader's are.
+  const authenticated = authGate(auth);
+  const server = http.createServer((req, res) => {
+    // Nothing is served by a master that stopped leading, nor by one that cannot know yet.
+    if (dead || leadership?.stalled()) {
+      req.socket.destroy();
+      return;
+    }
+    if (!authenticated(req, res)) return;
+    handler(req, res);
+  });
+  configureMasterServer(server);
+  const port = await listen(server, addr);
+  if (config.port === 0) config.port = port;
+  const info = masterInfoOf(config, config.id);
+  // Mesos's EXIT(EXIT_FAILURE): nothing more is served or sent at once; the process ends once
+  // its znode is gone (the next leader need not wait for the session to time out) and the log
+  // file has the line, or after a second.
+  const fatal = (line: string) => {
+    if (dead) return;
+    dead = true;
+    log.logger.error(line);
+    if (leading) {
+      leading.warmer.stop();
+      leading.master.stop();
+    }
+    const done = Promise.all([leadership?.close(), log.close()]);
+    void Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() => process.exit(1));
+  };
+  leadership = new Leadership({ url: mode.url, sessionTimeoutMs: mode.sessionTimeoutMs, info, log: log.logger });
+  // Why is in the log already (the contender's or the stall check's line).
+  leadership.on('lost', () => fatal('Lost candidacy as a leader... committing suicide!'));
+  const onFenced = (reason: string) => {
+    log.logger.warn(`Lost leadership: ${reason}`);
+    fatal('Lost candidacy as a leader... committing suicide!');
+  };
+  leadership.on('elected', (candidacy, session) => {
+    recovering = true;
+    log.logger.info('Elected as the leading master!');
+    const limits = {
+      maxCompletedFrameworks: config.maxCompletedFrameworks,
+      maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework,
+    };
+    const recovered =
+      mode.registry === 'in_memory'
+        ? Promise.resolve(Registry.memory(limits, log.logger))
+        : Registry.openZk({
+            session,
+            group: groupZnode(mode.url),
+            candidacyPath: candidacy.path,
+            // The history (completed frameworks and tasks) stays on this master's disk.
+            localDir: registryDir(flags.work_dir!, log, 'registry-history'),
+            limits,
+            log: log.logger,
+            onFenced,
+          });
+    recovered.then(
+      (registry) => {
+        if (dead) return;
+        leading = lead(config, registry, log);
+        const leaderListener = masterRequestListener({ master: leading.master, flags: raw, logFile: log.file, buildTime: BUILD_TIME });
+        handler = leaderListener;
+        recovering = false;
+        log.logger.info(`Master ${config.id} (${config.hostname}) leads, advertised as ${info.pid}`);
+      },
+      (err: Error) => fatal(`Recovery failed: ${err.message}`),
+    );
+  });
+  log.logger.info(
+    `Master ${config.id} (${config.hostname}) started on ${addr.bindIp}:${port}, advertised as ${info.pid}${config.cluster ? ` for cluster '${config.cluster}'` : ''}; contending for leadership in ${formatZkUrl(mode.url)}`,
+  );
+  leadership.start();
+  return {
+    get master() {
+      return leading?.master;
+    },
+    server,
+    port,
+    close: async () => {
+      dead = true;
+      if (leading) await stopLeading(leading);
+      await leadership.close();
+      await closeServer(server);
     },
   };
 }

@@ -66,6 +66,20 @@ const TASK_STATE_METRIC: Record<TaskState, string> = {
   TASK_UNKNOWN: 'unknown',
 };
 
+/** The MasterInfo of a master with this configuration and id (what its ZooKeeper znode holds too). */
+export function masterInfoOf(config: MasterConfig, id: string): MasterInfo & { pid: string } {
+  return {
+    id,
+    ip: ipv4ToUint32(config.ip),
+    port: config.port,
+    pid: `master@${config.ip}:${config.port}`,
+    hostname: config.hostname,
+    version: MESOS_API_VERSION,
+    address: { hostname: config.hostname, ip: config.ip, port: config.port },
+    capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
+  };
+}
+
 export class Master implements AgentHost, FrameworkHost, OfferHost {
   readonly id: string;
   readonly startTime: number;
@@ -91,18 +105,9 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     readonly log: Logger,
     registry?: Registry,
   ) {
-    this.id = newUuid();
+    this.id = config.id ?? newUuid();
     this.startTime = Date.now();
-    this.info = {
-      id: this.id,
-      ip: ipv4ToUint32(config.ip),
-      port: config.port,
-      pid: `master@${config.ip}:${config.port}`,
-      hostname: config.hostname,
-      version: MESOS_API_VERSION,
-      address: { hostname: config.hostname, ip: config.ip, port: config.port },
-      capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
-    };
+    this.info = masterInfoOf(config, this.id);
     this.allocator = new DrfAllocator({
       now: () => Date.now(),
       ...(config.minAllocatable ? { minAllocatable: config.minAllocatable } : {}),

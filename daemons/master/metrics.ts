@@ -65,3 +65,12 @@ export function masterMetrics(master: Master): MetricsJson {
     ...systemMetrics(),
   };
 }
+
+/** /metrics/snapshot of a master that does not lead: it is up, and not elected. */
+export function followerMetrics(startTime: number): MetricsJson {
+  return {
+    'master/uptime_secs': (Date.now() - startTime) / 1000,
+    'master/elected': 0,
+    ...systemMetrics(),
+  };
+}

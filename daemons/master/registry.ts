@@ -1,216 +1,90 @@
-// The master's registry: what must survive a master restart. Agents admitted (and those
-// marked unreachable), frameworks with their FrameworkInfo, and the history /master/state
-// shows (completed frameworks and tasks). It is a snapshot plus an append-only log of
-// operations under <work_dir>/registry; operations that must be durable before the master
-// answers (admitting an agent, registering a framework) wait for their fsync, and every
-// operation of the same moment shares one write (group commit). --registry=in_memory keeps
-// it all in memory only.
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+// The master's registry: what must survive a master restart or failover. Agents admitted (and
+// those marked unreachable), frameworks with their FrameworkInfo, and the history /master/state
+// shows (completed frameworks and tasks). The state lives in memory; each operation is applied
+// at once and handed to a store (registry-state.ts RegistryStore) that keeps it durably:
+// - without --zk, a snapshot plus an append-only log under <work_dir>/registry (registry-file.ts);
+// - with --zk, ZooKeeper for agents and frameworks, written only by the leader with fenced
+//   writes, and the local directory for the history (registry-zk.ts);
+// - --registry=in_memory: no store.
+// Operations that must be durable before the master answers (admitting an agent, registering a
+// framework) wait for their write, and every operation of the same moment shares one write
+// (group commit).
 import type { Logger } from 'pino';
-import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
-import type { Attribute, FrameworkInfo, Resource } from '../common/mesos.ts';
-import type { TaskRecord } from './records.ts';
+import { FileStore } from './registry-file.ts';
+import { type RegistryLimits, type RegistryOp, type RegistryState, type RegistryStore, applyOp, emptyState } from './registry-state.ts';
+import { type ZkRegistryOptions, openZkStore } from './registry-zk.ts';
 
-export interface AgentEntry {
-  id: string;
-  hostname: string;
-  port: number;
-  pid: string;
-  resources: Resource[];
-  attributes: Attribute[];
-  registeredTime: number;
-  /** The principal the agent authenticated as (--authenticate_agents); only it may re-register under this id. */
-  principal?: string;
-}
-
-/** A task as kept in the registry (what /master/state needs). */
-export type StoredTask = Omit<TaskRecord, 'pendingUuid' | 'pendingState'>;
-
-/** A task as the registry keeps it. */
-export function storedTask(task: TaskRecord): StoredTask {
-  const { pendingUuid: _pending, pendingState: _pendingState, ...rest } = task;
-  return rest;
-}
-
-export interface StoredFramework {
-  info: FrameworkInfo;
-  registeredTime: number;
-  unregisteredTime?: number;
-  completedTasks: StoredTask[];
-}
-
-export type RegistryOp =
-  | { op: 'ADMIT_AGENT'; agent: AgentEntry }
-  | { op: 'REMOVE_AGENT'; agent_id: string }
-  | { op: 'MARK_UNREACHABLE'; agent_id: string; time: number; hostname: string }
-  | { op: 'ADD_FRAMEWORK'; info: FrameworkInfo; registered_time: number }
-  | { op: 'REMOVE_FRAMEWORK'; framework_id: string; unregistered_time: number; completed_tasks: StoredTask[] }
-  | { op: 'COMPLETE_TASK'; framework_id: string; task: StoredTask };
-
-/** An unreachable agent; its principal is kept so that only that principal may bring it back. */
-export interface UnreachableEntry {
-  time: number;
-  hostname: string;
-  principal?: string;
-}
-
-export interface RegistryState {
-  agents: Map<string, AgentEntry>;
-  unreachable: Map<string, UnreachableEntry>;
-  frameworks: Map<string, StoredFramework>;
-  completedFrameworks: StoredFramework[];
-}
-
-export interface RegistryLimits {
-  maxCompletedFrameworks: number;
-  maxCompletedTasksPerFramework: number;
-}
-
-/** Applies one operation to the in-memory state (pure; also used to replay the log). */
-export function applyOp(state: RegistryState, op: RegistryOp, limits: RegistryLimits): void {
-  switch (op.op) {
-    case 'ADMIT_AGENT':
-      state.agents.set(op.agent.id, op.agent);
-      state.unreachable.delete(op.agent.id);
-      break;
-    case 'REMOVE_AGENT':
-      state.agents.delete(op.agent_id);
-      state.unreachable.delete(op.agent_id);
-      break;
-    case 'MARK_UNREACHABLE': {
-      const principal = state.agents.get(op.agent_id)?.principal ?? state.unreachable.get(op.agent_id)?.principal;
-      state.agents.delete(op.agent_id);
-      state.unreachable.set(op.agent_id, { time: op.time, hostname: op.hostname, ...(principal === undefined ? {} : { principal }) });
-      break;
-    }
-    case 'ADD_FRAMEWORK': {
-      const id = op.info.id?.value;
-      if (!id) break;
-      const existing = state.frameworks.get(id);
-      if (existing) existing.info = op.info;
-      else state.frameworks.set(id, { info: op.info, registeredTime: op.registered_time, completedTasks: [] });
-      break;
-    }
-    case 'COMPLETE_TASK': {
-      const fw = state.frameworks.get(op.framework_id);
-      if (!fw) break;
-      fw.completedTasks.push(op.task);
-      const excess = fw.completedTasks.length - limits.maxCompletedTasksPerFramework;
-      if (excess > 0) fw.completedTasks.splice(0, excess);
-      break;
-    }
-    case 'REMOVE_FRAMEWORK': {
-      const fw = state.frameworks.get(op.framework_id);
-      if (!fw) break;
-      state.frameworks.delete(op.framework_id);
-      fw.unregisteredTime = op.unregistered_time;
-      fw.completedTasks = op.completed_tasks.slice(-limits.maxCompletedTasksPerFramework);
-      state.completedFrameworks.push(fw);
-      const excess = state.completedFrameworks.length - limits.maxCompletedFrameworks;
-      if (excess > 0) state.completedFrameworks.splice(0, excess);
-      break;
-    }
-  }
-}
-
-interface Snapshot {
-  /** The log that continues this snapshot is log.<generation>; older logs are folded in. */
-  generation: number;
-  agents: AgentEntry[];
-  unreachable: Array<{ id: string } & UnreachableEntry>;
-  frameworks: Array<StoredFramework & { id: string }>;
-  completed_frameworks: StoredFramework[];
-}
-
-function emptyState(): RegistryState {
-  return { agents: new Map(), unreachable: new Map(), frameworks: new Map(), completedFrameworks: [] };
-}
-
-/** Operations in the log (each record holds a batch of them) past which it is folded into a new snapshot. */
-const COMPACT_AFTER = 5000;
+export {
+  type AgentEntry,
+  type RegistryLimits,
+  type RegistryOp,
+  type RegistryState,
+  type RegistryStore,
+  type StoredFramework,
+  type StoredTask,
+  applyOp,
+  storedTask,
+} from './registry-state.ts';
+export { FencedError, type ZkRegistryOptions } from './registry-zk.ts';
 
 export class Registry {
-  readonly state: RegistryState = emptyState();
   private pending: RegistryOp[] = [];
   private flushing?: Promise<void>;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-  private logRecords = 0;
-  private generation = 0;
-  private readonly dir?: string;
 
-  private constructor(
-    dir: string | undefined,
+  /** Use Registry.memory, Registry.open or Registry.openZk. */
+  constructor(
+    readonly state: RegistryState,
+    private readonly store: RegistryStore | undefined,
     private readonly limits: RegistryLimits,
     private readonly log: Logger,
-  ) {
-    if (dir) this.dir = dir;
-  }
+  ) {}
 
   /** A registry that lives in memory only (--registry=in_memory, tests). */
   static memory(limits: RegistryLimits, log: Logger): Registry {
-    return new Registry(undefined, limits, log);
+    return new Registry(emptyState(), undefined, limits, log);
   }
 
   /** Opens (and recovers) the registry in `dir`; without a dir it lives in memory only. */
   static async open(dir: string | undefined, limits: RegistryLimits, log: Logger): Promise<Registry> {
-    const reg = new Registry(dir, limits, log);
-    if (!dir) return reg;
-    await mkdir(dir, { recursive: true });
-    const snap = await readJson<Snapshot>(path.join(dir, 'snapshot.json'));
-    if (snap.ok) {
-      for (const a of snap.value.agents) reg.state.agents.set(a.id, a);
-      for (const u of snap.value.unreachable)
-        reg.state.unreachable.set(u.id, {
-          time: u.time,
-          hostname: u.hostname,
-          ...(u.principal === undefined ? {} : { principal: u.principal }),
-        });
-      for (const f of snap.value.frameworks) reg.state.frameworks.set(f.id, f);
-      reg.state.completedFrameworks.push(...snap.value.completed_frameworks);
-    } else if (!snap.missing) {
-      throw new Error(`${snap.error}; move it away to start with an empty registry`);
-    }
-    reg.generation = snap.ok ? snap.value.generation : 0;
-    const { records, damaged } = await readJsonLines<{ batch: RegistryOp[] }>(reg.logPath());
-    for (const d of damaged) log.warn(`Registry: ${d}`);
-    for (const r of records) {
-      for (const op of r.batch ?? []) applyOp(reg.state, op, limits);
-      reg.logRecords += r.batch?.length ?? 0;
-    }
-    // Logs of earlier generations were folded into the snapshot before a crash removed them.
-    for (const name of await readdir(dir)) {
-      const m = /^log\.(\d+)$/.exec(name);
-      if (m && Number(m[1]) < reg.generation) await rm(path.join(dir, name), { force: true });
-    }
-    return reg;
-  }
-
-  private logPath(): string {
-    return path.join(this.dir!, `log.${this.generation}`);
-  }
-
-  get durable(): boolean {
-    return this.dir !== undefined;
+    if (!dir) return Registry.memory(limits, log);
+    const { store, state } = await FileStore.open(dir, limits, log);
+    return new Registry(state, store, limits, log);
   }
 
   /**
-   * Applies an operation now and persists it. `onDurable` runs once it is on disk (at once for
+   * The registry of an elected master with --zk: reads the state ZooKeeper holds (following its
+   * pointer, collecting chunks a dead writer left) and the history in `localDir`, and resolves
+   * once this master may write. Every later write is fenced by the master's candidacy znode
+   * and by the pointer's version read here; a write that finds itself fenced off rejects what
+   * waits for it and calls `onFenced` once (the master then stops leading).
+   */
+  static async openZk(options: ZkRegistryOptions): Promise<Registry> {
+    const { store, state } = await openZkStore(options);
+    return new Registry(state, store, options.limits, options.log);
+  }
+
+  get durable(): boolean {
+    return this.store !== undefined;
+  }
+
+  /**
+   * Applies an operation now and persists it. `onDurable` runs once it is stored (at once for
    * an in-memory registry, so callers behave the same either way); `onFailure` if it cannot be.
    */
   apply(op: RegistryOp, onDurable?: () => void, onFailure?: (err: Error) => void): void {
     applyOp(this.state, op, this.limits);
-    if (!this.dir) {
+    if (!this.store) {
       onDurable?.();
       return;
     }
     this.pending.push(op);
     this.waiters.push({ resolve: onDurable ?? (() => {}), reject: onFailure ?? (() => {}) });
-    this.flushing ??= this.flush();
+    this.flushing ??= this.flush(this.store);
   }
 
   /** Writes everything pending in one go (group commit), then anything that came meanwhile. */
-  private async flush(): Promise<void> {
+  private async flush(store: RegistryStore): Promise<void> {
     // Let the operations of this moment join the batch.
     await new Promise((r) => setImmediate(r));
     while (this.pending.length > 0) {
@@ -219,37 +93,19 @@ export class Registry {
       this.pending = [];
       this.waiters = [];
       try {
-        await appendJsonLine(this.logPath(), { batch });
-        this.logRecords += batch.length;
+        await store.write(batch, this.state);
         for (const w of waiters) w.resolve();
       } catch (err) {
         this.log.error(`Registry write failed: ${(err as Error).message}`);
         for (const w of waiters) w.reject(err as Error);
       }
-      if (this.logRecords > COMPACT_AFTER)
-        await this.compact().catch((err: unknown) => this.log.error(`Registry compaction failed: ${(err as Error).message}`));
     }
     this.flushing = undefined;
   }
 
-  /** Folds the log into a new snapshot. */
-  private async compact(): Promise<void> {
-    const old = this.logPath();
-    const snap: Snapshot = {
-      generation: this.generation + 1,
-      agents: [...this.state.agents.values()],
-      unreachable: [...this.state.unreachable].map(([id, u]) => ({ id, ...u })),
-      frameworks: [...this.state.frameworks].map(([id, f]) => ({ id, ...f })),
-      completed_frameworks: this.state.completedFrameworks,
-    };
-    await writeJsonAtomic(path.join(this.dir!, 'snapshot.json'), snap);
-    this.generation = snap.generation;
-    this.logRecords = 0;
-    await rm(old, { force: true });
-  }
-
-  /** Resolves when every operation so far is on disk. */
+  /** Resolves when every operation so far is stored (or failed to be), and the store is idle. */
   async flushed(): Promise<void> {
     while (this.flushing) await this.flushing;
+    await this.store?.idle?.();
   }
 }

@@ -335,7 +335,7 @@ function masterHeader(ctx: StateContext): MasterHeaderJson {
     build_time: Math.floor(ctx.buildTime / 1000),
     build_user: 'mesos-ts',
     mesos_ts_version: PROJECT_VERSION,
-    start_time: m.startTime / 1000,
+    start_time: (cfg.startedAt ?? m.startTime) / 1000,
     elected_time: m.startTime / 1000,
     id: m.id,
     pid: m.info.pid,

@@ -18,12 +18,19 @@
 //             of --scale, then the largest size (most agents, then most frameworks) asked for
 //             --max_rate tasks/s (more than it can do) for throughput, CPU, memory and
 //             /master/state
+//   zkregistry  the registry in ZooKeeper (zk-registry.ts): an agent admission's write, in the
+//             pointer and in chunks past 1 MB, next to a bare setData of the same bytes
+//   failover  three masters behind ZooKeeper and --failover_agents real agents (failover.ts):
+//             kill -9 and SIGTERM of the leader until another serves /master/state, and until
+//             every agent is back, for each of --failover_timeouts session timeouts
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x100,1000x1000,2500x1000,5000x1000,10000x100,10000x1000),
 //          --rate=R (default 1000), --max_rate=R (default 4000), --scale_seconds=S (default 15),
 //          --calls=pipelined|pool (the schedulers' calls; see scale.ts),
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
+//          --zk_agents=N (default 200), --zk_large_agents=N (default 5000), --zk_runs=N (default 50),
+//          --failover_runs=N (default 3), --failover_agents=N (default 2), --failover_timeouts=10,2,
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -208,7 +215,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale'] as const;
+const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -421,6 +428,23 @@ async function main(): Promise<void> {
       );
       lines.push(`plot: ${plot}`);
     }
+  }
+  if (suites.has('zkregistry')) {
+    const { describeZkRegistry, zkRegistryBench } = await import('./zk-registry.ts');
+    const r = await zkRegistryBench({
+      agents: Number(arg('zk_agents', '200')),
+      largeAgents: Number(arg('zk_large_agents', '5000')),
+      runs: Number(arg('zk_runs', '50')),
+    });
+    result.zk_registry = r;
+    lines.push(...describeZkRegistry(r));
+  }
+  if (suites.has('failover')) {
+    const { describeFailover, failoverBench } = await import('./failover.ts');
+    const timeouts = arg('failover_timeouts', '10,2').split(',').map(Number);
+    const r = await failoverBench(timeouts, Number(arg('failover_runs', '3')), Number(arg('failover_agents', '2')));
+    result.failover = r;
+    lines.push(...describeFailover(r));
   }
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
 }

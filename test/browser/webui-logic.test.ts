@@ -15,7 +15,7 @@ import {
   sandboxDirectory,
   taskCountsFromMetrics,
 } from '../../webui/src/model.ts';
-import { type Route, canonicalHash, href, parseHash } from '../../webui/src/routes.ts';
+import { type Route, canonicalHash, href, fallbackUrl, leaderRedirectUrl, parseHash, takeVia, withVia } from '../../webui/src/routes.ts';
 import type { TaskState } from '../../daemons/common/mesos.ts';
 import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
@@ -198,6 +198,35 @@ describe('state derivations', () => {
     });
     assert.deepEqual(agentAddress({ pid: '', hostname: 'h', port: 5052 }), { base: '//h:5052', processPrefix: '/slave(1)' });
     assert.equal(agentAddress(state.slaves![0]!), agentAddress({ ...state.slaves![0]! }), 'same object for the same agent');
+  });
+
+  test('a page whose master stopped answering goes to the master that sent it there, if another', () => {
+    assert.equal(fallbackUrl('http://m2:5050', 'http://m1:5050/#/tasks'), 'http://m2:5050/#/tasks');
+    assert.equal(fallbackUrl('http://m1:5050', 'http://m1:5050/#/'), undefined, 'not itself');
+    assert.equal(fallbackUrl(undefined, 'http://m1:5050/#/'), undefined, 'opened directly');
+    assert.equal(fallbackUrl('javascript:alert(1)', 'http://m1:5050/#/'), undefined);
+    assert.equal(fallbackUrl('not a url', 'http://m1:5050/#/'), undefined);
+  });
+
+  test('the master that sent the page travels in the fragment and is taken out of it', () => {
+    assert.equal(withVia('#/agents', 'http://m2:5050'), '#/agents?via=http%3A%2F%2Fm2%3A5050');
+    assert.equal(withVia('', 'http://m2:5050'), '#/?via=http%3A%2F%2Fm2%3A5050');
+    assert.deepEqual(takeVia('#/agents/a1/browse?path=%2Ftmp&via=http%3A%2F%2Fm2%3A5050'), {
+      via: 'http://m2:5050',
+      hash: '#/agents/a1/browse?path=%2Ftmp',
+    });
+    assert.deepEqual(takeVia('#/agents?via=x'), { via: 'x', hash: '#/agents' });
+    assert.deepEqual(takeVia('#/agents?path=1'), { hash: '#/agents?path=1' });
+    assert.deepEqual(takeVia('#/agents'), { hash: '#/agents' });
+  });
+
+  test('a page on a master that does not lead goes to its /master/redirect, keeping its view', () => {
+    assert.equal(leaderRedirectUrl('http://m2:5050/#/agents/a1'), 'http://m2:5050/master/redirect#/agents/a1?via=http%3A%2F%2Fm2%3A5050');
+    assert.equal(
+      leaderRedirectUrl('http://proxy/mesos/?x#/'),
+      'http://proxy/mesos/master/redirect#/?via=http%3A%2F%2Fproxy',
+      'under a path prefix too',
+    );
   });
 
   test('a leader elsewhere is pointed at; a standalone master is its own leader', () => {

@@ -89,9 +89,11 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
   assertOneLineError(await runMesos(['master', '--allocation_interval=soon']), /allocation_interval/);
   assertOneLineError(await runMesos(['master']), /--work_dir is required/);
   assertOneLineError(
-    await runMesos(['master', '--zk=zk://127.0.0.1:2181/mesos', '--quorum=1', '--work_dir=/tmp/x']),
-    /ZooKeeper .*not supported yet/,
+    await runMesos(['master', '--zk=zk://127.0.0.1:2181/mesos', '--work_dir=/tmp/x']),
+    /^mesos master: Need to specify --quorum for replicated log based registry when using ZooKeeper: pass --quorum=2/,
   );
+  assertOneLineError(await runMesos(['master', '--zk=zk://127.0.0.1:2181/', '--quorum=1', '--work_dir=/tmp/x']), /chroot/);
+  assertOneLineError(await runMesos(['master', '--master_contender=c.so', '--work_dir=/tmp/x']), /--master_contender: .*--zk=zk:\/\//);
   assertOneLineError(
     await runMesos(['master', '--authenticate_frameworks', '--work_dir=/tmp/x']),
     /--authenticate_http_frameworks needs --credentials=file:/,

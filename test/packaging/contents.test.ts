@@ -36,6 +36,7 @@ const MAIN_FILES = [
   '/etc/mesos/mesos-agent-env.sh',
   '/etc/mesos/mesos-master-env.sh',
   '/etc/mesos/mesos-slave-env.sh',
+  '/etc/mesos/zk',
   '/run/mesos',
   '/usr/bin/mesos',
   '/usr/bin/mesos-agent',
@@ -98,6 +99,7 @@ for (const target of TARGETS) {
         'cn /etc/mesos/mesos-agent-env.sh',
         'cn /etc/mesos/mesos-master-env.sh',
         'cn /etc/mesos/mesos-slave-env.sh',
+        'cn /etc/mesos/zk',
       ]);
       const owners = lines(await rpmQuery(mesos, '--qf', '[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]'));
       assert.ok(owners.includes('mesos:mesos /var/lib/mesos'));

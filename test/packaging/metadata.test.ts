@@ -93,6 +93,25 @@ describe('env files, as the units read them', () => {
   });
 });
 
+describe('ZooKeeper', () => {
+  it('/etc/mesos/zk is one zk:// line, used only where an env file points at it (commented out)', async () => {
+    assert.equal(await readFile(path.join(SPEC_DIR, 'mesos-zk'), 'utf8'), 'zk://localhost:2181/mesos\n');
+    const spec = await readFile(path.join(SPEC_DIR, 'mesos.spec'), 'utf8');
+    assert.match(spec, /^install -D -p -m 0644 spec\/mesos-zk %\{buildroot\}%\{_sysconfdir\}\/mesos\/zk$/m);
+    assert.match(spec, /^%config\(noreplace\) %\{_sysconfdir\}\/mesos\/zk$/m);
+    const master = await readFile(path.join(SPEC_DIR, 'mesos-master-env.sh'), 'utf8');
+    assert.match(master, /^#export MESOS_zk=file:\/\/\/etc\/mesos\/zk$/m);
+    assert.match(master, /^#export MESOS_quorum=2$/m);
+    assert.doesNotMatch(master, /^export MESOS_(zk|quorum)=/m);
+    const agent = await readFile(path.join(SPEC_DIR, 'mesos-slave-env.sh'), 'utf8');
+    assert.match(agent, /^# +export MESOS_master=file:\/\/\/etc\/mesos\/zk$/m);
+    assert.match(agent, /^export MESOS_master=127\.0\.0\.1:5050$/m);
+    for (const unit of ['mesos-master.service', 'mesos-slave.service']) {
+      assert.doesNotMatch(await readFile(path.join(SPEC_DIR, unit), 'utf8'), /etc\/mesos\/zk/, `${unit} reads only its env file`);
+    }
+  });
+});
+
 describe('systemd units', () => {
   const unit = async (name: string): Promise<string> => readFile(path.join(SPEC_DIR, name), 'utf8');
 
@@ -107,8 +126,14 @@ describe('systemd units', () => {
       assert.match(exec, new RegExp(`^/bin/sh -c '.*\\. /etc/mesos/${env}.*exec /usr/bin/${program}'$`));
       assert.match(text, /^Restart=on-failure$/m);
       assert.match(text, /^RestartSec=\d+$/m);
-      assert.match(text, /^StartLimitBurst=\d+$/m);
     }
+  });
+
+  it('give up on an agent that keeps failing, never on a master (it exits when it loses leadership)', async () => {
+    assert.match(await unit('mesos-slave.service'), /^StartLimitBurst=\d+$/m);
+    const master = await unit('mesos-master.service');
+    assert.match(master, /^StartLimitInterval=0$/m);
+    assert.doesNotMatch(master, /^StartLimitBurst=/m);
   });
 
   it('keep tasks running across agent restarts and alias mesos-agent', async () => {

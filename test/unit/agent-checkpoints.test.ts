@@ -81,7 +81,7 @@ describe('runs.log', () => {
     assert.equal(existsSync(path.join(workDir, 'meta', 'slaves', AGENT, 'frameworks', 'fw-1', 'executors')), false);
   });
 
-  test('a damaged TaskInfo record fails its task only; a task launched but never updated is dropped with a torn launch', async () => {
+  test('a damaged TaskInfo record is reported as corrupt and costs its task its TaskInfo only; a torn launch is dropped and cut off', async () => {
     const workDir = tempDir('cp-damaged');
     const cp = new Checkpoints(workDir, AGENT);
     await cp.framework(FW);
@@ -106,8 +106,11 @@ describe('runs.log', () => {
       ['fine', true],
     ]);
     assert.deepEqual(r2!.tasks, [], 'the torn launch has no task');
-    assert.equal(state.problems.filter((p) => /torn or unparsable record skipped/.test(p)).length, 1);
-    assert.ok(state.problems.some((p) => /torn last record skipped/.test(p)));
+    // The damaged record before the last is corruption (--strict refuses it); the torn last one
+    // is dropped and cut off the file.
+    assert.deepEqual(state.corrupt, [`${file}:${i + 1}`]);
+    assert.match(state.truncated ?? '', /runs\.log:\d+: partial last record \(\d+ bytes\) dropped; file truncated/);
+    assert.ok(readFileSync(file, 'utf8').endsWith(`${JSON.stringify(run(workDir, 'c2'))}}`), 'the torn record is cut off');
     assert.ok(state.problems.some((p) => /TaskInfo of task broken is missing or damaged/.test(p)));
   });
 

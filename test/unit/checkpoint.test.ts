@@ -1,6 +1,7 @@
 // Durable checkpoint writes: they make their directory only when it is missing, and still do
 // when it was removed after an earlier write into it; they close what they open.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -12,6 +13,7 @@ import {
   isInMemoryFs,
   readJson,
   readJsonLines,
+  scanRecordLog,
   skipSyncsIfInMemory,
   writeFileAtomic,
   writeJsonAtomic,
@@ -213,5 +215,58 @@ describe('skipSyncsIfInMemory', () => {
     const rootType = statfsSync(root).type;
     assert.equal(isInMemoryFs(root), rootType === 0x01021994 || rootType === 0x858458f6);
     assert.equal(skipSyncsIfInMemory(root), isInMemoryFs(root));
+  });
+});
+
+describe('a full or read-only disk', { skip: process.getuid?.() === 0 ? false : 'needs root (mount -t tmpfs)' }, () => {
+  test('a torn log on a read-only file system is read, its partial record skipped and the file left as it is', async () => {
+    const disk = tempDir('ro-disk');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
+    try {
+      const file = path.join(disk, 'log');
+      writeFileSync(file, '\n{"a":1}\n{"a":2}\n{"a":');
+      execFileSync('mount', ['-o', 'remount,ro', disk]);
+      const got: unknown[] = [];
+      const scan = await scanRecordLog(file, (r) => got.push(r));
+      assert.deepEqual(got, [{ a: 1 }, { a: 2 }]);
+      assert.deepEqual(scan.tornTail, { line: 4, bytes: 6 });
+      assert.equal(readFileSync(file, 'utf8'), '\n{"a":1}\n{"a":2}\n{"a":');
+    } finally {
+      execFileSync('umount', ['-l', disk]);
+    }
+  });
+
+  test('an append cut short by ENOSPC leaves no part of its records: once there is room the log reads whole', async () => {
+    const disk = tempDir('tiny-disk');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
+    try {
+      const filler = path.join(disk, 'filler');
+      writeFileSync(filler, Buffer.alloc(32 * 1024));
+      const file = path.join(disk, 'runs.log');
+      const log = new AppendLog(file);
+      // Records that do not divide the space left: the last write is cut short.
+      const record = (i: number) => ({ i, pad: 'x'.repeat(3001) });
+      let failed: NodeJS.ErrnoException | undefined;
+      let written = 0;
+      for (let i = 0; i < 100 && !failed; i++) {
+        await log.append([record(i)], false).then(
+          () => written++,
+          (err: NodeJS.ErrnoException) => {
+            failed = err;
+          },
+        );
+      }
+      assert.equal(failed?.code, 'ENOSPC');
+      assert.ok(written > 0);
+      rmSync(filler);
+      await log.append([record(1000)], false);
+      await log.close();
+      const scan = await scanRecordLog(file, () => undefined);
+      assert.deepEqual(scan.corrupt, []);
+      assert.equal(scan.tornTail, undefined);
+      assert.equal(scan.records, written + 1);
+    } finally {
+      execFileSync('umount', ['-l', disk]);
+    }
   });
 });

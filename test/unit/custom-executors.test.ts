@@ -316,7 +316,7 @@ describe('after an agent restart', () => {
     }));
     applyRecovery(
       h.agent,
-      { frameworks: [{ id: 'fw-1', info: { ...FW, id: { value: 'fw-1' } }, runs }], problems: [] },
+      { frameworks: [{ id: 'fw-1', info: { ...FW, id: { value: 'fw-1' } }, runs }], problems: [], corrupt: [] },
       [],
       { rebooted: false },
       pino({ level: 'silent' }),

@@ -1,6 +1,7 @@
 // Reads from the master (same origin as the page, so the UI also works behind /redirect and a
 // path prefix) and from agents (their own //ip:port; the agent answers reads with CORS headers).
 import type { AgentAddress } from './model.ts';
+import { leaderRedirectUrl } from './routes.ts';
 import type {
   AgentStateJson,
   FileChunkJson,
@@ -19,17 +20,25 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The master answered with a redirect: it does not lead, and sends its readers to the leader
+ * (307). The browser cannot follow that from a script (the leader is another origin, and
+ * masters send no CORS headers), so the page itself goes there.
+ */
+export class NotLeaderError extends Error {}
+
 /** GET and parse JSON, failing with a readable message on network errors, timeouts and non-2xx answers. */
 export async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 15_000): Promise<T> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const both = AbortSignal.any([signal, timeout]);
   let res: Response;
   try {
-    res = await fetch(url, { signal: both, cache: 'no-store', headers: { Accept: 'application/json' } });
+    res = await fetch(url, { signal: both, cache: 'no-store', headers: { Accept: 'application/json' }, redirect: 'manual' });
   } catch (err) {
     if (timeout.aborted) throw new Error(`no answer from ${url} within ${timeoutMs / 1000} s`);
     throw signal.aborted ? err : new Error(`cannot reach ${url}`);
   }
+  if (res.type === 'opaqueredirect') throw new NotLeaderError(`${location.host} does not lead; going to the leading master`);
   if (!res.ok) {
     const body = (await res.text().catch(() => '')).slice(0, 200);
     throw new HttpError(res.status, `${url} answered ${res.status}${body ? `: ${body}` : ''}`);
@@ -47,11 +56,29 @@ export interface MasterSnapshot {
   metrics?: MetricsJson;
 }
 
+/**
+ * Moves the page to the leader this master names, once the leader answers at all (a leader
+ * that just died would leave a browser error page; the next poll tries again, and by then this
+ * master may know the next leader, or lead).
+ */
+async function goToLeader(): Promise<void> {
+  const target = leaderRedirectUrl(location.href);
+  try {
+    await fetch(target, { mode: 'no-cors', cache: 'no-store' });
+  } catch {
+    return;
+  }
+  location.assign(target);
+}
+
 /** One poll of the master: its state, and its metrics when it serves them (401/403 are not outages). */
 export async function loadMaster(signal: AbortSignal): Promise<MasterSnapshot> {
   const [state, metrics] = await Promise.all([
     // A master that does not answer within 10 s is shown as unreachable.
-    getJson<MasterStateJson>(MASTER_STATE_URL, signal, 10_000),
+    getJson<MasterStateJson>(MASTER_STATE_URL, signal, 10_000).catch((err: unknown) => {
+      if (err instanceof NotLeaderError) void goToLeader();
+      throw err;
+    }),
     getJson<MetricsJson>(MASTER_METRICS_URL, signal, 10_000).catch((err: unknown) => {
       if (err instanceof HttpError) return undefined;
       throw err;

@@ -6,6 +6,7 @@ import { type MasterSnapshot, loadMaster } from './api.ts';
 import { FIRST_STATE_MARK } from './marks.ts';
 import { type TaskRow, allTasks } from './model.ts';
 import { type PollResult, usePoll } from './poll.ts';
+import { fallbackUrl, takeVia } from './routes.ts';
 import type { MasterStateJson, MetricsJson } from '../../daemons/common/state-types.ts';
 
 /** Pages show a change within this long, well inside the UI's target of 2 s. */
@@ -37,6 +38,25 @@ function loadMasterOnce(signal: AbortSignal): Promise<MasterSnapshot> {
   const first = prefetched;
   prefetched = undefined;
   return first ?? loadMaster(signal);
+}
+
+const VIA_KEY = 'mesos-webui-via';
+
+/** Keeps (for this tab) which master sent the page here, and takes it out of the address. */
+export function rememberVia(): void {
+  const { via, hash } = takeVia(location.hash);
+  if (via === undefined) return;
+  sessionStorage.setItem(VIA_KEY, via);
+  history.replaceState(null, '', hash === '#' ? '#/' : hash);
+}
+
+/**
+ * While this page's master does not answer: the web UI of the master that sent the page here,
+ * which knows the next leader. The user follows it (a link, not an automatic move): the
+ * fragment that names it could have been written by anyone.
+ */
+export function fallbackMaster(): string | undefined {
+  return fallbackUrl(sessionStorage.getItem(VIA_KEY) ?? undefined, location.href);
 }
 
 export function MasterProvider(props: { children: ComponentChildren }) {

@@ -149,3 +149,58 @@ export function tabOf(route: Route): Tab | undefined {
       return undefined;
   }
 }
+
+/** The fragment's parameter naming the master that sent the page to the leader. */
+const VIA = 'via';
+
+/** The fragment with `via=<origin>` among its query parameters. */
+export function withVia(hash: string, origin: string): string {
+  const raw = hash.replace(/^#/, '') || '/';
+  const q = raw.indexOf('?');
+  const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+  query.set(VIA, origin);
+  return `#${q < 0 ? raw : raw.slice(0, q)}?${query}`;
+}
+
+/** The fragment without its `via` parameter, and that parameter's value. */
+export function takeVia(hash: string): { via?: string; hash: string } {
+  const raw = hash.replace(/^#/, '');
+  const q = raw.indexOf('?');
+  if (q < 0) return { hash };
+  const query = new URLSearchParams(raw.slice(q + 1));
+  const via = query.get(VIA);
+  if (via === null) return { hash };
+  query.delete(VIA);
+  const rest = query.toString();
+  return { via, hash: `#${raw.slice(0, q)}${rest ? `?${rest}` : ''}` };
+}
+
+/**
+ * Where the page goes when its master does not lead: that master's /master/redirect (relative,
+ * for a master under a path prefix), which answers 307 to the leader's base URL. The browser
+ * keeps the fragment, so the page stays on the same view, and the fragment says which master
+ * sent it (`via`): the page sends no Referer.
+ */
+export function leaderRedirectUrl(href: string): string {
+  const url = new URL('master/redirect', href);
+  url.hash = withVia(new URL(href).hash, new URL(href).origin);
+  return url.href;
+}
+
+/**
+ * Where the page goes once its master stopped answering: the web UI of the master that sent it
+ * here, on the same view; that master sends it on to the new leader (or shows that there is
+ * none yet). Undefined when the page was opened on this master.
+ */
+export function fallbackUrl(via: string | undefined, href: string): string | undefined {
+  if (via === undefined) return undefined;
+  let from: URL;
+  try {
+    from = new URL(via);
+  } catch {
+    return undefined;
+  }
+  const here = new URL(href);
+  if ((from.protocol !== 'http:' && from.protocol !== 'https:') || from.origin === here.origin) return undefined;
+  return `${from.origin}/${here.hash}`;
+}

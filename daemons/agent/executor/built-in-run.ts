@@ -76,19 +76,24 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
   // ---------------------------------------------------------------- launch
 
   async launch(infos: TaskInfo[]): Promise<void> {
-    const tasks = infos.map((info) => {
-      const place = this.placeOf(info.task_id.value);
-      this.host.prepareSandbox(place.directory, this.fw, info.command);
-      return this.add(info, place);
-    });
+    // Added first, so that a kill arriving while the sandboxes are made finds them.
+    const tasks = infos.map((info) => this.add(info, this.placeOf(info.task_id.value)));
     this.host.counters.tasksLaunched += tasks.length;
-    await this.host
-      .checkpointLaunch(this.fw, this, tasks)
-      .catch((err: unknown) =>
-        this.host.log.error(
-          `Failed to checkpoint the launch of ${infos.map((t) => t.task_id.value).join(', ')}: ${(err as Error).message}`,
-        ),
-      );
+    // A full disk or a failed write fails the launch (its tasks, not the agent): nothing runs
+    // that has no sandbox, or that a restarted agent could not find in its checkpoints.
+    const failLaunch = (message: string): void => {
+      this.host.log.error(`Cannot launch ${infos.map((t) => t.task_id.value).join(', ')}: ${message}`);
+      for (const t of tasks) this.finish(t, 'TASK_FAILED', message, 'REASON_CONTAINER_LAUNCH_FAILED');
+    };
+    for (const t of tasks) {
+      const problem = await this.host.prepareSandbox(t.directory, this.fw, t.info.command);
+      if (problem) return failLaunch(problem);
+    }
+    try {
+      await this.host.checkpointLaunch(this.fw, this, tasks);
+    } catch (err) {
+      return failLaunch(this.host.launchCheckpointFailure(err));
+    }
     const { config, containerizers } = this.host;
     const invalid = infos.map((t) => validateContainer(t.container, config.containerizers, containerizers)).find((e) => e !== undefined);
     if (invalid) {
@@ -330,10 +335,9 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       const container = containers.get(place.containerId);
       if (container?.pid) task.pid = container.pid;
       if (isTerminalState(task.state)) continue;
-      if (!rt.info) {
-        if (container && !container.exit) void this.host.killContainer(place.containerId, container.containerizer);
+      if (!rt.info && !container) {
         result.lost++;
-        const message = "The agent could not read this task's checkpoint after a restart (see the agent log); the task was stopped";
+        const message = "The agent could not read this task's checkpoint after a restart (see the agent log)";
         this.finish(task, 'TASK_FAILED', message, 'REASON_AGENT_RESTARTED');
       } else if (rebooted) {
         result.lost++;
@@ -347,6 +351,12 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
         result.running++;
         if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') this.update(task, 'TASK_RUNNING');
         this.reattach(task);
+        // A task whose TaskInfo could not be read is not killed for it: it is followed to its
+        // end, without the checks its TaskInfo would have asked for.
+        if (!rt.info) {
+          this.host.log.error(`Task ${rt.id}: its TaskInfo could not be read after a restart; it is followed without its checks`);
+          continue;
+        }
         const user = taskUser(task.info, this.fw.info, this.host.config.switchUser, this.host.isRoot);
         this.startProbes(task, this.contextOf(task, user.ok ? user.value : undefined));
       } else if (task.state === 'TASK_STAGING' || task.state === 'TASK_STARTING') {

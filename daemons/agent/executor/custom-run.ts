@@ -74,6 +74,8 @@ export class CustomExecutorRun implements RecoverableRun {
   /** Events to the executor, while it is subscribed. */
   readonly stream = new EventStream();
   readonly deadline = new Deadline();
+  /** Why the executor cannot start: its sandbox or launch checkpoint could not be written. */
+  private launchProblem: string | undefined;
   /** Nothing launched or recovered yet: the first launch starts the executor. */
   private fresh = true;
 
@@ -133,14 +135,22 @@ export class CustomExecutorRun implements RecoverableRun {
     }
     const isNew = this.fresh;
     this.fresh = false;
-    if (isNew) this.host.prepareSandbox(this.directory, this.fw, this.info.command);
     const tasks = infos.map((info) => this.add(info));
     this.host.counters.tasksLaunched += tasks.length;
     // Queued at once, so that a kill arriving while they are checkpointed finds them.
     this.queue.add(ids, asGroup);
-    await this.host
-      .checkpointLaunch(this.fw, this, tasks, isNew)
-      .catch((err: unknown) => this.log.error(`Failed to checkpoint tasks ${ids.join(', ')}: ${(err as Error).message}`));
+    // A new executor without a sandbox or a checkpoint does not start (start() fails it); tasks
+    // for a running one go on without their checkpoint, as before.
+    if (isNew) this.launchProblem = await this.host.prepareSandbox(this.directory, this.fw, this.info.command);
+    if (!this.launchProblem) {
+      try {
+        await this.host.checkpointLaunch(this.fw, this, tasks, isNew);
+      } catch (err) {
+        const why = this.host.launchCheckpointFailure(err);
+        this.log.error(`Tasks ${ids.join(', ')}: ${why}`);
+        if (isNew) this.launchProblem = why;
+      }
+    }
     if (isNew) {
       await this.start();
       return;
@@ -170,7 +180,7 @@ export class CustomExecutorRun implements RecoverableRun {
       });
     });
     const user = commandUser(info.command, fw.info, host.config.switchUser, host.isRoot);
-    const problem = validateCustomExecutor(info, host.config.containerizers) ?? (user.ok ? undefined : user.error);
+    const problem = this.launchProblem ?? validateCustomExecutor(info, host.config.containerizers) ?? (user.ok ? undefined : user.error);
     if (problem) return this.launchFailed(problem);
     const osUser = user.ok ? user.value : undefined;
     const uris = info.command?.uris ?? [];

@@ -42,8 +42,10 @@ export interface RunHost {
   readonly updates: TaskUpdates;
   /** What executors and tasks inherit as their environment. */
   executorBaseEnv(): NodeJS.ProcessEnv;
-  /** Creates a sandbox, owned by the user the command in it will run as. */
-  prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): void;
+  /** Creates a sandbox (once there is room), owned by the user the command in it will run as; resolves to why it could not. */
+  prepareSandbox(dir: string, fw: AgentFramework, command: CommandInfo | undefined): Promise<string | undefined>;
+  /** Why checkpointing a launch failed, naming the file system when the disk is the problem. */
+  launchCheckpointFailure(err: unknown): string;
   /** A task was added to a run: the agent finds it, and routes its container's exit, from now on. */
   indexTask(run: ExecutorRun, task: AgentTask): void;
   /** Checkpoints a new run (or more tasks for a running one) before anything is launched. */

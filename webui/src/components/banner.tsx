@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatTime } from '../format.ts';
 import { otherLeader } from '../model.ts';
-import { useMaster } from '../master-store.tsx';
+import { fallbackMaster, useMaster } from '../master-store.tsx';
 
 export function MasterBanner() {
   const { poll, state } = useMaster();
@@ -18,6 +18,7 @@ export function MasterBanner() {
   const now = Date.now();
 
   if (failing) {
+    const fallback = fallbackMaster();
     const wait = poll.retryAt !== undefined ? Math.max(0, Math.ceil((poll.retryAt - now) / 1000)) : 0;
     return (
       <div class="banner banner-down" role="alert" data-banner="master-down">
@@ -27,6 +28,15 @@ export function MasterBanner() {
         <button type="button" onClick={poll.retryNow}>
           Retry now
         </button>
+        {fallback ? (
+          <>
+            {' '}
+            <a href={fallback} data-fallback-master>
+              Go to {new URL(fallback).host}
+            </a>
+            , the master that sent you here: it knows the new leader.
+          </>
+        ) : null}
         <div class="banner-detail">{poll.error}</div>
       </div>
     );

@@ -34,6 +34,10 @@ export function NavBar(props: { tab: Tab | undefined }) {
           </li>
         ))}
       </ul>
+      <span class="master-at" title="The master this page talks to" data-master-at={location.host}>
+        {location.host}
+        {state && state.leader !== undefined && state.leader === state.pid ? ' (leader)' : ''}
+      </span>
       <span class="updated" title="Time of the latest answer from the master">
         {poll.updatedAt !== undefined ? `Updated ${formatTime(poll.updatedAt / 1000).slice(11)}` : ''}
       </span>
