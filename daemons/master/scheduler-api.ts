@@ -16,6 +16,7 @@ import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import type { PrincipalRequest } from './http-auth.ts';
+import { adoptPrincipal, callPrincipalProblem, subscribePrincipalProblem } from './scheduler-principal.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
 import { preserveImmutableFields } from './validation/framework.ts';
 import type { FrameworkRecord } from './records.ts';
@@ -78,7 +79,7 @@ export function schedulerApiHandler(master: Master) {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const call = parseCall(body, reqType);
       const authenticated = (req as PrincipalRequest).principal;
-      const invalid = validateSchedulerCall(call) ?? subscriberPrincipalProblem(call, authenticated);
+      const invalid = validateSchedulerCall(call) ?? subscribePrincipalProblem(call, authenticated);
       if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
       let respType: MediaType = APPLICATION_JSON;
       if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
@@ -89,18 +90,14 @@ export function schedulerApiHandler(master: Master) {
       const streamHeader = req.headers['mesos-stream-id'];
       const streamId = Array.isArray(streamHeader) ? streamHeader[0] : streamHeader;
       if (call.type === 'SUBSCRIBE') {
-        if (authenticated !== undefined) adoptPrincipal(master, call, authenticated);
+        adoptPrincipal(master.log, call, authenticated);
         subscribe(master, call, streamId, req, res, respType);
         return;
       }
       const fw = frameworkForCall(master, call.framework_id?.value, streamId);
       const principal = fw.info.principal;
-      if (authenticated !== undefined && authenticated !== principal) {
-        throw new CallError(
-          400,
-          `Authenticated principal '${authenticated}' does not match principal '${principal ?? ''}' set in \`FrameworkInfo\``,
-        );
-      }
+      const impostor = callPrincipalProblem(fw.info, authenticated);
+      if (impostor) throw new CallError(400, impostor);
       const limits = master.rateLimits;
       limits.received(principal);
       const limiter = limits.limiterFor(principal);
@@ -133,23 +130,6 @@ export function schedulerApiHandler(master: Master) {
       answerError(master, res, err);
     }
   };
-}
-
-/** A SUBSCRIBE whose FrameworkInfo names another principal than the one that authenticated (Mesos's validation). */
-function subscriberPrincipalProblem(call: SchedulerCall, authenticated: string | undefined): string | undefined {
-  const claimed = call.type === 'SUBSCRIBE' ? call.subscribe?.framework_info?.principal : undefined;
-  if (authenticated === undefined || claimed === undefined || claimed === authenticated) return undefined;
-  return `Authenticated principal '${authenticated}' does not match principal '${claimed}' set in \`FrameworkInfo\``;
-}
-
-/** A framework that authenticated without naming its principal in FrameworkInfo gets the authenticated one, as in Mesos. */
-function adoptPrincipal(master: Master, call: SchedulerCall, principal: string): void {
-  const info = call.subscribe?.framework_info;
-  if (!info || info.principal !== undefined) return;
-  master.log.warn(
-    `Setting 'principal' in FrameworkInfo to '${principal}' because the framework authenticated with that principal but did not set it in FrameworkInfo`,
-  );
-  info.principal = principal;
 }
 
 /** Applies a call and answers it; throws CallError for a wrong call. */

@@ -8,6 +8,9 @@ import { BasicAuthenticator, basicAuthorization } from '../../daemons/common/bas
 import { parseCredential, parseCredentials, readCredentialFile, readCredentialsFile } from '../../daemons/common/credentials.ts';
 import { canonicalPath, realmOf } from '../../daemons/master/endpoint-realms.ts';
 import { type AuthFlags, masterAuthFromFlags } from '../../daemons/master/http-auth.ts';
+import { adoptPrincipal, callPrincipalProblem, subscribePrincipalProblem } from '../../daemons/master/scheduler-principal.ts';
+import { silentLogger } from '../../daemons/common/log.ts';
+import type { SchedulerCall } from '../../daemons/common/mesos.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'auth-unit-'));
 function file(name: string, text: string, mode = 0o600): string {
@@ -202,5 +205,35 @@ describe('master authentication flags', () => {
     const badFile = masterAuthFromFlags({ ...base, credentials: path.join(dir, 'absent'), authenticate_agents: true });
     assert.ok(!badFile.ok);
     assert.match(badFile.error, /cannot read the file \(ENOENT\)/);
+  });
+});
+
+describe('scheduler principals (Master::Http::scheduler)', () => {
+  const subscribe = (principal?: string): SchedulerCall => ({
+    type: 'SUBSCRIBE',
+    subscribe: { framework_info: { user: 'u', name: 'n', ...(principal ? { principal } : {}) } },
+  });
+
+  test('a SUBSCRIBE naming another principal is refused with Mesos words; naming none adopts the authenticated one', () => {
+    assert.equal(subscribePrincipalProblem(subscribe('fw'), 'fw'), undefined);
+    assert.equal(subscribePrincipalProblem(subscribe('ops'), undefined), undefined);
+    assert.equal(
+      subscribePrincipalProblem(subscribe('ops'), 'fw'),
+      "Authenticated principal 'fw' does not match principal 'ops' set in `FrameworkInfo`",
+    );
+    const anonymous = subscribe();
+    assert.equal(subscribePrincipalProblem(anonymous, 'fw'), undefined);
+    adoptPrincipal(silentLogger(), anonymous, 'fw');
+    assert.equal(anonymous.subscribe?.framework_info.principal, 'fw');
+    const unauthenticated = subscribe();
+    adoptPrincipal(silentLogger(), unauthenticated, undefined);
+    assert.equal(unauthenticated.subscribe?.framework_info.principal, undefined);
+  });
+
+  test("other calls must come from the framework's principal", () => {
+    assert.equal(callPrincipalProblem({ user: 'u', name: 'n', principal: 'fw' }, 'fw'), undefined);
+    assert.equal(callPrincipalProblem({ user: 'u', name: 'n', principal: 'fw' }, undefined), undefined);
+    assert.match(callPrincipalProblem({ user: 'u', name: 'n', principal: 'fw' }, 'ops') ?? '', /'ops' does not match principal 'fw'/);
+    assert.match(callPrincipalProblem({ user: 'u', name: 'n' }, 'ops') ?? '', /'ops' does not match principal ''/);
   });
 });
