@@ -16,6 +16,7 @@ import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
 import { ResourceError } from '../common/resources.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
+import { executorIdentityFromFlags } from './executor-identity.ts';
 import Docker from 'dockerode';
 import { Agent } from './agent.ts';
 import type { Containerizers, FoundContainer } from './containerizer/containerizer.ts';
@@ -276,6 +277,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     log.logger.info(
       `--work_dir=${workDir} is in memory (tmpfs): checkpoints do not outlive this machine, and their writes are not fsynced`,
     );
+  const executorIdentity = executorIdentityFromFlags(flags, workDir, (m) => log.logger.warn(m));
+  if (!executorIdentity.ok) throw new StartupError(executorIdentity.error);
   const detected = await detectResources(workDir);
   const resources = agentResources(flags, detected);
   const attributes = agentAttributes(flags);
@@ -305,6 +308,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const agent = new Agent(
     {
       workDir,
+      executorIdentity: executorIdentity.value,
       hostname: addr.hostname,
       ip: addr.advertiseIp,
       port: addr.advertisePort,
