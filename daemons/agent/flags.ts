@@ -429,17 +429,13 @@ export const agentFlagDefs = [
     name: 'jwt_secret_key',
     type: 'path',
     aliases: ['executor_secret_key'],
-    help:
-      'Path to a file containing the key used when generating JWT secrets: each executor gets an HS256 token ' +
-      '(MESOS_EXECUTOR_AUTHENTICATION_TOKEN) naming its framework, executor and container, and its SUBSCRIBE, UPDATE ' +
-      'and MESSAGE calls must present it (Authorization: Bearer); calls for another executor are refused (403). ' +
-      'Without this flag the agent makes a key of its own in <work_dir>/meta/jwt_secret_key.',
+    help: "File with the key executors' tokens are signed with (default: one the agent makes in <work_dir>/meta/jwt_secret_key).",
   },
   {
     name: 'authenticate_http_executors',
     type: 'bool',
     default: 'false',
-    help: 'If true, every call to the HTTP executor API needs a valid executor token (401 without one). Requires --jwt_secret_key.',
+    help: 'Every call to the executor API needs a valid executor token (401 without one); needs --jwt_secret_key.',
   },
   {
     name: 'http_authenticators',
