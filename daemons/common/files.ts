@@ -3,11 +3,14 @@
 // reachable; a path that resolves outside its attachment (.., symlinks) is refused with 400 and a
 // path that does not exist is 404. The status codes and texts are Mesos's, since tools match them.
 //
-// Beyond Mesos, for a daemon that must keep serving whatever a task leaves in its sandbox: only
-// regular files are read or downloaded (a FIFO, device or socket is refused with 400 before it
-// is opened, and files are opened non-blocking, so one swapped in meanwhile cannot hold a thread
-// of the pool either); downloads are streamed; and each client (remote address) may have
-// FILES_LIMITS.perClient requests in flight (429 past that), all clients FILES_LIMITS.total (503).
+// Beyond Mesos, for a daemon that must keep serving whatever a task leaves in its sandbox: what
+// is served is opened first and checked after (files-open.ts: no symlink in the last component,
+// the descriptor's real path inside the attachment), so a directory swapped for a symlink to /etc
+// between the check and the open cannot lead out; only regular files are read or downloaded (a
+// FIFO, device or socket is refused with 400 before it is opened, and files are opened
+// non-blocking, so one swapped in meanwhile cannot hold a thread of the pool either); downloads
+// are streamed; and each client (remote address) may have FILES_LIMITS.perClient requests in
+// flight (429 past that), all clients FILES_LIMITS.total (503).
 import type { Stats } from 'node:fs';
 import { type FileHandle, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
