@@ -429,7 +429,8 @@ export const agentFlagDefs = [
     name: 'jwt_secret_key',
     type: 'path',
     aliases: ['executor_secret_key'],
-    help: "File with the key executors' tokens are signed with (default: one the agent makes in <work_dir>/meta/jwt_secret_key).",
+    help: "File with the key signing each executor's token; its SUBSCRIBE, UPDATE, MESSAGE need it, another's is 403.",
+    defaultHelp: 'a key the agent makes in <work_dir>/meta/jwt_secret_key',
   },
   {
     name: 'authenticate_http_executors',
