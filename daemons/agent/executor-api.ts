@@ -19,7 +19,7 @@ import {
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { Agent } from './agent.ts';
 import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent } from './executor/calls.ts';
-import { disconnected, messageToFramework, subscribe, update } from './executor/custom-calls.ts';
+import { disconnected, foreignTask, messageToFramework, subscribe, update } from './executor/custom-calls.ts';
 import { EXECUTOR_REALM, type Refusal } from './executor-identity.ts';
 import { validateExecutorCall, validateSubscribed } from './validation.ts';
 import { type Result, failed, ok } from '../common/result.ts';
@@ -108,9 +108,15 @@ export function executorApiHandler(agent: Agent) {
         subscribe(run, call.subscribe!, connection);
         return;
       }
-      case 'UPDATE':
+      case 'UPDATE': {
+        const foreign = foreignTask(run, call.update!.status.task_id.value);
+        if (foreign) {
+          agent.log.warn({ framework: fw.id, executor: run.id }, `Refused an executor UPDATE: ${foreign}`);
+          return sendText(res, 403, foreign);
+        }
         update(run, call.update!.status);
         return res.status(202).end();
+      }
       case 'MESSAGE':
         messageToFramework(run, call.message!.data);
         return res.status(202).end();

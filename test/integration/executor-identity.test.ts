@@ -84,6 +84,7 @@ describe('executor tokens', () => {
   let tokenA = '';
   let tokenB = '';
   let stream: RecordStream | undefined;
+  let streamB: RecordStream | undefined;
 
   before(async () => {
     s = new TestScheduler(master.port);
@@ -94,6 +95,7 @@ describe('executor tokens', () => {
   });
   after(async () => {
     stream?.close();
+    streamB?.close();
     await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     s.close();
   });
@@ -148,12 +150,22 @@ describe('executor tokens', () => {
     const [h, c] = tokenA.split('.');
     const tampered = await request(endpoint(agent), 'POST', API, forged, { ...JSON_TYPE, ...bearer(`${h}.${c}.AAAA`) });
     assert.equal(tampered.status, 401);
-    // B's token naming B, for A's task: the claims match the call, but the task is not B's.
+    // B, subscribed with its own token, naming itself, for A's task: the task is not B's.
+    streamB = await openRecordStream(
+      endpoint(agent),
+      API,
+      call(frameworkId, 'exec-b', 'SUBSCRIBE', { subscribe: {} }),
+      { ...JSON_TYPE, Accept: 'application/json', ...bearer(tokenB) },
+      () => undefined,
+      () => undefined,
+    );
+    assert.equal(streamB.status, 200);
     const viaB = await request(endpoint(agent), 'POST', API, update(frameworkId, 'exec-b', 'a-1', 'TASK_FINISHED'), {
       ...JSON_TYPE,
       ...bearer(tokenB),
     });
-    assert.notEqual(viaB.status, 202, 'exec-b is not subscribed, so it cannot update anything');
+    assert.equal(viaB.status, 403);
+    assert.equal(viaB.body.toString(), "Task a-1 belongs to executor 'exec-a', not to executor 'exec-b'");
 
     await sleep(1500);
     assert.deepEqual(
