@@ -430,6 +430,19 @@ export const agentFlagDefs = [
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
   {
+    name: 'jwt_secret_key',
+    type: 'path',
+    aliases: ['executor_secret_key'],
+    help: "File with the key signing each executor's token; its SUBSCRIBE, UPDATE, MESSAGE need it, another's is 403.",
+    defaultHelp: 'a key the agent makes in <work_dir>/meta/jwt_secret_key',
+  },
+  {
+    name: 'authenticate_http_executors',
+    type: 'bool',
+    default: 'false',
+    help: 'Every call to the executor API needs a valid executor token (401 without one); needs --jwt_secret_key.',
+  },
+  {
     name: 'http_authenticators',
     type: 'string',
     help: 'HTTP authenticator for authenticated endpoints.',

@@ -18,6 +18,7 @@ import { ResourceError } from '../common/resources.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
 import { basicAuthorization } from '../common/basic-auth.ts';
 import { readCredentialFile } from '../common/credentials.ts';
+import { executorIdentityFromFlags } from './executor-identity.ts';
 import Docker from 'dockerode';
 import { Agent } from './agent.ts';
 import type { Containerizers, FoundContainer } from './containerizer/containerizer.ts';
@@ -289,6 +290,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     log.logger.info(
       `--work_dir=${workDir} is in memory (tmpfs): checkpoints do not outlive this machine, and their writes are not fsynced`,
     );
+  const executorIdentity = executorIdentityFromFlags(flags, workDir, (m) => log.logger.warn(m));
+  if (!executorIdentity.ok) throw new StartupError(executorIdentity.error);
   const detected = await detectResources(workDir);
   const resources = agentResources(flags, detected);
   const attributes = agentAttributes(flags);
@@ -318,6 +321,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const agent = new Agent(
     {
       workDir,
+      executorIdentity: executorIdentity.value,
       hostname: addr.hostname,
       ip: addr.advertiseIp,
       port: addr.advertisePort,
