@@ -93,7 +93,7 @@ export function executorApiHandler(agent: Agent) {
     const found = agent.customExecutors.lookup(call);
     if ('missing' in found) return sendText(res, 400, found.missing);
     const { fw, run } = found;
-    const denied = identity?.admit(call.type ?? 'UNKNOWN', claims, fw.id, run.id, run.containerId);
+    const denied = identity?.admit(claims, fw.id, run.id, run.containerId);
     if (denied) {
       agent.log.warn({ framework: fw.id, executor: run.id }, `Refused an executor ${call.type ?? 'UNKNOWN'} call: ${denied.text}`);
       return refuse(res, denied);

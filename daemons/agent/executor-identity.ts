@@ -3,12 +3,12 @@
 // `fid`, executor id `eid` and container id `cid`), passed as MESOS_EXECUTOR_AUTHENTICATION_TOKEN
 // and presented as `Authorization: Bearer <token>` on /api/v1/executor.
 //
-// Mesos checks a token's claims against the call only when a token was presented, and asks for
-// one only with --authenticate_http_executors. Here every call that speaks for an executor's
-// tasks (SUBSCRIBE, UPDATE, MESSAGE) needs its executor's token, for without one anyone who
-// reaches the agent could end or invent another framework's tasks; the agent keeps a key of its
-// own in the work_dir when it is given none. --authenticate_http_executors also asks it of
-// HEARTBEAT, so of every call, as Mesos authenticates the whole endpoint.
+// As Mesos: a token's claims are checked against the call whenever a token is presented, and a
+// token is required only with --authenticate_http_executors (then of every call, as Mesos
+// authenticates the whole endpoint). Executors that predate tokens, or third-party executors
+// that never send one, keep working by default; switching the flag on is what closes the API
+// to anyone who reaches the agent. The agent keeps a key of its own in the work_dir when it is
+// given none, so every executor it launches has a token to send.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync, constants } from 'node:fs';
 import path from 'node:path';
@@ -30,9 +30,6 @@ export interface Refusal {
 export type Presented = { claims: Claims | undefined } | { refused: Refusal };
 
 const unauthorized = (text: string): { refused: Refusal } => ({ refused: { status: 401, text } });
-
-/** The calls that speak for an executor's tasks, which need its token whatever the flags. */
-const NEEDS_TOKEN = new Set(['SUBSCRIBE', 'UPDATE', 'MESSAGE']);
 
 export class ExecutorIdentity {
   constructor(
@@ -59,18 +56,12 @@ export class ExecutorIdentity {
   }
 
   /**
-   * Whether a call of `type` naming `frameworkId`/`executorId`, whose run is in `containerId`,
+   * Whether a call naming `frameworkId`/`executorId`, whose run is in `containerId`,
    * may go on with `claims` (undefined: no token): Mesos's verifyExecutorClaims texts.
    */
-  admit(type: string, claims: Claims | undefined, frameworkId: string, executorId: string, containerId: string): Refusal | undefined {
-    if (claims === undefined) {
-      return NEEDS_TOKEN.has(type)
-        ? {
-            status: 401,
-            text: `${type} calls must carry the executor's token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN) as 'Authorization: Bearer <token>'`,
-          }
-        : undefined;
-    }
+  admit(claims: Claims | undefined, frameworkId: string, executorId: string, containerId: string): Refusal | undefined {
+    // Without a token there is nothing to check: presented() already refused it when required.
+    if (claims === undefined) return undefined;
     const who = `Authenticated principal '${JSON.stringify({ claims })}'`;
     if (claims.fid !== frameworkId) {
       return { status: 403, text: `${who} does not contain an 'fid' claim with the framework ID ${frameworkId}, which is set in the call` };

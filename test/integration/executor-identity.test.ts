@@ -1,7 +1,9 @@
 // Executor identity on a real master and agent: each custom executor is given its own token;
-// a forged UPDATE for a running task (no token, another executor's token) is refused and never
-// reaches the scheduler while the executor's own updates do; with --authenticate_http_executors
-// a call without a token is 401; that flag without --jwt_secret_key stops the agent.
+// with --authenticate_http_executors a forged UPDATE for a running task (no token, another
+// executor's token) is refused and never reaches the scheduler while the executor's own updates
+// do; without the flag a call without a token goes on, as in Mesos, but one with another
+// executor's token or for another executor's task does not; the flag without --jwt_secret_key
+// stops the agent.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,16 +18,24 @@ const API = '/api/v1/executor';
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 let master: Daemon;
+/** An agent with executor authentication switched on. */
 let agent: Daemon;
+let keyDir: string;
 
 before(async () => {
   master = await startMaster(['--allocation_interval=50ms']);
-  agent = await startAgent(master, ['--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]']);
+  keyDir = tempDir('jwt-key');
+  writeFileSync(path.join(keyDir, 'key'), 'the agent key', { mode: 0o600 });
+  agent = await startAgent(master, [
+    '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]',
+    '--authenticate_http_executors',
+    `--jwt_secret_key=${path.join(keyDir, 'key')}`,
+  ]);
 });
 after(async () => {
   await agent?.stop();
   await master?.stop();
-  for (const dir of [agent?.workDir, master?.workDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [agent?.workDir, master?.workDir, keyDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const endpoint = (d: Daemon): Endpoint => ({ host: '127.0.0.1', port: d.port });
@@ -78,7 +88,7 @@ const update = (frameworkId: string, executorId: string, taskId: string, state: 
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-describe('executor tokens', () => {
+describe('executor tokens, with --authenticate_http_executors', () => {
   let s: TestScheduler;
   let frameworkId = '';
   let tokenA = '';
@@ -181,9 +191,50 @@ describe('executor tokens', () => {
     await s.waitState('a-1', 'TASK_FINISHED');
   });
 
-  test('HEARTBEAT needs no token unless --authenticate_http_executors', async () => {
+  test('HEARTBEAT without a token is 401 too', async () => {
     const hb = await request(endpoint(agent), 'POST', API, call(frameworkId, 'exec-a', 'HEARTBEAT'), JSON_TYPE);
-    assert.equal(hb.status, 202);
+    assert.equal(hb.status, 401);
+  });
+});
+
+describe('executor tokens, without --authenticate_http_executors (as Mesos)', () => {
+  test("a call without a token goes on; another executor's token is still 403", async () => {
+    const open = await startAgent(master, []);
+    const s = new TestScheduler(master.port);
+    let subscribed: RecordStream | undefined;
+    try {
+      const frameworkId = await s.subscribe();
+      const openId = (await open.json<{ id: string }>('/state')).id;
+      await s.launch((o) => [taskWith('d-1', o, silentExecutor('exec-d')), taskWith('e-1', o, silentExecutor('exec-e'))], {
+        agentId: openId,
+      });
+      const tokenE = await tokenOf(open, frameworkId, 'exec-e');
+      subscribed = await openRecordStream(
+        endpoint(open),
+        API,
+        call(frameworkId, 'exec-d', 'SUBSCRIBE', { subscribe: {} }),
+        { ...JSON_TYPE, Accept: 'application/json' },
+        () => undefined,
+        () => undefined,
+      );
+      assert.equal(subscribed.status, 200, 'SUBSCRIBE without a token');
+      const running = await request(endpoint(open), 'POST', API, update(frameworkId, 'exec-d', 'd-1', 'TASK_RUNNING'), JSON_TYPE);
+      assert.equal(running.status, 202, running.body.toString());
+      await s.waitState('d-1', 'TASK_RUNNING');
+      const other = await request(endpoint(open), 'POST', API, update(frameworkId, 'exec-d', 'd-1', 'TASK_FINISHED'), {
+        ...JSON_TYPE,
+        ...bearer(tokenE),
+      });
+      assert.equal(other.status, 403);
+      const viaE = await request(endpoint(open), 'POST', API, update(frameworkId, 'exec-e', 'd-1', 'TASK_FINISHED'), JSON_TYPE);
+      assert.equal(viaE.status, 403, 'a task of another executor');
+    } finally {
+      subscribed?.close();
+      await s.client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+      s.close();
+      await open.stop();
+      rmSync(open.workDir, { recursive: true, force: true });
+    }
   });
 });
 
