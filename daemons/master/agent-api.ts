@@ -13,6 +13,8 @@ import {
 import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
+import { boundedWriter, peerAddress } from '../common/stream-backlog.ts';
+import { logName } from './limits.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord } from './records.ts';
@@ -44,7 +46,16 @@ function registerOnStream(
   res: ServerResponse,
 ): { agentId: string; streamId: string } {
   const streamId = newUuid();
-  const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+  const start = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+  const limit = master.config.maxEventStreamBufferBytes;
+  const remote = peerAddress(req.socket);
+  let agentId: string | undefined;
+  const overflow = (queued: number) =>
+    master.log.warn(
+      { agent: agentId },
+      `Disconnecting agent ${agentId} (${logName(msg.register.hostname)}) at ${remote}: ${queued} bytes of messages wait for it, more than --max_event_stream_buffer_size=${limit} bytes; it may register again`,
+    );
+  const write = limit === undefined ? start : boundedWriter(res, start, limit, overflow);
   const link: AgentLink = {
     send: (m: MasterToAgent) => write(JSON.stringify(m)),
     close: () => {
@@ -52,9 +63,10 @@ function registerOnStream(
     },
   };
   req.socket.setKeepAlive(true, 10_000);
-  const agentId = master.registerAgent(msg.register, link, streamId);
-  res.on('close', () => master.agentDisconnected(agentId, streamId));
-  return { agentId, streamId };
+  const id = master.registerAgent(msg.register, link, streamId);
+  agentId = id;
+  res.on('close', () => master.agentDisconnected(id, streamId));
+  return { agentId: id, streamId };
 }
 
 export function agentApiHandler(master: Master) {

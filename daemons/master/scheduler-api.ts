@@ -14,6 +14,8 @@ import {
 import { newUuid } from '../common/ids.ts';
 import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
+import { boundedWriter, peerAddress } from '../common/stream-backlog.ts';
+import { logName } from './limits.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
 import { preserveImmutableFields } from './validation/framework.ts';
@@ -48,9 +50,20 @@ export function parseCall(body: Buffer, mediaType: MediaType): SchedulerCall {
   return result.value;
 }
 
-/** An event stream to one scheduler, in the media type it asked for. */
-export function makeEventSink(res: ServerResponse, mediaType: MediaType, streamId: string): EventSink {
-  const write = startRecordIOStream(res, mediaType, { 'Mesos-Stream-Id': streamId });
+/**
+ * An event stream to one scheduler, in the media type it asked for. With `maxBufferBytes`
+ * (--max_event_stream_buffer_size) a scheduler that falls that far behind is disconnected and
+ * `onOverflow` told how many bytes were waiting for it.
+ */
+export function makeEventSink(
+  res: ServerResponse,
+  mediaType: MediaType,
+  streamId: string,
+  maxBufferBytes?: number,
+  onOverflow: (queuedBytes: number) => void = () => {},
+): EventSink {
+  const start = startRecordIOStream(res, mediaType, { 'Mesos-Stream-Id': streamId });
+  const write = maxBufferBytes === undefined ? start : boundedWriter(res, start, maxBufferBytes, onOverflow);
   const encodeEvent =
     mediaType === APPLICATION_PROTOBUF ? (e: SchedulerEvent) => encode(EVENT_TYPE, e) : (e: SchedulerEvent) => JSON.stringify(e);
   return {
@@ -159,18 +172,26 @@ function subscribe(
   const sub = payload(call, 'subscribe');
   const suppressedRoles = sub.suppressed_roles ?? [];
   const newStreamId = newUuid();
-  const sink = makeEventSink(res, mediaType, newStreamId);
+  const remote = peerAddress(req.socket);
+  let frameworkId: string | undefined;
+  const overflow = (queued: number) =>
+    master.log.warn(
+      { framework: frameworkId },
+      `Disconnecting framework ${frameworkId} (${logName(sub.framework_info.name)}) at ${remote}: ${queued} bytes of events wait for it, more than --max_event_stream_buffer_size=${master.config.maxEventStreamBufferBytes} bytes; it may subscribe again`,
+    );
+  const sink = makeEventSink(res, mediaType, newStreamId, master.config.maxEventStreamBufferBytes, overflow);
   const refusal = master.subscribeRefusal(sub.framework_info, suppressedRoles, sub.offer_constraints);
   if (refusal) {
-    master.log.info(`Refusing subscription of framework '${sub.framework_info.name}': ${refusal}`);
+    master.log.info(`Refusing subscription of framework '${logName(sub.framework_info.name)}': ${refusal}`);
     sink.send({ type: 'ERROR', error: { message: refusal } });
     sink.close();
     return;
   }
   const existing = sub.framework_info.id?.value ? master.frameworks.get(sub.framework_info.id.value) : undefined;
   const info = existing ? preserveImmutableFields(existing.info, sub.framework_info) : sub.framework_info;
-  const frameworkId = master.subscribe(info, suppressedRoles, sink, newStreamId).id;
-  const onClose = () => master.frameworkDisconnected(frameworkId, newStreamId);
+  const id = master.subscribe(info, suppressedRoles, sink, newStreamId).id;
+  frameworkId = id;
+  const onClose = () => master.frameworkDisconnected(id, newStreamId);
   res.on('close', onClose);
   req.socket.setKeepAlive(true, 10_000);
 }
