@@ -14,7 +14,7 @@ import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.
 import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
 import { boundedWriter, peerAddress } from '../common/stream-backlog.ts';
-import { logName } from './limits.ts';
+import { MAX_BODY_BYTES, logName } from './limits.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord } from './records.ts';
@@ -103,7 +103,7 @@ export function agentApiHandler(master: Master) {
  */
 export function agentStreamHandler(master: Master) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const decoder = new RecordIODecoder();
+    const decoder = new RecordIODecoder(MAX_BODY_BYTES);
     let registered: { agentId: string; streamId: string } | undefined;
     let stopped = false;
     const stop = (status: number, why: string) => {

@@ -31,12 +31,6 @@ export const MAX_LABEL_VALUE_BYTES = 128 * 1024;
 /** How much of a client-chosen name a log line shows. */
 export const MAX_LOGGED_NAME_CHARS = 256;
 
-/** The refusal of a body past MAX_BODY_BYTES (answered 413). */
-export function bodyTooLargeMessage(limit: number, declared?: number): string {
-  const size = declared === undefined ? 'is larger' : `of ${declared} bytes is larger`;
-  return `Request body ${size} than the limit of ${limit} bytes`;
-}
-
 /**
  * Whether a JSON text nests arrays and objects deeper than `limit`: a scan of its bytes, no
  * parse, so a hostile body costs one pass and no allocation. Brackets inside strings do not count.
@@ -71,9 +65,9 @@ const CHECKED_PAYLOADS = ['subscribe', 'update_framework', 'accept'] as const;
  * ..." naming the field by its path, or undefined. Only the calls that carry what the master
  * keeps are walked (SUBSCRIBE, UPDATE_FRAMEWORK, ACCEPT); a large RECONCILE is not.
  */
-export function callSizeProblem(call: { readonly [key: string]: unknown }): string | undefined {
+export function callSizeProblem(call: object): string | undefined {
   for (const key of CHECKED_PAYLOADS) {
-    const value = call[key];
+    const value = (call as Record<string, unknown>)[key];
     if (value !== undefined) {
       const problem = sizeProblem(value, key);
       if (problem) return problem;

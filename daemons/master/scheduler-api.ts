@@ -15,7 +15,7 @@ import { newUuid } from '../common/ids.ts';
 import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import { boundedWriter, peerAddress } from '../common/stream-backlog.ts';
-import { logName } from './limits.ts';
+import { callSizeProblem, jsonDepthExceeds, jsonTooDeepMessage, logName } from './limits.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
 import { preserveImmutableFields } from './validation/framework.ts';
@@ -39,6 +39,7 @@ export function parseCall(body: Buffer, mediaType: MediaType): SchedulerCall {
       throw new CallError(400, 'Failed to parse body into Call protobuf');
     }
   }
+  if (jsonDepthExceeds(body)) throw new CallError(400, `Failed to parse body into JSON: ${jsonTooDeepMessage()}`);
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -91,6 +92,8 @@ export function schedulerApiHandler(master: Master) {
       const call = parseCall(body, reqType);
       const invalid = validateSchedulerCall(call);
       if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
+      const tooLarge = callSizeProblem(call);
+      if (tooLarge) throw new CallError(400, `Failed to validate scheduler::Call: ${tooLarge}`);
       let respType: MediaType = APPLICATION_JSON;
       if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
         const accepted = responseMediaType(req);

@@ -70,3 +70,67 @@ test('20 subscribers that never read are disconnected, with a log line each; mem
   again.socket.destroy();
   await waitFor('/health', async () => (await fetch(`${m.url}/health`)).ok);
 });
+
+test('a 70 MB body gets 413 with the limit, not a reset connection, and the master goes on', async () => {
+  const m = await master();
+  const body = Buffer.alloc(70 * 2 ** 20, 0x20);
+  for (const url of ['/api/v1/scheduler', '/master/teardown']) {
+    const res = await fetch(`${m.url}${url}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    assert.equal(res.status, 413, url);
+    assert.equal(await res.text(), 'Request body is larger than the limit of 67108864 bytes');
+  }
+  // Without a Content-Length (chunked), the limit is found as the body arrives.
+  const chunked = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < 70; i++) controller.enqueue(new Uint8Array(2 ** 20).fill(0x20));
+      controller.close();
+    },
+  });
+  const res = await fetch(`${m.url}/api/v1/scheduler`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: chunked,
+    duplex: 'half',
+  } as RequestInit);
+  assert.equal(res.status, 413);
+  assert.match(await res.text(), /limit of 67108864 bytes/);
+  assert.equal((await fetch(`${m.url}/health`)).status, 200);
+});
+
+test('fields past their limits are refused before any work, naming the field and the limit', async () => {
+  const m = await master();
+  const post = async (body: string) => {
+    const res = await fetch(`${m.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    return { status: res.status, text: await res.text() };
+  };
+  const subscribe = (info: Record<string, unknown>) =>
+    JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', ...info } } });
+  const hugeName = await post(subscribe({ name: 'x'.repeat(10 * 2 ** 20) }));
+  assert.equal(hugeName.status, 400);
+  assert.equal(
+    hugeName.text,
+    "Failed to validate scheduler::Call: 'subscribe.framework_info.name' is 10485760 bytes long: the limit is 4096 bytes",
+  );
+  const manyLabels = await post(subscribe({ labels: { labels: Array.from({ length: 100_000 }, (_, i) => ({ key: `k${i}` })) } }));
+  assert.equal(manyLabels.status, 400);
+  assert.match(manyLabels.text, /'subscribe\.framework_info\.labels\.labels' has 100000 labels: the limit is 1024$/);
+  const bigValue = await post(subscribe({ labels: { labels: [{ key: 'k', value: 'v'.repeat(200_000) }] } }));
+  assert.match(bigValue.text, /labels\[0\]\.value' is 200000 bytes long: the limit is 131072 bytes$/);
+  const deep = await post(`{"type":"SUBSCRIBE","subscribe":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+  assert.equal(deep.status, 400);
+  assert.equal(deep.text, 'Failed to parse body into JSON: JSON body nests arrays and objects deeper than the limit of 100 levels');
+  // Nothing was registered, and nothing huge was logged.
+  const state = await m.json<{ frameworks: unknown[] }>('/master/frameworks');
+  assert.equal(state.frameworks.length, 0);
+  assert.ok(m.output.length < 1_000_000, `the log has ${m.output.length} characters`);
+});
+
+test('a framework name at the limit is logged cut short', async () => {
+  const m = await master();
+  const name = `${'n'.repeat(4000)}-end`;
+  const sub = await stalledSubscriber(m.port, name);
+  sub.socket.destroy();
+  await waitFor('the registration logged', () => m.output.includes(`Registered framework ${sub.frameworkId}`));
+  assert.ok(!m.output.includes('-end'), 'the end of the name is not logged');
+  assert.match(m.output, new RegExp(`Registered framework ${sub.frameworkId} \\(n{256}\\.\\.\\. \\(3748 more characters\\)\\)`));
+});
