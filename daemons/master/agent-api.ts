@@ -13,7 +13,7 @@ import {
 import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
-import { boundedWriter, peerAddress } from '../common/stream-backlog.ts';
+import { peerAddress, recordStream } from '../common/stream-backlog.ts';
 import { MAX_BODY_BYTES, logName } from './limits.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
@@ -46,7 +46,7 @@ function registerOnStream(
   res: ServerResponse,
 ): { agentId: string; streamId: string } {
   const streamId = newUuid();
-  const start = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+  startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
   const limit = master.config.maxEventStreamBufferBytes;
   const remote = peerAddress(req.socket);
   let agentId: string | undefined;
@@ -55,12 +55,12 @@ function registerOnStream(
       { agent: agentId },
       `Disconnecting agent ${agentId} (${logName(msg.register.hostname)}) at ${remote}: ${queued} bytes of messages wait for it, more than --max_event_stream_buffer_size=${limit} bytes; it may register again`,
     );
-  const write = limit === undefined ? start : boundedWriter(res, start, limit, overflow);
+  const stream = recordStream(res, limit, overflow);
   const link: AgentLink = {
-    send: (m: MasterToAgent) => write(JSON.stringify(m)),
-    close: () => {
-      if (!res.writableEnded) res.end();
+    send: (m: MasterToAgent) => {
+      if (!res.destroyed) stream.send(JSON.stringify(m));
     },
+    close: stream.end,
   };
   req.socket.setKeepAlive(true, 10_000);
   const id = master.registerAgent(msg.register, link, streamId);

@@ -14,7 +14,8 @@ import {
 import { newUuid } from '../common/ids.ts';
 import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
-import { boundedWriter, peerAddress } from '../common/stream-backlog.ts';
+import { peerAddress, recordStream } from '../common/stream-backlog.ts';
+import { CallParseError, SLICED_BODY_BYTES, parseLargeCall } from './large-call.ts';
 import { callSizeProblem, jsonDepthExceeds, jsonTooDeepMessage, logName } from './limits.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
@@ -63,17 +64,17 @@ export function makeEventSink(
   maxBufferBytes?: number,
   onOverflow: (queuedBytes: number) => void = () => {},
 ): EventSink {
-  const start = startRecordIOStream(res, mediaType, { 'Mesos-Stream-Id': streamId });
-  const write = maxBufferBytes === undefined ? start : boundedWriter(res, start, maxBufferBytes, onOverflow);
+  startRecordIOStream(res, mediaType, { 'Mesos-Stream-Id': streamId });
+  const stream = recordStream(res, maxBufferBytes, onOverflow);
   const encodeEvent =
     mediaType === APPLICATION_PROTOBUF ? (e: SchedulerEvent) => encode(EVENT_TYPE, e) : (e: SchedulerEvent) => JSON.stringify(e);
   return {
     send(event) {
-      write(encodeEvent(event));
+      // A stream cut off (or closed by the scheduler) takes nothing: no need to encode for it.
+      if (!res.destroyed) stream.send(encodeEvent(event));
     },
-    close() {
-      if (!res.writableEnded) res.end();
-    },
+    close: stream.end,
+    queuedBytes: stream.queued,
   };
 }
 
@@ -87,59 +88,80 @@ export function schedulerApiHandler(master: Master) {
     if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
     const reqType = requestMediaType(req);
     if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (reqType === APPLICATION_JSON && body.length >= SLICED_BODY_BYTES) {
+      parseLargeCall(body).then(
+        (call) => handleCall(master, call, req, res),
+        (err: unknown) => answerError(master, res, err instanceof CallParseError ? new CallError(400, err.message) : err),
+      );
+      return;
+    }
+    let call: SchedulerCall;
     try {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const call = parseCall(body, reqType);
-      const invalid = validateSchedulerCall(call);
-      if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
-      const tooLarge = callSizeProblem(call);
-      if (tooLarge) throw new CallError(400, `Failed to validate scheduler::Call: ${tooLarge}`);
-      let respType: MediaType = APPLICATION_JSON;
-      if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
-        const accepted = responseMediaType(req);
-        if (typeof accepted !== 'string') return sendText(res, accepted.status, accepted.message);
-        respType = accepted;
-      }
-      const streamHeader = req.headers['mesos-stream-id'];
-      const streamId = Array.isArray(streamHeader) ? streamHeader[0] : streamHeader;
-      if (call.type === 'SUBSCRIBE') {
-        subscribe(master, call, streamId, req, res, respType);
-        return;
-      }
-      const fw = frameworkForCall(master, call.framework_id?.value, streamId);
-      const principal = fw.info.principal;
-      const limits = master.rateLimits;
-      limits.received(principal);
-      const limiter = limits.limiterFor(principal);
-      if (limiter === undefined) {
-        try {
-          answerCall(master, fw, call, res);
-        } finally {
-          limits.processed(principal);
-        }
-        return;
-      }
-      const waited = () => {
-        // Its framework is looked up again: it may have gone or subscribed anew meanwhile.
-        try {
-          answerCall(master, frameworkForCall(master, call.framework_id?.value, streamId), call, res);
-        } catch (err) {
-          answerError(master, res, err);
-        }
-        limits.processed(principal);
-      };
-      if (!limiter.submit(waited)) {
-        const message = `Message ${call.type} dropped: capacity(${limiter.capacity}) exceeded`;
-        master.log.warn(
-          { principal },
-          `Dropping call ${call.type} of framework ${call.framework_id?.value}${principal === undefined ? '' : ` (${principal})`}: capacity(${limiter.capacity}) exceeded`,
-        );
-        sendText(res, 429, message);
-      }
+      call = parseCall(body, reqType);
     } catch (err) {
       answerError(master, res, err);
+      return;
     }
+    handleCall(master, call, req, res);
   };
+}
+
+/** A decoded call: validation, then SUBSCRIBE or the call of a subscribed framework. */
+function handleCall(master: Master, call: SchedulerCall, req: BodyRequest, res: ServerResponse): void {
+  try {
+    const invalid = validateSchedulerCall(call);
+    if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
+    const tooLarge = callSizeProblem(call);
+    if (tooLarge) throw new CallError(400, `Failed to validate scheduler::Call: ${tooLarge}`);
+    let respType: MediaType = APPLICATION_JSON;
+    if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
+      const accepted = responseMediaType(req);
+      if (typeof accepted !== 'string') {
+        sendText(res, accepted.status, accepted.message);
+        return;
+      }
+      respType = accepted;
+    }
+    const streamHeader = req.headers['mesos-stream-id'];
+    const streamId = Array.isArray(streamHeader) ? streamHeader[0] : streamHeader;
+    if (call.type === 'SUBSCRIBE') {
+      subscribe(master, call, streamId, req, res, respType);
+      return;
+    }
+    const fw = frameworkForCall(master, call.framework_id?.value, streamId);
+    const principal = fw.info.principal;
+    const limits = master.rateLimits;
+    limits.received(principal);
+    const limiter = limits.limiterFor(principal);
+    if (limiter === undefined) {
+      try {
+        answerCall(master, fw, call, res);
+      } finally {
+        limits.processed(principal);
+      }
+      return;
+    }
+    const waited = () => {
+      // Its framework is looked up again: it may have gone or subscribed anew meanwhile.
+      try {
+        answerCall(master, frameworkForCall(master, call.framework_id?.value, streamId), call, res);
+      } catch (err) {
+        answerError(master, res, err);
+      }
+      limits.processed(principal);
+    };
+    if (!limiter.submit(waited)) {
+      const message = `Message ${call.type} dropped: capacity(${limiter.capacity}) exceeded`;
+      master.log.warn(
+        { principal },
+        `Dropping call ${call.type} of framework ${call.framework_id?.value}${principal === undefined ? '' : ` (${principal})`}: capacity(${limiter.capacity}) exceeded`,
+      );
+      sendText(res, 429, message);
+    }
+  } catch (err) {
+    answerError(master, res, err);
+  }
 }
 
 /** Applies a call and answers it; throws CallError for a wrong call. */

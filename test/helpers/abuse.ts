@@ -52,6 +52,28 @@ export async function stalledSubscriber(port: number, name: string): Promise<Sta
   return { ...first, socket, closed };
 }
 
+/**
+ * Reads a stalled subscriber's stream from now on, discarding it; resolves when `marker` has
+ * been seen in it (markers split across chunks are found too).
+ */
+export function readUntil(sub: StalledSubscriber, marker: string): Promise<void> {
+  let tail = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      if (text.includes(marker)) {
+        sub.socket.off('data', onData);
+        resolve();
+        return;
+      }
+      tail = text.slice(-marker.length);
+    };
+    sub.socket.on('data', onData);
+    sub.socket.once('close', () => reject(new Error(`the stream closed before '${marker}'`)));
+    sub.socket.resume();
+  });
+}
+
 /** One explicit RECONCILE of `count` tasks the master does not know: one TASK_UNKNOWN event each. */
 export function reconcileBody(frameworkId: string, count: number, prefix = 'ghost'): string {
   const tasks = Array.from({ length: count }, (_, i) => `{"task_id":{"value":"${prefix}-${i}"}}`);

@@ -57,3 +57,42 @@ test('peer addresses read as address:port, IPv6 bracketed', () => {
   assert.equal(peerAddress({ remoteAddress: '::1', remotePort: 80 }), '[::1]:80');
   assert.equal(peerAddress(undefined), 'unknown');
 });
+
+test('records wait in one piece while the peer is behind, and leave as one chunk when it drains', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { coalescingWriter } = await import('../../daemons/common/stream-backlog.ts');
+  const stream = Object.assign(new EventEmitter(), {
+    writableNeedDrain: false,
+    writableEnded: false,
+    destroyed: false,
+    writableLength: 0,
+    chunks: [] as Array<string | Uint8Array>,
+    write(chunk: string | Uint8Array) {
+      this.chunks.push(chunk);
+      return true;
+    },
+    end() {
+      this.writableEnded = true;
+    },
+    destroy() {
+      this.destroyed = true;
+    },
+  });
+  const out = coalescingWriter(stream);
+  assert.equal(out.write('a'), true);
+  stream.writableNeedDrain = true;
+  stream.writableLength = 100;
+  for (const r of ['b', 'cc', 'ddd']) assert.equal(out.write(r), false);
+  assert.deepEqual(stream.chunks, ['a']);
+  assert.equal(out.queued(), 106);
+  stream.writableNeedDrain = false;
+  stream.emit('drain');
+  assert.deepEqual(stream.chunks, ['a', 'bccddd']);
+  stream.writableNeedDrain = true;
+  out.write(Buffer.from('e'));
+  out.write('f');
+  out.end();
+  assert.deepEqual(stream.chunks.slice(2).map(String), ['ef']);
+  assert.equal(stream.writableEnded, true);
+  assert.equal(out.write('g'), false, 'nothing after the end');
+});
