@@ -5,7 +5,7 @@
 // answers (admitting an agent, registering a framework) wait for their fsync, and every
 // operation of the same moment shares one write (group commit). --registry=in_memory keeps
 // it all in memory only.
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
@@ -119,12 +119,45 @@ function emptyState(): RegistryState {
 /** Operations in the log (each record holds a batch of them) past which it is folded into a new snapshot. */
 const COMPACT_AFTER = 5000;
 
+/** Bytes of log past which it is folded into a new snapshot, however few operations it holds. */
+export const COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
+
+/** After a failed compaction the next waits this long: on a full disk every write would try again. */
+const COMPACT_RETRY_MS = 30_000;
+
+/** Why a write failed, in words an operator acts on (a full disk rather than "ENOSPC: ..., write"). */
+export function writeFailure(err: unknown, where: string): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      return `the file system of ${where} is full (ENOSPC)`;
+    case 'EDQUOT':
+      return `the disk quota of ${where} is used up (EDQUOT)`;
+    case 'EROFS':
+      return `the file system of ${where} is read-only (EROFS)`;
+    case 'EIO':
+      return `an I/O error on ${where} (EIO): the disk may be failing`;
+    default:
+      return `${where}: ${(err as Error).message}`;
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  return stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
 export class Registry {
   readonly state: RegistryState = emptyState();
   private pending: RegistryOp[] = [];
   private flushing?: Promise<void>;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private logRecords = 0;
+  /** Size of the log up to its last complete record: a failed append is cut back to it. */
+  private logBytes = 0;
+  private compactNotBefore = 0;
   private generation = 0;
   private readonly dir?: string;
 
@@ -162,12 +195,34 @@ export class Registry {
       for (const op of r.batch ?? []) applyOp(reg.state, op, limits);
       reg.logRecords += r.batch?.length ?? 0;
     }
-    // Logs of earlier generations were folded into the snapshot before a crash removed them.
+    // Logs of earlier generations were folded into the snapshot before a crash removed them,
+    // and snapshots a failed compaction left half-written.
     for (const name of await readdir(dir)) {
       const m = /^log\.(\d+)$/.exec(name);
-      if (m && Number(m[1]) < reg.generation) await rm(path.join(dir, name), { force: true });
+      if ((m && Number(m[1]) < reg.generation) || name.startsWith('snapshot.json.tmp-')) await rm(path.join(dir, name), { force: true });
     }
+    await reg.checkWritable();
+    reg.logBytes = await fileSize(reg.logPath());
     return reg;
+  }
+
+  /**
+   * Appends an empty line (which a reader skips) to the log, and syncs it: a master whose
+   * registry cannot be written must not start, for every registration would then fail.
+   */
+  private async checkWritable(): Promise<void> {
+    const file = this.logPath();
+    try {
+      const handle = await openFile(file, 'a');
+      try {
+        await handle.write('\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      throw new Error(`cannot write ${file}: ${writeFailure(err, this.dir!)}; free space there (or fix it) and start again`);
+    }
   }
 
   private logPath(): string {
@@ -202,16 +257,29 @@ export class Registry {
       const waiters = this.waiters;
       this.pending = [];
       this.waiters = [];
+      const file = this.logPath();
       try {
-        await appendJsonLine(this.logPath(), { batch });
+        await appendJsonLine(file, { batch });
         this.logRecords += batch.length;
+        this.logBytes = await fileSize(file);
         for (const w of waiters) w.resolve();
       } catch (err) {
-        this.log.error(`Registry write failed: ${(err as Error).message}`);
-        for (const w of waiters) w.reject(err as Error);
+        const why = writeFailure(err, this.dir!);
+        this.log.error(
+          `Cannot write the registry ${file}: ${why}. ${batch.length} operation(s) (${[...new Set(batch.map((o) => o.op))].join(', ')}) are not durable and fail; they succeed again once it can be written`,
+        );
+        // What a failed append may have left is cut off, so the next record starts on a clean line.
+        await truncate(file, this.logBytes).catch(() => undefined);
+        const failure = new Error(`the registry cannot be written: ${why}`);
+        for (const w of waiters) w.reject(failure);
       }
-      if (this.logRecords > COMPACT_AFTER)
-        await this.compact().catch((err: unknown) => this.log.error(`Registry compaction failed: ${(err as Error).message}`));
+      if ((this.logRecords > COMPACT_AFTER || this.logBytes > COMPACT_AFTER_BYTES) && Date.now() >= this.compactNotBefore) {
+        await this.compact().catch(async (err: unknown) => {
+          this.compactNotBefore = Date.now() + COMPACT_RETRY_MS;
+          this.log.error(`Cannot compact the registry: ${writeFailure(err, this.dir!)}; trying again in ${COMPACT_RETRY_MS / 1000}s`);
+          await this.removeTornSnapshots();
+        });
+      }
     }
     this.flushing = undefined;
   }
@@ -229,7 +297,14 @@ export class Registry {
     await writeJsonAtomic(path.join(this.dir!, 'snapshot.json'), snap);
     this.generation = snap.generation;
     this.logRecords = 0;
+    this.logBytes = 0;
     await rm(old, { force: true });
+  }
+
+  /** Snapshots a failed compaction left half-written: on a full disk they hold what space is left. */
+  private async removeTornSnapshots(): Promise<void> {
+    const names = await readdir(this.dir!).catch(() => [] as string[]);
+    for (const name of names) if (name.startsWith('snapshot.json.tmp-')) await rm(path.join(this.dir!, name), { force: true });
   }
 
   /** Resolves when every operation so far is on disk. */

@@ -3,8 +3,11 @@
 // the master stays up, says clearly what it refused or whom it cut off, and that /health answers
 // quickly meanwhile.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { after, test } from 'node:test';
-import { type Daemon, sleep, startMaster, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, freePort, runMesos, sleep, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { quantile, readUntil, reconcileBody, rssBytes, sampleLatency, schedulerCall, stalledSubscriber } from '../helpers/abuse.ts';
 
 const masters: Daemon[] = [];
@@ -161,4 +164,82 @@ test('a 400,000-task RECONCILE is answered in full while /health stays quick', a
   );
   assert.ok(latencies.length > 20);
   assert.ok(p99 < 100, `/health p99 ${p99.toFixed(1)} ms`);
+});
+
+/** A file system of `size` (tmpfs, needs root), unmounted after the tests; undefined when it cannot be made. */
+function smallFileSystem(size: string): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const dir = tempDir('small-fs');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  after(() => execFileSync('umount', ['-l', dir], { stdio: 'ignore' }));
+  return dir;
+}
+
+/** Fills a file system with one file until it is full. */
+function fill(dir: string): string {
+  const file = path.join(dir, 'filler');
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=64k'], { stdio: 'ignore' });
+  } catch {
+    // dd stops with an error when the disk is full, which is the point.
+  }
+  return file;
+}
+
+/** What a SUBSCRIBE stream says first: up to its SUBSCRIBED event, or all of it when it ends early. */
+async function subscribeText(m: Daemon, name: string): Promise<string> {
+  const res = await fetch(`${m.url}/api/v1/scheduler`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name } } }),
+  });
+  const reader = res.body!.getReader();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text;
+    text += Buffer.from(value).toString();
+    if (text.includes('"SUBSCRIBED"')) {
+      await reader.cancel();
+      return text;
+    }
+  }
+}
+
+test('a full disk under the registry: a master cannot start, and a running one refuses registrations it cannot record, then recovers', async (t) => {
+  const fs = smallFileSystem('2m');
+  if (!fs) return t.skip('needs root to mount a small tmpfs');
+  const workDir = path.join(fs, 'master');
+  mkdirSync(workDir);
+  const filler = fill(fs);
+  const refused = await runMesos(['master', '--ip=127.0.0.1', `--port=${await freePort()}`, `--work_dir=${workDir}`]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `cannot recover the registry: cannot write ${workDir}/registry/log\\.0: the file system of ${workDir}/registry is full \\(ENOSPC\\); free space there`,
+    ),
+  );
+  rmSync(filler);
+  const m = await startMaster([], {}, { port: await freePort(), workDir });
+  masters.push(m);
+  assert.match(await subscribeText(m, 'while-there-is-room'), /"SUBSCRIBED"/);
+  fill(fs);
+  // A record longer than a page: the log's last page may have room for a short one.
+  const text = await subscribeText(m, `on-a-full-disk-${'n'.repeat(4000)}`);
+  assert.match(
+    text,
+    /"ERROR".*The master could not record the framework: the registry cannot be written: the file system of \S+ is full \(ENOSPC\)/,
+  );
+  assert.match(
+    m.output,
+    /Cannot write the registry \S+: the file system of \S+ is full \(ENOSPC\)\. 1 operation\(s\) \(ADD_FRAMEWORK\) are not durable and fail/,
+  );
+  assert.equal((await fetch(`${m.url}/health`)).status, 200);
+  rmSync(path.join(fs, 'filler'));
+  assert.match(await subscribeText(m, 'after'), /"SUBSCRIBED"/);
 });
