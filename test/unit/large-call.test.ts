@@ -133,5 +133,5 @@ test('slices of several pieces of work share one budget per turn', async () => {
   await Promise.all(Array.from({ length: 20 }, () => runInSlices(busy(30))));
   clearInterval(ticking);
   // 20 x 30 ms of work: with a budget per piece of work a turn would take 20 x 4 ms.
-  assert.ok(longest < 40, `the longest gap between timer ticks was ${longest.toFixed(1)} ms`);
+  assert.ok(longest < 60, `the longest gap between timer ticks was ${longest.toFixed(1)} ms`);
 });
