@@ -12,6 +12,8 @@ export interface SliceOptions {
    * reader of what the work produces is behind), or 0 to go on.
    */
   pause?: () => number;
+  /** Wait for the next turn's budget even for the first step (work that arrives in bursts). */
+  deferred?: boolean;
 }
 
 interface Job {
@@ -65,10 +67,17 @@ function advance(job: Job): void {
 /**
  * Runs `step` until it returns true (done). Each call of `step` should do a small, bounded amount
  * of work (a millisecond or so); the steps of all sliced work share SLICE_MS per turn of the event
- * loop. The first step runs at once, so work of one step ends before this returns.
+ * loop. Unless `deferred`, the first step runs at once, so work of one step ends before this
+ * returns.
  */
 export function runInSlices(step: () => boolean, opts: SliceOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    advance({ step, pause: opts.pause, resolve, reject });
+    const job: Job = { step, pause: opts.pause, resolve, reject };
+    if (!opts.deferred) {
+      advance(job);
+      return;
+    }
+    runnable.push(job);
+    schedule();
   });
 }

@@ -11,7 +11,14 @@ import { runInSlices } from '../common/slices.ts';
 import { MAX_JSON_DEPTH, jsonTooDeepMessage } from './limits.ts';
 
 /** JSON bodies from this size on are decoded in slices. */
-export const SLICED_BODY_BYTES = 1 << 20;
+export const SLICED_BODY_BYTES = 256 * 1024;
+
+/**
+ * Bodies from this size on (up to SLICED_BODY_BYTES) are decoded in one step of the sliced work
+ * (a few milliseconds): twenty of them arriving together are then decoded over several turns,
+ * not in one.
+ */
+export const DEFERRED_BODY_BYTES = 64 * 1024;
 
 const SCAN_STEP_BYTES = 64 * 1024;
 const TASKS_PER_STEP = 1000;

@@ -14,8 +14,9 @@ import {
 import { newUuid } from '../common/ids.ts';
 import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
+import { runInSlices } from '../common/slices.ts';
 import { peerAddress, recordStream } from '../common/stream-backlog.ts';
-import { CallParseError, SLICED_BODY_BYTES, parseLargeCall } from './large-call.ts';
+import { CallParseError, DEFERRED_BODY_BYTES, SLICED_BODY_BYTES, parseLargeCall } from './large-call.ts';
 import { callSizeProblem, jsonDepthExceeds, jsonTooDeepMessage, logName } from './limits.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
@@ -93,6 +94,20 @@ export function schedulerApiHandler(master: Master) {
       parseLargeCall(body).then(
         (call) => handleCall(master, call, req, res),
         (err: unknown) => answerError(master, res, err instanceof CallParseError ? new CallError(400, err.message) : err),
+      );
+      return;
+    }
+    if (body.length >= DEFERRED_BODY_BYTES) {
+      let call: SchedulerCall | undefined;
+      runInSlices(
+        () => {
+          call = parseCall(body, reqType);
+          return true;
+        },
+        { deferred: true },
+      ).then(
+        () => handleCall(master, call!, req, res),
+        (err: unknown) => answerError(master, res, err),
       );
       return;
     }

@@ -135,3 +135,17 @@ test('slices of several pieces of work share one budget per turn', async () => {
   // 20 x 30 ms of work: with a budget per piece of work a turn would take 20 x 4 ms.
   assert.ok(longest < 60, `the longest gap between timer ticks was ${longest.toFixed(1)} ms`);
 });
+
+test('deferred work waits for the next turn even for its first step', async () => {
+  let ran = false;
+  const done = runInSlices(
+    () => {
+      ran = true;
+      return true;
+    },
+    { deferred: true },
+  );
+  assert.equal(ran, false);
+  await done;
+  assert.equal(ran, true);
+});
