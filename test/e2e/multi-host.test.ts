@@ -127,9 +127,9 @@ function zooCfg(servers: string): string {
   return `tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/var/lib/zookeeper\nclientPort=2181\n${servers}\n`;
 }
 
-/** Which master leads, as `mesos resolve` on a worker prints it (ip:port). */
+/** Which master leads, as `mesos resolve` of the ensemble on a host prints it (ip:port). */
 async function leaderOf(host: ContainerHost): Promise<ContainerHost | undefined> {
-  const r = await host.exec(['mesos', 'resolve', 'file:///etc/mesos/zk'], { reject: false, timeout: 20_000 });
+  const r = await host.exec(['mesos', 'resolve', ZK_URL], { reject: false, timeout: 20_000 });
   if (r.exitCode !== 0) return undefined;
   return masters.find((m) => r.stdout.trim() === `${m.address}:5050`);
 }
