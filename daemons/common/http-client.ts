@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { RecordIODecoder, encodeRecord } from './recordio.ts';
 import { processTls } from './tls-process.ts';
-import { clientOptions } from './tls-material.ts';
+import { clientOptions, explainTlsError } from './tls-material.ts';
 import { batchWritesPerTurn } from './turn-writes.ts';
 
 export interface Endpoint {
@@ -100,7 +100,7 @@ export function request(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`request to ${ep.host}:${ep.port}${path} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (e) => reject(explainTlsError(e)));
     if (body !== undefined) req.write(body);
     req.end();
   });
@@ -201,7 +201,7 @@ export function openRecordStream(
     req.on('error', (e) => {
       if (!settled) {
         settled = true;
-        reject(e);
+        reject(explainTlsError(e));
         return;
       }
       finish(e);

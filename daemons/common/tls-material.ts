@@ -101,3 +101,24 @@ export function clientOptions(m: TlsMaterial, host: string): tls.ConnectionOptio
     checkServerIdentity: verify ? (h, cert) => checkServerName(m.config, h, cert) : () => undefined,
   };
 }
+
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+]);
+
+/** A failed verification of a server's certificate, said with what to change; others as they are. */
+export function explainTlsError(err: Error): Error {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (UNTRUSTED.has(code)) {
+    return new Error(
+      `the server's certificate is not signed by a trusted CA (${err.message}); set LIBPROCESS_SSL_CA_FILE or LIBPROCESS_SSL_CA_DIR to its CA`,
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return new Error(`the server's certificate is not valid now (${err.message})`);
+  return err;
+}
