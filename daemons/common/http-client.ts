@@ -40,17 +40,19 @@ export function parseMasterAddress(value: string): Endpoint {
 /**
  * Where a 307's Location points: Mesos's masters send `//host:port/path` (protocol-relative),
  * the scheduler API's documentation shows a bare `host:port`, others an absolute `http://` URL;
- * a path alone stays on this master. Undefined for what plain HTTP cannot follow.
+ * a path alone stays on this master. Undefined for what this process cannot follow.
  */
 export function redirectTarget(current: Endpoint, location: string): Endpoint | undefined {
   const text = location.trim();
   if (text === '') return undefined;
   if (text.startsWith('/') && !text.startsWith('//')) return current;
-  const authority = /^(?:http:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
+  // An https:// target is for a process that speaks TLS itself (all of it does, or none).
+  if (/^https:/i.test(text) && processTls() === undefined) return undefined;
+  const authority = /^(?:https?:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
   if (authority === undefined) return undefined;
   const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(authority);
   if (!m) return undefined;
-  const port = m[2] === undefined ? 80 : Number(m[2]);
+  const port = m[2] === undefined ? (/^https:/i.test(text) ? 443 : 80) : Number(m[2]);
   if (port < 1 || port > 65535) return undefined;
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
