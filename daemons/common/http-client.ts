@@ -48,7 +48,8 @@ export function redirectTarget(current: Endpoint, location: string): Endpoint | 
   if (text.startsWith('/') && !text.startsWith('//')) return current;
   // An https:// target is for a process that speaks TLS itself (all of it does, or none).
   if (/^https:/i.test(text) && processTls() === undefined) return undefined;
-  const authority = /^(?:https?:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
+  const authority =
+    /^(?:https?:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
   if (authority === undefined) return undefined;
   const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(authority);
   if (!m) return undefined;
