@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Daemon, freePort, runMesos, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, ROOT, freePort, runMesos, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 
 const dir = tempDir('tls');
 const file = (name: string) => path.join(dir, name);
@@ -170,6 +170,26 @@ test('with REQUIRE_CLIENT_CERT a client without a certificate is refused, one wi
         const r = await httpsGet(port, '/master/slaves', withCert);
         return 'status' in r && (JSON.parse(r.body) as { slaves: unknown[] }).slaves.length === 1;
       });
+      // python-mesos reads the same variables: https, its certificate, the CA, verification.
+      const python = spawnSync(
+        'python3',
+        [
+          path.join(ROOT, 'clients', 'python', 'examples', 'hello_scheduler.py'),
+          '--master',
+          `127.0.0.1:${port}`,
+          '--command',
+          'echo py-tls',
+        ],
+        {
+          encoding: 'utf8',
+          timeout: 90_000,
+          env: { ...process.env, ...tlsEnv, LIBPROCESS_SSL_CERT_FILE: file('client.pem'), LIBPROCESS_SSL_KEY_FILE: file('client-key.pem') },
+        },
+      );
+      if (python.error === undefined || (python.error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        assert.equal(python.status, 0, python.stdout + python.stderr);
+        assert.match(python.stdout + python.stderr, /Received status update TASK_FINISHED/);
+      }
     } finally {
       agentProc.kill('SIGTERM');
       await new Promise((r) => agentProc.once('exit', r));
