@@ -32,3 +32,16 @@ export MESOS_log_dir=/var/log/mesos
 # ZooKeeper; a master that loses its leadership exits and systemd starts it again.
 #export MESOS_zk=file:///etc/mesos/zk
 #export MESOS_quorum=2
+
+# Authentication (HTTP Basic; see "Securing a cluster" in the README). The credentials file
+# holds {"credentials": [{"principal": "ops", "secret": "..."}, ...]}; make it owned by root,
+# group mesos, mode 640. Agents then need MESOS_credential, schedulers a principal and secret
+# (mesos execute --principal --secret), and the web UI and state endpoints ask for a login.
+# /health, /version and /redirect stay open. Without TLS the secrets cross the network in
+# clear: keep the cluster on a trusted network.
+#export MESOS_credentials=file:///etc/mesos/credentials.json
+#export MESOS_authenticate_agents=true
+#export MESOS_authenticate_http_frameworks=true
+#export MESOS_http_framework_authenticators=basic
+#export MESOS_authenticate_http_readonly=true
+#export MESOS_authenticate_http_readwrite=true

@@ -44,3 +44,13 @@ export MESOS_log_dir=/var/log/mesos
 # Address to listen on and the name advertised to the master.
 #export MESOS_ip=192.0.2.11
 #export MESOS_hostname=agent1.example.com
+
+# This agent's credential, for a master with MESOS_authenticate_agents=true:
+# {"principal": "agent", "secret": "..."} (one of the master's credentials), mode 600.
+#export MESOS_credential=file:///etc/mesos/agent-credential.json
+
+# Executor authentication: every call on this agent's executor API must carry the token the
+# agent gave that executor (MESOS_EXECUTOR_AUTHENTICATION_TOKEN), signed with this key (a
+# random secret only root reads: openssl rand -base64 32 > /etc/mesos/executor-secret-key).
+#export MESOS_authenticate_http_executors=true
+#export MESOS_jwt_secret_key=/etc/mesos/executor-secret-key

@@ -3,7 +3,9 @@
 // JSON or protobuf) — in front of the custom executor runs (executor/custom-calls.ts).
 // Status codes as Mesos's slave/http.cpp: 405, 400 (no Content-Type, unparsable, invalid, unknown
 // framework or executor), 415, 406 (SUBSCRIBE only), 403 (not subscribed), 501 (UNKNOWN); 200
-// with a stream for SUBSCRIBE, 202 for the other calls.
+// with a stream for SUBSCRIBE, 202 for the other calls. Executor identity (executor-identity.ts):
+// 401 for a bad token, for none with --authenticate_http_executors, and for none on a call that
+// speaks for tasks; 403 for another executor's token — before anything of the call is done.
 import type { Request, Response } from 'express';
 import {
   APPLICATION_PROTOBUF,
@@ -17,7 +19,8 @@ import {
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { Agent } from './agent.ts';
 import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent } from './executor/calls.ts';
-import { disconnected, messageToFramework, subscribe, update } from './executor/custom-calls.ts';
+import { disconnected, foreignTask, messageToFramework, subscribe, update } from './executor/custom-calls.ts';
+import { EXECUTOR_REALM, type Refusal } from './executor-identity.ts';
 import { validateExecutorCall, validateSubscribed } from './validation.ts';
 import { type Result, failed, ok } from '../common/result.ts';
 
@@ -58,8 +61,18 @@ function streamTo(res: Response, mediaType: MediaType): ExecutorConnection {
   };
 }
 
+function refuse(res: Response, refusal: Refusal): void {
+  if (refusal.status === 401) res.setHeader('WWW-Authenticate', `Bearer realm="${EXECUTOR_REALM}"`);
+  sendText(res, refusal.status, refusal.text);
+}
+
 export function executorApiHandler(agent: Agent) {
+  const identity = agent.config.executorIdentity;
   return (req: Request, res: Response) => {
+    // Authentication first, as Mesos authenticates a route before its handler runs.
+    const presented = identity?.presented(req.headers.authorization);
+    if (presented && 'refused' in presented) return refuse(res, presented.refused);
+    const claims = presented?.claims;
     if (req.method !== 'POST') return methodNotAllowed(res, ['POST'], req.method);
     const reqType = requestMediaType(req);
     if (typeof reqType !== 'string') return sendText(res, reqType.status, reqType.message);
@@ -80,6 +93,11 @@ export function executorApiHandler(agent: Agent) {
     const found = agent.customExecutors.lookup(call);
     if ('missing' in found) return sendText(res, 400, found.missing);
     const { fw, run } = found;
+    const denied = identity?.admit(claims, fw.id, run.id, run.containerId);
+    if (denied) {
+      agent.log.warn({ framework: fw.id, executor: run.id }, `Refused an executor ${call.type ?? 'UNKNOWN'} call: ${denied.text}`);
+      return refuse(res, denied);
+    }
     const unsubscribed = validateSubscribed(run.state, call.type);
     if (unsubscribed) return sendText(res, 403, unsubscribed);
     switch (call.type) {
@@ -90,9 +108,15 @@ export function executorApiHandler(agent: Agent) {
         subscribe(run, call.subscribe!, connection);
         return;
       }
-      case 'UPDATE':
+      case 'UPDATE': {
+        const foreign = foreignTask(run, call.update!.status.task_id.value);
+        if (foreign) {
+          agent.log.warn({ framework: fw.id, executor: run.id }, `Refused an executor UPDATE: ${foreign}`);
+          return sendText(res, 403, foreign);
+        }
         update(run, call.update!.status);
         return res.status(202).end();
+      }
       case 'MESSAGE':
         messageToFramework(run, call.message!.data);
         return res.status(202).end();

@@ -408,13 +408,17 @@ export const agentFlagDefs = [
   },
 
   // Authentication and authorization.
-  { name: 'credential', type: 'path', help: 'JSON file with this agent\'s credential: {"principal": ..., "secret": ...}.' },
+  {
+    name: 'credential',
+    type: 'path',
+    help: 'File with this agent\'s credential for --authenticate_agents: JSON {"principal": ..., "secret": ...} or "principal secret"; mode 600.',
+  },
   {
     name: 'authenticatee',
     type: 'string',
     default: 'crammd5',
     help: 'How the agent authenticates with the master.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'with --credential the agent always authenticates with HTTP Basic, on each request',
   },
   {
     name: 'authorizer',
@@ -425,6 +429,19 @@ export const agentFlagDefs = [
   },
   { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
   { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
+  {
+    name: 'jwt_secret_key',
+    type: 'path',
+    aliases: ['executor_secret_key'],
+    help: "File with the key signing each executor's token; its SUBSCRIBE, UPDATE, MESSAGE need it, another's is 403.",
+    defaultHelp: 'a key the agent makes in <work_dir>/meta/jwt_secret_key',
+  },
+  {
+    name: 'authenticate_http_executors',
+    type: 'bool',
+    default: 'false',
+    help: 'Every call to the executor API needs a valid executor token (401 without one); needs --jwt_secret_key.',
+  },
   {
     name: 'http_authenticators',
     type: 'string',
@@ -448,21 +465,21 @@ export const agentFlagDefs = [
     type: 'duration',
     default: '1secs',
     help: 'Initial delay between authentication attempts.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'the agent authenticates on each request to the master (HTTP Basic); there is no separate handshake to time',
   },
   {
     name: 'authentication_timeout_min',
     type: 'duration',
     default: '5secs',
     help: 'Shortest time allowed for one authentication attempt.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'the agent authenticates on each request to the master (HTTP Basic); there is no separate handshake to time',
   },
   {
     name: 'authentication_timeout_max',
     type: 'duration',
     default: '1mins',
     help: 'Longest time allowed for one authentication attempt.',
-    inert: 'the agent does not authenticate with the master',
+    inert: 'the agent authenticates on each request to the master (HTTP Basic); there is no separate handshake to time',
   },
   {
     name: 'firewall_rules',

@@ -35,6 +35,8 @@ export interface ExecutorLaunch {
   recoveryTimeoutSecs: number;
   /** Longest pause between the executor's attempts to subscribe again (--executor_reregistration_timeout). */
   subscriptionBackoffMaxSecs: number;
+  /** The executor's token for the executor API (MESOS_EXECUTOR_AUTHENTICATION_TOKEN). */
+  authenticationToken?: string | undefined;
 }
 
 /** The user a task runs as (undefined: as the agent), or why it cannot run as the one it names. */
@@ -130,6 +132,7 @@ export function executorVariables(ctx: TaskContext, launch: ExecutorLaunch): Rec
     env.MESOS_RECOVERY_TIMEOUT = formatDuration(launch.recoveryTimeoutSecs);
     env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(launch.subscriptionBackoffMaxSecs);
   }
+  if (launch.authenticationToken) env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = launch.authenticationToken;
   for (const v of launch.info.command?.environment?.variables ?? []) {
     if (v.type === 'SECRET') continue;
     env[v.name] = v.value ?? '';

@@ -17,6 +17,9 @@ import { StartupError, loadProgramFlags, resolveAddresses, runDaemon } from '../
 import { AttributeError, parseAttributes } from '../common/attributes.ts';
 import { ResourceError } from '../common/resources.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
+import { basicAuthorization } from '../common/basic-auth.ts';
+import { readCredentialFile } from '../common/credentials.ts';
+import { executorIdentityFromFlags } from './executor-identity.ts';
 import Docker from 'dockerode';
 import { Agent } from './agent.ts';
 import type { Containerizers, FoundContainer } from './containerizer/containerizer.ts';
@@ -260,14 +263,25 @@ function agentAttributes(flags: AgentFlags): Attribute[] {
   }
 }
 
+/** The Authorization header the agent's --credential makes (HTTP Basic), or undefined without one. */
+function credentialAuthorization(file: string | undefined, log: LogHandle): string | undefined {
+  if (file === undefined) return undefined;
+  const read = readCredentialFile(file);
+  if (!read.ok) throw new StartupError(read.error);
+  if (read.value.warning) log.logger.warn(read.value.warning);
+  log.logger.info(`Authenticating with the master as principal '${read.value.value.principal}' (--credential)`);
+  return basicAuthorization(read.value.value.principal, read.value.value.secret);
+}
+
 /** Starts an agent from loaded flags (also used in-process by `mesos local`). */
 export async function startAgent(flags: AgentFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningAgent> {
   if (!flags.master)
     throw new StartupError(
       "Missing required option '--master' (host:port of the master, e.g. --master=127.0.0.1:5050, or zk://host:2181/mesos)",
     );
-  const refused = refusedFlag(raw);
+  const refused = refusedFlag(raw, ['credential']);
   if (refused) throw new StartupError(refused);
+  const authorization = credentialAuthorization(flags.credential, log);
   const source = parseMasterFlag(flags.master, (p) => readFileSync(p, 'utf8'));
   if (!source.ok) throw new StartupError(`invalid value for flag '--master': ${source.error}`);
   const leading = new LeadingMaster(source.value, { sessionTimeoutMs: flags.zk_session_timeout * 1000, log: log.logger });
@@ -277,6 +291,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     log.logger.info(
       `--work_dir=${workDir} is in memory (tmpfs): checkpoints do not outlive this machine, and their writes are not fsynced`,
     );
+  const executorIdentity = executorIdentityFromFlags(flags, workDir, (m) => log.logger.warn(m));
+  if (!executorIdentity.ok) throw new StartupError(executorIdentity.error);
   const detected = await detectResources(workDir);
   const resources = agentResources(flags, detected);
   const attributes = agentAttributes(flags);
@@ -306,6 +322,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const agent = new Agent(
     {
       workDir,
+      executorIdentity: executorIdentity.value,
       hostname: addr.hostname,
       ip: addr.advertiseIp,
       port: addr.advertisePort,
@@ -445,6 +462,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     },
     log.logger,
     flags.registration_backoff_factor * 1000,
+    authorization,
   );
   agent.attach(link);
   link.start();

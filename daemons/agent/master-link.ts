@@ -52,7 +52,13 @@ export class MasterLink implements MasterChannel {
     private readonly events: MasterLinkEvents,
     private readonly log: Logger,
     private readonly backoffFactorMs = 1000,
+    /** The Authorization header of the agent's --credential, sent on every request to the master. */
+    private readonly authorization?: string,
   ) {}
+
+  private authHeaders(): Record<string, string> {
+    return this.authorization === undefined ? {} : { Authorization: this.authorization };
+  }
 
   start(): void {
     void this.connect();
@@ -127,7 +133,7 @@ export class MasterLink implements MasterChannel {
         master,
         AGENT_ENDPOINT,
         body,
-        { 'Content-Type': AGENT_STREAM_CONTENT_TYPE, Accept: 'application/json' },
+        { 'Content-Type': AGENT_STREAM_CONTENT_TYPE, Accept: 'application/json', ...this.authHeaders() },
         (record, status) => {
           if (generation !== this.generation) return;
           if (status !== 200) {
@@ -198,6 +204,7 @@ export class MasterLink implements MasterChannel {
         'Content-Type': 'application/json',
         [AGENT_ID_HEADER]: this.agentId,
         [STREAM_ID_HEADER]: this.streamId,
+        ...this.authHeaders(),
       });
       if (res.status === 409) {
         // The master no longer knows this stream: register again.

@@ -4,6 +4,7 @@
 // behind it, in executor/. This module imports nothing of the agent, so every part of the agent
 // can import it.
 import path from 'node:path';
+import type { ExecutorIdentity } from './executor-identity.ts';
 import type { AgentToMaster, ReportedExecutor } from '../common/agent-protocol.ts';
 import type {
   Attribute,
@@ -33,6 +34,8 @@ export interface FetcherConfig {
 
 export interface AgentConfig {
   workDir: string;
+  /** Issues and checks executor tokens; without it executors get none and calls need none. */
+  executorIdentity?: ExecutorIdentity | undefined;
   /** Where CommandInfo.uris come from; defaults keep the cache under the work_dir. */
   fetcher?: FetcherConfig;
   hostname: string;

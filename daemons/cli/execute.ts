@@ -19,6 +19,7 @@ import {
 import { loadProgramFlags } from '../common/program.ts';
 import { format } from '../common/resources.ts';
 import { SchedulerCallError, SchedulerClient } from '../common/scheduler-client.ts';
+import { basicAuthorization } from '../common/basic-auth.ts';
 import { type ExecuteFlags, executeFlagDefs, loadExecuteFlags } from './execute-flags.ts';
 import { type ExecutePlan, ExecuteUsageError, buildPlan, offerFits } from './execute-task.ts';
 
@@ -109,6 +110,9 @@ class Execution {
       // Replaced by the leader before the first subscription when the leader is followed.
       master: leading.current ?? { host: '', port: 0 },
       format: flags.content_type === 'json' ? 'json' : 'protobuf',
+      // As in Mesos, a --secret counts only with a --principal (which also goes in FrameworkInfo).
+      authorization:
+        flags.principal !== undefined && flags.secret !== undefined ? basicAuthorization(flags.principal, flags.secret) : undefined,
       onEvent: (e) => this.onEvent(e),
       onDisconnected: (err) => {
         if (this.ended || this.tearingDown) return;
@@ -181,7 +185,7 @@ class Execution {
       const e = err as NodeJS.ErrnoException;
       const why =
         err instanceof SchedulerCallError
-          ? `the master refused the subscription (HTTP ${err.status}): ${err.message}`
+          ? `the master refused the subscription (HTTP ${err.status}): ${err.message}${err.status === 401 ? authenticationHint(this.flags) : ''}`
           : e.code === 'ECONNREFUSED'
             ? 'connection refused (is mesos-master running there? check --master)'
             : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
@@ -387,4 +391,11 @@ class Execution {
       return false;
     }
   }
+}
+
+/** What to change when the master asks for credentials. */
+function authenticationHint(flags: ExecuteFlags): string {
+  if (flags.principal === undefined || flags.secret === undefined)
+    return ' (pass --principal and --secret of a credential the master accepts)';
+  return ` (check --principal and --secret against the master's --credentials)`;
 }

@@ -3,19 +3,23 @@
 // reachable; a path that resolves outside its attachment (.., symlinks) is refused with 400 and a
 // path that does not exist is 404. The status codes and texts are Mesos's, since tools match them.
 //
-// Beyond Mesos, for a daemon that must keep serving whatever a task leaves in its sandbox: only
-// regular files are read or downloaded (a FIFO, device or socket is refused with 400 before it
-// is opened, and files are opened non-blocking, so one swapped in meanwhile cannot hold a thread
-// of the pool either); downloads are streamed; and each client (remote address) may have
-// FILES_LIMITS.perClient requests in flight (429 past that), all clients FILES_LIMITS.total (503).
-import { type Stats, constants } from 'node:fs';
-import { type FileHandle, open, readdir, realpath, stat } from 'node:fs/promises';
+// Beyond Mesos, for a daemon that must keep serving whatever a task leaves in its sandbox: what
+// is served is opened first and checked after (files-open.ts: no symlink in the last component,
+// the descriptor's real path inside the attachment), so a directory swapped for a symlink to /etc
+// between the check and the open cannot lead out; only regular files are read or downloaded (a
+// FIFO, device or socket is refused with 400 before it is opened, and files are opened
+// non-blocking, so one swapped in meanwhile cannot hold a thread of the pool either); downloads
+// are streamed; and each client (remote address) may have FILES_LIMITS.perClient requests in
+// flight (429 past that), all clients FILES_LIMITS.total (503).
+import type { Stats } from 'node:fs';
+import { type FileHandle, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { accountNames } from './accounts.ts';
 import { ClientLimiter, type ClientLimits } from './client-limits.ts';
+import { descriptorAlias, insideRoot, openConfined } from './files-open.ts';
 import { jsonStringOfBytes, parseReadRequest, readWindow } from './files-read.ts';
 import { sendJson, sendText } from './http.ts';
 import { downloadType } from './mime-types.ts';
@@ -23,8 +27,11 @@ import { requestQuery } from './query.ts';
 import { type Built, RawJson } from './raw-json.ts';
 import type { FileChunkJson, FileEntryJson } from './state-types.ts';
 
-/** Where a requested path leads: a real path, nowhere, or somewhere it may not go (with why). */
-export type Resolution = { found: string } | { notFound: true } | { invalid: string };
+/**
+ * Where a requested path leads: a real path (with the real path of the attachment it must stay
+ * in), nowhere, or somewhere it may not go (with why).
+ */
+export type Resolution = { found: string; root: string } | { notFound: true } | { invalid: string };
 
 const NOT_FOUND: Resolution = { notFound: true };
 
@@ -77,7 +84,7 @@ async function within(root: string, rest: string[]): Promise<Resolution> {
     return NOT_FOUND;
   }
   // An attached file has nothing under it.
-  if (!rootStat.isDirectory()) return rest.length === 0 ? { found: rootReal } : NOT_FOUND;
+  if (!rootStat.isDirectory()) return rest.length === 0 ? { found: rootReal, root: rootReal } : NOT_FOUND;
   // Not path.join: that would collapse `..` before symlinks are followed.
   const joined = rest.length === 0 ? rootReal : `${rootReal === '/' ? '' : rootReal}/${rest.join('/')}`;
   let target: string;
@@ -88,8 +95,7 @@ async function within(root: string, rest: string[]): Promise<Resolution> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return NOT_FOUND;
     return { invalid: `Failed to determine canonical path of '${joined}': ${errnoText(err)}` };
   }
-  const inside = rootReal === '/' || target === rootReal || target.startsWith(`${rootReal}/`);
-  return inside ? { found: target } : { invalid: `'${joined}' is inaccessible` };
+  return insideRoot(rootReal, target) ? { found: target, root: rootReal } : { invalid: `'${joined}' is inaccessible` };
 }
 
 /**
@@ -147,56 +153,47 @@ export function entryPath(requested: string, name: string): string {
 /** Requests to /files/browse, read and download in flight at once, per client and in all. */
 export const FILES_LIMITS: ClientLimits = { perClient: 8, total: 64 };
 
-/** What a file that is not a regular file (nor a directory) is, in words. */
-function specialKind(st: Stats): string | undefined {
-  if (st.isFile() || st.isDirectory()) return undefined;
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
-
-type Opened = { fh: FileHandle; size: number } | { status: number; text: string };
+type Opened = { fh: FileHandle; st: Stats } | { status: number; text: string };
 
 /**
- * Opens a regular file for reading without ever blocking: it is checked before it is opened
- * (opening a FIFO waits for a writer, holding a thread of the pool), opened non-blocking in case
- * something else was put in its place meanwhile, and checked again once open.
+ * Opens what a path resolved to, confined to its attachment (files-open.ts): answers 404 when it
+ * went away, 400 when it is a special file or what was opened lies outside (a swap raced the
+ * resolution), 500 on other errors.
  */
-async function openRegularFile(file: string, requested: string): Promise<Opened> {
-  const refusal = (kind: string): Opened => ({ status: 400, text: `Cannot read '${requested}': it is ${kind}, not a regular file.\n` });
-  let before: Stats;
-  try {
-    before = await stat(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR'
-      ? { status: 404, text: '' }
-      : { status: 500, text: `Failed to stat '${file}': ${errnoText(err)}.\n` };
-  }
-  const kind = specialKind(before);
-  if (kind) return refusal(kind);
-  let fh: FileHandle;
-  try {
-    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR'
-      ? { status: 404, text: '' }
-      : { status: 500, text: `Failed to open file at '${file}': ${errnoText(err)}.\n` };
-  }
-  try {
-    const st = await fh.stat();
-    const now = specialKind(st);
-    if (now) {
-      await fh.close();
-      return refusal(now);
-    }
-    return { fh, size: st.size };
-  } catch (err) {
-    await fh.close();
-    return { status: 500, text: `Failed to stat '${file}': ${errnoText(err)}.\n` };
+async function openResolved(found: Found, requested: string): Promise<Opened> {
+  const r = await openConfined(found.path, found.root);
+  if ('fh' in r) return r;
+  if ('notFound' in r) return { status: 404, text: '' };
+  if ('special' in r) return { status: 400, text: `Cannot read '${requested}': it is ${r.special}, not a regular file.\n` };
+  if ('outside' in r) return { status: 400, text: `'${found.path}' is inaccessible.\n` };
+  const what = r.during === 'open' ? 'open file at' : r.during === 'stat' ? 'stat' : 'determine what was opened at';
+  return { status: 500, text: `Failed to ${what} '${found.path}': ${errnoText(r.error)}.\n` };
+}
+
+/** A resolved path and the real root of its attachment. */
+interface Found {
+  path: string;
+  root: string;
+}
+
+/** The entries of the directory reached by `dir` (a descriptor's alias), as /files/browse lists them. */
+async function listInto(entries: FileEntryJson[], dir: string, requested: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const accounts = accountNames();
+  for (const name of names) {
+    // stat, not lstat: a symlink is listed as what it points to; a dangling one is left out.
+    const st = await stat(`${dir}/${name}`).catch(() => undefined);
+    if (!st) continue;
+    entries.push({
+      path: entryPath(requested, name),
+      nlink: st.nlink,
+      size: st.size,
+      mtime: Math.floor(st.mtimeMs / 1000),
+      mode: modeString(st.mode),
+      uid: accounts.user(st.uid),
+      gid: accounts.group(st.gid),
+    });
   }
 }
 
@@ -236,10 +233,10 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     return { query: query.value, path: p };
   };
 
-  /** Found: the real path. Otherwise answers Mesos's 400 or 404 (`notFoundText` is its body). */
-  const resolved = async (res: Response, requested: string, notFoundText = ''): Promise<string | undefined> => {
+  /** Found: the real path and its root. Otherwise answers Mesos's 400 or 404 (`notFoundText` is its body). */
+  const resolved = async (res: Response, requested: string, notFoundText = ''): Promise<Found | undefined> => {
     const r = await paths.resolve(requested);
-    if ('found' in r) return r.found;
+    if ('found' in r) return { path: r.found, root: r.root };
     if ('invalid' in r) sendText(res, 400, `${r.invalid}.\n`);
     else sendText(res, 404, notFoundText);
     return undefined;
@@ -248,26 +245,20 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
   router.all(['/files/browse', '/files/browse.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const dir = await resolved(res, p.path);
-    if (dir === undefined) return;
-    // A file, or a directory that cannot be listed, lists nothing (Mesos's os::ls fails).
-    const names = await readdir(dir).catch(() => [] as string[]);
-    names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const accounts = accountNames();
+    const found = await resolved(res, p.path);
+    if (found === undefined) return;
+    // The directory is opened first and listed through its descriptor, so a swap cannot list
+    // another. A file, a special file, or a directory that cannot be listed lists nothing (Mesos's
+    // os::ls fails); one swapped for a way out is refused as at resolution.
+    const opened = await openConfined(found.path, found.root);
+    if ('outside' in opened) return sendText(res, 400, `'${found.path}' is inaccessible.\n`);
     const entries: FileEntryJson[] = [];
-    for (const name of names) {
-      // stat, not lstat: a symlink is listed as what it points to; a dangling one is left out.
-      const st = await stat(path.join(dir, name)).catch(() => undefined);
-      if (!st) continue;
-      entries.push({
-        path: entryPath(p.path, name),
-        nlink: st.nlink,
-        size: st.size,
-        mtime: Math.floor(st.mtimeMs / 1000),
-        mode: modeString(st.mode),
-        uid: accounts.user(st.uid),
-        gid: accounts.group(st.gid),
-      });
+    if ('fh' in opened) {
+      try {
+        if (opened.st.isDirectory()) await listInto(entries, descriptorAlias(opened.fh), p.path);
+      } finally {
+        await opened.fh.close();
+      }
     }
     sendJson(req, res, entries);
   });
@@ -277,14 +268,15 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     if (!p) return;
     const request = parseReadRequest(p.query);
     if (!request.ok) return sendText(res, 400, request.error);
-    const file = await resolved(res, p.path);
-    if (file === undefined) return;
-    const st = await stat(file).catch(() => undefined);
-    if (st?.isDirectory()) return sendText(res, 400, 'Cannot read a directory.\n');
-    const opened = await openRegularFile(file, p.path);
+    const found = await resolved(res, p.path);
+    if (found === undefined) return;
+    const file = found.path;
+    const opened = await openResolved(found, p.path);
     if ('status' in opened) return sendText(res, opened.status, opened.text);
-    const { fh, size } = opened;
+    const { fh, st } = opened;
+    const size = st.size;
     try {
+      if (st.isDirectory()) return sendText(res, 400, 'Cannot read a directory.\n');
       const window = readWindow(size, request.value);
       const buf = Buffer.alloc(window.count);
       const { bytesRead } = window.count > 0 ? await fh.read(buf, 0, window.count, window.start) : { bytesRead: 0 };
@@ -302,16 +294,21 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
   router.all(['/files/download', '/files/download.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const file = await resolved(res, p.path, '404 Not Found.');
-    if (file === undefined) return;
-    if ((await stat(file).catch(() => undefined))?.isDirectory()) return sendText(res, 400, 'Cannot download a directory.\n');
-    const opened = await openRegularFile(file, p.path);
+    const found = await resolved(res, p.path, '404 Not Found.');
+    if (found === undefined) return;
+    const file = found.path;
+    const opened = await openResolved(found, p.path);
     if ('status' in opened) {
       const text = opened.status === 404 ? '404 Not Found.' : opened.status === 500 ? '500 Internal Server Error.' : opened.text;
       return sendText(res, opened.status, text);
     }
     // What the file holds now is sent, though it may grow meanwhile.
-    const { fh, size } = opened;
+    const { fh, st } = opened;
+    const size = st.size;
+    if (st.isDirectory()) {
+      await fh.close();
+      return sendText(res, 400, 'Cannot download a directory.\n');
+    }
     const name = path.basename(file);
     res.writeHead(200, {
       'Content-Type': downloadType(name),

@@ -29,9 +29,14 @@ const REFUSALS: readonly Refusal[] = [
   { name: 'hooks', asks: isSet, why: 'hooks are Mesos modules (C++ shared libraries), which cannot be loaded here' },
 ];
 
-/** The first flag (as loaded, with defaults) that asks for what this build lacks, as one line; undefined when none does. */
-export function refusedFlag(raw: Readonly<Record<string, string>>): string | undefined {
+/**
+ * The first flag (as loaded, with defaults) that asks for what this build lacks, as one line;
+ * undefined when none does. `handled` names the flags the calling daemon does implement (the
+ * master authenticates, the agent's own HTTP endpoints do not yet).
+ */
+export function refusedFlag(raw: Readonly<Record<string, string>>, handled: readonly string[] = []): string | undefined {
   for (const r of REFUSALS) {
+    if (handled.includes(r.name)) continue;
     const value = raw[r.name];
     if (value !== undefined && r.asks(value)) {
       return `--${r.name}: ${r.why}; remove the flag rather than run without what it asks for`;

@@ -25,6 +25,8 @@ export interface SchedulerClientOptions {
   path?: string;
   /** Each event as the master sent it (in JSON mode unchecked: the master is trusted to speak the API). */
   onEvent: (event: mesos.v1.scheduler.Event) => void;
+  /** An Authorization header (HTTP Basic of the framework's credential) sent with every call. */
+  authorization?: string | undefined;
   /** The event stream ended (master gone, or it closed the stream); not after close(). */
   onDisconnected?: (err?: Error) => void;
 }
@@ -51,6 +53,10 @@ export class SchedulerClient {
     this.mediaType = this.format === 'json' ? APPLICATION_JSON : APPLICATION_PROTOBUF;
     this.path = opts.path ?? '/api/v1/scheduler';
     this.master = opts.master;
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.opts.authorization === undefined ? {} : { Authorization: this.opts.authorization };
   }
 
   private async loadCodec(): Promise<void> {
@@ -104,7 +110,7 @@ export class SchedulerClient {
       this.master,
       this.path,
       this.encodeCall(call),
-      { 'Content-Type': this.mediaType, Accept: this.mediaType, Connection: 'close' },
+      { 'Content-Type': this.mediaType, Accept: this.mediaType, Connection: 'close', ...this.authHeaders() },
       (record, recordStatus) => {
         if (recordStatus !== 200) {
           errorBody = record.toString('utf8');
@@ -159,6 +165,7 @@ export class SchedulerClient {
       'Content-Type': this.mediaType,
       Accept: this.mediaType,
       'Mesos-Stream-Id': this.streamId,
+      ...this.authHeaders(),
     });
     if (res.status !== 202 && res.status !== 200) {
       throw new SchedulerCallError(res.status, `${call.type} failed with HTTP ${res.status}: ${res.body.toString('utf8').trim()}`);

@@ -13,13 +13,19 @@ import {
 import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
+import type { PrincipalRequest } from './http-auth.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord } from './records.ts';
 import { registerMessageError } from './validation/agent-message.ts';
 
-/** A request whose body was read (by the fast path or express.raw). */
-export type BodyRequest = IncomingMessage & { body?: unknown };
+/** A request whose body was read (by the fast path or express.raw), with its authenticated principal. */
+export type BodyRequest = PrincipalRequest & { body?: unknown };
+
+function refuseAgent(master: Master, res: ServerResponse, why: string): void {
+  master.log.warn(`Refusing a request on the agents' endpoint: ${why}`);
+  sendText(res, 403, why);
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -52,7 +58,7 @@ function registerOnStream(
     },
   };
   req.socket.setKeepAlive(true, 10_000);
-  const agentId = master.registerAgent(msg.register, link, streamId);
+  const agentId = master.registerAgent(msg.register, link, streamId, (req as PrincipalRequest).principal);
   res.on('close', () => master.agentDisconnected(agentId, streamId));
   return { agentId, streamId };
 }
@@ -67,12 +73,16 @@ export function agentApiHandler(master: Master) {
     if (!msg) return sendText(res, 400, 'Expecting a JSON object body');
     if (msg.type === 'REGISTER') {
       if (registerMessageError(msg)) return sendText(res, 400, 'Malformed REGISTER message');
+      const refusal = master.agentRegistrationRefusal((msg as unknown as RegisterMessage).register.agent_id, req.principal);
+      if (refusal) return refuseAgent(master, res, refusal);
       registerOnStream(master, msg as unknown as RegisterMessage, req, res);
       return;
     }
     const agentId = header(req, AGENT_ID_HEADER);
     const streamId = header(req, STREAM_ID_HEADER);
     const agent = agentId ? master.agents.get(agentId) : undefined;
+    const refusal = agentId && master.agentRegistrationRefusal(agentId, req.principal);
+    if (refusal) return refuseAgent(master, res, refusal);
     if (!agent || !streamId || agent.streamId !== streamId) {
       // The agent must (re-)register first; 409 tells it so without being an error to log.
       return sendText(res, 409, `Agent ${agentId ?? '(none)'} is not registered on stream ${streamId ?? '(none)'}`);
@@ -104,6 +114,11 @@ export function agentStreamHandler(master: Master) {
     };
     const register = (msg: unknown) => {
       if (registerMessageError(msg)) return stop(400, 'Malformed REGISTER message: the first record must be a REGISTER');
+      const refusal = master.agentRegistrationRefusal((msg as RegisterMessage).register.agent_id, (req as PrincipalRequest).principal);
+      if (refusal) {
+        master.log.warn(`Refusing the registration of an agent: ${refusal}`);
+        return stop(403, refusal);
+      }
       registered = registerOnStream(master, msg as RegisterMessage, req, res);
     };
     req.on('data', (chunk: Buffer) => {

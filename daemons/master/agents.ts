@@ -52,12 +52,14 @@ export class AgentBook {
    * REGISTER from an agent (first time, or again after a restart or a broken stream). Returns
    * the agent's id; it is registered once admission is durable (at once in memory).
    */
-  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): string {
+  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string, principal?: string): string {
     let agentId = reg.agent_id;
     if (!agentId) {
-      // An agent that lost its work_dir comes back under a new id; the old one is gone.
+      // An agent that lost its work_dir comes back under a new id; the old one is gone. Only
+      // its own principal may say so.
       for (const old of this.m.state.agents.values()) {
-        if (old.pid === reg.pid) this.removeAgent(old, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'Agent restarted with a new ID');
+        if (old.pid === reg.pid && this.mayClaim(old.id, principal))
+          this.removeAgent(old, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'Agent restarted with a new ID');
       }
       agentId = `${this.m.id}-S${this.nextAgentSeq++}`;
     }
@@ -71,6 +73,7 @@ export class AgentBook {
       resources: reg.resources,
       attributes: reg.attributes,
       registeredTime: this.m.registry.state.agents.get(id)?.registeredTime ?? Date.now(),
+      ...(principal === undefined ? {} : { principal }),
     };
     this.m.registry.apply(
       { op: 'ADMIT_AGENT', agent: entry },
@@ -81,6 +84,23 @@ export class AgentBook {
       },
     );
     return id;
+  }
+
+  /**
+   * Why an agent that authenticated as `principal` may not register under the id it names: the
+   * id was admitted for another principal (a known agent's, or an unreachable one's). An id
+   * admitted before authentication was switched on goes to the first principal that claims it.
+   */
+  registrationRefusal(id: string | undefined, principal: string | undefined): string | undefined {
+    if (principal === undefined || !id || this.mayClaim(id, principal)) return undefined;
+    return `Agent ${id} was registered by another principal; '${principal}' may not re-register it`;
+  }
+
+  private mayClaim(agentId: string, principal: string | undefined): boolean {
+    if (principal === undefined) return true;
+    const reg = this.m.registry.state;
+    const owner = reg.agents.get(agentId)?.principal ?? reg.unreachable.get(agentId)?.principal;
+    return owner === undefined || owner === principal;
   }
 
   private admitAgent(agentId: string, reg: RegisterMessage['register'], link: AgentLink, streamId: string): void {

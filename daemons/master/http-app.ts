@@ -11,6 +11,7 @@ import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
+import { type MasterAuth, authGate } from './http-auth.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { tasksPaging } from './tasks-query.ts';
@@ -182,10 +183,12 @@ export function configureMasterServer(server: Server): void {
 /**
  * The master's request listener: the two hot POST endpoints (scheduler calls, agent messages)
  * go straight to their handlers, the rest through express. At thousands of requests a second
- * express's routing and body parsing would be a noticeable share of the master's CPU.
+ * express's routing and body parsing would be a noticeable share of the master's CPU. Every
+ * request passes the authentication gate first (http-auth.ts).
  */
-export function masterRequestListener(ctx: StateContext): RequestListener {
+export function masterRequestListener(ctx: StateContext, auth?: MasterAuth): RequestListener {
   const app = createMasterApp(ctx);
+  const authenticated = authGate(auth);
   const scheduler = schedulerApiHandler(ctx.master);
   const agents = agentApiHandler(ctx.master);
   const fast = new Map<string, (req: BodyRequest, res: ServerResponse) => void>([
@@ -195,6 +198,7 @@ export function masterRequestListener(ctx: StateContext): RequestListener {
   ]);
   const agentStream = agentStreamHandler(ctx.master);
   return (req, res) => {
+    if (!authenticated(req, res)) return;
     if (req.method === 'POST' && req.url === AGENT_ENDPOINT && req.headers['content-type'] === AGENT_STREAM_CONTENT_TYPE)
       return agentStream(req, res);
     const handler = req.method === 'POST' ? fast.get(req.url ?? '') : undefined;

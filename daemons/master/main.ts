@@ -17,6 +17,7 @@ import { configureMasterServer, followerRequestListener, masterRequestListener }
 import { type HaMode, haMode } from './ha-flags.ts';
 import { Leadership } from './leadership.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
+import { type MasterAuth, authGate, masterAuthFromFlags } from './http-auth.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
 import { Master, type MasterConfig, masterInfoOf } from './master.ts';
 import { Registry } from './registry.ts';
@@ -31,6 +32,26 @@ export interface RunningMaster {
 }
 
 const BUILD_TIME = Date.now();
+
+/** The refused flags (common/refused-flags.ts) that the master implements (http-auth.ts). */
+const AUTHENTICATION_FLAGS = [
+  'authenticate_frameworks',
+  'authenticate_agents',
+  'authenticate_http_readonly',
+  'authenticate_http_readwrite',
+  'authenticate_http_frameworks',
+  'credentials',
+];
+
+/** What the authentication flags ask for, the credentials read; a broken setting stops the master. */
+function authentication(flags: MasterFlags, log: LogHandle): MasterAuth | undefined {
+  const authenticating = masterAuthFromFlags(flags);
+  if (!authenticating.ok) throw new StartupError(authenticating.error);
+  for (const warning of authenticating.value.warnings) log.logger.warn(warning);
+  const realms = authenticating.value.auth?.realms;
+  if (realms) log.logger.info(`HTTP Basic authentication required for: ${[...realms].join(', ')}`);
+  return authenticating.value.auth;
+}
 
 function parseWeights(text: string | undefined): Map<string, number> {
   const weights = new Map<string, number>();
@@ -169,19 +190,20 @@ async function closeServer(server: http.Server): Promise<void> {
 
 /** Starts a master from loaded flags (also used in-process by `mesos local`). */
 export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
-  const refused = refusedFlag(raw);
+  const refused = refusedFlag(raw, AUTHENTICATION_FLAGS);
   if (refused) throw new StartupError(refused);
+  const auth = authentication(flags, log);
   const mode = haMode(flags);
   if (!mode.ok) throw new StartupError(mode.error);
   checkRolesFlag(flags.roles);
   checkWorkDir(flags);
   const addr = resolveAddresses(flags);
   const config = masterConfig(flags, addr);
-  if (mode.value.kind === 'zk') return startCandidate(flags, raw, log, config, addr, mode.value);
+  if (mode.value.kind === 'zk') return startCandidate(flags, raw, log, config, addr, mode.value, auth);
 
   const registry = await openRegistry(flags, config, log);
   const master = new Master(config, log.logger, registry);
-  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }));
+  const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }, auth));
   serveProcessTls(server);
   configureMasterServer(server);
   const port = await listen(server, addr);
@@ -223,6 +245,7 @@ async function startCandidate(
   config: MasterConfig,
   addr: Addresses,
   mode: ZkMode,
+  auth: MasterAuth | undefined,
 ): Promise<RunningMaster> {
   const startTime = Date.now();
   config.id = newUuid();
@@ -240,12 +263,15 @@ async function startCandidate(
     recovering: () => recovering,
   });
   let handler: http.RequestListener = follower;
+  // A follower's answers (redirects, its flags and state) are guarded as the leader's are.
+  const authenticated = authGate(auth);
   const server = http.createServer((req, res) => {
     // Nothing is served by a master that stopped leading, nor by one that cannot know yet.
     if (dead || leadership?.stalled()) {
       req.socket.destroy();
       return;
     }
+    if (!authenticated(req, res)) return;
     handler(req, res);
   });
   serveProcessTls(server);

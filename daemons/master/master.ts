@@ -562,8 +562,13 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   // ---------------------------------------------------------------- agents (agents.ts)
 
   /** Returns the agent's id; it is registered once admission is durable (at once in memory). */
-  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string): string {
-    return this.agentBook.registerAgent(reg, link, streamId);
+  registerAgent(reg: RegisterMessage['register'], link: AgentLink, streamId: string, principal?: string): string {
+    return this.agentBook.registerAgent(reg, link, streamId, principal);
+  }
+
+  /** Why an agent authenticated as `principal` may not register as it asks (another principal's id). */
+  agentRegistrationRefusal(agentId: string | undefined, principal: string | undefined): string | undefined {
+    return this.agentBook.registrationRefusal(agentId, principal);
   }
 
   /** The agent's stream broke: stop offering it and wait for it to come back. */

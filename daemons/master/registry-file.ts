@@ -14,15 +14,17 @@ import {
   type RegistryState,
   type RegistryStore,
   type StoredFramework,
+  type UnreachableEntry,
   applyOp,
   emptyState,
+  unreachableEntry,
 } from './registry-state.ts';
 
 interface Snapshot {
   /** The log that continues this snapshot is log.<generation>; older logs are folded in. */
   generation: number;
   agents: AgentEntry[];
-  unreachable: Array<{ id: string; time: number; hostname: string }>;
+  unreachable: Array<{ id: string } & UnreachableEntry>;
   frameworks: Array<StoredFramework & { id: string }>;
   completed_frameworks: StoredFramework[];
 }
@@ -44,7 +46,7 @@ export class FileStore implements RegistryStore {
     const snap = await readJson<Snapshot>(path.join(dir, 'snapshot.json'));
     if (snap.ok) {
       for (const a of snap.value.agents) state.agents.set(a.id, a);
-      for (const u of snap.value.unreachable) state.unreachable.set(u.id, { time: u.time, hostname: u.hostname });
+      for (const u of snap.value.unreachable) state.unreachable.set(u.id, unreachableEntry(u));
       for (const f of snap.value.frameworks) state.frameworks.set(f.id, f);
       state.completedFrameworks.push(...snap.value.completed_frameworks);
     } else if (!snap.missing) {

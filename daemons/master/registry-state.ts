@@ -12,6 +12,15 @@ export interface AgentEntry {
   resources: Resource[];
   attributes: Attribute[];
   registeredTime: number;
+  /** The principal the agent authenticated as (--authenticate_agents); only it may re-register under this id. */
+  principal?: string;
+}
+
+/** An unreachable agent; its principal is kept so that only that principal may bring it back. */
+export interface UnreachableEntry {
+  time: number;
+  hostname: string;
+  principal?: string;
 }
 
 /** A task as kept in the registry (what /master/state needs). */
@@ -40,7 +49,7 @@ export type RegistryOp =
 
 export interface RegistryState {
   agents: Map<string, AgentEntry>;
-  unreachable: Map<string, { time: number; hostname: string }>;
+  unreachable: Map<string, UnreachableEntry>;
   frameworks: Map<string, StoredFramework>;
   completedFrameworks: StoredFramework[];
 }
@@ -61,10 +70,12 @@ export function applyOp(state: RegistryState, op: RegistryOp, limits: RegistryLi
       state.agents.delete(op.agent_id);
       state.unreachable.delete(op.agent_id);
       break;
-    case 'MARK_UNREACHABLE':
+    case 'MARK_UNREACHABLE': {
+      const principal = state.agents.get(op.agent_id)?.principal ?? state.unreachable.get(op.agent_id)?.principal;
       state.agents.delete(op.agent_id);
-      state.unreachable.set(op.agent_id, { time: op.time, hostname: op.hostname });
+      state.unreachable.set(op.agent_id, { time: op.time, hostname: op.hostname, ...(principal === undefined ? {} : { principal }) });
       break;
+    }
     case 'ADD_FRAMEWORK': {
       const id = op.info.id?.value;
       if (!id) break;
@@ -109,4 +120,9 @@ export interface RegistryStore {
   write(batch: readonly RegistryOp[], state: RegistryState): Promise<void>;
   /** Resolves once work a write left behind it (such as deleting what it replaced) is done. */
   idle?(): Promise<void>;
+}
+
+/** The fields of an unreachable agent the registry keeps, from a stored record. */
+export function unreachableEntry(u: UnreachableEntry): UnreachableEntry {
+  return { time: u.time, hostname: u.hostname, ...(u.principal === undefined ? {} : { principal: u.principal }) };
 }

@@ -5,7 +5,14 @@
 // daemons/common/zk/README.md.
 import { createHash } from 'node:crypto';
 import type { MultiOp } from '../common/zk/session.ts';
-import type { AgentEntry, RegistryOp, RegistryState, StoredFramework } from './registry-state.ts';
+import {
+  type AgentEntry,
+  type RegistryOp,
+  type RegistryState,
+  type StoredFramework,
+  type UnreachableEntry,
+  unreachableEntry,
+} from './registry-state.ts';
 
 /** The pointer znode's name in the group: no `_`, so no one reads it as a member (group.ts). */
 export const POINTER_NAME = 'registry';
@@ -56,7 +63,7 @@ export function historyView(state: RegistryState): RegistryState {
 /** The part of the state ZooKeeper holds. */
 export interface ZkState {
   agents: AgentEntry[];
-  unreachable: Array<{ id: string; time: number; hostname: string }>;
+  unreachable: Array<{ id: string } & UnreachableEntry>;
   frameworks: Array<Pick<StoredFramework, 'info' | 'registeredTime'>>;
 }
 
@@ -90,7 +97,7 @@ export function zkStateSegments(state: RegistryState): Buffer[] {
     if (segments.length > 1) segments.push(COMMA);
     segments.push(bytesOfAgent(agent));
   }
-  const unreachable = [...state.unreachable].map(([id, u]) => ({ id, time: u.time, hostname: u.hostname }));
+  const unreachable = [...state.unreachable].map(([id, u]) => ({ id, ...unreachableEntry(u) }));
   const frameworks = [...state.frameworks.values()].map((f) => ({ info: f.info, registeredTime: f.registeredTime }));
   segments.push(Buffer.from(`],"unreachable":${JSON.stringify(unreachable)},"frameworks":${JSON.stringify(frameworks)}}`));
   return segments;
@@ -117,7 +124,7 @@ function checkedZkState(value: unknown, where: string): ZkState {
 export function mergeHistory(zk: ZkState, history: RegistryState): RegistryState {
   const state: RegistryState = {
     agents: new Map(zk.agents.map((a) => [a.id, a])),
-    unreachable: new Map(zk.unreachable.map((u) => [u.id, { time: u.time, hostname: u.hostname }])),
+    unreachable: new Map(zk.unreachable.map((u) => [u.id, unreachableEntry(u)])),
     frameworks: new Map(),
     completedFrameworks: history.completedFrameworks,
   };

@@ -15,6 +15,8 @@ import { newUuid } from '../common/ids.ts';
 import type { SchedulerCall } from '../common/mesos.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
+import type { PrincipalRequest } from './http-auth.ts';
+import { adoptPrincipal, callPrincipalProblem, subscribePrincipalProblem } from './scheduler-principal.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
 import { preserveImmutableFields } from './validation/framework.ts';
 import type { FrameworkRecord } from './records.ts';
@@ -76,7 +78,8 @@ export function schedulerApiHandler(master: Master) {
     try {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const call = parseCall(body, reqType);
-      const invalid = validateSchedulerCall(call);
+      const authenticated = (req as PrincipalRequest).principal;
+      const invalid = validateSchedulerCall(call) ?? subscribePrincipalProblem(call, authenticated);
       if (invalid) throw new CallError(400, `Failed to validate scheduler::Call: ${invalid}`);
       let respType: MediaType = APPLICATION_JSON;
       if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
@@ -87,11 +90,14 @@ export function schedulerApiHandler(master: Master) {
       const streamHeader = req.headers['mesos-stream-id'];
       const streamId = Array.isArray(streamHeader) ? streamHeader[0] : streamHeader;
       if (call.type === 'SUBSCRIBE') {
+        adoptPrincipal(master.log, call, authenticated);
         subscribe(master, call, streamId, req, res, respType);
         return;
       }
       const fw = frameworkForCall(master, call.framework_id?.value, streamId);
       const principal = fw.info.principal;
+      const impostor = callPrincipalProblem(fw.info, authenticated);
+      if (impostor) throw new CallError(400, impostor);
       const limits = master.rateLimits;
       limits.received(principal);
       const limiter = limits.limiterFor(principal);

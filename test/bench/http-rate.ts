@@ -2,10 +2,13 @@
 // Node here) and the master's POST /api/v1/scheduler, driven by the same client the same way
 // (keep-alive connections, each with one request in flight), so their ratio is the API's cost.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
+import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
-import { type Daemon, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 
 const CONNECTIONS = 16;
 
@@ -82,9 +85,17 @@ export async function bareServerRate(seconds: number): Promise<number> {
   }
 }
 
-/** SUPPRESS calls of a subscribed framework: the cheapest authenticated call of the scheduler API. */
-export async function schedulerApiRate(master: Daemon, seconds: number): Promise<number> {
-  const client = new SchedulerClient({ master: { host: '127.0.0.1', port: master.port }, format: 'json', onEvent: () => undefined });
+/**
+ * SUPPRESS calls of a subscribed framework: the cheapest call of the scheduler API. With
+ * `authorization` every call carries it (a master with --authenticate_http_frameworks).
+ */
+export async function schedulerApiRate(master: Daemon, seconds: number, authorization?: string): Promise<number> {
+  const client = new SchedulerClient({
+    master: { host: '127.0.0.1', port: master.port },
+    format: 'json',
+    authorization,
+    onEvent: () => undefined,
+  });
   await client.subscribe({ user: os.userInfo().username, name: 'bench-http-rate' });
   await waitFor('the framework id', () => client.frameworkId);
   try {
@@ -93,7 +104,11 @@ export async function schedulerApiRate(master: Daemon, seconds: number): Promise
       {
         port: master.port,
         path: '/api/v1/scheduler',
-        headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': client.streamId! },
+        headers: {
+          'Content-Type': 'application/json',
+          'Mesos-Stream-Id': client.streamId!,
+          ...(authorization ? { Authorization: authorization } : {}),
+        },
         body,
       },
       seconds,
@@ -101,5 +116,23 @@ export async function schedulerApiRate(master: Daemon, seconds: number): Promise
   } finally {
     await client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     client.close();
+  }
+}
+
+/** schedulerApiRate against a master with --authenticate_http_frameworks and a credentials file of 100 principals. */
+export async function authenticatedApiRate(seconds: number): Promise<number> {
+  const file = path.join(tempDir('bench-auth'), 'credentials.json');
+  const credentials = Array.from({ length: 100 }, (_, i) => ({ principal: `p${i}`, secret: `secret-of-principal-${i}` }));
+  writeFileSync(file, JSON.stringify({ credentials }), { mode: 0o600 });
+  const master = await startMaster([
+    '--quiet',
+    `--credentials=${file}`,
+    '--authenticate_http_frameworks',
+    '--http_framework_authenticators=basic',
+  ]);
+  try {
+    return await schedulerApiRate(master, seconds, basicAuthorization('p50', 'secret-of-principal-50'));
+  } finally {
+    await master.stop();
   }
 }

@@ -323,9 +323,12 @@ async function main(): Promise<void> {
     } finally {
       await master.stop();
     }
-    result.http = { bare_node_per_second: bare, scheduler_api_per_second: api, ratio: api / bare };
+    // The same calls to a master that authenticates each one (HTTP Basic against --credentials).
+    const { authenticatedApiRate } = await import('./http-rate.ts');
+    const authed = await authenticatedApiRate(5);
+    result.http = { bare_node_per_second: bare, scheduler_api_per_second: api, ratio: api / bare, authenticated_per_second: authed };
     lines.push(
-      `POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%`,
+      `POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%; with --authenticate_http_frameworks ${authed.toFixed(0)}/s`,
     );
   }
   if (suites.has('state')) {

@@ -96,7 +96,7 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
   assertOneLineError(await runMesos(['master', '--master_contender=c.so', '--work_dir=/tmp/x']), /--master_contender: .*--zk=zk:\/\//);
   assertOneLineError(
     await runMesos(['master', '--authenticate_frameworks', '--work_dir=/tmp/x']),
-    /--authenticate_frameworks: frameworks cannot be authenticated here/,
+    /--authenticate_http_frameworks needs --credentials=file:/,
   );
   assertOneLineError(
     await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"permissive": false}', '--work_dir=/tmp/x']),

@@ -127,11 +127,13 @@ function pythonExecutor(id: string): ExecutorInfo {
   };
 }
 
-/** An executor whose process never subscribes by itself: `sleep`, recording its pid. */
+/** An executor whose process never subscribes by itself: `sleep`, recording its pid and token. */
 function silentExecutor(id: string): ExecutorInfo {
   return {
     executor_id: { value: id },
-    command: { value: 'echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600' },
+    command: {
+      value: 'printf %s "$MESOS_EXECUTOR_AUTHENTICATION_TOKEN" > "$MESOS_SANDBOX/token"; echo $$ > "$MESOS_SANDBOX/pid"; exec sleep 600',
+    },
     resources: resources(0.1, 16),
   };
 }
@@ -191,6 +193,19 @@ async function agentExecutor(
     ...state.completed_frameworks.filter((f) => f.id === frameworkId).flatMap((f) => f.completed_executors),
   ];
   return { running: fw?.executors.find((e) => e.id === executorId), completed: done.find((e) => e.id === executorId) };
+}
+
+/** The token a silent executor was given, as its Authorization header. */
+async function bearerOf(frameworkId: string, executorId: string): Promise<Record<string, string>> {
+  const sandbox = (await waitFor('the executor', async () => (await agentExecutor(frameworkId, executorId)).running)).directory;
+  const token = await waitFor(`the executor's token in ${sandbox}`, () => {
+    try {
+      return readFileSync(path.join(sandbox, 'token'), 'utf8') || undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  return { Authorization: `Bearer ${token}` };
 }
 
 /** The pid a silent executor wrote into its sandbox. */
@@ -385,6 +400,7 @@ class ProtobufExecutor {
   readonly events: mesos.v1.executor.Event[] = [];
   stream?: RecordStream;
   ended = false;
+  auth: Record<string, string> = {};
 
   constructor(
     readonly frameworkId: string,
@@ -406,7 +422,7 @@ class ProtobufExecutor {
       agentEndpoint(),
       API,
       this.body('SUBSCRIBE', { subscribe: {} }),
-      { 'Content-Type': PROTOBUF, Accept: PROTOBUF },
+      { 'Content-Type': PROTOBUF, Accept: PROTOBUF, ...this.auth },
       (record, status) => {
         if (status === 200) this.events.push(decode('mesos.v1.executor.Event', record));
         else errors.push(`${status}: ${record.toString('utf8')}`);
@@ -420,7 +436,7 @@ class ProtobufExecutor {
   }
 
   call(type: ExecutorCallType, payload: Partial<mesos.v1.executor.Call> = {}): Promise<{ status: number; body: Buffer }> {
-    return request(agentEndpoint(), 'POST', API, this.body(type, payload), { 'Content-Type': PROTOBUF });
+    return request(agentEndpoint(), 'POST', API, this.body(type, payload), { 'Content-Type': PROTOBUF, ...this.auth });
   }
 
   async next(type: mesos.v1.executor.Event.Type, after = 0): Promise<mesos.v1.executor.Event> {
@@ -434,7 +450,7 @@ test('a protobuf executor: SUBSCRIBED and LAUNCH, UPDATE and ACKNOWLEDGED, KILL,
     const frameworkId = await s.subscribe();
     const offer = await s.launch((o) => [taskWith('pb-1', o, silentExecutor('pb-exec'))]);
     const ex = new ProtobufExecutor(frameworkId, 'pb-exec');
-    await waitFor('the executor to be known to the agent', async () => (await agentExecutor(frameworkId, 'pb-exec')).running);
+    ex.auth = await bearerOf(frameworkId, 'pb-exec');
     // Before SUBSCRIBE other calls are refused.
     const early = await ex.call('MESSAGE', { message: { data: Buffer.from('too early').toString('base64') } });
     assert.equal(early.status, 403);
@@ -552,9 +568,11 @@ test('an executor that never subscribes: its tasks fail with REASON_EXECUTOR_REG
 describe('POST /api/v1/executor errors', () => {
   let frameworkId = '';
   let s: TestScheduler;
+  let auth: Record<string, string> = {};
   const json = (body: unknown, headers: Record<string, string> = {}) =>
     request(agentEndpoint(), 'POST', API, typeof body === 'string' ? body : JSON.stringify(body), {
       'Content-Type': 'application/json',
+      ...auth,
       ...headers,
     });
   const call = (type: string, extra: Record<string, unknown> = {}, executorId = 'err-exec') => ({
@@ -568,7 +586,7 @@ describe('POST /api/v1/executor errors', () => {
     s = new TestScheduler(master.port);
     frameworkId = await s.subscribe();
     await s.launch((o) => [taskWith('err-1', o, silentExecutor('err-exec'))]);
-    await waitFor('the executor', async () => (await agentExecutor(frameworkId, 'err-exec')).running);
+    auth = await bearerOf(frameworkId, 'err-exec');
   });
   after(async () => {
     await teardown(s);

@@ -11,10 +11,12 @@ import { CheckpointPaths, readCheckpoints } from '../../daemons/agent/checkpoint
 import type { ExecutorCall, ExecutorConnection, ExecutorEvent } from '../../daemons/agent/executor/calls.ts';
 import { disconnected, messageToFramework, subscribe, update } from '../../daemons/agent/executor/custom-calls.ts';
 import { waitStatus } from '../../daemons/agent/executor/custom-run.ts';
+import { ExecutorIdentity } from '../../daemons/agent/executor-identity.ts';
 import { containerSpec, taskEnvironment } from '../../daemons/agent/launch-spec.ts';
 import type { AgentConfig } from '../../daemons/agent/records.ts';
 import { applyRecovery } from '../../daemons/agent/recovery.ts';
 import { newStatusUuid } from '../../daemons/common/ids.ts';
+import { verifyJwt } from '../../daemons/common/jwt.ts';
 import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../../daemons/common/mesos.ts';
 import { agentHarness, tick, until } from './agent-harness.ts';
 
@@ -117,6 +119,32 @@ describe('the executor process', () => {
       executor: { ...ctx.executor, info: { ...ctx.executor.info, shutdown_grace_period: { nanoseconds: 7e9 } } },
     });
     assert.equal(own.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD, '7secs');
+  });
+});
+
+describe("the executor's token", () => {
+  test('names its framework, executor and container, and verifies with the agent key', async () => {
+    const identity = new ExecutorIdentity(Buffer.from('key'), false);
+    const { agent, containerizer } = harness({ executorIdentity: identity });
+    await agent.runTask(FW, task('t1'));
+    const ctx = containerizer.launched[0]!;
+    const token = taskEnvironment(ctx).MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
+    assert.ok(token, 'the executor is given a token');
+    assert.deepEqual(verifyJwt(token, 'key'), { ok: true, value: { fid: 'fw-1', eid: 'ex-1', cid: ctx.containerId } });
+  });
+
+  test("a task of a built-in executor gets none, not even the agent's own", () => {
+    const env = taskEnvironment({
+      task: { name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'true' } },
+      framework: FW,
+      containerId: 'c',
+      executorId: 't',
+      sandbox: '/tmp/s',
+      agentId: 'a',
+      agentEndpoint: '127.0.0.1:5051',
+      agentEnv: { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'the agent environment', PATH: '/bin' },
+    });
+    assert.equal(env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN, undefined);
   });
 });
 

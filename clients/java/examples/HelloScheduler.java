@@ -91,16 +91,22 @@ public final class HelloScheduler implements Scheduler {
         String master = System.getenv("MESOS_MASTER") != null ? System.getenv("MESOS_MASTER") : "127.0.0.1:5050";
         String command = "echo 'Hello from mesos-ts'";
         long timeoutSeconds = 60;
+        String principal = null;
+        String secret = System.getenv("MESOS_SECRET");
         for (String arg : args) {
             if (arg.startsWith("--master=")) {
                 master = arg.substring("--master=".length());
             } else if (arg.startsWith("--command=")) {
                 command = arg.substring("--command=".length());
+            } else if (arg.startsWith("--principal=")) {
+                principal = arg.substring("--principal=".length());
+            } else if (arg.startsWith("--secret=")) {
+                secret = arg.substring("--secret=".length());
             } else if (arg.startsWith("--timeout=")) {
                 timeoutSeconds = Long.parseLong(arg.substring("--timeout=".length()));
             } else {
                 System.err.println("usage: HelloScheduler [--master=host:port|host1:port1,host2:port2|zk://host:2181/mesos]"
-                    + " [--command=CMD] [--timeout=SECS]");
+                    + " [--command=CMD] [--timeout=SECS] [--principal=P --secret=S (or MESOS_SECRET)]");
                 System.exit(1);
             }
         }
@@ -108,9 +114,13 @@ public final class HelloScheduler implements Scheduler {
         Map<String, Object> framework = Json.obj("user", System.getProperty("user.name"), "name", "HelloScheduler (java)");
         SchedulerClient client;
         try {
-            client = new SchedulerClient(master, framework, scheduler, new SchedulerClient.Options().failoverTimeout(0));
+            SchedulerClient.Options options = new SchedulerClient.Options().failoverTimeout(0);
+            if (principal != null) {
+                options.credential(principal, secret == null ? "" : secret);
+            }
+            client = new SchedulerClient(master, framework, scheduler, options);
         } catch (IllegalArgumentException e) {
-            System.err.println("HelloScheduler: --master: " + e.getMessage());
+            System.err.println("HelloScheduler: " + e.getMessage());
             System.exit(1);
             return;
         }

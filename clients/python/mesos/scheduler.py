@@ -19,6 +19,7 @@ When the stream breaks the client subscribes again with its framework id (the ma
 framework for failover_timeout seconds; with 0 it is removed at once and cannot come back).
 """
 
+import base64
 import logging
 import socket
 import threading
@@ -116,6 +117,12 @@ class _Rejected(Exception):
     """The master refused the subscription for good (4xx other than redirects)."""
 
 
+def basic_authorization(principal, secret):
+    """The Authorization header value of a credential (HTTP Basic, RFC 7617)."""
+    pair = ("%s:%s" % (principal, secret)).encode("utf-8")
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
 class SchedulerClient(object):
     """The v1 scheduler API client; see the module docstring.
 
@@ -130,11 +137,15 @@ class SchedulerClient(object):
     reconnect: subscribe again when the stream breaks (backoff from 0.5 s to max_backoff).
     missed_heartbeats: the stream counts as broken after this many heartbeat intervals of
     silence.
+    principal, secret: the framework's credential, sent as HTTP Basic on every call (masters
+    with --authenticate_http_frameworks); the principal also goes into framework_info when it
+    names none.
     """
 
     def __init__(self, master, framework_info, handler, auto_acknowledge=True, reconnect=True,
                  failover_timeout=None, suppressed_roles=None, timeout=10.0,
-                 missed_heartbeats=5, max_backoff=30.0, ssl_context=None, headers=None):
+                 missed_heartbeats=5, max_backoff=30.0, ssl_context=None, headers=None,
+                 principal=None, secret=None):
         self._masters = leader.finder(master, DEFAULT_MASTER_PORT)
         # Known once the leader is found, for masters that are looked up.
         self._endpoint = None if self._masters.follows else self._masters.first
@@ -154,6 +165,11 @@ class SchedulerClient(object):
         self._max_backoff = max_backoff
         self._ssl_context = ssl_context
         self._extra_headers = dict(headers or {})
+        if principal is not None:
+            if not principal or ":" in principal or secret is None:
+                raise ValueError("a credential needs a principal without ':' and a secret")
+            info.setdefault("principal", principal)
+            self._extra_headers["Authorization"] = basic_authorization(principal, secret)
 
         self._lock = threading.Lock()
         # Held while an event is handled, so that stop() waits for the acknowledgement of the

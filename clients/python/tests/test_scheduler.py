@@ -110,6 +110,17 @@ class SchedulerClientTest(unittest.TestCase):
         self.assertEqual(client.stream_id, "stream-1")
         self.assertEqual(client.framework_info["id"], {"value": "fw-1"})
 
+    def test_a_credential_goes_as_http_basic_on_every_call_and_names_the_principal(self):
+        client = self.start(principal="fw", secret="s3:cret")
+        expected = "Basic " + base64.b64encode(b"fw:s3:cret").decode()
+        request = self.master.subscriptions[0]
+        self.assertEqual(request.headers["authorization"], expected)
+        self.assertEqual(request.json["subscribe"]["framework_info"]["principal"], "fw")
+        client.revive()
+        self.assertEqual(self.master.calls_of("REVIVE")[0].headers["authorization"], expected)
+        with self.assertRaises(ValueError):
+            SchedulerClient(self.master.address, FRAMEWORK, self.handler, principal="a:b", secret="x")
+
     def test_events_reach_the_handler_decoded(self):
         self.start()
         offer = {"id": {"value": "o1"}, "agent_id": {"value": "a1"}, "resources": []}

@@ -81,6 +81,17 @@ export function subscribe(run: CustomExecutorRun, sub: NonNullable<ExecutorCall[
 }
 
 /** UPDATE from the executor: recorded and forwarded like the agent's own, then ACKNOWLEDGED to it. */
+/**
+ * Why `run` may not send an update for `taskId`: the task is another executor's. An executor
+ * speaks only for its own tasks, whatever its token says about it.
+ */
+export function foreignTask(run: CustomExecutorRun, taskId: string): string | undefined {
+  const owner = run.fw.taskExecutors.get(taskId);
+  // An owner that has ended (its id perhaps reused since) owns nothing any more.
+  if (!owner || owner === run || run.fw.executors.get(owner.id) !== owner) return undefined;
+  return `Task ${taskId} belongs to executor '${owner.id}', not to executor '${run.id}'`;
+}
+
 export function update(run: CustomExecutorRun, given: TaskStatus): void {
   const { fw, host } = run;
   const taskId = given.task_id.value;

@@ -212,6 +212,7 @@ export class CustomExecutorRun implements RecoverableRun {
           shutdownGraceSecs: host.config.executorShutdownGraceSecs,
           recoveryTimeoutSecs: this.timeouts.recoverySecs,
           subscriptionBackoffMaxSecs: this.timeouts.reregistrationSecs,
+          authenticationToken: host.config.executorIdentity?.issue(fw.id, this.id, this.containerId),
         },
       });
     } catch (err) {

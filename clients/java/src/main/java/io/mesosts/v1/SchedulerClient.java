@@ -41,6 +41,8 @@ public final class SchedulerClient {
         int missedHeartbeats = 5;
         long maxBackoffMillis = 30_000;
         Map<String, String> headers = Collections.emptyMap();
+        String principal;
+        String secret;
 
         /** ACKNOWLEDGE every update carrying a uuid once Scheduler.update returns (default on). */
         public Options autoAcknowledge(boolean on) {
@@ -82,9 +84,23 @@ public final class SchedulerClient {
             return this;
         }
 
-        /** Extra request headers (e.g. Authorization). */
+        /** Extra request headers. */
         public Options headers(Map<String, String> extra) {
             headers = new LinkedHashMap<String, String>(extra);
+            return this;
+        }
+
+        /**
+         * The framework's credential, sent as HTTP Basic on every call (masters with
+         * --authenticate_http_frameworks); the principal also goes into framework_info.principal
+         * when that is not set.
+         */
+        public Options credential(String principal, String secret) {
+            if (principal == null || principal.isEmpty() || principal.indexOf(':') >= 0 || secret == null) {
+                throw new IllegalArgumentException("a credential needs a principal without ':' and a secret");
+            }
+            this.principal = principal;
+            this.secret = secret;
             return this;
         }
     }
@@ -138,6 +154,9 @@ public final class SchedulerClient {
         }
         if (!(info.get("user") instanceof String) || !(info.get("name") instanceof String)) {
             throw new IllegalArgumentException("frameworkInfo needs 'user' and 'name'");
+        }
+        if (options.principal != null && !info.containsKey("principal")) {
+            info.put("principal", options.principal);
         }
         this.frameworkId = Messages.idValue(info.get("id"));
         this.scheduler = scheduler;
@@ -315,6 +334,11 @@ public final class SchedulerClient {
         h.put("Content-Type", JSON);
         h.put("Accept", JSON);
         h.putAll(options.headers);
+        if (options.principal != null) {
+            String pair = options.principal + ":" + options.secret;
+            h.put("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    pair.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         if (stream != null) {
             h.put("Mesos-Stream-Id", stream);
         }

@@ -136,6 +136,24 @@ public final class SchedulerClientTest implements AutoCloseable {
         Check.equal("stream-1", client.streamId());
     }
 
+    public void testACredentialGoesAsHttpBasicOnEveryCallAndNamesThePrincipal() throws Exception {
+        SchedulerClient client = start(master.address(), new SchedulerClient.Options().credential("fw", "s3:cret"));
+        String expected = "Basic " + Base64.getEncoder().encodeToString("fw:s3:cret".getBytes(StandardCharsets.UTF_8));
+        FakeMaster.Request request = master.subscriptions.get(0);
+        Check.equal(expected, request.headers.get("authorization"));
+        Check.equal(Json.obj("user", "tester", "name", "unit", "principal", "fw"),
+            ((Map<?, ?>) request.json.get("subscribe")).get("framework_info"));
+        client.revive();
+        Check.equal(expected, master.callsOf("REVIVE").get(0).headers.get("authorization"));
+        boolean refused = false;
+        try {
+            new SchedulerClient.Options().credential("a:b", "x");
+        } catch (IllegalArgumentException e) {
+            refused = true;
+        }
+        Check.isTrue(refused, "a principal with ':' was accepted");
+    }
+
     public void testEventsReachTheScheduler() throws Exception {
         start();
         Map<String, Object> offer = Json.obj("id", Json.obj("value", "o1"), "agent_id", Json.obj("value", "a1"));
