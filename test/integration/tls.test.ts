@@ -59,6 +59,8 @@ function makeCert(name: string, ca: string): void {
 }
 
 let tlsEnv: Record<string, string> = {};
+/** A client's: its own certificate, the cluster's CA, the server verified. */
+const clientEnv = () => ({ ...tlsEnv, LIBPROCESS_SSL_CERT_FILE: file('client.pem'), LIBPROCESS_SSL_KEY_FILE: file('client-key.pem') });
 
 /** An HTTPS GET; the status, or the error's message. */
 function httpsGet(port: number, p: string, opts: https.RequestOptions = {}): Promise<{ status: number; body: string } | { error: string }> {
@@ -183,12 +185,32 @@ test('with REQUIRE_CLIENT_CERT a client without a certificate is refused, one wi
         {
           encoding: 'utf8',
           timeout: 90_000,
-          env: { ...process.env, ...tlsEnv, LIBPROCESS_SSL_CERT_FILE: file('client.pem'), LIBPROCESS_SSL_KEY_FILE: file('client-key.pem') },
+          env: { ...process.env, ...clientEnv() },
         },
       );
       if (python.error === undefined || (python.error as NodeJS.ErrnoException).code !== 'ENOENT') {
         assert.equal(python.status, 0, python.stdout + python.stderr);
         assert.match(python.stdout + python.stderr, /Received status update TASK_FINISHED/);
+      }
+      // mesos-java too, when a JDK is there.
+      if (spawnSync('javac', ['-version']).status === 0) {
+        const out = path.join(dir, 'java');
+        const build = spawnSync('sh', [path.join(ROOT, 'clients', 'java', 'build.sh'), out], { encoding: 'utf8', timeout: 180_000 });
+        assert.equal(build.status, 0, build.stdout + build.stderr);
+        const java = spawnSync(
+          'java',
+          [
+            '-cp',
+            `${path.join(out, 'mesos.jar')}:${path.join(out, 'test-classes')}`,
+            'HelloScheduler',
+            `--master=127.0.0.1:${port}`,
+            '--command=echo java-tls',
+            '--timeout=60',
+          ],
+          { encoding: 'utf8', timeout: 90_000, env: { ...process.env, ...clientEnv() } },
+        );
+        assert.equal(java.status, 0, java.stdout + java.stderr);
+        assert.match(java.stdout + java.stderr, /Received status update TASK_FINISHED/);
       }
     } finally {
       agentProc.kill('SIGTERM');
