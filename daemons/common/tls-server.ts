@@ -46,10 +46,13 @@ export function serveTls(server: http.Server, material: TlsMaterial): void {
     for (const l of httpListeners) l.call(server, socket);
   };
   const secure = tls.createServer(serverOptions(material));
-  // The peer of a replayed connection is the raw socket's; tls cannot see it through a stream.
+  // The peer of a replayed connection is the raw socket's; tls sees only a stream, reachable
+  // through its handle's JS stream wrapper (node internals: without them the address is unknown,
+  // which only costs the per-address limits their key; tls-server.test.ts notices).
   const peers = new WeakMap<Duplex, net.Socket>();
   secure.on('secureConnection', (socket: tls.TLSSocket) => {
-    const raw = peers.get((socket as unknown as { _parentWrap?: { stream?: Duplex } })._parentWrap?.stream as Duplex);
+    const wrapped = (socket as unknown as { _handle?: { _parentWrap?: { stream?: Duplex } } })._handle?._parentWrap?.stream;
+    const raw = wrapped === undefined ? undefined : peers.get(wrapped);
     if (raw !== undefined) Object.defineProperty(socket, 'remoteAddress', { value: raw.remoteAddress });
     toHttp(socket);
   });
