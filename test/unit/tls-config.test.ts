@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { PeerCertificate } from 'node:tls';
 import { TlsConfigError, parseLibprocessBool, readTlsConfig } from '../../daemons/common/tls-config.ts';
+import { checkServerName, explainTlsError } from '../../daemons/common/tls-material.ts';
 
 const files = { LIBPROCESS_SSL_CERT_FILE: '/c.pem', LIBPROCESS_SSL_KEY_FILE: '/k.pem' };
 
@@ -85,5 +87,32 @@ describe('TLS configuration from the environment', () => {
     assert.match(tlsError({ LIBPROCESS_SSL_ENABLED: 'true', ...files, LIBPROCESS_SSL_KEY_FILE: '' }), /set LIBPROCESS_SSL_KEY_FILE/);
     assert.equal(readTlsConfig({ LIBPROCESS_SSL_ENABLED: 'true', ...files }).enabled, true);
     assert.equal(readTlsConfig({ LIBPROCESS_SSL_ENABLED: 'false' }).enabled, false);
+  });
+});
+
+describe('the name check of a server certificate', () => {
+  const cert = { subject: { CN: 'localhost' }, subjectaltname: 'IP Address:127.0.0.1, DNS:localhost' } as unknown as PeerCertificate;
+  const legacy = readTlsConfig({ LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true' });
+  const openssl = readTlsConfig({ LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true', LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME: 'openssl' });
+  const opensslIp = readTlsConfig({ LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME: 'openssl', LIBPROCESS_SSL_VERIFY_IPADD: 'true' });
+
+  it('legacy: the name or the address called must be in the certificate', () => {
+    assert.equal(checkServerName(legacy, 'localhost', cert), undefined);
+    assert.equal(checkServerName(legacy, '127.0.0.1', cert), undefined);
+    assert.ok(checkServerName(legacy, 'other.example', cert) instanceof Error);
+    assert.ok(checkServerName(legacy, '10.0.0.1', cert) instanceof Error);
+  });
+
+  it('openssl: names; an address only with VERIFY_IPADD', () => {
+    assert.equal(checkServerName(openssl, 'localhost', cert), undefined);
+    assert.match(checkServerName(openssl, '127.0.0.1', cert)?.message ?? '', /LIBPROCESS_SSL_VERIFY_IPADD=true/);
+    assert.equal(checkServerName(opensslIp, '127.0.0.1', cert), undefined);
+  });
+
+  it('an untrusted certificate is explained with the variable to set', () => {
+    const err = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    assert.match(explainTlsError(err).message, /not signed by a trusted CA .*set LIBPROCESS_SSL_CA_FILE or LIBPROCESS_SSL_CA_DIR/);
+    const other = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    assert.equal(explainTlsError(other), other);
   });
 });
