@@ -137,21 +137,50 @@ export function methodNotAllowed(res: ServerResponse, allowed: readonly string[]
   sendText(res, 405, `405 Method Not Allowed. Expecting one of { '${allowed.join("', '")}' }${received}.`);
 }
 
-/** Reads a request body (up to `limit` bytes; more is an error). */
+/** A body past the limit of readBody: answered 413 with this message. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`Request body is larger than the limit of ${limit} bytes`);
+  }
+}
+
+/**
+ * Reads a request body of up to `limit` bytes. A larger one (by its Content-Length, before
+ * anything is read, or as it arrives) is a BodyTooLargeError; the rest of it is read and dropped,
+ * so that the client, still sending, gets the 413 rather than a reset connection. A client
+ * that sends more than `limit` again after that is cut off.
+ */
 export function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => {
+      reject(new BodyTooLargeError(limit));
+      let dropped = 0;
+      req.removeAllListeners('data');
+      req.on('data', (c: Buffer) => {
+        dropped += c.length;
+        if (dropped > limit) req.destroy();
+      });
+      req.resume();
+    };
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      tooLarge();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(new Error(`request body larger than ${limit} bytes`));
-        req.destroy();
+        chunks.length = 0;
+        tooLarge();
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('end', () => {
+      if (size <= limit) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
   });
 }

@@ -13,7 +13,9 @@ import {
 import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.ts';
 import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
+import { peerAddress, recordStream } from '../common/stream-backlog.ts';
 import type { PrincipalRequest } from './http-auth.ts';
+import { MAX_BODY_BYTES, logName } from './limits.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord } from './records.ts';
@@ -50,17 +52,27 @@ function registerOnStream(
   res: ServerResponse,
 ): { agentId: string; streamId: string } {
   const streamId = newUuid();
-  const write = startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+  startRecordIOStream(res, APPLICATION_JSON, { 'Mesos-Stream-Id': streamId });
+  const limit = master.config.maxEventStreamBufferBytes;
+  const remote = peerAddress(req.socket);
+  let agentId: string | undefined;
+  const overflow = (queued: number) =>
+    master.log.warn(
+      { agent: agentId },
+      `Disconnecting agent ${agentId} (${logName(msg.register.hostname)}) at ${remote}: ${queued} bytes of messages wait for it, more than --max_event_stream_buffer_size=${limit} bytes; it may register again`,
+    );
+  const stream = recordStream(res, limit, overflow);
   const link: AgentLink = {
-    send: (m: MasterToAgent) => write(JSON.stringify(m)),
-    close: () => {
-      if (!res.writableEnded) res.end();
+    send: (m: MasterToAgent) => {
+      if (!res.destroyed) stream.send(JSON.stringify(m));
     },
+    close: stream.end,
   };
   req.socket.setKeepAlive(true, 10_000);
-  const agentId = master.registerAgent(msg.register, link, streamId, (req as PrincipalRequest).principal);
-  res.on('close', () => master.agentDisconnected(agentId, streamId));
-  return { agentId, streamId };
+  const id = master.registerAgent(msg.register, link, streamId, (req as PrincipalRequest).principal);
+  agentId = id;
+  res.on('close', () => master.agentDisconnected(id, streamId));
+  return { agentId: id, streamId };
 }
 
 export function agentApiHandler(master: Master) {
@@ -101,7 +113,7 @@ export function agentApiHandler(master: Master) {
  */
 export function agentStreamHandler(master: Master) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const decoder = new RecordIODecoder();
+    const decoder = new RecordIODecoder(MAX_BODY_BYTES);
     let registered: { agentId: string; streamId: string } | undefined;
     let stopped = false;
     const stop = (status: number, why: string) => {

@@ -29,6 +29,11 @@ export interface MasterConfig {
   minAllocatable?: Resource[][] | undefined;
   weights?: Map<string, number> | undefined;
   heartbeatIntervalSecs: number;
+  /**
+   * Bytes an event stream (a scheduler's, an agent's) may hold unsent before its peer is
+   * disconnected (--max_event_stream_buffer_size); no bound without it.
+   */
+  maxEventStreamBufferBytes?: number | undefined;
   /** --rate_limits, checked (rateLimitsProblem). */
   rateLimits?: RateLimitsConfig | undefined;
 }

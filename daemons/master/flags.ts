@@ -286,6 +286,13 @@ export const masterFlagDefs = [
     inert: 'the master serves no v1 operator API (no event stream)',
   },
   {
+    name: 'max_event_stream_buffer_size',
+    type: 'bytes',
+    default: '8MB',
+    help: 'Bytes an event stream (a scheduler subscription, an agent link) may hold unsent; a peer that falls further behind is disconnected (it may subscribe again).',
+    schema: { minimum: 65536 },
+  },
+  {
     name: 'publish_per_framework_metrics',
     type: 'bool',
     default: 'true',

@@ -7,6 +7,7 @@
 //   SUBSCRIBE --registry ADD_FRAMEWORK--> SUBSCRIBED, offers --stream breaks--> failover timeout
 //        --> removed: tasks TASK_KILLED, SHUTDOWN_FRAMEWORK to every agent, registry REMOVE_FRAMEWORK
 import { type FrameworkInfo, type MasterInfo, type OfferConstraints, isTerminalState } from '../common/mesos.ts';
+import { logName } from './limits.ts';
 import type { EventSink } from './links.ts';
 import type { FrameworkRateLimits } from './rate-limits.ts';
 import { type FrameworkRecord, TaskTable, type TaskRecord, frameworkRoles } from './records.ts';
@@ -55,7 +56,7 @@ export class FrameworkBook {
     let fw = requestedId ? this.m.state.frameworks.get(requestedId) : undefined;
     const now = Date.now();
     if (fw) {
-      this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${info.name}) failed over to a new stream`);
+      this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${logName(info.name)}) failed over to a new stream`);
       if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
       fw.failoverTimer = undefined;
       const old = fw.sink;
@@ -77,7 +78,10 @@ export class FrameworkBook {
       this.m.allocator.addFramework(id, { roles, suppressedRoles });
       // No offers before the scheduler has its SUBSCRIBED event.
       this.m.allocator.deactivateFramework(id);
-      this.m.log.info({ framework: id, framework_name: info.name, user: info.user, roles }, `Registered framework ${id} (${info.name})`);
+      this.m.log.info(
+        { framework: id, framework_name: logName(info.name), user: info.user, roles },
+        `Registered framework ${id} (${logName(info.name)})`,
+      );
     }
     fw.suppressedRoles = new Set(suppressedRoles);
     fw.sink = sink;
@@ -167,7 +171,7 @@ export class FrameworkBook {
     this.m.allocator.deactivateFramework(fw.id);
     this.m.offerBook.rescindFrameworkOffers(fw);
     const timeoutSecs = fw.info.failover_timeout ?? 0;
-    this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${fw.info.name}) disconnected; failover timeout ${timeoutSecs}s`);
+    this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${logName(fw.info.name)}) disconnected; failover timeout ${timeoutSecs}s`);
     if (timeoutSecs <= 0) {
       this.removeFramework(fw, 'failover timeout 0 after disconnection');
       return;
@@ -184,7 +188,7 @@ export class FrameworkBook {
   /** Removes a framework: its tasks are killed, its offers rescinded, it moves to completed. */
   removeFramework(fw: FrameworkRecord, why: string): void {
     if (this.m.state.frameworks.get(fw.id) !== fw) return;
-    this.m.log.info({ framework: fw.id }, `Removing framework ${fw.id} (${fw.info.name}): ${why}`);
+    this.m.log.info({ framework: fw.id }, `Removing framework ${fw.id} (${logName(fw.info.name)}): ${why}`);
     if (fw.failoverTimer) clearTimeout(fw.failoverTimer);
     fw.failoverTimer = undefined;
     this.m.offerBook.rescindFrameworkOffers(fw, false);
@@ -234,7 +238,7 @@ export class FrameworkBook {
     this.m.state.addFramework(fw);
     this.m.allocator.addFramework(id, { roles: fw.roles });
     this.m.allocator.deactivateFramework(id);
-    this.m.log.info({ framework: id }, `Recovered framework ${id} (${info.name}) from a re-registering agent`);
+    this.m.log.info({ framework: id }, `Recovered framework ${id} (${logName(info.name)}) from a re-registering agent`);
     return fw;
   }
 }

@@ -2,16 +2,17 @@
 // read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use,
 // and /files/* for the master's log.
 import type { RequestListener, Server, ServerResponse } from 'node:http';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
 import { AttachedPaths, attachDaemonLog, filesRouter } from '../common/files.ts';
-import { methodNotAllowed, readBody, sendJson, sendText } from '../common/http.ts';
+import { BodyTooLargeError, methodNotAllowed, readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import { type MasterAuth, authGate } from './http-auth.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { tasksPaging } from './tasks-query.ts';
@@ -71,7 +72,6 @@ export function createMasterApp(ctx: StateContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const rawBody = express.raw({ type: () => true, limit: '64mb' });
 
   const scheduler = schedulerApiHandler(master);
   app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);
@@ -206,7 +206,7 @@ export function masterRequestListener(ctx: StateContext, auth?: MasterAuth): Req
       app(req, res);
       return;
     }
-    readBody(req).then(
+    readBody(req, MAX_BODY_BYTES).then(
       (body) => {
         (req as BodyRequest).body = body;
         try {
@@ -216,7 +216,24 @@ export function masterRequestListener(ctx: StateContext, auth?: MasterAuth): Req
           if (!res.headersSent) sendText(res, 500, `Internal error: ${(err as Error).message}`);
         }
       },
-      (err: Error) => sendText(res, 413, err.message),
+      (err: Error) => bodyFailed(res, err),
     );
   };
+}
+
+/** A body that could not be read: 413 past the limit; otherwise the client went away mid-body. */
+function bodyFailed(res: ServerResponse, err: Error): void {
+  if (err instanceof BodyTooLargeError) sendText(res, 413, err.message);
+  else res.destroy();
+}
+
+/** Reads the body of an express route into req.body, within MAX_BODY_BYTES. */
+function rawBody(req: Request, res: Response, next: NextFunction): void {
+  readBody(req, MAX_BODY_BYTES).then(
+    (body) => {
+      req.body = body;
+      next();
+    },
+    (err: Error) => bodyFailed(res, err),
+  );
 }

@@ -9,6 +9,8 @@ export interface EventSink {
   send(event: SchedulerEvent): void;
   /** Ends the stream (the framework sees its connection close). */
   close(): void;
+  /** Bytes sent that the scheduler has not read yet, where the sink can tell. */
+  queuedBytes?(): number;
 }
 
 export interface AgentLink {

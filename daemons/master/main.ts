@@ -130,6 +130,7 @@ function masterConfig(flags: MasterFlags, addr: Addresses): MasterConfig {
     offerTimeoutSecs: flags.offer_timeout,
     minAllocatable: parseMinAllocatable(flags.min_allocatable_resources),
     weights: parseWeights(flags.weights),
+    maxEventStreamBufferBytes: flags.max_event_stream_buffer_size,
     rateLimits: checkedRateLimits(flags.rate_limits as RateLimitsConfig | undefined),
     heartbeatIntervalSecs: 15,
   };

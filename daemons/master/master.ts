@@ -25,6 +25,7 @@ import {
   sharedStateName,
 } from '../common/mesos.ts';
 import { allocatedTo, subtract } from '../common/resources.ts';
+import { runInSlices } from '../common/slices.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { DrfAllocator } from './allocator/index.ts';
 import { type AgentHost, AgentBook, type AgentRemovalReason } from './agents.ts';
@@ -33,7 +34,14 @@ import { type FrameworkHost, FrameworkBook, newFrameworkRecord } from './framewo
 import type { AgentLink, EventSink, SchedulerEvent } from './links.ts';
 import { type OfferHost, OfferBook } from './offers.ts';
 import { FrameworkRateLimits } from './rate-limits.ts';
-import { type AgentView, type OperationQuery, type TaskQuery, reconcileOperations, reconcileTasks } from './reconciliation.ts';
+import {
+  type AgentView,
+  type OperationQuery,
+  type TaskQuery,
+  implicitStatuses,
+  reconcileOperations,
+  reconcileTasks,
+} from './reconciliation.ts';
 import {
   type AgentRecord,
   type ExecutorRecord,
@@ -48,6 +56,30 @@ import { stateForScheduler } from './status.ts';
 
 export type { MasterConfig } from './config.ts';
 export { FILTER_EXPIRY_BATCH_MS } from './offers.ts';
+
+/** Tasks a RECONCILE answers in one step of its slices. */
+const RECONCILE_STEP_TASKS = 256;
+/** How long a RECONCILE waits for its scheduler to read when half its stream's bound is waiting. */
+const RECONCILE_BACKOFF_MS = 10;
+/** A scheduler that has read nothing for this long is not waited for: its stream's bound cuts it off. */
+export const RECONCILE_STALL_MS = 5000;
+
+/**
+ * The pause of a long answer to one scheduler (slices.ts): none while less than half the
+ * stream's bound waits to be read; a short wait while more does and the scheduler is reading.
+ */
+function readerPace(sink: EventSink, limit: number): () => number {
+  let lastQueued = 0;
+  let progressAt = Date.now();
+  return () => {
+    const queued = sink.queuedBytes?.() ?? 0;
+    const now = Date.now();
+    if (queued < lastQueued || queued <= limit / 2) progressAt = now;
+    lastQueued = queued;
+    if (queued <= limit / 2 || now - progressAt > RECONCILE_STALL_MS) return 0;
+    return RECONCILE_BACKOFF_MS;
+  };
+}
 
 const TASK_STATE_METRIC: Record<TaskState, string> = {
   TASK_STAGING: 'staging',
@@ -474,9 +506,53 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     });
   }
 
-  /** RECONCILE, by Mesos's rules (reconciliation.ts): no tasks = implicit (all active tasks). */
+  /**
+   * Per scheduler stream: its RECONCILE answers not finished (each waits for the one before),
+   * the last of them, and the pace of its reader.
+   */
+  private readonly reconciling = new WeakMap<EventSink, { unfinished: number; last: Promise<void>; pace: (() => number) | undefined }>();
+
+  /**
+   * RECONCILE, by Mesos's rules (reconciliation.ts): no tasks = implicit (all active tasks). A
+   * large one is answered a slice at a time (slices.ts), never faster than its scheduler reads:
+   * hundreds of thousands of tasks would otherwise hold the master for seconds, and their
+   * updates overrun the scheduler's stream. The answers to one scheduler's RECONCILE calls come
+   * one after another, in the order of the calls; they stop if it goes or subscribes anew.
+   */
   reconcile(fw: FrameworkRecord, tasks: TaskQuery[]): void {
-    for (const status of reconcileTasks(fw, tasks, this.agentView, Date.now())) this.sendMasterStatus(fw, status);
+    const sink = fw.sink;
+    if (!sink) return;
+    const limit = this.config.maxEventStreamBufferBytes;
+    let entry = this.reconciling.get(sink);
+    if (!entry) {
+      entry = { unfinished: 0, last: Promise.resolve(), pace: limit === undefined ? undefined : readerPace(sink, limit) };
+      this.reconciling.set(sink, entry);
+    }
+    const queue = entry;
+    const implicit = tasks.length === 0 ? [...fw.tasks.values()] : undefined;
+    const total = implicit ? implicit.length : tasks.length;
+    let next = 0;
+    const step = () => {
+      if (next < total && fw.sink === sink) {
+        const to = Math.min(total, next + RECONCILE_STEP_TASKS);
+        const now = Date.now();
+        const statuses = implicit
+          ? implicitStatuses(fw, implicit.slice(next, to), now)
+          : reconcileTasks(fw, tasks.slice(next, to), this.agentView, now);
+        for (const status of statuses) this.sendMasterStatus(fw, status);
+        next = to;
+      }
+      if (next < total && fw.sink === sink) return false;
+      queue.unfinished--;
+      return true;
+    };
+    const run = () => runInSlices(step, queue.pace ? { pause: queue.pace } : {});
+    // With nothing before it, the first slice runs now: a small RECONCILE is answered in the call.
+    const started = queue.unfinished === 0 ? run() : queue.last.then(run);
+    queue.unfinished++;
+    queue.last = started.catch((err: unknown) =>
+      this.log.error({ err, framework: fw.id }, `Failed to reconcile the tasks of framework ${fw.id}`),
+    );
   }
 
   /** RECONCILE_OPERATIONS, by Mesos's rules (reconciliation.ts). */

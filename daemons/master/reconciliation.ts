@@ -54,13 +54,23 @@ function latestStatus(task: TaskRecord, now: number): TaskStatus {
 }
 
 /**
+ * Implicit reconciliation of some of a framework's tasks, taken from its table earlier: those
+ * still active (a RECONCILE answered over several turns may see some end meanwhile).
+ */
+export function implicitStatuses(fw: FrameworkRecord, tasks: readonly TaskRecord[], now: number): TaskStatus[] {
+  const out: TaskStatus[] = [];
+  for (const task of tasks) if (fw.tasks.get(task.info.task_id.value) === task) out.push(latestStatus(task, now));
+  return out;
+}
+
+/**
  * RECONCILE: no tasks asked means every active task of the framework (implicit); otherwise one
  * status per task asked, or none while its agent may still re-register. Unreachable tasks are
  * not active: they are answered from their agent's standing, as in Mesos. The states are the
  * partition-aware ones; the caller maps them for older schedulers (TASK_LOST).
  */
 export function reconcileTasks(fw: FrameworkRecord, asked: readonly TaskQuery[], agents: AgentView, now: number): TaskStatus[] {
-  if (asked.length === 0) return [...fw.tasks.values()].map((task) => latestStatus(task, now));
+  if (asked.length === 0) return implicitStatuses(fw, [...fw.tasks.values()], now);
   const out: TaskStatus[] = [];
   for (const { taskId, agentId } of asked) {
     const task = fw.tasks.get(taskId);

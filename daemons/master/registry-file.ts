@@ -1,9 +1,15 @@
 // Where the registry lives without ZooKeeper: a snapshot plus an append-only log of operations
 // under one directory (<work_dir>/registry). Each write appends one record holding a batch of
-// operations and fsyncs it; past COMPACT_AFTER operations the whole state is written as a new
-// snapshot instead, which folds the log in. A master with --zk keeps its history (completed
-// tasks and frameworks) in one of these too, while ZooKeeper holds the rest (registry-zk.ts).
-import { mkdir, readdir, rm } from 'node:fs/promises';
+// operations and fsyncs it; past COMPACT_AFTER operations or COMPACT_AFTER_BYTES of log the
+// whole state is written as a new snapshot instead, which folds the log in. A master with --zk
+// keeps its history (completed tasks and frameworks) in one of these too, while ZooKeeper holds
+// the rest (registry-zk.ts).
+//
+// A full disk (or quota, read-only file system, I/O error) fails the write in words an operator
+// acts on (StoreWriteError); what a failed append left is cut off, so the log stays whole, and a
+// failed compaction is not tried again for COMPACT_RETRY_MS. A registry that cannot be written
+// at all is not opened: a master that started anyway would fail every registration.
+import { mkdir, open as openFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
@@ -32,8 +38,51 @@ interface Snapshot {
 /** Operations in the log (each record holds a batch of them) past which it is folded into a new snapshot. */
 const COMPACT_AFTER = 5000;
 
+/** Bytes of log past which it is folded into a new snapshot, however few operations it holds. */
+export const COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
+
+/** After a failed compaction the next waits this long: on a full disk every write would try again. */
+const COMPACT_RETRY_MS = 30_000;
+
+/** Why a write failed, in words an operator acts on (a full disk rather than "ENOSPC: ..., write"). */
+export function writeFailure(err: unknown, where: string): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOSPC':
+      return `the file system of ${where} is full (ENOSPC)`;
+    case 'EDQUOT':
+      return `the disk quota of ${where} is used up (EDQUOT)`;
+    case 'EROFS':
+      return `the file system of ${where} is read-only (EROFS)`;
+    case 'EIO':
+      return `an I/O error on ${where} (EIO): the disk may be failing`;
+    default:
+      return `${where}: ${(err as Error).message}`;
+  }
+}
+
+/** A write of the file store that failed: `file` is what could not be written, `why` says why. */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+  constructor(
+    readonly file: string,
+    readonly why: string,
+  ) {
+    super(`the registry cannot be written: ${why}`);
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  return stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
 export class FileStore implements RegistryStore {
   private logRecords = 0;
+  /** Size of the log up to its last complete record: a failed append is cut back to it. */
+  private logBytes = 0;
+  private compactNotBefore = 0;
   private generation = 0;
 
   private constructor(private readonly dir: string) {}
@@ -59,24 +108,73 @@ export class FileStore implements RegistryStore {
       for (const op of r.batch ?? []) applyOp(state, op, limits);
       store.logRecords += r.batch?.length ?? 0;
     }
-    // Logs of earlier generations were folded into the snapshot before a crash removed them.
+    // Logs of earlier generations were folded into the snapshot before a crash removed them,
+    // and snapshots a failed compaction left half-written.
     for (const name of await readdir(dir)) {
       const m = /^log\.(\d+)$/.exec(name);
-      if (m && Number(m[1]) < store.generation) await rm(path.join(dir, name), { force: true });
+      if ((m && Number(m[1]) < store.generation) || name.startsWith('snapshot.json.tmp-')) await rm(path.join(dir, name), { force: true });
     }
+    await store.checkWritable();
+    store.logBytes = await fileSize(store.logPath());
     return { store, state };
+  }
+
+  /** Appends an empty line (which a reader skips) to the log and syncs it, or says why it cannot. */
+  private async checkWritable(): Promise<void> {
+    const file = this.logPath();
+    try {
+      const handle = await openFile(file, 'a');
+      try {
+        await handle.write('\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      throw new Error(`cannot write ${file}: ${writeFailure(err, this.dir)}; free space there (or fix it) and start again`);
+    }
   }
 
   private logPath(): string {
     return path.join(this.dir, `log.${this.generation}`);
   }
 
+  /**
+   * Called as soon as the batch is taken, so `state` holds exactly the operations written so far
+   * and this batch: a compaction decided here snapshots no operation that a later log repeats.
+   */
   write(batch: readonly RegistryOp[], state: RegistryState): Promise<void> {
-    if (this.logRecords + batch.length > COMPACT_AFTER) return this.compact(state);
-    const written = appendJsonLine(this.logPath(), { batch });
-    return written.then(() => {
-      this.logRecords += batch.length;
-    });
+    const record = { batch };
+    const overdue = this.logRecords + batch.length > COMPACT_AFTER || this.logBytes + JSON.stringify(record).length > COMPACT_AFTER_BYTES;
+    if (overdue && Date.now() >= this.compactNotBefore) return this.compactOrFail(state);
+    return this.append(record);
+  }
+
+  private async append(record: { batch: readonly RegistryOp[] }): Promise<void> {
+    const file = this.logPath();
+    try {
+      await appendJsonLine(file, record);
+    } catch (err) {
+      // What a failed append may have left is cut off, so the next record starts on a clean line.
+      await truncate(file, this.logBytes).catch(() => undefined);
+      throw new StoreWriteError(file, writeFailure(err, this.dir));
+    }
+    this.logRecords += record.batch.length;
+    this.logBytes = await fileSize(file);
+  }
+
+  private async compactOrFail(state: RegistryState): Promise<void> {
+    try {
+      await this.compact(state);
+    } catch (err) {
+      this.compactNotBefore = Date.now() + COMPACT_RETRY_MS;
+      const names = await readdir(this.dir).catch(() => [] as string[]);
+      for (const name of names) if (name.startsWith('snapshot.json.tmp-')) await rm(path.join(this.dir, name), { force: true });
+      throw new StoreWriteError(
+        path.join(this.dir, 'snapshot.json'),
+        `${writeFailure(err, this.dir)} (compaction; tried again in ${COMPACT_RETRY_MS / 1000}s)`,
+      );
+    }
   }
 
   /**
@@ -96,6 +194,7 @@ export class FileStore implements RegistryStore {
     await writeJsonAtomic(path.join(this.dir, 'snapshot.json'), snap);
     this.generation = snap.generation;
     this.logRecords = 0;
+    this.logBytes = 0;
     await rm(old, { force: true });
   }
 }

@@ -10,7 +10,7 @@
 // framework) wait for their write, and every operation of the same moment shares one write
 // (group commit).
 import type { Logger } from 'pino';
-import { FileStore } from './registry-file.ts';
+import { FileStore, StoreWriteError } from './registry-file.ts';
 import { type RegistryLimits, type RegistryOp, type RegistryState, type RegistryStore, applyOp, emptyState } from './registry-state.ts';
 import { type ZkRegistryOptions, openZkStore } from './registry-zk.ts';
 
@@ -26,6 +26,7 @@ export {
   storedTask,
 } from './registry-state.ts';
 export { FencedError, type ZkRegistryOptions } from './registry-zk.ts';
+export { COMPACT_AFTER_BYTES, writeFailure } from './registry-file.ts';
 
 export class Registry {
   private pending: RegistryOp[] = [];
@@ -96,7 +97,14 @@ export class Registry {
         await store.write(batch, this.state);
         for (const w of waiters) w.resolve();
       } catch (err) {
-        this.log.error(`Registry write failed: ${(err as Error).message}`);
+        if (err instanceof StoreWriteError) {
+          const ops = [...new Set(batch.map((o) => o.op))].join(', ');
+          this.log.error(
+            `Cannot write the registry ${err.file}: ${err.why}. ${batch.length} operation(s) (${ops}) are not durable and fail; they succeed again once it can be written`,
+          );
+        } else {
+          this.log.error(`Registry write failed: ${(err as Error).message}`);
+        }
         for (const w of waiters) w.reject(err as Error);
       }
     }

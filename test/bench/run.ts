@@ -24,6 +24,10 @@
 //   failover  three masters behind ZooKeeper and --failover_agents real agents (failover.ts):
 //             kill -9 and SIGTERM of the leader until another serves /master/state, and until
 //             every agent is back, for each of --failover_timeouts session timeouts
+//   abuse     master RSS with --abuse_subscribers (20) schedulers that never read, under
+//             --abuse_rate (1000) updates/s, against their streams' bound (--abuse_buffer, 1MB
+//             each); /health p50/p99 meanwhile and during a --abuse_reconcile (400000)-task
+//             RECONCILE of a scheduler that reads
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x100,1000x1000,2500x1000,5000x1000,10000x100,10000x1000),
@@ -216,7 +220,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover'] as const;
+const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover', 'abuse'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -459,6 +463,25 @@ async function main(): Promise<void> {
     const r = await failoverBench(timeouts, Number(arg('failover_runs', '3')), Number(arg('failover_agents', '2')));
     result.failover = r;
     lines.push(...describeFailover(r));
+  }
+  if (suites.has('abuse')) {
+    const { largeReconcile, stalledSubscribers } = await import('./abuse.ts');
+    const { parseBytes } = await import('../../daemons/common/flags/units.ts');
+    const s = await stalledSubscribers(
+      Number(arg('abuse_subscribers', '20')),
+      Number(arg('abuse_rate', '1000')),
+      parseBytes(arg('abuse_buffer', '1MB')),
+      Number(arg('abuse_seconds', '60')),
+    );
+    result.stalled_subscribers = s;
+    lines.push(
+      `${s.subscribers} subscribers that never read, ${s.updatesPerSecond} updates/s: master RSS ${s.baselineRssMb.toFixed(0)} MB -> peak ${s.peakRssMb.toFixed(0)} MB (+${(s.peakRssMb - s.baselineRssMb).toFixed(0)} MB; streams bounded at ${s.subscribers} x ${(s.bufferBytes / 2 ** 20).toFixed(1)} MB = ${s.boundMb.toFixed(0)} MB), ${s.endRssMb.toFixed(0)} MB at the end; all cut off after ${s.allCutSeconds === undefined ? 'not within the window' : `${s.allCutSeconds.toFixed(1)} s`}; /health p50 ${s.healthP50Ms.toFixed(1)} ms, p99 ${s.healthP99Ms.toFixed(1)} ms, max ${s.healthMaxMs.toFixed(0)} ms`,
+    );
+    const r = await largeReconcile(Number(arg('abuse_reconcile', '400000')));
+    result.large_reconcile = r;
+    lines.push(
+      `${r.tasks}-task RECONCILE (${r.bodyMb.toFixed(1)} MB body): 202 after ${r.acceptedMs.toFixed(0)} ms, every update read after ${r.answeredMs.toFixed(0)} ms; /health p50 ${r.healthP50Ms.toFixed(1)} ms, p99 ${r.healthP99Ms.toFixed(1)} ms, max ${r.healthMaxMs.toFixed(0)} ms (${r.healthSamples} samples)`,
+    );
   }
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
 }

@@ -19,6 +19,13 @@ import type { Bridge } from './network.ts';
 /** What the e2e hosts have on top of the minimal root: the guide's tools and rpm itself. */
 export const HOST_PACKAGES = ['dbus', 'rpm', 'curl', 'procps', 'iproute2'];
 
+/**
+ * What the master hosts of three-master clusters add: the distribution's ZooKeeper with its
+ * service (zookeeperd pulls in the JRE). The hosts reach no package mirror, so it is in their
+ * root from the start, as `dnf install zookeeper` would have put it.
+ */
+export const ZOOKEEPER_PACKAGES = ['zookeeperd'];
+
 export const DOMAIN = 'example.com';
 
 /** How long an orderly shutdown may take before the host is killed. */
@@ -42,6 +49,8 @@ export interface HostOptions {
   dir: string;
   /** Directories of this machine bound into the host at the same path. */
   binds?: string[];
+  /** Whether its root has ZooKeeper (ZOOKEEPER_PACKAGES), whose journal then goes with failures too. */
+  zookeeper?: boolean;
 }
 
 export interface HostEntry {
@@ -73,6 +82,10 @@ export class ContainerHost {
     this.fqdn = `${opts.name}.${DOMAIN}`;
     this.address = opts.address;
     this.root = path.join(opts.dir, 'root');
+  }
+
+  get hasZookeeper(): boolean {
+    return this.opts.zookeeper === true;
   }
 
   get booted(): boolean {
@@ -230,6 +243,16 @@ export class ContainerHost {
   /** Runs a shell command line inside the host, as an administrator would type it. */
   sh(script: string, opts: { reject?: boolean; timeout?: number } = {}): Promise<ExecResult> {
     return this.exec(['sh', '-c', script], opts);
+  }
+
+  /**
+   * Writes (or appends to) a file as seen from inside the host. Use this rather than file() for
+   * paths that may go through absolute symlinks, such as Debian's alternatives
+   * (/etc/zookeeper/conf): followed from this machine they lead to this machine's own files.
+   */
+  async writeInside(p: string, text: string, opts: { append?: boolean } = {}): Promise<void> {
+    const b64 = Buffer.from(text).toString('base64');
+    await this.exec(['sh', '-c', `printf %s '${b64}' | base64 -d ${opts.append ? '>>' : '>'} '${p}'`]);
   }
 
   /** Starts a command line inside the host and returns at once; await the result later. */

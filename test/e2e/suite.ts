@@ -9,7 +9,7 @@ import { TARGETS } from '../../packaging/rpmbuild.ts';
 import { debianRoot } from '../helpers/debian-root.ts';
 import { PACKAGES, dnfInstallroot, fixtureRepo } from '../helpers/rpm-install.ts';
 import { type PackagingBuild, isRoot, offlineRebuild, packagingBuild } from '../packaging/build-cache.ts';
-import { ContainerHost, HOST_PACKAGES } from './host.ts';
+import { ContainerHost, HOST_PACKAGES, ZOOKEEPER_PACKAGES } from './host.ts';
 import { Bridge } from './network.ts';
 
 export const E2E_CACHE = path.join(ROOT, 'test', '.cache', 'e2e');
@@ -33,6 +33,8 @@ export class E2ESuite {
     readonly tag: string,
     readonly build: PackagingBuild,
     readonly baseRoot: string,
+    /** The root with ZooKeeper, when start() asked for it. */
+    readonly zookeeperRoot: string | undefined,
     readonly bridge: Bridge,
     readonly dir: string,
     readonly repos: Record<string, string>,
@@ -44,13 +46,14 @@ export class E2ESuite {
    * Everything a test file needs before its hosts: host tools, the RPMs, the cached root, the
    * fixture repository and a bridge of its own (index 1-250, one per file).
    */
-  static async start(tag: string, bridgeIndex: number, opts: { upgrade?: boolean } = {}): Promise<E2ESuite> {
+  static async start(tag: string, bridgeIndex: number, opts: { upgrade?: boolean; zookeeper?: boolean } = {}): Promise<E2ESuite> {
     const started = Date.now();
     await execa(path.join(ROOT, 'packaging', 'host-prereqs.sh'), ['--tests'], { stdio: 'inherit' });
     const build = await packagingBuild();
     const upgrade = opts.upgrade ? (await offlineRebuild(fedora)).rpms : [];
     const baseRoot = await debianRoot('e2e-root', HOST_PACKAGES);
-    note(tag, `RPMs${opts.upgrade ? ', the upgrade build' : ''} and the host root ready`, started);
+    const zookeeperRoot = opts.zookeeper ? await debianRoot('e2e-zk-root', [...HOST_PACKAGES, ...ZOOKEEPER_PACKAGES]) : undefined;
+    note(tag, `RPMs${opts.upgrade ? ', the upgrade build' : ''} and the host root${zookeeperRoot ? 's' : ''} ready`, started);
     const dir = path.join(E2E_CACHE, tag);
     await mkdir(dir, { recursive: true });
     const repos = {
@@ -59,14 +62,16 @@ export class E2ESuite {
     };
     const bridge = new Bridge(bridgeIndex);
     await bridge.create();
-    return new E2ESuite(tag, build, baseRoot, bridge, dir, repos, upgrade);
+    return new E2ESuite(tag, build, baseRoot, zookeeperRoot, bridge, dir, repos, upgrade);
   }
 
   /**
    * Hosts named name.example.com at the bridge's addresses .2, .3, ... in order, prepared
-   * (every name in every /etc/hosts) but not booted.
+   * (every name in every /etc/hosts) but not booted. `zookeeper` hosts get the root with
+   * ZooKeeper (start() must have asked for it).
    */
-  async addHosts(specs: { name: string; binds?: string[] }[]): Promise<ContainerHost[]> {
+  async addHosts(specs: { name: string; binds?: string[]; zookeeper?: boolean }[]): Promise<ContainerHost[]> {
+    if (specs.some((s) => s.zookeeper) && !this.zookeeperRoot) throw new Error('E2ESuite.start() was not asked for the ZooKeeper root');
     const created = specs.map(
       (s, i) =>
         new ContainerHost({
@@ -75,11 +80,12 @@ export class E2ESuite {
           bridge: this.bridge,
           dir: path.join(this.dir, 'hosts', s.name),
           ...(s.binds ? { binds: s.binds } : {}),
+          ...(s.zookeeper ? { zookeeper: true } : {}),
         }),
     );
     this.hosts.push(...created);
     const entries = this.hosts.map((h) => ({ name: h.name, address: h.address }));
-    for (const h of created) await h.prepare(this.baseRoot, entries);
+    for (const h of created) await h.prepare(h.hasZookeeper ? this.zookeeperRoot! : this.baseRoot, entries);
     return created;
   }
 
@@ -123,7 +129,7 @@ export class E2ESuite {
     const dir = path.join(ARTIFACTS, this.tag);
     await mkdir(dir, { recursive: true });
     for (const host of this.hosts.filter((h) => h.booted)) {
-      for (const unit of UNITS) {
+      for (const unit of host.hasZookeeper ? [...UNITS, 'zookeeper'] : UNITS) {
         const text = await host.journal(unit);
         await writeFile(path.join(dir, `${host.name}-${unit}.log`), `${text}\n`);
         const lines = text.split('\n');
