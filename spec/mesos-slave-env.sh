@@ -54,3 +54,27 @@ export MESOS_log_dir=/var/log/mesos
 # random secret only root reads: openssl rand -base64 32 > /etc/mesos/executor-secret-key).
 #export MESOS_authenticate_http_executors=true
 #export MESOS_jwt_secret_key=/etc/mesos/executor-secret-key
+
+# TLS, as libprocess reads it (README, "Securing a cluster"; the SSL_ prefix works too). With
+# ENABLED every port of this daemon speaks HTTPS and its own requests use https; the files
+# must be readable by the daemon's user.
+#export LIBPROCESS_SSL_ENABLED=true
+# This node's certificate and private key (PEM), presented to clients and to the peers it calls.
+#export LIBPROCESS_SSL_CERT_FILE=/etc/mesos/tls/node.pem
+#export LIBPROCESS_SSL_KEY_FILE=/etc/mesos/tls/node-key.pem
+# The CA that signed the cluster's certificates (a file, or a directory of PEM certificates);
+# without either the system's trusted roots.
+#export LIBPROCESS_SSL_CA_FILE=/etc/mesos/tls/ca.pem
+#export LIBPROCESS_SSL_CA_DIR=/etc/mesos/tls/cas
+# Verify the certificate of every server this daemon calls: chain to the CA, and its name
+# (legacy: the name or address called, IP subjectAltNames included; openssl: names only,
+# addresses only with LIBPROCESS_SSL_VERIFY_IPADD=true). Legacy alias: LIBPROCESS_SSL_VERIFY_CERT.
+#export LIBPROCESS_SSL_VERIFY_SERVER_CERT=true
+#export LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME=openssl
+#export LIBPROCESS_SSL_VERIFY_IPADD=true
+# Refuse connections without a client certificate the CA signed (browsers and schedulers need
+# one too); implies VERIFY_SERVER_CERT. Legacy alias: LIBPROCESS_SSL_REQUIRE_CERT.
+#export LIBPROCESS_SSL_REQUIRE_CLIENT_CERT=true
+# Also serve plain HTTP on the same port (the first byte tells them apart), for switching a
+# running cluster over one daemon at a time; turn it off again once all speak TLS.
+#export LIBPROCESS_SSL_SUPPORT_DOWNGRADE=true

@@ -1,6 +1,7 @@
 // `mesos agent` / `mesos-agent` / `mesos-slave`: flags -> resources -> containerizers (task
 // supervisor, Docker) -> recovery of the checkpointed runs -> HTTP server on --port (5051) ->
 // registration with --master.
+import { serveProcessTls } from '../common/tls-server.ts';
 import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -368,6 +369,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     system: systemConstants,
   });
   const server = http.createServer(createAgentApp(ctx, files, monitor));
+  serveProcessTls(server);
   server.keepAliveTimeout = 65_000;
   server.on('connection', batchWritesPerTurn);
   await new Promise<void>((resolve, reject) => {

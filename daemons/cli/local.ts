@@ -1,5 +1,6 @@
 // `mesos local`: a master and one agent in this process, in the foreground, as an unprivileged
 // user — the quickest way to try the cluster (Apache Mesos ships the same idea as mesos-local).
+import { processScheme } from '../common/tls-process.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { type AgentFlags, loadAgentFlags } from '../agent/flags.ts';
@@ -67,7 +68,7 @@ export async function runLocal(argv: string[], progName: string): Promise<number
     throw err;
   }
   process.stderr.write(
-    `Single-node cluster running: master http://${f.ip}:${master.port} (web UI and API), agent ${f.ip}:${agent.port}, work_dir ${workDir}. Ctrl-C to stop.\n`,
+    `Single-node cluster running: master ${processScheme()}://${f.ip}:${master.port} (web UI and API), agent ${f.ip}:${agent.port}, work_dir ${workDir}. Ctrl-C to stop.\n`,
   );
   const runningMaster = master;
   const runningAgent = agent;

@@ -1,7 +1,11 @@
 // A small HTTP client for our daemons and CLI: keep-alive POSTs and long-lived RecordIO
-// streams, on node:http (no proxy; a redirect is followed by the caller, see redirectTarget).
+// streams, on node:http, or node:https when this process's TLS is on (tls-process.ts) (no proxy;
+// a redirect is followed by the caller, see redirectTarget).
 import http from 'node:http';
+import https from 'node:https';
 import { RecordIODecoder, encodeRecord } from './recordio.ts';
+import { processTls } from './tls-process.ts';
+import { clientOptions, explainTlsError } from './tls-material.ts';
 import { batchWritesPerTurn } from './turn-writes.ts';
 
 export interface Endpoint {
@@ -21,7 +25,11 @@ export function parseMasterAddress(value: string): Endpoint {
     throw new MasterAddressError(`'${v}' is a ZooKeeper URL; give the master as host:port here`);
   }
   const withoutScheme = v.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  if (v.startsWith('https://')) throw new MasterAddressError(`'${v}': https is not supported; use http://host:port or host:port`);
+  if (v.startsWith('https://') && processTls() === undefined) {
+    throw new MasterAddressError(
+      `'${v}': https needs TLS configured; set LIBPROCESS_SSL_ENABLED=true with LIBPROCESS_SSL_CERT_FILE and LIBPROCESS_SSL_KEY_FILE`,
+    );
+  }
   const m = /^(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/.exec(withoutScheme);
   if (!m) throw new MasterAddressError(`'${v}' is not a master address; expected host:port (e.g. 127.0.0.1:5050)`);
   const port = Number(m[2]);
@@ -32,22 +40,34 @@ export function parseMasterAddress(value: string): Endpoint {
 /**
  * Where a 307's Location points: Mesos's masters send `//host:port/path` (protocol-relative),
  * the scheduler API's documentation shows a bare `host:port`, others an absolute `http://` URL;
- * a path alone stays on this master. Undefined for what plain HTTP cannot follow.
+ * a path alone stays on this master. Undefined for what this process cannot follow.
  */
 export function redirectTarget(current: Endpoint, location: string): Endpoint | undefined {
   const text = location.trim();
   if (text === '') return undefined;
   if (text.startsWith('/') && !text.startsWith('//')) return current;
-  const authority = /^(?:http:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
+  // An https:// target is for a process that speaks TLS itself (all of it does, or none).
+  if (/^https:/i.test(text) && processTls() === undefined) return undefined;
+  const authority =
+    /^(?:https?:)?\/\/([^/?#]*)/.exec(text)?.[1] ?? (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? undefined : text.split('/')[0]);
   if (authority === undefined) return undefined;
   const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(authority);
   if (!m) return undefined;
-  const port = m[2] === undefined ? 80 : Number(m[2]);
+  const port = m[2] === undefined ? (/^https:/i.test(text) ? 443 : 80) : Number(m[2]);
   if (port < 1 || port > 65535) return undefined;
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
+let keepAliveTls: https.Agent | undefined;
+
+/** node:http's or node:https's request, the latter with this process's certificate and CA. */
+function transport(ep: Endpoint, pooled: boolean): { request: typeof http.request; options: http.RequestOptions } {
+  const material = processTls();
+  if (material === undefined) return { request: http.request, options: { agent: pooled ? keepAlive : false } };
+  keepAliveTls ??= new https.Agent({ keepAlive: true, maxSockets: 256 });
+  return { request: https.request, options: { ...clientOptions(material, ep.host), agent: pooled ? keepAliveTls : false } };
+}
 
 export interface HttpResponse {
   status: number;
@@ -64,13 +84,14 @@ export function request(
   timeoutMs = 30_000,
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const t = transport(ep, true);
+    const req = t.request(
       {
+        ...t.options,
         host: ep.host,
         port: ep.port,
         method,
         path,
-        agent: keepAlive,
         headers: { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) },
         timeout: timeoutMs,
       },
@@ -82,7 +103,7 @@ export function request(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`request to ${ep.host}:${ep.port}${path} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (e) => reject(explainTlsError(e)));
     if (body !== undefined) req.write(body);
     req.end();
   });
@@ -127,14 +148,15 @@ export function openRecordStream(
       ended = true;
       onEnd(err);
     };
-    const req = http.request(
+    // A stream holds its socket for its lifetime; it must not take one from the pool.
+    const t = transport(ep, false);
+    const req = t.request(
       {
+        ...t.options,
         host: ep.host,
         port: ep.port,
         method: 'POST',
         path,
-        // A stream holds its socket for its lifetime; it must not take one from the pool.
-        agent: false,
         headers: duplex ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
       },
       (res) => {
@@ -182,7 +204,7 @@ export function openRecordStream(
     req.on('error', (e) => {
       if (!settled) {
         settled = true;
-        reject(e);
+        reject(explainTlsError(e));
         return;
       }
       finish(e);

@@ -2,6 +2,8 @@
 // --version, or a one-line error), and find the addresses a daemon binds to and advertises.
 import os from 'node:os';
 import { FlagError, type FlagDef, type Loaded, formatHelp } from './flags/index.ts';
+import { TlsConfigError } from './tls-config.ts';
+import { processTls } from './tls-process.ts';
 import { versionLine } from './version.ts';
 
 export type LoadResult<T> = { ok: true; loaded: Loaded<T> } | { ok: false; exitCode: number };
@@ -33,6 +35,13 @@ export function loadProgramFlags<T>(progName: string, usage: string, defs: reado
     return { ok: false, exitCode: 1 };
   }
   for (const w of loaded.warnings) process.stderr.write(`${progName}: warning: ${w}\n`);
+  try {
+    processTls();
+  } catch (err) {
+    if (!(err instanceof TlsConfigError)) throw err;
+    process.stderr.write(`${progName}: ${err.message}\n`);
+    return { ok: false, exitCode: 1 };
+  }
   return { ok: true, loaded };
 }
 

@@ -1,4 +1,5 @@
 // `mesos master` / `mesos-master`: flags -> master core -> HTTP server on --port (5050).
+import { serveProcessTls } from '../common/tls-server.ts';
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -204,6 +205,7 @@ export async function startMaster(flags: MasterFlags, raw: Record<string, string
   const registry = await openRegistry(flags, config, log);
   const master = new Master(config, log.logger, registry);
   const server = http.createServer(masterRequestListener({ master, flags: raw, logFile: log.file, buildTime: BUILD_TIME }, auth));
+  serveProcessTls(server);
   configureMasterServer(server);
   const port = await listen(server, addr);
   if (config.port === 0) {
@@ -273,6 +275,7 @@ async function startCandidate(
     if (!authenticated(req, res)) return;
     handler(req, res);
   });
+  serveProcessTls(server);
   configureMasterServer(server);
   const port = await listen(server, addr);
   if (config.port === 0) config.port = port;

@@ -2,8 +2,10 @@
 // Node here) and the master's POST /api/v1/scheduler, driven by the same client the same way
 // (keep-alive connections, each with one request in flight), so their ratio is the API's cost.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
@@ -17,6 +19,8 @@ interface Target {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** HTTPS with these options (a CA to trust). */
+  tls?: https.RequestOptions;
 }
 
 /** After a one-second warm-up (JIT, connections), the rate over `seconds`. */
@@ -27,14 +31,18 @@ async function drive(target: Target, seconds: number): Promise<number> {
 
 /** Sends requests for `seconds` over CONNECTIONS keep-alive connections; returns responses per second. */
 async function measure(target: Target, seconds: number): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const agent = target.tls
+    ? new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
+    : new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const request = target.tls ? https.request : http.request;
   const until = performance.now() + seconds * 1000;
   let done = 0;
   let failed = 0;
   const one = (): Promise<void> =>
     new Promise((resolve) => {
-      const req = http.request(
+      const req = request(
         {
+          ...target.tls,
           host: '127.0.0.1',
           port: target.port,
           method: 'POST',
@@ -90,6 +98,15 @@ export async function bareServerRate(seconds: number): Promise<number> {
  * `authorization` every call carries it (a master with --authenticate_http_frameworks).
  */
 export async function schedulerApiRate(master: Daemon, seconds: number, authorization?: string): Promise<number> {
+  return (await schedulerApiRates(master, [{ seconds, authorization }]))[0]!;
+}
+
+/** schedulerApiRate for each run in turn, one framework subscribed for all of them. */
+async function schedulerApiRates(
+  master: Daemon,
+  runs: { seconds: number; authorization?: string; tls?: https.RequestOptions }[],
+): Promise<number[]> {
+  const authorization = runs[0]?.authorization;
   const client = new SchedulerClient({
     master: { host: '127.0.0.1', port: master.port },
     format: 'json',
@@ -100,8 +117,9 @@ export async function schedulerApiRate(master: Daemon, seconds: number, authoriz
   await waitFor('the framework id', () => client.frameworkId);
   try {
     const body = JSON.stringify({ framework_id: { value: client.frameworkId }, type: 'SUPPRESS' });
-    return await drive(
-      {
+    const rates: number[] = [];
+    for (const run of runs) {
+      const target: Target = {
         port: master.port,
         path: '/api/v1/scheduler',
         headers: {
@@ -110,9 +128,11 @@ export async function schedulerApiRate(master: Daemon, seconds: number, authoriz
           ...(authorization ? { Authorization: authorization } : {}),
         },
         body,
-      },
-      seconds,
-    );
+        ...(run.tls ? { tls: run.tls } : {}),
+      };
+      rates.push(await drive(target, run.seconds));
+    }
+    return rates;
   } finally {
     await client.call({ type: 'TEARDOWN' }).catch(() => undefined);
     client.close();
@@ -132,6 +152,54 @@ export async function authenticatedApiRate(seconds: number): Promise<number> {
   ]);
   try {
     return await schedulerApiRate(master, seconds, basicAuthorization('p50', 'secret-of-principal-50'));
+  } finally {
+    await master.stop();
+  }
+}
+
+/**
+ * The same calls over TLS and over plain HTTP to one master with LIBPROCESS_SSL_ENABLED and
+ * SUPPORT_DOWNGRADE (both on its one port), alternating `rounds` times: medians of each.
+ * Connections are kept alive, so this is TLS's cost per request, not per handshake.
+ */
+export async function tlsApiRate(seconds: number, rounds: number): Promise<{ tls: number; plain: number }> {
+  const dir = tempDir('bench-tls');
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+  const master = await startMaster(['--quiet'], {
+    LIBPROCESS_SSL_ENABLED: 'true',
+    LIBPROCESS_SSL_CERT_FILE: cert,
+    LIBPROCESS_SSL_KEY_FILE: key,
+    LIBPROCESS_SSL_SUPPORT_DOWNGRADE: 'true',
+  });
+  try {
+    const tls = { ca: readFileSync(cert) };
+    const runs = Array.from({ length: rounds }, () => [{ seconds, tls }, { seconds }]).flat();
+    const rates = await schedulerApiRates(master, runs);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return { tls: median(rates.filter((_, i) => i % 2 === 0)), plain: median(rates.filter((_, i) => i % 2 === 1)) };
   } finally {
     await master.stop();
   }

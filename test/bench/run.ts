@@ -11,7 +11,8 @@
 //   peer      `srun -n1 /bin/true` of single-node Slurm, when ../shared/peers/slurm.sh set it up
 //   recovery  master restart until N emulated agents are back; agent kill -9 with M running
 //             tasks until they are recovered
-//   http      requests/s of POST /api/v1/scheduler next to a bare Node HTTP server (the ceiling)
+//   http      requests/s of POST /api/v1/scheduler next to a bare Node HTTP server (the ceiling),
+//             with authentication, and over TLS next to plain HTTP on one master
 //   state     GET /master/state of an in-process master holding --state=AGENTSxTASKS (default
 //             10000x100000) running tasks, next to a bare Node server sending the same bytes
 //   scale     emulated agents x frameworks (scale.ts): latencies at --rate tasks/s for each size
@@ -330,9 +331,19 @@ async function main(): Promise<void> {
     // The same calls to a master that authenticates each one (HTTP Basic against --credentials).
     const { authenticatedApiRate } = await import('./http-rate.ts');
     const authed = await authenticatedApiRate(5);
-    result.http = { bare_node_per_second: bare, scheduler_api_per_second: api, ratio: api / bare, authenticated_per_second: authed };
+    // Over TLS and plain HTTP to one master that serves both (SUPPORT_DOWNGRADE), alternating.
+    const { tlsApiRate } = await import('./http-rate.ts');
+    const tls = await tlsApiRate(2, 5);
+    result.http = {
+      bare_node_per_second: bare,
+      scheduler_api_per_second: api,
+      ratio: api / bare,
+      authenticated_per_second: authed,
+      tls_per_second: tls.tls,
+      tls_plain_per_second: tls.plain,
+    };
     lines.push(
-      `POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%; with --authenticate_http_frameworks ${authed.toFixed(0)}/s`,
+      `POST /api/v1/scheduler (SUPPRESS): ${api.toFixed(0)}/s; bare Node HTTP server: ${bare.toFixed(0)}/s; ratio ${((api / bare) * 100).toFixed(0)}%; with --authenticate_http_frameworks ${authed.toFixed(0)}/s; over TLS ${tls.tls.toFixed(0)}/s against ${tls.plain.toFixed(0)}/s plain on the same master (medians of 5 alternating 2 s runs)`,
     );
   }
   if (suites.has('state')) {

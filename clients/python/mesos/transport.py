@@ -11,6 +11,8 @@ import socket
 import ssl
 import threading
 
+from . import tls
+
 
 class HttpError(Exception):
     """The peer did not speak HTTP we understand."""
@@ -56,7 +58,10 @@ _ADDRESS = re.compile(r"^(?:(https?)://)?(\[[^\]]+\]|[^:/\s\[\]]+)(?::(\d{1,5}))
 
 
 def parse_endpoint(value, default_port):
-    """Parses `host`, `host:port`, `http://host:port`, `https://host:port/` or `[::1]:port`."""
+    """Parses `host`, `host:port`, `http://host:port`, `https://host:port/` or `[::1]:port`.
+
+    Without a scheme: https when LIBPROCESS_SSL_ENABLED is true (see tls.py), else http.
+    """
     text = value.strip()
     if text.startswith("zk://"):
         raise ValueError(
@@ -65,7 +70,7 @@ def parse_endpoint(value, default_port):
     match = _ADDRESS.match(text)
     if not match:
         raise ValueError("%r is not an address; expected host:port or http://host:port" % text)
-    scheme = match.group(1) or "http"
+    scheme = match.group(1) or ("https" if tls.enabled() else "http")
     host = match.group(2).strip("[]")
     port = int(match.group(3)) if match.group(3) else default_port
     if not 0 < port < 65536:
@@ -142,12 +147,22 @@ class Stream(object):
         self._sock.close()
 
 
+_context_cache = []
+
+
+def _environment_context():
+    """The context LIBPROCESS_SSL_* describe, made once per process; None when TLS is off."""
+    if not _context_cache:
+        _context_cache.append(tls.client_context())
+    return _context_cache[0]
+
+
 def open_stream(endpoint, method, path, body=b"", headers=None, timeout=10.0, ssl_context=None):
     """Sends a request and returns a Stream positioned at the start of the body."""
     sock = socket.create_connection((endpoint.host, endpoint.port), timeout)
     try:
         if endpoint.scheme == "https":
-            context = ssl_context or ssl.create_default_context()
+            context = ssl_context or _environment_context() or ssl.create_default_context()
             sock = context.wrap_socket(sock, server_hostname=endpoint.host)
         sock.sendall(_request_bytes(endpoint, method, path, body, headers or {}))
         reader = sock.makefile("rb")

@@ -97,7 +97,8 @@ public final class Http {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not an address; expected host:port or http://host:port");
         }
-        String scheme = m.group(1) == null ? "http" : m.group(1);
+        // Without a scheme: https when LIBPROCESS_SSL_ENABLED says this process speaks TLS (Tls).
+        String scheme = m.group(1) == null ? (Tls.enabled(System.getenv()) ? "https" : "http") : m.group(1);
         String host = m.group(2).replace("[", "").replace("]", "");
         int port = m.group(3) == null ? defaultPort : Integer.parseInt(m.group(3));
         if (port < 1 || port > 65535) {
@@ -265,11 +266,14 @@ public final class Http {
         try {
             socket.connect(new InetSocketAddress(endpoint.host, endpoint.port), timeoutMillis);
             if ("https".equals(endpoint.scheme)) {
-                SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                    .createSocket(socket, endpoint.host, endpoint.port, true);
-                SSLParameters params = tls.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                tls.setSSLParameters(params);
+                Tls.Config configured = Tls.fromEnvironment();
+                SSLSocketFactory factory = configured != null ? configured.factory : (SSLSocketFactory) SSLSocketFactory.getDefault();
+                SSLSocket tls = (SSLSocket) factory.createSocket(socket, endpoint.host, endpoint.port, true);
+                if (configured == null || configured.verifyServer) {
+                    SSLParameters params = tls.getSSLParameters();
+                    params.setEndpointIdentificationAlgorithm("HTTPS");
+                    tls.setSSLParameters(params);
+                }
                 socket = tls;
             }
             socket.setSoTimeout(timeoutMillis);
