@@ -6,6 +6,18 @@
 # `NAME=value` lines work.
 #
 # The service runs as the `mesos` user: directories given here must be writable by it.
+# The unit lets the master write only /var/lib/mesos and /var/log/mesos (with systemd
+# newer than EL7's): for other directories, `systemctl edit mesos-master` and add
+# `ReadWritePaths=/that/directory` under `[Service]`.
+#
+# What the master exposes: MESOS_port on every interface, as Apache Mesos does. Whoever
+# reaches it can use the scheduler API (run tasks on every agent), register agents, call
+# the operator endpoints and read the web UI and /files. To restrict it, listen on one
+# address (MESOS_ip below, or --ip), advertise the address agents and frameworks should use
+# when it differs (MESOS_advertise_ip, e.g. behind NAT), and let a firewall admit the port
+# only from the agents, frameworks and operators, e.g. with firewalld:
+#   firewall-cmd --permanent --zone=internal --add-source=192.0.2.0/24
+#   firewall-cmd --permanent --zone=internal --add-port=5050/tcp && firewall-cmd --reload
 
 # Port of the HTTP APIs and the web UI.
 export MESOS_port=5050

@@ -5,6 +5,13 @@
 # part is matched case-insensitively (MESOS_work_dir and MESOS_WORK_DIR are the same).
 # Flags given on the command line win over these values. Both `export NAME=value` and
 # `NAME=value` lines work.
+#
+# What the agent exposes: MESOS_port (5051) on every interface, as Apache Mesos does: its
+# state, the sandboxes of its tasks through /files, and the executor API. The master and
+# the executors must reach it. To restrict it, listen on one address (MESOS_ip below, or
+# --ip), advertise another when the master must use it (MESOS_advertise_ip), and let a
+# firewall admit the port only from the masters and operators (executors on this host
+# come over the loopback interface, which firewalls let through).
 
 # The master to register with: host:port, zk://host1:2181,host2:2181/mesos for masters
 # elected through ZooKeeper, or file:///path of a file holding one of those.

@@ -91,6 +91,9 @@ for (const target of TARGETS) {
       }
       for (const file of expected) assert.ok(files.includes(file), `${file} in ${files.join(' ')}`);
       if (target.id === 'fedora') assert.ok(!files.some((f) => f.startsWith('/usr/lib64/mesos')));
+      // systemd 219 would misread the drop-in's system call filter (spec/mesos-master-hardening.conf).
+      const dropIn = '/usr/lib/systemd/system/mesos-master.service.d/hardening.conf';
+      assert.equal(files.includes(dropIn), target.id !== 'el7', `${dropIn} on ${target.id}`);
 
       const configs = lines(await rpmQuery(mesos, '--qf', '[%{FILEFLAGS:fflags} %{FILENAMES}\n]'))
         .filter((l) => l.startsWith('c'))

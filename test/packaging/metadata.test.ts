@@ -2,7 +2,8 @@
 // systemd units, the env files as the units' shell reads them, and the agreement between
 // packaging/rpmbuild.ts and mock/rebuild.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -23,6 +24,86 @@ async function envOf(file: string): Promise<Record<string, string>> {
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
 }
+
+/** `Overall exposure level` of `systemd-analyze security --offline` for units laid out under
+ * a scratch root as the packages install them, with the stderr lines systemd wrote (unknown
+ * keys, bad values), or the reason this systemd cannot tell. */
+async function exposure(withDropIn: boolean): Promise<{ scores: Record<string, number>; warnings: string[] } | string> {
+  const which = await execa('sh', ['-c', 'command -v systemd-analyze'], { reject: false });
+  if (which.exitCode !== 0) return 'systemd-analyze is not installed';
+  const root = await mkdtemp(path.join(os.tmpdir(), 'units-'));
+  try {
+    const unitdir = path.join(root, 'usr/lib/systemd/system');
+    await mkdir(path.join(unitdir, 'mesos-master.service.d'), { recursive: true });
+    for (const unit of ['mesos-master.service', 'mesos-slave.service']) await copyFile(path.join(SPEC_DIR, unit), path.join(unitdir, unit));
+    if (withDropIn) {
+      await copyFile(path.join(SPEC_DIR, 'mesos-master-hardening.conf'), path.join(unitdir, 'mesos-master.service.d/hardening.conf'));
+    }
+    const scores: Record<string, number> = {};
+    const warnings: string[] = [];
+    for (const unit of ['mesos-master.service', 'mesos-slave.service']) {
+      const result = await execa('systemd-analyze', ['security', '--offline=true', `--root=${root}`, '--no-pager', unit], {
+        reject: false,
+      });
+      if (/--offline|unrecognized option/.test(result.stderr) && result.exitCode !== 0)
+        return `this systemd-analyze has no --offline: ${result.stderr}`;
+      const level = /Overall exposure level for \S+: (\d+\.\d)/.exec(result.stdout)?.[1];
+      assert.ok(level, `${unit}: no exposure level in ${result.stdout}${result.stderr}`);
+      scores[unit] = Number(level);
+      warnings.push(...result.stderr.split('\n').filter((l) => l.trim() !== ''));
+    }
+    return { scores, warnings };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** `Directive=` names of a unit file or drop-in, comments left out. */
+function directives(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => /^[A-Za-z]+=/.test(l))
+    .map((l) => l.slice(0, l.indexOf('=')));
+}
+
+/** The [Unit], [Service] and [Install] settings systemd 219 (EL7) knows among those the
+ * units use or might be tempted to (systemd.exec(5), systemd.service(5), systemd.unit(5),
+ * systemd.kill(5), systemd.resource-control(5) of 219). */
+const SYSTEMD_219 = new Set([
+  'Description',
+  'Documentation',
+  'After',
+  'Wants',
+  'Requires',
+  'Before',
+  'WantedBy',
+  'Alias',
+  'Type',
+  'User',
+  'Group',
+  'ExecStart',
+  'SyslogIdentifier',
+  'Restart',
+  'RestartSec',
+  'StartLimitInterval',
+  'StartLimitBurst',
+  'LimitNOFILE',
+  'KillMode',
+  'Delegate',
+  'NoNewPrivileges',
+  'ProtectSystem',
+  'ProtectHome',
+  'PrivateTmp',
+  'PrivateDevices',
+  'PrivateNetwork',
+  'CapabilityBoundingSet',
+  'RestrictAddressFamilies',
+  'SystemCallArchitectures',
+  'UMask',
+  'ReadWriteDirectories',
+  'ReadOnlyDirectories',
+  'InaccessibleDirectories',
+]);
 
 describe('spec/mesos.spec', () => {
   it('carries the project version and a release date rpm agrees with', async () => {
@@ -145,6 +226,74 @@ describe('systemd units', () => {
   it('run the master unprivileged and the agent as root', async () => {
     assert.match(await unit('mesos-master.service'), /^User=mesos$/m);
     assert.doesNotMatch(await unit('mesos-slave.service'), /^User=/m);
+  });
+
+  it('harden the master with what systemd 219 (EL7) knows, and the rest in a drop-in only newer targets get', async () => {
+    for (const file of ['mesos-master.service', 'mesos-slave.service']) {
+      const unknown = directives(await unit(file)).filter((d) => !SYSTEMD_219.has(d));
+      assert.deepEqual(unknown, [], `${file} says only what systemd 219 reads as newer systemd does`);
+    }
+    const master = await unit('mesos-master.service');
+    for (const line of [
+      'NoNewPrivileges=yes',
+      'ProtectSystem=full',
+      'ProtectHome=yes',
+      'PrivateTmp=yes',
+      'PrivateDevices=yes',
+      'CapabilityBoundingSet=',
+    ]) {
+      assert.match(master, new RegExp(`^${line}$`, 'm'));
+    }
+    const dropIn = await unit('mesos-master-hardening.conf');
+    assert.match(dropIn, /^ProtectSystem=strict$/m);
+    assert.match(dropIn, /^ReadWritePaths=-\/var\/lib\/mesos -\/var\/log\/mesos$/m);
+    assert.match(dropIn, /^SystemCallFilter=@system-service$/m);
+    for (const text of [master, dropIn]) assert.doesNotMatch(text, /^MemoryDenyWriteExecute=/m, 'V8 needs writable executable memory');
+    const env = await envOf(path.join(SPEC_DIR, 'mesos-master-env.sh'));
+    for (const dir of [env['MESOS_work_dir'], env['MESOS_log_dir']]) assert.ok(dropIn.includes(`-${dir}`), `${dir} is writable`);
+    const spec = await readFile(path.join(SPEC_DIR, 'mesos.spec'), 'utf8');
+    assert.match(
+      spec,
+      /^%if !%\{bundled\}\n# .*\ninstall -D -p -m 0644 spec\/mesos-master-hardening.conf %\{buildroot\}%\{_unitdir\}\/mesos-master.service.d\/hardening.conf\n%endif$/m,
+    );
+  });
+
+  it('leave tasks their namespaces, system calls and privileges: the agent only narrows the capability bounding set', async () => {
+    const agent = await unit('mesos-slave.service');
+    for (const d of [
+      'ProtectSystem',
+      'ProtectHome',
+      'PrivateTmp',
+      'PrivateDevices',
+      'NoNewPrivileges',
+      'SystemCallFilter',
+      'SystemCallArchitectures',
+      'RestrictAddressFamilies',
+    ]) {
+      assert.doesNotMatch(agent, new RegExp(`^${d}=`, 'm'), `${d} would reach the tasks`);
+    }
+    const bounding = /^CapabilityBoundingSet=~(.*)$/m.exec(agent)?.[1]?.split(' ') ?? [];
+    for (const cap of ['CAP_SYS_MODULE', 'CAP_SYS_BOOT', 'CAP_SYS_TIME']) assert.ok(bounding.includes(cap), cap);
+    for (const cap of ['CAP_SYS_ADMIN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN', 'CAP_KILL', 'CAP_NET_ADMIN']) {
+      assert.ok(!bounding.includes(cap), `the agent and its tasks need ${cap}`);
+    }
+  });
+
+  it('score as the README says, the master below 5', async (t) => {
+    const full = await exposure(true);
+    if (typeof full === 'string') return t.skip(full);
+    const el7 = await exposure(false);
+    if (typeof el7 === 'string') return t.skip(el7);
+    assert.deepEqual(full.warnings, [], 'systemd reads every line of the units and the drop-in');
+    const master = full.scores['mesos-master.service']!;
+    assert.ok(master < 5, `mesos-master.service: ${master}`);
+    const readme = (await readFile(path.join(ROOT, 'README.md'), 'utf8')).replace(/\s+/g, ' ');
+    const recorded =
+      /`systemd-analyze security` rates mesos-master.service (\d+\.\d) \((\d+\.\d) without the drop-in, as on EL7\) and mesos-slave.service (\d+\.\d)/.exec(
+        readme,
+      );
+    assert.ok(recorded, 'the README records the scores');
+    assert.deepEqual(recorded.slice(1).map(Number), [master, el7.scores['mesos-master.service'], full.scores['mesos-slave.service']]);
   });
 
   it('pass systemd-analyze verify', async (t) => {
