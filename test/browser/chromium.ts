@@ -15,11 +15,12 @@ export const chromiumMissing: string | undefined = existsSync(CHROMIUM)
 
 export const SCREENSHOT_DIR = path.resolve(ROOT, process.env.MESOS_SCREENSHOT_DIR ?? path.join('build', 'screenshots'));
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. `--host-resolver-rules` for names only a test network knows. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', ...extraArgs],
   });
 }
 

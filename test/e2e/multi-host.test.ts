@@ -90,7 +90,7 @@ describe('a master and two workers on a private network', { skip: e2eSkip }, () 
         assert.match(await w.journal('mesos-slave'), /Registered with master \S+ at master\.example\.com:5050 as agent/);
       }
       if (chromiumMissing) return;
-      browser = await launchChromium();
+      browser = await launchChromium(resolverRules());
       const { page, errors } = await openPage(browser);
       await page.goto(`${masterUrl(master)}/#/agents`);
       for (const a of agents) await page.locator('[data-table="agents"] tbody tr', { hasText: a.id }).waitFor({ timeout: 15_000 });
@@ -114,6 +114,19 @@ describe('a master and two workers on a private network', { skip: e2eSkip }, () 
       assert.match(out.stdout, new RegExp(`^${worker.fqdn.replace(/\./g, '\\.')}$`, 'm'));
     }));
 });
+
+/**
+ * The hosts' names for the browser on this machine, which has no DNS for them: masters send
+ * a page to the leader by its hostname, as Mesos's do, and a user's browser resolves it.
+ */
+function resolverRules(): string[] {
+  return [`--host-resolver-rules=${suite.hosts.map((h) => `MAP ${h.fqdn} ${h.address}`).join(',')}`];
+}
+
+/** `//host:port` of a master as Location headers name it: its hostname, as Mesos's redirects do. */
+function locationOf(m: ContainerHost): RegExp {
+  return new RegExp(`^//${m.fqdn.replace(/\./g, '\\.')}:5050`);
+}
 
 /** The ensemble as /etc/mesos/zk names it on every host. */
 const ZK_URL = 'zk://master.example.com:2181,master2.example.com:2181,master3.example.com:2181/mesos';
@@ -194,7 +207,7 @@ describe('three masters behind ZooKeeper', { skip: e2eSkip }, () => {
           30_000,
           250,
         );
-        assert.match(res.headers.get('location') ?? '', new RegExp(`//${leader.address.replace(/\./g, '\\.')}:5050/master/state$`));
+        assert.match(res.headers.get('location') ?? '', new RegExp(`${locationOf(leader).source}/master/state$`));
         assert.equal((await fetch(`${masterUrl(m)}/health`)).status, 200, 'a follower serves /health itself');
       }
     }));
@@ -274,16 +287,16 @@ describe('three masters behind ZooKeeper', { skip: e2eSkip }, () => {
         60_000,
         500,
       );
-      assert.match(back.headers.get('location') ?? '', new RegExp(`//${leader.address.replace(/\./g, '\\.')}:5050`));
+      assert.match(back.headers.get('location') ?? '', locationOf(leader));
     }));
 
   it('the web UI opened on any master shows the leading one', { skip: chromiumMissing }, () =>
     suite.step(async () => {
-      browser ??= await launchChromium();
+      browser ??= await launchChromium(resolverRules());
       const follower = masters.find((m) => m !== leader)!;
       const { page, errors } = await openPage(browser);
-      await page.goto(`${masterUrl(follower)}/#/agents`);
-      await page.waitForURL((url) => url.host === `${leader.address}:5050`, { timeout: 30_000 });
+      await page.goto(`http://${follower.fqdn}:5050/#/agents`);
+      await page.waitForURL((url) => url.host === `${leader.fqdn}:5050`, { timeout: 30_000 });
       for (const w of workers) await page.locator('[data-table="agents"] tbody tr', { hasText: w.fqdn }).waitFor({ timeout: 15_000 });
       await screenshot(page, 'e2e-ha-agents');
       assert.deepEqual(errors, []);
