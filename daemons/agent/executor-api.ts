@@ -6,6 +6,7 @@
 // with a stream for SUBSCRIBE, 202 for the other calls. Executor identity (executor-identity.ts):
 // 401 for a bad token, for none with --authenticate_http_executors, and for none on a call that
 // speaks for tasks; 403 for another executor's token — before anything of the call is done.
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import {
   APPLICATION_PROTOBUF,
@@ -16,6 +17,7 @@ import {
   sendText,
   startRecordIOStream,
 } from '../common/http.ts';
+import { peerAddress, recordStream } from '../common/stream-backlog.ts';
 import { decode, encode, fromJson } from '../common/proto/codec.ts';
 import type { Agent } from './agent.ts';
 import { CALL_TYPE, EVENT_TYPE, type ExecutorCall, type ExecutorConnection, type ExecutorEvent } from './executor/calls.ts';
@@ -44,20 +46,28 @@ export function parseExecutorCall(body: Buffer, mediaType: MediaType): Result<Ex
   return fromJson(CALL_TYPE, json);
 }
 
-/** The executor's end of a SUBSCRIBE response, in the media type it asked for. */
-function streamTo(res: Response, mediaType: MediaType): ExecutorConnection {
-  const write = startRecordIOStream(res, mediaType);
+/**
+ * The executor's end of a SUBSCRIBE response, in the media type it asked for. An executor that
+ * stops reading is cut off once `maxBytes` wait for it (as the master does with schedulers), and
+ * `onOverflow` says so; it subscribes again as Mesos's executor library does after a lost connection.
+ */
+export function streamTo(
+  res: ServerResponse,
+  mediaType: MediaType,
+  maxBytes: number | undefined,
+  onOverflow: (queuedBytes: number) => void,
+): ExecutorConnection {
+  startRecordIOStream(res, mediaType);
+  const stream = recordStream(res, maxBytes, onOverflow);
   const encodeEvent =
     mediaType === APPLICATION_PROTOBUF ? (e: ExecutorEvent) => encode(EVENT_TYPE, e) : (e: ExecutorEvent) => JSON.stringify(e);
   return {
     send: (event) => {
       if (res.writableEnded || res.destroyed) return false;
-      write(encodeEvent(event));
-      return true;
+      stream.send(encodeEvent(event));
+      return !res.destroyed;
     },
-    close: () => {
-      if (!res.writableEnded) res.end();
-    },
+    close: stream.end,
   };
 }
 
@@ -102,7 +112,14 @@ export function executorApiHandler(agent: Agent) {
     if (unsubscribed) return sendText(res, 403, unsubscribed);
     switch (call.type) {
       case 'SUBSCRIBE': {
-        const connection = streamTo(res, respType!);
+        const limit = agent.config.maxEventStreamBufferBytes;
+        const remote = peerAddress(req.socket);
+        const connection = streamTo(res, respType!, limit, (queued) =>
+          agent.log.warn(
+            { framework: fw.id, executor: run.id },
+            `Disconnecting executor ${run.id} of framework ${fw.id} at ${remote}: ${queued} bytes of events wait for it, more than --max_event_stream_buffer_size=${limit} bytes; it may subscribe again`,
+          ),
+        );
         res.on('close', () => disconnected(run, connection));
         req.socket.setKeepAlive(true, 10_000);
         subscribe(run, call.subscribe!, connection);

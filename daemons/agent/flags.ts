@@ -287,6 +287,13 @@ export const agentFlagDefs = [
 
   // Executors and tasks.
   {
+    name: 'max_event_stream_buffer_size',
+    type: 'bytes',
+    default: '8MB',
+    help: "Bytes an executor's event stream may hold unsent; an executor that falls further behind is disconnected (it may subscribe again).",
+    schema: { minimum: 65536 },
+  },
+  {
     name: 'executor_registration_timeout',
     type: 'duration',
     default: '1mins',

@@ -323,6 +323,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     {
       workDir,
       executorIdentity: executorIdentity.value,
+      maxEventStreamBufferBytes: flags.max_event_stream_buffer_size,
       hostname: addr.hostname,
       ip: addr.advertiseIp,
       port: addr.advertisePort,

@@ -36,6 +36,8 @@ export interface AgentConfig {
   workDir: string;
   /** Issues and checks executor tokens; without it executors get none and calls need none. */
   executorIdentity?: ExecutorIdentity | undefined;
+  /** --max_event_stream_buffer_size: unsent bytes past which an executor's stream is cut (none: unbounded). */
+  maxEventStreamBufferBytes?: number | undefined;
   /** Where CommandInfo.uris come from; defaults keep the cache under the work_dir. */
   fetcher?: FetcherConfig;
   hostname: string;
