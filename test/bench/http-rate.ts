@@ -3,7 +3,6 @@
 // (keep-alive connections, each with one request in flight), so their ratio is the API's cost.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -11,6 +10,7 @@ import path from 'node:path';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { SchedulerClient } from '../../daemons/common/scheduler-client.ts';
 import { type Daemon, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { selfSignedCert } from '../helpers/tls-certs.ts';
 
 const CONNECTIONS = 16;
 
@@ -164,30 +164,7 @@ export async function authenticatedApiRate(seconds: number): Promise<number> {
  */
 export async function tlsApiRate(seconds: number, rounds: number): Promise<{ tls: number; plain: number }> {
   const dir = tempDir('bench-tls');
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+  const { cert, key } = selfSignedCert(dir);
   const master = await startMaster(['--quiet'], {
     LIBPROCESS_SSL_ENABLED: 'true',
     LIBPROCESS_SSL_CERT_FILE: cert,

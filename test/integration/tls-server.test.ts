@@ -1,7 +1,6 @@
 // serveTls on an http.Server, in process: TLS with and without SUPPORT_DOWNGRADE, the peer's
 // address seen by the request handler either way, and plain HTTP refused without downgrade.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -12,34 +11,14 @@ import { readTlsConfig } from '../../daemons/common/tls-config.ts';
 import { loadTlsMaterial } from '../../daemons/common/tls-material.ts';
 import { serveTls } from '../../daemons/common/tls-server.ts';
 import { tempDir } from '../helpers/cluster.ts';
+import { selfSignedCert } from '../helpers/tls-certs.ts';
 
 const dir = tempDir('tls-server');
 const cert = path.join(dir, 'cert.pem');
 const key = path.join(dir, 'key.pem');
 
 before(() => {
-  const res = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(res.status, 0, res.stderr);
+  selfSignedCert(dir);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

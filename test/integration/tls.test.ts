@@ -8,55 +8,10 @@ import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Daemon, ROOT, freePort, runMesos, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { makeCa, makeCert } from '../helpers/tls-certs.ts';
 
 const dir = tempDir('tls');
 const file = (name: string) => path.join(dir, name);
-
-function openssl(args: string[]): void {
-  const res = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${res.stderr}`);
-}
-
-/** A CA, and a certificate it signs for 127.0.0.1 and localhost. */
-function makeCa(name: string): void {
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}-key.pem`,
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-  ]);
-}
-function makeCert(name: string, ca: string): void {
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', '/CN=localhost']);
-  const ext = file(`${name}.ext`);
-  spawnSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ${ext}`]);
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.pem`,
-    '-CAkey',
-    `${ca}-key.pem`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.pem`,
-    '-days',
-    '2',
-    '-extfile',
-    ext,
-  ]);
-}
 
 let tlsEnv: Record<string, string> = {};
 /** A client's: its own certificate, the cluster's CA, the server verified. */
@@ -77,10 +32,10 @@ function httpsGet(port: number, p: string, opts: https.RequestOptions = {}): Pro
 }
 
 before(() => {
-  makeCa('ca');
-  makeCa('other-ca');
-  makeCert('server', 'ca');
-  makeCert('client', 'ca');
+  makeCa(dir, 'ca');
+  makeCa(dir, 'other-ca');
+  makeCert(dir, 'server', 'ca');
+  makeCert(dir, 'client', 'ca');
   tlsEnv = {
     LIBPROCESS_SSL_ENABLED: 'true',
     LIBPROCESS_SSL_CERT_FILE: file('server.pem'),
