@@ -9,9 +9,8 @@
 // (re-registered and active) with the new leader.
 // `npm run bench -- failover` runs it too. Run alone: `npx tsx test/bench/failover.ts [--failover_runs=N] [--failover_agents=N] [--failover_timeouts=10,2] [--json]`
 // (bundle first: `npx tsx packaging/bundle.ts`; MESOS_TEST_BINARY=PATH for another build).
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Daemon, freePort, spawnMesos, startMaster, tempDir } from '../helpers/cluster.ts';
+import { type Daemon, spawnAgent, startMaster, tempDir } from '../helpers/cluster.ts';
 import { ZooKeeperCluster } from '../helpers/zookeeper.ts';
 
 export interface FailoverResult {
@@ -57,23 +56,9 @@ async function servingLeader(masters: Daemon[], timeoutMs: number): Promise<Daem
 
 /** A real agent following the leader through ZooKeeper. */
 async function zkAgent(url: string, sessionSecs: number): Promise<Daemon> {
-  const port = await freePort();
-  const workDir = tempDir('bench-agent');
-  const runtimeDir = path.join(workDir, 'run');
-  const proc = spawnMesos([
-    'agent',
-    '--ip=127.0.0.1',
-    `--port=${port}`,
-    `--master=${url}`,
-    `--zk_session_timeout=${sessionSecs}secs`,
-    `--work_dir=${workDir}`,
-    `--runtime_dir=${runtimeDir}`,
-    '--resources=cpus:4;mem:4096;disk:10000',
-    '--quiet',
-  ]);
-  const d = new Daemon('agent', proc, port, workDir);
-  d.runtimeDir = runtimeDir;
-  return d;
+  return spawnAgent(url, [`--zk_session_timeout=${sessionSecs}secs`, '--resources=cpus:4;mem:4096;disk:10000', '--quiet'], {
+    workDir: tempDir('bench-agent'),
+  });
 }
 
 /** Once `master` serves /master/slaves with `count` active agents, polled every 20 ms. */

@@ -205,11 +205,18 @@ export async function startMaster(
   return d;
 }
 
-export async function startAgent(
-  master: Daemon,
-  extra: string[] = [],
-  opts: { workDir?: string; runtimeDir?: string; port?: number; env?: Record<string, string>; onSpawn?: (d: Daemon) => void } = {},
-): Promise<Daemon> {
+export interface AgentOptions {
+  workDir?: string;
+  runtimeDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+/**
+ * An agent of `masterSpec` (host:port, zk://..., file://...) on 127.0.0.1, started but not
+ * waited for: for agents that follow a leader who may not be there yet.
+ */
+export async function spawnAgent(masterSpec: string, extra: string[] = [], opts: AgentOptions = {}): Promise<Daemon> {
   const port = opts.port ?? (await freePort());
   const workDir = opts.workDir ?? tempDir('agent');
   const runtimeDir = opts.runtimeDir ?? path.join(workDir, 'run');
@@ -218,7 +225,7 @@ export async function startAgent(
       'agent',
       '--ip=127.0.0.1',
       `--port=${port}`,
-      `--master=127.0.0.1:${master.port}`,
+      `--master=${masterSpec}`,
       `--work_dir=${workDir}`,
       `--runtime_dir=${runtimeDir}`,
       ...(extra.some((a) => a.startsWith('--resources=')) ? [] : ['--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]']),
@@ -231,6 +238,17 @@ export async function startAgent(
   );
   const d = new Daemon('agent', proc, port, workDir);
   d.runtimeDir = runtimeDir;
+  return d;
+}
+
+/** An agent of `master`, once the master lists it. */
+export async function startAgent(
+  master: Daemon,
+  extra: string[] = [],
+  opts: AgentOptions & { onSpawn?: (d: Daemon) => void } = {},
+): Promise<Daemon> {
+  const d = await spawnAgent(`127.0.0.1:${master.port}`, extra, opts);
+  const port = d.port;
   opts.onSpawn?.(d);
   await waitFor(`agent on ${port} registered`, async () => {
     if (d.exited) throw new AgentExitedError(d);

@@ -10,9 +10,8 @@
 // is served by two leaders at once; masters started before ZooKeeper say why they wait, and
 // lead once it is up. Each test has its own group znode in one ZooKeeper.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Daemon, freePort, runMesos, sleep, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, freePort, runMesos, sleep, spawnAgent, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 const unavailable = zookeeperUnavailable();
@@ -84,22 +83,7 @@ class Supervised {
 
 /** An agent that follows the leader through ZooKeeper (--master=zk://...). */
 async function zkAgent(url: string): Promise<Daemon> {
-  const port = await freePort();
-  const workDir = tempDir('agent');
-  const runtimeDir = path.join(workDir, 'run');
-  const proc = spawnMesos([
-    'agent',
-    '--ip=127.0.0.1',
-    `--port=${port}`,
-    `--master=${url}`,
-    ...SESSION,
-    `--work_dir=${workDir}`,
-    `--runtime_dir=${runtimeDir}`,
-    '--resources=cpus:4;mem:4096;disk:10000;ports:[31000-32000]',
-    '--gc_disk_headroom=0',
-  ]);
-  const d = new Daemon('agent', proc, port, workDir);
-  d.runtimeDir = runtimeDir;
+  const d = await spawnAgent(url, SESSION);
   daemons.push(d);
   return d;
 }
