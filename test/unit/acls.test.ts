@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type Acls, parseAcls } from '../../daemons/master/authorizer/acls.ts';
+import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
+
+function acls(json: unknown): Acls {
+  const parsed = parseAcls(json);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
+}
+const authorizer = (json: unknown) => new LocalAuthorizer(acls(json));
+const error = (json: unknown) => {
+  const parsed = parseAcls(json);
+  assert.equal(parsed.ok, false);
+  return parsed.ok ? '' : parsed.error;
+};
+
+describe('parsing --acls', () => {
+  test('permissive defaults to true; entities default to SOME', () => {
+    const a = acls({ run_tasks: [{ principals: { values: ['foo'] }, users: { type: 'ANY' } }] });
+    assert.equal(a.permissive, true);
+    assert.deepEqual(a.rules.get('run_tasks'), [{ principals: { type: 'SOME', values: ['foo'] }, object: { type: 'ANY', values: [] } }]);
+    assert.equal(acls({ permissive: false }).permissive, false);
+  });
+
+  test('bad input gets one line naming the field', () => {
+    assert.equal(error([]), '--acls must be a JSON object');
+    assert.match(error({ permissive: 'no' }), /^--acls: permissive must be true or false$/);
+    assert.match(error({ run_task: [] }), /unknown action 'run_task'/);
+    assert.match(error({ run_tasks: {} }), /run_tasks must be an array of rules/);
+    assert.match(error({ run_tasks: [{ principals: { type: 'ANY' } }] }), /run_tasks\[0\] lacks "users"/);
+    assert.match(error({ run_tasks: [{ users: { type: 'ANY' } }] }), /run_tasks\[0\] lacks "principals"/);
+    assert.match(
+      error({ run_tasks: [{ principals: { type: 'ANY' }, roles: { type: 'ANY' } }] }),
+      /run_tasks\[0\] has unknown field 'roles'; a run_tasks rule has "principals" and "users"/,
+    );
+    // The typo in Mesos's own docs/authorization.md example.
+    assert.match(
+      error({ teardown_frameworks: [{ principals: { type: 'admin' }, framework_principals: { type: 'ANY' } }] }),
+      /teardown_frameworks\[0\]\.principals\.type is "admin"; use "ANY" or "NONE", or list names in "values"/,
+    );
+    assert.match(
+      error({ register_frameworks: [{ principals: { values: 'foo' }, roles: { type: 'ANY' } }] }),
+      /register_frameworks\[0\]\.principals\.values must be an array of strings/,
+    );
+    assert.match(error({ register_agents: [{ principals: { value: ['a'] }, agents: { type: 'ANY' } }] }), /unknown field 'value'/);
+    for (const e of [error({ run_tasks: 1 }), error({ run_tasks: [{ principals: 1, users: 1 }] })]) assert.doesNotMatch(e, /\n/);
+  });
+});
+
+describe('LocalAuthorizer (examples of docs/authorization.md)', () => {
+  test('only foo can register frameworks with role analytics; others anything else', () => {
+    const a = authorizer({
+      register_frameworks: [
+        { principals: { values: ['foo'] }, roles: { values: ['analytics'] } },
+        { principals: { type: 'NONE' }, roles: { values: ['analytics'] } },
+      ],
+    });
+    assert.equal(a.authorized('register_frameworks', 'foo', 'analytics'), true);
+    assert.equal(a.authorized('register_frameworks', 'bar', 'analytics'), false);
+    assert.equal(a.authorized('register_frameworks', undefined, 'analytics'), false);
+    assert.equal(a.authorized('register_frameworks', 'bar', 'ads'), true);
+    assert.equal(a.authorized('register_frameworks', 'foo', 'ads'), true);
+  });
+
+  test('foo only analytics and ads; everyone else anything', () => {
+    const a = authorizer({
+      register_frameworks: [
+        { principals: { values: ['foo'] }, roles: { values: ['analytics', 'ads'] } },
+        { principals: { values: ['foo'] }, roles: { type: 'NONE' } },
+      ],
+    });
+    assert.equal(a.authorized('register_frameworks', 'foo', 'ads'), true);
+    assert.equal(a.authorized('register_frameworks', 'foo', '*'), false);
+    assert.equal(a.authorized('register_frameworks', 'bar', '*'), true);
+    assert.equal(a.authorized('register_frameworks', undefined, 'prod'), true);
+  });
+
+  test('permissive false: only the listed grants pass', () => {
+    const a = authorizer({
+      permissive: false,
+      register_frameworks: [{ principals: { values: ['foo'] }, roles: { values: ['analytics'] } }],
+    });
+    assert.equal(a.authorized('register_frameworks', 'foo', 'analytics'), true);
+    assert.equal(a.authorized('register_frameworks', 'foo', '*'), false);
+    assert.equal(a.authorized('register_frameworks', 'bar', 'analytics'), false);
+    assert.equal(a.authorized('run_tasks', 'foo', 'root'), false, 'an action with no rules falls to permissive');
+  });
+
+  test('run_tasks: ANY principal as guest or bar only', () => {
+    const a = authorizer({ permissive: false, run_tasks: [{ principals: { type: 'ANY' }, users: { values: ['guest', 'bar'] } }] });
+    assert.equal(a.authorized('run_tasks', 'x', 'guest'), true);
+    assert.equal(a.authorized('run_tasks', undefined, 'bar'), true);
+    assert.equal(a.authorized('run_tasks', 'x', 'root'), false);
+  });
+
+  test('run_tasks: foo only as guest; nobody as root', () => {
+    const a = authorizer({
+      run_tasks: [
+        { principals: { values: ['foo'] }, users: { values: ['guest'] } },
+        { principals: { values: ['foo'] }, users: { type: 'NONE' } },
+      ],
+    });
+    assert.equal(a.authorized('run_tasks', 'foo', 'guest'), true);
+    assert.equal(a.authorized('run_tasks', 'foo', 'alice'), false);
+    assert.equal(a.authorized('run_tasks', 'bar', 'alice'), true);
+    const noRoot = authorizer({ run_tasks: [{ principals: { type: 'NONE' }, users: { values: ['root'] } }] });
+    assert.equal(noRoot.authorized('run_tasks', 'foo', 'root'), false);
+    assert.equal(noRoot.authorized('run_tasks', undefined, 'root'), false);
+    assert.equal(noRoot.authorized('run_tasks', 'foo', 'nobody'), true);
+  });
+
+  test('order matters: the first matching rule decides', () => {
+    const denyFirst = authorizer({
+      teardown_frameworks: [
+        { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
+        { principals: { values: ['admin'] }, framework_principals: { type: 'ANY' } },
+      ],
+    });
+    assert.equal(denyFirst.authorized('teardown_frameworks', 'admin', 'fw'), false);
+    const allowFirst = authorizer({
+      teardown_frameworks: [
+        { principals: { values: ['admin'] }, framework_principals: { type: 'ANY' } },
+        { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
+      ],
+    });
+    assert.equal(allowFirst.authorized('teardown_frameworks', 'admin', 'fw'), true);
+    assert.equal(allowFirst.authorized('teardown_frameworks', 'admin', undefined), true);
+    assert.equal(allowFirst.authorized('teardown_frameworks', 'ops', 'fw'), false);
+    assert.equal(allowFirst.authorized('teardown_frameworks', undefined, 'fw'), false);
+  });
+
+  test('a request without principal or object is matched only by ANY and NONE rules', () => {
+    const a = authorizer({
+      permissive: false,
+      register_agents: [{ principals: { values: ['agent'] }, agents: { type: 'ANY' } }],
+      view_tasks: [{ principals: { type: 'ANY' }, users: { values: ['alice'] } }],
+    });
+    assert.equal(a.authorized('register_agents', 'agent', undefined), true);
+    assert.equal(a.authorized('register_agents', 'other', undefined), false);
+    assert.equal(a.authorized('register_agents', undefined, undefined), false);
+    assert.equal(a.authorized('view_tasks', 'x', undefined), false, 'a SOME rule does not match an ANY object');
+    const permissive = authorizer({ view_tasks: [{ principals: { type: 'ANY' }, users: { values: ['alice'] } }] });
+    assert.equal(permissive.authorized('view_tasks', 'x', undefined), true);
+  });
+
+  test('unreserve by reserver: foo for foo and bar, bar for itself', () => {
+    const a = authorizer({
+      permissive: false,
+      unreserve_resources: [
+        { principals: { values: ['foo'] }, reserver_principals: { values: ['foo', 'bar'] } },
+        { principals: { values: ['bar'] }, reserver_principals: { values: ['bar'] } },
+      ],
+    });
+    assert.equal(a.authorized('unreserve_resources', 'foo', 'bar'), true);
+    assert.equal(a.authorized('unreserve_resources', 'bar', 'bar'), true);
+    assert.equal(a.authorized('unreserve_resources', 'bar', 'foo'), false);
+  });
+});
