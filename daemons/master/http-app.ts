@@ -11,7 +11,8 @@ import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
-import { type MasterAuth, authGate } from './http-auth.ts';
+import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
+import { teardownAllowed } from './authorizer/checks.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
@@ -107,6 +108,8 @@ export function createMasterApp(ctx: StateContext): express.Express {
     if (id === undefined) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
     const fw = master.frameworks.get(id);
     if (!fw) return sendText(res, 400, 'No framework found with specified ID');
+    // Mesos answers a refused teardown with a bare 403.
+    if (!teardownAllowed(master.config.authorizer, (req as PrincipalRequest).principal, fw.info)) return res.status(403).end();
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Acls, parseAcls } from '../../daemons/master/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
+import { registerFrameworkRefusal, runTaskRefusal, taskUser, teardownAllowed } from '../../daemons/master/authorizer/checks.ts';
 
 function acls(json: unknown): Acls {
   const parsed = parseAcls(json);
@@ -155,5 +156,56 @@ describe('LocalAuthorizer (examples of docs/authorization.md)', () => {
     assert.equal(a.authorized('unreserve_resources', 'foo', 'bar'), true);
     assert.equal(a.authorized('unreserve_resources', 'bar', 'bar'), true);
     assert.equal(a.authorized('unreserve_resources', 'bar', 'foo'), false);
+  });
+});
+
+describe("the master's checks and refusal texts", () => {
+  const a = authorizer({
+    register_frameworks: [
+      { principals: { values: ['ops'] }, roles: { type: 'ANY' } },
+      { principals: { type: 'ANY' }, roles: { values: ['*'] } },
+      { principals: { type: 'NONE' }, roles: { type: 'ANY' } },
+    ],
+    run_tasks: [
+      { principals: { values: ['ops'] }, users: { values: ['root'] } },
+      { principals: { type: 'NONE' }, users: { values: ['root'] } },
+    ],
+  });
+  test('register_frameworks checks every role of a MULTI_ROLE framework', () => {
+    const multi = { name: 'f', user: 'u', principal: 'dev', roles: ['b', 'a'], capabilities: [{ type: 'MULTI_ROLE' as const }] };
+    assert.equal(registerFrameworkRefusal(a, multi), 'Not authorized to register framework  with roles { a, b }');
+    assert.equal(registerFrameworkRefusal(a, { ...multi, principal: 'ops' }), undefined);
+    assert.equal(
+      registerFrameworkRefusal(a, { name: 'f', user: 'u', principal: 'dev', id: { value: 'F1' } }),
+      undefined,
+      'role * is allowed',
+    );
+    assert.equal(registerFrameworkRefusal(undefined, multi), undefined, 'no --acls, no checks');
+  });
+  test("run_tasks asks about the task's, then the executor's, then the framework's user", () => {
+    const fw = { name: 'f', user: 'alice', principal: 'dev' };
+    const task = { name: 't', task_id: { value: 'T1' }, agent_id: { value: 'A' }, resources: [] };
+    assert.equal(taskUser(task, fw), 'alice');
+    assert.equal(taskUser({ ...task, executor: { executor_id: { value: 'e' }, command: { user: 'bob' } } }, fw), 'bob');
+    assert.equal(
+      taskUser({ ...task, command: { user: 'root' }, executor: { executor_id: { value: 'e' }, command: { user: 'bob' } } }, fw),
+      'root',
+    );
+    assert.equal(runTaskRefusal(a, 'F1', fw, task), undefined, 'alice is not mentioned: permissive');
+    assert.equal(
+      runTaskRefusal(a, 'F1', fw, { ...task, command: { user: 'root' } }),
+      "Not authorized to launch task T1 of framework F1 under user 'root'",
+    );
+    assert.equal(runTaskRefusal(a, 'F1', { ...fw, principal: 'ops' }, { ...task, command: { user: 'root' } }), undefined);
+  });
+  test('teardown_frameworks: the object is the framework principal', () => {
+    const t = authorizer({
+      permissive: false,
+      teardown_frameworks: [{ principals: { values: ['ops'] }, framework_principals: { values: ['dev'] } }],
+    });
+    assert.equal(teardownAllowed(t, 'ops', { name: 'f', user: 'u', principal: 'dev' }), true);
+    assert.equal(teardownAllowed(t, 'ops', { name: 'f', user: 'u', principal: 'prod' }), false);
+    assert.equal(teardownAllowed(t, 'ops', { name: 'f', user: 'u' }), false, 'no principal is ANY, which a values rule does not match');
+    assert.equal(teardownAllowed(t, 'dev', { name: 'f', user: 'u', principal: 'dev' }), false);
   });
 });

@@ -1,0 +1,41 @@
+// The master's authorization checks with Mesos's refusal texts (master/authorization.cpp's
+// ActionObject printing, Master::_subscribe, Master::accept, Master::Http::_teardown). Without
+// an authorizer (no --acls) everything is allowed, as in Mesos.
+import type { FrameworkInfo, TaskInfo } from '../../common/mesos.ts';
+import { frameworkRoles } from '../records.ts';
+import type { LocalAuthorizer } from './local.ts';
+
+/** Why this SUBSCRIBE is refused by register_frameworks; undefined when every role is allowed. */
+export function registerFrameworkRefusal(authorizer: LocalAuthorizer | undefined, info: FrameworkInfo): string | undefined {
+  if (authorizer === undefined) return undefined;
+  const roles = frameworkRoles(info);
+  if (roles.every((role) => authorizer.authorized('register_frameworks', info.principal, role))) return undefined;
+  const sorted = [...new Set(roles)].sort();
+  return `Not authorized to register framework ${info.id?.value ?? ''} with roles { ${sorted.join(', ')} }`;
+}
+
+/** The Unix user a task runs as: its command's, its executor's, else its framework's. */
+export function taskUser(task: TaskInfo, framework: FrameworkInfo): string {
+  return task.command?.user ?? task.executor?.command?.user ?? framework.user ?? '';
+}
+
+/** Why run_tasks refuses this task (the message of its TASK_ERROR); undefined when allowed. */
+export function runTaskRefusal(
+  authorizer: LocalAuthorizer | undefined,
+  frameworkId: string,
+  framework: FrameworkInfo,
+  task: TaskInfo,
+): string | undefined {
+  if (authorizer === undefined) return undefined;
+  const user = taskUser(task, framework);
+  if (authorizer.authorized('run_tasks', framework.principal, user)) return undefined;
+  return `Not authorized to launch task ${task.task_id?.value ?? ''} of framework ${frameworkId} under user '${user}'`;
+}
+
+/**
+ * Whether an operator may tear a framework down; the object is the framework's principal, or
+ * any object for a framework without one.
+ */
+export function teardownAllowed(authorizer: LocalAuthorizer | undefined, operator: string | undefined, framework: FrameworkInfo): boolean {
+  return authorizer === undefined || authorizer.authorized('teardown_frameworks', operator, framework.principal);
+}

@@ -1,0 +1,141 @@
+// Authorization with real processes: a master with --acls (and credentials for its operators),
+// an agent, and frameworks naming their principals. A principal may not register with a role
+// its ACLs deny, may not run a task as root unless allowed (TASK_ERROR,
+// REASON_TASK_UNAUTHORIZED), and only the operator the ACLs name may tear frameworks down.
+import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
+import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
+
+const dir = tempDir('acls');
+const ACLS = {
+  register_frameworks: [
+    { principals: { values: ['dev'] }, roles: { values: ['dev'] } },
+    { principals: { values: ['dev'] }, roles: { type: 'NONE' } },
+  ],
+  run_tasks: [
+    { principals: { values: ['ops'] }, users: { values: ['root'] } },
+    { principals: { type: 'NONE' }, users: { values: ['root'] } },
+  ],
+  teardown_frameworks: [
+    { principals: { values: ['ops'] }, framework_principals: { type: 'ANY' } },
+    { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
+  ],
+};
+const CREDENTIALS = {
+  credentials: [
+    { principal: 'ops', secret: 'ops-secret' },
+    { principal: 'dev', secret: 'dev-secret' },
+  ],
+};
+
+let master: Daemon;
+let agent: Daemon;
+const schedulers: TestScheduler[] = [];
+
+function file(name: string, body: unknown): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, JSON.stringify(body));
+  chmodSync(p, 0o600);
+  return p;
+}
+
+async function scheduler(info: { principal: string; roles?: string[] }): Promise<TestScheduler> {
+  const s = new TestScheduler(master.port);
+  schedulers.push(s);
+  await s.subscribe({
+    user: 'root',
+    principal: info.principal,
+    ...(info.roles ? { roles: info.roles, capabilities: [{ type: 'MULTI_ROLE' }] } : {}),
+  });
+  return s;
+}
+
+async function teardown(frameworkId: string, authorization: string): Promise<Response> {
+  return fetch(`${master.url}/master/teardown`, {
+    method: 'POST',
+    headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `frameworkId=${frameworkId}`,
+  });
+}
+
+before(async () => {
+  master = await startMaster([
+    `--acls=file://${file('acls.json', ACLS)}`,
+    `--credentials=file://${file('credentials.json', CREDENTIALS)}`,
+    '--authenticate_http_readwrite',
+  ]);
+  agent = await startAgent(master);
+});
+
+after(async () => {
+  for (const s of schedulers) s.close();
+  await agent?.stop();
+  await master?.stop();
+});
+
+describe('register_frameworks', () => {
+  test('a principal subscribing with a role its ACLs deny gets an ERROR event naming the roles', async () => {
+    const res = await fetch(`${master.url}/api/v1/scheduler`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'root', name: 'denied', principal: 'dev' } } }),
+    });
+    const text = await res.text();
+    assert.match(text, /"type":"ERROR"/);
+    assert.match(text, /Not authorized to register framework {2}with roles \{ \* \}/);
+    const state = await master.json<{ frameworks: unknown[] }>('/master/frameworks');
+    assert.equal(state.frameworks.length, 0);
+  });
+
+  test('the same principal with its allowed role subscribes', async () => {
+    const s = await scheduler({ principal: 'dev', roles: ['dev'] });
+    assert.ok(s.client.frameworkId);
+    await s.client.call({ type: 'TEARDOWN' });
+  });
+});
+
+describe('run_tasks', () => {
+  test("a task as root from a principal not allowed fails with TASK_ERROR; an allowed principal's runs", async () => {
+    const dev = await scheduler({ principal: 'dev', roles: ['dev'] });
+    await dev.launch((offer) => [task('dev-root', offer, 'sleep 30', 0.1, 16)]);
+    const error = await dev.waitState('dev-root', 'TASK_ERROR');
+    assert.equal(error.reason, 'REASON_TASK_UNAUTHORIZED');
+    assert.equal(error.source, 'SOURCE_MASTER');
+    assert.equal(error.message, `Not authorized to launch task dev-root of framework ${dev.client.frameworkId} under user 'root'`);
+    // The agent's resources go to the next framework.
+    await dev.client.call({ type: 'TEARDOWN' });
+
+    const ops = await scheduler({ principal: 'ops' });
+    await ops.launch((offer) => [task('ops-root', offer, 'sleep 30', 0.1, 16)]);
+    await ops.waitState('ops-root', 'TASK_RUNNING');
+  });
+});
+
+describe('teardown_frameworks', () => {
+  test('an operator the ACLs do not name gets 403; the one they name tears the framework down', async () => {
+    const s = await scheduler({ principal: 'ops' });
+    const id = s.client.frameworkId!;
+    const denied = await teardown(id, basicAuthorization('dev', 'dev-secret'));
+    assert.equal(denied.status, 403);
+    assert.equal(await denied.text(), '');
+    const allowed = await teardown(id, basicAuthorization('ops', 'ops-secret'));
+    assert.equal(allowed.status, 200, await allowed.text());
+    await waitFor('the framework torn down', async () => {
+      const state = await master.json<{ completed_frameworks: { id: string }[] }>('/master/frameworks');
+      return state.completed_frameworks.some((f) => f.id === id);
+    });
+  });
+});
+
+describe('--acls', () => {
+  test('bad ACLs stop the master with one line naming the field', async () => {
+    await assert.rejects(
+      startMaster([`--acls={"run_tasks": [{"principals": {"type": "admin"}, "users": {"type": "ANY"}}]}`]),
+      /--acls: run_tasks\[0\]\.principals\.type is "admin"; use "ANY" or "NONE", or list names in "values"/,
+    );
+  });
+});
