@@ -20,6 +20,10 @@ const ACLS = {
     { principals: { values: ['ops'] }, users: { values: ['root'] } },
     { principals: { type: 'NONE' }, users: { values: ['root'] } },
   ],
+  register_agents: [
+    { principals: { values: ['agent'] }, agents: { type: 'ANY' } },
+    { principals: { type: 'NONE' }, agents: { type: 'ANY' } },
+  ],
   teardown_frameworks: [
     { principals: { values: ['ops'] }, framework_principals: { type: 'ANY' } },
     { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
@@ -29,6 +33,7 @@ const CREDENTIALS = {
   credentials: [
     { principal: 'ops', secret: 'ops-secret' },
     { principal: 'dev', secret: 'dev-secret' },
+    { principal: 'agent', secret: 'agent-secret' },
   ],
 };
 
@@ -67,8 +72,11 @@ before(async () => {
     `--acls=file://${file('acls.json', ACLS)}`,
     `--credentials=file://${file('credentials.json', CREDENTIALS)}`,
     '--authenticate_http_readwrite',
+    '--authenticate_agents',
   ]);
-  agent = await startAgent(master);
+  agent = await startAgent(master, [
+    `--credential=file://${file('agent-credential.json', { principal: 'agent', secret: 'agent-secret' })}`,
+  ]);
 });
 
 after(async () => {
@@ -128,6 +136,36 @@ describe('teardown_frameworks', () => {
       const state = await master.json<{ completed_frameworks: { id: string }[] }>('/master/frameworks');
       return state.completed_frameworks.some((f) => f.id === id);
     });
+  });
+});
+
+describe('register_agents', () => {
+  test('an agent of a principal the ACLs do not name is refused with 403 (the real one registered)', async () => {
+    const register = JSON.stringify({
+      type: 'REGISTER',
+      register: {
+        hostname: 'fake',
+        port: 1,
+        pid: 'slave(1)@127.0.0.1:1',
+        version: '1.11.0',
+        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 64 } }],
+        attributes: [],
+        tasks: [],
+        frameworks: [],
+      },
+    });
+    const res = await fetch(`${master.url}/master/internal/agent`, {
+      method: 'POST',
+      headers: { Authorization: basicAuthorization('dev', 'dev-secret'), 'Content-Type': 'application/json' },
+      body: register,
+    });
+    assert.equal(res.status, 403);
+    assert.equal(await res.text(), "Not authorized to register agent providing resources 'cpus:64' with principal 'dev'");
+    const slaves = await master.json<{ slaves: { hostname: string }[] }>('/master/slaves');
+    assert.deepEqual(
+      slaves.slaves.map((s) => s.hostname).filter((h) => h === 'fake'),
+      [],
+    );
   });
 });
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Acls, parseAcls } from '../../daemons/master/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
-import { registerFrameworkRefusal, runTaskRefusal, taskUser, teardownAllowed } from '../../daemons/master/authorizer/checks.ts';
+import {
+  registerAgentRefusal,
+  registerFrameworkRefusal,
+  runTaskRefusal,
+  taskUser,
+  teardownAllowed,
+} from '../../daemons/master/authorizer/checks.ts';
 
 function acls(json: unknown): Acls {
   const parsed = parseAcls(json);
@@ -207,5 +213,27 @@ describe("the master's checks and refusal texts", () => {
     assert.equal(teardownAllowed(t, 'ops', { name: 'f', user: 'u', principal: 'prod' }), false);
     assert.equal(teardownAllowed(t, 'ops', { name: 'f', user: 'u' }), false, 'no principal is ANY, which a values rule does not match');
     assert.equal(teardownAllowed(t, 'dev', { name: 'f', user: 'u', principal: 'dev' }), false);
+  });
+  test('register_agents: the object is implicit, so only ANY and NONE rules decide', () => {
+    const r = authorizer({
+      register_agents: [
+        { principals: { values: ['agent'] }, agents: { type: 'ANY' } },
+        { principals: { type: 'NONE' }, agents: { type: 'ANY' } },
+      ],
+    });
+    const resources = [
+      { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 4 } },
+      { name: 'mem', type: 'SCALAR' as const, scalar: { value: 1024 } },
+    ];
+    assert.equal(registerAgentRefusal(r, 'agent', resources), undefined);
+    assert.equal(
+      registerAgentRefusal(r, 'intruder', resources),
+      "Not authorized to register agent providing resources 'cpus:4; mem:1024' with principal 'intruder'",
+    );
+    assert.equal(
+      registerAgentRefusal(r, undefined, resources),
+      "Not authorized to register agent providing resources 'cpus:4; mem:1024' without a principal",
+    );
+    assert.equal(registerAgentRefusal(undefined, undefined, resources), undefined);
   });
 });

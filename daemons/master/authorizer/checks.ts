@@ -1,7 +1,8 @@
 // The master's authorization checks with Mesos's refusal texts (master/authorization.cpp's
 // ActionObject printing, Master::_subscribe, Master::accept, Master::Http::_teardown). Without
 // an authorizer (no --acls) everything is allowed, as in Mesos.
-import type { FrameworkInfo, TaskInfo } from '../../common/mesos.ts';
+import type { FrameworkInfo, Resource, TaskInfo } from '../../common/mesos.ts';
+import { format } from '../../common/resources.ts';
 import { frameworkRoles } from '../records.ts';
 import type { LocalAuthorizer } from './local.ts';
 
@@ -38,4 +39,15 @@ export function runTaskRefusal(
  */
 export function teardownAllowed(authorizer: LocalAuthorizer | undefined, operator: string | undefined, framework: FrameworkInfo): boolean {
   return authorizer === undefined || authorizer.authorized('teardown_frameworks', operator, framework.principal);
+}
+
+/** Why register_agents refuses an agent's (re-)registration; undefined when allowed. */
+export function registerAgentRefusal(
+  authorizer: LocalAuthorizer | undefined,
+  principal: string | undefined,
+  resources: readonly Resource[],
+): string | undefined {
+  if (authorizer === undefined || authorizer.authorized('register_agents', principal, undefined)) return undefined;
+  const who = principal === undefined ? 'without a principal' : `with principal '${principal}'`;
+  return `Not authorized to register agent providing resources '${format(resources)}' ${who}`;
 }
