@@ -12,7 +12,7 @@ import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
-import { teardownAllowed } from './authorizer/checks.ts';
+import { teardownAllowed, viewerFor } from './authorizer/checks.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
@@ -80,21 +80,28 @@ export function createMasterApp(ctx: StateContext): express.Express {
 
   // The read endpoints answer any method, as libprocess routes do; Mesos checks the method only
   // where it matters (/master/teardown).
-  app.all(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(ctx)));
-  app.all(['/master/frameworks', '/frameworks'], (req, res) => sendJson(req, res, frameworksJson(ctx, queryString(req, 'framework_id'))));
+  // Under --acls each reader sees the frameworks and tasks view_frameworks and view_tasks let it.
+  const as = (req: Request): StateContext => {
+    const viewer = viewerFor(master.config.authorizer, (req as PrincipalRequest).principal);
+    return viewer === undefined ? ctx : { ...ctx, viewer };
+  };
+  app.all(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(as(req))));
+  app.all(['/master/frameworks', '/frameworks'], (req, res) =>
+    sendJson(req, res, frameworksJson(as(req), queryString(req, 'framework_id'))),
+  );
   app.all(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
   app.all(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
     const query = requestQuery(req);
     if (!query.ok) return sendText(res, 400, query.error);
     const q = query.value;
-    sendJson(req, res, tasksJson(ctx, { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
+    sendJson(req, res, tasksJson(as(req), { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
   });
   app.all(
     ['/metrics/snapshot', '/master/metrics/snapshot'],
     metricsSnapshotHandler(() => masterMetrics(master)),
   );
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
-  app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
+  app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(as(req))));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
   // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
   // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.

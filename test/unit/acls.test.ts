@@ -8,6 +8,7 @@ import {
   runTaskRefusal,
   taskUser,
   teardownAllowed,
+  viewerFor,
 } from '../../daemons/master/authorizer/checks.ts';
 
 function acls(json: unknown): Acls {
@@ -235,5 +236,28 @@ describe("the master's checks and refusal texts", () => {
       "Not authorized to register agent providing resources 'cpus:4; mem:1024' without a principal",
     );
     assert.equal(registerAgentRefusal(undefined, undefined, resources), undefined);
+  });
+  test('view_frameworks and view_tasks: the object is the Unix user', () => {
+    const v = authorizer({
+      view_frameworks: [
+        { principals: { values: ['ops'] }, users: { type: 'ANY' } },
+        { principals: { values: ['dev'] }, users: { values: ['alice'] } },
+        { principals: { type: 'NONE' }, users: { type: 'ANY' } },
+      ],
+      view_tasks: [{ principals: { type: 'NONE' }, users: { values: ['root'] } }],
+    });
+    const alice = { name: 'a', user: 'alice' };
+    const root = { name: 'r', user: 'root' };
+    const task = { name: 't', task_id: { value: 'T' }, agent_id: { value: 'A' }, resources: [] };
+    const dev = viewerFor(v, 'dev');
+    const ops = viewerFor(v, 'ops');
+    assert.ok(dev && ops);
+    assert.equal(dev.framework(alice), true);
+    assert.equal(dev.framework(root), false);
+    assert.equal(ops.framework(root), true);
+    assert.equal(viewerFor(v, undefined)?.framework(alice), false, 'an anonymous reader is ANY: only the NONE rule matches');
+    assert.equal(ops.task(task, root), false, 'nobody sees tasks running as root');
+    assert.equal(ops.task({ ...task, command: { user: 'alice' } }, root), true);
+    assert.equal(viewerFor(undefined, 'dev'), undefined, 'no --acls, no filter');
   });
 });

@@ -51,3 +51,21 @@ export function registerAgentRefusal(
   const who = principal === undefined ? 'without a principal' : `with principal '${principal}'`;
   return `Not authorized to register agent providing resources '${format(resources)}' ${who}`;
 }
+
+/** What one HTTP principal may see of the state endpoints (view_frameworks, view_tasks). */
+export interface Viewer {
+  framework(info: FrameworkInfo): boolean;
+  task(task: TaskInfo, framework: FrameworkInfo): boolean;
+}
+
+/**
+ * The filter of the state endpoints for `principal`; undefined when it sees everything (no
+ * --acls). The object of both actions is the Unix user the framework or task runs as.
+ */
+export function viewerFor(authorizer: LocalAuthorizer | undefined, principal: string | undefined): Viewer | undefined {
+  if (authorizer === undefined) return undefined;
+  return {
+    framework: (info) => authorizer.authorized('view_frameworks', principal, info.user ?? ''),
+    task: (task, framework) => authorizer.authorized('view_tasks', principal, taskUser(task, framework)),
+  };
+}
