@@ -24,6 +24,15 @@ const ACLS = {
     { principals: { values: ['agent'] }, agents: { type: 'ANY' } },
     { principals: { type: 'NONE' }, agents: { type: 'ANY' } },
   ],
+  view_frameworks: [
+    { principals: { values: ['ops'] }, users: { type: 'ANY' } },
+    { principals: { values: ['dev'] }, users: { values: ['alice'] } },
+    { principals: { type: 'NONE' }, users: { type: 'ANY' } },
+  ],
+  view_tasks: [
+    { principals: { values: ['ops'] }, users: { type: 'ANY' } },
+    { principals: { type: 'NONE' }, users: { type: 'ANY' } },
+  ],
   teardown_frameworks: [
     { principals: { values: ['ops'] }, framework_principals: { type: 'ANY' } },
     { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
@@ -48,15 +57,22 @@ function file(name: string, body: unknown): string {
   return p;
 }
 
-async function scheduler(info: { principal: string; roles?: string[] }): Promise<TestScheduler> {
+async function scheduler(info: { principal: string; roles?: string[]; user?: string }): Promise<TestScheduler> {
   const s = new TestScheduler(master.port);
   schedulers.push(s);
   await s.subscribe({
-    user: 'root',
+    user: info.user ?? 'root',
     principal: info.principal,
     ...(info.roles ? { roles: info.roles, capabilities: [{ type: 'MULTI_ROLE' }] } : {}),
   });
   return s;
+}
+
+async function readAs<T>(principal: 'ops' | 'dev', p: string): Promise<T> {
+  const res = await fetch(`${master.url}${p}`, { headers: { Authorization: basicAuthorization(principal, `${principal}-secret`) } });
+  const text = await res.text();
+  assert.equal(res.status, 200, `${p}: ${text}`);
+  return JSON.parse(text) as T;
 }
 
 async function teardown(frameworkId: string, authorization: string): Promise<Response> {
@@ -72,8 +88,11 @@ before(async () => {
     `--acls=file://${file('acls.json', ACLS)}`,
     `--credentials=file://${file('credentials.json', CREDENTIALS)}`,
     '--authenticate_http_readwrite',
+    '--authenticate_http_readonly',
     '--authenticate_agents',
   ]);
+  // The state endpoints need a login: the helpers read them as ops.
+  master.json = <T>(p: string) => readAs<T>('ops', p);
   agent = await startAgent(master, [
     `--credential=file://${file('agent-credential.json', { principal: 'agent', secret: 'agent-secret' })}`,
   ]);
@@ -120,6 +139,32 @@ describe('run_tasks', () => {
     const ops = await scheduler({ principal: 'ops' });
     await ops.launch((offer) => [task('ops-root', offer, 'sleep 30', 0.1, 16)]);
     await ops.waitState('ops-root', 'TASK_RUNNING');
+  });
+});
+
+describe('view_frameworks and view_tasks', () => {
+  interface Fw {
+    id: string;
+    user: string;
+    tasks?: { id: string }[];
+  }
+  test("a reader sees only the frameworks and tasks its ACLs let it: dev sees alice's framework, no tasks", async () => {
+    const alice = await scheduler({ principal: 'dev', roles: ['dev'], user: 'alice' });
+    const aliceId = alice.client.frameworkId!;
+    const asOps = await readAs<{ frameworks: Fw[] }>('ops', '/master/state');
+    assert.ok(asOps.frameworks.some((f) => f.id === aliceId));
+    assert.ok(asOps.frameworks.some((f) => f.tasks?.some((t) => t.id === 'ops-root')));
+    assert.ok((await readAs<{ tasks: { id: string }[] }>('ops', '/master/tasks')).tasks.some((t) => t.id === 'ops-root'));
+
+    for (const p of ['/master/state', '/master/frameworks', '/master/state-summary']) {
+      const asDev = await readAs<{ frameworks: Fw[] }>('dev', p);
+      assert.deepEqual(
+        asDev.frameworks.map((f) => f.id),
+        [aliceId],
+        `${p} as dev`,
+      );
+    }
+    assert.deepEqual((await readAs<{ tasks: unknown[] }>('dev', '/master/tasks')).tasks, []);
   });
 });
 
