@@ -12,7 +12,8 @@ import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
-import { teardownAllowed, viewerFor } from './authorizer/checks.ts';
+import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks.ts';
+import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
@@ -73,6 +74,14 @@ export function createMasterApp(ctx: StateContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Mesos answers a reader its ACLs refuse an endpoint (get_endpoints, view_flags) with a bare 403.
+  const authorizer = master.config.authorizer;
+  if (authorizer !== undefined) {
+    app.use((req, res, next) => {
+      if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal)) next();
+      else res.status(403).end();
+    });
+  }
 
   const scheduler = schedulerApiHandler(master);
   app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);

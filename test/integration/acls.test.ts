@@ -33,6 +33,14 @@ const ACLS = {
     { principals: { values: ['ops'] }, users: { type: 'ANY' } },
     { principals: { type: 'NONE' }, users: { type: 'ANY' } },
   ],
+  get_endpoints: [
+    { principals: { values: ['ops'] }, paths: { type: 'ANY' } },
+    { principals: { type: 'NONE' }, paths: { values: ['/metrics/snapshot'] } },
+  ],
+  view_flags: [
+    { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
+    { principals: { type: 'NONE' }, flags: { type: 'ANY' } },
+  ],
   teardown_frameworks: [
     { principals: { values: ['ops'] }, framework_principals: { type: 'ANY' } },
     { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
@@ -211,6 +219,19 @@ describe('register_agents', () => {
       slaves.slaves.map((s) => s.hostname).filter((h) => h === 'fake'),
       [],
     );
+  });
+});
+
+describe('get_endpoints and view_flags', () => {
+  test('/metrics/snapshot and /master/flags: 403 for dev, 200 for ops', async () => {
+    for (const p of ['/metrics/snapshot', '/master/metrics/snapshot', '/master/flags', '/flags']) {
+      const dev = await fetch(`${master.url}${p}`, { headers: { Authorization: basicAuthorization('dev', 'dev-secret') } });
+      assert.equal(dev.status, 403, `${p} as dev`);
+      await dev.text();
+      const ops = await fetch(`${master.url}${p}`, { headers: { Authorization: basicAuthorization('ops', 'ops-secret') } });
+      assert.equal(ops.status, 200, `${p} as ops`);
+      await ops.text();
+    }
   });
 });
 

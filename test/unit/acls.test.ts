@@ -7,6 +7,7 @@ import {
   registerFrameworkRefusal,
   runTaskRefusal,
   taskUser,
+  endpointAllowed,
   teardownAllowed,
   viewerFor,
 } from '../../daemons/master/authorizer/checks.ts';
@@ -259,5 +260,31 @@ describe("the master's checks and refusal texts", () => {
     assert.equal(ops.task(task, root), false, 'nobody sees tasks running as root');
     assert.equal(ops.task({ ...task, command: { user: 'alice' } }, root), true);
     assert.equal(viewerFor(undefined, 'dev'), undefined, 'no --acls, no filter');
+  });
+});
+
+describe('get_endpoints and view_flags', () => {
+  const a = authorizer({
+    get_endpoints: [
+      { principals: { values: ['ops'] }, paths: { values: ['/metrics/snapshot'] } },
+      { principals: { type: 'NONE' }, paths: { values: ['/metrics/snapshot', '/files/debug'] } },
+    ],
+    view_flags: [
+      { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
+      { principals: { type: 'NONE' }, flags: { type: 'ANY' } },
+    ],
+  });
+  test('a GET of a listed endpoint asks get_endpoints with its path; other methods and paths pass', () => {
+    assert.equal(endpointAllowed(a, 'GET', '/metrics/snapshot', 'ops'), true);
+    assert.equal(endpointAllowed(a, 'GET', '/metrics/snapshot', 'dev'), false);
+    assert.equal(endpointAllowed(a, 'GET', '/metrics/snapshot', undefined), false);
+    assert.equal(endpointAllowed(a, 'GET', '/files/debug', 'ops'), false);
+    assert.equal(endpointAllowed(a, 'POST', '/metrics/snapshot', 'dev'), true);
+    assert.equal(endpointAllowed(a, 'GET', '/state', 'dev'), true);
+  });
+  test('/flags asks view_flags whatever the method', () => {
+    assert.equal(endpointAllowed(a, 'GET', '/flags', 'ops'), true);
+    assert.equal(endpointAllowed(a, 'POST', '/flags', 'dev'), false);
+    assert.equal(endpointAllowed(undefined, 'GET', '/flags', 'dev'), true);
   });
 });

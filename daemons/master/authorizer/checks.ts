@@ -69,3 +69,22 @@ export function viewerFor(authorizer: LocalAuthorizer | undefined, principal: st
     task: (task, framework) => authorizer.authorized('view_tasks', principal, taskUser(task, framework)),
   };
 }
+
+/** The endpoints whose GET is checked with get_endpoints (docs/authorization.md's list, as served here). */
+const GET_ENDPOINTS = new Set(['/metrics/snapshot', '/files/debug', '/logging/toggle']);
+
+/**
+ * Whether a reader may use an endpoint (`path` canonical: no /master prefix): get_endpoints for
+ * the GETs listed above, view_flags (whose object is implicit) for /flags.
+ */
+export function endpointAllowed(
+  authorizer: LocalAuthorizer | undefined,
+  method: string | undefined,
+  path: string,
+  principal: string | undefined,
+): boolean {
+  if (authorizer === undefined) return true;
+  if (path === '/flags') return authorizer.authorized('view_flags', principal, undefined);
+  if (method === 'GET' && GET_ENDPOINTS.has(path)) return authorizer.authorized('get_endpoints', principal, path);
+  return true;
+}
