@@ -78,7 +78,9 @@ export function createMasterApp(ctx: StateContext): express.Express {
   const authorizer = master.config.authorizer;
   if (authorizer !== undefined) {
     app.use((req, res, next) => {
-      if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal)) next();
+      const query = requestQuery(req);
+      const filePath = query.ok ? query.value.get('path') : undefined;
+      if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal, filePath)) next();
       else res.status(403).end();
     });
   }

@@ -41,6 +41,10 @@ const ACLS = {
     { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
     { principals: { type: 'NONE' }, flags: { type: 'ANY' } },
   ],
+  access_mesos_logs: [
+    { principals: { values: ['ops'] }, logs: { type: 'ANY' } },
+    { principals: { type: 'NONE' }, logs: { type: 'ANY' } },
+  ],
   teardown_frameworks: [
     { principals: { values: ['ops'] }, framework_principals: { type: 'ANY' } },
     { principals: { type: 'NONE' }, framework_principals: { type: 'ANY' } },
@@ -98,6 +102,7 @@ before(async () => {
     '--authenticate_http_readwrite',
     '--authenticate_http_readonly',
     '--authenticate_agents',
+    `--log_dir=${dir}`,
   ]);
   // The state endpoints need a login: the helpers read them as ops.
   master.json = <T>(p: string) => readAs<T>('ops', p);
@@ -223,8 +228,8 @@ describe('register_agents', () => {
 });
 
 describe('get_endpoints and view_flags', () => {
-  test('/metrics/snapshot and /master/flags: 403 for dev, 200 for ops', async () => {
-    for (const p of ['/metrics/snapshot', '/master/metrics/snapshot', '/master/flags', '/flags']) {
+  test('/metrics/snapshot, /master/flags and the master log (access_mesos_logs): 403 for dev, 200 for ops', async () => {
+    for (const p of ['/metrics/snapshot', '/master/metrics/snapshot', '/master/flags', '/flags', '/files/read?path=/master/log&offset=0']) {
       const dev = await fetch(`${master.url}${p}`, { headers: { Authorization: basicAuthorization('dev', 'dev-secret') } });
       assert.equal(dev.status, 403, `${p} as dev`);
       await dev.text();

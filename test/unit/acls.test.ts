@@ -288,3 +288,22 @@ describe('get_endpoints and view_flags', () => {
     assert.equal(endpointAllowed(undefined, 'GET', '/flags', 'dev'), true);
   });
 });
+
+describe('access_mesos_logs', () => {
+  const a = authorizer({
+    access_mesos_logs: [
+      { principals: { values: ['ops'] }, logs: { type: 'ANY' } },
+      { principals: { type: 'NONE' }, logs: { type: 'ANY' } },
+    ],
+  });
+  test("the master's log through /files is checked, however its path is written", () => {
+    for (const p of ['/master/log', 'master/log', '/master//log/', '/master/./log', '/x/../master/log']) {
+      assert.equal(endpointAllowed(a, 'GET', '/files/read', 'dev', p), false, p);
+      assert.equal(endpointAllowed(a, 'GET', '/files/read', 'ops', p), true, p);
+    }
+    assert.equal(endpointAllowed(a, 'GET', '/files/download', 'dev', '/master/log'), false);
+    assert.equal(endpointAllowed(a, 'GET', '/files/browse.json', undefined, '/master/log'), false);
+    assert.equal(endpointAllowed(a, 'GET', '/files/read', 'dev', '/master/logs'), true, 'another path');
+    assert.equal(endpointAllowed(a, 'GET', '/files/read', 'dev'), true, 'no path');
+  });
+});

@@ -1,6 +1,7 @@
 // The master's authorization checks with Mesos's refusal texts (master/authorization.cpp's
 // ActionObject printing, Master::_subscribe, Master::accept, Master::Http::_teardown). Without
 // an authorizer (no --acls) everything is allowed, as in Mesos.
+import { posix } from 'node:path';
 import type { FrameworkInfo, Resource, TaskInfo } from '../../common/mesos.ts';
 import { format } from '../../common/resources.ts';
 import { frameworkRoles } from '../records.ts';
@@ -73,18 +74,42 @@ export function viewerFor(authorizer: LocalAuthorizer | undefined, principal: st
 /** The endpoints whose GET is checked with get_endpoints (docs/authorization.md's list, as served here). */
 const GET_ENDPOINTS = new Set(['/metrics/snapshot', '/files/debug', '/logging/toggle']);
 
+/** The /files endpoints that read what is attached under a virtual path (`path=` in the query). */
+const FILE_READERS = new Set([
+  '/files/browse',
+  '/files/browse.json',
+  '/files/read',
+  '/files/read.json',
+  '/files/download',
+  '/files/download.json',
+]);
+
+/** The master's log as /files serves it. */
+const MASTER_LOG = '/master/log';
+
 /**
- * Whether a reader may use an endpoint (`path` canonical: no /master prefix): get_endpoints for
- * the GETs listed above, view_flags (whose object is implicit) for /flags.
+ * Whether a reader may use an endpoint (`path` canonical: no /master prefix; `filePath` the
+ * `path=` of a /files request): get_endpoints for the GETs listed above, view_flags for /flags,
+ * access_mesos_logs for the master's log through /files (both objects implicit).
  */
 export function endpointAllowed(
   authorizer: LocalAuthorizer | undefined,
   method: string | undefined,
   path: string,
   principal: string | undefined,
+  filePath?: string,
 ): boolean {
   if (authorizer === undefined) return true;
   if (path === '/flags') return authorizer.authorized('view_flags', principal, undefined);
+  if (FILE_READERS.has(path) && filePath !== undefined && isUnder(filePath, MASTER_LOG)) {
+    return authorizer.authorized('access_mesos_logs', principal, undefined);
+  }
   if (method === 'GET' && GET_ENDPOINTS.has(path)) return authorizer.authorized('get_endpoints', principal, path);
   return true;
+}
+
+/** Whether a /files path names `root` or a file below it, as the files endpoints resolve it. */
+function isUnder(p: string, root: string): boolean {
+  const n = posix.normalize(`/${p}`).replace(/\/+$/, '');
+  return n === root || n.startsWith(`${root}/`);
 }
