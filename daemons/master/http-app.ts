@@ -13,6 +13,7 @@ import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
 import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks.ts';
+import type { LocalAuthorizer } from './authorizer/local.ts';
 import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { masterMetrics } from './metrics.ts';
@@ -74,16 +75,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Mesos answers a reader its ACLs refuse an endpoint (get_endpoints, view_flags) with a bare 403.
-  const authorizer = master.config.authorizer;
-  if (authorizer !== undefined) {
-    app.use((req, res, next) => {
-      const query = requestQuery(req);
-      const filePath = query.ok ? query.value.get('path') : undefined;
-      if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal, filePath)) next();
-      else res.status(403).end();
-    });
-  }
+  guardEndpoints(app, master.config.authorizer);
 
   const scheduler = schedulerApiHandler(master);
   app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);
@@ -157,7 +149,20 @@ function sendDecision(res: ServerResponse, decision: Elsewhere): void {
 }
 
 /** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
+/** Mesos answers a reader its ACLs refuse an endpoint (get_endpoints, view_flags, access_mesos_logs) with a bare 403. */
+function guardEndpoints(app: express.Express, authorizer: LocalAuthorizer | undefined): void {
+  if (authorizer === undefined) return;
+  app.use((req, res, next) => {
+    const query = requestQuery(req);
+    const filePath = query.ok ? query.value.get('path') : undefined;
+    if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal, filePath)) next();
+    else res.status(403).end();
+  });
+}
+
 export interface FollowerContext extends OwnContext {
+  /** --acls, which guard a follower's own endpoints as the leader's. */
+  authorizer?: LocalAuthorizer | undefined;
   /** The leader as detected, or undefined while none is known. */
   leader(): MasterInfo | undefined;
   /** This master was elected and is recovering its registry: leader-only endpoints are not ready yet. */
@@ -172,6 +177,7 @@ export interface FollowerContext extends OwnContext {
  */
 export function followerRequestListener(ctx: FollowerContext): RequestListener {
   const app = newApp();
+  guardEndpoints(app, ctx.authorizer);
   addOwnRoutes(app, ctx);
   app.all(
     ['/metrics/snapshot', '/master/metrics/snapshot'],

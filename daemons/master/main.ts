@@ -277,6 +277,7 @@ async function startCandidate(
     startTime,
     leader: () => leadership?.leader,
     recovering: () => recovering,
+    authorizer: config.authorizer,
   });
   let handler: http.RequestListener = follower;
   // A follower's answers (redirects, its flags and state) are guarded as the leader's are.

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { type Acls, parseAcls } from '../../daemons/master/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
+import { followerRequestListener } from '../../daemons/master/http-app.ts';
 import {
   registerAgentRefusal,
   registerFrameworkRefusal,
@@ -305,5 +308,35 @@ describe('access_mesos_logs', () => {
     assert.equal(endpointAllowed(a, 'GET', '/files/browse.json', undefined, '/master/log'), false);
     assert.equal(endpointAllowed(a, 'GET', '/files/read', 'dev', '/master/logs'), true, 'another path');
     assert.equal(endpointAllowed(a, 'GET', '/files/read', 'dev'), true, 'no path');
+  });
+});
+
+describe("a follower's own endpoints", () => {
+  test("are guarded by --acls as the leader's are", async () => {
+    const serve = async (auth: LocalAuthorizer | undefined, p: string) => {
+      const listener = followerRequestListener({
+        flags: {},
+        buildTime: 0,
+        startTime: Date.now(),
+        leader: () => undefined,
+        recovering: () => false,
+        authorizer: auth,
+      });
+      const server = http.createServer(listener);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${p}`);
+        await res.text();
+        return res.status;
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    };
+    const closed = authorizer({ permissive: false });
+    assert.equal(await serve(closed, '/master/flags'), 403);
+    assert.equal(await serve(closed, '/metrics/snapshot'), 403);
+    assert.equal(await serve(closed, '/health'), 200);
+    assert.equal(await serve(undefined, '/master/flags'), 200);
   });
 });
