@@ -131,9 +131,26 @@ describe('register_frameworks', () => {
     assert.equal(state.frameworks.length, 0);
   });
 
-  test('the same principal with its allowed role subscribes', async () => {
+  test('the same principal with its allowed role subscribes; UPDATE_FRAMEWORK to a denied role gets 403', async () => {
     const s = await scheduler({ principal: 'dev', roles: ['dev'] });
-    assert.ok(s.client.frameworkId);
+    const id = s.client.frameworkId!;
+    // Adding a role it may not have through UPDATE_FRAMEWORK is refused as Mesos refuses it.
+    await assert.rejects(
+      s.client.call({
+        type: 'UPDATE_FRAMEWORK',
+        update_framework: {
+          framework_info: {
+            id: { value: id },
+            user: 'root',
+            name: 'test-scheduler',
+            principal: 'dev',
+            roles: ['dev', 'prod'],
+            capabilities: [{ type: 'MULTI_ROLE' }],
+          },
+        },
+      }),
+      new RegExp(`UPDATE_FRAMEWORK failed with HTTP 403: Not authorized to register framework ${id} with roles \\{ dev, prod \\}`),
+    );
     await s.client.call({ type: 'TEARDOWN' });
   });
 });
