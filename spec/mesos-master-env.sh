@@ -58,6 +58,11 @@ export MESOS_log_dir=/var/log/mesos
 #export MESOS_authenticate_http_readonly=true
 #export MESOS_authenticate_http_readwrite=true
 
+# Authorization: Mesos's ACLs, enforced by the local authorizer (README, "Securing a cluster").
+# Who may register frameworks with which roles, run tasks as which Unix user, tear frameworks
+# down. A bad file stops the master with one line naming the rule at fault.
+#export MESOS_acls=file:///etc/mesos/acls.json
+
 # TLS, as libprocess reads it (README, "Securing a cluster"; the SSL_ prefix works too). With
 # ENABLED every port of this daemon speaks HTTPS and its own requests use https; the files
 # must be readable by the daemon's user.

@@ -432,9 +432,9 @@ export const agentFlagDefs = [
     type: 'string',
     default: 'local',
     help: 'Authorizer; anything but local ignores --acls.',
-    inert: 'ACLs are not supported here (--acls is refused)',
+    inert: 'the agent enforces no ACLs (--acls is refused; the master enforces them)',
   },
-  { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: JSON_OBJECT },
+  { name: 'acls', type: 'json', help: 'Refused here: ACLs are enforced by the master (its --acls).', schema: JSON_OBJECT },
   { name: 'http_credentials', type: 'path', help: 'JSON file of credentials accepted on authenticated HTTP endpoints.' },
   {
     name: 'jwt_secret_key',

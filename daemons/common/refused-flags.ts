@@ -19,7 +19,7 @@ const REFUSALS: readonly Refusal[] = [
   { name: 'authenticate_http_readonly', asks: isTrue, why: 'HTTP endpoints cannot require authentication here' },
   { name: 'authenticate_http_readwrite', asks: isTrue, why: 'HTTP endpoints cannot require authentication here' },
   { name: 'authenticate_http_frameworks', asks: isTrue, why: 'HTTP frameworks cannot be authenticated here' },
-  { name: 'acls', asks: isSet, why: 'ACLs are not enforced here: every principal may do everything' },
+  { name: 'acls', asks: isSet, why: 'ACLs are not enforced by the agent (its endpoints have no principals); give --acls to the master' },
   { name: 'credentials', asks: isSet, why: 'credentials serve authentication, which is not supported here' },
   { name: 'credential', asks: isSet, why: 'the agent cannot authenticate with a master here' },
   { name: 'http_credentials', asks: isSet, why: 'HTTP endpoints cannot require authentication here' },

@@ -14,6 +14,7 @@ import { APPLICATION_JSON, sendText, startRecordIOStream } from '../common/http.
 import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
 import { peerAddress, recordStream } from '../common/stream-backlog.ts';
+import { registerAgentRefusal } from './authorizer/checks.ts';
 import type { PrincipalRequest } from './http-auth.ts';
 import { MAX_BODY_BYTES, logName } from './limits.ts';
 import type { AgentLink } from './links.ts';
@@ -85,7 +86,10 @@ export function agentApiHandler(master: Master) {
     if (!msg) return sendText(res, 400, 'Expecting a JSON object body');
     if (msg.type === 'REGISTER') {
       if (registerMessageError(msg)) return sendText(res, 400, 'Malformed REGISTER message');
-      const refusal = master.agentRegistrationRefusal((msg as unknown as RegisterMessage).register.agent_id, req.principal);
+      const { register } = msg as unknown as RegisterMessage;
+      const refusal =
+        master.agentRegistrationRefusal(register.agent_id, req.principal) ??
+        registerAgentRefusal(master.config.authorizer, req.principal, register.resources);
       if (refusal) return refuseAgent(master, res, refusal);
       registerOnStream(master, msg as unknown as RegisterMessage, req, res);
       return;
@@ -126,7 +130,11 @@ export function agentStreamHandler(master: Master) {
     };
     const register = (msg: unknown) => {
       if (registerMessageError(msg)) return stop(400, 'Malformed REGISTER message: the first record must be a REGISTER');
-      const refusal = master.agentRegistrationRefusal((msg as RegisterMessage).register.agent_id, (req as PrincipalRequest).principal);
+      const { register } = msg as RegisterMessage;
+      const principal = (req as PrincipalRequest).principal;
+      const refusal =
+        master.agentRegistrationRefusal(register.agent_id, principal) ??
+        registerAgentRefusal(master.config.authorizer, principal, register.resources);
       if (refusal) {
         master.log.warn(`Refusing the registration of an agent: ${refusal}`);
         return stop(403, refusal);

@@ -3,6 +3,7 @@
 // need a few of its fields (agents.ts, offers.ts) need not import the Master.
 import type { Resource } from '../common/mesos.ts';
 import type { RateLimitsConfig } from './rate-limits.ts';
+import type { LocalAuthorizer } from './authorizer/local.ts';
 
 export interface MasterConfig {
   /** The master's id; a new UUID when absent. A master behind ZooKeeper has one before it leads. */
@@ -36,4 +37,6 @@ export interface MasterConfig {
   maxEventStreamBufferBytes?: number | undefined;
   /** --rate_limits, checked (rateLimitsProblem). */
   rateLimits?: RateLimitsConfig | undefined;
+  /** The local authorizer of --acls; without one every principal may do everything. */
+  authorizer?: LocalAuthorizer | undefined;
 }

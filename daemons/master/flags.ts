@@ -361,7 +361,12 @@ export const masterFlagDefs = [
     type: 'path',
     help: 'File of accepted credentials: JSON {"credentials": [{"principal": ..., "secret": ...}]} or "principal secret" lines; mode 600.',
   },
-  { name: 'acls', type: 'json', help: 'Authorization ACLs as JSON, inline or file:///path.', schema: { type: 'object' } },
+  {
+    name: 'acls',
+    type: 'json',
+    help: 'Authorization ACLs (Mesos format) as JSON, inline or file:///path; enforced by the local authorizer.',
+    schema: { type: 'object' },
+  },
   {
     name: 'authenticators',
     type: 'string',
@@ -372,8 +377,7 @@ export const masterFlagDefs = [
     name: 'authorizers',
     type: 'string',
     default: 'local',
-    help: 'Authorizer; anything but local ignores --acls.',
-    inert: 'ACLs are not supported here (--acls is refused)',
+    help: 'Authorizer; local (the only one built in) enforces --acls.',
   },
   {
     name: 'http_authenticators',

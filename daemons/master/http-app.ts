@@ -11,7 +11,10 @@ import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
-import { type MasterAuth, authGate } from './http-auth.ts';
+import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
+import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks.ts';
+import type { LocalAuthorizer } from './authorizer/local.ts';
+import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { masterMetrics } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
@@ -72,6 +75,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  guardEndpoints(app, master.config.authorizer);
 
   const scheduler = schedulerApiHandler(master);
   app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);
@@ -79,21 +83,28 @@ export function createMasterApp(ctx: StateContext): express.Express {
 
   // The read endpoints answer any method, as libprocess routes do; Mesos checks the method only
   // where it matters (/master/teardown).
-  app.all(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(ctx)));
-  app.all(['/master/frameworks', '/frameworks'], (req, res) => sendJson(req, res, frameworksJson(ctx, queryString(req, 'framework_id'))));
+  // Under --acls each reader sees the frameworks and tasks view_frameworks and view_tasks let it.
+  const as = (req: Request): StateContext => {
+    const viewer = viewerFor(master.config.authorizer, (req as PrincipalRequest).principal);
+    return viewer === undefined ? ctx : { ...ctx, viewer };
+  };
+  app.all(['/master/state', '/master/state.json', '/state', '/state.json'], (req, res) => sendJson(req, res, stateJson(as(req))));
+  app.all(['/master/frameworks', '/frameworks'], (req, res) =>
+    sendJson(req, res, frameworksJson(as(req), queryString(req, 'framework_id'))),
+  );
   app.all(['/master/slaves', '/slaves'], (req, res) => sendJson(req, res, slavesJson(ctx, queryString(req, 'slave_id'))));
   app.all(['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json'], (req, res) => {
     const query = requestQuery(req);
     if (!query.ok) return sendText(res, 400, query.error);
     const q = query.value;
-    sendJson(req, res, tasksJson(ctx, { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
+    sendJson(req, res, tasksJson(as(req), { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
   });
   app.all(
     ['/metrics/snapshot', '/master/metrics/snapshot'],
     metricsSnapshotHandler(() => masterMetrics(master)),
   );
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
-  app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(ctx)));
+  app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(as(req))));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
   // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
   // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.
@@ -107,6 +118,8 @@ export function createMasterApp(ctx: StateContext): express.Express {
     if (id === undefined) return sendText(res, 400, "Missing 'frameworkId' query parameter in the request body");
     const fw = master.frameworks.get(id);
     if (!fw) return sendText(res, 400, 'No framework found with specified ID');
+    // Mesos answers a refused teardown with a bare 403.
+    if (!teardownAllowed(master.config.authorizer, (req as PrincipalRequest).principal, fw.info)) return res.status(403).end();
     master.removeFramework(fw, 'torn down by the operator through /master/teardown');
     res.status(200).end();
   });
@@ -136,7 +149,20 @@ function sendDecision(res: ServerResponse, decision: Elsewhere): void {
 }
 
 /** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
+/** Mesos answers a reader its ACLs refuse an endpoint (get_endpoints, view_flags, access_mesos_logs) with a bare 403. */
+function guardEndpoints(app: express.Express, authorizer: LocalAuthorizer | undefined): void {
+  if (authorizer === undefined) return;
+  app.use((req, res, next) => {
+    const query = requestQuery(req);
+    const filePath = query.ok ? query.value.get('path') : undefined;
+    if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal, filePath)) next();
+    else res.status(403).end();
+  });
+}
+
 export interface FollowerContext extends OwnContext {
+  /** --acls, which guard a follower's own endpoints as the leader's. */
+  authorizer?: LocalAuthorizer | undefined;
   /** The leader as detected, or undefined while none is known. */
   leader(): MasterInfo | undefined;
   /** This master was elected and is recovering its registry: leader-only endpoints are not ready yet. */
@@ -151,6 +177,7 @@ export interface FollowerContext extends OwnContext {
  */
 export function followerRequestListener(ctx: FollowerContext): RequestListener {
   const app = newApp();
+  guardEndpoints(app, ctx.authorizer);
   addOwnRoutes(app, ctx);
   app.all(
     ['/metrics/snapshot', '/master/metrics/snapshot'],

@@ -16,6 +16,8 @@ import { formatZkUrl, groupZnode } from '../common/zk/url.ts';
 import { configureMasterServer, followerRequestListener, masterRequestListener } from './http-app.ts';
 import { type HaMode, haMode } from './ha-flags.ts';
 import { Leadership } from './leadership.ts';
+import { parseAcls } from './authorizer/acls.ts';
+import { LocalAuthorizer } from './authorizer/local.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
 import { type MasterAuth, authGate, masterAuthFromFlags } from './http-auth.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
@@ -33,8 +35,9 @@ export interface RunningMaster {
 
 const BUILD_TIME = Date.now();
 
-/** The refused flags (common/refused-flags.ts) that the master implements (http-auth.ts). */
+/** The refused flags (common/refused-flags.ts) that the master implements (http-auth.ts, authorizer/). */
 const AUTHENTICATION_FLAGS = [
+  'acls',
   'authenticate_frameworks',
   'authenticate_agents',
   'authenticate_http_readonly',
@@ -72,6 +75,17 @@ function checkRolesFlag(text: string | undefined): void {
   if (text === undefined) return;
   const parsed = parseRoles(text);
   if (!parsed.ok) throw new StartupError(`invalid value '${text}' for flag '--roles': ${parsed.error}`);
+}
+
+/** The local authorizer of --acls, or none without ACLs; bad ACLs or another authorizer stop the master. */
+function authorizerFromFlags(flags: MasterFlags): LocalAuthorizer | undefined {
+  if (flags.authorizers !== 'local') {
+    throw new StartupError(`--authorizers=${flags.authorizers}: only the local authorizer (--acls) is built in; remove the flag`);
+  }
+  if (flags.acls === undefined) return undefined;
+  const parsed = parseAcls(flags.acls);
+  if (!parsed.ok) throw new StartupError(parsed.error);
+  return new LocalAuthorizer(parsed.value);
 }
 
 function checkedRateLimits(config: RateLimitsConfig | undefined): RateLimitsConfig | undefined {
@@ -133,6 +147,7 @@ function masterConfig(flags: MasterFlags, addr: Addresses): MasterConfig {
     maxEventStreamBufferBytes: flags.max_event_stream_buffer_size,
     rateLimits: checkedRateLimits(flags.rate_limits as RateLimitsConfig | undefined),
     heartbeatIntervalSecs: 15,
+    authorizer: authorizerFromFlags(flags),
   };
 }
 
@@ -262,6 +277,7 @@ async function startCandidate(
     startTime,
     leader: () => leadership?.leader,
     recovering: () => recovering,
+    authorizer: config.authorizer,
   });
   let handler: http.RequestListener = follower;
   // A follower's answers (redirects, its flags and state) are guarded as the leader's are.

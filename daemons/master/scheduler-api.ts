@@ -19,6 +19,7 @@ import { peerAddress, recordStream } from '../common/stream-backlog.ts';
 import { CallParseError, DEFERRED_BODY_BYTES, SLICED_BODY_BYTES, parseLargeCall } from './large-call.ts';
 import { callSizeProblem, jsonDepthExceeds, jsonTooDeepMessage, logName } from './limits.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
+import { registerFrameworkRefusal } from './authorizer/checks.ts';
 import type { PrincipalRequest } from './http-auth.ts';
 import { adoptPrincipal, callPrincipalProblem, subscribePrincipalProblem } from './scheduler-principal.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
@@ -226,7 +227,9 @@ function subscribe(
       `Disconnecting framework ${frameworkId} (${logName(sub.framework_info.name)}) at ${remote}: ${queued} bytes of events wait for it, more than --max_event_stream_buffer_size=${master.config.maxEventStreamBufferBytes} bytes; it may subscribe again`,
     );
   const sink = makeEventSink(res, mediaType, newStreamId, master.config.maxEventStreamBufferBytes, overflow);
-  const refusal = master.subscribeRefusal(sub.framework_info, suppressedRoles, sub.offer_constraints);
+  const refusal =
+    master.subscribeRefusal(sub.framework_info, suppressedRoles, sub.offer_constraints) ??
+    registerFrameworkRefusal(master.config.authorizer, sub.framework_info);
   if (refusal) {
     master.log.info(`Refusing subscription of framework '${logName(sub.framework_info.name)}': ${refusal}`);
     sink.send({ type: 'ERROR', error: { message: refusal } });

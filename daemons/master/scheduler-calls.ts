@@ -8,6 +8,7 @@ import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
 import { masterStatus } from './status.ts';
 import { reviveSuppressRolesError, updateFrameworkError } from './validation/framework.ts';
+import { registerFrameworkRefusal, runTaskRefusal } from './authorizer/checks.ts';
 import { operationAcknowledgementError } from './validation/operation.ts';
 import { validateTask, validateTaskGroup } from './validation/task.ts';
 
@@ -138,6 +139,8 @@ export function applyCall(master: Master, fw: FrameworkRecord, call: SchedulerCa
       const upd = payload(call, 'update_framework');
       const error = updateFrameworkError(fw.info, upd.framework_info, upd.suppressed_roles ?? [], upd.offer_constraints);
       if (error) throw new CallError(400, error);
+      const unauthorized = registerFrameworkRefusal(master.config.authorizer, { ...upd.framework_info, id: { value: fw.id } });
+      if (unauthorized) throw new CallError(403, unauthorized);
       master.updateFramework(fw, upd.framework_info, upd.suppressed_roles ?? []);
       return 200;
     }
@@ -243,6 +246,18 @@ function launchOne(
 ): Resource[] {
   const task: TaskInfo = { ...raw, resources: withRole(raw.resources, role) };
   if (task.executor?.resources) task.executor = { ...task.executor, resources: withRole(task.executor.resources, role) };
+  const unauthorized = runTaskRefusal(master.config.authorizer, fw.id, fw.info, task);
+  if (unauthorized) {
+    master.sendMasterStatus(
+      fw,
+      masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', {
+        agentId: agent.id,
+        reason: 'REASON_TASK_UNAUTHORIZED',
+        message: unauthorized,
+      }),
+    );
+    return available;
+  }
   const executorRunning = (id: string) => master.executorRecord(agent.id, fw.id, id) !== undefined;
   const error = validateTask(task, {
     frameworkId: fw.id,
@@ -280,6 +295,21 @@ function launchGroup(
   const tasks = rawTasks.map((t) => ({ ...t, resources: withRole(t.resources, role) }));
   const executorId = executor.executor_id.value;
   const running = master.executorRecord(agent.id, fw.id, executorId) !== undefined;
+  // One task the framework may not run fails the whole group, as an invalid one does.
+  const unauthorized = tasks.map((t) => runTaskRefusal(master.config.authorizer, fw.id, fw.info, { ...t, executor })).find((e) => e);
+  if (unauthorized) {
+    for (const task of tasks) {
+      master.sendMasterStatus(
+        fw,
+        masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', {
+          agentId: agent.id,
+          reason: 'REASON_TASK_UNAUTHORIZED',
+          message: unauthorized,
+        }),
+      );
+    }
+    return available;
+  }
   const error = validateTaskGroup(
     executor,
     { tasks },

@@ -19,6 +19,7 @@ import type {
   TaskStatusJson,
 } from '../common/state-types.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
+import type { Viewer } from './authorizer/checks.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
 import { type TasksPaging, pageBounds } from './tasks-query.ts';
@@ -28,6 +29,20 @@ export interface StateContext {
   flags: Record<string, string>;
   logFile?: string | undefined;
   buildTime: number;
+  /** Who asks, when --acls may hide frameworks and tasks from them. */
+  viewer?: Viewer | undefined;
+}
+
+/** The frameworks the context's viewer may see. */
+export function visibleFrameworks(ctx: StateContext, frameworks: Iterable<FrameworkRecord>): FrameworkRecord[] {
+  const viewer = ctx.viewer;
+  return viewer === undefined ? [...frameworks] : [...frameworks].filter((f) => viewer.framework(f.info));
+}
+
+/** The tasks of `fw` the context's viewer may see. */
+function visibleTasks(ctx: StateContext, fw: FrameworkRecord, tasks: Iterable<TaskRecord>): Iterable<TaskRecord> {
+  const viewer = ctx.viewer;
+  return viewer === undefined ? tasks : [...tasks].filter((t) => viewer.task(t.info, fw.info));
 }
 
 function secs(ms: number): number;
@@ -195,9 +210,9 @@ export function frameworkJson(ctx: StateContext, fw: FrameworkRecord, completed 
     resources: toStateJson(add(master.frameworkUsed(fw), master.frameworkOffered(fw))),
     reregistered_time: secs(fw.reregisteredTime),
     ...(multiRole ? { roles: fw.roles } : { role: fw.roles[0] ?? '*' }),
-    tasks: tasksRaw(active),
-    unreachable_tasks: tasksRaw(fw.unreachableTasks.values()),
-    completed_tasks: tasksRaw([...terminal, ...fw.completedTasks]),
+    tasks: tasksRaw(visibleTasks(ctx, fw, active)),
+    unreachable_tasks: tasksRaw(visibleTasks(ctx, fw, fw.unreachableTasks.values())),
+    completed_tasks: tasksRaw(visibleTasks(ctx, fw, [...terminal, ...fw.completedTasks])),
     offers: [...fw.offers].flatMap((id): FrameworkJson['offers'] => {
       const rec = master.offers.get(id);
       if (!rec) return [];
@@ -390,8 +405,8 @@ export function stateJson(ctx: StateContext): Built<MasterStateJson> {
     ...masterHeader(ctx),
     slaves: [...m.agents.values()].map((a) => agentJson(ctx, a)),
     recovered_slaves: recoveredSlavesJson(m),
-    frameworks: [...m.frameworks.values()].map((f) => frameworkJson(ctx, f)),
-    completed_frameworks: m.completedFrameworks.map((f) => frameworkJson(ctx, f, true)),
+    frameworks: visibleFrameworks(ctx, m.frameworks.values()).map((f) => frameworkJson(ctx, f)),
+    completed_frameworks: visibleFrameworks(ctx, m.completedFrameworks).map((f) => frameworkJson(ctx, f, true)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   };
@@ -401,8 +416,12 @@ export function frameworksJson(ctx: StateContext, frameworkId?: string): Built<F
   const m = ctx.master;
   const match = (f: FrameworkRecord) => frameworkId === undefined || f.id === frameworkId;
   return {
-    frameworks: [...m.frameworks.values()].filter(match).map((f) => frameworkJson(ctx, f)),
-    completed_frameworks: m.completedFrameworks.filter(match).map((f) => frameworkJson(ctx, f, true)),
+    frameworks: visibleFrameworks(ctx, m.frameworks.values())
+      .filter(match)
+      .map((f) => frameworkJson(ctx, f)),
+    completed_frameworks: visibleFrameworks(ctx, m.completedFrameworks)
+      .filter(match)
+      .map((f) => frameworkJson(ctx, f, true)),
     unregistered_frameworks: [],
   };
 }
@@ -429,7 +448,15 @@ export interface TasksQuery extends TasksPaging {
  */
 export function tasksJson(ctx: StateContext, q: TasksQuery): TasksJson {
   const all: TaskRecord[] = [];
-  for (const t of stateTasks(ctx.master)) if (q.frameworkId === undefined || t.frameworkId === q.frameworkId) all.push(t);
+  const viewer = ctx.viewer;
+  const frameworks = new Map<string, FrameworkRecord>();
+  for (const f of [...ctx.master.frameworks.values(), ...ctx.master.completedFrameworks]) frameworks.set(f.id, f);
+  const visible = (t: TaskRecord) => {
+    if (viewer === undefined) return true;
+    const fw = frameworks.get(t.frameworkId);
+    return fw !== undefined && viewer.framework(fw.info) && viewer.task(t.info, fw.info);
+  };
+  for (const t of stateTasks(ctx.master)) if ((q.frameworkId === undefined || t.frameworkId === q.frameworkId) && visible(t)) all.push(t);
   const filtered = q.taskId === undefined ? all : all.filter((t) => t.info.task_id.value === q.taskId);
   const sign = q.order === 'asc' ? 1 : -1;
   filtered.sort((a, b) => {

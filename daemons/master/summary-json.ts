@@ -6,7 +6,7 @@ import type { Built } from '../common/raw-json.ts';
 import { isInRoleSubtree } from '../common/roles.ts';
 import type { RolesJson, StateSummaryJson, TaskCounts } from '../common/state-types.ts';
 import type { Master } from './master.ts';
-import { type StateContext, agentJson, frameworkSummaryJson } from './state-json.ts';
+import { type StateContext, agentJson, frameworkSummaryJson, visibleFrameworks } from './state-json.ts';
 
 interface Tally {
   counts: Map<string, number>;
@@ -51,7 +51,8 @@ export function stateSummaryJson(ctx: StateContext): Built<StateSummaryJson> {
     t.counts.set(state, (t.counts.get(state) ?? 0) + 1);
     t.ids.add(id);
   };
-  for (const fw of m.frameworks.values()) {
+  const frameworks = visibleFrameworks(ctx, m.frameworks.values());
+  for (const fw of frameworks) {
     for (const tasks of [fw.tasks.values(), fw.unreachableTasks.values(), fw.completedTasks]) {
       for (const task of tasks) {
         tally(byFramework, fw.id, task.state, task.agentId);
@@ -66,7 +67,7 @@ export function stateSummaryJson(ctx: StateContext): Built<StateSummaryJson> {
       const t = byAgent.get(a.id);
       return agentJson(ctx, a, { ...taskCounts(t), framework_ids: tallyIds(t) });
     }),
-    frameworks: [...m.frameworks.values()].map((f) => {
+    frameworks: frameworks.map((f) => {
       const t = byFramework.get(f.id);
       return { ...frameworkSummaryJson(ctx, f), ...taskCounts(t), slave_ids: tallyIds(t) };
     }),

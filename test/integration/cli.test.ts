@@ -100,7 +100,7 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
   );
   assertOneLineError(
     await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"permissive": false}', '--work_dir=/tmp/x']),
-    /--acls: ACLs are not enforced here/,
+    /--acls: ACLs are not enforced by the agent/,
   );
   assertOneLineError(await runMesos(['agent', '--work_dir=/tmp/x']), /--master/);
   assertOneLineError(

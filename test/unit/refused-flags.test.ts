@@ -21,7 +21,11 @@ describe('refusedFlag', () => {
       /^--authenticate_frameworks: frameworks cannot be authenticated here.*remove the flag/,
     );
     assert.match(refusedFlag(master(['--authenticate_slaves'])) ?? '', /^--authenticate_agents: /);
-    assert.match(refusedFlag(master(['--acls={"permissive": false}'])) ?? '', /^--acls: ACLs are not enforced here/);
+    assert.match(
+      refusedFlag(agent(['--acls={"permissive": false}'])) ?? '',
+      /^--acls: ACLs are not enforced by the agent.*give --acls to the master/,
+    );
+    assert.equal(refusedFlag(master(['--acls={"permissive": false}']), ['acls']), undefined);
     assert.match(refusedFlag(agent(['--http_credentials={"credentials": []}'])) ?? '', /^--http_credentials: /);
     assert.match(refusedFlag(agent(['--modules={"libraries": []}'])) ?? '', /^--modules: Mesos modules are C\+\+ shared libraries/);
     assert.match(
