@@ -89,7 +89,7 @@ describe('a typo in mesos-slave-env.sh', { skip: e2eSkip }, () => {
       const since = await configure('export MESOS_master=nonsense\n');
       const lines = await failureLines(since);
       assert.deepEqual(lines, [
-        "mesos-agent: invalid value for flag '--master': 'nonsense' is not a master address; expected host:port (e.g. 127.0.0.1:5050)",
+        "mesos-agent: invalid value for flag '--master': 'nonsense' is not a master address; expected host:port (e.g. 127.0.0.1:5050), zk://host:port,.../path or file:///path holding either",
       ]);
     }));
 

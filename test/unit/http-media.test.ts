@@ -335,8 +335,11 @@ describe('sendJson over HTTP: a gzipped body on a busy event loop', () => {
       });
       counting = false;
       assert.equal(JSON.parse(gunzipSync(body).toString('utf8')).items.length, 400_000);
-      // Here: 119 turns in 256 KB chunks, 40 in 4 MB chunks with 64 KB pieces of output, 17 now.
-      assert.ok(turns < 45, `the body took ${turns} turns of the event loop`);
+      // Here: 119 turns in 256 KB chunks, 40 in 4 MB chunks with 64 KB pieces of output, 17 now
+      // on an idle machine. zlib works on libuv's threads, so on a machine whose cores are busy
+      // with other work it gets less done per turn (45 seen with two cores shared by several
+      // test runs): the bound catches a body cut into 256 KB turns, not a loaded machine.
+      assert.ok(turns < 70, `the body took ${turns} turns of the event loop`);
     } finally {
       counting = false;
       server.close();
