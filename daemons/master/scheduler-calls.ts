@@ -2,7 +2,17 @@
 // decoded, schema-checked and validated Call (validation/scheduler-call.ts) in its JSON shape.
 // This is the API's side of the master: it decides the HTTP status of a call the core refuses
 // (CallError); the core itself speaks no HTTP.
-import type { ExecutorInfo, Filters, mesos, OfferID, OfferOperation, Resource, SchedulerCall, TaskInfo } from '../common/mesos.ts';
+import type {
+  ExecutorInfo,
+  Filters,
+  mesos,
+  OfferID,
+  OfferOperation,
+  Resource,
+  SchedulerCall,
+  TaskInfo,
+  TaskStatusReason,
+} from '../common/mesos.ts';
 import { allocatedTo, postRefinementFormat, subtract } from '../common/resources.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord } from './records.ts';
@@ -248,14 +258,7 @@ function launchOne(
   if (task.executor?.resources) task.executor = { ...task.executor, resources: withRole(task.executor.resources, role) };
   const unauthorized = runTaskRefusal(master.config.authorizer, fw.id, fw.info, task);
   if (unauthorized) {
-    master.sendMasterStatus(
-      fw,
-      masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', {
-        agentId: agent.id,
-        reason: 'REASON_TASK_UNAUTHORIZED',
-        message: unauthorized,
-      }),
-    );
+    taskError(master, fw, agent, task, 'REASON_TASK_UNAUTHORIZED', unauthorized);
     return available;
   }
   const executorRunning = (id: string) => master.executorRecord(agent.id, fw.id, id) !== undefined;
@@ -268,13 +271,22 @@ function launchOne(
     executorRunning,
   });
   if (error) {
-    master.sendMasterStatus(
-      fw,
-      masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', { agentId: agent.id, reason: 'REASON_TASK_INVALID', message: error }),
-    );
+    taskError(master, fw, agent, task, 'REASON_TASK_INVALID', error);
     return available;
   }
   return subtract(available, master.launchTask(fw, agent, role, task));
+}
+
+/** A task the master refuses before it reaches an agent: TASK_ERROR from the master, with why. */
+function taskError(
+  master: Master,
+  fw: FrameworkRecord,
+  agent: AgentRecord,
+  task: TaskInfo,
+  reason: TaskStatusReason,
+  message: string,
+): void {
+  master.sendMasterStatus(fw, masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', { agentId: agent.id, reason, message }));
 }
 
 function launchGroup(
@@ -298,16 +310,7 @@ function launchGroup(
   // One task the framework may not run fails the whole group, as an invalid one does.
   const unauthorized = tasks.map((t) => runTaskRefusal(master.config.authorizer, fw.id, fw.info, { ...t, executor })).find((e) => e);
   if (unauthorized) {
-    for (const task of tasks) {
-      master.sendMasterStatus(
-        fw,
-        masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', {
-          agentId: agent.id,
-          reason: 'REASON_TASK_UNAUTHORIZED',
-          message: unauthorized,
-        }),
-      );
-    }
+    for (const task of tasks) taskError(master, fw, agent, task, 'REASON_TASK_UNAUTHORIZED', unauthorized);
     return available;
   }
   const error = validateTaskGroup(
@@ -323,12 +326,7 @@ function launchGroup(
     },
   );
   if (error) {
-    for (const task of tasks) {
-      master.sendMasterStatus(
-        fw,
-        masterStatus(task.task_id?.value ?? '', 'TASK_ERROR', { agentId: agent.id, reason: 'REASON_TASK_GROUP_INVALID', message: error }),
-      );
-    }
+    for (const task of tasks) taskError(master, fw, agent, task, 'REASON_TASK_GROUP_INVALID', error);
     return available;
   }
   return subtract(available, master.launchTaskGroup(fw, agent, role, executor, tasks));
