@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
+import { fakeRegisterBody } from '../helpers/fake-agent.ts';
 
 const dir = tempDir('acls');
 const ACLS = {
@@ -216,19 +217,7 @@ describe('teardown_frameworks', () => {
 
 describe('register_agents', () => {
   test('an agent of a principal the ACLs do not name is refused with 403 (the real one registered)', async () => {
-    const register = JSON.stringify({
-      type: 'REGISTER',
-      register: {
-        hostname: 'fake',
-        port: 1,
-        pid: 'slave(1)@127.0.0.1:1',
-        version: '1.11.0',
-        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 64 } }],
-        attributes: [],
-        tasks: [],
-        frameworks: [],
-      },
-    });
+    const register = fakeRegisterBody();
     const res = await fetch(`${master.url}/master/internal/agent`, {
       method: 'POST',
       headers: { Authorization: basicAuthorization('dev', 'dev-secret'), 'Content-Type': 'application/json' },

@@ -9,6 +9,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
+import { fakeRegisterBody } from '../helpers/fake-agent.ts';
 import {
   ROOT,
   type Daemon,
@@ -207,20 +208,7 @@ describe('the v1 scheduler API (--authenticate_http_frameworks)', () => {
 
 /** A REGISTER as an agent sends it, on the streaming request; returns the status and body. */
 async function fakeRegister(auth: string | undefined, claimedId?: string, stream = false): Promise<{ status: number; text: string }> {
-  const register = JSON.stringify({
-    type: 'REGISTER',
-    register: {
-      ...(claimedId ? { agent_id: claimedId } : {}),
-      hostname: 'fake',
-      port: 1,
-      pid: 'slave(1)@127.0.0.1:1',
-      version: '1.11.0',
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 64 } }],
-      attributes: [],
-      tasks: [],
-      frameworks: [],
-    },
-  });
+  const register = fakeRegisterBody(claimedId);
   const controller = new AbortController();
   const res = await get('/master/internal/agent', auth, {
     method: 'POST',
