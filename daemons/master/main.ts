@@ -16,10 +16,11 @@ import { formatZkUrl, groupZnode } from '../common/zk/url.ts';
 import { configureMasterServer, followerRequestListener, masterRequestListener } from './http-app.ts';
 import { type HaMode, haMode } from './ha-flags.ts';
 import { Leadership } from './leadership.ts';
-import { parseAcls } from './authorizer/acls.ts';
-import { LocalAuthorizer } from './authorizer/local.ts';
+import { authorizerFromFlags as authorizerOf } from '../common/authorizer/from-flags.ts';
+import type { LocalAuthorizer } from '../common/authorizer/local.ts';
+import { authGate } from '../common/http-auth.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
-import { type MasterAuth, authGate, masterAuthFromFlags } from './http-auth.ts';
+import { type MasterAuth, masterAuthFromFlags } from './http-auth.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
 import { Master, type MasterConfig, masterInfoOf } from './master.ts';
 import { Registry } from './registry.ts';
@@ -79,13 +80,9 @@ function checkRolesFlag(text: string | undefined): void {
 
 /** The local authorizer of --acls, or none without ACLs; bad ACLs or another authorizer stop the master. */
 function authorizerFromFlags(flags: MasterFlags): LocalAuthorizer | undefined {
-  if (flags.authorizers !== 'local') {
-    throw new StartupError(`--authorizers=${flags.authorizers}: only the local authorizer (--acls) is built in; remove the flag`);
-  }
-  if (flags.acls === undefined) return undefined;
-  const parsed = parseAcls(flags.acls);
-  if (!parsed.ok) throw new StartupError(parsed.error);
-  return new LocalAuthorizer(parsed.value);
+  const authorizer = authorizerOf('authorizers', flags.authorizers, flags.acls);
+  if (!authorizer.ok) throw new StartupError(authorizer.error);
+  return authorizer.value;
 }
 
 function checkedRateLimits(config: RateLimitsConfig | undefined): RateLimitsConfig | undefined {
