@@ -174,6 +174,16 @@ export interface AgentFramework {
   shuttingDown: boolean;
 }
 
+/**
+ * The Unix user an executor's sandbox and processes belong to for ACLs (view_executors,
+ * access_sandboxes): its command's user, else, for a command executor, its task's (Mesos copies
+ * that into the ExecutorInfo it makes for the task), else its framework's.
+ */
+export function executorRunUser(ex: ExecutorRecord, framework: FrameworkInfo): string {
+  const task = ex.kind === 'COMMAND' ? (ex.tasks.values().next().value ?? ex.completedTasks[0])?.info : undefined;
+  return ex.info.command?.user ?? task?.command?.user ?? task?.executor?.command?.user ?? framework.user ?? '';
+}
+
 /** The life of an executor with a process of its own (Mesos's Executor::State). */
 export type ExecutorLifecycle = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
 

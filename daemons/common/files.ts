@@ -171,10 +171,18 @@ async function openResolved(found: Found, requested: string): Promise<Opened> {
 }
 
 /** A resolved path and the real root of its attachment. */
-interface Found {
+export interface Found {
   path: string;
   root: string;
 }
+
+/**
+ * Decides, once a path has resolved, whether the request may have it (Mesos authorizes each
+ * attachment, e.g. a sandbox with access_sandboxes): what to serve, with the root it must stay
+ * in while it is opened (narrower than the attachment's when the decision holds for part of
+ * it), or undefined for 403.
+ */
+export type FilesAuthorizer = (req: Request, found: Found) => Found | undefined;
 
 /** The entries of the directory reached by `dir` (a descriptor's alias), as /files/browse lists them. */
 async function listInto(entries: FileEntryJson[], dir: string, requested: string): Promise<void> {
@@ -200,7 +208,7 @@ async function listInto(entries: FileEntryJson[], dir: string, requested: string
 /** The 400 of a request without a path, the same for every /files endpoint. */
 const MISSING_PATH = "Expecting 'path=value' in query.\n";
 
-export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_LIMITS): Router {
+export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_LIMITS, authorize?: FilesAuthorizer): Router {
   const router = express.Router();
   const limiter = new ClientLimiter('/files', limits);
 
@@ -233,10 +241,15 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     return { query: query.value, path: p };
   };
 
-  /** Found: the real path and its root. Otherwise answers Mesos's 400 or 404 (`notFoundText` is its body). */
-  const resolved = async (res: Response, requested: string, notFoundText = ''): Promise<Found | undefined> => {
+  /** Found: the real path and its root. Otherwise answers Mesos's 400, 403 or 404 (`notFoundText` is its body). */
+  const resolved = async (req: Request, res: Response, requested: string, notFoundText = ''): Promise<Found | undefined> => {
     const r = await paths.resolve(requested);
-    if ('found' in r) return { path: r.found, root: r.root };
+    if ('found' in r) {
+      const found = { path: r.found, root: r.root };
+      const allowed = authorize === undefined ? found : authorize(req, found);
+      if (allowed === undefined) res.status(403).end();
+      return allowed;
+    }
     if ('invalid' in r) sendText(res, 400, `${r.invalid}.\n`);
     else sendText(res, 404, notFoundText);
     return undefined;
@@ -245,7 +258,7 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
   router.all(['/files/browse', '/files/browse.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const found = await resolved(res, p.path);
+    const found = await resolved(req, res, p.path);
     if (found === undefined) return;
     // The directory is opened first and listed through its descriptor, so a swap cannot list
     // another. A file, a special file, or a directory that cannot be listed lists nothing (Mesos's
@@ -268,7 +281,7 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     if (!p) return;
     const request = parseReadRequest(p.query);
     if (!request.ok) return sendText(res, 400, request.error);
-    const found = await resolved(res, p.path);
+    const found = await resolved(req, res, p.path);
     if (found === undefined) return;
     const file = found.path;
     const opened = await openResolved(found, p.path);
@@ -294,7 +307,7 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
   router.all(['/files/download', '/files/download.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const found = await resolved(res, p.path, '404 Not Found.');
+    const found = await resolved(req, res, p.path, '404 Not Found.');
     if (found === undefined) return;
     const file = found.path;
     const opened = await openResolved(found, p.path);

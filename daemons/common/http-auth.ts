@@ -5,9 +5,11 @@
 // with the realm's challenge (which also makes a browser ask for them). The principal goes on
 // the request for the handlers and the authorizer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { BasicAuthenticator } from './basic-auth.ts';
 import { readCredentialsFile } from './credentials.ts';
 import { sendText } from './http.ts';
+import { StartupError } from './program.ts';
 import { type Result, failed, ok } from './result.ts';
 
 /** A request that passed the gate with credentials: its authenticated principal. */
@@ -62,6 +64,18 @@ export function httpAuthFrom<R extends string>(asked: RealmsAsked<R>): Result<{ 
   if (asked.realms.size === 0) return ok({ warnings });
   const authenticator = new BasicAuthenticator(read.value.value, asked.credentialsOwner);
   return ok({ auth: { realms: asked.realms, authenticator, realmOf: asked.realmOf, realmNames: asked.realmNames }, warnings });
+}
+
+/** A daemon's authentication as it starts: a broken setting stops it, warnings and the realms asked for are logged. */
+export function startupAuth<R extends string>(
+  asked: Result<{ auth?: HttpAuth<R>; warnings: string[] }>,
+  log: Logger,
+): HttpAuth<R> | undefined {
+  if (!asked.ok) throw new StartupError(asked.error);
+  for (const warning of asked.value.warnings) log.warn(warning);
+  const realms = asked.value.auth?.realms;
+  if (realms) log.info(`HTTP Basic authentication required for: ${[...realms].join(', ')}`);
+  return asked.value.auth;
 }
 
 /**

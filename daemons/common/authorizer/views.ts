@@ -1,9 +1,9 @@
 // What one HTTP principal may see of a daemon's state, with the objects Mesos's local
 // authorizer gives each action (authorizer/local/authorizer.cpp): view_frameworks the
 // framework's user, view_tasks the task's user (its command's, its executor's, else its
-// framework's), view_executors the executor's command user, else its framework's; view_flags
+// framework's), view_executors the user the executor runs as (the daemon knows which); view_flags
 // has no object.
-import type { ExecutorInfo, FrameworkInfo, TaskInfo } from '../mesos.ts';
+import type { FrameworkInfo, TaskInfo } from '../mesos.ts';
 import type { LocalAuthorizer } from './local.ts';
 
 /** The Unix user a task runs as: its command's, its executor's, else its framework's. */
@@ -11,15 +11,11 @@ export function taskUser(task: TaskInfo, framework: FrameworkInfo): string {
   return task.command?.user ?? task.executor?.command?.user ?? framework.user ?? '';
 }
 
-/** The Unix user an executor runs as: its command's, else its framework's. */
-export function executorUser(executor: ExecutorInfo, framework: FrameworkInfo): string {
-  return executor.command?.user ?? framework.user ?? '';
-}
-
 export interface Viewer {
   framework(info: FrameworkInfo): boolean;
   task(task: TaskInfo, framework: FrameworkInfo): boolean;
-  executor(executor: ExecutorInfo, framework: FrameworkInfo): boolean;
+  /** An executor running as `user`. */
+  executor(user: string): boolean;
   /** Whether the daemon's flags (and the log paths among them) may be shown. */
   flags(): boolean;
 }
@@ -30,7 +26,7 @@ export function viewerFor(authorizer: LocalAuthorizer | undefined, principal: st
   return {
     framework: (info) => authorizer.authorized('view_frameworks', principal, info.user ?? ''),
     task: (task, framework) => authorizer.authorized('view_tasks', principal, taskUser(task, framework)),
-    executor: (executor, framework) => authorizer.authorized('view_executors', principal, executorUser(executor, framework)),
+    executor: (user) => authorizer.authorized('view_executors', principal, user),
     flags: () => authorizer.authorized('view_flags', principal, undefined),
   };
 }
