@@ -4,13 +4,13 @@
 // realm, /health stays open, a reader sees the sandboxes access_sandboxes lets it, and /state
 // leaves out what view_tasks and view_flags do not let it see.
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import type { AgentStateJson } from '../../daemons/common/state-types.ts';
 import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
+import { secretFile } from '../helpers/secret-file.ts';
 
 const dir = tempDir('agent-auth');
 const ACLS = {
@@ -46,12 +46,7 @@ let scheduler: TestScheduler;
 /** The sandboxes of the task running as root and of the one running as nobody. */
 const sandbox: { root?: string; nobody?: string } = {};
 
-function file(name: string, body: unknown): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, JSON.stringify(body));
-  chmodSync(p, 0o600);
-  return p;
-}
+const file = (name: string, body: unknown) => secretFile(dir, name, body);
 
 async function get(p: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {
   return fetch(`${agent.url}${p}`, { method, headers });

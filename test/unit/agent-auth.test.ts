@@ -2,7 +2,7 @@
 // realms, its flags, which ACL action guards which endpoint, access_sandboxes on the real paths
 // /files resolves to, and /state as a reader with fewer rights sees it.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -16,15 +16,11 @@ import { LocalAuthorizer } from '../../daemons/common/authorizer/local.ts';
 import { viewerFor } from '../../daemons/common/authorizer/views.ts';
 import type { FrameworkInfo, TaskInfo } from '../../daemons/common/mesos.ts';
 import type { AgentStateJson } from '../../daemons/common/state-types.ts';
+import { secretFile } from '../helpers/secret-file.ts';
 import { agentHarness } from './agent-harness.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'agent-auth-unit-'));
-function file(name: string, text: string, mode = 0o600): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  chmodSync(p, mode);
-  return p;
-}
+const file = (name: string, text: string, mode?: number) => secretFile(dir, name, text, mode);
 
 function authorizer(json: unknown): LocalAuthorizer {
   const parsed = parseAcls(json);
