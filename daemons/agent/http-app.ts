@@ -10,7 +10,7 @@ import type { LocalAuthorizer } from '../common/authorizer/local.ts';
 import { viewerFor } from '../common/authorizer/views.ts';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import type { PrincipalRequest } from '../common/http-auth.ts';
-import { sendJson } from '../common/http.ts';
+import { methodNotAllowed, sendJson } from '../common/http.ts';
 import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { scalar } from '../common/resources.ts';
 import { systemMetrics } from '../common/system-metrics.ts';
@@ -19,7 +19,7 @@ import { EXECUTOR_API_PATH, executorApiHandler } from './executor-api.ts';
 import { monitorRoutes } from './monitor/endpoints.ts';
 import type { ResourceMonitor } from './monitor/monitor.ts';
 import { agentCanonicalPath } from './endpoint-realms.ts';
-import { agentEndpointAllowed } from './http-auth.ts';
+import { GET_ONLY_UNDER_ACLS, agentEndpointAllowed } from './http-auth.ts';
 import { type AgentFramework, executorRunUser } from './records.ts';
 import { sandboxAuthorizer } from './sandbox-access.ts';
 import { type AgentStateContext, agentStateJson } from './state-json.ts';
@@ -56,7 +56,13 @@ export function createAgentApp(
     }
     next();
   });
-  if (access) app.use(endpointGuard(access.authorizer, agentEndpointAllowed, agentCanonicalPath));
+  if (access) {
+    app.use((req, res, next) => {
+      if (req.method === 'GET' || !GET_ONLY_UNDER_ACLS.has(agentCanonicalPath(req.url))) next();
+      else methodNotAllowed(res, ['GET'], req.method);
+    });
+    app.use(endpointGuard(access.authorizer, agentEndpointAllowed, agentCanonicalPath));
+  }
   app.all(EXECUTOR_API_PATH, express.raw({ type: () => true, limit: '64mb' }), executorApiHandler(ctx.agent));
   // Any method, as libprocess routes them.
   app.all(['/state', '/state.json'], (req, res) => {

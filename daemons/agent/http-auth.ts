@@ -36,6 +36,14 @@ export function agentAuthFromFlags(flags: AgentAuthFlags): Result<{ auth?: Agent
   });
 }
 
+/** The endpoints that, under --acls, answer GET only (Mesos's Http::flags, statistics, containers). */
+export const GET_ONLY_UNDER_ACLS: ReadonlySet<string> = new Set([
+  '/flags',
+  '/monitor/statistics',
+  '/monitor/statistics.json',
+  '/containers',
+]);
+
 /**
  * Whether a reader may use one of the agent's endpoints (`path` canonical, without /slave(1)):
  * get_endpoints for a GET of those Mesos's agent authorizes by path, view_flags for /flags,
@@ -43,5 +51,6 @@ export function agentAuthFromFlags(flags: AgentAuthFlags): Result<{ auth?: Agent
  */
 export const agentEndpointAllowed = endpointCheck({
   getEndpoints: new Set(['/metrics/snapshot', '/monitor/statistics', '/containers', '/containerizer/debug', '/files/debug']),
+  aliases: { '/monitor/statistics.json': '/monitor/statistics' },
   log: '/slave/log',
 });

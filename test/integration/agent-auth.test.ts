@@ -195,5 +195,10 @@ describe('/state and /flags for a reader with fewer rights', () => {
     const flags = await get('/flags', as('dev'));
     assert.equal(flags.status, 403);
     await flags.text();
+    // Under --acls these answer GET only, as Mesos's agent does.
+    const post = await get('/slave(1)/monitor/statistics.json', as('ops'), 'POST');
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET');
+    await post.text();
   });
 });

@@ -122,6 +122,7 @@ describe("the ACL action guarding each of the agent's endpoints", () => {
       assert.equal(agentEndpointAllowed(a, 'GET', p, 'ops'), true, p);
       assert.equal(agentEndpointAllowed(a, 'GET', p, 'dev'), false, p);
     }
+    assert.equal(agentEndpointAllowed(a, 'GET', '/monitor/statistics.json', 'dev'), false, 'checked as /monitor/statistics');
     assert.equal(agentEndpointAllowed(a, 'GET', '/state', 'dev'), true, '/state is filtered, not refused');
     assert.equal(agentEndpointAllowed(a, 'GET', '/health', undefined), true);
   });

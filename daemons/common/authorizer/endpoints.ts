@@ -11,6 +11,8 @@ import type { LocalAuthorizer } from './local.ts';
 export interface GuardedEndpoints {
   /** The endpoints whose GET is checked with get_endpoints. */
   getEndpoints: ReadonlySet<string>;
+  /** Other spellings routed to one of those (`.json`), checked as it: an ACL names the endpoint once. */
+  aliases?: Readonly<Record<string, string>>;
   /** The daemon's log as /files serves it (/master/log, /slave/log). */
   log: string;
 }
@@ -44,7 +46,8 @@ export function endpointCheck(endpoints: GuardedEndpoints): EndpointCheck {
     if (FILE_READERS.has(path) && filePath !== undefined && isUnder(filePath, endpoints.log)) {
       return authorizer.authorized('access_mesos_logs', principal, undefined);
     }
-    if (method === 'GET' && endpoints.getEndpoints.has(path)) return authorizer.authorized('get_endpoints', principal, path);
+    const endpoint = endpoints.aliases?.[path] ?? path;
+    if (method === 'GET' && endpoints.getEndpoints.has(endpoint)) return authorizer.authorized('get_endpoints', principal, endpoint);
     return true;
   };
 }
