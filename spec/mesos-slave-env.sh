@@ -65,8 +65,8 @@ export MESOS_log_dir=/var/log/mesos
 #export MESOS_authenticate_http_readonly=true
 #export MESOS_authenticate_http_readwrite=true
 # Mesos's ACLs of these endpoints, enforced by the local authorizer: access_sandboxes (object:
-# the Unix user the executor runs as), view_frameworks, view_executors, view_tasks, view_flags,
-# access_mesos_logs, get_endpoints. A bad file stops the agent with one line naming the rule.
+# the Unix user the executor runs as), view_frameworks, view_executors, view_tasks,
+# view_containers, view_flags, access_mesos_logs, get_endpoints. A bad file stops the agent with one line naming the rule.
 #export MESOS_acls=file:///etc/mesos/agent-acls.json
 
 # Executor authentication: every call on this agent's executor API must carry the token the

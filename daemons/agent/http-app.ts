@@ -17,7 +17,7 @@ import { systemMetrics } from '../common/system-metrics.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { EXECUTOR_API_PATH, executorApiHandler } from './executor-api.ts';
 import { monitorRoutes } from './monitor/endpoints.ts';
-import type { ResourceMonitor } from './monitor/monitor.ts';
+import type { MonitoredExecutor, ResourceMonitor } from './monitor/monitor.ts';
 import { agentCanonicalPath } from './endpoint-realms.ts';
 import { GET_ONLY_UNDER_ACLS, agentEndpointAllowed } from './http-auth.ts';
 import { type AgentFramework, executorRunUser } from './records.ts';
@@ -85,14 +85,23 @@ export function createAgentApp(
     ['/metrics/snapshot'],
     metricsSnapshotHandler(() => agentMetrics(ctx)),
   );
-  monitorRoutes(app, monitor, (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`));
-  const sandboxes = access && sandboxAuthorizer(access.authorizer, access.slavesDir, (fw, ex) => sandboxUser(ctx, fw, ex));
+  const containerSeen =
+    access &&
+    ((req: express.Request, ex: MonitoredExecutor) =>
+      access.authorizer.authorized('view_containers', (req as PrincipalRequest).principal, runUser(ctx, ex.frameworkId, ex.executorId)));
+  monitorRoutes(
+    app,
+    monitor,
+    (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`),
+    containerSeen,
+  );
+  const sandboxes = access && sandboxAuthorizer(access.authorizer, access.slavesDir, (fw, ex) => runUser(ctx, fw, ex));
   app.use(filesRouter(files, undefined, sandboxes));
   return app;
 }
 
-/** The Unix user of a framework's sandboxes, or of one executor's, as far as the agent still knows them. */
-function sandboxUser(ctx: AgentStateContext, frameworkId: string, executorId: string | undefined): string | undefined {
+/** The Unix user of a framework's runs, or of one executor's (its sandbox, its container), as far as the agent still knows them. */
+function runUser(ctx: AgentStateContext, frameworkId: string, executorId: string | undefined): string | undefined {
   const a = ctx.agent;
   const fw: AgentFramework | undefined = a.frameworks.get(frameworkId) ?? a.completedFrameworks.find((f) => f.id === frameworkId);
   if (fw === undefined) return undefined;

@@ -23,6 +23,11 @@ const ACLS = {
     { principals: { values: ['ops'] }, users: { type: 'ANY' } },
     { principals: { type: 'ANY' }, users: { type: 'NONE' } },
   ],
+  view_containers: [
+    { principals: { values: ['ops'] }, users: { type: 'ANY' } },
+    { principals: { values: ['dev'] }, users: { values: ['nobody'] } },
+    { principals: { type: 'ANY' }, users: { type: 'NONE' } },
+  ],
   view_flags: [
     { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
     { principals: { type: 'ANY' }, flags: { type: 'NONE' } },
@@ -179,8 +184,8 @@ describe('access_sandboxes and access_mesos_logs', () => {
   });
 });
 
-describe('/state and /flags for a reader with fewer rights', () => {
-  test('dev sees the framework and executors but no task, and no flags; /flags is 403', async () => {
+describe('/state, /flags and /containers for a reader with fewer rights', () => {
+  test('dev sees the framework and executors but no task, no flags (/flags is 403), only the containers of nobody', async () => {
     const dev = await stateAs('dev');
     const executors = dev.frameworks.flatMap((f) => f.executors);
     assert.deepEqual(executors.map((e) => e.id).sort(), ['as-nobody', 'as-root']);
@@ -195,6 +200,13 @@ describe('/state and /flags for a reader with fewer rights', () => {
     const flags = await get('/flags', as('dev'));
     assert.equal(flags.status, 403);
     await flags.text();
+    const containers = async (principal: 'ops' | 'dev') => {
+      const res = await get('/containers', as(principal));
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { executor_id: string }[]).map((c) => c.executor_id).sort();
+    };
+    assert.deepEqual(await containers('dev'), ['as-nobody'], 'view_containers');
+    assert.deepEqual(await containers('ops'), ['as-nobody', 'as-root']);
     // Under --acls these answer GET only, as Mesos's agent does.
     const post = await get('/slave(1)/monitor/statistics.json', as('ops'), 'POST');
     assert.equal(post.status, 405);
