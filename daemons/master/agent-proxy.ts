@@ -1,0 +1,110 @@
+// GET/HEAD /agent/<agent-id>/<path>: the master reads one of an agent's read endpoints for the
+// caller (the web UI), so that browsers need neither a route to the agents' port nor trust in
+// their certificates nor a second login. The agent checks the caller's own Authorization header;
+// the answer streams back as it arrives, at the pace the caller reads it.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { pipeline } from 'node:stream';
+import { methodNotAllowed, sendText } from '../common/http.ts';
+import { clientOptions, explainTlsError } from '../common/tls-material.ts';
+import { processTls } from '../common/tls-process.ts';
+import {
+  type AgentHttpAddress,
+  agentHttpAddress,
+  formatAddress,
+  forwardedRequestHeaders,
+  forwardedResponseHeaders,
+  parseAgentProxyUrl,
+} from './agent-proxy-route.ts';
+
+/** An agent that does not accept the connection within this is reported unreachable (502). */
+export const AGENT_CONNECT_TIMEOUT_MS = 5_000;
+/** An agent that accepted but sends no response head within this is reported as not answering (504). */
+export const AGENT_ANSWER_TIMEOUT_MS = 30_000;
+
+export interface ProxiedAgent {
+  pid?: string | undefined;
+  hostname: string;
+  port?: number | undefined;
+}
+
+export interface AgentProxyOptions {
+  connectTimeoutMs?: number;
+  answerTimeoutMs?: number;
+}
+
+// Pooled, so a UI polling an agent every second reuses its connection.
+const plainPool = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let tlsPool: https.Agent | undefined;
+
+function upstreamRequest(to: AgentHttpAddress, options: http.RequestOptions): http.ClientRequest {
+  const material = processTls();
+  if (material === undefined) return http.request({ ...options, host: to.host, port: to.port, agent: plainPool });
+  tlsPool ??= new https.Agent({ keepAlive: true, maxSockets: 64 });
+  return https.request({ ...clientOptions(material, to.host), ...options, host: to.host, port: to.port, agent: tlsPool });
+}
+
+export function agentProxyHandler(
+  agents: () => ReadonlyMap<string, ProxiedAgent>,
+  opts: AgentProxyOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? AGENT_CONNECT_TIMEOUT_MS;
+  const answerTimeoutMs = opts.answerTimeoutMs ?? AGENT_ANSWER_TIMEOUT_MS;
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, ['GET', 'HEAD'], req.method);
+    // express may rewrite req.url on the way; originalUrl is what the caller asked for.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const target = parseAgentProxyUrl(url);
+    if (!target.ok) return sendText(res, 404, target.message);
+    const agent = agents().get(target.agentId);
+    if (agent === undefined) return sendText(res, 404, `No agent with id ${target.agentId}`);
+    const to = agentHttpAddress(agent);
+    const where = `agent ${target.agentId} at ${formatAddress(to)}`;
+
+    let upstream: http.ClientRequest;
+    try {
+      upstream = upstreamRequest(to, { method: req.method, path: target.path, headers: forwardedRequestHeaders(req.headers) });
+    } catch (err) {
+      // Node refuses a path with characters a request line cannot carry.
+      return sendText(res, 400, `Cannot forward to ${where}: ${(err as Error).message}`);
+    }
+    let failure: { status: number; message: string } | undefined;
+    const fail = (status: number, message: string) => {
+      failure ??= { status, message };
+      upstream.destroy(new Error(message));
+    };
+    const answerTimer = setTimeout(() => fail(504, `${where} did not answer within ${answerTimeoutMs / 1000} s`), answerTimeoutMs);
+    upstream.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const connectTimer = setTimeout(
+        () => fail(502, `Cannot reach ${where}: no connection within ${connectTimeoutMs / 1000} s`),
+        connectTimeoutMs,
+      );
+      socket.once('connect', () => clearTimeout(connectTimer));
+      socket.once('close', () => clearTimeout(connectTimer));
+    });
+    // The caller went away: so does the request to the agent (a large download stops there).
+    res.on('close', () => {
+      clearTimeout(answerTimer);
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.on('error', (err) => {
+      clearTimeout(answerTimer);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (res.destroyed) return;
+      const f = failure ?? { status: 502, message: `Cannot reach ${where}: ${explainTlsError(err).message}` };
+      sendText(res, f.status, f.message.replace(/\s*\n\s*/g, ' '));
+    });
+    upstream.on('response', (answer) => {
+      clearTimeout(answerTimer);
+      res.writeHead(answer.statusCode ?? 502, forwardedResponseHeaders(answer.headers));
+      // pipeline pauses the agent's answer while the caller's socket is full, and tears both
+      // down if either side fails.
+      pipeline(answer, res, () => undefined);
+    });
+    upstream.end();
+  };
+}
