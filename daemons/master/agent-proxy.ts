@@ -73,7 +73,10 @@ export function agentProxyHandler(
       failure ??= { status, message };
       upstream.destroy(new Error(message));
     };
-    const answerTimer = setTimeout(() => fail(504, `${where} did not answer within ${answerTimeoutMs / 1000} s`), answerTimeoutMs);
+    const answerTimer = setTimeout(
+      () => fail(504, `Agent ${target.agentId} at ${formatAddress(to)} did not answer within ${answerTimeoutMs / 1000} s`),
+      answerTimeoutMs,
+    );
     upstream.on('socket', (socket) => {
       if (!socket.connecting) return;
       const connectTimer = setTimeout(

@@ -3,7 +3,9 @@
 // unknown agents are 404, a killed agent is 502; a fake agent (a test HTTP server registered
 // with the master) shows the caller's Authorization reaching the agent and nothing else of its
 // headers, the agent's 401 challenge coming back, and a caller that goes away closing the
-// request to the agent. A master with --authenticate_http_readonly guards the route.
+// request to the agent. A master with --authenticate_http_readonly guards the route; a master
+// with TLS reads a TLS-only agent over https and names the CA to set for one it cannot verify;
+// an agent that accepts but never answers is 504.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { fakeRegisterBody } from '../helpers/fake-agent.ts';
-import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { agentProxyHandler } from '../../daemons/master/agent-proxy.ts';
+import { type Daemon, runMesos, spawnAgent, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { makeCa, makeCert } from '../helpers/tls-certs.ts';
 
 const BIG_BYTES = 3 * 1024 * 1024 + 17;
 
@@ -242,4 +246,85 @@ describe('a master with --authenticate_http_readonly', () => {
     assert.equal(ops.status, 404);
     assert.equal(await ops.text(), 'No agent with id some-agent');
   });
+});
+
+describe('a master with TLS', () => {
+  const dir = tempDir('agent-proxy-tls');
+  const file = (name: string) => path.join(dir, name);
+  let tlsMaster: Daemon;
+  const agents: Daemon[] = [];
+  let trustedId = '';
+  let untrustedId = '';
+
+  before(async () => {
+    makeCa(dir, 'ca');
+    makeCa(dir, 'other-ca');
+    makeCert(dir, 'server', 'ca');
+    makeCert(dir, 'stranger', 'other-ca');
+    const env = {
+      LIBPROCESS_SSL_ENABLED: 'true',
+      LIBPROCESS_SSL_CERT_FILE: file('server.pem'),
+      LIBPROCESS_SSL_KEY_FILE: file('server-key.pem'),
+      LIBPROCESS_SSL_CA_FILE: file('ca.pem'),
+      LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true',
+    };
+    // Downgrade on the master only, for the test's plain-HTTP calls; the agents speak TLS only.
+    tlsMaster = await startMaster([], { ...env, LIBPROCESS_SSL_SUPPORT_DOWNGRADE: 'true' });
+    const spec = `127.0.0.1:${tlsMaster.port}`;
+    agents.push(await spawnAgent(spec, [], { env }));
+    // Its certificate is signed by a CA the master does not trust; it still registers (the master asks agents for no certificate).
+    agents.push(
+      await spawnAgent(spec, [], {
+        env: { ...env, LIBPROCESS_SSL_CERT_FILE: file('stranger.pem'), LIBPROCESS_SSL_KEY_FILE: file('stranger-key.pem') },
+      }),
+    );
+    const slaves = await waitFor('both TLS agents registered', async () => {
+      for (const a of agents) if (a.exited) throw new Error(`agent exited: ${a.output}`);
+      const s = await tlsMaster.json<{ slaves: { id: string; pid: string }[] }>('/master/slaves');
+      return s.slaves.length === 2 ? s.slaves : undefined;
+    });
+    const idOf = (a: Daemon) => slaves.find((s) => s.pid.endsWith(`:${a.port}`))!.id;
+    trustedId = idOf(agents[0]!);
+    untrustedId = idOf(agents[1]!);
+  });
+  after(async () => {
+    for (const a of agents) await a.stop();
+    await tlsMaster?.stop();
+  });
+
+  test('reads a TLS-only agent over https', async () => {
+    await assert.rejects(fetch(`http://127.0.0.1:${agents[0]!.port}/state`), 'the agent speaks no plain HTTP');
+    const res = await fetch(`${tlsMaster.url}/agent/${trustedId}/slave(1)/state`);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { id: string }).id, trustedId);
+  });
+
+  test('an agent whose certificate it cannot verify is 502, naming the variable to set', async () => {
+    const res = await fetch(`${tlsMaster.url}/agent/${untrustedId}/state`);
+    assert.equal(res.status, 502);
+    const text = await res.text();
+    assert.match(text, new RegExp(`^Cannot reach agent ${untrustedId} at 127\\.0\\.0\\.1:${agents[1]!.port}: .*LIBPROCESS_SSL_CA_FILE`));
+    assert.ok(!text.includes('\n'));
+  });
+});
+
+test('an agent that accepts the connection but never answers is 504 after the answer timeout', async () => {
+  const silent = http.createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  const proxy = http.createServer(
+    agentProxyHandler(() => new Map([['S1', { pid: `slave(1)@127.0.0.1:${port}`, hostname: 'h' }]]), { answerTimeoutMs: 300 }),
+  );
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const started = Date.now();
+    const res = await fetch(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/agent/S1/state`);
+    assert.equal(res.status, 504);
+    assert.equal(await res.text(), `Agent S1 at 127.0.0.1:${port} did not answer within 0.3 s`);
+    assert.ok(Date.now() - started < 5_000);
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+    proxy.close();
+  }
 });
