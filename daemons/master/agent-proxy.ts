@@ -69,30 +69,38 @@ export function agentProxyHandler(
       return sendText(res, 400, `Cannot forward to ${where}: ${(err as Error).message}`);
     }
     let failure: { status: number; message: string } | undefined;
+    let answered = false;
+    let connectTimer: NodeJS.Timeout | undefined;
+    // Both timers only ever end a request that has no answer yet.
     const fail = (status: number, message: string) => {
+      if (answered) return;
       failure ??= { status, message };
       upstream.destroy(new Error(message));
+    };
+    const stopTimers = () => {
+      clearTimeout(answerTimer);
+      clearTimeout(connectTimer);
     };
     const answerTimer = setTimeout(
       () => fail(504, `Agent ${target.agentId} at ${formatAddress(to)} did not answer within ${answerTimeoutMs / 1000} s`),
       answerTimeoutMs,
     );
     upstream.on('socket', (socket) => {
+      // A pooled connection is already open.
       if (!socket.connecting) return;
-      const connectTimer = setTimeout(
+      connectTimer = setTimeout(
         () => fail(502, `Cannot reach ${where}: no connection within ${connectTimeoutMs / 1000} s`),
         connectTimeoutMs,
       );
       socket.once('connect', () => clearTimeout(connectTimer));
-      socket.once('close', () => clearTimeout(connectTimer));
     });
     // The caller went away: so does the request to the agent (a large download stops there).
     res.on('close', () => {
-      clearTimeout(answerTimer);
+      stopTimers();
       if (!res.writableFinished) upstream.destroy();
     });
     upstream.on('error', (err) => {
-      clearTimeout(answerTimer);
+      stopTimers();
       if (res.headersSent) {
         res.destroy();
         return;
@@ -102,7 +110,8 @@ export function agentProxyHandler(
       sendText(res, f.status, f.message.replace(/\s*\n\s*/g, ' '));
     });
     upstream.on('response', (answer) => {
-      clearTimeout(answerTimer);
+      answered = true;
+      stopTimers();
       res.writeHead(answer.statusCode ?? 502, forwardedResponseHeaders(answer.headers));
       // pipeline pauses the agent's answer while the caller's socket is full, and tears both
       // down if either side fails.

@@ -5,12 +5,13 @@
 // headers, the agent's 401 challenge coming back, and a caller that goes away closing the
 // request to the agent. A master with --authenticate_http_readonly guards the route; a master
 // with TLS reads a TLS-only agent over https and names the CA to set for one it cannot verify;
-// an agent that accepts but never answers is 504.
+// an agent that accepts but never answers is 504, one that never accepts the connection 502.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
@@ -312,13 +313,10 @@ test('an agent that accepts the connection but never answers is 504 after the an
   const silent = http.createServer(() => undefined);
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const port = (silent.address() as AddressInfo).port;
-  const proxy = http.createServer(
-    agentProxyHandler(() => new Map([['S1', { pid: `slave(1)@127.0.0.1:${port}`, hostname: 'h' }]]), { answerTimeoutMs: 300 }),
-  );
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxy = await proxyAlone(port, { answerTimeoutMs: 300 });
   try {
     const started = Date.now();
-    const res = await fetch(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/agent/S1/state`);
+    const res = await fetch(`${proxy.url}/agent/S1/state`);
     assert.equal(res.status, 504);
     assert.equal(await res.text(), `Agent S1 at 127.0.0.1:${port} did not answer within 0.3 s`);
     assert.ok(Date.now() - started < 5_000);
@@ -326,5 +324,52 @@ test('an agent that accepts the connection but never answers is 504 after the an
     silent.closeAllConnections();
     silent.close();
     proxy.close();
+  }
+});
+
+/** An http server of the proxy handler alone, for agents the test makes up; its base URL. */
+async function proxyAlone(agentPort: number, opts: Parameters<typeof agentProxyHandler>[1]): Promise<{ url: string; close(): void }> {
+  const proxy = http.createServer(
+    agentProxyHandler(() => new Map([['S1', { pid: `slave(1)@127.0.0.1:${agentPort}`, hostname: 'h' }]]), opts),
+  );
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, close: () => proxy.close() };
+}
+
+test('an agent whose accept queue is full (no connection) is 502 after the connect timeout', async () => {
+  // A socket that listens with the shortest queue and never accepts: once one connection waits
+  // in it, Linux drops the next SYNs, so the next connect hangs as to a host behind a firewall.
+  const holder = spawn('python3', [
+    '-c',
+    "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)",
+  ]);
+  const filler: net.Socket[] = [];
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      holder.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      holder.once('error', reject);
+    });
+    // Fill the queue until a connection no longer completes.
+    for (let i = 0; i < 8; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      filler.push(s);
+      s.on('error', () => undefined);
+      const connected = await Promise.race([
+        new Promise<boolean>((r) => s.once('connect', () => r(true))),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
+      ]);
+      if (!connected) break;
+    }
+    const proxy = await proxyAlone(port, { connectTimeoutMs: 300 });
+    try {
+      const res = await fetch(`${proxy.url}/agent/S1/state`);
+      assert.equal(res.status, 502);
+      assert.equal(await res.text(), `Cannot reach agent S1 at 127.0.0.1:${port}: no connection within 0.3 s`);
+    } finally {
+      proxy.close();
+    }
+  } finally {
+    for (const s of filler) s.destroy();
+    holder.kill();
   }
 });
