@@ -125,6 +125,8 @@ describe('a fake agent behind the master', () => {
   const seen: http.IncomingHttpHeaders[] = [];
   let downloadClosed: Promise<void>;
   let downloadClosedResolve: () => void;
+  /** Bytes the fake agent's endless download has handed to its socket. */
+  let downloadWritten = 0;
   const register = new AbortController();
 
   before(async () => {
@@ -138,9 +140,8 @@ describe('a fake agent behind the master', () => {
         res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
         const chunk = Buffer.alloc(64 * 1024, 1);
         const pump = () => {
-          while (res.write(chunk)) {
-            // until the socket is full
-          }
+          do downloadWritten += chunk.length;
+          while (res.write(chunk));
         };
         res.on('drain', pump);
         res.on('close', () => downloadClosedResolve());
@@ -196,13 +197,21 @@ describe('a fake agent behind the master', () => {
     assert.equal(seen.at(-1)!.authorization, undefined);
   });
 
-  test('a caller that goes away mid-download closes the request to the agent', async () => {
+  test('a caller that stops reading stops the agent, and one that goes away closes the request to it', async () => {
     const controller = new AbortController();
     const res = await fetch(`${master.url}/agent/${fakeId}/files/download?path=/x`, { signal: controller.signal });
     assert.equal(res.status, 200);
     const reader = res.body!.getReader();
     let got = 0;
     while (got < 1024 * 1024) got += (await reader.read()).value?.length ?? 0;
+    // A caller that stops reading stops the agent too, once the buffers between them are full
+    // (without backpressure the master would read on at memory speed: gigabytes in this time).
+    await new Promise((r) => setTimeout(r, 1_000));
+    const stalled = downloadWritten;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(downloadWritten, stalled, 'the agent kept writing while nobody read');
+    assert.ok(stalled < 64 * 1024 * 1024, `${stalled} bytes in flight`);
+    process.stderr.write(`a stalled download holds ${(stalled / 1048576).toFixed(1)} MB between agent and caller\n`);
     controller.abort();
     await Promise.race([
       downloadClosed,
