@@ -61,13 +61,8 @@ export function agentProxyHandler(
     const to = agentHttpAddress(agent);
     const where = `agent ${target.agentId} at ${formatAddress(to)}`;
 
-    let upstream: http.ClientRequest;
-    try {
-      upstream = upstreamRequest(to, { method: req.method, path: target.path, headers: forwardedRequestHeaders(req.headers) });
-    } catch (err) {
-      // Node refuses a path with characters a request line cannot carry.
-      return sendText(res, 400, `Cannot forward to ${where}: ${(err as Error).message}`);
-    }
+    const options = { method: req.method, path: target.path, headers: forwardedRequestHeaders(req.headers) };
+    let upstream: http.ClientRequest | undefined;
     let failure: { status: number; message: string } | undefined;
     let answered = false;
     let connectTimer: NodeJS.Timeout | undefined;
@@ -75,7 +70,7 @@ export function agentProxyHandler(
     const fail = (status: number, message: string) => {
       if (answered) return;
       failure ??= { status, message };
-      upstream.destroy(new Error(message));
+      upstream?.destroy(new Error(message));
     };
     const stopTimers = () => {
       clearTimeout(answerTimer);
@@ -85,38 +80,59 @@ export function agentProxyHandler(
       () => fail(504, `Agent ${target.agentId} at ${formatAddress(to)} did not answer within ${answerTimeoutMs / 1000} s`),
       answerTimeoutMs,
     );
-    upstream.on('socket', (socket) => {
-      // A pooled connection is already open.
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(
-        () => fail(502, `Cannot reach ${where}: no connection within ${connectTimeoutMs / 1000} s`),
-        connectTimeoutMs,
-      );
-      socket.once('connect', () => clearTimeout(connectTimer));
-    });
     // The caller went away: so does the request to the agent (a large download stops there).
     res.on('close', () => {
       stopTimers();
-      if (!res.writableFinished) upstream.destroy();
+      if (!res.writableFinished) upstream?.destroy();
     });
-    upstream.on('error', (err) => {
-      stopTimers();
-      if (res.headersSent) {
-        res.destroy();
+
+    const send = (isRetry: boolean) => {
+      let request: http.ClientRequest;
+      try {
+        request = upstreamRequest(to, options);
+      } catch (err) {
+        // Node refuses a path with characters a request line cannot carry.
+        stopTimers();
+        sendText(res, 400, `Cannot forward to ${where}: ${(err as Error).message}`);
         return;
       }
-      if (res.destroyed) return;
-      const f = failure ?? { status: 502, message: `Cannot reach ${where}: ${explainTlsError(err).message}` };
-      sendText(res, f.status, f.message.replace(/\s*\n\s*/g, ' '));
-    });
-    upstream.on('response', (answer) => {
-      answered = true;
-      stopTimers();
-      res.writeHead(answer.statusCode ?? 502, forwardedResponseHeaders(answer.headers));
-      // pipeline pauses the agent's answer while the caller's socket is full, and tears both
-      // down if either side fails.
-      pipeline(answer, res, () => undefined);
-    });
-    upstream.end();
+      upstream = request;
+      request.on('socket', (socket) => {
+        // A pooled connection is already open.
+        if (!socket.connecting) return;
+        connectTimer = setTimeout(
+          () => fail(502, `Cannot reach ${where}: no connection within ${connectTimeoutMs / 1000} s`),
+          connectTimeoutMs,
+        );
+        socket.once('connect', () => clearTimeout(connectTimer));
+      });
+      request.on('error', (err) => {
+        // A pooled connection the agent had closed (it restarted, or timed the connection
+        // out) fails at once: these reads are idempotent, so they go once more on a new one.
+        const stale = request.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+        if (stale && !isRetry && !answered && failure === undefined && !res.destroyed) {
+          send(true);
+          return;
+        }
+        stopTimers();
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (res.destroyed) return;
+        const f = failure ?? { status: 502, message: `Cannot reach ${where}: ${explainTlsError(err).message}` };
+        sendText(res, f.status, f.message.replace(/\s*\n\s*/g, ' '));
+      });
+      request.on('response', (answer) => {
+        answered = true;
+        stopTimers();
+        res.writeHead(answer.statusCode ?? 502, forwardedResponseHeaders(answer.headers));
+        // pipeline pauses the agent's answer while the caller's socket is full, and tears both
+        // down if either side fails.
+        pipeline(answer, res, () => undefined);
+      });
+      request.end();
+    };
+    send(false);
   };
 }

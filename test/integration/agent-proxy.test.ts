@@ -5,7 +5,8 @@
 // headers, the agent's 401 challenge coming back, and a caller that goes away closing the
 // request to the agent. A master with --authenticate_http_readonly guards the route; a master
 // with TLS reads a TLS-only agent over https and names the CA to set for one it cannot verify;
-// an agent that accepts but never answers is 504, one that never accepts the connection 502.
+// an agent that accepts but never answers is 504, one that never accepts the connection 502;
+// a pooled connection the agent dropped is replaced without the caller noticing.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
@@ -380,5 +381,35 @@ test('an agent whose accept queue is full (no connection) is 502 after the conne
   } finally {
     for (const s of filler) s.destroy();
     holder.kill();
+  }
+});
+
+test('a pooled connection the agent dropped is replaced by a new one, the caller seeing no error', async () => {
+  // The agent answers once per connection, then drops it at the next request, as an agent
+  // that restarted between two reads leaves the master's pooled connection.
+  const served = new WeakSet<net.Socket>();
+  let dropped = 0;
+  const agentServer = http.createServer((req, res) => {
+    if (served.has(req.socket)) {
+      dropped++;
+      req.socket.destroy();
+      return;
+    }
+    served.add(req.socket);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id":"S1"}');
+  });
+  await new Promise<void>((r) => agentServer.listen(0, '127.0.0.1', r));
+  const proxy = await proxyAlone((agentServer.address() as AddressInfo).port, {});
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${proxy.url}/agent/S1/state`);
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.deepEqual(await res.json(), { id: 'S1' });
+    }
+    assert.ok(dropped >= 1, 'the pooled connection was reused and dropped');
+  } finally {
+    agentServer.closeAllConnections();
+    agentServer.close();
+    proxy.close();
   }
 });
