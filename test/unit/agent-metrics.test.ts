@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { agentMetricSet } from '../../daemons/agent/metrics.ts';
+import { metricHelp } from '../../daemons/common/metric-help.ts';
 import type { FrameworkInfo } from '../../daemons/common/mesos.ts';
 import { agentHarness } from './agent-harness.ts';
 
@@ -29,4 +30,7 @@ test('the agent counts finished tasks with counters and keeps the rest as gauges
     assert.equal(typeof set.gauges[g], 'number', g);
   }
   assert.deepEqual(set.timers, []);
+  for (const name of [...Object.keys(set.counters), ...Object.keys(set.gauges)]) {
+    assert.notEqual(metricHelp(name), undefined, `${name} has a # HELP description`);
+  }
 });

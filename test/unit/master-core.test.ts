@@ -10,6 +10,7 @@ import { jsonText } from '../../daemons/common/raw-json.ts';
 import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '../../daemons/master/master.ts';
 import { masterMetricSet, masterMetrics } from '../../daemons/master/metrics.ts';
+import { metricHelp } from '../../daemons/common/metric-help.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import type { SchedulerCall } from '../../daemons/common/mesos.ts';
 import { CallError, applyCall, frameworkForCall } from '../../daemons/master/scheduler-calls.ts';
@@ -558,6 +559,9 @@ describe('Master core: launching and status updates', () => {
     }
     assert.ok(set.timers.some((t) => t.name === 'allocator/mesos/allocation_run_ms'));
     assert.deepEqual(masterMetrics(master)['master/tasks_running'], set.gauges['master/tasks_running']);
+    for (const name of [...Object.keys(set.counters), ...Object.keys(set.gauges), ...set.timers.map((t) => t.name)]) {
+      assert.notEqual(metricHelp(name), undefined, `${name} has a # HELP description`);
+    }
   });
 
   test("a task's history keeps what /master/state shows of each update, once per state", async () => {
