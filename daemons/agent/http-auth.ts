@@ -46,11 +46,19 @@ export const GET_ONLY_UNDER_ACLS: ReadonlySet<string> = new Set([
 
 /**
  * Whether a reader may use one of the agent's endpoints (`path` canonical, without /slave(1)):
- * get_endpoints for a GET of those Mesos's agent authorizes by path, view_flags for /flags,
+ * get_endpoints for a GET of those Mesos's agent authorizes by path (and /metrics/prometheus,
+ * the same metrics as /metrics/snapshot), view_flags for /flags,
  * access_mesos_logs for the agent's log through /files.
  */
 export const agentEndpointAllowed = endpointCheck({
-  getEndpoints: new Set(['/metrics/snapshot', '/monitor/statistics', '/containers', '/containerizer/debug', '/files/debug']),
+  getEndpoints: new Set([
+    '/metrics/snapshot',
+    '/metrics/prometheus',
+    '/monitor/statistics',
+    '/containers',
+    '/containerizer/debug',
+    '/files/debug',
+  ]),
   aliases: { '/monitor/statistics.json': '/monitor/statistics' },
   log: '/slave/log',
 });

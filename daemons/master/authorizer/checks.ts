@@ -52,9 +52,10 @@ export function registerAgentRefusal(
 /**
  * Whether a reader may use one of the master's endpoints (`path` canonical: no /master prefix;
  * `filePath` the `path=` of a /files request): get_endpoints for the GETs docs/authorization.md
- * lists as served here, view_flags for /flags, access_mesos_logs for the master's log.
+ * lists as served here and /metrics/prometheus (the same metrics as /metrics/snapshot),
+ * view_flags for /flags, access_mesos_logs for the master's log.
  */
 export const endpointAllowed = endpointCheck({
-  getEndpoints: new Set(['/metrics/snapshot', '/files/debug', '/logging/toggle']),
+  getEndpoints: new Set(['/metrics/snapshot', '/metrics/prometheus', '/files/debug', '/logging/toggle']),
   log: '/master/log',
 });
