@@ -2,7 +2,8 @@
 // --authenticate_http_readonly, --http_credentials and --acls under a plain master, a framework
 // running one task as root and one as nobody. Without a login the agent answers 401 with its
 // realm, /health stays open, a reader sees the sandboxes access_sandboxes lets it, and /state
-// leaves out what view_tasks and view_flags do not let it see.
+// leaves out what view_tasks and view_flags do not let it see; through the master's
+// /agent/<id>/ route the caller's own login is what the agent checks.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -212,5 +213,26 @@ describe('/state, /flags and /containers for a reader with fewer rights', () => 
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET');
     await post.text();
+  });
+});
+
+describe("through the master's /agent/<id>/ route", () => {
+  test("the caller's login is the agent's to check: none gets the agent's 401, dev is refused root's sandbox", async () => {
+    const id = (await stateAs('ops')).id;
+    const via = (p: string, headers: Record<string, string> = {}) => fetch(`${master.url}/agent/${id}/${p}`, { headers });
+    const none = await via('slave(1)/state');
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Basic realm="mesos-agent-readonly"');
+    await none.text();
+    const ops = await via('slave(1)/state', as('ops'));
+    assert.equal(ops.status, 200);
+    assert.equal(((await ops.json()) as AgentStateJson).id, id);
+    const file = (p: string) => `files/read?path=${encodeURIComponent(p)}&offset=0`;
+    const root = await via(file(`${sandbox.root}/stdout`), as('dev'));
+    assert.equal(root.status, 403);
+    await root.text();
+    const nobody = await via(file(`${sandbox.nobody}/stdout`), as('dev'));
+    assert.equal(nobody.status, 200);
+    assert.match(await nobody.text(), /from-nobody/);
   });
 });
