@@ -14,29 +14,20 @@ import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { secretFile } from '../helpers/secret-file.ts';
 
 const dir = tempDir('agent-auth');
+/** Rules letting ops do everything, `dev` what `devUsers` name (of the object `field`), nobody else anything. */
+function opsAnd(field: string, devUsers: string[] = []): object[] {
+  return [
+    { principals: { values: ['ops'] }, [field]: { type: 'ANY' } },
+    ...(devUsers.length > 0 ? [{ principals: { values: ['dev'] }, [field]: { values: devUsers } }] : []),
+    { principals: { type: 'ANY' }, [field]: { type: 'NONE' } },
+  ];
+}
 const ACLS = {
-  access_sandboxes: [
-    { principals: { values: ['ops'] }, users: { type: 'ANY' } },
-    { principals: { values: ['dev'] }, users: { values: ['nobody'] } },
-    { principals: { type: 'ANY' }, users: { type: 'NONE' } },
-  ],
-  view_tasks: [
-    { principals: { values: ['ops'] }, users: { type: 'ANY' } },
-    { principals: { type: 'ANY' }, users: { type: 'NONE' } },
-  ],
-  view_containers: [
-    { principals: { values: ['ops'] }, users: { type: 'ANY' } },
-    { principals: { values: ['dev'] }, users: { values: ['nobody'] } },
-    { principals: { type: 'ANY' }, users: { type: 'NONE' } },
-  ],
-  view_flags: [
-    { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
-    { principals: { type: 'ANY' }, flags: { type: 'NONE' } },
-  ],
-  access_mesos_logs: [
-    { principals: { values: ['ops'] }, logs: { type: 'ANY' } },
-    { principals: { type: 'ANY' }, logs: { type: 'NONE' } },
-  ],
+  access_sandboxes: opsAnd('users', ['nobody']),
+  view_containers: opsAnd('users', ['nobody']),
+  view_tasks: opsAnd('users'),
+  view_flags: opsAnd('flags'),
+  access_mesos_logs: opsAnd('logs'),
 };
 const CREDENTIALS = {
   credentials: [
