@@ -17,7 +17,7 @@
 //   of every master, then every agent. The agents come back over TLS with their credential, a
 //   task started before the switch still runs, an anonymous request gets 401 and plain http
 //   nothing, and `mesos execute` with a principal and the TLS variables sees its task finish
-//   across a stop of the leader.
+//   across a stop of the leader, which comes back as a follower sending https clients on.
 import assert from 'node:assert/strict';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -485,5 +485,21 @@ describe('the three-master cluster secured as README\'s "Securing a cluster" say
       // The scheduler that started it cannot follow the cluster into TLS; its task needs it no more.
       await workers[1]!.exec(['kill', '-KILL', pid]);
       await kept;
+
+      await stopped.exec(['systemctl', 'start', 'mesos-master']);
+      const back = await waitFor(
+        'the stopped master to come back as a follower, over https',
+        async () => {
+          const r = await curlTls(worker, `https://${stopped.fqdn}:5050/master/redirect`);
+          return r.status === 307 && r;
+        },
+        60_000,
+        500,
+      );
+      assert.match(
+        back.redirect,
+        new RegExp(`^https://${leader.fqdn.replace(/\./g, '\\.')}:5050`),
+        'the follower sends https clients to the leader',
+      );
     }));
 });

@@ -94,21 +94,21 @@ export async function uncomment(host: ContainerHost, envFile: string, lines: str
   return after.split('\n').filter((line, i) => line !== old[i]);
 }
 
-/** `curl` inside a host against a daemon's https endpoint, checked against the cluster's CA. */
+/**
+ * `curl` inside a host against a daemon's https endpoint, checked against the cluster's CA;
+ * `redirect` is where a redirect would lead, resolved against the URL asked for.
+ */
 export async function curlTls(
   from: ContainerHost,
   url: string,
   opts: { user?: string } = {},
-): Promise<{ status: number; body: string; exitCode: number }> {
+): Promise<{ status: number; body: string; redirect: string; exitCode: number }> {
   const marker = '\n--status:';
   const r = await from.exec(
-    ['curl', '-sS', '--cacert', CA_FILE, ...(opts.user ? ['-u', opts.user] : []), '-w', `${marker}%{http_code}`, url],
+    ['curl', '-sS', '--cacert', CA_FILE, ...(opts.user ? ['-u', opts.user] : []), '-w', `${marker}%{http_code} %{redirect_url}`, url],
     { reject: false, timeout: 20_000 },
   );
   const cut = r.stdout.lastIndexOf(marker);
-  return {
-    status: cut < 0 ? 0 : Number(r.stdout.slice(cut + marker.length)),
-    body: cut < 0 ? r.stdout : r.stdout.slice(0, cut),
-    exitCode: r.exitCode,
-  };
+  const [status, redirect] = cut < 0 ? ['0', ''] : r.stdout.slice(cut + marker.length).split(' ');
+  return { status: Number(status), body: cut < 0 ? r.stdout : r.stdout.slice(0, cut), redirect: redirect ?? '', exitCode: r.exitCode };
 }
