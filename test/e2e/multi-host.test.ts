@@ -323,7 +323,7 @@ describe('the three-master cluster secured as README\'s "Securing a cluster" say
   let agentIds: Record<string, string>;
 
   const ops = () => `ops:${secrets.ops}`;
-  /** The leader's JSON over https, read from a worker with the operator's login. */
+  /** A master's /master/state over https, read from a worker with the operator's login. */
   async function stateOf(m: ContainerHost): Promise<StateJson> {
     const r = await curlTls(workers[0]!, `https://${m.fqdn}:5050/master/state`, { user: ops() });
     if (r.status !== 200) throw new Error(`https://${m.fqdn}:5050/master/state: curl exit ${r.exitCode}, status ${r.status}: ${r.body}`);
