@@ -18,7 +18,7 @@ import type {
   TasksJson,
   TaskStatusJson,
 } from '../common/state-types.ts';
-import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
+import { MESOS_API_VERSION, PROJECT_VERSION, versionInfo } from '../common/version.ts';
 import type { Viewer } from './authorizer/checks.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
@@ -345,10 +345,7 @@ function masterHeader(ctx: StateContext): MasterHeaderJson {
   const m = ctx.master;
   const cfg = m.config;
   const out: MasterHeaderJson = {
-    version: MESOS_API_VERSION,
-    build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
-    build_time: Math.floor(ctx.buildTime / 1000),
-    build_user: 'mesos-ts',
+    ...versionInfo(ctx.buildTime),
     mesos_ts_version: PROJECT_VERSION,
     start_time: (cfg.startedAt ?? m.startTime) / 1000,
     elected_time: m.startTime / 1000,

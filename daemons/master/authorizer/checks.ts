@@ -113,3 +113,8 @@ function isUnder(p: string, root: string): boolean {
   const n = posix.normalize(`/${p}`).replace(/\/+$/, '');
   return n === root || n.startsWith(`${root}/`);
 }
+
+/** Whether an operator may change the logging level (set_log_level; its object is implicit). */
+export function setLogLevelAllowed(authorizer: LocalAuthorizer | undefined, principal: string | undefined): boolean {
+  return authorizer === undefined || authorizer.authorized('set_log_level', principal, undefined);
+}

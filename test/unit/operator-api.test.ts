@@ -1,0 +1,316 @@
+// The master's v1 operator API: the call checks (validation/operator-call.ts), each call's
+// answer (operator-calls.ts, called without sockets), and the transport's media types and error
+// texts (common/operator-api.ts, through the master's request listener on loopback).
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { silentLogger } from '../../daemons/common/log.ts';
+import { LogVerbosity, pinoLevel } from '../../daemons/common/log-verbosity.ts';
+import { AttachedPaths } from '../../daemons/common/files.ts';
+import type { FrameworkInfo, mesos } from '../../daemons/common/mesos.ts';
+import { decode, encode } from '../../daemons/common/proto/codec.ts';
+import { parseAcls } from '../../daemons/master/authorizer/acls.ts';
+import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
+import { masterRequestListener } from '../../daemons/master/http-app.ts';
+import type { EventSink } from '../../daemons/master/links.ts';
+import { Master, type MasterConfig } from '../../daemons/master/master.ts';
+import { type Answer, type OperatorContext, dispatchOperatorCall } from '../../daemons/master/operator-calls.ts';
+import { validateOperatorCall } from '../../daemons/master/validation/operator-call.ts';
+import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
+
+type Call = mesos.v1.master.Call;
+type Response = mesos.v1.master.Response;
+
+let masters: Master[] = [];
+let contexts: OperatorContext[] = [];
+afterEach(() => {
+  for (const m of masters) m.stop();
+  for (const c of contexts) c.logVerbosity.stop();
+  masters = [];
+  contexts = [];
+});
+
+function newContext(config: Partial<MasterConfig> = {}, flags: Record<string, string> = {}): OperatorContext {
+  const master = new Master({ ...TEST_MASTER_CONFIG, ...config }, silentLogger());
+  masters.push(master);
+  const ctx: OperatorContext = { master, flags, buildTime: 0, files: new AttachedPaths(), logVerbosity: new LogVerbosity(master.log) };
+  contexts.push(ctx);
+  return ctx;
+}
+
+function authorizer(acls: object): LocalAuthorizer {
+  const parsed = parseAcls(acls);
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+  return new LocalAuthorizer(parsed.value);
+}
+
+async function answer(ctx: OperatorContext, call: Call, principal?: string): Promise<Answer> {
+  return await dispatchOperatorCall(ctx, call, principal, 'application/json');
+}
+
+async function response(ctx: OperatorContext, call: Call, principal?: string): Promise<Response> {
+  const a = await answer(ctx, call, principal);
+  assert.equal(a.kind, 'response', `expected a Response, got ${JSON.stringify(a)}`);
+  const r = (a as { response: Response }).response;
+  // Every Response must encode as the schema says (a wrong field or type throws).
+  assert.deepEqual(decode('mesos.v1.master.Response', encode('mesos.v1.master.Response', r)), JSON.parse(JSON.stringify(r)));
+  return r;
+}
+
+async function statusOf(ctx: OperatorContext, call: Call, principal?: string): Promise<{ status: number; text?: string }> {
+  const a = await answer(ctx, call, principal);
+  assert.equal(a.kind, 'status', `expected a bare status, got ${JSON.stringify(a)}`);
+  return a as { status: number; text?: string };
+}
+
+const nullSink: EventSink = { send: () => {}, close: () => {} };
+
+function subscribeFramework(ctx: OperatorContext, info: Partial<FrameworkInfo> = {}): string {
+  return ctx.master.subscribe({ user: 'tester', name: 'fw', ...info }, [], nullSink, `s-${Math.random()}`).id;
+}
+
+describe('operator call validation (master::call::validate)', () => {
+  test('a call without a type is refused', () => {
+    assert.equal(validateOperatorCall({}), "Expecting 'type' to be present");
+  });
+  test('calls that need a payload name it', () => {
+    assert.equal(validateOperatorCall({ type: 'GET_METRICS' }), "Expecting 'get_metrics' to be present");
+    assert.equal(validateOperatorCall({ type: 'TEARDOWN' }), "Expecting 'teardown' to be present");
+    assert.equal(validateOperatorCall({ type: 'MARK_AGENT_GONE' }), "Expecting 'mark_agent_gone' to be present");
+    assert.equal(validateOperatorCall({ type: 'SET_LOGGING_LEVEL' }), "Expecting 'set_logging_level' to be present");
+  });
+  test('calls without a payload pass', () => {
+    for (const type of ['GET_HEALTH', 'GET_STATE', 'GET_AGENTS', 'SUBSCRIBE', 'UNKNOWN'] as const) {
+      assert.equal(validateOperatorCall({ type }), undefined, type);
+    }
+    assert.equal(validateOperatorCall({ type: 'GET_METRICS', get_metrics: {} }), undefined);
+  });
+  test('GROW_VOLUME and SHRINK_VOLUME need an agent id', () => {
+    const volume = { name: 'disk', type: 'SCALAR' as const, scalar: { value: 1 } };
+    assert.match(
+      validateOperatorCall({ type: 'GROW_VOLUME', grow_volume: { volume, addition: volume } }) ?? '',
+      /^Expecting 'agent_id' to be present; only agent default resources are supported right now$/,
+    );
+  });
+});
+
+describe('operator calls: the master itself', () => {
+  test('GET_HEALTH is healthy', async () => {
+    assert.deepEqual(await response(newContext(), { type: 'GET_HEALTH' }), { type: 'GET_HEALTH', get_health: { healthy: true } });
+  });
+
+  test('GET_FLAGS lists the flags by name; view_flags may refuse it with a bare 403', async () => {
+    const ctx = newContext({}, { work_dir: '/var/lib/mesos', allocation_interval: '1secs' });
+    assert.deepEqual((await response(ctx, { type: 'GET_FLAGS' })).get_flags, {
+      flags: [
+        { name: 'allocation_interval', value: '1secs' },
+        { name: 'work_dir', value: '/var/lib/mesos' },
+      ],
+    });
+    const guarded = newContext({
+      authorizer: authorizer({ view_flags: [{ principals: { values: ['ops'] }, flags: { type: 'ANY' } }], permissive: false }),
+    });
+    assert.deepEqual(await statusOf(guarded, { type: 'GET_FLAGS' }, 'guest'), { kind: 'status', status: 403 });
+    assert.equal((await answer(guarded, { type: 'GET_FLAGS' }, 'ops')).kind, 'response');
+  });
+
+  test('GET_VERSION and GET_MASTER', async () => {
+    const ctx = newContext({ startedAt: 1_000 });
+    const version = (await response(ctx, { type: 'GET_VERSION' })).get_version!.version_info;
+    assert.equal(version.version, '1.11.0');
+    assert.equal(version.build_time, 0);
+    const master = (await response(ctx, { type: 'GET_MASTER' })).get_master!;
+    assert.equal(master.master_info!.id, ctx.master.id);
+    assert.equal(master.master_info!.hostname, 'master.test');
+    assert.equal(master.start_time, 1);
+    assert.equal(master.elected_time, ctx.master.startTime / 1000);
+  });
+
+  test('GET_METRICS lists the master metrics by name', async () => {
+    const metrics = (await response(newContext(), { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 5e9 } } })).get_metrics!
+      .metrics!;
+    assert.equal(metrics.find((m) => m.name === 'master/elected')?.value, 1);
+    assert.ok(metrics.some((m) => m.name === 'master/slaves_active'));
+  });
+
+  test('SET_LOGGING_LEVEL changes GET_LOGGING_LEVEL and the log level, then reverts after its duration', async () => {
+    const ctx = newContext();
+    ctx.master.log.level = 'info';
+    const v = new LogVerbosity(ctx.master.log);
+    const own = { ...ctx, logVerbosity: v };
+    contexts.push(own);
+    assert.equal((await response(own, { type: 'GET_LOGGING_LEVEL' })).get_logging_level!.level, 0);
+    const set = await statusOf(own, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 2, duration: { nanoseconds: 50e6 } } });
+    assert.equal(set.status, 200);
+    assert.equal((await response(own, { type: 'GET_LOGGING_LEVEL' })).get_logging_level!.level, 2);
+    assert.equal(ctx.master.log.level, 'trace');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal((await response(own, { type: 'GET_LOGGING_LEVEL' })).get_logging_level!.level, 0);
+    assert.equal(ctx.master.log.level, 'info');
+  });
+
+  test('SET_LOGGING_LEVEL is refused by set_log_level with a bare 403', async () => {
+    const ctx = newContext({ authorizer: authorizer({ set_log_level: [{ principals: { type: 'ANY' }, level: { type: 'NONE' } }] }) });
+    assert.deepEqual(
+      await statusOf(ctx, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 1e9 } } }, 'ops'),
+      {
+        kind: 'status',
+        status: 403,
+      },
+    );
+    assert.equal(ctx.logVerbosity.level, 0);
+  });
+
+  test('verbosity maps onto pino levels, never less verbose than the base level', () => {
+    assert.equal(pinoLevel('info', 0), 'info');
+    assert.equal(pinoLevel('warn', 1), 'debug');
+    assert.equal(pinoLevel('info', 3), 'trace');
+    assert.equal(pinoLevel('trace', 1), 'trace');
+    assert.equal(pinoLevel('silent', 2), 'silent');
+  });
+});
+
+describe('operator calls: frameworks', () => {
+  test('TEARDOWN removes the framework; an unknown one is 400; teardown_frameworks may refuse with 403', async () => {
+    const ctx = newContext();
+    const id = subscribeFramework(ctx);
+    assert.deepEqual(await statusOf(ctx, { type: 'TEARDOWN', teardown: { framework_id: { value: 'nope' } } }), {
+      kind: 'status',
+      status: 400,
+      text: 'No framework found with specified ID',
+    });
+    assert.equal((await statusOf(ctx, { type: 'TEARDOWN', teardown: { framework_id: { value: id } } })).status, 200);
+    assert.ok(!ctx.master.frameworks.has(id));
+    assert.ok(ctx.master.completedFrameworks.some((f) => f.id === id));
+
+    const guarded = newContext({
+      authorizer: authorizer({ teardown_frameworks: [{ principals: { type: 'ANY' }, framework_principals: { type: 'NONE' } }] }),
+    });
+    const other = subscribeFramework(guarded, { principal: 'p' });
+    assert.equal((await statusOf(guarded, { type: 'TEARDOWN', teardown: { framework_id: { value: other } } }, 'ops')).status, 403);
+    assert.ok(guarded.master.frameworks.has(other));
+  });
+});
+
+describe('operator calls that this master does not have', () => {
+  test('reservation, volume, quota and maintenance calls answer 501 naming the call', async () => {
+    const ctx = newContext();
+    const agent_id = { value: 'a' };
+    const calls: Call[] = [
+      { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id } },
+      { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id } },
+      { type: 'CREATE_VOLUMES', create_volumes: { agent_id } },
+      { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id } },
+      { type: 'GET_QUOTA' },
+      { type: 'SET_QUOTA', set_quota: { quota_request: {} } },
+      { type: 'REMOVE_QUOTA', remove_quota: { role: 'r' } },
+      { type: 'UPDATE_QUOTA', update_quota: {} },
+      { type: 'GET_MAINTENANCE_STATUS' },
+      { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: {} } },
+      { type: 'START_MAINTENANCE', start_maintenance: {} },
+      { type: 'STOP_MAINTENANCE', stop_maintenance: {} },
+    ];
+    for (const call of calls) {
+      const a = await statusOf(ctx, call);
+      assert.equal(a.status, 501, call.type);
+      assert.ok(a.text?.startsWith(`${call.type} is not implemented by this master: `), a.text);
+      assert.ok(!a.text?.includes('\n'), 'one line');
+    }
+  });
+
+  test('SUBSCRIBE answers 501 until the event stream is plugged in, then the stream', async () => {
+    const ctx = newContext();
+    const a = await statusOf(ctx, { type: 'SUBSCRIBE' });
+    assert.equal(a.status, 501);
+    assert.match(a.text ?? '', /^SUBSCRIBE is not implemented by this master: /);
+    const streamed = { ...ctx, subscribe: (): Answer => ({ kind: 'stream', start: (res) => res.end() }) };
+    assert.equal((await answer(streamed, { type: 'SUBSCRIBE' })).kind, 'stream');
+  });
+
+  test('UNKNOWN is a bare 501, as in Mesos', async () => {
+    assert.deepEqual(await statusOf(newContext(), { type: 'UNKNOWN' }), { kind: 'status', status: 501 });
+  });
+});
+
+describe('operator API transport (POST /api/v1)', () => {
+  let master: Master;
+  let server: http.Server;
+  let port: number;
+  before(async () => {
+    master = new Master({ ...TEST_MASTER_CONFIG, ip: '127.0.0.1' }, silentLogger());
+    server = http.createServer(masterRequestListener({ master, flags: { port: '5050' }, buildTime: 0 }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    master.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function post(body: string | Uint8Array, headers: Record<string, string>, path = '/api/v1', method = 'POST') {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, ...(method === 'POST' ? { body } : {}) });
+    return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+  }
+  const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+  test('JSON in, JSON out (no Accept), under /api/v1 and /master/api/v1', async () => {
+    for (const path of ['/api/v1', '/master/api/v1']) {
+      const r = await post('{"type":"GET_HEALTH"}', JSON_HEADERS, path);
+      assert.equal(r.status, 200);
+      assert.equal(r.type, 'application/json');
+      assert.deepEqual(JSON.parse(r.body.toString()), { type: 'GET_HEALTH', get_health: { healthy: true } });
+    }
+  });
+
+  test('protobuf in, protobuf out', async () => {
+    const r = await post(encode('mesos.v1.master.Call', { type: 'GET_VERSION' }), {
+      'Content-Type': 'application/x-protobuf',
+      Accept: 'application/x-protobuf',
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.type, 'application/x-protobuf');
+    assert.equal(decode('mesos.v1.master.Response', r.body).get_version?.version_info.version, '1.11.0');
+  });
+
+  test('JSON is preferred whenever Accept allows it', async () => {
+    const r = await post('{"type":"GET_HEALTH"}', { ...JSON_HEADERS, Accept: 'application/x-protobuf, application/json;q=0.1' });
+    assert.equal(r.type, 'application/json');
+  });
+
+  test("Mesos's errors: 405, 400, 415, 406 and validation", async () => {
+    const cases: Array<[string | Uint8Array, Record<string, string>, number, string | RegExp]> = [
+      // Bytes: fetch gives a string body a Content-Type of its own.
+      [Buffer.from('{"type":"GET_HEALTH"}'), {}, 400, "Expecting 'Content-Type' to be present"],
+      [
+        '{"type":"GET_HEALTH"}',
+        { 'Content-Type': 'text/plain' },
+        415,
+        "Expecting 'Content-Type' of application/json or application/x-protobuf",
+      ],
+      ['{', JSON_HEADERS, 400, /^Failed to parse body into JSON: /],
+      ['{"type":"GET_METRICS","get_metrics":{"timeout":"5secs"}}', JSON_HEADERS, 400, /^Failed to convert JSON into Call protobuf: /],
+      // An enum value it does not know is dropped, as Mesos's JSON parsing does: the call has no type.
+      ['{"type":"NO_SUCH_CALL"}', JSON_HEADERS, 400, "Failed to validate master::Call: Expecting 'type' to be present"],
+      [Buffer.from([0xff, 0xff, 0xff]), { 'Content-Type': 'application/x-protobuf' }, 400, 'Failed to parse body into Call protobuf'],
+      ['{}', JSON_HEADERS, 400, "Failed to validate master::Call: Expecting 'type' to be present"],
+      ['{"type":"GET_METRICS"}', JSON_HEADERS, 400, "Failed to validate master::Call: Expecting 'get_metrics' to be present"],
+      [
+        '{"type":"GET_HEALTH"}',
+        { ...JSON_HEADERS, Accept: 'text/html' },
+        406,
+        "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'",
+      ],
+    ];
+    for (const [body, headers, status, text] of cases) {
+      const r = await post(body, headers);
+      assert.equal(r.status, status, `${String(body)} ${JSON.stringify(headers)}: ${r.body.toString()}`);
+      if (typeof text === 'string') assert.equal(r.body.toString(), text);
+      else assert.match(r.body.toString(), text);
+    }
+    const get = await post('', {}, '/api/v1', 'GET');
+    assert.equal(get.status, 405);
+    assert.equal(get.body.toString(), "405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
+  });
+});
