@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { mesos } from '../../daemons/common/mesos.ts';
 import { decode, encode, fromJson } from '../../daemons/common/proto/codec.ts';
 import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { UNSERVED_OPERATOR_CALLS } from '../helpers/operator-calls.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 type Call = mesos.v1.master.Call;
@@ -240,20 +241,7 @@ describe('errors and what this master does not do', () => {
   });
 
   test('reservation, volume, quota and maintenance calls and SUBSCRIBE answer 501', async () => {
-    const agent_id = { value: 'a' };
-    const calls: Call[] = [
-      { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id } },
-      { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id } },
-      { type: 'CREATE_VOLUMES', create_volumes: { agent_id } },
-      { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id } },
-      { type: 'GET_QUOTA' },
-      { type: 'UPDATE_QUOTA', update_quota: {} },
-      { type: 'REMOVE_QUOTA', remove_quota: { role: 'r' } },
-      { type: 'GET_MAINTENANCE_STATUS' },
-      { type: 'START_MAINTENANCE', start_maintenance: {} },
-      { type: 'STOP_MAINTENANCE', stop_maintenance: {} },
-      { type: 'SUBSCRIBE' },
-    ];
+    const calls: Call[] = [...UNSERVED_OPERATOR_CALLS, { type: 'SUBSCRIBE' }];
     for (const call of calls) {
       const r = await jsonStatus(call);
       assert.equal(r.status, 501, call.type);

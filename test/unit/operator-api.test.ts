@@ -12,13 +12,14 @@ import type { FrameworkInfo, mesos } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
 import { parseAcls } from '../../daemons/master/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
-import { masterRequestListener } from '../../daemons/master/http-app.ts';
+import { followerRequestListener, masterRequestListener } from '../../daemons/master/http-app.ts';
 import type { EventSink } from '../../daemons/master/links.ts';
 import { Master, type MasterConfig } from '../../daemons/master/master.ts';
 import { type Answer, type OperatorContext, dispatchOperatorCall } from '../../daemons/master/operator-calls.ts';
 import { validateOperatorCall } from '../../daemons/master/validation/operator-call.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 import { MasterHarness } from '../helpers/master-harness.ts';
+import { UNSERVED_OPERATOR_CALLS } from '../helpers/operator-calls.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -260,21 +261,7 @@ describe('operator calls: frameworks', () => {
 describe('operator calls that this master does not have', () => {
   test('reservation, volume, quota and maintenance calls answer 501 naming the call', async () => {
     const ctx = newContext();
-    const agent_id = { value: 'a' };
-    const calls: Call[] = [
-      { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id } },
-      { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id } },
-      { type: 'CREATE_VOLUMES', create_volumes: { agent_id } },
-      { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id } },
-      { type: 'GET_QUOTA' },
-      { type: 'SET_QUOTA', set_quota: { quota_request: {} } },
-      { type: 'REMOVE_QUOTA', remove_quota: { role: 'r' } },
-      { type: 'UPDATE_QUOTA', update_quota: {} },
-      { type: 'GET_MAINTENANCE_STATUS' },
-      { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: {} } },
-      { type: 'START_MAINTENANCE', start_maintenance: {} },
-      { type: 'STOP_MAINTENANCE', stop_maintenance: {} },
-    ];
+    const calls = UNSERVED_OPERATOR_CALLS;
     for (const call of calls) {
       const a = await statusOf(ctx, call);
       assert.equal(a.status, 501, call.type);
@@ -617,6 +604,37 @@ describe('operator calls: files', () => {
       assert.equal((await statusOf(ctx, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 0 } }, 'guest')).status, 403);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('operator API on a master that does not lead', () => {
+  test('POST /api/v1 answers 307 to the leader, 503 with no leader or while recovering', async () => {
+    let leader: mesos.v1.MasterInfo | undefined = { id: 'm1', ip: 0, port: 5051, hostname: 'm1.example.com' };
+    let recovering = false;
+    const server = http.createServer(
+      followerRequestListener({ flags: {}, buildTime: 0, startTime: Date.now(), leader: () => leader, recovering: () => recovering }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const post = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"type":"GET_HEALTH"}',
+        redirect: 'manual',
+      });
+      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+    };
+    try {
+      assert.deepEqual(await post('/api/v1'), { status: 307, location: '//m1.example.com:5051/api/v1', text: '' });
+      assert.equal((await post('/master/api/v1')).location, '//m1.example.com:5051/master/api/v1');
+      leader = undefined;
+      assert.deepEqual(await post('/api/v1'), { status: 503, location: null, text: 'No leader elected' });
+      recovering = true;
+      assert.deepEqual(await post('/api/v1'), { status: 503, location: null, text: 'Master has not finished recovery' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
