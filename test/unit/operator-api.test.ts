@@ -215,6 +215,13 @@ describe('operator calls: the master itself', () => {
     assert.equal(ctx.master.log.level, 'info');
   });
 
+  test('a duration past what one timer can wait does not revert at once', async () => {
+    const ctx = newContext();
+    ctx.logVerbosity.set(1, 30 * 24 * 3600 * 1000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(ctx.logVerbosity.level, 1);
+  });
+
   test('SET_LOGGING_LEVEL is refused by set_log_level with a bare 403', async () => {
     const ctx = newContext({ authorizer: authorizer({ set_log_level: [{ principals: { type: 'ANY' }, level: { type: 'NONE' } }] }) });
     assert.deepEqual(
@@ -525,6 +532,26 @@ describe('operator calls: agents', () => {
     assert.equal((await drainInfo())?.state, 'DRAINED');
     assert.equal((await statusOf(ctx, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } })).status, 200);
     assert.equal(await drainInfo(), undefined);
+  });
+
+  test('a drain that starts while the agent is away kills its tasks when it re-registers', async () => {
+    const { h, ctx, sched, agent } = await runningTask();
+    const id = agent.agent.id;
+    const t1 = agent.agent.tasks.values().next().value!;
+    h.master.agentDisconnected(id, agent.agent.streamId!);
+    assert.equal((await statusOf(ctx, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id } } })).status, 200);
+    assert.ok(!agent.messages.some((m) => m.type === 'KILL_TASK'), 'nothing reaches an agent that is away');
+    const back = h.register({
+      agent_id: id,
+      pid: agent.agent.pid,
+      tasks: [{ framework_id: sched.fw.id, executor_id: '', task: t1.info, state: 'TASK_RUNNING' }],
+      frameworks: [{ ...sched.fw.info, id: { value: sched.fw.id } }],
+    });
+    assert.deepEqual(
+      back.messages.filter((m) => m.type === 'KILL_TASK'),
+      [{ type: 'KILL_TASK', kill_task: { framework_id: sched.fw.id, task_id: 't1' } }],
+    );
+    assert.equal(back.agent.active, false, 'a draining agent stays deactivated');
   });
 
   test('DRAIN_AGENT with mark_gone marks the drained agent gone', async () => {
