@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { BasicAuthenticator, basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import { LogVerbosity, pinoLevel } from '../../daemons/common/log-verbosity.ts';
 import { AttachedPaths } from '../../daemons/common/files.ts';
@@ -660,6 +661,43 @@ describe('operator API on a master that does not lead', () => {
       recovering = true;
       assert.deepEqual(await post('/api/v1'), { status: 503, location: null, text: 'Master has not finished recovery' });
     } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('operator API behind authentication and ACLs', () => {
+  test('the read-write realm asks for credentials; the principal is what the ACLs check', async () => {
+    const acls = authorizer({ set_log_level: [{ principals: { values: ['ops'] }, level: { type: 'ANY' } }], permissive: false });
+    const master = new Master({ ...TEST_MASTER_CONFIG, ip: '127.0.0.1', authorizer: acls }, silentLogger());
+    const auth = {
+      realms: new Set(['readwrite'] as const),
+      authenticator: new BasicAuthenticator([
+        { principal: 'ops', secret: 's' },
+        { principal: 'dev', secret: 'd' },
+      ]),
+    };
+    const server = http.createServer(masterRequestListener({ master, flags: {}, buildTime: 0 }, auth));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const post = async (credentials?: string) => {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          ...(credentials ? { Authorization: credentials } : {}),
+        },
+        body: JSON.stringify({ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 0, duration: { nanoseconds: 1e9 } } }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, challenge: res.headers.get('www-authenticate') };
+    };
+    try {
+      assert.deepEqual(await post(), { status: 401, challenge: 'Basic realm="mesos-master-readwrite"' });
+      assert.equal((await post(basicAuthorization('dev', 'd'))).status, 403);
+      assert.equal((await post(basicAuthorization('ops', 's'))).status, 200);
+    } finally {
+      master.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
