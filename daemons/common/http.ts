@@ -213,27 +213,51 @@ export function responseMediaType(req: IncomingMessage): Negotiated {
   return answer;
 }
 
-function negotiate(accept: string): Negotiated {
-  const ranges = accept.split(',').map((part) => {
+interface MediaRange {
+  type: string;
+  q: number;
+}
+
+function mediaRanges(accept: string): MediaRange[] {
+  return accept.split(',').map((part) => {
     const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
     const q = params.find((p) => p.startsWith('q='));
     return { type, q: q ? Number(q.slice(2)) : 1 };
   });
-  // The most specific matching range decides (type/subtype, then type/*, then */*), as in
-  // Mesos and RFC 7231: `application/json;q=0, */*` refuses JSON.
-  const quality = (media: string): number => {
-    const [major] = media.split('/');
-    for (const candidate of [media, `${major}/*`, '*/*']) {
-      const matching = ranges.filter((r) => r.type === candidate);
-      if (matching.length > 0) return Math.max(...matching.map((r) => (Number.isFinite(r.q) ? r.q : 0)));
-    }
-    return 0;
-  };
-  const json = quality(APPLICATION_JSON);
-  const proto = quality(APPLICATION_PROTOBUF);
-  if (json === 0 && proto === 0) {
-    return { status: 406, message: `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or '${APPLICATION_JSON}'` };
+}
+
+// The quality an Accept header's ranges give `media`: the most specific matching range decides
+// (type/subtype, then type/*, then */*), as in Mesos and RFC 7231: `application/json;q=0, */*`
+// refuses JSON.
+function quality(ranges: readonly MediaRange[], media: string): number {
+  const [major] = media.split('/');
+  for (const candidate of [media, `${major}/*`, '*/*']) {
+    const matching = ranges.filter((r) => r.type === candidate);
+    if (matching.length > 0) return Math.max(...matching.map((r) => (Number.isFinite(r.q) ? r.q : 0)));
   }
+  return 0;
+}
+
+const NOT_ACCEPTABLE = { status: 406, message: `Expecting 'Accept' to allow '${APPLICATION_PROTOBUF}' or '${APPLICATION_JSON}'` };
+
+/**
+ * The media type of the v1 operator API's answers (Master::Http::api, Http::api of the agent):
+ * JSON whenever Accept allows it at all, else protobuf, else 406. No Accept allows both.
+ */
+export function operatorResponseMediaType(req: IncomingMessage): Negotiated {
+  const accept = req.headers.accept;
+  if (!accept) return APPLICATION_JSON;
+  const ranges = mediaRanges(accept);
+  if (quality(ranges, APPLICATION_JSON) > 0) return APPLICATION_JSON;
+  if (quality(ranges, APPLICATION_PROTOBUF) > 0) return APPLICATION_PROTOBUF;
+  return NOT_ACCEPTABLE;
+}
+
+function negotiate(accept: string): Negotiated {
+  const ranges = mediaRanges(accept);
+  const json = quality(ranges, APPLICATION_JSON);
+  const proto = quality(ranges, APPLICATION_PROTOBUF);
+  if (json === 0 && proto === 0) return NOT_ACCEPTABLE;
   const explicitProto = ranges.some((r) => r.type === APPLICATION_PROTOBUF && r.q > 0);
   const explicitJson = ranges.some((r) => r.type === APPLICATION_JSON && r.q > 0);
   if (explicitProto && (!explicitJson || proto > json)) return APPLICATION_PROTOBUF;

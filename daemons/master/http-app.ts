@@ -9,7 +9,7 @@ import { BodyTooLargeError, methodNotAllowed, readBody, sendJson, sendText } fro
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
 import { metricsPrometheusHandler, metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
-import { MESOS_API_VERSION } from '../common/version.ts';
+import { versionInfo } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import { agentProxyHandler } from './agent-proxy.ts';
 import { endpointGuard } from '../common/authorizer/endpoints.ts';
@@ -26,6 +26,9 @@ import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
 import { rolesJson, stateSummaryJson } from './summary-json.ts';
 import { webuiRouter } from './webui.ts';
+import { LogVerbosity } from '../common/log-verbosity.ts';
+import { operatorApiHandler } from '../common/operator-api.ts';
+import { type OperatorContext, masterOperatorApi } from './operator-calls.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
 
@@ -54,26 +57,32 @@ function addOwnRoutes(app: express.Express, ctx: OwnContext): void {
   app.all(['/master/health', '/health'], (_req, res) => {
     res.status(200).end();
   });
-  app.all(['/version', '/master/version'], (req, res) =>
-    sendJson(req, res, {
-      version: MESOS_API_VERSION,
-      build_date: new Date(ctx.buildTime).toISOString().replace('T', ' ').slice(0, 19),
-      build_time: Math.floor(ctx.buildTime / 1000),
-      build_user: 'mesos-ts',
-    }),
-  );
+  app.all(['/version', '/master/version'], (req, res) => sendJson(req, res, versionInfo(ctx.buildTime)));
   app.all(['/master/flags', '/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
 }
 
 /** The master's own log (the web UI's LOG link tails /files/read?path=/master/log), and the web UI. */
-function addFilesAndWebui(app: express.Express, ctx: OwnContext): void {
-  const files = new AttachedPaths();
-  attachDaemonLog(files, '/master/log', ctx.flags.external_log_file, ctx.logFile);
+function addFilesAndWebui(app: express.Express, ctx: OwnContext, files = masterFiles(ctx)): void {
   app.use(filesRouter(files));
   app.use(webuiRouter({ dir: ctx.flags.webui_dir }));
 }
 
-export function createMasterApp(ctx: StateContext): express.Express {
+/** What the master's /files serve: its own log. */
+function masterFiles(ctx: OwnContext): AttachedPaths {
+  const files = new AttachedPaths();
+  attachDaemonLog(files, '/master/log', ctx.flags.external_log_file, ctx.logFile);
+  return files;
+}
+
+/** The paths of the v1 operator API (Mesos routes it under the master's process too). */
+const OPERATOR_PATHS = ['/api/v1', '/master/api/v1'];
+
+/** The context of the operator calls, made once per listener: it holds the log level's revert timer. */
+function operatorContext(ctx: StateContext): OperatorContext {
+  return { ...ctx, files: masterFiles(ctx), logVerbosity: new LogVerbosity(ctx.master.log) };
+}
+
+export function createMasterApp(ctx: StateContext, operator = operatorContext(ctx)): express.Express {
   const master = ctx.master;
   const app = express();
   app.disable('x-powered-by');
@@ -83,6 +92,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
   const scheduler = schedulerApiHandler(master);
   app.all(['/api/v1/scheduler', '/master/api/v1/scheduler'], rawBody, scheduler);
   app.all(AGENT_ENDPOINT, rawBody, agentApiHandler(master));
+  app.all(OPERATOR_PATHS, rawBody, operatorApiHandler(masterOperatorApi(operator)));
 
   // The read endpoints answer any method, as libprocess routes do; Mesos checks the method only
   // where it matters (/master/teardown).
@@ -131,7 +141,7 @@ export function createMasterApp(ctx: StateContext): express.Express {
     res.status(200).end();
   });
   addOwnRoutes(app, ctx);
-  addFilesAndWebui(app, ctx);
+  addFilesAndWebui(app, ctx, operator.files);
   return app;
 }
 
@@ -214,14 +224,17 @@ export function configureMasterServer(server: Server): void {
  * request passes the authentication gate first (http-auth.ts).
  */
 export function masterRequestListener(ctx: StateContext, auth?: MasterAuth): RequestListener {
-  const app = createMasterApp(ctx);
+  const operator = operatorContext(ctx);
+  const app = createMasterApp(ctx, operator);
   const authenticated = authGate(auth);
   const scheduler = schedulerApiHandler(ctx.master);
   const agents = agentApiHandler(ctx.master);
+  const operatorApi = operatorApiHandler(masterOperatorApi(operator));
   const fast = new Map<string, (req: BodyRequest, res: ServerResponse) => void>([
     ['/api/v1/scheduler', scheduler],
     ['/master/api/v1/scheduler', scheduler],
     [AGENT_ENDPOINT, agents],
+    ...OPERATOR_PATHS.map((p): [string, (req: BodyRequest, res: ServerResponse) => void] => [p, operatorApi]),
   ]);
   const agentStream = agentStreamHandler(ctx.master);
   return (req, res) => {

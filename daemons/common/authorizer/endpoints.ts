@@ -63,7 +63,7 @@ export function endpointGuard(authorizer: LocalAuthorizer, allowed: EndpointChec
 }
 
 /** Whether a /files path names `root` or a file below it, as the files endpoints resolve it. */
-function isUnder(p: string, root: string): boolean {
+export function isUnder(p: string, root: string): boolean {
   const n = posix.normalize(`/${p}`).replace(/\/+$/, '');
   return n === root || n.startsWith(`${root}/`);
 }

@@ -4,7 +4,7 @@
 import type { FrameworkInfo, Resource, TaskInfo } from '../../common/mesos.ts';
 import { format } from '../../common/resources.ts';
 import { frameworkRoles } from '../records.ts';
-import { endpointCheck } from '../../common/authorizer/endpoints.ts';
+import { endpointCheck, isUnder } from '../../common/authorizer/endpoints.ts';
 import type { LocalAuthorizer } from '../../common/authorizer/local.ts';
 import { taskUser } from '../../common/authorizer/views.ts';
 
@@ -49,6 +49,9 @@ export function registerAgentRefusal(
   return `Not authorized to register agent providing resources '${format(resources)}' ${who}`;
 }
 
+/** The master's log as /files serves it. */
+const MASTER_LOG = '/master/log';
+
 /**
  * Whether a reader may use one of the master's endpoints (`path` canonical: no /master prefix;
  * `filePath` the `path=` of a /files request): get_endpoints for the GETs docs/authorization.md
@@ -57,5 +60,33 @@ export function registerAgentRefusal(
  */
 export const endpointAllowed = endpointCheck({
   getEndpoints: new Set(['/metrics/snapshot', '/metrics/prometheus', '/files/debug', '/logging/toggle']),
-  log: '/master/log',
+  log: MASTER_LOG,
 });
+
+/** The operator actions whose object Mesos leaves implicit (ObjectApprovers::approved<ACTION>()). */
+export type OperatorAction =
+  | 'view_flags'
+  | 'set_log_level'
+  | 'drain_agents'
+  | 'deactivate_agents'
+  | 'reactivate_agents'
+  | 'mark_agents_gone';
+
+/** Whether an operator may take one of those actions. */
+export function operatorAllowed(authorizer: LocalAuthorizer | undefined, action: OperatorAction, principal: string | undefined): boolean {
+  return authorizer === undefined || authorizer.authorized(action, principal, undefined);
+}
+
+/** Whether a reader may read the master's log through the operator API (access_mesos_logs). */
+export function mesosLogAllowed(authorizer: LocalAuthorizer | undefined, principal: string | undefined, filePath: string): boolean {
+  return authorizer === undefined || !isUnder(filePath, MASTER_LOG) || authorizer.authorized('access_mesos_logs', principal, undefined);
+}
+
+/** Whether an operator may set these roles' weights (update_weights, every one of them). */
+export function updateWeightsAllowed(
+  authorizer: LocalAuthorizer | undefined,
+  principal: string | undefined,
+  roles: readonly string[],
+): boolean {
+  return authorizer === undefined || roles.every((role) => authorizer.authorized('update_weights', principal, role));
+}
