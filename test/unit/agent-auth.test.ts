@@ -2,11 +2,13 @@
 // realms, its flags, which ACL action guards which endpoint, access_sandboxes on the real paths
 // /files resolves to, and /state as a reader with fewer rights sees it.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { Request } from 'express';
+import express, { type Request } from 'express';
 import { AGENT_REALM_NAMES, agentCanonicalPath, agentRealmOf } from '../../daemons/agent/endpoint-realms.ts';
 import { agentAuthFromFlags, agentEndpointAllowed } from '../../daemons/agent/http-auth.ts';
 import { sandboxAuthorizer, sandboxScope } from '../../daemons/agent/sandbox-access.ts';
@@ -14,6 +16,7 @@ import { agentStateJson } from '../../daemons/agent/state-json.ts';
 import { parseAcls } from '../../daemons/common/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/common/authorizer/local.ts';
 import { viewerFor } from '../../daemons/common/authorizer/views.ts';
+import { AttachedPaths, type Found, filesRouter } from '../../daemons/common/files.ts';
 import type { FrameworkInfo, TaskInfo } from '../../daemons/common/mesos.ts';
 import type { AgentStateJson } from '../../daemons/common/state-types.ts';
 import { secretFile } from '../helpers/secret-file.ts';
@@ -226,5 +229,44 @@ describe("the agent's /state for a reader", () => {
     assert.deepEqual(as(undefined).frameworks.length, 1, 'view_frameworks ANY lets an anonymous reader see the framework');
     const all = JSON.parse(JSON.stringify(agentStateJson({ agent: h.agent, flags: {}, buildTime: 0 }))) as AgentStateJson;
     assert.deepEqual(tasks(all).sort(), ['mine', 'roots'], 'without --acls everything');
+  });
+});
+
+describe("/files with a check of the resolved path (the agent's access_sandboxes)", () => {
+  test('a refused path is a bare 403 on every endpoint; what is served stays under the root the check narrowed it to', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'agent-auth-files-'));
+    mkdirSync(path.join(root, 'a'));
+    mkdirSync(path.join(root, 'b'));
+    writeFileSync(path.join(root, 'a', 'out'), 'from a');
+    writeFileSync(path.join(root, 'b', 'out'), 'from b');
+    const paths = new AttachedPaths();
+    paths.attach(root, '/work');
+    // Refuses b; keeps what it allows in a, except a/odd, given root b as if a swap had moved it:
+    // what is opened must be under the root the check gave.
+    const check = (_req: Request, found: Found): Found | undefined =>
+      found.path.startsWith(path.join(root, 'b'))
+        ? undefined
+        : { path: found.path, root: path.join(root, found.path.endsWith('odd') ? 'b' : 'a') };
+    writeFileSync(path.join(root, 'a', 'odd'), 'outside the narrowed root');
+    const app = express();
+    app.use(filesRouter(paths, undefined, check));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const get = async (p: string) => {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${p}`);
+      return { status: res.status, text: await res.text() };
+    };
+    try {
+      for (const endpoint of ['browse', 'read', 'download']) {
+        assert.deepEqual(await get(`/files/${endpoint}?path=/work/b/out&offset=0`), { status: 403, text: '' }, endpoint);
+      }
+      assert.deepEqual(await get('/files/browse?path=/work/b'), { status: 403, text: '' });
+      assert.match((await get('/files/read?path=/work/a/out&offset=0')).text, /from a/);
+      assert.equal((await get('/files/download?path=/work/a/out')).text, 'from a');
+      assert.equal((await get('/files/read?path=/work/a/odd&offset=0')).status, 400, 'opened outside the root the check gave');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
