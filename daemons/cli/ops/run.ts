@@ -309,8 +309,11 @@ async function tail(client: OpsClient, flags: TailFlags, io: OpsOutput): Promise
         continue;
       }
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, flags.interval * 1000).unref();
+        const timer = setTimeout(resolve, flags.interval * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   } finally {
