@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import type { MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import { type Daemon, freePort, runMesos, spawnMesos, startCluster, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
+import { announce } from '../helpers/announce.ts';
+import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
 let master = '';
@@ -176,7 +178,11 @@ describe('sandbox files', () => {
         .trimEnd()
         .split('\n')
         .map((l) => Number(l.slice(5)));
-      numbers.forEach((n, i) => assert.equal(n, Number(firstLine) + i, out));
+      assert.deepEqual(
+        numbers,
+        numbers.map((_, i) => Number(firstLine) + i),
+        out,
+      );
     } finally {
       proc.kill('SIGINT');
     }
@@ -271,6 +277,27 @@ describe('errors: one line, exit 1 (2 for usage)', () => {
     } finally {
       await secured?.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('--master=zk://...', { skip: zookeeperUnavailable() ?? false }, () => {
+  test('the leader ZooKeeper names is asked; without one, the error names the group', async () => {
+    const zk = await ZooKeeperCluster.standalone();
+    try {
+      const empty = await mesos(['agent', 'list', `--master=${zk.url('/nobody')}`, '--timeout=1secs']);
+      assertError(empty, 1, /^mesos agent list: no leading master found in zk:\/\/.*\/nobody within 1s/);
+      const { contender, session } = await announce(zk.url('/mesos'), cluster.master);
+      try {
+        const res = await mesos(['agent', 'list', '--json'], { MESOS_MASTER: zk.url('/mesos') });
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal((JSON.parse(res.stdout) as unknown[]).length, 1);
+      } finally {
+        await contender.withdraw();
+        await session.close();
+      }
+    } finally {
+      await zk.stop();
     }
   });
 });
