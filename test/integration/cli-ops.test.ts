@@ -2,11 +2,23 @@
 // list, state, ps, cat, tail (-f following a file a task is still writing), ls, their --json,
 // and the one-line errors (no master, no such task, ambiguous task id, unreachable agent, 401).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
-import { type Daemon, freePort, runMesos, spawnMesos, startCluster, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import {
+  ROOT,
+  type Daemon,
+  freePort,
+  mesosCommand,
+  runMesos,
+  spawnMesos,
+  startCluster,
+  startMaster,
+  tempDir,
+  waitFor,
+} from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { announce } from '../helpers/announce.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
@@ -299,5 +311,36 @@ describe('--master=zk://...', { skip: zookeeperUnavailable() ?? false }, () => {
     } finally {
       await zk.stop();
     }
+  });
+});
+
+describe('bash completion (spec/mesos.bash-completion, installed by the RPM)', () => {
+  const dir = tempDir('cli-ops-completion');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = path.join(dir, 'mesos');
+  const cmd = mesosCommand([]);
+  writeFileSync(bin, `#!/bin/sh\nexec ${[cmd.file, ...cmd.args].map((a) => `'${a}'`).join(' ')} "$@"\n`);
+  chmodSync(bin, 0o755);
+
+  /** What completing the last word offers. */
+  function complete(...words: string[]): string[] {
+    const script = `source '${path.join(ROOT, 'spec', 'mesos.bash-completion')}'; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mesos; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const res = spawnSync('bash', ['-c', script, '_', bin, ...words], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    return res.stdout.split('\n').filter((l) => l !== '');
+  }
+
+  test("commands, subcommands and each command's flags, from the binary's --help", () => {
+    const commands = complete('');
+    for (const c of ['master', 'agent', 'execute', 'task', 'framework', 'state', 'ps', 'cat', 'tail', 'ls'])
+      assert.ok(commands.includes(c), c);
+    assert.deepEqual(complete('ta'), ['tail', 'task']);
+    assert.deepEqual(complete('task', ''), ['list']);
+    assert.deepEqual(complete('agent', ''), ['list']);
+    assert.deepEqual(complete('help', 'framework', ''), ['list']);
+    assert.deepEqual(complete('tail', '--f'), ['--file=', '--follow', '--framework=']);
+    assert.ok(complete('--master=x', 'task', 'list', '--').includes('--all'));
+    assert.deepEqual(complete('cat', '--file=std'), ['--file=stdout', '--file=stderr']);
+    assert.ok(complete('agent', '--work').includes('--work_dir='), "the agent daemon's flags");
   });
 });
