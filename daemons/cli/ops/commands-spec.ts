@@ -133,7 +133,7 @@ export const OPS_COMMANDS: readonly OpsCommand[] = [
     words: ['cat'],
     summary: "Print a file of a task's sandbox (mesos-cat)",
     usage:
-      "--task=TASK --file=FILE [--framework=ID] [options]\n   or: mesos cat TASK FILE [options]\n\nPrints a file of the task's sandbox, read from its agent's /files/read.",
+      "--task=TASK --file=FILE [--framework=ID] [options]\n   or: mesos cat TASK FILE [options]\n\nPrints a file of the task's sandbox, read from its agent's /files/read. With --json: one object\nwith framework_id, task_id, agent_id, path and data.",
     defs: catFlagDefs,
     short: {},
     positional: ['task', 'file'],
@@ -142,7 +142,7 @@ export const OPS_COMMANDS: readonly OpsCommand[] = [
     words: ['tail'],
     summary: "Print the end of a file of a task's sandbox; -f follows it (mesos-tail)",
     usage:
-      "[-f] [-n N] --task=TASK [--file=stdout] [--framework=ID] [options]\n   or: mesos tail [-f] [-n N] TASK [FILE] [options]\n\nPrints the last N lines of a file of the task's sandbox; with -f, then what is appended to it,\nread every --interval, until interrupted (exit 130 on Ctrl-C).",
+      '[-f] [-n N] --task=TASK [--file=stdout] [--framework=ID] [options]\n   or: mesos tail [-f] [-n N] TASK [FILE] [options]\n\nPrints the last N lines of a file of the task\'s sandbox; with -f, then what is appended to it,\nread every --interval, until interrupted (exit 130 on Ctrl-C). With --json: one line per read,\n{"offset": BYTES, "data": TEXT}.',
     defs: tailFlagDefs,
     short: { '-f': 'follow', '-n': 'lines' },
     positional: ['task', 'file'],
@@ -151,7 +151,7 @@ export const OPS_COMMANDS: readonly OpsCommand[] = [
     words: ['ls'],
     summary: "List a directory of a task's sandbox",
     usage:
-      "--task=TASK [--path=DIR] [--framework=ID] [options]\n   or: mesos ls TASK [DIR] [options]\n\nLists a directory of the task's sandbox (its root by default) as ls -l does: mode, links, user,\ngroup, size, modification time, name.",
+      "--task=TASK [--path=DIR] [--framework=ID] [options]\n   or: mesos ls TASK [DIR] [options]\n\nLists a directory of the task's sandbox (its root by default) as ls -l does: mode, links, user,\ngroup, size, modification time (UTC), name. With --json: the agent's /files/browse entries.",
     defs: lsFlagDefs,
     short: {},
     positional: ['task', 'path'],
