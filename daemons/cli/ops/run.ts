@@ -107,38 +107,40 @@ function json(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
 }
 
-function table(headers: readonly string[], rows: string[][]): string {
-  return `${formatTable(headers, rows)}\n`;
-}
-
 async function masterState(client: OpsClient): Promise<MasterStateJson> {
   return client.getJson<MasterStateJson>(client.masterTarget(), STATE_PATH);
 }
 
+/** A list command's output: the items as JSON, a table of their rows, or a line saying there are none. */
+function printList<T>(
+  io: OpsOutput,
+  flags: CommonFlags,
+  items: readonly T[],
+  headers: readonly string[],
+  rows: (items: readonly T[]) => string[][],
+  none: string,
+): number {
+  if (flags.json) io.write(json(items));
+  else if (items.length === 0) io.write(`${none}\n`);
+  else io.write(`${formatTable(headers, rows(items))}\n`);
+  return EXIT_OK;
+}
+
 async function taskList(client: OpsClient, flags: ListFlags, io: OpsOutput): Promise<number> {
   const tasks = taskListTasks(await masterState(client), flags.all);
-  if (flags.json) io.write(json(tasks));
-  else if (tasks.length === 0)
-    io.write(flags.all ? 'There are no tasks in the cluster.\n' : 'There are no tasks running in the cluster.\n');
-  else io.write(table(TASK_LIST_HEADERS, taskListRows(tasks)));
-  return EXIT_OK;
+  const none = flags.all ? 'There are no tasks in the cluster.' : 'There are no tasks running in the cluster.';
+  return printList(io, flags, tasks, TASK_LIST_HEADERS, taskListRows, none);
 }
 
 async function agentList(client: OpsClient, flags: CommonFlags, io: OpsOutput): Promise<number> {
   const agents = (await masterState(client)).slaves ?? [];
-  if (flags.json) io.write(json(agents));
-  else if (agents.length === 0) io.write('The cluster does not have any agents.\n');
-  else io.write(table(AGENT_LIST_HEADERS, agentListRows(agents)));
-  return EXIT_OK;
+  return printList(io, flags, agents, AGENT_LIST_HEADERS, agentListRows, 'The cluster does not have any agents.');
 }
 
 async function frameworkList(client: OpsClient, flags: ListFlags, io: OpsOutput): Promise<number> {
   const frameworks = frameworkListFrameworks(await masterState(client), flags.all);
-  if (flags.json) io.write(json(frameworks));
-  else if (frameworks.length === 0)
-    io.write(flags.all ? 'There are no frameworks in the cluster.\n' : 'There are no active frameworks in the cluster.\n');
-  else io.write(table(FRAMEWORK_LIST_HEADERS, frameworkListRows(frameworks)));
-  return EXIT_OK;
+  const none = flags.all ? 'There are no frameworks in the cluster.' : 'There are no active frameworks in the cluster.';
+  return printList(io, flags, frameworks, FRAMEWORK_LIST_HEADERS, frameworkListRows, none);
 }
 
 async function printState(client: OpsClient, flags: CommonFlags, io: OpsOutput): Promise<number> {
