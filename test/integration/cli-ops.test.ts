@@ -14,6 +14,7 @@ import {
   mesosCommand,
   runMesos,
   spawnMesos,
+  startAgent,
   startCluster,
   startMaster,
   tempDir,
@@ -21,6 +22,7 @@ import {
 } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { announce } from '../helpers/announce.ts';
+import { makeCa, makeCert } from '../helpers/tls-certs.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -342,5 +344,48 @@ describe('bash completion (spec/mesos.bash-completion, installed by the RPM)', (
     assert.ok(complete('--master=x', 'task', 'list', '--').includes('--all'));
     assert.deepEqual(complete('cat', '--file=std'), ['--file=stdout', '--file=stderr']);
     assert.ok(complete('agent', '--work').includes('--work_dir='), "the agent daemon's flags");
+  });
+});
+
+describe('over TLS (LIBPROCESS_SSL_*)', () => {
+  const dir = tempDir('cli-ops-tls');
+  const file = (name: string) => path.join(dir, name);
+  let tlsMaster: Daemon | undefined;
+  let tlsAgent: Daemon | undefined;
+  let env: Record<string, string> = {};
+  before(async () => {
+    makeCa(dir, 'ca');
+    makeCa(dir, 'other-ca');
+    makeCert(dir, 'server', 'ca');
+    env = {
+      LIBPROCESS_SSL_ENABLED: 'true',
+      LIBPROCESS_SSL_CERT_FILE: file('server.pem'),
+      LIBPROCESS_SSL_KEY_FILE: file('server-key.pem'),
+      LIBPROCESS_SSL_CA_FILE: file('ca.pem'),
+      LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true',
+    };
+    // Downgrade lets the helpers' plain-HTTP health checks in; the commands below speak TLS.
+    const daemonEnv = { ...env, LIBPROCESS_SSL_SUPPORT_DOWNGRADE: 'true' };
+    tlsMaster = await startMaster([], daemonEnv);
+    tlsAgent = await startAgent(tlsMaster, [], { env: daemonEnv });
+  });
+  after(async () => {
+    await tlsAgent?.stop();
+    await tlsMaster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('task list and cat read the master and the agent over HTTPS, verifying their certificates', async () => {
+    const at = `--master=127.0.0.1:${tlsMaster!.port}`;
+    const run = await runMesos(['execute', at, '--name=secure', '--command=echo over-tls'], 60_000, env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const list = await mesos(['task', 'list', '--all', at], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^secure\s+TASK_FINISHED\s/m);
+    const cat = await mesos(['cat', 'secure', 'stdout', at], env);
+    assert.equal(cat.code, 0, cat.stderr);
+    assert.equal(cat.stdout, 'over-tls\n');
+    const untrusted = await mesos(['task', 'list', at], { ...env, LIBPROCESS_SSL_CA_FILE: file('other-ca.pem') });
+    assertError(untrusted, 1, /^mesos task list: cannot reach the master at 127\.0\.0\.1:\d+: .*certificate/i);
   });
 });
