@@ -46,10 +46,13 @@ before(async () => {
     task('writer', o, WRITER, 0.1, 32),
     task('done', o, 'printf "one\\ntwo\\nthree\\n"; echo oops >&2; mkdir -p sub; echo x > sub/file', 0.1, 32),
     task('dup', o, 'sleep 600', 0.1, 32),
+    // About 230 KB: more than one /files/read (64 KB each).
+    task('big', o, 'seq 1 40000', 0.1, 32),
   ]);
   await second.launch((o) => [task('dup', o, 'sleep 600', 0.1, 32)]);
   await first.waitState('writer', 'TASK_RUNNING');
   await first.waitState('done', 'TASK_FINISHED');
+  await first.waitState('big', 'TASK_FINISHED');
   await first.waitState('dup', 'TASK_RUNNING');
   await second.waitState('dup', 'TASK_RUNNING');
 });
@@ -92,7 +95,7 @@ describe('lists', () => {
     assert.match(all.stdout, new RegExp(`^done\\s+TASK_FINISHED\\s+${firstId}`, 'm'));
     const json = await mesos(['task', 'list', '--all', '--json', `--master=${master}`]);
     const tasks = JSON.parse(json.stdout) as TaskJson[];
-    assert.deepEqual(tasks.map((t) => t.id).sort(), ['done', 'dup', 'dup', 'writer']);
+    assert.deepEqual(tasks.map((t) => t.id).sort(), ['big', 'done', 'dup', 'dup', 'writer']);
   });
 
   test('agent list and framework list, as tables and --json; MESOS_MASTER names the master', async () => {
@@ -161,6 +164,24 @@ describe('sandbox files', () => {
     assert.equal(json.task_id, 'done');
     assert.equal(json.framework_id, firstId);
     assert.match(json.path!, /\/stdout$/);
+  });
+
+  test('a file larger than one read: cat prints all of it, tail -n reads back only what it needs', async () => {
+    const expected = Array.from({ length: 40000 }, (_, i) => `${i + 1}\n`).join('');
+    const all = await mesos(['cat', 'big', 'stdout', `--master=${master}`]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal(all.stdout.length, expected.length);
+    assert.equal(all.stdout, expected);
+    const last = await mesos(['tail', '-n3', 'big', `--master=${master}`]);
+    assert.equal(last.stdout, '39998\n39999\n40000\n');
+    const json = await mesos(['tail', '--lines=20000', '--json', 'big', `--master=${master}`]);
+    const chunks = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { offset: number; data: string });
+    assert.ok(chunks.length >= 2, 'one line per read');
+    assert.equal(chunks.map((c) => c.data).join(''), Array.from({ length: 20000 }, (_, i) => `${i + 20001}\n`).join(''));
+    assert.equal(chunks[0]!.offset, expected.length - chunks.map((c) => c.data).join('').length);
   });
 
   test('tail -n prints the last lines; without -n the last 10', async () => {
