@@ -224,6 +224,19 @@ describe('sandbox files', () => {
     assert.equal(await exited, 130, err);
   });
 
+  test('a reader that goes away (mesos tail -f | head) ends the command quietly', async () => {
+    const proc = spawnMesos(['tail', '-f', 'writer', '--interval=100ms', `--master=${master}`]);
+    let err = '';
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve()));
+    proc.stdout!.destroy();
+    assert.equal(await exited, 0, err);
+    assert.equal(err, '');
+  });
+
   test('ls lists the sandbox and a directory in it; --json gives /files/browse entries', async () => {
     const root = await mesos(['ls', 'done', `--master=${master}`]);
     assert.equal(root.code, 0, root.stderr);

@@ -97,6 +97,11 @@ export async function runOps(
 }
 
 function defaultOutput(): OpsOutput {
+  // A reader that went away (`mesos tail -f | head`) ends the command, as SIGPIPE ends Unix tools.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_OK);
+    throw err;
+  });
   return {
     write: (text) => process.stdout.write(text),
     err: (line) => process.stderr.write(`${line}\n`),
