@@ -340,6 +340,19 @@ describe('--master=zk://...', { skip: zookeeperUnavailable() ?? false }, () => {
         const res = await mesos(['agent', 'list', '--json'], { MESOS_MASTER: zk.url('/mesos') });
         assert.equal(res.code, 0, res.stderr);
         assert.equal((JSON.parse(res.stdout) as unknown[]).length, 1);
+        // A master that does not lead answers 307 to the leader, which is followed.
+        const standby = await startMaster([`--zk=${zk.url('/mesos')}`, '--quorum=1', '--zk_session_timeout=2secs', '--hostname=127.0.0.1']);
+        try {
+          await waitFor(
+            'the standby to know the leader',
+            async () => (await fetch(`http://127.0.0.1:${standby.port}/master/state`, { redirect: 'manual' })).status === 307,
+          );
+          const redirected = await mesos(['agent', 'list', '--json', `--master=127.0.0.1:${standby.port}`]);
+          assert.equal(redirected.code, 0, redirected.stderr);
+          assert.equal((JSON.parse(redirected.stdout) as unknown[]).length, 1);
+        } finally {
+          await standby.stop();
+        }
       } finally {
         await contender.withdraw();
         await session.close();
