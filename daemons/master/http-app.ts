@@ -1,22 +1,23 @@
 // The master's HTTP routes: v1 scheduler API, the agents' internal endpoint, the legacy
 // read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use,
-// and /files/* for the master's log.
+// /files/* for the master's log, and /agent/<id>/... that reads an agent's endpoints for the web UI.
 import type { RequestListener, Server, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
 import { AttachedPaths, attachDaemonLog, filesRouter } from '../common/files.ts';
 import { BodyTooLargeError, methodNotAllowed, readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
-import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
+import { metricsPrometheusHandler, metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
+import { agentProxyHandler } from './agent-proxy.ts';
 import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
 import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks.ts';
 import type { LocalAuthorizer } from './authorizer/local.ts';
 import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
-import { masterMetrics } from './metrics.ts';
+import { followerMetricSet, masterMetricSet } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
@@ -24,7 +25,6 @@ import { rolesJson, stateSummaryJson } from './summary-json.ts';
 import { webuiRouter } from './webui.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
-import { followerMetrics } from './metrics.ts';
 
 /** A query parameter as libprocess decodes it (the last of repeats, ';' a separator too). */
 function queryString(req: Request, name: string): string | undefined {
@@ -99,13 +99,17 @@ export function createMasterApp(ctx: StateContext): express.Express {
     const q = query.value;
     sendJson(req, res, tasksJson(as(req), { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
   });
-  app.all(
-    ['/metrics/snapshot', '/master/metrics/snapshot'],
-    metricsSnapshotHandler(() => masterMetrics(master)),
-  );
+  const metrics = () => masterMetricSet(master);
+  app.all(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(metrics));
+  app.all(['/metrics/prometheus', '/master/metrics/prometheus'], metricsPrometheusHandler(metrics));
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(as(req))));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
+  // The web UI reads agents through here (agent-proxy.ts).
+  app.all(
+    /^\/agent\//,
+    agentProxyHandler(() => master.agents),
+  );
   // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
   // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.
   app.get(['/master/maintenance/schedule', '/maintenance/schedule'], (req, res) => sendJson(req, res, {}));
@@ -179,10 +183,9 @@ export function followerRequestListener(ctx: FollowerContext): RequestListener {
   const app = newApp();
   guardEndpoints(app, ctx.authorizer);
   addOwnRoutes(app, ctx);
-  app.all(
-    ['/metrics/snapshot', '/master/metrics/snapshot'],
-    metricsSnapshotHandler(() => followerMetrics(ctx.startTime)),
-  );
+  const metrics = () => followerMetricSet(ctx.startTime);
+  app.all(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(metrics));
+  app.all(['/metrics/prometheus', '/master/metrics/prometheus'], metricsPrometheusHandler(metrics));
   addFilesAndWebui(app, ctx);
   return (req, res) => {
     const url = req.url ?? '/';
