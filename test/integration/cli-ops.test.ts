@@ -22,7 +22,7 @@ import {
 } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { announce } from '../helpers/announce.ts';
-import { makeCa, makeCert } from '../helpers/tls-certs.ts';
+import { makeCa, makeCert, tlsEnvironment } from '../helpers/tls-certs.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -404,13 +404,7 @@ describe('over TLS (LIBPROCESS_SSL_*)', () => {
     makeCa(dir, 'ca');
     makeCa(dir, 'other-ca');
     makeCert(dir, 'server', 'ca');
-    env = {
-      LIBPROCESS_SSL_ENABLED: 'true',
-      LIBPROCESS_SSL_CERT_FILE: file('server.pem'),
-      LIBPROCESS_SSL_KEY_FILE: file('server-key.pem'),
-      LIBPROCESS_SSL_CA_FILE: file('ca.pem'),
-      LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true',
-    };
+    env = tlsEnvironment(dir);
     // Downgrade lets the helpers' plain-HTTP health checks in; the commands below speak TLS.
     const daemonEnv = { ...env, LIBPROCESS_SSL_SUPPORT_DOWNGRADE: 'true' };
     tlsMaster = await startMaster([], daemonEnv);
