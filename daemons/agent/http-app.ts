@@ -1,19 +1,26 @@
-// The agent's HTTP routes: the v1 executor API (/api/v1/executor), /state, /flags, /health,
+// The agent's HTTP routes: the v1 operator API (/api/v1, operator-calls.ts), the v1 executor API
+// (/api/v1/executor), /state, /flags, /health,
 // /version, /metrics/snapshot and /metrics/prometheus, /monitor/statistics and /containers
 // (monitor/endpoints.ts) and the sandbox /files endpoints; every route also answers under the
 // libprocess-style prefix /slave(1)/ that the web UI builds from the agent's pid.
 import express from 'express';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import { sendJson } from '../common/http.ts';
+import { LogVerbosity } from '../common/log-verbosity.ts';
+import { operatorApiHandler } from '../common/operator-api.ts';
 import { metricsPrometheusHandler, metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { EXECUTOR_API_PATH, executorApiHandler } from './executor-api.ts';
 import { agentMetricSet } from './metrics.ts';
 import { monitorRoutes } from './monitor/endpoints.ts';
 import type { ResourceMonitor } from './monitor/monitor.ts';
+import { agentOperatorApi } from './operator-calls.ts';
 import { type AgentStateContext, agentStateJson } from './state-json.ts';
 
 const PROCESS_PREFIXES = ['/slave(1)', '/slave%281%29', '/agent(1)'];
+
+/** The v1 operator API's path; the executor API's (/api/v1/executor) is another route. */
+export const OPERATOR_API_PATH = '/api/v1';
 
 export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, monitor: ResourceMonitor): express.Express {
   const app = express();
@@ -34,7 +41,10 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, mon
     }
     next();
   });
-  app.all(EXECUTOR_API_PATH, express.raw({ type: () => true, limit: '64mb' }), executorApiHandler(ctx.agent));
+  const rawBody = express.raw({ type: () => true, limit: '64mb' });
+  app.all(EXECUTOR_API_PATH, rawBody, executorApiHandler(ctx.agent));
+  const operator = { ...ctx, files, monitor, logVerbosity: new LogVerbosity(ctx.agent.log) };
+  app.all(OPERATOR_API_PATH, rawBody, operatorApiHandler(agentOperatorApi(operator)));
   // Any method, as libprocess routes them.
   app.all(['/state', '/state.json'], (req, res) => sendJson(req, res, agentStateJson(ctx)));
   app.all(['/flags'], (req, res) => sendJson(req, res, { flags: ctx.flags }));
