@@ -10,7 +10,16 @@ import { containerIdText } from '../common/ids.ts';
 import type { LogVerbosity } from '../common/log-verbosity.ts';
 import type { mesos } from '../common/mesos.ts';
 import { snapshotJson } from '../common/metric-set.ts';
-import { type OperatorAnswer, type OperatorApi, type OperatorRequest, respond, status } from '../common/operator-api.ts';
+import {
+  type OperatorAnswer,
+  type OperatorApi,
+  type OperatorRequest,
+  flagsPayload,
+  metricsPayload,
+  notImplementedCalls,
+  respond,
+  status,
+} from '../common/operator-api.ts';
 import { listFilesPayload, readFilePayload } from '../common/operator-files.ts';
 import { versionInfo } from '../common/version.ts';
 import { agentMetricSet } from './metrics.ts';
@@ -32,19 +41,11 @@ export interface AgentOperatorContext extends AgentStateContext {
 /** One call: its principal is the authenticated one (undefined without authentication). */
 type Handler = (ctx: AgentOperatorContext, call: AgentCall, principal: string | undefined) => Answer | Promise<Answer>;
 
-/** The line of a 501: the call named, and why this agent cannot serve it. */
-export function notImplementedText(type: AgentCallType, why: string): string {
-  return `${type} is not implemented by this agent: ${why}`;
-}
-
 const NO_NESTED = 'it does not launch, attach to or wait for nested containers';
 const NO_STANDALONE = 'it runs no standalone containers';
 const NO_PROVIDERS = 'it has no resource providers';
 
-const notImplemented =
-  (why: string): Handler =>
-  (_ctx, call) =>
-    status(501, notImplementedText(call.type!, why));
+const notImplemented = notImplementedCalls<AgentResponse>('agent');
 
 /** Signal numbers of this system by number (os.constants.signals has them by name). */
 const SIGNALS = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
@@ -62,19 +63,9 @@ const HANDLERS: Record<AgentCallType, Handler> = {
   // Mesos answers an UNKNOWN call with a bare 501.
   UNKNOWN: () => status(501),
   GET_HEALTH: () => respond({ type: 'GET_HEALTH', get_health: { healthy: true } }),
-  GET_FLAGS: (ctx) => {
-    const flags = Object.keys(ctx.flags)
-      .sort()
-      .map((name) => ({ name, value: ctx.flags[name] }));
-    return respond({ type: 'GET_FLAGS', get_flags: { flags } });
-  },
+  GET_FLAGS: (ctx) => respond({ type: 'GET_FLAGS', get_flags: flagsPayload(ctx.flags) }),
   GET_VERSION: (ctx) => respond({ type: 'GET_VERSION', get_version: { version_info: versionInfo(ctx.buildTime) } }),
-  // Every metric is read at once, so a timeout changes nothing.
-  GET_METRICS: (ctx) =>
-    respond({
-      type: 'GET_METRICS',
-      get_metrics: { metrics: Object.entries(snapshotJson(agentMetricSet(ctx.agent))).map(([name, value]) => ({ name, value })) },
-    }),
+  GET_METRICS: (ctx) => respond({ type: 'GET_METRICS', get_metrics: metricsPayload(snapshotJson(agentMetricSet(ctx.agent))) }),
   GET_LOGGING_LEVEL: (ctx) => respond({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: ctx.logVerbosity.level } }),
   SET_LOGGING_LEVEL: (ctx, call) => {
     const { level, duration } = call.set_logging_level!;

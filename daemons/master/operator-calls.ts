@@ -6,7 +6,7 @@
 import type { MediaType } from '../common/http.ts';
 import type { LogVerbosity } from '../common/log-verbosity.ts';
 import type { mesos } from '../common/mesos.ts';
-import { type OperatorAnswer, type OperatorApi, type OperatorRequest, respond, status } from '../common/operator-api.ts';
+import { type OperatorAnswer, type OperatorApi, type OperatorRequest, metricsPayload, respond, status } from '../common/operator-api.ts';
 import { versionInfo } from '../common/version.ts';
 import type { AttachedPaths } from '../common/files.ts';
 import { setLogLevelAllowed, teardownAllowed } from './authorizer/checks.ts';
@@ -62,12 +62,7 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
     return respond({ type: 'GET_FLAGS', get_flags: { flags } });
   },
   GET_VERSION: (ctx) => respond({ type: 'GET_VERSION', get_version: { version_info: versionInfo(ctx.buildTime) } }),
-  // Every metric is read at once, so a timeout changes nothing.
-  GET_METRICS: (ctx) =>
-    respond({
-      type: 'GET_METRICS',
-      get_metrics: { metrics: Object.entries(masterMetrics(ctx.master)).map(([name, value]) => ({ name, value })) },
-    }),
+  GET_METRICS: (ctx) => respond({ type: 'GET_METRICS', get_metrics: metricsPayload(masterMetrics(ctx.master)) }),
   GET_LOGGING_LEVEL: (ctx) => respond({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: ctx.logVerbosity.level } }),
   SET_LOGGING_LEVEL: (ctx, call, principal) => {
     if (!setLogLevelAllowed(ctx.master.config.authorizer, principal)) return status(403);

@@ -102,16 +102,16 @@ describe('agent call validation (agent::call::validate)', () => {
   });
 
   test('calls that need a payload name it', () => {
-    assert.equal(validateAgentCall({ type: 'GET_METRICS' }), "Expecting 'get_metrics' to be present");
-    assert.equal(validateAgentCall({ type: 'SET_LOGGING_LEVEL' }), "Expecting 'set_logging_level' to be present");
-    assert.equal(validateAgentCall({ type: 'LIST_FILES' }), "Expecting 'list_files' to be present");
-    assert.equal(validateAgentCall({ type: 'READ_FILE' }), "Expecting 'read_file' to be present");
-    assert.equal(validateAgentCall({ type: 'KILL_CONTAINER' }), "Expecting 'kill_container' to be present");
-    assert.equal(
-      validateAgentCall({ type: 'LAUNCH_NESTED_CONTAINER_SESSION' }),
-      "Expecting 'launch_nested_container_session' to be present",
-    );
-    assert.equal(validateAgentCall({ type: 'PRUNE_IMAGES' }), "Expecting 'prune_images' to be present");
+    const needs: [NonNullable<Call['type']>, string][] = [
+      ['GET_METRICS', 'get_metrics'],
+      ['SET_LOGGING_LEVEL', 'set_logging_level'],
+      ['LIST_FILES', 'list_files'],
+      ['READ_FILE', 'read_file'],
+      ['KILL_CONTAINER', 'kill_container'],
+      ['LAUNCH_NESTED_CONTAINER_SESSION', 'launch_nested_container_session'],
+      ['PRUNE_IMAGES', 'prune_images'],
+    ];
+    for (const [type, payload] of needs) assert.equal(validateAgentCall({ type }), `Expecting '${payload}' to be present`, type);
   });
 
   test('calls without a payload pass', () => {
