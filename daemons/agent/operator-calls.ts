@@ -25,7 +25,7 @@ import { versionInfo } from '../common/version.ts';
 import { agentMetricSet } from './metrics.ts';
 import type { ResourceMonitor } from './monitor/monitor.ts';
 import { type AgentCall, type AgentCallType, validateAgentCall } from './operator-validation.ts';
-import { getAgent, getContainers, getExecutors, getFrameworks, getState, getTasks } from './operator-state.ts';
+import { getAgent, getContainers, getExecutors, getFrameworks, getState, getTasks, nestedContainers } from './operator-state.ts';
 import type { AgentStateContext } from './state-json.ts';
 
 export type AgentResponse = mesos.v1.agent.Response;
@@ -82,7 +82,11 @@ const HANDLERS: Record<AgentCallType, Handler> = {
     return part.ok ? respond({ type: 'READ_FILE', read_file: part.value }) : status(part.status, part.text);
   },
   GET_STATE: (ctx) => respond({ type: 'GET_STATE', get_state: getState(ctx.agent) }),
-  GET_CONTAINERS: async (ctx) => respond({ type: 'GET_CONTAINERS', get_containers: getContainers(await ctx.monitor.usage()) }),
+  // This agent runs no standalone containers, so show_standalone adds none.
+  GET_CONTAINERS: async (ctx, call) => {
+    const nested = call.get_containers?.show_nested ? nestedContainers(ctx.agent) : [];
+    return respond({ type: 'GET_CONTAINERS', get_containers: getContainers(await ctx.monitor.usage(), nested) });
+  },
   GET_FRAMEWORKS: (ctx) => respond({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(ctx.agent) }),
   GET_EXECUTORS: (ctx) => respond({ type: 'GET_EXECUTORS', get_executors: getExecutors(ctx.agent) }),
   GET_OPERATIONS: notImplemented('it has no resource providers, so no operations of its own'),

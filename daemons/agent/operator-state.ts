@@ -119,8 +119,31 @@ export function getAgent(agent: Agent): NonNullable<Response['get_agent']> {
   return { agent_info: info };
 }
 
-/** The executor runs' containers (the monitor's usage), as /containers lists them. */
-export function getContainers(usage: readonly ExecutorUsage[]): GetContainers {
+/**
+ * The containers of a task group's live tasks, as Mesos lists nested containers: the task's id
+ * under the run's container as parent, and that id as its status; no usage of their own (the
+ * monitor sums them into their run's).
+ */
+export function nestedContainers(agent: Agent): Container[] {
+  const out: Container[] = [];
+  for (const fw of agent.frameworks.values()) {
+    for (const run of fw.executors.values()) {
+      if (run.kind !== 'DEFAULT') continue;
+      for (const t of run.tasks.values()) {
+        if (!t.running || !t.containerId.startsWith(`${run.containerId}.`)) continue;
+        const container_id = { value: t.containerId.slice(run.containerId.length + 1), parent: { value: run.containerId } };
+        out.push({ container_id, container_status: { container_id } });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The executor runs' containers (the monitor's usage), as /containers lists them; with
+ * `nested`, the task group tasks' containers after them (GET_CONTAINERS' show_nested).
+ */
+export function getContainers(usage: readonly ExecutorUsage[], nested: readonly Container[] = []): GetContainers {
   const containers = usage.map((u): Container => {
     const c: Container = {
       framework_id: { value: u.executor.frameworkId },
@@ -132,5 +155,5 @@ export function getContainers(usage: readonly ExecutorUsage[]): GetContainers {
     if (u.statistics) c.resource_statistics = u.statistics;
     return c;
   });
-  return some('containers', containers);
+  return some('containers', [...containers, ...nested]);
 }

@@ -322,6 +322,24 @@ describe('agent operator calls: frameworks, executors, tasks, containers', () =>
       },
     );
   });
+  test("GET_CONTAINERS with show_nested adds a task group's task containers under the run's", async () => {
+    const { h, ctx } = newContext();
+    await h.agent.runTaskGroup(FW, GROUP_EXECUTOR, { tasks: [member('g1')] });
+    const run = h.agent.frameworks.get('fw-1')!.executors.get('gx')!;
+    const plain = (await response(ctx, { type: 'GET_CONTAINERS', get_containers: {} })).get_containers!.containers!;
+    assert.deepEqual(
+      plain.map((c) => c.container_id),
+      [{ value: run.containerId }],
+    );
+    const all = (await response(ctx, { type: 'GET_CONTAINERS', get_containers: { show_nested: true } })).get_containers!.containers!;
+    const nested = { value: 'g1', parent: { value: run.containerId } };
+    assert.deepEqual(all[1], { container_id: nested, container_status: { container_id: nested } });
+    assert.equal(
+      (await statusOf(ctx, { type: 'KILL_CONTAINER', kill_container: { container_id: nested } })).status,
+      200,
+      'killable by that id',
+    );
+  });
 });
 
 describe('KILL_CONTAINER', () => {
