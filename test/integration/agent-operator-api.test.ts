@@ -4,11 +4,12 @@
 // task's container ending the task TASK_KILLED at its scheduler (`mesos execute`).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { mesos } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
-import { type Daemon, spawnMesos, startCluster, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, sleep, spawnMesos, startCluster, waitFor } from '../helpers/cluster.ts';
 
 type Call = mesos.v1.agent.Call;
 type Response = mesos.v1.agent.Response;
@@ -26,7 +27,8 @@ before(async () => {
     'execute',
     `--master=127.0.0.1:${cluster.master.port}`,
     '--name=victim',
-    '--command=echo started; sleep 120',
+    // USR1 is noted and survived, so a signal that does not end the task can be seen to be sent alone.
+    "--command=trap 'echo usr1' USR1; echo started; while :; do sleep 0.2; done",
     '--resources=cpus:0.1;mem:32',
   ]);
   execute.stdout?.on('data', (d: Buffer) => {
@@ -221,10 +223,22 @@ describe('errors', () => {
 });
 
 describe('KILL_CONTAINER', () => {
-  test("of a running task's container: the scheduler gets TASK_KILLED", async () => {
+  test("of a running task's container: a given signal goes alone; by default SIGKILL, and the scheduler gets TASK_KILLED", async () => {
     const containers = (await protobuf({ type: 'GET_CONTAINERS' })).response!.get_containers!.containers!;
     const victim = containers.find((c) => c.executor_id?.value === 'victim');
     assert.ok(victim, 'the victim container');
+    const usr1 = await json({
+      type: 'KILL_CONTAINER',
+      kill_container: { container_id: victim.container_id, signal: constants.signals.SIGUSR1 },
+    });
+    assert.equal(usr1.status, 200, usr1.text);
+    const stdout = path.join(await victimSandbox(), 'stdout');
+    await waitFor('the task to note USR1', async () => {
+      const read = (await ok({ type: 'READ_FILE', read_file: { path: stdout, offset: 0 } })).read_file!;
+      return Buffer.from(read.data, 'base64').toString().includes('usr1');
+    });
+    await sleep(500);
+    assert.equal((await launched()).find((t) => t.name === 'victim')?.state, 'TASK_RUNNING', 'no SIGKILL followed USR1');
     const kill = await protobuf({ type: 'KILL_CONTAINER', kill_container: { container_id: victim.container_id } });
     assert.deepEqual([kill.status, kill.text], [200, '']);
     const code = await executeExited;
