@@ -26,8 +26,9 @@ export function createAgentApp(ctx: AgentStateContext, files: AttachedPaths, mon
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // The master's web UI reads /state, /files/*, /metrics/snapshot and /monitor/statistics from the browser, at this
-  // agent's own address: allow those reads (and only reads) from any origin, as JSONP already does.
+  // Apache Mesos's web UI (under the master's --webui_dir) and other tools read /state, /files/*, /metrics/snapshot
+  // and /monitor/statistics from the browser, at this agent's own address (ours goes through the master's
+  // /agent/<id>/...): allow those reads (and only reads) from any origin, as JSONP already does.
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') res.setHeader('Access-Control-Allow-Origin', '*');
     next();

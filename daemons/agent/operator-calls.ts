@@ -5,22 +5,18 @@
 // standalone-container, resource-provider and image calls answer 501 with one line naming the
 // call: this agent has none of those.
 import { constants } from 'node:os';
-import type { AttachedPaths } from '../common/files.ts';
 import { containerIdText } from '../common/ids.ts';
-import type { LogVerbosity } from '../common/log-verbosity.ts';
 import type { mesos } from '../common/mesos.ts';
 import { snapshotJson } from '../common/metric-set.ts';
+import { type OperatorAnswer, type OperatorApi, type OperatorRequest, respond, status } from '../common/operator-api.ts';
 import {
-  type OperatorAnswer,
-  type OperatorApi,
-  type OperatorRequest,
+  type OperatorBasics,
   flagsPayload,
+  listFilesPayload,
   metricsPayload,
   notImplementedCalls,
-  respond,
-  status,
-} from '../common/operator-api.ts';
-import { listFilesPayload, readFilePayload } from '../common/operator-files.ts';
+  readFilePayload,
+} from '../common/operator-payloads.ts';
 import { versionInfo } from '../common/version.ts';
 import { agentMetricSet } from './metrics.ts';
 import type { ResourceMonitor } from './monitor/monitor.ts';
@@ -32,9 +28,7 @@ export type AgentResponse = mesos.v1.agent.Response;
 export type Answer = OperatorAnswer<AgentResponse>;
 
 /** What the agent's operator calls reach: the state endpoints' context, its files, log level and monitor. */
-export interface AgentOperatorContext extends AgentStateContext {
-  files: AttachedPaths;
-  logVerbosity: LogVerbosity;
+export interface AgentOperatorContext extends AgentStateContext, OperatorBasics {
   monitor: ResourceMonitor;
 }
 

@@ -5,10 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { APPLICATION_PROTOBUF, type MediaType, methodNotAllowed, operatorResponseMediaType, requestMediaType, sendText } from './http.ts';
-import type { mesos } from './mesos.ts';
 import { decode, encode, fromJson } from './proto/codec.ts';
 import type { MessageName, Messages } from './proto/mesos-v1.ts';
-import type { MetricsJson } from './state-types.ts';
 
 /** A request whose body was read (by the fast path or express.raw), with its authenticated principal. */
 export type OperatorRequest = IncomingMessage & { body?: unknown; principal?: string };
@@ -29,30 +27,6 @@ export function respond<R>(response: R): OperatorAnswer<R> {
 
 export function status<R>(code: number, text?: string): OperatorAnswer<R> {
   return text === undefined ? { kind: 'status', status: code } : { kind: 'status', status: code, text };
-}
-
-/** GET_FLAGS' payload, the same on master and agent: every flag by name, sorted. */
-export function flagsPayload(flags: Readonly<Record<string, string>>): { flags: mesos.v1.Flag[] } {
-  return {
-    flags: Object.keys(flags)
-      .sort()
-      .map((name) => ({ name, value: flags[name] })),
-  };
-}
-
-/** GET_METRICS' payload from a /metrics/snapshot body; every metric is read at once, so a timeout changes nothing. */
-export function metricsPayload(snapshot: MetricsJson): { metrics: mesos.v1.Metric[] } {
-  return { metrics: Object.entries(snapshot).map(([name, value]) => ({ name, value })) };
-}
-
-/**
- * Handlers for the calls a daemon does not have, by why: each answers 501 with one line naming
- * the call, and why this daemon cannot serve it.
- */
-export function notImplementedCalls<R>(
-  daemon: 'master' | 'agent',
-): (why: string) => (_ctx: unknown, call: { type?: string | undefined }) => OperatorAnswer<R> {
-  return (why) => (_ctx, call) => status(501, `${call.type} is not implemented by this ${daemon}: ${why}`);
 }
 
 /** What a daemon's operator API is: its message types, its validation and its calls. */

@@ -189,28 +189,6 @@ export function frameworkStatus(fw: Pick<FrameworkJson, 'active' | 'connected' |
   return fw.connected === false ? 'Disconnected' : 'Active';
 }
 
-/** Where the browser reaches an agent: `//ip:port` and the process prefix (`/slave(1)`) from its pid. */
-export interface AgentAddress {
-  base: string;
-  processPrefix: string;
-}
-
-const addressCache = new Map<string, AgentAddress>();
-
-/** The same object for the same agent on every poll, so pages can memoise on it. */
-export function agentAddress(agent: Pick<AgentJson, 'pid' | 'hostname' | 'port'>): AgentAddress {
-  const key = `${agent.pid}\u0000${agent.hostname}\u0000${agent.port}`;
-  const cached = addressCache.get(key);
-  if (cached) return cached;
-  const m = /^([^@]+)@(.+):(\d+)$/.exec(agent.pid ?? '');
-  const addr = m
-    ? { base: `//${hostForUrl(m[2]!)}:${m[3]}`, processPrefix: `/${m[1]}` }
-    : { base: `//${hostForUrl(agent.hostname)}:${agent.port ?? 5051}`, processPrefix: '/slave(1)' };
-  if (addressCache.size > 10_000) addressCache.clear();
-  addressCache.set(key, addr);
-  return addr;
-}
-
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
