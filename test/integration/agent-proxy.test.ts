@@ -19,7 +19,7 @@ import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { fakeRegisterBody } from '../helpers/fake-agent.ts';
 import { agentProxyHandler } from '../../daemons/master/agent-proxy.ts';
 import { type Daemon, runMesos, spawnAgent, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
-import { makeCa, makeCert } from '../helpers/tls-certs.ts';
+import { makeCa, makeCert, tlsEnvironment } from '../helpers/tls-certs.ts';
 
 const BIG_BYTES = 3 * 1024 * 1024 + 17;
 
@@ -272,13 +272,7 @@ describe('a master with TLS', () => {
     makeCa(dir, 'other-ca');
     makeCert(dir, 'server', 'ca');
     makeCert(dir, 'stranger', 'other-ca');
-    const env = {
-      LIBPROCESS_SSL_ENABLED: 'true',
-      LIBPROCESS_SSL_CERT_FILE: file('server.pem'),
-      LIBPROCESS_SSL_KEY_FILE: file('server-key.pem'),
-      LIBPROCESS_SSL_CA_FILE: file('ca.pem'),
-      LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true',
-    };
+    const env = tlsEnvironment(dir);
     // Downgrade on the master only, for the test's plain-HTTP calls; the agents speak TLS only.
     tlsMaster = await startMaster([], { ...env, LIBPROCESS_SSL_SUPPORT_DOWNGRADE: 'true' });
     const spec = `127.0.0.1:${tlsMaster.port}`;

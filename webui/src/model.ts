@@ -3,8 +3,6 @@
 // objects.
 import type {
   AgentJson,
-  AgentStateJson,
-  ExecutorJson,
   FrameworkJson,
   MasterStateJson,
   OfferJson,
@@ -12,6 +10,8 @@ import type {
   StateResources,
   TaskJson,
 } from '../../daemons/common/state-types.ts';
+
+export { type SandboxQuery, sandboxDirectory } from '../../daemons/common/sandbox.ts';
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set([
   'TASK_FINISHED',
@@ -239,44 +239,6 @@ export function allOffers(state: MasterStateJson): OfferRow[] {
 /** Agent id -> hostname, for task and offer tables. */
 export function agentHostnames(state: MasterStateJson): Map<string, string> {
   return new Map((state.slaves ?? []).map((a) => [a.id, text(a.hostname)]));
-}
-
-export interface SandboxQuery {
-  frameworkId: string;
-  executorId?: string | undefined;
-  taskId?: string | undefined;
-}
-
-function executorsOf(agent: AgentStateJson, frameworkId: string): ExecutorJson[] {
-  const out: ExecutorJson[] = [];
-  for (const fw of [...(agent.frameworks ?? []), ...(agent.completed_frameworks ?? [])]) {
-    if (fw.id !== frameworkId) continue;
-    out.push(...(fw.executors ?? []), ...(fw.completed_executors ?? []));
-  }
-  return out;
-}
-
-function runsTask(ex: ExecutorJson, taskId: string): boolean {
-  return [ex.tasks, ex.queued_tasks, ex.completed_tasks].some((list) => list?.some((t) => t.id === taskId));
-}
-
-/**
- * The sandbox directory of a task or executor, from the agent's /state: the executor that ran
- * the task (the command executor's id is the task id), plus `/tasks/<id>` under a default
- * executor (task groups). Undefined when the agent no longer knows it.
- */
-export function sandboxDirectory(agent: AgentStateJson, q: SandboxQuery): string | undefined {
-  const executors = executorsOf(agent, q.frameworkId);
-  let ex: ExecutorJson | undefined;
-  if (q.taskId !== undefined) {
-    const taskId = q.taskId;
-    ex =
-      executors.find((e) => runsTask(e, taskId) && (!q.executorId || e.id === q.executorId)) ?? executors.find((e) => runsTask(e, taskId));
-  }
-  ex ??= executors.find((e) => e.id === (q.executorId || q.taskId));
-  if (!ex?.directory) return undefined;
-  if (q.taskId !== undefined && ex.type === 'DEFAULT') return `${ex.directory}/tasks/${q.taskId}`;
-  return ex.directory;
 }
 
 /** The parent of a sandbox path, or undefined at the root. */
