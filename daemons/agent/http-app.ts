@@ -1,4 +1,5 @@
-// The agent's HTTP routes: the v1 executor API (/api/v1/executor), /state, /flags, /health,
+// The agent's HTTP routes: the v1 operator API (/api/v1, operator-calls.ts), the v1 executor API
+// (/api/v1/executor), /state, /flags, /health,
 // /version, /metrics/snapshot and /metrics/prometheus, /monitor/statistics and /containers
 // (monitor/endpoints.ts) and the sandbox /files endpoints; every route also answers under the
 // libprocess-style prefix /slave(1)/ that the web UI builds from the agent's pid. Under --acls
@@ -11,6 +12,8 @@ import { viewerFor } from '../common/authorizer/views.ts';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import type { PrincipalRequest } from '../common/http-auth.ts';
 import { methodNotAllowed, sendJson } from '../common/http.ts';
+import { LogVerbosity } from '../common/log-verbosity.ts';
+import { operatorApiHandler } from '../common/operator-api.ts';
 import { metricsPrometheusHandler, metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { MESOS_API_VERSION } from '../common/version.ts';
 import { EXECUTOR_API_PATH, executorApiHandler } from './executor-api.ts';
@@ -21,9 +24,13 @@ import { agentCanonicalPath } from './endpoint-realms.ts';
 import { GET_ONLY_UNDER_ACLS, agentEndpointAllowed } from './http-auth.ts';
 import { type AgentFramework, executorRunUser } from './records.ts';
 import { sandboxAuthorizer } from './sandbox-access.ts';
+import { agentOperatorApi } from './operator-calls.ts';
 import { type AgentStateContext, agentStateJson } from './state-json.ts';
 
 const PROCESS_PREFIXES = ['/slave(1)', '/slave%281%29', '/agent(1)'];
+
+/** The v1 operator API's path; the executor API's (/api/v1/executor) is another route. */
+export const OPERATOR_API_PATH = '/api/v1';
 
 /** The agent's --acls, and the real path of <work_dir>/slaves, where the sandboxes they guard are. */
 export interface AgentAccess {
@@ -63,7 +70,10 @@ export function createAgentApp(
     });
     app.use(endpointGuard(access.authorizer, agentEndpointAllowed, agentCanonicalPath));
   }
-  app.all(EXECUTOR_API_PATH, express.raw({ type: () => true, limit: '64mb' }), executorApiHandler(ctx.agent));
+  const rawBody = express.raw({ type: () => true, limit: '64mb' });
+  app.all(EXECUTOR_API_PATH, rawBody, executorApiHandler(ctx.agent));
+  const operator = { ...ctx, files, monitor, logVerbosity: new LogVerbosity(ctx.agent.log) };
+  app.all(OPERATOR_API_PATH, rawBody, operatorApiHandler(agentOperatorApi(operator)));
   // Any method, as libprocess routes them.
   app.all(['/state', '/state.json'], (req, res) => {
     const viewer = viewerFor(access?.authorizer, (req as PrincipalRequest).principal);

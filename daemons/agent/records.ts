@@ -142,6 +142,11 @@ export interface ExecutorRun extends ExecutorRecord {
   launch(tasks: TaskInfo[], asGroup: boolean): Promise<void>;
   /** KILL_TASK for one of its tasks. */
   kill(taskId: string, policy: KillPolicy | undefined): void;
+  /**
+   * The operator's KILL_CONTAINER: `signal` to this container of the run (its own, or one of its
+   * tasks'), whose live tasks end TASK_KILLED. False when the run has no live container so named.
+   */
+  killContainer(containerId: string, signal: NodeJS.Signals): boolean;
   /** SHUTDOWN_EXECUTOR: its tasks are stopped (a custom executor is asked to shut down). */
   shutdown(): void;
   /** Its framework is being shut down: nobody will acknowledge, so it completes once it has stopped. */
