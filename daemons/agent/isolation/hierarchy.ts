@@ -15,7 +15,9 @@ export type Hierarchy =
   | { version: 1 /** controller -> mount point */; mounts: Partial<Record<Controller, string>> }
   | { version: 2; root: string; controllers: Controller[] };
 
-interface Mount {
+export interface Mount {
+  /** The directory of the file system that is mounted (a cgroup's path when only a subtree is). */
+  root: string;
   mountPoint: string;
   fsType: string;
   superOptions: string[];
@@ -28,11 +30,19 @@ export function parseMountinfo(text: string): Mount[] {
     const fields = line.trim().split(' ');
     const dash = fields.indexOf('-');
     if (dash < 6 || fields.length < dash + 4) continue;
-    // Octal escapes (\040 for a space) as the kernel writes them.
-    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-    out.push({ mountPoint, fsType: fields[dash + 1]!, superOptions: fields[dash + 3]!.split(',') });
+    out.push({
+      root: unescapeOctal(fields[3]!),
+      mountPoint: unescapeOctal(fields[4]!),
+      fsType: fields[dash + 1]!,
+      superOptions: fields[dash + 3]!.split(','),
+    });
   }
   return out;
+}
+
+/** Octal escapes (\040 for a space) as the kernel writes them. */
+function unescapeOctal(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 
 /** Controllers /proc/cgroups lists as enabled (a controller disabled with cgroup_disable= is 0). */
@@ -89,7 +99,8 @@ export function detectHierarchy(inputs: HierarchyInputs): Result<Hierarchy> {
 /** What an isolator needs that the hierarchy lacks, as the one line that stops the agent. */
 export function missingControllers(h: Hierarchy, needed: readonly Controller[], isolation: string): string | undefined {
   const have = h.version === 1 ? new Set(Object.keys(h.mounts)) : new Set<string>(h.controllers);
-  const missing = needed.filter((c) => !have.has(c));
+  // cgroup v2 has no cpuacct of its own: cpu stands for both.
+  const missing = needed.filter((c) => !have.has(c) && !(h.version === 2 && c === 'cpuacct'));
   if (missing.length === 0) return undefined;
   const where =
     h.version === 1

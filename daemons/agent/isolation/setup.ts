@@ -1,0 +1,94 @@
+// The agent's isolation at start: --isolation read, the hierarchy detected, the isolators it
+// cannot provide refused with the reason, one line saying what is used. Without a cgroups
+// isolator nothing here touches /sys/fs/cgroup (posix/cpu, posix/mem: usage from /proc).
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { type Result, failed, ok } from '../../common/result.ts';
+import { CgroupTree } from './cgroups.ts';
+import { describeHierarchy, detectHierarchy, missingControllers } from './hierarchy.ts';
+import { CgroupsIsolator } from './isolator.ts';
+import { neededControllers, parseIsolation } from './isolators.ts';
+
+export interface IsolationFlags {
+  isolation: string;
+  cgroups_hierarchy: string;
+  cgroups_root: string;
+  cgroups_enable_cfs: boolean;
+  cgroups_limit_swap: boolean;
+  /** Seconds. */
+  cgroups_destroy_timeout: number;
+}
+
+/** What the host tells about its cgroups (read here; tests pass fixtures). */
+export interface HostCgroupFiles {
+  mountinfo: string;
+  procCgroups: string;
+  v2RootControllers?: string;
+}
+
+function readHost(hierarchy: string): HostCgroupFiles {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const v2 = read(path.join(hierarchy, 'cgroup.controllers'));
+  return {
+    mountinfo: read('/proc/self/mountinfo') ?? '',
+    procCgroups: read('/proc/cgroups') ?? '',
+    ...(v2 !== undefined ? { v2RootControllers: v2 } : {}),
+  };
+}
+
+/** The cgroups isolator the flags ask for (undefined: none asked for), or the one line that stops the agent. */
+export function isolationFromFlags(
+  flags: IsolationFlags,
+  ticksPerSecond: number,
+  log: Logger,
+  host: HostCgroupFiles = readHost(flags.cgroups_hierarchy),
+): Result<CgroupsIsolator | undefined> {
+  const iso = parseIsolation(flags.isolation);
+  if (!iso.ok) return iso;
+  const needed = neededControllers(iso.value);
+  if (needed.length === 0) {
+    log.info(`Isolation: ${iso.value.names.join(',')} (usage read from /proc; no cgroups, no limits enforced)`);
+    return ok(undefined);
+  }
+  if (process.platform !== 'linux')
+    return failed(`--isolation=${flags.isolation} needs Linux cgroups; use --isolation=posix/cpu,posix/mem`);
+  const h = detectHierarchy({ ...host, hierarchy: flags.cgroups_hierarchy });
+  if (!h.ok) return h;
+  const missing = missingControllers(h.value, needed, flags.isolation);
+  if (missing) return failed(missing);
+  const root = flags.cgroups_root.replace(/^\/+|\/+$/g, '');
+  if (root === '' || root.split('/').includes('..'))
+    return failed(`--cgroups_root=${flags.cgroups_root}: give a relative cgroup path such as 'mesos'`);
+  const tree = new CgroupTree(h.value, root, needed);
+  for (const c of needed) {
+    const dir = path.dirname(tree.dir('probe', c));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return failed(
+        `--isolation=${flags.isolation}: cannot create the cgroup ${dir} (${code}); run the agent as root with the cgroup file systems mounted read-write`,
+      );
+    }
+  }
+  log.info(`Isolation: ${iso.value.names.join(',')}; ${describeHierarchy(h.value, needed, root)}`);
+  const isolator = new CgroupsIsolator(
+    tree,
+    iso.value,
+    {
+      enableCfs: flags.cgroups_enable_cfs,
+      limitSwap: flags.cgroups_limit_swap,
+      destroyTimeoutMs: flags.cgroups_destroy_timeout * 1000,
+      ticksPerSecond,
+    },
+    log,
+  );
+  return ok(isolator);
+}
