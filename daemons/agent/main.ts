@@ -157,6 +157,7 @@ async function recover(
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await supervisor.list()).some((c) => !c.exit)) await new Promise((r) => setTimeout(r, 100));
     for (const c of await supervisor.list()) await supervisor.forget(c.id);
+    await mesos.recover([]); // no container is left: every cgroup under --cgroups_root goes
     if (docker) log.logger.warn(`--recover=cleanup: removed ${await docker.removeAll()} Docker containers`);
     await removeCheckpoints(workDir);
     forgetAgentId(workDir);
@@ -497,6 +498,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       agent.statusUpdates.stop();
       if (killTasks) {
         await supervisor.shutdown(agent.config.executorShutdownGraceSecs * 1000);
+        await mesos.recover([]); // the tasks are gone: so are their cgroups
         await docker?.stopAll(agent.config.executorShutdownGraceSecs * 1000);
       } else supervisor.close();
       await docker?.close();

@@ -5,7 +5,7 @@
 // orphan cgroups are removed at recovery and a container's cgroups when it ends.
 // Each run uses its own --cgroups_root, removed at the end.
 import assert from 'node:assert/strict';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TaskInfo } from '../../daemons/common/mesos.ts';
@@ -105,7 +105,6 @@ describe('cgroups isolation (real cgroup v1)', { skip }, () => {
     await s.subscribe({ checkpoint: true });
   });
   after(async () => {
-    if (process.env.CGROUPS_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.CGROUPS_TEST_LOG, agent?.output ?? '');
     s?.close();
     await agent?.stop();
     await master?.stop();
@@ -123,7 +122,7 @@ describe('cgroups isolation (real cgroup v1)', { skip }, () => {
 
   test('a task over its memory limit is TASK_FAILED with REASON_CONTAINER_LIMITATION_MEMORY, and its cgroups go', async () => {
     // Holds 100 MB in the shell's memory: over the 64 MB of mem:32 plus the command executor's 32.
-    await s.launch((o) => [task('hog', o, `x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived ${'${#x}'}`, 0.1, 32)]);
+    await s.launch((o) => [task('hog', o, "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived", 0.1, 32)]);
     const failed = await waitFor(
       'hog TASK_FAILED',
       () => s.updates('hog').find((u) => u.state === 'TASK_FAILED' || u.state === 'TASK_FINISHED'),
@@ -134,6 +133,35 @@ describe('cgroups isolation (real cgroup v1)', { skip }, () => {
     assert.equal(failed.source, 'SOURCE_AGENT');
     assert.match(failed.message ?? '', /^Memory limit exceeded: Requested: 64MB Maximum Used: \d+(KB|MB|B)\n\nMEMORY STATISTICS: \n/);
     await waitFor('its cgroups removed', () => containerCgroups('memory').length === 0, 15_000);
+  });
+
+  test('a task that ran into its memory limit while the agent was down is reported with the reason after the restart', async () => {
+    await s.launch((o) => [
+      task('late-hog', o, "while [ ! -e go ]; do sleep 0.1; done; x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived", 0.1, 32),
+    ]);
+    await s.waitState('late-hog', 'TASK_RUNNING');
+    const { container_id: id } = await containerOf(agent, 'late-hog');
+    const sandbox = await waitFor('its sandbox', async () => {
+      const st = await agent.json<{ frameworks: { executors: { id: string; directory: string }[] }[] }>('/state');
+      return st.frameworks.flatMap((f) => f.executors).find((e) => e.id === 'late-hog')?.directory;
+    });
+    agent.proc.kill('SIGKILL');
+    await agent.waitExit();
+    // The task waits for this file; then it allocates and the kernel's OOM killer acts.
+    writeFileSync(path.join(sandbox, 'go'), '');
+    await waitFor('the OOM kill', () => Number(/oom_kill (\d+)/.exec(read('memory', id, 'memory.oom_control'))?.[1] ?? 0) > 0, 15_000);
+    // Offers made before the restart are rescinded: the next launch takes a new one.
+    for (const o of s.offers()) s.usedOffers.add(o.id.value);
+    agent = await startAgent(master, flags, { workDir: agent.workDir, port: agent.port });
+    const failed = await waitFor(
+      'late-hog terminal',
+      () => s.updates('late-hog').find((u) => u.state === 'TASK_FAILED' || u.state === 'TASK_FINISHED'),
+      30_000,
+    );
+    assert.equal(failed.state, 'TASK_FAILED', failed.message);
+    assert.equal(failed.reason, 'REASON_CONTAINER_LIMITATION_MEMORY');
+    assert.match(failed.message ?? '', /^Memory limit exceeded: Requested: 64MB /);
+    await waitFor('its cgroups removed', () => CONTROLLERS.every((c) => !existsSync(cg(c, id))), 15_000);
   });
 
   test("a task's limits match its resources, its processes are counted, and kill -9 of the agent keeps it in its cgroups", async () => {
