@@ -290,6 +290,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     );
   const refused = refusedFlag(raw, ['credential']);
   if (refused) throw new StartupError(refused);
+  // Before anything is started: an isolator that cannot be had stops the agent with nothing to undo.
+  const isolator = isolationFromFlags(flags, (await systemConstants()).ticksPerSecond, log.logger);
+  if (!isolator.ok) throw new StartupError(isolator.error);
   const authorization = credentialAuthorization(flags.credential, log);
   const source = parseMasterFlag(flags.master, (p) => readFileSync(p, 'utf8'));
   if (!source.ok) throw new StartupError(`invalid value for flag '--master': ${source.error}`);
@@ -327,8 +330,6 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       dockerConfig: flags.docker_config,
       log: log.logger,
     });
-  const isolator = isolationFromFlags(flags, (await systemConstants()).ticksPerSecond, log.logger);
-  if (!isolator.ok) throw new StartupError(isolator.error);
   const mesos = new MesosContainerizer(supervisor, isolator.value);
   const runners: Containerizers = { mesos, ...(docker ? { docker } : {}) };
   const agent = new Agent(

@@ -9,7 +9,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TaskInfo } from '../../daemons/common/mesos.ts';
-import { type Daemon, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler } from '../helpers/scheduler.ts';
 
 const MB = 1024 * 1024;
@@ -86,6 +86,21 @@ function removeTestRoot(): void {
     rmdirSync(dir);
   }
 }
+
+test('an isolator not built yet, or a cgroup hierarchy that is not there, stops the agent with one line before it starts anything', async () => {
+  const workDir = tempDir('agent');
+  const base = ['agent', '--master=127.0.0.1:1', `--work_dir=${workDir}`, `--runtime_dir=${workDir}/run`];
+  const unbuilt = await runMesos([...base, '--isolation=cgroups/cpu,filesystem/linux']);
+  assert.equal(unbuilt.code, 1);
+  assert.match(
+    unbuilt.stderr,
+    /^mesos agent: --isolation: the isolator 'filesystem\/linux' is not provided by this agent yet \(issue #28\); remove it from --isolation/m,
+  );
+  assert.equal(existsSync(`${workDir}/run/supervisor.pid`), false, 'no task supervisor was started');
+  const nowhere = await runMesos([...base, '--isolation=cgroups/mem', '--cgroups_hierarchy=/nonexistent/cgroup']);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /--cgroups_hierarchy=\/nonexistent\/cgroup: no cgroup v1 controller is mounted under it/);
+});
 
 describe('cgroups isolation (real cgroup v1)', { skip }, () => {
   let master: Daemon;
