@@ -217,6 +217,7 @@ describe('cgroups isolation (real cgroup v1)', { skip }, () => {
     const before = procs();
     agent.proc.kill('SIGKILL');
     await agent.waitExit();
+    for (const o of s.offers()) s.usedOffers.add(o.id.value); // rescinded by the restart
     agent = await startAgent(master, flags, { workDir: agent.workDir, port: agent.port });
     assert.match(agent.output, /Recovered agent \S+: 1 frameworks, 1 running tasks re-attached/);
     assert.match(agent.output, /removed the cgroups of 1 unknown containers: orphan-1/);
@@ -234,5 +235,57 @@ describe('cgroups isolation (real cgroup v1)', { skip }, () => {
     await waitFor('its cgroups removed', () => CONTROLLERS.every((c) => !existsSync(cg(c, id))), 15_000);
     // Reparented children are reaped by whatever init this host has: a zombie is gone too.
     for (const pid of before) await waitFor(`process ${pid} gone`, () => !running(pid));
+  });
+  test('each task of a task group has its own cgroups with its own resources', async () => {
+    const fwId = s.client.frameworkId!;
+    const offer = await waitFor('an unused offer', () => s.offers().find((o) => !s.usedOffers.has(o.id.value)));
+    s.usedOffers.add(offer.id.value);
+    // A shell and its sleep in each task, whichever shell /bin/sh is.
+    const member = (id: string, mem: number): TaskInfo => task(id, offer, 'sleep 600 & wait', 0.2, mem);
+    await s.client.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [
+          {
+            type: 'LAUNCH_GROUP',
+            launch_group: {
+              executor: {
+                type: 'DEFAULT',
+                executor_id: { value: 'group' },
+                framework_id: { value: fwId },
+                resources: [
+                  { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+                  { name: 'mem', type: 'SCALAR', scalar: { value: 32 } },
+                ],
+              },
+              task_group: { tasks: [member('ga', 48), member('gb', 80)] },
+            },
+          },
+        ],
+      },
+    });
+    await s.waitState('ga', 'TASK_RUNNING');
+    await s.waitState('gb', 'TASK_RUNNING');
+    const { container_id: run } = await containerOf(agent, 'group');
+    assert.equal(read('memory', `${run}.ga`, 'memory.limit_in_bytes'), String(48 * MB));
+    assert.equal(read('memory', `${run}.gb`, 'memory.limit_in_bytes'), String(80 * MB));
+    assert.equal(read('cpu', `${run}.ga`, 'cpu.shares'), '204');
+    let last: unknown;
+    const stats = await waitFor('both tasks counted', async () => {
+      const e = (await agent.json<Entry[]>('/monitor/statistics')).find((x) => x.executor_id === 'group');
+      last = e;
+      return e?.statistics.processes === 4 ? e.statistics : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(last)}`);
+    });
+    assert.equal(stats.threads, 4);
+    for (const id of ['ga', 'gb']) await s.client.call({ type: 'KILL', kill: { task_id: { value: id } } });
+    await s.waitState('gb', 'TASK_KILLED');
+    await waitFor(
+      'their cgroups removed',
+      () => CONTROLLERS.every((c) => !existsSync(cg(c, `${run}.ga`)) && !existsSync(cg(c, `${run}.gb`))),
+      15_000,
+    );
   });
 });
