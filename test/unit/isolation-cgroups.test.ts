@@ -315,6 +315,15 @@ test('the agent refuses an isolator whose controller the host lacks, in one line
     !r.ok && r.error,
     '--isolation=cgroups/cpu,cgroups/mem needs the cgroup controllers cpu, memory, not offered in /sys/fs/cgroup/cgroup.controllers (cgroup v2); mount or delegate them, or drop the isolator',
   );
+  const noSwap = isolationFromFlags({ ...flags, cgroups_limit_swap: true }, 100, log, {
+    mountinfo: fixture('centos7.mountinfo'),
+    procCgroups: fixture('centos7.cgroups'),
+    swapAccounting: false,
+  });
+  assert.match(
+    !noSwap.ok ? noSwap.error : '',
+    /^--cgroups_limit_swap needs swap accounting .* boot it with swapaccount=1 or drop the flag$/,
+  );
   const posix = isolationFromFlags({ ...flags, isolation: 'posix/cpu,posix/mem' }, 100, log, { mountinfo: '', procCgroups: '' });
   assert.deepEqual(posix, { ok: true, value: undefined });
   const bad = isolationFromFlags({ ...flags, cgroups_root: '../x' }, 100, log, {

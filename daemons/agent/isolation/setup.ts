@@ -1,7 +1,7 @@
 // The agent's isolation at start: --isolation read, the hierarchy detected, the isolators it
 // cannot provide refused with the reason, one line saying what is used. Without a cgroups
 // isolator nothing here touches /sys/fs/cgroup (posix/cpu, posix/mem: usage from /proc).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type Result, failed, ok } from '../../common/result.ts';
@@ -25,6 +25,8 @@ export interface HostCgroupFiles {
   mountinfo: string;
   procCgroups: string;
   v2RootControllers?: string;
+  /** Whether v1 memory cgroups have memory.memsw.* (swap accounting on: swapaccount=1). */
+  swapAccounting?: boolean;
 }
 
 function readHost(hierarchy: string): HostCgroupFiles {
@@ -36,10 +38,15 @@ function readHost(hierarchy: string): HostCgroupFiles {
     }
   };
   const v2 = read(path.join(hierarchy, 'cgroup.controllers'));
+  const mountinfo = read('/proc/self/mountinfo') ?? '';
+  const procCgroups = read('/proc/cgroups') ?? '';
+  const h = detectHierarchy({ mountinfo, procCgroups, hierarchy, ...(v2 !== undefined ? { v2RootControllers: v2 } : {}) });
+  const memory = h.ok && h.value.version === 1 ? h.value.mounts.memory : undefined;
   return {
-    mountinfo: read('/proc/self/mountinfo') ?? '',
-    procCgroups: read('/proc/cgroups') ?? '',
+    mountinfo,
+    procCgroups,
     ...(v2 !== undefined ? { v2RootControllers: v2 } : {}),
+    ...(memory ? { swapAccounting: existsSync(path.join(memory, 'memory.memsw.limit_in_bytes')) } : {}),
   };
 }
 
@@ -63,6 +70,10 @@ export function isolationFromFlags(
   if (!h.ok) return h;
   const missing = missingControllers(h.value, needed, flags.isolation);
   if (missing) return failed(missing);
+  if (flags.cgroups_limit_swap && h.value.version === 1 && needed.includes('memory') && host.swapAccounting === false)
+    return failed(
+      '--cgroups_limit_swap needs swap accounting in the memory cgroup (memory.memsw.limit_in_bytes), which this kernel has off; boot it with swapaccount=1 or drop the flag',
+    );
   const root = flags.cgroups_root.replace(/^\/+|\/+$/g, '');
   if (root === '' || root.split('/').includes('..'))
     return failed(`--cgroups_root=${flags.cgroups_root}: give a relative cgroup path such as 'mesos'`);
