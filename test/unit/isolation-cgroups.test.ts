@@ -13,7 +13,15 @@ import { CgroupsIsolator } from '../../daemons/agent/isolation/isolator.ts';
 import { type Isolation, parseIsolation } from '../../daemons/agent/isolation/isolators.ts';
 import { launchResources } from '../../daemons/agent/isolation/resources.ts';
 import { isolationFromFlags } from '../../daemons/agent/isolation/setup.ts';
-import { formatBytes, memoryLimitMessage, oomKills, usageV1, usageV2 } from '../../daemons/agent/isolation/usage.ts';
+import {
+  countsOomKills,
+  formatBytes,
+  memoryLimitMessage,
+  oomKills,
+  outOfMemory,
+  usageV1,
+  usageV2,
+} from '../../daemons/agent/isolation/usage.ts';
 import { forkInside, homeDirs, homeFor } from '../../daemons/agent/supervisor/cgroup-join.ts';
 
 const MB = 1024 * 1024;
@@ -174,6 +182,12 @@ test("OOM: the kernel's counters and Mesos's message", () => {
   assert.equal(oomKills('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n'), 2);
   assert.equal(oomKills('low 0\nhigh 0\nmax 31\noom 1\noom_kill 1\noom_group_kill 0\n'), 1);
   assert.equal(oomKills('oom_kill_disable 0\nunder_oom 0\n'), 0);
+  // Kernels before 4.13 (CentOS 7's 3.10) have no oom_kill line: a cgroup whose killer is off waits in OOM.
+  assert.equal(countsOomKills('oom_kill_disable 0\nunder_oom 0\n'), false);
+  assert.equal(countsOomKills('oom_kill_disable 0\nunder_oom 0\noom_kill 0\n'), true);
+  assert.equal(outOfMemory('oom_kill_disable 1\nunder_oom 1\n'), true);
+  assert.equal(outOfMemory('oom_kill_disable 1\nunder_oom 0\n'), false);
+  assert.equal(outOfMemory('low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n'), true);
   assert.equal(formatBytes(64 * MB), '64MB');
   assert.equal(formatBytes(1536 * 1024), '1536KB');
   assert.equal(formatBytes(1000), '1000B');
@@ -324,6 +338,20 @@ test('the agent refuses an isolator whose controller the host lacks, in one line
     !noSwap.ok ? noSwap.error : '',
     /^--cgroups_limit_swap needs swap accounting .* boot it with swapaccount=1 or drop the flag$/,
   );
+  const lines: string[] = [];
+  const capture = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hier-'));
+  try {
+    const old = isolationFromFlags({ ...flags, isolation: 'cgroups/mem', cgroups_hierarchy: dir }, 100, capture, {
+      mountinfo: `29 24 0:25 / ${dir}/memory rw - cgroup cgroup rw,memory\n`,
+      procCgroups: 'memory\t5\t61\t1\n',
+      rootOomControl: 'oom_kill_disable 0\nunder_oom 0\n',
+    });
+    assert.ok(old.ok && old.value);
+    assert.match(lines.join(''), /this kernel does not count OOM kills: the OOM killer is off in container cgroups/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const posix = isolationFromFlags({ ...flags, isolation: 'posix/cpu,posix/mem' }, 100, log, { mountinfo: '', procCgroups: '' });
   assert.deepEqual(posix, { ok: true, value: undefined });
   const bad = isolationFromFlags({ ...flags, cgroups_root: '../x' }, 100, log, {

@@ -7,6 +7,7 @@
 //   memory.soft_limit_in_bytes = the mem request (at least 32MB)        v2 memory.low
 //   memory.limit_in_bytes      = the mem limit, else the request (-1: infinite)   v2 memory.max
 //   memory.memsw.limit_in_bytes the same, with --cgroups_limit_swap     v2 memory.swap.max 0
+//   memory.oom_control 1 (OOM killer off) on kernels that do not count OOM kills (oomKillerOff)
 import type { ContainerResources } from '../monitor/limits.ts';
 import type { Controller, Isolation } from './isolators.ts';
 
@@ -19,6 +20,13 @@ export interface ControlWrite {
 export interface ControlOptions {
   enableCfs: boolean;
   limitSwap: boolean;
+  /**
+   * v1 on kernels without memory.oom_control's oom_kill counter (before 4.13, CentOS 7): the OOM
+   * killer is switched off in container cgroups, so that a container at its limit waits
+   * (`under_oom 1`) for the agent to see it and kill it whole, instead of losing a process
+   * unnoticed. Mesos listens on an eventfd there, which Node cannot open.
+   */
+  oomKillerOff?: boolean;
 }
 
 const CPU_SHARES_PER_CPU = 1024;
@@ -73,6 +81,7 @@ function memControls(version: 1 | 2, r: ContainerResources, opts: ControlOptions
       { controller: 'memory', file: 'memory.limit_in_bytes', value: String(hard) },
     ];
     if (opts.limitSwap) out.push({ controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: String(hard) });
+    if (opts.oomKillerOff) out.push({ controller: 'memory', file: 'memory.oom_control', value: '1' });
     return out;
   }
   const out: ControlWrite[] = [

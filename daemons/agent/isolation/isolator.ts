@@ -16,7 +16,7 @@ import type { ControlOptions } from './controls.ts';
 import { containerControls } from './controls.ts';
 import type { Isolation } from './isolators.ts';
 import type { ContainerResources } from '../monitor/limits.ts';
-import { type CgroupUsage, memoryLimitMessage, oomKills, usageV1, usageV2 } from './usage.ts';
+import { type CgroupUsage, memoryLimitMessage, outOfMemory, usageV1, usageV2 } from './usage.ts';
 
 /** How often running containers' OOM counters are read. */
 export const OOM_POLL_MS = 250;
@@ -83,7 +83,7 @@ export class CgroupsIsolator {
     if (known || this.isolation.mem !== 'cgroups') return known;
     const v1 = this.tree.hierarchy.version === 1;
     const events = this.tree.read(containerId, 'memory', v1 ? 'memory.oom_control' : 'memory.events');
-    if (events === undefined || oomKills(events) === 0) return undefined;
+    if (events === undefined || !outOfMemory(events)) return undefined;
     const num = (file: string) => {
       const t = this.tree.read(containerId, 'memory', file)?.trim();
       return t === undefined || t === 'max' || t === '' ? undefined : Number(t);

@@ -9,6 +9,7 @@ import { CgroupTree } from './cgroups.ts';
 import { describeHierarchy, detectHierarchy, missingControllers } from './hierarchy.ts';
 import { CgroupsIsolator } from './isolator.ts';
 import { neededControllers, parseIsolation } from './isolators.ts';
+import { countsOomKills } from './usage.ts';
 
 export interface IsolationFlags {
   isolation: string;
@@ -27,6 +28,8 @@ export interface HostCgroupFiles {
   v2RootControllers?: string;
   /** Whether v1 memory cgroups have memory.memsw.* (swap accounting on: swapaccount=1). */
   swapAccounting?: boolean;
+  /** The v1 memory root's memory.oom_control (does this kernel count OOM kills?). */
+  rootOomControl?: string;
 }
 
 function readHost(hierarchy: string): HostCgroupFiles {
@@ -47,6 +50,7 @@ function readHost(hierarchy: string): HostCgroupFiles {
     procCgroups,
     ...(v2 !== undefined ? { v2RootControllers: v2 } : {}),
     ...(memory ? { swapAccounting: existsSync(path.join(memory, 'memory.memsw.limit_in_bytes')) } : {}),
+    ...(memory ? { rootOomControl: read(path.join(memory, 'memory.oom_control')) ?? '' } : {}),
   };
 }
 
@@ -89,13 +93,18 @@ export function isolationFromFlags(
       );
     }
   }
-  log.info(`Isolation: ${iso.value.names.join(',')}; ${describeHierarchy(h.value, needed, root)}`);
+  const oomKillerOff =
+    h.value.version === 1 && needed.includes('memory') && host.rootOomControl !== undefined && !countsOomKills(host.rootOomControl);
+  log.info(
+    `Isolation: ${iso.value.names.join(',')}; ${describeHierarchy(h.value, needed, root)}${oomKillerOff ? '; this kernel does not count OOM kills: the OOM killer is off in container cgroups and the agent kills a container at its memory limit' : ''}`,
+  );
   const isolator = new CgroupsIsolator(
     tree,
     iso.value,
     {
       enableCfs: flags.cgroups_enable_cfs,
       limitSwap: flags.cgroups_limit_swap,
+      oomKillerOff,
       destroyTimeoutMs: flags.cgroups_destroy_timeout * 1000,
       ticksPerSecond,
     },

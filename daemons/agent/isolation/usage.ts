@@ -101,6 +101,19 @@ export function oomKills(text: string): number {
   return keyValues(text).get('oom_kill') ?? 0;
 }
 
+/**
+ * Whether the cgroup ran out of memory: the OOM killer killed in it, or (its killer off, on
+ * kernels without the oom_kill counter) its processes wait in OOM, `under_oom 1`.
+ */
+export function outOfMemory(text: string): boolean {
+  return oomKills(text) > 0 || keyValues(text).get('under_oom') === 1;
+}
+
+/** Whether this kernel's v1 memory.oom_control counts OOM kills (4.13 and later). */
+export function countsOomKills(rootOomControl: string): boolean {
+  return keyValues(rootOomControl).has('oom_kill');
+}
+
 /** stout's Bytes as Mesos prints them: the largest unit that divides exactly ("64MB", "1536KB", "0B"). */
 export function formatBytes(bytes: number): string {
   for (const [unit, size] of [
