@@ -119,7 +119,7 @@ export const agentFlagDefs = [
     help: 'How the Mesos containerizer starts and tracks processes.',
     defaultHelp: 'linux when available (root on Linux), else posix',
     schema: { enum: ['linux', 'posix'] },
-    inert: 'tasks run as process groups of the task supervisor, without cgroups',
+    inert: 'the task supervisor starts every task as a process group (in its cgroups under cgroups isolation)',
   },
   {
     name: 'image_providers',
@@ -195,7 +195,7 @@ export const agentFlagDefs = [
     aliases: ['slave_subsystems'],
     type: 'string',
     help: 'Comma-separated cgroup subsystems to confine the agent itself to.',
-    inert: 'tasks run as process groups of the task supervisor, without cgroups',
+    inert: 'the agent itself is not confined to cgroups (its tasks are, under cgroups isolation)',
   },
   {
     name: 'systemd_enable_support',

@@ -608,7 +608,7 @@ describe('flags accepted for Mesos compatibility with no effect here', () => {
     const set = agent(['--master=127.0.0.1:5050', '--launcher=linux', '--isolation=cgroups/cpu,cgroups/mem']);
     assert.match(
       set.warnings.join('\n'),
-      /flag '--launcher' is accepted for Mesos compatibility but has no effect here: .*without cgroups/,
+      /flag '--launcher' is accepted for Mesos compatibility but has no effect here: the task supervisor starts every task/,
     );
     assert.doesNotMatch(set.warnings.join('\n'), /--isolation/, 'cgroups isolation is provided');
     const fromEnv = master(['--work_dir=/tmp/x'], { MESOS_WHITELIST: '/etc/mesos/whitelist' });
@@ -616,7 +616,7 @@ describe('flags accepted for Mesos compatibility with no effect here', () => {
     assert.deepEqual(master(['--work_dir=/tmp/x']).warnings, [], 'a default does not warn');
     assert.match(
       formatHelp('mesos-agent', '[options]', agentFlagDefs),
-      /--agent_subsystems=VALUE[\s\S]*no effect here: tasks run as process groups/,
+      /--agent_subsystems=VALUE[\s\S]*no effect here: the agent itself is not confined to cgroups/,
     );
   });
 
