@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -245,6 +246,30 @@ test('v1 tree (CentOS 7 layout in a temp dir): one directory for co-mounted cpu,
     writeFileSync(`${base}/pids/mesos/c1/pids.current`, '0\n');
     assert.equal(isolator.usage('c1')?.processes, 0);
   } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a task started outside its cgroups (by a supervisor older than isolation) is moved in, and the operator told once', async () => {
+  const { base, tree } = fakeTree(1);
+  const lines: string[] = [];
+  const capture = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const isolator = new CgroupsIsolator(
+      tree,
+      iso('cgroups/mem'),
+      { enableCfs: false, limitSwap: false, destroyTimeoutMs: 1000, ticksPerSecond: 100 },
+      capture,
+    );
+    isolator.prepare('old', { cpus: 1, mem: 64 * MB });
+    isolator.prepare('old2', { cpus: 1, mem: 64 * MB });
+    isolator.ensureInside('old', child.pid!);
+    isolator.ensureInside('old2', child.pid!);
+    assert.equal(readFileSync(`${base}/memory/mesos/old/cgroup.procs`, 'utf8'), String(child.pid));
+    assert.equal(lines.filter((l) => l.includes('predates cgroups isolation')).length, 1);
+  } finally {
+    child.kill('SIGKILL');
     rmSync(base, { recursive: true, force: true });
   }
 });

@@ -37,6 +37,7 @@ export class MesosContainerizer implements Containerizer {
     }
     try {
       const pid = await this.supervisor.launch({ ...spec, cgroups: dirs });
+      this.isolator.ensureInside(id, pid);
       this.isolator.watch(id);
       return pid;
     } catch (err) {

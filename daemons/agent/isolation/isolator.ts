@@ -9,6 +9,8 @@
 //   cleanup   what is left in them killed, the cgroups removed
 //   recover   after an agent restart: running containers watched again, cgroups no container
 //             owns (orphans) emptied and removed
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ContainerLimitation } from '../records.ts';
 import type { CgroupTree } from './cgroups.ts';
@@ -31,6 +33,7 @@ export class CgroupsIsolator {
   private readonly watched = new Set<string>();
   private readonly limitations = new Map<string, ContainerLimitation>();
   private timer?: NodeJS.Timeout;
+  private warnedOldSupervisor = false;
   /** Kills a container whose limit was exceeded (the containerizer's kill, no grace). */
   onLimitation: (containerId: string) => void = () => {};
 
@@ -54,6 +57,35 @@ export class CgroupsIsolator {
       `Container ${containerId}: ${writes.map((w) => `${w.file}=${w.value}`).join(', ') || 'no limits'} in ${this.tree.dirs(containerId).join(', ')}`,
     );
     return this.tree.dirs(containerId);
+  }
+
+  /**
+   * Checks that the container's first process started inside its cgroups. A task supervisor
+   * started by an older agent (it outlives agent upgrades) ignores the cgroups it is given: its
+   * task is then moved in after it started, and the operator is told once how to close that gap.
+   */
+  ensureInside(containerId: string, pid: number): void {
+    let own: string;
+    try {
+      own = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    } catch {
+      return; // gone already: its exit tells the rest
+    }
+    const inside = own.split('\n').some((l) => l.endsWith(`/${this.tree.cgroupsRoot}/${containerId}`));
+    if (inside) return;
+    for (const d of this.tree.dirs(containerId)) {
+      try {
+        writeFileSync(path.join(d, 'cgroup.procs'), String(pid));
+      } catch (err) {
+        this.log.warn(`Cannot move process ${pid} of container ${containerId} into ${d}: ${(err as Error).message}`);
+      }
+    }
+    if (!this.warnedOldSupervisor) {
+      this.warnedOldSupervisor = true;
+      this.log.warn(
+        'The task supervisor predates cgroups isolation: tasks are moved into their cgroups just after they start. Stop the agent with its tasks (or wait for them to end) so that a new supervisor starts them inside',
+      );
+    }
   }
 
   /** Follows a running container for OOM kills. */
