@@ -193,6 +193,7 @@ describe('cgroups isolation (real cgroup v1)', { skip }, () => {
     // 0.5 + 0.1 cpus, 96 + 32 MB (the command executor's allowance, as in Mesos).
     const expected = { shares: '614', period: '100000', quota: '60000', mem: String(128 * MB), soft: String(128 * MB) };
     assert.deepEqual(limits(), expected);
+    assert.doesNotMatch(agent.output, /predates cgroups isolation/, 'the supervisor started it inside its cgroups');
     const procs = () => read('memory', id, 'cgroup.procs').split('\n').map(Number).sort();
     await waitFor('3 processes in its memory cgroup', () => procs().length === 3);
     for (const c of ['cpu', 'cpuacct', 'pids']) assert.deepEqual(read(c, id, 'cgroup.procs').split('\n').map(Number).sort(), procs(), c);
