@@ -274,6 +274,33 @@ test('a task started outside its cgroups (by a supervisor older than isolation) 
   }
 });
 
+test("a running container's update: shares and soft limit follow, the hard memory limit only grows", () => {
+  const { base, tree } = fakeTree(1);
+  try {
+    const isolator = new CgroupsIsolator(
+      tree,
+      iso('cgroups/cpu,cgroups/mem'),
+      { enableCfs: false, limitSwap: false, destroyTimeoutMs: 1000, ticksPerSecond: 100 },
+      log,
+    );
+    isolator.prepare('ex', { cpus: 0.5, mem: 64 * MB });
+    const file = (f: string) => readFileSync(`${base}/${f.startsWith('cpu') ? 'cpu,cpuacct' : 'memory'}/mesos/ex/${f}`, 'utf8');
+    isolator.update('ex', { cpus: 1.5, mem: 192 * MB });
+    assert.deepEqual(
+      [file('cpu.shares'), file('memory.limit_in_bytes'), file('memory.soft_limit_in_bytes')],
+      ['1536', String(192 * MB), String(192 * MB)],
+    );
+    isolator.update('ex', { cpus: 0.25, mem: 48 * MB });
+    assert.deepEqual(
+      [file('cpu.shares'), file('memory.limit_in_bytes'), file('memory.soft_limit_in_bytes')],
+      ['256', String(192 * MB), String(48 * MB)],
+    );
+    isolator.update('gone', { cpus: 1, mem: 64 * MB }); // no cgroup: nothing to do
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 test('v2 tree (Fedora layout in a temp dir): controllers switched on for children, one cgroup per container', () => {
   const { base, tree } = fakeTree(2);
   try {

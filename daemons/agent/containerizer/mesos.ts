@@ -6,7 +6,9 @@
 import type { CgroupsIsolator } from '../isolation/isolator.ts';
 import { launchResources } from '../isolation/resources.ts';
 import type { CgroupUsage } from '../isolation/usage.ts';
+import type { Resource } from '../../common/mesos.ts';
 import type { TaskContext } from '../launch-spec.ts';
+import { type LimitedTask, containerResources } from '../monitor/limits.ts';
 import type { ContainerExit } from '../records.ts';
 import type { SupervisorClient } from '../supervisor/client.ts';
 import type { ContainerState } from '../supervisor/protocol.ts';
@@ -77,6 +79,17 @@ export class MesosContainerizer implements Containerizer {
     const limitation = this.isolator.limitation(containerId);
     void this.isolator.killLeftovers(containerId);
     return limitation ? { ...exit, limitation } : exit;
+  }
+
+  /** Under cgroups isolation: the container's cgroups take the executor's and its live tasks' resources. */
+  update(containerId: string, executorResources: readonly Resource[], tasks: readonly LimitedTask[]): void {
+    if (!this.isolator) return;
+    const resources = containerResources({ executorResources, tasks, containerizer: 'mesos', cfs: this.isolator.cfs });
+    try {
+      this.isolator.update(containerId, resources);
+    } catch (err) {
+      this.isolator.log.warn(`Cannot update the cgroups of container ${containerId}: ${(err as Error).message}`);
+    }
   }
 
   /** Usage from the container's cgroups (undefined without cgroups isolation). */

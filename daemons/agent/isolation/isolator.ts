@@ -41,7 +41,7 @@ export class CgroupsIsolator {
     readonly tree: CgroupTree,
     readonly isolation: Isolation,
     private readonly opts: IsolatorOptions,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {}
 
   /** --cgroups_enable_cfs: limits take in the cpus of tasks without one (Slave::computeExecutorLimits). */
@@ -57,6 +57,26 @@ export class CgroupsIsolator {
       `Container ${containerId}: ${writes.map((w) => `${w.file}=${w.value}`).join(', ') || 'no limits'} in ${this.tree.dirs(containerId).join(', ')}`,
     );
     return this.tree.dirs(containerId);
+  }
+
+  /**
+   * New requests and limits for a running container (a custom executor took or ended tasks), as
+   * Mesos's update(): shares, quota and soft limit follow; the hard memory limit only grows, as
+   * lowering it under what is in use would OOM the container.
+   */
+  update(containerId: string, resources: ContainerResources): void {
+    if (!this.tree.exists(containerId)) return;
+    const writes = containerControls(this.tree.hierarchy.version, this.isolation, resources, this.opts).filter((w) => {
+      const hard = w.file === 'memory.limit_in_bytes' || w.file === 'memory.memsw.limit_in_bytes' || w.file === 'memory.max';
+      if (!hard) return w.file !== 'memory.oom_control';
+      const now = this.tree.read(containerId, 'memory', w.file)?.trim();
+      const grow = (v: string) => (v === '-1' || v === 'max' ? Number.POSITIVE_INFINITY : Number(v));
+      return now === undefined || grow(w.value) > grow(now);
+    });
+    // memsw must stay >= limit_in_bytes: when both grow, memsw goes first.
+    writes.sort((a, b) => Number(b.file === 'memory.memsw.limit_in_bytes') - Number(a.file === 'memory.memsw.limit_in_bytes'));
+    this.tree.create(containerId, writes);
+    this.log.info(`Container ${containerId} updated: ${writes.map((w) => `${w.file}=${w.value}`).join(', ') || 'nothing to change'}`);
   }
 
   /**
