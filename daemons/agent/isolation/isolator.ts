@@ -4,7 +4,9 @@
 //             starts it inside them, supervisor.ts)
 //   watch     OOM kills noticed while it runs (polled: Node has no eventfd) -> the container is
 //             killed, as Mesos destroys it on its OOM event
-//   limitation on its exit: the kernel's OOM killer acted -> REASON_CONTAINER_LIMITATION_MEMORY
+//   limitation on its exit: the kernel's OOM killer acted (or, where it is off, the container
+//             waits in OOM) -> REASON_CONTAINER_LIMITATION_MEMORY
+//   update    a custom executor's tasks changed: its limits follow
 //   usage     statistics from its cgroups
 //   cleanup   what is left in them killed, the cgroups removed
 //   recover   after an agent restart: running containers watched again, cgroups no container
