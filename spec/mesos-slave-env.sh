@@ -45,8 +45,17 @@ export MESOS_log_dir=/var/log/mesos
 #export MESOS_resources='cpus:4;mem:2048;disk:10000;ports:[31000-32000]'
 #export MESOS_attributes='rack:r1;zone:z1'
 
-# Resource isolation of tasks.
+# Resource isolation of Mesos-containerizer tasks. The default reads usage from /proc and
+# enforces nothing; cgroups/cpu,cgroups/mem (or cgroups/all, adding cgroups/pids) give each task
+# cpu.shares and a memory limit from its resources (a task over it fails with
+# REASON_CONTAINER_LIMITATION_MEMORY), needs root and the cgroup controllers (the agent says at
+# start which it uses, and stops naming any that is missing). disk/du, filesystem/linux,
+# namespaces/pid, docker/runtime and the other Mesos isolators are not built yet: naming one
+# stops the agent. Docker tasks are limited by Docker either way.
 #export MESOS_isolation=posix/cpu,posix/mem
+#export MESOS_isolation=cgroups/cpu,cgroups/mem
+# Also cap CPU at the task's cpus (CFS quota), not only weigh it.
+#export MESOS_cgroups_enable_cfs=true
 
 # Address to listen on and the name advertised to the master.
 #export MESOS_ip=192.0.2.11

@@ -22,6 +22,8 @@ export interface TaskContext {
   user?: OsUser | undefined;
   /** Set when the container runs a framework's custom executor instead of a task's command. */
   executor?: ExecutorLaunch;
+  /** A task of a task group (the default executor's): its container holds that task alone. */
+  inGroup?: boolean;
 }
 
 /** What a custom executor's process needs beyond the task context. */

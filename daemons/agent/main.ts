@@ -52,12 +52,13 @@ import { fileSystemOf, writeFailure } from '../common/disk-errors.ts';
 import { applyRecovery } from './recovery.ts';
 import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';
-import type { ExitStatus } from './supervisor/protocol.ts';
+import type { ContainerState, ExitStatus } from './supervisor/protocol.ts';
 import { type AgentFlags, agentFlagDefs, loadAgentFlags } from './flags.ts';
 import { createAgentApp } from './http-app.ts';
 import { MasterLink } from './master-link.ts';
 import { ResourceMonitor, monitoredExecutors } from './monitor/monitor.ts';
 import { scanProcesses, systemConstants } from './monitor/proc-scan.ts';
+import { isolationFromFlags } from './isolation/setup.ts';
 import { detectResources, mergeWithFlag } from './resources-detect.ts';
 import { latestAgentLink, latestRunPaths, parseSandboxDir, runsWithSandbox } from './sandbox.ts';
 import { SandboxGc, diskUsage, finishedSandboxes } from './sandbox-gc.ts';
@@ -132,6 +133,7 @@ export function defaultRuntimeDir(): string {
 async function recover(
   agent: Agent,
   supervisor: SupervisorClient,
+  mesos: MesosContainerizer,
   docker: DockerContainerizer | undefined,
   opts: { cleanup: boolean; strict: boolean },
   log: LogHandle,
@@ -139,11 +141,13 @@ async function recover(
   const { cleanup, strict } = opts;
   const early: Array<[string, ExitStatus]> = [];
   let ready = false;
-  supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, exit) : early.push([id, exit]));
+  // Exits carry the limit a container's cgroups ran into, read before its cgroups go.
+  const withLimits = (c: ContainerState): ContainerState => (c.exit ? { ...c, exit: mesos.exitOf(c.id, c.exit) } : c);
+  supervisor.onExit = (id, exit) => (ready ? agent.containerExited(id, mesos.exitOf(id, exit)) : early.push([id, exit]));
   supervisor.onConnected = () => {
     if (ready)
       supervisor.list().then(
-        (c) => agent.syncContainers(c),
+        (c) => agent.syncContainers(c.map(withLimits)),
         () => undefined,
       );
   };
@@ -166,6 +170,7 @@ async function recover(
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await supervisor.list()).some((c) => !c.exit)) await new Promise((r) => setTimeout(r, 100));
     for (const c of await supervisor.list()) await supervisor.forget(c.id);
+    await mesos.recover([]); // no container is left: every cgroup under --cgroups_root goes
     if (docker) log.logger.warn(`--recover=cleanup: removed ${await docker.removeAll()} Docker containers`);
     await removeCheckpoints(workDir);
     forgetAgentId(workDir);
@@ -177,7 +182,8 @@ async function recover(
       ? await agent.checkpointed!.read(agent.config.maxCompletedExecutorsPerFramework)
       : { frameworks: [], problems: [], corrupt: [] };
     if (previousId) await judgeRunsLog(state, agent.checkpointed!, strict, log);
-    const containers: FoundContainer[] = (await supervisor.list()).map((c) => ({ ...c, containerizer: 'mesos' }));
+    const supervised = await supervisor.list();
+    const containers: FoundContainer[] = supervised.map((c) => ({ ...withLimits(c), containerizer: 'mesos' }));
     if (docker) {
       const found = await docker.list().catch((err: unknown) => {
         throw new StartupError(`cannot list the Docker containers of this agent: ${(err as Error).message}`);
@@ -188,6 +194,9 @@ async function recover(
     const sandboxes = previousId ? runsWithSandbox(workDir, previousId) : new Set<string>();
     const s = applyRecovery(agent, state, containers, { rebooted, sandboxes }, log.logger);
     for (const p of s.problems) log.logger.error(`Recovery: ${p}`);
+    const orphanCgroups = await mesos.recover(supervised);
+    if (orphanCgroups.length > 0)
+      log.logger.warn(`Recovery: removed the cgroups of ${orphanCgroups.length} unknown containers: ${orphanCgroups.join(', ')}`);
     if (previousId) {
       log.logger.info(
         `Recovered agent ${previousId}: ${s.frameworks} frameworks, ${s.running} running tasks re-attached, ${s.endedWhileDown} ended while the agent was down, ${s.relaunched} launched now, ${s.lost} lost, ${s.orphansKilled} orphan containers killed, ${s.unreadable} left running whose run could not be read${rebooted ? ' (the host rebooted)' : ''}`,
@@ -196,7 +205,7 @@ async function recover(
   }
   if (bootNow) await checkpointBootId(workDir, bootNow);
   ready = true;
-  for (const [id, exit] of early) agent.containerExited(id, exit);
+  for (const [id, exit] of early) agent.containerExited(id, mesos.exitOf(id, exit));
 }
 
 /** File system errors that stop an agent from starting, and what each asks of the operator. */
@@ -301,6 +310,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     );
   const refused = refusedFlag(raw, ['credential']);
   if (refused) throw new StartupError(refused);
+  // Before anything is started: an isolator that cannot be had stops the agent with nothing to undo.
+  const isolator = isolationFromFlags(flags, (await systemConstants()).ticksPerSecond, log.logger);
+  if (!isolator.ok) throw new StartupError(isolator.error);
   const authorization = credentialAuthorization(flags.credential, log);
   const httpAuth = startupAuth(agentAuthFromFlags(flags), log.logger);
   const authorizer = authorizerFromFlags('authorizer', flags.authorizer, flags.acls);
@@ -341,7 +353,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       dockerConfig: flags.docker_config,
       log: log.logger,
     });
-  const runners: Containerizers = { mesos: new MesosContainerizer(supervisor), ...(docker ? { docker } : {}) };
+  const mesos = new MesosContainerizer(supervisor, isolator.value);
+  const runners: Containerizers = { mesos, ...(docker ? { docker } : {}) };
   const agent = new Agent(
     {
       workDir,
@@ -373,7 +386,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   );
   if (docker) docker.onExit = (id, exit) => agent.containerExited(id, exit);
   try {
-    await recover(agent, supervisor, docker, { cleanup: flags.recover === 'cleanup', strict: flags.strict }, log);
+    await recover(agent, supervisor, mesos, docker, { cleanup: flags.recover === 'cleanup', strict: flags.strict }, log);
   } catch (err) {
     // An agent that cannot start exits, for systemd's restart policy to apply: nothing of it may
     // keep the process alive.
@@ -391,6 +404,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     pids: (name, ids) => runners[name]?.pids(ids) ?? Promise.resolve(new Map()),
     scan: () => scanProcesses(),
     system: systemConstants,
+    cgroupUsage: (id) => mesos.usage(id),
   });
   // The sandboxes' paths as /files resolves them (real paths), for access_sandboxes.
   const access = authorizer.value && { authorizer: authorizer.value, slavesDir: realSlavesDir(workDir) };
@@ -514,6 +528,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       agent.statusUpdates.stop();
       if (killTasks) {
         await supervisor.shutdown(agent.config.executorShutdownGraceSecs * 1000);
+        await mesos.recover([]); // the tasks are gone: so are their cgroups
         await docker?.stopAll(agent.config.executorShutdownGraceSecs * 1000);
       } else supervisor.close();
       await docker?.close();

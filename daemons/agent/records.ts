@@ -85,6 +85,14 @@ export interface ContainerExit {
   unknown?: boolean;
   at: number;
   oomKilled?: boolean;
+  /** A limit of its cgroups the container ran into (cgroups isolation), as Mesos's ContainerLimitation. */
+  limitation?: ContainerLimitation;
+}
+
+/** Why an isolator ended a container: the reason and message of the task's TASK_FAILED. */
+export interface ContainerLimitation {
+  reason: TaskStatusReason;
+  message: string;
 }
 
 export interface AgentTask {

@@ -9,6 +9,8 @@
 //             packaged agent's /run/mesos, in /dev/shm both times), next to sequential
 //             fork/exec of /bin/true from a fresh Node process and from a shell loop (the
 //             ceilings for command tasks)
+//   isolation the launch run with the agent's cgroups isolation (cgroups/cpu,cgroups/mem,
+//             cgroups/pids) against without it, alternating, both in /dev/shm (root only)
 //   peer      `srun -n1 /bin/true` of single-node Slurm, when ../shared/peers/slurm.sh set it up
 //   recovery  master restart until N emulated agents are back; agent kill -9 with M running
 //             tasks until they are recovered
@@ -37,9 +39,10 @@
 //          --plot=FILE.svg (latency vs agents), --state=AxT, --state_frameworks=F (default 100),
 //          --zk_agents=N (default 200), --zk_large_agents=N (default 5000), --zk_runs=N (default 50),
 //          --failover_runs=N (default 3), --failover_agents=N (default 2), --failover_timeouts=10,2,
+//          --isolation_runs=N (default 3: alternations of the isolation suite),
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, rmdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isInMemoryFs } from '../../daemons/common/checkpoint.ts';
@@ -175,12 +178,16 @@ async function launchOn(
   workParent: string | undefined,
   runtimeParent: string | undefined,
   total: number,
+  agentFlags: string[] = [],
 ): Promise<{ perSecond: number; p50: number; p99: number }> {
   const workDir = workParent ? mkdtempSync(path.join(workParent, 'mesos-bench-agent-')) : undefined;
   const runtimeDir = runtimeParent ? mkdtempSync(path.join(runtimeParent, 'mesos-bench-run-')) : undefined;
   const master = await startMaster(['--quiet']);
   try {
-    const agent = await startAgent(master, BENCH_AGENT_FLAGS, { ...(workDir ? { workDir } : {}), ...(runtimeDir ? { runtimeDir } : {}) });
+    const agent = await startAgent(master, [...BENCH_AGENT_FLAGS, ...agentFlags], {
+      ...(workDir ? { workDir } : {}),
+      ...(runtimeDir ? { runtimeDir } : {}),
+    });
     try {
       return await launchThroughput(master, total);
     } finally {
@@ -209,7 +216,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover', 'abuse'] as const;
+const SUITES = ['execute', 'launch', 'isolation', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover', 'abuse'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -291,6 +298,42 @@ async function main(): Promise<void> {
         : "  with the agent's work dir in memory: skipped, /dev/shm is not a tmpfs here",
       `  sequential fork/exec /bin/true (before and after): ${fork.node.toFixed(0)}/s from a fresh process of the binary's Node runtime (${before.node.toFixed(0)}, ${after.node.toFixed(0)}; tasks ${pct(launch.perSecond, fork.node)} of it${inMemory ? `, in memory ${pct(inMemory.perSecond, fork.node)}` : ''}), ${fork.shell.toFixed(0)}/s from a shell loop (${before.shell.toFixed(0)}, ${after.shell.toFixed(0)}; ${pct(launch.perSecond, fork.shell)})`,
     );
+  }
+  if (suites.has('isolation')) {
+    if (process.getuid?.() !== 0) lines.push('cgroups isolation: skipped, not root');
+    else {
+      // Alternating, so that drift of this shared VM falls on both alike.
+      const cgroupsRoot = `mesos-bench-${process.pid}`;
+      const isolated = ['--isolation=cgroups/cpu,cgroups/mem,cgroups/pids', `--cgroups_root=${cgroupsRoot}`];
+      const runs: { plain: number[]; isolated: number[]; plainP50: number[]; isolatedP50: number[] } = {
+        plain: [],
+        isolated: [],
+        plainP50: [],
+        isolatedP50: [],
+      };
+      const memory = memoryDir();
+      const rounds = Number(arg('isolation_runs', '3'));
+      for (let i = 0; i < rounds; i++) {
+        const a = await launchOn(memory, memory, tasks);
+        const b = await launchOn(memory, memory, tasks, isolated);
+        runs.plain.push(a.perSecond);
+        runs.plainP50.push(a.p50);
+        runs.isolated.push(b.perSecond);
+        runs.isolatedP50.push(b.p50);
+      }
+      for (const c of ['cpu', 'cpuacct', 'memory', 'pids']) {
+        try {
+          rmdirSync(`/sys/fs/cgroup/${c}/${cgroupsRoot}`);
+        } catch {
+          // not made for this controller
+        }
+      }
+      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+      result.isolation = { tasks, runs };
+      lines.push(
+        `cgroups isolation (cpu, mem, pids), ${tasks} tasks per run, alternating: ${mean(runs.isolated).toFixed(0)}/s against ${mean(runs.plain).toFixed(0)}/s without (${((mean(runs.isolated) / mean(runs.plain)) * 100).toFixed(0)}%; runs ${runs.isolated.map((x) => x.toFixed(0)).join(', ')} / ${runs.plain.map((x) => x.toFixed(0)).join(', ')}); ACCEPT->RUNNING p50 ${mean(runs.isolatedP50).toFixed(1)} ms against ${mean(runs.plainP50).toFixed(1)} ms`,
+      );
+    }
   }
   if (suites.has('peer')) {
     const peer = slurmLatency();

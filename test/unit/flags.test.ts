@@ -605,17 +605,18 @@ describe('definitions', () => {
 
 describe('flags accepted for Mesos compatibility with no effect here', () => {
   it('warn when set, name the reason, and say so in --help', () => {
-    const set = agent(['--master=127.0.0.1:5050', '--isolation=cgroups/cpu,cgroups/mem']);
+    const set = agent(['--master=127.0.0.1:5050', '--launcher=linux', '--isolation=cgroups/cpu,cgroups/mem']);
     assert.match(
       set.warnings.join('\n'),
-      /flag '--isolation' is accepted for Mesos compatibility but has no effect here: .*without cgroups/,
+      /flag '--launcher' is accepted for Mesos compatibility but has no effect here: the task supervisor starts every task/,
     );
+    assert.doesNotMatch(set.warnings.join('\n'), /--isolation/, 'cgroups isolation is provided');
     const fromEnv = master(['--work_dir=/tmp/x'], { MESOS_WHITELIST: '/etc/mesos/whitelist' });
     assert.match(fromEnv.warnings.join('\n'), /'--whitelist' .* no effect here/);
     assert.deepEqual(master(['--work_dir=/tmp/x']).warnings, [], 'a default does not warn');
     assert.match(
       formatHelp('mesos-agent', '[options]', agentFlagDefs),
-      /--cgroups_root=VALUE[\s\S]*no effect here: tasks run as process groups/,
+      /--agent_subsystems=VALUE[\s\S]*no effect here: the agent itself is not confined to cgroups/,
     );
   });
 

@@ -4,7 +4,8 @@
 // Mesos containerizer, and the agent hears about exits through the callback it gave each
 // containerizer (Agent.containerExited, routed by container id), so start, kill, exit and
 // recovery take one path for both.
-import type { TaskInfo } from '../../common/mesos.ts';
+import type { Resource, TaskInfo } from '../../common/mesos.ts';
+import type { LimitedTask } from '../monitor/limits.ts';
 import type { TaskContext } from '../launch-spec.ts';
 import type { ContainerState } from '../supervisor/protocol.ts';
 
@@ -39,6 +40,11 @@ export interface Containerizer {
    * an exit that happened meanwhile). Absent when exits are reported without being asked.
    */
   reattach?(containerId: string, sandbox: string): Promise<void>;
+  /**
+   * A running container's executor has other tasks now (a custom executor): its limits follow.
+   * Absent when limits are not the agent's to set.
+   */
+  update?(containerId: string, executorResources: readonly Resource[], tasks: readonly LimitedTask[]): void;
 }
 
 export interface Containerizers {

@@ -18,6 +18,7 @@ import {
   type TaskInfo,
   type TaskState,
   type TaskStatusReason,
+  type TaskStatusSource,
   isTerminalState,
 } from '../../common/mesos.ts';
 import type { RecoveredRun } from '../checkpoints.ts';
@@ -174,6 +175,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
       agentEndpoint: `${config.ip}:${config.port}`,
       agentEnv: this.host.executorBaseEnv(),
       user,
+      ...(this.kind === 'DEFAULT' ? { inGroup: true } : {}),
     };
   }
 
@@ -217,20 +219,33 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
   // ---------------------------------------------------------------- updates
 
   /** Moves a task to a new state, as its executor: every update carries its check and health results. */
-  private update(task: BuiltInTask, state: TaskState, message?: string, reason?: TaskStatusReason, healthy?: boolean): void {
+  private update(
+    task: BuiltInTask,
+    state: TaskState,
+    message?: string,
+    reason?: TaskStatusReason,
+    healthy?: boolean,
+    source?: TaskStatusSource,
+  ): void {
     if (isTerminalState(task.state)) return;
     if (isTerminalState(state)) {
       task.health?.stop();
       task.checker?.stop();
     }
     const unhealthy = task.unhealthyKill && isTerminalState(state) ? false : undefined;
-    this.host.updates.transition(task, state, { message, reason, healthy: healthy ?? unhealthy, checkStatus: task.checkStatus });
+    this.host.updates.transition(task, state, {
+      message,
+      reason,
+      healthy: healthy ?? unhealthy,
+      checkStatus: task.checkStatus,
+      ...(source ? { source } : {}),
+    });
   }
 
   /** Ends a task; a failure may end others too (taskFailed). */
-  protected finish(task: BuiltInTask, state: TaskState, message: string, reason?: TaskStatusReason): void {
+  protected finish(task: BuiltInTask, state: TaskState, message: string, reason?: TaskStatusReason, source?: TaskStatusSource): void {
     if (isTerminalState(task.state)) return;
-    this.update(task, state, message, reason);
+    this.update(task, state, message, reason, undefined, source);
     if (state !== 'TASK_FINISHED' && state !== 'TASK_KILLED') this.taskFailed(task, state);
   }
 
@@ -246,7 +261,7 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
     const via = containerizerFor(task.info);
     const killRequested = task.killRequested || task.operatorKill === true;
     const end = taskEnd({ containerId, via, killRequested, unhealthyKill: task.unhealthyKill }, exit);
-    this.finish(task, end.state, end.message, end.reason);
+    this.finish(task, end.state, end.message, end.reason, end.source);
   }
 
   kill(taskId: string, policy: KillPolicy | undefined): void {

@@ -155,8 +155,19 @@ export class CustomExecutorRun implements RecoverableRun {
       await this.start();
       return;
     }
+    this.resize();
     if (this.state === 'RUNNING') this.deliver(ids);
     // Still REGISTERING: they go with SUBSCRIBED. TERMINATING meanwhile: exited() fails them.
+  }
+
+  /** Its container's limits follow the executor's and its live tasks' resources, as Mesos updates them. */
+  private resize(): void {
+    const live = [...this.tasks.values()].filter((t) => !isTerminalState(t.state));
+    this.host.containerizers.mesos.update?.(
+      this.containerId,
+      this.info.resources ?? [],
+      live.map((t) => ({ resources: t.info.resources ?? [], limits: t.info.limits })),
+    );
   }
 
   private add(info: TaskInfo): AgentTask {
@@ -221,6 +232,7 @@ export class CustomExecutorRun implements RecoverableRun {
     if (this.now() === 'TERMINATED') return; // it exited before the launch reply arrived
     for (const t of this.tasks.values()) if (!isTerminalState(t.state)) t.running = true;
     this.log.info(this.who, `Launched executor '${this.id}' of framework ${fw.id} in container ${this.containerId}`);
+    if (this.tasks.size > 1) this.resize(); // launched for its first task: the others count too
     if (this.now() === 'TERMINATING') this.killExecutorContainer();
   }
 

@@ -1,7 +1,7 @@
 // How a task the agent runs itself ended, read from its container's exit (pure): the state,
 // message and reason of its terminal update, in the words of Mesos's command executor ("Command
 // exited with status 3") and docker executor ("Container terminated with signal Killed").
-import type { TaskState, TaskStatusReason } from '../../common/mesos.ts';
+import type { TaskState, TaskStatusReason, TaskStatusSource } from '../../common/mesos.ts';
 import type { ContainerizerName } from '../containerizer/containerizer.ts';
 import { containerName } from '../containerizer/docker-spec.ts';
 import type { ContainerExit } from '../records.ts';
@@ -10,6 +10,8 @@ export interface TaskEnd {
   state: TaskState;
   message: string;
   reason?: TaskStatusReason;
+  /** Said by the agent rather than as the executor (a limitation of the container). */
+  source?: TaskStatusSource;
 }
 
 /** What the agent knows of the task besides the exit. */
@@ -49,6 +51,9 @@ export function taskEnd(task: EndedTask, exit: ContainerExit): TaskEnd {
     return { state: 'TASK_FAILED', message: `Container ${how}` };
   }
   if (task.killRequested) return killed('Command');
+  // As Mesos's agent reports a container an isolator ended: failed, whatever its exit, said by the agent.
+  if (exit.limitation)
+    return { state: 'TASK_FAILED', message: exit.limitation.message, reason: exit.limitation.reason, source: 'SOURCE_AGENT' };
   if (exit.code === 0) return { state: 'TASK_FINISHED', message: 'Command exited with status 0' };
   return { state: 'TASK_FAILED', message: `Command ${how}` };
 }

@@ -48,6 +48,17 @@ export interface LimitInputs {
   containerizer: 'mesos' | 'docker';
   /** What an infinite limit means here. */
   host: { cpus: number; memBytes: number };
+  /** --cgroups_enable_cfs under cgroups/cpu: a cpus limit takes in the requests of tasks without one instead of being dropped. */
+  cfs?: boolean;
+}
+
+/** A container's requests and limits, an infinite limit kept infinite (what the cgroups isolators set). */
+export interface ContainerResources {
+  cpus?: number;
+  cpusLimit?: number;
+  /** Bytes (whole megabytes, as Resources::mem() keeps them). */
+  mem?: number;
+  memLimit?: number;
 }
 
 /** A task's limit on `name` (a number, possibly Infinity), if it has one. */
@@ -70,8 +81,12 @@ function has(resources: readonly Resource[], name: string): boolean {
   return resources.some((r) => r.name === name && r.type === 'SCALAR');
 }
 
-/** Slave::computeExecutorLimits for a Linux agent without CFS quotas. */
-function executorLimits(executorResources: readonly Resource[], tasks: readonly LimitedTask[]): { cpus?: number; mem?: number } {
+/** Slave::computeExecutorLimits for a Linux agent. */
+function executorLimits(
+  executorResources: readonly Resource[],
+  tasks: readonly LimitedTask[],
+  cfs: boolean,
+): { cpus?: number; mem?: number } {
   let cpuLimit: number | undefined;
   let memLimit: number | undefined;
   const unlimitedCpus: Resource[] = [];
@@ -87,7 +102,8 @@ function executorLimits(executorResources: readonly Resource[], tasks: readonly 
   if (cpuLimit !== undefined) {
     if (has(executorResources, 'cpus')) cpuLimit = addLimit(cpuLimit, scalar(executorResources, 'cpus'));
     // A cpus limit would throttle the tasks that have none: Mesos drops it without CFS.
-    if (scalar(unlimitedCpus, 'cpus') > 0) cpuLimit = undefined;
+    const requested = scalar(unlimitedCpus, 'cpus');
+    if (requested > 0) cpuLimit = cfs ? addLimit(cpuLimit, requested) : undefined;
   }
   if (memLimit !== undefined) {
     if (has(executorResources, 'mem')) memLimit = addLimit(memLimit, scalar(executorResources, 'mem'));
@@ -97,20 +113,28 @@ function executorLimits(executorResources: readonly Resource[], tasks: readonly 
   return { ...(cpuLimit !== undefined ? { cpus: cpuLimit } : {}), ...(memLimit !== undefined ? { mem: memLimit } : {}) };
 }
 
-/** The limit fields of a container's ResourceStatistics. */
-export function containerLimits(inputs: LimitInputs): ContainerLimits {
+/** The container's requests and limits, as Mesos's containerizer hands them to its isolators. */
+export function containerResources(inputs: Omit<LimitInputs, 'host'>): ContainerResources {
   const executorResources = inputs.containerizer === 'docker' ? [] : inputs.executorResources;
   const requests = [...executorResources, ...inputs.tasks.flatMap((t) => t.resources ?? [])];
+  const limits = executorLimits(executorResources, inputs.tasks, inputs.cfs ?? false);
+  const out: ContainerResources = {};
+  if (has(requests, 'cpus')) out.cpus = scalar(requests, 'cpus');
+  if (limits.cpus !== undefined) out.cpusLimit = limits.cpus;
   // Resources::mem() keeps whole megabytes.
-  const cpuRequest = has(requests, 'cpus') ? scalar(requests, 'cpus') : undefined;
-  const memRequest = has(requests, 'mem') ? Math.trunc(scalar(requests, 'mem')) * MB : undefined;
-  const limits = executorLimits(executorResources, inputs.tasks);
+  if (has(requests, 'mem')) out.mem = Math.trunc(scalar(requests, 'mem')) * MB;
+  if (limits.mem !== undefined) out.memLimit = limits.mem === Number.POSITIVE_INFINITY ? limits.mem : Math.trunc(limits.mem) * MB;
+  return out;
+}
+
+/** The limit fields of a container's ResourceStatistics. */
+export function containerLimits(inputs: LimitInputs): ContainerLimits {
+  const r = containerResources(inputs);
   const out: ContainerLimits = {};
-  if (limits.cpus !== undefined) out.cpus_limit = limits.cpus === Number.POSITIVE_INFINITY ? inputs.host.cpus : limits.cpus;
-  if (limits.mem !== undefined)
-    out.mem_limit_bytes = limits.mem === Number.POSITIVE_INFINITY ? inputs.host.memBytes : Math.trunc(limits.mem) * MB;
-  else if (memRequest !== undefined) out.mem_limit_bytes = memRequest;
-  if (memRequest !== undefined && (inputs.containerizer === 'mesos' || limits.mem !== undefined)) out.mem_soft_limit_bytes = memRequest;
-  if (cpuRequest !== undefined) out.cpus_soft_limit = cpuRequest;
+  if (r.cpusLimit !== undefined) out.cpus_limit = r.cpusLimit === Number.POSITIVE_INFINITY ? inputs.host.cpus : r.cpusLimit;
+  if (r.memLimit !== undefined) out.mem_limit_bytes = r.memLimit === Number.POSITIVE_INFINITY ? inputs.host.memBytes : r.memLimit;
+  else if (r.mem !== undefined) out.mem_limit_bytes = r.mem;
+  if (r.mem !== undefined && (inputs.containerizer === 'mesos' || r.memLimit !== undefined)) out.mem_soft_limit_bytes = r.mem;
+  if (r.cpus !== undefined) out.cpus_soft_limit = r.cpus;
   return out;
 }

@@ -1,5 +1,6 @@
 // The agent's resource monitor: the usage of each executor run, as Mesos's Slave::usage gathers
-// it for /monitor/statistics and /containers, from /proc until cgroups isolation exists.
+// it for /monitor/statistics and /containers: from /proc (Mesos's posix/cpu, posix/mem), and from
+// the containers' cgroups where cgroups isolation gives them (what cgroups count wins).
 //
 //   agent records --monitoredExecutors--> executors, their containers, resources
 //   containerizers --pids--> first process of each running container (supervisor LIST, docker inspect)
@@ -15,6 +16,7 @@ import type { ExecutorKind, ExecutorRecord } from '../records.ts';
 import { COMMAND_EXECUTOR_RESOURCES, type ContainerLimits, type LimitedTask, containerLimits } from './limits.ts';
 import { type ProcStat, type ProcessIndex, type ProcessUsage, containerProcesses, indexProcesses, sumUsage } from './proc-stat.ts';
 import type { SystemConstants } from './proc-scan.ts';
+import type { CgroupUsage } from '../isolation/usage.ts';
 
 /** How old a /proc scan may be and still answer a request. */
 export const SAMPLE_MAX_AGE_MS = 500;
@@ -37,7 +39,7 @@ export interface MonitoredExecutor {
 }
 
 /** ResourceStatistics with the fields this agent fills, in Mesos's JSON names. */
-export type ResourceStatistics = { timestamp: number } & Partial<ProcessUsage> & ContainerLimits;
+export type ResourceStatistics = { timestamp: number } & Partial<ProcessUsage> & CgroupUsage & ContainerLimits;
 
 /** ContainerStatus as Mesos's containerizers report it: its container id, and the executor's pid when there is one. */
 export type ContainerStatus = Pick<mesos.v1.ContainerStatus, 'executor_pid'> & { container_id: ContainerID };
@@ -83,8 +85,10 @@ function statisticsOf(
   roots: number[],
   sample: Sample,
   host: { cpus: number; memBytes: number },
+  cgroups: CgroupUsage | undefined,
 ): ResourceStatistics {
-  const usage = roots.length > 0 ? sumUsage(containerProcesses(sample.index, roots), sample.system) : undefined;
+  const procUsage = roots.length > 0 ? sumUsage(containerProcesses(sample.index, roots), sample.system) : undefined;
+  const usage = procUsage && cgroups ? { ...procUsage, ...cgroups } : procUsage;
   const limits = containerLimits({ executorResources: ex.executorResources, tasks: ex.tasks, containerizer: ex.containerizer, host });
   // In ResourceStatistics's field order, as Mesos's JSON has them.
   const s: ResourceStatistics = { timestamp: sample.at / 1000 };
@@ -93,6 +97,11 @@ function statisticsOf(
     s.cpus_system_time_secs = usage.cpus_system_time_secs;
   }
   if (limits.cpus_limit !== undefined) s.cpus_limit = limits.cpus_limit;
+  if (cgroups?.cpus_nr_periods !== undefined) s.cpus_nr_periods = cgroups.cpus_nr_periods;
+  if (cgroups?.cpus_nr_throttled !== undefined) s.cpus_nr_throttled = cgroups.cpus_nr_throttled;
+  if (cgroups?.cpus_throttled_time_secs !== undefined) s.cpus_throttled_time_secs = cgroups.cpus_throttled_time_secs;
+  if (cgroups?.mem_total_bytes !== undefined) s.mem_total_bytes = cgroups.mem_total_bytes;
+  if (cgroups?.mem_cache_bytes !== undefined) s.mem_cache_bytes = cgroups.mem_cache_bytes;
   if (usage) s.mem_rss_bytes = usage.mem_rss_bytes;
   if (limits.mem_limit_bytes !== undefined) s.mem_limit_bytes = limits.mem_limit_bytes;
   if (usage) {
@@ -119,6 +128,8 @@ export interface MonitorDeps {
   system: () => Promise<SystemConstants>;
   host?: { cpus: number; memBytes: number };
   now?: () => number;
+  /** Usage from a Mesos-containerizer container's cgroups, when it is isolated with cgroups. */
+  cgroupUsage?: (containerId: string) => CgroupUsage | undefined;
 }
 
 export class ResourceMonitor {
@@ -171,8 +182,23 @@ export class ResourceMonitor {
       // The Mesos containerizer's launcher reports the executor's pid; ours has one process to
       // show for a command task or custom executor (none for a task group, none under Docker).
       if (ex.containerizer === 'mesos' && ex.kind !== 'DEFAULT' && roots.length === 1) status.executor_pid = roots[0]!;
-      return { executor: ex, statistics: statisticsOf(ex, roots, sample, this.host), status };
+      const cgroups = ex.containerizer === 'mesos' ? this.cgroupsOf(ex.containers) : undefined;
+      return { executor: ex, statistics: statisticsOf(ex, roots, sample, this.host, cgroups), status };
     });
+  }
+
+  /** The containers' cgroup usage summed (a task group's tasks each have theirs), or undefined without cgroups. */
+  private cgroupsOf(containers: readonly string[]): CgroupUsage | undefined {
+    const read = this.deps.cgroupUsage;
+    if (!read) return undefined;
+    let sum: CgroupUsage | undefined;
+    for (const c of containers) {
+      const u = read(c);
+      if (!u) continue;
+      sum ??= {};
+      for (const [k, v] of Object.entries(u) as [keyof CgroupUsage, number][]) sum[k] = (sum[k] ?? 0) + v;
+    }
+    return sum;
   }
 
   private async pidsOf(wanted: Map<ContainerizerName, string[]>): Promise<Map<string, number>> {

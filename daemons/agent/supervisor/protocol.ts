@@ -16,6 +16,8 @@ export interface ContainerSpec {
   gid?: number;
   stdoutPath: string;
   stderrPath: string;
+  /** cgroup directories the process starts in (cgroups isolation), made and limited by the agent. */
+  cgroups?: string[];
 }
 
 export interface ExitStatus {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { readJson, removeFile, writeJsonAtomicSync } from '../../common/checkpoint.ts';
 import { type FlagDef, type FlagValues, loadFlags } from '../../common/flags/index.ts';
 import { loadProgramFlags } from '../../common/program.ts';
+import { type Home, forkInside, homeDirs } from './cgroup-join.ts';
 import {
   type ContainerSpec,
   type ContainerState,
@@ -63,6 +64,8 @@ class Supervisor {
   private readonly recordsDir: string;
   private lastAgentSeen = Date.now();
   private server?: net.Server;
+  /** Its own cgroups, read once: where it returns after starting a task inside the task's. */
+  private homes?: Home[];
 
   constructor(
     private readonly runtimeDir: string,
@@ -147,8 +150,8 @@ class Supervisor {
         return;
       }
       let child: ChildProcess;
-      try {
-        child = spawn(spec.file, spec.args, {
+      const start = () =>
+        spawn(spec.file, spec.args, {
           argv0: spec.argv0,
           cwd: spec.cwd,
           env: spec.env,
@@ -157,6 +160,8 @@ class Supervisor {
           ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
           ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
         });
+      try {
+        child = spec.cgroups?.length ? forkInside(spec.cgroups, this.ownCgroups(), start) : start();
       } catch (err) {
         closeSync(stdout);
         closeSync(stderr);
@@ -180,6 +185,11 @@ class Supervisor {
           .finally(() => resolve({ id: 0, ok: true, pid }));
       });
     });
+  }
+
+  private ownCgroups(): Home[] {
+    this.homes ??= homeDirs(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'));
+    return this.homes;
   }
 
   private kill(id: string, graceMs: number, signal?: NodeJS.Signals): SupervisorReply {
