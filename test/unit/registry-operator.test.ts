@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
+import type { RegisterMessage } from '../../daemons/common/agent-protocol.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import { LogVerbosity } from '../../daemons/common/log-verbosity.ts';
 import { AttachedPaths } from '../../daemons/common/files.ts';
@@ -193,7 +194,7 @@ async function masterOn(dir: string, config: Partial<MasterConfig> = {}): Promis
 const agentId = (id: string) => ({ agent_id: { value: id } });
 
 /** Registers an agent and waits for its admission to be durable (the master admits it then). */
-async function registered(h: MasterHarness, reg: Registry, extra: { agent_id?: string } = {}) {
+async function registered(h: MasterHarness, reg: Registry, extra: Partial<RegisterMessage['register']> = {}) {
   const recorded = h.register(extra);
   await reg.flushed();
   const done = recorded.messages.find((m) => m.type === 'REGISTERED');
@@ -253,6 +254,42 @@ describe('a restarted master applies them', () => {
     assert.equal((await Registry.open(dir, LIMITS, silentLogger())).state.marks.get(a2)?.drain?.state, 'DRAINED');
     assert.equal((await call(second.h, { type: 'REACTIVATE_AGENT', reactivate_agent: agentId(a1) })).status, 200);
     assert.equal(back1.agent.active, true);
+  });
+
+  test('a drain stored while the agent was away survives a restart: the agent keeps draining, its tasks are killed when it is back', async () => {
+    const dir = registryDir();
+    const first = await masterOn(dir);
+    const { id } = await registered(first.h, first.reg);
+    first.h.stop();
+    await first.reg.flushed();
+    // Recovered, not back yet: the drain waits for it.
+    const second = await masterOn(dir);
+    const drain: mesos.v1.master.Call = { type: 'DRAIN_AGENT', drain_agent: { ...agentId(id), max_grace_period: { seconds: 4 } } };
+    assert.equal((await call(second.h, drain)).status, 200);
+    second.h.stop();
+    await second.reg.flushed();
+
+    const third = await masterOn(dir);
+    const fwInfo = { id: { value: 'fw-x' }, user: 'u', name: 'x' };
+    const taskInfo = {
+      name: 't1',
+      task_id: { value: 't1' },
+      agent_id: { value: id },
+      resources: [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 } }],
+      command: { value: 'sleep 1000' },
+    };
+    const back = await registered(third.h, third.reg, {
+      agent_id: id,
+      tasks: [{ framework_id: 'fw-x', executor_id: '', task: taskInfo, state: 'TASK_RUNNING' }],
+      frameworks: [fwInfo],
+    });
+    assert.equal(back.agent.active, false, 'a draining agent comes back deactivated');
+    assert.deepEqual(
+      back.messages.filter((m) => m.type === 'KILL_TASK'),
+      [{ type: 'KILL_TASK', kill_task: { framework_id: 'fw-x', task_id: 't1', kill_policy: { grace_period: { nanoseconds: 4e9 } } } }],
+    );
+    const listed = (await call(third.h, { type: 'GET_AGENTS' })).response!.get_agents!.agents!;
+    assert.equal(listed[0]?.drain_info?.state, 'DRAINING', 'still draining while its task runs');
   });
 
   test('--weights is stored by a master whose registry has none', async () => {
