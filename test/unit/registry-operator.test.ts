@@ -292,6 +292,18 @@ describe('a restarted master applies them', () => {
     assert.equal(listed[0]?.drain_info?.state, 'DRAINING', 'still draining while its task runs');
   });
 
+  test('gone agents are pruned by --registry_max_agent_count, oldest first, as unreachable ones are', async () => {
+    const h = new MasterHarness({ registryMaxAgentCount: 1 });
+    harnesses.push(h);
+    const [a, b] = [h.register().agent.id, h.register().agent.id];
+    for (const id of [a, b]) assert.equal((await call(h, { type: 'MARK_AGENT_GONE', mark_agent_gone: agentId(id) })).status, 200);
+    assert.deepEqual([...h.master.registry.state.gone.keys()], [a, b]);
+    h.master.start();
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.deepEqual([...h.master.registry.state.gone.keys()], [b]);
+    assert.equal(h.master.agentRegistrationRefusal(a, undefined), undefined, 'a pruned gone agent is no longer known as gone');
+  });
+
   test('--weights is stored by a master whose registry has none', async () => {
     const dir = registryDir();
     const first = await masterOn(dir, { weights: new Map([['prod', 2]]) });
