@@ -1,12 +1,14 @@
 // What operators set through the v1 operator API survives a master restart (SIGTERM, as
 // `systemctl restart` does) and a crash (kill -9): the weights UPDATE_WEIGHTS set (over the
 // restarted master's --weights), an agent DEACTIVATE_AGENT deactivated, an agent DRAIN_AGENT
-// drained, and an agent MARK_AGENT_GONE removed, which is refused when it registers again.
+// drained, and an agent MARK_AGENT_GONE removed, which is refused when it registers again. With
+// --zk, the master elected after the leader's kill -9 finds them in ZooKeeper.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { mesos } from '../../daemons/common/mesos.ts';
 import { AGENT_ENDPOINT } from '../../daemons/common/agent-protocol.ts';
 import { type Daemon, freePort, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
 
 type Call = mesos.v1.master.Call;
 type Response = mesos.v1.master.Response;
@@ -44,6 +46,28 @@ function agentsById(agents: mesos.v1.master.Response.GetAgents): Map<string, mes
 
 async function idOf(agent: Daemon): Promise<string> {
   return (await agent.json<{ id: string }>('/state')).id;
+}
+
+/** POSTs a REGISTER under `id` to the master's agents' endpoint: what an agent coming back sends. */
+async function registerAs(master: Daemon, id: string, port: number): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${master.url}${AGENT_ENDPOINT}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      type: 'REGISTER',
+      register: {
+        agent_id: id,
+        hostname: '127.0.0.1',
+        port,
+        pid: `slave(1)@127.0.0.1:${port}`,
+        resources: [],
+        attributes: [],
+        tasks: [],
+        frameworks: [],
+      },
+    }),
+  });
+  return { status: res.status, text: await res.text() };
 }
 
 for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
@@ -109,25 +133,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     assert.ok(!awaited.includes(gId), `the gone agent is not awaited: ${awaited.join(', ')}`);
 
     // The gone agent's id is refused, whoever comes with it.
-    const refused = await fetch(`${master.url}${AGENT_ENDPOINT}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        type: 'REGISTER',
-        register: {
-          agent_id: gId,
-          hostname: '127.0.0.1',
-          port: gone.port,
-          pid: `slave(1)@127.0.0.1:${gone.port}`,
-          resources: [],
-          attributes: [],
-          tasks: [],
-          frameworks: [],
-        },
-      }),
-    });
-    assert.equal(refused.status, 403);
-    assert.equal(await refused.text(), 'Agent has been marked gone');
+    assert.deepEqual(await registerAs(master, gId, gone.port), { status: 403, text: 'Agent has been marked gone' });
 
     // Reactivating is stored too: it is offered again after the next restart.
     await ok(master, { type: 'REACTIVATE_AGENT', reactivate_agent: agentId(dId) });
@@ -143,3 +149,70 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     assert.equal(again.deactivated, false);
   });
 }
+
+const unavailable = zookeeperUnavailable();
+
+describe('with --zk', { skip: unavailable ? `ZooKeeper tests skipped: ${unavailable}` : false }, () => {
+  let zk: ZooKeeperCluster | undefined;
+  after(async () => {
+    // The masters go before the ZooKeeper they lead through.
+    for (const d of daemons.splice(0).reverse()) await d.stop('SIGKILL');
+    await zk?.stop();
+  });
+
+  /** The master of `masters` that serves /master/state (the others redirect or are dead). */
+  async function leaderAmong(masters: Daemon[]): Promise<Daemon> {
+    return waitFor(
+      'a leader',
+      async () => {
+        const live = masters.filter((m) => !m.exited);
+        const codes = await Promise.all(
+          live.map((m) =>
+            fetch(`${m.url}/master/state`, { redirect: 'manual', signal: AbortSignal.timeout(2000) }).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        );
+        const leaders = live.filter((_, i) => codes[i] === 200);
+        return leaders.length === 1 ? leaders[0] : undefined;
+      },
+      30_000,
+      100,
+    );
+  }
+
+  test('kill -9 of the leader: the next one has the weights, the deactivated agent and the gone agent', async () => {
+    zk = await ZooKeeperCluster.standalone();
+    const url = zk.url('/operator-failover');
+    const masters: Daemon[] = [];
+    for (let i = 0; i < 2; i++) {
+      const m = await startMaster([`--zk=${url}`, '--quorum=1', '--zk_session_timeout=2secs', '--hostname=127.0.0.1', '--weights=prod=2']);
+      daemons.push(m);
+      masters.push(m);
+    }
+    const first = await leaderAmong(masters);
+    const kept = await startAgent(first);
+    const gone = await startAgent(first);
+    daemons.push(kept, gone);
+    const [kId, gId] = [await idOf(kept), await idOf(gone)];
+    await ok(first, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'prod', weight: 5 }] } });
+    await ok(first, { type: 'DEACTIVATE_AGENT', deactivate_agent: agentId(kId) });
+    await ok(first, { type: 'MARK_AGENT_GONE', mark_agent_gone: agentId(gId) });
+
+    first.proc.kill('SIGKILL');
+    await first.waitExit();
+    const second = await leaderAmong(masters);
+    assert.deepEqual((await ask(second, { type: 'GET_WEIGHTS' })).get_weights!.weight_infos, [{ role: 'prod', weight: 5 }]);
+    const awaited = ((await ask(second, { type: 'GET_AGENTS' })).get_agents!.recovered_agents ?? []).map((a) => a.id!.value);
+    assert.ok(awaited.includes(kId) && !awaited.includes(gId), `awaited: ${awaited.join(', ')}`);
+    assert.deepEqual(await registerAs(second, gId, gone.port), { status: 403, text: 'Agent has been marked gone' });
+
+    // The kept agent, pointed at the new leader, comes back deactivated.
+    await kept.stop('SIGTERM', 10_000, true);
+    const back = await startAgent(second, [], { workDir: kept.workDir, runtimeDir: kept.runtimeDir!, port: kept.port });
+    daemons.push(back);
+    const listed = agentsById((await ask(second, { type: 'GET_AGENTS' })).get_agents!);
+    assert.equal(listed.get(kId)?.deactivated, true);
+  });
+});
