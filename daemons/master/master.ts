@@ -237,9 +237,11 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
       fw.completedTasks.push(...stored.completedTasks.map((t) => ({ ...t })));
       this.state.addCompletedFramework(fw);
     }
-    if (st.agents.size + st.frameworks.size + st.completedFrameworks.length > 0) {
+    if (st.agents.size + st.unreachable.size + st.frameworks.size + st.completedFrameworks.length + st.weights.size + st.gone.size > 0) {
+      const draining = [...st.marks.values()].filter((m) => m.drain?.state === 'DRAINING').length;
+      const deactivated = [...st.marks.values()].filter((m) => m.deactivated).length;
       this.log.info(
-        `Recovered from the registry: ${st.agents.size} agents (waiting for them to re-register), ${st.unreachable.size} unreachable agents, ${st.frameworks.size} frameworks, ${st.completedFrameworks.length} completed frameworks`,
+        `Recovered from the registry: ${st.agents.size} agents (waiting for them to re-register), ${st.unreachable.size} unreachable agents, ${st.frameworks.size} frameworks, ${st.completedFrameworks.length} completed frameworks; from operators: ${st.weights.size} role weights, ${deactivated} agents deactivated (${draining} draining), ${st.gone.size} agents marked gone`,
       );
     }
   }

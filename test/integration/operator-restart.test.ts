@@ -100,6 +100,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     master = await startMaster([...flags, '--weights=prod=7'], {}, { port, workDir });
     daemons.push(master);
 
+    assert.match(master.output, /from operators: 2 role weights, 2 agents deactivated \(0 draining\), 1 agents marked gone/);
     const weights = (await ask(master, { type: 'GET_WEIGHTS' })).get_weights!;
     assert.deepEqual(weights.weight_infos, [
       { role: 'dev', weight: 0.5 },
