@@ -14,7 +14,7 @@ import { AttachedPaths } from '../../daemons/common/files.ts';
 import type { mesos } from '../../daemons/common/mesos.ts';
 import type { MasterConfig } from '../../daemons/master/master.ts';
 import { type OperatorContext, dispatchOperatorCall } from '../../daemons/master/operator-calls.ts';
-import { type AgentEntry, Registry, type RegistryOp, applyOp, emptyState } from '../../daemons/master/registry.ts';
+import { type AgentEntry, Registry, type RegistryOp, type RegistryStore, applyOp, emptyState } from '../../daemons/master/registry.ts';
 import { encodeZkState, mergeHistory, stateOfPointer, touchesHistory, touchesZk } from '../../daemons/master/registry-zk-format.ts';
 import { MasterHarness } from '../helpers/master-harness.ts';
 
@@ -311,6 +311,40 @@ describe('a restarted master applies them', () => {
     await first.reg.flushed();
     const second = await masterOn(dir);
     assert.deepEqual([...second.h.master.weights], [['prod', 2]]);
+  });
+
+  test('each call answers only once its write is durable', async () => {
+    const writes: Array<{ ops: string[]; done: () => void }> = [];
+    const store: RegistryStore = {
+      write: (batch) => new Promise<void>((done) => writes.push({ ops: batch.map((o) => o.op), done })),
+    };
+    const reg = new Registry(emptyState(), store, LIMITS, silentLogger());
+    const h = new MasterHarness({}, reg);
+    harnesses.push(h);
+    const pending = h.register();
+    await new Promise((r) => setImmediate(r));
+    writes.shift()!.done();
+    await new Promise((r) => setImmediate(r));
+    const id = (pending.messages.find((m) => m.type === 'REGISTERED') as { registered: { agent_id: string } }).registered.agent_id;
+    const calls: mesos.v1.master.Call[] = [
+      { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'r', weight: 2 }] } },
+      { type: 'DEACTIVATE_AGENT', deactivate_agent: agentId(id) },
+      { type: 'REACTIVATE_AGENT', reactivate_agent: agentId(id) },
+      { type: 'DRAIN_AGENT', drain_agent: agentId(id) },
+      { type: 'MARK_AGENT_GONE', mark_agent_gone: agentId(id) },
+    ];
+    for (const c of calls) {
+      let answered = false;
+      const answer = call(h, c).then((a) => {
+        answered = true;
+        return a;
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(answered, false, `${c.type} waits for its write`);
+      assert.ok(writes.length > 0, `${c.type} is being written`);
+      for (const w of writes.splice(0)) w.done();
+      assert.equal((await answer).status, 200, c.type);
+    }
   });
 
   test('a call answers 503 in one line when its write fails, and is stored once called again', async () => {
