@@ -384,10 +384,14 @@ export class AgentBook {
     return state.agents.has(agentId) || state.recoveredAgents.has(agentId) || state.unreachableAgents.has(agentId);
   }
 
-  /** DEACTIVATE_AGENT: the agent is offered nothing until it is reactivated (Master::deactivate). */
-  deactivate(agentId: string): void {
-    this.m.state.agentMarks.deactivate(agentId);
+  /**
+   * DEACTIVATE_AGENT: the agent is offered nothing until it is reactivated (Master::deactivate).
+   * Resolves once the mark is durable.
+   */
+  deactivate(agentId: string): Promise<void> {
+    const durable = this.m.state.agentMarks.deactivate(agentId);
     this.stopOffering(agentId);
+    return durable;
   }
 
   private stopOffering(agentId: string): void {
@@ -399,11 +403,11 @@ export class AgentBook {
   }
 
   /**
-   * REACTIVATE_AGENT: offered again once connected (Master::Http::_reactivateAgent). False when
-   * the agent is not registered, which Mesos answers 409.
+   * REACTIVATE_AGENT: offered again once connected (Master::Http::_reactivateAgent). Resolves,
+   * once the change is durable, to false when the agent is not registered (Mesos answers 409).
    */
-  reactivate(agentId: string): boolean {
-    this.m.state.agentMarks.reactivate(agentId);
+  async reactivate(agentId: string): Promise<boolean> {
+    await this.m.state.agentMarks.reactivate(agentId);
     const agent = this.m.state.agents.get(agentId);
     if (!agent) return false;
     if (agent.link && !agent.active) {
@@ -418,16 +422,19 @@ export class AgentBook {
   /**
    * DRAIN_AGENT: the agent is deactivated and every task on it killed, with a grace period of at
    * most `max_grace_period`; once its tasks are gone (terminal and acknowledged) it is DRAINED,
-   * or marked gone with `mark_gone`. An agent away now is told when it comes back.
+   * or marked gone with `mark_gone`. An agent away now is told when it comes back (also by a
+   * master elected meanwhile). Resolves once the drain is durable.
    */
-  drain(agentId: string, config: mesos.v1.DrainConfig): void {
-    this.m.state.agentMarks.startDrain(agentId, config);
+  drain(agentId: string, config: mesos.v1.DrainConfig): Promise<void> {
+    const durable = this.m.state.agentMarks.startDrain(agentId, config);
     this.stopOffering(agentId);
     const agent = this.m.state.agents.get(agentId);
-    if (!agent) return;
-    this.m.log.info({ agent: agentId }, `Transitioning agent ${agentId} to the DRAINING state; it has ${agent.tasks.size} tasks`);
-    this.killForDrain(agent);
-    this.checkDrained(agentId);
+    if (agent) {
+      this.m.log.info({ agent: agentId }, `Transitioning agent ${agentId} to the DRAINING state; it has ${agent.tasks.size} tasks`);
+      this.killForDrain(agent);
+      this.checkDrained(agentId);
+    }
+    return durable;
   }
 
   private killForDrain(agent: AgentRecord): void {
@@ -456,30 +463,31 @@ export class AgentBook {
     if (!agent || agent.tasks.size > 0) return;
     if (drain.config.mark_gone) {
       this.m.log.info({ agent: agentId }, `Marking agent ${agentId} in the DRAINED state as gone`);
-      this.markGone(agentId);
+      // No one waits for these: a failed write is logged by the registry.
+      this.markGone(agentId).catch(() => undefined);
       return;
     }
     this.m.log.info({ agent: agentId }, `Transitioning agent ${agentId} to the DRAINED state`);
-    marks.markDrained(agentId);
+    marks.markDrained(agentId).catch(() => undefined);
   }
 
   /**
    * MARK_AGENT_GONE: the agent is removed for good; its tasks are TASK_GONE_BY_OPERATOR, it is
-   * told to shut down and never admitted again (Master::markGone).
+   * told to shut down and never admitted again (Master::markGone), also by a master started or
+   * elected later. Resolves once the mark is durable.
    */
-  markGone(agentId: string): void {
+  markGone(agentId: string): Promise<void> {
     const m = this.m;
     const now = Date.now();
     m.log.info({ agent: agentId }, `Marking agent ${agentId} as gone`);
-    m.state.agentMarks.markGone(agentId, now);
+    const durable = m.state.agentMarks.markGone(agentId, now);
     const agent = m.state.agents.get(agentId);
     if (agent) {
       this.removeAgent(agent, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', 'Agent has been marked gone');
-      return;
+      return durable;
     }
     const wasKnown = m.state.forgetRecoveredAgent(agentId) || m.state.forgetUnreachable(agentId);
-    if (!wasKnown) return;
-    m.registry.apply({ op: 'REMOVE_AGENT', agent_id: agentId });
+    if (!wasKnown) return durable;
     for (const fw of m.state.frameworks.values()) {
       for (const task of [...fw.unreachableTasks.values()]) {
         if (task.agentId !== agentId) continue;
@@ -492,6 +500,7 @@ export class AgentBook {
         m.failTask(fw, task, status);
       }
     }
+    return durable;
   }
 
   /** Registry agents that did not come back in time are unreachable; old unreachable ones are forgotten. */
@@ -515,6 +524,11 @@ export class AgentBook {
         state.forgetUnreachable(id);
         registry.apply({ op: 'REMOVE_AGENT', agent_id: id });
       }
+    });
+    // Gone agents are pruned by the same limits (Master::_doRegistryGc); a failed write is logged.
+    const gone = [...state.agentMarks.gone()].sort((a, b) => a[1] - b[1]);
+    gone.forEach(([id, time], i) => {
+      if (now - time > maxAge || gone.length - i > maxCount) state.agentMarks.forgetGone(id).catch(() => undefined);
     });
   }
 }

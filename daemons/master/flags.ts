@@ -192,7 +192,7 @@ export const masterFlagDefs = [
   {
     name: 'weights',
     type: 'string',
-    help: 'Role weights as role=weight,role=weight (prefer the /weights endpoint).',
+    help: 'Role weights as role=weight,role=weight; used and stored only when the registry holds none (weights set by UPDATE_WEIGHTS are kept there and win).',
     schema: {
       pattern: '^[^=,]+=(\\d+\\.?\\d*|\\.\\d+)(,[^=,]+=(\\d+\\.?\\d*|\\.\\d+))*$',
       errorHint: "expected 'role=weight,role=weight'",

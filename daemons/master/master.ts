@@ -50,6 +50,7 @@ import {
   type TaskRecord,
   newTaskRecord,
 } from './records.ts';
+import { AgentMarks } from './agent-marks.ts';
 import { Registry, storedTask } from './registry.ts';
 import { MasterState } from './state.ts';
 import { stateForScheduler } from './status.ts';
@@ -130,8 +131,6 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   /** Subscriptions, failovers and removal of frameworks. */
   readonly frameworkBook: FrameworkBook;
-  /** Role weights: --weights, changed by UPDATE_WEIGHTS (in memory: a restart goes back to --weights). */
-  readonly weights: Map<string, number>;
   private isStopping = false;
 
   constructor(
@@ -145,9 +144,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.allocator = new DrfAllocator({
       now: () => Date.now(),
       ...(config.minAllocatable ? { minAllocatable: config.minAllocatable } : {}),
-      ...(config.weights ? { weights: config.weights } : {}),
     });
-    this.weights = new Map(config.weights ?? []);
     this.rateLimits = new FrameworkRateLimits(config.rateLimits);
     const limits = {
       maxCompletedFrameworks: config.maxCompletedFrameworks,
@@ -163,6 +160,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
         defaultExecutorDone: (exec) => queueMicrotask(() => this.releaseExecutor(exec.agentId, exec.frameworkId, exec.executorId)),
       },
       { ...limits, maxUnreachableTasksPerFramework: config.maxUnreachableTasksPerFramework },
+      new AgentMarks(this.registry),
     );
     this.offerBook = new OfferBook(this, {
       masterId: this.id,
@@ -173,6 +171,26 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.agentBook = new AgentBook(this);
     this.frameworkBook = new FrameworkBook(this);
     this.recoverFromRegistry();
+    this.recoverWeights();
+  }
+
+  /** Role weights: those the registry holds (UPDATE_WEIGHTS, or --weights stored at a first start). */
+  get weights(): ReadonlyMap<string, number> {
+    return this.registry.state.weights;
+  }
+
+  /**
+   * Weights in the registry win over --weights, which are ignored with a warning; a registry
+   * without weights takes --weights (Master::_recover).
+   */
+  private recoverWeights(): void {
+    const flag = this.config.weights ?? new Map<string, number>();
+    if (this.registry.state.weights.size > 0) {
+      if (flag.size > 0) this.log.warn(`Ignoring --weights flag; using the weights the registry holds (set by UPDATE_WEIGHTS)`);
+    } else if (flag.size > 0) {
+      this.registry.apply({ op: 'UPDATE_WEIGHTS', weights: [...flag].map(([role, weight]) => ({ role, weight })) });
+    }
+    this.allocator.setWeights(new Map(this.weights));
   }
 
   // ---------------------------------------------------------------- read-only views of the state
@@ -219,9 +237,11 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
       fw.completedTasks.push(...stored.completedTasks.map((t) => ({ ...t })));
       this.state.addCompletedFramework(fw);
     }
-    if (st.agents.size + st.frameworks.size + st.completedFrameworks.length > 0) {
+    if (st.agents.size + st.unreachable.size + st.frameworks.size + st.completedFrameworks.length + st.weights.size + st.gone.size > 0) {
+      const draining = [...st.marks.values()].filter((m) => m.drain?.state === 'DRAINING').length;
+      const deactivated = [...st.marks.values()].filter((m) => m.deactivated).length;
       this.log.info(
-        `Recovered from the registry: ${st.agents.size} agents (waiting for them to re-register), ${st.unreachable.size} unreachable agents, ${st.frameworks.size} frameworks, ${st.completedFrameworks.length} completed frameworks`,
+        `Recovered from the registry: ${st.agents.size} agents (waiting for them to re-register), ${st.unreachable.size} unreachable agents, ${st.frameworks.size} frameworks, ${st.completedFrameworks.length} completed frameworks; from operators: ${st.weights.size} role weights, ${deactivated} agents deactivated (${draining} draining), ${st.gone.size} agents marked gone`,
       );
     }
   }
@@ -277,13 +297,15 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   }
 
   /**
-   * UPDATE_WEIGHTS: the roles' new weights go to the allocator; offers outstanding to frameworks
-   * of those roles are taken back so that the next allocation follows the new weights
-   * (WeightsHandler::__updateWeights, rescindOffers).
+   * UPDATE_WEIGHTS: the roles' new weights are stored in the registry, then go to the allocator;
+   * offers outstanding to frameworks of those roles are taken back so that the next allocation
+   * follows the new weights (WeightsHandler::__updateWeights, rescindOffers). Rejects when the
+   * registry cannot be written.
    */
-  updateWeights(weights: ReadonlyArray<{ role: string; weight: number }>): void {
-    for (const { role, weight } of weights) this.weights.set(role, weight);
-    this.allocator.setWeights(this.weights);
+  async updateWeights(weights: ReadonlyArray<{ role: string; weight: number }>): Promise<void> {
+    // Stored before the allocator follows them, as Mesos's WeightsHandler does.
+    await this.registry.applyDurably({ op: 'UPDATE_WEIGHTS', weights: [...weights] });
+    this.allocator.setWeights(new Map(this.weights));
     const roles = new Set(weights.map((w) => w.role));
     if (![...this.frameworks.values()].some((fw) => fw.roles.some((r) => roles.has(r)))) return;
     for (const fw of this.frameworks.values()) this.offerBook.rescindFrameworkOffers(fw);

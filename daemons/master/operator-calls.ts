@@ -17,7 +17,7 @@ import {
 import { versionInfo } from '../common/version.ts';
 import { mesosLogAllowed, operatorAllowed, teardownAllowed, updateWeightsAllowed } from './authorizer/checks.ts';
 import { validateRole } from '../common/roles.ts';
-import { deactivateAgent, drainAgent, markAgentGone, reactivateAgent } from './operator-agents.ts';
+import { deactivateAgent, drainAgent, markAgentGone, reactivateAgent, whenDurable } from './operator-agents.ts';
 import { type V1Viewer, getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks, v1ViewerFor } from './operator-state.ts';
 import { masterMetrics } from './metrics.ts';
 import type { StateContext } from './state-json.ts';
@@ -124,8 +124,7 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
       )
     )
       return status(403);
-    ctx.master.updateWeights(weights);
-    return status(200);
+    return whenDurable(ctx.master.updateWeights(weights));
   },
   GET_MASTER: (ctx) => {
     const m = ctx.master;

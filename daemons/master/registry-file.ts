@@ -16,6 +16,7 @@ import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../com
 import { diskFailure, writeFailure } from '../common/disk-errors.ts';
 import {
   type AgentEntry,
+  type OperatorSnapshot,
   type RegistryLimits,
   type RegistryOp,
   type RegistryState,
@@ -24,10 +25,13 @@ import {
   type UnreachableEntry,
   applyOp,
   emptyState,
+  operatorSnapshot,
+  restoreOperatorSnapshot,
   unreachableEntry,
 } from './registry-state.ts';
 
-interface Snapshot {
+/** The operators' part (weights, marks, gone agents) is missing from snapshots written before it was kept. */
+interface Snapshot extends Partial<OperatorSnapshot> {
   /** The log that continues this snapshot is log.<generation>; older logs are folded in. */
   generation: number;
   agents: AgentEntry[];
@@ -83,6 +87,7 @@ export class FileStore implements RegistryStore {
       for (const u of snap.value.unreachable) state.unreachable.set(u.id, unreachableEntry(u));
       for (const f of snap.value.frameworks) state.frameworks.set(f.id, f);
       state.completedFrameworks.push(...snap.value.completed_frameworks);
+      restoreOperatorSnapshot(state, snap.value, path.join(dir, 'snapshot.json'));
     } else if (!snap.missing) {
       throw new Error(`${snap.error}; move it away to start with an empty registry`);
     }
@@ -175,6 +180,7 @@ export class FileStore implements RegistryStore {
       unreachable: [...state.unreachable].map(([id, u]) => ({ id, ...u })),
       frameworks: [...state.frameworks].map(([id, f]) => ({ id, ...f })),
       completed_frameworks: state.completedFrameworks,
+      ...operatorSnapshot(state),
     };
     await writeJsonAtomic(path.join(this.dir, 'snapshot.json'), snap);
     this.generation = snap.generation;

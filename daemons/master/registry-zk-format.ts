@@ -7,10 +7,14 @@ import { createHash } from 'node:crypto';
 import type { MultiOp } from '../common/zk/session.ts';
 import {
   type AgentEntry,
+  type OperatorSnapshot,
   type RegistryOp,
   type RegistryState,
   type StoredFramework,
   type UnreachableEntry,
+  emptyState,
+  operatorSnapshot,
+  restoreOperatorSnapshot,
   unreachableEntry,
 } from './registry-state.ts';
 
@@ -57,11 +61,14 @@ export function touchesHistory(op: RegistryOp): boolean {
 
 /** The part of the state the local history keeps: frameworks and completed frameworks, no agents. */
 export function historyView(state: RegistryState): RegistryState {
-  return { agents: new Map(), unreachable: new Map(), frameworks: state.frameworks, completedFrameworks: state.completedFrameworks };
+  return { ...emptyState(), frameworks: state.frameworks, completedFrameworks: state.completedFrameworks };
 }
 
-/** The part of the state ZooKeeper holds. */
-export interface ZkState {
+/**
+ * The part of the state ZooKeeper holds. The operators' part (weights, marks, gone agents) is
+ * missing from states written before it was kept.
+ */
+export interface ZkState extends Partial<OperatorSnapshot> {
   agents: AgentEntry[];
   unreachable: Array<{ id: string } & UnreachableEntry>;
   frameworks: Array<Pick<StoredFramework, 'info' | 'registeredTime'>>;
@@ -99,7 +106,12 @@ export function zkStateSegments(state: RegistryState): Buffer[] {
   }
   const unreachable = [...state.unreachable].map(([id, u]) => ({ id, ...unreachableEntry(u) }));
   const frameworks = [...state.frameworks.values()].map((f) => ({ info: f.info, registeredTime: f.registeredTime }));
-  segments.push(Buffer.from(`],"unreachable":${JSON.stringify(unreachable)},"frameworks":${JSON.stringify(frameworks)}}`));
+  const { weights, marks, gone } = operatorSnapshot(state);
+  segments.push(
+    Buffer.from(
+      `],"unreachable":${JSON.stringify(unreachable)},"frameworks":${JSON.stringify(frameworks)},"weights":${JSON.stringify(weights)},"marks":${JSON.stringify(marks)},"gone":${JSON.stringify(gone)}}`,
+    ),
+  );
   return segments;
 }
 
@@ -123,11 +135,12 @@ function checkedZkState(value: unknown, where: string): ZkState {
  */
 export function mergeHistory(zk: ZkState, history: RegistryState): RegistryState {
   const state: RegistryState = {
+    ...emptyState(),
     agents: new Map(zk.agents.map((a) => [a.id, a])),
     unreachable: new Map(zk.unreachable.map((u) => [u.id, unreachableEntry(u)])),
-    frameworks: new Map(),
     completedFrameworks: history.completedFrameworks,
   };
+  restoreOperatorSnapshot(state, zk, 'the registry in ZooKeeper');
   for (const f of zk.frameworks) {
     const id = f.info.id?.value;
     if (!id) continue;

@@ -1,7 +1,9 @@
 // The master's registry: what must survive a master restart or failover. Agents admitted (and
 // those marked unreachable), frameworks with their FrameworkInfo, and the history /master/state
-// shows (completed frameworks and tasks). The state lives in memory; each operation is applied
-// at once and handed to a store (registry-state.ts RegistryStore) that keeps it durably:
+// shows (completed frameworks and tasks), and what operators set through the v1 API (role
+// weights, agents deactivated, draining or drained, agents marked gone). The state lives in
+// memory; each operation is applied at once and handed to a store (registry-state.ts
+// RegistryStore) that keeps it durably:
 // - without --zk, a snapshot plus an append-only log under <work_dir>/registry (registry-file.ts);
 // - with --zk, ZooKeeper for agents and frameworks, written only by the leader with fenced
 //   writes, and the local directory for the history (registry-zk.ts);
@@ -16,6 +18,7 @@ import { type ZkRegistryOptions, openZkStore } from './registry-zk.ts';
 
 export {
   type AgentEntry,
+  type AgentMark,
   type RegistryLimits,
   type RegistryOp,
   type RegistryState,
@@ -23,6 +26,7 @@ export {
   type StoredFramework,
   type StoredTask,
   applyOp,
+  emptyState,
   storedTask,
 } from './registry-state.ts';
 export { FencedError, type ZkRegistryOptions } from './registry-zk.ts';
@@ -82,6 +86,11 @@ export class Registry {
     this.pending.push(op);
     this.waiters.push({ resolve: onDurable ?? (() => {}), reject: onFailure ?? (() => {}) });
     this.flushing ??= this.flush(this.store);
+  }
+
+  /** Applies an operation now; resolves once it is stored, rejects when it cannot be. */
+  applyDurably(op: RegistryOp): Promise<void> {
+    return new Promise((resolve, reject) => this.apply(op, resolve, reject));
   }
 
   /** Writes everything pending in one go (group commit), then anything that came meanwhile. */

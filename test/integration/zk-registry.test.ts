@@ -177,7 +177,7 @@ describe('the registry in ZooKeeper', { skip, timeout: 180_000 }, () => {
     return `/mesos-${process.pid}-${++groups}`;
   }
 
-  test('what a leader stored is what the next leader reads; the history stays in the local directory', async () => {
+  test('what a leader stored (agents, frameworks, the operators’ weights and marks) is what the next leader reads; the history stays in the local directory', async () => {
     const g = group();
     const localA = mkdtempSync(path.join(os.tmpdir(), 'zk-registry-a-'));
     const a = await candidate(g, 1);
@@ -186,6 +186,10 @@ describe('the registry in ZooKeeper', { skip, timeout: 180_000 }, () => {
     await store(regA, { op: 'ADMIT_AGENT', agent: agent(1) });
     await store(regA, { op: 'ADMIT_AGENT', agent: agent(2) });
     await store(regA, { op: 'MARK_UNREACHABLE', agent_id: 'agent-2', time: 99, hostname: 'host2.example.com' });
+    await store(regA, { op: 'UPDATE_WEIGHTS', weights: [{ role: 'prod', weight: 3 }] });
+    await store(regA, { op: 'DEACTIVATE_AGENT', agent_id: 'agent-1' });
+    await store(regA, { op: 'DRAIN_AGENT', agent_id: 'agent-2', config: { mark_gone: false } });
+    await store(regA, { op: 'MARK_AGENT_GONE', agent_id: 'agent-3', time: 123 });
     await store(regA, fw);
     await store(regA, { op: 'COMPLETE_TASK', framework_id: 'fw-1', task: doneTask });
     await a.session.close();
@@ -199,6 +203,15 @@ describe('the registry in ZooKeeper', { skip, timeout: 180_000 }, () => {
     const regB = await open(g, b);
     assert.deepEqual([...regB.state.agents.keys()], ['agent-1']);
     assert.deepEqual([...regB.state.unreachable], [['agent-2', { time: 99, hostname: 'host2.example.com' }]]);
+    assert.deepEqual([...regB.state.weights], [['prod', 3]], 'what operators set is in ZooKeeper');
+    assert.deepEqual(
+      [...regB.state.marks],
+      [
+        ['agent-1', { deactivated: true }],
+        ['agent-2', { deactivated: true, drain: { state: 'DRAINING', config: { mark_gone: false } } }],
+      ],
+    );
+    assert.deepEqual([...regB.state.gone], [['agent-3', 123]]);
     assert.equal(regB.state.frameworks.get('fw-1')?.info.name, 'one');
     assert.equal(regB.state.frameworks.get('fw-1')?.registeredTime, 7);
     assert.deepEqual(regB.state.frameworks.get('fw-1')?.completedTasks, [], "another master's history is not here");

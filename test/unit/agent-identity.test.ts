@@ -9,7 +9,7 @@ import { silentLogger } from '../../daemons/common/log.ts';
 import { parseResources } from '../../daemons/common/resources.ts';
 import type { AgentLink } from '../../daemons/master/links.ts';
 import { Master } from '../../daemons/master/master.ts';
-import { type RegistryState, applyOp } from '../../daemons/master/registry.ts';
+import { type RegistryState, applyOp, emptyState } from '../../daemons/master/registry.ts';
 import { waitFor } from '../helpers/cluster.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
 
@@ -47,7 +47,7 @@ describe('agent identity', () => {
   });
 
   test('an unreachable agent keeps its principal in the registry', () => {
-    const state: RegistryState = { agents: new Map(), unreachable: new Map(), frameworks: new Map(), completedFrameworks: [] };
+    const state: RegistryState = emptyState();
     const limits = { maxCompletedFrameworks: 1, maxCompletedTasksPerFramework: 1 };
     const agent = { id: 'A', hostname: 'h', port: 1, pid: 'p', resources: [], attributes: [], registeredTime: 0, principal: 'agent' };
     applyOp(state, { op: 'ADMIT_AGENT', agent }, limits);

@@ -174,3 +174,34 @@ describe('the ZooKeeper registry store over a flaky connection', () => {
     assert.equal(fenced.length, 1);
   });
 });
+
+describe('the ZooKeeper registry store keeps what operators set', () => {
+  test('weights, marks and gone agents written by one leader are read by the next, inline and in chunks', async () => {
+    for (const zkLimits of [
+      { chunkBytes: 100_000, multiBytes: 200_000 },
+      { chunkBytes: 200, multiBytes: 2000 },
+    ]) {
+      const zk = new FakeZk();
+      const { store, state } = await opened(zk, [], zkLimits);
+      const ops = [
+        admit(1),
+        admit(2),
+        admit(3),
+        { op: 'UPDATE_WEIGHTS' as const, weights: [{ role: 'prod', weight: 2.5 }] },
+        { op: 'DEACTIVATE_AGENT' as const, agent_id: 'agent-1' },
+        { op: 'DRAIN_AGENT' as const, agent_id: 'agent-2', config: { mark_gone: true } },
+        { op: 'MARK_AGENT_GONE' as const, agent_id: 'agent-3', time: 77 },
+      ];
+      for (const op of ops) applyOp(state, op, LIMITS);
+      await store.write(ops, state);
+      const pointer = decodePointer(zk.nodes.get('/m/registry')!.data, '/m/registry');
+      assert.equal(pointer !== undefined && 'chunks' in pointer, zkLimits.chunkBytes === 200, 'chunked only with small chunks');
+      const next = await opened(zk, [], zkLimits);
+      assert.deepEqual([...next.state.weights], [['prod', 2.5]]);
+      assert.deepEqual(next.state.marks.get('agent-1'), { deactivated: true });
+      assert.deepEqual(next.state.marks.get('agent-2'), { deactivated: true, drain: { state: 'DRAINING', config: { mark_gone: true } } });
+      assert.deepEqual([...next.state.gone], [['agent-3', 77]]);
+      assert.deepEqual([...next.state.agents.keys()], ['agent-1', 'agent-2']);
+    }
+  });
+});

@@ -119,6 +119,9 @@ describe('the registry in ZooKeeper, pure parts', () => {
       agents: [agent(1)],
       unreachable: [{ id: 'agent-2', time: 5, hostname: 'host2' }],
       frameworks: [{ info: { id: { value: 'fw-1' }, name: 'one', user: 'u' }, registeredTime: 7 }],
+      weights: [],
+      marks: [],
+      gone: [],
     });
     const view = historyView(state);
     assert.equal(view.agents.size, 0);
