@@ -46,7 +46,8 @@ import {
   defaultFetcherConfig,
 } from './records.ts';
 import { registerMessage } from './registration.ts';
-import { DiskSpace, writeFailure } from './disk-space.ts';
+import { DiskSpace } from './disk-space.ts';
+import { writeFailure } from '../common/disk-errors.ts';
 import { makeSandbox, sandboxDir } from './sandbox.ts';
 import type { StatusUpdateManager } from './status-updates.ts';
 import { TaskUpdates } from './task-updates.ts';

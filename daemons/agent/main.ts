@@ -35,7 +35,7 @@ import {
   removeCheckpoints,
 } from './checkpoints.ts';
 import type { AgentFramework, ExecutorRecord } from './records.ts';
-import { fileSystemOf, writeFailure } from './disk-space.ts';
+import { fileSystemOf, writeFailure } from '../common/disk-errors.ts';
 import { applyRecovery } from './recovery.ts';
 import { claimRuntimeDir } from './runtime-dir.ts';
 import { SupervisorClient } from './supervisor/client.ts';

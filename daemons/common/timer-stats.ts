@@ -12,12 +12,29 @@ const PERCENTILES: Array<[string, number]> = [
   ['p9999', 0.9999],
 ];
 
+/** A timer read at one moment; /metrics/snapshot and /metrics/prometheus both render it. */
+export interface TimerReading {
+  /** The metric name, e.g. `allocator/mesos/allocation_run_ms`. */
+  name: string;
+  last: number;
+  /** Samples since start. */
+  count: number;
+  /** Sum of the samples since start: libprocess publishes none, Prometheus summaries need it. */
+  sum: number;
+  /** Smallest and largest sample of the window. */
+  min: number;
+  max: number;
+  /** Percentiles of the window: `p50` is q = 0.5. */
+  percentiles: Array<{ suffix: string; q: number; value: number }>;
+}
+
 export class TimerStats {
   private readonly ring: Float64Array;
   private next = 0;
   private filled = 0;
   private last: number | undefined;
   private total = 0;
+  private sum = 0;
 
   constructor(
     /** The metric name, e.g. `allocator/mesos/allocation_run_ms`. */
@@ -33,6 +50,7 @@ export class TimerStats {
     if (this.filled < this.ring.length) this.filled++;
     this.last = ms;
     this.total++;
+    this.sum += ms;
   }
 
   /** Samples recorded since start. */
@@ -40,19 +58,38 @@ export class TimerStats {
     return this.total;
   }
 
+  /** The timer now; undefined before the first sample, which libprocess does not publish either. */
+  reading(): TimerReading | undefined {
+    if (this.last === undefined) return undefined;
+    const sorted = this.ring.slice(0, this.filled).sort();
+    return {
+      name: this.name,
+      last: this.last,
+      count: this.total,
+      sum: this.sum,
+      min: sorted[0]!,
+      max: sorted[sorted.length - 1]!,
+      percentiles: PERCENTILES.map(([suffix, q]) => ({ suffix, q, value: quantile(sorted, q) })),
+    };
+  }
+
   /** The snapshot entries: nothing before the first sample, as libprocess. */
   snapshot(): Record<string, number> {
-    if (this.last === undefined) return {};
-    const sorted = this.ring.slice(0, this.filled).sort();
-    const out: Record<string, number> = {
-      [this.name]: this.last,
-      [`${this.name}/count`]: this.total,
-      [`${this.name}/min`]: sorted[0]!,
-      [`${this.name}/max`]: sorted[sorted.length - 1]!,
-    };
-    for (const [suffix, q] of PERCENTILES) out[`${this.name}/${suffix}`] = quantile(sorted, q);
-    return out;
+    const r = this.reading();
+    return r === undefined ? {} : timerEntries(r);
   }
+}
+
+/** A reading under libprocess's /metrics/snapshot names (`<name>`, `<name>/count`, `<name>/p50` ...). */
+export function timerEntries(r: TimerReading): Record<string, number> {
+  const out: Record<string, number> = {
+    [r.name]: r.last,
+    [`${r.name}/count`]: r.count,
+    [`${r.name}/min`]: r.min,
+    [`${r.name}/max`]: r.max,
+  };
+  for (const p of r.percentiles) out[`${r.name}/${p.suffix}`] = p.value;
+  return out;
 }
 
 /** Linear interpolation between the closest ranks of a sorted sample. */

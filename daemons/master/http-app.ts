@@ -7,7 +7,7 @@ import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-proto
 import { AttachedPaths, attachDaemonLog, filesRouter } from '../common/files.ts';
 import { BodyTooLargeError, methodNotAllowed, readBody, sendJson, sendText } from '../common/http.ts';
 import { batchWritesPerTurn } from '../common/turn-writes.ts';
-import { metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
+import { metricsPrometheusHandler, metricsSnapshotHandler } from '../common/metrics-endpoint.ts';
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { versionInfo } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
@@ -16,7 +16,7 @@ import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks
 import type { LocalAuthorizer } from './authorizer/local.ts';
 import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
-import { masterMetrics } from './metrics.ts';
+import { followerMetricSet, masterMetricSet } from './metrics.ts';
 import { schedulerApiHandler } from './scheduler-api.ts';
 import { tasksPaging } from './tasks-query.ts';
 import { type StateContext, frameworksJson, slavesJson, stateJson, tasksJson } from './state-json.ts';
@@ -27,7 +27,6 @@ import { operatorApiHandler } from '../common/operator-api.ts';
 import { type OperatorContext, masterOperatorApi } from './operator-calls.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
-import { followerMetrics } from './metrics.ts';
 
 /** A query parameter as libprocess decodes it (the last of repeats, ';' a separator too). */
 function queryString(req: Request, name: string): string | undefined {
@@ -109,10 +108,9 @@ export function createMasterApp(ctx: StateContext, operator = operatorContext(ct
     const q = query.value;
     sendJson(req, res, tasksJson(as(req), { ...tasksPaging(q), frameworkId: q.get('framework_id'), taskId: q.get('task_id') }));
   });
-  app.all(
-    ['/metrics/snapshot', '/master/metrics/snapshot'],
-    metricsSnapshotHandler(() => masterMetrics(master)),
-  );
+  const metrics = () => masterMetricSet(master);
+  app.all(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(metrics));
+  app.all(['/metrics/prometheus', '/master/metrics/prometheus'], metricsPrometheusHandler(metrics));
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(as(req))));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
@@ -189,10 +187,9 @@ export function followerRequestListener(ctx: FollowerContext): RequestListener {
   const app = newApp();
   guardEndpoints(app, ctx.authorizer);
   addOwnRoutes(app, ctx);
-  app.all(
-    ['/metrics/snapshot', '/master/metrics/snapshot'],
-    metricsSnapshotHandler(() => followerMetrics(ctx.startTime)),
-  );
+  const metrics = () => followerMetricSet(ctx.startTime);
+  app.all(['/metrics/snapshot', '/master/metrics/snapshot'], metricsSnapshotHandler(metrics));
+  app.all(['/metrics/prometheus', '/master/metrics/prometheus'], metricsPrometheusHandler(metrics));
   addFilesAndWebui(app, ctx);
   return (req, res) => {
     const url = req.url ?? '/';

@@ -3,9 +3,10 @@
 // return redirect(request)` (state, frameworks, slaves, tasks, roles, state-summary, weights,
 // quota, maintenance, reservations, volumes, teardown, the scheduler and operator APIs) answer
 // 307 to the same URL on the leader, or 503 "No leader elected" while none is known; /health,
-// /flags, /version, /metrics/snapshot, /files and the web UI are served by the master itself;
-// /redirect and /master/redirect answer 307 to the leader's base URL (Master::Http::redirect).
-// Agents register with the leader only, so their endpoint is the leader's too. Pure.
+// /flags, /version, /metrics/snapshot (and our /metrics/prometheus), /files and the web UI are
+// served by the master itself; /redirect and /master/redirect answer 307 to the leader's base
+// URL (Master::Http::redirect). Agents register with the leader only, so their endpoint is the
+// leader's too. Pure.
 import { AGENT_ENDPOINT } from '../common/agent-protocol.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 

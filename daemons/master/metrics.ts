@@ -1,7 +1,8 @@
-// /metrics/snapshot of the master, with Mesos's metric names.
+// The master's metrics (/metrics/snapshot, /metrics/prometheus), with Mesos's names and kinds.
 import { systemMetrics } from '../common/system-metrics.ts';
 import { scalarTotals } from '../common/resources.ts';
 import type { TaskState } from '../common/mesos.ts';
+import { type MetricSet, snapshotJson } from '../common/metric-set.ts';
 import type { MetricsJson } from '../common/state-types.ts';
 import type { Master } from './master.ts';
 
@@ -17,10 +18,11 @@ const COUNTER_STATES: Array<[string, TaskState]> = [
   ['gone_by_operator', 'TASK_GONE_BY_OPERATOR'],
 ];
 
-export function masterMetrics(master: Master): MetricsJson {
+/** The master's metrics, typed as Mesos's master/metrics.hpp and allocator metrics register them. */
+export function masterMetricSet(master: Master): MetricSet {
   const agents = [...master.agents.values()];
   const frameworks = [...master.frameworks.values()];
-  const m: Record<string, number> = {
+  const gauges: Record<string, number> = {
     'master/uptime_secs': (Date.now() - master.startTime) / 1000,
     'master/elected': 1,
     'master/slaves_active': agents.filter((a) => a.active).length,
@@ -33,13 +35,17 @@ export function masterMetrics(master: Master): MetricsJson {
     'master/frameworks_connected': frameworks.filter((f) => f.connected).length,
     'master/frameworks_disconnected': frameworks.filter((f) => !f.connected).length,
     'master/outstanding_offers': master.offers.size,
+  };
+  const counters: Record<string, number> = {
     'master/valid_status_updates': master.counters.validStatusUpdates,
     'master/invalid_status_updates': master.counters.invalidStatusUpdates,
     'master/messages_launch_tasks': master.counters.tasksLaunched,
+    'allocator/mesos/allocation_runs': master.offerBook.allocationRun.count,
+    ...master.rateLimits.metrics(),
   };
   const active = master.activeTaskCounts();
-  for (const s of GAUGE_STATES) m[`master/tasks_${s}`] = active.get(s) ?? 0;
-  for (const [name, state] of COUNTER_STATES) m[`master/tasks_${name}`] = master.terminalCount(state);
+  for (const s of GAUGE_STATES) gauges[`master/tasks_${s}`] = active.get(s) ?? 0;
+  for (const [name, state] of COUNTER_STATES) counters[`master/tasks_${name}`] = master.terminalCount(state);
   const names = ['cpus', 'mem', 'disk', 'gpus'];
   const totals = scalarTotals(
     agents.map((a) => a.resources),
@@ -52,25 +58,23 @@ export function masterMetrics(master: Master): MetricsJson {
   for (const [i, r] of names.entries()) {
     const t = totals[i]!;
     const u = used[i]!;
-    m[`master/${r}_total`] = t;
-    m[`master/${r}_used`] = u;
-    m[`master/${r}_percent`] = t > 0 ? u / t : 0;
+    gauges[`master/${r}_total`] = t;
+    gauges[`master/${r}_used`] = u;
+    gauges[`master/${r}_percent`] = t > 0 ? u / t : 0;
   }
-  m['allocator/mesos/allocation_runs'] = master.offerBook.allocationRun.count;
-  return {
-    ...m,
-    ...master.rateLimits.metrics(),
-    ...master.offerBook.allocationRun.snapshot(),
-    ...master.offerBook.allocationRunLatency.snapshot(),
-    ...systemMetrics(),
-  };
+  const timers = [master.offerBook.allocationRun.reading(), master.offerBook.allocationRunLatency.reading()];
+  return { counters, gauges: { ...gauges, ...systemMetrics() }, timers: timers.filter((t) => t !== undefined) };
 }
 
-/** /metrics/snapshot of a master that does not lead: it is up, and not elected. */
-export function followerMetrics(startTime: number): MetricsJson {
+export function masterMetrics(master: Master): MetricsJson {
+  return snapshotJson(masterMetricSet(master));
+}
+
+/** The metrics of a master that does not lead: it is up, and not elected. */
+export function followerMetricSet(startTime: number): MetricSet {
   return {
-    'master/uptime_secs': (Date.now() - startTime) / 1000,
-    'master/elected': 0,
-    ...systemMetrics(),
+    counters: {},
+    gauges: { 'master/uptime_secs': (Date.now() - startTime) / 1000, 'master/elected': 0, ...systemMetrics() },
+    timers: [],
   };
 }

@@ -13,6 +13,7 @@ import { mkdir, open as openFile, readdir, rm, stat, truncate } from 'node:fs/pr
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { appendJsonLine, readJson, readJsonLines, writeJsonAtomic } from '../common/checkpoint.ts';
+import { diskFailure, writeFailure } from '../common/disk-errors.ts';
 import {
   type AgentEntry,
   type RegistryLimits,
@@ -43,22 +44,6 @@ export const COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
 
 /** After a failed compaction the next waits this long: on a full disk every write would try again. */
 const COMPACT_RETRY_MS = 30_000;
-
-/** Why a write failed, in words an operator acts on (a full disk rather than "ENOSPC: ..., write"). */
-export function writeFailure(err: unknown, where: string): string {
-  switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOSPC':
-      return `the file system of ${where} is full (ENOSPC)`;
-    case 'EDQUOT':
-      return `the disk quota of ${where} is used up (EDQUOT)`;
-    case 'EROFS':
-      return `the file system of ${where} is read-only (EROFS)`;
-    case 'EIO':
-      return `an I/O error on ${where} (EIO): the disk may be failing`;
-    default:
-      return `${where}: ${(err as Error).message}`;
-  }
-}
 
 /** A write of the file store that failed: `file` is what could not be written, `why` says why. */
 export class StoreWriteError extends Error {
@@ -131,7 +116,7 @@ export class FileStore implements RegistryStore {
         await handle.close();
       }
     } catch (err) {
-      throw new Error(`cannot write ${file}: ${writeFailure(err, this.dir)}; free space there (or fix it) and start again`);
+      throw new Error(`${writeFailure(`cannot write ${file}`, this.dir, err)}; free space there (or fix it) and start again`);
     }
   }
 
@@ -157,7 +142,7 @@ export class FileStore implements RegistryStore {
     } catch (err) {
       // What a failed append may have left is cut off, so the next record starts on a clean line.
       await truncate(file, this.logBytes).catch(() => undefined);
-      throw new StoreWriteError(file, writeFailure(err, this.dir));
+      throw new StoreWriteError(file, diskFailure(this.dir, err));
     }
     this.logRecords += record.batch.length;
     this.logBytes = await fileSize(file);
@@ -172,7 +157,7 @@ export class FileStore implements RegistryStore {
       for (const name of names) if (name.startsWith('snapshot.json.tmp-')) await rm(path.join(this.dir, name), { force: true });
       throw new StoreWriteError(
         path.join(this.dir, 'snapshot.json'),
-        `${writeFailure(err, this.dir)} (compaction; tried again in ${COMPACT_RETRY_MS / 1000}s)`,
+        `${diskFailure(this.dir, err)} (compaction; tried again in ${COMPACT_RETRY_MS / 1000}s)`,
       );
     }
   }

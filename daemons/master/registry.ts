@@ -26,7 +26,7 @@ export {
   storedTask,
 } from './registry-state.ts';
 export { FencedError, type ZkRegistryOptions } from './registry-zk.ts';
-export { COMPACT_AFTER_BYTES, writeFailure } from './registry-file.ts';
+export { COMPACT_AFTER_BYTES } from './registry-file.ts';
 
 export class Registry {
   private pending: RegistryOp[] = [];

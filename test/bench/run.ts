@@ -1,7 +1,8 @@
 // `npm run bench [-- suites...] [options]`: end-to-end numbers, each with the physical limit
 // measured in the same run so ratios survive a noisy machine. Suites (default: all):
 //   execute   median/p90 ms of `mesos execute --command=/bin/true`, process start to exit,
-//             next to `mesos --version` and bare `node -e 0` start-up
+//             next to `mesos --version` and bare `node -e 0` start-up; then against a cluster
+//             with authentication and TLS, alternating with the plain one (secure-execute.ts)
 //   launch    command tasks launched-and-finished per second by one scheduler, the agent's
 //             work dir on the temp dir's disk (its file system named: ext4 with or without a
 //             journal, xfs, ...) and then in /dev/shm (its runtime dir, as a
@@ -37,7 +38,7 @@
 //          --zk_agents=N (default 200), --zk_large_agents=N (default 5000), --zk_runs=N (default 50),
 //          --failover_runs=N (default 3), --failover_agents=N (default 2), --failover_timeouts=10,2,
 //          --binary=PATH (default: build/mesos, rebuilt first), --json
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,7 @@ import { buildBinary } from '../../packaging/binary.ts';
 import { bundle } from '../../packaging/bundle.ts';
 import { ROOT, type Daemon, startAgent, startMaster } from '../helpers/cluster.ts';
 import { describeFs } from './fs-kind.ts';
+import { BENCH_AGENT_FLAGS, secureExecuteLatency, timeCommand } from './secure-execute.ts';
 
 function arg(name: string, fallback: string): string {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -57,16 +59,6 @@ function arg(name: string, fallback: string): string {
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
   return sorted[i]!;
-}
-
-async function timeCommand(file: string, args: string[]): Promise<number> {
-  const start = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    const p = spawn(file, args, { stdio: 'ignore' });
-    p.once('error', reject);
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${args.join(' ')} exited ${code}`))));
-  });
-  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 /** Times `mesos execute` (or, with `asIs`, the given command line) `runs` times after 2 warm-ups. */
@@ -174,9 +166,6 @@ async function launchThroughput(master: Daemon, total: number): Promise<{ perSec
   return { perSecond: total / seconds, p50: quantile(runningLatency, 0.5), p99: quantile(runningLatency, 0.99) };
 }
 
-/** The agent of the execute and launch suites: room for a thousand small tasks at once. */
-const BENCH_AGENT_FLAGS = ['--quiet', '--resources=cpus:8;mem:8192;disk:10000;ports:[31000-32000]'];
-
 /**
  * A fresh master and agent for one launch run: the agent's work dir under `workParent`, else the
  * system's temp dir; its runtime dir under `runtimeParent` (in memory, as a packaged agent's
@@ -249,9 +238,16 @@ async function main(): Promise<void> {
       result.execute_ms = { median: quantile(exec, 0.5), p90: quantile(exec, 0.9), runs: exec.length };
       result.version_ms = { median: quantile(version, 0.5) };
       result.node_start_ms = { median: quantile(bare, 0.5) };
+      const secured = await secureExecuteLatency(cmd, master, runs);
+      result.execute_secure_ms = {
+        median: quantile(secured.secure, 0.5),
+        plain_median: quantile(secured.plain, 0.5),
+        runs: secured.secure.length,
+      };
       lines.push(
         `mesos execute /bin/true: median ${quantile(exec, 0.5).toFixed(0)} ms, p90 ${quantile(exec, 0.9).toFixed(0)} ms (${exec.length} runs; target < 300 ms)`,
         `  start-up alone: mesos --version median ${quantile(version, 0.5).toFixed(0)} ms; bare 'node -e 0' median ${quantile(bare, 0.5).toFixed(0)} ms`,
+        `  with authentication and TLS (credentials, --authenticate_agents, --authenticate_http_frameworks, LIBPROCESS_SSL_*): median ${quantile(secured.secure, 0.5).toFixed(0)} ms against ${quantile(secured.plain, 0.5).toFixed(0)} ms plain, alternating (${((quantile(secured.secure, 0.5) / quantile(secured.plain, 0.5)) * 100).toFixed(0)}%)`,
       );
     } finally {
       await agent.stop();

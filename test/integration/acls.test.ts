@@ -36,7 +36,7 @@ const ACLS = {
   ],
   get_endpoints: [
     { principals: { values: ['ops'] }, paths: { type: 'ANY' } },
-    { principals: { type: 'NONE' }, paths: { values: ['/metrics/snapshot'] } },
+    { principals: { type: 'NONE' }, paths: { values: ['/metrics/snapshot', '/metrics/prometheus'] } },
   ],
   view_flags: [
     { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
@@ -234,8 +234,16 @@ describe('register_agents', () => {
 });
 
 describe('get_endpoints and view_flags', () => {
-  test('/metrics/snapshot, /master/flags and the master log (access_mesos_logs): 403 for dev, 200 for ops', async () => {
-    for (const p of ['/metrics/snapshot', '/master/metrics/snapshot', '/master/flags', '/flags', '/files/read?path=/master/log&offset=0']) {
+  test('/metrics/snapshot, /metrics/prometheus, /master/flags and the master log (access_mesos_logs): 403 for dev, 200 for ops', async () => {
+    for (const p of [
+      '/metrics/snapshot',
+      '/master/metrics/snapshot',
+      '/metrics/prometheus',
+      '/master/metrics/prometheus',
+      '/master/flags',
+      '/flags',
+      '/files/read?path=/master/log&offset=0',
+    ]) {
       const dev = await fetch(`${master.url}${p}`, { headers: { Authorization: basicAuthorization('dev', 'dev-secret') } });
       assert.equal(dev.status, 403, `${p} as dev`);
       await dev.text();

@@ -96,6 +96,7 @@ describe('read-only endpoints (--authenticate_http_readonly)', () => {
     '/master/slaves',
     '/master/tasks',
     '/metrics/snapshot',
+    '/metrics/prometheus',
     '/files/browse?path=/master/log',
     '/',
   ]) {

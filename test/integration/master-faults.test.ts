@@ -221,7 +221,7 @@ test('a full disk under the registry: a master cannot start, and a running one r
   assert.match(
     refused.stderr,
     new RegExp(
-      `cannot recover the registry: cannot write ${workDir}/registry/log\\.0: the file system of ${workDir}/registry is full \\(ENOSPC\\); free space there`,
+      `cannot recover the registry: cannot write ${workDir}/registry/log\\.0: no space left on the file system at \\S+ \\(\\w+\\) \\(ENOSPC\\); free space there`,
     ),
   );
   rmSync(filler);
@@ -233,11 +233,11 @@ test('a full disk under the registry: a master cannot start, and a running one r
   const text = await subscribeText(m, `on-a-full-disk-${'n'.repeat(4000)}`);
   assert.match(
     text,
-    /"ERROR".*The master could not record the framework: the registry cannot be written: the file system of \S+ is full \(ENOSPC\)/,
+    /"ERROR".*The master could not record the framework: the registry cannot be written: no space left on the file system at \S+ \(\w+\) \(ENOSPC\)/,
   );
   assert.match(
     m.output,
-    /Cannot write the registry \S+: the file system of \S+ is full \(ENOSPC\)\. 1 operation\(s\) \(ADD_FRAMEWORK\) are not durable and fail/,
+    /Cannot write the registry \S+: no space left on the file system at \S+ \(\w+\) \(ENOSPC\)\. 1 operation\(s\) \(ADD_FRAMEWORK\) are not durable and fail/,
   );
   assert.equal((await fetch(`${m.url}/health`)).status, 200);
   rmSync(path.join(fs, 'filler'));

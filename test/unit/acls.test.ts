@@ -269,8 +269,8 @@ describe("the master's checks and refusal texts", () => {
 describe('get_endpoints and view_flags', () => {
   const a = authorizer({
     get_endpoints: [
-      { principals: { values: ['ops'] }, paths: { values: ['/metrics/snapshot'] } },
-      { principals: { type: 'NONE' }, paths: { values: ['/metrics/snapshot', '/files/debug'] } },
+      { principals: { values: ['ops'] }, paths: { values: ['/metrics/snapshot', '/metrics/prometheus'] } },
+      { principals: { type: 'NONE' }, paths: { values: ['/metrics/snapshot', '/metrics/prometheus', '/files/debug'] } },
     ],
     view_flags: [
       { principals: { values: ['ops'] }, flags: { type: 'ANY' } },
@@ -284,6 +284,8 @@ describe('get_endpoints and view_flags', () => {
     assert.equal(endpointAllowed(a, 'GET', '/files/debug', 'ops'), false);
     assert.equal(endpointAllowed(a, 'POST', '/metrics/snapshot', 'dev'), true);
     assert.equal(endpointAllowed(a, 'GET', '/state', 'dev'), true);
+    assert.equal(endpointAllowed(a, 'GET', '/metrics/prometheus', 'ops'), true);
+    assert.equal(endpointAllowed(a, 'GET', '/metrics/prometheus', 'dev'), false);
   });
   test('/flags asks view_flags whatever the method', () => {
     assert.equal(endpointAllowed(a, 'GET', '/flags', 'ops'), true);
@@ -336,6 +338,8 @@ describe("a follower's own endpoints", () => {
     const closed = authorizer({ permissive: false });
     assert.equal(await serve(closed, '/master/flags'), 403);
     assert.equal(await serve(closed, '/metrics/snapshot'), 403);
+    assert.equal(await serve(closed, '/metrics/prometheus'), 403);
+    assert.equal(await serve(undefined, '/master/metrics/prometheus'), 200);
     assert.equal(await serve(closed, '/health'), 200);
     assert.equal(await serve(undefined, '/master/flags'), 200);
   });

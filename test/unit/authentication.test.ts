@@ -130,6 +130,8 @@ describe('endpoint realms (master.cpp routes)', () => {
       '/master/state-summary': 'readonly',
       '/master/flags': 'readonly',
       '/metrics/snapshot': 'readonly',
+      '/metrics/prometheus': 'readonly',
+      '/master/metrics/prometheus': 'readonly',
       '/files/read?path=/master/log': 'readonly',
       '/master/maintenance/status': 'readonly',
       '/': 'readonly',

@@ -2,7 +2,8 @@
 // sandboxes were garbage collected; the agent and the tasks already running go on.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DiskSpace, mountOf, writeFailure } from '../../daemons/agent/disk-space.ts';
+import { DiskSpace } from '../../daemons/agent/disk-space.ts';
+import { mountOf, writeFailure } from '../../daemons/common/disk-errors.ts';
 import { fileSystemStartupError } from '../../daemons/agent/main.ts';
 import { StartupError } from '../../daemons/common/program.ts';
 import type { FrameworkInfo, TaskInfo } from '../../daemons/common/mesos.ts';

@@ -146,6 +146,8 @@ describe('a master that does not lead (master/http.cpp)', () => {
       '/version',
       '/metrics/snapshot',
       '/metrics/snapshot?jsonp=f',
+      '/metrics/prometheus',
+      '/master/metrics/prometheus',
       '/files/read?path=/master/log',
       '/',
       '/assets/app.js',

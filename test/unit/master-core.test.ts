@@ -9,7 +9,8 @@ import type { AgentLink, EventSink, SchedulerEvent } from '../../daemons/master/
 import { jsonText } from '../../daemons/common/raw-json.ts';
 import { PING_SLOTS, pingSlot } from '../../daemons/master/agents.ts';
 import { FILTER_EXPIRY_BATCH_MS, Master, type MasterConfig } from '../../daemons/master/master.ts';
-import { masterMetrics } from '../../daemons/master/metrics.ts';
+import { masterMetricSet, masterMetrics } from '../../daemons/master/metrics.ts';
+import { metricHelp } from '../../daemons/common/metric-help.ts';
 import type { AgentRecord, FrameworkRecord } from '../../daemons/master/records.ts';
 import type { SchedulerCall } from '../../daemons/common/mesos.ts';
 import { CallError, applyCall, frameworkForCall } from '../../daemons/master/scheduler-calls.ts';
@@ -528,6 +529,39 @@ describe('Master core: launching and status updates', () => {
       ],
     );
     assert.equal(m['master/tasks_running'], 1);
+  });
+
+  test('the metrics are typed as Mesos registers them: counters, gauges, and the allocator timers', async () => {
+    const master = newMaster();
+    subscribe(master);
+    register(master);
+    await allocation();
+    const set = masterMetricSet(master);
+    const counters = ['finished', 'failed', 'killed', 'lost', 'error', 'dropped', 'gone', 'gone_by_operator'].map(
+      (s) => `master/tasks_${s}`,
+    );
+    counters.push(
+      'master/valid_status_updates',
+      'master/invalid_status_updates',
+      'master/messages_launch_tasks',
+      'allocator/mesos/allocation_runs',
+    );
+    assert.deepEqual(Object.keys(set.counters).sort(), counters.sort());
+    for (const g of [
+      'master/tasks_running',
+      'master/tasks_staging',
+      'master/elected',
+      'master/uptime_secs',
+      'master/cpus_total',
+      'system/load_1min',
+    ]) {
+      assert.equal(typeof set.gauges[g], 'number', g);
+    }
+    assert.ok(set.timers.some((t) => t.name === 'allocator/mesos/allocation_run_ms'));
+    assert.deepEqual(masterMetrics(master)['master/tasks_running'], set.gauges['master/tasks_running']);
+    for (const name of [...Object.keys(set.counters), ...Object.keys(set.gauges), ...set.timers.map((t) => t.name)]) {
+      assert.notEqual(metricHelp(name), undefined, `${name} has a # HELP description`);
+    }
   });
 
   test("a task's history keeps what /master/state shows of each update, once per state", async () => {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import pino from 'pino';
-import { COMPACT_AFTER_BYTES, Registry, writeFailure } from '../../daemons/master/registry.ts';
+import { diskFailure } from '../../daemons/common/disk-errors.ts';
+import { COMPACT_AFTER_BYTES, Registry } from '../../daemons/master/registry.ts';
 
 const LIMITS = { maxCompletedFrameworks: 10, maxCompletedTasksPerFramework: 10 };
 const dirs: string[] = [];
@@ -58,7 +59,8 @@ test('an append that fails on a full disk rejects its waiters, says so clearly, 
       ),
     ),
   );
-  const why = `the file system of ${dir} is full (ENOSPC)`;
+  const why = diskFailure(dir, Object.assign(new Error(), { code: 'ENOSPC' }));
+  assert.match(why, /^no space left on the file system at \/\S* \(\w+\) \(ENOSPC\)$/);
   assert.deepEqual(failures, [`the registry cannot be written: ${why}`, `the registry cannot be written: ${why}`]);
   assert.ok(
     log.text().includes(`Cannot write the registry ${logFile}: ${why}. 2 operation(s) (ADD_FRAMEWORK) are not durable and fail`),
@@ -77,16 +79,16 @@ test('a master whose registry cannot be written does not open it, and says why',
   const dir = registryDir();
   symlinkSync('/dev/full', path.join(dir, 'log.0'));
   await assert.rejects(Registry.open(dir, LIMITS, pino({ level: 'silent' })), {
-    message: `cannot write ${dir}/log.0: the file system of ${dir} is full (ENOSPC); free space there (or fix it) and start again`,
+    message: `cannot write ${dir}/log.0: ${diskFailure(dir, Object.assign(new Error(), { code: 'ENOSPC' }))}; free space there (or fix it) and start again`,
   });
 });
 
 test('write failures in words', () => {
   const err = (code: string) => Object.assign(new Error(`${code}: something`), { code });
-  assert.equal(writeFailure(err('EDQUOT'), '/d'), 'the disk quota of /d is used up (EDQUOT)');
-  assert.equal(writeFailure(err('EROFS'), '/d'), 'the file system of /d is read-only (EROFS)');
-  assert.match(writeFailure(err('EIO'), '/d'), /I\/O error on \/d \(EIO\)/);
-  assert.equal(writeFailure(err('EACCES'), '/d'), '/d: EACCES: something');
+  assert.match(diskFailure('/d', err('EDQUOT')), /^disk quota exhausted on the file system at \/\S* \(\w+\) \(EDQUOT\)$/);
+  assert.match(diskFailure('/d', err('EROFS')), /^read-only file system on the file system at \/\S* \(\w+\) \(EROFS\)$/);
+  assert.match(diskFailure('/d', err('EIO')), /^I\/O error on the file system at \/\S* \(\w+\) \(EIO\)$/);
+  assert.equal(diskFailure('/d', err('EACCES')), 'EACCES: something');
 });
 
 test('the log is folded into a snapshot once it is large, however few operations it holds', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TimerStats, quantile } from '../../daemons/common/timer-stats.ts';
+import { TimerStats, quantile, timerEntries } from '../../daemons/common/timer-stats.ts';
 
 describe('TimerStats', () => {
   it('publishes nothing before the first sample', () => {
@@ -39,6 +39,27 @@ describe('TimerStats', () => {
     for (const v of [10, 9, 100]) t.record(v);
     assert.equal(t.snapshot()['y_ms/min'], 9);
     assert.equal(t.snapshot()['y_ms/max'], 100);
+  });
+
+  it('reads as one record: last, count and sum since start, min, max and percentiles of the window', () => {
+    assert.equal(new TimerStats('z_ms').reading(), undefined);
+    const t = new TimerStats('z_ms', 2);
+    for (const v of [1, 2, 3]) t.record(v);
+    const r = t.reading()!;
+    assert.equal(r.name, 'z_ms');
+    assert.equal(r.last, 3);
+    assert.equal(r.count, 3);
+    assert.equal(r.sum, 6);
+    assert.equal(r.min, 2);
+    assert.equal(r.max, 3);
+    assert.deepEqual(
+      r.percentiles.map((p) => p.suffix),
+      ['p50', 'p90', 'p95', 'p99', 'p999', 'p9999'],
+    );
+    // p999 is the 0.999 quantile: the digits after the p are the fraction's.
+    for (const p of r.percentiles) assert.equal(p.q, Number(`0.${p.suffix.slice(1)}`), p.suffix);
+    assert.equal(r.percentiles[0]!.value, 2.5);
+    assert.deepEqual(timerEntries(r), t.snapshot());
   });
 
   it('interpolates between ranks', () => {

@@ -71,8 +71,11 @@ export function viewerFor(authorizer: LocalAuthorizer | undefined, principal: st
   };
 }
 
-/** The endpoints whose GET is checked with get_endpoints (docs/authorization.md's list, as served here). */
-const GET_ENDPOINTS = new Set(['/metrics/snapshot', '/files/debug', '/logging/toggle']);
+/**
+ * The endpoints whose GET is checked with get_endpoints: docs/authorization.md's list as served
+ * here, and /metrics/prometheus, which reads the same metrics as /metrics/snapshot.
+ */
+const GET_ENDPOINTS = new Set(['/metrics/snapshot', '/metrics/prometheus', '/files/debug', '/logging/toggle']);
 
 /** The /files endpoints that read what is attached under a virtual path (`path=` in the query). */
 const FILE_READERS = new Set([
