@@ -176,8 +176,19 @@ interface Found {
   root: string;
 }
 
+/** One entry of a directory listing, before /files/browse or the operator API's LIST_FILES writes it. */
+export interface FileStat {
+  path: string;
+  nlink: number;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  uid: string;
+  gid: string;
+}
+
 /** The entries of the directory reached by `dir` (a descriptor's alias), as /files/browse lists them. */
-async function listInto(entries: FileEntryJson[], dir: string, requested: string): Promise<void> {
+async function listInto(entries: FileStat[], dir: string, requested: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const accounts = accountNames();
@@ -189,11 +200,83 @@ async function listInto(entries: FileEntryJson[], dir: string, requested: string
       path: entryPath(requested, name),
       nlink: st.nlink,
       size: st.size,
-      mtime: Math.floor(st.mtimeMs / 1000),
-      mode: modeString(st.mode),
+      mtimeMs: st.mtimeMs,
+      mode: st.mode,
       uid: accounts.user(st.uid),
       gid: accounts.group(st.gid),
     });
+  }
+}
+
+function entryJson(e: FileStat): FileEntryJson {
+  return {
+    path: e.path,
+    nlink: e.nlink,
+    size: e.size,
+    mtime: Math.floor(e.mtimeMs / 1000),
+    mode: modeString(e.mode),
+    uid: e.uid,
+    gid: e.gid,
+  };
+}
+
+/** What a files operation comes to: its value, or Mesos's status and text. */
+export type FilesOutcome<T> = { ok: true; value: T } | { ok: false; status: number; text: string };
+
+/** Where a requested path leads, or Mesos's 400 or 404 (`notFoundText` its body). */
+async function resolveFound(paths: AttachedPaths, requested: string, notFoundText = ''): Promise<FilesOutcome<Found>> {
+  const r = await paths.resolve(requested);
+  if ('found' in r) return { ok: true, value: { path: r.found, root: r.root } };
+  if ('invalid' in r) return { ok: false, status: 400, text: `${r.invalid}.\n` };
+  return { ok: false, status: 404, text: notFoundText };
+}
+
+/**
+ * The entries of an attached directory (FilesProcess::browse). The directory is opened first
+ * and listed through its descriptor, so a swap cannot list another. A file, a special file, or a
+ * directory that cannot be listed lists nothing (Mesos's os::ls fails); one swapped for a way
+ * out is refused as at resolution.
+ */
+export async function browseFiles(paths: AttachedPaths, requested: string): Promise<FilesOutcome<FileStat[]>> {
+  const found = await resolveFound(paths, requested);
+  if (!found.ok) return found;
+  const opened = await openConfined(found.value.path, found.value.root);
+  if ('outside' in opened) return { ok: false, status: 400, text: `'${found.value.path}' is inaccessible.\n` };
+  const entries: FileStat[] = [];
+  if ('fh' in opened) {
+    try {
+      if (opened.st.isDirectory()) await listInto(entries, descriptorAlias(opened.fh), requested);
+    } finally {
+      await opened.fh.close();
+    }
+  }
+  return { ok: true, value: entries };
+}
+
+/**
+ * Reads part of an attached file (FilesProcess::_read): `window` picks the part from the
+ * file's size. Answers the size and the bytes read.
+ */
+export async function readFilePart(
+  paths: AttachedPaths,
+  requested: string,
+  window: (size: number) => { start: number; count: number },
+): Promise<FilesOutcome<{ size: number; data: Buffer }>> {
+  const found = await resolveFound(paths, requested);
+  if (!found.ok) return found;
+  const opened = await openResolved(found.value, requested);
+  if ('status' in opened) return { ok: false, status: opened.status, text: opened.text };
+  const { fh, st } = opened;
+  try {
+    if (st.isDirectory()) return { ok: false, status: 400, text: 'Cannot read a directory.\n' };
+    const { start, count } = window(st.size);
+    const buf = Buffer.alloc(count);
+    const { bytesRead } = count > 0 ? await fh.read(buf, 0, count, start) : { bytesRead: 0 };
+    return { ok: true, value: { size: st.size, data: buf.subarray(0, bytesRead) } };
+  } catch (err) {
+    return { ok: false, status: 500, text: `Failed to read file at '${found.value.path}': ${errnoText(err)}.\n` };
+  } finally {
+    await fh.close();
   }
 }
 
@@ -245,22 +328,9 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
   router.all(['/files/browse', '/files/browse.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const found = await resolved(res, p.path);
-    if (found === undefined) return;
-    // The directory is opened first and listed through its descriptor, so a swap cannot list
-    // another. A file, a special file, or a directory that cannot be listed lists nothing (Mesos's
-    // os::ls fails); one swapped for a way out is refused as at resolution.
-    const opened = await openConfined(found.path, found.root);
-    if ('outside' in opened) return sendText(res, 400, `'${found.path}' is inaccessible.\n`);
-    const entries: FileEntryJson[] = [];
-    if ('fh' in opened) {
-      try {
-        if (opened.st.isDirectory()) await listInto(entries, descriptorAlias(opened.fh), p.path);
-      } finally {
-        await opened.fh.close();
-      }
-    }
-    sendJson(req, res, entries);
+    const listed = await browseFiles(paths, p.path);
+    if (!listed.ok) return sendText(res, listed.status, listed.text);
+    sendJson(req, res, listed.value.map(entryJson));
   });
 
   router.all(['/files/read', '/files/read.json'], async (req, res) => {
@@ -268,27 +338,17 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     if (!p) return;
     const request = parseReadRequest(p.query);
     if (!request.ok) return sendText(res, 400, request.error);
-    const found = await resolved(res, p.path);
-    if (found === undefined) return;
-    const file = found.path;
-    const opened = await openResolved(found, p.path);
-    if ('status' in opened) return sendText(res, opened.status, opened.text);
-    const { fh, st } = opened;
-    const size = st.size;
-    try {
-      if (st.isDirectory()) return sendText(res, 400, 'Cannot read a directory.\n');
+    let reportedOffset = 0;
+    const part = await readFilePart(paths, p.path, (size) => {
       const window = readWindow(size, request.value);
-      const buf = Buffer.alloc(window.count);
-      const { bytesRead } = window.count > 0 ? await fh.read(buf, 0, window.count, window.start) : { bytesRead: 0 };
-      // The bytes as a JSON string, made without decoding them (jsonStringOfBytes).
-      const data = new RawJson<string>([jsonStringOfBytes(buf.subarray(0, bytesRead))]);
-      const chunk: Built<FileChunkJson> = { offset: window.reportedOffset, data };
-      sendJson(req, res, chunk);
-    } catch (err) {
-      sendText(res, 500, `Failed to read file at '${file}': ${errnoText(err)}.\n`);
-    } finally {
-      await fh.close();
-    }
+      reportedOffset = window.reportedOffset;
+      return window;
+    });
+    if (!part.ok) return sendText(res, part.status, part.text);
+    // The bytes as a JSON string, made without decoding them (jsonStringOfBytes).
+    const data = new RawJson<string>([jsonStringOfBytes(part.value.data)]);
+    const chunk: Built<FileChunkJson> = { offset: reportedOffset, data };
+    sendJson(req, res, chunk);
   });
 
   router.all(['/files/download', '/files/download.json'], async (req, res) => {

@@ -8,7 +8,15 @@
 //   REGISTER --registry ADMIT_AGENT--> admit --> reconcile the reported tasks and executors
 //   pings (PING_SLOTS per --agent_ping_timeout) --too many missed--> remove: tasks UNREACHABLE/LOST
 import type { RegisterMessage, ReportedExecutor, ReportedTask } from '../common/agent-protocol.ts';
-import { type FrameworkInfo, type Resource, type TaskState, type TaskStatus, isTerminalState, sharedStateName } from '../common/mesos.ts';
+import {
+  type FrameworkInfo,
+  type Resource,
+  type TaskState,
+  type TaskStatus,
+  isTerminalState,
+  type mesos,
+  sharedStateName,
+} from '../common/mesos.ts';
 import { add } from '../common/resources.ts';
 import type { AgentLink, SchedulerEvent } from './links.ts';
 import { type AgentRecord, type FrameworkRecord, TaskTable, type TaskRecord, newTaskRecord, taskKey } from './records.ts';
@@ -92,6 +100,7 @@ export class AgentBook {
    * admitted before authentication was switched on goes to the first principal that claims it.
    */
   registrationRefusal(id: string | undefined, principal: string | undefined): string | undefined {
+    if (id && this.m.state.agentMarks.isGone(id)) return 'Agent has been marked gone';
     if (principal === undefined || !id || this.mayClaim(id, principal)) return undefined;
     return `Agent ${id} was registered by another principal; '${principal}' may not re-register it`;
   }
@@ -127,7 +136,7 @@ export class AgentBook {
       // is on offer and hand the same resources out twice: take the offers back first.
       this.m.offerBook.rescindAgentOffers(existing);
       this.reconcileAgentTasks(existing, reg.tasks, reg.frameworks, reg.executors);
-      if (!existing.active) {
+      if (!existing.active && !state.agentMarks.isDeactivated(agentId)) {
         existing.active = true;
         allocator.activateAgent(existing.id);
       }
@@ -146,7 +155,7 @@ export class AgentBook {
         capabilities: reg.capabilities ?? [],
         registeredTime: now,
         ...(reregistered ? { reregisteredTime: now } : {}),
-        active: true,
+        active: !state.agentMarks.isDeactivated(agentId),
         link,
         streamId,
         tasks: new TaskTable(),
@@ -156,12 +165,16 @@ export class AgentBook {
       };
       state.addAgent(agent);
       allocator.addAgent(agentId, reg.resources);
+      if (!agent.active) allocator.deactivateAgent(agentId);
       this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, reg.executors, wasUnreachable);
       log.info(
         { agent: agentId, resources: reg.resources.map((r) => r.name) },
         `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
       );
     }
+    // A drain that started while the agent was away reaches it now (Mesos sends DrainSlaveMessage).
+    const drained = state.agents.get(agentId);
+    if (drained && state.agentMarks.drainInfo(agentId)?.state === 'DRAINING') this.killForDrain(drained);
     link.send({
       type: 'REGISTERED',
       registered: {
@@ -269,6 +282,7 @@ export class AgentBook {
         frameworkId: re.framework_id,
         agentId: agent.id,
         executorId,
+        info: re.executor,
         resources: re.executor.resources ?? [],
         isDefault: re.kind === 'DEFAULT',
         taskIds,
@@ -357,6 +371,124 @@ export class AgentBook {
     }
     for (const fw of m.state.frameworks.values()) m.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
     m.offerBook.schedule();
+  }
+
+  // ------------------------------------------------------------ operators' marks (v1 operator API)
+
+  /** Whether the master knows the agent: registered, recovered from the registry, or unreachable. */
+  knows(agentId: string): boolean {
+    const { state } = this.m;
+    return state.agents.has(agentId) || state.recoveredAgents.has(agentId) || state.unreachableAgents.has(agentId);
+  }
+
+  /** DEACTIVATE_AGENT: the agent is offered nothing until it is reactivated (Master::deactivate). */
+  deactivate(agentId: string): void {
+    this.m.state.agentMarks.deactivate(agentId);
+    this.stopOffering(agentId);
+  }
+
+  private stopOffering(agentId: string): void {
+    const agent = this.m.state.agents.get(agentId);
+    if (!agent?.active) return;
+    agent.active = false;
+    this.m.allocator.deactivateAgent(agentId);
+    this.m.offerBook.rescindAgentOffers(agent);
+  }
+
+  /**
+   * REACTIVATE_AGENT: offered again once connected (Master::Http::_reactivateAgent). False when
+   * the agent is not registered, which Mesos answers 409.
+   */
+  reactivate(agentId: string): boolean {
+    this.m.state.agentMarks.reactivate(agentId);
+    const agent = this.m.state.agents.get(agentId);
+    if (!agent) return false;
+    if (agent.link && !agent.active) {
+      this.m.log.info({ agent: agentId }, `Reactivating agent ${agentId}`);
+      agent.active = true;
+      this.m.allocator.activateAgent(agentId);
+      this.m.offerBook.schedule();
+    }
+    return true;
+  }
+
+  /**
+   * DRAIN_AGENT: the agent is deactivated and every task on it killed, with a grace period of at
+   * most `max_grace_period`; once its tasks are gone (terminal and acknowledged) it is DRAINED,
+   * or marked gone with `mark_gone`. An agent away now is told when it comes back.
+   */
+  drain(agentId: string, config: mesos.v1.DrainConfig): void {
+    this.m.state.agentMarks.startDrain(agentId, config);
+    this.stopOffering(agentId);
+    const agent = this.m.state.agents.get(agentId);
+    if (!agent) return;
+    this.m.log.info({ agent: agentId }, `Transitioning agent ${agentId} to the DRAINING state; it has ${agent.tasks.size} tasks`);
+    this.killForDrain(agent);
+    this.checkDrained(agentId);
+  }
+
+  private killForDrain(agent: AgentRecord): void {
+    const max = this.m.state.agentMarks.drainInfo(agent.id)?.config.max_grace_period?.nanoseconds;
+    for (const task of agent.tasks.values()) {
+      if (isTerminalState(task.state)) continue;
+      const own = task.info.kill_policy?.grace_period?.nanoseconds;
+      const grace = max === undefined ? own : Math.min(own ?? max, max);
+      agent.link?.send({
+        type: 'KILL_TASK',
+        kill_task: {
+          framework_id: task.frameworkId,
+          task_id: task.info.task_id.value,
+          ...(grace === undefined ? {} : { kill_policy: { grace_period: { nanoseconds: grace } } }),
+        },
+      });
+    }
+  }
+
+  /** A draining agent without tasks is DRAINED, or gone (Master::checkAndTransitionDrainingAgent). */
+  checkDrained(agentId: string): void {
+    const marks = this.m.state.agentMarks;
+    const drain = marks.drainInfo(agentId);
+    if (drain?.state !== 'DRAINING') return;
+    const agent = this.m.state.agents.get(agentId);
+    if (!agent || agent.tasks.size > 0) return;
+    if (drain.config.mark_gone) {
+      this.m.log.info({ agent: agentId }, `Marking agent ${agentId} in the DRAINED state as gone`);
+      this.markGone(agentId);
+      return;
+    }
+    this.m.log.info({ agent: agentId }, `Transitioning agent ${agentId} to the DRAINED state`);
+    marks.markDrained(agentId);
+  }
+
+  /**
+   * MARK_AGENT_GONE: the agent is removed for good; its tasks are TASK_GONE_BY_OPERATOR, it is
+   * told to shut down and never admitted again (Master::markGone).
+   */
+  markGone(agentId: string): void {
+    const m = this.m;
+    const now = Date.now();
+    m.log.info({ agent: agentId }, `Marking agent ${agentId} as gone`);
+    m.state.agentMarks.markGone(agentId, now);
+    const agent = m.state.agents.get(agentId);
+    if (agent) {
+      this.removeAgent(agent, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', 'Agent has been marked gone');
+      return;
+    }
+    const wasKnown = m.state.forgetRecoveredAgent(agentId) || m.state.forgetUnreachable(agentId);
+    if (!wasKnown) return;
+    m.registry.apply({ op: 'REMOVE_AGENT', agent_id: agentId });
+    for (const fw of m.state.frameworks.values()) {
+      for (const task of [...fw.unreachableTasks.values()]) {
+        if (task.agentId !== agentId) continue;
+        const status = masterStatus(task.info.task_id.value, 'TASK_GONE_BY_OPERATOR', {
+          agentId,
+          reason: 'REASON_AGENT_REMOVED_BY_OPERATOR',
+          message: 'Agent has been marked gone',
+          now,
+        });
+        m.failTask(fw, task, status);
+      }
+    }
   }
 
   /** Registry agents that did not come back in time are unreachable; old unreachable ones are forgotten. */

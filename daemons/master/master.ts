@@ -130,6 +130,8 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
 
   /** Subscriptions, failovers and removal of frameworks. */
   readonly frameworkBook: FrameworkBook;
+  /** Role weights: --weights, changed by UPDATE_WEIGHTS (in memory: a restart goes back to --weights). */
+  readonly weights: Map<string, number>;
   private isStopping = false;
 
   constructor(
@@ -145,6 +147,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
       ...(config.minAllocatable ? { minAllocatable: config.minAllocatable } : {}),
       ...(config.weights ? { weights: config.weights } : {}),
     });
+    this.weights = new Map(config.weights ?? []);
     this.rateLimits = new FrameworkRateLimits(config.rateLimits);
     const limits = {
       maxCompletedFrameworks: config.maxCompletedFrameworks,
@@ -273,8 +276,23 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.frameworkBook.frameworkDisconnected(frameworkId, streamId);
   }
 
+  /**
+   * UPDATE_WEIGHTS: the roles' new weights go to the allocator; offers outstanding to frameworks
+   * of those roles are taken back so that the next allocation follows the new weights
+   * (WeightsHandler::__updateWeights, rescindOffers).
+   */
+  updateWeights(weights: ReadonlyArray<{ role: string; weight: number }>): void {
+    for (const { role, weight } of weights) this.weights.set(role, weight);
+    this.allocator.setWeights(this.weights);
+    const roles = new Set(weights.map((w) => w.role));
+    if (![...this.frameworks.values()].some((fw) => fw.roles.some((r) => roles.has(r)))) return;
+    for (const fw of this.frameworks.values()) this.offerBook.rescindFrameworkOffers(fw);
+  }
+
   removeFramework(fw: FrameworkRecord, why: string): void {
     this.frameworkBook.removeFramework(fw, why);
+    // Its tasks left their agents: a draining agent may have none left.
+    for (const agentId of this.state.agentMarks.draining()) this.agentBook.checkDrained(agentId);
   }
 
   recoverFramework(info: FrameworkInfo): FrameworkRecord {
@@ -351,6 +369,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
       frameworkId: fw.id,
       agentId: agent.id,
       executorId: executor.executor_id.value,
+      info: executor,
       resources: executor.resources ?? [],
       isDefault,
       taskIds: new Set(),
@@ -410,7 +429,10 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   failTask(fw: FrameworkRecord, task: TaskRecord, status: TaskStatus): void {
     this.recordStatus(task, status);
     this.sendMasterStatus(fw, status);
-    if (isTerminalState(task.state)) this.completeTask(fw, task);
+    if (isTerminalState(task.state)) {
+      this.completeTask(fw, task);
+      this.agentBook.checkDrained(task.agentId);
+    }
   }
 
   /**
@@ -471,7 +493,10 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
       const acked = task.pendingState ?? task.state;
       task.pendingUuid = undefined;
       task.pendingState = undefined;
-      if (isTerminalState(acked)) this.completeTask(fw, task);
+      if (isTerminalState(acked)) {
+        this.completeTask(fw, task);
+        this.agentBook.checkDrained(agentId);
+      }
     }
   }
 

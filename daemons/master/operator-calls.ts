@@ -9,7 +9,12 @@ import type { mesos } from '../common/mesos.ts';
 import { type OperatorAnswer, type OperatorApi, type OperatorRequest, respond, status } from '../common/operator-api.ts';
 import { versionInfo } from '../common/version.ts';
 import type { AttachedPaths } from '../common/files.ts';
-import { setLogLevelAllowed, teardownAllowed } from './authorizer/checks.ts';
+import { mesosLogAllowed, operatorAllowed, teardownAllowed, updateWeightsAllowed } from './authorizer/checks.ts';
+import { MAX_READ_LENGTH } from '../common/files-read.ts';
+import { browseFiles, readFilePart } from '../common/files.ts';
+import { validateRole } from '../common/roles.ts';
+import { deactivateAgent, drainAgent, markAgentGone, reactivateAgent } from './operator-agents.ts';
+import { type V1Viewer, getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks, v1ViewerFor } from './operator-state.ts';
 import { masterMetrics } from './metrics.ts';
 import type { StateContext } from './state-json.ts';
 import { type OperatorCall, type OperatorCallType, validateOperatorCall } from './validation/operator-call.ts';
@@ -38,12 +43,17 @@ export function notImplementedText(type: OperatorCallType, why: string): string 
 
 const NO_RESERVATIONS = 'it has no dynamic reservations or persistent volumes';
 const NO_QUOTA = 'it has no quota';
-const NO_MAINTENANCE = 'it has no maintenance schedules';
+const NO_MAINTENANCE = 'it has no maintenance schedules (GET_MAINTENANCE_SCHEDULE answers the empty one)';
 
 const notImplemented =
   (why: string): Handler =>
   (_ctx, call) =>
     status(501, notImplementedText(call.type!, why));
+
+/** What the caller may see of frameworks, tasks, executors and roles. */
+function viewer(ctx: OperatorContext, principal: string | undefined): V1Viewer {
+  return v1ViewerFor(ctx.master.config.authorizer, principal);
+}
 
 /** DurationInfo's nanoseconds as milliseconds. */
 function millis(d: mesos.v1.DurationInfo): number {
@@ -55,7 +65,7 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
   UNKNOWN: () => status(501),
   GET_HEALTH: () => respond({ type: 'GET_HEALTH', get_health: { healthy: true } }),
   GET_FLAGS: (ctx, _call, principal) => {
-    if (ctx.master.config.authorizer?.authorized('view_flags', principal, undefined) === false) return status(403);
+    if (!operatorAllowed(ctx.master.config.authorizer, 'view_flags', principal)) return status(403);
     const flags = Object.keys(ctx.flags)
       .sort()
       .map((name) => ({ name, value: ctx.flags[name] }));
@@ -70,22 +80,84 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
     }),
   GET_LOGGING_LEVEL: (ctx) => respond({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: ctx.logVerbosity.level } }),
   SET_LOGGING_LEVEL: (ctx, call, principal) => {
-    if (!setLogLevelAllowed(ctx.master.config.authorizer, principal)) return status(403);
+    if (!operatorAllowed(ctx.master.config.authorizer, 'set_log_level', principal)) return status(403);
     const { level, duration } = call.set_logging_level!;
     ctx.logVerbosity.set(level, millis(duration));
     return status(200);
   },
-  LIST_FILES: notImplemented('files are not served here yet'),
-  READ_FILE: notImplemented('files are not served here yet'),
-  GET_STATE: notImplemented('not yet'),
-  GET_AGENTS: notImplemented('not yet'),
-  GET_FRAMEWORKS: notImplemented('not yet'),
-  GET_EXECUTORS: notImplemented('not yet'),
-  GET_OPERATIONS: notImplemented('not yet'),
-  GET_TASKS: notImplemented('not yet'),
-  GET_ROLES: notImplemented('not yet'),
-  GET_WEIGHTS: notImplemented('not yet'),
-  UPDATE_WEIGHTS: notImplemented('not yet'),
+  LIST_FILES: async (ctx, call, principal) => {
+    const path = call.list_files!.path;
+    if (!mesosLogAllowed(ctx.master.config.authorizer, principal, path)) return status(403);
+    const listed = await browseFiles(ctx.files, path);
+    if (!listed.ok) return status(listed.status, listed.text);
+    const file_infos = listed.value.map(
+      (e): mesos.v1.FileInfo => ({
+        path: e.path,
+        nlink: e.nlink,
+        size: e.size,
+        mtime: { nanoseconds: Math.round(e.mtimeMs * 1e6) },
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+      }),
+    );
+    return respond({ type: 'LIST_FILES', list_files: file_infos.length > 0 ? { file_infos } : {} });
+  },
+  // FilesProcess::_read: `length` bytes (at most 16 pages) from `offset`; past the end, none.
+  READ_FILE: async (ctx, call, principal) => {
+    const { path, offset, length } = call.read_file!;
+    if (!mesosLogAllowed(ctx.master.config.authorizer, principal, path)) return status(403);
+    const part = await readFilePart(ctx.files, path, (size) => {
+      if (offset >= size) return { start: offset, count: 0 };
+      return { start: offset, count: Math.min(length ?? size - offset, MAX_READ_LENGTH) };
+    });
+    if (!part.ok) return status(part.status, part.text);
+    return respond({ type: 'READ_FILE', read_file: { size: part.value.size, data: part.value.data.toString('base64') } });
+  },
+  GET_STATE: (ctx, _call, principal) => respond({ type: 'GET_STATE', get_state: getState(ctx.master, viewer(ctx, principal)) }),
+  GET_AGENTS: (ctx) => respond({ type: 'GET_AGENTS', get_agents: getAgents(ctx.master) }),
+  GET_FRAMEWORKS: (ctx, _call, principal) =>
+    respond({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(ctx.master, viewer(ctx, principal)) }),
+  GET_EXECUTORS: (ctx, _call, principal) =>
+    respond({ type: 'GET_EXECUTORS', get_executors: getExecutors(ctx.master, viewer(ctx, principal)) }),
+  // Operations exist only as offer operations on resource providers, which this master has
+  // none of: there is never one to list.
+  GET_OPERATIONS: () => respond({ type: 'GET_OPERATIONS', get_operations: {} }),
+  GET_TASKS: (ctx, _call, principal) => respond({ type: 'GET_TASKS', get_tasks: getTasks(ctx.master, viewer(ctx, principal)) }),
+  GET_ROLES: (ctx, _call, principal) => respond({ type: 'GET_ROLES', get_roles: getRoles(ctx.master, viewer(ctx, principal)) }),
+  GET_WEIGHTS: (ctx, _call, principal) => {
+    const see = viewer(ctx, principal);
+    const weight_infos = [...ctx.master.weights]
+      .filter(([role]) => see.role(role))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([role, weight]) => ({ role, weight }));
+    return respond({ type: 'GET_WEIGHTS', get_weights: weight_infos.length > 0 ? { weight_infos } : {} });
+  },
+  UPDATE_WEIGHTS: (ctx, call, principal) => {
+    const weights: Array<{ role: string; weight: number }> = [];
+    for (const info of call.update_weights!.weight_infos ?? []) {
+      const role = (info.role ?? '').trim();
+      const invalid = validateRole(role);
+      if (invalid !== undefined) return status(400, `Failed to validate update weights request JSON: Invalid role '${role}': ${invalid}`);
+      if (!(info.weight > 0)) {
+        return status(
+          400,
+          `Failed to validate update weights request JSON for role '${role}': Invalid weight '${info.weight}': Weights must be positive`,
+        );
+      }
+      weights.push({ role, weight: info.weight });
+    }
+    if (
+      !updateWeightsAllowed(
+        ctx.master.config.authorizer,
+        principal,
+        weights.map((w) => w.role),
+      )
+    )
+      return status(403);
+    ctx.master.updateWeights(weights);
+    return status(200);
+  },
   GET_MASTER: (ctx) => {
     const m = ctx.master;
     const { pid: _pid, ...info } = m.info;
@@ -105,13 +177,14 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
   GROW_VOLUME: notImplemented(NO_RESERVATIONS),
   SHRINK_VOLUME: notImplemented(NO_RESERVATIONS),
   GET_MAINTENANCE_STATUS: notImplemented(NO_MAINTENANCE),
-  GET_MAINTENANCE_SCHEDULE: notImplemented(NO_MAINTENANCE),
+  // No schedule can be set here, so it is always the empty one, as /master/maintenance/schedule says.
+  GET_MAINTENANCE_SCHEDULE: () => respond({ type: 'GET_MAINTENANCE_SCHEDULE', get_maintenance_schedule: { schedule: {} } }),
   UPDATE_MAINTENANCE_SCHEDULE: notImplemented(NO_MAINTENANCE),
   START_MAINTENANCE: notImplemented(NO_MAINTENANCE),
   STOP_MAINTENANCE: notImplemented(NO_MAINTENANCE),
-  DRAIN_AGENT: notImplemented('not yet'),
-  DEACTIVATE_AGENT: notImplemented('not yet'),
-  REACTIVATE_AGENT: notImplemented('not yet'),
+  DRAIN_AGENT: (ctx, call, principal) => drainAgent(ctx.master, call.drain_agent!, principal),
+  DEACTIVATE_AGENT: (ctx, call, principal) => deactivateAgent(ctx.master, call.deactivate_agent!.agent_id.value, principal),
+  REACTIVATE_AGENT: (ctx, call, principal) => reactivateAgent(ctx.master, call.reactivate_agent!.agent_id.value, principal),
   GET_QUOTA: notImplemented(NO_QUOTA),
   UPDATE_QUOTA: notImplemented(NO_QUOTA),
   SET_QUOTA: notImplemented(NO_QUOTA),
@@ -124,7 +197,7 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
     ctx.master.removeFramework(fw, 'torn down by the operator through the v1 operator API');
     return status(200);
   },
-  MARK_AGENT_GONE: notImplemented('not yet'),
+  MARK_AGENT_GONE: (ctx, call, principal) => markAgentGone(ctx.master, call.mark_agent_gone!.agent_id.value, principal),
 };
 
 /** Answers one valid call. */

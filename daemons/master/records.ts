@@ -2,7 +2,7 @@
 // (state.ts) owns the maps and keeps the cross references consistent.
 import { sum } from '../common/resources.ts';
 import type { AgentLink } from './links.ts';
-import type { Attribute, FrameworkInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../common/mesos.ts';
+import type { Attribute, ExecutorInfo, FrameworkInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus } from '../common/mesos.ts';
 import type { EventSink } from './links.ts';
 
 /**
@@ -174,6 +174,8 @@ export interface ExecutorRecord {
   frameworkId: string;
   agentId: string;
   executorId: string;
+  /** As the framework gave it (or the agent reported it): GET_EXECUTORS lists it. */
+  info: ExecutorInfo;
   resources: Resource[];
   /** A task group's default executor: it ends with its last task. */
   isDefault: boolean;

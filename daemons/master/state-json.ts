@@ -245,6 +245,7 @@ interface CachedAgent {
   pid: string;
   version: string;
   active: boolean;
+  deactivated: boolean;
   reregisteredTime: number | undefined;
   head: JsonText<AgentHeadJson>;
 }
@@ -253,10 +254,11 @@ let agentCache = new WeakMap<AgentRecord, CachedAgent>();
 /** The fields of an agent that change only when it re-registers or is (de)activated. */
 type AgentHeadJson = Omit<AgentJson, 'used_resources' | 'offered_resources'>;
 
-function agentHead(agent: AgentRecord): JsonText<AgentHeadJson> {
+function agentHead(agent: AgentRecord, deactivated: boolean): JsonText<AgentHeadJson> {
   const c = agentCache.get(agent);
   if (
     c !== undefined &&
+    c.deactivated === deactivated &&
     c.hostname === agent.hostname &&
     c.port === agent.port &&
     c.pid === agent.pid &&
@@ -278,9 +280,9 @@ function agentHead(agent: AgentRecord): JsonText<AgentHeadJson> {
     unreserved_resources: toStateJson(agent.resources.filter((r) => !isReserved(r))),
     attributes: attributesJson(agent.attributes),
     active: agent.active,
-    // Deactivated by an operator (drain, DEACTIVATE_AGENT), which this master does not do; a
-    // disconnected agent is only inactive, as in Mesos.
-    deactivated: false,
+    // Deactivated by an operator (DRAIN_AGENT, DEACTIVATE_AGENT); a disconnected agent is only
+    // inactive, as in Mesos.
+    deactivated,
     version: agent.version,
     capabilities: agent.capabilities,
   };
@@ -292,6 +294,7 @@ function agentHead(agent: AgentRecord): JsonText<AgentHeadJson> {
     pid: agent.pid,
     version: agent.version,
     active: agent.active,
+    deactivated,
     reregisteredTime: agent.reregisteredTime,
     head,
   });
@@ -311,7 +314,7 @@ export function agentJson(ctx: StateContext, agent: AgentRecord, extra: object =
     offered_resources: toStateJson(master.agentOffered(agent)),
     ...extra,
   });
-  return RawJson.merge(agentHead(agent), changing);
+  return RawJson.merge(agentHead(agent, master.state.agentMarks.isDeactivated(agent.id)), changing);
 }
 
 /**

@@ -5,6 +5,7 @@
 // and offer sets) consistent. It does no I/O and knows nothing of the allocator: what a change
 // means for the resources is told to the TaskEffects it is given.
 import { type TaskState, isTerminalState } from '../common/mesos.ts';
+import { AgentMarks } from './agent-marks.ts';
 import type { AgentEntry } from './registry.ts';
 import {
   type AgentRecord,
@@ -40,6 +41,8 @@ export class MasterState {
   /** By executorKey(agent, framework, executor). */
   private readonly executorMap = new Map<string, ExecutorRecord>();
   private readonly terminalCounts = new Map<TaskState, number>();
+  /** Agents deactivated, draining or gone by an operator's call. */
+  readonly agentMarks = new AgentMarks();
 
   constructor(
     private readonly effects: TaskEffects,

@@ -86,16 +86,21 @@ function inSubtree(role: string, of: string | undefined): boolean {
  * There are no quotas here, so a quota is empty and what it would consume is what the role
  * holds: allocated plus reservations its tasks do not use.
  */
+/** The resources allocated to (held by tasks) and offered to a role and the roles under it. */
+export function roleResources(master: Master, role: string): { allocated: Resource[]; offered: Resource[] } {
+  const allocated: Resource[] = [];
+  const offered: Resource[] = [];
+  for (const fw of master.frameworks.values()) {
+    for (const task of fw.tasks.values()) if (!task.resourcesRecovered && inSubtree(role, task.role)) allocated.push(...task.resources);
+  }
+  for (const offer of master.offers.values()) if (inSubtree(role, offer.role)) offered.push(...offer.resources);
+  return { allocated, offered };
+}
+
 export function rolesJson(master: Master): RolesJson {
   return {
     roles: master.allocator.roleSummary().map((r) => {
-      const allocated: Resource[] = [];
-      const offered: Resource[] = [];
-      for (const fw of master.frameworks.values()) {
-        for (const task of fw.tasks.values())
-          if (!task.resourcesRecovered && inSubtree(r.role, task.role)) allocated.push(...task.resources);
-      }
-      for (const offer of master.offers.values()) if (inSubtree(r.role, offer.role)) offered.push(...offer.resources);
+      const { allocated, offered } = roleResources(master, r.role);
       const reserved: Resource[] = [];
       const reservedHere = (res: Resource) => isReserved(res) && inSubtree(r.role, reservationRole(res));
       for (const agent of master.agents.values()) for (const res of agent.resources) if (reservedHere(res)) reserved.push(res);

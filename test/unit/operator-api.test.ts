@@ -12,19 +12,27 @@ import type { FrameworkInfo, mesos } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
 import { parseAcls } from '../../daemons/master/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
-import { masterRequestListener } from '../../daemons/master/http-app.ts';
+import { followerRequestListener, masterRequestListener } from '../../daemons/master/http-app.ts';
 import type { EventSink } from '../../daemons/master/links.ts';
 import { Master, type MasterConfig } from '../../daemons/master/master.ts';
 import { type Answer, type OperatorContext, dispatchOperatorCall } from '../../daemons/master/operator-calls.ts';
 import { validateOperatorCall } from '../../daemons/master/validation/operator-call.ts';
 import { TEST_MASTER_CONFIG } from '../helpers/master-config.ts';
+import { MasterHarness } from '../helpers/master-harness.ts';
+import { UNSERVED_OPERATOR_CALLS } from '../helpers/operator-calls.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Call = mesos.v1.master.Call;
 type Response = mesos.v1.master.Response;
 
 let masters: Master[] = [];
 let contexts: OperatorContext[] = [];
+let harnesses: MasterHarness[] = [];
 afterEach(() => {
+  for (const h of harnesses) h.stop();
+  harnesses = [];
   for (const m of masters) m.stop();
   for (const c of contexts) c.logVerbosity.stop();
   masters = [];
@@ -37,6 +45,63 @@ function newContext(config: Partial<MasterConfig> = {}, flags: Record<string, st
   const ctx: OperatorContext = { master, flags, buildTime: 0, files: new AttachedPaths(), logVerbosity: new LogVerbosity(master.log) };
   contexts.push(ctx);
   return ctx;
+}
+
+/** A harness master (recording schedulers and agents) with an operator context over it. */
+function harnessContext(config: Partial<MasterConfig> = {}): { h: MasterHarness; ctx: OperatorContext } {
+  const h = new MasterHarness(config);
+  harnesses.push(h);
+  const ctx: OperatorContext = {
+    master: h.master,
+    flags: {},
+    buildTime: 0,
+    files: new AttachedPaths(),
+    logVerbosity: new LogVerbosity(h.master.log),
+  };
+  contexts.push(ctx);
+  return { h, ctx };
+}
+
+/** A cluster with one agent and one framework running task t1 on it (acknowledged). */
+async function runningTask(config: Partial<MasterConfig> = {}) {
+  const { h, ctx } = harnessContext(config);
+  // Partition-aware: it hears TASK_GONE_BY_OPERATOR as it is (others hear TASK_LOST).
+  const sched = h.subscribe({ user: 'alice', name: 'fw-a', capabilities: [{ type: 'PARTITION_AWARE' }] });
+  const agent = h.register();
+  await h.allocation();
+  const offer = sched.offers().at(-1)!;
+  sched.call('ACCEPT', {
+    accept: {
+      offer_ids: [offer.id],
+      operations: [
+        {
+          type: 'LAUNCH',
+          launch: {
+            task_infos: [
+              {
+                name: 't1',
+                task_id: { value: 't1' },
+                agent_id: offer.agent_id,
+                resources: (offer.resources ?? [])
+                  .filter((r) => r.name === 'cpus' || r.name === 'mem')
+                  .map((r) => ({ ...r, scalar: { value: 1 } })),
+                command: { value: 'sleep 100' },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  });
+  const running = {
+    task_id: { value: 't1' },
+    state: 'TASK_RUNNING' as const,
+    uuid: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    source: 'SOURCE_EXECUTOR' as const,
+  };
+  h.master.statusUpdate(agent.agent, sched.fw.id, running);
+  h.master.acknowledge(sched.fw, agent.agent.id, 't1', running.uuid);
+  return { h, ctx, sched, agent };
 }
 
 function authorizer(acls: object): LocalAuthorizer {
@@ -196,21 +261,7 @@ describe('operator calls: frameworks', () => {
 describe('operator calls that this master does not have', () => {
   test('reservation, volume, quota and maintenance calls answer 501 naming the call', async () => {
     const ctx = newContext();
-    const agent_id = { value: 'a' };
-    const calls: Call[] = [
-      { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id } },
-      { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id } },
-      { type: 'CREATE_VOLUMES', create_volumes: { agent_id } },
-      { type: 'DESTROY_VOLUMES', destroy_volumes: { agent_id } },
-      { type: 'GET_QUOTA' },
-      { type: 'SET_QUOTA', set_quota: { quota_request: {} } },
-      { type: 'REMOVE_QUOTA', remove_quota: { role: 'r' } },
-      { type: 'UPDATE_QUOTA', update_quota: {} },
-      { type: 'GET_MAINTENANCE_STATUS' },
-      { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: {} } },
-      { type: 'START_MAINTENANCE', start_maintenance: {} },
-      { type: 'STOP_MAINTENANCE', stop_maintenance: {} },
-    ];
+    const calls = UNSERVED_OPERATOR_CALLS;
     for (const call of calls) {
       const a = await statusOf(ctx, call);
       assert.equal(a.status, 501, call.type);
@@ -312,5 +363,278 @@ describe('operator API transport (POST /api/v1)', () => {
     const get = await post('', {}, '/api/v1', 'GET');
     assert.equal(get.status, 405);
     assert.equal(get.body.toString(), "405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
+  });
+});
+
+describe('operator calls: the state in v1 shapes', () => {
+  test('GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_TASKS, GET_EXECUTORS: v1 names and shapes', async () => {
+    const { ctx, sched, agent } = await runningTask();
+    const state = (await response(ctx, { type: 'GET_STATE' })).get_state!;
+    const task = state.get_tasks!.tasks!.find((t) => t.task_id.value === 't1')!;
+    assert.equal(task.agent_id.value, agent.agent.id);
+    assert.equal(task.framework_id.value, sched.fw.id);
+    assert.equal(task.state, 'TASK_RUNNING');
+    assert.equal(task.user, 'alice');
+    assert.deepEqual(
+      task.statuses!.map((st) => st.state),
+      ['TASK_STAGING', 'TASK_RUNNING'].filter((x) => task.statuses!.some((st) => st.state === x)),
+    );
+    assert.ok(!('slave_id' in task));
+    const a = state.get_agents!.agents![0]!;
+    assert.equal(a.agent_info.id!.value, agent.agent.id);
+    assert.equal(a.active, true);
+    assert.equal(a.deactivated, false);
+    assert.ok(a.registered_time!.nanoseconds > 1e18, 'nanoseconds since the epoch');
+    assert.ok(a.allocated_resources!.some((r) => r.name === 'cpus' && r.scalar?.value === 1));
+    const f = state.get_frameworks!.frameworks![0]!;
+    assert.equal(f.framework_info.id!.value, sched.fw.id);
+    assert.equal(f.framework_info.name, 'fw-a');
+    assert.equal(f.active, true);
+    assert.equal(f.connected, true);
+    assert.equal(f.recovered, false);
+    assert.deepEqual((await response(ctx, { type: 'GET_AGENTS' })).get_agents, state.get_agents);
+    assert.deepEqual((await response(ctx, { type: 'GET_TASKS' })).get_tasks, state.get_tasks);
+    assert.deepEqual((await response(ctx, { type: 'GET_FRAMEWORKS' })).get_frameworks, state.get_frameworks);
+    assert.deepEqual((await response(ctx, { type: 'GET_EXECUTORS' })).get_executors, {}, 'command tasks have no executor the master knows');
+    assert.deepEqual((await response(ctx, { type: 'GET_OPERATIONS' })).get_operations, {});
+  });
+
+  test('view_frameworks and view_tasks hide what they hide in /master/state', async () => {
+    const acls = authorizer({
+      view_frameworks: [
+        { principals: { values: ['ops'] }, users: { type: 'ANY' } },
+        { principals: { type: 'ANY' }, users: { type: 'NONE' } },
+      ],
+    });
+    const { ctx } = await runningTask({ authorizer: acls });
+    assert.equal((await response(ctx, { type: 'GET_FRAMEWORKS' }, 'ops')).get_frameworks!.frameworks!.length, 1);
+    assert.deepEqual((await response(ctx, { type: 'GET_FRAMEWORKS' }, 'guest')).get_frameworks, {});
+    assert.deepEqual((await response(ctx, { type: 'GET_TASKS' }, 'guest')).get_tasks, {});
+  });
+
+  test('GET_ROLES lists each role with its weight, frameworks and cpus/mem held', async () => {
+    const { ctx, sched } = await runningTask();
+    const roles = (await response(ctx, { type: 'GET_ROLES' })).get_roles!.roles!;
+    const star = roles.find((r) => r.name === '*')!;
+    assert.equal(star.weight, 1);
+    assert.deepEqual(star.frameworks, [{ value: sched.fw.id }]);
+    assert.ok(star.resources!.some((r) => r.name === 'cpus' && r.scalar!.value >= 1));
+  });
+});
+
+describe('operator calls: weights', () => {
+  test('GET_WEIGHTS lists --weights; UPDATE_WEIGHTS changes them and the allocator; bad ones are 400', async () => {
+    const { ctx } = harnessContext({ weights: new Map([['prod', 2]]) });
+    assert.deepEqual((await response(ctx, { type: 'GET_WEIGHTS' })).get_weights, { weight_infos: [{ role: 'prod', weight: 2 }] });
+    const update = (weight_infos: Array<{ role?: string; weight: number }>) =>
+      statusOf(ctx, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos } });
+    assert.equal((await update([{ role: ' dev ', weight: 0.5 }])).status, 200);
+    assert.deepEqual((await response(ctx, { type: 'GET_WEIGHTS' })).get_weights, {
+      weight_infos: [
+        { role: 'dev', weight: 0.5 },
+        { role: 'prod', weight: 2 },
+      ],
+    });
+    assert.equal(ctx.master.allocator.roleSummary().find((r) => r.role === 'dev')?.weight, 0.5);
+    assert.deepEqual(await update([{ role: 'x', weight: 0 }]), {
+      kind: 'status',
+      status: 400,
+      text: "Failed to validate update weights request JSON for role 'x': Invalid weight '0': Weights must be positive",
+    });
+    assert.deepEqual(await update([{ role: '/x', weight: 1 }]), {
+      kind: 'status',
+      status: 400,
+      text: "Failed to validate update weights request JSON: Invalid role '/x': Role '/x' cannot start with a slash",
+    });
+  });
+
+  test('update_weights refuses with 403; view_roles hides weights', async () => {
+    const acls = authorizer({
+      update_weights: [{ principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
+      view_roles: [{ principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
+    });
+    const { ctx } = harnessContext({ weights: new Map([['prod', 2]]), authorizer: acls });
+    assert.equal(
+      (await statusOf(ctx, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'a', weight: 1 }] } }, 'ops')).status,
+      403,
+    );
+    assert.deepEqual((await response(ctx, { type: 'GET_WEIGHTS' }, 'ops')).get_weights, {});
+  });
+});
+
+describe('operator calls: agents', () => {
+  test('DEACTIVATE_AGENT: no more offers, offers taken back; REACTIVATE_AGENT: offered again', async () => {
+    const { h, ctx } = harnessContext();
+    const sched = h.subscribe();
+    const agent = h.register();
+    await h.allocation();
+    assert.equal(sched.offers().length, 1);
+    const id = agent.agent.id;
+    assert.equal((await statusOf(ctx, { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: id } } })).status, 200);
+    assert.ok(
+      sched.events.some((e) => e.type === 'RESCIND'),
+      'its offer is rescinded',
+    );
+    assert.equal(agent.agent.active, false);
+    const a = (await response(ctx, { type: 'GET_AGENTS' })).get_agents!.agents![0]!;
+    assert.equal(a.deactivated, true);
+    await h.allocation();
+    assert.equal(sched.offers().length, 1, 'no new offer of a deactivated agent');
+    assert.equal(ctx.master.offers.size, 0);
+    assert.equal((await statusOf(ctx, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } })).status, 200);
+    await h.allocation();
+    assert.equal(sched.offers().length, 2, 'offered again');
+    assert.deepEqual(await statusOf(ctx, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } }), {
+      kind: 'status',
+      status: 400,
+      text: 'Agent is not deactivated',
+    });
+    assert.deepEqual(await statusOf(ctx, { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: 'nope' } } }), {
+      kind: 'status',
+      status: 400,
+      text: 'Unknown agent',
+    });
+  });
+
+  test('DRAIN_AGENT kills the tasks with at most max_grace_period, then the agent is DRAINED once they are acknowledged', async () => {
+    const { h, ctx, sched, agent } = await runningTask();
+    const id = agent.agent.id;
+    const drain: Call = { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id }, max_grace_period: { seconds: 2 } } };
+    assert.equal((await statusOf(ctx, drain)).status, 200);
+    const kill = agent.messages.find((m) => m.type === 'KILL_TASK');
+    assert.deepEqual(kill, {
+      type: 'KILL_TASK',
+      kill_task: { framework_id: sched.fw.id, task_id: 't1', kill_policy: { grace_period: { nanoseconds: 2e9 } } },
+    });
+    const drainInfo = async () => (await response(ctx, { type: 'GET_AGENTS' })).get_agents!.agents![0]!.drain_info;
+    assert.equal((await drainInfo())?.state, 'DRAINING');
+    assert.deepEqual(await statusOf(ctx, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } }), {
+      kind: 'status',
+      status: 400,
+      text: 'Agent is still in the DRAINING state',
+    });
+    const killed = {
+      task_id: { value: 't1' },
+      state: 'TASK_KILLED' as const,
+      uuid: 'AQAAAAAAAAAAAAAAAAAAAA==',
+      source: 'SOURCE_EXECUTOR' as const,
+    };
+    h.master.statusUpdate(agent.agent, sched.fw.id, killed);
+    assert.equal((await drainInfo())?.state, 'DRAINING', 'not until the terminal update is acknowledged');
+    h.master.acknowledge(sched.fw, id, 't1', killed.uuid);
+    assert.equal((await drainInfo())?.state, 'DRAINED');
+    assert.equal((await statusOf(ctx, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } })).status, 200);
+    assert.equal(await drainInfo(), undefined);
+  });
+
+  test('DRAIN_AGENT with mark_gone marks the drained agent gone', async () => {
+    const { h, ctx } = harnessContext();
+    const agent = h.register();
+    const id = agent.agent.id;
+    assert.equal((await statusOf(ctx, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id }, mark_gone: true } })).status, 200);
+    assert.ok(!ctx.master.agents.has(id), 'without tasks it is drained at once, and gone');
+    assert.ok(agent.messages.some((m) => m.type === 'SHUTDOWN'));
+    assert.equal(ctx.master.agentRegistrationRefusal(id, undefined), 'Agent has been marked gone');
+  });
+
+  test('MARK_AGENT_GONE: tasks TASK_GONE_BY_OPERATOR, agent shut down and refused; unknown 404; again 200', async () => {
+    const { ctx, sched, agent } = await runningTask();
+    const id = agent.agent.id;
+    const gone: Call = { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: id } } };
+    assert.equal((await statusOf(ctx, gone)).status, 200);
+    assert.equal(sched.updates().at(-1)?.state, 'TASK_GONE_BY_OPERATOR');
+    assert.equal(sched.updates().at(-1)?.reason, 'REASON_AGENT_REMOVED_BY_OPERATOR');
+    assert.ok(agent.messages.some((m) => m.type === 'SHUTDOWN'));
+    assert.ok(!ctx.master.agents.has(id));
+    assert.equal(ctx.master.agentRegistrationRefusal(id, undefined), 'Agent has been marked gone');
+    assert.equal((await statusOf(ctx, gone)).status, 200, 'already gone');
+    assert.deepEqual(await statusOf(ctx, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nope' } } }), {
+      kind: 'status',
+      status: 404,
+      text: "Agent 'nope' not found",
+    });
+  });
+
+  test('the agent actions are refused with a bare 403 by their ACLs', async () => {
+    const acls = authorizer({
+      deactivate_agents: [{ principals: { type: 'ANY' }, agents: { type: 'NONE' } }],
+      drain_agents: [{ principals: { type: 'ANY' }, agents: { type: 'NONE' } }],
+      mark_agents_gone: [{ principals: { type: 'ANY' }, agents: { type: 'NONE' } }],
+      reactivate_agents: [{ principals: { type: 'ANY' }, agents: { type: 'NONE' } }],
+    });
+    const { h, ctx } = harnessContext({ authorizer: acls });
+    const agent_id = { value: h.register().agent.id };
+    for (const call of [
+      { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id } },
+      { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id } },
+      { type: 'DRAIN_AGENT', drain_agent: { agent_id } },
+      { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id } },
+    ] as Call[]) {
+      assert.deepEqual(await statusOf(ctx, call, 'ops'), { kind: 'status', status: 403 }, call.type);
+    }
+    assert.ok(ctx.master.agents.get(agent_id.value)?.active);
+  });
+});
+
+describe('operator calls: files', () => {
+  test('LIST_FILES and READ_FILE over the attached paths; 404 for what is not there; access_mesos_logs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'operator-files-'));
+    try {
+      writeFileSync(join(dir, 'log'), 'hello world');
+      const ctx = newContext({
+        authorizer: authorizer({ access_mesos_logs: [{ principals: { values: ['ops'] }, logs: { type: 'ANY' } }], permissive: false }),
+      });
+      ctx.files.attach(dir, '/master');
+      const listed = (await response(ctx, { type: 'LIST_FILES', list_files: { path: '/master' } }, 'ops')).list_files!.file_infos!;
+      assert.equal(listed.length, 1);
+      assert.equal(listed[0]!.path, '/master/log');
+      assert.equal(listed[0]!.size, 11);
+      assert.equal((listed[0]!.mode ?? 0) & 0o170000, 0o100000, 'a regular file');
+      const read = (await response(ctx, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 6, length: 3 } }, 'ops')).read_file!;
+      assert.deepEqual(read, { size: 11, data: Buffer.from('wor').toString('base64') });
+      const rest = (await response(ctx, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 6 } }, 'ops')).read_file!;
+      assert.equal(Buffer.from(rest.data, 'base64').toString(), 'world');
+      const past = (await response(ctx, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 100 } }, 'ops')).read_file!;
+      assert.deepEqual(past, { size: 11, data: '' });
+      assert.equal((await statusOf(ctx, { type: 'READ_FILE', read_file: { path: '/master/nope', offset: 0 } }, 'ops')).status, 404);
+      assert.equal(
+        (await statusOf(ctx, { type: 'READ_FILE', read_file: { path: '/master', offset: 0 } }, 'ops')).text,
+        'Cannot read a directory.\n',
+      );
+      assert.equal((await statusOf(ctx, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 0 } }, 'guest')).status, 403);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('operator API on a master that does not lead', () => {
+  test('POST /api/v1 answers 307 to the leader, 503 with no leader or while recovering', async () => {
+    let leader: mesos.v1.MasterInfo | undefined = { id: 'm1', ip: 0, port: 5051, hostname: 'm1.example.com' };
+    let recovering = false;
+    const server = http.createServer(
+      followerRequestListener({ flags: {}, buildTime: 0, startTime: Date.now(), leader: () => leader, recovering: () => recovering }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const post = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"type":"GET_HEALTH"}',
+        redirect: 'manual',
+      });
+      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+    };
+    try {
+      assert.deepEqual(await post('/api/v1'), { status: 307, location: '//m1.example.com:5051/api/v1', text: '' });
+      assert.equal((await post('/master/api/v1')).location, '//m1.example.com:5051/master/api/v1');
+      leader = undefined;
+      assert.deepEqual(await post('/api/v1'), { status: 503, location: null, text: 'No leader elected' });
+      recovering = true;
+      assert.deepEqual(await post('/api/v1'), { status: 503, location: null, text: 'Master has not finished recovery' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -103,10 +103,8 @@ export function endpointAllowed(
   filePath?: string,
 ): boolean {
   if (authorizer === undefined) return true;
-  if (path === '/flags') return authorizer.authorized('view_flags', principal, undefined);
-  if (FILE_READERS.has(path) && filePath !== undefined && isUnder(filePath, MASTER_LOG)) {
-    return authorizer.authorized('access_mesos_logs', principal, undefined);
-  }
+  if (path === '/flags') return operatorAllowed(authorizer, 'view_flags', principal);
+  if (FILE_READERS.has(path) && filePath !== undefined) return mesosLogAllowed(authorizer, principal, filePath);
   if (method === 'GET' && GET_ENDPOINTS.has(path)) return authorizer.authorized('get_endpoints', principal, path);
   return true;
 }
@@ -117,7 +115,30 @@ function isUnder(p: string, root: string): boolean {
   return n === root || n.startsWith(`${root}/`);
 }
 
-/** Whether an operator may change the logging level (set_log_level; its object is implicit). */
-export function setLogLevelAllowed(authorizer: LocalAuthorizer | undefined, principal: string | undefined): boolean {
-  return authorizer === undefined || authorizer.authorized('set_log_level', principal, undefined);
+/** The operator actions whose object Mesos leaves implicit (ObjectApprovers::approved<ACTION>()). */
+export type OperatorAction =
+  | 'view_flags'
+  | 'set_log_level'
+  | 'drain_agents'
+  | 'deactivate_agents'
+  | 'reactivate_agents'
+  | 'mark_agents_gone';
+
+/** Whether an operator may take one of those actions. */
+export function operatorAllowed(authorizer: LocalAuthorizer | undefined, action: OperatorAction, principal: string | undefined): boolean {
+  return authorizer === undefined || authorizer.authorized(action, principal, undefined);
+}
+
+/** Whether a reader may read the master's log through /files or the operator API (access_mesos_logs). */
+export function mesosLogAllowed(authorizer: LocalAuthorizer | undefined, principal: string | undefined, filePath: string): boolean {
+  return authorizer === undefined || !isUnder(filePath, MASTER_LOG) || authorizer.authorized('access_mesos_logs', principal, undefined);
+}
+
+/** Whether an operator may set these roles' weights (update_weights, every one of them). */
+export function updateWeightsAllowed(
+  authorizer: LocalAuthorizer | undefined,
+  principal: string | undefined,
+  roles: readonly string[],
+): boolean {
+  return authorizer === undefined || roles.every((role) => authorizer.authorized('update_weights', principal, role));
 }
