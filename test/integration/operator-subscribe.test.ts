@@ -8,10 +8,13 @@ import net from 'node:net';
 import os from 'node:os';
 import { after, describe, test } from 'node:test';
 import type { mesos } from '../../daemons/common/mesos.ts';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { decode } from '../../daemons/common/proto/codec.ts';
 import { RecordIODecoder } from '../../daemons/common/recordio.ts';
 import { rssBytes } from '../helpers/abuse.ts';
-import { type Daemon, sleep, startAgent, startMaster, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, sleep, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 type Event = mesos.v1.master.Event;
@@ -31,11 +34,11 @@ class Subscription {
   ended = false;
   private readonly controller = new AbortController();
 
-  static async open(port: number, media: Media = 'application/json'): Promise<Subscription> {
+  static async open(port: number, media: Media = 'application/json', authorization?: string): Promise<Subscription> {
     const sub = new Subscription();
     const res = await fetch(`http://127.0.0.1:${port}/api/v1`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: media },
+      headers: { 'Content-Type': 'application/json', Accept: media, ...(authorization ? { Authorization: authorization } : {}) },
       body: JSON.stringify({ type: 'SUBSCRIBE' }),
       signal: sub.controller.signal,
     });
@@ -224,6 +227,50 @@ describe('operator SUBSCRIBE', { timeout: 240_000 }, () => {
       ...heard(s, 'p1').map((st) => `TASK_UPDATED p1 ${st}`),
     ]);
     sub.close();
+  });
+
+  test('authenticated as the /api/v1 realm asks; each principal sees the frameworks its view_frameworks ACLs allow', async () => {
+    const dir = tempDir('operator-acls');
+    const file = (name: string, body: unknown) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, JSON.stringify(body));
+      chmodSync(p, 0o600);
+      return `file://${p}`;
+    };
+    const acls = {
+      view_frameworks: [
+        { principals: { values: ['ops'] }, users: { type: 'ANY' } },
+        { principals: { values: ['dev'] }, users: { values: ['alice'] } },
+        { principals: { type: 'ANY' }, users: { type: 'NONE' } },
+      ],
+    };
+    const credentials = { credentials: ['ops', 'dev'].map((p) => ({ principal: p, secret: `${p}-secret` })) };
+    const master = await startMaster([
+      '--registry=in_memory',
+      '--authenticate_http_readwrite',
+      `--acls=${file('acls.json', acls)}`,
+      `--credentials=${file('credentials.json', credentials)}`,
+    ]);
+    daemons.push(master);
+    const anonymous = await fetch(`${master.url}/api/v1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"type":"SUBSCRIBE"}',
+    });
+    assert.equal(anonymous.status, 401);
+    const ops = await Subscription.open(master.port, 'application/json', basicAuthorization('ops', 'ops-secret'));
+    const dev = await Subscription.open(master.port, 'application/json', basicAuthorization('dev', 'dev-secret'));
+    for (const user of ['alice', 'bob']) {
+      const s = new TestScheduler(master.port);
+      schedulers.push(s);
+      await s.subscribe({ name: `fw-${user}`, user });
+    }
+    await waitFor('both frameworks at ops', () => ops.changes().length === 2);
+    await sleep(300);
+    assert.deepEqual(ops.changes().map(summary), ['FRAMEWORK_ADDED fw-alice', 'FRAMEWORK_ADDED fw-bob']);
+    assert.deepEqual(dev.changes().map(summary), ['FRAMEWORK_ADDED fw-alice']);
+    ops.close();
+    dev.close();
   });
 
   test('a subscriber that does not read is cut off at --max_event_stream_buffer_size; one that reads goes on; RSS stays bounded', async () => {
