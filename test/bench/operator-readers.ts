@@ -1,19 +1,18 @@
 // Operator event stream subscribers for the operator benchmark (test/bench/operator.ts forks
-// this): `count` SUBSCRIBE streams of one master, each read to the end and its records counted,
-// not parsed, so that this process keeps up with what the master sends them all.
+// this): `count` SUBSCRIBE streams of one master, each read to the end and its bytes counted,
+// neither split into records nor parsed, so that this process, on the master's cores, takes as
+// little of them as a reader can.
 // Configuration in argv[2] as JSON ({ port, count }); counts go back over the IPC channel.
 import http from 'node:http';
-import { RecordIODecoder } from '../../daemons/common/recordio.ts';
 
-export type ReadersMessage = { type: 'ready' } | { type: 'counts'; records: number; ended: number };
+export type ReadersMessage = { type: 'ready' } | { type: 'counts'; bytes: number; ended: number };
 
 const { port, count } = JSON.parse(process.argv[2] ?? '{}') as { port: number; count: number };
-let records = 0;
+let bytes = 0;
 let ended = 0;
 let subscribed = 0;
 
 for (let i = 0; i < count; i++) {
-  const decoder = new RecordIODecoder();
   const body = '{"type":"SUBSCRIBE"}';
   const req = http.request(
     {
@@ -26,11 +25,15 @@ for (let i = 0; i < count; i++) {
     },
     (res) => {
       let first = true;
+      // The SUBSCRIBED record comes first; the second event (a HEARTBEAT) follows it at once.
+      let head = '';
       res.on('data', (chunk: Buffer) => {
-        const n = decoder.decode(chunk).length;
-        records += n;
-        if (first && n > 0) {
+        bytes += chunk.length;
+        if (!first) return;
+        head += chunk.toString('latin1');
+        if (head.includes('"HEARTBEAT"')) {
           first = false;
+          head = '';
           if (++subscribed === count) process.send!({ type: 'ready' } satisfies ReadersMessage);
         }
       });
@@ -46,5 +49,5 @@ for (let i = 0; i < count; i++) {
   req.end(body);
 }
 
-process.on('message', () => process.send!({ type: 'counts', records, ended } satisfies ReadersMessage));
+process.on('message', () => process.send!({ type: 'counts', bytes, ended } satisfies ReadersMessage));
 process.on('disconnect', () => process.exit(0));

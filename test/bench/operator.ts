@@ -25,8 +25,10 @@ export interface OperatorPhase {
   latencyP99Ms?: number;
   latencyMaxMs?: number;
   latencySamples?: number;
-  /** Records per second each of the other subscribers received, on average. */
-  readerRecordsPerSecond?: number;
+  /** Bytes per second each of the other subscribers received, on average. */
+  readerBytesPerSecond?: number;
+  /** CPU of the load processes (emulated agents, schedulers) and of the readers' process, in cores. */
+  othersCpu: number;
   /** Subscribers whose stream ended during the window (cut off, say). */
   readersEnded?: number;
 }
@@ -101,11 +103,15 @@ class Readers {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  async counts(): Promise<{ records: number; ended: number }> {
+  async counts(): Promise<{ bytes: number; ended: number }> {
     const reply = this.next();
     this.proc.send({ type: 'counts' });
     const m = await reply;
-    return m.type === 'counts' ? m : { records: 0, ended: 0 };
+    return m.type === 'counts' ? m : { bytes: 0, ended: 0 };
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
   }
 
   stop(): void {
@@ -149,8 +155,11 @@ export async function operatorBench(
     await schedulers.next('ready');
     await new Promise((r) => setTimeout(r, 3000));
 
+    const othersCpu = () =>
+      [...loads.map((l) => l.pid), ...(readers ? [readers.pid] : [])].reduce((sum, p) => sum + procStat(p).cpuSecs, 0);
     const phase = async (n: number): Promise<OperatorPhase> => {
       const cpu0 = procStat(pid).cpuSecs;
+      const others0 = othersCpu();
       const updates0 = await metric(master.url, 'master/valid_status_updates');
       const before = readers ? await readers.counts() : undefined;
       if (latency) {
@@ -162,7 +171,13 @@ export async function operatorBench(
       const secs = (performance.now() - t0) / 1000;
       const cpu = (procStat(pid).cpuSecs - cpu0) / secs;
       const updates = ((await metric(master.url, 'master/valid_status_updates')) - updates0) / secs;
-      const out: OperatorPhase = { subscribers: n, seconds: secs, updatesPerSecond: updates, masterCpu: cpu };
+      const out: OperatorPhase = {
+        subscribers: n,
+        seconds: secs,
+        updatesPerSecond: updates,
+        masterCpu: cpu,
+        othersCpu: (othersCpu() - others0) / secs,
+      };
       if (latency) {
         latency.measuring = false;
         const sorted = latency.latencies.slice().sort((a, b) => a - b);
@@ -175,7 +190,7 @@ export async function operatorBench(
       }
       if (readers && before) {
         const after = await readers.counts();
-        out.readerRecordsPerSecond = (after.records - before.records) / secs / (n - 1);
+        out.readerBytesPerSecond = (after.bytes - before.bytes) / secs / (n - 1);
         out.readersEnded = after.ended - before.ended;
       }
       return out;

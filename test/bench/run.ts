@@ -497,11 +497,11 @@ async function main(): Promise<void> {
           ? ''
           : `; TASK_STARTING at the agent -> TASK_UPDATED at a subscriber p50 ${p.latencyP50Ms.toFixed(1)} ms, p99 ${p.latencyP99Ms!.toFixed(1)} ms, max ${p.latencyMaxMs!.toFixed(0)} ms (${p.latencySamples} samples)`;
       const readers =
-        p.readerRecordsPerSecond === undefined
+        p.readerBytesPerSecond === undefined
           ? ''
-          : `; each other subscriber read ${p.readerRecordsPerSecond.toFixed(0)} events/s, ${p.readersEnded} cut off`;
+          : `; each other subscriber read ${(p.readerBytesPerSecond / 1024).toFixed(0)} KB/s, ${p.readersEnded} cut off`;
       lines.push(
-        `operator SUBSCRIBE, ${p.subscribers} subscribers, ${p.updatesPerSecond.toFixed(0)} status updates/s: master CPU ${(p.masterCpu * 100).toFixed(0)} % of a core${latency}${readers}`,
+        `operator SUBSCRIBE, ${p.subscribers} subscribers, ${p.updatesPerSecond.toFixed(0)} status updates/s: master CPU ${(p.masterCpu * 100).toFixed(0)} % of a core (load and reader processes ${(p.othersCpu * 100).toFixed(0)} %)${latency}${readers}`,
       );
     }
   }
