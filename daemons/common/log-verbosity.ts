@@ -5,6 +5,9 @@
 // trace records; a daemon that writes nowhere (--quiet without --log_dir) stays silent.
 import type { Logger } from 'pino';
 
+/** The longest delay setTimeout takes (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class LogVerbosity {
   private current = 0;
   private readonly baseLevel: string;
@@ -31,10 +34,19 @@ export class LogVerbosity {
     if (this.revertTimer !== undefined) clearTimeout(this.revertTimer);
     this.revertTimer = undefined;
     if (level === this.original) return;
-    this.revertTimer = setTimeout(() => {
-      this.revertTimer = undefined;
-      this.apply(this.original);
-    }, durationMs);
+    this.revertAt(Date.now() + durationMs);
+  }
+
+  /** Node's timers wait at most MAX_TIMER_MS (a longer one fires at once): a long duration takes several. */
+  private revertAt(deadline: number): void {
+    this.revertTimer = setTimeout(
+      () => {
+        this.revertTimer = undefined;
+        if (Date.now() < deadline) this.revertAt(deadline);
+        else this.apply(this.original);
+      },
+      Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS)),
+    );
     this.revertTimer.unref();
   }
 

@@ -174,9 +174,6 @@ export class AgentBook {
         `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
       );
     }
-    // A drain that started while the agent was away reaches it now (Mesos sends DrainSlaveMessage).
-    const drained = state.agents.get(agentId);
-    if (drained && state.agentMarks.drainInfo(agentId)?.state === 'DRAINING') this.killForDrain(drained);
     link.send({
       type: 'REGISTERED',
       registered: {
@@ -187,6 +184,12 @@ export class AgentBook {
         reregistered,
       },
     });
+    // A drain that started while the agent was away reaches it now (Mesos sends DrainSlaveMessage).
+    const draining = state.agents.get(agentId);
+    if (draining && state.agentMarks.drainInfo(agentId)?.state === 'DRAINING') {
+      this.killForDrain(draining);
+      this.checkDrained(agentId);
+    }
     this.m.offerBook.schedule();
   }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { BasicAuthenticator, basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import { LogVerbosity, pinoLevel } from '../../daemons/common/log-verbosity.ts';
 import { AttachedPaths } from '../../daemons/common/files.ts';
@@ -213,6 +214,13 @@ describe('operator calls: the master itself', () => {
     await new Promise((resolve) => setTimeout(resolve, 120));
     assert.equal((await response(own, { type: 'GET_LOGGING_LEVEL' })).get_logging_level!.level, 0);
     assert.equal(ctx.master.log.level, 'info');
+  });
+
+  test('a duration past what one timer can wait does not revert at once', async () => {
+    const ctx = newContext();
+    ctx.logVerbosity.set(1, 30 * 24 * 3600 * 1000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(ctx.logVerbosity.level, 1);
   });
 
   test('SET_LOGGING_LEVEL is refused by set_log_level with a bare 403', async () => {
@@ -527,6 +535,26 @@ describe('operator calls: agents', () => {
     assert.equal(await drainInfo(), undefined);
   });
 
+  test('a drain that starts while the agent is away kills its tasks when it re-registers', async () => {
+    const { h, ctx, sched, agent } = await runningTask();
+    const id = agent.agent.id;
+    const t1 = agent.agent.tasks.values().next().value!;
+    h.master.agentDisconnected(id, agent.agent.streamId!);
+    assert.equal((await statusOf(ctx, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id } } })).status, 200);
+    assert.ok(!agent.messages.some((m) => m.type === 'KILL_TASK'), 'nothing reaches an agent that is away');
+    const back = h.register({
+      agent_id: id,
+      pid: agent.agent.pid,
+      tasks: [{ framework_id: sched.fw.id, executor_id: '', task: t1.info, state: 'TASK_RUNNING' }],
+      frameworks: [{ ...sched.fw.info, id: { value: sched.fw.id } }],
+    });
+    assert.deepEqual(
+      back.messages.filter((m) => m.type === 'KILL_TASK'),
+      [{ type: 'KILL_TASK', kill_task: { framework_id: sched.fw.id, task_id: 't1' } }],
+    );
+    assert.equal(back.agent.active, false, 'a draining agent stays deactivated');
+  });
+
   test('DRAIN_AGENT with mark_gone marks the drained agent gone', async () => {
     const { h, ctx } = harnessContext();
     const agent = h.register();
@@ -633,6 +661,43 @@ describe('operator API on a master that does not lead', () => {
       recovering = true;
       assert.deepEqual(await post('/api/v1'), { status: 503, location: null, text: 'Master has not finished recovery' });
     } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('operator API behind authentication and ACLs', () => {
+  test('the read-write realm asks for credentials; the principal is what the ACLs check', async () => {
+    const acls = authorizer({ set_log_level: [{ principals: { values: ['ops'] }, level: { type: 'ANY' } }], permissive: false });
+    const master = new Master({ ...TEST_MASTER_CONFIG, ip: '127.0.0.1', authorizer: acls }, silentLogger());
+    const auth = {
+      realms: new Set(['readwrite'] as const),
+      authenticator: new BasicAuthenticator([
+        { principal: 'ops', secret: 's' },
+        { principal: 'dev', secret: 'd' },
+      ]),
+    };
+    const server = http.createServer(masterRequestListener({ master, flags: {}, buildTime: 0 }, auth));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const post = async (credentials?: string) => {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          ...(credentials ? { Authorization: credentials } : {}),
+        },
+        body: JSON.stringify({ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 0, duration: { nanoseconds: 1e9 } } }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, challenge: res.headers.get('www-authenticate') };
+    };
+    try {
+      assert.deepEqual(await post(), { status: 401, challenge: 'Basic realm="mesos-master-readwrite"' });
+      assert.equal((await post(basicAuthorization('dev', 'd'))).status, 403);
+      assert.equal((await post(basicAuthorization('ops', 's'))).status, 200);
+    } finally {
+      master.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
