@@ -65,7 +65,9 @@ export MESOS_log_dir=/var/log/mesos
 
 # TLS, as libprocess reads it (README, "Securing a cluster"; the SSL_ prefix works too). With
 # ENABLED every port of this daemon speaks HTTPS and its own requests use https; the files
-# must be readable by the daemon's user.
+# must be readable by the daemon's user, mesos: the key owned by root, group mesos, mode 640.
+# The certificate names this host's name and address (subjectAltName DNS: and IP:): peers
+# reach it by address and check that against the certificate.
 #export LIBPROCESS_SSL_ENABLED=true
 # This node's certificate and private key (PEM), presented to clients and to the peers it calls.
 #export LIBPROCESS_SSL_CERT_FILE=/etc/mesos/tls/node.pem

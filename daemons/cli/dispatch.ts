@@ -3,6 +3,7 @@
 // first word.
 import path from 'node:path';
 import { versionLine } from '../common/version.ts';
+import { EXIT_USAGE, OPS_COMMANDS, findOpsCommand, subcommandsOf } from './ops/commands-spec.ts';
 
 type Program = (argv: string[], progName: string) => Promise<number>;
 
@@ -41,14 +42,19 @@ const INVOKED_AS: Record<string, string> = {
 };
 
 function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const opsNames = OPS_COMMANDS.map((c) => c.words.join(' '));
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length), ...opsNames.map((n) => n.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const opsLines = OPS_COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`);
   return `Usage: mesos <command> [OPTIONS]
 
 Available commands:
   ${'help'.padEnd(width)}  Show this message, or 'mesos help <command>' for a command's options
 ${lines.join('\n')}
   ${'slave'.padEnd(width)}  Deprecated name of 'agent'
+
+Commands for operators (--master=HOST:PORT or MESOS_MASTER, --json, --principal/--secret):
+${opsLines.join('\n')}
 
 'mesos --version' prints the version. The binary also runs as mesos-master, mesos-agent,
 mesos-slave, mesos-execute and mesos-resolve when invoked by those names.
@@ -87,11 +93,19 @@ export async function dispatch(invoked: string | undefined, invokedName: string,
       process.stdout.write(usage());
       return 0;
     }
-    return dispatch(undefined, 'mesos', [rest[0]!, '--help']);
+    return dispatch(undefined, 'mesos', [...rest, '--help']);
   }
   if (first.startsWith('-')) {
     process.stderr.write(`Not expecting '${first}' before command\n\n${usage()}`);
     return 1;
+  }
+  const ops = findOpsCommand(args);
+  if (ops) return (await import('./ops/run.ts')).runOps(ops.command, ops.rest);
+  const group = subcommandsOf(first);
+  if (group.length > 0 && !Object.hasOwn(COMMANDS, first)) {
+    const asked = rest[0] === undefined || rest[0].startsWith('-') ? '' : `'${rest[0]}' is not a subcommand of 'mesos ${first}'; `;
+    process.stderr.write(`mesos ${first}: ${asked}use ${group.map((g) => `'mesos ${first} ${g}'`).join(', ')}\n`);
+    return EXIT_USAGE;
   }
   let name = first;
   if (name === 'slave') {

@@ -1,6 +1,6 @@
 // The master's HTTP routes: v1 scheduler API, the agents' internal endpoint, the legacy
 // read-only endpoints under /master/* (plus their short aliases) that tools and the web UI use,
-// and /files/* for the master's log.
+// /files/* for the master's log, and /agent/<id>/... that reads an agent's endpoints for the web UI.
 import type { RequestListener, Server, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AGENT_ENDPOINT, AGENT_STREAM_CONTENT_TYPE } from '../common/agent-protocol.ts';
@@ -11,9 +11,13 @@ import { metricsPrometheusHandler, metricsSnapshotHandler } from '../common/metr
 import { decodeQuery, requestQuery } from '../common/query.ts';
 import { versionInfo } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
-import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
-import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks.ts';
-import type { LocalAuthorizer } from './authorizer/local.ts';
+import { agentProxyHandler } from './agent-proxy.ts';
+import { endpointGuard } from '../common/authorizer/endpoints.ts';
+import type { LocalAuthorizer } from '../common/authorizer/local.ts';
+import { viewerFor } from '../common/authorizer/views.ts';
+import { type PrincipalRequest, authGate } from '../common/http-auth.ts';
+import { endpointAllowed, teardownAllowed } from './authorizer/checks.ts';
+import type { MasterAuth } from './http-auth.ts';
 import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { followerMetricSet, masterMetricSet } from './metrics.ts';
@@ -120,6 +124,11 @@ export function createMasterApp(ctx: StateContext, operator = operatorContext(ct
   app.all(['/master/roles', '/roles', '/master/roles.json', '/roles.json'], (req, res) => sendJson(req, res, rolesJson(master)));
   app.all(['/master/state-summary', '/state-summary'], (req, res) => sendJson(req, res, stateSummaryJson(as(req))));
   app.all(['/redirect', '/master/redirect'], (req, res) => redirectToLeader(ctx, req, res));
+  // The web UI reads agents through here (agent-proxy.ts).
+  app.all(
+    /^\/agent\//,
+    agentProxyHandler(() => master.agents),
+  );
   // This master keeps no maintenance schedule, so it is always the empty one, which Mesos writes
   // as {} (repeated fields with no members are left out). The web UI's Maintenance tab reads it.
   app.get(['/master/maintenance/schedule', '/maintenance/schedule'], (req, res) => sendJson(req, res, {}));
@@ -162,18 +171,12 @@ function sendDecision(res: ServerResponse, decision: Elsewhere): void {
   }
 }
 
-/** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
 /** Mesos answers a reader its ACLs refuse an endpoint (get_endpoints, view_flags, access_mesos_logs) with a bare 403. */
 function guardEndpoints(app: express.Express, authorizer: LocalAuthorizer | undefined): void {
-  if (authorizer === undefined) return;
-  app.use((req, res, next) => {
-    const query = requestQuery(req);
-    const filePath = query.ok ? query.value.get('path') : undefined;
-    if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal, filePath)) next();
-    else res.status(403).end();
-  });
+  if (authorizer !== undefined) app.use(endpointGuard(authorizer, endpointAllowed, canonicalPath));
 }
 
+/** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
 export interface FollowerContext extends OwnContext {
   /** --acls, which guard a follower's own endpoints as the leader's. */
   authorizer?: LocalAuthorizer | undefined;

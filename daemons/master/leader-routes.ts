@@ -6,8 +6,9 @@
 // /flags, /version, /metrics/snapshot (and our /metrics/prometheus), /files and the web UI are
 // served by the master itself; /redirect and /master/redirect answer 307 to the leader's base
 // URL (Master::Http::redirect). Agents register with the leader only, so their endpoint is the
-// leader's too. Pure.
+// leader's too, and so is the route that reads agents through the master (/agent/<id>/...). Pure.
 import { AGENT_ENDPOINT } from '../common/agent-protocol.ts';
+import { AGENT_PROXY_PREFIX } from './agent-proxy-route.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 
 /** How a master answers a request it does not serve itself. */
@@ -53,7 +54,8 @@ function pathOf(url: string): string {
 
 /** Whether only the leading master serves `url`. */
 export function leaderOnly(url: string): boolean {
-  return LEADER_ONLY.has(pathOf(url));
+  const path = pathOf(url);
+  return LEADER_ONLY.has(path) || path.startsWith(AGENT_PROXY_PREFIX);
 }
 
 /** `//host:port` of a master: its hostname when it has one, else its IP (Master::Http::redirect). */

@@ -33,8 +33,9 @@ export const NOT_BUILT_MESSAGE =
   "or build the UI alone with 'npx tsx packaging/webui.ts' and pass --webui_dir=build/webui.\n";
 
 /**
- * The page itself: scripts only from this origin, data from this master and from agents
- * (any http(s) origin: agents have their own addresses); no framing, no plugins.
+ * The page itself: scripts only from this origin, data from this master (agents too, read
+ * through it), and a probe of the leading master, which may be any http(s) origin, before the
+ * page moves there; no framing, no plugins.
  */
 export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':

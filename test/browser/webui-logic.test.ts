@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatBytes, formatCount, formatDuration, formatMB } from '../../webui/src/format.ts';
+import { agentFilesUrl, agentStateUrl, agentUrl } from '../../webui/src/agent-urls.ts';
 import {
-  agentAddress,
   allTasks,
   clusterResources,
   findTask,
@@ -190,14 +190,19 @@ describe('state derivations', () => {
     assert.deepEqual(r.idle, { cpus: 1, gpus: 0, mem: 372, disk: 0 });
   });
 
-  test('agents are reached at the ip:port and process of their pid', () => {
-    assert.deepEqual(agentAddress(state.slaves![0]!), { base: '//10.0.0.5:5051', processPrefix: '/slave(1)' });
-    assert.deepEqual(agentAddress({ pid: 'slave(1)@::1:5051', hostname: 'h', port: 5051 }), {
-      base: '//[::1]:5051',
-      processPrefix: '/slave(1)',
-    });
-    assert.deepEqual(agentAddress({ pid: '', hostname: 'h', port: 5052 }), { base: '//h:5052', processPrefix: '/slave(1)' });
-    assert.equal(agentAddress(state.slaves![0]!), agentAddress({ ...state.slaves![0]! }), 'same object for the same agent');
+  test('agents are read through the master, relative to the page, by their id', () => {
+    assert.equal(agentStateUrl('S0'), 'agent/S0/slave(1)/state');
+    assert.equal(
+      agentFilesUrl('S0', 'browse', { path: '/var/lib/mesos/slaves/S0' }),
+      'agent/S0/files/browse?path=%2Fvar%2Flib%2Fmesos%2Fslaves%2FS0',
+    );
+    assert.equal(
+      agentFilesUrl('S0', 'read', { path: '/s/a b&c', offset: '-1', length: '-1' }),
+      'agent/S0/files/read?path=%2Fs%2Fa+b%26c&offset=-1&length=-1',
+    );
+    assert.equal(agentUrl('a/b?c', 'flags'), 'agent/a%2Fb%3Fc/flags', 'an odd id stays one path segment');
+    // Under a path prefix the master is reached at, the URL stays under it.
+    assert.equal(new URL(agentStateUrl('S0'), 'https://gw.example/mesos/').href, 'https://gw.example/mesos/agent/S0/slave(1)/state');
   });
 
   test('a page whose master stopped answering goes to the master that sent it there, if another', () => {

@@ -1,6 +1,7 @@
 // The web UI in headless chromium against a real master and agent (the bundled binary): the
 // Fedora guide's smoke test seen in the browser, live updates without reloads, sandboxes,
-// markup from frameworks rendered as text, /redirect, and the master-down banner.
+// markup from frameworks rendered as text, /redirect, and the master-down banner. The browser
+// may not reach the agent's port at all: the UI reads agents through the master.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -67,6 +68,8 @@ describe('web UI in chromium against a real cluster', { skip: chromiumMissing },
   let smoke: Promise<RunResult>;
   let xssFramework: { id: string; close(): void } | undefined;
   let restartedMaster: Daemon | undefined;
+  const agentPortRequests: string[] = [];
+  const requested: string[] = [];
 
   before(async () => {
     // --hostname=localhost: /redirect sends the browser to //localhost:port, another origin
@@ -75,6 +78,15 @@ describe('web UI in chromium against a real cluster', { skip: chromiumMissing },
     browser = await launchChromium();
     rec = await openPage(browser);
     page = rec.page;
+    // As behind a firewall that lets the browser reach masters only.
+    await page.route(
+      (u) => u.port === String(cluster.agent.port),
+      (route) => {
+        agentPortRequests.push(route.request().url());
+        return route.abort('blockedbyclient');
+      },
+    );
+    page.on('request', (r) => requested.push(r.url()));
   });
 
   after(async () => {
@@ -121,8 +133,10 @@ describe('web UI in chromium against a real cluster', { skip: chromiumMissing },
     await page.goto(url(`#/slaves/${agentId}`));
     await page.waitForURL(new RegExp(`#/agents/${agentId}$`));
     await page.locator('[data-kv="agent"]', { hasText: `slave(1)@127.0.0.1:${cluster.agent.port}` }).waitFor();
-    // The agent's own /state, read by the browser from the agent's address.
+    // The agent's own /state, read by the browser through the master.
     await page.locator('[data-table="executors"] tbody tr', { hasText: 'whizbang' }).waitFor();
+    assert.ok(requested.includes(`${cluster.master.url}/agent/${agentId}/slave(1)/state`), requested.join('\n'));
+    assert.deepEqual(agentPortRequests, []);
     await page.locator('[data-table="agent-tasks"] tbody tr', { hasText: 'whizbang' }).waitFor();
     await screenshot(page, 'agent');
   });
@@ -146,6 +160,12 @@ describe('web UI in chromium against a real cluster', { skip: chromiumMissing },
     await screenshot(page, 'sandbox-stdout');
 
     const download = await page.locator('a[data-download]').getAttribute('href');
+    assert.match(download ?? '', /^agent\/[^/]+\/files\/download\?path=.*stdout$/);
+    assert.ok(
+      requested.some((u) => u.startsWith(`${cluster.master.url}/agent/`) && u.includes('/files/read?')),
+      requested.join('\n'),
+    );
+    assert.deepEqual(agentPortRequests, []);
     const res = await fetch(new URL(download!, page.url()));
     assert.equal(res.status, 200);
     assert.match(await res.text(), /^tick-1\n/);

@@ -12,6 +12,7 @@ export interface TaskJson {
 export interface FrameworkJson {
   id: string;
   name: string;
+  principal?: string;
   tasks: TaskJson[];
   completed_tasks: TaskJson[];
 }

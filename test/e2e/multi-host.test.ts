@@ -11,6 +11,13 @@
 //   file:///etc/mesos/zk. `systemctl stop mesos-master` on the leader while the guide's task
 //   runs: another master leads, the agents re-register, the task finishes and `mesos execute`
 //   exits 0; the web UI opened on any master reaches the leader.
+// - then that cluster secured as README's "Securing a cluster" says, its commands read from the
+//   README and run (securing.ts): a CA and a certificate per host made with openssl, the
+//   credentials, and the env files' commented lines switched on with sed; `systemctl restart`
+//   of every master, then every agent. The agents come back over TLS with their credential, a
+//   task started before the switch still runs, an anonymous request gets 401 and plain http
+//   nothing, and `mesos execute` with a principal and the TLS variables sees its task finish
+//   across a stop of the leader, which comes back as a follower sending https clients on.
 import assert from 'node:assert/strict';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +25,8 @@ import type { Browser } from 'playwright-core';
 import { chromiumMissing, launchChromium, openPage, screenshot } from '../browser/chromium.ts';
 import { waitFor } from '../helpers/cluster.ts';
 import type { ContainerHost } from './host.ts';
-import { type AgentsJson, type StateJson, allTasks, guideExecute } from './mesos.ts';
+import { type AgentsJson, type StateJson, allTasks, glogLines, guideExecute } from './mesos.ts';
+import { TLS_DIR, curlTls, exportLines, installCertificate, makeCertificates, readmeBlock, uncomment } from './securing.ts';
 import { E2ESuite, e2eSkip, getJson, masterUrl } from './suite.ts';
 
 const WORKER_LINE = 'export MESOS_master=master.example.com:5050\n';
@@ -302,4 +310,196 @@ describe('three masters behind ZooKeeper', { skip: e2eSkip }, () => {
       assert.deepEqual(errors, []);
     }),
   );
+});
+
+describe('the three-master cluster secured as README\'s "Securing a cluster" says', { skip: e2eSkip }, () => {
+  /** principal → secret, as the README's credentials file on the masters has them. */
+  let secrets: Record<string, string>;
+  let tlsLines: string[];
+  let leader: ContainerHost;
+  /** `mesos execute` of the task that runs across the switch (plain, started before it). */
+  let kept: Promise<unknown>;
+  /** hostname → agent id before the switch: the agents must come back as themselves. */
+  let agentIds: Record<string, string>;
+
+  const ops = () => `ops:${secrets.ops}`;
+  /** A master's /master/state over https, read from a worker with the operator's login. */
+  async function stateOf(m: ContainerHost): Promise<StateJson> {
+    const r = await curlTls(workers[0]!, `https://${m.fqdn}:5050/master/state`, { user: ops() });
+    if (r.status !== 200) throw new Error(`https://${m.fqdn}:5050/master/state: curl exit ${r.exitCode}, status ${r.status}: ${r.body}`);
+    return JSON.parse(r.body) as StateJson;
+  }
+  async function activeAgentsTls(m: ContainerHost): Promise<string> {
+    return (await stateOf(m)).slaves
+      .filter((s) => s.active)
+      .map((s) => s.hostname)
+      .sort()
+      .join();
+  }
+  const taskState = (state: StateJson, name: string) => allTasks(state).find((t) => t.name === name)?.state;
+
+  it('a task runs before the switch', () =>
+    suite.step(async () => {
+      const l = await waitFor('a master to lead', () => leaderOf(workers[1]!), 30_000, 250);
+      kept = workers[1]!.background(
+        `echo $$ > /run/kept-execute.pid; exec mesos execute --command="/bin/sleep 3600" --master=${ZK_URL} --name="kept-across-tls"`,
+        15 * 60_000,
+      );
+      const state = await waitFor(
+        'the task to run',
+        async () => {
+          const st = await getJson<StateJson>(`${masterUrl(l)}/master/state`);
+          return taskState(st, 'kept-across-tls') === 'TASK_RUNNING' && st;
+        },
+        60_000,
+        250,
+      );
+      agentIds = Object.fromEntries(state.slaves.map((a) => [a.hostname, a.id]));
+    }));
+
+  it('certificates, credentials and the env files as the README says; systemctl restart on every master, then every agent', () =>
+    suite.step(async () => {
+      const switchStarted = Date.now();
+      const { ca, certs } = await makeCertificates([...masters, ...workers]);
+      const credentials = await readmeBlock('On the master, write the credentials');
+      const masterLines = exportLines(await readmeBlock('then uncomment these lines of `/etc/mesos/mesos-master-env.sh`'));
+      const agentBlock = await readmeBlock('put its credential in a file only root reads');
+      tlsLines = exportLines(await readmeBlock('then uncomment the TLS lines of both env files'));
+      assert.deepEqual(
+        tlsLines.map((l) => /^export (\w+)=/.exec(l)?.[1]),
+        [
+          'LIBPROCESS_SSL_ENABLED',
+          'LIBPROCESS_SSL_CERT_FILE',
+          'LIBPROCESS_SSL_KEY_FILE',
+          'LIBPROCESS_SSL_CA_FILE',
+          'LIBPROCESS_SSL_VERIFY_SERVER_CERT',
+        ],
+      );
+      for (const m of masters) {
+        await installCertificate(m, ca, certs.get(m)!, true);
+        await m.sh(credentials.join('\n'));
+        const changed = await uncomment(m, '/etc/mesos/mesos-master-env.sh', [...masterLines, ...tlsLines]);
+        assert.deepEqual(changed, [...masterLines, ...tlsLines], `${m.name}: the env file's commented lines are the README's`);
+        assert.equal((await m.exec(['stat', '-c', '%U:%G %a', '/etc/mesos/credentials.json'])).stdout, 'root:mesos 640');
+        assert.equal((await m.exec(['stat', '-c', '%U:%G %a', `${TLS_DIR}/node-key.pem`])).stdout, 'root:mesos 640');
+      }
+      const creds = JSON.parse(await readFile(master.file('etc/mesos/credentials.json'), 'utf8')) as {
+        credentials: { principal: string; secret: string }[];
+      };
+      secrets = Object.fromEntries(creds.credentials.map((c) => [c.principal, c.secret]));
+      assert.deepEqual(Object.keys(secrets).sort(), ['agent', 'jobs', 'ops']);
+      await Promise.all(masters.map((m) => m.exec(['systemctl', 'restart', 'mesos-master'])));
+
+      const agentLines = exportLines(agentBlock);
+      const restartedAt = new Map<ContainerHost, string>();
+      for (const w of workers) {
+        await installCertificate(w, ca, certs.get(w)!, false);
+        await w.sh(agentBlock.filter((l) => !l.startsWith('export ')).join('\n'));
+        const changed = await uncomment(w, '/etc/mesos/mesos-slave-env.sh', [...agentLines, ...tlsLines]);
+        assert.deepEqual(changed, [...agentLines, ...tlsLines], `${w.name}: the env file's commented lines are the README's`);
+        restartedAt.set(w, (await w.exec(['date', '+%s'])).stdout.trim());
+        assert.equal((await w.exec(['stat', '-c', '%U:%G %a', '/etc/mesos/agent-credential.json'])).stdout, 'root:root 600');
+        assert.equal((await w.exec(['stat', '-c', '%U:%G %a', `${TLS_DIR}/node-key.pem`])).stdout, 'root:root 600');
+        await w.exec(['systemctl', 'restart', 'mesos-slave']);
+      }
+      leader = await waitFor('a master to lead', () => leaderOf(workers[0]!), 60_000, 250);
+      const hostnames = workers.map((w) => w.fqdn).sort();
+      await waitFor(
+        'both agents registered over TLS with their credential',
+        async () => (await activeAgentsTls(leader)) === hostnames.join(),
+        90_000,
+        500,
+      );
+      process.stderr.write(
+        `# e2e multi-host: secured, both agents back ${((Date.now() - switchStarted) / 1000).toFixed(1)} s after the switch began\n`,
+      );
+      const back = (await stateOf(leader)).slaves.filter((a) => a.active);
+      assert.deepEqual(Object.fromEntries(back.map((a) => [a.hostname, a.id])), agentIds, 'each agent came back under its id');
+      for (const w of workers) {
+        const lines = await glogLines(w, 'mesos-slave', `@${restartedAt.get(w)}`);
+        assert.ok(
+          lines.some((l) => l.includes(`Re-registered with master `) && l.endsWith(` as agent ${agentIds[w.fqdn]}`)),
+          `${w.name} re-registered after its restart:\n${lines.join('\n')}`,
+        );
+        const own = await curlTls(w, `https://${w.fqdn}:5051/health`);
+        assert.equal(own.status, 200, `the agent on ${w.name} serves https: ${own.body}`);
+      }
+      assert.equal(taskState(await stateOf(leader), 'kept-across-tls'), 'TASK_RUNNING', 'the task started before the switch still runs');
+    }));
+
+  it('without credentials a request gets 401; plain http is refused', () =>
+    suite.step(async () => {
+      const anonymous = await curlTls(workers[0]!, `https://${leader.fqdn}:5050/master/state`);
+      assert.equal(anonymous.status, 401, anonymous.body);
+      const wrong = await curlTls(workers[0]!, `https://${leader.fqdn}:5050/master/state`, { user: 'ops:not-the-secret' });
+      assert.equal(wrong.status, 401, wrong.body);
+      const plain = await workers[0]!.exec(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://${leader.fqdn}:5050/health`], {
+        reject: false,
+      });
+      assert.notEqual(plain.exitCode, 0, `plain http answered: ${plain.all}`);
+      assert.equal(plain.stdout, '000');
+    }));
+
+  it('mesos execute with a principal, its secret and the TLS variables: the task finishes across a stop of the leader', () =>
+    suite.step(async () => {
+      const worker = workers[0]!;
+      const tlsEnv = tlsLines.map((l) => l.replace(/^export /, '')).join(' ');
+      const execute = worker.sh(
+        `${tlsEnv} mesos execute --command="/bin/sleep 15" --master=${ZK_URL} --name="whizbang-tls" --principal=jobs --secret=${secrets.jobs}`,
+        { reject: false, timeout: 180_000 },
+      );
+      await waitFor('the task to run', async () => taskState(await stateOf(leader), 'whizbang-tls') === 'TASK_RUNNING', 60_000, 250);
+      const stopped = leader;
+      const stoppedAt = Date.now();
+      await stopped.exec(['systemctl', 'stop', 'mesos-master']);
+      leader = await waitFor(
+        'another master to lead',
+        async () => {
+          const l = await leaderOf(worker);
+          return l && l !== stopped && l;
+        },
+        60_000,
+        250,
+      );
+      const hostnames = workers.map((w) => w.fqdn).sort();
+      await waitFor(
+        'both agents re-registered with the new leader',
+        async () => (await activeAgentsTls(leader)) === hostnames.join(),
+        60_000,
+        250,
+      );
+      process.stderr.write(
+        `# e2e multi-host (TLS): ${leader.name} leads with both agents ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after the stop\n`,
+      );
+      const result = await execute;
+      assert.equal(result.exitCode, 0, result.all);
+      assert.match(result.all, /Received status update TASK_FINISHED for task 'whizbang-tls'/);
+      const state = await stateOf(leader);
+      assert.equal(taskState(state, 'whizbang-tls'), 'TASK_FINISHED', 'the new leader saw the task finish');
+      const fw = [...state.frameworks, ...state.completed_frameworks].find((f) =>
+        f.tasks.concat(f.completed_tasks).some((t) => t.name === 'whizbang-tls'),
+      );
+      assert.equal(fw?.principal, 'jobs');
+      assert.equal(taskState(state, 'kept-across-tls'), 'TASK_RUNNING', 'the task started before the switch still runs');
+      const pid = (await workers[1]!.exec(['cat', '/run/kept-execute.pid'])).stdout.trim();
+      // The scheduler that started it cannot follow the cluster into TLS; its task needs it no more.
+      await workers[1]!.exec(['kill', '-KILL', pid]);
+      await kept;
+
+      await stopped.exec(['systemctl', 'start', 'mesos-master']);
+      const back = await waitFor(
+        'the stopped master to come back as a follower, over https',
+        async () => {
+          const r = await curlTls(worker, `https://${stopped.fqdn}:5050/master/redirect`);
+          return r.status === 307 && r;
+        },
+        60_000,
+        500,
+      );
+      assert.match(
+        back.redirect,
+        new RegExp(`^https://${leader.fqdn.replace(/\./g, '\\.')}:5050`),
+        'the follower sends https clients to the leader',
+      );
+    }));
 });

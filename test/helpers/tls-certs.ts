@@ -77,3 +77,17 @@ export function makeCert(dir: string, name: string, ca: string): void {
     `${name}.ext`,
   ]);
 }
+
+/**
+ * The LIBPROCESS_SSL_* environment of a process that serves with `dir`/<name>.pem and verifies
+ * its peers against `dir`/<ca>.pem (made with makeCa and makeCert).
+ */
+export function tlsEnvironment(dir: string, name = 'server', ca = 'ca'): Record<string, string> {
+  return {
+    LIBPROCESS_SSL_ENABLED: 'true',
+    LIBPROCESS_SSL_CERT_FILE: path.join(dir, `${name}.pem`),
+    LIBPROCESS_SSL_KEY_FILE: path.join(dir, `${name}-key.pem`),
+    LIBPROCESS_SSL_CA_FILE: path.join(dir, `${ca}.pem`),
+    LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true',
+  };
+}

@@ -8,7 +8,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Daemon, ROOT, freePort, runMesos, spawnMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
-import { makeCa, makeCert } from '../helpers/tls-certs.ts';
+import { makeCa, makeCert, tlsEnvironment } from '../helpers/tls-certs.ts';
 
 const dir = tempDir('tls');
 const file = (name: string) => path.join(dir, name);
@@ -36,13 +36,7 @@ before(() => {
   makeCa(dir, 'other-ca');
   makeCert(dir, 'server', 'ca');
   makeCert(dir, 'client', 'ca');
-  tlsEnv = {
-    LIBPROCESS_SSL_ENABLED: 'true',
-    LIBPROCESS_SSL_CERT_FILE: file('server.pem'),
-    LIBPROCESS_SSL_KEY_FILE: file('server-key.pem'),
-    LIBPROCESS_SSL_CA_FILE: file('ca.pem'),
-    LIBPROCESS_SSL_VERIFY_SERVER_CERT: 'true',
-  };
+  tlsEnv = tlsEnvironment(dir);
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));

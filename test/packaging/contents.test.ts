@@ -48,6 +48,7 @@ const MAIN_FILES = [
   '/usr/lib/systemd/system/mesos-master.service',
   '/usr/lib/systemd/system/mesos-slave.service',
   '/usr/lib/tmpfiles.d/mesos.conf',
+  '/usr/share/bash-completion/completions/mesos',
   '/usr/share/doc/mesos/bundled-npm-packages.txt',
   '/usr/share/licenses/mesos/LICENSE.nodejs',
   '/var/lib/mesos',

@@ -5,15 +5,20 @@ import { describe, test } from 'node:test';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF } from '../../daemons/common/http.ts';
 import type { FrameworkInfo, mesos, TaskInfo } from '../../daemons/common/mesos.ts';
 import { decode } from '../../daemons/common/proto/codec.ts';
-import type { Viewer } from '../../daemons/master/authorizer/checks.ts';
 import { newFrameworkRecord } from '../../daemons/master/frameworks.ts';
-import { type EventFormat, type EventStream, OperatorEvents, frameworkEventBody } from '../../daemons/master/operator-events.ts';
+import {
+  type EventFormat,
+  type EventStream,
+  type EventViewer,
+  OperatorEvents,
+  frameworkEventBody,
+} from '../../daemons/master/operator-events.ts';
 import { type AgentRecord, type FrameworkRecord, TaskTable, type TaskRecord, newTaskRecord } from '../../daemons/master/records.ts';
 
 type Event = mesos.v1.master.Event;
 
 /** A viewer seeing frameworks and tasks of the Unix users it is given. */
-function usersViewer(users: string[] | undefined): Viewer {
+function usersViewer(users: string[] | undefined): EventViewer {
   const sees = (user: string | undefined) => users === undefined || users.includes(user ?? '');
   return { framework: (info: FrameworkInfo) => sees(info.user), task: (_t: TaskInfo, fw: FrameworkInfo) => sees(fw.user) };
 }
@@ -21,7 +26,7 @@ function usersViewer(users: string[] | undefined): Viewer {
 /** A format that counts how often it is asked, and whose state names the viewer's principal. */
 function countingFormat(principals: Record<string, string[]>) {
   const calls = { task: 0, agent: 0, framework: 0, state: 0 };
-  const format: EventFormat<Viewer & { principal: string | undefined }> = {
+  const format: EventFormat<EventViewer & { principal: string | undefined }> = {
     viewer: (principal) => ({ ...usersViewer(principal === undefined ? undefined : principals[principal]), principal }),
     state: (viewer) => {
       calls.state++;

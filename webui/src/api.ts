@@ -1,6 +1,7 @@
 // Reads from the master (same origin as the page, so the UI also works behind /redirect and a
-// path prefix) and from agents (their own //ip:port; the agent answers reads with CORS headers).
-import type { AgentAddress } from './model.ts';
+// path prefix), agents included: the master forwards the UI's reads of an agent (agent-urls.ts),
+// so the browser needs no route to agents, no trust in their certificates and no second login.
+import { agentFilesUrl, agentStateUrl } from './agent-urls.ts';
 import { leaderRedirectUrl } from './routes.ts';
 import type {
   AgentStateJson,
@@ -91,27 +92,19 @@ export function loadRoles(signal: AbortSignal): Promise<RolesJson> {
   return getJson<RolesJson>(MASTER_ROLES_URL, signal);
 }
 
-export function agentStateUrl(addr: AgentAddress): string {
-  return `${location.protocol}${addr.base}${addr.processPrefix}/state`;
+export function loadAgentState(agentId: string, signal: AbortSignal): Promise<AgentStateJson> {
+  return getJson<AgentStateJson>(agentStateUrl(agentId), signal);
 }
 
-export function loadAgentState(addr: AgentAddress, signal: AbortSignal): Promise<AgentStateJson> {
-  return getJson<AgentStateJson>(agentStateUrl(addr), signal);
-}
-
-function filesUrl(addr: AgentAddress, op: 'browse' | 'read' | 'download', params: Record<string, string>): string {
-  return `${location.protocol}${addr.base}/files/${op}?${new URLSearchParams(params)}`;
-}
-
-export function browseFiles(addr: AgentAddress, path: string, signal: AbortSignal): Promise<FileEntryJson[]> {
-  return getJson<FileEntryJson[]>(filesUrl(addr, 'browse', { path }), signal);
+export function browseFiles(agentId: string, path: string, signal: AbortSignal): Promise<FileEntryJson[]> {
+  return getJson<FileEntryJson[]>(agentFilesUrl(agentId, 'browse', { path }), signal);
 }
 
 /** `offset` -1 asks only for the file's size (answered as `offset`). */
-export function readFile(addr: AgentAddress, path: string, offset: number, length: number, signal: AbortSignal): Promise<FileChunkJson> {
-  return getJson<FileChunkJson>(filesUrl(addr, 'read', { path, offset: String(offset), length: String(length) }), signal);
+export function readFile(agentId: string, path: string, offset: number, length: number, signal: AbortSignal): Promise<FileChunkJson> {
+  return getJson<FileChunkJson>(agentFilesUrl(agentId, 'read', { path, offset: String(offset), length: String(length) }), signal);
 }
 
-export function downloadUrl(addr: AgentAddress, path: string): string {
-  return filesUrl(addr, 'download', { path });
+export function downloadUrl(agentId: string, path: string): string {
+  return agentFilesUrl(agentId, 'download', { path });
 }

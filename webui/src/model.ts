@@ -3,8 +3,6 @@
 // objects.
 import type {
   AgentJson,
-  AgentStateJson,
-  ExecutorJson,
   FrameworkJson,
   MasterStateJson,
   OfferJson,
@@ -12,6 +10,8 @@ import type {
   StateResources,
   TaskJson,
 } from '../../daemons/common/state-types.ts';
+
+export { type SandboxQuery, sandboxDirectory } from '../../daemons/common/sandbox.ts';
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set([
   'TASK_FINISHED',
@@ -189,28 +189,6 @@ export function frameworkStatus(fw: Pick<FrameworkJson, 'active' | 'connected' |
   return fw.connected === false ? 'Disconnected' : 'Active';
 }
 
-/** Where the browser reaches an agent: `//ip:port` and the process prefix (`/slave(1)`) from its pid. */
-export interface AgentAddress {
-  base: string;
-  processPrefix: string;
-}
-
-const addressCache = new Map<string, AgentAddress>();
-
-/** The same object for the same agent on every poll, so pages can memoise on it. */
-export function agentAddress(agent: Pick<AgentJson, 'pid' | 'hostname' | 'port'>): AgentAddress {
-  const key = `${agent.pid}\u0000${agent.hostname}\u0000${agent.port}`;
-  const cached = addressCache.get(key);
-  if (cached) return cached;
-  const m = /^([^@]+)@(.+):(\d+)$/.exec(agent.pid ?? '');
-  const addr = m
-    ? { base: `//${hostForUrl(m[2]!)}:${m[3]}`, processPrefix: `/${m[1]}` }
-    : { base: `//${hostForUrl(agent.hostname)}:${agent.port ?? 5051}`, processPrefix: '/slave(1)' };
-  if (addressCache.size > 10_000) addressCache.clear();
-  addressCache.set(key, addr);
-  return addr;
-}
-
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
@@ -261,44 +239,6 @@ export function allOffers(state: MasterStateJson): OfferRow[] {
 /** Agent id -> hostname, for task and offer tables. */
 export function agentHostnames(state: MasterStateJson): Map<string, string> {
   return new Map((state.slaves ?? []).map((a) => [a.id, text(a.hostname)]));
-}
-
-export interface SandboxQuery {
-  frameworkId: string;
-  executorId?: string | undefined;
-  taskId?: string | undefined;
-}
-
-function executorsOf(agent: AgentStateJson, frameworkId: string): ExecutorJson[] {
-  const out: ExecutorJson[] = [];
-  for (const fw of [...(agent.frameworks ?? []), ...(agent.completed_frameworks ?? [])]) {
-    if (fw.id !== frameworkId) continue;
-    out.push(...(fw.executors ?? []), ...(fw.completed_executors ?? []));
-  }
-  return out;
-}
-
-function runsTask(ex: ExecutorJson, taskId: string): boolean {
-  return [ex.tasks, ex.queued_tasks, ex.completed_tasks].some((list) => list?.some((t) => t.id === taskId));
-}
-
-/**
- * The sandbox directory of a task or executor, from the agent's /state: the executor that ran
- * the task (the command executor's id is the task id), plus `/tasks/<id>` under a default
- * executor (task groups). Undefined when the agent no longer knows it.
- */
-export function sandboxDirectory(agent: AgentStateJson, q: SandboxQuery): string | undefined {
-  const executors = executorsOf(agent, q.frameworkId);
-  let ex: ExecutorJson | undefined;
-  if (q.taskId !== undefined) {
-    const taskId = q.taskId;
-    ex =
-      executors.find((e) => runsTask(e, taskId) && (!q.executorId || e.id === q.executorId)) ?? executors.find((e) => runsTask(e, taskId));
-  }
-  ex ??= executors.find((e) => e.id === (q.executorId || q.taskId));
-  if (!ex?.directory) return undefined;
-  if (q.taskId !== undefined && ex.type === 'DEFAULT') return `${ex.directory}/tasks/${q.taskId}`;
-  return ex.directory;
 }
 
 /** The parent of a sandbox path, or undefined at the root. */

@@ -3,7 +3,7 @@
 import { useMemo } from 'preact/hooks';
 import { loadAgentState } from '../api.ts';
 import { formatCpus } from '../format.ts';
-import { agentAddress, agentHostnames, agentResources, agentStatus, findAgent, isTerminal, text } from '../model.ts';
+import { agentHostnames, agentResources, agentStatus, findAgent, isTerminal, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { usePoll } from '../poll.ts';
 import type { AgentStateJson, ExecutorJson } from '../../../daemons/common/state-types.ts';
@@ -70,12 +70,11 @@ function executorColumns(agentId: string): Column<ExecutorRow>[] {
 export function AgentPage(props: { agentId: string }) {
   const { state, tasks } = useMaster();
   const agent = state ? findAgent(state, props.agentId) : undefined;
-  const address = agent ? agentAddress(agent) : undefined;
-  const agentPoll = usePoll(
-    `agent:${address?.base ?? ''}${address?.processPrefix ?? ''}`,
-    address ? (signal) => loadAgentState(address, signal) : undefined,
-    { intervalMs: 1_000, maxBackoffMs: 5_000 },
-  );
+  const known = agent !== undefined;
+  const agentPoll = usePoll(`agent:${props.agentId}`, known ? (signal) => loadAgentState(props.agentId, signal) : undefined, {
+    intervalMs: 1_000,
+    maxBackoffMs: 5_000,
+  });
   const hostnames = useMemo(() => (state ? agentHostnames(state) : new Map<string, string>()), [state]);
   const onAgent = useMemo(() => tasks.filter((t) => t.task.slave_id === props.agentId), [tasks, props.agentId]);
   const running = useMemo(() => onAgent.filter((t) => !isTerminal(t.task.state)), [onAgent]);
@@ -111,7 +110,6 @@ export function AgentPage(props: { agentId: string }) {
               ['Version', text(agent.version)],
               ['Registered', <Time secs={agent.registered_time} />],
               ['Re-registered', <Time secs={agent.reregistered_time} />],
-              ['Reached at', address ? `${address.base}${address.processPrefix}` : ''],
             ]}
           />
         </Section>
@@ -147,8 +145,8 @@ export function AgentPage(props: { agentId: string }) {
       <Section title="Executors and sandboxes">
         {agentPoll.error && (
           <ErrorNote>
-            Cannot read this agent's own state: {agentPoll.error}. Sandboxes are read from the agent directly, so the browser must reach{' '}
-            {address?.base}.
+            Cannot read this agent's own state: {agentPoll.error}. The master reads it for this page from the address of the agent's PID, so
+            the master must reach that address, and the agent must accept your login if it asks for one.
           </ErrorNote>
         )}
         {agentPoll.data ? (

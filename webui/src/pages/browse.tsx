@@ -3,7 +3,7 @@
 import { useMemo } from 'preact/hooks';
 import { browseFiles, downloadUrl } from '../api.ts';
 import { formatBytes } from '../format.ts';
-import { type AgentAddress, agentAddress, baseName, findAgent, sandboxCrumbs, text } from '../model.ts';
+import { baseName, findAgent, sandboxCrumbs, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { usePoll } from '../poll.ts';
 import type { FileEntryJson } from '../../../daemons/common/state-types.ts';
@@ -12,7 +12,7 @@ import { type Column, DataTable } from '../components/table.tsx';
 
 const isDir = (f: FileEntryJson) => text(f.mode).startsWith('d');
 
-function fileColumns(agentId: string, address: AgentAddress): Column<FileEntryJson>[] {
+function fileColumns(agentId: string): Column<FileEntryJson>[] {
   return [
     {
       id: 'name',
@@ -46,7 +46,7 @@ function fileColumns(agentId: string, address: AgentAddress): Column<FileEntryJs
       value: () => undefined,
       render: (f) =>
         isDir(f) ? null : (
-          <a href={downloadUrl(address, text(f.path))} download={baseName(text(f.path))}>
+          <a href={downloadUrl(agentId, text(f.path))} download={baseName(text(f.path))}>
             Download
           </a>
         ),
@@ -75,16 +75,16 @@ export function Crumbs(props: { agentId: string; path: string }) {
 export function BrowsePage(props: { agentId: string; path: string }) {
   const { state } = useMaster();
   const agent = state ? findAgent(state, props.agentId) : undefined;
-  const address = agent ? agentAddress(agent) : undefined;
+  const known = agent !== undefined;
   const poll = usePoll(
-    `browse:${address?.base ?? ''}:${props.path}`,
-    address ? (signal) => browseFiles(address, props.path, signal) : undefined,
+    `browse:${props.agentId}:${props.path}`,
+    known ? (signal) => browseFiles(props.agentId, props.path, signal) : undefined,
     {
       intervalMs: 1_000,
       maxBackoffMs: 5_000,
     },
   );
-  const columns = useMemo(() => (address ? fileColumns(props.agentId, address) : []), [address, props.agentId]);
+  const columns = useMemo(() => fileColumns(props.agentId), [props.agentId]);
 
   return (
     <div class="page browse">

@@ -4,7 +4,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { downloadUrl, readFile } from '../api.ts';
 import { formatBytes } from '../format.ts';
-import { agentAddress, baseName, findAgent, text } from '../model.ts';
+import { baseName, findAgent, text } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { READ_CHUNK, type Shown, appendCapped, tailStart, utf8Length } from '../tail.ts';
 import { ErrorNote, PageTitle } from '../components/bits.tsx';
@@ -24,14 +24,15 @@ const EMPTY: ViewState = { text: '', clipped: false, start: 0, end: 0, loaded: f
 export function FilePage(props: { agentId: string; path: string }) {
   const { state } = useMaster();
   const agent = state ? findAgent(state, props.agentId) : undefined;
-  const address = agent ? agentAddress(agent) : undefined;
+  // Reading starts once the master lists the agent, and restarts for another agent or file.
+  const known = agent !== undefined;
   const [view, setView] = useState<ViewState>(EMPTY);
   const [follow, setFollow] = useState(true);
   const pre = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
     setView(EMPTY);
-    if (!address) return undefined;
+    if (!known) return undefined;
     const controller = new AbortController();
     const { signal } = controller;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -41,11 +42,11 @@ export function FilePage(props: { agentId: string; path: string }) {
       let delay = 1_000;
       try {
         if (offset < 0) {
-          const size = (await readFile(address, props.path, -1, -1, signal)).offset;
+          const size = (await readFile(props.agentId, props.path, -1, -1, signal)).offset;
           offset = tailStart(size);
           shown = { ...EMPTY, start: offset, end: offset, clipped: offset > 0 };
         }
-        const chunk = await readFile(address, props.path, offset, READ_CHUNK, signal);
+        const chunk = await readFile(props.agentId, props.path, offset, READ_CHUNK, signal);
         const bytes = utf8Length(text(chunk.data));
         if (bytes > 0) {
           offset += bytes;
@@ -53,7 +54,7 @@ export function FilePage(props: { agentId: string; path: string }) {
           if (bytes >= READ_CHUNK) delay = 0;
         } else {
           // Nothing new: a file that shrank (truncated, rotated) is read again from its start.
-          const size = (await readFile(address, props.path, -1, -1, signal)).offset;
+          const size = (await readFile(props.agentId, props.path, -1, -1, signal)).offset;
           if (size < offset) {
             offset = 0;
             shown = { ...EMPTY, loaded: true };
@@ -75,7 +76,7 @@ export function FilePage(props: { agentId: string; path: string }) {
       controller.abort();
       clearTimeout(timer);
     };
-  }, [address, props.path]);
+  }, [known, props.agentId, props.path]);
 
   useLayoutEffect(() => {
     const el = pre.current;
@@ -96,8 +97,8 @@ export function FilePage(props: { agentId: string; path: string }) {
         <span class="muted" data-file-size={view.end}>
           {view.loaded ? `${formatBytes(view.end)} read${view.clipped ? ' (earlier output not shown)' : ''}` : 'Loading…'}
         </span>
-        {address && (
-          <a class="button" href={downloadUrl(address, props.path)} download={name} data-download>
+        {known && (
+          <a class="button" href={downloadUrl(props.agentId, props.path)} download={name} data-download>
             Download
           </a>
         )}

@@ -3,7 +3,7 @@
 // directory listing, so the back button skips it.
 import { useEffect } from 'preact/hooks';
 import { loadAgentState } from '../api.ts';
-import { agentAddress, findAgent, sandboxDirectory } from '../model.ts';
+import { findAgent, sandboxDirectory } from '../model.ts';
 import { useMaster } from '../master-store.tsx';
 import { usePoll } from '../poll.ts';
 import { href } from '../routes.ts';
@@ -20,8 +20,8 @@ export interface SandboxProps {
 export function SandboxPage(props: SandboxProps) {
   const { state } = useMaster();
   const agent = state ? findAgent(state, props.agentId) : undefined;
-  const address = agent ? agentAddress(agent) : undefined;
-  const poll = usePoll(`sandbox:${address?.base ?? ''}`, address ? (signal) => loadAgentState(address, signal) : undefined, {
+  const known = agent !== undefined;
+  const poll = usePoll(`sandbox:${props.agentId}`, known ? (signal) => loadAgentState(props.agentId, signal) : undefined, {
     intervalMs: 1_000,
     maxBackoffMs: 4_000,
   });
