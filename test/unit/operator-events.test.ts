@@ -299,6 +299,21 @@ describe('operator events', () => {
     assert.equal(streams[0]!.types().length, 2);
   });
 
+  test('once started, every subscriber gets a HEARTBEAT each heartbeat interval', async () => {
+    const events = new OperatorEvents(countingFormat({}).format, { ...OPTIONS, heartbeatIntervalSecs: 0.05 });
+    const s = new Collected();
+    events.subscribe(undefined, APPLICATION_JSON, s);
+    const started = Date.now();
+    events.start();
+    const beats = () => s.types().filter((t) => t === 'HEARTBEAT').length;
+    // One right after SUBSCRIBED, then one each 50 ms (later on a busy machine, never sooner).
+    while (beats() < 4 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+    const elapsed = Date.now() - started;
+    events.stop();
+    assert.equal(beats(), 4);
+    assert.ok(elapsed >= 145, `three intervals of 50 ms took ${elapsed} ms`);
+  });
+
   test('stop ends every stream', () => {
     const events = new OperatorEvents(countingFormat({}).format, OPTIONS);
     const s = new Collected();
