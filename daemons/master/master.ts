@@ -176,11 +176,14 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     });
     this.agentBook = new AgentBook(this);
     this.frameworkBook = new FrameworkBook(this);
+    const maxSubscribers = config.maxOperatorEventStreamSubscribers ?? 1000;
     this.operatorEvents = new OperatorEvents(operatorEventFormat(this), {
-      maxSubscribers: config.maxOperatorEventStreamSubscribers ?? 1000,
+      maxSubscribers,
       heartbeatIntervalSecs: config.heartbeatIntervalSecs,
       onDropped: (id) =>
-        log.info(`Closing operator event stream subscriber ${id}: more than --max_operator_event_stream_subscribers subscribed`),
+        log.info(
+          `Closing operator event stream subscriber ${id}, the oldest: --max_operator_event_stream_subscribers=${maxSubscribers} reached`,
+        ),
     });
     this.recoverFromRegistry();
   }
