@@ -52,7 +52,6 @@ import {
 } from './records.ts';
 import { AgentMarks } from './agent-marks.ts';
 import { OperatorEvents } from './operator-events.ts';
-import { type OperatorViewer, operatorEventFormat } from './operator-event-format.ts';
 import { Registry, storedTask } from './registry.ts';
 import { MasterState } from './state.ts';
 import { stateForScheduler } from './status.ts';
@@ -131,7 +130,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   readonly rateLimits: FrameworkRateLimits;
   readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, tasksLaunched: 0 };
   /** The operator API's event stream: told of each change operators follow (operator-events.ts). */
-  readonly operatorEvents: OperatorEvents<OperatorViewer>;
+  readonly operatorEvents: OperatorEvents;
 
   /** Subscriptions, failovers and removal of frameworks. */
   readonly frameworkBook: FrameworkBook;
@@ -175,7 +174,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.agentBook = new AgentBook(this);
     this.frameworkBook = new FrameworkBook(this);
     const maxSubscribers = config.maxOperatorEventStreamSubscribers ?? 1000;
-    this.operatorEvents = new OperatorEvents(operatorEventFormat(this), {
+    this.operatorEvents = new OperatorEvents({
       maxSubscribers,
       heartbeatIntervalSecs: config.heartbeatIntervalSecs,
       onDropped: (id) =>

@@ -82,11 +82,24 @@ export class OperatorEvents<V extends EventViewer = EventViewer> {
   private readonly subscribers = new Map<number, Subscriber<V>>();
   private nextId = 1;
   private heartbeats: NodeJS.Timeout | undefined;
+  /**
+   * Set by the HTTP layer before it subscribes anyone (operator-subscribe.ts), so that the
+   * master's core, which tells this source its changes, does not depend on the v1 shapes.
+   * Events are made only while someone subscribes, so it is set whenever it is used.
+   */
+  private formatOf: EventFormat<V> | undefined;
 
-  constructor(
-    private readonly format: EventFormat<V>,
-    private readonly options: OperatorEventsOptions,
-  ) {}
+  constructor(private readonly options: OperatorEventsOptions) {}
+
+  /** How events and SUBSCRIBED's state are made (operator-event-format.ts for this master). */
+  useFormat(format: EventFormat<V>): void {
+    this.formatOf = format;
+  }
+
+  private get format(): EventFormat<V> {
+    if (this.formatOf === undefined) throw new Error('operator events made before anyone subscribed');
+    return this.formatOf;
+  }
 
   /** Subscribers now (master/operator_event_stream_subscribers). */
   get size(): number {

@@ -10,6 +10,7 @@ import { type MediaType, startRecordIOStream } from '../common/http.ts';
 import type { OperatorAnswer } from '../common/operator-api.ts';
 import { type RecordStream, peerAddress, recordStream } from '../common/stream-backlog.ts';
 import type { Master } from './master.ts';
+import { operatorEventFormat } from './operator-event-format.ts';
 
 /** Keep-alive probes on a quiet stream, as on the scheduler streams. */
 const KEEPALIVE_MS = 10_000;
@@ -30,6 +31,7 @@ function subscribe(master: Master, principal: string | undefined, res: ServerRes
       `Disconnecting operator event stream subscriber ${id} at ${remote}: ${queued} bytes of events wait for it, more than its SUBSCRIBED and --max_event_stream_buffer_size=${bound} bytes; it may subscribe again`,
     );
   let stream: RecordStream | undefined;
+  operatorEvents.useFormat(operatorEventFormat(master));
   id = operatorEvents.subscribe(principal, mediaType, {
     send: (payload) => {
       // A stream cut off (or closed by its reader) takes nothing more.

@@ -9,6 +9,7 @@ import type { mesos, TaskStatus } from '../../daemons/common/mesos.ts';
 import { parseAcls } from '../../daemons/common/authorizer/acls.ts';
 import { LocalAuthorizer } from '../../daemons/common/authorizer/local.ts';
 import { masterMetrics } from '../../daemons/master/metrics.ts';
+import { operatorEventFormat } from '../../daemons/master/operator-event-format.ts';
 import type { EventStream } from '../../daemons/master/operator-events.ts';
 import { MasterHarness, type RecordedFramework } from '../helpers/master-harness.ts';
 
@@ -59,6 +60,7 @@ function harness(acls?: object): MasterHarness {
 
 function subscriber(h: MasterHarness, principal?: string): Collected {
   const c = new Collected();
+  h.master.operatorEvents.useFormat(operatorEventFormat(h.master));
   h.master.operatorEvents.subscribe(principal, APPLICATION_JSON, c);
   return c;
 }

@@ -11,6 +11,7 @@ import {
   type EventStream,
   type EventViewer,
   OperatorEvents,
+  type OperatorEventsOptions,
   frameworkEventBody,
 } from '../../daemons/master/operator-events.ts';
 import { type AgentRecord, type FrameworkRecord, TaskTable, type TaskRecord, newTaskRecord } from '../../daemons/master/records.ts';
@@ -121,12 +122,19 @@ function agent(id: string): AgentRecord {
   };
 }
 
-const OPTIONS = { maxSubscribers: 10, heartbeatIntervalSecs: 15 };
+const OPTIONS: OperatorEventsOptions = { maxSubscribers: 10, heartbeatIntervalSecs: 15 };
+
+/** An event source making its events with `format`, as operator-subscribe.ts sets it up. */
+function withFormat<V extends EventViewer>(format: EventFormat<V>, options = OPTIONS): OperatorEvents<V> {
+  const events = new OperatorEvents<V>(options);
+  events.useFormat(format);
+  return events;
+}
 
 describe('operator events', () => {
   test('a subscriber gets SUBSCRIBED with the state and heartbeat interval, a HEARTBEAT, then the changes in the order the master made them', () => {
     const { format } = countingFormat({});
-    const events = new OperatorEvents(format, OPTIONS);
+    const events = withFormat(format);
     const out = new Collected();
     events.subscribe(undefined, APPLICATION_JSON, out);
     const fw = framework('f1', 'alice');
@@ -170,7 +178,7 @@ describe('operator events', () => {
   });
 
   test('TASK_UPDATED carries the latest state, which may differ from the status it reports', () => {
-    const events = new OperatorEvents(countingFormat({}).format, OPTIONS);
+    const events = withFormat(countingFormat({}).format);
     const out = new Collected();
     events.subscribe(undefined, APPLICATION_JSON, out);
     const fw = framework('f1', 'alice');
@@ -183,7 +191,7 @@ describe('operator events', () => {
   });
 
   test('a subscriber sees only the frameworks and tasks its principal may view; agents and heartbeats go to all', () => {
-    const events = new OperatorEvents(countingFormat({ ops: ['alice'], other: ['bob'] }).format, OPTIONS);
+    const events = withFormat(countingFormat({ ops: ['alice'], other: ['bob'] }).format);
     const ops = new Collected();
     const other = new Collected();
     events.subscribe('ops', APPLICATION_JSON, ops);
@@ -218,7 +226,7 @@ describe('operator events', () => {
 
   test('a task of a framework the principal may not view is not sent even when the task itself is visible', () => {
     const format = countingFormat({}).format;
-    const events = new OperatorEvents({ ...format, viewer: () => ({ framework: () => false, task: () => true, principal: 'p' }) }, OPTIONS);
+    const events = withFormat({ ...format, viewer: () => ({ framework: () => false, task: () => true, principal: 'p' }) });
     const out = new Collected();
     events.subscribe('p', APPLICATION_JSON, out);
     const fw = framework('f1', 'alice');
@@ -228,7 +236,7 @@ describe('operator events', () => {
   });
 
   test("the state in SUBSCRIBED is the one of the subscriber's principal", () => {
-    const events = new OperatorEvents(countingFormat({ ops: [] }).format, OPTIONS);
+    const events = withFormat(countingFormat({ ops: [] }).format);
     const anonymous = new Collected();
     const ops = new Collected();
     events.subscribe(undefined, APPLICATION_JSON, anonymous);
@@ -239,7 +247,7 @@ describe('operator events', () => {
 
   test('nothing is formatted while nobody listens, and each event once however many listen', () => {
     const { format, calls } = countingFormat({});
-    const events = new OperatorEvents(format, OPTIONS);
+    const events = withFormat(format);
     const fw = framework('f1', 'alice');
     events.taskAdded(fw, task(fw, 't1'));
     events.agentAdded(agent('a1'));
@@ -256,7 +264,7 @@ describe('operator events', () => {
   });
 
   test('a protobuf subscriber gets protobuf records that decode to the same events as JSON', () => {
-    const events = new OperatorEvents(countingFormat({}).format, OPTIONS);
+    const events = withFormat(countingFormat({}).format);
     const json = new Collected();
     const proto = new Collected();
     events.subscribe(undefined, APPLICATION_JSON, json);
@@ -270,7 +278,7 @@ describe('operator events', () => {
   });
 
   test('an unsubscribed stream gets nothing more; the count follows', () => {
-    const events = new OperatorEvents(countingFormat({}).format, OPTIONS);
+    const events = withFormat(countingFormat({}).format);
     const a = new Collected();
     const b = new Collected();
     const ida = events.subscribe(undefined, APPLICATION_JSON, a);
@@ -286,7 +294,7 @@ describe('operator events', () => {
 
   test('beyond --max_operator_event_stream_subscribers the oldest subscriber is closed and told', () => {
     const dropped: number[] = [];
-    const events = new OperatorEvents(countingFormat({}).format, { ...OPTIONS, maxSubscribers: 2, onDropped: (id) => dropped.push(id) });
+    const events = withFormat(countingFormat({}).format, { ...OPTIONS, maxSubscribers: 2, onDropped: (id: number) => dropped.push(id) });
     const streams = [new Collected(), new Collected(), new Collected()];
     const ids = streams.map((s) => events.subscribe(undefined, APPLICATION_JSON, s));
     assert.equal(events.size, 2);
@@ -300,7 +308,7 @@ describe('operator events', () => {
   });
 
   test('once started, every subscriber gets a HEARTBEAT each heartbeat interval', async () => {
-    const events = new OperatorEvents(countingFormat({}).format, { ...OPTIONS, heartbeatIntervalSecs: 0.05 });
+    const events = withFormat(countingFormat({}).format, { ...OPTIONS, heartbeatIntervalSecs: 0.05 });
     const s = new Collected();
     events.subscribe(undefined, APPLICATION_JSON, s);
     const started = Date.now();
@@ -315,7 +323,7 @@ describe('operator events', () => {
   });
 
   test('stop ends every stream', () => {
-    const events = new OperatorEvents(countingFormat({}).format, OPTIONS);
+    const events = withFormat(countingFormat({}).format);
     const s = new Collected();
     events.subscribe(undefined, APPLICATION_JSON, s);
     events.start();
