@@ -391,7 +391,7 @@ describe('the container mesos task kill sends KILL_CONTAINER to', () => {
     ] as const) {
       const r = killContainerOf(s, fw, id);
       assert.ok(!r.ok);
-      assert.match(r.error, new RegExp(`the agent runs no live task '${id}'`));
+      assert.match(r.error, new RegExp(`its /state lists no live task '${id}'`));
     }
   });
 });

@@ -270,7 +270,11 @@ export function killContainerOf(
   const executors = (agent.frameworks ?? []).filter((f) => f.id === frameworkId).flatMap((f) => f.executors ?? []);
   const live = (ex: ExecutorJson) => [...(ex.tasks ?? []), ...(ex.queued_tasks ?? [])].map((t) => t.id);
   const ex = executors.find((e) => live(e).includes(taskId));
-  if (ex === undefined) return { ok: false, error: `the agent runs no live task '${taskId}' (it may have just ended); nothing to kill` };
+  if (ex === undefined)
+    return {
+      ok: false,
+      error: `its /state lists no live task '${taskId}': it has just ended, or under --acls the principal may not view it (view_tasks)`,
+    };
   if (ex.type === 'DEFAULT') return { ok: true, containerId: { value: taskId, parent: { value: ex.container } } };
   const others = live(ex).filter((id) => id !== taskId);
   if (others.length > 0) {
