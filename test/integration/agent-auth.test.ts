@@ -5,13 +5,14 @@
 // leaves out what view_tasks and view_flags do not let it see; through the master's
 // /agent/<id>/ route the caller's own login is what the agent checks. The v1 operator API
 // (--authenticate_http_readwrite) authorizes each call: GET_STATE is filtered as /state,
-// READ_FILE needs access_sandboxes, KILL_CONTAINER kill_standalone_containers.
+// READ_FILE needs access_sandboxes, KILL_CONTAINER kill_standalone_containers, which is also
+// what `mesos task kill --principal --secret` is refused or allowed by.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import type { AgentStateJson } from '../../daemons/common/state-types.ts';
-import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { secretFile } from '../helpers/secret-file.ts';
 
@@ -27,7 +28,8 @@ function opsAnd(field: string, devUsers: string[] = []): object[] {
 const ACLS = {
   access_sandboxes: opsAnd('users', ['nobody']),
   view_containers: opsAnd('users', ['nobody']),
-  view_tasks: opsAnd('users'),
+  // auditor views every task but may kill none.
+  view_tasks: [{ principals: { values: ['auditor'] }, users: { type: 'ANY' } }, ...opsAnd('users')],
   view_flags: opsAnd('flags'),
   access_mesos_logs: opsAnd('logs'),
   kill_standalone_containers: opsAnd('users'),
@@ -36,6 +38,7 @@ const CREDENTIALS = {
   credentials: [
     { principal: 'ops', secret: 'ops-secret' },
     { principal: 'dev', secret: 'dev-secret' },
+    { principal: 'auditor', secret: 'auditor-secret' },
   ],
 };
 const as = (principal: 'ops' | 'dev') => ({ Authorization: basicAuthorization(principal, `${principal}-secret`) });
@@ -281,5 +284,20 @@ describe('the v1 operator API under --acls', () => {
     assert.equal(killed.status, 200, killed.body);
     const status = await scheduler.waitState('as-nobody', 'TASK_KILLED');
     assert.equal(status.state, 'TASK_KILLED');
+  });
+  test('mesos task kill: auditor, who sees the task but may not kill, gets one line naming the 403; ops kills it', async () => {
+    const master_ = `--master=127.0.0.1:${master.port}`;
+    const refused = await runMesos(['task', 'kill', 'as-root', master_, '--principal=auditor', '--secret=auditor-secret'], 30_000);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr.trim(),
+      /^mesos task kill: agent '[^']+' at [^ ]+ answered \/api\/v1 with HTTP 403: the principal is not authorized/,
+    );
+    const unseen = await runMesos(['task', 'kill', 'as-root', master_, '--principal=dev', '--secret=dev-secret'], 30_000);
+    assert.equal(unseen.code, 1, unseen.stderr);
+    assert.match(unseen.stderr, /lists no live task 'as-root'.*view_tasks/);
+    const killed = await runMesos(['task', 'kill', 'as-root', master_, '--principal=ops', '--secret=ops-secret'], 30_000);
+    assert.equal(killed.code, 0, killed.stderr);
+    assert.equal((await scheduler.waitState('as-root', 'TASK_KILLED')).state, 'TASK_KILLED');
   });
 });
