@@ -1,7 +1,7 @@
 // Which authentication realm guards each of the agent's endpoints, after Slave::initialize's
 // routes (slave.cpp) and its /files (main.cpp gives Files the read-only realm): /state, /flags,
 // /monitor/statistics, /containers, /files/* and /metrics/snapshot under
-// --authenticate_http_readonly, the v1 operator API (/api/v1; its calls authorized one by one in operator-calls.ts) and
+// --authenticate_http_readonly, the v1 operator API (/api/v1; its calls authorized one by one in operator-access.ts) and
 // /logging/toggle under --authenticate_http_readwrite. /health and /version are open to all;
 // the executor API has a realm of its own (executor tokens, --authenticate_http_executors). A
 // path not known here counts as read-only, so no spelling or later route is left open.

@@ -4,10 +4,10 @@
 // (monitor/endpoints.ts) and the sandbox /files endpoints; every route also answers under the
 // libprocess-style prefix /slave(1)/ that the web UI builds from the agent's pid. Under --acls
 // each endpoint is guarded as Mesos's agent guards it (http-auth.ts), /state is filtered for its
-// reader and sandboxes need access_sandboxes (sandbox-access.ts).
+// reader, sandboxes need access_sandboxes (sandbox-access.ts) and each /api/v1 call is
+// authorized as Mesos's agent authorizes it (operator-access.ts).
 import express from 'express';
 import { endpointGuard } from '../common/authorizer/endpoints.ts';
-import type { LocalAuthorizer } from '../common/authorizer/local.ts';
 import { viewerFor } from '../common/authorizer/views.ts';
 import { type AttachedPaths, filesRouter } from '../common/files.ts';
 import type { PrincipalRequest } from '../common/http-auth.ts';
@@ -22,8 +22,7 @@ import { monitorRoutes } from './monitor/endpoints.ts';
 import type { MonitoredExecutor, ResourceMonitor } from './monitor/monitor.ts';
 import { agentCanonicalPath } from './endpoint-realms.ts';
 import { GET_ONLY_UNDER_ACLS, agentEndpointAllowed } from './http-auth.ts';
-import { type AgentFramework, executorRunUser } from './records.ts';
-import { sandboxAuthorizer } from './sandbox-access.ts';
+import { type AgentAccess, runUserOf, sandboxAuthorizer } from './sandbox-access.ts';
 import { agentOperatorApi } from './operator-calls.ts';
 import { type AgentStateContext, agentStateJson } from './state-json.ts';
 
@@ -31,12 +30,6 @@ const PROCESS_PREFIXES = ['/slave(1)', '/slave%281%29', '/agent(1)'];
 
 /** The v1 operator API's path; the executor API's (/api/v1/executor) is another route. */
 export const OPERATOR_API_PATH = '/api/v1';
-
-/** The agent's --acls, and the real path of <work_dir>/slaves, where the sandboxes they guard are. */
-export interface AgentAccess {
-  authorizer: LocalAuthorizer;
-  slavesDir: string;
-}
 
 export function createAgentApp(
   ctx: AgentStateContext,
@@ -72,7 +65,8 @@ export function createAgentApp(
   }
   const rawBody = express.raw({ type: () => true, limit: '64mb' });
   app.all(EXECUTOR_API_PATH, rawBody, executorApiHandler(ctx.agent));
-  const operator = { ...ctx, files, monitor, logVerbosity: new LogVerbosity(ctx.agent.log) };
+  const runUser = runUserOf(ctx.agent);
+  const operator = { ...ctx, files, monitor, logVerbosity: new LogVerbosity(ctx.agent.log), access };
   app.all(OPERATOR_API_PATH, rawBody, operatorApiHandler(agentOperatorApi(operator)));
   // Any method, as libprocess routes them.
   app.all(['/state', '/state.json'], (req, res) => {
@@ -97,24 +91,14 @@ export function createAgentApp(
   const containerSeen =
     access &&
     ((req: express.Request, ex: MonitoredExecutor) =>
-      access.authorizer.authorized('view_containers', (req as PrincipalRequest).principal, runUser(ctx, ex.frameworkId, ex.executorId)));
+      access.authorizer.authorized('view_containers', (req as PrincipalRequest).principal, runUser(ex.frameworkId, ex.executorId)));
   monitorRoutes(
     app,
     monitor,
     (err) => ctx.agent.log.warn(`Failed to collect resource statistics: ${(err as Error).message}`),
     containerSeen,
   );
-  const sandboxes = access && sandboxAuthorizer(access.authorizer, access.slavesDir, (fw, ex) => runUser(ctx, fw, ex));
+  const sandboxes = access && sandboxAuthorizer(access.authorizer, access.slavesDir, runUser);
   app.use(filesRouter(files, undefined, sandboxes));
   return app;
-}
-
-/** The Unix user of a framework's runs, or of one executor's (its sandbox, its container), as far as the agent still knows them. */
-function runUser(ctx: AgentStateContext, frameworkId: string, executorId: string | undefined): string | undefined {
-  const a = ctx.agent;
-  const fw: AgentFramework | undefined = a.frameworks.get(frameworkId) ?? a.completedFrameworks.find((f) => f.id === frameworkId);
-  if (fw === undefined) return undefined;
-  const ex =
-    executorId === undefined ? undefined : (fw.executors.get(executorId) ?? fw.completedExecutors.find((e) => e.id === executorId));
-  return ex === undefined ? (fw.info.user ?? '') : executorRunUser(ex, fw.info);
 }

@@ -3,7 +3,8 @@
 // validated call and answers with a Response or a bare status; the transport
 // (common/operator-api.ts) writes it in the client's media type. The nested-container,
 // standalone-container, resource-provider and image calls answer 501 with one line naming the
-// call: this agent has none of those.
+// call: this agent has none of those. Under --acls each call is authorized as Mesos's agent
+// authorizes it (operator-access.ts); a refusal is a bare 403, what cannot be seen is left out.
 import { constants } from 'node:os';
 import { containerIdText } from '../common/ids.ts';
 import type { mesos } from '../common/mesos.ts';
@@ -19,9 +20,11 @@ import {
 } from '../common/operator-payloads.ts';
 import { versionInfo } from '../common/version.ts';
 import { agentMetricSet } from './metrics.ts';
+import { containerViewer, filesAccess, killAllowed, operatorAllowed, operatorViewer } from './operator-access.ts';
 import type { ResourceMonitor } from './monitor/monitor.ts';
 import { type AgentCall, type AgentCallType, validateAgentCall } from './operator-validation.ts';
 import { getAgent, getContainers, getExecutors, getFrameworks, getState, getTasks, nestedContainers } from './operator-state.ts';
+import type { AgentAccess } from './sandbox-access.ts';
 import type { AgentStateContext } from './state-json.ts';
 
 export type AgentResponse = mesos.v1.agent.Response;
@@ -30,6 +33,8 @@ export type Answer = OperatorAnswer<AgentResponse>;
 /** What the agent's operator calls reach: the state endpoints' context, its files, log level and monitor. */
 export interface AgentOperatorContext extends AgentStateContext, OperatorBasics {
   monitor: ResourceMonitor;
+  /** The agent's --acls and where its sandboxes are; everything is allowed without. */
+  access?: AgentAccess | undefined;
 }
 
 /** One call: its principal is the authenticated one (undefined without authentication). */
@@ -57,34 +62,49 @@ const HANDLERS: Record<AgentCallType, Handler> = {
   // Mesos answers an UNKNOWN call with a bare 501.
   UNKNOWN: () => status(501),
   GET_HEALTH: () => respond({ type: 'GET_HEALTH', get_health: { healthy: true } }),
-  GET_FLAGS: (ctx) => respond({ type: 'GET_FLAGS', get_flags: flagsPayload(ctx.flags) }),
+  GET_FLAGS: (ctx, _call, principal) => {
+    if (!operatorAllowed(ctx.access, 'view_flags', principal)) return status(403);
+    return respond({ type: 'GET_FLAGS', get_flags: flagsPayload(ctx.flags) });
+  },
   GET_VERSION: (ctx) => respond({ type: 'GET_VERSION', get_version: { version_info: versionInfo(ctx.buildTime) } }),
   GET_METRICS: (ctx) => respond({ type: 'GET_METRICS', get_metrics: metricsPayload(snapshotJson(agentMetricSet(ctx.agent))) }),
   GET_LOGGING_LEVEL: (ctx) => respond({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: ctx.logVerbosity.level } }),
-  SET_LOGGING_LEVEL: (ctx, call) => {
+  SET_LOGGING_LEVEL: (ctx, call, principal) => {
+    if (!operatorAllowed(ctx.access, 'set_log_level', principal)) return status(403);
     const { level, duration } = call.set_logging_level!;
     ctx.logVerbosity.set(level, duration.nanoseconds / 1e6);
     return status(200);
   },
-  LIST_FILES: async (ctx, call) => {
-    const listed = await listFilesPayload(ctx.files, call.list_files!.path);
+  LIST_FILES: async (ctx, call, principal) => {
+    const path = call.list_files!.path;
+    const check = filesAccess(ctx.access, ctx.agent, principal, path);
+    if (check === 'forbidden') return status(403);
+    const listed = await listFilesPayload(ctx.files, path, check);
     return listed.ok ? respond({ type: 'LIST_FILES', list_files: listed.value }) : status(listed.status, listed.text);
   },
-  READ_FILE: async (ctx, call) => {
+  READ_FILE: async (ctx, call, principal) => {
     const { path, offset, length } = call.read_file!;
-    const part = await readFilePayload(ctx.files, path, offset, length);
+    const check = filesAccess(ctx.access, ctx.agent, principal, path);
+    if (check === 'forbidden') return status(403);
+    const part = await readFilePayload(ctx.files, path, offset, length, check);
     return part.ok ? respond({ type: 'READ_FILE', read_file: part.value }) : status(part.status, part.text);
   },
-  GET_STATE: (ctx) => respond({ type: 'GET_STATE', get_state: getState(ctx.agent) }),
+  GET_STATE: (ctx, _call, principal) =>
+    respond({ type: 'GET_STATE', get_state: getState(ctx.agent, operatorViewer(ctx.access, principal)) }),
   // This agent runs no standalone containers, so show_standalone adds none.
-  GET_CONTAINERS: async (ctx, call) => {
-    const nested = call.get_containers?.show_nested ? nestedContainers(ctx.agent) : [];
-    return respond({ type: 'GET_CONTAINERS', get_containers: getContainers(await ctx.monitor.usage(), nested) });
+  GET_CONTAINERS: async (ctx, call, principal) => {
+    const seen = containerViewer(ctx.access, ctx.agent, principal);
+    const nested = call.get_containers?.show_nested ? nestedContainers(ctx.agent, seen && ((fw, run) => seen(fw.id, run.id))) : [];
+    const usage = (await ctx.monitor.usage()).filter((u) => seen === undefined || seen(u.executor.frameworkId, u.executor.executorId));
+    return respond({ type: 'GET_CONTAINERS', get_containers: getContainers(usage, nested) });
   },
-  GET_FRAMEWORKS: (ctx) => respond({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(ctx.agent) }),
-  GET_EXECUTORS: (ctx) => respond({ type: 'GET_EXECUTORS', get_executors: getExecutors(ctx.agent) }),
+  GET_FRAMEWORKS: (ctx, _call, principal) =>
+    respond({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(ctx.agent, operatorViewer(ctx.access, principal)) }),
+  GET_EXECUTORS: (ctx, _call, principal) =>
+    respond({ type: 'GET_EXECUTORS', get_executors: getExecutors(ctx.agent, operatorViewer(ctx.access, principal)) }),
   GET_OPERATIONS: notImplemented('it has no resource providers, so no operations of its own'),
-  GET_TASKS: (ctx) => respond({ type: 'GET_TASKS', get_tasks: getTasks(ctx.agent) }),
+  GET_TASKS: (ctx, _call, principal) =>
+    respond({ type: 'GET_TASKS', get_tasks: getTasks(ctx.agent, operatorViewer(ctx.access, principal)) }),
   GET_AGENT: (ctx) => respond({ type: 'GET_AGENT', get_agent: getAgent(ctx.agent) }),
   GET_RESOURCE_PROVIDERS: notImplemented(NO_PROVIDERS),
   LAUNCH_NESTED_CONTAINER: notImplemented(NO_NESTED),
@@ -97,10 +117,12 @@ const HANDLERS: Record<AgentCallType, Handler> = {
   LAUNCH_CONTAINER: notImplemented(NO_STANDALONE),
   WAIT_CONTAINER: notImplemented(NO_STANDALONE),
   // Http::_killContainer: the container's processes get the signal; 404 when none has this id.
-  KILL_CONTAINER: (ctx, call) => {
+  // Authorized first, as Mesos does, so an unknown container is 403 to who may not kill it.
+  KILL_CONTAINER: (ctx, call, principal) => {
     const { container_id: id, signal } = call.kill_container!;
     const chosen = killSignal(signal);
     if (!chosen.ok) return status(400, chosen.error);
+    if (!killAllowed(ctx.access, ctx.agent, principal, id)) return status(403);
     ctx.agent.log.info(`Killing container '${containerIdText(id)}' with ${chosen.signal} for the operator`);
     if (ctx.agent.killContainerOf(id, chosen.signal)) return status(200);
     return status(404, `Container '${containerIdText(id)}' cannot be found (or is already killed)`);

@@ -3,10 +3,14 @@
 // jsonifyGetExecutors, jsonifyGetFrameworks, getAgent and __containers in src/slave/http.cpp):
 // v1 messages with v1 names (agent_id), made from the same records as /state (state-json.ts).
 // Frameworks are the live ones, then the completed ones; executors and tasks are those of both.
+// Under --acls a reader sees, as Mesos's jsonifyGet* filter them, the frameworks view_frameworks
+// lets it see, their executors view_executors lets it, and those executors' tasks view_tasks lets
+// it: the same Viewer as /state.
+import type { Viewer } from '../common/authorizer/views.ts';
 import { type mesos, isTerminalState } from '../common/mesos.ts';
 import type { Agent } from './agent.ts';
 import type { ExecutorUsage } from './monitor/monitor.ts';
-import type { AgentFramework, AgentTask, ExecutorRecord } from './records.ts';
+import { type AgentFramework, type AgentTask, type ExecutorRecord, executorRunUser } from './records.ts';
 
 type Response = mesos.v1.agent.Response;
 type GetTasks = NonNullable<Response['get_tasks']>;
@@ -43,14 +47,15 @@ export function v1Task(agentId: string, task: AgentTask): V1Task {
   return out;
 }
 
-/** Live frameworks first, then completed ones, as the agent's GET_TASKS and GET_EXECUTORS walk them. */
-function allFrameworks(agent: Agent): AgentFramework[] {
-  return [...agent.frameworks.values(), ...agent.completedFrameworks];
+/** Live frameworks first, then completed ones, as the agent's GET_TASKS and GET_EXECUTORS walk them; those `viewer` lets be seen. */
+function visibleFrameworks(agent: Agent, viewer: Viewer | undefined): AgentFramework[] {
+  const all = [...agent.frameworks.values(), ...agent.completedFrameworks];
+  return viewer === undefined ? all : all.filter((fw) => viewer.framework(fw.info));
 }
 
-/** Every executor of every framework: live runs and completed ones. */
-function allExecutors(agent: Agent): ExecutorRecord[] {
-  return allFrameworks(agent).flatMap((fw) => [...fw.executors.values(), ...fw.completedExecutors]);
+/** Whether `viewer` lets an executor of `fw` be seen (view_executors on the user it runs as). */
+function executorSeen(viewer: Viewer | undefined, fw: AgentFramework, ex: ExecutorRecord): boolean {
+  return viewer === undefined || viewer.executor(executorRunUser(ex, fw.info));
 }
 
 /** Puts a list in a payload only when it has something, as an empty repeated field is absent. */
@@ -63,18 +68,23 @@ function some<K extends string, T>(key: K, list: T[]): Partial<Record<K, T[]>> {
  * terminal), terminated (terminal, update not yet acknowledged), completed (acknowledged). This
  * agent hands tasks to their executor run at once, so none is ever pending.
  */
-export function getTasks(agent: Agent): GetTasks {
+export function getTasks(agent: Agent, viewer?: Viewer): GetTasks {
   const agentId = agent.id ?? '';
   const queued: V1Task[] = [];
   const launched: V1Task[] = [];
   const terminated: V1Task[] = [];
   const completed: V1Task[] = [];
-  for (const ex of allExecutors(agent)) {
-    for (const t of ex.tasks.values()) {
-      const to = isTerminalState(t.state) ? terminated : ex.queued?.has(t.info.task_id.value) ? queued : launched;
-      to.push(v1Task(agentId, t));
+  for (const fw of visibleFrameworks(agent, viewer)) {
+    const seen = (t: AgentTask) => viewer === undefined || viewer.task(t.info, fw.info);
+    for (const ex of [...fw.executors.values(), ...fw.completedExecutors]) {
+      if (!executorSeen(viewer, fw, ex)) continue;
+      for (const t of ex.tasks.values()) {
+        if (!seen(t)) continue;
+        const to = isTerminalState(t.state) ? terminated : ex.queued?.has(t.info.task_id.value) ? queued : launched;
+        to.push(v1Task(agentId, t));
+      }
+      for (const t of ex.completedTasks) if (seen(t)) completed.push(v1Task(agentId, t));
     }
-    for (const t of ex.completedTasks) completed.push(v1Task(agentId, t));
   }
   return {
     ...some('queued_tasks', queued),
@@ -84,31 +94,32 @@ export function getTasks(agent: Agent): GetTasks {
   };
 }
 
-export function getExecutors(agent: Agent): GetExecutors {
+export function getExecutors(agent: Agent, viewer?: Viewer): GetExecutors {
   const live: GetExecutors['executors'] = [];
   const completed: GetExecutors['completed_executors'] = [];
-  for (const fw of allFrameworks(agent)) {
-    for (const ex of fw.executors.values()) live.push({ executor_info: ex.info });
-    for (const ex of fw.completedExecutors) completed.push({ executor_info: ex.info });
+  for (const fw of visibleFrameworks(agent, viewer)) {
+    for (const ex of fw.executors.values()) if (executorSeen(viewer, fw, ex)) live.push({ executor_info: ex.info });
+    for (const ex of fw.completedExecutors) if (executorSeen(viewer, fw, ex)) completed.push({ executor_info: ex.info });
   }
   return { ...some('executors', live), ...some('completed_executors', completed) };
 }
 
-export function getFrameworks(agent: Agent): GetFrameworks {
+export function getFrameworks(agent: Agent, viewer?: Viewer): GetFrameworks {
+  const seen = (fw: AgentFramework) => viewer === undefined || viewer.framework(fw.info);
   return {
     ...some(
       'frameworks',
-      [...agent.frameworks.values()].map((fw) => ({ framework_info: fw.info })),
+      [...agent.frameworks.values()].filter(seen).map((fw) => ({ framework_info: fw.info })),
     ),
     ...some(
       'completed_frameworks',
-      agent.completedFrameworks.map((fw) => ({ framework_info: fw.info })),
+      agent.completedFrameworks.filter(seen).map((fw) => ({ framework_info: fw.info })),
     ),
   };
 }
 
-export function getState(agent: Agent): NonNullable<Response['get_state']> {
-  return { get_tasks: getTasks(agent), get_executors: getExecutors(agent), get_frameworks: getFrameworks(agent) };
+export function getState(agent: Agent, viewer?: Viewer): NonNullable<Response['get_state']> {
+  return { get_tasks: getTasks(agent, viewer), get_executors: getExecutors(agent, viewer), get_frameworks: getFrameworks(agent, viewer) };
 }
 
 /** The agent's AgentInfo: its id once registered, its address, resources and attributes. */
@@ -122,13 +133,13 @@ export function getAgent(agent: Agent): NonNullable<Response['get_agent']> {
 /**
  * The containers of a task group's live tasks, as Mesos lists nested containers: the task's id
  * under the run's container as parent, and that id as its status; no usage of their own (the
- * monitor sums them into their run's).
+ * monitor sums them into their run's). Only those of the runs `seen` lets through, when given.
  */
-export function nestedContainers(agent: Agent): Container[] {
+export function nestedContainers(agent: Agent, seen?: (fw: AgentFramework, run: ExecutorRecord) => boolean): Container[] {
   const out: Container[] = [];
   for (const fw of agent.frameworks.values()) {
     for (const run of fw.executors.values()) {
-      if (run.kind !== 'DEFAULT') continue;
+      if (run.kind !== 'DEFAULT' || (seen !== undefined && !seen(fw, run))) continue;
       for (const t of run.tasks.values()) {
         if (!t.running || !t.containerId.startsWith(`${run.containerId}.`)) continue;
         const container_id = { value: t.containerId.slice(run.containerId.length + 1), parent: { value: run.containerId } };

@@ -5,8 +5,16 @@
 // reaches another one; and what is then opened must stay in the sandbox decided on.
 import path from 'node:path';
 import type { LocalAuthorizer } from '../common/authorizer/local.ts';
-import type { FilesAuthorizer, Found } from '../common/files.ts';
+import type { FilesAuthorizer, Found, FoundCheck } from '../common/files.ts';
 import type { PrincipalRequest } from '../common/http-auth.ts';
+import type { Agent } from './agent.ts';
+import { type AgentFramework, executorRunUser } from './records.ts';
+
+/** The agent's --acls, and the real path of <work_dir>/slaves, where the sandboxes they guard are. */
+export interface AgentAccess {
+  authorizer: LocalAuthorizer;
+  slavesDir: string;
+}
 
 /** The part of <work_dir>/slaves a real path lies in: a framework's, an executor's, or none (above them). */
 export interface SandboxScope {
@@ -36,17 +44,41 @@ export function sandboxScope(realPath: string, slavesDir: string): SandboxScope 
 export type SandboxUser = (frameworkId: string, executorId: string | undefined) => string | undefined;
 
 /**
- * The /files authorizer of an agent with --acls: paths under `slavesDir` need access_sandboxes
- * for the user `userOf` names (ANY when it names none); others (the agent's log, checked by
- * access_mesos_logs before routing) pass.
+ * The check of one principal's files request on an agent with --acls: paths under `slavesDir`
+ * need access_sandboxes for the user `userOf` names (ANY when it names none); others (the
+ * agent's log, checked by access_mesos_logs before) pass.
  */
-export function sandboxAuthorizer(authorizer: LocalAuthorizer, slavesDir: string, userOf: SandboxUser): FilesAuthorizer {
-  return (req, found): Found | undefined => {
+export function sandboxCheck(
+  authorizer: LocalAuthorizer,
+  slavesDir: string,
+  userOf: SandboxUser,
+  principal: string | undefined,
+): FoundCheck {
+  return (found): Found | undefined => {
     const scope = sandboxScope(found.path, slavesDir);
     if (scope === undefined) return found;
     const user = scope.frameworkId === undefined ? undefined : userOf(scope.frameworkId, scope.executorId);
-    if (!authorizer.authorized('access_sandboxes', (req as PrincipalRequest).principal, user)) return undefined;
+    if (!authorizer.authorized('access_sandboxes', principal, user)) return undefined;
     // The narrower root keeps a swap after resolution from leading into another sandbox.
     return { path: found.path, root: scope.root.length > found.root.length ? scope.root : found.root };
+  };
+}
+
+/** The /files authorizer of an agent with --acls: sandboxCheck for each request's principal. */
+export function sandboxAuthorizer(authorizer: LocalAuthorizer, slavesDir: string, userOf: SandboxUser): FilesAuthorizer {
+  return (req, found) => sandboxCheck(authorizer, slavesDir, userOf, (req as PrincipalRequest).principal)(found);
+}
+
+/**
+ * The Unix user of a framework's runs, or of one executor's (its sandbox, its container), as far
+ * as the agent still knows them: the executor's run user, the framework's user without one.
+ */
+export function runUserOf(agent: Agent): SandboxUser {
+  return (frameworkId, executorId) => {
+    const fw: AgentFramework | undefined = agent.frameworks.get(frameworkId) ?? agent.completedFrameworks.find((f) => f.id === frameworkId);
+    if (fw === undefined) return undefined;
+    const ex =
+      executorId === undefined ? undefined : (fw.executors.get(executorId) ?? fw.completedExecutors.find((e) => e.id === executorId));
+    return ex === undefined ? (fw.info.user ?? '') : executorRunUser(ex, fw.info);
   };
 }

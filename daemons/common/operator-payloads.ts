@@ -4,7 +4,7 @@
 // Http::listFiles and Http::readFile call them), and the 501 of the calls a daemon does not have.
 // Each payload comes back as the Response's, or as the status and text Mesos answers with.
 import { MAX_READ_LENGTH } from './files-read.ts';
-import { type AttachedPaths, type FilesOutcome, browseFiles, readFilePart } from './files.ts';
+import { type AttachedPaths, type FilesOutcome, type FoundCheck, browseFiles, readFilePart } from './files.ts';
 import type { LogVerbosity } from './log-verbosity.ts';
 import type { mesos } from './mesos.ts';
 import { type OperatorAnswer, status } from './operator-api.ts';
@@ -45,9 +45,12 @@ export function notImplementedCalls<R>(
 type ListFiles = mesos.v1.master.Response.ListFiles;
 type ReadFile = mesos.v1.master.Response.ReadFile;
 
-/** The entries of an attached directory as FileInfos (mtime as a TimeInfo, mode as st_mode). */
-export async function listFilesPayload(paths: AttachedPaths, path: string): Promise<FilesOutcome<ListFiles>> {
-  const listed = await browseFiles(paths, path);
+/**
+ * The entries of an attached directory as FileInfos (mtime as a TimeInfo, mode as st_mode);
+ * `check` decides on the resolved path as it does for /files/browse.
+ */
+export async function listFilesPayload(paths: AttachedPaths, path: string, check?: FoundCheck): Promise<FilesOutcome<ListFiles>> {
+  const listed = await browseFiles(paths, path, check);
   if (!listed.ok) return listed;
   const file_infos = listed.value.map(
     (e): mesos.v1.FileInfo => ({
@@ -66,15 +69,20 @@ export async function listFilesPayload(paths: AttachedPaths, path: string): Prom
 /**
  * FilesProcess::_read: `length` bytes (at most MAX_READ_LENGTH, as /files/read) from `offset`,
  * none past the end; the file's size with them. The bytes are base64, as the codec has bytes.
+ * `check` decides on the resolved path as it does for /files/read.
  */
 export async function readFilePayload(
   paths: AttachedPaths,
   path: string,
   offset: number,
   length: number | undefined,
+  check?: FoundCheck,
 ): Promise<FilesOutcome<ReadFile>> {
-  const part = await readFilePart(paths, path, (size) =>
-    offset >= size ? { start: offset, count: 0 } : { start: offset, count: Math.min(length ?? size - offset, MAX_READ_LENGTH) },
+  const part = await readFilePart(
+    paths,
+    path,
+    (size) => (offset >= size ? { start: offset, count: 0 } : { start: offset, count: Math.min(length ?? size - offset, MAX_READ_LENGTH) }),
+    check,
   );
   if (!part.ok) return part;
   return { ok: true, value: { size: part.value.size, data: part.value.data.toString('base64') } };

@@ -3,13 +3,16 @@
 // running one task as root and one as nobody. Without a login the agent answers 401 with its
 // realm, /health stays open, a reader sees the sandboxes access_sandboxes lets it, and /state
 // leaves out what view_tasks and view_flags do not let it see; through the master's
-// /agent/<id>/ route the caller's own login is what the agent checks.
+// /agent/<id>/ route the caller's own login is what the agent checks. The v1 operator API
+// (--authenticate_http_readwrite) authorizes each call: GET_STATE is filtered as /state,
+// READ_FILE needs access_sandboxes, KILL_CONTAINER kill_standalone_containers, which is also
+// what `mesos task kill --principal --secret` is refused or allowed by.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import type { AgentStateJson } from '../../daemons/common/state-types.ts';
-import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
+import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
 import { secretFile } from '../helpers/secret-file.ts';
 
@@ -25,14 +28,17 @@ function opsAnd(field: string, devUsers: string[] = []): object[] {
 const ACLS = {
   access_sandboxes: opsAnd('users', ['nobody']),
   view_containers: opsAnd('users', ['nobody']),
-  view_tasks: opsAnd('users'),
+  // auditor views every task but may kill none.
+  view_tasks: [{ principals: { values: ['auditor'] }, users: { type: 'ANY' } }, ...opsAnd('users')],
   view_flags: opsAnd('flags'),
   access_mesos_logs: opsAnd('logs'),
+  kill_standalone_containers: opsAnd('users'),
 };
 const CREDENTIALS = {
   credentials: [
     { principal: 'ops', secret: 'ops-secret' },
     { principal: 'dev', secret: 'dev-secret' },
+    { principal: 'auditor', secret: 'auditor-secret' },
   ],
 };
 const as = (principal: 'ops' | 'dev') => ({ Authorization: basicAuthorization(principal, `${principal}-secret`) });
@@ -61,6 +67,7 @@ before(async () => {
     master,
     [
       '--authenticate_http_readonly',
+      '--authenticate_http_readwrite',
       `--http_credentials=file://${file('http-credentials.json', CREDENTIALS)}`,
       `--acls=file://${file('acls.json', ACLS)}`,
       `--log_dir=${dir}`,
@@ -225,5 +232,72 @@ describe("through the master's /agent/<id>/ route", () => {
     const nobody = await via(file(`${sandbox.nobody}/stdout`), as('dev'));
     assert.equal(nobody.status, 200);
     assert.match(await nobody.text(), /from-nobody/);
+  });
+});
+
+/** One v1 operator call to the agent, in JSON. */
+async function call(body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${agent.url}/api/v1`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+// Last: KILL_CONTAINER ends a task the tests above read.
+describe('the v1 operator API under --acls', () => {
+  test('no credentials: 401 with the readwrite realm', async () => {
+    const res = await fetch(`${agent.url}/api/v1`, {
+      method: 'POST',
+      body: '{"type":"GET_HEALTH"}',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Basic realm="mesos-agent-readwrite"');
+    await res.text();
+  });
+
+  test("GET_STATE is filtered as /state: dev sees no task, ops both; READ_FILE of root's sandbox is 403 to dev", async () => {
+    const tasks = async (principal: 'ops' | 'dev') => {
+      const r = await call({ type: 'GET_STATE' }, as(principal));
+      assert.equal(r.status, 200, r.body);
+      const state = JSON.parse(r.body).get_state as { get_tasks: { launched_tasks?: { task_id: { value: string } }[] } };
+      return (state.get_tasks.launched_tasks ?? []).map((t) => t.task_id.value).sort();
+    };
+    assert.deepEqual(await tasks('dev'), []);
+    assert.deepEqual(await tasks('ops'), ['as-nobody', 'as-root']);
+    const read = (principal: 'ops' | 'dev', p: string) => call({ type: 'READ_FILE', read_file: { path: p, offset: 0 } }, as(principal));
+    assert.equal((await read('dev', `${sandbox.root}/stdout`)).status, 403);
+    const nobody = await read('dev', `${sandbox.nobody}/stdout`);
+    assert.equal(nobody.status, 200);
+    assert.match(Buffer.from(JSON.parse(nobody.body).read_file.data, 'base64').toString(), /from-nobody/);
+  });
+
+  test('KILL_CONTAINER: 403 to dev, who may not kill; ops kills it and the task ends TASK_KILLED', async () => {
+    const ex = (await stateAs('ops')).frameworks.flatMap((f) => f.executors).find((e) => e.id === 'as-nobody')!;
+    const kill = { type: 'KILL_CONTAINER', kill_container: { container_id: { value: ex.container } } };
+    const refused = await call(kill, as('dev'));
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body, '');
+    const killed = await call(kill, as('ops'));
+    assert.equal(killed.status, 200, killed.body);
+    const status = await scheduler.waitState('as-nobody', 'TASK_KILLED');
+    assert.equal(status.state, 'TASK_KILLED');
+  });
+  test('mesos task kill: auditor, who sees the task but may not kill, gets one line naming the 403; ops kills it', async () => {
+    const master_ = `--master=127.0.0.1:${master.port}`;
+    const refused = await runMesos(['task', 'kill', 'as-root', master_, '--principal=auditor', '--secret=auditor-secret'], 30_000);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr.trim(),
+      /^mesos task kill: agent '[^']+' at [^ ]+ answered \/api\/v1 with HTTP 403: the principal is not authorized/,
+    );
+    const unseen = await runMesos(['task', 'kill', 'as-root', master_, '--principal=dev', '--secret=dev-secret'], 30_000);
+    assert.equal(unseen.code, 1, unseen.stderr);
+    assert.match(unseen.stderr, /lists no live task 'as-root'.*view_tasks/);
+    const killed = await runMesos(['task', 'kill', 'as-root', master_, '--principal=ops', '--secret=ops-secret'], 30_000);
+    assert.equal(killed.code, 0, killed.stderr);
+    assert.equal((await scheduler.waitState('as-root', 'TASK_KILLED')).state, 'TASK_KILLED');
   });
 });

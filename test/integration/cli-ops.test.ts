@@ -1,12 +1,13 @@
 // The `mesos` binary's day-2 commands against a real master and agent: task/agent/framework
-// list, state, ps, cat, tail (-f following a file a task is still writing), ls, their --json,
-// and the one-line errors (no master, no such task, ambiguous task id, unreachable agent, 401).
+// list, state, ps, cat, tail (-f following a file a task is still writing), ls, task kill (the
+// task ends TASK_KILLED), their --json, and the one-line errors (no master, no such task,
+// ambiguous task id, unreachable agent, 401).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
+import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import {
   ROOT,
   type Daemon,
@@ -329,6 +330,45 @@ describe('errors: one line, exit 1 (2 for usage)', () => {
   });
 });
 
+describe('task kill', () => {
+  test("kills a running task through its agent's KILL_CONTAINER: it ends TASK_KILLED; again, it has already ended", async () => {
+    // The second framework's: the allocator offers what is left to it, the one with the smaller share.
+    await second.launch((o) => [task('victim', o, 'sleep 600', 0.1, 32), task('victim-json', o, 'sleep 600', 0.1, 32)]);
+    await second.waitState('victim', 'TASK_RUNNING');
+    const res = await mesos(['task', 'kill', 'victim', `--master=${master}`]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(
+      res.stdout,
+      new RegExp(`^Killed task 'victim' of framework '${secondId}' \\(container '[^']+' on agent '[^']+'\\); it ends TASK_KILLED\n$`),
+    );
+    const killed = await second.waitState('victim', 'TASK_KILLED');
+    assert.equal(killed.state, 'TASK_KILLED');
+    const again = await mesos(['task', 'kill', '--task=victim', `--master=${master}`]);
+    assertError(again, 1, /^mesos task kill: task 'victim' has already ended \(TASK_KILLED\); nothing to kill$/);
+  });
+
+  test("--json names the container it killed, the agent's executor container of a command task", async () => {
+    await second.waitState('victim-json', 'TASK_RUNNING');
+    const agentState = (await cluster.agent.json('/state')) as AgentStateJson;
+    const ex = agentState.frameworks.flatMap((f) => f.executors).find((e) => e.id === 'victim-json')!;
+    const res = await mesos(['task', 'kill', 'victim-json', '--json', `--framework=${secondId}`, `--master=${master}`]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout), {
+      framework_id: secondId,
+      task_id: 'victim-json',
+      agent_id: agentState.id,
+      container_id: { value: ex.container },
+    });
+    await second.waitState('victim-json', 'TASK_KILLED');
+  });
+
+  test('an ambiguous or unknown task id is one line, exit 1; no task id is a usage error', async () => {
+    assertError(await mesos(['task', 'kill', 'dup', `--master=${master}`]), 1, /^mesos task kill: task ID 'dup' is ambiguous/);
+    assertError(await mesos(['task', 'kill', 'nope', `--master=${master}`]), 1, /^mesos task kill: no task 'nope' is known to the master/);
+    assertError(await mesos(['task', 'kill', `--master=${master}`]), 2, /no task given/);
+  });
+});
+
 describe('--master=zk://...', { skip: zookeeperUnavailable() ?? false }, () => {
   test('the leader ZooKeeper names is asked; without one, the error names the group', async () => {
     const zk = await ZooKeeperCluster.standalone();
@@ -384,7 +424,7 @@ describe('bash completion (spec/mesos.bash-completion, installed by the RPM)', (
     for (const c of ['master', 'agent', 'execute', 'task', 'framework', 'state', 'ps', 'cat', 'tail', 'ls'])
       assert.ok(commands.includes(c), c);
     assert.deepEqual(complete('ta'), ['tail', 'task']);
-    assert.deepEqual(complete('task', ''), ['list']);
+    assert.deepEqual(complete('task', ''), ['kill', 'list']);
     assert.deepEqual(complete('agent', ''), ['list']);
     assert.deepEqual(complete('help', 'framework', ''), ['list']);
     assert.deepEqual(complete('tail', '--f'), ['--file=', '--follow', '--framework=']);

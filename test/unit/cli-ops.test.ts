@@ -21,6 +21,7 @@ import {
   cpuTime,
   dataSize,
   frameworkListFrameworks,
+  killContainerOf,
   lastLinesOffset,
   locateTask,
   lsRows,
@@ -29,7 +30,7 @@ import {
   taskListRows,
   taskListTasks,
 } from '../../daemons/cli/ops/views.ts';
-import type { FrameworkJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
+import type { AgentStateJson, FrameworkJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 
 function command(...words: string[]): OpsCommand {
   const found = findOpsCommand(words);
@@ -55,7 +56,7 @@ describe('argument parsing', () => {
     assert.deepEqual(findOpsCommand(['task', 'list', '--all'])?.rest, ['--all']);
     assert.equal(findOpsCommand(['agent', '--port=5051']), undefined, 'mesos agent is still the daemon');
     assert.equal(findOpsCommand(['task']), undefined);
-    assert.deepEqual(subcommandsOf('task'), ['list']);
+    assert.deepEqual(subcommandsOf('task'), ['list', 'kill']);
     assert.deepEqual(subcommandsOf('ps'), []);
   });
 
@@ -64,6 +65,14 @@ describe('argument parsing', () => {
     assert.equal(run<{ master: string }>(['state'], [], { MESOS_MASTER: 'zk://z:2181/mesos' }).master, 'zk://z:2181/mesos');
     assert.equal(run<{ master: string }>(['state'], ['--master=a:1'], { MESOS_MASTER: 'b:2' }).master, 'a:1');
     usageError(['state'], [], /no master given; pass --master=HOST:PORT .* or set MESOS_MASTER/);
+  });
+
+  test('task kill takes the task as --task or its argument, --framework, and needs one', () => {
+    const flags = run<{ task: string; framework?: string }>(['task', 'kill'], ['t1', '--framework=F', '--master=a:1']);
+    assert.deepEqual([flags.task, flags.framework], ['t1', 'F']);
+    assert.equal(run<{ task: string }>(['task', 'kill'], ['--task=t2', '--master=a:1']).task, 't2');
+    usageError(['task', 'kill'], ['--master=a:1'], /^mesos task kill: no task given; pass --task=TASK or give it as an argument$/);
+    usageError(['task', 'kill'], ['t1', 't2', '--master=a:1'], /unexpected argument 't2': it takes at most TASK/);
   });
 
   test('other MESOS_* variables are not read as flags', () => {
@@ -333,5 +342,56 @@ describe('where the last lines of a file start', () => {
   test('a window that does not hold enough lines asks to read further back', () => {
     assert.equal(lastLinesOffset(bytes('b\nc\n'), 100, 3), undefined);
     assert.equal(lastLinesOffset(bytes('x\nb\nc\n'), 100, 2), 102);
+  });
+});
+
+describe('the container mesos task kill sends KILL_CONTAINER to', () => {
+  /** An agent /state with one framework F and executors given by id, type, container and live task ids. */
+  function agentState(executors: { id: string; type?: 'DEFAULT' | 'CUSTOM'; container: string; tasks: string[]; queued?: string[] }[]) {
+    const t = (id: string) => ({ id }) as TaskJson;
+    return {
+      frameworks: [
+        {
+          id: 'F',
+          executors: executors.map((e) => ({
+            id: e.id,
+            type: e.type,
+            container: e.container,
+            tasks: e.tasks.map(t),
+            queued_tasks: (e.queued ?? []).map(t),
+            completed_tasks: [t('old')],
+          })),
+        },
+      ],
+    } as unknown as AgentStateJson;
+  }
+
+  test("a command task's own container; a task group task's nested one under its executor's", () => {
+    const s = agentState([
+      { id: 'cmd', container: 'c1', tasks: ['cmd'] },
+      { id: 'gx', type: 'DEFAULT', container: 'c2', tasks: ['g1', 'g2'] },
+    ]);
+    assert.deepEqual(killContainerOf(s, 'F', 'cmd'), { ok: true, containerId: { value: 'c1' } });
+    assert.deepEqual(killContainerOf(s, 'F', 'g2'), { ok: true, containerId: { value: 'g2', parent: { value: 'c2' } } });
+  });
+
+  test("a custom executor's container only when the task is the only live one in it", () => {
+    const alone = agentState([{ id: 'ex', type: 'CUSTOM', container: 'c3', tasks: ['t1'] }]);
+    assert.deepEqual(killContainerOf(alone, 'F', 't1'), { ok: true, containerId: { value: 'c3' } });
+    const shared = killContainerOf(agentState([{ id: 'ex', type: 'CUSTOM', container: 'c3', tasks: ['t1'], queued: ['t2'] }]), 'F', 't1');
+    assert.ok(!shared.ok);
+    assert.match(shared.error, /task 't1' shares the container of executor 'ex' with 't2', which a kill would end too/);
+  });
+
+  test('a task the agent no longer runs (ended, other framework) has nothing to kill', () => {
+    const s = agentState([{ id: 'cmd', container: 'c1', tasks: ['cmd'] }]);
+    for (const [fw, id] of [
+      ['F', 'old'],
+      ['G', 'cmd'],
+    ] as const) {
+      const r = killContainerOf(s, fw, id);
+      assert.ok(!r.ok);
+      assert.match(r.error, new RegExp(`its /state lists no live task '${id}'`));
+    }
   });
 });

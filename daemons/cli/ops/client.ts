@@ -1,6 +1,6 @@
-// HTTP reads for the day-2 commands: the leading master (fixed, or found in ZooKeeper as
-// `mesos execute` finds it), JSON GETs with basic authentication, and every failure turned
-// into one line naming the problem and what to do about it (OpsError).
+// HTTP for the day-2 commands: the leading master (fixed, or found in ZooKeeper as `mesos
+// execute` finds it), JSON GETs and operator API POSTs with basic authentication, and every
+// failure turned into one line naming the problem and what to do about it (OpsError).
 import { readFileSync } from 'node:fs';
 import { basicAuthorization } from '../../common/basic-auth.ts';
 import { type Endpoint, redirectTarget, request } from '../../common/http-client.ts';
@@ -37,13 +37,23 @@ export class OpsClient {
   }
 
   /** GETs `path` and returns the body; any answer but 200 is an OpsError. */
-  async get(target: Target, path: string): Promise<Buffer> {
+  get(target: Target, path: string): Promise<Buffer> {
+    return this.send(target, 'GET', path);
+  }
+
+  /** POSTs a JSON v1 operator call to `path` (/api/v1) and returns the body; any answer but 200 is an OpsError. */
+  postCall(target: Target, path: string, call: unknown): Promise<Buffer> {
+    return this.send(target, 'POST', path, JSON.stringify(call));
+  }
+
+  private async send(target: Target, method: 'GET' | 'POST', path: string, body?: string): Promise<Buffer> {
     let endpoint = target.endpoint;
     for (let hop = 0; ; hop++) {
       const where = target.isMaster ? `the master at ${endpointText(endpoint)}` : target.what;
       let res: Awaited<ReturnType<typeof request>>;
       try {
-        res = await request(endpoint, 'GET', path, undefined, this.headers(), this.flags.timeout * 1000);
+        const headers = body === undefined ? this.headers() : { ...this.headers(), 'Content-Type': 'application/json' };
+        res = await request(endpoint, method, path, body, headers, this.flags.timeout * 1000);
       } catch (err) {
         throw new OpsError(`cannot reach ${where}: ${connectionProblem(err as NodeJS.ErrnoException, target.isMaster)}`);
       }

@@ -1,5 +1,5 @@
-// The day-2 subcommands of `mesos` (task list, agent list, framework list, state, ps, cat, tail,
-// ls): their flags, short options and positional arguments, and the parsing of a command line
+// The day-2 subcommands of `mesos` (task list, task kill, agent list, framework list, state, ps,
+// cat, tail, ls): their flags, short options and positional arguments, and the parsing of a command line
 // into them. Pure: the bash completion test and --help read the same table.
 import { FlagError, type FlagDef, type FlagValues, formatHelp, loadFlags } from '../../common/flags/index.ts';
 import { versionLine } from '../../common/version.ts';
@@ -56,6 +56,7 @@ const tailFlagDefs = [
     schema: { minimum: 0.01 },
   },
 ] as const satisfies readonly FlagDef[];
+const killFlagDefs = [...commonFlagDefs, frameworkFlag, taskFlag] as const satisfies readonly FlagDef[];
 const lsFlagDefs = [
   ...commonFlagDefs,
   frameworkFlag,
@@ -68,6 +69,7 @@ export type CommonFlags = FlagValues<typeof commonFlagDefs>;
 export type CatFlags = FlagValues<typeof catFlagDefs>;
 export type TailFlags = FlagValues<typeof tailFlagDefs>;
 export type LsFlags = FlagValues<typeof lsFlagDefs>;
+export type KillFlags = FlagValues<typeof killFlagDefs>;
 
 export interface OpsCommand {
   /** The words after `mesos`: ['task', 'list']. */
@@ -95,6 +97,15 @@ export const OPS_COMMANDS: readonly OpsCommand[] = [
     defs: listFlagDefs,
     short: { '-a': 'all' },
     positional: [],
+  },
+  {
+    words: ['task', 'kill'],
+    summary: "Kill a task through its agent's operator API (KILL_CONTAINER); it ends TASK_KILLED",
+    usage:
+      "--task=TASK [--framework=ID] [options]\n   or: mesos task kill TASK [options]\n\nKills a running task: finds its agent and container in the master's and the agent's state, then\nsends SIGKILL to that container with the agent's KILL_CONTAINER (POST /api/v1 on the agent, with\n--principal/--secret; under --acls the principal needs kill_nested_containers for a task group's\ntask, kill_standalone_containers for others). A task sharing a custom executor's container with\nother live tasks is refused. With --json: one object with framework_id, task_id, agent_id and\ncontainer_id.",
+    defs: killFlagDefs,
+    short: {},
+    positional: ['task'],
   },
   {
     words: ['agent', 'list'],

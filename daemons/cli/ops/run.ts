@@ -1,6 +1,8 @@
 // The day-2 commands of `mesos` (see commands-spec.ts): each reads the leading master's
-// /master/state, and the file commands then the task's agent, reached at its advertised address.
+// /master/state, and the file commands and `task kill` then the task's agent, reached at its
+// advertised address.
 import { MAX_READ_LENGTH } from '../../common/files-read.ts';
+import { isTerminalState } from '../../common/mesos.ts';
 import { sandboxDirectory } from '../../common/sandbox.ts';
 import type { AgentStateJson, FileChunkJson, FileEntryJson, MasterStateJson } from '../../common/state-types.ts';
 import { TlsConfigError } from '../../common/tls-config.ts';
@@ -12,6 +14,7 @@ import {
   EXIT_ERROR,
   EXIT_OK,
   EXIT_USAGE,
+  type KillFlags,
   type ListFlags,
   type LsFlags,
   type OpsCommand,
@@ -33,6 +36,7 @@ import {
   agentsWithTasks,
   frameworkListFrameworks,
   frameworkListRows,
+  killContainerOf,
   lastLinesOffset,
   locateTask,
   lsRows,
@@ -54,6 +58,7 @@ type Runner = (client: OpsClient, flags: never, io: OpsOutput) => Promise<number
 
 const RUNNERS: Record<string, Runner> = {
   'task list': taskList as Runner,
+  'task kill': taskKill as Runner,
   'agent list': agentList as Runner,
   'framework list': frameworkList as Runner,
   state: printState as Runner,
@@ -184,7 +189,15 @@ interface Sandbox {
   directory: string;
 }
 
-async function locateSandbox(client: OpsClient, taskId: string, frameworkId: string | undefined): Promise<Sandbox> {
+/** A task, and its agent as the master names it. */
+interface TaskAgent {
+  found: FoundTask;
+  agent: Target;
+  agentId: string;
+}
+
+/** The task (see locateTask) and its agent; `toDo` says, for the error, what could not be done. */
+async function locateTaskAgent(client: OpsClient, taskId: string, frameworkId: string | undefined, toDo: string): Promise<TaskAgent> {
   const state = await masterState(client);
   const lookup = locateTask(state, taskId, frameworkId);
   if (!lookup.ok) throw new OpsError(lookup.error);
@@ -192,12 +205,15 @@ async function locateSandbox(client: OpsClient, taskId: string, frameworkId: str
   const agentId = found.task.slave_id;
   const agent = (state.slaves ?? []).find((a) => a.id === agentId);
   if (agent === undefined) {
-    throw new OpsError(
-      `the agent '${agentId}' of task '${taskId}' is not registered with the master (removed or unreachable), so its sandbox cannot be read`,
-    );
+    throw new OpsError(`the agent '${agentId}' of task '${taskId}' is not registered with the master (removed or unreachable), so ${toDo}`);
   }
   const endpoint = agentEndpoint(agent);
   const target: Target = { endpoint, what: `agent '${agentId}' at ${endpoint.host}:${endpoint.port}`, isMaster: false };
+  return { found, agent: target, agentId };
+}
+
+async function locateSandbox(client: OpsClient, taskId: string, frameworkId: string | undefined): Promise<Sandbox> {
+  const { found, agent: target, agentId } = await locateTaskAgent(client, taskId, frameworkId, 'its sandbox cannot be read');
   const agentState = await client.getJson<AgentStateJson>(target, '/state');
   const directory = sandboxDirectory(agentState, {
     frameworkId: found.framework.id,
@@ -208,6 +224,24 @@ async function locateSandbox(client: OpsClient, taskId: string, frameworkId: str
     throw new OpsError(`${target.what} no longer knows the sandbox of task '${taskId}' (its executor was garbage collected)`);
   }
   return { found, agent: target, agentId, directory };
+}
+
+/** `mesos task kill`: KILL_CONTAINER (SIGKILL) on the task's container, through its agent's operator API. */
+async function taskKill(client: OpsClient, flags: KillFlags, io: OpsOutput): Promise<number> {
+  const taskId = flags.task!;
+  const { found, agent, agentId } = await locateTaskAgent(client, taskId, flags.framework, 'it cannot be killed');
+  if (isTerminalState(found.task.state)) throw new OpsError(`task '${taskId}' has already ended (${found.task.state}); nothing to kill`);
+  const frameworkId = found.framework.id;
+  const container = killContainerOf(await client.getJson<AgentStateJson>(agent, '/state'), frameworkId, taskId);
+  if (!container.ok) throw new OpsError(`${agent.what}: ${container.error}`);
+  await client.postCall(agent, '/api/v1', { type: 'KILL_CONTAINER', kill_container: { container_id: container.containerId } });
+  const containerId = container.containerId;
+  if (flags.json) io.write(json({ framework_id: frameworkId, task_id: taskId, agent_id: agentId, container_id: containerId }));
+  else {
+    const name = containerId.parent ? `${containerId.parent.value}.${containerId.value}` : containerId.value;
+    io.write(`Killed task '${taskId}' of framework '${frameworkId}' (container '${name}' on agent '${agentId}'); it ends TASK_KILLED\n`);
+  }
+  return EXIT_OK;
 }
 
 function filePath(sandbox: Sandbox, rel: string): string {

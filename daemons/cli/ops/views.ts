@@ -1,7 +1,15 @@
 // What the day-2 commands print, derived from the master's /master/state and the agents'
 // /state and /monitor/statistics: table rows, and where a task and its sandbox are. Pure.
 import type { Endpoint } from '../../common/http-client.ts';
-import type { AgentJson, FileEntryJson, FrameworkJson, MasterStateJson, TaskJson } from '../../common/state-types.ts';
+import type {
+  AgentJson,
+  AgentStateJson,
+  ExecutorJson,
+  FileEntryJson,
+  FrameworkJson,
+  MasterStateJson,
+  TaskJson,
+} from '../../common/state-types.ts';
 import type { FixedColumn } from './table.ts';
 
 /** A task and the framework it is in. */
@@ -240,3 +248,40 @@ export function lsRows(entries: readonly FileEntryJson[]): string[][] {
 
 /** The columns of lsRows aligned on the right. */
 export const LS_NUMERIC_COLUMNS: ReadonlySet<number> = new Set([1, 4]);
+
+/** A v1 ContainerID as KILL_CONTAINER takes it. */
+export interface ContainerIdJson {
+  value: string;
+  parent?: ContainerIdJson;
+}
+
+/**
+ * The container `mesos task kill` sends KILL_CONTAINER to, from the task's agent's /state: a
+ * command task's executor container (its own), a task group task's nested container (its id
+ * under its executor's container, as the agent's GET_CONTAINERS lists it), or a custom
+ * executor's container when the task is the only one it runs; killing a container another live
+ * task shares would end that task too, so it is refused.
+ */
+export function killContainerOf(
+  agent: AgentStateJson,
+  frameworkId: string,
+  taskId: string,
+): { ok: true; containerId: ContainerIdJson } | { ok: false; error: string } {
+  const executors = (agent.frameworks ?? []).filter((f) => f.id === frameworkId).flatMap((f) => f.executors ?? []);
+  const live = (ex: ExecutorJson) => [...(ex.tasks ?? []), ...(ex.queued_tasks ?? [])].map((t) => t.id);
+  const ex = executors.find((e) => live(e).includes(taskId));
+  if (ex === undefined)
+    return {
+      ok: false,
+      error: `its /state lists no live task '${taskId}': it has just ended, or under --acls the principal may not view it (view_tasks)`,
+    };
+  if (ex.type === 'DEFAULT') return { ok: true, containerId: { value: taskId, parent: { value: ex.container } } };
+  const others = live(ex).filter((id) => id !== taskId);
+  if (others.length > 0) {
+    return {
+      ok: false,
+      error: `task '${taskId}' shares the container of executor '${ex.id}' with ${others.map((id) => `'${id}'`).join(', ')}, which a kill would end too; ask its framework to kill it`,
+    };
+  }
+  return { ok: true, containerId: { value: ex.container } };
+}
