@@ -21,6 +21,7 @@ const MASTER: Record<string, string> = {
   frameworks_disconnected: 'Frameworks not connected to this master',
   outstanding_offers: 'Offers sent to frameworks and not yet answered',
   messages_launch_tasks: 'Launch calls received from frameworks since start',
+  operator_event_stream_subscribers: 'Clients subscribed to the operator API event stream',
 };
 
 const AGENT: Record<string, string> = {

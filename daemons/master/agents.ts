@@ -167,6 +167,8 @@ export class AgentBook {
       allocator.addAgent(agentId, reg.resources);
       if (!agent.active) allocator.deactivateAgent(agentId);
       this.reconcileAgentTasks(agent, reg.tasks, reg.frameworks, reg.executors, wasUnreachable);
+      // After its tasks' TASK_ADDED, as Mesos's addSlave sends them.
+      this.m.operatorEvents.agentAdded(agent);
       log.info(
         { agent: agentId, resources: reg.resources.map((r) => r.name) },
         `${reregistered ? 'Re-registered' : 'Registered'} agent ${agentId} at ${reg.pid} (${reg.hostname})${wasUnreachable ? ' that was unreachable' : ''}`,
@@ -245,8 +247,10 @@ export class AgentBook {
         agent.link?.send({ type: 'KILL_TASK', kill_task: { framework_id: fw.id, task_id: rt.task.task_id.value } });
         continue;
       }
-      const task = agent.tasks.get(taskKey(rt.framework_id, rt.task.task_id.value)) ?? unreachableTask ?? adoptedTask(rt, fw, agent, now);
+      const known = agent.tasks.get(taskKey(rt.framework_id, rt.task.task_id.value)) ?? unreachableTask;
+      const task = known ?? adoptedTask(rt, fw, agent, now);
       state.addTask(fw, agent, task);
+      if (known === undefined) this.m.operatorEvents.taskAdded(fw, task);
       if (task.state !== rt.state && !isTerminalState(task.state)) {
         this.m.recordStatus(task, { task_id: rt.task.task_id, state: rt.state, timestamp: now / 1000 });
       }
@@ -360,12 +364,14 @@ export class AgentBook {
       if (unreachable) {
         status.unreachable_time = { nanoseconds: now * 1e6 };
         if (m.state.enterUnreachable(fw, task, now) === 'lost') m.keepCompleted(fw, task);
+        m.operatorEvents.taskUpdated(fw.info, task, status);
         m.sendMasterStatus(fw, status);
       } else {
         m.failTask(fw, task, status);
       }
     }
     m.state.clearAgentTasks(agent);
+    m.operatorEvents.agentRemoved(agent.id);
     const link = agent.link;
     agent.link = undefined;
     if (link) {

@@ -29,7 +29,10 @@ export interface MasterConfig {
   offerTimeoutSecs?: number | undefined;
   minAllocatable?: Resource[][] | undefined;
   weights?: Map<string, number> | undefined;
+  /** Between HEARTBEAT events of scheduler and operator event streams (Mesos's DEFAULT_HEARTBEAT_INTERVAL). */
   heartbeatIntervalSecs: number;
+  /** Operator event stream subscribers at once (--max_operator_event_stream_subscribers); 1000 without it. */
+  maxOperatorEventStreamSubscribers?: number | undefined;
   /**
    * Bytes an event stream (a scheduler's, an agent's) may hold unsent before its peer is
    * disconnected (--max_event_stream_buffer_size); no bound without it.

@@ -283,7 +283,6 @@ export const masterFlagDefs = [
     default: '1000',
     help: 'Simultaneous operator API event stream subscribers; the oldest are dropped beyond it.',
     schema: { minimum: 0 },
-    inert: 'the master serves no v1 operator API (no event stream)',
   },
   {
     name: 'max_event_stream_buffer_size',

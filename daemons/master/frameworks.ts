@@ -54,6 +54,7 @@ export class FrameworkBook {
     const roles = frameworkRoles(info);
     const requestedId = info.id?.value;
     let fw = requestedId ? this.m.state.frameworks.get(requestedId) : undefined;
+    const known = fw !== undefined;
     const now = Date.now();
     if (fw) {
       this.m.log.info({ framework: fw.id }, `Framework ${fw.id} (${logName(info.name)}) failed over to a new stream`);
@@ -96,6 +97,9 @@ export class FrameworkBook {
         if (subscribed.sink !== sink) return; // failed over again, or gone, meanwhile
         subscribed.active = true;
         this.m.allocator.activateFramework(subscribed.id);
+        // Told once the framework is active, as Mesos's frameworks are when it tells.
+        if (known) this.m.operatorEvents.frameworkUpdated(subscribed);
+        else this.m.operatorEvents.frameworkAdded(subscribed);
         sink.send({
           type: 'SUBSCRIBED',
           subscribed: {
@@ -144,6 +148,7 @@ export class FrameworkBook {
     fw.suppressedRoles = new Set(suppressedRoles);
     this.m.allocator.updateFramework(fw.id, { roles: fw.roles, suppressedRoles });
     this.m.registry.apply({ op: 'ADD_FRAMEWORK', info: fw.info, registered_time: fw.registeredTime });
+    this.m.operatorEvents.frameworkUpdated(fw);
     this.m.offerBook.rescindForRoles(fw, removed);
     this.m.offerBook.schedule();
   }
@@ -218,6 +223,7 @@ export class FrameworkBook {
     fw.sink = undefined;
     sink?.close();
     this.m.state.retireFramework(fw);
+    this.m.operatorEvents.frameworkRemoved(fw.info);
     if (principal !== undefined && ![...this.m.state.frameworks.values()].some((f) => f.info.principal === principal)) {
       this.m.rateLimits.forget(principal);
     }
@@ -238,6 +244,7 @@ export class FrameworkBook {
     this.m.state.addFramework(fw);
     this.m.allocator.addFramework(id, { roles: fw.roles });
     this.m.allocator.deactivateFramework(id);
+    this.m.operatorEvents.frameworkAdded(fw);
     this.m.log.info({ framework: id }, `Recovered framework ${id} (${logName(info.name)}) from a re-registering agent`);
     return fw;
   }

@@ -6,6 +6,7 @@ import type { TaskStatus } from '../common/mesos.ts';
 import type { DrfAllocator } from './allocator/index.ts';
 import type { MasterConfig } from './config.ts';
 import type { OfferBook } from './offers.ts';
+import type { OperatorEvents } from './operator-events.ts';
 import type { TaskRecord } from './records.ts';
 import type { Registry } from './registry.ts';
 import type { MasterState } from './state.ts';
@@ -18,6 +19,11 @@ export interface MasterParts {
   readonly allocator: DrfAllocator;
   readonly registry: Registry;
   readonly offerBook: OfferBook;
+  /** Told of the changes the operator event stream reports. */
+  readonly operatorEvents: Pick<
+    OperatorEvents,
+    'taskAdded' | 'taskUpdated' | 'agentAdded' | 'agentRemoved' | 'frameworkAdded' | 'frameworkUpdated' | 'frameworkRemoved'
+  >;
   /** Applies a status to a task (its state through MasterState.enterState, its history). */
   recordStatus(task: TaskRecord, status: TaskStatus): void;
 }

@@ -26,6 +26,7 @@ import { webuiRouter } from './webui.ts';
 import { LogVerbosity } from '../common/log-verbosity.ts';
 import { operatorApiHandler } from '../common/operator-api.ts';
 import { type OperatorContext, masterOperatorApi } from './operator-calls.ts';
+import { operatorSubscription } from './operator-subscribe.ts';
 import type { MasterInfo } from '../common/mesos.ts';
 import { type Elsewhere, followerDecision, leaderOnly, redirectDecision } from './leader-routes.ts';
 
@@ -76,7 +77,12 @@ const OPERATOR_PATHS = ['/api/v1', '/master/api/v1'];
 
 /** The context of the operator calls, made once per listener: it holds the log level's revert timer. */
 function operatorContext(ctx: StateContext): OperatorContext {
-  return { ...ctx, files: masterFiles(ctx), logVerbosity: new LogVerbosity(ctx.master.log) };
+  return {
+    ...ctx,
+    files: masterFiles(ctx),
+    logVerbosity: new LogVerbosity(ctx.master.log),
+    subscribe: (_call, principal) => operatorSubscription(ctx.master, principal),
+  };
 }
 
 export function createMasterApp(ctx: StateContext, operator = operatorContext(ctx)): express.Express {

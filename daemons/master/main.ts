@@ -145,6 +145,7 @@ function masterConfig(flags: MasterFlags, addr: Addresses): MasterConfig {
     minAllocatable: parseMinAllocatable(flags.min_allocatable_resources),
     weights: parseWeights(flags.weights),
     maxEventStreamBufferBytes: flags.max_event_stream_buffer_size,
+    maxOperatorEventStreamSubscribers: flags.max_operator_event_stream_subscribers,
     rateLimits: checkedRateLimits(flags.rate_limits as RateLimitsConfig | undefined),
     heartbeatIntervalSecs: 15,
     authorizer: authorizerFromFlags(flags),

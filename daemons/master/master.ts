@@ -50,6 +50,8 @@ import {
   type TaskRecord,
   newTaskRecord,
 } from './records.ts';
+import { OperatorEvents } from './operator-events.ts';
+import { type OperatorViewer, operatorEventFormat } from './operator-event-format.ts';
 import { Registry, storedTask } from './registry.ts';
 import { MasterState } from './state.ts';
 import { stateForScheduler } from './status.ts';
@@ -127,6 +129,8 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   /** Schedulers' calls per principal, and the limiters of --rate_limits. */
   readonly rateLimits: FrameworkRateLimits;
   readonly counters = { validStatusUpdates: 0, invalidStatusUpdates: 0, tasksLaunched: 0 };
+  /** The operator API's event stream: told of each change operators follow (operator-events.ts). */
+  readonly operatorEvents: OperatorEvents<OperatorViewer>;
 
   /** Subscriptions, failovers and removal of frameworks. */
   readonly frameworkBook: FrameworkBook;
@@ -172,6 +176,12 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     });
     this.agentBook = new AgentBook(this);
     this.frameworkBook = new FrameworkBook(this);
+    this.operatorEvents = new OperatorEvents(operatorEventFormat(this), {
+      maxSubscribers: config.maxOperatorEventStreamSubscribers ?? 1000,
+      heartbeatIntervalSecs: config.heartbeatIntervalSecs,
+      onDropped: (id) =>
+        log.info(`Closing operator event stream subscriber ${id}: more than --max_operator_event_stream_subscribers subscribed`),
+    });
     this.recoverFromRegistry();
   }
 
@@ -231,6 +241,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.frameworkBook.start();
     this.agentBook.start();
     this.offerBook.start();
+    this.operatorEvents.start();
   }
 
   /**
@@ -245,6 +256,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.frameworkBook.stop();
     this.agentBook.stop();
     this.offerBook.stop();
+    this.operatorEvents.stop();
     for (const agent of this.state.agents.values()) agent.link?.close();
   }
 
@@ -394,6 +406,7 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
     this.state.executor(agent.id, fw.id, executorId)?.taskIds.add(task.task_id.value);
     this.state.addTask(fw, agent, rec);
     this.counters.tasksLaunched++;
+    this.operatorEvents.taskAdded(fw, rec);
     return rec;
   }
 
@@ -406,10 +419,12 @@ export class Master implements AgentHost, FrameworkHost, OfferHost {
   recordStatus(task: TaskRecord, status: TaskStatus): void {
     const wasTerminal = isTerminalState(task.state);
     const state = sharedStateName(status.state);
-    // A retried update or a repeated state does not add history.
-    if (task.statuses.at(-1)?.state !== state) task.statuses.push(statusEntry(status, state, Date.now() / 1000));
-    if (wasTerminal) return;
-    this.state.enterState(task, state);
+    // A retried update or a repeated state does not add history, nor an operator event.
+    const isNew = task.statuses.at(-1)?.state !== state;
+    if (isNew) task.statuses.push(statusEntry(status, state, Date.now() / 1000));
+    if (!wasTerminal) this.state.enterState(task, state);
+    const fw = this.state.frameworks.get(task.frameworkId);
+    if (isNew && fw !== undefined) this.operatorEvents.taskUpdated(fw.info, task, status);
   }
 
   /** Keeps a task that left the active tables among its framework's completed ones, and in the registry. */

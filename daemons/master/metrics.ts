@@ -35,6 +35,7 @@ export function masterMetricSet(master: Master): MetricSet {
     'master/frameworks_connected': frameworks.filter((f) => f.connected).length,
     'master/frameworks_disconnected': frameworks.filter((f) => !f.connected).length,
     'master/outstanding_offers': master.offers.size,
+    'master/operator_event_stream_subscribers': master.operatorEvents.size,
   };
   const counters: Record<string, number> = {
     'master/valid_status_updates': master.counters.validStatusUpdates,
