@@ -20,6 +20,7 @@ import type { TaskState } from '../../daemons/common/mesos.ts';
 import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
 import { appendCapped, tailStart, utf8Length } from '../../webui/src/tail.ts';
+import { AllocHistory, HISTORY_MS, sampleFromMetrics, seriesLines, timeTicks } from '../../webui/src/alloc-history.ts';
 
 const task = (id: string, state: TaskState, ts = 1): TaskJson => ({
   id,
@@ -322,4 +323,78 @@ test('framework status: a recovered framework whose scheduler has not come back 
   assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, false), 'Orphaned');
   assert.equal(frameworkStatus({ ...fw, active: true, connected: true, recovered: false }, false), 'Active');
   assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, true), 'Completed');
+});
+
+describe('allocation history', () => {
+  const box = { width: 60, height: 100, maxGapMs: 5_000 };
+  const now = 10 * HISTORY_MS;
+  const minute = 60_000;
+
+  test('a sample is allocated over total, and has no value for a resource the cluster has none of', () => {
+    const metrics = { 'master/cpus_used': 1, 'master/cpus_total': 4, 'master/mem_used': 0, 'master/mem_total': 0 };
+    assert.deepEqual(sampleFromMetrics(5, metrics), { t: 5, cpus: 0.25 });
+    assert.equal(sampleFromMetrics(5, { 'master/cpus_used': 1 }), undefined);
+  });
+
+  test('the ring keeps the newest samples up to its capacity, and only those of the last hour', () => {
+    const h = new AllocHistory(3);
+    for (const t of [1, 2, 3, 4]) h.push({ t: now - HISTORY_MS + t * minute, cpus: t / 10 });
+    assert.deepEqual(
+      h.samples(now).map((s) => s.cpus),
+      [0.2, 0.3, 0.4],
+    );
+    assert.deepEqual(
+      h.samples(now + 3.5 * minute).map((s) => s.cpus),
+      [0.4],
+    );
+  });
+
+  test('one point per pixel column, averaging the samples in it, y 0 at 100 %', () => {
+    // Two samples a second in the last column but one, one in the first column.
+    const samples = [
+      { t: now - HISTORY_MS + 1_000, cpus: 1 },
+      { t: now - 2 * minute + 1_000, cpus: 0.2 },
+      { t: now - 2 * minute + 2_000, cpus: 0.4 },
+    ];
+    // The first sample is an hour old minus a second; far from the others, so its own line.
+    const lines = seriesLines(samples, 'cpus', now, box);
+    assert.deepEqual(lines, ['0,0 1,0', '58,70 59,70']);
+    // 3,600 samples a second apart: 60 points, one line.
+    const dense = Array.from({ length: 3_600 }, (_, i) => ({ t: now - HISTORY_MS + (i + 1) * 1_000, cpus: 0.5 }));
+    const [line, ...rest] = seriesLines(dense, 'cpus', now, box);
+    assert.equal(rest.length, 0);
+    assert.equal(line!.split(' ').length, 60);
+    assert.ok(line!.split(' ').every((p) => p.endsWith(',50')));
+  });
+
+  test('the line breaks where the master was unreachable and where samples stopped coming', () => {
+    const s = (ago: number, cpus?: number) => (cpus === undefined ? { t: now - ago } : { t: now - ago, cpus });
+    const samples = [
+      s(10 * minute, 0.5),
+      s(10 * minute - 1_000, 0.5),
+      s(9 * minute),
+      s(8 * minute, 0.5),
+      s(8 * minute - 1_000, 0.5),
+      s(1 * minute, 1),
+      s(1 * minute - 2_000, 1),
+    ];
+    const lines = seriesLines(samples, 'cpus', now, box);
+    // Unreachable between 10 and 8 minutes ago; nothing from 8 to 1 minute ago.
+    assert.equal(lines.length, 3);
+    assert.deepEqual(lines, ['50,50 51,50', '52,50 53,50', '59,0 60,0']);
+    assert.deepEqual(seriesLines([s(1_000, undefined)], 'cpus', now, box), []);
+  });
+
+  test('the time axis runs from an hour ago to now', () => {
+    assert.deepEqual(
+      timeTicks().map((t) => [t.at, t.label]),
+      [
+        [0, '−60 min'],
+        [0.25, '−45 min'],
+        [0.5, '−30 min'],
+        [0.75, '−15 min'],
+        [1, 'now'],
+      ],
+    );
+  });
 });

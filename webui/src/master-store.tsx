@@ -1,7 +1,8 @@
 // The master's state for every page: one poll of /master/state and /metrics/snapshot each
 // second, shared through a context, plus the derivations several pages need (memoised per poll).
 import { type ComponentChildren, createContext } from 'preact';
-import { useContext, useMemo } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useRef } from 'preact/hooks';
+import { AllocHistory, sampleFromMetrics } from './alloc-history.ts';
 import { type MasterSnapshot, loadMaster } from './api.ts';
 import { FIRST_STATE_MARK } from './marks.ts';
 import { type TaskRow, allTasks } from './model.ts';
@@ -18,6 +19,8 @@ export interface MasterView {
   metrics?: MetricsJson;
   /** allTasks(state), computed once per poll. */
   tasks: TaskRow[];
+  /** The last hour's allocation samples, kept while the page is open (the overview's chart). */
+  history: AllocHistory;
 }
 
 const MasterContext = createContext<MasterView | undefined>(undefined);
@@ -59,11 +62,28 @@ export function fallbackMaster(): string | undefined {
   return fallbackUrl(sessionStorage.getItem(VIA_KEY) ?? undefined, location.href);
 }
 
+/** One sample per successful poll of the metrics, and a gap for each failed poll. */
+function useAllocHistory(poll: PollResult<MasterSnapshot>): AllocHistory {
+  const history = useRef<AllocHistory | undefined>(undefined);
+  history.current ??= new AllocHistory();
+  const { updatedAt, failures } = poll;
+  const metrics = poll.data?.metrics;
+  useEffect(() => {
+    const sample = updatedAt !== undefined && metrics ? sampleFromMetrics(updatedAt, metrics) : undefined;
+    if (sample) history.current!.push(sample);
+  }, [updatedAt]);
+  useEffect(() => {
+    if (failures > 0) history.current!.push({ t: Date.now() });
+  }, [failures]);
+  return history.current;
+}
+
 export function MasterProvider(props: { children: ComponentChildren }) {
   const poll = usePoll('master', loadMasterOnce, { intervalMs: MASTER_POLL_MS, maxBackoffMs: 4_000 });
   const state = poll.data?.state;
   const tasks = useMemo(() => (state ? allTasks(state) : []), [state]);
-  const view: MasterView = { poll, state, metrics: poll.data?.metrics, tasks };
+  const history = useAllocHistory(poll);
+  const view: MasterView = { poll, state, metrics: poll.data?.metrics, tasks, history };
   return <MasterContext.Provider value={view}>{props.children}</MasterContext.Provider>;
 }
 
