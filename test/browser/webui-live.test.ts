@@ -1,5 +1,6 @@
 // The overview on a laptop screen (1366×768: nothing cut off), its live allocation chart, and the
-// page kept current by the master's operator event stream instead of polling master/state.
+// page kept current by the master's operator event stream instead of polling master/state, and
+// polling again while the stream is down.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -58,5 +59,61 @@ describe('web UI overview: 1366×768, allocation chart, event stream', { skip: c
       `points ${points}`,
     );
     assert.deepEqual(errors, []);
+  });
+
+  const count = (path: string, since: number) => requests.filter((r) => r.url.endsWith(path) && r.at >= since).length;
+
+  test('with the event stream up, master/state is read every 30 s, not every second', async () => {
+    await page.locator('.updated[data-source="stream"]').waitFor();
+    const since = Date.now();
+    await new Promise((r) => setTimeout(r, 5_000));
+    assert.ok(count('/master/state', since) <= 1, `${count('/master/state', since)} master/state reads in 5 s`);
+    assert.ok(count('/metrics/snapshot', since) >= 3, `${count('/metrics/snapshot', since)} metrics reads in 5 s`);
+    assert.equal(count('/api/v1', 0), 1, 'one SUBSCRIBE since the page loaded');
+  });
+
+  test('a task launched after load shows, from the stream alone (master/state blocked)', async () => {
+    let blocked = 0;
+    await page.route('**/master/state', (route) => {
+      blocked++;
+      return route.abort('blockedbyclient');
+    });
+    task = runMesos([
+      'execute',
+      `--master=127.0.0.1:${cluster.master.port}`,
+      '--name=streamed',
+      '--command=/bin/sleep 8',
+      '--resources=cpus:1;mem:64',
+    ]);
+    await page.locator('[data-table="active-tasks"] tbody tr', { hasText: 'streamed' }).waitFor({ timeout: 30_000 });
+    // The metrics poll goes on: the chart's legend follows the allocation.
+    await page.locator('[data-alloc="cpus"]', { hasText: /^CPUs [1-9]\d* %/ }).waitFor({ timeout: 10_000 });
+    assert.ok(blocked <= 1, `${blocked} master/state reads (one at most, the 30 s resync)`);
+    assert.equal(await page.locator('[data-banner="master-down"]').count(), 0, 'no outage banner');
+    await page.unroute('**/master/state');
+    await screenshot(page, 'overview-streamed-task');
+  });
+
+  test('without the stream the page polls master/state each second, and subscribes again with backoff', async () => {
+    const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const seen: { url: string; at: number }[] = [];
+    other.on('request', (r) => seen.push({ url: new URL(r.url()).pathname, at: Date.now() }));
+    await other.route('**/api/v1', (route) => route.abort('connectionreset'));
+    try {
+      await other.goto(`${cluster.master.url}/#/`);
+      await other.locator('[data-resources="cluster"]').waitFor();
+      const since = Date.now();
+      await new Promise((r) => setTimeout(r, 5_000));
+      const states = seen.filter((r) => r.url.endsWith('/master/state') && r.at >= since).length;
+      assert.ok(states >= 3, `${states} master/state reads in 5 s`);
+      assert.equal(await other.locator('.updated').getAttribute('data-source'), 'poll');
+      // Tries at 0, 1, 3 and 7 s: not every second.
+      const subscribes = seen.filter((r) => r.url.endsWith('/api/v1')).length;
+      assert.ok(subscribes >= 2 && subscribes <= 5, `${subscribes} SUBSCRIBE attempts`);
+      await other.unroute('**/api/v1');
+      await other.locator('.updated[data-source="stream"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await other.close();
+    }
   });
 });
