@@ -88,6 +88,10 @@ describe('web UI overview: 1366×768, allocation chart, event stream', { skip: c
     await page.locator('[data-table="active-tasks"] tbody tr', { hasText: 'streamed' }).waitFor({ timeout: 30_000 });
     // The metrics poll goes on: the chart's legend follows the allocation.
     await page.locator('[data-alloc="cpus"]', { hasText: /^CPUs [1-9]\d* %/ }).waitFor({ timeout: 10_000 });
+    // The Resources card counts the streamed task's CPUs as used.
+    await page
+      .locator('[data-resources="cluster"] [data-resource="cpus"] td:nth-child(3)', { hasText: /^1$/ })
+      .waitFor({ timeout: 10_000 });
     assert.ok(blocked <= 1, `${blocked} master/state reads (one at most, the 30 s resync)`);
     assert.equal(await page.locator('[data-banner="master-down"]').count(), 0, 'no outage banner');
     await page.unroute('**/master/state');

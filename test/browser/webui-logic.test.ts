@@ -477,7 +477,13 @@ describe('the event stream state (v1) as /master/state', () => {
     version: '1.11.0',
     cluster: 'prod',
     unreachable_slaves: 2,
-    slaves: [{ id: 'S1', used_resources: { cpus: 0.6, gpus: 0, mem: 96, disk: 0 } }],
+    slaves: [
+      {
+        id: 'S1',
+        used_resources: { cpus: 0.6, gpus: 0, mem: 96, disk: 0, ports: '[31000-31000]' },
+        offered_resources: { cpus: 4, gpus: 0, mem: 0, disk: 0 },
+      },
+    ],
     frameworks: [{ id: 'F1', offers: [{ id: 'O1' }] }],
   });
 
@@ -493,8 +499,9 @@ describe('the event stream state (v1) as /master/state', () => {
     assert.deepEqual(s.resources, { cpus: 4, gpus: 0, mem: 1024, disk: 0, ports: '[31000-32000]' });
     assert.deepEqual(s.attributes, { rack: 'r1' });
     assert.deepEqual(s.capabilities, ['MULTI_ROLE']);
-    // Resource use is not in the stream: the latest /master/state's.
-    assert.equal(s.used_resources.cpus, 0.6);
+    // Use is summed from the live tasks; offers are the latest /master/state's, less that use.
+    assert.deepEqual(s.used_resources, { cpus: 0.5, gpus: 0, mem: 64, disk: 0, ports: '[31000-31000]' });
+    assert.equal(s.offered_resources.cpus, 3.5);
     const f = state.frameworks[0]!;
     assert.deepEqual([f.id, f.name, f.roles, f.webui_url, f.offers.length], ['F1', 'web', ['web'], 'http://ui.example', 1]);
     assert.deepEqual(f.tasks[0], {
@@ -549,8 +556,9 @@ describe('the event stream state (v1) as /master/state', () => {
       state.slaves.map((s) => s.id),
       ['S2'],
     );
-    // A new agent has no /master/state entry yet: its use as the stream told it.
-    assert.equal(state.slaves[0]!.used_resources.cpus, 0.5);
+    // No live task on the new agent; t1 (0.5 CPUs) alone runs for F1, t2 has finished.
+    assert.equal(state.slaves[0]!.used_resources.cpus, 0);
+    assert.deepEqual([state.frameworks[0]!.used_resources.cpus, state.frameworks[0]!.used_resources.mem], [0.5, 64]);
     assert.deepEqual(
       state.frameworks.map((f) => [f.id, f.connected]),
       [

@@ -1,8 +1,9 @@
 // The master's state as the operator event stream tells it (SUBSCRIBED's GET_STATE, then
 // TASK_*, AGENT_*, FRAMEWORK_* events, in v1 shapes: agent_id, TimeInfo, resource lists), kept
 // as a model the events update, and turned into the /master/state shape every page reads.
-// The stream says nothing of the master itself, offers or resource use, so those come from the
-// latest /master/state (`base`).
+// The stream says nothing of the master itself or of offers, so those come from the latest
+// /master/state (`base`); resource use is summed from the live tasks (their executors' own
+// resources are not in the stream, so an agent's "used" leaves those out).
 import type { mesos } from '../../daemons/common/proto/mesos-v1.ts';
 import type {
   AgentJson,
@@ -13,6 +14,7 @@ import type {
   TaskJson,
   TaskStatusJson,
 } from '../../daemons/common/state-types.ts';
+import { isTerminal } from './model.ts';
 
 type V1Task = mesos.v1.Task;
 type V1Agent = mesos.v1.master.Response.GetAgents.Agent;
@@ -176,25 +178,61 @@ export function taskJson(t: V1Task): TaskJson {
   return out;
 }
 
-/** An agent; what it uses and is offered are the latest /master/state's (`known`) when it has them. */
-export function agentJson(a: V1Agent, known: AgentJson | undefined): AgentJson {
+const SCALARS = ['cpus', 'gpus', 'mem', 'disk'] as const;
+
+/** `uses` of the live tasks, over what `known` said (its ranges and sets kept, its scalars replaced). */
+function liveUse(known: StateResources | undefined, uses: StateResources | undefined): StateResources {
+  const out: StateResources = { ...(known ?? {}), cpus: 0, gpus: 0, mem: 0, disk: 0 };
+  for (const k of SCALARS) out[k] = uses?.[k] ?? 0;
+  return out;
+}
+
+/** Offers of the latest /master/state, less what tasks launched since then use of them. */
+function offeredNow(total: StateResources, used: StateResources, offered: StateResources): StateResources {
+  const out = { ...offered };
+  for (const k of SCALARS) out[k] = Math.max(0, Math.min(offered[k], total[k] - used[k]));
+  return out;
+}
+
+/** The scalars the live tasks use, per agent and per framework. */
+function taskUse(tasks: Iterable<V1Task>): { agents: Map<string, StateResources>; frameworks: Map<string, StateResources> } {
+  const agents = new Map<string, StateResources>();
+  const frameworks = new Map<string, StateResources>();
+  const add = (map: Map<string, StateResources>, id: string, r: StateResources) => {
+    const acc = map.get(id) ?? { cpus: 0, gpus: 0, mem: 0, disk: 0 };
+    for (const k of SCALARS) acc[k] = Math.round((acc[k] + r[k]) * 1000) / 1000;
+    map.set(id, acc);
+  };
+  for (const t of tasks) {
+    if (isTerminal(t.state)) continue;
+    const r = resourcesJson(t.resources);
+    add(agents, t.agent_id.value, r);
+    add(frameworks, t.framework_id.value, r);
+  }
+  return { agents, frameworks };
+}
+
+/** An agent: what its live tasks use (`uses`), what it was offered at the latest /master/state (`known`). */
+export function agentJson(a: V1Agent, known: AgentJson | undefined, uses?: StateResources): AgentJson {
   const info = a.agent_info;
+  const total = resourcesJson(a.total_resources ?? info.resources);
+  const used = uses || !known ? liveUse(known?.used_resources, uses) : known.used_resources;
   const out: AgentJson = {
     id: info.id?.value ?? '',
     pid: a.pid ?? '',
     hostname: info.hostname,
     port: info.port ?? 5051,
     registered_time: secondsOf(a.registered_time),
-    resources: resourcesJson(a.total_resources ?? info.resources),
+    resources: total,
     reserved_resources: known?.reserved_resources ?? {},
-    unreserved_resources: known?.unreserved_resources ?? resourcesJson(a.total_resources ?? info.resources),
+    unreserved_resources: known?.unreserved_resources ?? total,
     attributes: attributesJson(info.attributes),
     active: a.active,
     deactivated: a.deactivated ?? false,
     version: a.version,
     capabilities: (a.capabilities ?? []).flatMap((c) => (c.type ? [c.type] : [])),
-    used_resources: known?.used_resources ?? resourcesJson(a.allocated_resources),
-    offered_resources: known?.offered_resources ?? resourcesJson(a.offered_resources),
+    used_resources: used,
+    offered_resources: offeredNow(total, used, known?.offered_resources ?? resourcesJson(a.offered_resources)),
   };
   if (a.reregistered_time) out.reregistered_time = secondsOf(a.reregistered_time);
   return out;
@@ -207,11 +245,14 @@ function frameworkJson(
   unreachable: TaskJson[],
   model: StreamModel,
   known: FrameworkJson | undefined,
+  uses: StateResources | undefined,
 ): FrameworkJson {
   const info = f.framework_info;
   const id = info.id?.value ?? '';
-  const used = known?.used_resources ?? resourcesJson(f.allocated_resources);
+  const used = liveUse(known?.used_resources, uses);
   const offered = known?.offered_resources ?? resourcesJson(f.offered_resources);
+  const both = { ...offered };
+  for (const k of SCALARS) both[k] = Math.round((used[k] + offered[k]) * 1000) / 1000;
   const out: FrameworkJson = {
     id,
     name: info.name,
@@ -228,7 +269,7 @@ function frameworkJson(
     checkpoint: info.checkpoint ?? false,
     registered_time: secondsOf(f.registered_time),
     unregistered_time: secondsOf(f.unregistered_time),
-    resources: known?.resources ?? resourcesJson([...(f.allocated_resources ?? []), ...(f.offered_resources ?? [])]),
+    resources: both,
     tasks,
     unreachable_tasks: unreachable,
     completed_tasks: completed,
@@ -262,11 +303,23 @@ export function toMasterState(model: StreamModel, base: MasterStateJson): Master
   const unreachable = byFramework(model.unreachableTasks.values());
   const knownFrameworks = new Map([...(base.frameworks ?? []), ...(base.completed_frameworks ?? [])].map((f) => [f.id, f]));
   const knownAgents = new Map((base.slaves ?? []).map((a) => [a.id, a]));
+  const use = taskUse(model.tasks.values());
   const framework = (f: V1Framework) => {
     const id = f.framework_info.id?.value ?? '';
-    return frameworkJson(f, tasks.get(id) ?? [], completed.get(id) ?? [], unreachable.get(id) ?? [], model, knownFrameworks.get(id));
+    return frameworkJson(
+      f,
+      tasks.get(id) ?? [],
+      completed.get(id) ?? [],
+      unreachable.get(id) ?? [],
+      model,
+      knownFrameworks.get(id),
+      use.frameworks.get(id),
+    );
   };
-  const agents = [...model.agents.values()].map((a) => agentJson(a, knownAgents.get(a.agent_info.id?.value ?? '')));
+  const agents = [...model.agents.values()].map((a) => {
+    const id = a.agent_info.id?.value ?? '';
+    return agentJson(a, knownAgents.get(id), use.agents.get(id) ?? { cpus: 0, gpus: 0, mem: 0, disk: 0 });
+  });
   return {
     ...base,
     slaves: agents,
