@@ -56,6 +56,19 @@ export MESOS_log_dir=/var/log/mesos
 # {"principal": "agent", "secret": "..."} (one of the master's credentials), mode 600.
 #export MESOS_credential=file:///etc/mesos/agent-credential.json
 
+# This agent's own endpoints (README, "Securing a cluster"): /state, /files (the sandboxes and
+# this agent's log), /flags, /metrics/snapshot, /monitor/statistics and /containers then need an
+# HTTP Basic login of MESOS_http_credentials; /health stays open. The file has the master's
+# format, {"credentials": [{"principal": "ops", "secret": "..."}]}, mode 600, and must hold the
+# operators who read sandboxes (the web UI asks for their login).
+#export MESOS_http_credentials=file:///etc/mesos/agent-http-credentials.json
+#export MESOS_authenticate_http_readonly=true
+#export MESOS_authenticate_http_readwrite=true
+# Mesos's ACLs of these endpoints, enforced by the local authorizer: access_sandboxes (object:
+# the Unix user the executor runs as), view_frameworks, view_executors, view_tasks,
+# view_containers, view_flags, access_mesos_logs, get_endpoints. A bad file stops the agent with one line naming the rule.
+#export MESOS_acls=file:///etc/mesos/agent-acls.json
+
 # Executor authentication: every call on this agent's executor API must carry the token the
 # agent gave that executor (MESOS_EXECUTOR_AUTHENTICATION_TOKEN), signed with this key (a
 # random secret only root reads: openssl rand -base64 32 > /etc/mesos/executor-secret-key).

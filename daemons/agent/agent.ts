@@ -15,9 +15,10 @@
 // (executor/command-run.ts, default-run.ts, custom-run.ts), and the agent keeps what they share.
 import type { Logger } from 'pino';
 import type { MasterToAgent, RegisterMessage } from '../common/agent-protocol.ts';
-import { newUuid } from '../common/ids.ts';
+import { containerIdText, newUuid } from '../common/ids.ts';
 import {
   type CommandInfo,
+  type ContainerID,
   type ExecutorInfo,
   type FrameworkInfo,
   type KillPolicy,
@@ -405,6 +406,18 @@ export class Agent implements RunHost {
     this.id = undefined;
     void this.checkpoints?.close();
     this.checkpoints = undefined;
+  }
+
+  /**
+   * The operator's KILL_CONTAINER: the live run that has this container (its executor's, or one
+   * of its tasks', named with the run's container as parent) signals it. False when none has it.
+   */
+  killContainerOf(id: ContainerID, signal: NodeJS.Signals): boolean {
+    const name = containerIdText(id);
+    for (const fw of this.frameworks.values()) {
+      for (const run of fw.executors.values()) if (run.killContainer(name, signal)) return true;
+    }
+    return false;
   }
 
   killContainer(containerId: string, via: ContainerizerName = 'mesos'): Promise<void> {

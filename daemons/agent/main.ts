@@ -2,7 +2,17 @@
 // supervisor, Docker) -> recovery of the checkpointed runs -> HTTP server on --port (5051) ->
 // registration with --master.
 import { serveProcessTls } from '../common/tls-server.ts';
-import { constants, accessSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  constants,
+  accessSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -19,6 +29,9 @@ import { ResourceError } from '../common/resources.ts';
 import { refusedFlag } from '../common/refused-flags.ts';
 import { basicAuthorization } from '../common/basic-auth.ts';
 import { readCredentialFile } from '../common/credentials.ts';
+import { authorizerFromFlags } from '../common/authorizer/from-flags.ts';
+import { authGate, startupAuth } from '../common/http-auth.ts';
+import { agentAuthFromFlags } from './http-auth.ts';
 import { executorIdentityFromFlags } from './executor-identity.ts';
 import Docker from 'dockerode';
 import { Agent } from './agent.ts';
@@ -273,6 +286,13 @@ function credentialAuthorization(file: string | undefined, log: LogHandle): stri
   return basicAuthorization(read.value.value.principal, read.value.value.secret);
 }
 
+/** The real path of <work_dir>/slaves (made now when missing). */
+function realSlavesDir(workDir: string): string {
+  const dir = path.join(workDir, 'slaves');
+  mkdirSync(dir, { recursive: true });
+  return realpathSync(dir);
+}
+
 /** Starts an agent from loaded flags (also used in-process by `mesos local`). */
 export async function startAgent(flags: AgentFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningAgent> {
   if (!flags.master)
@@ -282,6 +302,9 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const refused = refusedFlag(raw, ['credential']);
   if (refused) throw new StartupError(refused);
   const authorization = credentialAuthorization(flags.credential, log);
+  const httpAuth = startupAuth(agentAuthFromFlags(flags), log.logger);
+  const authorizer = authorizerFromFlags('authorizer', flags.authorizer, flags.acls);
+  if (!authorizer.ok) throw new StartupError(authorizer.error);
   const source = parseMasterFlag(flags.master, (p) => readFileSync(p, 'utf8'));
   if (!source.ok) throw new StartupError(`invalid value for flag '--master': ${source.error}`);
   const leading = new LeadingMaster(source.value, { sessionTimeoutMs: flags.zk_session_timeout * 1000, log: log.logger });
@@ -369,7 +392,13 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
     scan: () => scanProcesses(),
     system: systemConstants,
   });
-  const server = http.createServer(createAgentApp(ctx, files, monitor));
+  // The sandboxes' paths as /files resolves them (real paths), for access_sandboxes.
+  const access = authorizer.value && { authorizer: authorizer.value, slavesDir: realSlavesDir(workDir) };
+  const app = createAgentApp(ctx, files, monitor, access);
+  const authenticated = authGate(httpAuth);
+  const server = http.createServer((req, res) => {
+    if (authenticated(req, res)) app(req, res);
+  });
   serveProcessTls(server);
   server.keepAliveTimeout = 65_000;
   server.on('connection', batchWritesPerTurn);

@@ -142,6 +142,11 @@ export interface ExecutorRun extends ExecutorRecord {
   launch(tasks: TaskInfo[], asGroup: boolean): Promise<void>;
   /** KILL_TASK for one of its tasks. */
   kill(taskId: string, policy: KillPolicy | undefined): void;
+  /**
+   * The operator's KILL_CONTAINER: `signal` to this container of the run (its own, or one of its
+   * tasks'), whose live tasks end TASK_KILLED. False when the run has no live container so named.
+   */
+  killContainer(containerId: string, signal: NodeJS.Signals): boolean;
   /** SHUTDOWN_EXECUTOR: its tasks are stopped (a custom executor is asked to shut down). */
   shutdown(): void;
   /** Its framework is being shut down: nobody will acknowledge, so it completes once it has stopped. */
@@ -172,6 +177,16 @@ export interface AgentFramework {
   taskExecutors: Map<string, ExecutorRun>;
   completedExecutors: ExecutorRecord[];
   shuttingDown: boolean;
+}
+
+/**
+ * The Unix user an executor's sandbox and processes belong to for ACLs (view_executors,
+ * access_sandboxes): its command's user, else, for a command executor, its task's (Mesos copies
+ * that into the ExecutorInfo it makes for the task), else its framework's.
+ */
+export function executorRunUser(ex: ExecutorRecord, framework: FrameworkInfo): string {
+  const task = ex.kind === 'COMMAND' ? (ex.tasks.values().next().value ?? ex.completedTasks[0])?.info : undefined;
+  return ex.info.command?.user ?? task?.command?.user ?? task?.executor?.command?.user ?? framework.user ?? '';
 }
 
 /** The life of an executor with a process of its own (Mesos's Executor::State). */

@@ -1,19 +1,24 @@
 // The agent's /state (also /slave(1)/state) in the fields Mesos 1.11's agent writes
 // (Http::state, FrameworkWriter and ExecutorWriter in src/slave/http.cpp, json(Task) in
-// src/common/http.cpp): the web UI finds sandboxes through `executors[].directory`.
+// src/common/http.cpp): the web UI finds sandboxes through `executors[].directory`. Under --acls
+// a reader sees the frameworks, executors and tasks view_frameworks, view_executors and
+// view_tasks let it, and the flags only with view_flags, as Mesos's Http::state writes them.
 import { attributesJson } from '../common/attributes.ts';
+import type { Viewer } from '../common/authorizer/views.ts';
 import { type Resource, type TaskStatus, isTerminalState } from '../common/mesos.ts';
 import { add, allocationRole, isReserved, reservationRole, sum, toStateJson, toStateJsonByRole } from '../common/resources.ts';
 import type { AgentFrameworkJson, AgentStateJson, ExecutorJson, QueuedTaskJson, TaskJson, TaskStatusJson } from '../common/state-types.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION } from '../common/version.ts';
 import type { Agent } from './agent.ts';
 import { AGENT_CAPABILITIES } from './registration.ts';
-import type { AgentFramework, AgentTask, ExecutorRecord } from './records.ts';
+import { type AgentFramework, type AgentTask, type ExecutorRecord, executorRunUser } from './records.ts';
 
 export interface AgentStateContext {
   agent: Agent;
   flags: Record<string, string>;
   buildTime: number;
+  /** What the reader may see; everything without one. */
+  viewer?: Viewer | undefined;
 }
 
 /** Tasks hold resources of one role (MESOS-6636): that role, '' when they carry none. */
@@ -80,13 +85,16 @@ function executorAllocated(ex: ExecutorRecord): Resource[] {
   return sum(lists);
 }
 
-function executorJson(agent: Agent, ex: ExecutorRecord): ExecutorJson {
+function executorJson(agent: Agent, ex: ExecutorRecord, fw: AgentFramework, viewer: Viewer | undefined): ExecutorJson {
   const tasks: AgentTask[] = [];
   const queued: AgentTask[] = [];
-  const completed: AgentTask[] = [...ex.completedTasks];
+  const seen = (t: AgentTask) => viewer === undefined || viewer.task(t.info, fw.info);
+  const completed: AgentTask[] = ex.completedTasks.filter(seen);
   // A custom executor's tasks wait in its queue until it has subscribed and been sent them.
   const waiting = ex.queued;
-  for (const t of ex.tasks.values()) (isTerminalState(t.state) ? completed : waiting?.has(t.info.task_id.value) ? queued : tasks).push(t);
+  for (const t of ex.tasks.values()) {
+    if (seen(t)) (isTerminalState(t.state) ? completed : waiting?.has(t.info.task_id.value) ? queued : tasks).push(t);
+  }
   // The ExecutorInfo's type; for an executor given without one, the kind this agent runs it as.
   // A command executor's ExecutorInfo (made by the agent) has none, and Mesos writes none.
   const type = ex.info.type ?? (ex.kind === 'COMMAND' ? undefined : ex.kind);
@@ -107,8 +115,10 @@ function executorJson(agent: Agent, ex: ExecutorRecord): ExecutorJson {
   };
 }
 
-function frameworkJson(agent: Agent, fw: AgentFramework): AgentFrameworkJson {
+function frameworkJson(agent: Agent, fw: AgentFramework, viewer: Viewer | undefined): AgentFrameworkJson {
   const info = fw.info;
+  const seen = (ex: ExecutorRecord) => viewer === undefined || viewer.executor(executorRunUser(ex, info));
+  const executor = (ex: ExecutorRecord) => executorJson(agent, ex, fw, viewer);
   const multiRole = info.capabilities?.some((c) => c.type === 'MULTI_ROLE') ?? false;
   return {
     id: fw.id,
@@ -122,8 +132,8 @@ function frameworkJson(agent: Agent, fw: AgentFramework): AgentFrameworkJson {
     ...(multiRole ? { roles: info.roles ?? [] } : { role: info.role ?? '*' }),
     // A capability of a type this agent does not know has none: Mesos writes that UNKNOWN.
     capabilities: (info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'),
-    executors: [...fw.executors.values()].map((e) => executorJson(agent, e)),
-    completed_executors: fw.completedExecutors.map((e) => executorJson(agent, e)),
+    executors: [...fw.executors.values()].filter(seen).map(executor),
+    completed_executors: fw.completedExecutors.filter(seen).map(executor),
   };
 }
 
@@ -143,6 +153,10 @@ export function agentStateJson(ctx: AgentStateContext): AgentStateJson {
   let allocated: Resource[] = [];
   for (const fw of a.frameworks.values()) for (const ex of fw.executors.values()) allocated = add(allocated, executorAllocated(ex));
   const total = a.config.resources;
+  const viewer = ctx.viewer;
+  const flagsSeen = viewer === undefined || viewer.flags();
+  const frameworks = (list: Iterable<AgentFramework>) =>
+    [...list].filter((f) => viewer === undefined || viewer.framework(f.info)).map((f) => frameworkJson(a, f, viewer));
   return {
     version: MESOS_API_VERSION,
     mesos_ts_version: PROJECT_VERSION,
@@ -165,10 +179,10 @@ export function agentStateJson(ctx: AgentStateContext): AgentStateJson {
     attributes: attributesJson(a.config.attributes),
     // Only while a master is known, as Mesos writes it.
     master_hostname: a.masterHostname || undefined,
-    log_dir: ctx.flags.log_dir || undefined,
-    external_log_file: ctx.flags.external_log_file || undefined,
-    flags: ctx.flags,
-    frameworks: [...a.frameworks.values()].map((f) => frameworkJson(a, f)),
-    completed_frameworks: a.completedFrameworks.map((f) => frameworkJson(a, f)),
+    log_dir: (flagsSeen && ctx.flags.log_dir) || undefined,
+    external_log_file: (flagsSeen && ctx.flags.external_log_file) || undefined,
+    flags: flagsSeen ? ctx.flags : undefined,
+    frameworks: frameworks(a.frameworks.values()),
+    completed_frameworks: frameworks(a.completedFrameworks),
   };
 }

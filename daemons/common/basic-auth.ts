@@ -19,7 +19,11 @@ export class BasicAuthenticator {
   /** Compared against when the principal is unknown, so an unknown one costs the same time. */
   private readonly decoy = digest('');
 
-  constructor(credentials: readonly Credential[]) {
+  /** `source` names the flag a client's login must be in, for the 401's text. */
+  constructor(
+    credentials: readonly Credential[],
+    private readonly source = "the master's --credentials",
+  ) {
     for (const c of credentials) this.secrets.set(c.principal, digest(c.secret));
   }
 
@@ -27,7 +31,7 @@ export class BasicAuthenticator {
   authenticate(header: string | undefined, realm: string): AuthOutcome {
     const refuse = (message: string): AuthOutcome => ({ ok: false, status: 401, challenge: `Basic realm="${realm}"`, message });
     if (header === undefined || header === '') {
-      return refuse(`Authentication required (realm '${realm}'): send HTTP Basic credentials of a principal in the master's --credentials`);
+      return refuse(`Authentication required (realm '${realm}'): send HTTP Basic credentials of a principal in ${this.source}`);
     }
     const space = header.indexOf(' ');
     if (space < 0 || header.slice(0, space).toLowerCase() !== 'basic') {

@@ -171,10 +171,21 @@ async function openResolved(found: Found, requested: string): Promise<Opened> {
 }
 
 /** A resolved path and the real root of its attachment. */
-interface Found {
+export interface Found {
   path: string;
   root: string;
 }
+
+/**
+ * Decides, once a path has resolved, whether it may be served (Mesos authorizes each
+ * attachment, e.g. a sandbox with access_sandboxes): what to serve, with the root it must stay
+ * in while it is opened (narrower than the attachment's when the decision holds for part of
+ * it), or undefined for 403.
+ */
+export type FoundCheck = (found: Found) => Found | undefined;
+
+/** A FoundCheck made for each /files request (its principal is on it). */
+export type FilesAuthorizer = (req: Request, found: Found) => Found | undefined;
 
 /** One entry of a directory listing, before /files/browse or the operator API's LIST_FILES writes it. */
 export interface FileStat {
@@ -223,10 +234,19 @@ function entryJson(e: FileStat): FileEntryJson {
 /** What a files operation comes to: its value, or Mesos's status and text. */
 export type FilesOutcome<T> = { ok: true; value: T } | { ok: false; status: number; text: string };
 
-/** Where a requested path leads, or Mesos's 400 or 404 (`notFoundText` its body). */
-async function resolveFound(paths: AttachedPaths, requested: string, notFoundText = ''): Promise<FilesOutcome<Found>> {
+/** Where a requested path leads, or Mesos's 400, 403 (a bare Forbidden) or 404 (`notFoundText` its body). */
+async function resolveFound(
+  paths: AttachedPaths,
+  requested: string,
+  check: FoundCheck | undefined,
+  notFoundText = '',
+): Promise<FilesOutcome<Found>> {
   const r = await paths.resolve(requested);
-  if ('found' in r) return { ok: true, value: { path: r.found, root: r.root } };
+  if ('found' in r) {
+    const found = { path: r.found, root: r.root };
+    const allowed = check === undefined ? found : check(found);
+    return allowed === undefined ? { ok: false, status: 403, text: '' } : { ok: true, value: allowed };
+  }
   if ('invalid' in r) return { ok: false, status: 400, text: `${r.invalid}.\n` };
   return { ok: false, status: 404, text: notFoundText };
 }
@@ -237,8 +257,8 @@ async function resolveFound(paths: AttachedPaths, requested: string, notFoundTex
  * directory that cannot be listed lists nothing (Mesos's os::ls fails); one swapped for a way
  * out is refused as at resolution.
  */
-export async function browseFiles(paths: AttachedPaths, requested: string): Promise<FilesOutcome<FileStat[]>> {
-  const found = await resolveFound(paths, requested);
+export async function browseFiles(paths: AttachedPaths, requested: string, check?: FoundCheck): Promise<FilesOutcome<FileStat[]>> {
+  const found = await resolveFound(paths, requested, check);
   if (!found.ok) return found;
   const opened = await openConfined(found.value.path, found.value.root);
   if ('outside' in opened) return { ok: false, status: 400, text: `'${found.value.path}' is inaccessible.\n` };
@@ -261,8 +281,9 @@ export async function readFilePart(
   paths: AttachedPaths,
   requested: string,
   window: (size: number) => { start: number; count: number },
+  check?: FoundCheck,
 ): Promise<FilesOutcome<{ size: number; data: Buffer }>> {
-  const found = await resolveFound(paths, requested);
+  const found = await resolveFound(paths, requested, check);
   if (!found.ok) return found;
   const opened = await openResolved(found.value, requested);
   if ('status' in opened) return { ok: false, status: opened.status, text: opened.text };
@@ -283,7 +304,7 @@ export async function readFilePart(
 /** The 400 of a request without a path, the same for every /files endpoint. */
 const MISSING_PATH = "Expecting 'path=value' in query.\n";
 
-export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_LIMITS): Router {
+export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_LIMITS, authorize?: FilesAuthorizer): Router {
   const router = express.Router();
   const limiter = new ClientLimiter('/files', limits);
 
@@ -316,19 +337,13 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     return { query: query.value, path: p };
   };
 
-  /** Found: the real path and its root. Otherwise answers Mesos's 400 or 404 (`notFoundText` is its body). */
-  const resolved = async (res: Response, requested: string, notFoundText = ''): Promise<Found | undefined> => {
-    const r = await paths.resolve(requested);
-    if ('found' in r) return { path: r.found, root: r.root };
-    if ('invalid' in r) sendText(res, 400, `${r.invalid}.\n`);
-    else sendText(res, 404, notFoundText);
-    return undefined;
-  };
+  /** The check of a request's resolved path: the authorizer's, for this request. */
+  const checkFor = (req: Request): FoundCheck | undefined => authorize && ((found) => authorize(req, found));
 
   router.all(['/files/browse', '/files/browse.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const listed = await browseFiles(paths, p.path);
+    const listed = await browseFiles(paths, p.path, checkFor(req));
     if (!listed.ok) return sendText(res, listed.status, listed.text);
     sendJson(req, res, listed.value.map(entryJson));
   });
@@ -339,11 +354,16 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
     const request = parseReadRequest(p.query);
     if (!request.ok) return sendText(res, 400, request.error);
     let reportedOffset = 0;
-    const part = await readFilePart(paths, p.path, (size) => {
-      const window = readWindow(size, request.value);
-      reportedOffset = window.reportedOffset;
-      return window;
-    });
+    const part = await readFilePart(
+      paths,
+      p.path,
+      (size) => {
+        const window = readWindow(size, request.value);
+        reportedOffset = window.reportedOffset;
+        return window;
+      },
+      checkFor(req),
+    );
     if (!part.ok) return sendText(res, part.status, part.text);
     // The bytes as a JSON string, made without decoding them (jsonStringOfBytes).
     const data = new RawJson<string>([jsonStringOfBytes(part.value.data)]);
@@ -354,8 +374,9 @@ export function filesRouter(paths: AttachedPaths, limits: ClientLimits = FILES_L
   router.all(['/files/download', '/files/download.json'], async (req, res) => {
     const p = pathParam(req, res);
     if (!p) return;
-    const found = await resolved(res, p.path, '404 Not Found.');
-    if (found === undefined) return;
+    const resolved = await resolveFound(paths, p.path, checkFor(req), '404 Not Found.');
+    if (!resolved.ok) return sendText(res, resolved.status, resolved.text);
+    const found = resolved.value;
     const file = found.path;
     const opened = await openResolved(found, p.path);
     if ('status' in opened) {

@@ -1,6 +1,15 @@
 // Identifiers: version-4 UUIDs for masters, containers and streams, and the status update uuids
 // Mesos carries as 16 raw bytes (base64 in JSON), made, checked and printed as Mesos does.
 import { randomUUID } from 'node:crypto';
+import type { ContainerID } from './mesos.ts';
+
+/**
+ * A ContainerID as Mesos prints it, the ids from the outermost parent in joined by dots
+ * (stringify(ContainerID)): also how this agent names the containers of a task group's tasks.
+ */
+export function containerIdText(id: ContainerID): string {
+  return id.parent === undefined ? id.value : `${containerIdText(id.parent)}.${id.value}`;
+}
 
 export function newUuid(): string {
   return randomUUID();

@@ -46,6 +46,21 @@ export interface OperatorApi<C extends MessageName, R extends MessageName> {
   log: Logger;
 }
 
+/**
+ * The first check of Mesos's call validation, the same for master::Call and agent::Call: the
+ * type, then the payload the type needs (`required` names it), or undefined when both are there.
+ */
+export function missingTypeOrPayload<C extends { type?: string | undefined }>(
+  call: C,
+  required: Partial<Record<NonNullable<C['type']>, keyof C>>,
+): string | undefined {
+  if (!call.type) return "Expecting 'type' to be present";
+  const payload = required[call.type as NonNullable<C['type']>];
+  if (payload !== undefined && (call[payload] === undefined || call[payload] === null))
+    return `Expecting '${String(payload)}' to be present`;
+  return undefined;
+}
+
 /** The call in a body of the given media type, or Mesos's 400 text. */
 export function parseOperatorCall<C extends MessageName>(
   callType: C,

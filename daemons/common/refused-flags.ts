@@ -1,6 +1,6 @@
-// Flags that ask for protection this build does not give (authentication, authorization,
-// endpoint firewalls) or for code it cannot load (Mesos modules and hooks are C++ shared
-// libraries). Accepting them silently would run a cluster open that its operator configured
+// Flags that ask for protection a daemon does not give (authenticating frameworks and agents,
+// which only the master does; endpoint firewalls) or for code it cannot load (Mesos modules and
+// hooks are C++ shared libraries). Accepting them silently would run a cluster open that its operator configured
 // closed, so the daemons refuse to start and say which flag to remove.
 
 interface Refusal {
@@ -16,13 +16,9 @@ const isSet = (v: string) => v.trim() !== '';
 const REFUSALS: readonly Refusal[] = [
   { name: 'authenticate_frameworks', asks: isTrue, why: 'frameworks cannot be authenticated here (no CRAM-MD5)' },
   { name: 'authenticate_agents', asks: isTrue, why: 'agents cannot be authenticated here (no CRAM-MD5)' },
-  { name: 'authenticate_http_readonly', asks: isTrue, why: 'HTTP endpoints cannot require authentication here' },
-  { name: 'authenticate_http_readwrite', asks: isTrue, why: 'HTTP endpoints cannot require authentication here' },
   { name: 'authenticate_http_frameworks', asks: isTrue, why: 'HTTP frameworks cannot be authenticated here' },
-  { name: 'acls', asks: isSet, why: 'ACLs are not enforced by the agent (its endpoints have no principals); give --acls to the master' },
   { name: 'credentials', asks: isSet, why: 'credentials serve authentication, which is not supported here' },
   { name: 'credential', asks: isSet, why: 'the agent cannot authenticate with a master here' },
-  { name: 'http_credentials', asks: isSet, why: 'HTTP endpoints cannot require authentication here' },
   { name: 'firewall_rules', asks: isSet, why: 'endpoints cannot be disabled here' },
   { name: 'modules', asks: isSet, why: 'Mesos modules are C++ shared libraries, which cannot be loaded here' },
   { name: 'modules_dir', asks: isSet, why: 'Mesos modules are C++ shared libraries, which cannot be loaded here' },
@@ -32,7 +28,7 @@ const REFUSALS: readonly Refusal[] = [
 /**
  * The first flag (as loaded, with defaults) that asks for what this build lacks, as one line;
  * undefined when none does. `handled` names the flags the calling daemon does implement (the
- * master authenticates, the agent's own HTTP endpoints do not yet).
+ * master authenticates frameworks and agents, an agent authenticates with --credential).
  */
 export function refusedFlag(raw: Readonly<Record<string, string>>, handled: readonly string[] = []): string | undefined {
   for (const r of REFUSALS) {

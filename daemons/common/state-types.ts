@@ -320,7 +320,8 @@ export interface AgentStateJson {
   master_hostname?: string;
   log_dir?: string;
   external_log_file?: string;
-  flags: Record<string, string>;
+  /** Left out for a reader --acls do not give view_flags. */
+  flags?: Record<string, string>;
   frameworks: AgentFrameworkJson[];
   completed_frameworks: AgentFrameworkJson[];
 }

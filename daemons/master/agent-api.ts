@@ -15,7 +15,7 @@ import { newUuid } from '../common/ids.ts';
 import { RecordIODecoder } from '../common/recordio.ts';
 import { peerAddress, recordStream } from '../common/stream-backlog.ts';
 import { registerAgentRefusal } from './authorizer/checks.ts';
-import type { PrincipalRequest } from './http-auth.ts';
+import type { PrincipalRequest } from '../common/http-auth.ts';
 import { MAX_BODY_BYTES, logName } from './limits.ts';
 import type { AgentLink } from './links.ts';
 import type { Master } from './master.ts';

@@ -3,7 +3,7 @@
 // need a few of its fields (agents.ts, offers.ts) need not import the Master.
 import type { Resource } from '../common/mesos.ts';
 import type { RateLimitsConfig } from './rate-limits.ts';
-import type { LocalAuthorizer } from './authorizer/local.ts';
+import type { LocalAuthorizer } from '../common/authorizer/local.ts';
 
 export interface MasterConfig {
   /** The master's id; a new UUID when absent. A master behind ZooKeeper has one before it leads. */

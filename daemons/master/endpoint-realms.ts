@@ -7,6 +7,7 @@
 // read-only, so a route added later, or a spelling express routes but this table does not list,
 // is never left open by mistake.
 import { AGENT_ENDPOINT } from '../common/agent-protocol.ts';
+import { normalizedPath, withoutPrefix } from '../common/endpoint-path.ts';
 
 export type RealmKind = 'readonly' | 'readwrite' | 'scheduler' | 'agent';
 
@@ -35,22 +36,10 @@ const READWRITE = new Set([
   '/logging/toggle',
 ]);
 
-/**
- * The path as the router may see it, in one spelling: percent-decoded, lower case (express
- * routes without regard to case), repeated and trailing slashes dropped, without the /master
- * prefix that the endpoints also answer under.
- */
+/** The path in the spelling endpoint-path.ts makes, without the /master prefix the endpoints also answer under. */
 export function canonicalPath(url: string): string {
-  let p = url.split('?')[0]!.split('#')[0]!;
-  try {
-    p = decodeURIComponent(p);
-  } catch {
-    // An undecodable path is classified as it is written; nothing routes it anyway.
-  }
-  p = p.toLowerCase().replace(/\/{2,}/g, '/');
-  if (p.length > 1) p = p.replace(/\/+$/, '');
-  if (p === '/master') return '/';
-  return p.startsWith('/master/') && p !== AGENT_ENDPOINT ? p.slice('/master'.length) : p;
+  const p = normalizedPath(url);
+  return p === AGENT_ENDPOINT ? p : withoutPrefix(p, ['/master']);
 }
 
 /** The realm guarding a request URL; undefined for the endpoints open to all. */

@@ -12,9 +12,12 @@ import { decodeQuery, requestQuery } from '../common/query.ts';
 import { versionInfo } from '../common/version.ts';
 import { type BodyRequest, agentApiHandler, agentStreamHandler } from './agent-api.ts';
 import { agentProxyHandler } from './agent-proxy.ts';
-import { type MasterAuth, type PrincipalRequest, authGate } from './http-auth.ts';
-import { endpointAllowed, teardownAllowed, viewerFor } from './authorizer/checks.ts';
-import type { LocalAuthorizer } from './authorizer/local.ts';
+import { endpointGuard } from '../common/authorizer/endpoints.ts';
+import type { LocalAuthorizer } from '../common/authorizer/local.ts';
+import { viewerFor } from '../common/authorizer/views.ts';
+import { type PrincipalRequest, authGate } from '../common/http-auth.ts';
+import { endpointAllowed, teardownAllowed } from './authorizer/checks.ts';
+import type { MasterAuth } from './http-auth.ts';
 import { canonicalPath } from './endpoint-realms.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { followerMetricSet, masterMetricSet } from './metrics.ts';
@@ -168,18 +171,12 @@ function sendDecision(res: ServerResponse, decision: Elsewhere): void {
   }
 }
 
-/** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
 /** Mesos answers a reader its ACLs refuse an endpoint (get_endpoints, view_flags, access_mesos_logs) with a bare 403. */
 function guardEndpoints(app: express.Express, authorizer: LocalAuthorizer | undefined): void {
-  if (authorizer === undefined) return;
-  app.use((req, res, next) => {
-    const query = requestQuery(req);
-    const filePath = query.ok ? query.value.get('path') : undefined;
-    if (endpointAllowed(authorizer, req.method, canonicalPath(req.url), (req as PrincipalRequest).principal, filePath)) next();
-    else res.status(403).end();
-  });
+  if (authorizer !== undefined) app.use(endpointGuard(authorizer, endpointAllowed, canonicalPath));
 }
 
+/** What a master that does not lead knows: the leader (from ZooKeeper), and whether it is this one recovering. */
 export interface FollowerContext extends OwnContext {
   /** --acls, which guard a follower's own endpoints as the leader's. */
   authorizer?: LocalAuthorizer | undefined;

@@ -1,22 +1,11 @@
-// The master's authentication: which realms its flags switch on, and the gate every request
-// passes before it is routed. A request to a realm that is switched on must carry HTTP Basic
-// credentials of a principal in --credentials, else it gets 401 with the realm's challenge (which
-// also makes a browser ask for them); the principal goes on the request for the handlers that
-// check it against what the caller claims (FrameworkInfo.principal, an agent's id).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BasicAuthenticator } from '../common/basic-auth.ts';
-import { readCredentialsFile } from '../common/credentials.ts';
-import { sendText } from '../common/http.ts';
-import { type Result, failed, ok } from '../common/result.ts';
+// The master's authentication: which realms its flags switch on (the gate and the reading of
+// --credentials are common/http-auth.ts's). The principal a request authenticated as is checked
+// by the handlers against what the caller claims (FrameworkInfo.principal, an agent's id).
+import { type HttpAuth, httpAuthFrom, httpAuthenticatorsProblem } from '../common/http-auth.ts';
+import { type Result, failed } from '../common/result.ts';
 import { REALM_NAMES, type RealmKind, realmOf } from './endpoint-realms.ts';
 
-/** A request that passed the gate with credentials: its authenticated principal. */
-export type PrincipalRequest = IncomingMessage & { principal?: string };
-
-export interface MasterAuth {
-  realms: ReadonlySet<RealmKind>;
-  authenticator: BasicAuthenticator;
-}
+export type MasterAuth = HttpAuth<RealmKind>;
 
 export interface AuthFlags {
   authenticate_frameworks: boolean;
@@ -39,10 +28,8 @@ export function masterAuthFromFlags(flags: AuthFlags): Result<{ auth?: MasterAut
   // asks for what --authenticate_http_frameworks does.
   if (flags.authenticate_http_frameworks || flags.authenticate_frameworks) realms.add('scheduler');
   if (flags.authenticate_agents) realms.add('agent');
-  const warnings: string[] = [];
-  if (flags.http_authenticators.split(',').some((a) => a.trim() !== 'basic')) {
-    return failed(`--http_authenticators=${flags.http_authenticators}: only 'basic' is built in (modules cannot be loaded here)`);
-  }
+  const httpProblem = httpAuthenticatorsProblem(flags.http_authenticators);
+  if (httpProblem) return failed(httpProblem);
   if (flags.authenticate_http_frameworks) {
     if (flags.http_framework_authenticators === undefined) {
       return failed(
@@ -56,23 +43,15 @@ export function masterAuthFromFlags(flags: AuthFlags): Result<{ auth?: MasterAut
   if ((flags.authenticate_frameworks || flags.authenticate_agents) && !['crammd5', 'basic'].includes(flags.authenticators.trim())) {
     return failed(`--authenticators=${flags.authenticators}: only the built-in one (crammd5, which is HTTP Basic here) is available`);
   }
-  if (realms.size === 0) {
-    if (flags.credentials !== undefined) {
-      // Mesos reads the file anyway; so a broken one is found before authentication is switched on.
-      const read = readCredentialsFile(flags.credentials);
-      if (!read.ok) return read;
-      if (read.value.warning) warnings.push(read.value.warning);
-    }
-    return ok({ warnings });
-  }
-  if (flags.credentials === undefined) {
-    const asked = [...realms].map((r) => FLAG_OF[r]).join(', ');
-    return failed(`${asked} needs --credentials=file:///path/to/credentials.json: without credentials nobody could authenticate`);
-  }
-  const read = readCredentialsFile(flags.credentials);
-  if (!read.ok) return read;
-  if (read.value.warning) warnings.push(read.value.warning);
-  return ok({ auth: { realms, authenticator: new BasicAuthenticator(read.value.value) }, warnings });
+  return httpAuthFrom({
+    realms,
+    flagOf: FLAG_OF,
+    credentialsFlag: 'credentials',
+    credentials: flags.credentials,
+    credentialsOwner: "the master's --credentials",
+    realmOf,
+    realmNames: REALM_NAMES,
+  });
 }
 
 const FLAG_OF: Readonly<Record<RealmKind, string>> = {
@@ -81,27 +60,3 @@ const FLAG_OF: Readonly<Record<RealmKind, string>> = {
   scheduler: '--authenticate_http_frameworks',
   agent: '--authenticate_agents',
 };
-
-/**
- * The gate: true when the request may go on (its principal set when it authenticated), false
- * when it was answered with 401.
- */
-export function authGate(auth: MasterAuth | undefined): (req: PrincipalRequest, res: ServerResponse) => boolean {
-  if (auth === undefined) return () => true;
-  return (req, res) => {
-    const realm = realmOf(req.url ?? '/');
-    if (realm === undefined || !auth.realms.has(realm)) return true;
-    const header = req.headers.authorization;
-    const outcome = auth.authenticator.authenticate(header, REALM_NAMES[realm]);
-    if (outcome.ok) {
-      req.principal = outcome.principal;
-      return true;
-    }
-    res.setHeader('WWW-Authenticate', outcome.challenge);
-    // The rest of a refused request's body is not read; the connection cannot be reused for the next.
-    res.setHeader('Connection', 'close');
-    sendText(res, outcome.status, outcome.message);
-    req.resume();
-    return false;
-  };
-}

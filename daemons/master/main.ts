@@ -16,10 +16,11 @@ import { formatZkUrl, groupZnode } from '../common/zk/url.ts';
 import { configureMasterServer, followerRequestListener, masterRequestListener } from './http-app.ts';
 import { type HaMode, haMode } from './ha-flags.ts';
 import { Leadership } from './leadership.ts';
-import { parseAcls } from './authorizer/acls.ts';
-import { LocalAuthorizer } from './authorizer/local.ts';
+import { authorizerFromFlags as authorizerOf } from '../common/authorizer/from-flags.ts';
+import type { LocalAuthorizer } from '../common/authorizer/local.ts';
+import { authGate, startupAuth } from '../common/http-auth.ts';
 import { type MasterFlags, loadMasterFlags, masterFlagDefs } from './flags.ts';
-import { type MasterAuth, authGate, masterAuthFromFlags } from './http-auth.ts';
+import { type MasterAuth, masterAuthFromFlags } from './http-auth.ts';
 import { type RateLimitsConfig, rateLimitsProblem } from './rate-limits.ts';
 import { Master, type MasterConfig, masterInfoOf } from './master.ts';
 import { Registry } from './registry.ts';
@@ -35,26 +36,8 @@ export interface RunningMaster {
 
 const BUILD_TIME = Date.now();
 
-/** The refused flags (common/refused-flags.ts) that the master implements (http-auth.ts, authorizer/). */
-const AUTHENTICATION_FLAGS = [
-  'acls',
-  'authenticate_frameworks',
-  'authenticate_agents',
-  'authenticate_http_readonly',
-  'authenticate_http_readwrite',
-  'authenticate_http_frameworks',
-  'credentials',
-];
-
-/** What the authentication flags ask for, the credentials read; a broken setting stops the master. */
-function authentication(flags: MasterFlags, log: LogHandle): MasterAuth | undefined {
-  const authenticating = masterAuthFromFlags(flags);
-  if (!authenticating.ok) throw new StartupError(authenticating.error);
-  for (const warning of authenticating.value.warnings) log.logger.warn(warning);
-  const realms = authenticating.value.auth?.realms;
-  if (realms) log.logger.info(`HTTP Basic authentication required for: ${[...realms].join(', ')}`);
-  return authenticating.value.auth;
-}
+/** The refused flags (common/refused-flags.ts) that the master implements (http-auth.ts). */
+const AUTHENTICATION_FLAGS = ['authenticate_frameworks', 'authenticate_agents', 'authenticate_http_frameworks', 'credentials'];
 
 function parseWeights(text: string | undefined): Map<string, number> {
   const weights = new Map<string, number>();
@@ -79,13 +62,9 @@ function checkRolesFlag(text: string | undefined): void {
 
 /** The local authorizer of --acls, or none without ACLs; bad ACLs or another authorizer stop the master. */
 function authorizerFromFlags(flags: MasterFlags): LocalAuthorizer | undefined {
-  if (flags.authorizers !== 'local') {
-    throw new StartupError(`--authorizers=${flags.authorizers}: only the local authorizer (--acls) is built in; remove the flag`);
-  }
-  if (flags.acls === undefined) return undefined;
-  const parsed = parseAcls(flags.acls);
-  if (!parsed.ok) throw new StartupError(parsed.error);
-  return new LocalAuthorizer(parsed.value);
+  const authorizer = authorizerOf('authorizers', flags.authorizers, flags.acls);
+  if (!authorizer.ok) throw new StartupError(authorizer.error);
+  return authorizer.value;
 }
 
 function checkedRateLimits(config: RateLimitsConfig | undefined): RateLimitsConfig | undefined {
@@ -209,7 +188,7 @@ async function closeServer(server: http.Server): Promise<void> {
 export async function startMaster(flags: MasterFlags, raw: Record<string, string>, log: LogHandle): Promise<RunningMaster> {
   const refused = refusedFlag(raw, AUTHENTICATION_FLAGS);
   if (refused) throw new StartupError(refused);
-  const auth = authentication(flags, log);
+  const auth = startupAuth(masterAuthFromFlags(flags), log.logger);
   const mode = haMode(flags);
   if (!mode.ok) throw new StartupError(mode.error);
   checkRolesFlag(flags.roles);

@@ -4,14 +4,18 @@
 // (common/operator-api.ts) writes it in the client's media type. The calls this master has
 // nothing for (reservations, volumes, quota, maintenance) answer 501 with one line naming the call.
 import type { MediaType } from '../common/http.ts';
-import type { LogVerbosity } from '../common/log-verbosity.ts';
 import type { mesos } from '../common/mesos.ts';
 import { type OperatorAnswer, type OperatorApi, type OperatorRequest, respond, status } from '../common/operator-api.ts';
+import {
+  type OperatorBasics,
+  flagsPayload,
+  listFilesPayload,
+  metricsPayload,
+  notImplementedCalls,
+  readFilePayload,
+} from '../common/operator-payloads.ts';
 import { versionInfo } from '../common/version.ts';
-import type { AttachedPaths } from '../common/files.ts';
 import { mesosLogAllowed, operatorAllowed, teardownAllowed, updateWeightsAllowed } from './authorizer/checks.ts';
-import { MAX_READ_LENGTH } from '../common/files-read.ts';
-import { browseFiles, readFilePart } from '../common/files.ts';
 import { validateRole } from '../common/roles.ts';
 import { deactivateAgent, drainAgent, markAgentGone, reactivateAgent } from './operator-agents.ts';
 import { type V1Viewer, getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks, v1ViewerFor } from './operator-state.ts';
@@ -23,9 +27,7 @@ export type OperatorResponse = mesos.v1.master.Response;
 export type Answer = OperatorAnswer<OperatorResponse>;
 
 /** What the operator calls reach: the state endpoints' context, the master's files and its log level. */
-export interface OperatorContext extends StateContext {
-  files: AttachedPaths;
-  logVerbosity: LogVerbosity;
+export interface OperatorContext extends StateContext, OperatorBasics {
   /**
    * SUBSCRIBE's event stream, when this master has one: the call answers with the stream it
    * returns. Without it SUBSCRIBE answers 501.
@@ -36,19 +38,11 @@ export interface OperatorContext extends StateContext {
 /** One call: its principal is the authenticated one (undefined without authentication). */
 type Handler = (ctx: OperatorContext, call: OperatorCall, principal: string | undefined, mediaType: MediaType) => Answer | Promise<Answer>;
 
-/** The line of a 501: the call named, and why this master cannot serve it. */
-export function notImplementedText(type: OperatorCallType, why: string): string {
-  return `${type} is not implemented by this master: ${why}`;
-}
-
 const NO_RESERVATIONS = 'it has no dynamic reservations or persistent volumes';
 const NO_QUOTA = 'it has no quota';
 const NO_MAINTENANCE = 'it has no maintenance schedules (GET_MAINTENANCE_SCHEDULE answers the empty one)';
 
-const notImplemented =
-  (why: string): Handler =>
-  (_ctx, call) =>
-    status(501, notImplementedText(call.type!, why));
+const notImplemented = notImplementedCalls<OperatorResponse>('master');
 
 /** What the caller may see of frameworks, tasks, executors and roles. */
 function viewer(ctx: OperatorContext, principal: string | undefined): V1Viewer {
@@ -66,18 +60,10 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
   GET_HEALTH: () => respond({ type: 'GET_HEALTH', get_health: { healthy: true } }),
   GET_FLAGS: (ctx, _call, principal) => {
     if (!operatorAllowed(ctx.master.config.authorizer, 'view_flags', principal)) return status(403);
-    const flags = Object.keys(ctx.flags)
-      .sort()
-      .map((name) => ({ name, value: ctx.flags[name] }));
-    return respond({ type: 'GET_FLAGS', get_flags: { flags } });
+    return respond({ type: 'GET_FLAGS', get_flags: flagsPayload(ctx.flags) });
   },
   GET_VERSION: (ctx) => respond({ type: 'GET_VERSION', get_version: { version_info: versionInfo(ctx.buildTime) } }),
-  // Every metric is read at once, so a timeout changes nothing.
-  GET_METRICS: (ctx) =>
-    respond({
-      type: 'GET_METRICS',
-      get_metrics: { metrics: Object.entries(masterMetrics(ctx.master)).map(([name, value]) => ({ name, value })) },
-    }),
+  GET_METRICS: (ctx) => respond({ type: 'GET_METRICS', get_metrics: metricsPayload(masterMetrics(ctx.master)) }),
   GET_LOGGING_LEVEL: (ctx) => respond({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: ctx.logVerbosity.level } }),
   SET_LOGGING_LEVEL: (ctx, call, principal) => {
     if (!operatorAllowed(ctx.master.config.authorizer, 'set_log_level', principal)) return status(403);
@@ -88,31 +74,14 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
   LIST_FILES: async (ctx, call, principal) => {
     const path = call.list_files!.path;
     if (!mesosLogAllowed(ctx.master.config.authorizer, principal, path)) return status(403);
-    const listed = await browseFiles(ctx.files, path);
-    if (!listed.ok) return status(listed.status, listed.text);
-    const file_infos = listed.value.map(
-      (e): mesos.v1.FileInfo => ({
-        path: e.path,
-        nlink: e.nlink,
-        size: e.size,
-        mtime: { nanoseconds: Math.round(e.mtimeMs * 1e6) },
-        mode: e.mode,
-        uid: e.uid,
-        gid: e.gid,
-      }),
-    );
-    return respond({ type: 'LIST_FILES', list_files: file_infos.length > 0 ? { file_infos } : {} });
+    const listed = await listFilesPayload(ctx.files, path);
+    return listed.ok ? respond({ type: 'LIST_FILES', list_files: listed.value }) : status(listed.status, listed.text);
   },
-  // FilesProcess::_read: `length` bytes (at most 16 pages) from `offset`; past the end, none.
   READ_FILE: async (ctx, call, principal) => {
     const { path, offset, length } = call.read_file!;
     if (!mesosLogAllowed(ctx.master.config.authorizer, principal, path)) return status(403);
-    const part = await readFilePart(ctx.files, path, (size) => {
-      if (offset >= size) return { start: offset, count: 0 };
-      return { start: offset, count: Math.min(length ?? size - offset, MAX_READ_LENGTH) };
-    });
-    if (!part.ok) return status(part.status, part.text);
-    return respond({ type: 'READ_FILE', read_file: { size: part.value.size, data: part.value.data.toString('base64') } });
+    const part = await readFilePayload(ctx.files, path, offset, length);
+    return part.ok ? respond({ type: 'READ_FILE', read_file: part.value }) : status(part.status, part.text);
   },
   GET_STATE: (ctx, _call, principal) => respond({ type: 'GET_STATE', get_state: getState(ctx.master, viewer(ctx, principal)) }),
   GET_AGENTS: (ctx) => respond({ type: 'GET_AGENTS', get_agents: getAgents(ctx.master) }),
@@ -168,7 +137,7 @@ const HANDLERS: Record<OperatorCallType, Handler> = {
   },
   SUBSCRIBE: (ctx, call, principal, mediaType) =>
     ctx.subscribe === undefined
-      ? status(501, notImplementedText('SUBSCRIBE', 'the operator event stream is not available yet'))
+      ? notImplemented('the operator event stream is not available yet')(ctx, call)
       : ctx.subscribe(call, principal, mediaType),
   RESERVE_RESOURCES: notImplemented(NO_RESERVATIONS),
   UNRESERVE_RESOURCES: notImplemented(NO_RESERVATIONS),

@@ -6,17 +6,22 @@
 // (view_frameworks, view_tasks), encoded once per media type and sent, in the order the master
 // made the changes. It does no I/O: each subscriber is a stream of records the HTTP side hands in.
 import { APPLICATION_PROTOBUF, type MediaType } from '../common/http.ts';
-import type { FrameworkInfo, mesos, TaskStatus } from '../common/mesos.ts';
+import type { FrameworkInfo, mesos, TaskInfo, TaskStatus } from '../common/mesos.ts';
 import { encode } from '../common/proto/codec.ts';
-import type { Viewer } from './authorizer/checks.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
 
 export type OperatorEvent = mesos.v1.master.Event;
 type GetState = mesos.v1.master.Response.GetState;
 type V1Framework = mesos.v1.master.Response.GetFrameworks.Framework;
 
+/** What a subscriber may view: the frameworks and tasks of view_frameworks and view_tasks. */
+export interface EventViewer {
+  framework(info: FrameworkInfo): boolean;
+  task(task: TaskInfo, framework: FrameworkInfo): boolean;
+}
+
 /** How the master's records look in the v1 operator API (the shapes GET_STATE answers with). */
-export interface EventFormat<V extends Viewer> {
+export interface EventFormat<V extends EventViewer> {
   /** What a principal may view. */
   viewer(principal: string | undefined): V;
   /** GET_STATE's answer for that viewer. */
@@ -72,7 +77,7 @@ function eventStatus(task: TaskRecord, status: TaskStatus): TaskStatus {
   return out;
 }
 
-export class OperatorEvents<V extends Viewer = Viewer> {
+export class OperatorEvents<V extends EventViewer = EventViewer> {
   /** In the order they subscribed: the first is the oldest. */
   private readonly subscribers = new Map<number, Subscriber<V>>();
   private nextId = 1;

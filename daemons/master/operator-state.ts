@@ -7,8 +7,8 @@
 // view_roles here too).
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, mesos, Resource, TaskInfo } from '../common/mesos.ts';
 import { toQuantitiesJson } from '../common/resources.ts';
-import type { LocalAuthorizer } from './authorizer/local.ts';
-import { viewerFor } from './authorizer/checks.ts';
+import type { LocalAuthorizer } from '../common/authorizer/local.ts';
+import { viewerFor } from '../common/authorizer/views.ts';
 import type { Master } from './master.ts';
 import { roleResources } from './summary-json.ts';
 import type { AgentRecord, ExecutorRecord, FrameworkRecord, StatusEntry, TaskRecord } from './records.ts';

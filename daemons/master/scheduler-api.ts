@@ -20,7 +20,7 @@ import { CallParseError, DEFERRED_BODY_BYTES, SLICED_BODY_BYTES, parseLargeCall 
 import { callSizeProblem, jsonDepthExceeds, jsonTooDeepMessage, logName } from './limits.ts';
 import type { EventSink, SchedulerEvent } from './links.ts';
 import { registerFrameworkRefusal } from './authorizer/checks.ts';
-import type { PrincipalRequest } from './http-auth.ts';
+import type { PrincipalRequest } from '../common/http-auth.ts';
 import { adoptPrincipal, callPrincipalProblem, subscribePrincipalProblem } from './scheduler-principal.ts';
 import { validateSchedulerCall } from './validation/scheduler-call.ts';
 import { preserveImmutableFields } from './validation/framework.ts';

@@ -19,7 +19,7 @@ import type {
   TaskStatusJson,
 } from '../common/state-types.ts';
 import { MESOS_API_VERSION, PROJECT_VERSION, versionInfo } from '../common/version.ts';
-import type { Viewer } from './authorizer/checks.ts';
+import type { Viewer } from '../common/authorizer/views.ts';
 import type { Master } from './master.ts';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './records.ts';
 import { type TasksPaging, pageBounds } from './tasks-query.ts';

@@ -29,6 +29,10 @@
 //             --abuse_rate (1000) updates/s, against their streams' bound (--abuse_buffer, 1MB
 //             each); /health p50/p99 meanwhile and during a --abuse_reconcile (400000)-task
 //             RECONCILE of a scheduler that reads
+//   operator  the v1 operator API's SUBSCRIBE (operator.ts): emulated agents and schedulers making
+//             --operator_rate (1000) task status updates/s; the master's CPU with no subscriber,
+//             one, and --operator_subscribers (100); the one's latency from the agent's
+//             TASK_STARTING to its TASK_UPDATED event (p50/p99), each for --operator_seconds (10)
 // Options: --runs=N (execute samples, default 30), --tasks=N (launch test, default 1000),
 //          --agents=N (default 100), --recovery_tasks=M (default 1000),
 //          --scale=AxF,... (default 1000x100,1000x1000,2500x1000,5000x1000,10000x100,10000x1000),
@@ -209,7 +213,7 @@ function slurmLatency(): number | undefined {
   }
 }
 
-const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover', 'abuse'] as const;
+const SUITES = ['execute', 'launch', 'peer', 'recovery', 'http', 'state', 'scale', 'zkregistry', 'failover', 'abuse', 'operator'] as const;
 type Suite = (typeof SUITES)[number];
 
 async function main(): Promise<void> {
@@ -478,6 +482,28 @@ async function main(): Promise<void> {
     lines.push(
       `${r.tasks}-task RECONCILE (${r.bodyMb.toFixed(1)} MB body): 202 after ${r.acceptedMs.toFixed(0)} ms, every update read after ${r.answeredMs.toFixed(0)} ms; /health p50 ${r.healthP50Ms.toFixed(1)} ms, p99 ${r.healthP99Ms.toFixed(1)} ms, max ${r.healthMaxMs.toFixed(0)} ms (${r.healthSamples} samples)`,
     );
+  }
+  if (suites.has('operator')) {
+    const { operatorBench } = await import('./operator.ts');
+    const r = await operatorBench(
+      Number(arg('operator_subscribers', '100')),
+      Number(arg('operator_rate', '1000')),
+      Number(arg('operator_seconds', '10')),
+    );
+    result.operator = r;
+    for (const p of r.phases) {
+      const latency =
+        p.latencyP50Ms === undefined
+          ? ''
+          : `; TASK_STARTING at the agent -> TASK_UPDATED at a subscriber p50 ${p.latencyP50Ms.toFixed(1)} ms, p99 ${p.latencyP99Ms!.toFixed(1)} ms, max ${p.latencyMaxMs!.toFixed(0)} ms (${p.latencySamples} samples)`;
+      const readers =
+        p.readerBytesPerSecond === undefined
+          ? ''
+          : `; each other subscriber read ${(p.readerBytesPerSecond / 1024).toFixed(0)} KB/s, ${p.readersEnded} cut off`;
+      lines.push(
+        `operator SUBSCRIBE, ${p.subscribers} subscribers, ${p.updatesPerSecond.toFixed(0)} status updates/s: master CPU ${(p.masterCpu * 100).toFixed(0)} % of a core (load and reader processes ${(p.othersCpu * 100).toFixed(0)} %)${latency}${readers}`,
+      );
+    }
   }
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
 }

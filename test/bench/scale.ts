@@ -32,7 +32,7 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))]!;
 }
 
-function procStat(pid: number): { rssMb: number; cpuSecs: number; syscalls: number } {
+export function procStat(pid: number): { rssMb: number; cpuSecs: number; syscalls: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -105,7 +105,7 @@ export interface ScaleResult {
 }
 
 /** A forked scale-load.ts process. */
-class Load {
+export class Load {
   private readonly proc: ChildProcess;
   private readonly waiting: Array<(m: ChildMessage) => void> = [];
   readonly exited: Promise<void>;

@@ -3,12 +3,11 @@
 // its ACLs deny, may not run a task as root unless allowed (TASK_ERROR,
 // REASON_TASK_UNAUTHORIZED), and only the operator the ACLs name may tear frameworks down.
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { type Daemon, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
 import { TestScheduler, task } from '../helpers/scheduler.ts';
+import { secretFile } from '../helpers/secret-file.ts';
 import { fakeRegisterBody } from '../helpers/fake-agent.ts';
 
 const dir = tempDir('acls');
@@ -63,12 +62,7 @@ let master: Daemon;
 let agent: Daemon;
 const schedulers: TestScheduler[] = [];
 
-function file(name: string, body: unknown): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, JSON.stringify(body));
-  chmodSync(p, 0o600);
-  return p;
-}
+const file = (name: string, body: unknown) => secretFile(dir, name, body);
 
 async function scheduler(info: { principal: string; roles?: string[]; user?: string }): Promise<TestScheduler> {
   const s = new TestScheduler(master.port);

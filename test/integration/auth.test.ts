@@ -5,11 +5,11 @@
 // running; mesos execute and python-mesos authenticate with a principal and secret.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicAuthorization } from '../../daemons/common/basic-auth.ts';
 import { fakeRegisterBody } from '../helpers/fake-agent.ts';
+import { secretFile } from '../helpers/secret-file.ts';
 import {
   ROOT,
   type Daemon,
@@ -35,18 +35,13 @@ const CREDENTIALS = {
 const ops = basicAuthorization('ops', 'ops-secret');
 const wrong = basicAuthorization('ops', 'not-the-secret');
 
-function secretFile(name: string, body: unknown): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, JSON.stringify(body));
-  chmodSync(p, 0o600);
-  return p;
-}
+const file = (name: string, body: unknown) => secretFile(dir, name, body);
 
 let master: Daemon;
 
 function masterArgs(): string[] {
   return [
-    `--credentials=file://${secretFile('credentials.json', CREDENTIALS)}`,
+    `--credentials=file://${file('credentials.json', CREDENTIALS)}`,
     '--authenticate_agents',
     '--authenticate_http_readonly',
     '--authenticate_http_readwrite',
@@ -78,7 +73,7 @@ before(async () => {
     json: (p: string) => opsJson(p),
   });
   agent = await startAgent(authed, [
-    `--credential=file://${secretFile('agent-credential.json', { principal: 'agent', secret: 'agent-secret' })}`,
+    `--credential=file://${file('agent-credential.json', { principal: 'agent', secret: 'agent-secret' })}`,
   ]);
   agentId = (await agent.json<{ id: string }>('/state')).id;
 });

@@ -99,8 +99,12 @@ test('bad flags, environment and files give one clear line and exit 1', async ()
     /--authenticate_http_frameworks needs --credentials=file:/,
   );
   assertOneLineError(
-    await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"permissive": false}', '--work_dir=/tmp/x']),
-    /--acls: ACLs are not enforced by the agent/,
+    await runMesos(['agent', '--master=127.0.0.1:1', '--acls={"view_task": []}', '--work_dir=/tmp/x']),
+    /--acls: unknown action 'view_task'/,
+  );
+  assertOneLineError(
+    await runMesos(['agent', '--master=127.0.0.1:1', '--authenticate_http_readonly', '--work_dir=/tmp/x']),
+    /--authenticate_http_readonly needs --http_credentials=file:/,
   );
   assertOneLineError(await runMesos(['agent', '--work_dir=/tmp/x']), /--master/);
   assertOneLineError(

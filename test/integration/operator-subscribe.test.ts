@@ -307,7 +307,7 @@ describe('operator SUBSCRIBE', { timeout: 240_000 }, () => {
     console.log(`RSS ${(baseline / 2 ** 20).toFixed(0)} MB -> peak ${(peak / 2 ** 20).toFixed(0)} MB`);
     assert.match(
       master.output,
-      /Disconnecting operator event stream subscriber 2 at 127\.0\.0\.1:\d+: \d+ bytes of events wait for it, more than --max_event_stream_buffer_size=65536 bytes; it may subscribe again/,
+      /Disconnecting operator event stream subscriber 2 at 127\.0\.0\.1:\d+: \d+ bytes of events wait for it, more than its SUBSCRIBED and --max_event_stream_buffer_size=65536 bytes; it may subscribe again/,
     );
     // Reading what was sent before the cut, the stalled subscriber finds its stream ended.
     stalled.resume();

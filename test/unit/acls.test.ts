@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { type Acls, parseAcls } from '../../daemons/master/authorizer/acls.ts';
-import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
+import { type Acls, parseAcls } from '../../daemons/common/authorizer/acls.ts';
+import { LocalAuthorizer } from '../../daemons/common/authorizer/local.ts';
+import { taskUser, viewerFor } from '../../daemons/common/authorizer/views.ts';
 import { followerRequestListener } from '../../daemons/master/http-app.ts';
 import {
   registerAgentRefusal,
   registerFrameworkRefusal,
   runTaskRefusal,
-  taskUser,
   endpointAllowed,
   teardownAllowed,
-  viewerFor,
 } from '../../daemons/master/authorizer/checks.ts';
 
 function acls(json: unknown): Acls {

@@ -26,6 +26,7 @@ export class FakeContainerizer implements Containerizer {
   killed: string[] = [];
   /** The grace period each kill gave its container. */
   readonly graceOf = new Map<string, number>();
+  readonly signalOf = new Map<string, NodeJS.Signals>();
   forgotten: string[] = [];
   /** While true, launches wait for release() (a container being started). */
   hold = false;
@@ -43,9 +44,10 @@ export class FakeContainerizer implements Containerizer {
   release(): void {
     for (const resolve of this.waiting.splice(0)) resolve();
   }
-  async kill(containerId: string, graceMs: number): Promise<void> {
+  async kill(containerId: string, graceMs: number, signal?: NodeJS.Signals): Promise<void> {
     this.killed.push(containerId);
     this.graceOf.set(containerId, graceMs);
+    if (signal !== undefined) this.signalOf.set(containerId, signal);
   }
   async forget(containerId: string): Promise<void> {
     this.forgotten.push(containerId);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,14 +10,10 @@ import { type AuthFlags, masterAuthFromFlags } from '../../daemons/master/http-a
 import { adoptPrincipal, callPrincipalProblem, subscribePrincipalProblem } from '../../daemons/master/scheduler-principal.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import type { SchedulerCall } from '../../daemons/common/mesos.ts';
+import { secretFile } from '../helpers/secret-file.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'auth-unit-'));
-function file(name: string, text: string, mode = 0o600): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  chmodSync(p, mode);
-  return p;
-}
+const file = (name: string, text: string, mode?: number) => secretFile(dir, name, text, mode);
 
 describe('credentials files', () => {
   test("Mesos 1.11's JSON format and the older 'principal secret' lines", () => {

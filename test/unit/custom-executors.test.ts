@@ -301,6 +301,19 @@ describe("an executor's life", () => {
     assert.ok(conn.closed);
   });
 
+  test("the operator's KILL_CONTAINER signals the executor's container; its live tasks end TASK_KILLED when it exits", async () => {
+    const h = harness();
+    await h.agent.runTask(FW, task('t1'));
+    const { conn, run: ex } = h.subscribe();
+    assert.equal(h.agent.killContainerOf({ value: ex.containerId }, 'SIGTERM'), true);
+    assert.deepEqual([h.containerizer.killed, h.containerizer.signalOf.get(ex.containerId)], [[ex.containerId], 'SIGTERM']);
+    h.agent.containerExited(ex.containerId, { code: null, signal: 'SIGTERM', at: Date.now() });
+    assert.deepEqual(await h.states('t1'), ['TASK_KILLED']);
+    assert.equal(h.sent[0]!.message, 'Executor container killed by the operator');
+    assert.ok(conn.closed);
+    assert.equal(h.agent.killContainerOf({ value: ex.containerId }, 'SIGKILL'), false, 'an ended container is not found');
+  });
+
   test('a custom executor in a DOCKER container is refused with a clear message', async () => {
     const h = harness();
     await h.agent.runTask(FW, task('t1', { ...executorInfo(), container: { type: 'DOCKER', docker: { image: 'busybox' } } }));

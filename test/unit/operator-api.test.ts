@@ -11,8 +11,9 @@ import { LogVerbosity, pinoLevel } from '../../daemons/common/log-verbosity.ts';
 import { AttachedPaths } from '../../daemons/common/files.ts';
 import type { FrameworkInfo, mesos } from '../../daemons/common/mesos.ts';
 import { decode, encode } from '../../daemons/common/proto/codec.ts';
-import { parseAcls } from '../../daemons/master/authorizer/acls.ts';
-import { LocalAuthorizer } from '../../daemons/master/authorizer/local.ts';
+import { parseAcls } from '../../daemons/common/authorizer/acls.ts';
+import { LocalAuthorizer } from '../../daemons/common/authorizer/local.ts';
+import { REALM_NAMES, realmOf } from '../../daemons/master/endpoint-realms.ts';
 import { followerRequestListener, masterRequestListener } from '../../daemons/master/http-app.ts';
 import type { EventSink } from '../../daemons/master/links.ts';
 import { Master, type MasterConfig } from '../../daemons/master/master.ts';
@@ -673,6 +674,8 @@ describe('operator API behind authentication and ACLs', () => {
     const master = new Master({ ...TEST_MASTER_CONFIG, ip: '127.0.0.1', authorizer: acls }, silentLogger());
     const auth = {
       realms: new Set(['readwrite'] as const),
+      realmOf,
+      realmNames: REALM_NAMES,
       authenticator: new BasicAuthenticator([
         { principal: 'ops', secret: 's' },
         { principal: 'dev', secret: 'd' },

@@ -5,15 +5,20 @@ import { describe, test } from 'node:test';
 import { APPLICATION_JSON, APPLICATION_PROTOBUF } from '../../daemons/common/http.ts';
 import type { FrameworkInfo, mesos, TaskInfo } from '../../daemons/common/mesos.ts';
 import { decode } from '../../daemons/common/proto/codec.ts';
-import type { Viewer } from '../../daemons/master/authorizer/checks.ts';
 import { newFrameworkRecord } from '../../daemons/master/frameworks.ts';
-import { type EventFormat, type EventStream, OperatorEvents, frameworkEventBody } from '../../daemons/master/operator-events.ts';
+import {
+  type EventFormat,
+  type EventStream,
+  type EventViewer,
+  OperatorEvents,
+  frameworkEventBody,
+} from '../../daemons/master/operator-events.ts';
 import { type AgentRecord, type FrameworkRecord, TaskTable, type TaskRecord, newTaskRecord } from '../../daemons/master/records.ts';
 
 type Event = mesos.v1.master.Event;
 
 /** A viewer seeing frameworks and tasks of the Unix users it is given. */
-function usersViewer(users: string[] | undefined): Viewer {
+function usersViewer(users: string[] | undefined): EventViewer {
   const sees = (user: string | undefined) => users === undefined || users.includes(user ?? '');
   return { framework: (info: FrameworkInfo) => sees(info.user), task: (_t: TaskInfo, fw: FrameworkInfo) => sees(fw.user) };
 }
@@ -21,7 +26,7 @@ function usersViewer(users: string[] | undefined): Viewer {
 /** A format that counts how often it is asked, and whose state names the viewer's principal. */
 function countingFormat(principals: Record<string, string[]>) {
   const calls = { task: 0, agent: 0, framework: 0, state: 0 };
-  const format: EventFormat<Viewer & { principal: string | undefined }> = {
+  const format: EventFormat<EventViewer & { principal: string | undefined }> = {
     viewer: (principal) => ({ ...usersViewer(principal === undefined ? undefined : principals[principal]), principal }),
     state: (viewer) => {
       calls.state++;
@@ -292,6 +297,21 @@ describe('operator events', () => {
     );
     events.agentRemoved('a1');
     assert.equal(streams[0]!.types().length, 2);
+  });
+
+  test('once started, every subscriber gets a HEARTBEAT each heartbeat interval', async () => {
+    const events = new OperatorEvents(countingFormat({}).format, { ...OPTIONS, heartbeatIntervalSecs: 0.05 });
+    const s = new Collected();
+    events.subscribe(undefined, APPLICATION_JSON, s);
+    const started = Date.now();
+    events.start();
+    const beats = () => s.types().filter((t) => t === 'HEARTBEAT').length;
+    // One right after SUBSCRIBED, then one each 50 ms (later on a busy machine, never sooner).
+    while (beats() < 4 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+    const elapsed = Date.now() - started;
+    events.stop();
+    assert.equal(beats(), 4);
+    assert.ok(elapsed >= 145, `three intervals of 50 ms took ${elapsed} ms`);
   });
 
   test('stop ends every stream', () => {

@@ -18,8 +18,11 @@ export interface FoundContainer extends ContainerState {
 export interface Containerizer {
   /** Starts the task's container; resolves with its pid once it runs, rejects saying why it could not. */
   launch(ctx: TaskContext): Promise<number>;
-  /** Stops a container, giving it graceMs before it is killed; its exit is reported as usual. */
-  kill(containerId: string, graceMs: number): Promise<void>;
+  /**
+   * Stops a container, giving it graceMs before it is killed; its exit is reported as usual.
+   * With `signal`, sends only that signal (the operator's KILL_CONTAINER): nothing follows it.
+   */
+  kill(containerId: string, graceMs: number, signal?: NodeJS.Signals): Promise<void>;
   /** The agent has recorded the container's end: whatever is left of it may go. */
   forget(containerId: string): Promise<void>;
   /** Gets rid of a container no task owns: kills it if it still runs, and discards it. */

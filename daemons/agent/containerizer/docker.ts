@@ -323,7 +323,17 @@ export class DockerContainerizer implements Containerizer {
     return out;
   }
 
-  async kill(containerId: string, graceMs: number): Promise<void> {
+  async kill(containerId: string, graceMs: number, signal?: NodeJS.Signals): Promise<void> {
+    if (signal !== undefined) {
+      try {
+        await this.docker.getContainer(containerName(containerId)).kill({ signal });
+      } catch (err) {
+        // 404: gone; 409: not running. Either way its exit is (or was) reported.
+        if (statusOf(err) === 404 || statusOf(err) === 409) return;
+        throw new Error(`docker kill --signal ${signal} ${containerName(containerId)}: ${daemonReason(err)}`);
+      }
+      return;
+    }
     try {
       await this.docker.getContainer(containerName(containerId)).stop({ t: stopSeconds(graceMs, this.opts.stopTimeoutSecs) });
     } catch (err) {

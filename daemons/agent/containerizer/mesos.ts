@@ -16,8 +16,8 @@ export class MesosContainerizer implements Containerizer {
     return this.supervisor.launch(containerSpec(ctx));
   }
 
-  kill(containerId: string, graceMs: number): Promise<void> {
-    return this.supervisor.kill(containerId, graceMs);
+  kill(containerId: string, graceMs: number, signal?: NodeJS.Signals): Promise<void> {
+    return this.supervisor.kill(containerId, graceMs, signal);
   }
 
   forget(containerId: string): Promise<void> {

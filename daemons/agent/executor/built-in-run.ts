@@ -43,6 +43,11 @@ export interface BuiltInTask extends AgentTask {
   checkStatus?: CheckStatusInfo;
   /** Why a health-check kill happened; the terminal update carries it (and healthy: false). */
   unhealthyKill?: string;
+  /**
+   * The operator sent its container a signal (KILL_CONTAINER): however it ends now, it was
+   * killed. Apart from killRequested, so that a later kill still stops it if the signal did not.
+   */
+  operatorKill?: boolean;
 }
 
 export abstract class BuiltInExecutorRun implements RecoverableRun {
@@ -239,7 +244,8 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
     // It ran, even if the launch reply had not arrived yet: say so before saying how it ended.
     if (!exit.unknown && task.state === 'TASK_STARTING') this.update(task, 'TASK_RUNNING');
     const via = containerizerFor(task.info);
-    const end = taskEnd({ containerId, via, killRequested: task.killRequested, unhealthyKill: task.unhealthyKill }, exit);
+    const killRequested = task.killRequested || task.operatorKill === true;
+    const end = taskEnd({ containerId, via, killRequested, unhealthyKill: task.unhealthyKill }, exit);
     this.finish(task, end.state, end.message, end.reason);
   }
 
@@ -249,6 +255,24 @@ export abstract class BuiltInExecutorRun implements RecoverableRun {
     const graceNs = policy?.grace_period?.nanoseconds;
     const graceMs = graceNs !== undefined ? Math.max(0, graceNs / 1e6) : DEFAULT_KILL_GRACE_MS;
     for (const t of this.killedWith(task)) this.stop(t, graceMs);
+  }
+
+  killContainer(containerId: string, signal: NodeJS.Signals): boolean {
+    // The run's own container holds every task of it (a command task's is the run's).
+    const named = containerId === this.containerId ? [...this.tasks.values()] : [this.byContainer.get(containerId)];
+    const live = named.filter((t): t is BuiltInTask => t !== undefined && !isTerminalState(t.state));
+    for (const task of live) {
+      // Not started yet: there is nothing to signal, so it is stopped as a kill stops it.
+      if (!task.running) {
+        this.stop(task, 0);
+        continue;
+      }
+      task.operatorKill = true;
+      this.containerizerOf(task)
+        .kill(task.containerId, 0, signal)
+        .catch((err: unknown) => this.host.log.error(`Failed to signal task ${task.info.task_id.value}: ${(err as Error).message}`));
+    }
+    return live.length > 0;
   }
 
   /** Stops a task's container, giving it graceMs between SIGTERM and SIGKILL. */

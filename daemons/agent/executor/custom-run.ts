@@ -221,7 +221,7 @@ export class CustomExecutorRun implements RecoverableRun {
     if (this.now() === 'TERMINATED') return; // it exited before the launch reply arrived
     for (const t of this.tasks.values()) if (!isTerminalState(t.state)) t.running = true;
     this.log.info(this.who, `Launched executor '${this.id}' of framework ${fw.id} in container ${this.containerId}`);
-    if (this.now() === 'TERMINATING') this.killContainer();
+    if (this.now() === 'TERMINATING') this.killExecutorContainer();
   }
 
   private launchFailed(why: string): void {
@@ -298,7 +298,7 @@ export class CustomExecutorRun implements RecoverableRun {
     this.deadline.arm(graceSecs, () => {
       if (this.state !== 'TERMINATING') return;
       this.log.info(this.who, `Killing executor '${this.id}': it did not exit within ${formatDuration(graceSecs)} of SHUTDOWN`);
-      this.killContainer();
+      this.killExecutorContainer();
     });
   }
 
@@ -322,10 +322,24 @@ export class CustomExecutorRun implements RecoverableRun {
   private terminate(why: Termination): void {
     this.state = 'TERMINATING';
     this.pendingTermination = why;
-    this.killContainer();
+    this.killExecutorContainer();
   }
 
-  private killContainer(): void {
+  killContainer(containerId: string, signal: NodeJS.Signals): boolean {
+    if (containerId !== this.containerId || this.state === 'TERMINATED') return false;
+    // Its live tasks end as killed once the executor has gone, whatever ends it.
+    this.pendingTermination ??= {
+      state: 'TASK_KILLED',
+      reason: 'REASON_EXECUTOR_TERMINATED',
+      message: 'Executor container killed by the operator',
+    };
+    void this.host.containerizers.mesos
+      .kill(this.containerId, 0, signal)
+      .catch((err: unknown) => this.log.warn(`Failed to signal executor '${this.id}': ${(err as Error).message}`));
+    return true;
+  }
+
+  private killExecutorContainer(): void {
     void this.host.containerizers.mesos
       .kill(this.containerId, 0)
       .catch((err: unknown) => this.log.warn(`Failed to kill executor '${this.id}': ${(err as Error).message}`));

@@ -5,8 +5,8 @@
 //   /containers          one entry per executor run: the same plus container_id, and `status`
 //                        (ContainerStatus) and `statistics` when its container is there; filtered
 //                        by ?container_id=, ?framework_id= or ?executor_id=&framework_id=
-// Both take ?jsonp=. Mesos answers any method on them when the agent has no authorizer, and this
-// agent has none. Keys are in the order Mesos's JSON objects (sorted maps) print them.
+// Both take ?jsonp=. Under --acls /containers lists only the containers view_containers lets the
+// reader see (`visible`). Keys are in the order Mesos's JSON objects (sorted maps) print them.
 import type express from 'express';
 import { sendJson } from '../../common/http.ts';
 import type { ExecutorUsage, MonitoredExecutor, ResourceMonitor } from './monitor.ts';
@@ -76,7 +76,12 @@ function answer(req: express.Request, res: express.Response, body: Promise<unkno
   );
 }
 
-export function monitorRoutes(app: express.Express, monitor: ResourceMonitor, fail: (err: unknown) => void): void {
+export function monitorRoutes(
+  app: express.Express,
+  monitor: ResourceMonitor,
+  fail: (err: unknown) => void,
+  visible?: (req: express.Request, ex: MonitoredExecutor) => boolean,
+): void {
   app.all(STATISTICS_PATHS, (req, res) => answer(req, res, monitor.usage().then(statisticsJson), fail));
   app.all(CONTAINERS_PATH, (req, res) => {
     const select = containersFilter({
@@ -88,6 +93,7 @@ export function monitorRoutes(app: express.Express, monitor: ResourceMonitor, fa
       res.status(400).type('text/plain').send(select.error);
       return;
     }
-    answer(req, res, monitor.usage(select.value).then(containersJson), fail);
+    const selected = visible === undefined ? select.value : (ex: MonitoredExecutor) => select.value(ex) && visible(req, ex);
+    answer(req, res, monitor.usage(selected).then(containersJson), fail);
   });
 }

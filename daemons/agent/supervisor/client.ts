@@ -170,8 +170,8 @@ export class SupervisorClient {
     return r.pid!;
   }
 
-  async kill(containerId: string, graceMs: number): Promise<void> {
-    const r = await this.request({ type: 'KILL', container_id: containerId, grace_ms: graceMs });
+  async kill(containerId: string, graceMs: number, signal?: NodeJS.Signals): Promise<void> {
+    const r = await this.request({ type: 'KILL', container_id: containerId, grace_ms: graceMs, ...(signal ? { signal } : {}) });
     if (!r.ok) throw new SupervisorError(r.error);
   }
 

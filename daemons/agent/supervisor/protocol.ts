@@ -36,7 +36,11 @@ export interface ContainerState {
 
 export type SupervisorRequest =
   | { id: number; type: 'LAUNCH'; container: ContainerSpec }
-  | { id: number; type: 'KILL'; container_id: string; grace_ms: number }
+  /**
+   * SIGTERM, then SIGKILL after grace_ms; with `signal`, that signal alone (a supervisor from
+   * before it existed ignores it and does the former, so senders give grace_ms 0 with it).
+   */
+  | { id: number; type: 'KILL'; container_id: string; grace_ms: number; signal?: NodeJS.Signals }
   | { id: number; type: 'LIST' }
   /** The agent has recorded the container's end; the supervisor may forget it. */
   | { id: number; type: 'FORGET'; container_id: string }

@@ -182,10 +182,14 @@ class Supervisor {
     });
   }
 
-  private kill(id: string, graceMs: number): SupervisorReply {
+  private kill(id: string, graceMs: number, signal?: NodeJS.Signals): SupervisorReply {
     const c = this.containers.get(id);
     if (!c) return { id: 0, ok: false, error: `unknown container ${id}` };
     if (c.state.exit) return { id: 0, ok: true };
+    if (signal !== undefined) {
+      signalGroup(c.state.pid, signal);
+      return { id: 0, ok: true };
+    }
     signalGroup(c.state.pid, 'SIGTERM');
     if (!c.killTimer) c.killTimer = setTimeout(() => signalGroup(c.state.pid, 'SIGKILL'), graceMs);
     return { id: 0, ok: true };
@@ -205,7 +209,7 @@ class Supervisor {
       case 'LAUNCH':
         return { ...(await this.launch(req.container)), id: req.id };
       case 'KILL':
-        return { ...this.kill(req.container_id, req.grace_ms), id: req.id };
+        return { ...this.kill(req.container_id, req.grace_ms, req.signal), id: req.id };
       case 'LIST':
         return { id: req.id, ok: true, containers: [...this.containers.values()].map((c) => c.state) };
       case 'FORGET': {

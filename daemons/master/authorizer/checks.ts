@@ -1,11 +1,12 @@
 // The master's authorization checks with Mesos's refusal texts (master/authorization.cpp's
 // ActionObject printing, Master::_subscribe, Master::accept, Master::Http::_teardown). Without
 // an authorizer (no --acls) everything is allowed, as in Mesos.
-import { posix } from 'node:path';
 import type { FrameworkInfo, Resource, TaskInfo } from '../../common/mesos.ts';
 import { format } from '../../common/resources.ts';
 import { frameworkRoles } from '../records.ts';
-import type { LocalAuthorizer } from './local.ts';
+import { endpointCheck, isUnder } from '../../common/authorizer/endpoints.ts';
+import type { LocalAuthorizer } from '../../common/authorizer/local.ts';
+import { taskUser } from '../../common/authorizer/views.ts';
 
 /** Why this SUBSCRIBE is refused by register_frameworks; undefined when every role is allowed. */
 export function registerFrameworkRefusal(authorizer: LocalAuthorizer | undefined, info: FrameworkInfo): string | undefined {
@@ -14,11 +15,6 @@ export function registerFrameworkRefusal(authorizer: LocalAuthorizer | undefined
   if (roles.every((role) => authorizer.authorized('register_frameworks', info.principal, role))) return undefined;
   const sorted = [...new Set(roles)].sort();
   return `Not authorized to register framework ${info.id?.value ?? ''} with roles { ${sorted.join(', ')} }`;
-}
-
-/** The Unix user a task runs as: its command's, its executor's, else its framework's. */
-export function taskUser(task: TaskInfo, framework: FrameworkInfo): string {
-  return task.command?.user ?? task.executor?.command?.user ?? framework.user ?? '';
 }
 
 /** Why run_tasks refuses this task (the message of its TASK_ERROR); undefined when allowed. */
@@ -53,67 +49,19 @@ export function registerAgentRefusal(
   return `Not authorized to register agent providing resources '${format(resources)}' ${who}`;
 }
 
-/** What one HTTP principal may see of the state endpoints (view_frameworks, view_tasks). */
-export interface Viewer {
-  framework(info: FrameworkInfo): boolean;
-  task(task: TaskInfo, framework: FrameworkInfo): boolean;
-}
-
-/**
- * The filter of the state endpoints for `principal`; undefined when it sees everything (no
- * --acls). The object of both actions is the Unix user the framework or task runs as.
- */
-export function viewerFor(authorizer: LocalAuthorizer | undefined, principal: string | undefined): Viewer | undefined {
-  if (authorizer === undefined) return undefined;
-  return {
-    framework: (info) => authorizer.authorized('view_frameworks', principal, info.user ?? ''),
-    task: (task, framework) => authorizer.authorized('view_tasks', principal, taskUser(task, framework)),
-  };
-}
-
-/**
- * The endpoints whose GET is checked with get_endpoints: docs/authorization.md's list as served
- * here, and /metrics/prometheus, which reads the same metrics as /metrics/snapshot.
- */
-const GET_ENDPOINTS = new Set(['/metrics/snapshot', '/metrics/prometheus', '/files/debug', '/logging/toggle']);
-
-/** The /files endpoints that read what is attached under a virtual path (`path=` in the query). */
-const FILE_READERS = new Set([
-  '/files/browse',
-  '/files/browse.json',
-  '/files/read',
-  '/files/read.json',
-  '/files/download',
-  '/files/download.json',
-]);
-
 /** The master's log as /files serves it. */
 const MASTER_LOG = '/master/log';
 
 /**
- * Whether a reader may use an endpoint (`path` canonical: no /master prefix; `filePath` the
- * `path=` of a /files request): get_endpoints for the GETs listed above, view_flags for /flags,
- * access_mesos_logs for the master's log through /files (both objects implicit).
+ * Whether a reader may use one of the master's endpoints (`path` canonical: no /master prefix;
+ * `filePath` the `path=` of a /files request): get_endpoints for the GETs docs/authorization.md
+ * lists as served here and /metrics/prometheus (the same metrics as /metrics/snapshot),
+ * view_flags for /flags, access_mesos_logs for the master's log.
  */
-export function endpointAllowed(
-  authorizer: LocalAuthorizer | undefined,
-  method: string | undefined,
-  path: string,
-  principal: string | undefined,
-  filePath?: string,
-): boolean {
-  if (authorizer === undefined) return true;
-  if (path === '/flags') return operatorAllowed(authorizer, 'view_flags', principal);
-  if (FILE_READERS.has(path) && filePath !== undefined) return mesosLogAllowed(authorizer, principal, filePath);
-  if (method === 'GET' && GET_ENDPOINTS.has(path)) return authorizer.authorized('get_endpoints', principal, path);
-  return true;
-}
-
-/** Whether a /files path names `root` or a file below it, as the files endpoints resolve it. */
-function isUnder(p: string, root: string): boolean {
-  const n = posix.normalize(`/${p}`).replace(/\/+$/, '');
-  return n === root || n.startsWith(`${root}/`);
-}
+export const endpointAllowed = endpointCheck({
+  getEndpoints: new Set(['/metrics/snapshot', '/metrics/prometheus', '/files/debug', '/logging/toggle']),
+  log: MASTER_LOG,
+});
 
 /** The operator actions whose object Mesos leaves implicit (ObjectApprovers::approved<ACTION>()). */
 export type OperatorAction =
@@ -129,7 +77,7 @@ export function operatorAllowed(authorizer: LocalAuthorizer | undefined, action:
   return authorizer === undefined || authorizer.authorized(action, principal, undefined);
 }
 
-/** Whether a reader may read the master's log through /files or the operator API (access_mesos_logs). */
+/** Whether a reader may read the master's log through the operator API (access_mesos_logs). */
 export function mesosLogAllowed(authorizer: LocalAuthorizer | undefined, principal: string | undefined, filePath: string): boolean {
   return authorizer === undefined || !isUnder(filePath, MASTER_LOG) || authorizer.authorized('access_mesos_logs', principal, undefined);
 }

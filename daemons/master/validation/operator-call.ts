@@ -4,6 +4,7 @@
 // <reason>`. Input is the decoded, schema-checked Call (required fields inside a payload are
 // already there).
 import type { mesos } from '../../common/mesos.ts';
+import { missingTypeOrPayload } from '../../common/operator-api.ts';
 
 export type OperatorCall = mesos.v1.master.Call;
 export type OperatorCallType = NonNullable<OperatorCall['type']>;
@@ -36,9 +37,8 @@ const REQUIRED_PAYLOAD: Partial<Record<OperatorCallType, keyof OperatorCall>> = 
 
 /** Why Mesos would reject this call before dispatching it, or undefined. */
 export function validateOperatorCall(call: OperatorCall): string | undefined {
-  if (!call.type) return "Expecting 'type' to be present";
-  const payload = REQUIRED_PAYLOAD[call.type];
-  if (payload !== undefined && (call[payload] === undefined || call[payload] === null)) return `Expecting '${payload}' to be present`;
+  const missing = missingTypeOrPayload(call, REQUIRED_PAYLOAD);
+  if (missing !== undefined) return missing;
   if ((call.type === 'GROW_VOLUME' && !call.grow_volume?.agent_id) || (call.type === 'SHRINK_VOLUME' && !call.shrink_volume?.agent_id)) {
     return "Expecting 'agent_id' to be present; only agent default resources are supported right now";
   }
