@@ -120,4 +120,23 @@ describe('web UI overview: 1366×768, allocation chart, event stream', { skip: c
       await other.close();
     }
   });
+
+  test('a master that answers SUBSCRIBE with 401 is not asked again (no repeated login prompts); polling goes on', async () => {
+    const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    let subscribes = 0;
+    await other.route('**/api/v1', (route) => {
+      subscribes++;
+      return route.fulfill({ status: 401, body: 'Unauthorized' });
+    });
+    try {
+      await other.goto(`${cluster.master.url}/#/`);
+      await other.locator('[data-resources="cluster"]').waitFor();
+      await new Promise((r) => setTimeout(r, 4_000));
+      assert.equal(subscribes, 1);
+      assert.equal(await other.locator('.updated').getAttribute('data-source'), 'poll');
+      assert.equal(await other.locator('[data-banner="master-down"]').count(), 0);
+    } finally {
+      await other.close();
+    }
+  });
 });

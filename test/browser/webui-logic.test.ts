@@ -21,7 +21,7 @@ import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/co
 import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
 import { appendCapped, tailStart, utf8Length } from '../../webui/src/tail.ts';
 import { RecordIODecoder } from '../../webui/src/recordio.ts';
-import { streamRetryDelay } from '../../webui/src/retry.ts';
+import { streamRefused, streamRetryDelay } from '../../webui/src/retry.ts';
 import { type V1State, applyEvent, modelFromState, toMasterState } from '../../webui/src/v1-state.ts';
 import { AllocHistory, HISTORY_MS, sampleFromMetrics, seriesLines, timeTicks } from '../../webui/src/alloc-history.ts';
 
@@ -597,5 +597,12 @@ describe('the event stream state (v1) as /master/state', () => {
 describe('event stream retries', () => {
   test('wait 1 s after the first break, doubling up to a minute', () => {
     assert.deepEqual([1, 2, 3, 4, 7, 8, 20].map(streamRetryDelay), [1_000, 2_000, 4_000, 8_000, 60_000, 60_000, 60_000]);
+  });
+});
+
+describe('a master that refuses the event stream', () => {
+  test('is not asked again after a missing login or a missing call; outages are retried', () => {
+    assert.deepEqual([401, 403, 404, 501].map(streamRefused), [true, true, true, true]);
+    assert.deepEqual([500, 502, 503, 429].map(streamRefused), [false, false, false, false]);
   });
 });

@@ -1,10 +1,10 @@
 // The master's operator event stream as a hook: one long-lived SUBSCRIBE whose events keep a
 // model of the state (v1-state.ts) current. When the stream breaks, or stays silent for three
 // heartbeats, the hook reports it down (the master store polls master/state again) and
-// subscribes again after a growing delay.
+// subscribes again after a growing delay; a master that refuses the call is not asked again.
 import { useEffect, useState } from 'preact/hooks';
-import { subscribeMaster } from './api.ts';
-import { streamRetryDelay } from './retry.ts';
+import { HttpError, subscribeMaster } from './api.ts';
+import { streamRefused, streamRetryDelay } from './retry.ts';
 import { type StreamModel, applyEvent, modelFromState } from './v1-state.ts';
 
 export interface StreamView {
@@ -27,6 +27,7 @@ export function useEventStream(enabled: boolean): StreamView {
     let version = 0;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
+    let refused = false;
 
     const attempt = () => {
       const cut = new AbortController();
@@ -56,12 +57,15 @@ export function useEventStream(enabled: boolean): StreamView {
           publish = setTimeout(show, PUBLISH_MS);
         }
       })
-        .catch(() => {})
+        .catch((err: unknown) => {
+          refused = err instanceof HttpError && streamRefused(err.status);
+        })
         .finally(() => {
           clearTimeout(silence);
           clearTimeout(publish);
           if (stop.signal.aborted) return;
           setView({ version: ++version });
+          if (refused) return;
           failures++;
           retry = setTimeout(attempt, streamRetryDelay(failures));
         });

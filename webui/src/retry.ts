@@ -6,3 +6,12 @@
 export function streamRetryDelay(failures: number): number {
   return Math.min(1_000 * 2 ** Math.max(0, failures - 1), 60_000);
 }
+
+/**
+ * Whether an answer to SUBSCRIBE means this master will not stream to this page at all, so
+ * polling goes on for good: a login the page lacks (the operator API is in the read-write realm;
+ * asking again would prompt for it again), or a master without the call (404, 501).
+ */
+export function streamRefused(status: number): boolean {
+  return status === 401 || status === 403 || status === 404 || status === 501;
+}
