@@ -112,7 +112,7 @@ export function MasterProvider(props: { children: ComponentChildren }) {
   };
   const poll = usePoll('master', load, { intervalMs: MASTER_POLL_MS, maxBackoffMs: 4_000 });
   const polled = poll.data?.state;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the stream's model changes in place; its version says when
+  // The stream's model changes in place: its version says when.
   const state = useMemo(() => (stream.model && polled ? toMasterState(stream.model, polled) : polled), [stream.version, polled]);
   const tasks = useMemo(() => (state ? allTasks(state) : []), [state]);
   const history = useAllocHistory(poll);
