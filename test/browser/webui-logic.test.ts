@@ -20,6 +20,10 @@ import type { TaskState } from '../../daemons/common/mesos.ts';
 import type { AgentStateJson, MasterStateJson, TaskJson } from '../../daemons/common/state-types.ts';
 import { filterRows, pageOf, sortRows } from '../../webui/src/table-logic.ts';
 import { appendCapped, tailStart, utf8Length } from '../../webui/src/tail.ts';
+import { RecordIODecoder } from '../../webui/src/recordio.ts';
+import { streamRefused, streamRetryDelay } from '../../webui/src/retry.ts';
+import { type V1State, applyEvent, modelFromState, toMasterState } from '../../webui/src/v1-state.ts';
+import { AllocHistory, HISTORY_MS, sampleFromMetrics, seriesLines, timeTicks } from '../../webui/src/alloc-history.ts';
 
 const task = (id: string, state: TaskState, ts = 1): TaskJson => ({
   id,
@@ -322,4 +326,283 @@ test('framework status: a recovered framework whose scheduler has not come back 
   assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, false), 'Orphaned');
   assert.equal(frameworkStatus({ ...fw, active: true, connected: true, recovered: false }, false), 'Active');
   assert.equal(frameworkStatus({ ...fw, active: false, connected: false, recovered: true }, true), 'Completed');
+});
+
+describe('allocation history', () => {
+  const box = { width: 60, height: 100, maxGapMs: 5_000 };
+  const now = 10 * HISTORY_MS;
+  const minute = 60_000;
+
+  test('a sample is allocated over total, and has no value for a resource the cluster has none of', () => {
+    const metrics = { 'master/cpus_used': 1, 'master/cpus_total': 4, 'master/mem_used': 0, 'master/mem_total': 0 };
+    assert.deepEqual(sampleFromMetrics(5, metrics), { t: 5, cpus: 0.25 });
+    assert.equal(sampleFromMetrics(5, { 'master/cpus_used': 1 }), undefined);
+  });
+
+  test('the ring keeps the newest samples up to its capacity, and only those of the last hour', () => {
+    const h = new AllocHistory(3);
+    for (const t of [1, 2, 3, 4]) h.push({ t: now - HISTORY_MS + t * minute, cpus: t / 10 });
+    assert.deepEqual(
+      h.samples(now).map((s) => s.cpus),
+      [0.2, 0.3, 0.4],
+    );
+    assert.deepEqual(
+      h.samples(now + 3.5 * minute).map((s) => s.cpus),
+      [0.4],
+    );
+  });
+
+  test('one point per pixel column, averaging the samples in it, y 0 at 100 %', () => {
+    // Two samples a second in the last column but one, one in the first column.
+    const samples = [
+      { t: now - HISTORY_MS + 1_000, cpus: 1 },
+      { t: now - 2 * minute + 1_000, cpus: 0.2 },
+      { t: now - 2 * minute + 2_000, cpus: 0.4 },
+    ];
+    // The first sample is an hour old minus a second; far from the others, so its own line.
+    const lines = seriesLines(samples, 'cpus', now, box);
+    assert.deepEqual(lines, ['0,0 1,0', '58,70 59,70']);
+    // 3,600 samples a second apart: 60 points, one line.
+    const dense = Array.from({ length: 3_600 }, (_, i) => ({ t: now - HISTORY_MS + (i + 1) * 1_000, cpus: 0.5 }));
+    const [line, ...rest] = seriesLines(dense, 'cpus', now, box);
+    assert.equal(rest.length, 0);
+    assert.equal(line!.split(' ').length, 60);
+    assert.ok(line!.split(' ').every((p) => p.endsWith(',50')));
+  });
+
+  test('the line breaks where the master was unreachable and where samples stopped coming', () => {
+    const s = (ago: number, cpus?: number) => (cpus === undefined ? { t: now - ago } : { t: now - ago, cpus });
+    const samples = [
+      s(10 * minute, 0.5),
+      s(10 * minute - 1_000, 0.5),
+      s(9 * minute),
+      s(8 * minute, 0.5),
+      s(8 * minute - 1_000, 0.5),
+      s(1 * minute, 1),
+      s(1 * minute - 2_000, 1),
+    ];
+    const lines = seriesLines(samples, 'cpus', now, box);
+    // Unreachable between 10 and 8 minutes ago; nothing from 8 to 1 minute ago.
+    assert.equal(lines.length, 3);
+    assert.deepEqual(lines, ['50,50 51,50', '52,50 53,50', '59,0 60,0']);
+    assert.deepEqual(seriesLines([s(1_000, undefined)], 'cpus', now, box), []);
+  });
+
+  test('the time axis runs from an hour ago to now', () => {
+    assert.deepEqual(
+      timeTicks().map((t) => [t.at, t.label]),
+      [
+        [0, '−60 min'],
+        [0.25, '−45 min'],
+        [0.5, '−30 min'],
+        [0.75, '−15 min'],
+        [1, 'now'],
+      ],
+    );
+  });
+});
+
+describe('RecordIO decoder', () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  test('splits records at their byte lengths, across chunks and inside a UTF-8 character', () => {
+    const whole = bytes('2\n{}16\n{"name":"été"}');
+    const d = new RecordIODecoder();
+    const out: string[] = [];
+    // One byte at a time: every split point, 'é' (two bytes) cut in half.
+    for (let i = 0; i < whole.length; i++) out.push(...d.push(whole.subarray(i, i + 1)));
+    assert.deepEqual(out, ['{}', '{"name":"été"}']);
+    assert.deepEqual(new RecordIODecoder().push(whole), ['{}', '{"name":"été"}']);
+  });
+
+  test('a stream that is not RecordIO fails with the reason', () => {
+    assert.throws(() => new RecordIODecoder().push(bytes('<html>\n')), /malformed RecordIO stream: record length '<html>'/);
+    assert.throws(() => new RecordIODecoder().push(bytes('x'.repeat(30))), /no record length in 20 bytes/);
+  });
+});
+
+describe('the event stream state (v1) as /master/state', () => {
+  const scalar = (name: string, value: number) => ({ name, type: 'SCALAR' as const, scalar: { value }, allocation_info: { role: 'web' } });
+  const agent = (id: string): V1State['get_agents'] & object => ({
+    agents: [
+      {
+        agent_info: {
+          id: { value: id },
+          hostname: `${id}.example`,
+          port: 5051,
+          attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }],
+        },
+        active: true,
+        deactivated: false,
+        version: '1.11.0',
+        pid: `slave(1)@10.0.0.1:5051`,
+        registered_time: { nanoseconds: 1_700_000_000_500_000_000 },
+        total_resources: [
+          scalar('cpus', 4),
+          scalar('mem', 1024),
+          { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 32000 }] } },
+        ],
+        allocated_resources: [scalar('cpus', 0.5)],
+        capabilities: [{ type: 'MULTI_ROLE' }],
+      },
+    ],
+  });
+  const v1Task = (id: string, state: TaskState = 'TASK_RUNNING') => ({
+    name: `n-${id}`,
+    task_id: { value: id },
+    framework_id: { value: 'F1' },
+    agent_id: { value: 'S1' },
+    state,
+    resources: [scalar('cpus', 0.5), scalar('mem', 64)],
+    statuses: [{ task_id: { value: id }, state, timestamp: 1_700_000_001 }],
+  });
+  const framework = (id: string, name: string) => ({
+    framework_info: { id: { value: id }, name, user: 'root', roles: ['web'], webui_url: 'http://ui.example' },
+    active: true,
+    connected: true,
+    recovered: false,
+    registered_time: { nanoseconds: 1_700_000_000_000_000_000 },
+  });
+  const subscribed = (): V1State => ({
+    get_agents: agent('S1'),
+    get_frameworks: {
+      frameworks: [framework('F1', 'web')],
+      completed_frameworks: [{ ...framework('F0', 'old'), active: false, connected: false }],
+    },
+    get_tasks: { tasks: [v1Task('t1')], completed_tasks: [{ ...v1Task('t0', 'TASK_FINISHED'), framework_id: { value: 'F0' } }] },
+    get_executors: {},
+  });
+  const base = fixture<MasterStateJson>({
+    id: 'M',
+    version: '1.11.0',
+    cluster: 'prod',
+    unreachable_slaves: 2,
+    slaves: [
+      {
+        id: 'S1',
+        used_resources: { cpus: 0.6, gpus: 0, mem: 96, disk: 0, ports: '[31000-31000]' },
+        offered_resources: { cpus: 4, gpus: 0, mem: 0, disk: 0 },
+      },
+    ],
+    frameworks: [{ id: 'F1', offers: [{ id: 'O1' }] }],
+  });
+
+  test('SUBSCRIBED is the state: agents, frameworks, tasks in the /master/state shape, the master from base', () => {
+    const state = toMasterState(modelFromState(subscribed()), base);
+    assert.equal(state.cluster, 'prod');
+    assert.equal(state.unreachable_slaves, 2);
+    assert.equal(state.activated_slaves, 1);
+    const s = state.slaves[0]!;
+    assert.equal(s.id, 'S1');
+    assert.equal(s.hostname, 'S1.example');
+    assert.equal(s.registered_time, 1_700_000_000.5);
+    assert.deepEqual(s.resources, { cpus: 4, gpus: 0, mem: 1024, disk: 0, ports: '[31000-32000]' });
+    assert.deepEqual(s.attributes, { rack: 'r1' });
+    assert.deepEqual(s.capabilities, ['MULTI_ROLE']);
+    // Use is summed from the live tasks; offers are the latest /master/state's, less that use.
+    assert.deepEqual(s.used_resources, { cpus: 0.5, gpus: 0, mem: 64, disk: 0, ports: '[31000-31000]' });
+    assert.equal(s.offered_resources.cpus, 3.5);
+    const f = state.frameworks[0]!;
+    assert.deepEqual([f.id, f.name, f.roles, f.webui_url, f.offers.length], ['F1', 'web', ['web'], 'http://ui.example', 1]);
+    assert.deepEqual(f.tasks[0], {
+      id: 't1',
+      name: 'n-t1',
+      framework_id: 'F1',
+      executor_id: '',
+      slave_id: 'S1',
+      state: 'TASK_RUNNING',
+      resources: { cpus: 0.5, gpus: 0, mem: 64, disk: 0 },
+      role: 'web',
+      statuses: [{ state: 'TASK_RUNNING', timestamp: 1_700_000_001 }],
+    });
+    assert.deepEqual(
+      state.completed_frameworks.map((c) => [c.id, c.active, c.completed_tasks.map((t) => t.id)]),
+      [['F0', false, ['t0']]],
+    );
+    assert.deepEqual(
+      allTasks(state).map((r) => r.task.id),
+      ['t1', 't0'],
+    );
+  });
+
+  test('events add and update tasks, agents and frameworks; a heartbeat changes nothing', () => {
+    const model = modelFromState(subscribed());
+    assert.equal(applyEvent(model, { type: 'HEARTBEAT' }), false);
+    assert.equal(applyEvent(model, { type: 'TASK_ADDED', task_added: { task: v1Task('t2', 'TASK_STAGING') } }), true);
+    const status = { task_id: { value: 't2' }, state: 'TASK_FINISHED' as const, timestamp: 1_700_000_009 };
+    assert.equal(
+      applyEvent(model, { type: 'TASK_UPDATED', task_updated: { framework_id: { value: 'F1' }, status, state: 'TASK_FINISHED' } }),
+      true,
+    );
+    assert.equal(
+      applyEvent(model, {
+        type: 'TASK_UPDATED',
+        task_updated: { framework_id: { value: 'F1' }, status: { ...status, task_id: { value: 'nope' } }, state: 'TASK_FINISHED' },
+      }),
+      false,
+    );
+    applyEvent(model, { type: 'AGENT_ADDED', agent_added: { agent: agent('S2').agents![0]! } });
+    applyEvent(model, { type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 'S1' } } });
+    applyEvent(model, { type: 'FRAMEWORK_ADDED', framework_added: { framework: framework('F2', 'batch') } });
+    applyEvent(model, { type: 'FRAMEWORK_UPDATED', framework_updated: { framework: { ...framework('F1', 'web'), connected: false } } });
+    let state = toMasterState(model, base);
+    const t2 = state.frameworks[0]!.tasks.find((t) => t.id === 't2')!;
+    assert.equal(t2.state, 'TASK_FINISHED');
+    assert.deepEqual(
+      t2.statuses.map((s) => s.state),
+      ['TASK_STAGING', 'TASK_FINISHED'],
+    );
+    assert.deepEqual(
+      state.slaves.map((s) => s.id),
+      ['S2'],
+    );
+    // No live task on the new agent; t1 (0.5 CPUs) alone runs for F1, t2 has finished.
+    assert.equal(state.slaves[0]!.used_resources.cpus, 0);
+    assert.deepEqual([state.frameworks[0]!.used_resources.cpus, state.frameworks[0]!.used_resources.mem], [0.5, 64]);
+    assert.deepEqual(
+      state.frameworks.map((f) => [f.id, f.connected]),
+      [
+        ['F1', false],
+        ['F2', true],
+      ],
+    );
+    applyEvent(model, { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: framework('F1', 'web').framework_info } });
+    state = toMasterState(model, base);
+    assert.deepEqual(
+      state.frameworks.map((f) => f.id),
+      ['F2'],
+    );
+    const gone = state.completed_frameworks.find((f) => f.id === 'F1')!;
+    assert.deepEqual([gone.active, gone.tasks.length, gone.completed_tasks.map((t) => t.id)], [false, 0, ['t1', 't2']]);
+  });
+
+  test('a task that becomes unreachable is listed as such, and back when it returns', () => {
+    const model = modelFromState(subscribed());
+    const update = (state: TaskState) =>
+      applyEvent(model, {
+        type: 'TASK_UPDATED',
+        task_updated: { framework_id: { value: 'F1' }, status: { task_id: { value: 't1' }, state }, state },
+      });
+    update('TASK_UNREACHABLE');
+    assert.deepEqual(
+      toMasterState(model, base).frameworks[0]!.unreachable_tasks.map((t) => t.id),
+      ['t1'],
+    );
+    update('TASK_RUNNING');
+    const f = toMasterState(model, base).frameworks[0]!;
+    assert.deepEqual([f.tasks.map((t) => t.id), f.unreachable_tasks.length], [['t1'], 0]);
+  });
+});
+
+describe('event stream retries', () => {
+  test('wait 1 s after the first break, doubling up to a minute', () => {
+    assert.deepEqual([1, 2, 3, 4, 7, 8, 20].map(streamRetryDelay), [1_000, 2_000, 4_000, 8_000, 60_000, 60_000, 60_000]);
+  });
+});
+
+describe('a master that refuses the event stream', () => {
+  test('is not asked again after a missing login or a missing call; outages are retried', () => {
+    assert.deepEqual([401, 403, 404, 501].map(streamRefused), [true, true, true, true]);
+    assert.deepEqual([500, 502, 503, 429].map(streamRefused), [false, false, false, false]);
+  });
 });

@@ -2,7 +2,9 @@
 // path prefix), agents included: the master forwards the UI's reads of an agent (agent-urls.ts),
 // so the browser needs no route to agents, no trust in their certificates and no second login.
 import { agentFilesUrl, agentStateUrl } from './agent-urls.ts';
+import { RecordIODecoder } from './recordio.ts';
 import { leaderRedirectUrl } from './routes.ts';
+import type { V1Event } from './v1-state.ts';
 import type {
   AgentStateJson,
   FileChunkJson,
@@ -51,6 +53,7 @@ export async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 1
 export const MASTER_STATE_URL = 'master/state';
 export const MASTER_METRICS_URL = 'metrics/snapshot';
 export const MASTER_ROLES_URL = 'master/roles';
+export const MASTER_API_URL = 'api/v1';
 
 export interface MasterSnapshot {
   state: MasterStateJson;
@@ -86,6 +89,48 @@ export async function loadMaster(signal: AbortSignal): Promise<MasterSnapshot> {
     }),
   ]);
   return metrics ? { state, metrics } : { state };
+}
+
+/** The master's metrics alone (undefined when they need a login this page does not have). */
+export function loadMetrics(signal: AbortSignal): Promise<MetricsJson | undefined> {
+  return getJson<MetricsJson>(MASTER_METRICS_URL, signal, 10_000).catch((err: unknown) => {
+    if (err instanceof HttpError) return undefined;
+    throw err;
+  });
+}
+
+/**
+ * One SUBSCRIBE to the master's operator event stream: calls `onEvent` with each event (the
+ * first is SUBSCRIBED, with the whole state) until the stream ends, when it resolves; fails
+ * when the stream cannot start or breaks. A master that does not lead answers 307: that fails
+ * too (with NotLeaderError), and the poll of master/state takes the page to the leader.
+ */
+export async function subscribeMaster(signal: AbortSignal, onEvent: (event: V1Event) => void): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(MASTER_API_URL, {
+      method: 'POST',
+      signal,
+      cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ type: 'SUBSCRIBE' }),
+      redirect: 'manual',
+    });
+  } catch (err) {
+    throw signal.aborted ? err : new Error(`cannot reach ${MASTER_API_URL}`);
+  }
+  if (res.type === 'opaqueredirect') throw new NotLeaderError(`${location.host} does not lead`);
+  if (!res.ok || !res.body) {
+    const body = (await res.text().catch(() => '')).slice(0, 200);
+    throw new HttpError(res.status, `SUBSCRIBE on ${MASTER_API_URL} answered ${res.status}${body ? `: ${body}` : ''}`);
+  }
+  const reader = res.body.getReader();
+  const decoder = new RecordIODecoder();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    for (const record of decoder.push(value)) onEvent(JSON.parse(record) as V1Event);
+  }
 }
 
 export function loadRoles(signal: AbortSignal): Promise<RolesJson> {

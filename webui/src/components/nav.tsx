@@ -13,7 +13,7 @@ const TABS: Array<[Tab, string, string]> = [
 ];
 
 export function NavBar(props: { tab: Tab | undefined }) {
-  const { state, poll } = useMaster();
+  const { state, poll, streaming } = useMaster();
   const cluster = text(state?.cluster);
   return (
     <nav class="navbar" aria-label="Main">
@@ -38,7 +38,16 @@ export function NavBar(props: { tab: Tab | undefined }) {
         {location.host}
         {state && state.leader !== undefined && state.leader === state.pid ? ' (leader)' : ''}
       </span>
-      <span class="updated" title="Time of the latest answer from the master">
+      <span
+        class="updated"
+        data-source={streaming ? 'stream' : 'poll'}
+        title={
+          streaming
+            ? "Live: the master's event stream keeps this page current; time of the latest metrics"
+            : 'Time of the latest answer from the master (polled each second)'
+        }
+      >
+        {streaming ? 'Live · ' : ''}
         {poll.updatedAt !== undefined ? `Updated ${formatTime(poll.updatedAt / 1000).slice(11)}` : ''}
       </span>
     </nav>

@@ -7,9 +7,10 @@ import { useMaster } from '../master-store.tsx';
 import { KeyValues, Loading, PageTitle, RouteLink, Section, Time } from '../components/bits.tsx';
 import { ResourceBreakdown } from '../components/resources.tsx';
 import { TaskTable } from '../components/task-table.tsx';
+import { AllocChart } from '../components/alloc-chart.tsx';
 
 export function OverviewPage() {
-  const { state, metrics, tasks, poll } = useMaster();
+  const { state, metrics, tasks, poll, history } = useMaster();
   const hostnames = useMemo(() => (state ? agentHostnames(state) : new Map<string, string>()), [state]);
   const active = useMemo(() => tasks.filter((t) => !isTerminal(t.task.state)), [tasks]);
   const completed = useMemo(() => tasks.filter((t) => isTerminal(t.task.state)), [tasks]);
@@ -68,8 +69,13 @@ export function OverviewPage() {
             ).map((s) => [shortState(s), formatCount(counts.get(s) ?? 0)])}
           />
         </Section>
+      </div>
+      <div class="cards cards-wide">
         <Section title="Resources" id="resources">
           <ResourceBreakdown id="cluster" resources={clusterResources(state)} />
+        </Section>
+        <Section title="Allocation, last hour" id="allocation">
+          <AllocChart history={history} metrics={metrics} now={Date.now()} />
         </Section>
       </div>
       <Section title="Active tasks">
