@@ -164,6 +164,36 @@ async function activeAgents(m: ContainerHost): Promise<string[]> {
     .sort();
 }
 
+/**
+ * Stops the leading master (`systemctl stop`) and waits until another leads, as `worker`
+ * resolves it, with both workers' agents active on it (`activeOn`: their hostnames, sorted and
+ * joined); logs how long that took.
+ */
+async function stopLeader(
+  stopped: ContainerHost,
+  worker: ContainerHost,
+  activeOn: (m: ContainerHost) => Promise<string>,
+  label: string,
+): Promise<ContainerHost> {
+  const stoppedAt = Date.now();
+  await stopped.exec(['systemctl', 'stop', 'mesos-master']);
+  const leader = await waitFor(
+    'another master to lead',
+    async () => {
+      const l = await leaderOf(worker);
+      return l && l !== stopped && l;
+    },
+    60_000,
+    250,
+  );
+  const hostnames = workers.map((w) => w.fqdn).sort();
+  await waitFor('both agents re-registered with the new leader', async () => (await activeOn(leader)) === hostnames.join(), 60_000, 250);
+  process.stderr.write(
+    `# ${label}: ${leader.name} leads with both agents ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after the stop\n`,
+  );
+  return leader;
+}
+
 describe('three masters behind ZooKeeper', { skip: e2eSkip }, () => {
   let leader: ContainerHost;
 
@@ -256,27 +286,7 @@ describe('three masters behind ZooKeeper', { skip: e2eSkip }, () => {
         250,
       );
       const stopped = leader;
-      const stoppedAt = Date.now();
-      await stopped.exec(['systemctl', 'stop', 'mesos-master']);
-      leader = await waitFor(
-        'another master to lead',
-        async () => {
-          const l = await leaderOf(worker);
-          return l && l !== stopped && l;
-        },
-        60_000,
-        250,
-      );
-      const hostnames = workers.map((w) => w.fqdn).sort();
-      await waitFor(
-        'both agents re-registered with the new leader',
-        async () => (await activeAgents(leader)).join() === hostnames.join(),
-        60_000,
-        250,
-      );
-      process.stderr.write(
-        `# e2e multi-host: ${leader.name} leads with both agents ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after the stop\n`,
-      );
+      leader = await stopLeader(stopped, worker, async (m) => (await activeAgents(m)).join(), 'e2e multi-host');
       const result = await execute;
       assert.equal(result.exitCode, 0, result.all);
       assert.match(result.all, /Received status update TASK_FINISHED for task 'whizbang-ha'/);
@@ -450,27 +460,7 @@ describe('the three-master cluster secured as README\'s "Securing a cluster" say
       );
       await waitFor('the task to run', async () => taskState(await stateOf(leader), 'whizbang-tls') === 'TASK_RUNNING', 60_000, 250);
       const stopped = leader;
-      const stoppedAt = Date.now();
-      await stopped.exec(['systemctl', 'stop', 'mesos-master']);
-      leader = await waitFor(
-        'another master to lead',
-        async () => {
-          const l = await leaderOf(worker);
-          return l && l !== stopped && l;
-        },
-        60_000,
-        250,
-      );
-      const hostnames = workers.map((w) => w.fqdn).sort();
-      await waitFor(
-        'both agents re-registered with the new leader',
-        async () => (await activeAgentsTls(leader)) === hostnames.join(),
-        60_000,
-        250,
-      );
-      process.stderr.write(
-        `# e2e multi-host (TLS): ${leader.name} leads with both agents ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after the stop\n`,
-      );
+      leader = await stopLeader(stopped, worker, activeAgentsTls, 'e2e multi-host (TLS)');
       const result = await execute;
       assert.equal(result.exitCode, 0, result.all);
       assert.match(result.all, /Received status update TASK_FINISHED for task 'whizbang-tls'/);
