@@ -3,7 +3,7 @@
 // neither split into records nor parsed, so that this process, on the master's cores, takes as
 // little of them as a reader can.
 // Configuration in argv[2] as JSON ({ port, count }); counts go back over the IPC channel.
-import http from 'node:http';
+import { subscribeRequest } from './subscribe-request.ts';
 
 export type ReadersMessage = { type: 'ready' } | { type: 'counts'; bytes: number; ended: number };
 
@@ -13,40 +13,28 @@ let ended = 0;
 let subscribed = 0;
 
 for (let i = 0; i < count; i++) {
-  const body = '{"type":"SUBSCRIBE"}';
-  const req = http.request(
-    {
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/api/v1',
-      agent: false,
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': body.length },
-    },
-    (res) => {
-      let first = true;
-      // The SUBSCRIBED record comes first; the second event (a HEARTBEAT) follows it at once.
-      let head = '';
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (!first) return;
-        head += chunk.toString('latin1');
-        if (head.includes('"HEARTBEAT"')) {
-          first = false;
-          head = '';
-          if (++subscribed === count) process.send!({ type: 'ready' } satisfies ReadersMessage);
-        }
-      });
-      res.on('close', () => {
-        ended++;
-        // One cut off before its SUBSCRIBED was read counts as done: the parent checks the gauge.
-        if (first && ++subscribed === count) process.send!({ type: 'ready' } satisfies ReadersMessage);
+  const req = subscribeRequest(port, (res) => {
+    let first = true;
+    // The SUBSCRIBED record comes first; the second event (a HEARTBEAT) follows it at once.
+    let head = '';
+    res.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (!first) return;
+      head += chunk.toString('latin1');
+      if (head.includes('"HEARTBEAT"')) {
         first = false;
-      });
-    },
-  );
+        head = '';
+        if (++subscribed === count) process.send!({ type: 'ready' } satisfies ReadersMessage);
+      }
+    });
+    res.on('close', () => {
+      ended++;
+      // One cut off before its SUBSCRIBED was read counts as done: the parent checks the gauge.
+      if (first && ++subscribed === count) process.send!({ type: 'ready' } satisfies ReadersMessage);
+      first = false;
+    });
+  });
   req.on('error', () => undefined);
-  req.end(body);
 }
 
 process.on('message', () => process.send!({ type: 'counts', bytes, ended } satisfies ReadersMessage));

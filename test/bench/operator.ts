@@ -6,7 +6,7 @@
 // moment the agent made the update) to its arrival here. The other subscribers run in a process
 // of their own (operator-readers.ts) that counts records without parsing them.
 import { type ChildProcess, fork } from 'node:child_process';
-import http from 'node:http';
+import { subscribeRequest } from './subscribe-request.ts';
 import type { mesos } from '../../daemons/common/mesos.ts';
 import { RecordIODecoder } from '../../daemons/common/recordio.ts';
 import { startMaster } from '../helpers/cluster.ts';
@@ -56,31 +56,19 @@ function latencySubscriber(port: number): { latencies: number[]; measuring: bool
   const decoder = new RecordIODecoder();
   const state = { latencies: [] as number[], measuring: false, ready: undefined as unknown as Promise<void>, close: () => {} };
   state.ready = new Promise<void>((resolve, reject) => {
-    const body = '{"type":"SUBSCRIBE"}';
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/api/v1',
-        agent: false,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': body.length },
-      },
-      (res) => {
-        res.on('data', (chunk: Buffer) => {
-          const now = wallMs();
-          for (const r of decoder.decode(chunk)) {
-            const e = JSON.parse(r.toString('utf8')) as mesos.v1.master.Event;
-            if (e.type === 'SUBSCRIBED') resolve();
-            const status = e.task_updated?.status;
-            if (state.measuring && status?.state === 'TASK_STARTING' && status.timestamp !== undefined)
-              state.latencies.push(now - status.timestamp * 1000);
-          }
-        });
-      },
-    );
+    const req = subscribeRequest(port, (res) => {
+      res.on('data', (chunk: Buffer) => {
+        const now = wallMs();
+        for (const r of decoder.decode(chunk)) {
+          const e = JSON.parse(r.toString('utf8')) as mesos.v1.master.Event;
+          if (e.type === 'SUBSCRIBED') resolve();
+          const status = e.task_updated?.status;
+          if (state.measuring && status?.state === 'TASK_STARTING' && status.timestamp !== undefined)
+            state.latencies.push(now - status.timestamp * 1000);
+        }
+      });
+    });
     req.on('error', reject);
-    req.end(body);
     state.close = () => req.destroy();
   });
   return state;
