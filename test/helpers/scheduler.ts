@@ -96,7 +96,7 @@ export class TestScheduler {
   }
 }
 
-export function task(id: string, offer: Offer, command: string, cpus = 0.5, mem = 64): TaskInfo {
+export function task(id: string, offer: Pick<Offer, 'agent_id'>, command: string, cpus = 0.5, mem = 64): TaskInfo {
   return {
     name: id,
     task_id: { value: id },

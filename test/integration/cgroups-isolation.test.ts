@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TaskInfo } from '../../daemons/common/mesos.ts';
 import { type Daemon, runMesos, startAgent, startMaster, tempDir, waitFor } from '../helpers/cluster.ts';
-import { TestScheduler } from '../helpers/scheduler.ts';
+import { TestScheduler, task } from '../helpers/scheduler.ts';
 
 const MB = 1024 * 1024;
 const CG = '/sys/fs/cgroup';
@@ -35,19 +35,6 @@ function cg(controller: string, container: string, file?: string): string {
   return path.join(CG, controller, ROOT, container, ...(file ? [file] : []));
 }
 const read = (controller: string, container: string, file: string) => readFileSync(cg(controller, container, file), 'utf8').trim();
-
-function task(id: string, offer: { agent_id: TaskInfo['agent_id'] }, command: string, cpus: number, mem: number): TaskInfo {
-  return {
-    name: id,
-    task_id: { value: id },
-    agent_id: offer.agent_id,
-    command: { value: command },
-    resources: [
-      { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
-      { name: 'mem', type: 'SCALAR', scalar: { value: mem } },
-    ],
-  };
-}
 
 interface Entry {
   executor_id: string;
