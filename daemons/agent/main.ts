@@ -311,8 +311,8 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const refused = refusedFlag(raw, ['credential']);
   if (refused) throw new StartupError(refused);
   // Before anything is started: an isolator that cannot be had stops the agent with nothing to undo.
-  const isolator = isolationFromFlags(flags, (await systemConstants()).ticksPerSecond, log.logger);
-  if (!isolator.ok) throw new StartupError(isolator.error);
+  const isolation = isolationFromFlags(flags, (await systemConstants()).ticksPerSecond, log.logger);
+  if (!isolation.ok) throw new StartupError(isolation.error);
   const authorization = credentialAuthorization(flags.credential, log);
   const httpAuth = startupAuth(agentAuthFromFlags(flags), log.logger);
   const authorizer = authorizerFromFlags('authorizer', flags.authorizer, flags.acls);
@@ -340,6 +340,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
   const runtimeDir = path.resolve(flags.runtime_dir ?? defaultRuntimeDir());
   const dockerClient = containerizers.includes('docker') ? await connectDocker(flags, log) : undefined;
   await claimRuntimeDir(runtimeDir, workDir, (message) => log.logger.warn(message));
+  log.logger.info(isolation.value.summary);
   const supervisor = new SupervisorClient(runtimeDir, flags.recovery_timeout, log.logger);
   const docker =
     dockerClient &&
@@ -353,7 +354,7 @@ export async function startAgent(flags: AgentFlags, raw: Record<string, string>,
       dockerConfig: flags.docker_config,
       log: log.logger,
     });
-  const mesos = new MesosContainerizer(supervisor, isolator.value);
+  const mesos = new MesosContainerizer(supervisor, isolation.value.isolator);
   const runners: Containerizers = { mesos, ...(docker ? { docker } : {}) };
   const agent = new Agent(
     {

@@ -390,22 +390,23 @@ test('the agent refuses an isolator whose controller the host lacks, in one line
     !noSwap.ok ? noSwap.error : '',
     /^--cgroups_limit_swap needs swap accounting .* boot it with swapaccount=1 or drop the flag$/,
   );
-  const lines: string[] = [];
-  const capture = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hier-'));
   try {
-    const old = isolationFromFlags({ ...flags, isolation: 'cgroups/mem', cgroups_hierarchy: dir }, 100, capture, {
+    const old = isolationFromFlags({ ...flags, isolation: 'cgroups/mem', cgroups_hierarchy: dir }, 100, log, {
       mountinfo: `29 24 0:25 / ${dir}/memory rw - cgroup cgroup rw,memory\n`,
       procCgroups: 'memory\t5\t61\t1\n',
       rootOomControl: 'oom_kill_disable 0\nunder_oom 0\n',
     });
-    assert.ok(old.ok && old.value);
-    assert.match(lines.join(''), /this kernel does not count OOM kills: the OOM killer is off in container cgroups/);
+    assert.ok(old.ok && old.value.isolator);
+    assert.match(old.value.summary, /this kernel does not count OOM kills: the OOM killer is off in container cgroups/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const posix = isolationFromFlags({ ...flags, isolation: 'posix/cpu,posix/mem' }, 100, log, { mountinfo: '', procCgroups: '' });
-  assert.deepEqual(posix, { ok: true, value: undefined });
+  assert.deepEqual(posix, {
+    ok: true,
+    value: { isolator: undefined, summary: 'Isolation: posix/cpu,posix/mem (usage read from /proc; no cgroups, no limits enforced)' },
+  });
   const bad = isolationFromFlags({ ...flags, cgroups_root: '../x' }, 100, log, {
     mountinfo: fixture('centos7.mountinfo'),
     procCgroups: fixture('centos7.cgroups'),

@@ -54,20 +54,31 @@ function readHost(hierarchy: string): HostCgroupFiles {
   };
 }
 
-/** The cgroups isolator the flags ask for (undefined: none asked for), or the one line that stops the agent. */
+/**
+ * What --isolation gives: the cgroups isolator (undefined when none is asked for) and the line
+ * the agent logs about it once every other flag has been checked (a start refused for another
+ * flag prints that one line alone).
+ */
+export interface Isolation {
+  isolator: CgroupsIsolator | undefined;
+  summary: string;
+}
+
+/** The isolation the flags ask for, or the one line that stops the agent. */
 export function isolationFromFlags(
   flags: IsolationFlags,
   ticksPerSecond: number,
   log: Logger,
   host: HostCgroupFiles = readHost(flags.cgroups_hierarchy),
-): Result<CgroupsIsolator | undefined> {
+): Result<Isolation> {
   const iso = parseIsolation(flags.isolation);
   if (!iso.ok) return iso;
   const needed = neededControllers(iso.value);
-  if (needed.length === 0) {
-    log.info(`Isolation: ${iso.value.names.join(',')} (usage read from /proc; no cgroups, no limits enforced)`);
-    return ok(undefined);
-  }
+  if (needed.length === 0)
+    return ok({
+      isolator: undefined,
+      summary: `Isolation: ${iso.value.names.join(',')} (usage read from /proc; no cgroups, no limits enforced)`,
+    });
   if (process.platform !== 'linux')
     return failed(`--isolation=${flags.isolation} needs Linux cgroups; use --isolation=posix/cpu,posix/mem`);
   const h = detectHierarchy({ ...host, hierarchy: flags.cgroups_hierarchy });
@@ -95,9 +106,7 @@ export function isolationFromFlags(
   }
   const oomKillerOff =
     h.value.version === 1 && needed.includes('memory') && host.rootOomControl !== undefined && !countsOomKills(host.rootOomControl);
-  log.info(
-    `Isolation: ${iso.value.names.join(',')}; ${describeHierarchy(h.value, needed, root)}${oomKillerOff ? '; this kernel does not count OOM kills: the OOM killer is off in container cgroups and the agent kills a container at its memory limit' : ''}`,
-  );
+  const summary = `Isolation: ${iso.value.names.join(',')}; ${describeHierarchy(h.value, needed, root)}${oomKillerOff ? '; this kernel does not count OOM kills: the OOM killer is off in container cgroups and the agent kills a container at its memory limit' : ''}`;
   const isolator = new CgroupsIsolator(
     tree,
     iso.value,
@@ -110,5 +119,5 @@ export function isolationFromFlags(
     },
     log,
   );
-  return ok(isolator);
+  return ok({ isolator, summary });
 }
