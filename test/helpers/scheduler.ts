@@ -44,8 +44,15 @@ export class TestScheduler {
     return this.client.frameworkId!;
   }
 
+  /** Every offer received, in order (rescinded ones too). */
   offers(): Offer[] {
     return this.events.filter((e) => e.type === 'OFFERS').flatMap((e) => e.offers?.offers ?? []);
+  }
+
+  /** The offers received but for those the master has rescinded since. */
+  liveOffers(): Offer[] {
+    const rescinded = new Set(this.events.flatMap((e) => (e.type === 'RESCIND' && e.rescind ? [e.rescind.offer_id.value] : [])));
+    return this.offers().filter((o) => !rescinded.has(o.id.value));
   }
 
   async nextOffer(after = 0, timeoutMs = 10_000): Promise<Offer> {
@@ -57,9 +64,18 @@ export class TestScheduler {
    * the tasks leave is refused for `refuseSeconds` (default 0, so the next launch has an offer at
    * once; undefined sends no filter, Mesos's default of 5 s).
    */
-  async launch(make: (offer: Offer) => TaskInfo[], opts: { agentId?: string; refuseSeconds?: number | undefined } = {}): Promise<Offer> {
+  /** Launches on an unused offer (of `agentId`, and that `fits`, when given) what `make` makes of it. */
+  async launch(
+    make: (offer: Offer) => TaskInfo[],
+    opts: { agentId?: string; refuseSeconds?: number | undefined; fits?: (offer: Offer) => boolean } = {},
+  ): Promise<Offer> {
     const offer = await waitFor(`an unused offer${opts.agentId ? ` of agent ${opts.agentId}` : ''}`, () =>
-      this.offers().find((o) => !this.usedOffers.has(o.id.value) && (opts.agentId === undefined || o.agent_id.value === opts.agentId)),
+      this.liveOffers().find(
+        (o) =>
+          !this.usedOffers.has(o.id.value) &&
+          (opts.agentId === undefined || o.agent_id.value === opts.agentId) &&
+          (opts.fits === undefined || opts.fits(o)),
+      ),
     );
     this.usedOffers.add(offer.id.value);
     const refuseSeconds = 'refuseSeconds' in opts ? opts.refuseSeconds : 0;
@@ -72,6 +88,17 @@ export class TestScheduler {
       },
     });
     return offer;
+  }
+
+  /** Declines every live offer not used yet, refusing their resources for `refuseSeconds`: other frameworks get them. */
+  async declineUnused(refuseSeconds: number): Promise<void> {
+    const unused = this.liveOffers().filter((o) => !this.usedOffers.has(o.id.value));
+    for (const o of unused) this.usedOffers.add(o.id.value);
+    if (unused.length > 0)
+      await this.client.call({
+        type: 'DECLINE',
+        decline: { offer_ids: unused.map((o) => o.id), filters: { refuse_seconds: refuseSeconds } },
+      });
   }
 
   updates(taskId?: string): TaskStatus[] {
@@ -94,6 +121,11 @@ export class TestScheduler {
   close(): void {
     this.client.close();
   }
+}
+
+/** The scalar `name` an offer holds (0 when none). */
+export function scalar(offer: Offer, name: string): number {
+  return (offer.resources ?? []).filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
 }
 
 export function task(id: string, offer: Pick<Offer, 'agent_id'>, command: string, cpus = 0.5, mem = 64): TaskInfo {

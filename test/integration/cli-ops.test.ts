@@ -21,7 +21,7 @@ import {
   tempDir,
   waitFor,
 } from '../helpers/cluster.ts';
-import { TestScheduler, task } from '../helpers/scheduler.ts';
+import { TestScheduler, scalar, task } from '../helpers/scheduler.ts';
 import { announce } from '../helpers/announce.ts';
 import { makeCa, makeCert, tlsEnvironment } from '../helpers/tls-certs.ts';
 import { ZooKeeperCluster, zookeeperUnavailable } from '../helpers/zookeeper.ts';
@@ -332,8 +332,13 @@ describe('errors: one line, exit 1 (2 for usage)', () => {
 
 describe('task kill', () => {
   test("kills a running task through its agent's KILL_CONTAINER: it ends TASK_KILLED; again, it has already ended", async () => {
-    // The second framework's: the allocator offers what is left to it, the one with the smaller share.
-    await second.launch((o) => [task('victim', o, 'sleep 600', 0.1, 32), task('victim-json', o, 'sleep 600', 0.1, 32)]);
+    // The second framework's: the first declines what it holds for the rest of the file, so the
+    // allocator offers it to the second, in an offer with room for both (it may also hold one of
+    // only the 0.1 CPU and 32 MB a finished task freed).
+    await first.declineUnused(3600);
+    await second.launch((o) => [task('victim', o, 'sleep 600', 0.1, 32), task('victim-json', o, 'sleep 600', 0.1, 32)], {
+      fits: (o) => scalar(o, 'cpus') >= 0.2 && scalar(o, 'mem') >= 64,
+    });
     await second.waitState('victim', 'TASK_RUNNING');
     const res = await mesos(['task', 'kill', 'victim', `--master=${master}`]);
     assert.equal(res.code, 0, res.stderr);
