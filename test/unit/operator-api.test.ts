@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { BasicAuthenticator, basicAuthorization } from '../../daemons/common/basic-auth.ts';
+import { GZIP_MIN_BYTES } from '../../daemons/common/http.ts';
 import { silentLogger } from '../../daemons/common/log.ts';
 import { LogVerbosity, pinoLevel } from '../../daemons/common/log-verbosity.ts';
 import { AttachedPaths } from '../../daemons/common/files.ts';
@@ -25,6 +26,7 @@ import { UNSERVED_OPERATOR_CALLS } from '../helpers/operator-calls.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 type Call = mesos.v1.master.Call;
 type Response = mesos.v1.master.Response;
@@ -633,6 +635,55 @@ describe('operator calls: files', () => {
       assert.equal((await statusOf(ctx, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 0 } }, 'guest')).status, 403);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('operator API answers gzipped', () => {
+  test('a large answer is gzipped for a client that accepts it, and not for one that does not; a small one never', async () => {
+    const master = new Master({ ...TEST_MASTER_CONFIG, ip: '127.0.0.1' }, silentLogger());
+    // GET_FLAGS answers the flags it is given: one long value makes the answer large.
+    const flags = { port: '5050', acls: 'x'.repeat(GZIP_MIN_BYTES) };
+    const server = http.createServer(masterRequestListener({ master, flags, buildTime: 0 }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const call = (type: string, encoding?: string) =>
+      new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: (server.address() as AddressInfo).port,
+            method: 'POST',
+            path: '/api/v1',
+            headers: { 'Content-Type': 'application/json', ...(encoding ? { 'Accept-Encoding': encoding } : {}) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ encoding: res.headers['content-encoding'], vary: res.headers.vary, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ type }));
+      });
+    try {
+      const zipped = await call('GET_FLAGS', 'gzip, deflate');
+      assert.equal(zipped.encoding, 'gzip');
+      assert.equal(zipped.vary, 'Accept-Encoding');
+      assert.ok(zipped.body.length < GZIP_MIN_BYTES / 10, `${zipped.body.length} bytes`);
+      const unzipped = JSON.parse(gunzipSync(zipped.body).toString()) as mesos.v1.master.Response;
+      assert.equal(unzipped.get_flags?.flags?.find((f) => f.name === 'acls')?.value, flags.acls);
+      const plain = await call('GET_FLAGS');
+      assert.equal(plain.encoding, undefined);
+      assert.deepEqual(JSON.parse(plain.body.toString()), unzipped);
+      const small = await call('GET_HEALTH', 'gzip');
+      assert.equal(small.encoding, undefined);
+      assert.deepEqual(JSON.parse(small.body.toString()), { type: 'GET_HEALTH', get_health: { healthy: true } });
+    } finally {
+      master.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
