@@ -36,6 +36,11 @@ export function sendJson(req: Request, res: Response, body: unknown, status = 20
   sendMaybeGzipped(req, res, status, APPLICATION_JSON, pieces);
 }
 
+/** Whether the request's Accept-Encoding lists gzip. */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+}
+
 /** Bodies from this size on are gzipped for clients that accept it (as libprocess does). */
 export const GZIP_MIN_BYTES = 64 * 1024;
 
@@ -52,7 +57,7 @@ export const STREAM_MIN_BYTES = 1 << 20;
  */
 function sendMaybeGzipped(req: Request, res: Response, status: number, type: string, pieces: readonly JsonPiece[]): void {
   res.vary('Accept-Encoding');
-  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const accepts = acceptsGzip(req);
   const size = piecesByteLength(pieces);
   res.status(status).type(type);
   if (size >= STREAM_MIN_BYTES) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import {
   APPLICATION_PROTOBUF,
   GZIP_MIN_BYTES,
+  acceptsGzip,
   type MediaType,
   methodNotAllowed,
   operatorResponseMediaType,
@@ -128,11 +129,6 @@ export function sendOperatorResponse<R extends MessageName>(
       })
       .end(compressed);
   });
-}
-
-/** Whether the request's Accept-Encoding lists gzip. */
-function acceptsGzip(req: IncomingMessage): boolean {
-  return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
 function sendAnswer<R extends MessageName>(
